@@ -1,0 +1,67 @@
+/*
+ * leakbound/core.h — the base every module stands on: error reports and the arena.
+ *
+ * Contract
+ * - Errors: a function that can fail takes an `lb_error_t *err` (may be NULL) and returns
+ *   0 on success or a negative `LB_E*` code. On failure it writes a one-line, human-readable
+ *   message into err->msg that names the file and place where possible ("data.jsonl:12: ...").
+ *   Nothing is printed by library code; only `cli` prints.
+ * - Arena: one bump allocator per run. Memory is handed out in 64-byte-aligned chunks and freed
+ *   all at once (lb_arena_reset / lb_arena_free). Hot loops (per token, per training step,
+ *   per prompt) allocate from an arena sized up front, never from malloc.
+ */
+#ifndef LEAKBOUND_CORE_H
+#define LEAKBOUND_CORE_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    LB_OK = 0,
+    LB_EINVAL = -1,   /* bad argument or bad input data */
+    LB_EIO = -2,      /* read/write failed */
+    LB_ENOMEM = -3,   /* allocation failed or arena exhausted */
+    LB_EFORMAT = -4,  /* malformed file (JSON, safetensors, ...) */
+    LB_EUNSUPPORTED = -5
+};
+
+typedef struct lb_error {
+    int code;
+    char msg[1024];
+} lb_error_t;
+
+/* Set err (if non-NULL) to code and a printf-style message; returns code so callers can
+ * `return lb_error_set(err, LB_EINVAL, "...")`. */
+int lb_error_set(lb_error_t *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prefix an existing message with "prefix: " (used to add a file name on the way up). */
+void lb_error_prefix(lb_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+typedef struct lb_arena {
+    unsigned char *base;
+    size_t cap;    /* bytes reserved */
+    size_t used;   /* bytes handed out */
+    size_t peak;   /* high-water mark, for sizing reports */
+} lb_arena_t;
+
+/* Reserve cap bytes. Returns 0 or LB_ENOMEM. */
+int lb_arena_init(lb_arena_t *a, size_t cap, lb_error_t *err);
+/* 64-byte aligned, uninitialised memory, or NULL when the arena is exhausted. */
+void *lb_arena_alloc(lb_arena_t *a, size_t bytes);
+/* Like lb_arena_alloc but zero-filled. */
+void *lb_arena_calloc(lb_arena_t *a, size_t count, size_t size);
+/* Mark/rewind: everything allocated after the mark is released. */
+size_t lb_arena_mark(const lb_arena_t *a);
+void lb_arena_rewind(lb_arena_t *a, size_t mark);
+void lb_arena_reset(lb_arena_t *a);
+void lb_arena_free(lb_arena_t *a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,42 @@
+/*
+ * cli.h — the subcommands of the `leakbound` program (private to src/cli).
+ *
+ * Each subcommand lives in its own file, cli_<name>.c, and exposes one entry point
+ * `int lb_cli_<name>(int argc, char **argv)` that receives argv starting at the subcommand's
+ * name, parses its own flags (getopt_long), prints results to stdout and messages to stderr,
+ * and returns the process exit status: 0 success, 2 bad usage or bad input, 1 internal failure.
+ * Only this folder parses argv or prints for humans.
+ */
+#ifndef LEAKBOUND_CLI_H
+#define LEAKBOUND_CLI_H
+
+#include "leakbound/core.h"
+
+#define LB_EXIT_OK 0
+#define LB_EXIT_FAIL 1
+#define LB_EXIT_USAGE 2
+
+typedef struct lb_cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} lb_cli_command_t;
+
+/* Declared weak so that the program links while a subcommand's file is absent (a module
+ * under construction); main() lists only the subcommands that are linked in. */
+#define LB_CLI_ENTRY(name) int lb_cli_##name(int argc, char **argv) __attribute__((weak))
+LB_CLI_ENTRY(score);
+LB_CLI_ENTRY(bound);
+LB_CLI_ENTRY(tokenize);
+LB_CLI_ENTRY(inspect);
+LB_CLI_ENTRY(generate);
+
+/* Print "leakbound <cmd>: <msg>" to stderr and return LB_EXIT_USAGE. */
+int lb_cli_fail(const char *cmd, const lb_error_t *err);
+int lb_cli_failf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse a finite double / a positive integer from a flag value; 0 on success. */
+int lb_cli_parse_double(const char *s, double *out);
+int lb_cli_parse_long(const char *s, long *out);
+
+#endif

@@ -1,0 +1,41 @@
+/* leakbound — git-style dispatcher. Each subcommand is one cli_<name>.c file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const lb_cli_command_t commands[] = {
+    {"score", "score sampled generations (ROUGE, keywords, exact match)", lb_cli_score},
+    {"bound", "high-probability bounds per prompt from sample scores", lb_cli_bound},
+    {"tokenize", "encode/decode text with a Hugging Face tokenizer.json", lb_cli_tokenize},
+    {"inspect", "describe a Hugging Face checkpoint", lb_cli_inspect},
+    {"generate", "stream a model's continuation of a prompt", lb_cli_generate},
+};
+static const size_t n_commands = sizeof commands / sizeof commands[0];
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: leakbound <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < n_commands; i++)
+        if (commands[i].run) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'leakbound <command> --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return LB_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return LB_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("leakbound 0.1.0\n");
+        return LB_EXIT_OK;
+    }
+    for (size_t i = 0; i < n_commands; i++)
+        if (commands[i].run && !strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "leakbound: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return LB_EXIT_USAGE;
+}
