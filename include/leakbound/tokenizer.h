@@ -1,0 +1,80 @@
+/*
+ * leakbound/tokenizer.h — Hugging Face tokenizer.json, encode and decode.
+ *
+ * Contract
+ * - A tokenizer is loaded once from a tokenizer.json file and is then read-only: encode and
+ *   decode may be called from several threads at once on the same lb_tokenizer_t (each call
+ *   keeps its scratch state on its own stack/heap).
+ * - Supported components (anything else is refused at load with an error naming the component
+ *   type and the file): model BPE (vocab; merges as "a b" or ["a","b"]; byte-level alphabets,
+ *   byte_fallback, unk_token, continuing_subword_prefix, end_of_word_suffix, ignore_merges);
+ *   added tokens (special or not; single_word, lstrip, rstrip, normalized); normalizers NFC,
+ *   NFD, NFKC, NFKD, Lowercase, Prepend, Replace, Strip, Sequence; pre-tokenizers ByteLevel,
+ *   Split, Metaspace, Digits, Whitespace, WhitespaceSplit, Sequence; post-processors
+ *   TemplateProcessing, ByteLevel, Sequence (single sequences only: no pairs); decoders
+ *   ByteLevel, ByteFallback, Metaspace, Replace, Strip, Fuse, Sequence.
+ * - Results equal Hugging Face `tokenizers` (Rust) for those components: encode(text,
+ *   add_special_tokens) and decode(ids, skip_special_tokens) give the same ids / the same string.
+ * - Text is UTF-8; invalid UTF-8 input to encode is refused with LB_EINVAL (HF cannot receive it
+ *   either: its strings are valid UTF-8). Decode output replaces invalid byte sequences with
+ *   U+FFFD as HF's String::from_utf8_lossy does.
+ */
+#ifndef LEAKBOUND_TOKENIZER_H
+#define LEAKBOUND_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "leakbound/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lb_tokenizer lb_tokenizer_t;
+
+/* Load a Hugging Face tokenizer.json from path. On success *out owns everything it needs
+ * (free with lb_tokenizer_free). Errors: LB_EIO (unreadable file), LB_EFORMAT (malformed JSON
+ * or a missing/ill-typed field: the message names the file and the field), LB_EUNSUPPORTED
+ * (an unknown component type: the message names the file and the type). */
+int lb_tokenizer_load(const char *path, lb_tokenizer_t **out, lb_error_t *err);
+
+/* Same as lb_tokenizer_load from an in-memory JSON document; name is used in messages. */
+int lb_tokenizer_load_string(const char *json, size_t len, const char *name, lb_tokenizer_t **out,
+                             lb_error_t *err);
+
+/* Release a tokenizer (NULL is fine). */
+void lb_tokenizer_free(lb_tokenizer_t *tok);
+
+/* HF encode(text, add_special_tokens): text is len bytes of UTF-8 (need not be NUL-terminated).
+ * On success *ids is a malloc'd array of *n_ids ids (caller frees; non-NULL even when empty).
+ * Errors: LB_EINVAL (invalid UTF-8: message names the byte offset; or a character the model
+ * cannot encode and no unk token), LB_ENOMEM. */
+int lb_tokenizer_encode(const lb_tokenizer_t *tok, const char *text, size_t len,
+                        int add_special_tokens, int32_t **ids, size_t *n_ids, lb_error_t *err);
+
+/* HF decode(ids, skip_special_tokens). On success *text is a malloc'd NUL-terminated UTF-8
+ * string (caller frees) and *len (if non-NULL) its length in bytes. Errors: LB_EINVAL (an id
+ * outside the vocabulary: message names its position), LB_ENOMEM. */
+int lb_tokenizer_decode(const lb_tokenizer_t *tok, const int32_t *ids, size_t n_ids,
+                        int skip_special_tokens, char **text, size_t *len, lb_error_t *err);
+
+/* Number of ids: model vocabulary plus added tokens (HF get_vocab_size(with_added_tokens=True)). */
+size_t lb_tokenizer_vocab_size(const lb_tokenizer_t *tok);
+
+/* Id of a token string (model vocabulary or added token); -1 if absent. */
+int32_t lb_tokenizer_token_to_id(const lb_tokenizer_t *tok, const char *token);
+
+/* Token string of an id (owned by the tokenizer, valid until lb_tokenizer_free); NULL if absent. */
+const char *lb_tokenizer_id_to_token(const lb_tokenizer_t *tok, int32_t id);
+
+/* Whether id is an added token flagged special (skipped by decode(skip_special_tokens)). */
+int lb_tokenizer_is_special(const lb_tokenizer_t *tok, int32_t id);
+
+/* One-line human summary for `inspect`, e.g. "BPE (byte-level), 50257 tokens, specials:
+ * <|endoftext|>=50256". Always NUL-terminated; truncated to cap bytes. */
+void lb_tokenizer_describe(const lb_tokenizer_t *tok, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
