@@ -1,0 +1,173 @@
+/*
+ * leakbound/model.h — Hugging Face causal language models: load a checkpoint folder and run
+ * the forward pass in fp32 on a paged KV cache (see kvcache.h).
+ *
+ * Contract
+ * - A model folder holds config.json and model.safetensors (or a sharded
+ *   model.safetensors.index.json), read through safetensors.h. Families (config "architectures"):
+ *   LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM (RMSNorm, RoPE with rope_theta and
+ *   the "llama3" rope_scaling, grouped-query attention, SwiGLU, attention biases where the
+ *   config or family has them); PhiForCausalLM (LayerNorm, parallel attention and MLP, partial
+ *   rotary, gelu_new, biases, lm_head bias); GPT2LMHeadModel (learned positions, Conv1D weights
+ *   stored (in, out), fused c_attn, tied head). Names, order of operations and defaults follow
+ *   Hugging Face's modeling_llama.py / modeling_phi.py / modeling_gpt2.py.
+ * - Loading validates the config (missing or inconsistent field → LB_EFORMAT naming
+ *   "<dir>/config.json" and the field; unknown architecture, activation or rope type →
+ *   LB_EUNSUPPORTED) and every tensor the family needs: presence, and shape against the config
+ *   (message names the tensor and the checkpoint). Tensors the family does not use are ignored.
+ * - Weights may be F32, F16 or BF16 (mixed is fine). By default they are widened to fp32 once at
+ *   load; with keep_file_dtype, matrices stay in the mapped file and are widened into a scratch
+ *   buffer right before each use (less memory, slower). All arithmetic is fp32.
+ * - A loaded model is read-only: several runners may use it from different threads.
+ * - Forward: an lb_model_runner_t owns one arena sized at creation for (max_seqs sequences,
+ *   max_tokens tokens per call, max_ctx positions); lb_model_forward never allocates. Each call
+ *   appends tokens to sequences of an lb_kvcache_t and returns logits; calling it with n tokens
+ *   per sequence is a prefill, with 1 token per sequence a decode step. Matrix products are one
+ *   cblas_sgemm over all tokens of the call; attention runs on the cache with OpenMP over
+ *   (sequence, head).
+ */
+#ifndef LEAKBOUND_MODEL_H
+#define LEAKBOUND_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "leakbound/core.h"
+#include "leakbound/safetensors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    LB_ARCH_LLAMA,   /* LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM */
+    LB_ARCH_PHI,     /* PhiForCausalLM */
+    LB_ARCH_GPT2     /* GPT2LMHeadModel */
+} lb_arch_t;
+
+typedef enum { LB_ACT_SILU, LB_ACT_GELU_NEW, LB_ACT_GELU } lb_act_t;
+
+/* What config.json says, with Hugging Face's defaults filled in. */
+typedef struct lb_model_config {
+    lb_arch_t arch;
+    char architecture[64];     /* as written in config.json, e.g. "Qwen2ForCausalLM" */
+    char model_type[32];       /* "llama", "mistral", "qwen2", "phi", "gpt2" */
+    int vocab_size;            /* V */
+    int hidden_size;           /* D */
+    int n_layers;              /* L */
+    int n_heads;               /* query heads */
+    int n_kv_heads;            /* key/value heads (== n_heads without GQA) */
+    int head_dim;              /* hd */
+    int intermediate_size;     /* MLP width */
+    int max_position_embeddings;
+    lb_act_t act;
+    float norm_eps;            /* rms_norm_eps or layer_norm_eps / layer_norm_epsilon */
+    int rotary_dim;            /* dims of each head that RoPE rotates (0 for GPT-2) */
+    double rope_theta;
+    int rope_llama3;           /* rope_scaling of type "llama3" */
+    double rope_factor, rope_low_freq_factor, rope_high_freq_factor;
+    int rope_original_max_pos;
+    int sliding_window;        /* Mistral/Qwen2 sliding-window attention; 0 = none */
+    int qkv_bias;              /* q/k/v projections carry biases */
+    int o_bias;                /* output projection carries a bias */
+    int mlp_bias;              /* MLP projections carry biases */
+    int lm_head_bias;          /* Phi */
+    int tie_word_embeddings;
+    int bos_token_id, eos_token_id;   /* -1 when absent */
+} lb_model_config_t;
+
+typedef struct lb_model lb_model_t;
+
+typedef struct lb_model_options {
+    int keep_file_dtype;   /* 0: widen all weights to fp32 at load; 1: keep matrices mapped */
+} lb_model_options_t;
+
+/* Load the model in folder dir (config.json + safetensors). opt may be NULL (defaults). On
+ * success *out owns everything (free with lb_model_free). Errors: LB_EIO (missing file),
+ * LB_EFORMAT (bad config, missing or misshapen tensor: the message names it and the
+ * checkpoint), LB_EUNSUPPORTED (architecture, activation, rope type), LB_ENOMEM. */
+int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **out,
+                  lb_error_t *err);
+
+/* Free a model (NULL is fine). Runners and caches made from it must be freed first. */
+void lb_model_free(lb_model_t *m);
+
+/* The parsed configuration (owned by m). */
+const lb_model_config_t *lb_model_config(const lb_model_t *m);
+
+/* Number of parameters (tied matrices counted once). */
+size_t lb_model_param_count(const lb_model_t *m);
+
+/* The dtype most of the model's parameters have in the file. */
+lb_dtype_t lb_model_file_dtype(const lb_model_t *m);
+
+/* ---- Forward ------------------------------------------------------------------------- */
+
+typedef struct lb_kvcache lb_kvcache_t;   /* kvcache.h */
+typedef struct lb_model_runner lb_model_runner_t;
+
+/* Flags for lb_model_forward. */
+#define LB_FORWARD_ALL_LOGITS 1   /* logits for every token of the call, not just the last */
+
+/* A runner: the activations arena for calls of at most max_seqs sequences and max_tokens
+ * tokens in all, at positions < max_ctx (<= max_position_embeddings; 0 = that). all_logits
+ * reserves room for LB_FORWARD_ALL_LOGITS ((max_tokens, V) floats). Errors: LB_EINVAL (bad
+ * sizes), LB_ENOMEM. The runner borrows m. */
+int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
+                           int all_logits, lb_model_runner_t **out, lb_error_t *err);
+void lb_model_runner_free(lb_model_runner_t *r);
+
+/* Bytes the runner's arena reserved. */
+size_t lb_model_runner_bytes(const lb_model_runner_t *r);
+
+/* Append tokens to n_seqs sequences of kv and run the model on them.
+ *   seq_ids  (n_seqs,)  distinct live sequences of kv (lb_kvcache_seq_new / _fork)
+ *   n_tokens (n_seqs,)  tokens to append to each (>= 1)
+ *   tokens   (sum n_tokens,) the tokens, sequence after sequence, each in [0, V)
+ * On success *logits points into the runner (valid until its next call):
+ *   (n_seqs, V) for each sequence's last new token, or with LB_FORWARD_ALL_LOGITS
+ *   (sum n_tokens, V) in the order of tokens. The sequences' cache lengths grow by n_tokens.
+ * Errors (nothing is changed): LB_EINVAL (bad id, duplicate sequence, token out of range,
+ * too many tokens or sequences for the runner, position >= max_ctx), LB_ENOMEM (the cache has
+ * no free block). */
+int lb_model_forward(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const int *seq_ids,
+                     const int *n_tokens, const int32_t *tokens, int flags,
+                     const float **logits, lb_error_t *err);
+
+/* One decode step: one token per sequence; *logits is (n_seqs, V). */
+int lb_model_decode(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const int *seq_ids,
+                    const int32_t *tokens, const float **logits, lb_error_t *err);
+
+/* ---- Layer kernels (llm.c style; training adds *_backward next to each) ---------------
+ * All are fp32, row-major, OpenMP-parallel over rows; none allocates. */
+
+/* out = rmsnorm(inp) * w, as LlamaRMSNorm: x * rsqrt(mean(x^2) + eps) * w.
+ * out (T, C), inp (T, C), w (C,). out may equal inp. */
+void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int T, int C,
+                              float eps);
+
+/* out = layernorm(inp) * w + b (biased variance, as torch.nn.LayerNorm).
+ * out (T, C), inp (T, C), w (C,), b (C,). out may equal inp. */
+void lb_model_layernorm_forward(float *out, const float *inp, const float *w, const float *b,
+                                int T, int C, float eps);
+
+/* out = beta * out + inp @ W^T (+ bias), one cblas_sgemm. W is (OC, C) as nn.Linear stores
+ * it, or (C, OC) when w_in_out (GPT-2 Conv1D). out (T, OC), inp (T, C), bias (OC,) or NULL. */
+void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
+                             int T, int C, int OC, int w_in_out, float beta);
+
+/* Rotate the first rot dims of each head in place, HF rotate_half convention (pairs i and
+ * i + rot/2). x (T, n_heads, hd) with row stride ld floats; pos (T,); cos/sin (max_pos, rot/2). */
+void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads, int hd,
+                           int rot, const float *cos_t, const float *sin_t);
+
+/* out = silu(gate) * up. out (T, I), gate (T, I), up (T, I); out may equal gate. */
+void lb_model_swiglu_forward(float *out, const float *gate, const float *up, size_t n);
+
+/* In place: x = gelu_new(x) (tanh form) or exact gelu (erf form). x (n,). */
+void lb_model_gelu_new_forward(float *x, size_t n);
+void lb_model_gelu_forward(float *x, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
