@@ -1,0 +1,145 @@
+/*
+ * leakbound/stats.h — high-probability bounds on one prompt's sampled scores (SPEC §2).
+ *
+ * Contract
+ * - Input: n >= 1 scores in [0,1] (NaN is the caller's to reject), sorted ascending once with
+ *   lb_stats_sort; every bound below reads that sorted array and never allocates. Callers that
+ *   process many prompts size one scratch buffer up front (the arena), not one per prompt.
+ * - alpha is the miscoverage of each reported statement on its own: every upper bound U
+ *   satisfies P(theta <= U) >= 1 - alpha over the draw of the samples (docs/bounds.md says which
+ *   statements hold jointly). Valid alpha: 0 < alpha <= 0.5 (Massart's one-sided DKW constant).
+ * - Two methods. LB_STATS_EXACT (default): exact Anderson bounds on the sorted samples and a
+ *   variance bound that is valid when there is mass at 0. LB_STATS_CONBO: parity with the
+ *   authors' library conbo 0.1 (100-point grid), quirks and known defect included.
+ * - Thread safety: every function is reentrant. The first Clopper-Pearson call turns GSL's
+ *   abort-on-error handler off process-wide (once, thread-safely); failures are reported
+ *   through lb_error_t instead.
+ * - Conventions: M_gen and P_ge bound P(X >= t) (not P(X > t); SPEC §2.2 leaves it open).
+ */
+#ifndef LEAKBOUND_STATS_H
+#define LEAKBOUND_STATS_H
+
+#include <stddef.h>
+#include "leakbound/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- margins --------------------------------------------------------------------------- */
+
+/* One-sided DKW-Massart margin eps1 = sqrt(ln(1/alpha) / (2n)). n >= 1, 0 < alpha < 1. */
+double lb_stats_eps_one_sided(size_t n, double alpha);
+/* Two-sided margin eps2 = sqrt(ln(2/alpha) / (2n)); eps2(2 alpha) == eps1(alpha). */
+double lb_stats_eps_two_sided(size_t n, double alpha);
+
+/* ---- sorting and counting -------------------------------------------------------------- */
+
+/* Sort x ascending in place (LSD radix on the IEEE bits; -0.0 sorts with 0.0). x: (n).
+ * scratch: (n) doubles the caller owns; its contents are clobbered. No NaN allowed. */
+void lb_stats_sort(double *x, size_t n, double *scratch);
+
+/* Number of entries of sorted (n) that are >= t / that are < t (binary search). */
+size_t lb_stats_count_ge(const double *sorted, size_t n, double t);
+
+/* ---- Clopper-Pearson (SPEC §2.1) ------------------------------------------------------- */
+
+/* One-sided (1-alpha) upper bound on a binomial p from `successes` of n trials: the (1-alpha)
+ * quantile of Beta(S+1, n-S) (GSL), 1 when S = n. Writes *out; returns 0, or LB_EINVAL for
+ * S > n, n = 0 or alpha outside (0,1), or LB_EUNSUPPORTED if GSL's inversion fails. */
+int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *out, lb_error_t *err);
+
+/* ---- DKW (SPEC §2.2) ------------------------------------------------------------------- */
+
+/* Upper bound on P(X >= t): min(1, 1 - F_n(t-) + eps), F_n(t-) = share of samples < t.
+ * With eps = eps1(alpha) it holds for every t at once with probability >= 1 - alpha. */
+double lb_stats_dkw_tail_upper(const double *sorted, size_t n, double eps, double t);
+
+/* The same bound as a step curve for plots: for each distinct sample value xs[j] (ascending),
+ * ys[j] = bound at t = xs[j]; for t in (xs[j-1], xs[j]] the bound is ys[j], below xs[0] it is
+ * 1 and above the last value it is min(1, eps). xs, ys: (n) caller-owned; returns the number
+ * m <= n of points written. */
+size_t lb_stats_dkw_curve(const double *sorted, size_t n, double eps, double *xs, double *ys);
+
+/* ---- exact Anderson bounds on E[X] (SPEC §2.3) ----------------------------------------- */
+
+/* Upper: 1 - sum_{i=1..n} (x_(i+1) - x_(i)) max(0, i/n - eps), with x_(n+1) = 1. Holds with
+ * probability >= 1 - alpha for eps = eps1(alpha). sorted: (n). */
+double lb_stats_anderson_upper(const double *sorted, size_t n, double eps);
+/* Lower: 1 - sum_{i=0..n} (x_(i+1) - x_(i)) min(1, i/n + eps), with x_(0) = 0. */
+double lb_stats_anderson_lower(const double *sorted, size_t n, double eps);
+
+/* Default-mode M_sigma (docs/bounds.md): on the two-sided DKW event with eps2(alpha),
+ * Var X <= min(U2 - L1^2, max_{m in [L1,U1]} m(1-m)), U2 the Anderson upper bound of E[X^2]
+ * (computed on the squared sorted samples), U1/L1 the Anderson bounds of E[X] (L1 floored at
+ * 0). Returns sqrt of that, which is at most 0.5. Valid with mass at 0. sorted: (n). */
+double lb_stats_sigma_upper(const double *sorted, size_t n, double alpha);
+
+/* ---- conbo 0.1 parity (SPEC §2.3-2.4) -------------------------------------------------- */
+
+typedef struct lb_stats_interval {
+    double estimate; /* sample mean / population (ddof 0) std, as conbo returns it */
+    double lower;
+    double upper;
+} lb_stats_interval_t;
+
+/* conbo.expectation_bounds(x, alpha, stepsize): grid T = linspace(0,1,stepsize) built as numpy
+ * does, cdf[k] = share of samples <= T[k], band eps2(alpha), right/left Riemann sums.
+ * stepsize >= 2. sorted: (n). */
+void lb_stats_conbo_expectation(const double *sorted, size_t n, double alpha, size_t stepsize,
+                                lb_stats_interval_t *out);
+
+/* conbo.std_bounds(x, alpha, stepsize) = sqrt of conbo.variance_bounds. Quirks kept: the mean
+ * bounds inside use the same alpha and the default 100-point grid whatever stepsize is, the
+ * (cdf +- eps) brackets are not clipped, only the lower variance is floored at 0, and the
+ * upper is square-rooted unclipped (NaN if it were negative). Known defect: mass at X = 0 is
+ * dropped, so the upper bound fails coverage (e.g. a fair coin). stepsize >= 2. */
+void lb_stats_conbo_std(const double *sorted, size_t n, double alpha, size_t stepsize,
+                        lb_stats_interval_t *out);
+
+/* ---- several queries, leak@k (SPEC §2.6) ------------------------------------------------ */
+
+/* 1 - (1 - m)^k, computed as -expm1(k log1p(-m)). m in [0,1], k >= 1. */
+double lb_stats_queries(double m, long k);
+/* Leak@k estimate 1 - C(n-c,k)/C(n,k) as a product (no factorials); 1 when n - c < k. */
+double lb_stats_leak_at_k(size_t n, size_t c, size_t k);
+
+/* ---- everything for one prompt ----------------------------------------------------------- */
+
+typedef enum lb_stats_method { LB_STATS_EXACT = 0, LB_STATS_CONBO = 1 } lb_stats_method_t;
+
+typedef struct lb_stats_options {
+    double alpha;              /* 0 < alpha <= 0.5 */
+    lb_stats_method_t method;
+    double ed_lambda;          /* ED = M_mu + ed_lambda * M_sigma */
+    const double *thresholds;  /* (n_thresholds) values in [0,1] for M_gen and P_ge */
+    size_t n_thresholds;
+    long queries_k;            /* >= 1 */
+    long leak_at_k;            /* >= 1 */
+    double leak_threshold;     /* a sample "leaks" when its score >= this (default 1.0) */
+} lb_stats_options_t;
+
+typedef struct lb_stats_prompt {
+    size_t n;
+    double mean, std, max;     /* sample mean, population std (ddof 0), maximum */
+    double M_mu, M_mu_lower, M_sigma, ED;
+    int binary;                /* every score is 0 or 1; M_bin valid only then */
+    double M_bin;
+    double *M_gen;             /* (n_thresholds) caller-owned: DKW bound on P(X >= t) */
+    double *P_ge;              /* (n_thresholds) caller-owned: exact binomial bound */
+    size_t n_leaking;          /* samples with score >= leak_threshold */
+    double queries;            /* 1 - (1 - CP bound on P(X >= leak_threshold))^queries_k */
+    double leak_at;            /* leak@leak_at_k estimate */
+} lb_stats_prompt_t;
+
+/* Every bound for one prompt. scores: (n) in [0,1], sorted in place (scratch: (n) doubles).
+ * out->M_gen and out->P_ge must point at n_thresholds doubles each. Returns 0, or LB_EINVAL
+ * (n = 0, alpha outside (0, 0.5], k < 1) / LB_EUNSUPPORTED (GSL failure) with a message. */
+int lb_stats_prompt_bounds(double *scores, size_t n, double *scratch,
+                           const lb_stats_options_t *opt, lb_stats_prompt_t *out,
+                           lb_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
