@@ -68,6 +68,15 @@ const lb_st_tensor_t *lb_st_at(const lb_st_t *st, size_t i);
 /* Value of "__metadata__"[key] in the first file that has it, or NULL. Owned by st. */
 const char *lb_st_metadata(const lb_st_t *st, const char *key);
 
+/* Number of "__metadata__" entries (over all files), and the i-th as *key / *val (owned by st).
+ * Returns 0, or -1 when i is out of range. */
+size_t lb_st_metadata_count(const lb_st_t *st);
+int lb_st_metadata_at(const lb_st_t *st, size_t i, const char **key, const char **val);
+
+/* Where t (a tensor of st) lives: *file (owned by st) and the byte offset of its data from the
+ * start of that file. Returns 0, or -1 when t is not one of st's tensors. */
+int lb_st_locate(const lb_st_t *st, const lb_st_tensor_t *t, const char **file, uint64_t *offset);
+
 /* Number of elements of t (product of its shape; 1 for a scalar). */
 size_t lb_st_numel(const lb_st_tensor_t *t);
 

@@ -1,0 +1,2 @@
+# Safetensors reader/writer against an independent Python writer/reader (numpy, torch).
+lb_oracle_test(io_safetensors io_safetensors.py)
