@@ -1,0 +1,113 @@
+/*
+ * leakbound/text.h — scoring a generation against a reference: ROUGE as rouge-score 0.1.2
+ * computes it (use_stemmer=True), keyword leaks and exact match (SPEC §5, §2.7).
+ *
+ * Contract
+ * - Text is UTF-8 given as (pointer, byte length); embedded NUL bytes are ordinary characters.
+ *   Invalid UTF-8 never crashes anything: each byte that does not start a valid sequence is
+ *   treated as one opaque character that is not a letter, not a digit, not whitespace and has
+ *   no case; lowercasing copies it through unchanged. (Python, whose behaviour is the
+ *   reference, never sees such bytes: JSON input is validated before it reaches here.)
+ * - Lowercase means Python's str.lower(): the full Unicode lowercase mapping (utf8proc's
+ *   simple mapping plus SpecialCasing's U+0130 -> "i" U+0307) and the Final_Sigma rule for
+ *   U+03A3. Not case folding: "ß" stays "ß".
+ * - Tokens (rouge-score's tokenize with NLTK's PorterStemmer): lowercase; every maximal run of
+ *   [a-z0-9] is a token; tokens longer than 3 characters are stemmed; empty results dropped.
+ *   Non-ASCII letters therefore separate tokens, except where their lowercase is ASCII
+ *   (U+0130 -> "i", Kelvin sign -> "k").
+ * - Stemming is NLTK's PorterStemmer() in its default NLTK_EXTENSIONS mode, on code points,
+ *   including its irregular-forms table and its quirks (the table is looked up with the word as
+ *   given, before lowercasing; words of at most 2 code points are only lowercased).
+ * - ROUGE-L: LCS of the token lists; precision = LCS/|prediction|, recall = LCS/|reference|,
+ *   F = 2PR/(P+R) evaluated in that order (bit-identical to rouge-score); all three 0 when
+ *   either side has no token. ROUGE-1: clipped unigram overlap over the same denominators.
+ * - Keywords: a keyword leaks when its lowercase (after trimming Python-str.strip() whitespace)
+ *   is a substring of the lowercased text, both lowercased as above; empty keywords are
+ *   dropped; no keyword means no leak.
+ * - Exact match: the two token lists are equal (two empty lists are equal).
+ * - A scorer owns every buffer these need (token ids, LCS rows, a cache of stems) and reuses
+ *   them, so scoring does not allocate per token; it grows its buffers only when an input is
+ *   longer than any before. One scorer per thread: a scorer is not thread-safe, distinct
+ *   scorers are independent.
+ */
+#ifndef LEAKBOUND_TEXT_H
+#define LEAKBOUND_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakbound/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lb_text_scorer lb_text_scorer_t;
+
+/* Precision, recall and F-measure of one ROUGE comparison. */
+typedef struct lb_text_rouge {
+    double precision;
+    double recall;
+    double fmeasure;
+} lb_text_rouge_t;
+
+/* The token list of one text: ids of stemmed tokens, equal ids <=> equal tokens. Points into
+ * the scorer; valid until the scorer's next call. */
+typedef struct lb_text_tokens {
+    size_t n;
+    const uint32_t *ids;  /* (n,) */
+} lb_text_tokens_t;
+
+/* Create a scorer. *out is freed with lb_text_scorer_free. Returns 0 or LB_ENOMEM. */
+int lb_text_scorer_new(lb_text_scorer_t **out, lb_error_t *err);
+
+/* Free a scorer and all its buffers; NULL is allowed. */
+void lb_text_scorer_free(lb_text_scorer_t *s);
+
+/* ROUGE-L and ROUGE-1 of the prediction (the generated text) against the reference (the
+ * target). Returns 0, or LB_ENOMEM when a buffer could not grow (then *out is zeroed). */
+int lb_text_rouge_l(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
+                    size_t ref_len, lb_text_rouge_t *out, lb_error_t *err);
+int lb_text_rouge_1(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
+                    size_t ref_len, lb_text_rouge_t *out, lb_error_t *err);
+
+/* *match = 1 when both texts give the same token list, else 0. Returns 0 or LB_ENOMEM. */
+int lb_text_exact(lb_text_scorer_t *s, const char *a, size_t a_len, const char *b, size_t b_len,
+                  int *match, lb_error_t *err);
+
+/* *leak = 1 when any of the n_kw keywords (kw[i] of kw_len[i] bytes) leaks into text (see the
+ * contract), else 0. Returns 0 or LB_ENOMEM. */
+int lb_text_keywords(lb_text_scorer_t *s, const char *text, size_t text_len,
+                     const char *const *kw, const size_t *kw_len, size_t n_kw, int *leak,
+                     lb_error_t *err);
+
+/* As lb_text_keywords, the keywords given as one comma-separated string (SPEC §2.7). */
+int lb_text_keywords_csv(lb_text_scorer_t *s, const char *text, size_t text_len,
+                         const char *csv, size_t csv_len, int *leak, lb_error_t *err);
+
+/* Tokenise text into *out (see lb_text_tokens_t). Returns 0 or LB_ENOMEM. */
+int lb_text_tokenize(lb_text_scorer_t *s, const char *text, size_t len, lb_text_tokens_t *out,
+                     lb_error_t *err);
+
+/* The characters of token id (as returned by lb_text_tokenize on this scorer since its last
+ * cache reset); *len gets the byte count. Not NUL-terminated. */
+const char *lb_text_token_str(const lb_text_scorer_t *s, uint32_t id, size_t *len);
+
+/* NLTK PorterStemmer().stem(word) of one UTF-8 word; *out (not NUL-terminated, *out_len
+ * bytes) points into the scorer, valid until its next call. Returns 0 or LB_ENOMEM. */
+int lb_text_stem(lb_text_scorer_t *s, const char *word, size_t len, const char **out,
+                 size_t *out_len, lb_error_t *err);
+
+/* Python's str.lower() of s (len bytes) into out (cap bytes), NUL-terminated when cap > 0,
+ * like snprintf: returns the byte length of the whole result, which was written in full when
+ * it is < cap. out may be NULL when cap is 0 (to measure). */
+size_t lb_text_lower(const char *s, size_t len, char *out, size_t cap);
+
+/* A capacity that always suffices for lb_text_lower of len bytes, NUL included (no code
+ * point's lowercase takes more than 1.5 times its UTF-8 bytes: U+0130 goes from 2 to 3). */
+size_t lb_text_lower_bound(size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,68 @@
+/* Keyword leaks (SPEC §2.7): kw.strip().lower() in text.lower(), in Python's terms. */
+#include <string.h>
+
+#include "text_internal.h"
+
+/* Is needle (k,) a substring of hay (n,)? Plain scan: keywords are short. */
+static int contains(const uint32_t *hay, size_t n, const uint32_t *needle, size_t k) {
+    if (k > n) return 0;
+    uint32_t first = needle[0];
+    for (size_t i = 0; i + k <= n; i++)
+        if (hay[i] == first && !memcmp(hay + i + 1, needle + 1, (k - 1) * sizeof *hay)) return 1;
+    return 0;
+}
+
+/* Lowercased text at s->cp[0..*n); the room after 3 * len code points is free for keywords. */
+static int lower_text(lb_text_scorer_t *s, const char *text, size_t len, size_t max_kw, size_t *n,
+                      lb_error_t *err) {
+    size_t need = 3 * len + 3 * max_kw + 8;
+    if (lb__grow((void **)&s->cp, &s->cap_cp, need, sizeof *s->cp))
+        return lb_error_set(err, LB_ENOMEM, "out of memory for a text of %zu bytes", len);
+    /* Decode into the upper part, lowercase into the lower part (at most 2 per code point). */
+    uint32_t *raw = s->cp + 2 * len;
+    size_t m = lb__utf8_decode(text, len, raw);
+    *n = lb__lower_u32(raw, m, s->cp);
+    return 0;
+}
+
+/* Does keyword kw (kl bytes) leak into the lowercased text s->cp[0..n)? Scratch space starts
+ * at s->cp + base. */
+static int keyword_leaks(lb_text_scorer_t *s, size_t n, size_t base, const char *kw, size_t kl) {
+    uint32_t *raw = s->cp + base + 2 * kl, *low = s->cp + base;
+    size_t m = lb__utf8_decode(kw, kl, raw);
+    size_t a = 0, b = m;
+    while (a < b && lb__is_space(raw[a])) a++;
+    while (b > a && lb__is_space(raw[b - 1])) b--;
+    if (a == b) return 0;
+    size_t k = lb__lower_u32(raw + a, b - a, low);
+    return contains(s->cp, n, low, k);
+}
+
+int lb_text_keywords(lb_text_scorer_t *s, const char *text, size_t text_len,
+                     const char *const *kw, const size_t *kw_len, size_t n_kw, int *leak,
+                     lb_error_t *err) {
+    *leak = 0;
+    size_t max_kw = 0, n = 0;
+    for (size_t i = 0; i < n_kw; i++)
+        if (kw_len[i] > max_kw) max_kw = kw_len[i];
+    int rc = lower_text(s, text, text_len, max_kw, &n, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < n_kw && !*leak; i++)
+        *leak = keyword_leaks(s, n, 3 * text_len, kw[i], kw_len[i]);
+    return 0;
+}
+
+int lb_text_keywords_csv(lb_text_scorer_t *s, const char *text, size_t text_len,
+                         const char *csv, size_t csv_len, int *leak, lb_error_t *err) {
+    *leak = 0;
+    size_t n = 0;
+    int rc = lower_text(s, text, text_len, csv_len, &n, err);
+    if (rc) return rc;
+    size_t start = 0;
+    for (size_t i = 0; i <= csv_len && !*leak; i++) {
+        if (i < csv_len && csv[i] != ',') continue;
+        *leak = keyword_leaks(s, n, 3 * text_len, csv + start, i - start);
+        start = i + 1;
+    }
+    return 0;
+}

@@ -1,0 +1,15 @@
+/* Private to src/text: the string tables behind the stem cache (see lb__strtab_t). */
+#ifndef LB_TEXT_STRTAB_H
+#define LB_TEXT_STRTAB_H
+
+#include "text_internal.h"
+
+uint32_t lb__strtab_hash(const char *s, size_t n);
+/* Entry index of key, or -1. */
+long lb__strtab_find(const lb__strtab_t *t, const char *key, size_t len, uint32_t h);
+/* Add key (not present) with val; entry index, or -1 when memory ran out. */
+long lb__strtab_add(lb__strtab_t *t, const char *key, size_t len, uint32_t h, uint32_t val);
+void lb__strtab_clear(lb__strtab_t *t);
+void lb__strtab_free(lb__strtab_t *t);
+
+#endif

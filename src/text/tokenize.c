@@ -1,0 +1,152 @@
+/* The scorer object and rouge-score's tokenisation (lowercase, [a-z0-9] runs, Porter stems),
+ * with a cache from raw token to stem id so that each distinct word is stemmed once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "strtab.h"
+#include "text_internal.h"
+
+int lb_text_scorer_new(lb_text_scorer_t **out, lb_error_t *err) {
+    *out = calloc(1, sizeof **out);
+    if (!*out) return lb_error_set(err, LB_ENOMEM, "out of memory creating a text scorer");
+    return 0;
+}
+
+void lb_text_scorer_free(lb_text_scorer_t *s) {
+    if (!s) return;
+    lb__strtab_free(&s->raw);
+    lb__strtab_free(&s->stems);
+    free(s->ids_a);
+    free(s->ids_b);
+    free(s->counts);
+    free(s->row);
+    free(s->cp);
+    free(s->tok);
+    free(s->bytes);
+    free(s);
+}
+
+int lb__ensure_work(lb_text_scorer_t *s, size_t len, lb_error_t *err) {
+    /* Stemming a word of n code points needs n (decoded) + 2n + 1 (lowercased, stemmed)
+     * code points and up to 4 bytes for each of the latter. */
+    if (lb__grow((void **)&s->cp, &s->cap_cp, 3 * len + 8, sizeof *s->cp) ||
+        lb__grow((void **)&s->tok, &s->cap_tok, len + 8, 1) ||
+        lb__grow((void **)&s->bytes, &s->cap_bytes, 8 * len + 8, 1))
+        return lb_error_set(err, LB_ENOMEM, "out of memory for a text of %zu bytes", len);
+    return 0;
+}
+
+void lb__maybe_reset_cache(lb_text_scorer_t *s) {
+    if (s->raw.count <= LB_TEXT_CACHE_MAX) return;
+    lb__strtab_clear(&s->raw);
+    lb__strtab_clear(&s->stems);
+}
+
+/* Stem id of one raw token (lowercase [a-z0-9]+), through the cache. -1 on out of memory. */
+static long token_id(lb_text_scorer_t *s, const char *tok, size_t n) {
+    uint32_t h = lb__strtab_hash(tok, n);
+    long e = lb__strtab_find(&s->raw, tok, n, h);
+    if (e >= 0) return s->raw.val[e];
+    const char *stem = tok;
+    size_t sl = n;
+    if (n > 3) {
+        uint32_t *w = s->cp, *buf = s->cp + n;
+        for (size_t i = 0; i < n; i++) w[i] = (unsigned char)tok[i];
+        sl = lb__porter_stem(w, n, buf);
+        for (size_t i = 0; i < sl; i++) s->bytes[i] = (char)buf[i];
+        stem = s->bytes;
+    }
+    long id;
+    if (sl == 0) {
+        id = UINT32_MAX;  /* an empty stem is dropped (rouge-score's final filter) */
+    } else {
+        uint32_t hs = lb__strtab_hash(stem, sl);
+        id = lb__strtab_find(&s->stems, stem, sl, hs);
+        if (id < 0) {
+            id = lb__strtab_add(&s->stems, stem, sl, hs, 0);
+            if (id < 0) return -1;
+        }
+    }
+    if (lb__strtab_add(&s->raw, tok, n, h, (uint32_t)id) < 0) return -1;
+    return id;
+}
+
+static inline int is_tok_ascii(unsigned c) { return (c - 'a' < 26u) || (c - '0' < 10u); }
+
+int lb__tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t len, size_t *n_out,
+                      lb_error_t *err) {
+    *n_out = 0;
+    /* At most one token per two bytes, plus one. */
+    uint32_t **ids = side ? &s->ids_b : &s->ids_a;
+    size_t *cap = side ? &s->cap_b : &s->cap_a;
+    if (lb__ensure_work(s, len, err)) return LB_ENOMEM;
+    if (lb__grow((void **)ids, cap, len / 2 + 2, sizeof **ids))
+        return lb_error_set(err, LB_ENOMEM, "out of memory for a text of %zu bytes", len);
+    const unsigned char *p = (const unsigned char *)text;
+    char *tok = s->tok;
+    uint32_t *out = *ids;
+    size_t nt = 0, tl = 0, i = 0;
+    while (i <= len) {
+        unsigned c = i < len ? p[i] : ' ';
+        uint32_t low[2];
+        unsigned m = 1;
+        if (c < 0x80) {
+            low[0] = (c - 'A' < 26u) ? c + 32 : c;
+            i++;
+        } else {
+            size_t adv;
+            uint32_t cp = lb__utf8_next(p + i, len - i, &adv);
+            m = lb__lower_cp(cp, low);
+            i += adv;
+        }
+        for (unsigned k = 0; k < m; k++) {
+            if (is_tok_ascii(low[k])) {
+                tok[tl++] = (char)low[k];
+                continue;
+            }
+            if (!tl) continue;
+            long id = token_id(s, tok, tl);
+            if (id < 0) return lb_error_set(err, LB_ENOMEM, "out of memory in the stem cache");
+            if (id != UINT32_MAX) out[nt++] = (uint32_t)id;
+            tl = 0;
+        }
+    }
+    *n_out = nt;
+    return 0;
+}
+
+int lb_text_tokenize(lb_text_scorer_t *s, const char *text, size_t len, lb_text_tokens_t *out,
+                     lb_error_t *err) {
+    lb__maybe_reset_cache(s);
+    out->n = 0;
+    out->ids = NULL;
+    size_t n;
+    int rc = lb__tokenize_side(s, 0, text, len, &n, err);
+    if (rc) return rc;
+    out->n = n;
+    out->ids = s->ids_a;
+    return 0;
+}
+
+const char *lb_text_token_str(const lb_text_scorer_t *s, uint32_t id, size_t *len) {
+    if (id >= s->stems.count) {
+        *len = 0;
+        return "";
+    }
+    *len = s->stems.len[id];
+    return s->stems.pool + s->stems.off[id];
+}
+
+int lb_text_stem(lb_text_scorer_t *s, const char *word, size_t len, const char **out,
+                 size_t *out_len, lb_error_t *err) {
+    *out = "";
+    *out_len = 0;
+    if (lb__ensure_work(s, len, err)) return LB_ENOMEM;
+    size_t n = lb__utf8_decode(word, len, s->cp);
+    size_t m = lb__porter_stem(s->cp, n, s->cp + n);
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++) k += lb__utf8_put(s->cp[n + i], (unsigned char *)s->bytes + k);
+    *out = s->bytes;
+    *out_len = k;
+    return 0;
+}
