@@ -63,9 +63,8 @@ unsigned lb__lower_cp(uint32_t c, uint32_t out[2]) {
 }
 
 /* Unicode's Cased property, from what utf8proc knows: the cased letter categories, or any
- * case mapping. Other_Lowercase/Other_Uppercase characters without a mapping (ª, modifier
- * letters like ʰ, squared Latin capitals) are missed; they only matter next to a capital
- * sigma, and the oracle test measures exactly which contexts that affects. */
+ * case mapping. tests/oracle/text_lower.py checks this against Python next to a capital
+ * sigma for every code point. */
 static int is_cased(uint32_t c) {
     if (c >= LB_TEXT_BADBYTE) return 0;
     const utf8proc_property_t *p = utf8proc_get_property((utf8proc_int32_t)c);
@@ -87,7 +86,7 @@ static int is_case_ignorable(uint32_t c) {
     default:
         break;
     }
-    if (c < 0x80 || c >= LB_TEXT_BADBYTE) return 0;
+    if (c >= LB_TEXT_BADBYTE) return 0;
     switch (utf8proc_category((utf8proc_int32_t)c)) {
     case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_CF:
     case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_SK:
