@@ -1,0 +1,306 @@
+/* config.json → lb_model_config_t, with Hugging Face's per-family defaults. */
+#include "internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    json_t *root;
+    const char *path;
+    lb_error_t *err;
+} cfg_ctx_t;
+
+/* Integer field: absent or null → def (def < -1 means required). */
+static int get_int(cfg_ctx_t *c, const char *key, long def, int *out) {
+    json_t *v = json_object_get(c->root, key);
+    if (!v || json_is_null(v)) {
+        if (def < -1)
+            return lb_error_set(c->err, LB_EFORMAT, "%s: missing field \"%s\"", c->path, key);
+        *out = (int)def;
+        return 0;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < -1 || json_integer_value(v) > (1L << 30))
+        return lb_error_set(c->err, LB_EFORMAT, "%s: field \"%s\" must be an integer", c->path,
+                            key);
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
+static int get_num(cfg_ctx_t *c, json_t *obj, const char *key, double def, double *out) {
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v)) {
+        if (isnan(def))
+            return lb_error_set(c->err, LB_EFORMAT, "%s: missing field \"%s\"", c->path, key);
+        *out = def;
+        return 0;
+    }
+    if (!json_is_number(v) || !isfinite(json_number_value(v)))
+        return lb_error_set(c->err, LB_EFORMAT, "%s: field \"%s\" must be a number", c->path,
+                            key);
+    *out = json_number_value(v);
+    return 0;
+}
+
+static int get_bool(cfg_ctx_t *c, const char *key, int def, int *out) {
+    json_t *v = json_object_get(c->root, key);
+    if (!v || json_is_null(v)) {
+        *out = def;
+        return 0;
+    }
+    if (!json_is_boolean(v))
+        return lb_error_set(c->err, LB_EFORMAT, "%s: field \"%s\" must be true or false",
+                            c->path, key);
+    *out = json_is_true(v);
+    return 0;
+}
+
+/* eos_token_id may be an int or a list of ints (Llama-3); the first is kept. */
+static int get_token_id(cfg_ctx_t *c, const char *key, int *out) {
+    json_t *v = json_object_get(c->root, key);
+    *out = -1;
+    if (json_is_array(v) && json_array_size(v) > 0) v = json_array_get(v, 0);
+    if (json_is_integer(v)) *out = (int)json_integer_value(v);
+    return 0;
+}
+
+static int parse_act(cfg_ctx_t *c, const char *key, const char *def, lb_act_t *out) {
+    json_t *v = json_object_get(c->root, key);
+    const char *s = json_is_string(v) ? json_string_value(v) : def;
+    if (!strcmp(s, "silu") || !strcmp(s, "swish")) *out = LB_ACT_SILU;
+    else if (!strcmp(s, "gelu_new") || !strcmp(s, "gelu_pytorch_tanh") || !strcmp(s, "gelu_fast"))
+        *out = LB_ACT_GELU_NEW;
+    else if (!strcmp(s, "gelu")) *out = LB_ACT_GELU;
+    else
+        return lb_error_set(c->err, LB_EUNSUPPORTED, "%s: unsupported %s \"%s\"", c->path, key,
+                            s);
+    return 0;
+}
+
+/* rope_scaling: null, {"rope_type"|"type": "default"} or "llama3". */
+static int parse_rope_scaling(cfg_ctx_t *c, lb_model_config_t *cfg) {
+    json_t *rs = json_object_get(c->root, "rope_scaling");
+    if (!rs || json_is_null(rs)) return 0;
+    if (!json_is_object(rs))
+        return lb_error_set(c->err, LB_EFORMAT, "%s: rope_scaling must be an object", c->path);
+    json_t *t = json_object_get(rs, "rope_type");
+    if (!json_is_string(t)) t = json_object_get(rs, "type");
+    const char *type = json_is_string(t) ? json_string_value(t) : "default";
+    if (!strcmp(type, "default")) return 0;
+    if (strcmp(type, "llama3"))
+        return lb_error_set(c->err, LB_EUNSUPPORTED, "%s: unsupported rope_scaling type \"%s\"",
+                            c->path, type);
+    double opm;
+    int rc;
+    cfg->rope_llama3 = 1;
+    if ((rc = get_num(c, rs, "factor", NAN, &cfg->rope_factor)) ||
+        (rc = get_num(c, rs, "low_freq_factor", NAN, &cfg->rope_low_freq_factor)) ||
+        (rc = get_num(c, rs, "high_freq_factor", NAN, &cfg->rope_high_freq_factor)) ||
+        (rc = get_num(c, rs, "original_max_position_embeddings", NAN, &opm)))
+        return rc;
+    if (cfg->rope_factor <= 0 || opm <= 0 ||
+        cfg->rope_high_freq_factor <= cfg->rope_low_freq_factor)
+        return lb_error_set(c->err, LB_EFORMAT, "%s: inconsistent llama3 rope_scaling",
+                            c->path);
+    cfg->rope_original_max_pos = (int)opm;
+    return 0;
+}
+
+static int parse_llama(cfg_ctx_t *c, lb_model_config_t *cfg) {
+    int rc, attn_bias = 0, qwen2 = !strcmp(cfg->model_type, "qwen2");
+    double eps = 0, theta = 0;
+    if ((rc = get_int(c, "vocab_size", -2, &cfg->vocab_size)) ||
+        (rc = get_int(c, "hidden_size", -2, &cfg->hidden_size)) ||
+        (rc = get_int(c, "num_hidden_layers", -2, &cfg->n_layers)) ||
+        (rc = get_int(c, "num_attention_heads", -2, &cfg->n_heads)) ||
+        (rc = get_int(c, "num_key_value_heads", 0, &cfg->n_kv_heads)) ||
+        (rc = get_int(c, "head_dim", 0, &cfg->head_dim)) ||
+        (rc = get_int(c, "intermediate_size", -2, &cfg->intermediate_size)) ||
+        (rc = get_int(c, "max_position_embeddings", 2048, &cfg->max_position_embeddings)) ||
+        (rc = get_num(c, c->root, "rms_norm_eps", 1e-6, &eps)) ||
+        (rc = get_num(c, c->root, "rope_theta", 10000.0, &theta)) ||
+        (rc = get_bool(c, "attention_bias", 0, &attn_bias)) ||
+        (rc = get_bool(c, "mlp_bias", 0, &cfg->mlp_bias)) ||
+        (rc = get_bool(c, "tie_word_embeddings", 0, &cfg->tie_word_embeddings)) ||
+        (rc = parse_act(c, "hidden_act", "silu", &cfg->act)) || (rc = parse_rope_scaling(c, cfg)))
+        return rc;
+    if (cfg->act != LB_ACT_SILU)
+        return lb_error_set(c->err, LB_EUNSUPPORTED, "%s: hidden_act must be silu for %s",
+                            c->path, cfg->architecture);
+    if (cfg->n_kv_heads == 0) cfg->n_kv_heads = cfg->n_heads;
+    if (cfg->head_dim == 0 && cfg->n_heads > 0) cfg->head_dim = cfg->hidden_size / cfg->n_heads;
+    cfg->norm_eps = (float)eps;
+    cfg->rope_theta = theta;
+    cfg->rotary_dim = cfg->head_dim;
+    /* Qwen2 has q/k/v biases and none on o_proj; Llama's attention_bias covers all four. */
+    cfg->qkv_bias = qwen2 ? 1 : attn_bias;
+    cfg->o_bias = qwen2 ? 0 : attn_bias;
+    /* Sliding windows apply only where the family's config turns them on. */
+    int use_sw = !strcmp(cfg->model_type, "mistral");
+    if (qwen2 && (rc = get_bool(c, "use_sliding_window", 0, &use_sw))) return rc;
+    if (use_sw && (rc = get_int(c, "sliding_window", 0, &cfg->sliding_window))) return rc;
+    if (!use_sw) cfg->sliding_window = 0;
+    if (qwen2 && cfg->sliding_window) {
+        int mwl;
+        if ((rc = get_int(c, "max_window_layers", 0, &mwl))) return rc;
+        if (mwl < cfg->n_layers)
+            return lb_error_set(c->err, LB_EUNSUPPORTED,
+                                "%s: per-layer sliding windows (max_window_layers) unsupported",
+                                c->path);
+        cfg->sliding_window = 0;
+    }
+    return 0;
+}
+
+static int parse_phi(cfg_ctx_t *c, lb_model_config_t *cfg) {
+    int rc, qk_ln = 0;
+    double eps = 0, theta = 0, prf = 0;
+    if ((rc = get_int(c, "vocab_size", -2, &cfg->vocab_size)) ||
+        (rc = get_int(c, "hidden_size", -2, &cfg->hidden_size)) ||
+        (rc = get_int(c, "num_hidden_layers", -2, &cfg->n_layers)) ||
+        (rc = get_int(c, "num_attention_heads", -2, &cfg->n_heads)) ||
+        (rc = get_int(c, "num_key_value_heads", 0, &cfg->n_kv_heads)) ||
+        (rc = get_int(c, "intermediate_size", -2, &cfg->intermediate_size)) ||
+        (rc = get_int(c, "max_position_embeddings", 2048, &cfg->max_position_embeddings)) ||
+        (rc = get_num(c, c->root, "layer_norm_eps", 1e-5, &eps)) ||
+        (rc = get_num(c, c->root, "rope_theta", 10000.0, &theta)) ||
+        (rc = get_num(c, c->root, "partial_rotary_factor", 0.5, &prf)) ||
+        (rc = get_bool(c, "qk_layernorm", 0, &qk_ln)) ||
+        (rc = get_bool(c, "tie_word_embeddings", 0, &cfg->tie_word_embeddings)) ||
+        (rc = parse_act(c, "hidden_act", "gelu_new", &cfg->act)) ||
+        (rc = parse_rope_scaling(c, cfg)))
+        return rc;
+    if (qk_ln)
+        return lb_error_set(c->err, LB_EUNSUPPORTED, "%s: qk_layernorm is unsupported", c->path);
+    if (cfg->n_kv_heads == 0) cfg->n_kv_heads = cfg->n_heads;  /* phi-1.5 writes null */
+    if (cfg->n_heads > 0) cfg->head_dim = cfg->hidden_size / cfg->n_heads;
+    cfg->norm_eps = (float)eps;
+    cfg->rope_theta = theta;
+    cfg->rotary_dim = (int)(prf * cfg->head_dim);   /* int() truncation, as HF */
+    if (prf <= 0 || prf > 1 || cfg->rotary_dim % 2)
+        return lb_error_set(c->err, LB_EFORMAT,
+                            "%s: partial_rotary_factor %g gives an odd or empty rotary dim",
+                            c->path, prf);
+    cfg->qkv_bias = cfg->o_bias = cfg->mlp_bias = cfg->lm_head_bias = 1;
+    return 0;
+}
+
+static int parse_gpt2(cfg_ctx_t *c, lb_model_config_t *cfg) {
+    int rc, inner = 0, by_layer = 0, upcast = 0, scale = 1;
+    double eps = 0;
+    if ((rc = get_int(c, "vocab_size", 50257, &cfg->vocab_size)) ||
+        (rc = get_int(c, "n_embd", 768, &cfg->hidden_size)) ||
+        (rc = get_int(c, "n_layer", 12, &cfg->n_layers)) ||
+        (rc = get_int(c, "n_head", 12, &cfg->n_heads)) ||
+        (rc = get_int(c, "n_inner", 0, &inner)) ||
+        (rc = get_int(c, "n_positions", 1024, &cfg->max_position_embeddings)) ||
+        (rc = get_num(c, c->root, "layer_norm_epsilon", 1e-5, &eps)) ||
+        (rc = get_bool(c, "scale_attn_weights", 1, &scale)) ||
+        (rc = get_bool(c, "scale_attn_by_inverse_layer_idx", 0, &by_layer)) ||
+        (rc = get_bool(c, "reorder_and_upcast_attn", 0, &upcast)) ||
+        (rc = get_bool(c, "tie_word_embeddings", 1, &cfg->tie_word_embeddings)) ||
+        (rc = parse_act(c, "activation_function", "gelu_new", &cfg->act)))
+        return rc;
+    if (!scale || by_layer)
+        return lb_error_set(c->err, LB_EUNSUPPORTED,
+                            "%s: only scale_attn_weights=true without per-layer scaling is "
+                            "supported", c->path);
+    (void)upcast;   /* only changes the precision of fp16 runs; we compute in fp32 */
+    if (cfg->act == LB_ACT_SILU)
+        return lb_error_set(c->err, LB_EUNSUPPORTED, "%s: GPT-2 with silu is unsupported",
+                            c->path);
+    cfg->n_kv_heads = cfg->n_heads;
+    if (cfg->n_heads > 0) cfg->head_dim = cfg->hidden_size / cfg->n_heads;
+    cfg->intermediate_size = inner > 0 ? inner : 4 * cfg->hidden_size;
+    cfg->norm_eps = (float)eps;
+    cfg->qkv_bias = cfg->o_bias = cfg->mlp_bias = 1;
+    return 0;
+}
+
+static int check_sizes(cfg_ctx_t *c, lb_model_config_t *cfg) {
+    const char *bad = NULL;
+    if (cfg->vocab_size <= 0) bad = "vocab_size must be positive";
+    else if (cfg->hidden_size <= 0) bad = "hidden size must be positive";
+    else if (cfg->n_layers <= 0) bad = "number of layers must be positive";
+    else if (cfg->n_heads <= 0 || cfg->n_kv_heads <= 0) bad = "head counts must be positive";
+    else if (cfg->n_heads % cfg->n_kv_heads) bad = "num_attention_heads must be a multiple of "
+                                                   "num_key_value_heads";
+    else if (cfg->head_dim <= 0 || (cfg->arch != LB_ARCH_LLAMA &&
+                                    cfg->head_dim * cfg->n_heads != cfg->hidden_size))
+        bad = "hidden size must be a multiple of the number of heads";
+    else if (cfg->rotary_dim % 2 || cfg->rotary_dim > cfg->head_dim) bad = "bad rotary dim";
+    else if (cfg->intermediate_size <= 0) bad = "intermediate size must be positive";
+    else if (cfg->max_position_embeddings <= 0) bad = "max_position_embeddings must be positive";
+    else if (cfg->norm_eps < 0) bad = "norm epsilon must not be negative";
+    if (bad) return lb_error_set(c->err, LB_EFORMAT, "%s: %s", c->path, bad);
+    return 0;
+}
+
+int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    memset(cfg, 0, sizeof *cfg);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root) {
+        FILE *f = fopen(path, "r");
+        if (!f) return lb_error_set(err, LB_EIO, "%s: cannot open", path);
+        fclose(f);
+        return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+                            jerr.text);
+    }
+    cfg_ctx_t c = {root, path, err};
+    int rc = 0;
+    if (!json_is_object(root)) {
+        rc = lb_error_set(err, LB_EFORMAT, "%s: not a JSON object", path);
+        goto done;
+    }
+    json_t *archs = json_object_get(root, "architectures");
+    json_t *mt = json_object_get(root, "model_type");
+    const char *arch = json_is_array(archs) && json_is_string(json_array_get(archs, 0))
+                           ? json_string_value(json_array_get(archs, 0)) : NULL;
+    const char *type = json_is_string(mt) ? json_string_value(mt) : "";
+    if (!arch) {  /* older configs name only the model type */
+        if (!strcmp(type, "llama")) arch = "LlamaForCausalLM";
+        else if (!strcmp(type, "mistral")) arch = "MistralForCausalLM";
+        else if (!strcmp(type, "qwen2")) arch = "Qwen2ForCausalLM";
+        else if (!strcmp(type, "phi")) arch = "PhiForCausalLM";
+        else if (!strcmp(type, "gpt2")) arch = "GPT2LMHeadModel";
+        else {
+            rc = lb_error_set(err, LB_EFORMAT, "%s: no \"architectures\" or known model_type",
+                              path);
+            goto done;
+        }
+    }
+    snprintf(cfg->architecture, sizeof cfg->architecture, "%s", arch);
+    if (!strcmp(arch, "LlamaForCausalLM")) type = "llama";
+    else if (!strcmp(arch, "MistralForCausalLM")) type = "mistral";
+    else if (!strcmp(arch, "Qwen2ForCausalLM")) type = "qwen2";
+    else if (!strcmp(arch, "PhiForCausalLM")) type = "phi";
+    else if (!strcmp(arch, "GPT2LMHeadModel")) type = "gpt2";
+    else {
+        rc = lb_error_set(err, LB_EUNSUPPORTED, "%s: unsupported architecture \"%s\"", path,
+                          arch);
+        goto done;
+    }
+    snprintf(cfg->model_type, sizeof cfg->model_type, "%s", type);
+    if (!strcmp(type, "phi")) {
+        cfg->arch = LB_ARCH_PHI;
+        rc = parse_phi(&c, cfg);
+    } else if (!strcmp(type, "gpt2")) {
+        cfg->arch = LB_ARCH_GPT2;
+        rc = parse_gpt2(&c, cfg);
+    } else {
+        cfg->arch = LB_ARCH_LLAMA;
+        rc = parse_llama(&c, cfg);
+    }
+    if (!rc) rc = check_sizes(&c, cfg);
+    if (!rc) {
+        get_token_id(&c, "bos_token_id", &cfg->bos_token_id);
+        get_token_id(&c, "eos_token_id", &cfg->eos_token_id);
+    }
+done:
+    json_decref(root);
+    return rc;
+}

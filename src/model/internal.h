@@ -1,0 +1,99 @@
+/*
+ * internal.h — the model module's private structures, shared by its .c files only.
+ */
+#ifndef LB_MODEL_INTERNAL_H
+#define LB_MODEL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "leakbound/core.h"
+#include "leakbound/model.h"
+#include "leakbound/kvcache.h"
+#include "leakbound/safetensors.h"
+
+/* A weight matrix or vector. Either f32 (owned by the model's parameter buffer) or, when the
+ * model keeps the file dtype, only src (widened at use). rows × cols as stored in the file. */
+typedef struct lb_weight {
+    const lb_st_tensor_t *src;
+    float *f32;     /* (rows, cols) or NULL */
+    int rows, cols;
+} lb_weight_t;
+
+typedef struct lb_layer {
+    lb_weight_t ln1_w, ln1_b;          /* input_layernorm / ln_1 */
+    lb_weight_t ln2_w, ln2_b;          /* post_attention_layernorm / ln_2 (not Phi) */
+    /* Llama/Phi: q, k, v separate (nn.Linear, (out, in)). GPT-2: qkv fused in q (Conv1D). */
+    lb_weight_t q_w, q_b, k_w, k_b, v_w, v_b;
+    lb_weight_t o_w, o_b;              /* o_proj / dense / c_proj */
+    lb_weight_t up_w, up_b;            /* up_proj / fc1 / c_fc */
+    lb_weight_t gate_w, gate_b;        /* gate_proj (Llama only) */
+    lb_weight_t down_w, down_b;        /* down_proj / fc2 / mlp.c_proj */
+} lb_layer_t;
+
+struct lb_model {
+    lb_model_config_t cfg;
+    char *dir;
+    lb_st_t *st;              /* kept open only with keep_file_dtype */
+    int keep_file_dtype;
+    float *params;            /* every widened parameter, one buffer */
+    size_t n_params;          /* floats in params */
+    size_t param_count;       /* distinct parameters of the model */
+    lb_dtype_t file_dtype;
+    size_t max_matrix;        /* largest matrix (elements), for the widening scratch */
+    lb_weight_t wte;          /* (V, D) */
+    lb_weight_t wpe;          /* (P, D), GPT-2 */
+    lb_weight_t lnf_w, lnf_b; /* final norm */
+    lb_weight_t head_w;       /* (V, D): lm_head or the tied embedding */
+    lb_weight_t head_b;       /* (V,), Phi */
+    lb_layer_t *layers;       /* (L,) */
+};
+
+typedef struct lb_kvseq {
+    int live;
+    int len;
+    int *blocks;              /* (max_blocks_per_seq,) block ids, first ceil(len/bs) used */
+} lb_kvseq_t;
+
+struct lb_kvcache {
+    int n_layers, n_kv_heads, head_dim;
+    int block_size;
+    int n_blocks;
+    int max_seqs, max_seq_len, max_blocks_per_seq;
+    float *k, *v;             /* each (L, n_blocks, n_kv_heads, block_size, hd) */
+    int *refcount;            /* (n_blocks,) */
+    int *free_list;           /* (n_blocks,) stack of free block ids */
+    int n_free;
+    lb_kvseq_t *seqs;         /* (max_seqs,) */
+    int *table;               /* (max_seqs, max_blocks_per_seq) backing seqs[i].blocks */
+};
+
+/* Pointer to K (or V) rows of (layer, block, kv head): (block_size, hd). */
+static inline float *lb_kv_ptr(float *base, const struct lb_kvcache *kv, int layer, int block,
+                               int head) {
+    size_t i = (((size_t)layer * kv->n_blocks + block) * kv->n_kv_heads + head);
+    return base + i * (size_t)kv->block_size * kv->head_dim;
+}
+
+/* Make room for n[i] more positions in each of the n_seqs sequences: allocate blocks and copy a
+ * shared partly filled last block. All-or-nothing: LB_ENOMEM leaves the cache unchanged.
+ * Lengths are not changed (lb_kvcache_advance does that after the forward). */
+int lb_kvcache_reserve(struct lb_kvcache *kv, int n_seqs, const int *seq_ids, const int *n,
+                       lb_error_t *err);
+void lb_kvcache_advance(struct lb_kvcache *kv, int n_seqs, const int *seq_ids, const int *n);
+
+/* Parse dir/config.json into cfg. */
+int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *err);
+
+/* Causal attention of the call's query tokens over the cache (after their K/V were written).
+ * q (T, n_heads, hd) with row stride ldq, out (T, n_heads*hd); tokens of sequence s are rows
+ * tok_off[s] .. tok_off[s+1]-1 at positions pos0[s] + i. scratch (n_threads, max_ctx). */
+void lb_model_attention_forward(float *out, const float *q, int ldq, const struct lb_kvcache *kv,
+                                int layer, int n_seqs, const int *seq_ids, const int *tok_off,
+                                const int *pos0, int n_heads, int sliding_window,
+                                float *scratch, int max_ctx, int n_threads);
+
+/* Write K and V rows of the call's tokens into the cache. k, v (T, n_kv*hd), row stride ld. */
+void lb_kvcache_write(struct lb_kvcache *kv, int layer, const float *k, const float *v, int ld,
+                      int n_seqs, const int *seq_ids, const int *tok_off, const int *pos0);
+
+#endif

@@ -1,0 +1,89 @@
+/* Per-layer forward kernels: norms, matmul, RoPE, activations. fp32, OpenMP over rows. */
+#include "internal.h"
+
+#include <cblas.h>
+#include <math.h>
+
+void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int T, int C,
+                              float eps) {
+    #pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) {
+        const float *x = inp + (size_t)t * C;
+        float *o = out + (size_t)t * C;
+        float ss = 0.0f;
+        for (int i = 0; i < C; i++) ss += x[i] * x[i];
+        float r = 1.0f / sqrtf(ss / (float)C + eps);
+        for (int i = 0; i < C; i++) o[i] = w[i] * (x[i] * r);
+    }
+}
+
+void lb_model_layernorm_forward(float *out, const float *inp, const float *w, const float *b,
+                                int T, int C, float eps) {
+    #pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) {
+        const float *x = inp + (size_t)t * C;
+        float *o = out + (size_t)t * C;
+        float mean = 0.0f, var = 0.0f;
+        for (int i = 0; i < C; i++) mean += x[i];
+        mean /= (float)C;
+        for (int i = 0; i < C; i++) {
+            float d = x[i] - mean;
+            var += d * d;
+        }
+        float r = 1.0f / sqrtf(var / (float)C + eps);
+        for (int i = 0; i < C; i++) o[i] = (x[i] - mean) * r * w[i] + b[i];
+    }
+}
+
+void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
+                             int T, int C, int OC, int w_in_out, float beta) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, w_in_out ? CblasNoTrans : CblasTrans, T, OC, C,
+                1.0f, inp, C, w, w_in_out ? OC : C, beta, out, OC);
+    if (!bias) return;
+    #pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) {
+        float *o = out + (size_t)t * OC;
+        for (int i = 0; i < OC; i++) o[i] += bias[i];
+    }
+}
+
+void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads, int hd,
+                           int rot, const float *cos_t, const float *sin_t) {
+    int half = rot / 2;
+    #pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) {
+        const float *c = cos_t + (size_t)pos[t] * half;
+        const float *s = sin_t + (size_t)pos[t] * half;
+        for (int h = 0; h < n_heads; h++) {
+            float *v = x + (size_t)t * ld + (size_t)h * hd;
+            /* q*cos + rotate_half(q)*sin, rotate_half(q) = cat(-q[half:], q[:half]). */
+            for (int i = 0; i < half; i++) {
+                float a = v[i], b = v[i + half];
+                v[i] = a * c[i] - b * s[i];
+                v[i + half] = b * c[i] + a * s[i];
+            }
+        }
+    }
+}
+
+void lb_model_swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        float g = gate[i];
+        out[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+void lb_model_gelu_new_forward(float *x, size_t n) {
+    const float k = 0.7978845608028654f;   /* sqrt(2/pi) */
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        x[i] = 0.5f * v * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
+    }
+}
+
+void lb_model_gelu_forward(float *x, size_t n) {
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
+}

@@ -1,0 +1,244 @@
+/* Load a checkpoint folder: find and validate every tensor the family needs, widen to fp32. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    lb_model_t *m;
+    const lb_st_t *st;
+    const char *prefix;   /* GPT-2: "transformer." or "" (checkpoints saved from GPT2Model) */
+    lb_error_t *err;
+    size_t n_floats;      /* pass 1 counts; pass 2 hands out */
+    int pass;
+    size_t counts[3];     /* parameters per file dtype */
+} load_ctx_t;
+
+static void shape_str(char *buf, size_t cap, int ndim, const int64_t *shape) {
+    size_t n = 0;
+    n += (size_t)snprintf(buf + n, cap - n, "[");
+    for (int i = 0; i < ndim && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (n < cap) snprintf(buf + n, cap - n, "]");
+}
+
+/* Bind w to tensor `name` of shape (rows) or (rows, cols) (cols 0 = a vector). */
+static int bind(load_ctx_t *c, lb_weight_t *w, const char *name, int rows, int cols) {
+    const lb_st_tensor_t *t = lb_st_find(c->st, name);
+    if (!t)
+        return lb_error_set(c->err, LB_EFORMAT, "%s: missing tensor %s", c->m->dir, name);
+    int ndim = cols ? 2 : 1;
+    int64_t want[2] = {rows, cols};
+    if (t->ndim != ndim || t->shape[0] != rows || (cols && t->shape[1] != cols)) {
+        char got[128], exp[128];
+        shape_str(got, sizeof got, t->ndim, t->shape);
+        shape_str(exp, sizeof exp, ndim, want);
+        return lb_error_set(c->err, LB_EFORMAT,
+                            "%s: tensor %s has shape %s, config.json implies %s", c->m->dir,
+                            name, got, exp);
+    }
+    size_t n = (size_t)rows * (size_t)(cols ? cols : 1);
+    w->src = t;
+    w->rows = rows;
+    w->cols = cols ? cols : 1;
+    /* Matrices may stay in the file dtype; vectors are always widened (tiny, used per row). */
+    int widen = !c->m->keep_file_dtype || !cols;
+    if (c->pass == 1) {
+        if (widen) c->n_floats += n;
+        if (cols && n > c->m->max_matrix) c->m->max_matrix = n;
+        c->counts[t->dtype] += n;
+        c->m->param_count += n;
+        return 0;
+    }
+    if (widen) {
+        w->f32 = c->m->params + c->n_floats;
+        c->n_floats += n;
+        lb_st_to_f32(t, 0, n, w->f32);
+    }
+    return 0;
+}
+
+static int bind_fmt(load_ctx_t *c, lb_weight_t *w, int rows, int cols, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int bind_fmt(load_ctx_t *c, lb_weight_t *w, int rows, int cols, const char *fmt, ...) {
+    char name[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    return bind(c, w, name, rows, cols);
+}
+
+#define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
+
+static int bind_llama(load_ctx_t *c) {
+    lb_model_t *m = c->m;
+    const lb_model_config_t *g = &m->cfg;
+    int D = g->hidden_size, V = g->vocab_size, I = g->intermediate_size;
+    int qd = g->n_heads * g->head_dim, kd = g->n_kv_heads * g->head_dim;
+    TRY(bind(c, &m->wte, "model.embed_tokens.weight", V, D));
+    for (int l = 0; l < g->n_layers; l++) {
+        lb_layer_t *y = &m->layers[l];
+        const char *p = "model.layers";
+        TRY(bind_fmt(c, &y->ln1_w, D, 0, "%s.%d.input_layernorm.weight", p, l));
+        TRY(bind_fmt(c, &y->ln2_w, D, 0, "%s.%d.post_attention_layernorm.weight", p, l));
+        TRY(bind_fmt(c, &y->q_w, qd, D, "%s.%d.self_attn.q_proj.weight", p, l));
+        TRY(bind_fmt(c, &y->k_w, kd, D, "%s.%d.self_attn.k_proj.weight", p, l));
+        TRY(bind_fmt(c, &y->v_w, kd, D, "%s.%d.self_attn.v_proj.weight", p, l));
+        TRY(bind_fmt(c, &y->o_w, D, qd, "%s.%d.self_attn.o_proj.weight", p, l));
+        if (g->qkv_bias) {
+            TRY(bind_fmt(c, &y->q_b, qd, 0, "%s.%d.self_attn.q_proj.bias", p, l));
+            TRY(bind_fmt(c, &y->k_b, kd, 0, "%s.%d.self_attn.k_proj.bias", p, l));
+            TRY(bind_fmt(c, &y->v_b, kd, 0, "%s.%d.self_attn.v_proj.bias", p, l));
+        }
+        if (g->o_bias) TRY(bind_fmt(c, &y->o_b, D, 0, "%s.%d.self_attn.o_proj.bias", p, l));
+        TRY(bind_fmt(c, &y->gate_w, I, D, "%s.%d.mlp.gate_proj.weight", p, l));
+        TRY(bind_fmt(c, &y->up_w, I, D, "%s.%d.mlp.up_proj.weight", p, l));
+        TRY(bind_fmt(c, &y->down_w, D, I, "%s.%d.mlp.down_proj.weight", p, l));
+        if (g->mlp_bias) {
+            TRY(bind_fmt(c, &y->gate_b, I, 0, "%s.%d.mlp.gate_proj.bias", p, l));
+            TRY(bind_fmt(c, &y->up_b, I, 0, "%s.%d.mlp.up_proj.bias", p, l));
+            TRY(bind_fmt(c, &y->down_b, D, 0, "%s.%d.mlp.down_proj.bias", p, l));
+        }
+    }
+    TRY(bind(c, &m->lnf_w, "model.norm.weight", D, 0));
+    if (g->tie_word_embeddings) m->head_w = m->wte;
+    else TRY(bind(c, &m->head_w, "lm_head.weight", V, D));
+    return 0;
+}
+
+static int bind_phi(load_ctx_t *c) {
+    lb_model_t *m = c->m;
+    const lb_model_config_t *g = &m->cfg;
+    int D = g->hidden_size, V = g->vocab_size, I = g->intermediate_size;
+    int qd = g->n_heads * g->head_dim, kd = g->n_kv_heads * g->head_dim;
+    TRY(bind(c, &m->wte, "model.embed_tokens.weight", V, D));
+    for (int l = 0; l < g->n_layers; l++) {
+        lb_layer_t *y = &m->layers[l];
+        const char *p = "model.layers";
+        TRY(bind_fmt(c, &y->ln1_w, D, 0, "%s.%d.input_layernorm.weight", p, l));
+        TRY(bind_fmt(c, &y->ln1_b, D, 0, "%s.%d.input_layernorm.bias", p, l));
+        TRY(bind_fmt(c, &y->q_w, qd, D, "%s.%d.self_attn.q_proj.weight", p, l));
+        TRY(bind_fmt(c, &y->q_b, qd, 0, "%s.%d.self_attn.q_proj.bias", p, l));
+        TRY(bind_fmt(c, &y->k_w, kd, D, "%s.%d.self_attn.k_proj.weight", p, l));
+        TRY(bind_fmt(c, &y->k_b, kd, 0, "%s.%d.self_attn.k_proj.bias", p, l));
+        TRY(bind_fmt(c, &y->v_w, kd, D, "%s.%d.self_attn.v_proj.weight", p, l));
+        TRY(bind_fmt(c, &y->v_b, kd, 0, "%s.%d.self_attn.v_proj.bias", p, l));
+        TRY(bind_fmt(c, &y->o_w, D, qd, "%s.%d.self_attn.dense.weight", p, l));
+        TRY(bind_fmt(c, &y->o_b, D, 0, "%s.%d.self_attn.dense.bias", p, l));
+        TRY(bind_fmt(c, &y->up_w, I, D, "%s.%d.mlp.fc1.weight", p, l));
+        TRY(bind_fmt(c, &y->up_b, I, 0, "%s.%d.mlp.fc1.bias", p, l));
+        TRY(bind_fmt(c, &y->down_w, D, I, "%s.%d.mlp.fc2.weight", p, l));
+        TRY(bind_fmt(c, &y->down_b, D, 0, "%s.%d.mlp.fc2.bias", p, l));
+    }
+    TRY(bind(c, &m->lnf_w, "model.final_layernorm.weight", D, 0));
+    TRY(bind(c, &m->lnf_b, "model.final_layernorm.bias", D, 0));
+    if (g->tie_word_embeddings) m->head_w = m->wte;
+    else TRY(bind(c, &m->head_w, "lm_head.weight", V, D));
+    TRY(bind(c, &m->head_b, "lm_head.bias", V, 0));
+    return 0;
+}
+
+static int bind_gpt2(load_ctx_t *c) {
+    lb_model_t *m = c->m;
+    const lb_model_config_t *g = &m->cfg;
+    int D = g->hidden_size, V = g->vocab_size, I = g->intermediate_size;
+    int P = g->max_position_embeddings;
+    char name[256];
+    snprintf(name, sizeof name, "transformer.wte.weight");
+    c->prefix = lb_st_find(c->st, name) ? "transformer." : "";
+    const char *p = c->prefix;
+    TRY(bind_fmt(c, &m->wte, V, D, "%swte.weight", p));
+    TRY(bind_fmt(c, &m->wpe, P, D, "%swpe.weight", p));
+    for (int l = 0; l < g->n_layers; l++) {
+        lb_layer_t *y = &m->layers[l];
+        TRY(bind_fmt(c, &y->ln1_w, D, 0, "%sh.%d.ln_1.weight", p, l));
+        TRY(bind_fmt(c, &y->ln1_b, D, 0, "%sh.%d.ln_1.bias", p, l));
+        /* Conv1D stores (in, out). */
+        TRY(bind_fmt(c, &y->q_w, D, 3 * D, "%sh.%d.attn.c_attn.weight", p, l));
+        TRY(bind_fmt(c, &y->q_b, 3 * D, 0, "%sh.%d.attn.c_attn.bias", p, l));
+        TRY(bind_fmt(c, &y->o_w, D, D, "%sh.%d.attn.c_proj.weight", p, l));
+        TRY(bind_fmt(c, &y->o_b, D, 0, "%sh.%d.attn.c_proj.bias", p, l));
+        TRY(bind_fmt(c, &y->ln2_w, D, 0, "%sh.%d.ln_2.weight", p, l));
+        TRY(bind_fmt(c, &y->ln2_b, D, 0, "%sh.%d.ln_2.bias", p, l));
+        TRY(bind_fmt(c, &y->up_w, D, I, "%sh.%d.mlp.c_fc.weight", p, l));
+        TRY(bind_fmt(c, &y->up_b, I, 0, "%sh.%d.mlp.c_fc.bias", p, l));
+        TRY(bind_fmt(c, &y->down_w, I, D, "%sh.%d.mlp.c_proj.weight", p, l));
+        TRY(bind_fmt(c, &y->down_b, D, 0, "%sh.%d.mlp.c_proj.bias", p, l));
+    }
+    TRY(bind_fmt(c, &m->lnf_w, D, 0, "%sln_f.weight", p));
+    TRY(bind_fmt(c, &m->lnf_b, D, 0, "%sln_f.bias", p));
+    /* GPT2LMHeadModel always ties lm_head to wte unless the config says otherwise. */
+    if (g->tie_word_embeddings) m->head_w = m->wte;
+    else TRY(bind(c, &m->head_w, "lm_head.weight", V, D));
+    return 0;
+}
+
+static int bind_all(load_ctx_t *c) {
+    c->n_floats = 0;
+    switch (c->m->cfg.arch) {
+    case LB_ARCH_LLAMA: return bind_llama(c);
+    case LB_ARCH_PHI: return bind_phi(c);
+    case LB_ARCH_GPT2: return bind_gpt2(c);
+    }
+    return LB_EINVAL;
+}
+
+int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **out,
+                  lb_error_t *err) {
+    *out = NULL;
+    lb_model_t *m = calloc(1, sizeof *m);
+    if (!m) return lb_error_set(err, LB_ENOMEM, "out of memory loading %s", dir);
+    m->dir = strdup(dir);
+    m->keep_file_dtype = opt ? opt->keep_file_dtype : 0;
+    int rc = m->dir ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory loading %s", dir);
+    if (!rc) rc = lb_model_parse_config(dir, &m->cfg, err);
+    if (!rc) rc = lb_st_open(dir, &m->st, err);
+    if (!rc) {
+        m->layers = calloc((size_t)m->cfg.n_layers, sizeof *m->layers);
+        if (!m->layers) rc = lb_error_set(err, LB_ENOMEM, "out of memory loading %s", dir);
+    }
+    load_ctx_t c = {.m = m, .st = m->st, .err = err, .pass = 1};
+    if (!rc) rc = bind_all(&c);
+    if (!rc) {
+        m->n_params = c.n_floats;
+        m->params = malloc((c.n_floats ? c.n_floats : 1) * sizeof(float));
+        if (!m->params)
+            rc = lb_error_set(err, LB_ENOMEM, "cannot allocate %zu parameters for %s",
+                              c.n_floats, dir);
+    }
+    if (!rc) {
+        size_t best = 0;
+        for (int d = 0; d < 3; d++)
+            if (c.counts[d] > best) best = c.counts[d], m->file_dtype = (lb_dtype_t)d;
+        c.pass = 2;
+        rc = bind_all(&c);
+    }
+    if (!rc && !m->keep_file_dtype) {
+        /* Every weight lives in params now; the src pointers die with the mapping and are
+         * never read without keep_file_dtype. */
+        lb_st_close(m->st);
+        m->st = NULL;
+    }
+    if (rc) {
+        lb_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
+void lb_model_free(lb_model_t *m) {
+    if (!m) return;
+    lb_st_close(m->st);
+    free(m->params);
+    free(m->layers);
+    free(m->dir);
+    free(m);
+}
+
+const lb_model_config_t *lb_model_config(const lb_model_t *m) { return &m->cfg; }
+size_t lb_model_param_count(const lb_model_t *m) { return m->param_count; }
+lb_dtype_t lb_model_file_dtype(const lb_model_t *m) { return m->file_dtype; }

@@ -1,0 +1,190 @@
+"""Oracle test: leakbound's forward (batched prefill, forks, chunked extend, 32 decode steps on
+the paged KV cache) against the PyTorch reference in model_ref.py, per family and feature.
+
+usage: model_oracle.py CASE     (CASE from CASES below, or "all")
+Pass: for every call, max |ours - reference| <= 1e-4 * max |reference logit| (reference in
+float64, full causal forward of each whole sequence, no cache); a forked sequence's logits
+equal those of an unshared copy of its prompt fed the same tokens.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model_ref  # noqa: E402
+
+TOL = 1e-4
+
+
+def llama_cfg(**kw):
+    c = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 97,
+         "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 2,
+         "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 256,
+         "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "hidden_act": "silu",
+         "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
+         "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "float32"}
+    c.update(kw)
+    return c
+
+
+def phi_cfg(**kw):
+    # phi-1.5's config.json shape: num_key_value_heads null, gelu_new, partial rotary.
+    c = {"architectures": ["PhiForCausalLM"], "model_type": "phi", "vocab_size": 101,
+         "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+         "num_attention_heads": 4, "num_key_value_heads": None, "max_position_embeddings": 256,
+         "layer_norm_eps": 1e-5, "rope_theta": 10000.0, "partial_rotary_factor": 0.5,
+         "hidden_act": "gelu_new", "qk_layernorm": False, "tie_word_embeddings": False,
+         "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attention_dropout": 0.0,
+         "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "float16"}
+    c.update(kw)
+    return c
+
+
+def gpt2_cfg(**kw):
+    c = {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": 113,
+         "n_embd": 48, "n_layer": 2, "n_head": 4, "n_positions": 128, "n_ctx": 128,
+         "n_inner": None, "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5,
+         "scale_attn_weights": True, "bos_token_id": 50256, "eos_token_id": 50256}
+    c.update(kw)
+    return c
+
+
+LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+               "high_freq_factor": 4.0, "original_max_position_embeddings": 32}
+
+
+def f32(name, t):
+    return "F32"
+
+
+def const(dt):
+    return lambda name, t: dt
+
+
+def mixed(name, t):
+    # Real files mix dtypes: norms and biases F32, matrices F16, embeddings BF16.
+    if t.dim() == 1:
+        return "F32"
+    return "BF16" if "embed" in name or "wte" in name else "F16"
+
+
+# name: (config, dtype chooser, shards, keep_file_dtype, block_size)
+CASES = {
+    "llama_gqa_f32": (llama_cfg(), f32, 1, False, 4),
+    "llama_tied_bf16_llama3": (llama_cfg(tie_word_embeddings=True, rope_scaling=LLAMA3_ROPE,
+                                          rope_theta=500000.0), const("BF16"), 1, False, 5),
+    "llama_bias_keep_f16": (llama_cfg(attention_bias=True, mlp_bias=True, num_key_value_heads=4),
+                            const("F16"), 1, True, 3),
+    "qwen2_bias_sharded_f16": (llama_cfg(architectures=["Qwen2ForCausalLM"], model_type="qwen2",
+                                          num_key_value_heads=1, use_sliding_window=False,
+                                          sliding_window=4, tie_word_embeddings=True),
+                               const("F16"), 3, False, 4),
+    "mistral_window_headdim": (llama_cfg(architectures=["MistralForCausalLM"],
+                                          model_type="mistral", head_dim=24, sliding_window=9),
+                               mixed, 2, False, 4),
+    "phi_partial_f16": (phi_cfg(), const("F16"), 1, False, 4),
+    "phi_mixed_keep_gqa": (phi_cfg(num_key_value_heads=2, partial_rotary_factor=0.375,
+                                   tie_word_embeddings=True), mixed, 2, True, 7),
+    "gpt2_tied_f32": (gpt2_cfg(), f32, 1, False, 4),
+    "gpt2_noprefix_bf16_keep": (gpt2_cfg(_prefix="", n_inner=80), const("BF16"), 2, True, 6),
+    "gpt2_untied_gelu_f16": (gpt2_cfg(tie_word_embeddings=False, activation_function="gelu"),
+                             const("F16"), 1, False, 8),
+}
+
+
+def scenario(V, gen, steps):
+    """Prompts of different lengths; forks of prompt 1 (a partly filled shared block); an
+    unshared copy of prompt 1 fed exactly what fork 0 gets; a chunked extend; decode steps."""
+    lens = [5, 11, 1, 7]
+    prompts = [torch.randint(0, V, (n,), generator=gen).tolist() for n in lens]
+    prompts.append(list(prompts[1]))                 # index 4: unshared copy of prompt 1
+    forks = [1, 1]                                   # sequences 5, 6
+    n_all = len(prompts) + len(forks)
+    ext_lens = [3, 1, 6, 2, 4, 4, 2]
+    extend = [torch.randint(0, V, (n,), generator=gen).tolist() for n in ext_lens]
+    decode = torch.randint(0, V, (steps, n_all), generator=gen).tolist()
+    extend[4] = list(extend[5])                      # copy 4 mirrors fork 5
+    for s in decode:
+        s[4] = s[5]
+    return {"prompts": prompts, "forks": forks, "extend": extend, "decode": decode}
+
+
+def run_case(name, work, drivers):
+    cfg, dtype_of, shards, keep, bs = CASES[name]
+    gen = torch.Generator().manual_seed(sum(map(ord, name)))
+    named = model_ref.random_weights(cfg, gen)
+    file_t, W = model_ref.to_file_dtypes(named, dtype_of)
+    folder = os.path.join(work, name)
+    hf_cfg = {k: v for k, v in cfg.items() if not k.startswith("_")}
+    model_ref.write_checkpoint(folder, hf_cfg, file_t, shards)
+    V = cfg["vocab_size"]
+    steps = 32
+    spec = scenario(V, gen, steps)
+    spec["block_size"] = bs
+    spec["keep_file_dtype"] = keep
+    spec_path = os.path.join(work, name + ".json")
+    out_path = os.path.join(work, name + ".bin")
+    with open(spec_path, "w") as f:
+        json.dump(spec, f)
+    p = subprocess.run([os.path.join(drivers, "driver_model"), folder, spec_path, out_path],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        print("%s: driver failed (%d): %s" % (name, p.returncode, p.stderr))
+        return False
+    got = np.fromfile(out_path, dtype=np.float32)
+
+    prompts, forks, extend, decode = spec["prompts"], spec["forks"], spec["extend"], spec["decode"]
+    full = [list(pr) for pr in prompts] + [list(prompts[s]) for s in forks]
+    base = [len(s) for s in full]
+    for j, e in enumerate(extend):
+        full[j] += e
+    mid = [len(s) for s in full]
+    for step in decode:
+        for j, t in enumerate(step):
+            full[j].append(t)
+    ref = [model_ref.reference_forward(cfg, W, s).numpy() for s in full]
+
+    # Expected rows in the order the driver wrote them.
+    want = [ref[i][:len(pr)] for i, pr in enumerate(prompts)]
+    want += [ref[j][base[j]:mid[j]] for j in range(len(full))]
+    for k in range(len(decode)):
+        want.append(np.stack([ref[j][mid[j] + k] for j in range(len(full))]))
+    want = np.concatenate([w.reshape(-1, V) for w in want])
+    if got.size != want.size:
+        print("%s: driver wrote %d floats, expected %d" % (name, got.size, want.size))
+        return False
+    got = got.reshape(-1, V)
+    scale = float(np.abs(want).max())
+    err = float(np.abs(got - want).max())
+    ok = err <= TOL * scale and np.isfinite(got).all()
+
+    # The fork (sequence 5) and its unshared twin (sequence 4) must agree to rounding.
+    n_all = len(full)
+    n_pre = sum(len(pr) for pr in prompts)
+    n_ext = sum(len(e) for e in extend)
+    dec = got[n_pre + n_ext:].reshape(len(decode), n_all, V)
+    twin = float(np.abs(dec[:, 4] - dec[:, 5]).max())
+    ok = ok and twin <= 1e-5 * scale
+    print("%s: max|d| %.3g (limit %.3g, max|logit| %.3g), fork vs unshared %.3g over %d rows"
+          % (name, err, TOL * scale, scale, twin, got.shape[0]))
+    return ok
+
+
+def main():
+    work = os.environ.get("LB_WORK", "/tmp/lb_model_work")
+    drivers = os.environ["LB_DRIVERS"]
+    os.makedirs(work, exist_ok=True)
+    torch.set_num_threads(1)
+    names = list(CASES) if sys.argv[1] == "all" else sys.argv[1:]
+    bad = [n for n in names if not run_case(n, work, drivers)]
+    if bad:
+        print("FAILED:", " ".join(bad))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
