@@ -1,0 +1,160 @@
+/*
+ * leakbound/data.h — question sets, prompt templates and the generated fictitious-author benchmark.
+ *
+ * Contract
+ * - Datasets. A dataset is an array of items {id, question, answer, paraphrased_answer,
+ *   perturbed_answer[], keywords[], author}. Three layouts are read:
+ *     JSON   a top-level array of objects (TOFU layout). A ".json" file whose first value is not
+ *            an array is read as JSON Lines, because Hugging Face `datasets` writes TOFU's
+ *            "forget10.json" and friends that way.
+ *     JSONL  one object per line (TOFU layout).
+ *     CSV    RFC 4180 (quoted fields, doubled quotes, embedded commas/newlines, CRLF, UTF-8 BOM),
+ *            parsed with libcsv in strict mode; a header row names the columns. The Harry Potter
+ *            Q&A layout: "Question" and "Key Words" (comma-separated keywords, trimmed, empty
+ *            ones dropped: SPEC §2.7); "Answer" and "id" are read when present. Header names
+ *            match case-insensitively after trimming.
+ *   Object fields: "question" (string, required), "answer" (string, required in JSON/JSONL),
+ *   "paraphrased_answer" (string), "perturbed_answer" (array of strings, or one string),
+ *   "keywords" (array of strings, or one comma-separated string), "author" (string),
+ *   "id" (string or integer). Other fields are ignored. An item without an id gets its 0-based
+ *   index in the file, written in decimal.
+ *   Errors name the file and the place: "f.jsonl:12:7: malformed JSON: ...",
+ *   "f.json:40: item 3: \"question\" must be a string", "f.csv:9:14: unterminated quoted field".
+ * - Templates turn a question into a prompt: "raw" ("{q}"), "phi" ("Question: {q}\n"),
+ *   "llama2" ("[INST] {q} [/INST]"), any literal format string containing "{q}" (with "{{" and
+ *   "}}" for literal braces), and "chat": the chat_template of a tokenizer_config.json rendered
+ *   with messages = [{"role": "user", "content": q}] and add_generation_prompt = true.
+ *   Chat templates are run by a small Jinja interpreter with Hugging Face's settings
+ *   (trim_blocks, lstrip_blocks, trailing newline of the source dropped). The subset:
+ *     tags      {{ expr }}, {% if %}/{% elif %}/{% else %}/{% endif %}, {% for x in expr %}/
+ *               {% endfor %} (loop.index, index0, revindex, revindex0, first, last, length),
+ *               {% set name = expr %}, {# comments #}, whitespace control "-" and "+"
+ *     exprs     string/integer/true/false/none literals, names (messages, bos_token, eos_token,
+ *               add_generation_prompt, loop, set variables), x.attr, x['key'], x[i], x[a:b],
+ *               + - * % ~, == != < <= > >=, in, not in, and, or, not, a if c else b, parentheses
+ *     calls     raise_exception(msg); string methods strip/lstrip/rstrip/upper/lower()
+ *               and startswith/endswith(s)
+ *     filters   trim, length, count, lower, upper;   tests: defined, undefined, none, string
+ *   Anything else (macros, namespace(), other filters or functions, ...) is a compile error that
+ *   names tokenizer_config.json, the template line and the construct.
+ * - The fictitious-author generator writes a TOFU-layout benchmark that is a pure function of
+ *   (seed, number of authors): same arguments, byte-identical files.
+ * Memory: datasets and templates own malloc'd memory released by their free functions; rendering
+ * returns a malloc'd string. Nothing here is on a per-token path.
+ */
+#ifndef LEAKBOUND_DATA_H
+#define LEAKBOUND_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "leakbound/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- datasets */
+
+typedef enum lb_data_format {
+    LB_DATA_AUTO = 0,  /* by extension: .json, .jsonl, .csv */
+    LB_DATA_JSON,
+    LB_DATA_JSONL,
+    LB_DATA_CSV
+} lb_data_format_t;
+
+typedef struct lb_data_item {
+    char *id;                 /* never NULL */
+    char *question;           /* never NULL */
+    char *answer;             /* NULL only for CSV files without an "Answer" column */
+    char *paraphrased_answer; /* NULL when absent */
+    char **perturbed;         /* (n_perturbed) */
+    size_t n_perturbed;
+    char **keywords;          /* (n_keywords) */
+    size_t n_keywords;
+    char *author;             /* NULL when absent */
+    long line;                /* 1-based line of the file where the item starts */
+} lb_data_item_t;
+
+typedef struct lb_dataset {
+    lb_data_item_t *items;    /* (n) */
+    size_t n;
+    size_t cap;
+} lb_dataset_t;
+
+/* Parse a format name ("auto", "json", "jsonl", "csv"). Returns 0 or LB_EINVAL. */
+int lb_data_format_parse(const char *name, lb_data_format_t *out, lb_error_t *err);
+
+/* Read the dataset at path ("-" = stdin, which needs an explicit format) into *ds (which need not
+ * be initialised; on failure it is left empty). The format comes from the extension when fmt is
+ * LB_DATA_AUTO. Returns 0, LB_EIO (cannot read), LB_EFORMAT (malformed file) or LB_EINVAL
+ * (well-formed file with a missing or mistyped field); err names the file and the place. */
+int lb_data_load(const char *path, lb_data_format_t fmt, lb_dataset_t *ds, lb_error_t *err);
+
+/* Append a copy of item (every string duplicated) to ds; ds may start zero-initialised.
+ * item->id may be NULL (the index is used). Returns 0 or LB_ENOMEM. */
+int lb_data_append(lb_dataset_t *ds, const lb_data_item_t *item, lb_error_t *err);
+
+/* Split a comma-separated keyword list (SPEC §2.7: trimmed, empty ones dropped) into a malloc'd
+ * array of malloc'd strings. *out is NULL when there are none. Returns 0 or LB_ENOMEM. */
+int lb_data_split_keywords(const char *s, char ***out, size_t *n, lb_error_t *err);
+
+/* Release everything ds owns and zero it. Safe on a zeroed dataset. */
+void lb_dataset_free(lb_dataset_t *ds);
+
+/* ---------------------------------------------------------------- templates */
+
+typedef struct lb_template lb_template_t;
+
+/* Build a template from a spec: "raw", "phi", "llama2", "chat", or a literal string containing
+ * "{q}". For "chat", config is the path of tokenizer_config.json or of the model directory that
+ * holds it (ignored otherwise). Errors: LB_EINVAL (no such name and no "{q}", unbalanced braces,
+ * "chat" without config), LB_EIO/LB_EFORMAT (tokenizer_config.json unreadable or malformed),
+ * LB_EUNSUPPORTED (chat_template outside the documented subset; the message names the file,
+ * the template line and the construct). *out is owned by the caller (lb_template_free). */
+int lb_template_open(const char *spec, const char *config, lb_template_t **out, lb_error_t *err);
+
+/* Compile a chat template from its source text. bos/eos may be NULL (rendered as ""); origin
+ * names the source in messages (e.g. "tokenizer_config.json"). Errors as lb_template_open. */
+int lb_template_chat(const char *source, const char *bos, const char *eos, const char *origin,
+                     lb_template_t **out, lb_error_t *err);
+
+/* Render the prompt for one question into a malloc'd string (*out, caller frees).
+ * Errors: LB_EINVAL when a chat template calls raise_exception or fails at run time (type error,
+ * undefined value used as a list, ...), with the template line. */
+int lb_template_render(const lb_template_t *t, const char *question, char **out, lb_error_t *err);
+
+/* The spec the template was built from ("phi", "chat", the literal string, ...). */
+const char *lb_template_name(const lb_template_t *t);
+
+void lb_template_free(lb_template_t *t);
+
+/* ---------------------------------------------------------------- fictitious benchmark */
+
+typedef struct lb_fictitious_opts {
+    uint64_t seed;
+    int n_authors;      /* authors in "full" (default 50); holdout adds max(1, n/10) more */
+} lb_fictitious_opts_t;
+
+/* The dataset splits written by lb_fictitious_write, in this order. */
+#define LB_FICTITIOUS_N_SPLITS 8
+extern const char *const lb_fictitious_splits[LB_FICTITIOUS_N_SPLITS];
+
+/* Generate the benchmark in memory: full (n_authors authors) and holdout (the extra authors).
+ * Each item has author set; ids are "<author index>-<fact index>". Pure function of opts.
+ * Returns 0, LB_EINVAL (n_authors < 1 or > 100000) or LB_ENOMEM. */
+int lb_fictitious_generate(const lb_fictitious_opts_t *opts, lb_dataset_t *full,
+                           lb_dataset_t *holdout, lb_error_t *err);
+
+/* Number of authors in forget<pct> (pct = 1, 5 or 10) for a set of n authors: TOFU's share,
+ * rounded to nearest, at least 1. The forget set is the last ones; retain the others. */
+int lb_fictitious_forget_authors(int n_authors, int pct);
+
+/* Write <dir>/<split>.jsonl (JSON Lines, TOFU layout plus "author") for every split in
+ * lb_fictitious_splits; dir is created if needed; each file is written atomically.
+ * Returns 0, LB_EINVAL, LB_EIO or LB_ENOMEM. */
+int lb_fictitious_write(const lb_fictitious_opts_t *opts, const char *dir, lb_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
