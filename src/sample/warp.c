@@ -1,0 +1,153 @@
+/* Logits warpers (temperature, top-k, top-p), multinomial/greedy choice and the seeded RNG:
+ * Hugging Face generate's sampling rules, reused by `generate` and the sampler. */
+#include "leakbound/sample.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+lb_warp_params_t lb_sample_warp_defaults(void) {
+    lb_warp_params_t p = {.temperature = 1.0, .top_k = 50, .top_p = 1.0};
+    return p;
+}
+
+int lb_sample_warp_check(const lb_warp_params_t *p, lb_error_t *err) {
+    if (!(p->temperature > 0) || !isfinite(p->temperature))
+        return lb_error_set(err, LB_EINVAL, "temperature must be a finite number > 0 (got %g)",
+                            p->temperature);
+    if (p->top_k < 0) return lb_error_set(err, LB_EINVAL, "top_k must be >= 0 (got %d)", p->top_k);
+    if (!(p->top_p > 0 && p->top_p <= 1))
+        return lb_error_set(err, LB_EINVAL, "top_p must be in (0, 1] (got %g)", p->top_p);
+    return LB_OK;
+}
+
+/* Layout: probs (V doubles) | idx (V int32) | vals (V floats). */
+size_t lb_sample_scratch_bytes(int V) {
+    size_t n = V > 0 ? (size_t)V : 1;
+    return n * (sizeof(double) + sizeof(int32_t) + sizeof(float));
+}
+
+/* Value of rank k (0-based, descending) among v (n,); v is reordered. Quickselect with a
+ * three-way partition, so long runs of equal values (e.g. -inf) cost one pass. */
+static float kth_largest(float *v, size_t n, size_t k) {
+    size_t lo = 0, hi = n; /* the answer is in v[lo, hi) */
+    for (;;) {
+        size_t mid = lo + (hi - lo) / 2;
+        float a = v[lo], b = v[mid], c = v[hi - 1];
+        float pivot = (a > b) == (b > c) ? b : ((b > a) == (a > c) ? a : c);
+        /* [lo, gt): > pivot, [gt, i): == pivot, [lt, hi): < pivot */
+        size_t gt = lo, i = lo, lt = hi;
+        while (i < lt) {
+            float x = v[i];
+            if (x > pivot) {
+                v[i++] = v[gt];
+                v[gt++] = x;
+            } else if (x < pivot) {
+                v[i] = v[--lt];
+                v[lt] = x;
+            } else {
+                i++;
+            }
+        }
+        if (k < gt) hi = gt;
+        else if (k < lt) return pivot;
+        else lo = lt;
+    }
+}
+
+static int cmp_asc(const void *a, const void *b, void *arg) {
+    const float *l = arg;
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    if (l[x] != l[y]) return l[x] < l[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+int lb_sample_warp(float *logits, int V, const lb_warp_params_t *p, void *scratch) {
+    double *probs = scratch;                       /* (V,) */
+    int32_t *idx = (int32_t *)(probs + V);         /* (V,) */
+    float *vals = (float *)(idx + V);              /* (V,) */
+    const float ninf = -INFINITY;
+    for (int i = 0; i < V; i++)
+        if (isnan(logits[i])) logits[i] = ninf;
+    if (p->temperature != 1.0) {
+        float t = (float)p->temperature; /* torch divides fp32 logits by the scalar in fp32 */
+        for (int i = 0; i < V; i++) logits[i] = logits[i] / t;
+    }
+    if (p->top_k > 0 && p->top_k < V) {
+        memcpy(vals, logits, (size_t)V * sizeof *vals);
+        float thr = kth_largest(vals, (size_t)V, (size_t)p->top_k - 1);
+        for (int i = 0; i < V; i++)
+            if (logits[i] < thr) logits[i] = ninf;
+    }
+    int n = 0;
+    for (int i = 0; i < V; i++)
+        if (logits[i] != ninf) idx[n++] = i;
+    if (p->top_p < 1.0 && n > 1) {
+        qsort_r(idx, (size_t)n, sizeof *idx, cmp_asc, logits);
+        double mx = logits[idx[n - 1]], sum = 0;
+        for (int j = 0; j < n; j++) sum += probs[j] = exp((double)logits[idx[j]] - mx);
+        double cum = 0, cut = 1.0 - p->top_p;
+        int drop = 0;
+        for (; drop < n - 1; drop++) { /* the last (most likely) is always kept */
+            cum += probs[drop] / sum;
+            if (cum > cut) break;
+        }
+        for (int j = 0; j < drop; j++) logits[idx[j]] = ninf;
+        n -= drop;
+    }
+    return n;
+}
+
+int lb_sample_pick(const float *logits, int V, double u) {
+    float mx = -INFINITY;
+    int last = -1;
+    for (int i = 0; i < V; i++)
+        if (logits[i] > mx) mx = logits[i];
+    if (mx == -INFINITY) return -1;
+    double sum = 0;
+    for (int i = 0; i < V; i++)
+        if (logits[i] > -INFINITY) sum += exp((double)logits[i] - mx);
+    double target = u * sum, cum = 0;
+    for (int i = 0; i < V; i++) {
+        if (!(logits[i] > -INFINITY)) continue;
+        cum += exp((double)logits[i] - mx);
+        last = i;
+        if (cum > target) return i;
+    }
+    return last; /* u * sum rounded up to the total */
+}
+
+int lb_sample_argmax(const float *logits, int V) {
+    int best = -1;
+    for (int i = 0; i < V; i++)
+        if (!isnan(logits[i]) && (best < 0 || logits[i] > logits[best])) best = i;
+    return best;
+}
+
+/* splitmix64: spreads any seed (0 included) over the xoshiro state. */
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void lb_sample_rng_seed(lb_rng_t *rng, uint64_t seed) {
+    for (int i = 0; i < 4; i++) rng->s[i] = splitmix64(&seed);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t lb_sample_rng_next(lb_rng_t *rng) {
+    uint64_t *s = rng->s;
+    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return r;
+}
+
+double lb_sample_rng_uniform(lb_rng_t *rng) { return (double)(lb_sample_rng_next(rng) >> 11) * 0x1p-53; }
