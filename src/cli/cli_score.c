@@ -1,0 +1,261 @@
+/* `leakbound score --metric M [--reference-field F] [IN.jsonl|-]`: add a score to every line.
+ *
+ * Lines are read in batches and scored in parallel (OpenMP, one text scorer per thread); the
+ * results are written in input order to an unlinked temporary file, and only copied to stdout
+ * once the whole input has been read and scored, so bad input never leaves a partial document
+ * on stdout while memory stays flat for millions of lines. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_score.h"
+
+#define BATCH 8192
+
+static const struct {
+    const char *name;
+    lb_score_metric_t metric;
+} metrics[] = {
+    {"rougeL-recall", LB_SCORE_ROUGEL_RECALL}, {"rougeL-f", LB_SCORE_ROUGEL_F},
+    {"rouge1-recall", LB_SCORE_ROUGE1_RECALL}, {"rouge1-f", LB_SCORE_ROUGE1_F},
+    {"keywords", LB_SCORE_KEYWORDS},           {"exact", LB_SCORE_EXACT},
+};
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: leakbound score --metric M [--reference-field F] [IN.jsonl|-] > OUT.jsonl\n"
+            "\n"
+            "Score each generation. Every input line is a JSON object with \"text\" (the\n"
+            "generation) and \"reference\" (the true answer), or \"keywords\" (an array of\n"
+            "strings, or one comma-separated string) for --metric keywords. Each output line\n"
+            "is the input object, unchanged, with \"score\" added (and \"precision\", \"recall\",\n"
+            "\"fmeasure\" for the ROUGE metrics), in input order.\n"
+            "\n"
+            "  --metric M             rougeL-recall | rougeL-f | rouge1-recall | rouge1-f |\n"
+            "                         keywords | exact\n"
+            "                         ROUGE is rouge-score 0.1.2 with use_stemmer=True (NLTK\n"
+            "                         Porter stemmer); keywords: 1 if any keyword (trimmed,\n"
+            "                         empty ones dropped) is a case-insensitive substring of\n"
+            "                         the text; exact: 1 if both give the same ROUGE tokens.\n"
+            "  --reference-field F    read the reference (or the keywords) from field F\n"
+            "  -h, --help             this help\n"
+            "\n"
+            "IN defaults to stdin. Threads: OMP_NUM_THREADS. Exit status 2 on bad usage or\n"
+            "bad input (the message names file and line; nothing is written to stdout).\n");
+}
+
+typedef struct batch {
+    char *text;          /* (text_cap,) the batch's lines, back to back */
+    size_t text_len, text_cap;
+    size_t off[BATCH], len[BATCH];
+    long lineno[BATCH];
+    char *out[BATCH];    /* per slot output line, reused across batches */
+    size_t out_cap[BATCH], out_len[BATCH];
+    int rc[BATCH];
+    lb_error_t *err;     /* (BATCH,) */
+    size_t n;
+} batch_t;
+
+static int is_blank(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
+    return 1;
+}
+
+/* Read up to BATCH non-blank lines. Returns 0, or LB_EIO on a read error. */
+static int read_batch(FILE *fp, batch_t *b, char **line, size_t *line_cap, long *lineno) {
+    b->n = 0;
+    b->text_len = 0;
+    while (b->n < BATCH) {
+        errno = 0;
+        ssize_t got = getline(line, line_cap, fp);
+        if (got < 0) return ferror(fp) ? LB_EIO : 0;
+        ++*lineno;
+        size_t len = (size_t)got;
+        if (len && (*line)[len - 1] == '\n') len--;
+        if (len && (*line)[len - 1] == '\r') len--;
+        if (is_blank(*line, len)) continue;
+        if (b->text_len + len > b->text_cap) {
+            size_t nc = b->text_cap ? b->text_cap : 1 << 20;
+            while (nc < b->text_len + len) nc *= 2;
+            char *nt = realloc(b->text, nc);
+            if (!nt) return LB_ENOMEM;
+            b->text = nt;
+            b->text_cap = nc;
+        }
+        memcpy(b->text + b->text_len, *line, len);
+        b->off[b->n] = b->text_len;
+        b->len[b->n] = len;
+        b->lineno[b->n] = *lineno;
+        b->text_len += len;
+        b->n++;
+    }
+    return 0;
+}
+
+static int copy_out(FILE *spool) {
+    char buf[1 << 16];
+    size_t n;
+    if (fflush(spool) || fseek(spool, 0, SEEK_SET)) return -1;
+    while ((n = fread(buf, 1, sizeof buf, spool)) > 0)
+        if (fwrite(buf, 1, n, stdout) != n) return -1;
+    if (ferror(spool)) return -1;
+    return fflush(stdout) ? -1 : 0;
+}
+
+/* Score everything from fp into spool. Returns an exit status; prints its own message.
+ * Nothing reaches stdout here. */
+static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
+    int nthreads = omp_get_max_threads();
+    int status = LB_EXIT_FAIL;
+    batch_t *b = calloc(1, sizeof *b);
+    lb_score_worker_t *workers = calloc((size_t)nthreads, sizeof *workers);
+    char *line = NULL;
+    size_t line_cap = 0, total = 0;
+    long lineno = 0;
+    if (!b || !workers || !(b->err = calloc(BATCH, sizeof *b->err))) {
+        fprintf(stderr, "leakbound score: out of memory\n");
+        goto done;
+    }
+    for (int t = 0; t < nthreads; t++)
+        if (lb_text_scorer_new(&workers[t].scorer, NULL)) {
+            fprintf(stderr, "leakbound score: out of memory\n");
+            goto done;
+        }
+    for (;;) {
+        int rc = read_batch(fp, b, &line, &line_cap, &lineno);
+        if (rc) {
+            fprintf(stderr, "leakbound score: %s:%ld: %s\n", cfg->path, lineno + 1,
+                    rc == LB_EIO ? "read error" : "out of memory");
+            goto done;
+        }
+        if (!b->n) break;
+        long n = (long)b->n;
+#pragma omp parallel for schedule(dynamic, 64)
+        for (long i = 0; i < n; i++) {
+            lb_score_worker_t *w = &workers[omp_get_thread_num()];
+            b->rc[i] = lb_score_line(cfg, w, b->text + b->off[i], b->len[i], b->lineno[i],
+                                     &b->out[i], &b->out_cap[i], &b->out_len[i], &b->err[i]);
+        }
+        for (size_t i = 0; i < b->n; i++) {
+            if (b->rc[i]) {
+                fprintf(stderr, "leakbound score: %s\n", b->err[i].msg);
+                status = b->rc[i] == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+                goto done;
+            }
+            if (fwrite(b->out[i], 1, b->out_len[i], spool) != b->out_len[i] ||
+                putc('\n', spool) == EOF) {
+                fprintf(stderr, "leakbound score: cannot write the temporary output: %s\n",
+                        strerror(errno));
+                goto done;
+            }
+        }
+        total += b->n;
+    }
+    if (!total) {
+        fprintf(stderr, "leakbound score: %s: empty input (no JSON lines)\n", cfg->path);
+        status = LB_EXIT_USAGE;
+        goto done;
+    }
+    status = LB_EXIT_OK;
+done:
+    free(line);
+    if (workers) {
+        for (int t = 0; t < nthreads; t++) {
+            lb_text_scorer_free(workers[t].scorer);
+            free(workers[t].kw);
+            free(workers[t].kw_len);
+        }
+        free(workers);
+    }
+    if (b) {
+        for (size_t i = 0; i < BATCH; i++) free(b->out[i]);
+        free(b->err);
+        free(b->text);
+        free(b);
+    }
+    return status;
+}
+
+int lb_cli_score(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"metric", required_argument, NULL, 'm'},
+        {"reference-field", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *metric = NULL, *field = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': metric = optarg; break;
+        case 'r': field = optarg; break;
+        case 'h': usage(stdout); return LB_EXIT_OK;
+        default:
+            usage(stderr);
+            return lb_cli_failf("score", "unknown option or missing value: %s", argv[optind - 1]);
+        }
+    }
+    if (!metric) {
+        usage(stderr);
+        return lb_cli_failf("score", "--metric is required");
+    }
+    lb_score_cfg_t cfg = {0};
+    size_t k = 0;
+    for (; k < sizeof metrics / sizeof metrics[0]; k++)
+        if (!strcmp(metric, metrics[k].name)) break;
+    if (k == sizeof metrics / sizeof metrics[0])
+        return lb_cli_failf("score", "unknown metric '%s' (rougeL-recall, rougeL-f, "
+                            "rouge1-recall, rouge1-f, keywords, exact)", metric);
+    cfg.metric = metrics[k].metric;
+    cfg.field = field ? field : cfg.metric == LB_SCORE_KEYWORDS ? "keywords" : "reference";
+    if (argc - optind > 1) return lb_cli_failf("score", "at most one input file");
+    const char *in = optind < argc ? argv[optind] : "-";
+    FILE *fp = stdin;
+    cfg.path = "<stdin>";
+    if (strcmp(in, "-")) {
+        fp = fopen(in, "rb");
+        if (!fp) return lb_cli_failf("score", "%s: cannot open: %s", in, strerror(errno));
+        cfg.path = in;
+    }
+    /* The output waits in an unlinked temporary file; in memory when none can be made. */
+    char *mem = NULL;
+    size_t mem_len = 0;
+    FILE *spool = tmpfile();
+    int in_memory = 0;
+    if (!spool) {
+        spool = open_memstream(&mem, &mem_len);
+        in_memory = 1;
+    }
+    if (!spool) {
+        if (fp != stdin) fclose(fp);
+        fprintf(stderr, "leakbound score: cannot create a temporary output\n");
+        return LB_EXIT_FAIL;
+    }
+    json_object_seed(0);  /* before the threads: jansson seeds its hash on first use */
+    int status = run(&cfg, fp, spool);
+    if (fp != stdin) fclose(fp);
+    if (in_memory) {
+        int bad = fclose(spool);
+        if (status == LB_EXIT_OK && (bad || fwrite(mem, 1, mem_len, stdout) != mem_len ||
+                                     fflush(stdout))) {
+            fprintf(stderr, "leakbound score: writing stdout failed\n");
+            status = LB_EXIT_FAIL;
+        }
+        free(mem);
+    } else {
+        if (status == LB_EXIT_OK && copy_out(spool)) {
+            fprintf(stderr, "leakbound score: writing stdout failed: %s\n", strerror(errno));
+            status = LB_EXIT_FAIL;
+        }
+        fclose(spool);
+    }
+    return status;
+}

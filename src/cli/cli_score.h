@@ -1,0 +1,40 @@
+/* cli_score.h — `leakbound score`, private to src/cli: scoring one JSONL line (cli_score_line.c)
+ * for the batch driver (cli_score.c). */
+#ifndef LEAKBOUND_CLI_SCORE_H
+#define LEAKBOUND_CLI_SCORE_H
+
+#include <stddef.h>
+
+#include "leakbound/core.h"
+#include "leakbound/text.h"
+
+typedef enum lb_score_metric {
+    LB_SCORE_ROUGEL_RECALL,
+    LB_SCORE_ROUGEL_F,
+    LB_SCORE_ROUGE1_RECALL,
+    LB_SCORE_ROUGE1_F,
+    LB_SCORE_KEYWORDS,
+    LB_SCORE_EXACT
+} lb_score_metric_t;
+
+typedef struct lb_score_cfg {
+    lb_score_metric_t metric;
+    const char *field;   /* "reference", "keywords" or --reference-field */
+    const char *path;    /* input name for messages ("<stdin>" for -) */
+} lb_score_cfg_t;
+
+/* One thread's reusable state: its scorer and room for a line's keyword list. */
+typedef struct lb_score_worker {
+    lb_text_scorer_t *scorer;
+    const char **kw;     /* (kw_cap,) */
+    size_t *kw_len;      /* (kw_cap,) */
+    size_t kw_cap;
+} lb_score_worker_t;
+
+/* Parse one input line (len bytes, line number lineno), score it and write the output line
+ * (without newline) to *out (*out_cap bytes, grown with realloc as needed), *out_len bytes.
+ * Returns 0, or LB_EFORMAT/LB_EINVAL with err naming "<path>:<lineno>[:<col>]", or LB_ENOMEM. */
+int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
+                  long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err);
+
+#endif

@@ -1,0 +1,187 @@
+/* `leakbound score`: one JSONL line in, the same object with its score added out.
+ *
+ * The output keeps the input line's own bytes (key order, spacing, number spellings) and
+ * appends the new fields before its closing brace, so every other field is preserved exactly.
+ * Only when the object already has a field of that name is it rebuilt with jansson (the value
+ * replaced in place, the rest re-serialised). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_score.h"
+
+static const char *const added_keys[] = {"score", "precision", "recall", "fmeasure"};
+
+static int reserve(char **out, size_t *cap, size_t need) {
+    if (need <= *cap) return 0;
+    size_t nc = *cap ? *cap : 256;
+    while (nc < need) nc *= 2;
+    char *nb = realloc(*out, nc);
+    if (!nb) return LB_ENOMEM;
+    *out = nb;
+    *cap = nc;
+    return 0;
+}
+
+/* The shortest of %.15g..%.17g that reads back as v, with ".0" on integral values (as
+ * Python's repr writes floats). */
+static size_t fmt_real(char *buf, double v) {
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(buf, 40, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    if (!strpbrk(buf, ".eEn")) {
+        memcpy(buf + n, ".0", 3);
+        n += 2;
+    }
+    return (size_t)n;
+}
+
+static int get_string(const lb_score_cfg_t *cfg, long lineno, json_t *obj, const char *key,
+                      const char **s, size_t *len, lb_error_t *err) {
+    *s = NULL;
+    *len = 0;
+    json_t *v = json_object_get(obj, key);
+    if (!v) return lb_error_set(err, LB_EINVAL, "%s:%ld: missing field \"%s\"", cfg->path, lineno, key);
+    if (!json_is_string(v))
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\" is not a string", cfg->path,
+                            lineno, key);
+    *s = json_string_value(v);
+    *len = json_string_length(v);
+    return 0;
+}
+
+static int keywords_leak(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
+                         const char *text, size_t text_len, int *leak, lb_error_t *err) {
+    const char *key = cfg->field;
+    json_t *v = json_object_get(obj, key);
+    if (!v) return lb_error_set(err, LB_EINVAL, "%s:%ld: missing field \"%s\"", cfg->path, lineno, key);
+    if (json_is_string(v))
+        return lb_text_keywords_csv(w->scorer, text, text_len, json_string_value(v),
+                                    json_string_length(v), leak, err);
+    if (!json_is_array(v))
+        return lb_error_set(err, LB_EINVAL,
+                            "%s:%ld: field \"%s\" must be an array of strings or a "
+                            "comma-separated string", cfg->path, lineno, key);
+    size_t n = json_array_size(v);
+    if (n > w->kw_cap) {
+        size_t nc = n < 16 ? 16 : n;
+        const char **k = realloc(w->kw, nc * sizeof *k);
+        if (k) w->kw = k;
+        size_t *kl = realloc(w->kw_len, nc * sizeof *kl);
+        if (kl) w->kw_len = kl;
+        if (!k || !kl) return lb_error_set(err, LB_ENOMEM, "out of memory for keywords");
+        w->kw_cap = nc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(v, i);
+        if (!json_is_string(e))
+            return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\", item %zu: not a string",
+                                cfg->path, lineno, key, i);
+        w->kw[i] = json_string_value(e);
+        w->kw_len[i] = json_string_length(e);
+    }
+    return lb_text_keywords(w->scorer, text, text_len, w->kw, w->kw_len, n, leak, err);
+}
+
+/* Rebuild the object with jansson when a field we add already exists. */
+static int dump_replaced(json_t *obj, const double *vals, size_t nvals, int integral, char **out,
+                         size_t *cap, size_t *out_len, lb_error_t *err) {
+    for (size_t i = 0; i < nvals; i++) {
+        json_t *v = integral ? json_integer((json_int_t)vals[i]) : json_real(vals[i]);
+        if (!v || json_object_set_new(obj, added_keys[i], v))
+            return lb_error_set(err, LB_ENOMEM, "out of memory building the output");
+    }
+    size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17);
+    size_t n = json_dumpb(obj, NULL, 0, flags);
+    if (!n || reserve(out, cap, n + 1)) return lb_error_set(err, LB_ENOMEM, "cannot serialise output");
+    *out_len = json_dumpb(obj, *out, n, flags);
+    return 0;
+}
+
+/* Append the fields to the line's own text, before its closing brace. */
+static int splice(const char *line, size_t len, int nonempty, const double *vals, size_t nvals,
+                  int integral, char **out, size_t *cap, size_t *out_len, lb_error_t *err) {
+    size_t end = len;
+    while (end > 0 && line[end - 1] != '}') end--;   /* validated: an object ends in '}' */
+    if (end == 0) return lb_error_set(err, LB_EINVAL, "internal: object without closing brace");
+    end--;
+    if (reserve(out, cap, end + 64 * nvals + 2))
+        return lb_error_set(err, LB_ENOMEM, "out of memory building the output");
+    char *o = *out;
+    memcpy(o, line, end);
+    size_t k = end;
+    for (size_t i = 0; i < nvals; i++) {
+        if (nonempty || i) o[k++] = ',';
+        k += (size_t)sprintf(o + k, "\"%s\":", added_keys[i]);
+        if (integral)
+            k += (size_t)sprintf(o + k, "%d", (int)vals[i]);
+        else
+            k += fmt_real(o + k, vals[i]);
+    }
+    o[k++] = '}';
+    *out_len = k;
+    return 0;
+}
+
+int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
+                  long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err) {
+    json_error_t je;
+    json_t *obj = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    if (!obj)
+        return lb_error_set(err, LB_EFORMAT, "%s:%ld:%d: malformed JSON: %s", cfg->path, lineno,
+                            je.column, je.text);
+    int rc;
+    const char *text = NULL, *ref = NULL;
+    size_t text_len = 0, ref_len = 0;
+    double vals[4];
+    size_t nvals = 1;
+    int integral = 0;
+    if (!json_is_object(obj)) {
+        rc = lb_error_set(err, LB_EINVAL, "%s:%ld: expected a JSON object", cfg->path, lineno);
+        goto done;
+    }
+    rc = get_string(cfg, lineno, obj, "text", &text, &text_len, err);
+    if (rc) goto done;
+    if (cfg->metric == LB_SCORE_KEYWORDS) {
+        int leak;
+        rc = keywords_leak(cfg, w, lineno, obj, text, text_len, &leak, err);
+        vals[0] = leak;
+        integral = 1;
+    } else {
+        rc = get_string(cfg, lineno, obj, cfg->field, &ref, &ref_len, err);
+        if (rc) goto done;
+        if (cfg->metric == LB_SCORE_EXACT) {
+            int match;
+            rc = lb_text_exact(w->scorer, text, text_len, ref, ref_len, &match, err);
+            vals[0] = match;
+            integral = 1;
+        } else {
+            lb_text_rouge_t r;
+            int l = cfg->metric == LB_SCORE_ROUGEL_RECALL || cfg->metric == LB_SCORE_ROUGEL_F;
+            rc = (l ? lb_text_rouge_l : lb_text_rouge_1)(w->scorer, text, text_len, ref, ref_len,
+                                                         &r, err);
+            int recall = cfg->metric == LB_SCORE_ROUGEL_RECALL ||
+                         cfg->metric == LB_SCORE_ROUGE1_RECALL;
+            vals[0] = recall ? r.recall : r.fmeasure;
+            vals[1] = r.precision;
+            vals[2] = r.recall;
+            vals[3] = r.fmeasure;
+            nvals = 4;
+        }
+    }
+    if (rc) goto done;
+    int clash = 0;
+    for (size_t i = 0; i < nvals; i++)
+        if (json_object_get(obj, added_keys[i])) clash = 1;
+    if (clash)
+        rc = dump_replaced(obj, vals, nvals, integral, out, out_cap, out_len, err);
+    else
+        rc = splice(line, len, json_object_size(obj) > 0, vals, nvals, integral, out, out_cap,
+                    out_len, err);
+done:
+    json_decref(obj);
+    return rc;
+}
