@@ -1,3 +1,4 @@
 # Oracle tests of the text module and of `leakbound score` (tests/oracle/text_*.py, cli_score*.py).
 lb_oracle_test(text_stem text_stem.py)
 lb_oracle_test(text_lower text_lower.py)
+lb_oracle_test(text_rouge text_rouge.py)
