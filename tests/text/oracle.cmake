@@ -2,3 +2,4 @@
 lb_oracle_test(text_stem text_stem.py)
 lb_oracle_test(text_lower text_lower.py)
 lb_oracle_test(text_rouge text_rouge.py)
+lb_oracle_test(cli_score cli_score.py)

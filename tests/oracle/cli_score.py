@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""`leakbound score` CLI contract: every bad-input path exits 2 with a message naming the file
+and line and leaves stdout empty; --help; stdin and "-"; --reference-field; clashing "score"
+fields replaced in place; fields and order kept byte for byte; output order across batches
+and threads (9,000+ lines, an error past the first batch still writes nothing)."""
+import json
+import os
+import subprocess
+import sys
+
+from text_common import work_dir
+
+CLI = os.environ["LB_CLI"]
+FAILS = []
+
+
+def run(args, stdin=None, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([CLI, "score"] + args, input=stdin, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=e)
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
+    if not cond:
+        FAILS.append(name)
+
+
+def write(name, text):
+    path = os.path.join(work_dir(), name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def expect_error(name, content, needle, metric="rougeL-recall", extra=()):
+    path = write(name + ".jsonl", content)
+    r = run(["--metric", metric, *extra, path])
+    err = r.stderr.decode()
+    check(name, r.returncode == 2 and r.stdout == b"" and needle.format(path=path) in err,
+          f"rc={r.returncode} stdout={r.stdout[:80]!r} stderr={err!r}")
+
+
+def main():
+    good = '{"text": "a b", "reference": "a"}\n'
+    expect_error("malformed", good * 2 + '{"text": "a", "reference": }\n', "{path}:3:")
+    expect_error("not_object", good + '["text"]\n', "{path}:2: expected a JSON object")
+    expect_error("missing_text", good + good + '{"reference": "x"}\n', '{path}:3: missing field "text"')
+    expect_error("missing_ref", '{"text": "x"}\n', '{path}:1: missing field "reference"')
+    expect_error("text_not_string", '{"text": 3, "reference": "x"}\n', '{path}:1: field "text" is not a string')
+    expect_error("ref_not_string", '\n\n{"text": "x", "reference": null}\n', '{path}:3: field "reference" is not a string')
+    expect_error("kw_item", '{"text": "x", "keywords": ["a", 1]}\n', '{path}:1: field "keywords", item 1', "keywords")
+    expect_error("kw_type", '{"text": "x", "keywords": {"a": 1}}\n', '{path}:1: field "keywords" must be', "keywords")
+    expect_error("empty", "", "{path}: empty input", "exact")
+    expect_error("blank_only", "\n  \n\t\n", "{path}: empty input", "exact")
+    expect_error("renamed_missing", good, '{path}:1: missing field "answer"', "rouge1-f",
+                 ["--reference-field", "answer"])
+    # Usage errors.
+    for name, args in [("no_metric", []), ("bad_metric", ["--metric", "bleu"]),
+                       ("two_inputs", ["--metric", "exact", "a", "b"]),
+                       ("bad_option", ["--metric", "exact", "--frobnicate"]),
+                       ("no_file", ["--metric", "exact", os.path.join(work_dir(), "nope.jsonl")])]:
+        r = run(args, stdin=b"")
+        check(name, r.returncode == 2 and r.stdout == b"" and r.stderr, f"rc={r.returncode}")
+    r = run(["--help"])
+    check("help", r.returncode == 0 and b"--metric" in r.stdout)
+
+    # stdin, "-", --reference-field, key order and bytes preserved, clash replaced in place.
+    src = ('{"id": 7, "x": 1.10, "text": "The Cats ran", "meta": {"k": [1, 2]}, "answer": "cat"}\n'
+           '{"answer": "dog", "text": "dogs \\u00e9", "score": "old", "z": 0}\n')
+    for args in (["--reference-field", "answer"], ["--reference-field", "answer", "-"]):
+        r = run(["--metric", "rougeL-f", *args], stdin=src.encode())
+        lines = r.stdout.decode().split("\n")
+        ok = r.returncode == 0 and len(lines) == 3 and lines[2] == ""
+        if ok:
+            first = lines[0]
+            ok = first.startswith(src.split("\n")[0][:-1] + ',"score":')
+            o2 = json.loads(lines[1])
+            ok = ok and list(o2) == ["answer", "text", "score", "z", "precision", "recall", "fmeasure"]
+            ok = ok and o2["score"] == 1.0 and o2["z"] == 0
+        check("stdin_fields " + " ".join(args), ok, repr(r.stdout[:300]) + r.stderr.decode())
+
+    # Many lines: order across batches and threads; an error past the first batch.
+    n = 9000
+    rows = [{"i": i, "text": " ".join(["w%d" % (i % 7)] * (1 + i % 5)), "reference": "w%d" % (i % 3)}
+            for i in range(n)]
+    path = write("many.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    r = run(["--metric", "rouge1-recall", path], env={"OMP_NUM_THREADS": "2"})
+    out = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    ok = r.returncode == 0 and [o["i"] for o in out] == list(range(n))
+    ok = ok and all(o["score"] == (1.0 if (o["i"] % 7) == (o["i"] % 3) else 0.0) for o in out)
+    check("order_many", ok, r.stderr.decode())
+    bad = rows[:8500] + [{"i": "x"}] + rows[8500:]
+    path = write("many_bad.jsonl", "".join(json.dumps(r) + "\n" for r in bad))
+    r = run(["--metric", "rouge1-recall", path], env={"OMP_NUM_THREADS": "2"})
+    check("error_late", r.returncode == 2 and r.stdout == b"" and
+          f'{path}:8501: missing field "text"' in r.stderr.decode(), r.stderr.decode())
+
+    if FAILS:
+        sys.exit("failed: " + ", ".join(FAILS))
+
+
+if __name__ == "__main__":
+    main()
