@@ -1,0 +1,180 @@
+/* `leakbound tokenize (--tokenizer FILE | --model DIR) [--decode] [--no-special] [IN|-]`.
+ *
+ * One output line per input line, in order. Results go to an unlinked temporary file and are
+ * copied to stdout only once the whole input has been processed, so bad input never leaves a
+ * partial document on stdout. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "leakbound/io.h"
+#include "leakbound/tokenizer.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: leakbound tokenize (--tokenizer FILE | --model DIR) [--decode] [--no-special]\n"
+            "                          [--keep-special] [IN|-] > OUT.jsonl\n"
+            "\n"
+            "Encode or decode text with a Hugging Face tokenizer.json, as HF tokenizers does.\n"
+            "Encoding: each input line is a JSON string, or a JSON object with a string \"text\";\n"
+            "each output line is the JSON array of ids of encode(text, add_special_tokens=True).\n"
+            "Decoding (--decode): each input line is a JSON array of ids; each output line is the\n"
+            "JSON string decode(ids, skip_special_tokens=True).\n"
+            "\n"
+            "  --tokenizer FILE   the tokenizer.json to use\n"
+            "  --model DIR        use DIR/tokenizer.json\n"
+            "  --decode           ids → text instead of text → ids\n"
+            "  --no-special       encode with add_special_tokens=False (no BOS/EOS template)\n"
+            "  --keep-special     decode with skip_special_tokens=False\n"
+            "  -h, --help         this help\n"
+            "\n"
+            "IN defaults to stdin. Exit status 2 on bad usage or bad input (the message names the\n"
+            "file and line; nothing is written to stdout), 1 on an internal failure.\n");
+}
+
+static int write_ids(FILE *out, const int32_t *ids, size_t n) {
+    fputc('[', out);
+    for (size_t i = 0; i < n; i++) fprintf(out, i ? ",%d" : "%d", ids[i]);
+    fputc(']', out);
+    return fputc('\n', out) == EOF ? -1 : 0;
+}
+
+static int encode_line(const lb_tokenizer_t *tok, json_t *v, int add_special, FILE *out, lb_error_t *err) {
+    json_t *s = json_is_object(v) ? json_object_get(v, "text") : v;
+    if (!json_is_string(s))
+        return lb_error_set(err, LB_EINVAL, "expected a JSON string or an object with a string \"text\"");
+    int32_t *ids;
+    size_t n;
+    int rc = lb_tokenizer_encode(tok, json_string_value(s), json_string_length(s), add_special, &ids, &n, err);
+    if (rc) return rc;
+    rc = write_ids(out, ids, n) ? LB_EIO : 0;
+    free(ids);
+    return rc ? lb_error_set(err, LB_EIO, "cannot write the output") : 0;
+}
+
+static int decode_line(const lb_tokenizer_t *tok, json_t *v, int skip_special, FILE *out, int32_t **buf,
+                       size_t *cap, lb_error_t *err) {
+    if (!json_is_array(v)) return lb_error_set(err, LB_EINVAL, "expected a JSON array of token ids");
+    size_t n = json_array_size(v);
+    if (n > *cap) {
+        int32_t *b = realloc(*buf, n * sizeof *b);
+        if (!b) return lb_error_set(err, LB_ENOMEM, "out of memory");
+        *buf = b;
+        *cap = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_array_get(v, i);
+        if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > INT32_MAX)
+            return lb_error_set(err, LB_EINVAL, "element %zu is not a token id (a non-negative integer)", i);
+        (*buf)[i] = (int32_t)json_integer_value(x);
+    }
+    char *text;
+    size_t len;
+    int rc = lb_tokenizer_decode(tok, *buf, n, skip_special, &text, &len, err);
+    if (rc) return rc;
+    json_t *js = json_stringn(text, len);
+    free(text);
+    if (!js) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    rc = json_dumpf(js, out, JSON_ENCODE_ANY | JSON_COMPACT);
+    json_decref(js);
+    if (rc || fputc('\n', out) == EOF) return lb_error_set(err, LB_EIO, "cannot write the output");
+    return 0;
+}
+
+static int copy_out(FILE *tmp) {
+    char buf[1 << 16];
+    size_t k;
+    rewind(tmp);
+    while ((k = fread(buf, 1, sizeof buf, tmp)) > 0)
+        if (fwrite(buf, 1, k, stdout) != k) return -1;
+    return ferror(tmp) || fflush(stdout) ? -1 : 0;
+}
+
+int lb_cli_tokenize(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"tokenizer", required_argument, NULL, 't'}, {"model", required_argument, NULL, 'm'},
+        {"decode", no_argument, NULL, 'd'},          {"no-special", no_argument, NULL, 'n'},
+        {"keep-special", no_argument, NULL, 'k'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *tok_path = NULL, *model_dir = NULL;
+    int decode = 0, no_special = 0, keep_special = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': tok_path = optarg; break;
+        case 'm': model_dir = optarg; break;
+        case 'd': decode = 1; break;
+        case 'n': no_special = 1; break;
+        case 'k': keep_special = 1; break;
+        case 'h': usage(stdout); return LB_EXIT_OK;
+        default:
+            usage(stderr);
+            return lb_cli_failf("tokenize", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!!tok_path + !!model_dir != 1) {
+        usage(stderr);
+        return lb_cli_failf("tokenize", "give exactly one of --tokenizer FILE and --model DIR");
+    }
+    if (decode && no_special) return lb_cli_failf("tokenize", "--no-special applies to encoding, not --decode");
+    if (!decode && keep_special) return lb_cli_failf("tokenize", "--keep-special applies to --decode only");
+    if (argc - optind > 1) return lb_cli_failf("tokenize", "at most one input file (got %d)", argc - optind);
+    const char *in = optind < argc ? argv[optind] : "-";
+
+    char *path = NULL;
+    if (model_dir) {
+        size_t n = strlen(model_dir) + sizeof "/tokenizer.json";
+        if (!(path = malloc(n))) return LB_EXIT_FAIL;
+        snprintf(path, n, "%s/tokenizer.json", model_dir);
+        tok_path = path;
+    }
+    lb_error_t err = {0};
+    lb_tokenizer_t *tok = NULL;
+    if (lb_tokenizer_load(tok_path, &tok, &err)) {
+        free(path);
+        return lb_cli_fail("tokenize", &err);
+    }
+    free(path);
+    lb_jsonl_reader_t r;
+    if (lb_jsonl_open(&r, in, &err)) {
+        lb_tokenizer_free(tok);
+        return lb_cli_fail("tokenize", &err);
+    }
+    FILE *tmp = tmpfile();
+    if (!tmp) {
+        lb_jsonl_close(&r);
+        lb_tokenizer_free(tok);
+        fprintf(stderr, "leakbound tokenize: cannot create a temporary file\n");
+        return LB_EXIT_FAIL;
+    }
+    int32_t *buf = NULL;
+    size_t cap = 0;
+    int status = LB_EXIT_OK, rc;
+    json_t *v;
+    while ((rc = lb_jsonl_next(&r, &v, &err)) == 1) {
+        int lrc = decode ? decode_line(tok, v, !keep_special, tmp, &buf, &cap, &err)
+                         : encode_line(tok, v, !no_special, tmp, &err);
+        json_decref(v);
+        if (lrc) {
+            lb_error_prefix(&err, "%s:%ld", r.path, r.lineno);
+            status = lrc == LB_EIO || lrc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+            break;
+        }
+    }
+    if (rc < 0) status = LB_EXIT_USAGE;
+    if (status == LB_EXIT_OK && copy_out(tmp)) {
+        lb_error_set(&err, LB_EIO, "cannot write to stdout");
+        status = LB_EXIT_FAIL;
+    }
+    if (status != LB_EXIT_OK) fprintf(stderr, "leakbound tokenize: %s\n", err.msg);
+    free(buf);
+    fclose(tmp);
+    lb_jsonl_close(&r);
+    lb_tokenizer_free(tok);
+    return status;
+}
