@@ -141,7 +141,7 @@ extern const char *const lb_fictitious_splits[LB_FICTITIOUS_N_SPLITS];
 
 /* Generate the benchmark in memory: full (n_authors authors) and holdout (the extra authors).
  * Each item has author set; ids are "<author index>-<fact index>". Pure function of opts.
- * Returns 0, LB_EINVAL (n_authors < 1 or > 100000) or LB_ENOMEM. */
+ * Returns 0, LB_EINVAL (n_authors < 1 or > 10000) or LB_ENOMEM. */
 int lb_fictitious_generate(const lb_fictitious_opts_t *opts, lb_dataset_t *full,
                            lb_dataset_t *holdout, lb_error_t *err);
 

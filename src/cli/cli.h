@@ -30,6 +30,7 @@ LB_CLI_ENTRY(bound);
 LB_CLI_ENTRY(tokenize);
 LB_CLI_ENTRY(inspect);
 LB_CLI_ENTRY(generate);
+LB_CLI_ENTRY(data);
 
 /* Print "leakbound <cmd>: <msg>" to stderr and return LB_EXIT_USAGE. */
 int lb_cli_fail(const char *cmd, const lb_error_t *err);

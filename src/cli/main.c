@@ -10,6 +10,7 @@ static const lb_cli_command_t commands[] = {
     {"tokenize", "encode/decode text with a Hugging Face tokenizer.json", lb_cli_tokenize},
     {"inspect", "describe a Hugging Face checkpoint", lb_cli_inspect},
     {"generate", "stream a model's continuation of a prompt", lb_cli_generate},
+    {"data", "datasets: show with rendered prompts, generate the fictitious-author set", lb_cli_data},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

@@ -1,0 +1,192 @@
+/* leakbound data: generate the fictitious-author benchmark, show a dataset with rendered prompts. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "leakbound/data.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: leakbound data fictitious [--seed S] [--authors N] --out DIR\n"
+            "       leakbound data show FILE [--template T] [--config PATH] [--format F] [-n N]\n"
+            "\n"
+            "fictitious  write a TOFU-style benchmark about generated authors (no real people):\n"
+            "            DIR/{full,forget01,forget05,forget10,retain99,retain95,retain90,holdout}.jsonl,\n"
+            "            JSON Lines with question, answer, paraphrased_answer, perturbed_answer (3-5),\n"
+            "            author and id; about 20 facts per author. forgetNN holds the last NN%% of the\n"
+            "            authors (at least one), retainMM the others, holdout extra authors not in full\n"
+            "            (as many as forget10). The same seed and N give byte-identical files.\n"
+            "  --seed S       random seed (default 0)\n"
+            "  --authors N    authors in full (default 50, at most 10000)\n"
+            "  --out DIR      output folder (created if needed)\n"
+            "\n"
+            "show        print the first N items of a dataset with their rendered prompts\n"
+            "  --template T   raw | phi | llama2 | chat | a literal containing {q} (default raw)\n"
+            "  --config PATH  for chat: the model folder or its tokenizer_config.json\n"
+            "  --format F     auto | json | jsonl | csv (default auto: by extension)\n"
+            "  -n N           items to show (default 5; 0 = all)\n");
+}
+
+static int cmd_fictitious(int argc, char **argv) {
+    static const struct option opts[] = {{"seed", required_argument, 0, 's'},
+                                         {"authors", required_argument, 0, 'a'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    lb_fictitious_opts_t fo = {.seed = 0, .n_authors = 50};
+    const char *out = NULL;
+    long v;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "s:a:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': {
+            char *end;
+            unsigned long long s = strtoull(optarg, &end, 10);
+            if (!*optarg || *end || optarg[0] == '-')
+                return lb_cli_failf("data", "--seed: expected a non-negative integer, got '%s'", optarg);
+            fo.seed = (uint64_t)s;
+            break;
+        }
+        case 'a':
+            if (lb_cli_parse_long(optarg, &v) || v < 1 || v > 10000)
+                return lb_cli_failf("data", "--authors: expected an integer in [1, 10000], got '%s'", optarg);
+            fo.n_authors = (int)v;
+            break;
+        case 'o': out = optarg; break;
+        case 'h': usage(stdout); return LB_EXIT_OK;
+        default: usage(stderr); return LB_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) return lb_cli_failf("data", "fictitious: unexpected argument '%s'", argv[optind]);
+    if (!out) return lb_cli_failf("data", "fictitious: --out DIR is required");
+    lb_error_t err;
+    int rc = lb_fictitious_write(&fo, out, &err);
+    if (rc) {
+        fprintf(stderr, "leakbound data: %s\n", err.msg);
+        return rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
+    }
+    fprintf(stderr, "leakbound data: wrote %d authors (+%d holdout) to %s\n", fo.n_authors,
+            lb_fictitious_forget_authors(fo.n_authors, 10), out);
+    return LB_EXIT_OK;
+}
+
+/* Print s as a double-quoted C-style literal, so the prompt's exact whitespace shows. */
+static void put_quoted(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '\n') fputs("\\n", f);
+        else if (ch == '\t') fputs("\\t", f);
+        else if (ch == '\r') fputs("\\r", f);
+        else if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+        else if (ch < 0x20) fprintf(f, "\\x%02x", ch);
+        else fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static int cmd_show(int argc, char **argv) {
+    static const struct option opts[] = {{"template", required_argument, 0, 't'},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *spec = "raw", *config = NULL;
+    lb_data_format_t fmt = LB_DATA_AUTO;
+    long n = 5;
+    lb_error_t err;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "t:c:f:n:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': spec = optarg; break;
+        case 'c': config = optarg; break;
+        case 'f':
+            if (lb_data_format_parse(optarg, &fmt, &err)) return lb_cli_fail("data", &err);
+            break;
+        case 'n':
+            if (lb_cli_parse_long(optarg, &n) || n < 0)
+                return lb_cli_failf("data", "-n: expected a non-negative integer, got '%s'", optarg);
+            break;
+        case 'h': usage(stdout); return LB_EXIT_OK;
+        default: usage(stderr); return LB_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) return lb_cli_failf("data", "show: expected exactly one FILE");
+    lb_template_t *t;
+    if (lb_template_open(spec, config, &t, &err)) return lb_cli_fail("data", &err);
+    lb_dataset_t ds;
+    if (lb_data_load(argv[optind], fmt, &ds, &err)) {
+        lb_template_free(t);
+        return lb_cli_fail("data", &err);
+    }
+    /* Build the whole document first: a failing render must not leave half of it on stdout. */
+    char *doc = NULL;
+    size_t doc_len = 0;
+    FILE *f = open_memstream(&doc, &doc_len);
+    int rc = f ? 0 : LB_ENOMEM;
+    size_t shown = n == 0 || (size_t)n > ds.n ? ds.n : (size_t)n;
+    fprintf(f, "%s: %zu items (template %s)\n", argv[optind], ds.n, lb_template_name(t));
+    for (size_t i = 0; i < shown && !rc; i++) {
+        const lb_data_item_t *it = &ds.items[i];
+        char *prompt;
+        if ((rc = lb_template_render(t, it->question, &prompt, &err))) break;
+        fprintf(f, "\n[%zu] id %s (line %ld)%s%s\n  prompt:     ", i, it->id, it->line,
+                it->author ? ", author " : "", it->author ? it->author : "");
+        put_quoted(f, prompt);
+        free(prompt);
+        if (it->answer) {
+            fprintf(f, "\n  answer:     ");
+            put_quoted(f, it->answer);
+        }
+        if (it->paraphrased_answer) {
+            fprintf(f, "\n  paraphrase: ");
+            put_quoted(f, it->paraphrased_answer);
+        }
+        for (size_t k = 0; k < it->n_perturbed; k++) {
+            fprintf(f, "\n  perturbed:  ");
+            put_quoted(f, it->perturbed[k]);
+        }
+        if (it->n_keywords) {
+            fprintf(f, "\n  keywords:  ");
+            for (size_t k = 0; k < it->n_keywords; k++) {
+                fputc(' ', f);
+                put_quoted(f, it->keywords[k]);
+            }
+        }
+        fputc('\n', f);
+    }
+    if (f) fclose(f);
+    lb_dataset_free(&ds);
+    lb_template_free(t);
+    if (rc) {
+        free(doc);
+        if (rc == LB_ENOMEM) {
+            fprintf(stderr, "leakbound data: out of memory\n");
+            return LB_EXIT_FAIL;
+        }
+        return lb_cli_fail("data", &err);
+    }
+    int bad = fwrite(doc, 1, doc_len, stdout) != doc_len || fflush(stdout) != 0;
+    free(doc);
+    if (bad) {
+        fprintf(stderr, "leakbound data: write to stdout failed\n");
+        return LB_EXIT_FAIL;
+    }
+    return LB_EXIT_OK;
+}
+
+int lb_cli_data(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? LB_EXIT_USAGE : LB_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "fictitious")) return cmd_fictitious(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "show")) return cmd_show(argc - 1, argv + 1);
+    fprintf(stderr, "leakbound data: unknown action '%s'\n", argv[1]);
+    usage(stderr);
+    return LB_EXIT_USAGE;
+}
