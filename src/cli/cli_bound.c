@@ -1,0 +1,252 @@
+/* leakbound bound — high-probability bounds per prompt from sampled scores (issue 2 §3, §5).
+ * Flags and orchestration; input in cli_bound_read.c, output in cli_bound_write.c, the
+ * statistics in the stats module. */
+#include <getopt.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_bound.h"
+
+#define CMD "bound"
+#define MAX_THRESHOLDS 256
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: leakbound bound [options] [IN.jsonl|-]\n"
+            "\n"
+            "High-probability bounds per prompt from n sampled scores in [0,1] (SPEC §2).\n"
+            "Input lines: {\"id\": ID, \"score\": s} (any number per id, any order) or\n"
+            "{\"id\": ID, \"scores\": [s, ...]}; ID is a string or an integer. Output: one JSON\n"
+            "document (or --format table) with, per prompt in order of first appearance,\n"
+            "n mean std max M_mu M_mu_lower M_sigma ED M_gen{x} [M_bin] P_ge{x} queries leak_at,\n"
+            "and a summary of means over prompts.\n"
+            "\n"
+            "options:\n"
+            "  --alpha A            each bound holds with probability >= 1-A (default 0.01,\n"
+            "                       0 < A <= 0.5)\n"
+            "  --method exact|conbo exact: Anderson bounds on the sorted samples and an M_sigma\n"
+            "                       valid with mass at 0 (default); conbo: conbo 0.1's grid\n"
+            "                       numbers (M_mu from expectation_bounds(x, 2A), M_sigma from\n"
+            "                       std_bounds(x, A)), defects included\n"
+            "  --threshold x        M_gen (DKW, all x at once) and P_ge (exact binomial, each x\n"
+            "                       alone) bound P(X >= x); repeatable, x in [0,1]\n"
+            "  --ed-lambda L        ED = M_mu + L * M_sigma (default 2)\n"
+            "  --queries k          queries = 1 - (1 - M)^k, M the Clopper-Pearson bound on\n"
+            "                       P(X >= leak threshold) (= M_bin for 0/1 data; default 1)\n"
+            "  --leak-at k          leak@k estimate 1 - C(n-c,k)/C(n,k) (default 1)\n"
+            "  --leak-threshold t   a sample leaks when its score >= t (default 1.0)\n"
+            "  --report-above r     summary share of binary prompts with M_bin > r (default 0.1)\n"
+            "  --format json|table  output format (default json)\n"
+            "  -h, --help           this help\n"
+            "\n"
+            "Bad input (malformed JSON, a score outside [0,1], a missing field, no data) is\n"
+            "reported with its file and line; exit 2 and nothing on stdout. See docs/bounds.md.\n");
+}
+
+typedef struct bound_args {
+    lb_stats_options_t opt;
+    double thresholds[MAX_THRESHOLDS];
+    double report_above;
+    int table;
+    const char *path;
+} bound_args_t;
+
+static int parse_unit(const char *flag, const char *s, double *out) {
+    if (lb_cli_parse_double(s, out) || *out < 0.0 || *out > 1.0)
+        return lb_cli_failf(CMD, "%s: expected a number in [0, 1], got '%s'", flag, s);
+    return 0;
+}
+
+static int parse_count(const char *flag, const char *s, long *out) {
+    if (lb_cli_parse_long(s, out) || *out < 1)
+        return lb_cli_failf(CMD, "%s: expected an integer >= 1, got '%s'", flag, s);
+    return 0;
+}
+
+static int add_threshold(bound_args_t *a, const char *s) {
+    double t;
+    if (parse_unit("--threshold", s, &t)) return LB_EXIT_USAGE;
+    char key[64], other[64];
+    snprintf(key, sizeof key, "%g", t);
+    for (size_t j = 0; j < a->opt.n_thresholds; j++) {
+        snprintf(other, sizeof other, "%g", a->thresholds[j]);
+        if (!strcmp(key, other))
+            return lb_cli_failf(CMD, "--threshold %s: same key \"%s\" as an earlier threshold", s,
+                                key);
+    }
+    if (a->opt.n_thresholds == MAX_THRESHOLDS)
+        return lb_cli_failf(CMD, "at most %d thresholds", MAX_THRESHOLDS);
+    a->thresholds[a->opt.n_thresholds++] = t;
+    return 0;
+}
+
+/* Returns -1 to continue, or the exit status. */
+static int parse_args(int argc, char **argv, bound_args_t *a) {
+    enum { O_ALPHA = 256, O_METHOD, O_THRESHOLD, O_LAMBDA, O_QUERIES, O_LEAK_AT, O_LEAK_T,
+           O_REPORT, O_FORMAT };
+    static const struct option longopts[] = {
+        {"alpha", required_argument, 0, O_ALPHA},
+        {"method", required_argument, 0, O_METHOD},
+        {"threshold", required_argument, 0, O_THRESHOLD},
+        {"ed-lambda", required_argument, 0, O_LAMBDA},
+        {"queries", required_argument, 0, O_QUERIES},
+        {"leak-at", required_argument, 0, O_LEAK_AT},
+        {"leak-threshold", required_argument, 0, O_LEAK_T},
+        {"report-above", required_argument, 0, O_REPORT},
+        {"format", required_argument, 0, O_FORMAT},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    memset(a, 0, sizeof *a);
+    a->opt = (lb_stats_options_t){.alpha = 0.01, .method = LB_STATS_EXACT, .ed_lambda = 2.0,
+                                  .thresholds = a->thresholds, .queries_k = 1, .leak_at_k = 1,
+                                  .leak_threshold = 1.0};
+    a->report_above = 0.1;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_ALPHA:
+            if (lb_cli_parse_double(optarg, &a->opt.alpha) || !(a->opt.alpha > 0.0) ||
+                a->opt.alpha > 0.5)
+                return lb_cli_failf(CMD, "--alpha: expected a number in (0, 0.5], got '%s'", optarg);
+            break;
+        case O_METHOD:
+            if (!strcmp(optarg, "exact"))
+                a->opt.method = LB_STATS_EXACT;
+            else if (!strcmp(optarg, "conbo"))
+                a->opt.method = LB_STATS_CONBO;
+            else
+                return lb_cli_failf(CMD, "--method: expected exact or conbo, got '%s'", optarg);
+            break;
+        case O_THRESHOLD:
+            if (add_threshold(a, optarg)) return LB_EXIT_USAGE;
+            break;
+        case O_LAMBDA:
+            if (lb_cli_parse_double(optarg, &a->opt.ed_lambda) || a->opt.ed_lambda < 0)
+                return lb_cli_failf(CMD, "--ed-lambda: expected a number >= 0, got '%s'", optarg);
+            break;
+        case O_QUERIES:
+            if (parse_count("--queries", optarg, &a->opt.queries_k)) return LB_EXIT_USAGE;
+            break;
+        case O_LEAK_AT:
+            if (parse_count("--leak-at", optarg, &a->opt.leak_at_k)) return LB_EXIT_USAGE;
+            break;
+        case O_LEAK_T:
+            if (parse_unit("--leak-threshold", optarg, &a->opt.leak_threshold)) return LB_EXIT_USAGE;
+            break;
+        case O_REPORT:
+            if (parse_unit("--report-above", optarg, &a->report_above)) return LB_EXIT_USAGE;
+            break;
+        case O_FORMAT:
+            if (!strcmp(optarg, "json") || !strcmp(optarg, "table"))
+                a->table = !strcmp(optarg, "table");
+            else
+                return lb_cli_failf(CMD, "--format: expected json or table, got '%s'", optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return LB_EXIT_OK;
+        case ':':
+            return lb_cli_failf(CMD, "option %s needs a value (see --help)", argv[optind - 1]);
+        default:
+            return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+        }
+    }
+    if (argc - optind > 1) return lb_cli_failf(CMD, "at most one input file (got %d)", argc - optind);
+    a->path = optind < argc ? argv[optind] : "-";
+    return -1;
+}
+
+/* Bounds for every prompt, in parallel; one scratch row per thread, sized up front. */
+static int compute(const bound_args_t *a, bound_input_t *in, lb_stats_prompt_t *res,
+                   lb_arena_t *arena, lb_error_t *err) {
+    size_t np = in->n_prompts, nt = a->opt.n_thresholds, max_n = 0;
+    for (size_t p = 0; p < np; p++)
+        if (in->offset[p + 1] - in->offset[p] > max_n) max_n = in->offset[p + 1] - in->offset[p];
+    int nthreads = omp_get_max_threads();
+    double *thr = lb_arena_alloc(arena, (2 * np * nt + 1) * sizeof(double));  /* (np, 2, nt) */
+    double *scratch = lb_arena_alloc(arena, (size_t)nthreads * max_n * sizeof(double)); /* (T, max_n) */
+    if (!thr || !scratch) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    for (size_t p = 0; p < np; p++) {
+        res[p].M_gen = thr + 2 * p * nt;
+        res[p].P_ge = thr + (2 * p + 1) * nt;
+    }
+    long first_bad = -1;
+    #pragma omp parallel num_threads(nthreads)
+    {
+        double *mine = scratch + (size_t)omp_get_thread_num() * max_n;
+        #pragma omp for schedule(dynamic, 8)
+        for (size_t p = 0; p < np; p++) {
+            size_t n = in->offset[p + 1] - in->offset[p];
+            if (lb_stats_prompt_bounds(in->scores + in->offset[p], n, mine, &a->opt, &res[p], NULL)) {
+                #pragma omp critical(lb_bound_first_bad)
+                if (first_bad < 0 || (long)p < first_bad) first_bad = (long)p;
+            }
+        }
+    }
+    if (first_bad >= 0) {
+        /* Again, sequentially, for the message. */
+        size_t p = (size_t)first_bad;
+        int rc = lb_stats_prompt_bounds(in->scores + in->offset[p], in->offset[p + 1] - in->offset[p],
+                                        scratch, &a->opt, &res[p], err);
+        lb_error_prefix(err, "prompt %zu", p + 1);
+        return rc ? rc : LB_EUNSUPPORTED;
+    }
+    return 0;
+}
+
+int lb_cli_bound(int argc, char **argv) {
+    bound_args_t a;
+    int st = parse_args(argc, argv, &a);
+    if (st >= 0) return st;
+
+    lb_error_t err;
+    bound_input_t in;
+    if (bound_read_input(a.path, &in, &err)) {
+        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
+        return err.code == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+    }
+    size_t np = in.n_prompts, nt = a.opt.n_thresholds;
+    size_t max_n = 0;
+    for (size_t p = 0; p < np; p++)
+        if (in.offset[p + 1] - in.offset[p] > max_n) max_n = in.offset[p + 1] - in.offset[p];
+    lb_arena_t arena;
+    size_t need = np * sizeof(lb_stats_prompt_t) + (2 * np * nt + 1) * sizeof(double) +
+                  (size_t)omp_get_max_threads() * max_n * sizeof(double) + 4 * 64;
+    if (lb_arena_init(&arena, need, &err)) {
+        bound_input_free(&in);
+        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
+        return LB_EXIT_FAIL;
+    }
+    lb_stats_prompt_t *res = lb_arena_calloc(&arena, np, sizeof *res);
+    int rc = res ? compute(&a, &in, res, &arena, &err)
+                 : lb_error_set(&err, LB_ENOMEM, "out of memory");
+    char *text = NULL;
+    if (!rc) {
+        bound_report_t rep = {.opt = &a.opt,
+                              .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
+                              .report_above = a.report_above, .in = &in, .prompts = res};
+        text = a.table ? bound_render_table(&rep) : bound_render_json(&rep);
+        if (!text) rc = lb_error_set(&err, LB_ENOMEM, "out of memory while writing the output");
+    }
+    lb_arena_free(&arena);
+    bound_input_free(&in);
+    if (rc) {
+        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
+        return LB_EXIT_FAIL;
+    }
+    size_t len = strlen(text);
+    int bad = fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0;
+    free(text);
+    if (bad) {
+        fprintf(stderr, "leakbound %s: cannot write the output\n", CMD);
+        return LB_EXIT_FAIL;
+    }
+    return LB_EXIT_OK;
+}

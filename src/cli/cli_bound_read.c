@@ -1,0 +1,419 @@
+/* `leakbound bound` input: JSONL lines {"id", "score"} or {"id", "scores": [...]}, ids string
+ * or integer, many lines per id in any order.
+ *
+ * Parsing with jansson dominates the run time (10,000 x 1,024 scores is ~130 MB of JSON), so
+ * lines are parsed in parallel in batches; everything order-dependent (numbering prompts by
+ * first appearance, picking the first bad line) happens sequentially between the parallel
+ * steps, which keeps the result identical to a sequential read. */
+#include "cli_bound.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakbound/io.h"
+
+#define BATCH_BYTES ((size_t)16 << 20)
+#define BATCH_LINES 65536
+
+typedef struct line_ref {
+    size_t start, len;
+    long lineno;
+} line_ref_t;
+
+/* A parsed line: its JSON value (owned until its scores are copied) and where they go. */
+typedef struct line_slot {
+    json_t *v;
+    json_t *scores; /* borrowed from v: the array, or NULL for a single "score" */
+    size_t count;
+    size_t prompt;
+    size_t dst;     /* first index in the staging array */
+    int bad;
+} line_slot_t;
+
+/* ---- growable arrays (ingestion only; never in the per-prompt loop) ---------------------- */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 1024;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* ---- id hash map: open addressing on (type byte + bytes) -------------------------------- */
+
+typedef struct id_map {
+    size_t *slot;   /* (cap) prompt index + 1, 0 = empty */
+    uint64_t *hash; /* (cap) */
+    size_t cap;
+} id_map_t;
+
+static uint64_t hash_bytes(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a, then a final avalanche */
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+typedef struct reader {
+    const char *path;
+    bound_input_t *in;
+    size_t key_off_cap, first_cap, count_cap, key_cap, score_cap;
+    id_map_t map;
+    /* Per-prompt segments in the staging array while every prompt's lines are adjacent. */
+    size_t *first, *count; /* (n_prompts) */
+    int contiguous;
+    /* Line records for regrouping when one id's lines are interleaved with another's. */
+    size_t *rec_prompt, *rec_dst, *rec_count, n_rec, rec_cap[3];
+} reader_t;
+
+static int map_rehash(reader_t *r, size_t cap) {
+    size_t *slot = calloc(cap, sizeof *slot);
+    uint64_t *hash = malloc(cap * sizeof *hash);
+    if (!slot || !hash) {
+        free(slot);
+        free(hash);
+        return -1;
+    }
+    for (size_t i = 0; i < r->map.cap; i++) {
+        if (!r->map.slot[i]) continue;
+        size_t j = r->map.hash[i] & (cap - 1);
+        while (slot[j]) j = (j + 1) & (cap - 1);
+        slot[j] = r->map.slot[i];
+        hash[j] = r->map.hash[i];
+    }
+    free(r->map.slot);
+    free(r->map.hash);
+    r->map.slot = slot;
+    r->map.hash = hash;
+    r->map.cap = cap;
+    return 0;
+}
+
+/* Prompt index of key (new prompts are appended). Returns 0 or -1 when out of memory. */
+static int map_find_or_add(reader_t *r, const char *key, size_t klen, size_t *prompt) {
+    bound_input_t *in = r->in;
+    if ((in->n_prompts + 1) * 2 > r->map.cap && map_rehash(r, r->map.cap ? r->map.cap * 2 : 1024))
+        return -1;
+    uint64_t h = hash_bytes(key, klen);
+    size_t j = h & (r->map.cap - 1);
+    while (r->map.slot[j]) {
+        size_t p = r->map.slot[j] - 1;
+        if (r->map.hash[j] == h && in->key_off[p + 1] - in->key_off[p] == klen &&
+            !memcmp(in->keys + in->key_off[p], key, klen)) {
+            *prompt = p;
+            return 0;
+        }
+        j = (j + 1) & (r->map.cap - 1);
+    }
+    size_t p = in->n_prompts;
+    if (grow((void **)&in->key_off, &r->key_off_cap, p + 2, sizeof(size_t)) ||
+        grow((void **)&r->first, &r->first_cap, p + 1, sizeof(size_t)) ||
+        grow((void **)&r->count, &r->count_cap, p + 1, sizeof(size_t)))
+        return -1;
+    if (grow((void **)&in->keys, &r->key_cap, in->key_off[p] + klen, 1)) return -1;
+    memcpy(in->keys + in->key_off[p], key, klen);
+    in->key_off[p + 1] = in->key_off[p] + klen;
+    r->first[p] = r->count[p] = 0;
+    r->map.slot[j] = p + 1;
+    r->map.hash[j] = h;
+    in->n_prompts = p + 1;
+    *prompt = p;
+    return 0;
+}
+
+/* ---- one line ------------------------------------------------------------------------- */
+
+static const char *type_name(const json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: case JSON_REAL: return "a number";
+    case JSON_TRUE: case JSON_FALSE: return "a boolean";
+    default: return "null";
+    }
+}
+
+static int check_score(const json_t *s, const char *what, const char *path, long ln,
+                       lb_error_t *err) {
+    if (!json_is_number(s))
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: %s must be a number, got %s", path, ln, what,
+                            type_name(s));
+    double v = json_number_value(s);
+    if (!(v >= 0.0 && v <= 1.0))
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: %s = %.17g is outside [0, 1]", path, ln, what,
+                            v);
+    return 0;
+}
+
+/* Parse and validate one line into slot (v, scores, count). Thread-safe; err may be a
+ * throw-away local. */
+static int parse_line(const char *text, const line_ref_t *lr, const char *path, line_slot_t *slot,
+                      lb_error_t *err) {
+    long ln = lr->lineno;
+    json_error_t je;
+    json_t *v = json_loadb(text + lr->start, lr->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    slot->v = v;
+    if (!v)
+        return lb_error_set(err, LB_EFORMAT, "%s:%ld:%d: malformed JSON: %s", path, ln, je.column,
+                            je.text);
+    if (!json_is_object(v))
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: expected a JSON object, got %s", path, ln,
+                            type_name(v));
+    json_t *id = json_object_get(v, "id");
+    if (!id) return lb_error_set(err, LB_EINVAL, "%s:%ld: missing field \"id\"", path, ln);
+    if (!json_is_string(id) && !json_is_integer(id))
+        return lb_error_set(err, LB_EINVAL,
+                            "%s:%ld: field \"id\" must be a string or an integer, got %s", path, ln,
+                            type_name(id));
+    json_t *one = json_object_get(v, "score"), *many = json_object_get(v, "scores");
+    if (one && many)
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: both \"score\" and \"scores\" given", path, ln);
+    if (!one && !many)
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: missing field \"score\" (or \"scores\")", path,
+                            ln);
+    if (one) {
+        slot->scores = NULL;
+        slot->count = 1;
+        return check_score(one, "field \"score\"", path, ln, err);
+    }
+    if (!json_is_array(many))
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"scores\" must be an array, got %s",
+                            path, ln, type_name(many));
+    size_t n = json_array_size(many);
+    if (n == 0) return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"scores\" is empty", path, ln);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = json_array_get(many, i);
+        if (!json_is_number(s) || !(json_number_value(s) >= 0.0 && json_number_value(s) <= 1.0)) {
+            char what[64];
+            snprintf(what, sizeof what, "\"scores\"[%zu]", i);
+            return check_score(s, what, path, ln, err);
+        }
+    }
+    slot->scores = many;
+    slot->count = n;
+    return 0;
+}
+
+/* Key bytes of a validated line's id. */
+static size_t id_key(const json_t *v, char *small, size_t small_cap, const char **key) {
+    const json_t *id = json_object_get(v, "id");
+    if (json_is_integer(id)) {
+        json_int_t i = json_integer_value(id);
+        small[0] = 'i';
+        memcpy(small + 1, &i, sizeof i);
+        *key = small;
+        return 1 + sizeof i;
+    }
+    size_t len = json_string_length(id);
+    if (len + 1 <= small_cap) {
+        small[0] = 's';
+        memcpy(small + 1, json_string_value(id), len);
+        *key = small;
+        return len + 1;
+    }
+    *key = NULL; /* caller builds it */
+    return len + 1;
+}
+
+/* ---- batches -------------------------------------------------------------------------- */
+
+static int nomem(lb_error_t *err) { return lb_error_set(err, LB_ENOMEM, "out of memory"); }
+
+/* Number the batch's prompts, place its scores in the staging array, then copy them. */
+static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *err) {
+    bound_input_t *in = r->in;
+    char small[256], *big = NULL;
+    for (size_t i = 0; i < nb; i++) {
+        const char *key;
+        size_t klen = id_key(slots[i].v, small, sizeof small, &key);
+        if (!key) {
+            char *nbig = realloc(big, klen);
+            if (!nbig) {
+                free(big);
+                return nomem(err);
+            }
+            big = nbig;
+            big[0] = 's';
+            memcpy(big + 1, json_string_value(json_object_get(slots[i].v, "id")), klen - 1);
+            key = big;
+        }
+        size_t p;
+        if (map_find_or_add(r, key, klen, &p)) {
+            free(big);
+            return nomem(err);
+        }
+        slots[i].prompt = p;
+        slots[i].dst = in->n_scores;
+        if (r->count[p] && r->first[p] + r->count[p] != in->n_scores) r->contiguous = 0;
+        if (!r->count[p]) r->first[p] = in->n_scores;
+        r->count[p] += slots[i].count;
+        in->n_scores += slots[i].count;
+        if (grow((void **)&r->rec_prompt, &r->rec_cap[0], r->n_rec + 1, sizeof(size_t)) ||
+            grow((void **)&r->rec_dst, &r->rec_cap[1], r->n_rec + 1, sizeof(size_t)) ||
+            grow((void **)&r->rec_count, &r->rec_cap[2], r->n_rec + 1, sizeof(size_t))) {
+            free(big);
+            return nomem(err);
+        }
+        r->rec_prompt[r->n_rec] = p;
+        r->rec_dst[r->n_rec] = slots[i].dst;
+        r->rec_count[r->n_rec] = slots[i].count;
+        r->n_rec++;
+    }
+    free(big);
+    if (grow((void **)&in->scores, &r->score_cap, in->n_scores, sizeof(double))) return nomem(err);
+    double *dst = in->scores;
+    #pragma omp parallel for schedule(dynamic, 16)
+    for (size_t i = 0; i < nb; i++) {
+        line_slot_t *s = &slots[i];
+        double *d = dst + s->dst;
+        if (!s->scores) {
+            /* + 0.0 turns -0.0 into 0.0 */
+            d[0] = json_number_value(json_object_get(s->v, "score")) + 0.0;
+        } else {
+            for (size_t k = 0; k < s->count; k++) d[k] = json_number_value(json_array_get(s->scores, k)) + 0.0;
+        }
+        json_decref(s->v);
+        s->v = NULL;
+    }
+    return 0;
+}
+
+static int parse_batch(reader_t *r, const char *text, const line_ref_t *lines, size_t nb,
+                       line_slot_t *slots, lb_error_t *err) {
+    int any_bad = 0;
+    #pragma omp parallel for schedule(dynamic, 16) reduction(| : any_bad)
+    for (size_t i = 0; i < nb; i++) {
+        lb_error_t local;
+        memset(&slots[i], 0, sizeof slots[i]);
+        slots[i].bad = parse_line(text, &lines[i], r->path, &slots[i], &local) != 0;
+        any_bad |= slots[i].bad;
+    }
+    if (!any_bad) return 0;
+    int rc = 0;
+    for (size_t i = 0; i < nb; i++) {
+        if (slots[i].bad && !rc) {
+            line_slot_t again;
+            rc = parse_line(text, &lines[i], r->path, &again, err); /* the message, in order */
+            json_decref(again.v);
+        }
+        json_decref(slots[i].v);
+        slots[i].v = NULL;
+    }
+    return rc ? rc : lb_error_set(err, LB_EINVAL, "%s: bad input", r->path);
+}
+
+/* Group every prompt's scores together when some id's lines were interleaved. */
+static int regroup(reader_t *r, lb_error_t *err) {
+    bound_input_t *in = r->in;
+    double *out = malloc((in->n_scores ? in->n_scores : 1) * sizeof *out);
+    if (!out) return nomem(err);
+    size_t *pos = r->first; /* reuse: running write position per prompt */
+    size_t acc = 0;
+    for (size_t p = 0; p < in->n_prompts; p++) {
+        pos[p] = acc;
+        acc += r->count[p];
+    }
+    for (size_t i = 0; i < r->n_rec; i++) {
+        size_t p = r->rec_prompt[i];
+        memcpy(out + pos[p], in->scores + r->rec_dst[i], r->rec_count[i] * sizeof *out);
+        pos[p] += r->rec_count[i];
+    }
+    free(in->scores);
+    in->scores = out;
+    for (size_t p = 0; p < in->n_prompts; p++) r->first[p] = pos[p] - r->count[p];
+    return 0;
+}
+
+static int is_blank(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
+    return 1;
+}
+
+int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
+    memset(in, 0, sizeof *in);
+    const char *name = strcmp(path, "-") ? path : "<stdin>";
+    char *text;
+    size_t len;
+    int rc = lb_io_read_file(path, &text, &len, err);
+    if (rc) return rc;
+    json_object_seed(0); /* before any thread creates an object */
+
+    reader_t r = {.path = name, .in = in, .contiguous = 1};
+    line_ref_t *lines = malloc(BATCH_LINES * sizeof *lines);
+    line_slot_t *slots = malloc(BATCH_LINES * sizeof *slots);
+    in->key_off = calloc(2, sizeof *in->key_off);
+    r.key_off_cap = 2;
+    if (!lines || !slots || !in->key_off) rc = nomem(err);
+
+    size_t pos = 0;
+    long lineno = 0;
+    while (!rc && pos < len) {
+        size_t nb = 0, bytes = 0;
+        while (pos < len && nb < BATCH_LINES && bytes < BATCH_BYTES) {
+            const char *nl = memchr(text + pos, '\n', len - pos);
+            size_t end = nl ? (size_t)(nl - text) : len, l = end - pos;
+            lineno++;
+            if (l && text[pos + l - 1] == '\r') l--;
+            if (!is_blank(text + pos, l)) {
+                lines[nb++] = (line_ref_t){pos, l, lineno};
+                bytes += l;
+            }
+            pos = end + 1;
+        }
+        if (nb == 0) break;
+        rc = parse_batch(&r, text, lines, nb, slots, err);
+        if (!rc) rc = place_batch(&r, slots, nb, err);
+    }
+    if (!rc && in->n_scores == 0)
+        rc = lb_error_set(err, LB_EINVAL, "%s: empty input: no JSON lines (%ld lines read)", name,
+                          lineno);
+    if (!rc && !r.contiguous) rc = regroup(&r, err);
+    if (!rc) {
+        in->offset = malloc((in->n_prompts + 1) * sizeof *in->offset);
+        if (!in->offset) rc = nomem(err);
+    }
+    if (!rc) {
+        for (size_t p = 0; p < in->n_prompts; p++) in->offset[p] = r.first[p];
+        in->offset[in->n_prompts] = in->n_scores;
+    }
+    free(text);
+    free(lines);
+    free(slots);
+    free(r.map.slot);
+    free(r.map.hash);
+    free(r.first);
+    free(r.count);
+    free(r.rec_prompt);
+    free(r.rec_dst);
+    free(r.rec_count);
+    if (rc) bound_input_free(in);
+    return rc;
+}
+
+void bound_input_free(bound_input_t *in) {
+    free(in->scores);
+    free(in->offset);
+    free(in->keys);
+    free(in->key_off);
+    memset(in, 0, sizeof *in);
+}
+
+json_t *bound_id_json(const bound_input_t *in, size_t p) {
+    const char *k = in->keys + in->key_off[p];
+    size_t len = in->key_off[p + 1] - in->key_off[p];
+    if (k[0] == 'i') {
+        json_int_t i;
+        memcpy(&i, k + 1, sizeof i);
+        return json_integer(i);
+    }
+    return json_stringn(k + 1, len - 1);
+}
