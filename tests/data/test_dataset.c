@@ -1,0 +1,238 @@
+/* Dataset readers: JSON array / JSONL (TOFU layout) and CSV (Harry Potter Q&A layout), their
+ * quoting edge cases, and every error path with the place it names. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "leakbound/data.h"
+
+static char tmpdir[256];
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/lb_test_dataset_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Write data (len bytes; -1 = strlen) to tmpdir/name and return the path (static buffer). */
+static const char *put(const char *name, const char *data, long len) {
+    static char path[400];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    size_t n = len < 0 ? strlen(data) : (size_t)len;
+    assert_int_equal(fwrite(data, 1, n, fp), n);
+    fclose(fp);
+    return path;
+}
+
+/* Load and expect failure with code; the message must contain each of the fragments. */
+static void expect_error(const char *name, const char *data, int code, const char *frag1, const char *frag2) {
+    const char *path = put(name, data, -1);
+    lb_dataset_t ds;
+    lb_error_t err;
+    int rc = lb_data_load(path, LB_DATA_AUTO, &ds, &err);
+    if (rc != code || (frag1 && !strstr(err.msg, frag1)) || (frag2 && !strstr(err.msg, frag2)))
+        fail_msg("%s: rc %d (want %d), message '%s' (want '%s' and '%s')", name, rc, code,
+                 rc ? err.msg : "", frag1 ? frag1 : "", frag2 ? frag2 : "");
+    assert_int_equal(ds.n, 0);
+    assert_null(ds.items);
+}
+
+static void test_json_array_tofu(void **state) {
+    (void)state;
+    const char *path = put("a.json",
+                           "\xef\xbb\xbf[\n"
+                           "  {\"question\": \"Q1?\", \"answer\": \"A1\", \"paraphrased_answer\": \"P1\",\n"
+                           "   \"perturbed_answer\": [\"w1\", \"w2\", \"w3\"], \"extra\": {\"ignored\": true}},\n"
+                           "  {\"id\": \"x-7\", \"question\": \"Q2\", \"answer\": \"\", \"keywords\": \"a, ,b ,\"},\n"
+                           "  {\"id\": 42, \"question\": \"Q\\u00e9\", \"answer\": \"A3\", \"perturbed_answer\": \"one\",\n"
+                           "   \"keywords\": [\"k\"], \"author\": \"Au\", \"paraphrased_answer\": null}\n"
+                           "]\n",
+                           -1);
+    lb_dataset_t ds;
+    lb_error_t err;
+    assert_int_equal(lb_data_load(path, LB_DATA_AUTO, &ds, &err), 0);
+    assert_int_equal(ds.n, 3);
+    assert_string_equal(ds.items[0].id, "0");
+    assert_string_equal(ds.items[0].question, "Q1?");
+    assert_string_equal(ds.items[0].paraphrased_answer, "P1");
+    assert_int_equal(ds.items[0].n_perturbed, 3);
+    assert_string_equal(ds.items[0].perturbed[2], "w3");
+    assert_int_equal(ds.items[0].line, 2);
+    assert_null(ds.items[0].author);
+    assert_string_equal(ds.items[1].id, "x-7");
+    assert_string_equal(ds.items[1].answer, "");
+    assert_int_equal(ds.items[1].n_keywords, 2);
+    assert_string_equal(ds.items[1].keywords[0], "a");
+    assert_string_equal(ds.items[1].keywords[1], "b");
+    assert_int_equal(ds.items[1].line, 4);
+    assert_string_equal(ds.items[2].id, "42");
+    assert_string_equal(ds.items[2].question, "Q\xc3\xa9");
+    assert_int_equal(ds.items[2].n_perturbed, 1);
+    assert_string_equal(ds.items[2].author, "Au");
+    assert_null(ds.items[2].paraphrased_answer);
+    assert_int_equal(ds.items[2].line, 5);
+    lb_dataset_free(&ds);
+
+    /* An empty array is an empty dataset. */
+    assert_int_equal(lb_data_load(put("e.json", " [ ] ", -1), LB_DATA_AUTO, &ds, &err), 0);
+    assert_int_equal(ds.n, 0);
+    lb_dataset_free(&ds);
+}
+
+static void test_jsonl_and_json_named_jsonl(void **state) {
+    (void)state;
+    const char *data = "{\"question\": \"a\", \"answer\": \"b\"}\r\n\n  \n{\"question\": \"c\", \"answer\": \"d\"}";
+    lb_dataset_t ds;
+    lb_error_t err;
+    assert_int_equal(lb_data_load(put("t.jsonl", data, -1), LB_DATA_AUTO, &ds, &err), 0);
+    assert_int_equal(ds.n, 2);
+    assert_int_equal(ds.items[1].line, 4);
+    assert_string_equal(ds.items[1].id, "1");
+    lb_dataset_free(&ds);
+    /* Hugging Face writes TOFU's forget10.json as JSON Lines. */
+    assert_int_equal(lb_data_load(put("forget10.json", data, -1), LB_DATA_AUTO, &ds, &err), 0);
+    assert_int_equal(ds.n, 2);
+    assert_string_equal(ds.items[1].answer, "d");
+    lb_dataset_free(&ds);
+    /* Explicit format overrides the extension. */
+    assert_int_equal(lb_data_load(put("t.txt", data, -1), LB_DATA_JSONL, &ds, &err), 0);
+    assert_int_equal(ds.n, 2);
+    lb_dataset_free(&ds);
+}
+
+static void test_json_errors(void **state) {
+    (void)state;
+    expect_error("m1.jsonl", "{\"question\": \"a\", \"answer\": \"b\"}\n{\"question\": \"a\" \"answer\": 1}\n",
+                 LB_EFORMAT, "m1.jsonl:2:", "malformed JSON");
+    expect_error("m2.json", "[\n {\"question\": \"a\", \"answer\": \"b\"},\n {\"question\": tru}\n]",
+                 LB_EFORMAT, "m2.json:3:", "malformed JSON");
+    expect_error("m3.json", "[{\"question\": \"a\", \"answer\": \"b\"} {\"question\": \"c\"}]", LB_EFORMAT,
+                 "m3.json:1:35", "expected ',' or ']'");
+    expect_error("m4.json", "[{\"question\": \"a\", \"answer\": \"b\"}] x", LB_EFORMAT, "m4.json:1:36",
+                 "text after the array");
+    expect_error("m5.json", "[{\"question\": \"a\", \"answer\": \"b\"},", LB_EFORMAT, "m5.json:1:", NULL);
+    expect_error("m6.json", "  \n 7", LB_EFORMAT, "m6.json:2:2: malformed JSON", NULL);
+    expect_error("q1.jsonl", "{\"question\": \"a\", \"answer\": \"b\"}\n\n{\"answer\": \"b\"}\n", LB_EINVAL,
+                 "q1.jsonl:3: item 1: missing \"question\"", NULL);
+    expect_error("q2.json", "[\n{\"question\": \"a\"}]", LB_EINVAL, "q2.json:2: item 0: missing \"answer\"", NULL);
+    expect_error("t1.jsonl", "{\"question\": 3, \"answer\": \"b\"}", LB_EINVAL, "\"question\" must be a string", NULL);
+    expect_error("t2.jsonl", "{\"question\": \"a\", \"answer\": null}", LB_EINVAL, "\"answer\" must be a string", NULL);
+    expect_error("t3.jsonl", "{\"question\": \"a\", \"answer\": \"b\", \"perturbed_answer\": {}}", LB_EINVAL,
+                 "\"perturbed_answer\" must be an array of strings", NULL);
+    expect_error("t4.jsonl", "{\"question\": \"a\", \"answer\": \"b\", \"perturbed_answer\": [\"x\", 2]}",
+                 LB_EINVAL, "\"perturbed_answer\"[1] must be a string", NULL);
+    expect_error("t5.jsonl", "{\"question\": \"a\", \"answer\": \"b\", \"id\": 1.5}", LB_EINVAL,
+                 "\"id\" must be a string or an integer", NULL);
+    expect_error("t6.jsonl", "{\"question\": \"a\", \"answer\": \"b\", \"paraphrased_answer\": []}", LB_EINVAL,
+                 "\"paraphrased_answer\" must be a string", NULL);
+    expect_error("t7.jsonl", "{\"question\": \"a\", \"answer\": \"b\", \"keywords\": [true]}", LB_EINVAL,
+                 "\"keywords\"[0] must be a string", NULL);
+    expect_error("t8.jsonl", "[1]", LB_EINVAL, "t8.jsonl:1: item 0: expected an object", NULL);
+    expect_error("noext", "[]", LB_EINVAL, "cannot tell the format", NULL);
+    lb_dataset_t ds;
+    lb_error_t err;
+    assert_int_equal(lb_data_load("/nonexistent/x.json", LB_DATA_AUTO, &ds, &err), LB_EIO);
+    assert_non_null(strstr(err.msg, "/nonexistent/x.json"));
+}
+
+static void test_csv_quoting(void **state) {
+    (void)state;
+    /* BOM, CRLF, quoted commas, doubled quotes, embedded CRLF and LF, blanks kept in unquoted
+     * fields, empty lines skipped, no final newline. */
+    const char data[] =
+        "\xef\xbb\xbf" "Question,Key Words,Answer\r\n"
+        "\"Who is \"\"Harry\"\", really?\",\" Harry , Potter,, \",plain\r\n"
+        "\r\n"
+        "\"multi\r\nline\nquestion\",\"a,b\", spaced \r\n"
+        "last,\"\",\"x\"";
+    lb_dataset_t ds;
+    lb_error_t err;
+    assert_int_equal(lb_data_load(put("hp.csv", data, sizeof data - 1), LB_DATA_AUTO, &ds, &err), 0);
+    assert_int_equal(ds.n, 3);
+    assert_string_equal(ds.items[0].question, "Who is \"Harry\", really?");
+    assert_int_equal(ds.items[0].n_keywords, 2);
+    assert_string_equal(ds.items[0].keywords[0], "Harry");
+    assert_string_equal(ds.items[0].keywords[1], "Potter");
+    assert_string_equal(ds.items[0].answer, "plain");
+    assert_int_equal(ds.items[0].line, 2);
+    assert_string_equal(ds.items[1].question, "multi\r\nline\nquestion");
+    assert_int_equal(ds.items[1].n_keywords, 2);
+    assert_string_equal(ds.items[1].answer, " spaced ");
+    assert_int_equal(ds.items[1].line, 4);
+    assert_string_equal(ds.items[2].question, "last");
+    assert_int_equal(ds.items[2].n_keywords, 0);
+    assert_null(ds.items[2].keywords);
+    assert_int_equal(ds.items[2].line, 7);
+    assert_string_equal(ds.items[2].id, "2");
+    lb_dataset_free(&ds);
+
+    /* Header names match case-insensitively and trimmed; no Answer column -> answer NULL. */
+    assert_int_equal(lb_data_load(put("h.csv", " question ,KEYWORDS,id\nq,k1,id-9\n", -1), LB_DATA_AUTO, &ds, &err), 0);
+    assert_int_equal(ds.n, 1);
+    assert_null(ds.items[0].answer);
+    assert_string_equal(ds.items[0].id, "id-9");
+    assert_string_equal(ds.items[0].keywords[0], "k1");
+    lb_dataset_free(&ds);
+}
+
+static void test_csv_errors(void **state) {
+    (void)state;
+    expect_error("u.csv", "Question,Key Words\nq1,k\nq2,\"never\nclosed\n", LB_EFORMAT,
+                 "u.csv:3:4: malformed CSV: unterminated quoted field", NULL);
+    expect_error("u2.csv", "Question,Key Words\n\"open", LB_EFORMAT, "u2.csv:2:1: malformed CSV: unterminated", NULL);
+    expect_error("b1.csv", "Question,Key Words\nab\"c,k\n", LB_EFORMAT, "b1.csv:2:3: malformed CSV", NULL);
+    expect_error("b2.csv", "Question,Key Words\n\"ab\"c,k\n", LB_EFORMAT, "b2.csv:2:5: malformed CSV", NULL);
+    expect_error("f.csv", "Question,Key Words\nq,k\n\"two\nlines\",k,extra\n", LB_EINVAL,
+                 "f.csv:3: record has 3 fields, the header has 2", NULL);
+    expect_error("h.csv", "Q,Key Words\nq,k\n", LB_EINVAL, "h.csv:1: the header has no \"Question\" column", NULL);
+    expect_error("e.csv", "Question,Key Words\nq,k\n,k\n", LB_EINVAL, "e.csv:3: item 1: empty \"Question\"", NULL);
+    expect_error("z.csv", "", LB_EINVAL, "z.csv: empty CSV file", NULL);
+}
+
+static void test_keywords_and_format_names(void **state) {
+    (void)state;
+    char **kw;
+    size_t n;
+    lb_error_t err;
+    assert_int_equal(lb_data_split_keywords(" ,\t, ", &kw, &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_null(kw);
+    assert_int_equal(lb_data_split_keywords("Hermione Granger,  Ron ,x", &kw, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(kw[0], "Hermione Granger");
+    assert_string_equal(kw[1], "Ron");
+    for (size_t i = 0; i < n; i++) free(kw[i]);
+    free(kw);
+    lb_data_format_t f;
+    assert_int_equal(lb_data_format_parse("CSV", &f, &err), 0);
+    assert_int_equal(f, LB_DATA_CSV);
+    assert_int_equal(lb_data_format_parse("xml", &f, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "xml"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_array_tofu),
+        cmocka_unit_test(test_jsonl_and_json_named_jsonl),
+        cmocka_unit_test(test_json_errors),
+        cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_keywords_and_format_names),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

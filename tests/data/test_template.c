@@ -1,0 +1,197 @@
+/* Prompt templates: built-ins (SPEC §3.1), literal format strings, chat templates from
+ * tokenizer_config.json, and the errors of each. The Jinja renderings below follow Jinja's rules;
+ * tests/oracle/data_chat_templates.py re-renders these and many more with Python's jinja2. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "leakbound/data.h"
+
+static char tmpdir[256];
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/lb_test_template_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void expect_render(const char *spec, const char *q, const char *want) {
+    lb_template_t *t;
+    lb_error_t err;
+    if (lb_template_open(spec, NULL, &t, &err)) fail_msg("open '%s': %s", spec, err.msg);
+    char *out;
+    assert_int_equal(lb_template_render(t, q, &out, &err), 0);
+    assert_string_equal(out, want);
+    free(out);
+    lb_template_free(t);
+}
+
+static void test_builtin_and_literal(void **state) {
+    (void)state;
+    expect_render("raw", "What?", "What?");
+    expect_render("phi", "Who wrote it?", "Question: Who wrote it?\n");
+    expect_render("llama2", "Who?", "[INST] Who? [/INST]");
+    expect_render("Q: {q} A:", "x", "Q: x A:");
+    expect_render("{{json}} {q}{q} }}", "ab", "{json} abab }");
+    expect_render("{q}", "{q} stays", "{q} stays");
+}
+
+static void test_literal_errors(void **state) {
+    (void)state;
+    lb_template_t *t;
+    lb_error_t err;
+    assert_int_equal(lb_template_open("nonsense", NULL, &t, &err), LB_EINVAL);
+    assert_null(t);
+    assert_non_null(strstr(err.msg, "no {q} placeholder"));
+    assert_int_equal(lb_template_open("{q} {x}", NULL, &t, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "unmatched '{' at offset 4"));
+    assert_int_equal(lb_template_open("{q} }", NULL, &t, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "unmatched '}'"));
+    assert_int_equal(lb_template_open("chat", NULL, &t, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "tokenizer_config.json"));
+}
+
+static char *chat(const char *src, const char *q, int want_rc, lb_error_t *err) {
+    lb_template_t *t;
+    int rc = lb_template_chat(src, "<s>", "</s>", "tokenizer_config.json", &t, err);
+    char *out = NULL;
+    if (!rc) {
+        rc = lb_template_render(t, q, &out, err);
+        lb_template_free(t);
+    }
+    if (rc != want_rc) fail_msg("'%s': rc %d, want %d (%s)", src, rc, want_rc, rc ? err->msg : out);
+    return out;
+}
+
+static void expect_chat(const char *src, const char *q, const char *want) {
+    lb_error_t err;
+    char *out = chat(src, q, 0, &err);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void test_chat_subset(void **state) {
+    (void)state;
+    expect_chat("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+                "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+                "hi", "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+    expect_chat("a  {%- if true -%}  \n x {% endif %}\n  {% if 1 %}\n  y\n{% endif %}\nz\n", " Hi ", "ax   y\nz");
+    expect_chat("{{ messages[0].content.strip() ~ 1 ~ true ~ none }}|{{ messages|length }}|"
+                "{{ messages[-1][\"role\"]|upper }}|{{ (7 // 2) * -1 % 5 }}",
+                " Hi ", "Hi1TrueNone|1|USER|2");
+    expect_chat("{{ \"x\" if messages[0].nope is defined else \"y\" }}{{ messages[0].content is string }}"
+                "{{ \"us\" in messages[0].role }}{{ 1 if not add_generation_prompt }}|{{ messages[1:]|length }}{{ \"abc\"[1:] }}",
+                " Hi ", "yTrueTrue|0bc");
+    expect_chat("{% for m in messages %}{{ loop.index }}{{ loop.first }}{{ loop.last }}{{ loop.length }}"
+                "{% set x = 5 %}{% endfor %}{{ x }}{# c #}",
+                " Hi ", "1TrueTrue1");
+    expect_chat("{{ bos_token }}{% if messages[0]['role'] == 'system' %}S{% elif messages[0]['role'] == 'user' %}U"
+                "{% else %}O{% endif %}{{ eos_token }}",
+                "q", "<s>U</s>");
+}
+
+static void expect_chat_error(const char *src, int code, const char *frag) {
+    lb_error_t err;
+    char *out = chat(src, "q", code, &err);
+    free(out);
+    if (!strstr(err.msg, frag)) fail_msg("'%s': message '%s' lacks '%s'", src, err.msg, frag);
+    assert_non_null(strstr(err.msg, "tokenizer_config.json: chat_template:"));
+}
+
+static void test_chat_errors(void **state) {
+    (void)state;
+    /* Outside the subset: named, with the template line. */
+    expect_chat_error("{% macro f() %}x{% endmacro %}", LB_EUNSUPPORTED, ":1: unsupported construct: {% macro %}");
+    expect_chat_error("\n\n{{ x|tojson }}", LB_EUNSUPPORTED, ":3: unsupported construct: filter 'tojson'");
+    expect_chat_error("{% set ns = namespace(a=1) %}", LB_EUNSUPPORTED, "call of namespace()");
+    expect_chat_error("{{ m.items() }}", LB_EUNSUPPORTED, "method call .items()");
+    expect_chat_error("{% for a, b in x %}{% endfor %}", LB_EUNSUPPORTED, "several loop variables");
+    expect_chat_error("{{ [1, 2] }}", LB_EUNSUPPORTED, "list literal");
+    expect_chat_error("{{ 1 / 2 }}", LB_EUNSUPPORTED, "operator '/'");
+    expect_chat_error("{{ x is sameas y }}", LB_EUNSUPPORTED, "test 'is sameas'");
+    expect_chat_error("{% if true %}x", LB_EUNSUPPORTED, "missing {% endif %}");
+    expect_chat_error("{% for m in messages %}x", LB_EUNSUPPORTED, "missing {% endfor %}");
+    expect_chat_error("{{ 'abc }}", LB_EUNSUPPORTED, "unterminated string literal");
+    expect_chat_error("{{ 1 < 2 < 3 }}", LB_EUNSUPPORTED, "chained comparison");
+    expect_chat_error("{{ x", LB_EUNSUPPORTED, "unclosed tag");
+    expect_chat_error("{# x", LB_EUNSUPPORTED, "unclosed comment");
+    expect_chat_error("{% generation %}", LB_EUNSUPPORTED, "{% generation %}");
+    /* Run time: raise_exception and type errors, with the line. */
+    expect_chat_error("a\n{% if messages[0].role == 'user' %}{{ raise_exception('no users here') }}{% endif %}",
+                      LB_EINVAL, ":2: raise_exception: no users here");
+    expect_chat_error("{{ 'a' + 1 }}", LB_EINVAL, "operator '+' on a string and a integer");
+    expect_chat_error("{{ nothing.attr }}", LB_EINVAL, "attribute 'attr' of an undefined value");
+    expect_chat_error("{{ messages }}", LB_EINVAL, "cannot turn a list into text");
+    expect_chat_error("{{ 1 % 0 }}", LB_EINVAL, "modulo by zero");
+}
+
+static const char *put(const char *name, const char *data) {
+    static char path[400];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fputs(data, fp);
+    fclose(fp);
+    return path;
+}
+
+static void test_tokenizer_config(void **state) {
+    (void)state;
+    lb_template_t *t;
+    lb_error_t err;
+    char *out;
+    /* The model folder or the file itself; AddedToken objects for special tokens. */
+    put("tokenizer_config.json",
+        "{\"bos_token\": {\"content\": \"<s>\", \"lstrip\": false}, \"eos_token\": \"</s>\",\n"
+        " \"chat_template\": \"{{ bos_token + '[INST] ' + messages[0]['content'].strip() + ' [/INST]' }}\"}");
+    assert_int_equal(lb_template_open("chat", tmpdir, &t, &err), 0);
+    assert_string_equal(lb_template_name(t), "chat");
+    assert_int_equal(lb_template_render(t, " Who? ", &out, &err), 0);
+    assert_string_equal(out, "<s>[INST] Who? [/INST]");
+    free(out);
+    lb_template_free(t);
+    /* A list of named templates: the "default" one. */
+    const char *p = put("named.json",
+                        "{\"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"},"
+                        " {\"name\": \"default\", \"template\": \"D{{ messages[0].content }}\"}]}");
+    assert_int_equal(lb_template_open("chat", p, &t, &err), 0);
+    assert_int_equal(lb_template_render(t, "x", &out, &err), 0);
+    assert_string_equal(out, "Dx");
+    free(out);
+    lb_template_free(t);
+    /* Errors: no template, malformed JSON, unsupported construct (names the file), missing file. */
+    p = put("none.json", "{\"eos_token\": \"</s>\"}");
+    assert_int_equal(lb_template_open("chat", p, &t, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "none.json: no \"chat_template\""));
+    p = put("bad.json", "{\"chat_template\": \"x\",\n \"eos_token\": }");
+    assert_int_equal(lb_template_open("chat", p, &t, &err), LB_EFORMAT);
+    assert_non_null(strstr(err.msg, "bad.json:2:"));
+    p = put("macro.json", "{\"chat_template\": \"{% macro m() %}{% endmacro %}\"}");
+    assert_int_equal(lb_template_open("chat", p, &t, &err), LB_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "macro.json: chat_template:1: unsupported construct: {% macro %}"));
+    assert_int_equal(lb_template_open("chat", "/nonexistent/dir/tokenizer_config.json", &t, &err), LB_EIO);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_builtin_and_literal),
+        cmocka_unit_test(test_literal_errors),
+        cmocka_unit_test(test_chat_subset),
+        cmocka_unit_test(test_chat_errors),
+        cmocka_unit_test(test_tokenizer_config),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
