@@ -1,0 +1,146 @@
+/*
+ * leakbound/report.h — what `eval`, `demo` and `plot` show to people: tables and SVG plots.
+ *
+ * Contract
+ * - Tables: build a table column by column (header, alignment, number format), fill it row by
+ *   row, then render it as GitHub-flavoured markdown or as aligned plain text for a terminal.
+ *   The table copies every string it is given; the caller keeps ownership of its own. Cell text
+ *   is escaped for the target format (markdown: | \ * _ ` [ ] < > & are backslash-escaped,
+ *   line breaks become spaces; text: control characters become spaces). Widths count UTF-8
+ *   code points.
+ * - Plots: standalone SVG 1.1 documents written by hand (no dependency), each with a viewBox,
+ *   width and height, axes, ticks, tick labels, axis labels, a title and a legend. All text is
+ *   XML-escaped (& < > " ' and characters XML forbids). Data coordinates map linearly onto the
+ *   axes; tick values are "nice" (1, 2, 5 x 10^k) and the axis range runs from the first tick
+ *   to the last, so a reader can recover data values from the tick marks.
+ * - Inputs are validated before anything is written: an empty input, a NaN or infinite value,
+ *   or a bad option is an error (LB_EINVAL) naming the series/panel and the index, and no file
+ *   appears. Files are written atomically (lb_atomic_* from io.h: a temporary renamed on
+ *   success); "-" writes to stdout.
+ * - Histograms use numpy.histogram's binning exactly (equal-width bins on [lo, hi], each bin
+ *   half-open except the last, which is closed); densities are numpy's density=True. The KDE
+ *   is Gaussian with Scott's bandwidth, as scipy.stats.gaussian_kde (std with ddof 1); it is
+ *   omitted when all values are equal or there is only one.
+ * - Elements carry classes an automated reader relies on (tests/oracle/report_svg.py):
+ *   g.panel (one per axes, in order), line.xtick/line.ytick with text.xtick-label/.ytick-label
+ *   in the same order, rect.bar (every bin, empty ones included, left to right), polyline.kde,
+ *   line.greedy, polyline.ecdf, polygon.dkw-band, polyline.series (one per line series).
+ * - Memory: each call allocates its buffers once (sized from the input), never per sample.
+ *   Functions are reentrant.
+ */
+#ifndef LEAKBOUND_REPORT_H
+#define LEAKBOUND_REPORT_H
+
+#include <stddef.h>
+#include "leakbound/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- tables ------------------------------------------------------------------------------ */
+
+typedef enum lb_report_align {
+    LB_REPORT_ALIGN_LEFT = 0,
+    LB_REPORT_ALIGN_RIGHT = 1,
+    LB_REPORT_ALIGN_CENTER = 2
+} lb_report_align_t;
+
+typedef enum lb_report_format {
+    LB_REPORT_MARKDOWN = 0, /* GitHub table: | a | b |, a |:---|---:| rule, padded to align */
+    LB_REPORT_TEXT = 1      /* columns separated by two spaces, a dashed rule under the header */
+} lb_report_format_t;
+
+typedef struct lb_report_table lb_report_table_t; /* opaque */
+
+/* A new empty table in *out (free with lb_report_table_free). Returns 0 or LB_ENOMEM. */
+int lb_report_table_new(lb_report_table_t **out, lb_error_t *err);
+
+/* Append a column. header: text (copied). number_format: a printf conversion for one double
+ * ("%.4f", "%g", "%.1f%%"...; NULL means "%.4g") used by lb_report_table_number; it is checked
+ * to hold exactly one floating conversion (f e g a, upper case too) and nothing else but text
+ * and "%%". max_width: cells wider than this many code points are cut and end in "..."
+ * (0 = no limit; otherwise >= 4). Columns must all be added before the first row.
+ * Returns 0, LB_EINVAL (bad format, bad width, rows already added) or LB_ENOMEM. */
+int lb_report_table_column(lb_report_table_t *t, const char *header, lb_report_align_t align,
+                           const char *number_format, size_t max_width, lb_error_t *err);
+
+/* Start a new row; its cells are empty until set. Returns 0, LB_EINVAL (no columns) or
+ * LB_ENOMEM. */
+int lb_report_table_row(lb_report_table_t *t, lb_error_t *err);
+
+/* Set cell `col` of the current row to text (copied; NULL = empty) or to v printed with the
+ * column's number format (NaN prints "nan", infinities "inf"/"-inf", whatever the format).
+ * Returns 0, LB_EINVAL (no row yet, col out of range) or LB_ENOMEM. */
+int lb_report_table_text(lb_report_table_t *t, size_t col, const char *text, lb_error_t *err);
+int lb_report_table_number(lb_report_table_t *t, size_t col, double v, lb_error_t *err);
+
+/* Render the whole table into *out (malloc'd, NUL-terminated, ends in "\n"; caller frees).
+ * A table with columns and no rows renders its header only. Returns 0, LB_EINVAL (no
+ * columns) or LB_ENOMEM. */
+int lb_report_table_render(const lb_report_table_t *t, lb_report_format_t fmt, char **out,
+                           lb_error_t *err);
+
+size_t lb_report_table_rows(const lb_report_table_t *t);
+void lb_report_table_free(lb_report_table_t *t);
+
+/* ---- plots ------------------------------------------------------------------------------- */
+
+/* Options shared by every plot. Any pointer may be NULL (no title/label); numbers <= 0 take
+ * the default. The text is escaped; the caller keeps ownership. */
+typedef struct lb_report_plot {
+    const char *title;  /* over the whole figure */
+    const char *xlabel; /* under each panel's x axis */
+    const char *ylabel; /* beside each panel's y axis */
+    double panel_width;  /* pixels of one panel (default 640 for one panel, 360 in a grid) */
+    double panel_height; /* default 400 / 260 */
+    size_t columns;      /* panels per grid row (default ceil(sqrt(panels))) */
+} lb_report_plot_t;
+
+/* One prompt's sampled scores for the density and ECDF plots. */
+typedef struct lb_report_samples {
+    const char *label;     /* panel title, e.g. the prompt id (may be NULL) */
+    const double *values;  /* (n) the sampled scores, any order; not modified */
+    size_t n;              /* >= 1 */
+    double greedy;         /* the greedy answer's score, marked by a vertical line; NaN = none */
+} lb_report_samples_t;
+
+/* Density of sampled scores, one panel per entry of s (small multiples in a grid when
+ * n_panels > 1): a density histogram (numpy density=True) with `bins` equal bins (0 = 20),
+ * the Gaussian KDE as a line, and the greedy score as a vertical line. The x range is [0, 1]
+ * when every value (and greedy) lies there, else nice ticks around the data. s: (n_panels).
+ * Returns 0, LB_EINVAL (n_panels = 0, an empty panel, a NaN/inf value, bins > 10000),
+ * LB_ENOMEM or LB_EIO (with the path). */
+int lb_report_svg_density(const char *path, const lb_report_samples_t *s, size_t n_panels,
+                          size_t bins, const lb_report_plot_t *opt, lb_error_t *err);
+
+/* Empirical CDF F_n of each entry's scores as a step line, with the simultaneous two-sided
+ * DKW band [max(F_n - eps, 0), min(F_n + eps, 1)], eps = lb_stats_eps_two_sided(n, alpha):
+ * with probability >= 1 - alpha the true CDF lies inside the band everywhere. The greedy
+ * score (when not NaN) is marked. s: (n_panels). alpha in (0, 1). Errors as above. */
+int lb_report_svg_ecdf(const char *path, const lb_report_samples_t *s, size_t n_panels,
+                       double alpha, const lb_report_plot_t *opt, lb_error_t *err);
+
+/* Histogram of counts of one value per prompt (e.g. ED over prompts): `bins` equal bins
+ * (0 = 20) on a nice range around the data (width 1 around a single repeated value).
+ * values: (n), n >= 1. legend: the series name (NULL = "prompts"). Errors as above. */
+int lb_report_svg_histogram(const char *path, const double *values, size_t n, size_t bins,
+                            const char *legend, const lb_report_plot_t *opt, lb_error_t *err);
+
+/* One line series of a line chart (e.g. training loss against step). */
+typedef struct lb_report_series {
+    const char *label;  /* legend entry (may be NULL: "series <i>") */
+    const double *x;    /* (n) */
+    const double *y;    /* (n) */
+    size_t n;           /* >= 1 */
+} lb_report_series_t;
+
+/* Line chart of several series on shared axes (nice ranges covering every point), one colour
+ * each, with a legend. series: (n_series), n_series in 1..64. Errors as above. */
+int lb_report_svg_lines(const char *path, const lb_report_series_t *series, size_t n_series,
+                        const lb_report_plot_t *opt, lb_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
