@@ -1,0 +1,246 @@
+/* leakbound generate: stream a model's continuation of one prompt, sampled as HF generate does. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_genconf.h"
+#include "leakbound/kvcache.h"
+#include "leakbound/model.h"
+#include "leakbound/sample.h"
+#include "leakbound/tokenizer.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: leakbound generate --model DIR --prompt TEXT [--greedy | --temperature T\n"
+            "                          --top-p P --top-k K] [--max-new-tokens N] [--seed S] [--ids]\n\n"
+            "Encode TEXT with DIR/tokenizer.json (special tokens added, as HF's tokenizer(text)),\n"
+            "run the model in DIR and stream the decoded continuation to stdout (special tokens\n"
+            "skipped; a partial UTF-8 character is held back until it is complete), ending with a\n"
+            "newline. Generation stops at an EOS id (generation_config.json, else config.json;\n"
+            "an int or a list) or after N new tokens.\n\n"
+            "Sampling follows Hugging Face generate with do_sample: temperature -> top-k (ties\n"
+            "kept) -> top-p -> softmax -> multinomial. Defaults come from generation_config.json,\n"
+            "else HF's: temperature 1, top-k 50, top-p 1.\n\n"
+            "  --model DIR           checkpoint folder (config.json, safetensors, tokenizer.json)\n"
+            "  --prompt TEXT         the prompt\n"
+            "  --greedy              always take the most likely token (HF do_sample=False)\n"
+            "  --temperature T       T > 0\n"
+            "  --top-k K             K >= 0 (0: off)\n"
+            "  --top-p P             0 < P <= 1 (1: off)\n"
+            "  --max-new-tokens N    default: generation_config's max_new_tokens, else its\n"
+            "                        max_length (HF default 20) minus the prompt's length\n"
+            "  --seed S              seed of the sampler's RNG (xoshiro256**; default 0)\n"
+            "  --ids                 print the generated token ids as a JSON array instead of text\n"
+            "  -h, --help            this text\n");
+}
+
+typedef struct gen_args {
+    const char *dir, *prompt;
+    int greedy, print_ids, have_T, have_k, have_p;
+    double T, p;
+    long k, max_new, seed;
+} gen_args_t;
+
+static int parse_args(int argc, char **argv, gen_args_t *a) {
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'},       {"prompt", required_argument, 0, 'P'},
+        {"greedy", no_argument, 0, 'g'},            {"temperature", required_argument, 0, 'T'},
+        {"top-k", required_argument, 0, 'k'},       {"top-p", required_argument, 0, 'p'},
+        {"max-new-tokens", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
+        {"ids", no_argument, 0, 'i'},               {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    a->max_new = -1;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': a->dir = optarg; break;
+        case 'P': a->prompt = optarg; break;
+        case 'g': a->greedy = 1; break;
+        case 'i': a->print_ids = 1; break;
+        case 'T':
+            if (lb_cli_parse_double(optarg, &a->T) || !(a->T > 0))
+                return lb_cli_failf("generate", "--temperature: want a number > 0, got '%s'", optarg);
+            a->have_T = 1;
+            break;
+        case 'p':
+            if (lb_cli_parse_double(optarg, &a->p) || !(a->p > 0 && a->p <= 1))
+                return lb_cli_failf("generate", "--top-p: want a number in (0, 1], got '%s'", optarg);
+            a->have_p = 1;
+            break;
+        case 'k':
+            if (lb_cli_parse_long(optarg, &a->k) || a->k < 0 || a->k > 1 << 30)
+                return lb_cli_failf("generate", "--top-k: want an integer >= 0, got '%s'", optarg);
+            a->have_k = 1;
+            break;
+        case 'n':
+            if (lb_cli_parse_long(optarg, &a->max_new) || a->max_new < 0 || a->max_new > 1 << 30)
+                return lb_cli_failf("generate", "--max-new-tokens: want an integer >= 0, got '%s'",
+                                    optarg);
+            break;
+        case 's':
+            if (lb_cli_parse_long(optarg, &a->seed))
+                return lb_cli_failf("generate", "--seed: want an integer, got '%s'", optarg);
+            break;
+        case 'h': usage(stdout); return -1;
+        default: usage(stderr); return LB_EXIT_USAGE;
+        }
+    }
+    if (!a->dir || !a->prompt || optind != argc) {
+        usage(stderr);
+        return LB_EXIT_USAGE;
+    }
+    if (a->greedy && (a->have_T || a->have_k || a->have_p))
+        return lb_cli_failf("generate", "--greedy takes no --temperature/--top-k/--top-p");
+    return 0;
+}
+
+/* Streams decoded text: each step decodes every generated id (HF TextStreamer does the same)
+ * and prints what is new, except while the text ends in U+FFFD: that is a UTF-8 character whose
+ * remaining bytes are still to come, so it is held back until it completes (or the end). */
+typedef struct streamer {
+    const lb_tokenizer_t *tok;
+    size_t printed; /* bytes of the decoded text already written */
+} streamer_t;
+
+static int stream_step(streamer_t *s, const int32_t *ids, size_t n, int final, lb_error_t *err) {
+    char *text;
+    size_t len;
+    int rc = lb_tokenizer_decode(s->tok, ids, n, 1, &text, &len, err);
+    if (rc) return rc;
+    int pending = len >= 3 && !memcmp(text + len - 3, "\xef\xbf\xbd", 3);
+    if ((final || !pending) && len > s->printed) {
+        fwrite(text + s->printed, 1, len - s->printed, stdout);
+        fflush(stdout);
+        s->printed = len;
+    }
+    free(text);
+    return LB_OK;
+}
+
+static int is_eos(const lb_genconf_t *gc, int32_t t) {
+    for (int i = 0; i < gc->n_eos; i++)
+        if (gc->eos[i] == t) return 1;
+    return 0;
+}
+
+int lb_cli_generate(int argc, char **argv) {
+    gen_args_t a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc) return rc < 0 ? LB_EXIT_OK : rc;
+    lb_error_t err = {0};
+    lb_genconf_t gc;
+    lb_tokenizer_t *tok = NULL;
+    lb_model_t *m = NULL;
+    lb_kvcache_t *kv = NULL;
+    lb_model_runner_t *run = NULL;
+    int32_t *prompt_ids = NULL, *out_ids = NULL;
+    float *work = NULL;
+    void *scratch = NULL;
+    size_t n_prompt = 0;
+    int out_failed = 0;
+    char tok_path[4096];
+    snprintf(tok_path, sizeof tok_path, "%s/tokenizer.json", a.dir);
+    if ((rc = lb_cli_genconf_read(a.dir, &gc, &err)) || (rc = lb_tokenizer_load(tok_path, &tok, &err)) ||
+        (rc = lb_tokenizer_encode(tok, a.prompt, strlen(a.prompt), 1, &prompt_ids, &n_prompt, &err)) ||
+        (rc = lb_model_load(a.dir, NULL, &m, &err)))
+        goto done;
+    const lb_model_config_t *cfg = lb_model_config(m);
+    int V = cfg->vocab_size, ctx = cfg->max_position_embeddings;
+    lb_warp_params_t wp = gc.warp;
+    if (a.have_T) wp.temperature = a.T;
+    if (a.have_k) wp.top_k = (int)a.k;
+    if (a.have_p) wp.top_p = a.p;
+    long max_new = a.max_new >= 0 ? a.max_new
+                   : gc.max_new_tokens >= 0 ? gc.max_new_tokens
+                                            : gc.max_length - (long)n_prompt;
+    if (max_new < 0) max_new = 0;
+    if (n_prompt == 0) {
+        rc = lb_error_set(&err, LB_EINVAL, "the prompt encodes to no tokens (the tokenizer adds "
+                          "no start token): give a non-empty prompt");
+        goto done;
+    }
+    if ((long)n_prompt > ctx) {
+        rc = lb_error_set(&err, LB_EINVAL, "the prompt is %zu tokens, longer than the model's "
+                          "context (%d)", n_prompt, ctx);
+        goto done;
+    }
+    if ((long)n_prompt + max_new > ctx) max_new = ctx - (long)n_prompt;
+    for (size_t i = 0; i < n_prompt; i++)
+        if (prompt_ids[i] < 0 || prompt_ids[i] >= V) {
+            rc = lb_error_set(&err, LB_EINVAL, "%s: token id %d of the prompt is outside the "
+                              "model's vocabulary (%d)", tok_path, prompt_ids[i], V);
+            goto done;
+        }
+    /* Everything per token is sized here: the loop below allocates nothing of its own. */
+    int total = (int)n_prompt + (int)max_new;
+    out_ids = malloc(((size_t)max_new + 1) * sizeof *out_ids);
+    work = malloc((size_t)V * sizeof *work);
+    scratch = malloc(lb_sample_scratch_bytes(V));
+    if (!out_ids || !work || !scratch) {
+        rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = lb_kvcache_create(m, (size_t)total + 32, 1, total, 0, &kv, &err)) ||
+        (rc = lb_model_runner_create(m, 1, (int)n_prompt, total, 0, &run, &err)))
+        goto done;
+    int seq = lb_kvcache_seq_new(kv, &err), len = (int)n_prompt;
+    if (seq < 0) {
+        rc = seq;
+        goto done;
+    }
+    lb_rng_t rng;
+    lb_sample_rng_seed(&rng, (uint64_t)a.seed);
+    streamer_t s = {tok, 0};
+    const float *logits;
+    size_t n_out = 0;
+    if (max_new > 0 && (rc = lb_model_forward(run, kv, 1, &seq, &len, prompt_ids, 0, &logits, &err)))
+        goto done;
+    while ((long)n_out < max_new) {
+        int32_t t;
+        if (a.greedy) {
+            t = lb_sample_argmax(logits, V);
+        } else {
+            memcpy(work, logits, (size_t)V * sizeof *work);
+            lb_sample_warp(work, V, &wp, scratch);
+            t = lb_sample_pick(work, V, lb_sample_rng_uniform(&rng));
+        }
+        if (t < 0) {
+            rc = lb_error_set(&err, LB_EINVAL, "the model's logits are all -inf or NaN");
+            goto done;
+        }
+        out_ids[n_out++] = t;
+        int stop = is_eos(&gc, t) || (long)n_out == max_new;
+        if (!a.print_ids && (rc = stream_step(&s, out_ids, n_out, stop, &err))) goto done;
+        if (stop) break;
+        if ((rc = lb_model_decode(run, kv, 1, &seq, &t, &logits, &err))) goto done;
+    }
+    if (a.print_ids) {
+        printf("[");
+        for (size_t i = 0; i < n_out; i++) printf("%s%d", i ? "," : "", out_ids[i]);
+        printf("]");
+    }
+    printf("\n");
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        rc = lb_error_set(&err, LB_EIO, "<stdout>: write failed");
+        out_failed = 1;
+    }
+done:;
+    int code = LB_EXIT_OK;
+    if (rc) {
+        code = rc == LB_ENOMEM || out_failed ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+        fprintf(stderr, "leakbound generate: %s\n", err.msg);
+    }
+    lb_model_runner_free(run);
+    lb_kvcache_free(kv);
+    lb_model_free(m);
+    lb_tokenizer_free(tok);
+    free(prompt_ids);
+    free(out_ids);
+    free(work);
+    free(scratch);
+    return code;
+}

@@ -1,0 +1,167 @@
+/* leakbound inspect --model DIR [--json]: what a Hugging Face checkpoint folder holds. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_genconf.h"
+#include "leakbound/model.h"
+#include "leakbound/safetensors.h"
+#include "leakbound/tokenizer.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: leakbound inspect --model DIR [--json]\n\n"
+            "Describe a Hugging Face checkpoint folder (config.json, model.safetensors or a sharded\n"
+            "model.safetensors.index.json, tokenizer.json, generation_config.json): architecture,\n"
+            "parameter count, tensor dtypes, context length, layer sizes, EOS ids, tokenizer.\n"
+            "Weights are mapped, not converted, so this is quick even for large models.\n\n"
+            "  --model DIR   the checkpoint folder\n"
+            "  --json        one JSON object instead of text\n"
+            "  -h, --help    this text\n");
+}
+
+static const char *arch_family(lb_arch_t a) {
+    switch (a) {
+    case LB_ARCH_LLAMA: return "llama";
+    case LB_ARCH_PHI: return "phi";
+    case LB_ARCH_GPT2: return "gpt2";
+    }
+    return "?";
+}
+
+int lb_cli_inspect(int argc, char **argv) {
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *dir = NULL;
+    int as_json = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': dir = optarg; break;
+        case 'j': as_json = 1; break;
+        case 'h': usage(stdout); return LB_EXIT_OK;
+        default: usage(stderr); return LB_EXIT_USAGE;
+        }
+    }
+    if (!dir || optind != argc) {
+        usage(stderr);
+        return LB_EXIT_USAGE;
+    }
+    lb_error_t err = {0};
+    lb_model_options_t opt = {.keep_file_dtype = 1};
+    lb_model_t *m = NULL;
+    lb_st_t *st = NULL;
+    lb_tokenizer_t *tok = NULL;
+    lb_genconf_t gc;
+    int rc = lb_model_load(dir, &opt, &m, &err);
+    if (!rc) rc = lb_st_open(dir, &st, &err);
+    if (!rc) rc = lb_cli_genconf_read(dir, &gc, &err);
+    char tok_desc[512] = "none (no tokenizer.json)";
+    char tok_path[4096];
+    snprintf(tok_path, sizeof tok_path, "%s/tokenizer.json", dir);
+    int has_tok = 0;
+    if (!rc && access(tok_path, F_OK) == 0) {
+        rc = lb_tokenizer_load(tok_path, &tok, &err);
+        if (!rc) {
+            lb_tokenizer_describe(tok, tok_desc, sizeof tok_desc);
+            has_tok = 1;
+        }
+    }
+    if (rc) {
+        int code = rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+        lb_cli_fail("inspect", &err);
+        lb_tokenizer_free(tok);
+        lb_st_close(st);
+        lb_model_free(m);
+        return code;
+    }
+    const lb_model_config_t *cfg = lb_model_config(m);
+    size_t n_dt[3] = {0}, bytes = 0;
+    for (size_t i = 0; i < lb_st_count(st); i++) {
+        const lb_st_tensor_t *t = lb_st_at(st, i);
+        n_dt[t->dtype]++;
+        bytes += t->nbytes;
+    }
+    size_t params = lb_model_param_count(m);
+    const char *main_dt = lb_dtype_name(lb_model_file_dtype(m));
+    /* The whole document is built before anything is printed. */
+    json_t *doc = json_object(), *dts = json_object(), *eos = json_array();
+    for (int d = 0; d < 3; d++)
+        if (n_dt[d]) json_object_set_new(dts, lb_dtype_name((lb_dtype_t)d), json_integer((json_int_t)n_dt[d]));
+    for (int i = 0; i < gc.n_eos; i++) json_array_append_new(eos, json_integer(gc.eos[i]));
+    json_object_set_new(doc, "model", json_string(dir));
+    json_object_set_new(doc, "architecture", json_string(cfg->architecture));
+    json_object_set_new(doc, "model_type", json_string(cfg->model_type));
+    json_object_set_new(doc, "family", json_string(arch_family(cfg->arch)));
+    json_object_set_new(doc, "parameters", json_integer((json_int_t)params));
+    json_object_set_new(doc, "dtype", json_string(main_dt));
+    json_object_set_new(doc, "tensor_dtypes", dts);
+    json_object_set_new(doc, "tensors", json_integer((json_int_t)lb_st_count(st)));
+    json_object_set_new(doc, "checkpoint_bytes", json_integer((json_int_t)bytes));
+    json_object_set_new(doc, "context_length", json_integer(cfg->max_position_embeddings));
+    json_object_set_new(doc, "layers", json_integer(cfg->n_layers));
+    json_object_set_new(doc, "heads", json_integer(cfg->n_heads));
+    json_object_set_new(doc, "kv_heads", json_integer(cfg->n_kv_heads));
+    json_object_set_new(doc, "head_dim", json_integer(cfg->head_dim));
+    json_object_set_new(doc, "hidden_size", json_integer(cfg->hidden_size));
+    json_object_set_new(doc, "intermediate_size", json_integer(cfg->intermediate_size));
+    json_object_set_new(doc, "vocab_size", json_integer(cfg->vocab_size));
+    json_object_set_new(doc, "rotary_dim", json_integer(cfg->rotary_dim));
+    json_object_set_new(doc, "rope_theta", json_real(cfg->rope_theta));
+    json_object_set_new(doc, "tie_word_embeddings", json_boolean(cfg->tie_word_embeddings));
+    json_object_set_new(doc, "eos_token_ids", eos);
+    json_object_set_new(doc, "tokenizer", has_tok ? json_string(tok_desc) : json_null());
+    char *text = NULL;
+    if (as_json) {
+        text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    } else {
+        char eosbuf[256] = "";
+        size_t o = 0;
+        for (int i = 0; i < gc.n_eos && o < sizeof eosbuf - 16; i++)
+            o += (size_t)snprintf(eosbuf + o, sizeof eosbuf - o, "%s%d", i ? ", " : "", gc.eos[i]);
+        char dtbuf[128] = "";
+        o = 0;
+        for (int d = 0; d < 3; d++)
+            if (n_dt[d])
+                o += (size_t)snprintf(dtbuf + o, sizeof dtbuf - o, "%s%s ×%zu", o ? ", " : "",
+                                      lb_dtype_name((lb_dtype_t)d), n_dt[d]);
+        if (asprintf(&text,
+                     "model:          %s\n"
+                     "architecture:   %s (%s)\n"
+                     "parameters:     %zu (%.2f M)\n"
+                     "dtype:          %s (tensors: %s; %.1f MB in files)\n"
+                     "context length: %d\n"
+                     "layers:         %d\n"
+                     "heads:          %d query, %d key/value, head dim %d\n"
+                     "hidden size:    %d (MLP %d)\n"
+                     "vocabulary:     %d\n"
+                     "rotary:         %d dims per head, theta %g\n"
+                     "tied embedding: %s\n"
+                     "eos token ids:  %s\n"
+                     "tokenizer:      %s",
+                     dir, cfg->architecture, cfg->model_type, params, params / 1e6, main_dt, dtbuf,
+                     bytes / 1e6, cfg->max_position_embeddings, cfg->n_layers, cfg->n_heads,
+                     cfg->n_kv_heads, cfg->head_dim, cfg->hidden_size, cfg->intermediate_size,
+                     cfg->vocab_size, cfg->rotary_dim, cfg->rope_theta,
+                     cfg->tie_word_embeddings ? "yes" : "no", gc.n_eos ? eosbuf : "none",
+                     tok_desc) < 0)
+            text = NULL;
+    }
+    json_decref(doc);
+    lb_tokenizer_free(tok);
+    lb_st_close(st);
+    lb_model_free(m);
+    if (!text) {
+        fprintf(stderr, "leakbound inspect: out of memory\n");
+        return LB_EXIT_FAIL;
+    }
+    int bad = printf("%s\n", text) < 0 || fflush(stdout) != 0;
+    free(text);
+    return bad ? LB_EXIT_FAIL : LB_EXIT_OK;
+}
