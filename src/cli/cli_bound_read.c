@@ -7,9 +7,14 @@
  * steps, which keeps the result identical to a sequential read. */
 #include "cli_bound.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "leakbound/io.h"
 
@@ -338,12 +343,36 @@ static int is_blank(const char *s, size_t n) {
     return 1;
 }
 
+/* A regular file is mapped (no copy of a 100+ MB input); stdin and pipes are read whole.
+ * *mapped says which of the two must release the buffer. */
+static int load_text(const char *path, char **text, size_t *len, int *mapped, lb_error_t *err) {
+    *mapped = 0;
+    if (strcmp(path, "-")) {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) return lb_error_set(err, LB_EIO, "%s: cannot open: %s", path, strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+            void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (m != MAP_FAILED) {
+                close(fd);
+                *text = m;
+                *len = (size_t)st.st_size;
+                *mapped = 1;
+                return 0;
+            }
+        }
+        close(fd);
+    }
+    return lb_io_read_file(path, text, len, err);
+}
+
 int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
     memset(in, 0, sizeof *in);
     const char *name = strcmp(path, "-") ? path : "<stdin>";
     char *text;
     size_t len;
-    int rc = lb_io_read_file(path, &text, &len, err);
+    int mapped;
+    int rc = load_text(path, &text, &len, &mapped, err);
     if (rc) return rc;
     json_object_seed(0); /* before any thread creates an object */
 
@@ -385,7 +414,10 @@ int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
         for (size_t p = 0; p < in->n_prompts; p++) in->offset[p] = r.first[p];
         in->offset[in->n_prompts] = in->n_scores;
     }
-    free(text);
+    if (mapped)
+        munmap(text, len);
+    else
+        free(text);
     free(lines);
     free(slots);
     free(r.map.slot);
