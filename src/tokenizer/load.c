@@ -145,6 +145,9 @@ static int load_added(lb_tokenizer_t *t, json_t *a, const char *file, lb_error_t
         x->len = json_string_length(c);
         x->content = tk_pool_strdup(&t->pool, json_string_value(c), x->len);
         if (!x->content) return LB_ENOMEM;
+        /* HF re-derives ids on load: a token the model already has keeps the model's id. */
+        int32_t vid = tk_strmap_get(&t->vocab, x->content, x->len);
+        if (vid >= 0) x->id = vid;
         x->special = json_is_true(json_object_get(e, "special"));
         x->single_word = json_is_true(json_object_get(e, "single_word"));
         x->lstrip = json_is_true(json_object_get(e, "lstrip"));

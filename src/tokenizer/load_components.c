@@ -8,8 +8,10 @@
 /* GPT-2's pre-token regex (HF ByteLevel, use_regex = true). */
 static const char GPT2_RE[] =
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-/* HF Whitespace pre-tokenizer. */
-static const char WS_RE[] = "\\w+|[^\\w\\s]+";
+/* HF Whitespace pre-tokenizer, `\w+|[^\w\s]+` with Rust regex's Unicode classes spelled out
+ * (PCRE2's \w lacks marks and joiners; Rust's \s is White_Space). */
+static const char WS_RE[] = "[\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}]+"
+                            "|[^\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}\\p{White_Space}]+";
 
 static const char *jtype(json_t *j) {
     json_t *t = json_object_get(j, "type");

@@ -1,2 +1,3 @@
 # Tokenizer oracles: Hugging Face tokenizers (npm binding, installed by scripts/setup-npm.sh).
 lb_oracle_test(tokenizer_real tokenizer_real.py)
+lb_oracle_test(tokenizer_synth tokenizer_synth.py)
