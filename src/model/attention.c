@@ -24,28 +24,40 @@ void lb_model_attention_forward(float *out, const float *q, int ldq, const lb_kv
                                    ? p - sliding_window + 1 : 0;
                 const float *qv = q + (size_t)t * ldq + (size_t)h * hd;
                 float mx = -INFINITY;
-                for (int j = j0; j <= p; j++) {
-                    const float *kr = lb_kv_ptr(kv->k, kv, layer, blocks[j / bs], kh) +
-                                      (size_t)(j % bs) * hd;
-                    float d = 0.0f;
-                    for (int e = 0; e < hd; e++) d += qv[e] * kr[e];
-                    d *= scale;
-                    sc[j] = d;
-                    if (d > mx) mx = d;
+                /* Walk the sequence's blocks; rows [lo, hi) of block b are positions in range. */
+                for (int b = j0 / bs; b <= p / bs; b++) {
+                    const float *kb = lb_kv_ptr(kv->k, kv, layer, blocks[b], kh);
+                    int lo = b * bs < j0 ? j0 - b * bs : 0, hi = p - b * bs + 1;
+                    if (hi > bs) hi = bs;
+                    for (int rr = lo; rr < hi; rr++) {
+                        const float *kr = kb + (size_t)rr * hd;
+                        float d = 0.0f;
+                        #pragma omp simd reduction(+:d)
+                        for (int e = 0; e < hd; e++) d += qv[e] * kr[e];
+                        d *= scale;
+                        sc[b * bs + rr] = d;
+                        mx = d > mx ? d : mx;
+                    }
                 }
                 float sum = 0.0f;
+                #pragma omp simd reduction(+:sum)
                 for (int j = j0; j <= p; j++) {
-                    sc[j] = expf(sc[j] - mx);
+                    sc[j] = lb_fast_expf(sc[j] - mx);
                     sum += sc[j];
                 }
                 const float inv = 1.0f / sum;
                 float *o = out + (size_t)t * n_heads * hd + (size_t)h * hd;
                 memset(o, 0, (size_t)hd * sizeof(float));
-                for (int j = j0; j <= p; j++) {
-                    const float *vr = lb_kv_ptr(kv->v, kv, layer, blocks[j / bs], kh) +
-                                      (size_t)(j % bs) * hd;
-                    const float a = sc[j] * inv;
-                    for (int e = 0; e < hd; e++) o[e] += a * vr[e];
+                for (int b = j0 / bs; b <= p / bs; b++) {
+                    const float *vb = lb_kv_ptr(kv->v, kv, layer, blocks[b], kh);
+                    int lo = b * bs < j0 ? j0 - b * bs : 0, hi = p - b * bs + 1;
+                    if (hi > bs) hi = bs;
+                    for (int rr = lo; rr < hi; rr++) {
+                        const float *vr = vb + (size_t)rr * hd;
+                        const float a = sc[b * bs + rr] * inv;
+                        #pragma omp simd
+                        for (int e = 0; e < hd; e++) o[e] += a * vr[e];
+                    }
                 }
             }
         }

@@ -67,6 +67,21 @@ struct lb_kvcache {
     int *table;               /* (max_seqs, max_blocks_per_seq) backing seqs[i].blocks */
 };
 
+/* exp(x) to about 1 ulp for x in [-87, 88] (clamped outside), written so that loops over it
+ * vectorize (glibc's expf does not without -ffast-math): 2^n * e^r, |r| <= ln2/2, degree-6
+ * Taylor polynomial (truncation error < 2e-7 relative). */
+static inline float lb_fast_expf(float x) {
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - n * 0.693145751953125f;       /* ln2 split in two for an exact product */
+    r = r - n * 1.428606765330187e-06f;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
+                                                            r * (1.0f / 720))))));
+    union { float f; int32_t i; } u;
+    u.i = ((int32_t)n + 127) << 23;
+    return p * u.f;
+}
+
 /* Pointer to K (or V) rows of (layer, block, kv head): (block_size, hd). */
 static inline float *lb_kv_ptr(float *base, const struct lb_kvcache *kv, int layer, int block,
                                int head) {

@@ -11,6 +11,7 @@ void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int 
         const float *x = inp + (size_t)t * C;
         float *o = out + (size_t)t * C;
         float ss = 0.0f;
+        #pragma omp simd reduction(+:ss)
         for (int i = 0; i < C; i++) ss += x[i] * x[i];
         float r = 1.0f / sqrtf(ss / (float)C + eps);
         for (int i = 0; i < C; i++) o[i] = w[i] * (x[i] * r);
@@ -24,8 +25,10 @@ void lb_model_layernorm_forward(float *out, const float *inp, const float *w, co
         const float *x = inp + (size_t)t * C;
         float *o = out + (size_t)t * C;
         float mean = 0.0f, var = 0.0f;
+        #pragma omp simd reduction(+:mean)
         for (int i = 0; i < C; i++) mean += x[i];
         mean /= (float)C;
+        #pragma omp simd reduction(+:var)
         for (int i = 0; i < C; i++) {
             float d = x[i] - mean;
             var += d * d;
@@ -37,8 +40,16 @@ void lb_model_layernorm_forward(float *out, const float *inp, const float *w, co
 
 void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                              int T, int C, int OC, int w_in_out, float beta) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, w_in_out ? CblasNoTrans : CblasTrans, T, OC, C,
-                1.0f, inp, C, w, w_in_out ? OC : C, beta, out, OC);
+    if (T <= 2) {
+        /* OpenBLAS 0.3.21's sgemm packs all of W even for one row; gemv streams it once. */
+        for (int t = 0; t < T; t++)
+            cblas_sgemv(CblasRowMajor, w_in_out ? CblasTrans : CblasNoTrans, w_in_out ? C : OC,
+                        w_in_out ? OC : C, 1.0f, w, w_in_out ? OC : C, inp + (size_t)t * C, 1,
+                        beta, out + (size_t)t * OC, 1);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, w_in_out ? CblasNoTrans : CblasTrans, T, OC,
+                    C, 1.0f, inp, C, w, w_in_out ? OC : C, beta, out, OC);
+    }
     if (!bias) return;
     #pragma omp parallel for schedule(static)
     for (int t = 0; t < T; t++) {
@@ -67,19 +78,21 @@ void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads,
 }
 
 void lb_model_swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
         float g = gate[i];
-        out[i] = g / (1.0f + expf(-g)) * up[i];
+        out[i] = g / (1.0f + lb_fast_expf(-g)) * up[i];
     }
 }
 
 void lb_model_gelu_new_forward(float *x, size_t n) {
     const float k = 0.7978845608028654f;   /* sqrt(2/pi) */
-    #pragma omp parallel for schedule(static)
+    /* 0.5 (1 + tanh(u)) == 1 / (1 + exp(-2u)): one exp, no tanhf call, vectorizes. */
+    #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        x[i] = 0.5f * v * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
+        float u = k * (v + 0.044715f * v * v * v);
+        x[i] = v / (1.0f + lb_fast_expf(-2.0f * u));
     }
 }
 
