@@ -6,12 +6,15 @@
 #include "strtab.h"
 
 uint32_t lb__strtab_hash(const char *s, size_t n) {
-    /* FNV-1a: tokens are short, and this is only a cache key. */
+    /* FNV-1a (tokens are short), then a final mix: slots are picked by the low bits. */
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
         h *= 16777619u;
     }
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    h ^= h >> 15;
     return h;
 }
 
@@ -30,21 +33,22 @@ long lb__strtab_find(const lb__strtab_t *t, const char *key, size_t len, uint32_
     if (!t->cap) return -1;
     size_t mask = t->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-        uint32_t e = t->slots[i];
-        if (!e) return -1;
-        e--;
-        if (t->hash[e] == h && t->len[e] == len && !memcmp(t->pool + t->off[e], key, len))
-            return (long)e;
+        const lb__strslot_t *sl = &t->slots[i];
+        if (!sl->idx) return -1;
+        if (sl->hash != h) continue;
+        const lb__strent_t *e = &t->ent[sl->idx - 1];
+        if (e->len == len && !memcmp(t->pool + e->off, key, len)) return (long)sl->idx - 1;
     }
 }
 
 static int rehash(lb__strtab_t *t, size_t ncap) {
-    uint32_t *ns = calloc(ncap, sizeof *ns);
+    lb__strslot_t *ns = calloc(ncap, sizeof *ns);
     if (!ns) return LB_ENOMEM;
-    for (size_t e = 0; e < t->count; e++) {
-        size_t i = t->hash[e] & (ncap - 1);
-        while (ns[i]) i = (i + 1) & (ncap - 1);
-        ns[i] = (uint32_t)e + 1;
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->slots[i].idx) continue;
+        size_t j = t->slots[i].hash & (ncap - 1);
+        while (ns[j].idx) j = (j + 1) & (ncap - 1);
+        ns[j] = t->slots[i];
     }
     free(t->slots);
     t->slots = ns;
@@ -54,26 +58,15 @@ static int rehash(lb__strtab_t *t, size_t ncap) {
 
 long lb__strtab_add(lb__strtab_t *t, const char *key, size_t len, uint32_t h, uint32_t val) {
     if ((t->count + 1) * 2 > t->cap && rehash(t, t->cap ? t->cap * 2 : 1024)) return -1;
-    size_t need = t->count + 1, ec = t->entries_cap;
-    if (lb__grow((void **)&t->off, &ec, need, sizeof *t->off)) return -1;
-    ec = t->entries_cap;
-    if (lb__grow((void **)&t->len, &ec, need, sizeof *t->len)) return -1;
-    ec = t->entries_cap;
-    if (lb__grow((void **)&t->hash, &ec, need, sizeof *t->hash)) return -1;
-    ec = t->entries_cap;
-    if (lb__grow((void **)&t->val, &ec, need, sizeof *t->val)) return -1;
-    t->entries_cap = ec;
+    if (lb__grow((void **)&t->ent, &t->entries_cap, t->count + 1, sizeof *t->ent)) return -1;
     if (lb__grow((void **)&t->pool, &t->pool_cap, t->pool_len + len + 1, 1)) return -1;
     memcpy(t->pool + t->pool_len, key, len);
     size_t e = t->count++;
-    t->off[e] = (uint32_t)t->pool_len;
-    t->len[e] = (uint32_t)len;
-    t->hash[e] = h;
-    t->val[e] = val;
+    t->ent[e] = (lb__strent_t){(uint32_t)t->pool_len, (uint32_t)len, val};
     t->pool_len += len;
     size_t mask = t->cap - 1, i = h & mask;
-    while (t->slots[i]) i = (i + 1) & mask;
-    t->slots[i] = (uint32_t)e + 1;
+    while (t->slots[i].idx) i = (i + 1) & mask;
+    t->slots[i] = (lb__strslot_t){h, (uint32_t)e + 1};
     return (long)e;
 }
 
@@ -85,10 +78,7 @@ void lb__strtab_clear(lb__strtab_t *t) {
 
 void lb__strtab_free(lb__strtab_t *t) {
     free(t->slots);
-    free(t->off);
-    free(t->len);
-    free(t->hash);
-    free(t->val);
+    free(t->ent);
     free(t->pool);
     memset(t, 0, sizeof *t);
 }

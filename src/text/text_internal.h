@@ -63,14 +63,23 @@ int lb__is_space(uint32_t c);
  * (capacity >= 2n + 1 code points); returns the stem's length. */
 size_t lb__porter_stem(const uint32_t *word, size_t n, uint32_t *buf);
 
-/* Open-addressing string table: maps a byte string to a uint32 value. Keys live in a pool. */
+/* Open-addressing string table: maps a byte string to a uint32 value. Keys live in a pool.
+ * A slot carries the key's hash, so most probes that miss never touch the entry or the pool. */
+typedef struct lb__strslot {
+    uint32_t hash;
+    uint32_t idx;        /* entry index + 1, 0 = empty */
+} lb__strslot_t;
+
+typedef struct lb__strent {
+    uint32_t off;        /* key offset into pool */
+    uint32_t len;        /* key length */
+    uint32_t val;
+} lb__strent_t;
+
 typedef struct lb__strtab {
-    uint32_t *slots;     /* (cap,) entry index + 1, 0 = empty */
-    size_t cap;          /* power of two */
-    uint32_t *off;       /* (count,) key offset into pool */
-    uint32_t *len;       /* (count,) key length */
-    uint32_t *hash;      /* (count,) */
-    uint32_t *val;       /* (count,) */
+    lb__strslot_t *slots;  /* (cap,) */
+    size_t cap;            /* power of two */
+    lb__strent_t *ent;     /* (count,) */
     size_t count, entries_cap;
     char *pool;
     size_t pool_len, pool_cap;

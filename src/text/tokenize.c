@@ -46,7 +46,7 @@ void lb__maybe_reset_cache(lb_text_scorer_t *s) {
 static long token_id(lb_text_scorer_t *s, const char *tok, size_t n) {
     uint32_t h = lb__strtab_hash(tok, n);
     long e = lb__strtab_find(&s->raw, tok, n, h);
-    if (e >= 0) return s->raw.val[e];
+    if (e >= 0) return s->raw.ent[e].val;
     const char *stem = tok;
     size_t sl = n;
     if (n > 3) {
@@ -133,8 +133,8 @@ const char *lb_text_token_str(const lb_text_scorer_t *s, uint32_t id, size_t *le
         *len = 0;
         return "";
     }
-    *len = s->stems.len[id];
-    return s->stems.pool + s->stems.off[id];
+    *len = s->stems.ent[id].len;
+    return s->stems.pool + s->stems.ent[id].off;
 }
 
 int lb_text_stem(lb_text_scorer_t *s, const char *word, size_t len, const char **out,
