@@ -12,7 +12,13 @@ void lb_model_attention_forward(float *out, const float *q, int ldq, const lb_kv
     const int hd = kv->head_dim, bs = kv->block_size;
     const int group = n_heads / kv->n_kv_heads;
     const float scale = 1.0f / sqrtf((float)hd);
-    #pragma omp parallel for collapse(2) schedule(dynamic, 1) num_threads(n_threads)
+    /* Multiply-adds against the cache; a short decode step is cheaper on one thread. */
+    size_t work = 0;
+    for (int i = 0; i < n_seqs; i++)
+        work += (size_t)(tok_off[i + 1] - tok_off[i]) * (pos0[i] + tok_off[i + 1] - tok_off[i]);
+    work *= (size_t)n_heads * hd;
+    #pragma omp parallel for collapse(2) schedule(dynamic, 1) num_threads(n_threads) \
+        if (work >= 4 * LB_PAR_MIN)
     for (int i = 0; i < n_seqs; i++) {
         for (int h = 0; h < n_heads; h++) {
             float *sc = scratch + (size_t)omp_get_thread_num() * max_ctx;   /* (max_ctx,) */

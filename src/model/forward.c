@@ -128,7 +128,7 @@ static const float *wf(lb_model_runner_t *r, const lb_weight_t *w) {
     if (!w->src && !w->f32) return NULL;   /* absent bias */
     if (w->f32) return w->f32;
     size_t n = (size_t)w->rows * w->cols, chunk = 1 << 16;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n >= LB_PAR_MIN)
     for (size_t o = 0; o < n; o += chunk)
         lb_st_to_f32(w->src, o, n - o < chunk ? n - o : chunk, r->wbuf + o);
     return r->wbuf;
@@ -160,7 +160,7 @@ static void activation(const lb_model_config_t *g, float *x, size_t n) {
 static void embed(lb_model_runner_t *r, const int32_t *tokens, int T) {
     const lb_model_t *m = r->m;
     int D = m->cfg.hidden_size;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if ((size_t)T * D >= LB_PAR_MIN)
     for (int t = 0; t < T; t++) {
         float *x = r->x + (size_t)t * D;
         if (m->wte.f32) memcpy(x, m->wte.f32 + (size_t)tokens[t] * D, (size_t)D * sizeof(float));

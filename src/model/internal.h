@@ -67,6 +67,10 @@ struct lb_kvcache {
     int *table;               /* (max_seqs, max_blocks_per_seq) backing seqs[i].blocks */
 };
 
+/* Elementwise loops smaller than this many elements run on one thread: waking the team costs
+ * more than the loop (a decode step's rows). */
+#define LB_PAR_MIN 65536
+
 /* exp(x) to about 1 ulp for x in [-87, 88] (clamped outside), written so that loops over it
  * vectorize (glibc's expf does not without -ffast-math): 2^n * e^r, |r| <= ln2/2, degree-6
  * Taylor polynomial (truncation error < 2e-7 relative). */

@@ -6,7 +6,7 @@
 
 void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int T, int C,
                               float eps) {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if ((size_t)T * C >= LB_PAR_MIN)
     for (int t = 0; t < T; t++) {
         const float *x = inp + (size_t)t * C;
         float *o = out + (size_t)t * C;
@@ -20,7 +20,7 @@ void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int 
 
 void lb_model_layernorm_forward(float *out, const float *inp, const float *w, const float *b,
                                 int T, int C, float eps) {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if ((size_t)T * C >= LB_PAR_MIN)
     for (int t = 0; t < T; t++) {
         const float *x = inp + (size_t)t * C;
         float *o = out + (size_t)t * C;
@@ -51,7 +51,7 @@ void lb_model_matmul_forward(float *out, const float *inp, const float *w, const
                     C, 1.0f, inp, C, w, w_in_out ? OC : C, beta, out, OC);
     }
     if (!bias) return;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if ((size_t)T * OC >= LB_PAR_MIN)
     for (int t = 0; t < T; t++) {
         float *o = out + (size_t)t * OC;
         for (int i = 0; i < OC; i++) o[i] += bias[i];
@@ -61,7 +61,7 @@ void lb_model_matmul_forward(float *out, const float *inp, const float *w, const
 void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads, int hd,
                            int rot, const float *cos_t, const float *sin_t) {
     int half = rot / 2;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if ((size_t)T * n_heads * rot >= LB_PAR_MIN)
     for (int t = 0; t < T; t++) {
         const float *c = cos_t + (size_t)pos[t] * half;
         const float *s = sin_t + (size_t)pos[t] * half;
@@ -78,7 +78,7 @@ void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads,
 }
 
 void lb_model_swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) if (n >= LB_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float g = gate[i];
         out[i] = g / (1.0f + lb_fast_expf(-g)) * up[i];
@@ -88,7 +88,7 @@ void lb_model_swiglu_forward(float *out, const float *gate, const float *up, siz
 void lb_model_gelu_new_forward(float *x, size_t n) {
     const float k = 0.7978845608028654f;   /* sqrt(2/pi) */
     /* 0.5 (1 + tanh(u)) == 1 / (1 + exp(-2u)): one exp, no tanhf call, vectorizes. */
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) if (n >= LB_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
         float u = k * (v + 0.044715f * v * v * v);
@@ -97,6 +97,6 @@ void lb_model_gelu_new_forward(float *x, size_t n) {
 }
 
 void lb_model_gelu_forward(float *x, size_t n) {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n >= LB_PAR_MIN)
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
 }

@@ -172,7 +172,7 @@ void lb_kvcache_advance(lb_kvcache_t *kv, int n_seqs, const int *seq_ids, const 
 void lb_kvcache_write(lb_kvcache_t *kv, int layer, const float *k, const float *v, int ld,
                       int n_seqs, const int *seq_ids, const int *tok_off, const int *pos0) {
     int hd = kv->head_dim, bs = kv->block_size;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (tok_off[n_seqs] >= 64)
     for (int i = 0; i < n_seqs; i++) {
         const lb_kvseq_t *q = &kv->seqs[seq_ids[i]];
         for (int t = tok_off[i]; t < tok_off[i + 1]; t++) {
