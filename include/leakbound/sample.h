@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "leakbound/core.h"
+#include "leakbound/model.h"
+#include "leakbound/tokenizer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +67,132 @@ void lb_sample_rng_seed(lb_rng_t *rng, uint64_t seed);
 /* Next 64 random bits, and a uniform double in [0, 1) from the top 53 of them. */
 uint64_t lb_sample_rng_next(lb_rng_t *rng);
 double lb_sample_rng_uniform(lb_rng_t *rng);
+
+/* ---- Counter-based randomness (Philox4x32-10) ------------------------------------------
+ * The sampler draws every random number from Philox4x32-10 (Salmon et al., SC'11; Random123's
+ * known-answer vectors hold): no state, so a draw depends only on its coordinates and a run
+ * gives the same samples whatever the batch size, thread count or --resume history.
+ * Layout: key = (seed low 32 bits, seed high 32 bits); counter = (step, sample index,
+ * prompt-key hash low 32, hash high 32). */
+
+/* One Philox4x32-10 block: out (4,) = philox(ctr (4,), key (2,)). */
+void lb_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+
+/* 64-bit FNV-1a hash of len bytes: the prompt's place in the counter. */
+uint64_t lb_sample_key_hash(const char *s, size_t len);
+
+/* Uniform double in [0, 1) with 53 random bits for draw (seed, prompt hash, sample, step):
+ * ((out[0] << 32 | out[1]) >> 11) * 2^-53 of the Philox block above. */
+double lb_sample_philox_uniform(uint64_t seed, uint64_t prompt_hash, uint32_t sample,
+                                uint32_t step);
+
+/* ---- min-p ----------------------------------------------------------------------------- */
+
+/* HF MinPLogitsWarper (applied after top-p): probs = softmax(logits) in double; tokens whose
+ * probability is < min_p * max prob become −inf; the most likely token always stays (ties at
+ * the top all stay). min_p in [0, 1]; 0 disables. logits (V,). Returns the tokens kept. */
+int lb_sample_min_p(float *logits, int V, double min_p);
+
+/* ---- The many-sample sampler (sampler.c) ------------------------------------------------
+ * For each prompt: one prefill, then n continuations forked off the prompt's KV cache (its
+ * blocks shared, not copied) and decoded together as one batch with the sequences of other
+ * prompts (continuous batching: a finished sequence's slot goes to the next pending sample;
+ * several prompts are in flight). KV memory never exceeds the budget: a sample is launched only
+ * when its worst-case blocks are free. Token choice per step: (adaptive temperature) →
+ * temperature → top-k → top-p → min-p → multinomial with the Philox draw of (seed, prompt key,
+ * sample, step), or argmax for greedy. Results are handed back one whole prompt group at a
+ * time, in prompt order. Memory is sized once before the first token: the decode loop does
+ * not allocate, except the tokenizer's decode when a sequence finishes (and, with stop
+ * strings, once per step per sequence to test the decoded text). */
+
+typedef enum lb_confidence {
+    LB_CONFIDENCE_MAXPROB = 0, /* c = max_i softmax(logits)_i */
+    LB_CONFIDENCE_ENTROPY = 1  /* c = 1 − H(softmax(logits)) / ln V */
+} lb_confidence_t;
+
+typedef enum lb_finish { LB_FINISH_EOS = 0, LB_FINISH_LENGTH = 1, LB_FINISH_STOP = 2 } lb_finish_t;
+
+/* "eos", "length", "stop". */
+const char *lb_sample_finish_name(lb_finish_t f);
+
+typedef struct lb_sampler_opts {
+    lb_warp_params_t warp;      /* temperature, top-k, top-p */
+    double min_p;               /* [0, 1]; 0 disables */
+    int n_samples;              /* sampled continuations per prompt, >= 0 */
+    int greedy_too;             /* also the greedy continuation (sample index -1) */
+    long max_new_tokens;        /* >= 0, or -1: use max_length */
+    long max_length;            /* counts the prompt (HF); used when max_new_tokens < 0 */
+    const int32_t *eos;         /* (n_eos,) ids that end a sequence (kept in its tokens) */
+    int n_eos;
+    const char *const *stop;    /* (n_stop,) strings that end a sequence once decoded */
+    int n_stop;
+    uint64_t seed;
+    int batch;                  /* most sequences decoded together; 0 = automatic (256) */
+    size_t kv_budget;           /* bytes of KV cache; 0 = a quarter of physical memory */
+    /* Adaptive temperature (SPEC §3.5, a reconstruction of the paper's rule): at each step,
+     * when the confidence of the unwarped next-token distribution is >= threshold, use
+     * low_temperature (0 = argmax) instead of warp.temperature. */
+    int adaptive;
+    lb_confidence_t confidence;
+    double confidence_threshold;
+    double low_temperature;     /* >= 0 */
+    int record_temperatures;    /* fill lb_sample_result_t.temperatures */
+} lb_sampler_opts_t;
+
+/* Defaults: HF warpers (T 1, top-k 50, top-p 1), min-p off, n 1, max_new_tokens -1,
+ * max_length 20, seed 0, batch and budget automatic, adaptive off (maxprob, 0.9, 0). */
+lb_sampler_opts_t lb_sampler_defaults(void);
+
+/* Check the options; LB_EINVAL naming the bad field. */
+int lb_sampler_check(const lb_sampler_opts_t *o, lb_error_t *err);
+
+typedef struct lb_sample_result {
+    int index;                  /* sample index, -1 for greedy */
+    const int32_t *tokens;      /* (n_tokens,) generated ids (EOS included when it ended it) */
+    int n_tokens;
+    const char *text;           /* decode(tokens, skip_special_tokens), NUL-terminated */
+    size_t text_len;
+    lb_finish_t finish;
+    const float *temperatures;  /* (n_tokens,) temperature used per step (0 = argmax), or NULL
+                                   unless record_temperatures */
+} lb_sample_result_t;
+
+/* One prompt to sample from: its key (the dataset id; it keys the random draws) and ids. */
+typedef struct lb_sampler_prompt {
+    const char *key;
+    const int32_t *ids;         /* (n_ids,) n_ids >= 1 */
+    size_t n_ids;
+} lb_sampler_prompt_t;
+
+/* Called once per prompt, in prompt order, with all its results (greedy first when asked,
+ * then samples 0..n-1). Everything pointed to is valid only during the call. A non-zero return
+ * stops the run and is returned by lb_sampler_run (set err). */
+typedef int (*lb_sampler_emit_fn)(void *user, size_t prompt, const lb_sample_result_t *res,
+                                  int n_res, lb_error_t *err);
+
+typedef struct lb_sampler_progress {
+    size_t prompts_done, prompts_total;
+    size_t samples_done;        /* sequences finished (greedy included) */
+    size_t tokens;              /* tokens generated so far */
+    double seconds;             /* since lb_sampler_run started */
+} lb_sampler_progress_t;
+
+/* Called after each decode step (cheap; rate-limit printing yourself). May be NULL. */
+typedef void (*lb_sampler_progress_fn)(void *user, const lb_sampler_progress_t *p);
+
+/* Sample every prompt. m and tok are borrowed (tok decodes the text and tests stop strings).
+ * Errors: LB_EINVAL (bad options; a prompt that is empty, has an id outside the vocabulary,
+ * does not leave room for one new token in the context, or whose cache with one sample exceeds
+ * kv_budget: the message names the prompt key and the sizes), LB_ENOMEM, and whatever emit
+ * returns. */
+int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
+                   const lb_sampler_prompt_t *prompts, size_t n_prompts,
+                   const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
+                   lb_sampler_progress_fn progress, void *user, lb_error_t *err);
+
+/* The new-token limit for a prompt of n_prompt ids under o and a context of ctx positions:
+ * max_new_tokens, else max_length − n_prompt (>= 0), capped at ctx − n_prompt. */
+long lb_sampler_max_new(const lb_sampler_opts_t *o, size_t n_prompt, int ctx);
 
 #ifdef __cplusplus
 }

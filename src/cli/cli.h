@@ -31,6 +31,8 @@ LB_CLI_ENTRY(tokenize);
 LB_CLI_ENTRY(inspect);
 LB_CLI_ENTRY(generate);
 LB_CLI_ENTRY(data);
+LB_CLI_ENTRY(sample);
+LB_CLI_ENTRY(eval);
 
 /* Print "leakbound <cmd>: <msg>" to stderr and return LB_EXIT_USAGE. */
 int lb_cli_fail(const char *cmd, const lb_error_t *err);

@@ -11,6 +11,8 @@ static const lb_cli_command_t commands[] = {
     {"inspect", "describe a Hugging Face checkpoint", lb_cli_inspect},
     {"generate", "stream a model's continuation of a prompt", lb_cli_generate},
     {"data", "datasets: show with rendered prompts, generate the fictitious-author set", lb_cli_data},
+    {"sample", "greedy + n sampled answers per question (batched, shared prompt cache)", lb_cli_sample},
+    {"eval", "sample, score and bound every question; report.json/.md and plots", lb_cli_eval},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

@@ -1,0 +1,222 @@
+/* leakbound sample — greedy and n sampled answers per question, as JSON Lines (issue 4 §6).
+ * Each prompt group is appended whole and fsync'ed, so an interrupted run keeps every
+ * finished group; --resume drops a trailing partial group and continues with the rest. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_sampling.h"
+#include "leakbound/io.h"
+
+#define CMD "sample"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: leakbound sample --model DIR --data FILE [--template T] -n N [options]\n"
+            "                        [--greedy-too] [--resume] -o samples.jsonl\n"
+            "\n"
+            "For every question: prefill the prompt once, then N continuations sampled as Hugging\n"
+            "Face generate(do_sample=True) does (temperature -> top-k -> top-p -> min-p ->\n"
+            "multinomial), decoded together in batches that share the prompt's KV cache.\n"
+            "One line per answer, grouped by question in data order:\n"
+            "  {\"id\", \"sample\" (0..N-1, -1 = greedy), \"prompt\", \"text\", \"reference\" |\n"
+            "   \"keywords\" (copied from the data), \"tokens\", \"finish\" (eos|length|stop)}\n"
+            "An answer ends at an EOS id (generation_config.json, else config.json), a --stop\n"
+            "string, or the length limit; text is decoded skipping special tokens.\n"
+            "\n"
+            "  -n N                     sampled answers per question (N >= 0)\n"
+            "  --greedy-too             also the greedy answer (sample -1, first in its group)\n"
+            "  -o FILE                  output (required); groups are appended and fsync'ed\n"
+            "  --resume                 keep the complete groups FILE already has (a trailing\n"
+            "                           partial group is dropped) and sample the other ids; use\n"
+            "                           the same flags as the interrupted run\n"
+            "%s"
+            "  -h, --help               this help\n"
+            "\n"
+            "Progress (prompts done, samples/s, tokens/s, ETA) goes to stderr. Exit 2 on bad\n"
+            "usage or input (missing model, bad data, a prompt longer than the context).\n",
+            lb_sampling_help);
+}
+
+typedef struct sample_run {
+    lb_sampling_progress_t prog; /* first: the progress callback reads it */
+    lb_sampling_ctx_t *ctx;
+    const size_t *todo;          /* (n_todo,) item index of each sampled prompt */
+    int fd;
+    const char *path;
+    int verbose;
+    char *buf;
+    size_t cap, len;
+} sample_run_t;
+
+static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, int n_res,
+                      lb_error_t *err) {
+    sample_run_t *r = user;
+    r->len = 0;
+    int rc = lb_sampling_format_group(r->ctx, r->todo[prompt], res, n_res, r->verbose, &r->buf,
+                                      &r->cap, &r->len, err);
+    if (!rc && r->len) rc = lb_sampling_write_sync(r->fd, r->path, r->buf, r->len, err);
+    return rc;
+}
+
+/* --resume: find the complete groups of path (n_res lines each, samples in order), truncate
+ * whatever follows the last complete group, and mark the items they cover as done. */
+static int resume_scan(const char *path, int fd, lb_sampling_ctx_t *ctx, int n_res, int greedy,
+                       unsigned char *done, size_t *n_done, lb_error_t *err) {
+    FILE *f = fdopen(dup(fd), "r");
+    if (!f) return lb_error_set(err, LB_EIO, "%s: cannot read: %s", path, strerror(errno));
+    char *line = NULL, *gid = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    off_t pos = 0, keep = 0;
+    long lineno = 0;
+    int in_group = 0, rc = 0;
+    *n_done = 0;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        if (line[n - 1] != '\n') break; /* a torn last line */
+        pos += n;
+        json_error_t je;
+        json_t *o = json_loadb(line, (size_t)n, 0, &je);
+        const char *id = o ? json_string_value(json_object_get(o, "id")) : NULL;
+        json_t *sv = o ? json_object_get(o, "sample") : NULL;
+        if (!id || !json_is_integer(sv)) {
+            json_decref(o);
+            /* a line damaged by the interruption can only be the last one */
+            if (getline(&line, &cap, f) > 0)
+                rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: not a line of leakbound sample", path, lineno);
+            break;
+        }
+        long want = (long)in_group - (greedy ? 1 : 0);
+        if (in_group > 0 && strcmp(id, gid)) {
+            json_decref(o);
+            rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: group of id '%s' ends after %d of %d lines: "
+                              "the file was made with other settings (-n, --greedy-too)", path,
+                              lineno, gid, in_group, n_res);
+            break;
+        }
+        if (json_integer_value(sv) != want) {
+            json_decref(o);
+            rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: expected sample %ld of id '%s': the file "
+                              "was made with other settings (-n, --greedy-too)", path, lineno, want, id);
+            break;
+        }
+        if (in_group == 0) {
+            free(gid);
+            gid = strdup(id);
+        }
+        json_decref(o);
+        if (++in_group == n_res) {
+            in_group = 0;
+            keep = pos;
+            size_t i = 0;
+            while (i < ctx->n_items && strcmp(ctx->ds.items[i].id, gid)) i++;
+            if (i == ctx->n_items) {
+                rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: id '%s' is not among the questions of "
+                                  "this dataset", path, lineno, gid);
+                break;
+            }
+            if (done[i]) {
+                rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: id '%s' appears twice", path, lineno, gid);
+                break;
+            }
+            done[i] = 1;
+            (*n_done)++;
+        }
+    }
+    free(line);
+    free(gid);
+    fclose(f);
+    if (rc) return rc;
+    if (ftruncate(fd, keep) != 0 || lseek(fd, 0, SEEK_END) < 0)
+        return lb_error_set(err, LB_EIO, "%s: cannot truncate: %s", path, strerror(errno));
+    return LB_OK;
+}
+
+int lb_cli_sample(int argc, char **argv) {
+    static const struct option opts[] = {LB_SAMPLING_OPTIONS,
+                                         {"greedy-too", no_argument, 0, 'g'},
+                                         {"resume", no_argument, 0, 'r'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    lb_sampling_args_t a;
+    lb_sampling_args_init(&a);
+    int greedy_too = 0, resume = 0, c, st;
+    const char *out = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":n:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': if ((st = lb_sampling_option(&a, LB_SO_N, optarg, CMD))) return st; break;
+        case 'g': greedy_too = 1; break;
+        case 'r': resume = 1; break;
+        case 'o': out = optarg; break;
+        case 'h': usage(stdout); return LB_EXIT_OK;
+        case ':': return lb_cli_failf(CMD, "option %s needs a value (see --help)", argv[optind - 1]);
+        case '?': return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+        default:
+            st = lb_sampling_option(&a, c, optarg, CMD);
+            if (st == 1) return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+            if (st) return st;
+        }
+    }
+    if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (!out) return lb_cli_failf(CMD, "-o FILE is required (see --help)");
+    lb_sampling_ctx_t ctx;
+    if ((st = lb_sampling_setup(&a, CMD, &ctx))) return st;
+    ctx.opts.greedy_too = greedy_too;
+    int n_res = ctx.opts.n_samples + greedy_too;
+    lb_error_t err = {0};
+    int rc = 0, fd = -1;
+    size_t n_done = 0, n_todo = 0;
+    unsigned char *done = calloc(ctx.n_items, 1);
+    size_t *todo = malloc(ctx.n_items * sizeof *todo);
+    lb_sampler_prompt_t *prompts = malloc(ctx.n_items * sizeof *prompts);
+    sample_run_t run = {.prog = {.cmd = CMD, .quiet = a.quiet}, .ctx = &ctx, .todo = todo,
+                        .path = out, .verbose = a.verbose};
+    if (!done || !todo || !prompts) {
+        rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
+        goto end;
+    }
+    fd = open(out, O_RDWR | O_CREAT | (resume ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = lb_error_set(&err, LB_EIO, "%s: cannot open for writing: %s", out, strerror(errno));
+        goto end;
+    }
+    run.fd = fd;
+    if (resume && n_res > 0 &&
+        (rc = resume_scan(out, fd, &ctx, n_res, greedy_too, done, &n_done, &err)))
+        goto end;
+    for (size_t i = 0; i < ctx.n_items; i++)
+        if (!done[i]) {
+            todo[n_todo] = i;
+            prompts[n_todo++] = ctx.prompts[i];
+        }
+    if (resume && !a.quiet)
+        fprintf(stderr, "leakbound %s: resuming: %zu of %zu questions already complete\n", CMD,
+                n_done, ctx.n_items);
+    run.prog.samples_total = n_todo * (size_t)n_res;
+    rc = lb_sampler_run(ctx.m, ctx.tok, prompts, n_todo, &ctx.opts, emit_group,
+                        lb_sampling_progress, &run, &err);
+end:
+    if (fd >= 0 && close(fd) != 0 && !rc)
+        rc = lb_error_set(&err, LB_EIO, "%s: close failed: %s", out, strerror(errno));
+    free(done);
+    free(todo);
+    free(prompts);
+    free(run.buf);
+    lb_sampling_free(&ctx);
+    if (rc) {
+        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
+        return rc == LB_ENOMEM || rc == LB_EIO ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+    }
+    return LB_EXIT_OK;
+}

@@ -1,0 +1,529 @@
+/* The many-sample sampler: shared-prompt prefill, forked continuations decoded as one batch,
+ * continuous batching over several prompts in flight, KV memory kept under a budget.
+ *
+ * Scheduling, in one loop: (1) launch pending samples of the prompts in flight, oldest prompt
+ * first, while a batch slot and their worst-case KV blocks are free; a prompt is admitted
+ * (prefilled) only when no admitted prompt has a sample left to launch, which keeps the loop
+ * free of deadlocks; (2) hand finished prompt groups back in prompt order; (3) one decode step
+ * over every live sequence. Draws are keyed by (seed, prompt key, sample, step), so which
+ * sequences share a batch never changes a result. */
+#include "sampler_internal.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "leakbound/kvcache.h"
+
+lb_sampler_opts_t lb_sampler_defaults(void) {
+    lb_sampler_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.warp = lb_sample_warp_defaults();
+    o.n_samples = 1;
+    o.max_new_tokens = -1;
+    o.max_length = 20;
+    o.confidence = LB_CONFIDENCE_MAXPROB;
+    o.confidence_threshold = 0.9;
+    return o;
+}
+
+int lb_sampler_check(const lb_sampler_opts_t *o, lb_error_t *err) {
+    int rc = lb_sample_warp_check(&o->warp, err);
+    if (rc) return rc;
+    if (!(o->min_p >= 0 && o->min_p <= 1))
+        return lb_error_set(err, LB_EINVAL, "min_p must be in [0, 1] (got %g)", o->min_p);
+    if (o->n_samples < 0) return lb_error_set(err, LB_EINVAL, "n_samples must be >= 0");
+    if (o->max_new_tokens < 0 && o->max_length < 0)
+        return lb_error_set(err, LB_EINVAL, "set max_new_tokens or max_length");
+    if (o->batch < 0) return lb_error_set(err, LB_EINVAL, "batch must be >= 0");
+    if (o->n_eos < 0 || o->n_stop < 0) return lb_error_set(err, LB_EINVAL, "bad eos/stop count");
+    if (o->adaptive) {
+        if (!(o->low_temperature >= 0) || !isfinite(o->low_temperature))
+            return lb_error_set(err, LB_EINVAL, "low_temperature must be >= 0 (got %g)",
+                                o->low_temperature);
+        if (!(o->confidence_threshold >= 0 && o->confidence_threshold <= 1))
+            return lb_error_set(err, LB_EINVAL, "confidence_threshold must be in [0, 1] (got %g)",
+                                o->confidence_threshold);
+    }
+    return LB_OK;
+}
+
+long lb_sampler_max_new(const lb_sampler_opts_t *o, size_t n_prompt, int ctx) {
+    long n = o->max_new_tokens >= 0 ? o->max_new_tokens : o->max_length - (long)n_prompt;
+    if (n < 0) n = 0;
+    if ((long)n_prompt + n > ctx) n = ctx - (long)n_prompt;
+    return n < 0 ? 0 : n;
+}
+
+/* A prompt in flight and its group's results. */
+typedef struct pslot {
+    int live;
+    size_t prompt;
+    int root;                 /* kv sequence holding the prompt */
+    uint64_t hash;
+    long max_new;
+    int root_blocks, sample_blocks;
+    float *logits;            /* (V,) logits after the prompt's last token */
+    int launched, finished;   /* results launched / done, of n_res */
+    int32_t *tokens;          /* (n_res, max_new_all) */
+    float *temps;             /* (n_res, max_new_all) */
+    int *n_tok;               /* (n_res,) */
+    lb_finish_t *finish;      /* (n_res,) */
+    char **text;              /* (n_res,) malloc'd by the tokenizer */
+    size_t *text_len;         /* (n_res,) */
+} pslot_t;
+
+/* A live sequence of the decode batch. */
+typedef struct seq {
+    int live;
+    int kv;
+    int ps;                   /* its pslot */
+    int res;                  /* result index in the pslot (0 = greedy when greedy_too) */
+    int n;                    /* tokens generated */
+    int32_t next;             /* token to feed at the next step */
+    int done;                 /* set by the step when this sequence finished */
+    lb_finish_t why;
+} seq_t;
+
+typedef struct sampler {
+    const lb_model_t *m;
+    const lb_tokenizer_t *tok;
+    const lb_sampler_prompt_t *prompts;
+    size_t n_prompts;
+    const lb_sampler_opts_t *o;
+    int V, ctx, B, P, n_res, bs;
+    long max_new_all;
+    lb_kvcache_t *kv;
+    lb_model_runner_t *run;
+    int total_blocks, reserved;
+    pslot_t *ps;              /* (P,) prompt p lives in slot p % P */
+    seq_t *seqs;              /* (B,) */
+    int active;
+    size_t next_prompt, emitted;
+    int nthreads;
+    float *work;              /* (nthreads, V) */
+    unsigned char *scratch;   /* (nthreads, scratch_bytes) */
+    size_t scratch_bytes;
+    int *ids, *map;           /* (B,) decode call: kv ids, seq index */
+    int32_t *feed;            /* (B,) */
+    int32_t *filt;            /* (max_new_all,) ids handed to the tokenizer's decode */
+    lb_sample_result_t *res;  /* (n_res,) */
+    lb_sampler_progress_t prog;
+    struct timespec t0;
+} sampler_t;
+
+static double now_since(const struct timespec *t0) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+static int ceil_div(long a, long b) { return (int)((a + b - 1) / b); }
+
+/* Blocks a sample may write: positions [plen, plen + max_new - 1) (its last token is never fed
+ * back); every block it touches is new or a copy-on-write of the prompt's partial block. */
+static int sample_blocks(long plen, long max_new, int bs) {
+    if (max_new < 2) return 0;
+    return (int)((plen + max_new - 2) / bs - plen / bs + 1);
+}
+
+static int is_eos(const lb_sampler_opts_t *o, int32_t t) {
+    for (int i = 0; i < o->n_eos; i++)
+        if (o->eos[i] == t) return 1;
+    return 0;
+}
+
+/* Decode a result skipping special tokens; ids the tokenizer does not know (a model vocabulary
+ * padded past the tokenizer's) are dropped, as Hugging Face's decode drops them. */
+static int decode_text(sampler_t *s, const int32_t *t, int n, char **text, size_t *len,
+                       lb_error_t *err) {
+    size_t nv = lb_tokenizer_vocab_size(s->tok), k = 0;
+    int32_t *f = s->filt;
+    for (int i = 0; i < n; i++)
+        if (t[i] >= 0 && (size_t)t[i] < nv) f[k++] = t[i];
+    return lb_tokenizer_decode(s->tok, f, k, 1, text, len, err);
+}
+
+static int hits_stop(sampler_t *s, const int32_t *t, int n) {
+    char *text = NULL;
+    size_t len = 0;
+    lb_error_t e;
+    int hit = 0;
+    /* A private buffer: this runs on several threads at once. */
+    size_t nv = lb_tokenizer_vocab_size(s->tok);
+    int32_t *f = malloc((size_t)(n > 0 ? n : 1) * sizeof *f);
+    if (!f) return 0;
+    size_t k = 0;
+    for (int i = 0; i < n; i++)
+        if (t[i] >= 0 && (size_t)t[i] < nv) f[k++] = t[i];
+    if (lb_tokenizer_decode(s->tok, f, k, 1, &text, &len, &e) == 0) {
+        for (int j = 0; j < s->o->n_stop && !hit; j++)
+            if (s->o->stop[j][0] && memmem(text, len, s->o->stop[j], strlen(s->o->stop[j])))
+                hit = 1;
+        free(text);
+    }
+    free(f);
+    return hit;
+}
+
+/* Record a finished result: decode its text, release its sequence and blocks. */
+static int finish_result(sampler_t *s, int psi, int r, int n, lb_finish_t why, int kv_seq,
+                         lb_error_t *err) {
+    pslot_t *p = &s->ps[psi];
+    p->n_tok[r] = n;
+    p->finish[r] = why;
+    int rc = decode_text(s, p->tokens + (size_t)r * s->max_new_all, n, &p->text[r],
+                         &p->text_len[r], err);
+    if (rc) return rc;
+    if (kv_seq >= 0) lb_kvcache_seq_free(s->kv, kv_seq);
+    s->reserved -= p->sample_blocks;
+    p->finished++;
+    s->prog.samples_done++;
+    return LB_OK;
+}
+
+/* How the token just appended ends the sequence, or -1. */
+static int end_reason(sampler_t *s, const pslot_t *p, const int32_t *t, int n) {
+    if (is_eos(s->o, t[n - 1])) return LB_FINISH_EOS;
+    if (s->o->n_stop > 0 && hits_stop(s, t, n)) return LB_FINISH_STOP;
+    if (n >= p->max_new) return LB_FINISH_LENGTH;
+    return -1;
+}
+
+static int sample_index(const sampler_t *s, int r) { return r - (s->o->greedy_too ? 1 : 0); }
+
+/* Start result r of slot psi: fork the prompt, choose its first token from the prompt's logits. */
+static int launch(sampler_t *s, int psi, lb_error_t *err) {
+    pslot_t *p = &s->ps[psi];
+    int r = p->launched++;
+    s->reserved += p->sample_blocks;
+    if (p->max_new == 0) return finish_result(s, psi, r, 0, LB_FINISH_LENGTH, -1, err);
+    int32_t *t = p->tokens + (size_t)r * s->max_new_all;
+    float *temp = p->temps + (size_t)r * s->max_new_all;
+    int idx = sample_index(s, r);
+    int tk = lb_sampler_choose(s->o, idx < 0, p->logits, s->V, s->work, s->scratch, p->hash,
+                               (uint32_t)idx, 0, temp);
+    if (tk < 0)
+        return lb_error_set(err, LB_EINVAL, "prompt '%s': the model's logits are all -inf or NaN",
+                            s->prompts[p->prompt].key);
+    t[0] = tk;
+    s->prog.tokens++;
+    int why = end_reason(s, p, t, 1);
+    if (why >= 0) return finish_result(s, psi, r, 1, (lb_finish_t)why, -1, err);
+    int k = 0;
+    while (s->seqs[k].live) k++; /* a free slot exists: the caller checked active < B */
+    int kvs = lb_kvcache_seq_fork(s->kv, p->root, err);
+    if (kvs < 0) return kvs;
+    s->seqs[k] = (seq_t){.live = 1, .kv = kvs, .ps = psi, .res = r, .n = 1, .next = tk};
+    s->active++;
+    return LB_OK;
+}
+
+/* Prefill the next prompt into its slot. */
+static int admit(sampler_t *s, lb_error_t *err) {
+    size_t pi = s->next_prompt++;
+    const lb_sampler_prompt_t *pr = &s->prompts[pi];
+    pslot_t *p = &s->ps[pi % (size_t)s->P];
+    p->live = 1;
+    p->prompt = pi;
+    p->hash = lb_sample_key_hash(pr->key, strlen(pr->key));
+    p->max_new = lb_sampler_max_new(s->o, pr->n_ids, s->ctx);
+    p->root_blocks = ceil_div((long)pr->n_ids, s->bs);
+    p->sample_blocks = sample_blocks((long)pr->n_ids, p->max_new, s->bs);
+    p->launched = p->finished = 0;
+    s->reserved += p->root_blocks;
+    int root = lb_kvcache_seq_new(s->kv, err);
+    if (root < 0) return root;
+    p->root = root;
+    int n = (int)pr->n_ids;
+    const float *logits;
+    int rc = lb_model_forward(s->run, s->kv, 1, &root, &n, pr->ids, 0, &logits, err);
+    if (rc) {
+        lb_error_prefix(err, "prompt '%s'", pr->key);
+        return rc;
+    }
+    memcpy(p->logits, logits, (size_t)s->V * sizeof *logits);
+    return LB_OK;
+}
+
+/* Launch and admit while there is room. */
+static int fill(sampler_t *s, lb_error_t *err) {
+    for (;;) {
+        if (s->active >= s->B) return LB_OK;
+        pslot_t *open = NULL;
+        for (size_t q = s->emitted; q < s->next_prompt && !open; q++) {
+            pslot_t *p = &s->ps[q % (size_t)s->P];
+            if (p->launched < s->n_res) open = p;
+        }
+        if (open) {
+            if (s->reserved + open->sample_blocks > s->total_blocks) return LB_OK;
+            int rc = launch(s, (int)(open - s->ps), err);
+            if (rc) return rc;
+            continue;
+        }
+        if (s->next_prompt >= s->n_prompts) return LB_OK;
+        if (s->next_prompt - s->emitted >= (size_t)s->P) return LB_OK;
+        const lb_sampler_prompt_t *pr = &s->prompts[s->next_prompt];
+        long mn = lb_sampler_max_new(s->o, pr->n_ids, s->ctx);
+        int need = ceil_div((long)pr->n_ids, s->bs) + sample_blocks((long)pr->n_ids, mn, s->bs);
+        if (s->reserved + need > s->total_blocks) return LB_OK;
+        int rc = admit(s, err);
+        if (rc) return rc;
+    }
+}
+
+/* Hand back complete groups, oldest first. */
+static int emit_ready(sampler_t *s, lb_sampler_emit_fn emit, void *user, lb_error_t *err) {
+    while (s->emitted < s->next_prompt) {
+        pslot_t *p = &s->ps[s->emitted % (size_t)s->P];
+        if (p->finished < s->n_res) return LB_OK;
+        for (int r = 0; r < s->n_res; r++) {
+            s->res[r] = (lb_sample_result_t){
+                .index = sample_index(s, r),
+                .tokens = p->tokens + (size_t)r * s->max_new_all,
+                .n_tokens = p->n_tok[r],
+                .text = p->text[r],
+                .text_len = p->text_len[r],
+                .finish = p->finish[r],
+                .temperatures = s->o->record_temperatures ? p->temps + (size_t)r * s->max_new_all
+                                                          : NULL};
+        }
+        int rc = emit ? emit(user, p->prompt, s->res, s->n_res, err) : 0;
+        for (int r = 0; r < s->n_res; r++) {
+            free(p->text[r]);
+            p->text[r] = NULL;
+        }
+        if (rc) return rc;
+        lb_kvcache_seq_free(s->kv, p->root);
+        s->reserved -= p->root_blocks;
+        p->live = 0;
+        s->emitted++;
+        s->prog.prompts_done++;
+    }
+    return LB_OK;
+}
+
+/* One decode step over every live sequence. */
+static int step(sampler_t *s, lb_error_t *err) {
+    int a = 0;
+    for (int k = 0; k < s->B; k++)
+        if (s->seqs[k].live) {
+            s->ids[a] = s->seqs[k].kv;
+            s->feed[a] = s->seqs[k].next;
+            s->map[a++] = k;
+        }
+    const float *logits;
+    int rc = lb_model_decode(s->run, s->kv, a, s->ids, s->feed, &logits, err);
+    if (rc) return rc;
+    int bad = -1;
+    #pragma omp parallel for num_threads(s->nthreads) schedule(dynamic, 4)
+    for (int i = 0; i < a; i++) {
+        int th = omp_get_thread_num();
+        seq_t *q = &s->seqs[s->map[i]];
+        pslot_t *p = &s->ps[q->ps];
+        int32_t *t = p->tokens + (size_t)q->res * s->max_new_all;
+        float *temp = p->temps + (size_t)q->res * s->max_new_all;
+        int idx = sample_index(s, q->res);
+        int tk = lb_sampler_choose(s->o, idx < 0, logits + (size_t)i * s->V, s->V,
+                                   s->work + (size_t)th * s->V, s->scratch + (size_t)th * s->scratch_bytes,
+                                   p->hash, (uint32_t)idx, (uint32_t)q->n, temp + q->n);
+        if (tk < 0) {
+            #pragma omp critical(lb_sampler_bad)
+            if (bad < 0 || i < bad) bad = i;
+            continue;
+        }
+        t[q->n++] = tk;
+        q->next = tk;
+        int why = end_reason(s, p, t, q->n);
+        q->done = why >= 0;
+        q->why = why >= 0 ? (lb_finish_t)why : LB_FINISH_LENGTH;
+    }
+    if (bad >= 0)
+        return lb_error_set(err, LB_EINVAL, "prompt '%s': the model's logits are all -inf or NaN",
+                            s->prompts[s->ps[s->seqs[s->map[bad]].ps].prompt].key);
+    s->prog.tokens += (size_t)a;
+    for (int i = 0; i < a; i++) {
+        seq_t *q = &s->seqs[s->map[i]];
+        if (!q->done) continue;
+        rc = finish_result(s, q->ps, q->res, q->n, q->why, q->kv, err);
+        if (rc) return rc;
+        q->live = 0;
+        s->active--;
+    }
+    return LB_OK;
+}
+
+static size_t default_budget(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || psz <= 0) return (size_t)1 << 30;
+    return (size_t)pages * (size_t)psz / 4;
+}
+
+static void sampler_free(sampler_t *s) {
+    if (s->ps)
+        for (int i = 0; i < s->P; i++) {
+            pslot_t *p = &s->ps[i];
+            if (p->text)
+                for (int r = 0; r < s->n_res; r++) free(p->text[r]);
+            free(p->logits);
+            free(p->tokens);
+            free(p->temps);
+            free(p->n_tok);
+            free(p->finish);
+            free(p->text);
+            free(p->text_len);
+        }
+    free(s->ps);
+    free(s->seqs);
+    free(s->work);
+    free(s->scratch);
+    free(s->ids);
+    free(s->map);
+    free(s->feed);
+    free(s->filt);
+    free(s->res);
+    lb_model_runner_free(s->run);
+    lb_kvcache_free(s->kv);
+}
+
+static int allocate(sampler_t *s, lb_error_t *err) {
+    size_t V = (size_t)s->V, R = (size_t)s->n_res, L = (size_t)(s->max_new_all > 0 ? s->max_new_all : 1);
+    s->ps = calloc((size_t)s->P, sizeof *s->ps);
+    s->seqs = calloc((size_t)s->B, sizeof *s->seqs);
+    s->scratch_bytes = (lb_sample_scratch_bytes(s->V) + 63) / 64 * 64;
+    s->work = malloc((size_t)s->nthreads * V * sizeof *s->work);
+    s->scratch = aligned_alloc(64, (size_t)s->nthreads * s->scratch_bytes);
+    s->ids = malloc((size_t)s->B * sizeof *s->ids);
+    s->map = malloc((size_t)s->B * sizeof *s->map);
+    s->feed = malloc((size_t)s->B * sizeof *s->feed);
+    s->filt = malloc(L * sizeof *s->filt);
+    s->res = calloc(R ? R : 1, sizeof *s->res);
+    if (!s->ps || !s->seqs || !s->work || !s->scratch || !s->ids || !s->map || !s->feed ||
+        !s->filt || !s->res)
+        return lb_error_set(err, LB_ENOMEM, "sampler: out of memory");
+    for (int i = 0; i < s->P; i++) {
+        pslot_t *p = &s->ps[i];
+        p->logits = malloc(V * sizeof *p->logits);
+        p->tokens = malloc(R * L * sizeof *p->tokens + 1);
+        p->temps = calloc(R * L + 1, sizeof *p->temps);
+        p->n_tok = calloc(R + 1, sizeof *p->n_tok);
+        p->finish = calloc(R + 1, sizeof *p->finish);
+        p->text = calloc(R + 1, sizeof *p->text);
+        p->text_len = calloc(R + 1, sizeof *p->text_len);
+        if (!p->logits || !p->tokens || !p->temps || !p->n_tok || !p->finish || !p->text ||
+            !p->text_len)
+            return lb_error_set(err, LB_ENOMEM, "sampler: out of memory");
+    }
+    return LB_OK;
+}
+
+/* Validate prompts; size the batch, the number of prompts in flight and the cache. */
+static int plan(sampler_t *s, lb_error_t *err) {
+    const lb_model_config_t *cfg = lb_model_config(s->m);
+    s->V = cfg->vocab_size;
+    s->ctx = cfg->max_position_embeddings;
+    s->bs = 16;
+    const lb_sampler_opts_t *o = s->o;
+    size_t bpt = 2 * (size_t)cfg->n_layers * (size_t)cfg->n_kv_heads * (size_t)cfg->head_dim *
+                 sizeof(float);
+    size_t budget = o->kv_budget ? o->kv_budget : default_budget();
+    long budget_blocks = (long)(budget / (bpt * (size_t)s->bs));
+    long max_root = 1, max_sample = 0, max_plen = 1, max_ctx = 1;
+    s->max_new_all = 0;
+    for (size_t i = 0; i < s->n_prompts; i++) {
+        const lb_sampler_prompt_t *pr = &s->prompts[i];
+        if (pr->n_ids == 0)
+            return lb_error_set(err, LB_EINVAL, "prompt '%s' encodes to no tokens", pr->key);
+        if ((long)pr->n_ids >= s->ctx)
+            return lb_error_set(err, LB_EINVAL, "prompt '%s' is %zu tokens: the model's context "
+                                "(%d) leaves no room for a new token", pr->key, pr->n_ids, s->ctx);
+        for (size_t j = 0; j < pr->n_ids; j++)
+            if (pr->ids[j] < 0 || pr->ids[j] >= s->V)
+                return lb_error_set(err, LB_EINVAL, "prompt '%s': token %zu (id %d) is outside the "
+                                    "model's vocabulary (%d)", pr->key, j, pr->ids[j], s->V);
+        long mn = lb_sampler_max_new(o, pr->n_ids, s->ctx);
+        long root = ceil_div((long)pr->n_ids, s->bs), smp = sample_blocks((long)pr->n_ids, mn, s->bs);
+        if (root + smp > budget_blocks)
+            return lb_error_set(err, LB_EINVAL, "prompt '%s' needs %.1f MiB of KV cache for its "
+                                "%zu tokens and one sample of %ld, more than the budget of %.1f MiB "
+                                "(--kv-budget)", pr->key,
+                                (double)((root + smp) * s->bs) * (double)bpt / 1048576.0, pr->n_ids,
+                                mn, (double)budget / 1048576.0);
+        if (root > max_root) max_root = root;
+        if (smp > max_sample) max_sample = smp;
+        if ((long)pr->n_ids > max_plen) max_plen = (long)pr->n_ids;
+        if ((long)pr->n_ids + mn > max_ctx) max_ctx = (long)pr->n_ids + mn;
+        if (mn > s->max_new_all) s->max_new_all = mn;
+    }
+    long total = (long)s->n_res * (long)s->n_prompts;
+    long B = o->batch > 0 ? o->batch : 256;
+    if (B > total) B = total;
+    if (max_sample > 0 && B > (budget_blocks - 2 * max_root) / max_sample)
+        B = (budget_blocks - 2 * max_root) / max_sample;
+    if (B < 1) B = 1;
+    long P = B / s->n_res + 2;
+    if (P > (long)s->n_prompts) P = (long)s->n_prompts;
+    s->B = (int)B;
+    s->P = (int)P;
+    long blocks = P * max_root + B * max_sample + 1;
+    if (blocks > budget_blocks) blocks = budget_blocks;
+    s->total_blocks = (int)blocks;
+    s->nthreads = omp_get_max_threads();
+    int rc = lb_kvcache_create(s->m, (size_t)blocks * (size_t)s->bs, s->B + s->P, (int)max_ctx,
+                               s->bs, &s->kv, err);
+    if (!rc)
+        rc = lb_model_runner_create(s->m, s->B, (int)(max_plen > B ? max_plen : B), (int)max_ctx, 0,
+                                    &s->run, err);
+    if (!rc) s->total_blocks = lb_kvcache_free_blocks(s->kv);
+    return rc;
+}
+
+int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
+                   const lb_sampler_prompt_t *prompts, size_t n_prompts,
+                   const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
+                   lb_sampler_progress_fn progress, void *user, lb_error_t *err) {
+    int rc = lb_sampler_check(o, err);
+    if (rc) return rc;
+    sampler_t s;
+    memset(&s, 0, sizeof s);
+    s.m = m;
+    s.tok = tok;
+    s.prompts = prompts;
+    s.n_prompts = n_prompts;
+    s.o = o;
+    s.n_res = o->n_samples + (o->greedy_too ? 1 : 0);
+    s.prog.prompts_total = n_prompts;
+    clock_gettime(CLOCK_MONOTONIC, &s.t0);
+    if (n_prompts == 0) return LB_OK;
+    if (s.n_res == 0) { /* nothing to generate: empty groups, no model call */
+        for (size_t i = 0; i < n_prompts && !rc; i++) rc = emit ? emit(user, i, NULL, 0, err) : 0;
+        return rc;
+    }
+    if ((rc = plan(&s, err)) || (rc = allocate(&s, err))) goto done;
+    while (s.emitted < n_prompts) {
+        if ((rc = fill(&s, err)) || (rc = emit_ready(&s, emit, user, err))) goto done;
+        if (s.active == 0) {
+            if (s.emitted < n_prompts && s.next_prompt == s.emitted) {
+                /* Nothing in flight yet nothing admitted: plan() rules this out. */
+                rc = lb_error_set(err, LB_ENOMEM, "sampler: the KV cache cannot hold the next prompt");
+                goto done;
+            }
+            continue;
+        }
+        if ((rc = step(&s, err))) goto done;
+        if (progress) {
+            s.prog.seconds = now_since(&s.t0);
+            progress(user, &s.prog);
+        }
+    }
+    if (progress) {
+        s.prog.seconds = now_since(&s.t0);
+        progress(user, &s.prog);
+    }
+done:
+    sampler_free(&s);
+    return rc;
+}
