@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 typedef enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_STR, V_LIST, V_DICT, V_LOOP } vkind_t;
 
@@ -138,32 +139,79 @@ static int equal(const jv_t *a, const jv_t *b) {
     }
 }
 
-static int is_ws(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f'; }
+/* Python's str.isspace() for one code point. */
+static int is_space_cp(int32_t c) {
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
+           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || c == 0x205F || c == 0x3000;
+}
 
-/* Python's str.strip family: whitespace, or the characters of chars when given. */
+/* Decode the code point at s[i] (n bytes left); invalid bytes decode as themselves, 1 byte. */
+static int32_t decode_at(const char *s, size_t n, size_t *len) {
+    int32_t cp;
+    utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &cp);
+    if (k < 1) {
+        *len = 1;
+        return (unsigned char)s[0];
+    }
+    *len = (size_t)k;
+    return cp;
+}
+
+/* Python's str.strip family: whitespace, or the characters of chars when given (code points). */
+static int strippable(int32_t cp, const jv_t *chars) {
+    if (!chars) return is_space_cp(cp);
+    for (size_t i = 0, k; i < chars->n; i += k)
+        if (decode_at(chars->s + i, chars->n - i, &k) == cp) return 1;
+    return 0;
+}
+
 static jv_t strip(const jv_t *s, const jv_t *chars, int left, int right) {
-    size_t a = 0, b = s->n;
-#define STRIPPABLE(ch) (chars ? memchr(chars->s, (ch), chars->n) != NULL : is_ws(ch))
+    size_t a = 0, b = s->n, k;
     if (left)
-        while (a < b && STRIPPABLE(s->s[a])) a++;
+        while (a < b && strippable(decode_at(s->s + a, b - a, &k), chars)) a += k;
     if (right)
-        while (b > a && STRIPPABLE(s->s[b - 1])) b--;
-#undef STRIPPABLE
+        while (b > a) {
+            size_t start = b - 1;
+            while (start > a && ((unsigned char)s->s[start] & 0xC0) == 0x80 && b - start < 4) start--;
+            if (!strippable(decode_at(s->s + start, b - start, &k), chars) || start + k != b) break;
+            b = start;
+        }
     return str_v(s->s + a, b - a);
 }
 
+/* Simple Unicode case mapping per code point (utf8proc); Python's few one-to-many mappings,
+ * such as German sharp s to "SS", are not applied. */
 static int change_case(ctx_t *c, const jv_t *s, int upper, jv_t *out) {
-    char *d = palloc(c, s->n + 1);
+    char *d = palloc(c, s->n * 2 + 1);
     if (!d) return oom(c);
-    for (size_t i = 0; i < s->n; i++) {
-        char ch = s->s[i];
-        if (upper && ch >= 'a' && ch <= 'z') ch = (char)(ch - 32);
-        if (!upper && ch >= 'A' && ch <= 'Z') ch = (char)(ch + 32);
-        d[i] = ch;
+    size_t n = 0, k;
+    for (size_t i = 0; i < s->n; i += k) {
+        int32_t cp = decode_at(s->s + i, s->n - i, &k);
+        utf8proc_uint8_t tmp[8];
+        int32_t m = upper ? utf8proc_toupper(cp) : utf8proc_tolower(cp);
+        utf8proc_ssize_t w = utf8proc_encode_char(m, tmp);
+        if (w <= 0 || (size_t)w > k * 2) {  /* keep the original bytes */
+            memcpy(d + n, s->s + i, k);
+            n += k;
+        } else {
+            memcpy(d + n, tmp, (size_t)w);
+            n += (size_t)w;
+        }
     }
-    d[s->n] = '\0';
-    *out = str_v(d, s->n);
+    d[n] = '\0';
+    *out = str_v(d, n);
     return LB_OK;
+}
+
+/* Byte offset of code point number cp in s (s->n when past the end). */
+static size_t cp_offset(const jv_t *s, size_t cp) {
+    size_t i = 0;
+    for (size_t k = 0; k < cp && i < s->n; k++) {
+        i++;
+        while (i < s->n && ((unsigned char)s->s[i] & 0xC0) == 0x80) i++;
+    }
+    return i;
 }
 
 static size_t utf8_len(const jv_t *s) {
@@ -256,7 +304,9 @@ static int eval_binop(ctx_t *c, const jj_node_t *nd, jv_t *out) {
     }
     if (!strcmp(op, "in") || !strcmp(op, "not in")) {
         int found = 0;
-        if (b.k == V_STR && a.k == V_STR)
+        if (b.k == V_UNDEF)
+            found = 0;  /* Jinja iterates an undefined value as empty */
+        else if (b.k == V_STR && a.k == V_STR)
             found = a.n == 0 || memmem(b.s, b.n, a.s, a.n) != NULL;
         else if (b.k == V_LIST)
             for (size_t i = 0; i < b.n && !found; i++) found = equal(&a, &b.items[i]);
@@ -363,10 +413,13 @@ static int eval(ctx_t *c, const jj_node_t *nd, jv_t *out) {
         if (nd->c && (rc = eval(c, nd->c, &hi))) return rc;
         if (a.k != V_LIST && a.k != V_STR) return rt_error(c, nd->line, "slice of a %s", kind_name(a.k));
         size_t x, y;
-        slice_bounds(nd->b ? &lo : NULL, nd->c ? &hi : NULL, a.n, &x, &y);
         if (a.k == V_STR) {
-            *out = str_v(a.s + x, y - x);
+            /* Python slices strings by code point. */
+            slice_bounds(nd->b ? &lo : NULL, nd->c ? &hi : NULL, utf8_len(&a), &x, &y);
+            size_t bx = cp_offset(&a, x), by = cp_offset(&a, y);
+            *out = str_v(a.s + bx, by - bx);
         } else {
+            slice_bounds(nd->b ? &lo : NULL, nd->c ? &hi : NULL, a.n, &x, &y);
             *out = a;
             out->items = a.items + x;
             out->n = y - x;

@@ -1,0 +1,5 @@
+# Data module oracles: readers vs Python's csv/json, chat templates vs jinja2 (python3-jinja2),
+# and the fictitious-author CLI read back with json/hashlib.
+lb_oracle_test(data_readers data_readers.py)
+lb_oracle_test(data_chat_templates data_chat_templates.py)
+lb_oracle_test(data_fictitious data_fictitious.py)
