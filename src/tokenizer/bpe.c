@@ -219,7 +219,7 @@ int tk_bpe_encode_word(const lb_tokenizer_t *t, const char *w, size_t n, int32_t
         int32_t *val = tk_pool_alloc(&c->pool, (m + 1) * sizeof *val);
         if (c->n < c->cap && key && val) {
             val[0] = (int32_t)m;
-            memcpy(val + 1, *ids + start, m * sizeof *val);
+            if (m) memcpy(val + 1, *ids + start, m * sizeof *val);
             c->ids[c->n] = val;
             if (!tk_strmap_put(&c->map, key, n, (int32_t)c->n)) c->n++;
         }

@@ -181,7 +181,7 @@ int lb_tokenizer_encode(const lb_tokenizer_t *t, const char *text, size_t len, i
         if (!v) rc = LB_ENOMEM;
         else {
             ids = v;
-            memcpy(ids + n, t->post.post, n_post * sizeof *ids);
+            if (n_post) memcpy(ids + n, t->post.post, n_post * sizeof *ids);
             n += n_post;
         }
     }

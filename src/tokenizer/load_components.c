@@ -243,10 +243,10 @@ void tk_decoder_free(tk_decoder_t *d) {
 static int ids_append(int32_t **v, size_t *n, const int32_t *src, size_t m, int front) {
     int32_t *d = realloc(*v, (*n + m + 1) * sizeof *d);
     if (!d) return LB_ENOMEM;
-    if (front) {
+    if (m && front) {
         memmove(d + m, d, *n * sizeof *d);
         memcpy(d, src, m * sizeof *d);
-    } else
+    } else if (m)
         memcpy(d + *n, src, m * sizeof *d);
     *v = d;
     *n += m;

@@ -145,7 +145,7 @@ void tk_spans_apply_behavior(tk_spans_t *s, int behavior) {
             else s->v[--w] = (tk_span_t){sp.start, sp.end, 0};
             prev_match = m;
         }
-        memmove(s->v, s->v + w, (s->n - w) * sizeof *s->v);
+        if (s->n) memmove(s->v, s->v + w, (s->n - w) * sizeof *s->v);
         k = s->n - w;
         break;
     }
