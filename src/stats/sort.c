@@ -16,6 +16,23 @@ static inline uint64_t sort_key(double v) {
     return (u >> 63) ? ~u : (u | UINT64_C(0x8000000000000000));
 }
 
+static inline double key_value(uint64_t k) {
+    uint64_t u = (k >> 63) ? (k & ~UINT64_C(0x8000000000000000)) : ~k;
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+/* Keys live in the doubles' own storage during the sort; memcpy keeps that free of aliasing
+ * questions and compiles to plain moves. */
+static inline uint64_t load_key(const double *p) {
+    uint64_t k;
+    memcpy(&k, p, sizeof k);
+    return k;
+}
+
+static inline void store_key(double *p, uint64_t k) { memcpy(p, &k, sizeof k); }
+
 static void insertion_sort(double *x, size_t n) {
     for (size_t i = 1; i < n; i++) {
         double v = x[i];
@@ -37,13 +54,14 @@ void lb_stats_sort(double *x, size_t n, double *scratch) {
     memset(hist, 0, sizeof hist);
     for (size_t i = 0; i < n; i++) {
         uint64_t k = sort_key(x[i]);
+        store_key(&x[i], k);
         for (int d = 0; d < 8; d++) hist[d][(k >> (8 * d)) & 0xFF]++;
     }
     double *src = x, *dst = scratch;
     for (int d = 0; d < 8; d++) {
         size_t *h = hist[d];
         /* A digit that is the same for every key leaves the order as it is. */
-        if (h[(sort_key(src[0]) >> (8 * d)) & 0xFF] == n) continue;
+        if (h[(load_key(&src[0]) >> (8 * d)) & 0xFF] == n) continue;
         size_t sum = 0;
         for (int b = 0; b < 256; b++) {
             size_t c = h[b];
@@ -51,14 +69,14 @@ void lb_stats_sort(double *x, size_t n, double *scratch) {
             sum += c;
         }
         for (size_t i = 0; i < n; i++) {
-            uint64_t k = sort_key(src[i]);
-            dst[h[(k >> (8 * d)) & 0xFF]++] = src[i];
+            uint64_t k = load_key(&src[i]);
+            store_key(&dst[h[(k >> (8 * d)) & 0xFF]++], k);
         }
         double *t = src;
         src = dst;
         dst = t;
     }
-    if (src != x) memcpy(x, src, n * sizeof *x);
+    for (size_t i = 0; i < n; i++) x[i] = key_value(load_key(&src[i]));
 }
 
 size_t lb_stats_count_ge(const double *sorted, size_t n, double t) {
