@@ -33,6 +33,7 @@ LB_CLI_ENTRY(generate);
 LB_CLI_ENTRY(data);
 LB_CLI_ENTRY(sample);
 LB_CLI_ENTRY(eval);
+LB_CLI_ENTRY(plot);
 
 /* Print "leakbound <cmd>: <msg>" to stderr and return LB_EXIT_USAGE. */
 int lb_cli_fail(const char *cmd, const lb_error_t *err);

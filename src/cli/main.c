@@ -13,6 +13,7 @@ static const lb_cli_command_t commands[] = {
     {"data", "datasets: show with rendered prompts, generate the fictitious-author set", lb_cli_data},
     {"sample", "greedy + n sampled answers per question (batched, shared prompt cache)", lb_cli_sample},
     {"eval", "sample, score and bound every question; report.json/.md and plots", lb_cli_eval},
+    {"plot", "SVG plots of a bound/eval report: score densities, ECDF with DKW band, ED", lb_cli_plot},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

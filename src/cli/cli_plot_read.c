@@ -1,0 +1,189 @@
+/* `leakbound plot` input: the report document (of `bound` or `eval`) and the scores JSONL,
+ * both checked fully before any plot is written. */
+#include "cli_plot.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakbound/io.h"
+
+const char *plot_id_text(const json_t *id, char *buf, size_t cap) {
+    if (json_is_string(id)) return json_string_value(id);
+    snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+    return buf;
+}
+
+static int is_id(const json_t *v) { return json_is_string(v) || json_is_integer(v); }
+
+void plot_doc_free(plot_doc_t *d) {
+    json_decref(d->root);
+    free(d->ids);
+    free(d->ed);
+    free(d->greedy);
+    free(d->n);
+    memset(d, 0, sizeof *d);
+}
+
+/* An optional number: absent or null gives NaN; anything else but a number is an error. */
+static int opt_number(const json_t *o, const char *key, double *out) {
+    const json_t *v = json_object_get(o, key);
+    *out = NAN;
+    if (!v || json_is_null(v)) return 0;
+    if (!json_is_number(v)) return -1;
+    *out = json_number_value(v);
+    return 0;
+}
+
+int plot_doc_read(const char *path, plot_doc_t *d, lb_error_t *err) {
+    memset(d, 0, sizeof *d);
+    char *text;
+    size_t len;
+    int rc = lb_io_read_file(path, &text, &len, err);
+    if (rc) return rc;
+    json_error_t je;
+    d->root = json_loadb(text, len, 0, &je);
+    free(text);
+    if (!d->root)
+        return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    const json_t *prompts = json_object_get(d->root, "prompts");
+    if (!json_is_object(d->root) || !json_is_array(prompts))
+        return lb_error_set(err, LB_EFORMAT,
+                            "%s: not a report document (no \"prompts\" array; expected the "
+                            "output of 'leakbound bound' or eval's report.json)", path);
+    if (opt_number(d->root, "alpha", &d->alpha) ||
+        (!isnan(d->alpha) && !(d->alpha > 0 && d->alpha < 1)))
+        return lb_error_set(err, LB_EFORMAT, "%s: \"alpha\": expected a number in (0, 1)", path);
+    if (opt_number(d->root, "ed_lambda", &d->ed_lambda))
+        return lb_error_set(err, LB_EFORMAT, "%s: \"ed_lambda\": expected a number", path);
+    size_t np = json_array_size(prompts);
+    if (!np) return lb_error_set(err, LB_EINVAL, "%s: \"prompts\" is empty", path);
+    d->n_prompts = np;
+    d->ids = calloc(np, sizeof *d->ids);
+    d->ed = calloc(np, sizeof *d->ed);
+    d->greedy = calloc(np, sizeof *d->greedy);
+    d->n = calloc(np, sizeof *d->n);
+    if (!d->ids || !d->ed || !d->greedy || !d->n)
+        return lb_error_set(err, LB_ENOMEM, "%s: out of memory", path);
+    for (size_t i = 0; i < np; i++) {
+        json_t *p = json_array_get(prompts, i);
+        if (!json_is_object(p))
+            return lb_error_set(err, LB_EFORMAT, "%s: prompts[%zu]: not an object", path, i);
+        d->ids[i] = json_object_get(p, "id");
+        if (!is_id(d->ids[i]))
+            return lb_error_set(err, LB_EFORMAT, "%s: prompts[%zu].id: expected a string or an "
+                                "integer", path, i);
+        if (!json_object_get(p, "ED") || opt_number(p, "ED", &d->ed[i]))
+            return lb_error_set(err, LB_EFORMAT, "%s: prompts[%zu].ED: expected a number (or "
+                                "null)", path, i);
+        if (!isnan(d->ed[i]) && !isfinite(d->ed[i]))
+            return lb_error_set(err, LB_EFORMAT, "%s: prompts[%zu].ED is not finite", path, i);
+        /* eval adds the greedy answer's score; either spelling is accepted. */
+        const char *gkey = json_object_get(p, "greedy") ? "greedy" : "greedy_score";
+        double g;
+        if (opt_number(p, gkey, &g) || (!isnan(g) && !(g >= 0 && g <= 1)))
+            return lb_error_set(err, LB_EFORMAT, "%s: prompts[%zu].%s: expected a score in "
+                                "[0, 1]", path, i, gkey);
+        d->greedy[i] = g;
+        const json_t *n = json_object_get(p, "n");
+        d->n[i] = json_is_integer(n) ? (long)json_integer_value(n) : -1;
+    }
+    return 0;
+}
+
+/* ---- scores ------------------------------------------------------------------------------- */
+
+void plot_scores_free(plot_scores_t *s) {
+    for (size_t i = 0; s->v && i < s->k; i++) free(s->v[i]);
+    free(s->v);
+    free(s->n);
+    free(s->cap);
+    free(s->greedy);
+    memset(s, 0, sizeof *s);
+}
+
+static int push(plot_scores_t *s, size_t i, double x) {
+    if (s->n[i] == s->cap[i]) {
+        size_t cap = s->cap[i] ? 2 * s->cap[i] : 256;
+        double *v = realloc(s->v[i], cap * sizeof *v);
+        if (!v) return -1;
+        s->v[i] = v;
+        s->cap[i] = cap;
+    }
+    s->v[i][s->n[i]++] = x;
+    return 0;
+}
+
+static int bad_score(const json_t *v) {
+    return !json_is_number(v) || !(json_number_value(v) >= 0 && json_number_value(v) <= 1);
+}
+
+/* Check one line and keep its scores if its prompt is selected. */
+static int take_line(const lb_jsonl_reader_t *r, json_t *line, json_t *const *sel,
+                     plot_scores_t *s, lb_error_t *err) {
+    const char *path = r->path;
+    long ln = r->lineno;
+    if (!json_is_object(line))
+        return lb_error_set(err, LB_EFORMAT, "%s:%ld: expected a JSON object", path, ln);
+    const json_t *id = json_object_get(line, "id");
+    if (!is_id(id))
+        return lb_error_set(err, LB_EFORMAT, "%s:%ld: \"id\": expected a string or an integer",
+                            path, ln);
+    const json_t *one = json_object_get(line, "score"), *many = json_object_get(line, "scores");
+    if (!one == !many)
+        return lb_error_set(err, LB_EFORMAT, "%s:%ld: expected exactly one of \"score\" and "
+                            "\"scores\"", path, ln);
+    if (one && bad_score(one))
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: \"score\": expected a number in [0, 1]",
+                            path, ln);
+    if (many && !json_is_array(many))
+        return lb_error_set(err, LB_EFORMAT, "%s:%ld: \"scores\": expected an array", path, ln);
+    for (size_t j = 0; many && j < json_array_size(many); j++)
+        if (bad_score(json_array_get(many, j)))
+            return lb_error_set(err, LB_EINVAL, "%s:%ld: \"scores\"[%zu]: expected a number in "
+                                "[0, 1]", path, ln, j);
+    const json_t *sample = json_object_get(line, "sample");
+    int greedy = json_is_integer(sample) && json_integer_value(sample) == -1;
+    if (greedy && !one)
+        return lb_error_set(err, LB_EFORMAT, "%s:%ld: a greedy line (\"sample\": -1) needs one "
+                            "\"score\"", path, ln);
+    for (size_t i = 0; i < s->k; i++) {
+        if (!json_equal((json_t *)id, sel[i])) continue;
+        if (greedy) {
+            s->greedy[i] = json_number_value(one);
+            return 0;
+        }
+        int bad = one ? push(s, i, json_number_value(one)) : 0;
+        for (size_t j = 0; !bad && many && j < json_array_size(many); j++)
+            bad = push(s, i, json_number_value(json_array_get(many, j)));
+        if (bad) return lb_error_set(err, LB_ENOMEM, "%s:%ld: out of memory", path, ln);
+        return 0;
+    }
+    return 0;
+}
+
+int plot_scores_read(const char *path, json_t *const *sel, size_t k, plot_scores_t *s,
+                     lb_error_t *err) {
+    memset(s, 0, sizeof *s);
+    s->k = k;
+    s->v = calloc(k, sizeof *s->v);
+    s->n = calloc(k, sizeof *s->n);
+    s->cap = calloc(k, sizeof *s->cap);
+    s->greedy = malloc(k * sizeof *s->greedy);
+    if (!s->v || !s->n || !s->cap || !s->greedy)
+        return lb_error_set(err, LB_ENOMEM, "%s: out of memory", path);
+    for (size_t i = 0; i < k; i++) s->greedy[i] = NAN;
+    lb_jsonl_reader_t r;
+    int rc = lb_jsonl_open(&r, path, err);
+    if (rc) return rc;
+    json_t *line;
+    while ((rc = lb_jsonl_next(&r, &line, err)) == 1) {
+        rc = take_line(&r, line, sel, s, err);
+        json_decref(line);
+        if (rc) break;
+    }
+    lb_jsonl_close(&r);
+    return rc;
+}
