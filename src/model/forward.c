@@ -17,7 +17,8 @@ struct lb_model_runner {
     float *h1, *h2;  /* (T, I) MLP hidden (h2: SwiGLU's up projection) */
     float *last;     /* (max_seqs, D) final hidden state of each sequence's last token */
     float *logits;   /* (max_seqs, V), or (T, V) with all_logits */
-    float *scratch;  /* (n_threads, max_ctx) attention scores */
+    float *scratch;  /* (n_threads, scr_stride) attention scores */
+    size_t scr_stride;
     float *wbuf;     /* (max_matrix,) widened weight, keep_file_dtype only */
     float *cos_t, *sin_t;   /* (max_ctx, rotary_dim / 2) */
     int *pos;        /* (T,) position of each token */
@@ -78,8 +79,10 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
     size_t qd = (size_t)g->n_heads * g->head_dim, kd = (size_t)g->n_kv_heads * g->head_dim;
     size_t I = (size_t)g->intermediate_size, half = (size_t)g->rotary_dim / 2;
     size_t S = (size_t)max_seqs, L = all_logits ? (T > S ? T : S) : S;
+    size_t fresh = (size_t)LB_ATT_CHUNK * (size_t)(max_tokens < max_ctx ? max_tokens : max_ctx);
+    r->scr_stride = fresh > (size_t)max_ctx ? fresh : (size_t)max_ctx;
     size_t fl = T * D * 2 + T * (qd + 2 * kd) + T * qd + T * I * 2 + S * D + L * V +
-                (size_t)r->n_threads * max_ctx + (m->keep_file_dtype ? m->max_matrix : 0) +
+                (size_t)r->n_threads * r->scr_stride + (m->keep_file_dtype ? m->max_matrix : 0) +
                 2 * (size_t)max_ctx * half;
     size_t ints = T + 3 * S + 1;
     size_t bytes = fl * sizeof(float) + ints * sizeof(int) + 32 * 64;
@@ -96,7 +99,7 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
     ALLOC(r->h2, T * I);
     ALLOC(r->last, S * D);
     ALLOC(r->logits, L * V);
-    ALLOC(r->scratch, (size_t)r->n_threads * max_ctx);
+    ALLOC(r->scratch, (size_t)r->n_threads * r->scr_stride);
     if (m->keep_file_dtype) ALLOC(r->wbuf, m->max_matrix);
     if (half) {
         ALLOC(r->cos_t, (size_t)max_ctx * half);
@@ -203,9 +206,9 @@ static void attention_block(lb_model_runner_t *r, lb_kvcache_t *kv, int l, int n
                               r->cos_t, r->sin_t);
     }
     lb_kvcache_write(kv, l, k, v, ldkv, n_seqs, seq_ids, r->tok_off, r->pos0);
-    lb_model_attention_forward(r->att, q, ldq, kv, l, n_seqs, seq_ids, r->tok_off, r->pos0,
-                               g->n_heads, g->sliding_window, r->scratch, r->max_ctx,
-                               r->n_threads);
+    lb_model_attention_forward(r->att, q, ldq, k, v, ldkv, kv, l, n_seqs, seq_ids, r->tok_off,
+                               r->pos0, g->n_heads, g->sliding_window, r->scratch,
+                               r->scr_stride, r->n_threads);
 }
 
 static void layer_forward(lb_model_runner_t *r, lb_kvcache_t *kv, int l, int n_seqs,

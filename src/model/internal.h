@@ -104,12 +104,17 @@ void lb_kvcache_advance(struct lb_kvcache *kv, int n_seqs, const int *seq_ids, c
 int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *err);
 
 /* Causal attention of the call's query tokens over the cache (after their K/V were written).
- * q (T, n_heads, hd) with row stride ldq, out (T, n_heads*hd); tokens of sequence s are rows
- * tok_off[s] .. tok_off[s+1]-1 at positions pos0[s] + i. scratch (n_threads, max_ctx). */
-void lb_model_attention_forward(float *out, const float *q, int ldq, const struct lb_kvcache *kv,
-                                int layer, int n_seqs, const int *seq_ids, const int *tok_off,
+ * q (T, n_heads, hd) with row stride ldq; k, v (T, n_kv, hd) the call's own keys and values
+ * with row stride ldkv (a prefill from position 0 reads them directly); out (T, n_heads*hd);
+ * tokens of sequence s are rows tok_off[s] .. tok_off[s+1]-1 at positions pos0[s] + i.
+ * scratch (n_threads, stride) with stride >= max(max_ctx, LB_ATT_CHUNK * max tokens of one
+ * sequence in a call). */
+#define LB_ATT_CHUNK 64
+void lb_model_attention_forward(float *out, const float *q, int ldq, const float *k,
+                                const float *v, int ldkv, const struct lb_kvcache *kv, int layer,
+                                int n_seqs, const int *seq_ids, const int *tok_off,
                                 const int *pos0, int n_heads, int sliding_window,
-                                float *scratch, int max_ctx, int n_threads);
+                                float *scratch, size_t stride, int n_threads);
 
 /* Write K and V rows of the call's tokens into the cache. k, v (T, n_kv*hd), row stride ld. */
 void lb_kvcache_write(struct lb_kvcache *kv, int layer, const float *k, const float *v, int ld,
