@@ -35,6 +35,10 @@
  *     calls     raise_exception(msg); string methods strip/lstrip/rstrip/upper/lower()
  *               and startswith/endswith(s)
  *     filters   trim, length, count, lower, upper;   tests: defined, undefined, none, string
+ *   Values follow Python: strings are sliced and measured by code point, strip()/trim remove
+ *   Python's whitespace, `and`/`or` return an operand, % and // floor; an undefined name prints
+ *   as "" and iterates as empty. lower/upper use simple one-to-one Unicode case mappings
+ *   (Python's one-to-many ones, such as "ß".upper() == "SS", are not applied).
  *   Anything else (macros, namespace(), other filters or functions, ...) is a compile error that
  *   names tokenizer_config.json, the template line and the construct.
  * - The fictitious-author generator writes a TOFU-layout benchmark that is a pure function of
