@@ -160,6 +160,19 @@ void lb_model_matmul_forward(float *out, const float *inp, const float *w, const
 void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads, int hd,
                            int rot, const float *cos_t, const float *sin_t);
 
+/* Queries per chunk of lb_model_causal_attention_forward's score matrix. */
+#define LB_MODEL_ATT_CHUNK 64
+
+/* Causal self-attention of one sequence whose keys and values are all at hand (training; a
+ * prefill from position 0), softmax(q k^T / sqrt(hd)) v per head, grouped-query heads sharing
+ * kv head h / (n_heads / n_kv_heads). Scores are two sgemms per chunk of LB_MODEL_ATT_CHUNK
+ * queries; OpenMP over heads.
+ * out (T, n_heads * hd); q (T, n_heads, hd) with row stride ldq; k, v (T, n_kv_heads, hd) with
+ * row stride ldkv; scratch (n_heads, LB_MODEL_ATT_CHUNK * T). */
+void lb_model_causal_attention_forward(float *out, const float *q, int ldq, const float *k,
+                                       const float *v, int ldkv, int T, int n_heads,
+                                       int n_kv_heads, int hd, float *scratch);
+
 /* out = silu(gate) * up. out (T, I), gate (T, I), up (T, I); out may equal gate. */
 void lb_model_swiglu_forward(float *out, const float *gate, const float *up, size_t n);
 

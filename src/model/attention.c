@@ -58,13 +58,13 @@ static void attend_cache(float *out, const float *q, int ldq, const lb_kvcache_t
 
 /* One (sequence, head) of a prefill from position 0 without a window: every key is in this
  * call's k/v rows, contiguous, so scores and the weighted sum are two small sgemms per chunk of
- * LB_ATT_CHUNK queries. sc (LB_ATT_CHUNK * (t1 - t0),) scratch. */
+ * LB_MODEL_ATT_CHUNK queries. sc (LB_MODEL_ATT_CHUNK * (t1 - t0),) scratch. */
 static void attend_fresh(float *out, const float *q, int ldq, const float *k, const float *v,
                          int ldkv, int t0, int t1, int h, int kh, int n_heads, int hd,
                          float scale, float *sc) {
     const int n = t1 - t0;
-    for (int c0 = 0; c0 < n; c0 += LB_ATT_CHUNK) {
-        const int nc = n - c0 < LB_ATT_CHUNK ? n - c0 : LB_ATT_CHUNK, nk = c0 + nc;
+    for (int c0 = 0; c0 < n; c0 += LB_MODEL_ATT_CHUNK) {
+        const int nc = n - c0 < LB_MODEL_ATT_CHUNK ? n - c0 : LB_MODEL_ATT_CHUNK, nk = c0 + nc;
         /* S (nc, nk) = scale * Q[c0:c0+nc] K[0:nk]^T */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nc, nk, hd, scale,
                     q + (size_t)(t0 + c0) * ldq + (size_t)h * hd, ldq,
@@ -91,6 +91,18 @@ static void attend_fresh(float *out, const float *q, int ldq, const float *k, co
     }
 }
 
+void lb_model_causal_attention_forward(float *out, const float *q, int ldq, const float *k,
+                                       const float *v, int ldkv, int T, int n_heads,
+                                       int n_kv_heads, int hd, float *scratch) {
+    const int group = n_heads / n_kv_heads;
+    const float scale = 1.0f / sqrtf((float)hd);
+    #pragma omp parallel for schedule(dynamic, 1) \
+        if ((size_t)T * T * n_heads * hd >= 4 * LB_PAR_MIN)
+    for (int h = 0; h < n_heads; h++)
+        attend_fresh(out, q, ldq, k, v, ldkv, 0, T, h, h / group, n_heads, hd, scale,
+                     scratch + (size_t)h * LB_MODEL_ATT_CHUNK * T);
+}
+
 void lb_model_attention_forward(float *out, const float *q, int ldq, const float *k,
                                 const float *v, int ldkv, const lb_kvcache_t *kv, int layer,
                                 int n_seqs, const int *seq_ids, const int *tok_off,
@@ -110,7 +122,7 @@ void lb_model_attention_forward(float *out, const float *q, int ldq, const float
         for (int h = 0; h < n_heads; h++) {
             float *sc = scratch + (size_t)omp_get_thread_num() * stride;   /* (stride,) */
             const int n = tok_off[i + 1] - tok_off[i];
-            if (pos0[i] == 0 && sliding_window == 0 && n >= 8)
+            if (pos0[i] == 0 && sliding_window == 0 && n >= 8)   /* all keys at hand */
                 attend_fresh(out, q, ldq, k, v, ldkv, tok_off[i], tok_off[i + 1], h, h / group,
                              n_heads, hd, scale, sc);
             else

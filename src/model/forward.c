@@ -79,7 +79,8 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
     size_t qd = (size_t)g->n_heads * g->head_dim, kd = (size_t)g->n_kv_heads * g->head_dim;
     size_t I = (size_t)g->intermediate_size, half = (size_t)g->rotary_dim / 2;
     size_t S = (size_t)max_seqs, L = all_logits ? (T > S ? T : S) : S;
-    size_t fresh = (size_t)LB_ATT_CHUNK * (size_t)(max_tokens < max_ctx ? max_tokens : max_ctx);
+    size_t fresh = (size_t)LB_MODEL_ATT_CHUNK * (size_t)(max_tokens < max_ctx ? max_tokens
+                                                                               : max_ctx);
     r->scr_stride = fresh > (size_t)max_ctx ? fresh : (size_t)max_ctx;
     size_t fl = T * D * 2 + T * (qd + 2 * kd) + T * qd + T * I * 2 + S * D + L * V +
                 (size_t)r->n_threads * r->scr_stride + (m->keep_file_dtype ? m->max_matrix : 0) +

@@ -107,9 +107,8 @@ int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *e
  * q (T, n_heads, hd) with row stride ldq; k, v (T, n_kv, hd) the call's own keys and values
  * with row stride ldkv (a prefill from position 0 reads them directly); out (T, n_heads*hd);
  * tokens of sequence s are rows tok_off[s] .. tok_off[s+1]-1 at positions pos0[s] + i.
- * scratch (n_threads, stride) with stride >= max(max_ctx, LB_ATT_CHUNK * max tokens of one
- * sequence in a call). */
-#define LB_ATT_CHUNK 64
+ * scratch (n_threads, stride) with stride >= max(max_ctx, LB_MODEL_ATT_CHUNK * the most
+ * tokens one sequence gets in a call). */
 void lb_model_attention_forward(float *out, const float *q, int ldq, const float *k,
                                 const float *v, int ldkv, const struct lb_kvcache *kv, int layer,
                                 int n_seqs, const int *seq_ids, const int *tok_off,

@@ -47,7 +47,8 @@ def main():
     os.makedirs(work, exist_ok=True)
     L = "model.layers.1."
     cases = [
-        ("missing", llama_cfg(), drop(L + "mlp.up_proj.weight"), [L + "mlp.up_proj.weight", "missing"]),
+        ("missing", llama_cfg(), drop(L + "mlp.up_proj.weight"),
+         [L + "mlp.up_proj.weight", "missing"]),
         ("shape", llama_cfg(), reshape(L + "self_attn.k_proj.weight", (64, 64)),
          [L + "self_attn.k_proj.weight", "[64, 64]", "[32, 64]"]),
         ("untied_head", llama_cfg(), drop("lm_head.weight"), ["lm_head.weight"]),
@@ -55,7 +56,8 @@ def main():
         ("gpt2_wpe", gpt2_cfg(), drop("transformer.wpe.weight"), ["transformer.wpe.weight"]),
         ("qwen2_bias", llama_cfg(architectures=["Qwen2ForCausalLM"], model_type="qwen2"),
          drop("model.layers.0.self_attn.v_proj.bias"), ["model.layers.0.self_attn.v_proj.bias"]),
-        ("arch", llama_cfg(architectures=["BertModel"]), None, ["unsupported architecture", "BertModel"]),
+        ("arch", llama_cfg(architectures=["BertModel"]), None,
+         ["unsupported architecture", "BertModel"]),
         ("no_hidden", {k: v for k, v in llama_cfg().items() if k != "hidden_size"}, None,
          ["config.json", "hidden_size"]),
         ("heads", llama_cfg(num_key_value_heads=3), None, ["num_key_value_heads"]),
