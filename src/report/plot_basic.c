@@ -30,7 +30,7 @@ int lb_report_svg_histogram(const char *path, const double *values, size_t n, si
     hist_counts(values, n, x.lo, x.hi, bins, edges, counts);
     double cmax = 0;
     for (size_t k = 0; k < bins; k++) cmax = fmax(cmax, counts[k]);
-    axis_nice(&y, 0, cmax, 5, 1);
+    axis_nice(&y, 0, cmax * 1.2, 5, 1); /* headroom for the legend */
 
     rb_t b;
     rb_init(&b);
@@ -52,6 +52,12 @@ int lb_report_svg_histogram(const char *path, const double *values, size_t n, si
     char l0[160];
     snprintf(l0, sizeof l0, "%.120s (n = %zu)", legend ? legend : "prompts", n);
     const char *labels[1] = {l0};
+    double left = 0, right = 0; /* the legend goes over the emptier half */
+    for (size_t k = 0; k < bins; k++) {
+        if (2 * k < bins) left = fmax(left, counts[k]);
+        else right = fmax(right, counts[k]);
+    }
+    pn.legend_left = right > left;
     legend_begin(&f, &pn, labels, 1);
     legend_entry(&f, &pn, 0, 'b', svg_color(0), l0);
     panel_end(&f);

@@ -100,7 +100,7 @@ int lb_report_svg_density(const char *path, const lb_report_samples_t *s, size_t
         }
         int has_kde = kde_eval(p->values, p->n, kx, KDE_POINTS, ky) == 0;
         for (size_t j = 0; has_kde && j < KDE_POINTS; j++) ymax = fmax(ymax, ky[j]);
-        axis_nice(&y, 0, ymax, 5, 0);
+        axis_nice(&y, 0, ymax * 1.2, 5, 0); /* headroom for the legend */
         panel_t pn;
         panel_begin(&f, i, p->label, &pn);
         panel_axes(&pn, &x, &y);
@@ -220,10 +220,15 @@ int lb_report_svg_ecdf(const char *path, const lb_report_samples_t *s, size_t n_
         if (has_greedy) greedy_line(&f, &x, &y, p->greedy);
         char l0[64], l1[96], l2[64];
         snprintf(l0, sizeof l0, "ECDF (n = %zu)", n);
-        snprintf(l1, sizeof l1, "DKW band, 1-\xce\xb1 = %g (\xce\xb5 = %.3f)", 1 - alpha, eps);
+        snprintf(l1, sizeof l1, "DKW %g%% band (\xce\xb5 = %.3f)", 100 * (1 - alpha), eps);
         snprintf(l2, sizeof l2, "greedy = %.3f", p->greedy);
         const char *labels[3] = {l0, l1, l2};
-        pn.legend_bottom = 1; /* F_n is high on the right */
+        /* An ECDF leaves the top left empty when it rises late, the bottom right when early. */
+        size_t med = 0;
+        while (med + 1 < u && F[med] < 0.5) med++;
+        int early = sorted[med] < (x.lo + x.hi) / 2;
+        pn.legend_bottom = early;
+        pn.legend_left = !early;
         legend_begin(&f, &pn, labels, has_greedy ? 3 : 2);
         legend_entry(&f, &pn, 0, 'l', svg_color(0), l0);
         legend_entry(&f, &pn, 1, 'b', svg_color(0), l1);
