@@ -7,64 +7,64 @@
 #include <stddef.h>
 #include "leakbound/core.h"
 
-typedef enum jj_tok_kind {
+typedef enum lb_jj_tok_kind {
     JT_TEXT, JT_VAR_BEGIN, JT_VAR_END, JT_BLOCK_BEGIN, JT_BLOCK_END,
     JT_NAME, JT_STRING, JT_INT, JT_OP, JT_EOF
-} jj_tok_kind_t;
+} lb_jj_tok_kind_t;
 
-typedef struct jj_tok {
-    jj_tok_kind_t kind;
+typedef struct lb_jj_tok {
+    lb_jj_tok_kind_t kind;
     char *s;          /* text, name, unescaped string or operator (malloc'd) */
     size_t n;         /* bytes in s */
     long long i;      /* JT_INT */
     int line;         /* 1-based line in the template source */
-} jj_tok_t;
+} lb_jj_tok_t;
 
-/* Split src into tokens (*toks, n; free with jj_tokens_free), applying whitespace control,
+/* Split src into tokens (*toks, n; free with lb_jj_tokens_free), applying whitespace control,
  * trim_blocks and lstrip_blocks. Errors name origin and the line. */
-int jj_lex(const char *src, const char *origin, jj_tok_t **toks, size_t *n, lb_error_t *err);
-void jj_tokens_free(jj_tok_t *toks, size_t n);
+int lb_jj_lex(const char *src, const char *origin, lb_jj_tok_t **toks, size_t *n, lb_error_t *err);
+void lb_jj_tokens_free(lb_jj_tok_t *toks, size_t n);
 
-typedef enum jj_node_kind {
+typedef enum lb_jj_node_kind {
     /* statements */
     JN_TEXT, JN_OUTPUT, JN_IF, JN_FOR, JN_SET,
     /* expressions */
     JN_STR, JN_INT, JN_BOOL, JN_NONE, JN_NAME, JN_ATTR, JN_INDEX, JN_SLICE, JN_BINOP, JN_NOT,
     JN_NEG, JN_AND, JN_OR, JN_COND, JN_FILTER, JN_TEST, JN_RAISE, JN_METHOD
-} jj_node_kind_t;
+} lb_jj_node_kind_t;
 
-typedef struct jj_node jj_node_t;
-struct jj_node {
-    jj_node_kind_t kind;
+typedef struct lb_jj_node lb_jj_node_t;
+struct lb_jj_node {
+    lb_jj_node_kind_t kind;
     int line;
     const char *s;        /* text / name / string literal / operator / filter, test, method name */
     size_t n;
     long long i;          /* integer literal, bool literal, JN_TEST negation */
-    jj_node_t *a, *b, *c; /* operands: JN_ATTR a; JN_INDEX a[b]; JN_SLICE a[b:c] (b, c may be
+    lb_jj_node_t *a, *b, *c; /* operands: JN_ATTR a; JN_INDEX a[b]; JN_SLICE a[b:c] (b, c may be
                              NULL); JN_BINOP/AND/OR a op b; JN_COND b if a else c; JN_FOR
                              iterable a; JN_SET / JN_OUTPUT value a; JN_METHOD a.s(b) */
-    jj_node_t **body;     /* (n_body) JN_FOR body */
+    lb_jj_node_t **body;     /* (n_body) JN_FOR body */
     size_t n_body;
-    jj_node_t **conds;    /* (n_conds) JN_IF: one condition per branch; bodies[n_conds] is else */
+    lb_jj_node_t **conds;    /* (n_conds) JN_IF: one condition per branch; bodies[n_conds] is else */
     size_t n_conds;
-    jj_node_t ***bodies;  /* JN_IF: (n_conds + 1) branch bodies */
+    lb_jj_node_t ***bodies;  /* JN_IF: (n_conds + 1) branch bodies */
     size_t *n_bodies;     /* JN_IF: (n_conds + 1) */
 };
 
-typedef struct jj_template {
+typedef struct lb_jj_template {
     char *origin;
-    jj_node_t **body;     /* (n_body) top-level statements */
+    lb_jj_node_t **body;     /* (n_body) top-level statements */
     size_t n_body;
     void **blocks;        /* (n_blocks) malloc'd memory owned by the template */
     size_t n_blocks, cap_blocks;
-} jj_template_t;
+} lb_jj_template_t;
 
-int jj_compile(const char *src, const char *origin, jj_template_t **out, lb_error_t *err);
+int lb_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, lb_error_t *err);
 
 /* Render with messages = [{"role": "user", "content": question}]. *out is malloc'd. */
-int jj_render(const jj_template_t *t, const char *bos, const char *eos, const char *question,
+int lb_jj_render(const lb_jj_template_t *t, const char *bos, const char *eos, const char *question,
               int add_generation_prompt, char **out, lb_error_t *err);
 
-void jj_free(jj_template_t *t);
+void lb_jj_free(lb_jj_template_t *t);
 
 #endif

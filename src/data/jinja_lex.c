@@ -9,20 +9,20 @@
 
 typedef struct lexer {
     const char *origin;
-    jj_tok_t *toks;
+    lb_jj_tok_t *toks;
     size_t n, cap;
     lb_error_t *err;
 } lexer_t;
 
-static int push(lexer_t *L, jj_tok_kind_t kind, const char *s, size_t n, int line) {
+static int push(lexer_t *L, lb_jj_tok_kind_t kind, const char *s, size_t n, int line) {
     if (L->n == L->cap) {
         size_t cap = L->cap ? L->cap * 2 : 64;
-        jj_tok_t *nt = realloc(L->toks, cap * sizeof *nt);
+        lb_jj_tok_t *nt = realloc(L->toks, cap * sizeof *nt);
         if (!nt) return lb_error_set(L->err, LB_ENOMEM, "out of memory");
         L->toks = nt;
         L->cap = cap;
     }
-    jj_tok_t *t = &L->toks[L->n];
+    lb_jj_tok_t *t = &L->toks[L->n];
     memset(t, 0, sizeof *t);
     t->kind = kind;
     t->line = line;
@@ -127,7 +127,7 @@ static int lex_expr(lexer_t *L, const char **pp, int *line, const char *close, c
     }
 }
 
-int jj_lex(const char *src_in, const char *origin, jj_tok_t **toks, size_t *n, lb_error_t *err) {
+int lb_jj_lex(const char *src_in, const char *origin, lb_jj_tok_t **toks, size_t *n, lb_error_t *err) {
     lexer_t L = {.origin = origin, .err = err};
     /* Jinja normalises newlines in template data; doing it on the whole source is equivalent
      * for every template that does not spell "\r" inside a literal. */
@@ -207,7 +207,7 @@ int jj_lex(const char *src_in, const char *origin, jj_tok_t **toks, size_t *n, l
     if (!rc) rc = push(&L, JT_EOF, "", 0, line);
     free(src);
     if (rc) {
-        jj_tokens_free(L.toks, L.n);
+        lb_jj_tokens_free(L.toks, L.n);
         return rc;
     }
     *toks = L.toks;
@@ -215,7 +215,7 @@ int jj_lex(const char *src_in, const char *origin, jj_tok_t **toks, size_t *n, l
     return LB_OK;
 }
 
-void jj_tokens_free(jj_tok_t *toks, size_t n) {
+void lb_jj_tokens_free(lb_jj_tok_t *toks, size_t n) {
     for (size_t i = 0; i < n; i++) free(toks[i].s);
     free(toks);
 }

@@ -12,7 +12,7 @@
 struct lb_template {
     char *name;
     char *format;          /* literal form, "{q}" placeholders, "{{" "}}" escapes; NULL for chat */
-    jj_template_t *chat;
+    lb_jj_template_t *chat;
     char *bos, *eos;
 };
 
@@ -122,7 +122,7 @@ int lb_template_chat(const char *source, const char *bos, const char *eos, const
         lb_template_free(t);
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }
-    int rc = jj_compile(source, origin ? origin : "tokenizer_config.json", &t->chat, err);
+    int rc = lb_jj_compile(source, origin ? origin : "tokenizer_config.json", &t->chat, err);
     if (rc) {
         lb_template_free(t);
         return rc;
@@ -153,7 +153,7 @@ int lb_template_open(const char *spec, const char *config, lb_template_t **out, 
 
 int lb_template_render(const lb_template_t *t, const char *question, char **out, lb_error_t *err) {
     *out = NULL;
-    if (t->chat) return jj_render(t->chat, t->bos, t->eos, question, 1, out, err);
+    if (t->chat) return lb_jj_render(t->chat, t->bos, t->eos, question, 1, out, err);
     size_t qn = strlen(question), n = 0;
     for (const char *p = t->format; *p; p++, n++)
         if (!strncmp(p, "{q}", 3)) {
@@ -182,7 +182,7 @@ const char *lb_template_name(const lb_template_t *t) { return t->name; }
 
 void lb_template_free(lb_template_t *t) {
     if (!t) return;
-    jj_free(t->chat);
+    lb_jj_free(t->chat);
     free(t->name);
     free(t->format);
     free(t->bos);

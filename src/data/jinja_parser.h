@@ -1,0 +1,32 @@
+/* Private to src/data: the parser state shared by the statement and expression parsers. */
+#ifndef LB_JINJA_PARSER_H
+#define LB_JINJA_PARSER_H
+
+#include "jinja.h"
+
+typedef struct parser {
+    lb_jj_template_t *t;
+    lb_jj_tok_t *toks;
+    size_t n, pos;
+    lb_error_t *err;
+} parser_t;
+
+/* Make the template own p (freed by lb_jj_free). Returns 0 or -1 (p not adopted). */
+int lb_jj_adopt(parser_t *P, void *p);
+/* Zeroed memory owned by the template, or NULL. */
+void *lb_jj_own(parser_t *P, size_t bytes);
+/* A new node owned by the template (NULL and err set when out of memory). */
+lb_jj_node_t *lb_jj_node(parser_t *P, lb_jj_node_kind_t kind, int line);
+lb_jj_tok_t *lb_jj_cur(parser_t *P);
+int lb_jj_is_op(parser_t *P, const char *op);
+int lb_jj_is_name(parser_t *P, const char *name);
+/* Set a syntax / unsupported-construct error at the current token; returns NULL. */
+lb_jj_node_t *lb_jj_fail(parser_t *P, int code, const char *what);
+/* Consume operator op or fail (returns -1). */
+int lb_jj_expect_op(parser_t *P, const char *op);
+
+/* Expressions (jinja_expr.c): a full expression (with "a if c else b"), and an or-expression. */
+lb_jj_node_t *lb_jj_parse_expr(parser_t *P);
+lb_jj_node_t *lb_jj_parse_or(parser_t *P);
+
+#endif
