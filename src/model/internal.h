@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "leakbound/core.h"
 #include "leakbound/model.h"
 #include "leakbound/kvcache.h"
@@ -76,14 +77,16 @@ struct lb_kvcache {
  * Taylor polynomial (truncation error < 2e-7 relative). */
 static inline float lb_fast_expf(float x) {
     x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+    /* Round to nearest by adding and removing 1.5 * 2^23 (floorf blocks vectorisation). */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693145751953125f;       /* ln2 split in two for an exact product */
     r = r - n * 1.428606765330187e-06f;
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
                                                             r * (1.0f / 720))))));
-    union { float f; int32_t i; } u;
-    u.i = ((int32_t)n + 127) << 23;
-    return p * u.f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
 }
 
 /* Pointer to K (or V) rows of (layer, block, kv head): (block_size, hd). */
