@@ -107,8 +107,8 @@ def bias_model(folder, bias):
 
 def reference_logits(cfg, W, ids):
     """float64 next-token logits after ids (full causal forward, no cache)."""
-    out = model_ref.reference_forward(cfg, W, torch.tensor([ids]))
-    return out[0, -1].numpy()
+    out = model_ref.reference_forward(cfg, W, list(ids))
+    return out[-1].numpy()
 
 
 def hf_warp(scores, T, top_k, top_p, min_p=0.0):

@@ -1,2 +1,7 @@
 # HF logits warpers (temperature, top-k, top-p) against a torch transcription of transformers'.
 lb_oracle_test(sample_warp sample_warp.py)
+# Batched sampler: Philox KAT, determinism across batch/threads/KV budget, greedy = generate,
+# samples.jsonl format, --resume, error exits (sample_cli.py); chi-square of >= 100,000 draws
+# against HF's warpers on the PyTorch reference logits, ties, a later step, adaptive T.
+lb_oracle_test(sample_cli sample_cli.py)
+lb_oracle_test(sample_stats sample_stats.py)
