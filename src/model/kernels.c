@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int T, int C,
                               float eps) {
@@ -40,6 +41,14 @@ void lb_model_layernorm_forward(float *out, const float *inp, const float *w, co
 
 void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                              int T, int C, int OC, int w_in_out, float beta) {
+    int pre = bias && beta == 0.0f;
+    if (pre) {
+        /* Start from the bias and let the product accumulate onto it: one write pass instead
+         * of a read-and-write pass afterwards. */
+        #pragma omp parallel for schedule(static) if ((size_t)T * OC >= LB_PAR_MIN)
+        for (int t = 0; t < T; t++) memcpy(out + (size_t)t * OC, bias, (size_t)OC * sizeof(float));
+        beta = 1.0f;
+    }
     if (T <= 2) {
         /* OpenBLAS 0.3.21's sgemm packs all of W even for one row; gemv streams it once. */
         for (int t = 0; t < T; t++)
@@ -50,7 +59,7 @@ void lb_model_matmul_forward(float *out, const float *inp, const float *w, const
         cblas_sgemm(CblasRowMajor, CblasNoTrans, w_in_out ? CblasNoTrans : CblasTrans, T, OC,
                     C, 1.0f, inp, C, w, w_in_out ? OC : C, beta, out, OC);
     }
-    if (!bias) return;
+    if (!bias || pre) return;
     #pragma omp parallel for schedule(static) if ((size_t)T * OC >= LB_PAR_MIN)
     for (int t = 0; t < T; t++) {
         float *o = out + (size_t)t * OC;

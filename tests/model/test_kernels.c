@@ -107,7 +107,7 @@ static void test_norms_and_activations(void **state) {
 static void test_matmul_layouts(void **state) {
     (void)state;
     /* (T, C) @ W^T with W (OC, C), and @ W with W (C, OC), for 1, 2 (gemv) and 5 rows
-     * (sgemm), with bias and beta = 1 accumulation. */
+     * (sgemm), with bias, accumulating (beta = 1) or overwriting (beta = 0). */
     enum { C = 7, OC = 5 };
     float w[OC * C], wt[C * OC], bias[OC], x[5 * C];
     unsigned seed = 9;
@@ -116,15 +116,16 @@ static void test_matmul_layouts(void **state) {
     for (int i = 0; i < OC; i++) bias[i] = frand(&seed);
     for (int i = 0; i < 5 * C; i++) x[i] = frand(&seed);
     int rows[3] = {1, 2, 5};
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < 6; r++)
         for (int layout = 0; layout < 2; layout++) {
-            int T = rows[r];
+            int T = rows[r % 3], acc = r < 3;   /* beta = 1 onto ones, then beta = 0 */
             float out[5 * OC];
-            for (int i = 0; i < T * OC; i++) out[i] = 1.0f;
-            lb_model_matmul_forward(out, x, layout ? wt : w, bias, T, C, OC, layout, 1.0f);
+            for (int i = 0; i < T * OC; i++) out[i] = acc ? 1.0f : NAN;
+            lb_model_matmul_forward(out, x, layout ? wt : w, bias, T, C, OC, layout,
+                                    acc ? 1.0f : 0.0f);
             for (int t = 0; t < T; t++)
                 for (int o = 0; o < OC; o++) {
-                    double e = 1.0 + bias[o];
+                    double e = acc + bias[o];
                     for (int c = 0; c < C; c++) e += (double)x[t * C + c] * w[o * C + c];
                     assert_float_equal(out[t * OC + o], e, 1e-5);
                 }
