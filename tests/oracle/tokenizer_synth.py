@@ -52,6 +52,11 @@ def sp_variants(base):
              post_processor=template(["<s>"], ["</s>"], {"<s>": 1, "</s>": 2}))
     v["sp_metaspace_first"] = d
 
+    for direction, n in (("Right", 12), ("Left", 7)):
+        t = copy.deepcopy(d)
+        t["truncation"] = {"direction": direction, "max_length": n, "strategy": "LongestFirst", "stride": 0}
+        v[f"sp_truncation_{direction.lower()}"] = t
+
     d = copy.deepcopy(base)
     d.update(normalizer=None,
              pre_tokenizer={"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": True},
