@@ -29,15 +29,22 @@ int lb__grow(void **buf, size_t *cap, size_t need, size_t elem) {
     return 0;
 }
 
+static inline int slot_is(const lb__strtab_t *t, const lb__strslot_t *sl, const char *key,
+                          size_t len) {
+    if (sl->len != len + 1) return 0;
+    if (len <= LB_STRTAB_INLINE) return !memcmp(sl->key, key, len);
+    return !memcmp(sl->key, key, LB_STRTAB_INLINE) &&
+           !memcmp(t->pool + sl->off + LB_STRTAB_INLINE, key + LB_STRTAB_INLINE,
+                   len - LB_STRTAB_INLINE);
+}
+
 long lb__strtab_find(const lb__strtab_t *t, const char *key, size_t len, uint32_t h) {
     if (!t->cap) return -1;
     size_t mask = t->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         const lb__strslot_t *sl = &t->slots[i];
-        if (!sl->idx) return -1;
-        if (sl->hash != h) continue;
-        const lb__strent_t *e = &t->ent[sl->idx - 1];
-        if (e->len == len && !memcmp(t->pool + e->off, key, len)) return (long)sl->idx - 1;
+        if (!sl->len) return -1;
+        if (sl->hash == h && slot_is(t, sl, key, len)) return (long)sl->val;
     }
 }
 
@@ -45,9 +52,9 @@ static int rehash(lb__strtab_t *t, size_t ncap) {
     lb__strslot_t *ns = calloc(ncap, sizeof *ns);
     if (!ns) return LB_ENOMEM;
     for (size_t i = 0; i < t->cap; i++) {
-        if (!t->slots[i].idx) continue;
+        if (!t->slots[i].len) continue;
         size_t j = t->slots[i].hash & (ncap - 1);
-        while (ns[j].idx) j = (j + 1) & (ncap - 1);
+        while (ns[j].len) j = (j + 1) & (ncap - 1);
         ns[j] = t->slots[i];
     }
     free(t->slots);
@@ -58,15 +65,20 @@ static int rehash(lb__strtab_t *t, size_t ncap) {
 
 long lb__strtab_add(lb__strtab_t *t, const char *key, size_t len, uint32_t h, uint32_t val) {
     if ((t->count + 1) * 2 > t->cap && rehash(t, t->cap ? t->cap * 2 : 1024)) return -1;
-    if (lb__grow((void **)&t->ent, &t->entries_cap, t->count + 1, sizeof *t->ent)) return -1;
+    if (lb__grow((void **)&t->ent, &t->ent_cap, t->count + 1, sizeof *t->ent)) return -1;
     if (lb__grow((void **)&t->pool, &t->pool_cap, t->pool_len + len + 1, 1)) return -1;
     memcpy(t->pool + t->pool_len, key, len);
     size_t e = t->count++;
-    t->ent[e] = (lb__strent_t){(uint32_t)t->pool_len, (uint32_t)len, val};
-    t->pool_len += len;
+    t->ent[e] = (lb__strent_t){(uint32_t)t->pool_len, (uint32_t)len};
     size_t mask = t->cap - 1, i = h & mask;
-    while (t->slots[i].idx) i = (i + 1) & mask;
-    t->slots[i] = (lb__strslot_t){h, (uint32_t)e + 1};
+    while (t->slots[i].len) i = (i + 1) & mask;
+    lb__strslot_t *sl = &t->slots[i];
+    sl->hash = h;
+    sl->len = (uint32_t)len + 1;
+    sl->val = val;
+    sl->off = (uint32_t)t->pool_len;
+    memcpy(sl->key, key, len < LB_STRTAB_INLINE ? len : LB_STRTAB_INLINE);
+    t->pool_len += len;
     return (long)e;
 }
 

@@ -63,24 +63,29 @@ int lb__is_space(uint32_t c);
  * (capacity >= 2n + 1 code points); returns the stem's length. */
 size_t lb__porter_stem(const uint32_t *word, size_t n, uint32_t *buf);
 
-/* Open-addressing string table: maps a byte string to a uint32 value. Keys live in a pool.
- * A slot carries the key's hash, so most probes that miss never touch the entry or the pool. */
+/* Open-addressing string table: maps a byte string to a uint32 value. A slot holds the key's
+ * hash, its value and its first LB_STRTAB_INLINE bytes, so looking up a short key (most words)
+ * touches one cache line; longer keys are compared against a copy in the pool. */
+#define LB_STRTAB_INLINE 16
+
 typedef struct lb__strslot {
     uint32_t hash;
-    uint32_t idx;        /* entry index + 1, 0 = empty */
+    uint32_t len;        /* key length + 1, 0 = empty */
+    uint32_t val;
+    uint32_t off;        /* key offset into pool */
+    char key[LB_STRTAB_INLINE];
 } lb__strslot_t;
 
 typedef struct lb__strent {
-    uint32_t off;        /* key offset into pool */
-    uint32_t len;        /* key length */
-    uint32_t val;
+    uint32_t off, len;
 } lb__strent_t;
 
 typedef struct lb__strtab {
     lb__strslot_t *slots;  /* (cap,) */
     size_t cap;            /* power of two */
-    lb__strent_t *ent;     /* (count,) */
-    size_t count, entries_cap;
+    size_t count;
+    lb__strent_t *ent;     /* (ent_cap,) where the n-th added key sits in the pool */
+    size_t ent_cap;
     char *pool;
     size_t pool_len, pool_cap;
 } lb__strtab_t;

@@ -46,7 +46,7 @@ void lb__maybe_reset_cache(lb_text_scorer_t *s) {
 static long token_id(lb_text_scorer_t *s, const char *tok, size_t n) {
     uint32_t h = lb__strtab_hash(tok, n);
     long e = lb__strtab_find(&s->raw, tok, n, h);
-    if (e >= 0) return s->raw.ent[e].val;
+    if (e >= 0) return e;
     const char *stem = tok;
     size_t sl = n;
     if (n > 3) {
@@ -63,7 +63,7 @@ static long token_id(lb_text_scorer_t *s, const char *tok, size_t n) {
         uint32_t hs = lb__strtab_hash(stem, sl);
         id = lb__strtab_find(&s->stems, stem, sl, hs);
         if (id < 0) {
-            id = lb__strtab_add(&s->stems, stem, sl, hs, 0);
+            id = lb__strtab_add(&s->stems, stem, sl, hs, (uint32_t)s->stems.count);
             if (id < 0) return -1;
         }
     }
