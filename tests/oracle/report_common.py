@@ -4,6 +4,9 @@ each panel's data coordinates from its tick marks and labels, and compare what a
 with what numpy/scipy compute from the same data. Everything is compared in pixel space after
 mapping the expected data values through the axes recovered from the ticks."""
 import math
+import os
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -44,6 +47,7 @@ def parse(path):
         fail(f"{path}: width/height/viewBox missing or not numbers")
         return None
     check(vb == [0, 0, w, h], f"{path}: viewBox {vb} vs {w}x{h}")
+    render(path)
     check(w > 0 and h > 0, f"{path}: empty size")
     # Every drawn coordinate lies on the canvas.
     for el in root.iter():
@@ -56,6 +60,21 @@ def parse(path):
             for x, y in points(el):
                 check(-1 <= x <= w + 1 and -1 <= y <= h + 1, f"{path}: point {x},{y} off canvas")
     return root
+
+
+RSVG = shutil.which("rsvg-convert")
+
+
+def render(path):
+    """A real renderer (librsvg, from scripts/packages.extra) must accept the document."""
+    if not check(RSVG is not None, "rsvg-convert not found: run scripts/setup.sh (librsvg2-bin)"):
+        return
+    png = path + ".png"
+    p = subprocess.run([RSVG, "-o", png, path], capture_output=True, text=True, check=False)
+    check(p.returncode == 0 and os.path.exists(png) and os.path.getsize(png) > 0,
+          f"{path}: rsvg-convert failed: {p.stderr.strip()}")
+    if os.path.exists(png):
+        os.unlink(png)
 
 
 def points(el):
