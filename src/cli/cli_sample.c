@@ -60,7 +60,7 @@ static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, 
                       lb_error_t *err) {
     sample_run_t *r = user;
     r->len = 0;
-    int rc = lb_sampling_format_group(r->ctx, r->todo[prompt], res, n_res, r->verbose, &r->buf,
+    int rc = lb_sampling_format_group(r->ctx, r->todo[prompt], res, n_res, NULL, r->verbose, &r->buf,
                                       &r->cap, &r->len, err);
     if (!rc && r->len) rc = lb_sampling_write_sync(r->fd, r->path, r->buf, r->len, err);
     return rc;

@@ -291,9 +291,19 @@ static int append(char **buf, size_t *cap, size_t *len, const char *s, size_t n)
     return 0;
 }
 
+/* A float as the shortest decimal that reads back to it (0.8f prints 0.8, not 0.800000011920929). */
+static double round_float(float f) {
+    char b[32];
+    for (int prec = 6; prec <= 9; prec++) {
+        snprintf(b, sizeof b, "%.*g", prec, (double)f);
+        if ((float)strtod(b, NULL) == f) break;
+    }
+    return strtod(b, NULL);
+}
+
 int lb_sampling_format_group(const lb_sampling_ctx_t *ctx, size_t it, const lb_sample_result_t *res,
-                             int n_res, int verbose, char **buf, size_t *cap, size_t *len,
-                             lb_error_t *err) {
+                             int n_res, const double *scores, int verbose, char **buf, size_t *cap,
+                             size_t *len, lb_error_t *err) {
     const lb_data_item_t *item = &ctx->ds.items[it];
     for (int r = 0; r < n_res; r++) {
         const lb_sample_result_t *x = &res[r];
@@ -313,12 +323,13 @@ int lb_sampling_format_group(const lb_sampling_ctx_t *ctx, size_t it, const lb_s
         }
         bad = bad || json_object_set_new(o, "tokens", json_integer(x->n_tokens));
         bad = bad || json_object_set_new(o, "finish", json_string(lb_sample_finish_name(x->finish)));
+        if (!bad && scores) bad = json_object_set_new(o, "score", json_real(scores[r]));
         if (!bad && verbose && x->temperatures) {
             json_t *t = json_array();
-            for (int k = 0; t && k < x->n_tokens; k++) json_array_append_new(t, json_real(x->temperatures[k]));
+            for (int k = 0; t && k < x->n_tokens; k++) json_array_append_new(t, json_real(round_float(x->temperatures[k])));
             bad = json_object_set_new(o, "temperatures", t);
         }
-        char *line = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
+        char *line = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
         json_decref(o);
         if (!line || append(buf, cap, len, line, strlen(line)) || append(buf, cap, len, "\n", 1)) {
             free(line);

@@ -94,10 +94,11 @@ void lb_sampling_free(lb_sampling_ctx_t *ctx);
 
 /* Append the JSONL lines of one prompt group (item it) to *buf (cap/len grown with realloc).
  * Field order: id, sample, prompt, text, reference (if the item has an answer), keywords (if
- * any), tokens, finish, and temperatures with verbose. Returns 0 or LB_ENOMEM. */
+ * any), tokens, finish, score (when scores (n_res,) is not NULL), and temperatures with
+ * verbose. Returns 0 or LB_ENOMEM. */
 int lb_sampling_format_group(const lb_sampling_ctx_t *ctx, size_t it, const lb_sample_result_t *res,
-                             int n_res, int verbose, char **buf, size_t *cap, size_t *len,
-                             lb_error_t *err);
+                             int n_res, const double *scores, int verbose, char **buf, size_t *cap,
+                             size_t *len, lb_error_t *err);
 
 /* Write len bytes to fd in full and fsync it. Returns 0 or LB_EIO naming path. */
 int lb_sampling_write_sync(int fd, const char *path, const char *buf, size_t len, lb_error_t *err);

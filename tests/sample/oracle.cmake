@@ -5,3 +5,6 @@ lb_oracle_test(sample_warp sample_warp.py)
 # against HF's warpers on the PyTorch reference logits, ties, a later step, adaptive T.
 lb_oracle_test(sample_cli sample_cli.py)
 lb_oracle_test(sample_stats sample_stats.py)
+# eval: scores = `leakbound score`, report.json = `leakbound bound` on the same scores, sanity,
+# report.md tables, SVG structure, keywords/conbo/adaptive, error exits (sample_eval.py).
+lb_oracle_test(sample_eval sample_eval.py)

@@ -1,0 +1,277 @@
+/* leakbound eval — the probabilistic evaluation in one command (issue 4 §6): the greedy answer
+ * and n samples per question (the batched sampler), scored (text module), bounded (stats
+ * module, the same document as `leakbound bound`), reported (report module). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "cli_eval.h"
+#include "leakbound/io.h"
+#include "leakbound/text.h"
+
+#define CMD "eval"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: leakbound eval --model DIR --data FILE [--template T] -n N --metric M\n"
+            "                      [--alpha A] [--method exact|conbo] --out DIR [options]\n"
+            "\n"
+            "For every question: the greedy answer and N sampled answers (as `leakbound sample\n"
+            "--greedy-too`), each scored with M against the item's answer (or keywords), then\n"
+            "the high-probability bounds of SPEC §2 on the N sampled scores (as `leakbound\n"
+            "bound`). Writes, each file atomically:\n"
+            "  DIR/samples.jsonl  the sample lines with \"score\" added\n"
+            "  DIR/report.json    the `bound` document; each prompt also has \"question\" and\n"
+            "                     \"greedy\" (its score); \"eval\" records the settings\n"
+            "  DIR/report.md      overall and per-question tables: greedy, mean, max, M_mu,\n"
+            "                     M_sigma, ED, M_bin (binary metrics)\n"
+            "  DIR/density.svg    sampled-score densities with the greedy score marked\n"
+            "  DIR/ecdf.svg       empirical CDFs with their DKW bands\n"
+            "  DIR/ed.svg         the distribution of ED over questions\n"
+            "\n"
+            "  -n N                     sampled answers per question (N >= 1)\n"
+            "  --metric M               rougeL-recall | rougeL-f | rouge1-recall | rouge1-f |\n"
+            "                           keywords | exact (as `leakbound score`)\n"
+            "  --alpha A                each bound holds with probability >= 1-A (default 0.01)\n"
+            "  --method exact|conbo     as `leakbound bound` (default exact)\n"
+            "  --threshold x            M_gen/P_ge threshold (repeatable; default 0.5)\n"
+            "  --ed-lambda L            ED = M_mu + L * M_sigma (default 2)\n"
+            "  --plot-prompts K         questions in density.svg/ecdf.svg: the K with the\n"
+            "                           highest ED (default 6)\n"
+            "  --out DIR                output folder (created if needed)\n"
+            "%s"
+            "  -h, --help               this help\n",
+            lb_sampling_help);
+}
+
+typedef enum { M_RL_R, M_RL_F, M_R1_R, M_R1_F, M_KW, M_EXACT } metric_t;
+static const struct {
+    const char *name;
+    metric_t m;
+} metrics[] = {{"rougeL-recall", M_RL_R}, {"rougeL-f", M_RL_F}, {"rouge1-recall", M_R1_R},
+               {"rouge1-f", M_R1_F},      {"keywords", M_KW},   {"exact", M_EXACT}};
+
+typedef struct eval_run {
+    lb_sampling_progress_t prog; /* first: the progress callback reads it */
+    eval_state_t *e;
+    metric_t metric;
+    lb_text_scorer_t *scorer;
+    const char **kw;             /* (kw_cap,) */
+    size_t *kw_len;              /* (kw_cap,) */
+    size_t kw_cap;
+    double *group;               /* (n + 1,) this group's scores */
+    lb_atomic_file_t samples;
+    int verbose;
+    char *buf;
+    size_t cap, len;
+} eval_run_t;
+
+static int score_one(eval_run_t *r, const lb_data_item_t *it, const lb_sample_result_t *x,
+                     double *out, lb_error_t *err) {
+    lb_text_rouge_t rg;
+    int rc = 0, hit = 0;
+    const char *ref = it->answer ? it->answer : "";
+    size_t rl = strlen(ref);
+    switch (r->metric) {
+    case M_RL_R: case M_RL_F:
+        rc = lb_text_rouge_l(r->scorer, x->text, x->text_len, ref, rl, &rg, err);
+        *out = r->metric == M_RL_R ? rg.recall : rg.fmeasure;
+        break;
+    case M_R1_R: case M_R1_F:
+        rc = lb_text_rouge_1(r->scorer, x->text, x->text_len, ref, rl, &rg, err);
+        *out = r->metric == M_R1_R ? rg.recall : rg.fmeasure;
+        break;
+    case M_EXACT:
+        rc = lb_text_exact(r->scorer, x->text, x->text_len, ref, rl, &hit, err);
+        *out = hit;
+        break;
+    case M_KW:
+        for (size_t k = 0; k < it->n_keywords; k++) {
+            r->kw[k] = it->keywords[k];
+            r->kw_len[k] = strlen(it->keywords[k]);
+        }
+        rc = lb_text_keywords(r->scorer, x->text, x->text_len, r->kw, r->kw_len, it->n_keywords,
+                              &hit, err);
+        *out = hit;
+        break;
+    }
+    return rc;
+}
+
+static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, int n_res,
+                      lb_error_t *err) {
+    eval_run_t *r = user;
+    eval_state_t *e = r->e;
+    const lb_data_item_t *it = &e->ctx->ds.items[prompt];
+    for (int i = 0; i < n_res; i++) {
+        int rc = score_one(r, it, &res[i], &r->group[i], err);
+        if (rc) return rc;
+        if (res[i].index < 0)
+            e->greedy[prompt] = r->group[i];
+        else
+            e->scores[prompt * (size_t)e->n + (size_t)res[i].index] = r->group[i];
+    }
+    r->len = 0;
+    int rc = lb_sampling_format_group(e->ctx, prompt, res, n_res, r->group, r->verbose, &r->buf,
+                                      &r->cap, &r->len, err);
+    if (!rc && fwrite(r->buf, 1, r->len, r->samples.fp) != r->len)
+        rc = lb_error_set(err, LB_EIO, "%s/samples.jsonl: write failed", e->out_dir);
+    return rc;
+}
+
+/* Every item must carry what the metric compares against: say which one does not. */
+static int check_items(const eval_state_t *e, metric_t m, lb_error_t *err) {
+    for (size_t i = 0; i < e->ctx->n_items; i++) {
+        const lb_data_item_t *it = &e->ctx->ds.items[i];
+        if (m == M_KW && it->n_keywords == 0)
+            return lb_error_set(err, LB_EINVAL, "item '%s' (line %ld) has no keywords for "
+                                "--metric keywords", it->id, it->line);
+        if (m != M_KW && !it->answer)
+            return lb_error_set(err, LB_EINVAL, "item '%s' (line %ld) has no answer for --metric "
+                                "%s", it->id, it->line, e->metric);
+    }
+    return LB_OK;
+}
+
+int lb_cli_eval(int argc, char **argv) {
+    enum { O_METRIC = 1, O_ALPHA, O_METHOD, O_OUT, O_THR, O_LAMBDA, O_PLOT };
+    static const struct option opts[] = {LB_SAMPLING_OPTIONS,
+                                         {"metric", required_argument, 0, O_METRIC},
+                                         {"alpha", required_argument, 0, O_ALPHA},
+                                         {"method", required_argument, 0, O_METHOD},
+                                         {"out", required_argument, 0, O_OUT},
+                                         {"threshold", required_argument, 0, O_THR},
+                                         {"ed-lambda", required_argument, 0, O_LAMBDA},
+                                         {"plot-prompts", required_argument, 0, O_PLOT},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    lb_sampling_args_t a;
+    lb_sampling_args_init(&a);
+    eval_state_t e;
+    memset(&e, 0, sizeof e);
+    e.opt = (lb_stats_options_t){.alpha = 0.01, .method = LB_STATS_EXACT, .ed_lambda = 2.0,
+                                 .thresholds = e.thresholds, .queries_k = 1, .leak_at_k = 1,
+                                 .leak_threshold = 1.0};
+    e.method_name = "exact";
+    e.n_plot = 6;
+    int c, st, mi = -1;
+    long v;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': if ((st = lb_sampling_option(&a, LB_SO_N, optarg, CMD))) return st; break;
+        case O_METRIC:
+            for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
+                if (!strcmp(optarg, metrics[i].name)) mi = (int)i;
+            if (mi < 0)
+                return lb_cli_failf(CMD, "--metric: expected rougeL-recall, rougeL-f, rouge1-recall, "
+                                    "rouge1-f, keywords or exact, got '%s'", optarg);
+            e.metric = metrics[mi].name;
+            break;
+        case O_ALPHA:
+            if (lb_cli_parse_double(optarg, &e.opt.alpha) || !(e.opt.alpha > 0) || e.opt.alpha > 0.5)
+                return lb_cli_failf(CMD, "--alpha: expected a number in (0, 0.5], got '%s'", optarg);
+            break;
+        case O_METHOD:
+            if (strcmp(optarg, "exact") && strcmp(optarg, "conbo"))
+                return lb_cli_failf(CMD, "--method: expected exact or conbo, got '%s'", optarg);
+            e.opt.method = strcmp(optarg, "conbo") ? LB_STATS_EXACT : LB_STATS_CONBO;
+            e.method_name = e.opt.method == LB_STATS_CONBO ? "conbo" : "exact";
+            break;
+        case O_OUT: e.out_dir = optarg; break;
+        case O_THR: {
+            double t;
+            if (lb_cli_parse_double(optarg, &t) || t < 0 || t > 1)
+                return lb_cli_failf(CMD, "--threshold: expected a number in [0, 1], got '%s'", optarg);
+            if (e.opt.n_thresholds == LB_EVAL_MAX_THRESHOLDS)
+                return lb_cli_failf(CMD, "at most %d thresholds", LB_EVAL_MAX_THRESHOLDS);
+            e.thresholds[e.opt.n_thresholds++] = t;
+            break;
+        }
+        case O_LAMBDA:
+            if (lb_cli_parse_double(optarg, &e.opt.ed_lambda) || e.opt.ed_lambda < 0)
+                return lb_cli_failf(CMD, "--ed-lambda: expected a number >= 0, got '%s'", optarg);
+            break;
+        case O_PLOT:
+            if (lb_cli_parse_long(optarg, &v) || v < 1 || v > 64)
+                return lb_cli_failf(CMD, "--plot-prompts: expected an integer in [1, 64], got '%s'", optarg);
+            e.n_plot = (size_t)v;
+            break;
+        case 'h': usage(stdout); return LB_EXIT_OK;
+        case ':': return lb_cli_failf(CMD, "option %s needs a value (see --help)", argv[optind - 1]);
+        case '?': return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+        default:
+            st = lb_sampling_option(&a, c, optarg, CMD);
+            if (st == 1) return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+            if (st) return st;
+        }
+    }
+    if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (!e.metric) return lb_cli_failf(CMD, "--metric M is required (see --help)");
+    if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required (see --help)");
+    if (a.n == 0) return lb_cli_failf(CMD, "-n: the bounds need at least one sample per question");
+    if (e.opt.n_thresholds == 0) e.thresholds[e.opt.n_thresholds++] = 0.5;
+    lb_sampling_ctx_t ctx;
+    if ((st = lb_sampling_setup(&a, CMD, &ctx))) return st;
+    ctx.opts.greedy_too = 1;
+    e.ctx = &ctx;
+    e.n = (int)a.n;
+    lb_error_t err = {0};
+    eval_run_t run = {.prog = {.cmd = CMD, .quiet = a.quiet,
+                               .samples_total = ctx.n_items * (size_t)(a.n + 1)},
+                      .e = &e, .metric = metrics[mi].m, .verbose = a.verbose};
+    char path[4096];
+    int rc = check_items(&e, run.metric, &err), opened = 0;
+    if (rc) goto end;
+    size_t max_kw = 1;
+    for (size_t i = 0; i < ctx.n_items; i++)
+        if (ctx.ds.items[i].n_keywords > max_kw) max_kw = ctx.ds.items[i].n_keywords;
+    e.scores = malloc(ctx.n_items * (size_t)e.n * sizeof *e.scores);
+    e.greedy = malloc(ctx.n_items * sizeof *e.greedy);
+    run.group = malloc(((size_t)e.n + 1) * sizeof *run.group);
+    run.kw = malloc(max_kw * sizeof *run.kw);
+    run.kw_len = malloc(max_kw * sizeof *run.kw_len);
+    if (!e.scores || !e.greedy || !run.group || !run.kw || !run.kw_len) {
+        rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
+        goto end;
+    }
+    if ((rc = lb_text_scorer_new(&run.scorer, &err))) goto end;
+    if (mkdir(e.out_dir, 0777) != 0 && errno != EEXIST) {
+        rc = lb_error_set(&err, LB_EIO, "%s: cannot create: %s", e.out_dir, strerror(errno));
+        goto end;
+    }
+    snprintf(path, sizeof path, "%s/samples.jsonl", e.out_dir);
+    if ((rc = lb_atomic_open(&run.samples, path, &err))) goto end;
+    opened = 1;
+    rc = lb_sampler_run(ctx.m, ctx.tok, ctx.prompts, ctx.n_items, &ctx.opts, emit_group,
+                        lb_sampling_progress, &run, &err);
+    if (!rc) rc = eval_bounds(&e, &err);
+    if (!rc) rc = eval_write_reports(&e, &err);
+    if (!rc) {
+        opened = 0;
+        rc = lb_atomic_commit(&run.samples, &err);
+    }
+end:
+    if (opened) lb_atomic_abort(&run.samples);
+    free(e.scores);
+    free(e.greedy);
+    free(e.res);
+    free(e.gen_pge);
+    free(run.group);
+    free(run.kw);
+    free(run.kw_len);
+    free(run.buf);
+    lb_text_scorer_free(run.scorer);
+    lb_sampling_free(&ctx);
+    if (rc) {
+        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
+        return rc == LB_ENOMEM || rc == LB_EIO ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+    }
+    return LB_EXIT_OK;
+}

@@ -1,0 +1,39 @@
+/*
+ * cli_eval.h — `leakbound eval` (private to src/cli): the run (cli_eval.c: sample, score) and
+ * its outputs (cli_eval_report.c: report.json through the `bound` document, report.md, plots).
+ */
+#ifndef LEAKBOUND_CLI_EVAL_H
+#define LEAKBOUND_CLI_EVAL_H
+
+#include <stddef.h>
+
+#include "cli_sampling.h"
+#include "leakbound/stats.h"
+
+#define LB_EVAL_MAX_THRESHOLDS 64
+
+typedef struct eval_state {
+    const lb_sampling_ctx_t *ctx;
+    const char *out_dir;
+    const char *metric;
+    const char *method_name;
+    lb_stats_options_t opt;
+    double thresholds[LB_EVAL_MAX_THRESHOLDS];
+    size_t n_plot;              /* prompts shown in the density/ECDF plots */
+    int n;                      /* samples per prompt */
+    double *scores;             /* (n_items, n) sampled scores in sample order */
+    double *greedy;             /* (n_items,) */
+    lb_stats_prompt_t *res;     /* (n_items,) filled by eval_bounds */
+    double *gen_pge;            /* (n_items, 2, n_thresholds) storage for res[].M_gen/P_ge */
+} eval_state_t;
+
+/* Bounds for every prompt (lb_stats_prompt_bounds on a copy of its scores). Returns 0 or an
+ * lb error code with err set. */
+int eval_bounds(eval_state_t *e, lb_error_t *err);
+
+/* Write OUT/report.json (the `bound` document of issue 2 §5 with "question" and "greedy" added
+ * to each prompt and an "eval" object of settings), OUT/report.md and the SVG plots. Each file
+ * is written atomically. Returns 0 or an lb error code with err set. */
+int eval_write_reports(const eval_state_t *e, lb_error_t *err);
+
+#endif

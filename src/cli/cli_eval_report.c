@@ -1,0 +1,290 @@
+/* `leakbound eval` outputs: bounds per prompt (stats module), report.json built by the `bound`
+ * command's own renderer (so the two documents cannot drift apart), report.md tables and the
+ * SVG plots (report module). */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_bound.h"
+#include "cli_eval.h"
+#include "leakbound/io.h"
+#include "leakbound/report.h"
+
+int eval_bounds(eval_state_t *e, lb_error_t *err) {
+    size_t np = e->ctx->n_items, n = (size_t)e->n, nt = e->opt.n_thresholds;
+    e->res = calloc(np, sizeof *e->res);
+    e->gen_pge = malloc((2 * np * nt + 1) * sizeof *e->gen_pge);
+    double *x = malloc(2 * n * sizeof *x); /* (2, n): a copy to sort, and scratch */
+    int rc = 0;
+    if (!e->res || !e->gen_pge || !x) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+    for (size_t p = 0; !rc && p < np; p++) {
+        e->res[p].M_gen = e->gen_pge + 2 * p * nt;
+        e->res[p].P_ge = e->gen_pge + (2 * p + 1) * nt;
+        memcpy(x, e->scores + p * n, n * sizeof *x);
+        rc = lb_stats_prompt_bounds(x, n, x + n, &e->opt, &e->res[p], err);
+        if (rc) lb_error_prefix(err, "item '%s'", e->ctx->ds.items[p].id);
+    }
+    free(x);
+    return rc;
+}
+
+/* Write text to path atomically. */
+static int write_file(const char *path, const char *text, lb_error_t *err) {
+    lb_atomic_file_t f;
+    int rc = lb_atomic_open(&f, path, err);
+    if (rc) return rc;
+    size_t len = strlen(text);
+    if (fwrite(text, 1, len, f.fp) != len) {
+        lb_atomic_abort(&f);
+        return lb_error_set(err, LB_EIO, "%s: write failed", path);
+    }
+    return lb_atomic_commit(&f, err);
+}
+
+/* The `bound` renderer's input: every prompt's scores and its id as a JSON string key. */
+static int bound_input_of(const eval_state_t *e, bound_input_t *in) {
+    size_t np = e->ctx->n_items, n = (size_t)e->n, kb = 0;
+    for (size_t p = 0; p < np; p++) kb += 1 + strlen(e->ctx->ds.items[p].id);
+    memset(in, 0, sizeof *in);
+    in->n_prompts = np;
+    in->n_scores = np * n;
+    in->scores = malloc((np * n + 1) * sizeof *in->scores);
+    in->offset = malloc((np + 1) * sizeof *in->offset);
+    in->keys = malloc(kb + 1);
+    in->key_off = malloc((np + 1) * sizeof *in->key_off);
+    if (!in->scores || !in->offset || !in->keys || !in->key_off) return -1;
+    memcpy(in->scores, e->scores, np * n * sizeof *in->scores);
+    size_t k = 0;
+    for (size_t p = 0; p <= np; p++) {
+        in->offset[p] = p * n;
+        in->key_off[p] = k;
+        if (p == np) break;
+        const char *id = e->ctx->ds.items[p].id;
+        in->keys[k++] = 's';
+        memcpy(in->keys + k, id, strlen(id));
+        k += strlen(id);
+    }
+    return 0;
+}
+
+static json_t *settings_json(const eval_state_t *e) {
+    const lb_sampler_opts_t *o = &e->ctx->opts;
+    json_t *s = json_object();
+    json_object_set_new(s, "metric", json_string(e->metric));
+    json_object_set_new(s, "n", json_integer(e->n));
+    json_object_set_new(s, "prompts", json_integer((json_int_t)e->ctx->n_items));
+    json_object_set_new(s, "template", json_string(lb_template_name(e->ctx->tmpl)));
+    json_object_set_new(s, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(s, "temperature", json_real(o->warp.temperature));
+    json_object_set_new(s, "top_k", json_integer(o->warp.top_k));
+    json_object_set_new(s, "top_p", json_real(o->warp.top_p));
+    json_object_set_new(s, "min_p", json_real(o->min_p));
+    json_object_set_new(s, "max_new_tokens", json_integer(o->max_new_tokens));
+    json_object_set_new(s, "max_length", json_integer(o->max_length));
+    json_object_set_new(s, "rng", json_string("philox4x32-10 keyed by (seed, id, sample, step)"));
+    if (o->adaptive) {
+        json_t *a = json_object();
+        json_object_set_new(a, "label", json_string("adaptive temperature (reconstructed rule)"));
+        json_object_set_new(a, "confidence", json_string(o->confidence == LB_CONFIDENCE_ENTROPY
+                                                             ? "entropy" : "maxprob"));
+        json_object_set_new(a, "threshold", json_real(o->confidence_threshold));
+        json_object_set_new(a, "low_temperature", json_real(o->low_temperature));
+        json_object_set_new(s, "adaptive_temperature", a);
+    }
+    return s;
+}
+
+static int write_json(const eval_state_t *e, lb_error_t *err) {
+    bound_input_t in;
+    char path[4096], *text = NULL;
+    int rc = 0;
+    if (bound_input_of(e, &in)) {
+        bound_input_free(&in);
+        return lb_error_set(err, LB_ENOMEM, "out of memory");
+    }
+    bound_report_t rep = {.opt = &e->opt, .method_name = e->method_name, .report_above = 0.1,
+                          .in = &in, .prompts = e->res};
+    char *doc_text = bound_render_json(&rep);
+    bound_input_free(&in);
+    json_error_t je;
+    json_t *doc = doc_text ? json_loads(doc_text, 0, &je) : NULL;
+    free(doc_text);
+    json_t *prompts = json_object_get(doc, "prompts");
+    if (!doc || json_array_size(prompts) != e->ctx->n_items) {
+        json_decref(doc);
+        return lb_error_set(err, LB_ENOMEM, "out of memory while building report.json");
+    }
+    for (size_t p = 0; p < e->ctx->n_items; p++) {
+        json_t *o = json_array_get(prompts, p);
+        json_object_set_new(o, "question", json_string(e->ctx->ds.items[p].question));
+        json_object_set_new(o, "greedy", json_real(e->greedy[p]));
+    }
+    json_object_set_new(doc, "eval", settings_json(e));
+    text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(doc);
+    if (!text) return lb_error_set(err, LB_ENOMEM, "out of memory while writing report.json");
+    snprintf(path, sizeof path, "%s/report.json", e->out_dir);
+    size_t len = strlen(text);
+    char *t2 = realloc(text, len + 2);
+    if (!t2) {
+        free(text);
+        return lb_error_set(err, LB_ENOMEM, "out of memory");
+    }
+    t2[len] = '\n';
+    t2[len + 1] = 0;
+    rc = write_file(path, t2, err);
+    free(t2);
+    return rc;
+}
+
+/* Columns of both tables: label, greedy, mean, max, M_mu, M_sigma, ED, [M_bin]. */
+static int table_columns(lb_report_table_t *t, const char *first, int binary, lb_error_t *err) {
+    static const char *const num[] = {"greedy", "mean", "max", "M_mu", "M_sigma", "ED", "M_bin"};
+    int rc = lb_report_table_column(t, first, LB_REPORT_ALIGN_LEFT, NULL, 60, err);
+    for (int i = 0; !rc && i < 6 + binary; i++)
+        rc = lb_report_table_column(t, num[i], LB_REPORT_ALIGN_RIGHT, "%.4f", 0, err);
+    return rc;
+}
+
+static int table_values(lb_report_table_t *t, size_t c0, const double *v, int nv, lb_error_t *err) {
+    int rc = 0;
+    for (int i = 0; !rc && i < nv; i++)
+        rc = isnan(v[i]) ? lb_report_table_text(t, c0 + (size_t)i, "-", err)
+                         : lb_report_table_number(t, c0 + (size_t)i, v[i], err);
+    return rc;
+}
+
+static int write_md(const eval_state_t *e, lb_error_t *err) {
+    size_t np = e->ctx->n_items;
+    /* M_bin is defined for prompts whose scores are all 0/1: a column when any prompt has one,
+     * "-" for the others, and its overall mean over those prompts only. */
+    int binary = 0;
+    size_t n_bin = 0;
+    double sum[7] = {0};
+    for (size_t p = 0; p < np; p++) binary |= e->res[p].binary;
+    lb_report_table_t *all = NULL, *per = NULL;
+    char *t_all = NULL, *t_per = NULL, *doc = NULL;
+    int rc = lb_report_table_new(&all, err);
+    if (!rc) rc = lb_report_table_new(&per, err);
+    if (!rc) rc = table_columns(all, "over questions", binary, err);
+    if (!rc) rc = table_columns(per, "question", binary, err);
+    for (size_t p = 0; !rc && p < np; p++) {
+        const lb_stats_prompt_t *r = &e->res[p];
+        double v[7] = {e->greedy[p], r->mean, r->max, r->M_mu, r->M_sigma, r->ED,
+                       r->binary ? r->M_bin : NAN};
+        for (int i = 0; i < 6; i++) sum[i] += v[i];
+        if (r->binary) {
+            sum[6] += r->M_bin;
+            n_bin++;
+        }
+        char label[512];
+        snprintf(label, sizeof label, "%s: %s", e->ctx->ds.items[p].id, e->ctx->ds.items[p].question);
+        rc = lb_report_table_row(per, err);
+        if (!rc) rc = lb_report_table_text(per, 0, label, err);
+        if (!rc) rc = table_values(per, 1, v, 6 + binary, err);
+    }
+    for (int i = 0; i < 6; i++) sum[i] /= (double)np;
+    sum[6] = n_bin ? sum[6] / (double)n_bin : NAN;
+    if (!rc) rc = lb_report_table_row(all, err);
+    if (!rc) rc = lb_report_table_text(all, 0, "mean", err);
+    if (!rc) rc = table_values(all, 1, sum, 6 + binary, err);
+    if (!rc) rc = lb_report_table_render(all, LB_REPORT_MARKDOWN, &t_all, err);
+    if (!rc) rc = lb_report_table_render(per, LB_REPORT_MARKDOWN, &t_per, err);
+    if (!rc) {
+        const lb_sampler_opts_t *o = &e->ctx->opts;
+        size_t cap = strlen(t_all) + strlen(t_per) + 4096;
+        doc = malloc(cap);
+        if (!doc) {
+            rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+        } else {
+            snprintf(doc, cap,
+                     "# leakbound eval\n\n"
+                     "%zu questions, greedy + %d samples each, metric `%s`, alpha %g (each bound "
+                     "holds with probability >= %g), method `%s`, ED = M_mu + %g M_sigma.\n"
+                     "Sampling: temperature %g, top-k %d, top-p %g, min-p %g, seed %llu%s.\n\n"
+                     "## Overall\n\n%s\n## Per question\n\n%s\n"
+                     "## Plots\n\n"
+                     "- [density.svg](density.svg): sampled-score densities, greedy score marked "
+                     "(the %zu questions with the highest ED)\n"
+                     "- [ecdf.svg](ecdf.svg): empirical CDFs with their DKW bands (alpha %g)\n"
+                     "- [ed.svg](ed.svg): ED over questions\n",
+                     np, e->n, e->metric, e->opt.alpha, 1 - e->opt.alpha, e->method_name,
+                     e->opt.ed_lambda, o->warp.temperature, o->warp.top_k, o->warp.top_p, o->min_p,
+                     (unsigned long long)o->seed,
+                     o->adaptive ? "; adaptive temperature (reconstructed rule)" : "", t_all, t_per,
+                     e->n_plot < np ? e->n_plot : np, e->opt.alpha);
+            char path[4096];
+            snprintf(path, sizeof path, "%s/report.md", e->out_dir);
+            rc = write_file(path, doc, err);
+        }
+    }
+    free(doc);
+    free(t_all);
+    free(t_per);
+    lb_report_table_free(all);
+    lb_report_table_free(per);
+    return rc;
+}
+
+static const eval_state_t *g_sort_e; /* qsort has no context argument in C11 */
+static int by_ed_desc(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    double ex = g_sort_e->res[x].ED, ey = g_sort_e->res[y].ED;
+    if (ex != ey) return ex > ey ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static int write_plots(const eval_state_t *e, lb_error_t *err) {
+    size_t np = e->ctx->n_items, k = e->n_plot < np ? e->n_plot : np;
+    size_t *order = malloc(np * sizeof *order);
+    lb_report_samples_t *s = calloc(k, sizeof *s);
+    double *ed = malloc(np * sizeof *ed);
+    int rc = 0;
+    if (!order || !s || !ed) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+    if (!rc) {
+        for (size_t p = 0; p < np; p++) {
+            order[p] = p;
+            ed[p] = e->res[p].ED;
+        }
+        g_sort_e = e;
+        qsort(order, np, sizeof *order, by_ed_desc);
+        for (size_t i = 0; i < k; i++) {
+            size_t p = order[i];
+            s[i] = (lb_report_samples_t){e->ctx->ds.items[p].id, e->scores + p * (size_t)e->n,
+                                         (size_t)e->n, e->greedy[p]};
+        }
+        char path[4096], title[256];
+        lb_report_plot_t opt = {.title = title, .xlabel = e->metric, .ylabel = "density"};
+        snprintf(title, sizeof title, "Sampled %s scores (n = %d), greedy marked", e->metric, e->n);
+        snprintf(path, sizeof path, "%s/density.svg", e->out_dir);
+        rc = lb_report_svg_density(path, s, k, 0, &opt, err);
+        if (!rc) {
+            snprintf(title, sizeof title, "Empirical CDF of %s with DKW band (alpha %g)", e->metric,
+                     e->opt.alpha);
+            opt.ylabel = "F(x)";
+            snprintf(path, sizeof path, "%s/ecdf.svg", e->out_dir);
+            rc = lb_report_svg_ecdf(path, s, k, e->opt.alpha, &opt, err);
+        }
+        if (!rc) {
+            snprintf(title, sizeof title, "ED = M_mu + %g M_sigma over %zu questions",
+                     e->opt.ed_lambda, np);
+            opt.xlabel = "ED";
+            opt.ylabel = "questions";
+            snprintf(path, sizeof path, "%s/ed.svg", e->out_dir);
+            rc = lb_report_svg_histogram(path, ed, np, 0, "questions", &opt, err);
+        }
+    }
+    free(order);
+    free(s);
+    free(ed);
+    return rc;
+}
+
+int eval_write_reports(const eval_state_t *e, lb_error_t *err) {
+    int rc = write_json(e, err);
+    if (!rc) rc = write_md(e, err);
+    if (!rc) rc = write_plots(e, err);
+    return rc;
+}
