@@ -8,6 +8,7 @@ Goal (issue 2 §7): < 2 s per method on the project's 2-core machine."""
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -66,13 +67,17 @@ def main():
         cmd = [lb, "bound", "--method", method, "--alpha", str(ALPHA), "--threshold",
                str(THRESHOLD), inp]
         out = os.path.join(work, f"leakbound_{method}.json")
-        times = []
+        times, cpus = [], []
         for _ in range(repeat):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             with open(out, "w", encoding="utf-8") as f:
                 subprocess.run(cmd, stdout=f, check=True)
             times.append(time.perf_counter() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
         row = {"method": method, "best": min(times), "median": statistics.median(times),
+               "cpu": min(cpus),
                "cmd": " ".join(["leakbound"] + cmd[1:-1] + [os.path.relpath(inp, ROOT)])}
         if peer:
             ref_out = os.path.join(work, f"numpy_{method}.json")
@@ -84,7 +89,7 @@ def main():
                 row["diff"] = max_diff(json.load(f), json.load(g))
         rows.append(row)
         print(f"{method}: leakbound best {row['best']:.3f} s (median {row['median']:.3f} s of "
-              f"{repeat})" + (f", numpy {row['peer']:.1f} s, ratio {row['peer'] / row['best']:.0f}x, "
+              f"{repeat}, CPU {row['cpu']:.2f} s)" + (f", numpy {row['peer']:.1f} s, ratio {row['peer'] / row['best']:.0f}x, "
                               f"max |diff| {row['diff']:.2g}" if peer else ""))
 
     md = [f"### `leakbound bound`: {PROMPTS:,} prompts x {N:,} scores ({size_mb:.0f} MB of JSONL)",
@@ -98,13 +103,13 @@ def main():
           f"{repeat} runs. Peer: the numpy/scipy reference `bench/bound/numpy_bound.py` "
           "(conbo mode runs conbo 0.1's own numpy algorithm), one run, same input and fields.",
           "",
-          "| method | leakbound best (s) | leakbound median (s) | numpy peer (s) | speed-up | max abs diff | goal < 2 s |",
-          "|---|---|---|---|---|---|---|"]
+          "| method | leakbound best (s) | leakbound median (s) | leakbound CPU (s, user+sys) | numpy peer (s) | speed-up | max abs diff | goal < 2 s |",
+          "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         peer_s = f"{r['peer']:.1f}" if "peer" in r else "-"
         ratio = f"{r['peer'] / r['best']:.0f}x" if "peer" in r else "-"
         diff = f"{r['diff']:.1e}" if "diff" in r else "-"
-        md.append(f"| {r['method']} | {r['best']:.3f} | {r['median']:.3f} | {peer_s} | {ratio} | "
+        md.append(f"| {r['method']} | {r['best']:.3f} | {r['median']:.3f} | {r['cpu']:.2f} | {peer_s} | {ratio} | "
                   f"{diff} | {'met' if r['best'] < 2 else 'missed'} |")
     md.append("")
     md.append("Commands: " + "; ".join(f"`{r['cmd']}`" for r in rows))

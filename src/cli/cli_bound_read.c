@@ -18,7 +18,7 @@
 
 #include "leakbound/io.h"
 
-#define BATCH_BYTES ((size_t)16 << 20)
+#define BATCH_BYTES ((size_t)4 << 20)
 #define BATCH_LINES 65536
 
 typedef struct line_ref {
