@@ -13,9 +13,9 @@
  *   XML-escaped (& < > " ' and characters XML forbids). Data coordinates map linearly onto the
  *   axes; tick values are "nice" (1, 2, 5 x 10^k) and the axis range runs from the first tick
  *   to the last, so a reader can recover data values from the tick marks.
- * - Inputs are validated before anything is written: an empty input, a NaN or infinite value,
- *   or a bad option is an error (LB_EINVAL) naming the series/panel and the index, and no file
- *   appears. Files are written atomically (lb_atomic_* from io.h: a temporary renamed on
+ * - Inputs are validated before anything is written: an empty input, a NaN or infinite value
+ *   (or one beyond 1e300 in magnitude, where axis spans would overflow), or a bad option is an
+ *   error (LB_EINVAL) naming the series/panel and the index, and no file appears. Files are written atomically (lb_atomic_* from io.h: a temporary renamed on
  *   success); "-" writes to stdout.
  * - Histograms use numpy.histogram's binning exactly (equal-width bins on [lo, hi], each bin
  *   half-open except the last, which is closed); densities are numpy's density=True. The KDE

@@ -24,8 +24,9 @@ static int check_samples(const char *plot, const lb_report_samples_t *s, size_t 
             return lb_error_set(err, LB_EINVAL, "%s: no values", what);
         int rc = check_finite(s[i].values, s[i].n, what, err);
         if (rc) return rc;
-        if (isinf(s[i].greedy))
-            return lb_error_set(err, LB_EINVAL, "%s: the greedy score is infinite", what);
+        if (isinf(s[i].greedy) || fabs(s[i].greedy) > SVG_MAX_ABS)
+            return lb_error_set(err, LB_EINVAL, "%s: the greedy score %g cannot be plotted", what,
+                                s[i].greedy);
     }
     return 0;
 }

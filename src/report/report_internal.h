@@ -47,6 +47,7 @@ void rb_xml(rb_t *b, const char *s, size_t max_cp);
 /* ---- SVG skeleton (svg.c) ---------------------------------------------------------------- */
 
 #define SVG_MAX_TICKS 48
+#define SVG_MAX_ABS 1e300 /* plotted values must be at most this in magnitude */
 
 /* A linear axis from data [lo, hi] onto pixels [px_lo, px_hi] (for y, px_lo is the bottom). */
 typedef struct axis {

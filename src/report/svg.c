@@ -23,10 +23,15 @@ const char *svg_color(size_t i) {
 }
 
 int check_finite(const double *v, size_t n, const char *what, lb_error_t *err) {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!isfinite(v[i]))
             return lb_error_set(err, LB_EINVAL, "%s: value %zu is %s (plots need finite numbers)",
                                 what, i, isnan(v[i]) ? "NaN" : "infinite");
+        /* Beyond this an axis span would overflow. */
+        if (fabs(v[i]) > SVG_MAX_ABS)
+            return lb_error_set(err, LB_EINVAL, "%s: value %zu is %g, too large to plot (|v| <= %g)",
+                                what, i, v[i], SVG_MAX_ABS);
+    }
     return 0;
 }
 
@@ -50,9 +55,13 @@ static double tick_value(double k, int m, int e) {
 }
 
 void axis_nice(axis_t *a, double dmin, double dmax, int target, int integer_step) {
-    if (!(dmax > dmin)) {
-        dmin -= 0.5;
-        dmax += 0.5;
+    /* A span that doubles cannot split into ticks (equal values, or a span lost in the
+     * rounding of large or subnormal values) is widened around the data. */
+    double mag = fmax(fabs(dmin), fabs(dmax));
+    if (!(dmax - dmin > mag * 1e-9) || dmax - dmin < 1e-200) {
+        double half = fmax(0.5, mag * 1e-6);
+        dmin -= half;
+        dmax += half;
     }
     int m, e;
     nice_step((dmax - dmin) / (double)(target > 1 ? target - 1 : 1), &m, &e);

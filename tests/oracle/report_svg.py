@@ -122,6 +122,8 @@ HIST = {
     "negative": rng.normal(-50, 10, 80),
     "huge": rng.uniform(1e6, 3e7, 50),
     "tiny": rng.uniform(1e-7, 3e-7, 50),
+    "huge_equal": np.full(3, 1e20),
+    "near_equal": np.array([1.0, 1.0 + 1e-13, 1.0]),
 }
 for nm, v in HIST.items():
     for bins in (20, 9):

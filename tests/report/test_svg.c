@@ -194,6 +194,35 @@ static void test_bad_input_writes_nothing(void **state) {
     assert_non_null(strstr(err.msg, "/nonexistent-dir/x.svg"));
 }
 
+/* Extreme but finite data still give finite coordinates and at least two distinct ticks. */
+static void test_extreme_values(void **state) {
+    (void)state;
+    const double cases[][3] = {
+        {1e300, -1e300, 0},           {1e20, 1e20, 1e20},          {1.0, 1.0 + 1e-15, 1.0},
+        {4.9e-324, 1e-310, 2e-310},   {-7.5, -7.5, -7.5},          {0, 0, 0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        assert_int_equal(lb_report_svg_histogram(path("c.svg"), cases[c], 3, 0, NULL, NULL, NULL), 0);
+        lb_report_series_t ser = {.label = "s", .x = cases[c], .y = cases[c], .n = 3};
+        assert_int_equal(lb_report_svg_lines(path("d.svg"), &ser, 1, NULL, NULL), 0);
+        for (int f = 0; f < 2; f++) {
+            char *svg = slurp(path(f ? "d.svg" : "c.svg"));
+            assert_null(strstr(svg, "nan"));
+            assert_null(strstr(svg, "inf"));
+            assert_true(count(svg, "class=\"xtick\"") >= 2);
+            assert_true(count(svg, "class=\"ytick\"") >= 2);
+            free(svg);
+        }
+    }
+    lb_error_t err;
+    double big[2] = {0, 2e300};
+    assert_int_equal(lb_report_svg_histogram(path("bad.svg"), big, 2, 0, NULL, NULL, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "too large"));
+    lb_report_samples_t s = {.label = "g", .values = big, .n = 1, .greedy = -1e301};
+    assert_int_equal(lb_report_svg_density(path("bad.svg"), &s, 1, 0, NULL, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "greedy"));
+}
+
 static void test_existing_file_kept_on_error(void **state) {
     (void)state;
     assert_int_equal(lb_report_svg_histogram(path("c.svg"), scores, 10, 0, NULL, NULL, NULL), 0);
@@ -213,6 +242,7 @@ int main(void) {
         cmocka_unit_test(test_histogram_and_lines),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_bad_input_writes_nothing),
+        cmocka_unit_test(test_extreme_values),
         cmocka_unit_test(test_existing_file_kept_on_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
