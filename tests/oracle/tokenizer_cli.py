@@ -34,7 +34,7 @@ def expect_error(tag, args, must_name, stdin_path=None):
 def main():
     tc.need_node()
     toks = tc.real_tokenizers()
-    texts = tc.corpus_lines(20_000 if tc.SANITIZED else 60_000)
+    texts = tc.corpus_lines(10_000 if tc.SANITIZED else 60_000)
     texts.append("raw line\u2028separator\u2029inside")
     d = tc.work_dir("cli")
     bad = 0

@@ -50,8 +50,11 @@ def gpt2_tokenizer_json(dest):
                   "end_of_word_suffix": "", "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
                   "vocab": vocab, "merges": merges},
     }
-    with open(dest, "w", encoding="utf-8") as f:
+    # Oracle tests run in parallel and share this file: write a private temporary, then rename.
+    tmp = f"{dest}.tmp.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
         json.dump(doc, f, ensure_ascii=False)
+    os.replace(tmp, dest)
     return dest
 
 
@@ -70,7 +73,7 @@ def kjv_text():
     if not os.path.exists(path) or os.path.getsize(path) < 4_000_000:
         out = subprocess.run(["bible", "-f", "Gen1:1-Rev22:21"], stdin=subprocess.DEVNULL,
                              capture_output=True, check=True).stdout
-        tmp = path + ".tmp"
+        tmp = f"{path}.tmp.{os.getpid()}"
         with open(tmp, "wb") as f:
             f.write(out)
         os.replace(tmp, path)

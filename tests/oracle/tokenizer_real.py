@@ -15,7 +15,7 @@ def main():
     toks = tc.real_tokenizers()
     names = sys.argv[1:] or list(toks)
     # ≥ 1 MB of real English per tokenizer; smaller under the sanitizers (still thousands of lines).
-    texts = tc.corpus_lines(150_000 if tc.SANITIZED else 1_100_000)
+    texts = tc.corpus_lines(100_000 if tc.SANITIZED else 1_100_000)
     bad = 0
     for name in names:
         ours, theirs = tc.run_both(toks[name], texts, name)

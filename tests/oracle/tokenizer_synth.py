@@ -209,7 +209,7 @@ def char_variants(texts):
 def main():
     tc.need_node()
     real = tc.real_tokenizers()
-    texts = tc.corpus_lines(30_000 if tc.SANITIZED else 120_000) + EXTRA_TEXTS
+    texts = tc.corpus_lines(15_000 if tc.SANITIZED else 120_000) + EXTRA_TEXTS
     sp_base = json.load(open(real["llama2"], encoding="utf-8"))
     gpt2_base = json.load(open(real["gpt2"], encoding="utf-8"))
     variants = {}
