@@ -92,6 +92,8 @@ static int parse_args(int argc, char **argv, plot_args_t *a) {
     if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s' (see --help)", argv[optind]);
     if (!a->bound || !a->scores || !a->out)
         return lb_cli_failf(CMD, "--bound, --scores and --out are required (see --help)");
+    if (!strcmp(a->bound, "-") && !strcmp(a->scores, "-"))
+        return lb_cli_failf(CMD, "--bound and --scores cannot both read stdin");
     return -1;
 }
 

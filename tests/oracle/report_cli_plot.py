@@ -174,6 +174,7 @@ BAD += [
     ("bad alpha", ["--bound", report_path, "--scores", scores_path, "--alpha", "1"], "--alpha"),
     ("bad bins", ["--bound", report_path, "--scores", scores_path, "--bins", "0"], "--bins"),
     ("missing flag", ["--bound", report_path, "--scores", scores_path], "required"),
+    ("both stdin", ["--bound", "-", "--scores", "-"], "both read stdin"),
     ("unknown flag", ["--bound", report_path, "--scores", scores_path, "--what"], "unknown option"),
 ]
 for k, (name, args, want) in enumerate(BAD):
