@@ -400,7 +400,8 @@ int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
         }
         if (nb == 0) break;
         rc = parse_batch(&r, text, lines, nb, slots, err);
-        if (!rc) rc = place_batch(&r, slots, nb, err);
+        if (!rc && (rc = place_batch(&r, slots, nb, err)) != 0)
+            for (size_t i = 0; i < nb; i++) json_decref(slots[i].v); /* not copied: release */
     }
     if (!rc && in->n_scores == 0)
         rc = lb_error_set(err, LB_EINVAL, "%s: empty input: no JSON lines (%ld lines read)", name,
