@@ -12,7 +12,10 @@
  *            parsed with libcsv in strict mode; a header row names the columns. The Harry Potter
  *            Q&A layout: "Question" and "Key Words" (comma-separated keywords, trimmed, empty
  *            ones dropped: SPEC §2.7); "Answer" and "id" are read when present. Header names
- *            match case-insensitively after trimming.
+ *            match case-insensitively after trimming. Unquoted fields keep their blanks; a
+ *            quote inside an unquoted field or text after a closing quote is an error. Lines are
+ *            counted at "\n" (a file using bare "\r" line ends reads correctly, but its errors
+ *            all name line 1).
  *   Object fields: "question" (string, required), "answer" (string, required in JSON/JSONL),
  *   "paraphrased_answer" (string), "perturbed_answer" (array of strings, or one string),
  *   "keywords" (array of strings, or one comma-separated string), "author" (string),
