@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Sampler benchmark (issue 4 §7): many samples of one prompt on a GPT-2-124M-shaped random
+checkpoint (fp32), all in the same run on the same weights and threads:
+  (a) leakbound's batched sampler (prefill once, forked continuations decoded as one batch);
+  (b) the same engine one sequence at a time (--batch 1; fewer samples, its rate is flat);
+  (c) PyTorch (Debian torch) batched with a KV cache, as HF generate(num_return_sequences=N);
+  and the OpenBLAS sgemm rate on the layer's GEMM shapes at M = batch, for FLOP utilisation.
+(d) llama.cpp (node-llama-cpp) is not run: see the RESULTS section.
+
+usage: /usr/bin/python3 bench/sampler/run.py [--build build] [--threads 2] [--n 1024]
+         [--n-single 4] [--new 64] [--prompt 32] [--batch 256] [--rounds 1] [--no-update]
+Replaces the `sampler` section of bench/RESULTS.md.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def sh(cmd, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{p.stderr}")
+    return p.stdout
+
+
+def build(build_dir, out):
+    libs = sh(["pkg-config", "--libs", "openblas", "jansson", "libutf8proc", "libpcre2-8", "gsl"]).split()
+    cflags = sh(["pkg-config", "--cflags", "openblas"]).split()
+    sg, lb = os.path.join(out, "sgemm"), os.path.join(out, "bench_sampler")
+    sh(["cc", "-O3", "-march=native", *cflags, "-o", sg, os.path.join(ROOT, "bench", "model", "sgemm.c"), *libs])
+    sh(["cc", "-O3", "-march=native", "-fopenmp", "-I", os.path.join(ROOT, "include"), "-o", lb,
+        os.path.join(HERE, "bench_sampler.c"), os.path.join(build_dir, "libleakbound.a"), *libs,
+        "-lcsv", "-lm"])
+    return sg, lb
+
+
+def tokenizer_path():
+    """GPT-2's tokenizer.json when the tokenizer benchmark has fetched it, else a byte-level
+    one (decoding cost only; the ids the model samples are the same either way)."""
+    p = os.path.join(ROOT, "bench", "work", "tokenizers", "gpt2.json")
+    if os.path.exists(p):
+        return p
+    sys.path.insert(0, os.path.join(ROOT, "tests", "oracle"))
+    import sample_common
+    d = os.path.join(ROOT, "bench", "work", "sampler-tokenizer")
+    os.makedirs(d, exist_ok=True)
+    sample_common.write_byte_tokenizer(d)
+    return os.path.join(d, "tokenizer.json")
+
+
+def flops_per_token(cfg, ctx):
+    """Matmul FLOPs of one decode token at context ctx: four GEMMs per layer, attention scores
+    and weighted sum, the tied head."""
+    D, L, V = cfg["n_embd"], cfg["n_layer"], cfg["vocab_size"]
+    return 2 * L * 12 * D * D + 2 * 2 * L * D * ctx + 2 * D * V
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--n", type=int, default=1024)
+    ap.add_argument("--n-single", type=int, default=4)
+    ap.add_argument("--new", type=int, default=64)
+    ap.add_argument("--prompt", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--no-update", action="store_true")
+    a = ap.parse_args()
+    model = os.path.join(ROOT, "bench", "work", "gpt2-124m")
+    if not os.path.exists(os.path.join(model, "model.safetensors")):
+        sh(["/usr/bin/python3", os.path.join(ROOT, "bench", "model", "make_gpt2.py"), model])
+    tok = tokenizer_path()
+    tmp = tempfile.mkdtemp(prefix="lb_bench_sampler_")
+    sg, lb = build(a.build, tmp)
+    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS=str(a.threads))
+    batch = min(a.batch, a.n)
+    runs = {
+        "sgemm": [sg, str(batch)],
+        "ours": [lb, model, tok, str(a.n), str(a.new), str(batch), str(a.prompt)],
+        "single": [lb, model, tok, str(a.n_single), str(a.new), "1", str(a.prompt)],
+        "torch": ["/usr/bin/python3", os.path.join(HERE, "torch_sampler.py"), model, str(a.n),
+                  str(a.new), str(a.prompt)],
+    }
+    best, loads = {}, []
+    for r in range(a.rounds):
+        loads.append(os.getloadavg()[0])
+        for name, cmd in runs.items():
+            res = json.loads(sh(cmd, env).strip().splitlines()[-1])
+            print(f"round {r + 1} {name}: {res}", file=sys.stderr)
+            if name == "sgemm":
+                b = best.setdefault(name, res)
+                for k in ("gflops_nn", "gflops_nt"):
+                    b[k] = max(b[k], res[k])
+            elif name not in best or res["tok_s"] > best[name]["tok_s"]:
+                best[name] = res
+    cfg = json.load(open(os.path.join(model, "config.json")))
+    fpt = flops_per_token(cfg, a.prompt + a.new / 2)
+    sgemm = max(best["sgemm"]["gflops_nn"], best["sgemm"]["gflops_nt"])
+    o, s, t = best["ours"], best["single"], best["torch"]
+    util = lambda x: fpt * x["tok_s"] / 1e9 / sgemm * 100  # noqa: E731
+    cpu = "?"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    cmd = (f"/usr/bin/python3 bench/sampler/run.py --build {os.path.relpath(a.build, ROOT)} "
+           f"--threads {a.threads} --n {a.n} --n-single {a.n_single} --new {a.new} "
+           f"--prompt {a.prompt} --batch {a.batch} --rounds {a.rounds}")
+    md = f"""## Sampler: many samples of one prompt, GPT-2-124M shape, fp32 (`bench/sampler/`)
+
+Command: `{cmd}`
+Machine: {cpu}, {os.cpu_count()} cores, {a.threads} threads for everyone; load average at the
+start of each round: {", ".join(f"{x:.1f}" for x in loads)} (the machine is shared: absolute
+rates move with it, the ratios of one run less so).
+Workload: one prompt of {a.prompt} tokens, n = {a.n} samples x {a.new} new tokens (no EOS, T = 1,
+top-k 50), random GPT-2-124M-shaped weights (`bench/model/make_gpt2.py`).
+
+| | tokens/s | seconds | vs (a) | FLOP utilisation vs sgemm |
+|---|---:|---:|---:|---:|
+| (a) leakbound sampler, batch {batch}, n = {a.n} | {o['tok_s']:.1f} | {o['seconds']:.1f} | 1.00 | {util(o):.0f}% |
+| (b) same engine, one sequence at a time, n = {a.n_single} | {s['tok_s']:.1f} | {s['seconds']:.1f} | {s['tok_s'] / o['tok_s']:.3f} | {util(s):.0f}% |
+| (c) PyTorch {t['torch']}, batched + KV cache (HF generate style), n = {a.n} | {t['tok_s']:.1f} | {t['seconds']:.1f} | {t['tok_s'] / o['tok_s']:.3f} | {util(t):.0f}% |
+
+- (a) / (b) = **{o['tok_s'] / s['tok_s']:.1f}x** (goal >= 5x); (a) / (c) = **{o['tok_s'] / t['tok_s']:.2f}x**
+  (goal >= 2x).
+- FLOP utilisation: {fpt / 1e9:.3f} GFLOP per generated token (GEMMs, attention at the mean
+  context {a.prompt + a.new / 2:.0f}, head) x tokens/s, over the OpenBLAS sgemm rate measured in
+  this run on one layer's GEMM shapes at M = {batch}: {sgemm:.1f} GFLOP/s.
+- (b) runs fewer samples: one sequence at a time costs the same per token whatever n is (each
+  step streams all weights once), so its rate extrapolates; the full n would take
+  ~{a.n * a.new / s['tok_s'] / 60:.0f} minutes.
+- (c) prefills the prompt n times (generate expands the inputs before the first forward); (a)
+  prefills it once and forks the n sequences off its KV cache.
+- (d) llama.cpp via node-llama-cpp@3.21.1: not run (no GGUF export written in the time this
+  issue had); a follow-up.
+"""
+    print(md)
+    if not a.no_update:
+        path = os.path.join(tmp, "sampler.md")
+        with open(path, "w") as f:
+            f.write(md)
+        sh(["/usr/bin/python3", os.path.join(ROOT, "bench", "update_results.py"), "sampler", path])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+/* The sampler's pieces that need no model: Philox4x32-10 against Random123's known answers,
+ * the uniform draw's layout, min-p, the new-token limit and option checks. The batched
+ * sampler itself is checked end to end by tests/oracle/sample_cli.py and sample_stats.py. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "leakbound/sample.h"
+
+static void test_philox_kat(void **state) {
+    (void)state;
+    static const uint32_t v[3][10] = {
+        {0, 0, 0, 0, 0, 0, 0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
+        {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0x408f276d,
+         0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
+        {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, 0xd16cfe09,
+         0x94fdcceb, 0x5001e420, 0x24126ea1}};
+    for (int i = 0; i < 3; i++) {
+        uint32_t out[4];
+        lb_philox4x32_10(v[i], v[i] + 4, out);
+        for (int j = 0; j < 4; j++) assert_int_equal(out[j], v[i][6 + j]);
+    }
+}
+
+static void test_uniform_layout(void **state) {
+    (void)state;
+    uint64_t seed = 0x0123456789abcdefull, h = lb_sample_key_hash("q7", 2);
+    uint32_t ctr[4] = {5, 9, (uint32_t)h, (uint32_t)(h >> 32)}, key[2] = {0x89abcdef, 0x01234567};
+    uint32_t out[4];
+    lb_philox4x32_10(ctr, key, out);
+    double want = (double)((((uint64_t)out[0] << 32) | out[1]) >> 11) * 0x1p-53;
+    assert_true(lb_sample_philox_uniform(seed, h, 9, 5) == want);
+    /* Each coordinate changes the draw. */
+    assert_true(lb_sample_philox_uniform(seed, h, 9, 6) != want);
+    assert_true(lb_sample_philox_uniform(seed, h, 8, 5) != want);
+    assert_true(lb_sample_philox_uniform(seed + 1, h, 9, 5) != want);
+    assert_true(lb_sample_philox_uniform(seed, lb_sample_key_hash("q8", 2), 9, 5) != want);
+    /* FNV-1a 64 of "" and "a" (published values). */
+    assert_true(lb_sample_key_hash("", 0) == 0xcbf29ce484222325ull);
+    assert_true(lb_sample_key_hash("a", 1) == 0xaf63dc4c8601ec8cull);
+}
+
+static void test_min_p(void **state) {
+    (void)state;
+    /* probs proportional to e^l: e^0 = 1, e^-1 = .37, e^-3 = .05; min_p .1 keeps >= .1 * max. */
+    float l[5] = {0, -1, -3, -INFINITY, 0};
+    assert_int_equal(lb_sample_min_p(l, 5, 0.1), 3);
+    assert_true(l[0] == 0 && l[1] == -1 && isinf(l[2]) && isinf(l[3]) && l[4] == 0);
+    float m[3] = {1, 2, 3};
+    assert_int_equal(lb_sample_min_p(m, 3, 0), 3);   /* off */
+    assert_int_equal(lb_sample_min_p(m, 3, 1.0), 1); /* only the top survives */
+    assert_true(m[2] == 3 && isinf(m[0]) && isinf(m[1]));
+}
+
+static void test_max_new(void **state) {
+    (void)state;
+    lb_sampler_opts_t o = lb_sampler_defaults();
+    o.max_new_tokens = -1;
+    o.max_length = 20;
+    assert_int_equal(lb_sampler_max_new(&o, 8, 1024), 12);   /* max_length counts the prompt */
+    assert_int_equal(lb_sampler_max_new(&o, 25, 1024), 0);
+    o.max_new_tokens = 100;
+    assert_int_equal(lb_sampler_max_new(&o, 8, 1024), 100); /* max_new_tokens wins */
+    assert_int_equal(lb_sampler_max_new(&o, 1000, 1024), 24); /* capped by the context */
+}
+
+static void test_check(void **state) {
+    (void)state;
+    lb_error_t err;
+    lb_sampler_opts_t o = lb_sampler_defaults();
+    assert_int_equal(lb_sampler_check(&o, &err), 0);
+    o.min_p = 1.5;
+    assert_int_equal(lb_sampler_check(&o, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "min_p"));
+    o = lb_sampler_defaults();
+    o.warp.top_p = 0;
+    assert_int_equal(lb_sampler_check(&o, &err), LB_EINVAL);
+    o = lb_sampler_defaults();
+    o.adaptive = 1;
+    o.confidence_threshold = 2;
+    assert_int_equal(lb_sampler_check(&o, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "confidence_threshold"));
+    assert_string_equal(lb_sample_finish_name(LB_FINISH_STOP), "stop");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_philox_kat), cmocka_unit_test(test_uniform_layout),
+        cmocka_unit_test(test_min_p),      cmocka_unit_test(test_max_new),
+        cmocka_unit_test(test_check),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
