@@ -15,8 +15,18 @@
  *   first id among equal maxima (torch.argmax).
  * - RNG: xoshiro256** seeded through splitmix64 (Blackman & Vigna). Deterministic for a seed; it
  *   does not reproduce torch's generator.
- * - No function here allocates: scratch memory is sized once by the caller
- *   (lb_sample_scratch_bytes) and reused for every token.
+ * - No warper/pick function here allocates: scratch memory is sized once by the caller
+ *   (lb_sample_scratch_bytes) and reused for every token. lb_sampler_run allocates everything
+ *   it needs before its first token.
+ * - The many-sample sampler (lb_sampler_run, below) draws from Philox4x32-10 keyed by (seed,
+ *   prompt key, sample, step), not from xoshiro: its samples do not depend on the batch size,
+ *   thread count or resume history. They do depend on the model's logits being bit-identical
+ *   for a sequence whatever batch it is decoded in (true of the engine's sgemm path; a batch
+ *   of 1-2 rows takes its gemv path, whose last bits may differ: a draw can only change when
+ *   its uniform falls within that rounding of a bucket edge).
+ * - Adaptive temperature (SPEC §3.5) is a RECONSTRUCTION of the paper's rule, whose exact form
+ *   is not in the reference code; outputs that use it say "adaptive temperature (reconstructed
+ *   rule)".
  */
 #ifndef LEAKBOUND_SAMPLE_H
 #define LEAKBOUND_SAMPLE_H
