@@ -210,6 +210,19 @@ def check_resume(g2, d):
     print("resume: cut inside a group / a line / at a boundary / complete: identical files")
 
 
+def check_progress(g2, d):
+    data = os.path.join(d, "progress.jsonl")
+    with open(data, "w") as f:
+        f.write(json.dumps({"id": "p", "question": "Hi", "answer": "x"}) + "\n")
+    p = sc.run_cli(["sample", "--model", g2, "--data", data, "-n", "3", "--max-new-tokens", "4",
+                    "-o", os.path.join(d, "progress.out")])
+    last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
+    for needle in ("prompts 1/1", "samples/s", "tokens/s", "elapsed"):
+        if needle not in last:
+            sc.fail(f"progress: last stderr line {last!r} lacks {needle!r}")
+    print("progress: " + last)
+
+
 def check_errors(g2, d):
     data = os.path.join(d, "ok.jsonl")
     with open(data, "w") as f:
@@ -251,6 +264,7 @@ def main():
     check_greedy_vs_generate(g2, d)
     check_format(g2, d, ref_rows)
     check_resume(g2, d)
+    check_progress(g2, d)
     check_errors(g2, d)
     print("OK")
 
