@@ -28,7 +28,7 @@ def check(name, cond, detail=""):
 
 
 def write(name, text):
-    path = os.path.join(work_dir(), name)
+    path = os.path.join(work_dir("cli_score"), name)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
     return path
@@ -60,7 +60,7 @@ def main():
     for name, args in [("no_metric", []), ("bad_metric", ["--metric", "bleu"]),
                        ("two_inputs", ["--metric", "exact", "a", "b"]),
                        ("bad_option", ["--metric", "exact", "--frobnicate"]),
-                       ("no_file", ["--metric", "exact", os.path.join(work_dir(), "nope.jsonl")])]:
+                       ("no_file", ["--metric", "exact", os.path.join(work_dir("cli_score"), "nope.jsonl")])]:
         r = run(args, stdin=b"")
         check(name, r.returncode == 2 and r.stdout == b"" and r.stderr, f"rc={r.returncode}")
     r = run(["--help"])

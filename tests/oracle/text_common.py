@@ -38,8 +38,9 @@ def sanitized():
     return os.environ.get("LB_SANITIZED") == "1"
 
 
-def work_dir():
-    d = os.environ.get("LB_WORK", "/tmp/lb_work")
+def work_dir(sub):
+    """LB_WORK/<sub>: each oracle keeps its scratch files apart from other tests'."""
+    d = os.path.join(os.environ.get("LB_WORK", "/tmp/lb_work"), sub)
     os.makedirs(d, exist_ok=True)
     return d
 

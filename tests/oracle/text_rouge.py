@@ -23,7 +23,7 @@ METRICS = ["rougeL-recall", "rougeL-f", "rouge1-recall", "rouge1-f", "keywords",
 def main():
     n = 3000 if sanitized() else 12000
     data = rows(n, seed=20241003)
-    path = os.path.join(work_dir(), "text_rouge_in.jsonl")
+    path = os.path.join(work_dir("text_rouge"), "text_rouge_in.jsonl")
     with open(path, "w", encoding="utf-8") as f:
         for r in data:
             f.write(json.dumps(r, ensure_ascii=bool(r["id"] % 2)) + "\n")
