@@ -6,11 +6,14 @@
  * - Text is UTF-8 given as (pointer, byte length); embedded NUL bytes are ordinary characters.
  *   Invalid UTF-8 never crashes anything: each byte that does not start a valid sequence is
  *   treated as one opaque character that is not a letter, not a digit, not whitespace and has
- *   no case; lowercasing copies it through unchanged. (Python, whose behaviour is the
- *   reference, never sees such bytes: JSON input is validated before it reaches here.)
+ *   no case; lowercasing copies it through unchanged and the stemmer counts it as a consonant.
+ *   (Python, whose behaviour is the reference, never sees such bytes: JSON input is validated
+ *   before it reaches here.)
  * - Lowercase means Python's str.lower(): the full Unicode lowercase mapping (utf8proc's
  *   simple mapping plus SpecialCasing's U+0130 -> "i" U+0307) and the Final_Sigma rule for
- *   U+03A3. Not case folding: "ß" stays "ß".
+ *   U+03A3. Not case folding: "ß" stays "ß". The tables are utf8proc's (Unicode 15 in 2.8);
+ *   Python 3.11 has Unicode 14, so only characters new in 15 can differ, and only as context
+ *   of a capital sigma (tests/oracle/text_lower.py checks every code point).
  * - Tokens (rouge-score's tokenize with NLTK's PorterStemmer): lowercase; every maximal run of
  *   [a-z0-9] is a token; tokens longer than 3 characters are stemmed; empty results dropped.
  *   Non-ASCII letters therefore separate tokens, except where their lowercase is ASCII
@@ -22,12 +25,14 @@
  *   F = 2PR/(P+R) evaluated in that order (bit-identical to rouge-score); all three 0 when
  *   either side has no token. ROUGE-1: clipped unigram overlap over the same denominators.
  * - Keywords: a keyword leaks when its lowercase (after trimming Python-str.strip() whitespace)
- *   is a substring of the lowercased text, both lowercased as above; empty keywords are
- *   dropped; no keyword means no leak.
+ *   is a substring (compared by code point) of the lowercased text, both lowercased as above;
+ *   empty keywords are dropped; no keyword means no leak. Comma-separated keywords are split
+ *   on every ",", then trimmed.
  * - Exact match: the two token lists are equal (two empty lists are equal).
  * - A scorer owns every buffer these need (token ids, LCS rows, a cache of stems) and reuses
- *   them, so scoring does not allocate per token; it grows its buffers only when an input is
- *   longer than any before. One scorer per thread: a scorer is not thread-safe, distinct
+ *   them, so scoring does not allocate per token; buffers grow only when an input is longer
+ *   than any before, and the cache (amortised) when a new word appears; the cache is emptied
+ *   between comparisons once it holds about a million words. One scorer per thread: a scorer is not thread-safe, distinct
  *   scorers are independent.
  */
 #ifndef LEAKBOUND_TEXT_H
