@@ -31,6 +31,14 @@ typedef struct bound_input {
 int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err);
 void bound_input_free(bound_input_t *in);
 
+/* jansson's allocator during parsing (cli_bound_alloc.c): per-thread bump chunks, free a
+ * no-op. begin installs it (0, or -1 out of memory); rewind releases every value allocated
+ * since the last rewind at once; end frees the chunks and restores malloc/free. No jansson
+ * value may be alive across rewind or end. */
+int bound_alloc_begin(void);
+void bound_alloc_rewind(void);
+void bound_alloc_end(void);
+
 /* The prompt's id as a new JSON value of its original type. */
 json_t *bound_id_json(const bound_input_t *in, size_t p);
 

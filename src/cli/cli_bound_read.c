@@ -285,9 +285,9 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
         } else {
             for (size_t k = 0; k < s->count; k++) d[k] = json_number_value(json_array_get(s->scores, k)) + 0.0;
         }
-        json_decref(s->v);
-        s->v = NULL;
+        s->v = NULL; /* released all at once by bound_alloc_rewind */
     }
+    bound_alloc_rewind();
     return 0;
 }
 
@@ -352,7 +352,7 @@ static int load_text(const char *path, char **text, size_t *len, int *mapped, lb
         if (fd < 0) return lb_error_set(err, LB_EIO, "%s: cannot open: %s", path, strerror(errno));
         struct stat st;
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-            void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
             if (m != MAP_FAILED) {
                 close(fd);
                 *text = m;
@@ -375,6 +375,14 @@ int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
     int rc = load_text(path, &text, &len, &mapped, err);
     if (rc) return rc;
     json_object_seed(0); /* before any thread creates an object */
+    if (bound_alloc_begin()) {
+        bound_alloc_end();
+        if (mapped)
+            munmap(text, len);
+        else
+            free(text);
+        return nomem(err);
+    }
 
     reader_t r = {.path = name, .in = in, .contiguous = 1};
     line_ref_t *lines = malloc(BATCH_LINES * sizeof *lines);
@@ -415,6 +423,7 @@ int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
         for (size_t p = 0; p < in->n_prompts; p++) in->offset[p] = r.first[p];
         in->offset[in->n_prompts] = in->n_scores;
     }
+    bound_alloc_end();
     if (mapped)
         munmap(text, len);
     else
