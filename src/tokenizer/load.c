@@ -268,6 +268,12 @@ int lb_tokenizer_load_string(const char *json, size_t len, const char *name, lb_
     if (!rc) rc = load_options(t, root, name, err);
     if (!rc) rc = build_matchers(t, err);
     if (!rc) rc = build_id_table(t);
+    if (!rc) {
+        /* HF get_vocab_size(true): distinct token strings of the model and the added tokens. */
+        t->vocab_size = t->model_vocab;
+        for (size_t i = 0; i < t->n_added; i++)
+            if (tk_strmap_get(&t->vocab, t->added[i].content, t->added[i].len) < 0) t->vocab_size++;
+    }
     for (size_t i = 0; !rc && i < t->post.n_pre + t->post.n_post; i++) {
         int32_t id = i < t->post.n_pre ? t->post.pre[i] : t->post.post[i - t->post.n_pre];
         if (id < 0 || (size_t)id >= t->n_ids)
@@ -324,11 +330,7 @@ void lb_tokenizer_free(lb_tokenizer_t *t) {
 }
 
 size_t lb_tokenizer_vocab_size(const lb_tokenizer_t *t) {
-    /* HF get_vocab_size(true): distinct token strings of the model and the added tokens. */
-    size_t n = t->model_vocab;
-    for (size_t i = 0; i < t->n_added; i++)
-        if (tk_strmap_get(&t->vocab, t->added[i].content, t->added[i].len) < 0) n++;
-    return n;
+    return t->vocab_size;
 }
 
 int32_t lb_tokenizer_token_to_id(const lb_tokenizer_t *t, const char *token) {

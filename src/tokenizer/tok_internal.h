@@ -241,6 +241,7 @@ struct lb_tokenizer {
     uint8_t *id_special;           /* (n_ids) 1 = added special token */
     size_t n_ids;
     size_t model_vocab;            /* number of model vocabulary entries */
+    size_t vocab_size;             /* HF get_vocab_size(true), computed once at load */
     /* added tokens */
     tk_added_t *added;
     size_t n_added;
