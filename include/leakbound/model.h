@@ -109,7 +109,8 @@ typedef struct lb_model_runner lb_model_runner_t;
 #define LB_FORWARD_ALL_LOGITS 1   /* logits for every token of the call, not just the last */
 
 /* A runner: the activations arena for calls of at most max_seqs sequences and max_tokens
- * tokens in all, at positions < max_ctx (<= max_position_embeddings; 0 = that). all_logits
+ * tokens in all (raised to max_seqs when smaller, so a decode step of every sequence fits),
+ * at positions < max_ctx (0 = max_position_embeddings, which GPT-2 cannot exceed). all_logits
  * reserves room for LB_FORWARD_ALL_LOGITS ((max_tokens, V) floats). Errors: LB_EINVAL (bad
  * sizes), LB_ENOMEM. The runner borrows m. */
 int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,

@@ -67,6 +67,7 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
     if (max_ctx > g->max_position_embeddings && g->arch == LB_ARCH_GPT2)
         return lb_error_set(err, LB_EINVAL, "runner: max_ctx %d exceeds n_positions %d",
                             max_ctx, g->max_position_embeddings);
+    if (max_tokens < max_seqs) max_tokens = max_seqs;   /* a decode step of every sequence */
     lb_model_runner_t *r = calloc(1, sizeof *r);
     if (!r) return lb_error_set(err, LB_ENOMEM, "runner: out of memory");
     r->m = m;
