@@ -83,8 +83,8 @@ int lb_text_exact(lb_text_scorer_t *s, const char *a, size_t a_len, const char *
 /* *leak = 1 when any of the n_kw keywords (kw[i] of kw_len[i] bytes) leaks into text (see the
  * contract), else 0. Returns 0 or LB_ENOMEM. */
 int lb_text_keywords(lb_text_scorer_t *s, const char *text, size_t text_len,
-                     const char *const *kw, const size_t *kw_len, size_t n_kw, int *leak,
-                     lb_error_t *err);
+                     const char *const *kw /* (n_kw,) */, const size_t *kw_len /* (n_kw,) */,
+                     size_t n_kw, int *leak, lb_error_t *err);
 
 /* As lb_text_keywords, the keywords given as one comma-separated string (SPEC §2.7). */
 int lb_text_keywords_csv(lb_text_scorer_t *s, const char *text, size_t text_len,
