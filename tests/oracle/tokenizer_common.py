@@ -152,6 +152,28 @@ def run_both(tok_json, texts, tag):
     return ours, theirs
 
 
+def compare_vocab(tok_json, tag):
+    """vocab_size, id → token over the whole id range (and a little past it) and token → id:
+    equal on both sides. Returns the number of differences."""
+    doc = json.load(open(tok_json, encoding="utf-8"))
+    n = max(list(doc["model"]["vocab"].values()) + [t["id"] for t in doc.get("added_tokens") or []]) + 3
+    d = work_dir("runs")
+    res = []
+    for who, cmd in (("C", [os.path.join(DRIVERS, "driver_tokenizer")]),
+                     ("HF", ["node", os.path.join(ORACLE_DIR, "tokenizer_hf.js")])):
+        out = os.path.join(d, f"{tag}.vocab.{who}.json")
+        r = subprocess.run(cmd + ["vocab", tok_json, str(n), out], capture_output=True, text=True)
+        if r.returncode:
+            fail(f"{tag}: {who} vocab dump failed: {r.stderr.strip()}")
+        res.append(json.load(open(out, encoding="utf-8")))
+    ours, hf = res
+    bad = int(ours["vocab_size"] != hf["vocab_size"])
+    bad += sum(a != b for a, b in zip(ours["id_to_token"], hf["id_to_token"]))
+    bad += int(ours["token_to_id"] != hf["token_to_id"])
+    print(f"{tag}: vocab_size C {ours['vocab_size']} HF {hf['vocab_size']}, {n} ids compared, {bad} differences")
+    return bad
+
+
 def compare(tag, texts, ours, theirs, max_show=5):
     """Zero mismatches allowed on any field; prints a summary, returns the mismatch count."""
     bad = 0

@@ -5,6 +5,9 @@
 //     IN: one JSON string per line. OUT: per line {"ids": encode(x, add_special_tokens=true),
 //     "ids_plain": encode(x, false), "dec_skip": decode(ids, true), "dec_keep": decode(ids, false)}
 //     or {"error": message}.
+//   node tokenizer_hf.js vocab TOKENIZER.json N OUT.json
+//     {"vocab_size": getVocabSize(true), "id_to_token": [idToToken(id) for ids 0..N-1],
+//      "token_to_id": {token: tokenToId(token) for each token listed}}.
 //   node tokenizer_hf.js bench TOKENIZER.json TEXT.txt REPEATS
 //     Encodes every line (add_special_tokens=false) one call at a time, and again with
 //     encodeBatch; prints {"bytes", "tokens", "seconds", "batch_seconds", "batch_cpu_seconds" (CPU
@@ -59,8 +62,21 @@ async function bench(tokPath, textPath, repeats) {
   console.log(JSON.stringify({ bytes: buf.length, tokens, seconds: best, batch_seconds: bestBatch, batch_cpu_seconds: batchCpu, load_seconds: load }));
 }
 
+async function vocab(tokPath, n, outPath) {
+  const tok = Tokenizer.fromFile(tokPath);
+  const ids = [];
+  const map = {};
+  for (let i = 0; i < n; i++) {
+    const t = tok.idToToken(i);
+    ids.push(t === undefined ? null : t);
+    if (t !== null && t !== undefined) map[t] = tok.tokenToId(t);
+  }
+  fs.writeFileSync(outPath, JSON.stringify({ vocab_size: tok.getVocabSize(true), id_to_token: ids, token_to_id: map }));
+}
+
 const [mode, a, b, c] = process.argv.slice(2);
-const run = mode === 'check' ? check(a, b, c) : mode === 'bench' ? bench(a, b, Number(c)) : null;
+const run = mode === 'check' ? check(a, b, c) : mode === 'bench' ? bench(a, b, Number(c))
+  : mode === 'vocab' ? vocab(a, Number(b), c) : null;
 if (!run) {
   console.error('usage: node tokenizer_hf.js check TOKENIZER.json IN.jsonl OUT.jsonl | bench TOKENIZER.json TEXT.txt REPEATS');
   process.exit(2);

@@ -225,6 +225,8 @@ def main():
             json.dump(doc, f, ensure_ascii=False)
         ours, theirs = tc.run_both(path, texts, name)
         bad += tc.compare(name, texts, ours, theirs)
+        if name.startswith(("sp_added", "char_")):
+            bad += tc.compare_vocab(path, name)
     if bad:
         tc.fail(f"{bad} mismatching texts")
     print("OK")

@@ -4,6 +4,9 @@
  *     IN: one JSON string per line. OUT: per line {"ids": encode(x, True), "ids_plain":
  *     encode(x, False), "dec_skip": decode(ids, True), "dec_keep": decode(ids, False)} or
  *     {"error": "..."} when the library refuses the line.
+ *   driver_tokenizer vocab TOKENIZER.json N OUT.json
+ *     {"vocab_size": lb_tokenizer_vocab_size, "id_to_token": [token or null for ids 0..N-1],
+ *      "token_to_id": {token: lb_tokenizer_token_to_id(token) for each token listed}}.
  *   driver_tokenizer bench TOKENIZER.json TEXT.txt REPEATS
  *     Encodes every line of TEXT.txt (add_special_tokens=False) REPEATS times; prints one JSON
  *     object: {"bytes":..., "tokens":..., "seconds": best of the repeats, "load_seconds": ...}.
@@ -141,7 +144,30 @@ static int bench(const char *tok_path, const char *text_path, int repeats) {
     return 0;
 }
 
+static int vocab(const char *tok_path, long n, const char *out_path) {
+    lb_error_t err = {0};
+    lb_tokenizer_t *tok;
+    if (lb_tokenizer_load(tok_path, &tok, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 2;
+    }
+    json_t *o = json_object(), *ids = json_array(), *map = json_object();
+    json_object_set_new(o, "vocab_size", json_integer((json_int_t)lb_tokenizer_vocab_size(tok)));
+    for (long i = 0; i < n; i++) {
+        const char *t = lb_tokenizer_id_to_token(tok, (int32_t)i);
+        json_array_append_new(ids, t ? json_string(t) : json_null());
+        if (t) json_object_set_new(map, t, json_integer(lb_tokenizer_token_to_id(tok, t)));
+    }
+    json_object_set_new(o, "id_to_token", ids);
+    json_object_set_new(o, "token_to_id", map);
+    int rc = json_dump_file(o, out_path, JSON_COMPACT) ? 1 : 0;
+    json_decref(o);
+    lb_tokenizer_free(tok);
+    return rc;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && !strcmp(argv[1], "vocab")) return vocab(argv[2], atol(argv[3]), argv[4]);
     if (argc == 5 && !strcmp(argv[1], "check")) return check(argv[2], argv[3], argv[4]);
     if (argc == 5 && !strcmp(argv[1], "bench")) return bench(argv[2], argv[3], atoi(argv[4]));
     fprintf(stderr, "usage: driver_tokenizer check TOKENIZER.json IN.jsonl OUT.jsonl\n"
