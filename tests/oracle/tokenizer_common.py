@@ -25,7 +25,7 @@ def need_node():
 
 
 def work_dir(sub):
-    d = os.path.join(WORK, sub)
+    d = os.path.join(WORK, "tokenizer", sub)  # other modules' oracles share LB_WORK
     os.makedirs(d, exist_ok=True)
     return d
 
