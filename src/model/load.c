@@ -55,7 +55,10 @@ static int bind(load_ctx_t *c, lb_weight_t *w, const char *name, int rows, int c
     if (widen) {
         w->f32 = c->m->params + c->n_floats;
         c->n_floats += n;
-        lb_st_to_f32(t, 0, n, w->f32);
+        const size_t chunk = (size_t)1 << 16;   /* widen big matrices on every core */
+        #pragma omp parallel for schedule(static) if (n > chunk)
+        for (size_t o = 0; o < n; o += chunk)
+            lb_st_to_f32(t, o, n - o < chunk ? n - o : chunk, w->f32 + o);
     }
     return 0;
 }
