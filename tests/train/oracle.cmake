@@ -1,0 +1,8 @@
+# Training gradients, AdamW trajectory and the oracle's own finite-difference check, against
+# PyTorch (tests/oracle/train_grad.py, train_common.py on model_ref.py).
+lb_oracle_test(train_grads_llama train_grad.py grads_llama)
+lb_oracle_test(train_grads_phi train_grad.py grads_phi)
+lb_oracle_test(train_grads_gpt2 train_grad.py grads_gpt2)
+lb_oracle_test(train_grads_variants train_grad.py grads_variants)
+lb_oracle_test(train_adamw train_grad.py adamw)
+lb_oracle_test(train_fd train_grad.py fd)
