@@ -122,7 +122,8 @@ void lb_model_attention_forward(float *out, const float *q, int ldq, const float
         for (int h = 0; h < n_heads; h++) {
             float *sc = scratch + (size_t)omp_get_thread_num() * stride;   /* (stride,) */
             const int n = tok_off[i + 1] - tok_off[i];
-            if (pos0[i] == 0 && sliding_window == 0 && n >= 8)   /* all keys at hand */
+            /* All keys at hand, and no window that cuts any of them off. */
+            if (pos0[i] == 0 && (sliding_window == 0 || n <= sliding_window) && n >= 8)
                 attend_fresh(out, q, ldq, k, v, ldkv, tok_off[i], tok_off[i + 1], h, h / group,
                              n_heads, hd, scale, sc);
             else

@@ -84,7 +84,7 @@ CASES = {
                                           sliding_window=4, tie_word_embeddings=True),
                                const("F16"), 3, False, 4),
     "mistral_window_headdim": (llama_cfg(architectures=["MistralForCausalLM"],
-                                          model_type="mistral", head_dim=24, sliding_window=9),
+                                          model_type="mistral", head_dim=24, sliding_window=12),
                                mixed, 2, False, 4),
     "phi_partial_f16": (phi_cfg(), const("F16"), 1, False, 4),
     "phi_mixed_keep_gqa": (phi_cfg(num_key_value_heads=2, partial_rotary_factor=0.375,
