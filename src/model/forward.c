@@ -83,7 +83,8 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
     size_t fresh = (size_t)LB_MODEL_ATT_CHUNK * (size_t)(max_tokens < max_ctx ? max_tokens
                                                                                : max_ctx);
     r->scr_stride = fresh > (size_t)max_ctx ? fresh : (size_t)max_ctx;
-    size_t fl = T * D * 2 + T * (qd + 2 * kd) + T * qd + T * I * 2 + S * D + L * V +
+    size_t I2 = g->arch == LB_ARCH_LLAMA ? I : 0;   /* SwiGLU's second hidden buffer */
+    size_t fl = T * D * 2 + T * (qd + 2 * kd) + T * qd + T * (I + I2) + S * D + L * V +
                 (size_t)r->n_threads * r->scr_stride + (m->keep_file_dtype ? m->max_matrix : 0) +
                 2 * (size_t)max_ctx * half;
     size_t ints = T + 3 * S + 1;
@@ -98,7 +99,7 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
     ALLOC(r->qkv, T * (qd + 2 * kd));
     ALLOC(r->att, T * qd);
     ALLOC(r->h1, T * I);
-    ALLOC(r->h2, T * I);
+    if (I2) ALLOC(r->h2, T * I2);
     ALLOC(r->last, S * D);
     ALLOC(r->logits, L * V);
     ALLOC(r->scratch, (size_t)r->n_threads * r->scr_stride);
