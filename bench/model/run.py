@@ -5,7 +5,7 @@ sgemm rate on the model's own GEMM shapes, for prefill FLOP utilisation.
 
 usage: /usr/bin/python3 bench/model/run.py [--build build] [--threads 2] [--rounds 2]
                                            [--batch 8 --seq 256 --prompt 128 --steps 64]
-                                           [--no-update]
+                                           [--wait-policy default|passive|active] [--no-update]
 Builds bench/model/sgemm.c and bench/model/bench_lb.c against <build>/libleakbound.a, writes
 the checkpoint into bench/work/gpt2-124m if absent (make_gpt2.py), then runs sgemm, ours and
 PyTorch ROUNDS times interleaved (each reports its best of 2) and keeps each one's best, so a
@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--seq", type=int, default=256)
     ap.add_argument("--prompt", type=int, default=128)
     ap.add_argument("--steps", type=int, default=64)
+    ap.add_argument("--wait-policy", choices=["default", "passive", "active"], default="default",
+                    help="OMP_WAIT_POLICY for all three (passive: a busy shared machine)")
     ap.add_argument("--no-update", action="store_true")
     a = ap.parse_args()
     model = os.path.join(ROOT, "bench", "work", "gpt2-124m")
@@ -68,6 +70,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="lb_bench_model_")
     sg, lb = build(a.build, tmp)
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS=str(a.threads))
+    env.pop("OMP_WAIT_POLICY", None)
+    if a.wait_policy != "default":
+        env["OMP_WAIT_POLICY"] = a.wait_policy.upper()
     args = [str(x) for x in (a.batch, a.seq, a.prompt, a.steps, 2)]
     best = {"sgemm": None, "ours": None, "torch": None}
     loads = []
@@ -103,12 +108,12 @@ def main():
         pass
     cmd = (f"/usr/bin/python3 bench/model/run.py --build {os.path.relpath(a.build, ROOT)} "
            f"--threads {a.threads} --rounds {a.rounds} --batch {a.batch} --seq {a.seq} "
-           f"--prompt {a.prompt} --steps {a.steps}")
+           f"--prompt {a.prompt} --steps {a.steps} --wait-policy {a.wait_policy}")
     md = f"""## Model forward: GPT-2-124M shape, fp32 (`bench/model/`)
 
 Command: `{cmd}`
 Machine: {cpu}, {os.cpu_count()} cores, {a.threads} threads for everyone (OMP_NUM_THREADS /
-OPENBLAS_NUM_THREADS / torch.set_num_threads); load average at the rounds' starts:
+OPENBLAS_NUM_THREADS / torch.set_num_threads), OMP_WAIT_POLICY {a.wait_policy}; load average at the rounds' starts:
 {', '.join(f'{x:.1f}' for x in loads)} (the machine is shared; each figure is the best of
 {a.rounds} rounds x 2 repetitions). Peer: PyTorch {t.get('torch', '?')} (Debian, OpenBLAS), GPT-2
 written as modeling_gpt2.py with a KV cache (`torch_gpt2.py`). Checkpoint: random weights,
