@@ -70,10 +70,17 @@ double lb_stats_anderson_upper(const double *sorted, size_t n, double eps);
 double lb_stats_anderson_lower(const double *sorted, size_t n, double eps);
 
 /* Default-mode M_sigma (docs/bounds.md): on the two-sided DKW event with eps2(alpha),
- * Var X <= min(U2 - L1^2, max_{m in [L1,U1]} m(1-m)), U2 the Anderson upper bound of E[X^2]
- * (computed on the squared sorted samples), U1/L1 the Anderson bounds of E[X] (L1 floored at
- * 0). Returns sqrt of that, which is at most 0.5. Valid with mass at 0. sorted: (n). */
+ * Var X <= min(U2 - L1^2, max_{m in [L1,U1]} m(1-m), min_c U(c)), U2 the Anderson upper bound
+ * of E[X^2] (on the squared sorted samples), U1/L1 the Anderson bounds of E[X] (L1 floored at
+ * 0), U(c) the band's bound on E[(X-c)^2]. Returns the square root, at most 0.5. Valid with
+ * mass at 0. sorted: (n). */
 double lb_stats_sigma_upper(const double *sorted, size_t n, double alpha);
+
+/* min over c in [0,1] of U(c) = (1-c)^2 - int_0^1 2(t-c) G_c(t) dt, G_c the band's upper edge
+ * min(1, F_n + eps) left of c and lower edge max(0, F_n - eps) right of c: an upper bound on
+ * Var X whenever the band holds. Exact (U is convex, quadratic between order statistics).
+ * *argmin (may be NULL) receives the minimising c. sorted: (n). */
+double lb_stats_shift_var_upper(const double *sorted, size_t n, double eps, double *argmin);
 
 /* ---- conbo 0.1 parity (SPEC §2.3-2.4) -------------------------------------------------- */
 

@@ -62,8 +62,50 @@ double lb_stats_anderson_lower(const double *sorted, size_t n, double eps) {
     return 1.0 - s;
 }
 
+/* min over c of U(c), U(c) >= E(X - c)^2 >= Var X on the two-sided event (docs/bounds.md):
+ * E(X - c)^2 = (1 - c)^2 - int_0^1 2(t - c) F(t) dt, made largest by the upper band where
+ * t < c and the lower band where t > c. U is convex and, on each gap [a, b] between order
+ * statistics, a quadratic in c, so each gap's vertex (clamped to the gap) gives the exact
+ * minimum. Prefix sums make the whole scan O(n). *argmin receives the minimiser. */
+double lb_stats_shift_var_upper(const double *sorted, size_t n, double eps, double *argmin) {
+    double dn = (double)n;
+    /* Gap i = [a_i, b_i] with a_0 = 0, b_n = 1; F_n = i/n there. */
+#define GAP_A(i) ((i) > 0 ? sorted[(i) - 1] : 0.0)
+#define GAP_B(i) ((i) < n ? sorted[(i)] : 1.0)
+    double ar = 0.0, br = 0.0; /* sums over gaps right of the current one, lower band */
+    for (size_t i = 0; i <= n; i++) {
+        double a = GAP_A(i), b = GAP_B(i), lo = fmax(0.0, (double)i / dn - eps);
+        ar += (b * b - a * a) * lo;
+        br += (b - a) * lo;
+    }
+    double al = 0.0, bl = 0.0; /* sums over gaps left of it, upper band */
+    double best = INFINITY, best_c = 0.0;
+    for (size_t j = 0; j <= n; j++) {
+        double a = GAP_A(j), b = GAP_B(j), f = (double)j / dn;
+        double hi = fmin(1.0, f + eps), lo = fmax(0.0, f - eps);
+        ar -= (b * b - a * a) * lo;
+        br -= (b - a) * lo;
+        double k = al + ar, m = bl + br;
+        /* U(c) = (1-c)^2 - k + 2cm + hi (c-a)^2 - lo (b-c)^2 for c in [a, b] */
+        double c2 = 1.0 + hi - lo, c1 = -2.0 + 2.0 * m - 2.0 * a * hi + 2.0 * b * lo;
+        double c = fmin(b, fmax(a, -c1 / (2.0 * c2)));
+        double u = (1.0 - c) * (1.0 - c) - k + 2.0 * c * m + hi * (c - a) * (c - a) -
+                   lo * (b - c) * (b - c);
+        if (u < best) {
+            best = u;
+            best_c = c;
+        }
+        al += (b * b - a * a) * hi;
+        bl += (b - a) * hi;
+    }
+#undef GAP_A
+#undef GAP_B
+    if (argmin) *argmin = best_c;
+    return best;
+}
+
 double lb_stats_sigma_upper(const double *sorted, size_t n, double alpha) {
-    /* One two-sided event (probability >= 1 - alpha) carries all three Anderson bounds. */
+    /* One two-sided event (probability >= 1 - alpha) carries every bound used here. */
     double e = lb_stats_eps_two_sided(n, alpha);
     double u2 = upper_sum(sorted, n, e, 1);
     double u1 = upper_sum(sorted, n, e, 0);
@@ -78,5 +120,6 @@ double lb_stats_sigma_upper(const double *sorted, size_t n, double alpha) {
     else
         bern = l1 * (1.0 - l1);
     v = fmin(v, bern);
+    v = fmin(v, lb_stats_shift_var_upper(sorted, n, e, NULL));
     return fmin(0.5, sqrt(fmax(0.0, v)));
 }

@@ -53,6 +53,9 @@ def main():
         e = ref.eps_one_sided(len(x), a)
         reqs.append(f"tail {e!r} {t!r} {ref.fmt_sample(x)}")
         meta.append(("tail", x, a, t))
+        e2 = ref.eps_two_sided(len(x), a)
+        reqs.append(f"shift {e2!r} {ref.fmt_sample(x)}")
+        meta.append(("shift", x, a, e2))
         if i % 5 == 0:
             reqs.append(f"curve {e!r} {ref.fmt_sample(x)}")
             meta.append(("curve", x, a, e))
@@ -80,6 +83,13 @@ def main():
         elif op == "tail":
             chk.check("dkw tail", g[0], ref.dkw_tail(x, e1, extra), ctx + f" t={extra}")
             chk.check("count >= t", g[1], float(np.sum(x >= extra)), ctx)
+        elif op == "shift":
+            # The value at the reported minimiser is U there, and no c does better (U is
+            # convex; a bounded scalar minimisation and a 257-point grid must not go lower).
+            chk.check("shift var U(c*)", g[0], ref.shift_var_at(x, extra, g[1]), ctx)
+            chk.check("shift var = min_c U", g[0], ref.shift_var_min(x, extra), ctx)
+            grid_min = min(ref.shift_var_at(x, extra, c) for c in np.linspace(0, 1, 257))
+            chk.check("shift var <= grid min", float(g[0] <= grid_min + 1e-12), 1.0, ctx)
         elif op == "curve":
             u = np.unique(x)
             m = int(g[0])

@@ -98,9 +98,33 @@ def anderson_lower(xs, eps):
     return 1.0 - float(np.sum((p[1:] - p[:-1]) * np.minimum(1.0, i / n + eps)))
 
 
+def shift_var_at(xs, eps, c):
+    """U(c) = (1-c)^2 - int_0^1 2(t-c) G(t) dt, G = min(1, F_n + eps) for t < c and
+    max(0, F_n - eps) for t > c, integrated gap by gap (docs/bounds.md)."""
+    p = _padded(xs)
+    n = len(p) - 2
+    a, b = p[:-1], p[1:]
+    f = np.arange(0, n + 1) / n
+    hi, lo = np.minimum(1.0, f + eps), np.maximum(0.0, f - eps)
+    al, bl = a, np.minimum(b, c)     # the part of each gap left of c
+    ar, br = np.maximum(a, c), b     # and right of it
+    left = np.where(bl > al, (bl - al) * (bl + al - 2 * c), 0.0)
+    right = np.where(br > ar, (br - ar) * (br + ar - 2 * c), 0.0)
+    return (1 - c) ** 2 - float(np.sum(left * hi + right * lo))
+
+
+def shift_var_min(xs, eps):
+    """min over c of U(c): U is convex (a supremum of convex quadratics), so a bounded scalar
+    minimisation finds it; the bracket ends are checked too."""
+    from scipy.optimize import minimize_scalar
+    r = minimize_scalar(lambda c: shift_var_at(xs, eps, c), bounds=(0.0, 1.0), method="bounded",
+                        options={"xatol": 1e-12, "maxiter": 500})
+    return min(r.fun, shift_var_at(xs, eps, 0.0), shift_var_at(xs, eps, 1.0))
+
+
 def sigma_exact(xs, alpha):
     """leakbound's default M_sigma (docs/bounds.md): on the two-sided DKW event with eps2(alpha),
-    Var <= min(U2 - L1^2, max_{m in [L1, U1]} m (1 - m)), square-rooted, capped at 0.5."""
+    Var <= min(U2 - L1^2, max_{m in [L1, U1]} m (1 - m), min_c U(c)), square-rooted, capped."""
     xs = np.asarray(xs, dtype=float)
     e = eps_two_sided(len(xs), alpha)
     u2 = anderson_upper(xs ** 2, e)
@@ -113,7 +137,7 @@ def sigma_exact(xs, alpha):
         b = u1 * (1 - u1)
     else:
         b = l1 * (1 - l1)
-    return min(0.5, math.sqrt(max(0.0, min(a, b))))
+    return min(0.5, math.sqrt(max(0.0, min(a, b, shift_var_min(xs, e)))))
 
 
 def dkw_tail(xs, eps, t):

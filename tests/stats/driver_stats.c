@@ -10,6 +10,7 @@
  *                                   S): std lo hi
  *   tail EPS T N x1..xN          -> dkw_tail_upper count_ge
  *   curve EPS N x1..xN           -> m xs[0..m) ys[0..m)
+ *   shift EPS N x1..xN           -> min_c U(c), argmin c
  *   prompt METHOD ALPHA LAMBDA QK LK LEAKT NT t1..tNT N x1..xN
  *                                -> n mean std max M_mu M_mu_lower M_sigma ED binary M_bin
  *                                   n_leaking queries leak_at M_gen[..] P_ge[..]
@@ -111,6 +112,12 @@ static int handle(const char *op) {
         for (size_t i = 0; i < m; i++) put(ys[i]);
         free(xs);
         free(ys);
+    } else if (!strcmp(op, "shift")) {
+        double e, c;
+        if (next_double(&e) || !(x = read_sample(&n, &scr))) return -1;
+        lb_stats_sort(x, n, scr);
+        put(lb_stats_shift_var_upper(x, n, e, &c));
+        put(c);
     } else if (!strcmp(op, "prompt")) {
         lb_stats_options_t o = {0};
         size_t method, nt;

@@ -116,6 +116,21 @@ static void test_sigma_exact(void **state) {
     assert_true(lb_stats_sigma_upper(&z, 1, 0.01) == 0.5);
 }
 
+static void test_shift_var(void **state) {
+    (void)state;
+    /* eps = 0: the band is F_n itself, U(c) = mean((x - c)^2), minimised at the sample mean
+     * with the population variance as value. */
+    const double x[] = {0.0, 0.0, 0.1, 0.4, 0.4, 0.75, 1.0};
+    double m = (0.1 + 0.4 + 0.4 + 0.75 + 1.0) / 7, v = 0, c;
+    for (int i = 0; i < 7; i++) v += (x[i] - m) * (x[i] - m) / 7;
+    assert_true(fabs(lb_stats_shift_var_upper(x, 7, 0.0, &c) - v) < 1e-15);
+    assert_true(fabs(c - m) < 1e-12);
+    /* A vacuous band (G = 1 left of c, 0 right of it): U(c) = (1-c)^2 + c^2, least at
+     * c = 1/2. Looser than 1/4 because G need not be a CDF; sigma_upper's m(1-m) term covers. */
+    assert_true(fabs(lb_stats_shift_var_upper(x, 7, 2.0, &c) - 0.5) < 1e-15);
+    assert_true(fabs(c - 0.5) < 1e-15);
+}
+
 static void test_queries_and_leak(void **state) {
     (void)state;
     assert_true(fabs(lb_stats_queries(0.1, 3) - (1 - 0.9 * 0.9 * 0.9)) < 1e-15);
@@ -164,7 +179,8 @@ int main(void) {
         cmocka_unit_test(test_cp_spec_values), cmocka_unit_test(test_cp_errors),
         cmocka_unit_test(test_sort),           cmocka_unit_test(test_counts_and_tail),
         cmocka_unit_test(test_anderson_order), cmocka_unit_test(test_sigma_exact),
-        cmocka_unit_test(test_queries_and_leak), cmocka_unit_test(test_prompt_bounds),
+        cmocka_unit_test(test_shift_var),      cmocka_unit_test(test_queries_and_leak),
+        cmocka_unit_test(test_prompt_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
