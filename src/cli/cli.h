@@ -34,6 +34,10 @@ LB_CLI_ENTRY(data);
 LB_CLI_ENTRY(sample);
 LB_CLI_ENTRY(eval);
 LB_CLI_ENTRY(plot);
+LB_CLI_ENTRY(tokenizer);
+LB_CLI_ENTRY(init);
+LB_CLI_ENTRY(finetune);
+LB_CLI_ENTRY(unlearn);
 
 /* Print "leakbound <cmd>: <msg>" to stderr and return LB_EXIT_USAGE. */
 int lb_cli_fail(const char *cmd, const lb_error_t *err);

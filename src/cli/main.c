@@ -8,12 +8,16 @@ static const lb_cli_command_t commands[] = {
     {"score", "score sampled generations (ROUGE, keywords, exact match)", lb_cli_score},
     {"bound", "high-probability bounds per prompt from sample scores", lb_cli_bound},
     {"tokenize", "encode/decode text with a Hugging Face tokenizer.json", lb_cli_tokenize},
+    {"tokenizer", "train a byte-level BPE tokenizer (Hugging Face tokenizer.json)", lb_cli_tokenizer},
     {"inspect", "describe a Hugging Face checkpoint", lb_cli_inspect},
     {"generate", "stream a model's continuation of a prompt", lb_cli_generate},
     {"data", "datasets: show with rendered prompts, generate the fictitious-author set", lb_cli_data},
     {"sample", "greedy + n sampled answers per question (batched, shared prompt cache)", lb_cli_sample},
     {"eval", "sample, score and bound every question; report.json/.md and plots", lb_cli_eval},
     {"plot", "SVG plots of a bound/eval report: score densities, ECDF with DKW band, ED", lb_cli_plot},
+    {"init", "a fresh random model (llama, phi, gpt2) in Hugging Face layout", lb_cli_init},
+    {"finetune", "fine-tune a model on question/answer pairs (fp32 AdamW)", lb_cli_finetune},
+    {"unlearn", "unlearn a forget set: GA, GD or NPO, with optional entropy optimisation", lb_cli_unlearn},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

@@ -10,15 +10,28 @@ double lb_train_lr_factor(long step, long warmup, long total) {
     return f > 0.0 ? f : 0.0;
 }
 
+/* Sum of squares of g (n,) in a fixed order whatever the thread count or timing: fixed chunks
+ * summed in parallel, then added serially (an OpenMP reduction merges partial sums in arrival
+ * order, which would make runs, and resumed runs, differ in the last bits). */
+#define SS_CHUNKS 64
+static double sum_squares(const float *g, size_t n) {
+    double part[SS_CHUNKS];
+    size_t per = (n + SS_CHUNKS - 1) / SS_CHUNKS;
+    #pragma omp parallel for schedule(static) if (n >= LB_PAR_MIN)
+    for (int c = 0; c < SS_CHUNKS; c++) {
+        size_t a = (size_t)c * per, b = a + per < n ? a + per : n;
+        double s = 0.0;
+        for (size_t j = a; j < b; j++) s += (double)g[j] * g[j];
+        part[c] = s;
+    }
+    double s = 0.0;
+    for (int c = 0; c < SS_CHUNKS; c++) s += part[c];
+    return s;
+}
+
 void lb_train_adamw_step(lb_train_t *tr, const lb_adamw_opts_t *o, double lr, double *gnorm) {
     double ss = 0.0;
-    for (int i = 0; i < tr->n_params; i++) {
-        const float *g = tr->params[i].g;
-        double s = 0.0;
-        #pragma omp parallel for reduction(+:s) schedule(static) if (tr->params[i].numel >= LB_PAR_MIN)
-        for (size_t j = 0; j < tr->params[i].numel; j++) s += (double)g[j] * g[j];
-        ss += s;
-    }
+    for (int i = 0; i < tr->n_params; i++) ss += sum_squares(tr->params[i].g, tr->params[i].numel);
     double norm = sqrt(ss);
     if (gnorm) *gnorm = norm;
     /* torch: coef = max_norm / (norm + 1e-6), clamped to 1, applied as an fp32 multiply. */

@@ -6,3 +6,8 @@ lb_oracle_test(train_grads_gpt2 train_grad.py grads_gpt2)
 lb_oracle_test(train_grads_variants train_grad.py grads_variants)
 lb_oracle_test(train_adamw train_grad.py adamw)
 lb_oracle_test(train_fd train_grad.py fd)
+# leakbound init / finetune / unlearn end to end (tests/oracle/train_cli.py).
+lb_oracle_test(train_cli_init train_cli.py init)
+lb_oracle_test(train_cli_loss train_cli.py loss)
+lb_oracle_test(train_cli_resume train_cli.py resume)
+lb_oracle_test(train_cli_errors train_cli.py errors)

@@ -1,0 +1,120 @@
+/*
+ * leakbound/train_run.h — whole training runs on top of train.h: TOFU encoding (SPEC §3.1),
+ * the finetune / unlearn loop with its schedule and data order, checkpoints that survive a
+ * kill, and fresh random models for training from scratch.
+ *
+ * Contract
+ * - Encoding: text = prompt + answer_prefix + answer, encoded with the tokenizer's special
+ *   tokens, then EOS; truncated to T tokens and right-padded with EOS. Labels are the tokens
+ *   except -100 on the first len(encode(prompt)) positions and on padding. lens counts the
+ *   real tokens (EOS included), which attention sees; padding keys are hidden.
+ * - Data order: epoch e visits the examples in a Fisher-Yates permutation drawn from
+ *   (seed, e); the i-th forget example of epoch e is paired with retain example
+ *   hash(seed, e, i) mod n_retain (uniform, independent). Order is a pure function of
+ *   (seed, epoch, position), so a resumed run replays it exactly without saved RNG state.
+ * - Schedule: an epoch has ceil(n / batch) micro-batches and ceil(that / grad_accum) optimizer
+ *   steps; each step averages the gradients of its micro-batches (the last step of an epoch may
+ *   have fewer). HF's linear warmup then linear decay to 0 over epochs * steps per epoch.
+ * - Checkpoints: <out>/checkpoint-<step>/ holds config.json (the source model's), model.
+ *   safetensors (HF names, F32), the tokenizer files, optimizer.safetensors (AdamW moments,
+ *   step and run fingerprint in the metadata) and train_log.csv so far; the folder is written
+ *   under a temporary name, fsync'ed and renamed, so a kill leaves either the whole checkpoint or
+ *   none. Resuming from one continues bit-identically to the uninterrupted run (same thread
+ *   count). The final model goes to <out>/ (same layout, without optimizer state) with
+ *   train_log.csv and loss.svg.
+ */
+#ifndef LEAKBOUND_TRAIN_RUN_H
+#define LEAKBOUND_TRAIN_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "leakbound/core.h"
+#include "leakbound/data.h"
+#include "leakbound/tokenizer.h"
+#include "leakbound/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Encoded examples. */
+typedef struct lb_train_rows {
+    int32_t *tokens;   /* (n, T) */
+    int32_t *labels;   /* (n, T) */
+    int *lens;         /* (n,) */
+    size_t n;
+    int T;
+} lb_train_rows_t;
+
+/* Encode every item of ds (each needs an answer) as the contract says. path names ds in
+ * messages. Errors: LB_EINVAL (an item without answer, naming path and line; a template
+ * failure), LB_ENOMEM. out owns malloc'd arrays (lb_train_rows_free). */
+int lb_train_encode(const lb_tokenizer_t *tok, const lb_template_t *tpl,
+                    const char *answer_prefix, const lb_dataset_t *ds, const char *path, int T,
+                    int32_t eos, lb_train_rows_t *out, lb_error_t *err);
+void lb_train_rows_free(lb_train_rows_t *r);
+
+/* Permutation of 0..n-1 for epoch e (perm (n,)), and the retain partner of position i. */
+void lb_train_epoch_order(uint64_t seed, long epoch, size_t n, size_t *perm);
+size_t lb_train_retain_partner(uint64_t seed, long epoch, size_t i, size_t n_retain);
+
+/* What a step reports. */
+typedef struct lb_train_progress {
+    long step, total_steps;        /* 1-based step just taken */
+    long epoch;                    /* 0-based */
+    double lr, loss, grad_norm;
+    lb_loss_parts_t forget, retain;   /* averaged over the step's micro-batches */
+    double tokens_per_s, elapsed_s, eta_s;
+} lb_train_progress_t;
+
+typedef struct lb_train_run_opts {
+    const char *model_dir;     /* starting model (and NPO's frozen reference) */
+    const char *out_dir;
+    const char *resume_dir;    /* a checkpoint-<step> folder, or NULL */
+    const char *data_path;     /* finetune data, or the forget set */
+    const char *retain_path;   /* unlearning retain set (NULL for finetune) */
+    const char *template_spec; /* "phi" (default), "llama2", "raw", or a "{q}" string */
+    lb_objective_t obj;
+    int epochs, batch_size, grad_accum, max_length;
+    long warmup;               /* optimizer steps; < 0: one epoch */
+    double lr, weight_decay, max_grad_norm;
+    uint64_t seed;
+    long save_every;           /* steps between checkpoints; 0: none */
+    long stop_after;           /* stop (without the final save) after this step; 0: never.
+                                  For tests of --resume. */
+    void (*on_step)(void *ctx, const lb_train_progress_t *p);
+    void *ctx;
+} lb_train_run_opts_t;
+
+/* Run a whole finetune or unlearning run. Errors: those of loading, encoding and training
+ * (naming the file), LB_EINVAL (bad options; a resume checkpoint from another run), LB_EIO. */
+int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err);
+
+/* Write a checkpoint folder dir (atomic: temporary folder, fsync, rename) from the trainer's
+ * weights: config.json and tokenizer files copied from src_dir, model.safetensors; with
+ * opt_state also optimizer.safetensors (metadata step and fingerprint); log_path (may be NULL)
+ * copied as train_log.csv. */
+int lb_train_save(lb_train_t *tr, const char *src_dir, const char *dir, int opt_state,
+                  const char *fingerprint, const char *log_path, lb_error_t *err);
+
+/* Architecture shorthand for lb_train_init_model: "L4-D128-H4-KV2-I512-T256" (layers, hidden
+ * size, heads, kv heads, MLP width, max positions); any field may be left out (defaults
+ * L2 D64 H4 KV=H I=4D (Llama: 8D/3 rounded up to 8) T256). */
+typedef struct lb_model_size {
+    int layers, hidden, heads, kv_heads, inter, max_pos;
+} lb_model_size_t;
+int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t *out, lb_error_t *err);
+
+/* A fresh model in HF layout at out_dir: config.json (the family's keys), model.safetensors
+ * (F32; matrices N(0, 0.02) as HF's _init_weights, norm weights 1, biases 0, from seed) and the
+ * tokenizer file copied as tokenizer.json. vocab: the tokenizer's size; bos/eos ids (-1: none).
+ * Errors: LB_EINVAL (sizes: heads must divide hidden, kv heads divide heads; GPT-2 has no
+ * GQA), LB_EIO. */
+int lb_train_init_model(lb_arch_t arch, const lb_model_size_t *size, int vocab, int bos,
+                        int eos, const char *tokenizer_path, uint64_t seed, const char *out_dir,
+                        lb_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

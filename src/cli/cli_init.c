@@ -1,0 +1,88 @@
+/* leakbound init: a fresh random model in Hugging Face layout, for training from scratch. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "leakbound/tokenizer.h"
+#include "leakbound/train_run.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: leakbound init --arch llama|phi|gpt2 --size SPEC --tokenizer FILE --out DIR\n"
+            "                      [--seed S]\n\n"
+            "Write a randomly initialised model to DIR: config.json with the family's Hugging Face\n"
+            "keys, model.safetensors (F32; matrices N(0, 0.02) as HF's _init_weights, norm weights\n"
+            "1, biases 0) and FILE copied as tokenizer.json. The vocabulary is the tokenizer's;\n"
+            "BOS/EOS are its <|endoftext|>, </s>, <s> or <eos>/<bos> tokens when present.\n\n"
+            "  --arch A        llama (RMSNorm, RoPE, SwiGLU, GQA), phi (LayerNorm, parallel block,\n"
+            "                  partial rotary 0.5, gelu_new, biases) or gpt2 (tied head)\n"
+            "  --size SPEC     dash-separated fields: L layers, D hidden size, H heads, KV kv heads,\n"
+            "                  I MLP width, T max positions, e.g. L4-D128-H4-KV2-I512-T256\n"
+            "                  (defaults L2 D64 H4 KV=H, I 4D (Llama 8D/3 rounded to 8), T256)\n"
+            "  --tokenizer F   a Hugging Face tokenizer.json\n"
+            "  --out DIR       output folder (created)\n"
+            "  --seed S        weight RNG seed, default 0\n"
+            "  -h, --help      this text\n");
+}
+
+static int find_id(const lb_tokenizer_t *tok, const char *const *names) {
+    for (; *names; names++) {
+        int32_t id = lb_tokenizer_token_to_id(tok, *names);
+        if (id >= 0) return id;
+    }
+    return -1;
+}
+
+int lb_cli_init(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"arch", required_argument, 0, 'a'},  {"size", required_argument, 0, 's'},
+        {"tokenizer", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
+        {"seed", required_argument, 0, 'S'},  {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *arch = NULL, *size = "", *tokp = NULL, *out = NULL;
+    long seed = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': arch = optarg; break;
+        case 's': size = optarg; break;
+        case 't': tokp = optarg; break;
+        case 'o': out = optarg; break;
+        case 'S':
+            if (lb_cli_parse_long(optarg, &seed) || seed < 0)
+                return lb_cli_failf("init", "--seed: want an integer >= 0, got '%s'", optarg);
+            break;
+        case 'h': usage(stdout); return LB_EXIT_OK;
+        default: usage(stderr); return LB_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) return lb_cli_failf("init", "unexpected argument '%s'", argv[optind]);
+    if (!arch || !tokp || !out) {
+        usage(stderr);
+        return lb_cli_failf("init", "--arch, --tokenizer and --out are required");
+    }
+    lb_arch_t a;
+    if (!strcmp(arch, "llama")) a = LB_ARCH_LLAMA;
+    else if (!strcmp(arch, "phi")) a = LB_ARCH_PHI;
+    else if (!strcmp(arch, "gpt2")) a = LB_ARCH_GPT2;
+    else return lb_cli_failf("init", "--arch: want llama, phi or gpt2, got '%s'", arch);
+    lb_error_t err = {0};
+    lb_model_size_t z;
+    if (lb_model_size_parse(size, a, &z, &err)) return lb_cli_fail("init", &err);
+    lb_tokenizer_t *tok = NULL;
+    if (lb_tokenizer_load(tokp, &tok, &err)) return lb_cli_fail("init", &err);
+    static const char *const eos_names[] = {"<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>",
+                                            NULL};
+    static const char *const bos_names[] = {"<s>", "<bos>", "<|begin_of_text|>",
+                                            "<|endoftext|>", NULL};
+    int V = (int)lb_tokenizer_vocab_size(tok), eos = find_id(tok, eos_names);
+    int bos = find_id(tok, bos_names);
+    lb_tokenizer_free(tok);
+    if (lb_train_init_model(a, &z, V, bos, eos, tokp, (uint64_t)seed, out, &err))
+        return lb_cli_fail("init", &err);
+    fprintf(stderr, "leakbound init: %s L%d-D%d-H%d-KV%d-I%d-T%d, vocabulary %d, in %s\n", arch,
+            z.layers, z.hidden, z.heads, z.kv_heads, z.inter, z.max_pos, V, out);
+    return LB_EXIT_OK;
+}

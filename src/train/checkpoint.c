@@ -1,0 +1,182 @@
+/* Checkpoints in Hugging Face layout, written so that a kill leaves all or nothing. */
+#include "train_internal.h"
+#include "leakbound/io.h"
+#include "leakbound/safetensors.h"
+#include "leakbound/train_run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Files a model folder may carry besides the weights; copied when present. */
+static const char *const COPIED[] = {"config.json", "generation_config.json", "tokenizer.json",
+                                     "tokenizer_config.json", "special_tokens_map.json",
+                                     "vocab.json", "merges.txt", "tokenizer.model"};
+
+static int copy_file(const char *src, const char *dst, lb_error_t *err) {
+    char *data = NULL;
+    size_t len = 0;
+    int rc = lb_io_read_file(src, &data, &len, err);
+    if (rc) return rc;
+    lb_atomic_file_t f;
+    if ((rc = lb_atomic_open(&f, dst, err))) {
+        free(data);
+        return rc;
+    }
+    if (fwrite(data, 1, len, f.fp) != len) {
+        lb_atomic_abort(&f);
+        free(data);
+        return lb_error_set(err, LB_EIO, "%s: write failed", dst);
+    }
+    free(data);
+    return lb_atomic_commit(&f, err);
+}
+
+int lb_train_copy_model_files(const char *src_dir, const char *dir, lb_error_t *err) {
+    char a[4096], b[4096];
+    for (size_t i = 0; i < sizeof COPIED / sizeof *COPIED; i++) {
+        snprintf(a, sizeof a, "%s/%s", src_dir, COPIED[i]);
+        if (access(a, R_OK) != 0) continue;
+        snprintf(b, sizeof b, "%s/%s", dir, COPIED[i]);
+        int rc = copy_file(a, b, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* The weights (or, with which = 1/2, the AdamW moments) as safetensors tensor records. */
+static int write_tensors(lb_train_t *tr, const char *path, int which, const char *const *mk,
+                         const char *const *mv, size_t n_meta, lb_error_t *err) {
+    int n = tr->n_params, per = which ? 2 : 1;
+    lb_st_tensor_t *ts = calloc((size_t)n * per, sizeof *ts);
+    char (*names)[112] = calloc((size_t)n * per, sizeof *names);
+    if (!ts || !names) {
+        free(ts), free(names);
+        return lb_error_set(err, LB_ENOMEM, "%s: out of memory", path);
+    }
+    for (int k = 0; k < per; k++)
+        for (int i = 0; i < n; i++) {
+            const lb_train_param_t *p = &tr->params[i];
+            lb_st_tensor_t *t = &ts[k * n + i];
+            size_t off = (size_t)(p->w - tr->m->params);
+            if (which) snprintf(names[k * n + i], sizeof names[0], "%s.%s",
+                                k ? "exp_avg_sq" : "exp_avg", p->name);
+            else snprintf(names[k * n + i], sizeof names[0], "%s", p->name);
+            t->name = names[k * n + i];
+            t->dtype = LB_DTYPE_F32;
+            t->ndim = p->ndim;
+            t->shape[0] = p->shape[0];
+            t->shape[1] = p->shape[1];
+            t->data = which ? (k ? tr->m2 : tr->m1) + off : p->w;
+            t->nbytes = p->numel * sizeof(float);
+        }
+    int rc = lb_st_write(path, ts, (size_t)n * per, mk, mv, n_meta, err);
+    free(ts), free(names);
+    return rc;
+}
+
+int lb_train_save_weights(lb_train_t *tr, const char *dir, lb_error_t *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    const char *k[] = {"format"}, *v[] = {"pt"};
+    return write_tensors(tr, path, 0, k, v, 1, err);
+}
+
+static void remove_tree_files(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char p[4096];
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void fsync_dir(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int lb_train_save(lb_train_t *tr, const char *src_dir, const char *dir, int opt_state,
+                  const char *fingerprint, const char *log_path, lb_error_t *err) {
+    char tmp[4096], path[4400], step[32];
+    snprintf(tmp, sizeof tmp, "%s.tmp", dir);
+    remove_tree_files(tmp);
+    if (mkdir(tmp, 0755) != 0)
+        return lb_error_set(err, LB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    int rc = lb_train_copy_model_files(src_dir, tmp, err);
+    if (!rc) rc = lb_train_save_weights(tr, tmp, err);
+    if (!rc && opt_state) {
+        snprintf(path, sizeof path, "%s/optimizer.safetensors", tmp);
+        snprintf(step, sizeof step, "%ld", tr->step);
+        const char *k[] = {"step", "fingerprint"}, *v[] = {step, fingerprint ? fingerprint : ""};
+        rc = write_tensors(tr, path, 1, k, v, 2, err);
+    }
+    if (!rc && log_path) {
+        snprintf(path, sizeof path, "%s/train_log.csv", tmp);
+        rc = copy_file(log_path, path, err);
+    }
+    if (!rc) {
+        fsync_dir(tmp);
+        remove_tree_files(dir);
+        if (rename(tmp, dir) != 0)
+            rc = lb_error_set(err, LB_EIO, "%s: cannot rename to %s: %s", tmp, dir,
+                              strerror(errno));
+    }
+    if (rc) {
+        remove_tree_files(tmp);
+        return rc;
+    }
+    /* The rename itself must reach the disk before the checkpoint counts. */
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (slash) *slash = 0;
+    fsync_dir(slash ? parent : ".");
+    return 0;
+}
+
+int lb_train_load_opt(lb_train_t *tr, const char *dir, const char *fingerprint, lb_error_t *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/optimizer.safetensors", dir);
+    lb_st_t *st = NULL;
+    int rc = lb_st_open(path, &st, err);
+    if (rc) return rc;
+    const char *fp = lb_st_metadata(st, "fingerprint"), *step = lb_st_metadata(st, "step");
+    if (!fp || !step || strcmp(fp, fingerprint)) {
+        rc = lb_error_set(err, LB_EINVAL,
+                          "%s: checkpoint of another run (fingerprint \"%s\", this run \"%s\")",
+                          path, fp ? fp : "", fingerprint);
+        lb_st_close(st);   /* fp lives in st */
+        return rc;
+    }
+    tr->step = strtol(step, NULL, 10);
+    char name[160];
+    for (int k = 0; k < 2 && !rc; k++)
+        for (int i = 0; i < tr->n_params && !rc; i++) {
+            const lb_train_param_t *p = &tr->params[i];
+            snprintf(name, sizeof name, "%s.%s", k ? "exp_avg_sq" : "exp_avg", p->name);
+            const lb_st_tensor_t *t = lb_st_find(st, name);
+            if (!t || t->dtype != LB_DTYPE_F32 || t->nbytes != p->numel * sizeof(float)) {
+                rc = lb_error_set(err, LB_EFORMAT, "%s: tensor %s missing or misshapen", path,
+                                  name);
+                break;
+            }
+            float *dst = (k ? tr->m2 : tr->m1) + (p->w - tr->m->params);
+            lb_st_to_f32(t, 0, p->numel, dst);
+        }
+    lb_st_close(st);
+    return rc;
+}

@@ -1,0 +1,248 @@
+/* Fresh random models in Hugging Face layout, for training from scratch. */
+#include "train_internal.h"
+#include "leakbound/io.h"
+#include "leakbound/safetensors.h"
+#include "leakbound/train_run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t *out,
+                        lb_error_t *err) {
+    lb_model_size_t z = {2, 64, 4, 0, 0, 256};
+    const char *p = spec;
+    while (*p) {
+        char key[4] = {0};
+        int k = 0;
+        while (*p >= 'A' && *p <= 'Z' && k < 3) key[k++] = *p++;
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (!k || end == p || v < 1 || v > 1 << 20 || (*end && *end != '-'))
+            return lb_error_set(err, LB_EINVAL,
+                                "size \"%s\": expected fields like L4-D128-H4-KV2-I512-T256", spec);
+        if (!strcmp(key, "L")) z.layers = (int)v;
+        else if (!strcmp(key, "D")) z.hidden = (int)v;
+        else if (!strcmp(key, "H")) z.heads = (int)v;
+        else if (!strcmp(key, "KV")) z.kv_heads = (int)v;
+        else if (!strcmp(key, "I")) z.inter = (int)v;
+        else if (!strcmp(key, "T")) z.max_pos = (int)v;
+        else return lb_error_set(err, LB_EINVAL, "size \"%s\": unknown field %s", spec, key);
+        p = *end ? end + 1 : end;
+    }
+    if (!z.kv_heads) z.kv_heads = z.heads;
+    if (!z.inter)
+        z.inter = arch == LB_ARCH_LLAMA ? (8 * z.hidden / 3 + 7) / 8 * 8 : 4 * z.hidden;
+    if (z.hidden % z.heads || z.heads % z.kv_heads)
+        return lb_error_set(err, LB_EINVAL,
+                            "size \"%s\": heads must divide the hidden size and kv heads the "
+                            "heads", spec);
+    if (arch == LB_ARCH_GPT2 && z.kv_heads != z.heads)
+        return lb_error_set(err, LB_EINVAL, "size \"%s\": GPT-2 has no grouped-query heads",
+                            spec);
+    if (arch == LB_ARCH_PHI && (z.hidden / z.heads) % 4)
+        return lb_error_set(err, LB_EINVAL, "size \"%s\": Phi's head size must be a multiple "
+                                            "of 4 (half of it rotates, in pairs)", spec);
+    *out = z;
+    return 0;
+}
+
+static int write_config(lb_arch_t a, const lb_model_size_t *z, int V, int bos, int eos,
+                        const char *path, lb_error_t *err) {
+    lb_atomic_file_t f;
+    int rc = lb_atomic_open(&f, path, err);
+    if (rc) return rc;
+    FILE *o = f.fp;
+    if (a == LB_ARCH_GPT2)
+        fprintf(o, "{\n  \"architectures\": [\"GPT2LMHeadModel\"],\n  \"model_type\": \"gpt2\",\n"
+                   "  \"vocab_size\": %d,\n  \"n_embd\": %d,\n  \"n_layer\": %d,\n"
+                   "  \"n_head\": %d,\n  \"n_inner\": %d,\n  \"n_positions\": %d,\n"
+                   "  \"n_ctx\": %d,\n  \"activation_function\": \"gelu_new\",\n"
+                   "  \"layer_norm_epsilon\": 1e-05,\n  \"initializer_range\": 0.02,\n"
+                   "  \"tie_word_embeddings\": true,\n",
+                V, z->hidden, z->layers, z->heads, z->inter, z->max_pos, z->max_pos);
+    else if (a == LB_ARCH_PHI)
+        fprintf(o, "{\n  \"architectures\": [\"PhiForCausalLM\"],\n  \"model_type\": \"phi\",\n"
+                   "  \"vocab_size\": %d,\n  \"hidden_size\": %d,\n  \"num_hidden_layers\": %d,\n"
+                   "  \"num_attention_heads\": %d,\n  \"num_key_value_heads\": %d,\n"
+                   "  \"intermediate_size\": %d,\n  \"max_position_embeddings\": %d,\n"
+                   "  \"hidden_act\": \"gelu_new\",\n  \"layer_norm_eps\": 1e-05,\n"
+                   "  \"partial_rotary_factor\": 0.5,\n  \"rope_theta\": 10000.0,\n"
+                   "  \"qk_layernorm\": false,\n  \"initializer_range\": 0.02,\n"
+                   "  \"tie_word_embeddings\": false,\n",
+                V, z->hidden, z->layers, z->heads, z->kv_heads, z->inter, z->max_pos);
+    else
+        fprintf(o, "{\n  \"architectures\": [\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\","
+                   "\n  \"vocab_size\": %d,\n  \"hidden_size\": %d,\n  \"num_hidden_layers\": %d,\n"
+                   "  \"num_attention_heads\": %d,\n  \"num_key_value_heads\": %d,\n"
+                   "  \"intermediate_size\": %d,\n  \"max_position_embeddings\": %d,\n"
+                   "  \"hidden_act\": \"silu\",\n  \"rms_norm_eps\": 1e-05,\n"
+                   "  \"rope_theta\": 10000.0,\n  \"attention_bias\": false,\n"
+                   "  \"mlp_bias\": false,\n  \"initializer_range\": 0.02,\n"
+                   "  \"tie_word_embeddings\": false,\n",
+                V, z->hidden, z->layers, z->heads, z->kv_heads, z->inter, z->max_pos);
+    if (bos >= 0) fprintf(o, "  \"bos_token_id\": %d,\n", bos);
+    if (eos >= 0) fprintf(o, "  \"eos_token_id\": %d,\n", eos);
+    fprintf(o, "  \"torch_dtype\": \"float32\"\n}\n");
+    return lb_atomic_commit(&f, err);
+}
+
+/* splitmix64 stream and Box-Muller normals: a pure function of the seed. */
+static uint64_t next64(uint64_t *s) {
+    uint64_t x = (*s += 0x9e3779b97f4a7c15ULL);
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static double normal(uint64_t *s) {
+    double u1 = ((next64(s) >> 11) + 1.0) / 9007199254740993.0;   /* (0, 1] */
+    double u2 = (next64(s) >> 11) / 9007199254740992.0;
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+/* The family's tensors (HF names and shapes), in checkpoint order. */
+typedef struct {
+    char name[96];
+    int64_t rows, cols;   /* cols 0: a vector */
+    int kind;             /* 0 matrix N(0, 0.02), 1 norm weight (ones), 2 bias (zeros) */
+} spec_t;
+
+static int list_tensors(lb_arch_t a, const lb_model_size_t *z, int V, spec_t *t) {
+    int n = 0, D = z->hidden, I = z->inter, hd = z->hidden / z->heads;
+    int qd = z->heads * hd, kd = z->kv_heads * hd;
+#define T_(r, c, k, ...) \
+    do { snprintf(t[n].name, sizeof t[n].name, __VA_ARGS__); \
+         t[n].rows = (r), t[n].cols = (c), t[n].kind = (k); n++; } while (0)
+    if (a == LB_ARCH_GPT2) {
+        T_(V, D, 0, "transformer.wte.weight");
+        T_(z->max_pos, D, 0, "transformer.wpe.weight");
+        for (int l = 0; l < z->layers; l++) {
+            T_(D, 0, 1, "transformer.h.%d.ln_1.weight", l);
+            T_(D, 0, 2, "transformer.h.%d.ln_1.bias", l);
+            T_(D, 3 * D, 0, "transformer.h.%d.attn.c_attn.weight", l);
+            T_(3 * D, 0, 2, "transformer.h.%d.attn.c_attn.bias", l);
+            T_(D, D, 0, "transformer.h.%d.attn.c_proj.weight", l);
+            T_(D, 0, 2, "transformer.h.%d.attn.c_proj.bias", l);
+            T_(D, 0, 1, "transformer.h.%d.ln_2.weight", l);
+            T_(D, 0, 2, "transformer.h.%d.ln_2.bias", l);
+            T_(D, I, 0, "transformer.h.%d.mlp.c_fc.weight", l);
+            T_(I, 0, 2, "transformer.h.%d.mlp.c_fc.bias", l);
+            T_(I, D, 0, "transformer.h.%d.mlp.c_proj.weight", l);
+            T_(D, 0, 2, "transformer.h.%d.mlp.c_proj.bias", l);
+        }
+        T_(D, 0, 1, "transformer.ln_f.weight");
+        T_(D, 0, 2, "transformer.ln_f.bias");
+        return n;
+    }
+    int phi = a == LB_ARCH_PHI;
+    T_(V, D, 0, "model.embed_tokens.weight");
+    for (int l = 0; l < z->layers; l++) {
+        const char *p = "model.layers";
+        T_(D, 0, 1, "%s.%d.input_layernorm.weight", p, l);
+        if (phi) T_(D, 0, 2, "%s.%d.input_layernorm.bias", p, l);
+        else T_(D, 0, 1, "%s.%d.post_attention_layernorm.weight", p, l);
+        T_(qd, D, 0, "%s.%d.self_attn.q_proj.weight", p, l);
+        if (phi) T_(qd, 0, 2, "%s.%d.self_attn.q_proj.bias", p, l);
+        T_(kd, D, 0, "%s.%d.self_attn.k_proj.weight", p, l);
+        if (phi) T_(kd, 0, 2, "%s.%d.self_attn.k_proj.bias", p, l);
+        T_(kd, D, 0, "%s.%d.self_attn.v_proj.weight", p, l);
+        if (phi) T_(kd, 0, 2, "%s.%d.self_attn.v_proj.bias", p, l);
+        if (phi) {
+            T_(D, qd, 0, "%s.%d.self_attn.dense.weight", p, l);
+            T_(D, 0, 2, "%s.%d.self_attn.dense.bias", p, l);
+            T_(I, D, 0, "%s.%d.mlp.fc1.weight", p, l);
+            T_(I, 0, 2, "%s.%d.mlp.fc1.bias", p, l);
+            T_(D, I, 0, "%s.%d.mlp.fc2.weight", p, l);
+            T_(D, 0, 2, "%s.%d.mlp.fc2.bias", p, l);
+        } else {
+            T_(D, qd, 0, "%s.%d.self_attn.o_proj.weight", p, l);
+            T_(I, D, 0, "%s.%d.mlp.gate_proj.weight", p, l);
+            T_(I, D, 0, "%s.%d.mlp.up_proj.weight", p, l);
+            T_(D, I, 0, "%s.%d.mlp.down_proj.weight", p, l);
+        }
+    }
+    if (phi) {
+        T_(D, 0, 1, "model.final_layernorm.weight");
+        T_(D, 0, 2, "model.final_layernorm.bias");
+    } else {
+        T_(D, 0, 1, "model.norm.weight");
+    }
+    T_(V, D, 0, "lm_head.weight");
+    if (phi) T_(V, 0, 2, "lm_head.bias");
+#undef T_
+    return n;
+}
+
+static int write_weights(lb_arch_t a, const lb_model_size_t *z, int V, uint64_t seed,
+                         const char *path, lb_error_t *err) {
+    int cap = 8 + 16 * z->layers;
+    spec_t *t = calloc((size_t)cap, sizeof *t);
+    lb_st_tensor_t *ts = calloc((size_t)cap, sizeof *ts);
+    if (!t || !ts) {
+        free(t), free(ts);
+        return lb_error_set(err, LB_ENOMEM, "%s: out of memory", path);
+    }
+    int n = list_tensors(a, z, V, t);
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += (size_t)t[i].rows * (size_t)(t[i].cols ? t[i].cols : 1);
+    float *data = malloc(total * sizeof(float));
+    if (!data) {
+        free(t), free(ts);
+        return lb_error_set(err, LB_ENOMEM, "%s: cannot allocate %zu parameters", path, total);
+    }
+    uint64_t st = seed;
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        size_t numel = (size_t)t[i].rows * (size_t)(t[i].cols ? t[i].cols : 1);
+        float *d = data + off;
+        for (size_t j = 0; j < numel; j++)
+            d[j] = t[i].kind == 0 ? (float)(0.02 * normal(&st)) : t[i].kind == 1 ? 1.0f : 0.0f;
+        ts[i].name = t[i].name;
+        ts[i].dtype = LB_DTYPE_F32;
+        ts[i].ndim = t[i].cols ? 2 : 1;
+        ts[i].shape[0] = t[i].rows;
+        ts[i].shape[1] = t[i].cols;
+        ts[i].data = d;
+        ts[i].nbytes = numel * sizeof(float);
+        off += numel;
+    }
+    const char *k[] = {"format"}, *v[] = {"pt"};
+    int rc = lb_st_write(path, ts, (size_t)n, k, v, 1, err);
+    free(data), free(t), free(ts);
+    return rc;
+}
+
+int lb_train_init_model(lb_arch_t arch, const lb_model_size_t *size, int vocab, int bos,
+                        int eos, const char *tokenizer_path, uint64_t seed, const char *out_dir,
+                        lb_error_t *err) {
+    if (vocab < 2) return lb_error_set(err, LB_EINVAL, "vocabulary of %d tokens", vocab);
+    if (mkdir(out_dir, 0755) != 0 && errno != EEXIST)
+        return lb_error_set(err, LB_EIO, "%s: cannot create: %s", out_dir, strerror(errno));
+    char path[4200];
+    snprintf(path, sizeof path, "%s/config.json", out_dir);
+    int rc = write_config(arch, size, vocab, bos, eos, path, err);
+    if (rc) return rc;
+    snprintf(path, sizeof path, "%s/model.safetensors", out_dir);
+    rc = write_weights(arch, size, vocab, seed, path, err);
+    if (!rc && tokenizer_path) {
+        char *data = NULL;
+        size_t len = 0;
+        rc = lb_io_read_file(tokenizer_path, &data, &len, err);
+        lb_atomic_file_t f;
+        snprintf(path, sizeof path, "%s/tokenizer.json", out_dir);
+        if (!rc && !(rc = lb_atomic_open(&f, path, err))) {
+            if (fwrite(data, 1, len, f.fp) != len) {
+                lb_atomic_abort(&f);
+                rc = lb_error_set(err, LB_EIO, "%s: write failed", path);
+            } else {
+                rc = lb_atomic_commit(&f, err);
+            }
+        }
+        free(data);
+    }
+    return rc;
+}
