@@ -1,0 +1,73 @@
+/*
+ * leakbound/tokenizer_train.h — byte-level BPE training, written as a Hugging Face tokenizer.json.
+ *
+ * Contract
+ * - GPT-2 style: text is cut into pre-tokens by the ByteLevel pre-tokenizer (GPT-2's regex, no
+ *   prefix space), every byte is mapped to GPT-2's byte alphabet, and merges are learned from the
+ *   pre-token counts. The initial vocabulary is the special tokens (ids 0..) followed by the 256
+ *   byte characters in code point order, so any text can be encoded (no unknown token).
+ * - Each step merges the adjacent pair with the highest count over all pre-tokens (pre-token
+ *   frequency × occurrences, non-overlapping left to right as HF's BPE trainer counts them);
+ *   ties go to the smallest (left id, right id). Training stops when the vocabulary holds
+ *   vocab_size entries, when no pair is left, or when the best count is below min_frequency.
+ *   A merge whose result string is already a token keeps that token's id (HF does the same).
+ *   Same input in the same order → the same bytes out.
+ * - Pair counts are updated incrementally (only the pre-tokens holding the merged pair are
+ *   touched), so a few MB of text trains in seconds.
+ * - The written tokenizer.json loads in lb_tokenizer_load and in HF tokenizers: model BPE (vocab,
+ *   merges as "a b"), pre_tokenizer / post_processor / decoder ByteLevel, the special tokens as
+ *   added tokens (special = true). encode(x) then decode gives x back for any UTF-8 x.
+ */
+#ifndef LEAKBOUND_TOKENIZER_TRAIN_H
+#define LEAKBOUND_TOKENIZER_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "leakbound/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lb_bpe_trainer lb_bpe_trainer_t;
+
+typedef struct lb_bpe_train_opts {
+    size_t vocab_size;            /* target size, special tokens and the 256 bytes included */
+    int64_t min_frequency;        /* a pair seen fewer times is never merged (0 or 1: no limit) */
+    const char *const *special;   /* (n_special) special tokens; NULL = {"<|endoftext|>"} */
+    size_t n_special;
+} lb_bpe_train_opts_t;
+
+/* A trainer with no text yet. vocab_size must be at least n_special + 256 (LB_EINVAL otherwise,
+ * the message names the minimum); special tokens must be non-empty, distinct UTF-8 strings.
+ * Free with lb_bpe_trainer_free. */
+int lb_bpe_trainer_new(const lb_bpe_train_opts_t *opts, lb_bpe_trainer_t **out, lb_error_t *err);
+void lb_bpe_trainer_free(lb_bpe_trainer_t *t);
+
+/* Count the pre-tokens of one text sequence (len bytes of UTF-8, need not be NUL-terminated).
+ * Errors: LB_EINVAL for invalid UTF-8 (the message names the byte offset), LB_ENOMEM. */
+int lb_bpe_trainer_feed(lb_bpe_trainer_t *t, const char *text, size_t len, lb_error_t *err);
+
+/* Count a file: a name ending in .jsonl or .json is read as JSONL of question/answer objects
+ * (TOFU layout: each of "question" and "answer" is one sequence; other fields are ignored);
+ * anything else is plain text, one sequence per line (the newline included, as HF's trainer
+ * reads files). Errors name the file and line: LB_EIO, LB_EFORMAT (bad JSON, a line without a
+ * string "question" or "answer"), LB_EINVAL (invalid UTF-8). */
+int lb_bpe_trainer_feed_file(lb_bpe_trainer_t *t, const char *path, lb_error_t *err);
+
+/* Learn the merges from everything fed so far. Call once. Errors: LB_ENOMEM, LB_EINVAL (called
+ * twice). */
+int lb_bpe_trainer_train(lb_bpe_trainer_t *t, lb_error_t *err);
+
+/* Sizes after training: the vocabulary (specials + 256 + merge results) and the merge count. */
+size_t lb_bpe_trainer_vocab_size(const lb_bpe_trainer_t *t);
+size_t lb_bpe_trainer_n_merges(const lb_bpe_trainer_t *t);
+
+/* The trained tokenizer as a tokenizer.json document: *json is malloc'd, NUL-terminated (caller
+ * frees), *len its length. Errors: LB_EINVAL (not trained yet), LB_ENOMEM. */
+int lb_bpe_trainer_to_json(const lb_bpe_trainer_t *t, char **json, size_t *len, lb_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
