@@ -9,7 +9,6 @@ static const lb_cli_command_t commands[] = {
     {"bound", "high-probability bounds per prompt from sample scores", lb_cli_bound},
     {"tokenize", "encode/decode text with a Hugging Face tokenizer.json", lb_cli_tokenize},
     {"tokenizer", "train a byte-level BPE tokenizer (Hugging Face tokenizer.json)", lb_cli_tokenizer},
-    {"tokenizer", "train a byte-level BPE tokenizer (Hugging Face tokenizer.json)", lb_cli_tokenizer},
     {"inspect", "describe a Hugging Face checkpoint", lb_cli_inspect},
     {"generate", "stream a model's continuation of a prompt", lb_cli_generate},
     {"data", "datasets: show with rendered prompts, generate the fictitious-author set", lb_cli_data},
