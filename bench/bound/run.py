@@ -112,6 +112,12 @@ def main():
         md.append(f"| {r['method']} | {r['best']:.3f} | {r['median']:.3f} | {r['cpu']:.2f} | {peer_s} | {ratio} | "
                   f"{diff} | {'met' if r['best'] < 2 else 'missed'} |")
     md.append("")
+    busy = ("The machine is shared: with a load average well above 2, wall times mostly measure "
+            "waiting for a core. " if load > 2.5 else "")
+    md.append(busy + "The CPU column is the work done; at the measured CPU cost two free "
+              "cores would take about " + ", ".join(f"{r['cpu'] / 2:.2f} s ({r['method']})" for r in rows)
+              + " (an estimate from CPU time / 2, not a measurement).")
+    md.append("")
     md.append("Commands: " + "; ".join(f"`{r['cmd']}`" for r in rows))
     with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as f:
         f.write("\n".join(md) + "\n")
