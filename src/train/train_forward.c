@@ -5,19 +5,15 @@
 #include <string.h>
 
 /* out (T, OC) = beta*out + inp (T, C) @ w (+ b), the family's weight layout. */
-void lb_train_linear(const struct lb_train *tr, float *out, const float *inp,
-                     const lb_weight_t *w, const lb_weight_t *b, int T, float beta);
-void lb_train_linear(const struct lb_train *tr, float *out, const float *inp,
-                     const lb_weight_t *w, const lb_weight_t *b, int T, float beta) {
+static void lb_train_linear(const struct lb_train *tr, float *out, const float *inp,
+                            const lb_weight_t *w, const lb_weight_t *b, int T, float beta) {
     int in_out = tr->g->arch == LB_ARCH_GPT2;   /* Conv1D: (in, out) */
     int C = in_out ? w->rows : w->cols, OC = in_out ? w->cols : w->rows;
     lb_model_matmul_forward(out, inp, w->f32, b->f32, T, C, OC, in_out, beta);
 }
 
-void lb_train_norm(const struct lb_train *tr, float *out, const float *inp,
-                   const lb_weight_t *w, const lb_weight_t *b, int T);
-void lb_train_norm(const struct lb_train *tr, float *out, const float *inp,
-                   const lb_weight_t *w, const lb_weight_t *b, int T) {
+static void lb_train_norm(const struct lb_train *tr, float *out, const float *inp,
+                          const lb_weight_t *w, const lb_weight_t *b, int T) {
     const lb_model_config_t *g = tr->g;
     if (g->arch == LB_ARCH_LLAMA)
         lb_model_rmsnorm_forward(out, inp, w->f32, T, g->hidden_size, g->norm_eps);

@@ -135,7 +135,6 @@ def check_loss(work):
         m = os.path.join(work, "loss_m_" + arch)
         run(["init", "--arch", arch, "--size", size, "--tokenizer",
              os.path.join(work, "tokenizer.json"), "--out", m, "--seed", "9"])
-        # Larger weights than HF's init so the losses are not all ~log V.
         cfg, W = load_W(m)
         out = os.path.join(work, "loss_o_" + arch)
         run([cmd, "--model", m, "--out", out, "--epochs", "1", "--batch-size", str(len(f)),
