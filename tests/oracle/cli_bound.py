@@ -244,6 +244,8 @@ def documents():
     prompts, lines = {}, []
     for i in range(30):
         pid = f"p{i}" if i % 3 else i
+        if i == 4:
+            pid = "long id " + "z" * 400  # longer than the reader's inline key buffer
         n = rng.choice([1, 5, 64, 128, 300])
         xs = [0.0 if rng.random() < 0.6 else rng.random() for _ in range(n)]
         if i % 7 == 0:
