@@ -101,7 +101,8 @@ class Axis:
         self.val = np.array([float(e.text) for e in labels])
         steps = np.diff(self.val)
         check(np.allclose(steps, steps[0], rtol=1e-9, atol=1e-12), f"{where}: {which} ticks not evenly spaced")
-        mant = steps[0] / 10 ** math.floor(math.log10(steps[0]))
+        # Labels are decimal strings, so a step of 0.1 can come back as 0.0999…: snap the exponent.
+        mant = steps[0] / 10 ** math.floor(math.log10(steps[0]) + 1e-9)
         check(any(abs(mant - m) < 1e-9 for m in (1, 2, 5)), f"{where}: {which} step {steps[0]} not nice")
         b, a = np.polyfit(self.val, self.px, 1)
         self.a, self.b = a, b
