@@ -35,6 +35,7 @@ LB_CLI_ENTRY(sample);
 LB_CLI_ENTRY(eval);
 LB_CLI_ENTRY(plot);
 LB_CLI_ENTRY(tokenizer);
+LB_CLI_ENTRY(demo);
 LB_CLI_ENTRY(init);
 LB_CLI_ENTRY(finetune);
 LB_CLI_ENTRY(unlearn);
