@@ -40,6 +40,9 @@ FAMILIES = {
     "gpt2_untied_gelu": tc.gpt2_cfg(tie_word_embeddings=False, activation_function="gelu"),
     "phi_gqa_tied": tc.phi_cfg(num_key_value_heads=2, tie_word_embeddings=True,
                                partial_rotary_factor=0.75),
+    # Sliding window (8 < T, never past a sequence's padding) and head_dim != D / H.
+    "mistral_window": tc.llama_cfg(architectures=["MistralForCausalLM"], model_type="mistral",
+                                   sliding_window=8, head_dim=12, attention_bias=True),
 }
 
 OBJECTIVES = [
@@ -211,7 +214,7 @@ def main():
     elif group == "grads_variants":
         ok = all([grads_case(f, work, [OBJECTIVES[i]], 20 + i)
                   for f, i in (("qwen2_tied", 7), ("gpt2_untied_gelu", 5),
-                               ("phi_gqa_tied", 3))])
+                               ("phi_gqa_tied", 3), ("mistral_window", 6))])
     elif group == "adamw":
         ok = all([adamw_case("llama", OBJECTIVES[5], work, 31),
                   adamw_case("phi", OBJECTIVES[7], work, 32),
