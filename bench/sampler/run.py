@@ -9,8 +9,12 @@ checkpoint (fp32), all in the same run on the same weights and threads:
 
 usage: /usr/bin/python3 bench/sampler/run.py [--build build] [--threads 2] [--n 1024]
          [--n-single 4] [--new 64] [--prompt 32] [--batch 256] [--rounds 1] [--no-update]
-Replaces the `sampler` section of bench/RESULTS.md.
+         [--replay LOG]
+Replaces the `sampler` section of bench/RESULTS.md. The per-run measurements go to stderr as
+"round R NAME: {...}" lines; --replay LOG re-renders the section from such a log (same flags
+as the run that wrote it) without measuring again.
 """
+import ast
 import argparse
 import json
 import os
@@ -72,15 +76,32 @@ def main():
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--no-update", action="store_true")
+    ap.add_argument("--replay")
     a = ap.parse_args()
     model = os.path.join(ROOT, "bench", "work", "gpt2-124m")
     if not os.path.exists(os.path.join(model, "model.safetensors")):
         sh(["/usr/bin/python3", os.path.join(ROOT, "bench", "model", "make_gpt2.py"), model])
-    tok = tokenizer_path()
     tmp = tempfile.mkdtemp(prefix="lb_bench_sampler_")
+    batch = min(a.batch, a.n)
+    if a.replay:
+        measured = []
+        for line in open(a.replay):
+            if line.startswith("round ") and ": {" in line:
+                head, res = line.split(": ", 1)
+                _, r, name = head.split()
+                measured.append((int(r), name, ast.literal_eval(res.strip()), None))
+            elif line.startswith("load "):
+                measured.append((0, "load", None, float(line.split()[1])))
+    else:
+        measured = measure(a, model, tmp, batch)
+    render(a, model, tmp, batch, measured)
+
+
+def measure(a, model, tmp, batch):
+    tok = tokenizer_path()
     sg, lb = build(a.build, tmp)
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS=str(a.threads))
-    batch = min(a.batch, a.n)
+    out = []
     runs = {
         "sgemm": [sg, str(batch)],
         "ours": [lb, model, tok, str(a.n), str(a.new), str(batch), str(a.prompt)],
@@ -88,18 +109,29 @@ def main():
         "torch": ["/usr/bin/python3", os.path.join(HERE, "torch_sampler.py"), model, str(a.n),
                   str(a.new), str(a.prompt)],
     }
-    best, loads = {}, []
     for r in range(a.rounds):
-        loads.append(os.getloadavg()[0])
+        load = os.getloadavg()[0]
+        print(f"load {load}", file=sys.stderr)
+        out.append((0, "load", None, load))
         for name, cmd in runs.items():
             res = json.loads(sh(cmd, env).strip().splitlines()[-1])
             print(f"round {r + 1} {name}: {res}", file=sys.stderr)
-            if name == "sgemm":
-                b = best.setdefault(name, res)
-                for k in ("gflops_nn", "gflops_nt"):
-                    b[k] = max(b[k], res[k])
-            elif name not in best or res["tok_s"] > best[name]["tok_s"]:
-                best[name] = res
+            out.append((r + 1, name, res, None))
+    return out
+
+
+def render(a, model, tmp, batch, measured):
+    best, loads = {}, []
+    for r, name, res, load in measured:
+        if name == "load":
+            loads.append(load)
+            continue
+        if name == "sgemm":
+            b = best.setdefault(name, dict(res))
+            for k in ("gflops_nn", "gflops_nt"):
+                b[k] = max(b[k], res[k])
+        elif name not in best or res["tok_s"] > best[name]["tok_s"]:
+            best[name] = res
     cfg = json.load(open(os.path.join(model, "config.json")))
     fpt = flops_per_token(cfg, a.prompt + a.new / 2)
     sgemm = max(best["sgemm"]["gflops_nn"], best["sgemm"]["gflops_nt"])
@@ -110,17 +142,22 @@ def main():
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
+    replayed = (f" (measurements logged to `{os.path.relpath(a.replay, ROOT)}`, this section "
+                f"rendered from it with `--replay`)") if a.replay else ""
+    reduced = "" if a.n >= 1024 else (
+        f"\nn is reduced from the issue's 1,024 to {a.n}: on this shared 2-core machine the PyTorch peer\n"
+        f"alone runs for tens of minutes at n = {a.n}.")
     cmd = (f"/usr/bin/python3 bench/sampler/run.py --build {os.path.relpath(a.build, ROOT)} "
            f"--threads {a.threads} --n {a.n} --n-single {a.n_single} --new {a.new} "
            f"--prompt {a.prompt} --batch {a.batch} --rounds {a.rounds}")
     md = f"""## Sampler: many samples of one prompt, GPT-2-124M shape, fp32 (`bench/sampler/`)
 
-Command: `{cmd}`
+Command: `{cmd}`{replayed}
 Machine: {cpu}, {os.cpu_count()} cores, {a.threads} threads for everyone; load average at the
 start of each round: {", ".join(f"{x:.1f}" for x in loads)} (the machine is shared: absolute
 rates move with it, the ratios of one run less so).
 Workload: one prompt of {a.prompt} tokens, n = {a.n} samples x {a.new} new tokens (no EOS, T = 1,
-top-k 50), random GPT-2-124M-shaped weights (`bench/model/make_gpt2.py`).
+top-k 50), random GPT-2-124M-shaped weights (`bench/model/make_gpt2.py`).{reduced}
 
 | | tokens/s | seconds | vs (a) | FLOP utilisation vs sgemm |
 |---|---:|---:|---:|---:|
