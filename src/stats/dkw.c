@@ -68,27 +68,33 @@ double lb_stats_anderson_lower(const double *sorted, size_t n, double eps) {
  * statistics, a quadratic in c, so each gap's vertex (clamped to the gap) gives the exact
  * minimum. Prefix sums make the whole scan O(n). *argmin receives the minimiser. */
 double lb_stats_shift_var_upper(const double *sorted, size_t n, double eps, double *argmin) {
-    double dn = (double)n;
+    double inv_n = 1.0 / (double)n;
     /* Gap i = [a_i, b_i] with a_0 = 0, b_n = 1; F_n = i/n there. */
 #define GAP_A(i) ((i) > 0 ? sorted[(i) - 1] : 0.0)
 #define GAP_B(i) ((i) < n ? sorted[(i)] : 1.0)
     double ar = 0.0, br = 0.0; /* sums over gaps right of the current one, lower band */
     for (size_t i = 0; i <= n; i++) {
-        double a = GAP_A(i), b = GAP_B(i), lo = fmax(0.0, (double)i / dn - eps);
+        double a = GAP_A(i), b = GAP_B(i), lo = fmax(0.0, (double)i * inv_n - eps);
         ar += (b * b - a * a) * lo;
         br += (b - a) * lo;
     }
     double al = 0.0, bl = 0.0; /* sums over gaps left of it, upper band */
     double best = INFINITY, best_c = 0.0;
     for (size_t j = 0; j <= n; j++) {
-        double a = GAP_A(j), b = GAP_B(j), f = (double)j / dn;
-        double hi = fmin(1.0, f + eps), lo = fmax(0.0, f - eps);
+        double a = GAP_A(j), b = GAP_B(j);
+        /* A gap of zero length (tied scores) adds nothing, and its one point is also an end
+         * of the neighbouring gaps. */
+        if (b == a && j > 0 && j < n) continue;
+        double f = (double)j * inv_n, hi = fmin(1.0, f + eps), lo = fmax(0.0, f - eps);
         ar -= (b * b - a * a) * lo;
         br -= (b - a) * lo;
         double k = al + ar, m = bl + br;
-        /* U(c) = (1-c)^2 - k + 2cm + hi (c-a)^2 - lo (b-c)^2 for c in [a, b] */
+        /* U(c) = (1-c)^2 - k + 2cm + hi (c-a)^2 - lo (b-c)^2 for c in [a, b], a convex
+         * quadratic: its minimum on the gap is the vertex clamped to [a, b] (compared
+         * without dividing unless the vertex lies right of a). */
         double c2 = 1.0 + hi - lo, c1 = -2.0 + 2.0 * m - 2.0 * a * hi + 2.0 * b * lo;
-        double c = fmin(b, fmax(a, -c1 / (2.0 * c2)));
+        double c = a;
+        if (-c1 > 2.0 * c2 * a) c = -c1 >= 2.0 * c2 * b ? b : -c1 / (2.0 * c2);
         double u = (1.0 - c) * (1.0 - c) - k + 2.0 * c * m + hi * (c - a) * (c - a) -
                    lo * (b - c) * (b - c);
         if (u < best) {
