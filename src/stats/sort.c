@@ -50,6 +50,24 @@ void lb_stats_sort(double *x, size_t n, double *scratch) {
         insertion_sort(x, n);
         return;
     }
+    /* Scores of exactly 0 are common (a ROUGE of 0, a sample that did not leak): move them to
+     * the front first and radix-sort only the rest. */
+    size_t z = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] == 0.0) {
+            double t = x[z];
+            x[z++] = x[i];
+            x[i] = t;
+        }
+    }
+    if (z > 0) {
+        x += z;
+        n -= z;
+        if (n <= 64) {
+            insertion_sort(x, n);
+            return;
+        }
+    }
     size_t hist[8][256];
     memset(hist, 0, sizeof hist);
     for (size_t i = 0; i < n; i++) {
