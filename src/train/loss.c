@@ -49,6 +49,7 @@ static int check_labels(const struct lb_train *tr, const int32_t *labels, int B,
 void lb_train_seq_nll(const lb_train_t *tr, const int32_t *labels, int B, double *out) {
     /* Computed afresh (the row statistics may belong to another batch). */
     int T = tr->T, V = tr->g->vocab_size;
+    #pragma omp parallel for schedule(static)
     for (int b = 0; b < B; b++) {
         double s = 0.0;
         for (int t = 0; t < T - 1; t++) {
