@@ -25,6 +25,15 @@
  *   per sequence is a prefill, with 1 token per sequence a decode step. Matrix products are one
  *   cblas_sgemm over all tokens of the call; attention runs on the cache with OpenMP over
  *   (sequence, head).
+ * - Batch invariance: by default a sequence's logits may differ in the last bits with the
+ *   batch it runs in (OpenBLAS sums a row differently by the number of rows: sgemv for 1-2
+ *   rows, and sgemm's row panels and thread split). A runner switched to batch-invariant mode
+ *   (lb_model_runner_set_batch_invariant) computes every matrix product with
+ *   lb_model_matmul_forward_inv, whose per-element operations depend only on the sizes of the
+ *   weights; norms, RoPE, activations and the cache attention of a decode step are per row or
+ *   per (sequence, head) already. Then a sequence's logits are bit-identical whatever other
+ *   sequences share the call and whatever the thread count, given the same tokens and the same
+ *   calls for that sequence (a prefill of n tokens, then decode steps). Slower than sgemm.
  */
 #ifndef LEAKBOUND_MODEL_H
 #define LEAKBOUND_MODEL_H
@@ -117,6 +126,10 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
                            int all_logits, lb_model_runner_t **out, lb_error_t *err);
 void lb_model_runner_free(lb_model_runner_t *r);
 
+/* Batch-invariant mode on (on != 0) or off (the default) for r's later calls; see the
+ * contract above. Cheap; needs no memory. */
+void lb_model_runner_set_batch_invariant(lb_model_runner_t *r, int on);
+
 /* Bytes the runner's arena reserved. */
 size_t lb_model_runner_bytes(const lb_model_runner_t *r);
 
@@ -155,6 +168,13 @@ void lb_model_layernorm_forward(float *out, const float *inp, const float *w, co
  * it, or (C, OC) when w_in_out (GPT-2 Conv1D). out (T, OC), inp (T, C), bias (OC,) or NULL. */
 void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                              int T, int C, int OC, int w_in_out, float beta);
+
+/* lb_model_matmul_forward with a fixed order of operations per output element (8 lanes over
+ * k in order, then a fixed pairwise sum; Conv1D layout: a k-ordered sum), independent of T,
+ * of the row's place and of the thread count. Same arguments and shapes. */
+void lb_model_matmul_forward_inv(float *out, const float *inp, const float *w,
+                                 const float *bias, int T, int C, int OC, int w_in_out,
+                                 float beta);
 
 /* Rotate the first rot dims of each head in place, HF rotate_half convention (pairs i and
  * i + rot/2). x (T, n_heads, hd) with row stride ld floats; pos (T,); cos/sin (max_pos, rot/2). */

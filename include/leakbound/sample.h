@@ -20,10 +20,9 @@
  *   it needs before its first token.
  * - The many-sample sampler (lb_sampler_run, below) draws from Philox4x32-10 keyed by (seed,
  *   prompt key, sample, step), not from xoshiro: its samples do not depend on the batch size,
- *   thread count or resume history. They do depend on the model's logits being bit-identical
- *   for a sequence whatever batch it is decoded in (true of the engine's sgemm path; a batch
- *   of 1-2 rows takes its gemv path, whose last bits may differ: a draw can only change when
- *   its uniform falls within that rounding of a bucket edge).
+ *   thread count or resume history. That needs a sequence's logits to be bit-identical
+ *   whatever batch it is decoded in: the sampler runs the model in batch-invariant mode
+ *   (model.h, lb_model_runner_set_batch_invariant), so they are, bit for bit.
  * - Adaptive temperature (SPEC §3.5) is a RECONSTRUCTION of the paper's rule, whose exact form
  *   is not in the reference code; outputs that use it say "adaptive temperature (reconstructed
  *   rule)".

@@ -9,6 +9,7 @@
 struct lb_model_runner {
     const lb_model_t *m;
     int max_seqs, max_tokens, max_ctx, all_logits, n_threads;
+    int batch_invariant;   /* every product through lb_model_matmul_forward_inv */
     lb_arena_t arena;
     float *x;        /* (T, D) residual stream */
     float *xn;       /* (T, D) normed input of a sublayer */
@@ -127,6 +128,19 @@ void lb_model_runner_free(lb_model_runner_t *r) {
     free(r);
 }
 
+void lb_model_runner_set_batch_invariant(lb_model_runner_t *r, int on) {
+    r->batch_invariant = on != 0;
+}
+
+/* out (T, OC) = beta*out + inp (T, C) @ w (+ bias), by the runner's mode. */
+static void matmul(lb_model_runner_t *r, float *out, const float *inp, const float *w,
+                   const float *bias, int T, int C, int OC, int w_in_out, float beta) {
+    if (r->batch_invariant)
+        lb_model_matmul_forward_inv(out, inp, w, bias, T, C, OC, w_in_out, beta);
+    else
+        lb_model_matmul_forward(out, inp, w, bias, T, C, OC, w_in_out, beta);
+}
+
 size_t lb_model_runner_bytes(const lb_model_runner_t *r) { return r->arena.cap; }
 
 /* The fp32 data of a weight: its widened copy, or the file's data widened into wbuf now. */
@@ -146,7 +160,7 @@ static void linear(lb_model_runner_t *r, float *out, const float *inp, const lb_
     int in_out = r->m->cfg.arch == LB_ARCH_GPT2;   /* Conv1D: (in, out) */
     int C = in_out ? w->rows : w->cols, OC = in_out ? w->cols : w->rows;
     const float *bias = wf(r, b);                   /* vectors are always widened */
-    lb_model_matmul_forward(out, inp, wf(r, w), bias, T, C, OC, in_out, beta);
+    matmul(r, out, inp, wf(r, w), bias, T, C, OC, in_out, beta);
 }
 
 static void norm(lb_model_runner_t *r, float *out, const float *inp, const lb_weight_t *w,
@@ -319,8 +333,7 @@ int lb_model_forward(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const i
     }
     /* The head is (V, D) as nn.Linear / nn.Embedding store it, for every family. */
     const float *hw = wf(r, &m->head_w);
-    lb_model_matmul_forward(r->logits, h, hw, wf(r, &m->head_b), rows, D, g->vocab_size, 0,
-                            0.0f);
+    matmul(r, r->logits, h, hw, wf(r, &m->head_b), rows, D, g->vocab_size, 0, 0.0f);
     *logits = r->logits;
     return 0;
 }

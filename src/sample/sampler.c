@@ -477,6 +477,8 @@ static int plan(sampler_t *s, lb_error_t *err) {
     if (!rc)
         rc = lb_model_runner_create(s->m, s->B, (int)(max_plen > B ? max_plen : B), (int)max_ctx, 0,
                                     &s->run, err);
+    /* Samples must not depend on the batch: a sequence's logits may not either. */
+    if (!rc) lb_model_runner_set_batch_invariant(s->run, 1);
     if (!rc) s->total_blocks = lb_kvcache_free_blocks(s->kv);
     return rc;
 }

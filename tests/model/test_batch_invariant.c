@@ -1,0 +1,196 @@
+/* Batch-invariant mode (model.h): lb_model_matmul_forward_inv against a double-precision
+ * product (both weight layouts, odd sizes, beta 0/1, bias), its rows bit-identical whatever T
+ * and whatever row they sit in; and a Llama's logits for one sequence bit-identical when it is
+ * decoded in batches of 1, 2, 3 and 8 (last row of the batch). Sizes are chosen so that
+ * OpenBLAS's sgemv and sgemm paths really differ (checked by hand with the mode off). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "leakbound/kvcache.h"
+#include "leakbound/model.h"
+#include "leakbound/safetensors.h"
+
+static float val(size_t i, unsigned salt) {   /* deterministic values in [-0.5, 0.5) */
+    return (float)((int)((i * 2654435761u + salt * 40503u) % 1000) - 500) / 1000.0f;
+}
+
+static void check_matmul(int T, int C, int OC, int in_out, float beta, int with_bias) {
+    float *w = malloc(sizeof(float) * C * OC), *x = malloc(sizeof(float) * T * C);
+    float *b = malloc(sizeof(float) * OC), *o0 = malloc(sizeof(float) * T * OC);
+    float *o = malloc(sizeof(float) * T * OC), *one = malloc(sizeof(float) * OC);
+    for (int i = 0; i < C * OC; i++) w[i] = val(i, 1);
+    for (int i = 0; i < T * C; i++) x[i] = val(i, 2);
+    for (int i = 0; i < OC; i++) b[i] = val(i, 3);
+    for (int i = 0; i < T * OC; i++) o0[i] = val(i, 4);
+    memcpy(o, o0, sizeof(float) * T * OC);
+    lb_model_matmul_forward_inv(o, x, w, with_bias ? b : NULL, T, C, OC, in_out, beta);
+    for (int t = 0; t < T; t++) {
+        for (int j = 0; j < OC; j++) {
+            double s = beta * (double)o0[t * OC + j] + (with_bias ? b[j] : 0.0);
+            for (int k = 0; k < C; k++)
+                s += (double)x[t * C + k] * w[in_out ? k * OC + j : j * C + k];
+            assert_true(fabs(s - o[t * OC + j]) <= 1e-5 * (1.0 + C));
+        }
+        /* The same row alone (T = 1) gives the same bits. */
+        memcpy(one, o0 + t * OC, sizeof(float) * OC);
+        lb_model_matmul_forward_inv(one, x + t * C, w, with_bias ? b : NULL, 1, C, OC, in_out,
+                                    beta);
+        assert_memory_equal(one, o + t * OC, sizeof(float) * OC);
+    }
+    free(w), free(x), free(b), free(o0), free(o), free(one);
+}
+
+static void test_matmul_inv(void **state) {
+    (void)state;
+    for (int in_out = 0; in_out < 2; in_out++) {
+        check_matmul(1, 8, 4, in_out, 0.0f, 0);
+        check_matmul(5, 37, 13, in_out, 0.0f, 1);
+        check_matmul(7, 64, 100, in_out, 1.0f, 0);
+        check_matmul(3, 100, 333, in_out, 1.0f, 1);
+        check_matmul(66, 256, 300, in_out, 0.0f, 1);   /* big enough to run threaded */
+    }
+}
+
+/* A small Llama in dir: D (not a multiple of 8 in the second case, so that a row's alignment
+ * changes with its place in the batch), V = 1000. */
+static void write_llama(const char *dir, int D, int H, int HD, int KV, int I, int L, int V) {
+    char path[512];
+    snprintf(path, sizeof path, "mkdir -p %s", dir);
+    assert_int_equal(system(path), 0);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", "
+               "\"vocab_size\": %d, \"hidden_size\": %d, \"intermediate_size\": %d, "
+               "\"num_hidden_layers\": %d, \"num_attention_heads\": %d, "
+               "\"head_dim\": %d, \"num_key_value_heads\": %d, "
+               "\"max_position_embeddings\": 64, \"tie_word_embeddings\": true}\n",
+            V, D, I, L, H, HD, KV);
+    fclose(f);
+    size_t cap = (size_t)V * D + D + (size_t)L * (2 * D + (size_t)(H + 2 * KV) * HD * D +
+                                                  (size_t)D * H * HD + 3 * (size_t)I * D);
+    float *data = malloc(cap * sizeof(float));
+    lb_st_tensor_t t[64];
+    static char names[64][96];
+    size_t n = 0, off = 0;
+    struct { const char *fmt; int rows, cols; } per[] = {
+        {"model.layers.%d.input_layernorm.weight", D, 0},
+        {"model.layers.%d.post_attention_layernorm.weight", D, 0},
+        {"model.layers.%d.self_attn.q_proj.weight", H * HD, D},
+        {"model.layers.%d.self_attn.k_proj.weight", KV * HD, D},
+        {"model.layers.%d.self_attn.v_proj.weight", KV * HD, D},
+        {"model.layers.%d.self_attn.o_proj.weight", D, H * HD},
+        {"model.layers.%d.mlp.gate_proj.weight", I, D},
+        {"model.layers.%d.mlp.up_proj.weight", I, D},
+        {"model.layers.%d.mlp.down_proj.weight", D, I},
+    };
+    for (int l = -1; l < L; l++) {
+        for (int p = 0; p < (l < 0 ? 2 : 9); p++) {
+            lb_st_tensor_t *x = &t[n];
+            memset(x, 0, sizeof *x);
+            int rows = l < 0 ? (p ? D : V) : per[p].rows, cols = l < 0 ? (p ? 0 : D) : per[p].cols;
+            if (l < 0) snprintf(names[n], sizeof names[n], "%s",
+                                p ? "model.norm.weight" : "model.embed_tokens.weight");
+            else snprintf(names[n], sizeof names[n], per[p].fmt, l);
+            x->name = names[n++];
+            x->dtype = LB_DTYPE_F32;
+            x->ndim = cols ? 2 : 1;
+            x->shape[0] = rows;
+            x->shape[1] = cols;
+            size_t k = (size_t)rows * (cols ? cols : 1);
+            /* Norm weights near 1, matrices scaled so activations stay O(1). */
+            for (size_t i = 0; i < k; i++)
+                data[off + i] = cols ? val(off + i, 7) * 3.0f / sqrtf((float)cols)
+                                     : 1.0f + val(off + i, 8) * 0.2f;
+            x->data = data + off;
+            x->nbytes = k * sizeof(float);
+            off += k;
+        }
+    }
+    assert_true(off == cap);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    lb_error_t err;
+    int rc = lb_st_write(path, t, n, NULL, NULL, 0, &err);
+    if (rc) fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    free(data);
+}
+
+enum { STEPS = 4, PLEN = 5, MAXB = 8 };
+
+/* The target sequence's logits after its prefill and each of STEPS decode steps, decoded in
+ * a batch of B (the target last). out (STEPS + 1, V). */
+static void target_logits(const lb_model_t *m, int B, float *out) {
+    const int V = lb_model_config(m)->vocab_size;
+    lb_kvcache_t *kv;
+    lb_model_runner_t *r;
+    lb_error_t err;
+    assert_int_equal(lb_kvcache_create(m, 64 * MAXB, MAXB, 32, 4, &kv, &err), 0);
+    assert_int_equal(lb_model_runner_create(m, MAXB, 16, 32, 0, &r, &err), 0);
+    lb_model_runner_set_batch_invariant(r, 1);
+    int ids[MAXB], plen = PLEN;
+    const float *lg;
+    for (int i = 0; i < B; i++) {   /* the others get other prompts */
+        ids[i] = lb_kvcache_seq_new(kv, &err);
+        assert_true(ids[i] >= 0);
+        int32_t p[PLEN];
+        for (int j = 0; j < PLEN; j++) p[j] = (int32_t)((i == B - 1 ? 3 : 17 * i + 40) + 11 * j);
+        assert_int_equal(lb_model_forward(r, kv, 1, &ids[i], &plen, p, 0, &lg, &err), 0);
+        if (i == B - 1) memcpy(out, lg, sizeof(float) * V);
+    }
+    for (int s = 0; s < STEPS; s++) {
+        int32_t tok[MAXB];
+        for (int i = 0; i < B; i++) tok[i] = i == B - 1 ? 100 + 37 * s : 500 + 13 * i + s;
+        assert_int_equal(lb_model_decode(r, kv, B, ids, tok, &lg, &err), 0);
+        memcpy(out + (size_t)(s + 1) * V, lg + (size_t)(B - 1) * V, sizeof(float) * V);
+    }
+    lb_model_runner_free(r);
+    lb_kvcache_free(kv);
+}
+
+static void check_model(int D, int H, int HD, int KV, int I) {
+    char dir[256], cmd[300];
+    snprintf(dir, sizeof dir, "/tmp/lb_test_batchinv_%d_%d", (int)getpid(), D);
+    const int V = 1000;
+    write_llama(dir, D, H, HD, KV, I, 2, V);
+    lb_model_t *m;
+    lb_error_t err;
+    assert_int_equal(lb_model_load(dir, NULL, &m, &err), 0);
+    float *ref = malloc(sizeof(float) * (STEPS + 1) * V), *got = malloc(sizeof *got * (STEPS + 1) * V);
+    target_logits(m, 1, ref);
+    for (int i = 0; i < (STEPS + 1) * V; i++) assert_true(isfinite(ref[i]));
+    const int Bs[] = {2, 3, 8};
+    for (int b = 0; b < 3; b++) {
+        target_logits(m, Bs[b], got);
+        for (int s = 0; s <= STEPS; s++)
+            if (memcmp(ref + (size_t)s * V, got + (size_t)s * V, sizeof(float) * V))
+                fail_msg("D=%d: logits at step %d differ between a batch of 1 and of %d", D, s,
+                         Bs[b]);
+    }
+    free(ref), free(got);
+    lb_model_free(m);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_logits_invariant(void **state) {
+    (void)state;
+    check_model(256, 8, 32, 4, 512);
+    check_model(36, 3, 12, 1, 52);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matmul_inv),
+        cmocka_unit_test(test_logits_invariant),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
