@@ -8,3 +8,6 @@ lb_oracle_test(sample_stats sample_stats.py)
 # eval: scores = `leakbound score`, report.json = `leakbound bound` on the same scores, sanity,
 # report.md tables, SVG structure, keywords/conbo/adaptive, error exits (sample_eval.py).
 lb_oracle_test(sample_eval sample_eval.py)
+# Batch invariance: samples byte-identical for --batch 1/2/3/64 x 1/2 threads on a model whose
+# draws hinge on the last bits of the products (sample_invariance.py).
+lb_oracle_test(sample_invariance sample_invariance.py)
