@@ -11,14 +11,12 @@
 
 typedef float lb_v8 __attribute__((vector_size(32)));
 
-static inline lb_v8 ld8(const float *p) {
-    lb_v8 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
+/* Vectors travel by pointer: passing them by value changes the ABI without -mavx. */
+#define LD8(v, p) memcpy(&(v), (p), sizeof(lb_v8))
 
-static inline float hsum8(lb_v8 a) {
-    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+static inline float hsum8(const lb_v8 *a) {
+    const float *l = (const float *)a;
+    return ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]));
 }
 
 /* d[i][j] = dot(a[i], w[j]) over C, lane k % 8 accumulating in k order, then hsum8.
@@ -28,9 +26,12 @@ static void tile_nt(const float *const a[2], const float *const w[4], int C, flo
     memset(acc, 0, sizeof acc);
     const int C8 = C & ~7;
     for (int k = 0; k < C8; k += 8) {
-        const lb_v8 x0 = ld8(a[0] + k), x1 = ld8(a[1] + k);
+        lb_v8 x0, x1;
+        LD8(x0, a[0] + k);
+        LD8(x1, a[1] + k);
         for (int j = 0; j < 4; j++) {
-            const lb_v8 y = ld8(w[j] + k);
+            lb_v8 y;
+            LD8(y, w[j] + k);
             acc[0][j] += x0 * y;
             acc[1][j] += x1 * y;
         }
@@ -39,7 +40,7 @@ static void tile_nt(const float *const a[2], const float *const w[4], int C, flo
         for (int i = 0; i < 2; i++)
             for (int j = 0; j < 4; j++) acc[i][j][k - C8] += a[i][k] * w[j][k];
     for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 4; j++) d[i][j] = hsum8(acc[i][j]);
+        for (int j = 0; j < 4; j++) d[i][j] = hsum8(&acc[i][j]);
 }
 
 /* out[o] = beta * out[o] + d (+ bias[o]): the same two steps for every element. */
@@ -89,7 +90,8 @@ static void matmul_nn(float *out, const float *inp, const float *w, const float 
                 lb_v8 acc[4];
                 memset(acc, 0, sizeof acc);
                 for (int k = 0; k < C; k++) {
-                    const lb_v8 y = ld8(w + (size_t)k * OC + o);
+                    lb_v8 y;
+                    LD8(y, w + (size_t)k * OC + o);
                     for (int i = 0; i < 4; i++) acc[i] += a[i][k] * y;
                 }
                 for (int i = 0; i < 4 && t + i < T; i++)

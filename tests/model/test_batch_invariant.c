@@ -164,7 +164,8 @@ static void check_model(int D, int H, int HD, int KV, int I) {
     lb_model_t *m;
     lb_error_t err;
     assert_int_equal(lb_model_load(dir, NULL, &m, &err), 0);
-    float *ref = malloc(sizeof(float) * (STEPS + 1) * V), *got = malloc(sizeof *got * (STEPS + 1) * V);
+    float *ref = malloc(sizeof(float) * (STEPS + 1) * V);
+    float *got = malloc(sizeof(float) * (STEPS + 1) * V);
     target_logits(m, 1, ref);
     for (int i = 0; i < (STEPS + 1) * V; i++) assert_true(isfinite(ref[i]));
     const int Bs[] = {2, 3, 8};
