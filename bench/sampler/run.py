@@ -5,11 +5,14 @@ checkpoint (fp32), all in the same run on the same weights and threads:
   (b) the same engine one sequence at a time (--batch 1; fewer samples, its rate is flat);
   (c) PyTorch (Debian torch) batched with a KV cache, as HF generate(num_return_sequences=N);
   and the OpenBLAS sgemm rate on the layer's GEMM shapes at M = batch, for FLOP utilisation.
-(d) llama.cpp (node-llama-cpp) is not run: see the RESULTS section.
+With --llamacpp also (d): llama.cpp through node-llama-cpp@3.21.1 (bench/sampler/llamacpp/, `npm ci`
+there first) on the same weights exported to GGUF f32 (export_gguf.py), N parallel sequences,
+measured right after a fresh (a) run at the same n so their ratio comes from one run. With
+--replay LOG --llamacpp, only that (a)/(d) pair is measured; the other rows come from LOG.
 
 usage: /usr/bin/python3 bench/sampler/run.py [--build build] [--threads 2] [--n 1024]
          [--n-single 4] [--new 64] [--prompt 32] [--batch 256] [--rounds 1] [--no-update]
-         [--replay LOG]
+         [--replay LOG] [--llamacpp]
 Replaces the `sampler` section of bench/RESULTS.md. The per-run measurements go to stderr as
 "round R NAME: {...}" lines; --replay LOG re-renders the section from such a log (same flags
 as the run that wrote it) without measuring again.
@@ -77,6 +80,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--no-update", action="store_true")
     ap.add_argument("--replay")
+    ap.add_argument("--llamacpp", action="store_true")
     a = ap.parse_args()
     model = os.path.join(ROOT, "bench", "work", "gpt2-124m")
     if not os.path.exists(os.path.join(model, "model.safetensors")):
@@ -90,18 +94,39 @@ def main():
                 head, res = line.split(": ", 1)
                 _, r, name = head.split()
                 measured.append((int(r), name, ast.literal_eval(res.strip()), None))
-            elif line.startswith("load "):
-                measured.append((0, "load", None, float(line.split()[1])))
+            elif line.startswith(("load ", "load_d ")):
+                measured.append((0, line.split()[0], None, float(line.split()[1])))
     else:
         measured = measure(a, model, tmp, batch)
+    if a.llamacpp and a.replay and not any(n == "llamacpp" for _, n, _, _ in measured):
+        measured += measure(a, model, tmp, batch, only_d=True)
     render(a, model, tmp, batch, measured)
 
 
-def measure(a, model, tmp, batch):
+def gguf_path(model):
+    """The checkpoint as GGUF f32 for (d), exported once next to it."""
+    g = model.rstrip("/") + ".gguf"
+    st = os.path.join(model, "model.safetensors")
+    if not os.path.exists(g) or os.path.getmtime(g) < os.path.getmtime(st):
+        tj = os.path.join(ROOT, "bench", "work", "tokenizers", "gpt2.json")
+        if not os.path.exists(tj):
+            sys.exit(f"(d) needs GPT-2's tokenizer.json at {tj} for the GGUF vocabulary")
+        sh(["/usr/bin/python3", os.path.join(HERE, "export_gguf.py"), model, tj, g])
+    return g
+
+
+def measure(a, model, tmp, batch, only_d=False):
     tok = tokenizer_path()
     sg, lb = build(a.build, tmp)
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS=str(a.threads))
     out = []
+    d_runs = {}
+    if a.llamacpp:
+        d_runs = {
+            "ours_d": [lb, model, tok, str(a.n), str(a.new), str(batch), str(a.prompt)],
+            "llamacpp": ["node", os.path.join(HERE, "llamacpp", "sample.mjs"), "bench", gguf_path(model),
+                         str(a.n), str(a.new), str(a.prompt), str(a.threads)],
+        }
     runs = {
         "sgemm": [sg, str(batch)],
         "ours": [lb, model, tok, str(a.n), str(a.new), str(batch), str(a.prompt)],
@@ -109,10 +134,13 @@ def measure(a, model, tmp, batch):
         "torch": ["/usr/bin/python3", os.path.join(HERE, "torch_sampler.py"), model, str(a.n),
                   str(a.new), str(a.prompt)],
     }
+    if only_d:
+        runs = {}
+    runs.update(d_runs)
     for r in range(a.rounds):
         load = os.getloadavg()[0]
-        print(f"load {load}", file=sys.stderr)
-        out.append((0, "load", None, load))
+        print(f"{'load_d' if only_d else 'load'} {load}", file=sys.stderr)
+        out.append((0, "load_d" if only_d else "load", None, load))
         for name, cmd in runs.items():
             res = json.loads(sh(cmd, env).strip().splitlines()[-1])
             print(f"round {r + 1} {name}: {res}", file=sys.stderr)
@@ -121,10 +149,10 @@ def measure(a, model, tmp, batch):
 
 
 def render(a, model, tmp, batch, measured):
-    best, loads = {}, []
+    best, loads, loads_d = {}, [], []
     for r, name, res, load in measured:
-        if name == "load":
-            loads.append(load)
+        if name in ("load", "load_d"):
+            (loads if name == "load" else loads_d).append(load)
             continue
         if name == "sgemm":
             b = best.setdefault(name, dict(res))
@@ -175,8 +203,38 @@ top-k 50), random GPT-2-124M-shaped weights (`bench/model/make_gpt2.py`).{reduce
   ~{a.n * a.new / s['tok_s'] / 60:.0f} minutes.
 - (c) prefills the prompt n times (generate expands the inputs before the first forward); (a)
   prefills it once and forks the n sequences off its KV cache.
-- (d) llama.cpp via node-llama-cpp@3.21.1: not run (no GGUF export written in the time this
-  issue had); a follow-up.
+"""
+    if "llamacpp" in best:
+        od, d = best["ours_d"], best["llamacpp"]
+        dcmd = cmd + " --llamacpp" + (f" --replay {os.path.relpath(a.replay, ROOT)}" if a.replay else "")
+        md += f"""
+### (d) llama.cpp, node-llama-cpp@3.21.1, measured in the same run as a fresh (a)
+
+Command: `{dcmd}` (bench/sampler/llamacpp: `npm ci` first; weights exported by
+`bench/sampler/export_gguf.py` to GGUF f32). Load average at the start:
+{", ".join(f"{x:.1f}" for x in (loads_d or loads))}.
+
+| | tokens/s | seconds | vs (a) | FLOP utilisation vs sgemm |
+|---|---:|---:|---:|---:|
+| (a) leakbound sampler, batch {batch}, n = {a.n} (same run as (d)) | {od['tok_s']:.1f} | {od['seconds']:.1f} | 1.00 | {util(od):.0f}% |
+| (d) llama.cpp (tag {d['llama_cpp']}) via node-llama-cpp {d['node_llama_cpp']}, {d['sequences']} parallel sequences, n = {a.n} | {d['tok_s']:.1f} | {d['seconds']:.1f} | {d['tok_s'] / od['tok_s']:.3f} | {util(d):.0f}% |
+
+- (a) / (d) = **{od['tok_s'] / d['tok_s']:.2f}x** (goal >= 1x). The llama.cpp tag is the one
+  node-llama-cpp's prebuilt binaries record (`llama/llama.cpp.info.json`); they ran on the CPU.
+- (d): one context with `sequences: {d['sequences']}`, batch size {d['batch_size']}, {d['threads']} threads,
+  flash attention on, KV cache f16 (node-llama-cpp's default); all sequences evaluate
+  concurrently so their tokens share each llama_decode; T = 1, top-k 50, top-p 1, min-p 0 (the
+  sampler of (a)); EOS is yielded and generation goes on, so every sequence makes {a.new} tokens.
+  node-llama-cpp cannot fork a KV cache, so each sequence prefills the {a.prompt}-token prompt itself
+  (as (c) does). Without flash attention llama.cpp's CPU attention visits every cell of the shared
+  KV cache for every token (all sequences, masked): ~30x slower at n = 16 here.
+- GGUF check: greedy ids of "The quick brown fox jumps over the lazy dog" from
+  `leakbound generate --greedy --ids` and from llama.cpp on the GGUF agree for 16 of 16 tokens;
+  for a second prompt they part at token 2, where PyTorch's top-2 logits differ by 0.0008
+  (random weights make near ties; llama.cpp keeps K/V in f16).
+"""
+    else:
+        md += """- (d) llama.cpp via node-llama-cpp@3.21.1: not measured in this run (`--llamacpp`).
 """
     print(md)
     if not a.no_update:
