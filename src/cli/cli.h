@@ -44,6 +44,11 @@ LB_CLI_ENTRY(unlearn);
 int lb_cli_fail(const char *cmd, const lb_error_t *err);
 int lb_cli_failf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Find the bundled default (a folder with model/ and forget.jsonl): $LEAKBOUND_DEFAULT_DIR, else
+ * next to the program (../examples/default, ../share/leakbound/default), else the source tree.
+ * Writes the folder into out; returns 0, or -1 when none is there. */
+int lb_cli_default_dir(char *out, size_t cap);
+
 /* Parse a finite double / a positive integer from a flag value; 0 on success. */
 int lb_cli_parse_double(const char *s, double *out);
 int lb_cli_parse_long(const char *s, long *out);

@@ -20,6 +20,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: leakbound eval --model DIR --data FILE [--template T] -n N --metric M\n"
             "                      [--alpha A] [--method exact|conbo] --out DIR [options]\n"
+            "       leakbound eval [options]   (the bundled default, see below)\n"
             "\n"
             "For every question: the greedy answer and N sampled answers (as `leakbound sample\n"
             "--greedy-too`), each scored with M against the item's answer (or keywords), then\n"
@@ -45,7 +46,12 @@ static void usage(FILE *out) {
             "                           highest ED (default 6)\n"
             "  --out DIR                output folder (created if needed)\n"
             "%s"
-            "  -h, --help               this help\n",
+            "  -h, --help               this help\n"
+            "\n"
+            "Without --model and --data, eval runs on the bundled default (examples/default: a\n"
+            "small model unlearned with gradient difference and its forget set) with --template\n"
+            "phi, -n 64, --metric rougeL-recall, --top-p 0.9, --max-new-tokens 56 and --out\n"
+            "eval-default unless given.\n",
             lb_sampling_help);
 }
 
@@ -159,7 +165,7 @@ int lb_cli_eval(int argc, char **argv) {
                                  .leak_threshold = 1.0};
     e.method_name = "exact";
     e.n_plot = 6;
-    int c, st, mi = -1;
+    int c, st, mi = -1, tmpl_given = 0;
     long v;
     optind = 1;
     opterr = 0;
@@ -207,12 +213,30 @@ int lb_cli_eval(int argc, char **argv) {
         case ':': return lb_cli_failf(CMD, "option %s needs a value (see --help)", argv[optind - 1]);
         case '?': return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
         default:
+            tmpl_given |= c == LB_SO_TEMPLATE;
             st = lb_sampling_option(&a, c, optarg, CMD);
             if (st == 1) return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
             if (st) return st;
         }
     }
     if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s' (see --help)", argv[optind]);
+    char def_dir[4096], def_model[4160], def_data[4160];
+    if (!a.model && !a.data) {
+        if (lb_cli_default_dir(def_dir, sizeof def_dir))
+            return lb_cli_failf(CMD, "no --model/--data given and the bundled default was not "
+                                "found (set LEAKBOUND_DEFAULT_DIR to examples/default)");
+        snprintf(def_model, sizeof def_model, "%s/model", def_dir);
+        snprintf(def_data, sizeof def_data, "%s/forget.jsonl", def_dir);
+        a.model = def_model;
+        a.data = def_data;
+        if (!tmpl_given) a.tmpl = "phi";
+        if (a.n < 0) a.n = 64;
+        if (!a.have_p) a.have_p = 1, a.p = 0.9;
+        if (!a.have_max_new && !a.have_max_len) a.have_max_new = 1, a.max_new = 56;
+        if (!e.metric) e.metric = "rougeL-recall", mi = 0;
+        if (!e.out_dir) e.out_dir = "eval-default";
+        fprintf(stderr, "leakbound %s: the bundled default: %s\n", CMD, def_dir);
+    }
     if (!e.metric) return lb_cli_failf(CMD, "--metric M is required (see --help)");
     if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required (see --help)");
     if (a.n == 0) return lb_cli_failf(CMD, "-n: the bounds need at least one sample per question");

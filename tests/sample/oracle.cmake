@@ -11,3 +11,5 @@ lb_oracle_test(sample_eval sample_eval.py)
 # Batch invariance: samples byte-identical for --batch 1/2/3/64 x 1/2 threads on a model whose
 # draws hinge on the last bits of the products (sample_invariance.py).
 lb_oracle_test(sample_invariance sample_invariance.py)
+# eval with no --model/--data: the bundled default (examples/default) and its documented defaults.
+lb_oracle_test(sample_eval_default sample_eval_default.py)
