@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""`cmake --install` + pkg-config: a program built only from the installed headers, library and
+leakbound.pc computes a Clopper-Pearson bound equal to scipy's, and the installed `leakbound`
+finds its bundled default under share/leakbound/default."""
+import os
+import subprocess
+import sys
+import tempfile
+
+from scipy.stats import beta
+
+BUILD = os.path.dirname(os.environ["LB_CLI"])
+PROG = r"""
+#include <stdio.h>
+#include <leakbound/stats.h>
+int main(void) {
+    double v;
+    if (lb_stats_cp_upper(5, 128, 0.01, &v, NULL)) return 1;
+    printf("%.17g\n", v);
+    return 0;
+}
+"""
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode:
+        sys.exit(f"FAIL: {' '.join(cmd)}: {r.stderr}")
+    return r.stdout
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = os.path.join(tmp, "prefix")
+        run(["cmake", "--install", BUILD, "--prefix", prefix])
+        src = os.path.join(tmp, "t.c")
+        open(src, "w").write(PROG)
+        env = dict(os.environ)
+        libdirs = [d for d in os.listdir(prefix) if d.startswith("lib")]
+        pcdirs = [os.path.join(prefix, d, "pkgconfig") for d in libdirs] + \
+                 [os.path.join(prefix, "lib", d, "pkgconfig") for d in
+                  (os.listdir(os.path.join(prefix, "lib")) if os.path.isdir(os.path.join(prefix, "lib")) else [])]
+        env["PKG_CONFIG_PATH"] = ":".join(p for p in pcdirs if os.path.isdir(p))
+        flags = run(["pkg-config", "--cflags", "--libs", "--static", "leakbound"], env=env).split()
+        exe = os.path.join(tmp, "t")
+        # The sanitizer pass installs an instrumented library: link the sanitizers' runtimes too.
+        san = ["-fsanitize=address,undefined"] if os.environ.get("LB_SANITIZED") else []
+        run(["cc", src, "-o", exe] + san + flags)
+        got = float(run([exe]))
+        want = beta.ppf(0.99, 6, 123)
+        ok = abs(got - want) <= 1e-10
+        print(f"installed library: CP(5/128, 0.01) = {got!r}, scipy {want!r}: {'ok' if ok else 'FAIL'}")
+        out = os.path.join(tmp, "ev")
+        r = subprocess.run([os.path.join(prefix, "bin", "leakbound"), "eval", "-n", "2", "--limit", "1",
+                            "--out", out, "--quiet"], capture_output=True, text=True,
+                           env={k: v for k, v in os.environ.items() if k != "LEAKBOUND_DEFAULT_DIR"})
+        ok2 = r.returncode == 0 and "share/leakbound/default" in r.stderr and \
+            os.path.exists(os.path.join(out, "report.json"))
+        print(f"installed leakbound eval on share/leakbound/default: {'ok' if ok2 else 'FAIL ' + r.stderr}")
+        passed = int(ok) + int(ok2)
+        print(f"{passed} passed, {2 - passed} failed")
+        sys.exit(0 if passed == 2 else 1)
+
+
+if __name__ == "__main__":
+    main()
