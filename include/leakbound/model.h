@@ -194,6 +194,11 @@ void lb_model_causal_attention_forward(float *out, const float *q, int ldq, cons
                                        const float *v, int ldkv, int T, int n_heads,
                                        int n_kv_heads, int hd, float *scratch);
 
+/* The RoPE tables lb_model_rope_forward reads: HF's default inv_freq (with the llama3
+ * rope_scaling adjustment when configured), in fp32 as HF computes it, and cos/sin of
+ * position * inv_freq. cos_t, sin_t (max_pos, rotary_dim / 2). */
+void lb_model_rope_tables(const lb_model_config_t *g, int max_pos, float *cos_t, float *sin_t);
+
 /* out = silu(gate) * up. out (T, I), gate (T, I), up (T, I); out may equal gate. */
 void lb_model_swiglu_forward(float *out, const float *gate, const float *up, size_t n);
 

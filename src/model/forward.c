@@ -30,7 +30,7 @@ struct lb_model_runner {
 
 /* HF's default inv_freq, with the llama3 adjustment (_compute_llama3_parameters), in fp32 as
  * HF computes it; then cos/sin of position * inv_freq. */
-static void rope_tables(const lb_model_config_t *g, int max_ctx, float *cos_t, float *sin_t) {
+void lb_model_rope_tables(const lb_model_config_t *g, int max_ctx, float *cos_t, float *sin_t) {
     int half = g->rotary_dim / 2;
     for (int i = 0; i < half; i++) {
         float inv = 1.0f / powf((float)g->rope_theta, (float)(2 * i) / (float)g->rotary_dim);
@@ -108,7 +108,7 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
     if (half) {
         ALLOC(r->cos_t, (size_t)max_ctx * half);
         ALLOC(r->sin_t, (size_t)max_ctx * half);
-        rope_tables(g, max_ctx, r->cos_t, r->sin_t);
+        lb_model_rope_tables(g, max_ctx, r->cos_t, r->sin_t);
     }
     ALLOC(r->pos, T);
     ALLOC(r->tok_off, S + 1);

@@ -8,32 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* HF's default inv_freq with the llama3 adjustment, as forward.c computes it (mirrored: the
- * model module keeps its table builder private). */
-static void rope_tables(const lb_model_config_t *g, int T, float *cos_t, float *sin_t) {
-    int half = g->rotary_dim / 2;
-    for (int i = 0; i < half; i++) {
-        float inv = 1.0f / powf((float)g->rope_theta, (float)(2 * i) / (float)g->rotary_dim);
-        if (g->rope_llama3) {
-            float factor = (float)g->rope_factor, lo = (float)g->rope_low_freq_factor;
-            float hi = (float)g->rope_high_freq_factor, old = (float)g->rope_original_max_pos;
-            float lo_wl = old / lo, hi_wl = old / hi;
-            float wl = 2.0f * (float)M_PI / inv;
-            float adj = wl > lo_wl ? inv / factor : inv;
-            if (!(wl < hi_wl) && !(wl > lo_wl)) {
-                float smooth = (old / wl - lo) / (hi - lo);
-                adj = (1.0f - smooth) * adj / factor + smooth * adj;
-            }
-            inv = adj;
-        }
-        for (int p = 0; p < T; p++) {
-            float a = (float)p * inv;
-            cos_t[(size_t)p * half + i] = cosf(a);
-            sin_t[(size_t)p * half + i] = sinf(a);
-        }
-    }
-}
-
 /* Pass 0 sums sizes, pass 1 carves the arena: one list for both keeps them in step. */
 typedef struct {
     lb_arena_t *a;
@@ -131,7 +105,7 @@ int lb_train_create(lb_model_t *m, int max_batch, int T, int with_grads, lb_trai
         lb_train_free(tr);
         return lb_error_set(err, LB_ENOMEM, "train: arena plan too small (internal error)");
     }
-    if (tr->cos_t) rope_tables(g, T, tr->cos_t, tr->sin_t);
+    if (tr->cos_t) lb_model_rope_tables(g, T, tr->cos_t, tr->sin_t);
     for (int b = 0; b < max_batch; b++)
         for (int t = 0; t < T; t++) tr->pos[(size_t)b * T + t] = t;
     if ((rc = lb_train_build_params(tr, err))) {
