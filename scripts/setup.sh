@@ -20,7 +20,9 @@ PACKAGES=(
 )
 if [ -f scripts/packages.extra ]; then
   # Modules add their own packages here, one per line (comments allowed).
-  mapfile -t extra < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' scripts/packages.extra)
+  # Comments and surrounding blanks removed: a name with a trailing blank is no package.
+  mapfile -t extra < <(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' \
+                       scripts/packages.extra)
   PACKAGES+=("${extra[@]}")
 fi
 
