@@ -16,6 +16,41 @@ DT = torch.float64
 ST_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
 
 
+# Config builders: config.json dicts in exact Hugging Face layout for small random models of
+# each family; keyword arguments override or add keys.
+def llama_cfg(**kw):
+    c = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 97,
+         "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 2,
+         "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 256,
+         "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "hidden_act": "silu",
+         "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
+         "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "float32"}
+    c.update(kw)
+    return c
+
+
+def phi_cfg(**kw):
+    # phi-1.5's config.json shape: num_key_value_heads null, gelu_new, partial rotary.
+    c = {"architectures": ["PhiForCausalLM"], "model_type": "phi", "vocab_size": 101,
+         "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+         "num_attention_heads": 4, "num_key_value_heads": None, "max_position_embeddings": 256,
+         "layer_norm_eps": 1e-5, "rope_theta": 10000.0, "partial_rotary_factor": 0.5,
+         "hidden_act": "gelu_new", "qk_layernorm": False, "tie_word_embeddings": False,
+         "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attention_dropout": 0.0,
+         "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "float16"}
+    c.update(kw)
+    return c
+
+
+def gpt2_cfg(**kw):
+    c = {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": 113,
+         "n_embd": 48, "n_layer": 2, "n_head": 4, "n_positions": 128, "n_ctx": 128,
+         "n_inner": None, "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5,
+         "scale_attn_weights": True, "bos_token_id": 50256, "eos_token_id": 50256}
+    c.update(kw)
+    return c
+
+
 # ---------------------------------------------------------------- safetensors writer
 def _raw(t):
     t = t.contiguous()

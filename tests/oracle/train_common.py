@@ -15,36 +15,21 @@ import model_ref
 DT = torch.float64
 
 
+# The model oracles' config builders (model_ref), at the smaller sizes and fp32 the gradient
+# checks use.
 def llama_cfg(**kw):
-    c = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 97,
-         "hidden_size": 32, "intermediate_size": 48, "num_hidden_layers": 2,
-         "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 64,
-         "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "hidden_act": "silu",
-         "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
-         "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "float32"}
-    c.update(kw)
-    return c
+    return model_ref.llama_cfg(**{"hidden_size": 32, "intermediate_size": 48,
+                                  "max_position_embeddings": 64, **kw})
 
 
 def phi_cfg(**kw):
-    c = {"architectures": ["PhiForCausalLM"], "model_type": "phi", "vocab_size": 101,
-         "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-         "num_attention_heads": 4, "num_key_value_heads": None, "max_position_embeddings": 64,
-         "layer_norm_eps": 1e-5, "rope_theta": 10000.0, "partial_rotary_factor": 0.5,
-         "hidden_act": "gelu_new", "qk_layernorm": False, "tie_word_embeddings": False,
-         "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attention_dropout": 0.0,
-         "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "float32"}
-    c.update(kw)
-    return c
+    return model_ref.phi_cfg(**{"hidden_size": 32, "intermediate_size": 64,
+                                "max_position_embeddings": 64, "torch_dtype": "float32", **kw})
 
 
 def gpt2_cfg(**kw):
-    c = {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": 113,
-         "n_embd": 32, "n_layer": 2, "n_head": 4, "n_positions": 64, "n_ctx": 64,
-         "n_inner": None, "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5,
-         "bos_token_id": 1, "eos_token_id": 2}
-    c.update(kw)
-    return c
+    return model_ref.gpt2_cfg(**{"n_embd": 32, "n_positions": 64, "n_ctx": 64,
+                                 "bos_token_id": 1, "eos_token_id": 2, **kw})
 
 
 def read_safetensors(path):
