@@ -27,24 +27,13 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-def sh(cmd, env=None):
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if p.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{p.stderr}")
-    return p.stdout
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import benchlib  # noqa: E402
+from benchlib import sh  # noqa: E402
 
 
 def build(build_dir, out):
-    libs = sh(["pkg-config", "--libs", "openblas", "jansson", "libutf8proc", "libpcre2-8", "gsl"]).split()
-    cflags = sh(["pkg-config", "--cflags", "openblas"]).split()
-    sg, lb = os.path.join(out, "sgemm"), os.path.join(out, "bench_sampler")
-    sh(["cc", "-O3", "-march=native", *cflags, "-o", sg, os.path.join(ROOT, "bench", "model", "sgemm.c"), *libs])
-    sh(["cc", "-O3", "-march=native", "-fopenmp", "-I", os.path.join(ROOT, "include"), "-o", lb,
-        os.path.join(HERE, "bench_sampler.c"), os.path.join(build_dir, "libleakbound.a"), *libs,
-        "-lcsv", "-lm"])
-    return sg, lb
+    return benchlib.build(build_dir, out, os.path.join(HERE, "bench_sampler.c"), "bench_sampler")
 
 
 def tokenizer_path():
