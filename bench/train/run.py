@@ -13,7 +13,6 @@ interleaved and keeps each one's best. Replaces the `train` section of bench/RES
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
