@@ -12,25 +12,12 @@
 
 #include "leakbound/data.h"
 
-static char tmpdir[256];
+#include "lb_test_tmp.h"
 
-static int setup(void **state) {
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lb_test_dataset_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Write data (len bytes; -1 = strlen) to tmpdir/name and return the path (static buffer). */
+/* Write data (len bytes; -1 = strlen) to lb_tmpdir/name and return the path (static buffer). */
 static const char *put(const char *name, const char *data, long len) {
     static char path[400];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    snprintf(path, sizeof path, "%s/%s", lb_tmpdir, name);
     FILE *fp = fopen(path, "wb");
     assert_non_null(fp);
     size_t n = len < 0 ? strlen(data) : (size_t)len;
@@ -234,5 +221,5 @@ int main(void) {
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_keywords_and_format_names),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);
 }

@@ -13,20 +13,7 @@
 
 #include "leakbound/data.h"
 
-static char tmpdir[256];
-
-static int setup(void **state) {
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lb_test_fictitious_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "lb_test_tmp.h"
 
 /* FNV-1a 64 of a whole file. */
 static uint64_t hash_file(const char *path) {
@@ -49,7 +36,7 @@ static void hash_dir(const char *dir, uint64_t out[LB_FICTITIOUS_N_SPLITS]) {
 
 static void write_set(const char *sub, uint64_t seed, int n) {
     char dir[400];
-    snprintf(dir, sizeof dir, "%s/%s", tmpdir, sub);
+    snprintf(dir, sizeof dir, "%s/%s", lb_tmpdir, sub);
     lb_fictitious_opts_t o = {.seed = seed, .n_authors = n};
     lb_error_t err;
     if (lb_fictitious_write(&o, dir, &err)) fail_msg("%s", err.msg);
@@ -62,9 +49,9 @@ static void test_determinism(void **state) {
     write_set("a/nested", 11, 30);
     write_set("b", 11, 30);
     write_set("c", 12, 30);
-    snprintf(da, sizeof da, "%s/a/nested", tmpdir);
-    snprintf(db, sizeof db, "%s/b", tmpdir);
-    snprintf(dc, sizeof dc, "%s/c", tmpdir);
+    snprintf(da, sizeof da, "%s/a/nested", lb_tmpdir);
+    snprintf(db, sizeof db, "%s/b", lb_tmpdir);
+    snprintf(dc, sizeof dc, "%s/c", lb_tmpdir);
     hash_dir(da, a);
     hash_dir(db, b);
     hash_dir(dc, c);
@@ -108,7 +95,7 @@ static void test_structure(void **state) {
     const int n = 50;
     write_set("s", 3, n);
     char dir[400];
-    snprintf(dir, sizeof dir, "%s/s", tmpdir);
+    snprintf(dir, sizeof dir, "%s/s", lb_tmpdir);
     lb_dataset_t full, hold;
     load_split(dir, "full", &full);
     load_split(dir, "holdout", &hold);
@@ -177,7 +164,7 @@ static void test_forget_sizes_and_errors(void **state) {
     o.n_authors = 2;
     /* A path under a regular file cannot be created. */
     char bad[400];
-    snprintf(bad, sizeof bad, "%s/file", tmpdir);
+    snprintf(bad, sizeof bad, "%s/file", lb_tmpdir);
     FILE *fp = fopen(bad, "w");
     assert_non_null(fp);
     fclose(fp);
@@ -203,5 +190,5 @@ int main(void) {
         cmocka_unit_test(test_structure),
         cmocka_unit_test(test_forget_sizes_and_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);
 }

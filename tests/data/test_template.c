@@ -13,20 +13,7 @@
 
 #include "leakbound/data.h"
 
-static char tmpdir[256];
-
-static int setup(void **state) {
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lb_test_template_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "lb_test_tmp.h"
 
 static void expect_render(const char *spec, const char *q, const char *want) {
     lb_template_t *t;
@@ -140,7 +127,7 @@ static void test_chat_errors(void **state) {
 
 static const char *put(const char *name, const char *data) {
     static char path[400];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    snprintf(path, sizeof path, "%s/%s", lb_tmpdir, name);
     FILE *fp = fopen(path, "wb");
     assert_non_null(fp);
     fputs(data, fp);
@@ -157,7 +144,7 @@ static void test_tokenizer_config(void **state) {
     put("tokenizer_config.json",
         "{\"bos_token\": {\"content\": \"<s>\", \"lstrip\": false}, \"eos_token\": \"</s>\",\n"
         " \"chat_template\": \"{{ bos_token + '[INST] ' + messages[0]['content'].strip() + ' [/INST]' }}\"}");
-    assert_int_equal(lb_template_open("chat", tmpdir, &t, &err), 0);
+    assert_int_equal(lb_template_open("chat", lb_tmpdir, &t, &err), 0);
     assert_string_equal(lb_template_name(t), "chat");
     assert_int_equal(lb_template_render(t, " Who? ", &out, &err), 0);
     assert_string_equal(out, "<s>[INST] Who? [/INST]");
@@ -193,5 +180,5 @@ int main(void) {
         cmocka_unit_test(test_chat_errors),
         cmocka_unit_test(test_tokenizer_config),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);
 }

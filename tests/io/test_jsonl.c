@@ -11,20 +11,7 @@
 
 #include "leakbound/io.h"
 
-static char tmpdir[256];
-
-static int setup(void **state) {
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lb_test_jsonl_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "lb_test_tmp.h"
 
 static void write_file(const char *path, const char *data, size_t len) {
     FILE *fp = fopen(path, "wb");
@@ -36,7 +23,7 @@ static void write_file(const char *path, const char *data, size_t len) {
 static void test_lines_blank_crlf_and_u2028(void **state) {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/a.jsonl", tmpdir);
+    snprintf(path, sizeof path, "%s/a.jsonl", lb_tmpdir);
     /* U+2028 (e2 80 a8) raw inside a string must not split the line. */
     const char data[] = "{\"a\": 1}\r\n\n   \n{\"s\": \"x\xe2\x80\xa8y\"}\n[1,2]";
     write_file(path, data, sizeof data - 1);
@@ -62,7 +49,7 @@ static void test_lines_blank_crlf_and_u2028(void **state) {
 static void test_malformed_names_file_line_column(void **state) {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/bad.jsonl", tmpdir);
+    snprintf(path, sizeof path, "%s/bad.jsonl", lb_tmpdir);
     const char data[] = "{\"a\": 1}\n{\"a\": }\n";
     write_file(path, data, sizeof data - 1);
     lb_jsonl_reader_t r;
@@ -90,7 +77,7 @@ static void test_missing_file(void **state) {
 static void test_atomic_commit_and_abort(void **state) {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/out.json", tmpdir);
+    snprintf(path, sizeof path, "%s/out.json", lb_tmpdir);
     write_file(path, "old", 3);
     lb_atomic_file_t f;
     lb_error_t e;
@@ -129,5 +116,5 @@ int main(void) {
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_atomic_commit_and_abort),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);
 }

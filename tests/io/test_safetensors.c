@@ -13,22 +13,9 @@
 
 #include "leakbound/safetensors.h"
 
-static char tmpdir[256];
+#include "lb_test_tmp.h"
 
-static int setup(void **state) {
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lb_test_st_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void tpath(char *buf, size_t cap, const char *name) { snprintf(buf, cap, "%s/%s", tmpdir, name); }
+static void tpath(char *buf, size_t cap, const char *name) { snprintf(buf, cap, "%s/%s", lb_tmpdir, name); }
 
 static void write_bytes(const char *path, const void *data, size_t len) {
     FILE *fp = fopen(path, "wb");
@@ -425,5 +412,5 @@ int main(void) {
         cmocka_unit_test(test_writer),
         cmocka_unit_test(test_corruption),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);
 }
