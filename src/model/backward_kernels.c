@@ -102,20 +102,7 @@ void lb_model_matmul_backward(float *dinp, float *dw, float *dbias, const float 
 
 void lb_model_rope_backward(float *dx, int ld, const int *pos, int T, int n_heads, int hd,
                             int rot, const float *cos_t, const float *sin_t) {
-    int half = rot / 2;
-    #pragma omp parallel for schedule(static) if ((size_t)T * n_heads * rot >= LB_PAR_MIN)
-    for (int t = 0; t < T; t++) {
-        const float *c = cos_t + (size_t)pos[t] * half;
-        const float *s = sin_t + (size_t)pos[t] * half;
-        for (int h = 0; h < n_heads; h++) {
-            float *v = dx + (size_t)t * ld + (size_t)h * hd;
-            for (int i = 0; i < half; i++) {
-                float a = v[i], b = v[i + half];
-                v[i] = a * c[i] + b * s[i];
-                v[i + half] = b * c[i] - a * s[i];
-            }
-        }
-    }
+    lb_model_rope_rotate(dx, ld, pos, T, n_heads, hd, rot, cos_t, sin_t, -1.0f);
 }
 
 void lb_model_swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate,

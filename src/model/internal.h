@@ -122,4 +122,9 @@ void lb_model_attention_forward(float *out, const float *q, int ldq, const float
 void lb_kvcache_write(struct lb_kvcache *kv, int layer, const float *k, const float *v, int ld,
                       int n_seqs, const int *seq_ids, const int *tok_off, const int *pos0);
 
+/* RoPE by +angle (sign 1) or -angle (sign -1, the backward); see kernels.c.
+ * x (T, n_heads, hd) with row stride ld floats; pos (T,); cos_t/sin_t (max_pos, rot/2). */
+void lb_model_rope_rotate(float *x, int ld, const int *pos, int T, int n_heads, int hd, int rot,
+                          const float *cos_t, const float *sin_t, float sign);
+
 #endif
