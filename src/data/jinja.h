@@ -7,6 +7,18 @@
 #include <stddef.h>
 #include "leakbound/core.h"
 
+/* Limits on what a model folder's template may make the renderer do (each exceeded one is an
+ * error naming the template and the line, never a crash or unbounded memory):
+ *   nesting of statements and expressions, checked when compiling and again when rendering
+ *   (Python's Jinja itself fails between about 90 and 500 levels); the bytes of any one string
+ *   value, of the rendered prompt and of all scratch strings of one render; for-loop iterations
+ *   of one render (nested loops multiply). */
+#define LB_JJ_MAX_DEPTH 256
+#define LB_JJ_MAX_STRING ((size_t)1 << 24)
+#define LB_JJ_MAX_OUTPUT ((size_t)1 << 24)
+#define LB_JJ_MAX_SCRATCH ((size_t)1 << 28)
+#define LB_JJ_MAX_ITERATIONS 65536L
+
 typedef enum lb_jj_tok_kind {
     JT_TEXT, JT_VAR_BEGIN, JT_VAR_END, JT_BLOCK_BEGIN, JT_BLOCK_END,
     JT_NAME, JT_STRING, JT_INT, JT_OP, JT_EOF

@@ -165,7 +165,26 @@ static int eval_method(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
     return LB_OK;
 }
 
+/* The evaluator's own guard on recursion; lb_jj_compile already refuses deeper trees. */
+static int enter(ctx_t *c, const lb_jj_node_t *nd) {
+    if (++c->depth <= LB_JJ_MAX_DEPTH) return LB_OK;
+    c->depth--;
+    char msg[96];
+    snprintf(msg, sizeof msg, "nesting deeper than %d levels (leakbound's limit)", LB_JJ_MAX_DEPTH);
+    return lb_jv_rt_error(c, nd->line, "%s", msg);
+}
+
+static int eval_at(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out);
+
 static int eval(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
+    int rc = enter(c, nd);
+    if (rc) return rc;
+    rc = eval_at(c, nd, out);
+    c->depth--;
+    return rc;
+}
+
+static int eval_at(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
     lb_jv_t a, b;
     int rc;
     switch (nd->kind) {
@@ -290,7 +309,17 @@ static int set_var(ctx_t *c, const char *name, lb_jv_t v) {
 
 static int exec_body(ctx_t *c, lb_jj_node_t *const *body, size_t n);
 
+static int exec_at(ctx_t *c, const lb_jj_node_t *nd);
+
 static int exec(ctx_t *c, const lb_jj_node_t *nd) {
+    int rc = enter(c, nd);
+    if (rc) return rc;
+    rc = exec_at(c, nd);
+    c->depth--;
+    return rc;
+}
+
+static int exec_at(ctx_t *c, const lb_jj_node_t *nd) {
     lb_jv_t v, s;
     int rc;
     switch (nd->kind) {

@@ -214,7 +214,16 @@ static lb_jj_node_t *parse_filters(parser_t *P, lb_jj_node_t *nd) {
     return nd;
 }
 
+static lb_jj_node_t *parse_unary_at(parser_t *P, int with_filter);
+
 static lb_jj_node_t *parse_unary(parser_t *P, int with_filter) {
+    if (lb_jj_deeper(P)) return NULL;
+    lb_jj_node_t *nd = parse_unary_at(P, with_filter);
+    P->depth--;
+    return nd;
+}
+
+static lb_jj_node_t *parse_unary_at(parser_t *P, int with_filter) {
     lb_jj_node_t *nd;
     int line = lb_jj_cur(P)->line;
     if (lb_jj_is_op(P, "-")) {
@@ -297,8 +306,10 @@ static lb_jj_node_t *parse_not(parser_t *P) {
         int line = lb_jj_cur(P)->line;
         P->pos++;
         lb_jj_node_t *nd = lb_jj_node(P, JN_NOT, line);
-        if (!nd || !(nd->a = parse_not(P))) return NULL;
-        return nd;
+        if (!nd || lb_jj_deeper(P)) return NULL;
+        nd->a = parse_not(P);
+        P->depth--;
+        return nd->a ? nd : NULL;
     }
     return parse_compare(P);
 }
@@ -323,7 +334,16 @@ lb_jj_node_t *lb_jj_parse_or(parser_t *P) {
     return a;
 }
 
+static lb_jj_node_t *parse_expr_at(parser_t *P);
+
 lb_jj_node_t *lb_jj_parse_expr(parser_t *P) {
+    if (lb_jj_deeper(P)) return NULL;
+    lb_jj_node_t *nd = parse_expr_at(P);
+    P->depth--;
+    return nd;
+}
+
+static lb_jj_node_t *parse_expr_at(parser_t *P) {
     lb_jj_node_t *a = lb_jj_parse_or(P);
     if (a && lb_jj_is_name(P, "if")) {
         int line = lb_jj_cur(P)->line;

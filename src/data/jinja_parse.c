@@ -67,6 +67,21 @@ lb_jj_node_t *lb_jj_fail(parser_t *P, int code, const char *what) {
     return NULL;
 }
 
+int lb_jj_depth_error(parser_t *P, int line) {
+    lb_error_set(P->err, LB_EUNSUPPORTED,
+                 "%s: chat_template:%d: unsupported construct: nesting deeper than %d levels "
+                 "(leakbound's limit on statements and expressions inside one another)",
+                 P->t->origin, line, LB_JJ_MAX_DEPTH);
+    return -1;
+}
+
+/* The parser's recursion is about one level per tree level, two per pair of parentheses; the
+ * exact limit is the tree's (check_depth), this one only keeps the parser's stack bounded. */
+int lb_jj_deeper(parser_t *P) {
+    if (++P->depth > 2 * LB_JJ_MAX_DEPTH + 8) return lb_jj_depth_error(P, lb_jj_cur(P)->line);
+    return 0;
+}
+
 int lb_jj_expect_op(parser_t *P, const char *op) {
     if (!lb_jj_is_op(P, op)) {
         char what[32];
@@ -194,7 +209,16 @@ static lb_jj_node_t *parse_set(parser_t *P, int line) {
     return nd;
 }
 
+static int parse_body_at(parser_t *P, const char *const *stops, body_t *out, const char **stopped);
+
 static int parse_body(parser_t *P, const char *const *stops, body_t *out, const char **stopped) {
+    if (lb_jj_deeper(P)) return -1;
+    int rc = parse_body_at(P, stops, out, stopped);
+    P->depth--;
+    return rc;
+}
+
+static int parse_body_at(parser_t *P, const char *const *stops, body_t *out, const char **stopped) {
     for (;;) {
         lb_jj_tok_t *t = lb_jj_cur(P);
         lb_jj_node_t *nd = NULL;
@@ -250,6 +274,26 @@ static int parse_body(parser_t *P, const char *const *stops, body_t *out, const 
     }
 }
 
+/* The tree's nesting (a top-level statement is level 1; each operand, condition or body
+ * statement one more) must stay within LB_JJ_MAX_DEPTH: loops such as "1 + 1 + ..." or
+ * "x|lower|lower..." build deep trees without deep parser recursion. The walk stops at the
+ * limit, so its own recursion is bounded. */
+static int check_depth(parser_t *P, const lb_jj_node_t *nd, int d) {
+    if (!nd) return 0;
+    if (d > LB_JJ_MAX_DEPTH) return lb_jj_depth_error(P, nd->line);
+    if (check_depth(P, nd->a, d + 1) || check_depth(P, nd->b, d + 1) || check_depth(P, nd->c, d + 1))
+        return -1;
+    for (size_t i = 0; i < nd->n_body; i++)
+        if (check_depth(P, nd->body[i], d + 1)) return -1;
+    for (size_t i = 0; i < nd->n_conds; i++)
+        if (check_depth(P, nd->conds[i], d + 1)) return -1;
+    if (nd->kind == JN_IF)
+        for (size_t i = 0; i <= nd->n_conds; i++)
+            for (size_t j = 0; j < nd->n_bodies[i]; j++)
+                if (check_depth(P, nd->bodies[i][j], d + 1)) return -1;
+    return 0;
+}
+
 int lb_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, lb_error_t *err) {
     *out = NULL;
     lb_jj_template_t *t = calloc(1, sizeof *t);
@@ -270,6 +314,8 @@ int lb_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, l
     lb_error_t local;
     if (!err) P.err = &local;
     rc = parse_body(&P, NULL, &b, NULL);
+    for (size_t i = 0; !rc && i < b.n; i++)
+        if (check_depth(&P, b.v[i], 1)) rc = -1;
     if (rc) rc = P.err->code ? P.err->code : LB_EUNSUPPORTED;
     for (size_t i = 0; i < n; i++)
         if (lb_jj_adopt(&P, toks[i].s)) {

@@ -8,6 +8,7 @@ typedef struct parser {
     lb_jj_template_t *t;
     lb_jj_tok_t *toks;
     size_t n, pos;
+    int depth;            /* recursion depth of the parser (bounded by LB_JJ_MAX_DEPTH) */
     lb_error_t *err;
 } parser_t;
 
@@ -22,6 +23,10 @@ int lb_jj_is_op(parser_t *P, const char *op);
 int lb_jj_is_name(parser_t *P, const char *name);
 /* Set a syntax / unsupported-construct error at the current token; returns NULL. */
 lb_jj_node_t *lb_jj_fail(parser_t *P, int code, const char *what);
+/* Enter one more level of recursion: 0, or -1 with the nesting error set (leave with depth--). */
+int lb_jj_deeper(parser_t *P);
+/* The nesting error at line (returns -1). */
+int lb_jj_depth_error(parser_t *P, int line);
 /* Consume operator op or fail (returns -1). */
 int lb_jj_expect_op(parser_t *P, const char *op);
 

@@ -36,6 +36,9 @@ typedef struct ctx {
     var_t *vars;              /* (n_vars) innermost last */
     size_t n_vars, cap_vars;
     lb_jv_t messages, bos, eos, add_gen;
+    int depth;                /* nodes being evaluated inside one another (<= LB_JJ_MAX_DEPTH) */
+    long iterations;          /* for-loop iterations so far (<= LB_JJ_MAX_ITERATIONS) */
+    size_t scratch;           /* bytes taken from the pool so far (<= LB_JJ_MAX_SCRATCH) */
     lb_error_t *err;
 } ctx_t;
 

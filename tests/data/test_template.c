@@ -125,6 +125,57 @@ static void test_chat_errors(void **state) {
     expect_chat_error("{{ 1 % 0 }}", LB_EINVAL, "modulo by zero");
 }
 
+/* src repeated k times between head and tail (malloc'd). */
+static char *repeat(const char *head, const char *unit, size_t k, const char *mid, const char *unit2,
+                    const char *tail) {
+    size_t n = strlen(head) + k * (strlen(unit) + strlen(unit2)) + strlen(mid) + strlen(tail) + 1;
+    char *s = malloc(n), *d = s;
+    assert_non_null(s);
+    d += sprintf(d, "%s", head);
+    for (size_t i = 0; i < k; i++) d += sprintf(d, "%s", unit);
+    d += sprintf(d, "%s", mid);
+    for (size_t i = 0; i < k; i++) d += sprintf(d, "%s", unit2);
+    sprintf(d, "%s", tail);
+    return s;
+}
+
+/* Deep nesting of every recursive construct: 20000 levels overflowed the stack (SIGSEGV) before
+ * the depth limit; 40 levels (within what Python's Jinja renders) still work. */
+static void test_chat_depth(void **state) {
+    (void)state;
+    static const struct { const char *head, *unit, *mid, *unit2, *tail, *want; } kinds[] = {
+        {"{{ ", "(", "1", ")", " }}", "1"},
+        {"", "{% if true %}", "x", "{% endif %}", "", "x"},
+        {"", "{% for m in messages %}", "y", "{% endfor %}", "", "y"},
+        {"{{ ", "1 + ", "1", "", " }}", NULL},
+        {"{{ ", "not ", "1", "", " }}", NULL},
+        {"{{ ", "-", "1", "", " }}", NULL},
+        {"{{ ", "", "messages", "[0:]", "|length }}", "1"},
+        {"{{ ", "", "messages[0]", ".a", " is defined }}", NULL},
+        {"{{ ", "", "'A'", "|lower", " }}", "a"},
+        {"{{ ", "", "'A'", ".lower()", " }}", "a"},
+        {"{{ ", "", "'A'", " ~ 'b'", " }}", NULL},
+        {"{{ ", "'a' if false else ", "'b'", "", " }}", "b"},
+        {"{{ ", "raise_exception(", "'x'", ")", " }}", NULL},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        char *src = repeat(kinds[i].head, kinds[i].unit, 20000, kinds[i].mid, kinds[i].unit2, kinds[i].tail);
+        expect_chat_error(src, LB_EUNSUPPORTED, "nesting deeper than 256 levels");
+        free(src);
+        if (!kinds[i].want) continue;
+        src = repeat(kinds[i].head, kinds[i].unit, 40, kinds[i].mid, kinds[i].unit2, kinds[i].tail);
+        expect_chat(src, "q", kinds[i].want);
+        free(src);
+    }
+    /* Just below and just above the limit, counted as statements plus expression levels. */
+    char *src = repeat("", "{% if true %}", 255, "x", "{% endif %}", "");
+    expect_chat(src, "q", "x");
+    free(src);
+    src = repeat("", "{% if true %}", 256, "x", "{% endif %}", "");
+    expect_chat_error(src, LB_EUNSUPPORTED, ":1: unsupported construct: nesting deeper than 256 levels");
+    free(src);
+}
+
 static const char *put(const char *name, const char *data) {
     static char path[400];
     snprintf(path, sizeof path, "%s/%s", lb_tmpdir, name);
@@ -178,6 +229,7 @@ int main(void) {
         cmocka_unit_test(test_literal_errors),
         cmocka_unit_test(test_chat_subset),
         cmocka_unit_test(test_chat_errors),
+        cmocka_unit_test(test_chat_depth),
         cmocka_unit_test(test_tokenizer_config),
     };
     return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);

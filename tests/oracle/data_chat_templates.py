@@ -10,6 +10,9 @@ add_generation_prompt=True.
    text with blanks and newlines, {{ }}, if/elif/else, for over messages with loop.*, set,
    comments, and the "-"/"+" whitespace modifiers in random places.
 3. Templates that raise_exception must fail in C too.
+4. Limits: every recursive construct nested 18 deep renders as jinja2 renders it; nested 1000
+   deep (where jinja2 fails with a RecursionError; except a ~ chain, which jinja2 compiles
+   flat) it is an error in C, never a crash.
 Outputs must be byte-identical."""
 import json
 import os
@@ -208,6 +211,25 @@ def main():
                 "a{{ raise_exception('x' ~ 1) }}"]:
         cases.append({"template": src, "bos": "<s>", "eos": "</s>", "question": "q", "name": "raise"})
         want.append(jinja_render(src, "q"))
+    # Nesting: 18 levels work in both (Python refuses 20 nested for blocks), 1000 fail in both.
+    deep = [("{{ ", "(", "1", ")", " }}"), ("", "{% if true %}", "x", "{% endif %}", ""),
+            ("", "{% for m in messages %}", "y", "{% endfor %}", ""), ("{{ ", "1 + ", "1", "", " }}"),
+            ("{{ ", "not ", "1", "", " }}"), ("{{ ", "-", "1", "", " }}"),
+            ("{{ ", "", "messages", "[0:]", "|length }}"), ("{{ ", "", "'A'", "|lower", " }}"),
+            ("{{ ", "", "'A'", ".lower()", " }}"), ("{{ ", "", "'A'", " ~ 'b'", " }}"),
+            ("{{ ", "'a' if false else ", "'b'", "", " }}"), ("{{ ", "raise_exception(", "'x'", ")", " }}")]
+    for k in (18, 1000):
+        for head, unit, mid, unit2, tail in deep:
+            src = head + unit * k + mid + unit2 * k + tail
+            w = jinja_render(src, "q")
+            if k == 1000 and "out" in w:
+                # jinja2 compiles a ~ chain flat; ours is a tree and stops at the limit.
+                if unit2 != " ~ 'b'":
+                    print("jinja2 renders", repr(src[:60]), "nested", k, "deep: the limit test is void")
+                    return 1
+                w = {"fails": "deeper than leakbound's limit"}
+            cases.append({"template": src, "bos": "<s>", "eos": "</s>", "question": "q", "name": "deep%d" % k})
+            want.append(w)
     p = subprocess.run([DRIVER, "chat"], input=json.dumps(cases).encode(), capture_output=True)
     if p.returncode != 0:
         print("driver failed:", p.stderr.decode())
