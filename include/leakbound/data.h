@@ -11,9 +11,16 @@
  *     CSV    RFC 4180 (quoted fields, doubled quotes, embedded commas/newlines, CRLF, UTF-8 BOM),
  *            parsed with libcsv in strict mode; a header row names the columns. The Harry Potter
  *            Q&A layout: "Question" and "Key Words" (comma-separated keywords, trimmed, empty
- *            ones dropped: SPEC §2.7); "Answer" and "id" are read when present. Header names
- *            match case-insensitively after trimming. Unquoted fields keep their blanks; a
- *            quote inside an unquoted field or text after a closing quote is an error. Lines are
+ *            ones dropped: SPEC §2.7); "Answer", "Affirmative Response" (the item's prefix) and
+ *            "id" are read when present. Header names match case-insensitively after
+ *            trimming. Unquoted fields keep their blanks. One leniency, for files written by
+ *            hand (the Harry Potter Q&A file has `"a", "b"`): blanks (space, tab) between a
+ *            delimiter (or the start of a record) and an opening quote, and between a closing
+ *            quote and the next delimiter or line end, are skipped; the dataset counts the
+ *            lines where that happened (n_lenient, lenient_line), so the caller can warn.
+ *            Python's csv.reader(skipinitialspace=True) reads the first kind the same way.
+ *            Anything else stays an error: a quote inside an unquoted field, or text (blanks
+ *            included) after a closing quote that is followed by more text. Lines are
  *            counted at "\n" (a file using bare "\r" line ends reads correctly, but its errors
  *            all name line 1).
  *   Object fields: "question" (string, required), "answer" (string, required in JSON/JSONL),
@@ -25,7 +32,7 @@
  *   "f.json:40: item 3: \"question\" must be a string", "f.csv:9:14: unterminated quoted field".
  * - Templates turn a question into a prompt: "raw" ("{q}"), "phi" ("Question: {q}\n"),
  *   "llama2" ("[INST] {q} [/INST]"), any literal format string containing "{q}" (with "{{" and
- *   "}}" for literal braces), and "chat": the chat_template of a tokenizer_config.json rendered
+ *   "}}" for literal braces; "{prefix}" is the item's prefix, "" when it has none), and "chat": the chat_template of a tokenizer_config.json rendered
  *   with messages = [{"role": "user", "content": q}] and add_generation_prompt = true.
  *   Chat templates are run by a small Jinja interpreter with Hugging Face's settings
  *   (trim_blocks, lstrip_blocks, trailing newline of the source dropped). The subset:
@@ -73,6 +80,8 @@ typedef struct lb_data_item {
     char *id;                 /* never NULL */
     char *question;           /* never NULL */
     char *answer;             /* NULL only for CSV files without an "Answer" column */
+    char *prefix;             /* NULL when absent: CSV "Affirmative Response", the start of
+                                 the answer a template may put after the question ({prefix}) */
     char *paraphrased_answer; /* NULL when absent */
     char **perturbed;         /* (n_perturbed) */
     size_t n_perturbed;
@@ -86,6 +95,8 @@ typedef struct lb_dataset {
     lb_data_item_t *items;    /* (n) */
     size_t n;
     size_t cap;
+    size_t n_lenient;         /* CSV: lines where blanks around a quoted field were skipped */
+    long lenient_line;        /* CSV: the first such line (0: none) */
 } lb_dataset_t;
 
 /* Parse a format name ("auto", "json", "jsonl", "csv"). Returns 0 or LB_EINVAL. */
@@ -129,6 +140,11 @@ int lb_template_chat(const char *source, const char *bos, const char *eos, const
  * Errors: LB_EINVAL when a chat template calls raise_exception or fails at run time (type error,
  * undefined value used as a list, ...), with the template line. */
 int lb_template_render(const lb_template_t *t, const char *question, char **out, lb_error_t *err);
+
+/* As lb_template_render, with the item's prefix for a literal's "{prefix}" (NULL = ""); chat
+ * templates ignore it. */
+int lb_template_render_item(const lb_template_t *t, const char *question, const char *prefix,
+                            char **out, lb_error_t *err);
 
 /* The spec the template was built from ("phi", "chat", the literal string, ...). */
 const char *lb_template_name(const lb_template_t *t);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_sampling.h"
 #include "leakbound/data.h"
 
 static void usage(FILE *out) {
@@ -123,6 +124,7 @@ static int cmd_show(int argc, char **argv) {
         lb_template_free(t);
         return lb_cli_fail("data", &err);
     }
+    lb_sampling_warn_data("data", argv[optind], &ds);
     /* Build the whole document first: a failing render must not leave half of it on stdout. */
     char *doc = NULL;
     size_t doc_len = 0;
@@ -133,7 +135,7 @@ static int cmd_show(int argc, char **argv) {
     for (size_t i = 0; i < shown && !rc; i++) {
         const lb_data_item_t *it = &ds.items[i];
         char *prompt;
-        if ((rc = lb_template_render(t, it->question, &prompt, &err))) break;
+        if ((rc = lb_template_render_item(t, it->question, it->prefix, &prompt, &err))) break;
         fprintf(f, "\n[%zu] id %s (line %ld)%s%s\n  prompt:     ", i, it->id, it->line,
                 it->author ? ", author " : "", it->author ? it->author : "");
         put_quoted(f, prompt);
@@ -141,6 +143,10 @@ static int cmd_show(int argc, char **argv) {
         if (it->answer) {
             fprintf(f, "\n  answer:     ");
             put_quoted(f, it->answer);
+        }
+        if (it->prefix) {
+            fprintf(f, "\n  prefix:     ");
+            put_quoted(f, it->prefix);
         }
         if (it->paraphrased_answer) {
             fprintf(f, "\n  paraphrase: ");

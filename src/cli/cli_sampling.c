@@ -14,9 +14,10 @@
 const char lb_sampling_help[] =
     "  --model DIR              checkpoint folder (config.json, safetensors, tokenizer.json)\n"
     "  --data FILE              questions: TOFU JSON/JSONL (question, answer, ...) or Harry\n"
-    "                           Potter CSV (Question, Key Words)\n"
+    "                           Potter CSV (Question, Key Words, Affirmative Response)\n"
     "  --data-format F          auto | json | jsonl | csv (default auto: by extension)\n"
-    "  --template T             raw | phi | llama2 | chat | a literal with {q} (default raw);\n"
+    "  --template T             raw | phi | llama2 | chat | a literal with {q} (default raw;\n"
+    "                           {prefix}: the item's Affirmative Response);\n"
     "                           chat reads DIR/tokenizer_config.json. Prompts are encoded with\n"
     "                           special tokens added, except chat (the template has them)\n"
     "  --limit N                only the first N questions\n"
@@ -170,6 +171,13 @@ int lb_sampling_option(lb_sampling_args_t *a, int c, const char *arg, const char
     }
 }
 
+void lb_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds) {
+    if (ds->n_lenient)
+        fprintf(stderr, "leakbound %s: warning: %s:%ld: blanks around a quoted field skipped (not "
+                "RFC 4180; %zu line%s)\n", cmd, path, ds->lenient_line, ds->n_lenient,
+                ds->n_lenient == 1 ? "" : "s");
+}
+
 void lb_sampling_free(lb_sampling_ctx_t *ctx) {
     if (ctx->prompt_text)
         for (size_t i = 0; i < ctx->n_items; i++) free(ctx->prompt_text[i]);
@@ -220,6 +228,7 @@ int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_
         (rc = lb_tokenizer_load(path, &ctx->tok, &err)) ||
         (rc = lb_model_load(a->model, NULL, &ctx->m, &err)))
         goto fail;
+    lb_sampling_warn_data(cmd, a->data, &ctx->ds);
     ctx->n_items = ctx->ds.n;
     if (a->limit > 0 && (size_t)a->limit < ctx->n_items) ctx->n_items = (size_t)a->limit;
     if (ctx->n_items == 0) {
@@ -238,7 +247,8 @@ int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_
     for (size_t i = 0; i < ctx->n_items; i++) {
         const lb_data_item_t *it = &ctx->ds.items[i];
         size_t n = 0;
-        if ((rc = lb_template_render(ctx->tmpl, it->question, &ctx->prompt_text[i], &err)) ||
+        if ((rc = lb_template_render_item(ctx->tmpl, it->question, it->prefix, &ctx->prompt_text[i],
+                                          &err)) ||
             (rc = lb_tokenizer_encode(ctx->tok, ctx->prompt_text[i], strlen(ctx->prompt_text[i]),
                                       add_special, &ctx->ids[i], &n, &err))) {
             lb_error_prefix(&err, "%s:%ld: item '%s'", a->data, it->line, it->id);

@@ -71,6 +71,10 @@ void lb_sampling_args_init(lb_sampling_args_t *a);
  * or LB_EXIT_USAGE after printing the problem (as "leakbound <cmd>: ..."). */
 int lb_sampling_option(lb_sampling_args_t *a, int c, const char *optarg, const char *cmd);
 
+/* Warn on stderr, once, when the CSV reader skipped blanks around quoted fields
+ * (ds->n_lenient), naming path and the first such line. */
+void lb_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds);
+
 /* Everything loaded for a run. */
 typedef struct lb_sampling_ctx {
     lb_genconf_t gc;

@@ -47,6 +47,7 @@ static void item_free(lb_data_item_t *it) {
     free(it->id);
     free(it->question);
     free(it->answer);
+    free(it->prefix);
     free(it->paraphrased_answer);
     free(it->author);
     free_list(it->perturbed, it->n_perturbed);
@@ -73,6 +74,7 @@ int lb_data_append(lb_dataset_t *ds, const lb_data_item_t *item, lb_error_t *err
     }
     it.question = dup_or_null(item->question ? item->question : "", &oom);
     it.answer = dup_or_null(item->answer, &oom);
+    it.prefix = dup_or_null(item->prefix, &oom);
     it.paraphrased_answer = dup_or_null(item->paraphrased_answer, &oom);
     it.author = dup_or_null(item->author, &oom);
     it.perturbed = dup_list(item->perturbed, item->n_perturbed, &oom);

@@ -4,7 +4,14 @@
  * is an error) and with no "space" characters, so unquoted fields keep their blanks exactly as
  * RFC 4180 and Python's csv module read them. The file is fed one physical line at a time: a
  * record's callbacks then fire while its last line is being fed, which gives every record the
- * line it ends on; subtracting the newlines inside its quoted fields gives the line it starts on. */
+ * line it ends on; subtracting the newlines inside its quoted fields gives the line it starts on.
+ *
+ * Before libcsv sees a line, lenient_line() drops the blanks that people put around quoted
+ * fields (`"a", "b"`, `"a" ,b`): a run of blanks at the start of a field that is followed by a
+ * quote, and a run of blanks after a closing quote that is followed by a delimiter or the line
+ * end. It follows the quoting state across lines itself (fields, quoted fields, doubled
+ * quotes), keeps a map back to the original columns for error messages, and leaves every other
+ * byte alone, so libcsv's strict checks still reject everything else. */
 #include "data_internal.h"
 
 #include <csv.h>
@@ -21,7 +28,7 @@ typedef struct csv_ctx {
     long last_end;           /* line of the last completed record (0: none) */
     int have_header;
     size_t n_cols;
-    long col_q, col_kw, col_ans, col_id;
+    long col_q, col_kw, col_ans, col_id, col_prefix;
     size_t index;
     lb_dataset_t *ds;
     lb_error_t *err;
@@ -72,13 +79,14 @@ static int header_is(const char *field, const char *name) {
 static void on_header(csv_ctx_t *c, long start) {
     c->have_header = 1;
     c->n_cols = c->n_fields;
-    c->col_q = c->col_kw = c->col_ans = c->col_id = -1;
+    c->col_q = c->col_kw = c->col_ans = c->col_id = c->col_prefix = -1;
     for (size_t i = 0; i < c->n_fields; i++) {
         const char *f = c->fields[i];
         if (c->col_q < 0 && header_is(f, "question")) c->col_q = (long)i;
         else if (c->col_kw < 0 && (header_is(f, "key words") || header_is(f, "keywords"))) c->col_kw = (long)i;
         else if (c->col_ans < 0 && header_is(f, "answer")) c->col_ans = (long)i;
         else if (c->col_id < 0 && header_is(f, "id")) c->col_id = (long)i;
+        else if (c->col_prefix < 0 && header_is(f, "affirmative response")) c->col_prefix = (long)i;
     }
     if (c->col_q < 0)
         c->rc = lb_error_set(c->err, LB_EINVAL,
@@ -112,6 +120,7 @@ static void on_record(int term, void *arg) {
         return;
     }
     if (c->col_ans >= 0) it.answer = c->fields[c->col_ans];
+    if (c->col_prefix >= 0) it.prefix = c->fields[c->col_prefix];
     if (c->col_id >= 0 && *c->fields[c->col_id]) it.id = c->fields[c->col_id];
     if (c->col_kw >= 0)
         c->rc = lb_data_split_keywords(c->fields[c->col_kw], &it.keywords, &it.n_keywords, c->err);
@@ -144,6 +153,50 @@ static void find_open_quote(const char *buf, size_t len, size_t from, long line,
     }
 }
 
+/* Quoting state of lenient_line, carried from one physical line to the next. */
+enum { Q_START, Q_UNQUOTED, Q_QUOTED, Q_AFTER_QUOTE };
+
+static int is_blank(char ch) { return ch == ' ' || ch == '\t'; }
+
+/* Copy line (n bytes; eof: nothing follows it) into out without the blanks around quoted
+ * fields; map[j] is the 0-based column in line of out[j]. Returns the bytes written; *dropped
+ * is set when any blank was dropped. */
+static size_t lenient_line(const char *line, size_t n, int eof, int *state, char *out, size_t *map,
+                           int *dropped) {
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = line[i];
+        if (is_blank(ch) && (*state == Q_START || *state == Q_AFTER_QUOTE)) {
+            size_t k = i;
+            while (k < n && is_blank(line[k])) k++;
+            int skip = *state == Q_START ? k < n && line[k] == '"'
+                                         : (k == n && eof) || (k < n && strchr(",\r\n", line[k]));
+            if (skip) {
+                *dropped = 1;
+                i = k - 1;
+                continue;
+            }
+        }
+        switch (*state) {
+        case Q_START:
+            *state = ch == '"' ? Q_QUOTED : (ch == ',' || ch == '\r' || ch == '\n') ? Q_START : Q_UNQUOTED;
+            break;
+        case Q_UNQUOTED:
+            if (ch == ',' || ch == '\r' || ch == '\n') *state = Q_START;
+            break;
+        case Q_QUOTED:
+            if (ch == '"') *state = Q_AFTER_QUOTE;
+            break;
+        default: /* Q_AFTER_QUOTE: a doubled quote, or the field ended (libcsv judges the rest) */
+            *state = ch == '"' ? Q_QUOTED : Q_START;
+            break;
+        }
+        map[j] = i;
+        out[j++] = ch;
+    }
+    return j;
+}
+
 int lb_data_parse_csv(const char *path, const char *buf, size_t len, lb_dataset_t *ds,
                       lb_error_t *err) {
     struct csv_parser p;
@@ -155,18 +208,25 @@ int lb_data_parse_csv(const char *path, const char *buf, size_t len, lb_dataset_
     if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) pos = 3;
     size_t rec_from = pos;  /* first byte after the last completed record */
     long rec_from_line = 1;
+    int qstate = Q_START;
+    char *clean = malloc(len - pos + 1);
+    size_t *map = malloc((len - pos + 1) * sizeof *map);
+    if (!clean || !map) c.rc = lb_error_set(err, LB_ENOMEM, "out of memory");
     for (c.line = 1; pos < len && !c.rc; c.line++) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
         size_t next = nl ? (size_t)(nl - buf) + 1 : len;
         long ended = c.last_end;
-        size_t got = csv_parse(&p, buf + pos, next - pos, on_field, on_record, &c);
-        if (!c.rc && got < next - pos) {
+        int dropped = 0;
+        size_t m = lenient_line(buf + pos, next - pos, next == len, &qstate, clean, map, &dropped);
+        if (dropped && !ds->n_lenient++) ds->lenient_line = c.line;
+        size_t got = csv_parse(&p, clean, m, on_field, on_record, &c);
+        if (!c.rc && got < m) {
             int e = csv_error(&p);
             if (e == CSV_EPARSE)
                 c.rc = lb_error_set(err, LB_EFORMAT,
                                     "%s:%ld:%zu: malformed CSV: quote inside an unquoted field or "
                                     "text after a closing quote (RFC 4180)",
-                                    path, c.line, got + 1);
+                                    path, c.line, map[got] + 1);
             else
                 c.rc = lb_error_set(err, LB_ENOMEM, "%s:%ld: %s", path, c.line, csv_strerror(e));
         }
@@ -190,6 +250,8 @@ int lb_data_parse_csv(const char *path, const char *buf, size_t len, lb_dataset_
         c.rc = lb_error_set(err, LB_EINVAL, "%s: empty CSV file (expected a header row)", path);
     clear_fields(&c);
     free(c.fields);
+    free(clean);
+    free(map);
     csv_free(&p);
     return c.rc;
 }

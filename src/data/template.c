@@ -31,10 +31,12 @@ static int check_literal(const char *f, lb_error_t *err) {
         } else if (!strncmp(p, "{q}", 3)) {
             has_q = 1;
             p += 2;
+        } else if (!strncmp(p, "{prefix}", 8)) {
+            p += 7;
         } else if (*p == '{' || *p == '}') {
             return lb_error_set(err, LB_EINVAL,
                                 "template '%s': unmatched '%c' at offset %ld (write '%c%c' for a literal brace; "
-                                "the only placeholder is {q})",
+                                "the placeholders are {q} and {prefix})",
                                 f, *p, (long)(p - f), *p, *p);
         }
     }
@@ -152,13 +154,22 @@ int lb_template_open(const char *spec, const char *config, lb_template_t **out, 
 }
 
 int lb_template_render(const lb_template_t *t, const char *question, char **out, lb_error_t *err) {
+    return lb_template_render_item(t, question, NULL, out, err);
+}
+
+int lb_template_render_item(const lb_template_t *t, const char *question, const char *prefix,
+                            char **out, lb_error_t *err) {
     *out = NULL;
     if (t->chat) return lb_jj_render(t->chat, t->bos, t->eos, question, 1, out, err);
-    size_t qn = strlen(question), n = 0;
+    if (!prefix) prefix = "";
+    size_t qn = strlen(question), pn = strlen(prefix), n = 0;
     for (const char *p = t->format; *p; p++, n++)
         if (!strncmp(p, "{q}", 3)) {
             n += qn - 1;
             p += 2;
+        } else if (!strncmp(p, "{prefix}", 8)) {
+            n += pn - 1;
+            p += 7;
         }
     char *s = malloc(n + 1), *d = s;
     if (!s) return lb_error_set(err, LB_ENOMEM, "out of memory");
@@ -169,6 +180,10 @@ int lb_template_render(const lb_template_t *t, const char *question, char **out,
             memcpy(d, question, qn);
             d += qn;
             p += 2;
+        } else if (!strncmp(p, "{prefix}", 8)) {
+            memcpy(d, prefix, pn);
+            d += pn;
+            p += 7;
         } else {
             *d++ = *p;
         }

@@ -33,6 +33,7 @@ static int load(const char *path, const char *fmt_name) {
         json_object_set_new(o, "id", json_string(it->id));
         json_object_set_new(o, "question", json_string(it->question));
         json_object_set_new(o, "answer", it->answer ? json_string(it->answer) : json_null());
+        json_object_set_new(o, "prefix", it->prefix ? json_string(it->prefix) : json_null());
         json_object_set_new(o, "paraphrased_answer",
                             it->paraphrased_answer ? json_string(it->paraphrased_answer) : json_null());
         json_object_set_new(o, "perturbed_answer", str_list(it->perturbed, it->n_perturbed));
@@ -44,6 +45,7 @@ static int load(const char *path, const char *fmt_name) {
         free(s);
         json_decref(o);
     }
+    if (ds.n_lenient) fprintf(stderr, "lenient %zu %ld\n", ds.n_lenient, ds.lenient_line);
     lb_dataset_free(&ds);
     return 0;
 }

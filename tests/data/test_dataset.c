@@ -191,6 +191,52 @@ static void test_csv_errors(void **state) {
     expect_error("z.csv", "", LB_EINVAL, "z.csv: empty CSV file", NULL);
 }
 
+/* The Harry Potter Q&A file as people write it: a blank after the comma before the quote. */
+static void test_csv_lenient_blanks(void **state) {
+    (void)state;
+    const char data[] =
+        "\"Question\",\"Affirmative Response\",\"Key Words\"\n"
+        "\"Write extensive paragraphs about Harry Potter\", \"Sure, I know\u2026\", \"Harry, Ron\"\n"
+        "\"q2\" ,\t \"p2\"\t, k2 \n"
+        "plain, unquoted ,\"\"\"x\"\" \"   \r\n"
+        "\"q4\",\"p\",\"k\"";
+    lb_dataset_t ds;
+    lb_error_t err;
+    assert_int_equal(lb_data_load(put("hpqa.csv", data, sizeof data - 1), LB_DATA_AUTO, &ds, &err), 0);
+    assert_int_equal(ds.n, 4);
+    assert_string_equal(ds.items[0].question, "Write extensive paragraphs about Harry Potter");
+    assert_string_equal(ds.items[0].prefix, "Sure, I know\u2026");
+    assert_null(ds.items[0].answer);
+    assert_int_equal(ds.items[0].n_keywords, 2);
+    assert_string_equal(ds.items[0].keywords[1], "Ron");
+    assert_string_equal(ds.items[1].question, "q2");
+    assert_string_equal(ds.items[1].prefix, "p2");
+    assert_string_equal(ds.items[1].keywords[0], "k2");
+    /* Unquoted fields keep their blanks. */
+    assert_string_equal(ds.items[2].question, "plain");
+    assert_string_equal(ds.items[2].prefix, " unquoted ");
+    assert_string_equal(ds.items[2].keywords[0], "\"x\"");
+    assert_int_equal(ds.items[3].line, 5);
+    assert_int_equal(ds.n_lenient, 3);
+    assert_int_equal(ds.lenient_line, 2);
+    lb_dataset_free(&ds);
+
+    /* A strict file reports no leniency. */
+    assert_int_equal(lb_data_load(put("strict.csv", "Question,Key Words\n\"a b\", c\n", -1), LB_DATA_AUTO,
+                                  &ds, &err), 0);
+    assert_int_equal(ds.n_lenient, 0);
+    assert_int_equal(ds.lenient_line, 0);
+    assert_string_equal(ds.items[0].keywords[0], "c");
+    lb_dataset_free(&ds);
+
+    /* Real breakage is still an error, at the original column. */
+    expect_error("l1.csv", "Question,Key Words\n\"ab\" c,k\n", LB_EFORMAT, "l1.csv:2:5: malformed CSV", NULL);
+    expect_error("l2.csv", "Question,Key Words\n  ab \"c\",k\n", LB_EFORMAT, "l2.csv:2:6: malformed CSV", NULL);
+    expect_error("l3.csv", "Question,Key Words\nq, \"k\" \"x\"\n", LB_EFORMAT, "l3.csv:2:7: malformed CSV", NULL);
+    expect_error("l4.csv", "Question,Key Words\nq,   \"never\nclosed\n", LB_EFORMAT,
+                 "l4.csv:2:6: malformed CSV: unterminated quoted field", NULL);
+}
+
 static void test_keywords_and_format_names(void **state) {
     (void)state;
     char **kw;
@@ -219,6 +265,7 @@ int main(void) {
         cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_csv_lenient_blanks),
         cmocka_unit_test(test_keywords_and_format_names),
     };
     return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);

@@ -115,6 +115,63 @@ def make_csv(idx):
         compare(path, want, out)
 
 
+def make_lenient_csv(idx):
+    """The Harry Potter Q&A layout as people write it: every field quoted, blanks between a comma
+    and the opening quote (Python's skipinitialspace=True is the oracle) and, in some files,
+    blanks after a closing quote (the oracle is Python's reading of the same file without them,
+    which the construction guarantees is otherwise identical)."""
+    cols = ["Question", "Affirmative Response", "Key Words"]
+    rng.shuffle(cols)
+    term = rng.choice(["\n", "\r\n"])
+    trailing = rng.random() < 0.5
+    n = rng.randint(1, 10)
+    rows = [{c: rand_question() if c == "Question" else rand_text(0, 6) for c in cols} for _ in range(n)]
+
+    def quote(v):
+        return '"' + v.replace('"', '""') + '"'
+
+    def enc(fields, blanks):
+        out = []
+        for i, v in enumerate(fields):
+            before = " " * rng.choice([0, 0, 1, 2]) if blanks else ""
+            after = " " * rng.choice([0, 0, 1, 3]) if blanks and trailing else ""
+            out.append((before if i else before if rng.random() < 0.3 else "") + quote(v) + after)
+        return ",".join(out) + term
+
+    text, plain = "", ""
+    for r, fields in enumerate([cols] + [[row[c] for c in cols] for row in rows]):
+        rec = enc(fields, True)
+        text += rec
+        plain += enc(fields, False)
+    # The physical lines where blanks were added (the records' lines match one to one).
+    lenient_lines = [i + 1 for i, (a, b) in enumerate(zip(text.split("\n"), plain.split("\n"))) if a != b]
+    path = os.path.join(WORK, "hpqa%d.csv" % idx)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    # Oracle: Python reads the blank-before-quote file (skipinitialspace) and the plain one alike.
+    py_plain = [x for x in csv.reader(io.StringIO(plain, newline=""), strict=True) if x]
+    if not trailing:
+        py = [x for x in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True) if x]
+        assert py == py_plain, path
+    want = []
+    line = 2
+    for r, rec in enumerate(py_plain[1:]):
+        d = dict(zip(py_plain[0], rec))
+        want.append({"question": d["Question"], "prefix": d["Affirmative Response"],
+                     "keywords": keywords(d["Key Words"]), "answer": None, "id": str(r), "line": line})
+        line += 1 + sum(v.count("\n") for v in rec)
+    rc, out, err = run(path)
+    if rc != 0:
+        failures.append(f"{path}: driver failed: {err.strip()}")
+        return
+    compare(path, want, out)
+    # The reader reports the leniency: how many lines, and the first.
+    got = [l for l in err.splitlines() if l.startswith("lenient ")]
+    exp = ["lenient %d %d" % (len(lenient_lines), lenient_lines[0])] if lenient_lines else []
+    if got != exp:
+        failures.append(f"{path}: leniency report {got}, want {exp}")
+
+
 def rand_item(r):
     it = {"question": rand_question(), "answer": rand_text(0, 6)}
     if rng.random() < 0.6:
@@ -216,19 +273,39 @@ def malformed():
         expect_fail("noanswer%d.json" % k, text, len(items) + 1)
 
 
+def lenient_malformed():
+    """Blanks are skipped only next to a quote: a closing quote followed by blanks and more text,
+    or a quote after text in an unquoted field, is still an error (Python strict agrees, except
+    on the quote inside an unquoted field, which Python keeps and RFC 4180 forbids)."""
+    cases = [("Question,Key Words\n\"q\", \"k\" x\n", 2, True),
+             ("Question,Key Words\nq1,k\n \"q\"  \"k\",k\n", 3, True),
+             ("Question,Key Words\nq1, a \"b\"\n", 2, False),
+             ("Question,Key Words\n\"q\",  \"open\nstill open\n", 2, True)]
+    for i, (text, line, py_rejects) in enumerate(cases):
+        try:
+            list(csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True))
+            if py_rejects:
+                failures.append(f"oracle: python accepted lenient-malformed case {i}")
+        except csv.Error:
+            pass
+        expect_fail("lenbad%d.csv" % i, text, line)
+
+
 def main():
     n = 25 if SMALL else 80
     for i in range(n):
         make_csv(i)
+        make_lenient_csv(i)
         make_json(i, lines_format=False)
         make_json(i, lines_format=True)
     malformed()
+    lenient_malformed()
     if failures:
         for f in failures[:30]:
             print("FAIL", f)
         print(f"{len(failures)} failures")
         return 1
-    print(f"data readers: {3 * n} random files and the malformed cases agree with csv/json")
+    print(f"data readers: {4 * n} random files and the malformed cases agree with csv/json")
     return 0
 
 
