@@ -8,6 +8,12 @@
  * - Atomic output: lb_io_atomic_* writes to "<path>.tmp.<pid>" and renames it over <path> only on
  *   commit, so a reader never sees a half-written file. "-" means stdout (written directly;
  *   callers buffer a whole document first when a partial stdout document must not appear).
+ *   Every write failure names the file and the reason (strerror).
+ * - Atomic folders: a command that writes several files into OUT builds them in a temporary
+ *   sibling folder (lb_io_dir_begin: "<parent>/.<name>.tmp-<pid>") and renames that folder into
+ *   place at the end (lb_io_dir_commit), so OUT is at every moment either the previous complete
+ *   set or the new complete set, never a mix; on failure (lb_io_dir_abort) the temporary folder
+ *   is removed and OUT is untouched.
  */
 #ifndef LEAKBOUND_IO_H
 #define LEAKBOUND_IO_H
@@ -54,6 +60,51 @@ int lb_atomic_open(lb_atomic_file_t *f, const char *path, lb_error_t *err);
 int lb_atomic_commit(lb_atomic_file_t *f, lb_error_t *err);
 /* Discard: remove the temporary, leave any existing file at path untouched. */
 void lb_atomic_abort(lb_atomic_file_t *f);
+/* Write len bytes to f. Returns 0 or LB_EIO "<path>: write failed: <strerror>" (f stays open:
+ * the caller aborts it). */
+int lb_atomic_write(lb_atomic_file_t *f, const void *data, size_t len, lb_error_t *err);
+
+/* A folder written as one (see the contract). Use:
+ *
+ *     lb_io_dir_t d;
+ *     if ((rc = lb_io_dir_begin(&d, out, err))) return rc;
+ *     ... write every file under d.path (lb_atomic_* or plain files; subfolders too) ...
+ *     if (rc) lb_io_dir_abort(&d);          // OUT untouched, d.path removed
+ *     else rc = lb_io_dir_commit(&d, owned, err);  // OUT now holds the new set
+ *
+ * Messages about a file should name the file actually written (under d.path). */
+typedef struct lb_io_dir {
+    char *out;    /* the final folder (a link to a folder is resolved: the folder is replaced) */
+    char *path;   /* the temporary sibling to write into: "<parent>/.<name>.tmp-<pid>" */
+    int keep;     /* internal: do not remove path */
+} lb_io_dir_t;
+
+/* Create the temporary sibling folder of out (out itself need not exist; its parent must).
+ * A stale temporary of the same name (a dead process with this pid) is removed first.
+ * Errors: LB_EINVAL (out is empty, ".", "..", "/" or an existing non-folder), LB_EIO (the
+ * folder cannot be created: the message names it and the reason), LB_ENOMEM. */
+int lb_io_dir_begin(lb_io_dir_t *d, const char *out, lb_error_t *err);
+
+/* Put the new set in place and release d (whatever the result). owned: NULL-terminated
+ * fnmatch patterns of the names the command writes (its output set, e.g. "report.json",
+ * "*.svg"); may be NULL (nothing owned).
+ * - out missing: the temporary folder is renamed to out.
+ * - out exists: its entries that are not owned and that the new set lacks (checkpoint-<step>/
+ *   folders a resumable run keeps there, a user's notes, another command's files) are first
+ *   moved into the new folder, so they survive; owned entries are the old set, replaced as a
+ *   whole (an owned name the new set lacks disappears: no stale file from the old run stays
+ *   beside the new ones). Then the two folders are exchanged in one step (renameat2
+ *   RENAME_EXCHANGE; where the file system lacks it: old renamed aside to ".<name>.old-<pid>",
+ *   new renamed in) and the old set is removed. The new folder takes the old one's mode.
+ * Returns 0, or LB_EIO naming out and the reason; then the carried entries are moved back
+ * and out is as before (if even that fails, the message says where they are and the temporary
+ * folder is kept). A kill during the commit (microseconds of renames) can leave carried
+ * entries in the temporary folder; it never leaves out holding a mix of old and new files. */
+int lb_io_dir_commit(lb_io_dir_t *d, const char *const *owned, lb_error_t *err);
+
+/* Discard: remove the temporary folder and everything in it; out is untouched. Safe on a
+ * zeroed or already released d. */
+void lb_io_dir_abort(lb_io_dir_t *d);
 
 #ifdef __cplusplus
 }
