@@ -125,8 +125,7 @@ static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, 
     r->len = 0;
     int rc = lb_sampling_format_group(e->ctx, prompt, res, n_res, r->group, r->verbose, &r->buf,
                                       &r->cap, &r->len, err);
-    if (!rc && fwrite(r->buf, 1, r->len, r->samples.fp) != r->len)
-        rc = lb_error_set(err, LB_EIO, "%s/samples.jsonl: write failed", e->out_dir);
+    if (!rc) rc = lb_atomic_write(&r->samples, r->buf, r->len, err);
     return rc;
 }
 

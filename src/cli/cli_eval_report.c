@@ -35,10 +35,9 @@ static int write_file(const char *path, const char *text, lb_error_t *err) {
     lb_atomic_file_t f;
     int rc = lb_atomic_open(&f, path, err);
     if (rc) return rc;
-    size_t len = strlen(text);
-    if (fwrite(text, 1, len, f.fp) != len) {
+    if ((rc = lb_atomic_write(&f, text, strlen(text), err))) {
         lb_atomic_abort(&f);
-        return lb_error_set(err, LB_EIO, "%s: write failed", path);
+        return rc;
     }
     return lb_atomic_commit(&f, err);
 }

@@ -102,14 +102,15 @@ int lb_st_write(const char *path, const lb_st_tensor_t *tensors, size_t n,
         free(hdr);
         return rc;
     }
-    int bad = fwrite(len8, 1, 8, f.fp) != 8 || fwrite(hdr, 1, hlen, f.fp) != hlen;
-    for (size_t i = hlen; !bad && i < padded; i++) bad = fputc(' ', f.fp) == EOF;
+    static const char spaces[8] = "        ";
+    int bad = lb_atomic_write(&f, len8, 8, err) || lb_atomic_write(&f, hdr, hlen, err) ||
+              lb_atomic_write(&f, spaces, padded - hlen, err);
     for (size_t i = 0; !bad && i < n; i++)
-        bad = tensors[i].nbytes && fwrite(tensors[i].data, 1, tensors[i].nbytes, f.fp) != tensors[i].nbytes;
+        bad = lb_atomic_write(&f, tensors[i].data, tensors[i].nbytes, err) != 0;
     free(hdr);
     if (bad) {
         lb_atomic_abort(&f);
-        return lb_error_set(err, LB_EIO, "%s: write failed", path);
+        return LB_EIO;
     }
     return lb_atomic_commit(&f, err);
 }

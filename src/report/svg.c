@@ -256,10 +256,10 @@ int svg_write(const char *path, rb_t *b, lb_error_t *err) {
         free(doc);
         return rc;
     }
-    if (fwrite(doc, 1, len, f.fp) != len) {
+    if ((rc = lb_atomic_write(&f, doc, len, err))) {
         lb_atomic_abort(&f);
         free(doc);
-        return lb_error_set(err, LB_EIO, "%s: write failed", path);
+        return rc;
     }
     free(doc);
     return lb_atomic_commit(&f, err);

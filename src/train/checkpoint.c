@@ -28,10 +28,10 @@ static int copy_file(const char *src, const char *dst, lb_error_t *err) {
         free(data);
         return rc;
     }
-    if (fwrite(data, 1, len, f.fp) != len) {
+    if ((rc = lb_atomic_write(&f, data, len, err))) {
         lb_atomic_abort(&f);
         free(data);
-        return lb_error_set(err, LB_EIO, "%s: write failed", dst);
+        return rc;
     }
     free(data);
     return lb_atomic_commit(&f, err);

@@ -235,9 +235,8 @@ int lb_train_init_model(lb_arch_t arch, const lb_model_size_t *size, int vocab, 
         lb_atomic_file_t f;
         snprintf(path, sizeof path, "%s/tokenizer.json", out_dir);
         if (!rc && !(rc = lb_atomic_open(&f, path, err))) {
-            if (fwrite(data, 1, len, f.fp) != len) {
+            if ((rc = lb_atomic_write(&f, data, len, err))) {
                 lb_atomic_abort(&f);
-                rc = lb_error_set(err, LB_EIO, "%s: write failed", path);
             } else {
                 rc = lb_atomic_commit(&f, err);
             }
