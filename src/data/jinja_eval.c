@@ -2,6 +2,7 @@
  * Every intermediate string lives in a scratch pool released when the render returns. */
 #include "jinja_value.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,15 @@ static int get_item(ctx_t *c, const lb_jv_t *obj, const lb_jv_t *key, int line, 
 }
 
 
+/* Python's Jinja would give a big integer; ours are 64-bit. */
+static int int_overflow(ctx_t *c, int line, const char *op) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "integer overflow in %s%s%s (the result is outside the 64-bit range "
+             "leakbound computes in; Python would give a big integer)",
+             op[0] == 'u' ? "" : "'", op, op[0] == 'u' ? "" : "'");
+    return lb_jv_rt_error(c, line, "%s", msg);
+}
+
 static int eval_binop(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
     lb_jv_t a, b;
     int rc = eval(c, nd->a, &a);
@@ -120,15 +130,19 @@ static int eval_binop(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
     }
     if (an && bn) {
         long long x = a.i, y = b.i, r;
-        if (!strcmp(op, "+")) r = x + y;
-        else if (!strcmp(op, "-")) r = x - y;
-        else if (!strcmp(op, "*")) r = x * y;
+        int over;
+        if (!strcmp(op, "+")) over = __builtin_add_overflow(x, y, &r);
+        else if (!strcmp(op, "-")) over = __builtin_sub_overflow(x, y, &r);
+        else if (!strcmp(op, "*")) over = __builtin_mul_overflow(x, y, &r);
         else {
             if (y == 0) return lb_jv_rt_error(c, nd->line, "integer division or modulo by zero%s", NULL);
-            long long q = x / y, m = x % y;
+            /* x / -1 is -x (it overflows only for the minimum); x % -1 is 0. */
+            over = y == -1 && x == LLONG_MIN && op[0] == '/';
+            long long q = y == -1 ? (over ? 0 : -x) : x / y, m = y == -1 ? 0 : x % y;
             if (m != 0 && ((m < 0) != (y < 0))) q--, m += y;  /* Python floors */
             r = !strcmp(op, "%") ? m : q;
         }
+        if (over) return int_overflow(c, nd->line, op);
         *out = lb_jv_int_v(V_INT, r);
         return LB_OK;
     }
@@ -227,6 +241,7 @@ static int eval_at(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
     case JN_NEG:
         if ((rc = eval(c, nd->a, &a))) return rc;
         if (a.k != V_INT && a.k != V_BOOL) return lb_jv_rt_error(c, nd->line, "unary '-' on a %s", lb_jv_kind_name(a.k));
+        if (a.i == LLONG_MIN) return int_overflow(c, nd->line, "unary '-'");
         *out = lb_jv_int_v(V_INT, -a.i);
         return LB_OK;
     case JN_AND: case JN_OR:

@@ -78,8 +78,15 @@ static int lex_expr(lexer_t *L, const char **pp, int *line, const char *close, c
                 return lb_error_set(L->err, LB_EUNSUPPORTED,
                                     "%s: chat_template:%d: unsupported construct: float literal",
                                     L->origin, *line);
+            long long v = 0;
+            for (const char *d = s; d < p; d++)
+                if (__builtin_mul_overflow(v, 10LL, &v) || __builtin_add_overflow(v, (long long)(*d - '0'), &v))
+                    return lb_error_set(L->err, LB_EUNSUPPORTED,
+                                        "%s: chat_template:%d: unsupported construct: integer literal %.*s "
+                                        "(above 2^63 - 1; leakbound's integers are 64-bit)",
+                                        L->origin, *line, (int)(p - s > 40 ? 40 : p - s), s);
             rc = push(L, JT_INT, s, (size_t)(p - s), *line);
-            if (!rc) L->toks[L->n - 1].i = strtoll(s, NULL, 10);
+            if (!rc) L->toks[L->n - 1].i = v;
         } else if (*p == '\'' || *p == '"') {
             char q = *p++;
             int start_line = *line;

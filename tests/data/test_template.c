@@ -176,6 +176,27 @@ static void test_chat_depth(void **state) {
     free(src);
 }
 
+/* Integers are 64-bit: an operation whose result Python would make a big integer is an error
+ * naming the operation (before: SIGFPE for // and % by -1, silent wraparound for + - * and
+ * unary minus, literals above 2^63 - 1 clamped). Results that fit are Python's, floored. */
+static void test_chat_integers(void **state) {
+    (void)state;
+    expect_chat("{{ (-9223372036854775807 - 1) % -1 }}|{{ 9223372036854775807 // -1 }}|"
+                "{{ -9223372036854775807 - 1 }}|{{ 9223372036854775807 }}|{{ 7 % -3 }}{{ -7 // 2 }}|"
+                "{{ (-9223372036854775807 - 1) % 10 }}|{{ (-9223372036854775807 - 1) // 2 }}",
+                "q", "0|-9223372036854775807|-9223372036854775808|9223372036854775807|-2-4|2|"
+                "-4611686018427387904");
+    expect_chat_error("{{ (-9223372036854775807 - 1) // -1 }}", LB_EINVAL, ":1: integer overflow in '//'");
+    expect_chat_error("\n{{ 9223372036854775807 + 1 }}", LB_EINVAL, ":2: integer overflow in '+'");
+    expect_chat_error("{{ -9223372036854775807 - 2 }}", LB_EINVAL, "integer overflow in '-'");
+    expect_chat_error("{{ 4611686018427387904 * 2 }}", LB_EINVAL, "integer overflow in '*'");
+    expect_chat_error("{{ 3037000500 * -3037000500 }}", LB_EINVAL, "integer overflow in '*'");
+    expect_chat_error("{{ -(-9223372036854775807 - 1) }}", LB_EINVAL, "integer overflow in unary '-'");
+    expect_chat_error("{{ 9223372036854775808 }}", LB_EUNSUPPORTED,
+                      ":1: unsupported construct: integer literal 9223372036854775808");
+    expect_chat_error("{{ 1 + 99999999999999999999999 }}", LB_EUNSUPPORTED, "integer literal 99999999999999999999999");
+}
+
 static const char *put(const char *name, const char *data) {
     static char path[400];
     snprintf(path, sizeof path, "%s/%s", lb_tmpdir, name);
@@ -230,6 +251,7 @@ int main(void) {
         cmocka_unit_test(test_chat_subset),
         cmocka_unit_test(test_chat_errors),
         cmocka_unit_test(test_chat_depth),
+        cmocka_unit_test(test_chat_integers),
         cmocka_unit_test(test_tokenizer_config),
     };
     return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);

@@ -12,7 +12,8 @@ add_generation_prompt=True.
 3. Templates that raise_exception must fail in C too.
 4. Limits: every recursive construct nested 18 deep renders as jinja2 renders it; nested 1000
    deep (where jinja2 fails with a RecursionError; except a ~ chain, which jinja2 compiles
-   flat) it is an error in C, never a crash.
+   flat) it is an error in C, never a crash. Integer results that fit in 64 bits are
+   Python's; where Python gives a bigger integer, C fails.
 Outputs must be byte-identical."""
 import json
 import os
@@ -230,6 +231,19 @@ def main():
                 w = {"fails": "deeper than leakbound's limit"}
             cases.append({"template": src, "bos": "<s>", "eos": "</s>", "question": "q", "name": "deep%d" % k})
             want.append(w)
+    # 64-bit integers: results that fit match Python; where Python gives a big integer, C fails.
+    for src in ["{{ (-9223372036854775807 - 1) % -1 }}", "{{ 9223372036854775807 // -1 }}",
+                "{{ (-9223372036854775807 - 1) // 3 }}|{{ (-9223372036854775807 - 1) % 7 }}",
+                "{{ -9223372036854775807 - 1 }}", "{{ 3037000499 * 3037000499 }}",
+                "{{ (-9223372036854775807 - 1) // -1 }}", "{{ 9223372036854775807 + 1 }}",
+                "{{ -9223372036854775807 - 2 }}", "{{ 4611686018427387904 * 2 }}",
+                "{{ -(-9223372036854775807 - 1) }}", "{{ 9223372036854775808 }}",
+                "{{ 3037000500 * -3037000500 }}"]:
+        w = jinja_render(src, "q")
+        if "out" in w and not all(-2**63 <= int(x) < 2**63 for x in w["out"].split("|")):
+            w = {"fails": "big integer " + w["out"]}
+        cases.append({"template": src, "bos": "<s>", "eos": "</s>", "question": "q", "name": "int64"})
+        want.append(w)
     p = subprocess.run([DRIVER, "chat"], input=json.dumps(cases).encode(), capture_output=True)
     if p.returncode != 0:
         print("driver failed:", p.stderr.decode())
