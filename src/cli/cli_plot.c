@@ -1,17 +1,17 @@
 /* leakbound plot — the SVG plots of a `bound` (or `eval`) report: the density of sampled
  * scores per chosen prompt with the greedy score marked, their empirical CDFs with the DKW
  * band, and the distribution of ED over prompts. Inputs are read and checked in full before
- * any file is written; each file is written atomically. */
-#include <errno.h>
+ * any file is written; the three files are built in a temporary sibling folder and renamed
+ * into place together (lb_io_dir_*), so DIR never holds some new plots beside old ones. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "cli_plot.h"
+#include "leakbound/io.h"
 #include "leakbound/report.h"
 
 #define CMD "plot"
@@ -45,7 +45,9 @@ static void usage(FILE *out) {
             "  -h, --help         this help\n"
             "\n"
             "Bad input (malformed JSON, a score outside [0,1], an unknown prompt id, a chosen\n"
-            "prompt without scores) is reported with its file and line; exit 2, no file written.\n",
+            "prompt without scores) is reported with its file and line; exit 2, no file written.\n"
+            "The three files are written together: a failure (exit 1 for a write error, with\n"
+            "the file and the reason) leaves DIR as it was; other files in DIR are kept.\n",
             PLOT_MAX_PANELS, DEFAULT_PANELS);
 }
 
@@ -142,14 +144,8 @@ static int choose(const plot_args_t *a, const plot_doc_t *d, size_t *pick, size_
     return -1;
 }
 
-static int make_dir(const char *dir) {
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-        struct stat st;
-        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
-        return lb_cli_failf(CMD, "--out %s: exists and is not a folder", dir);
-    }
-    return lb_cli_failf(CMD, "--out %s: cannot create: %s", dir, strerror(errno));
-}
+/* The names plot writes: the set a new run replaces as a whole. */
+static const char *const plot_files[] = {"density.svg", "ecdf.svg", "ed.svg", NULL};
 
 static char *join(const char *dir, const char *name) {
     size_t n = strlen(dir) + strlen(name) + 2;
@@ -158,9 +154,9 @@ static char *join(const char *dir, const char *name) {
     return p;
 }
 
-/* Draw the three plots; returns the exit status. */
-static int draw(const plot_args_t *a, const plot_doc_t *d, const size_t *pick, size_t k,
-                const plot_scores_t *sc) {
+/* Draw the three plots into the folder dir; returns the exit status. */
+static int draw(const plot_args_t *a, const char *dir, const plot_doc_t *d, const size_t *pick,
+                size_t k, const plot_scores_t *sc) {
     lb_report_samples_t panels[PLOT_MAX_PANELS];
     char labels[PLOT_MAX_PANELS][96];
     for (size_t i = 0; i < k; i++) {
@@ -189,8 +185,8 @@ static int draw(const plot_args_t *a, const plot_doc_t *d, const size_t *pick, s
         snprintf(x_ed, sizeof x_ed, "ED = M_mu + %g M_sigma", d->ed_lambda);
     lb_report_plot_t o_dens = {.title = t_dens}, o_ecdf = {.title = t_ecdf},
                      o_ed = {.title = t_ed, .xlabel = x_ed, .ylabel = "prompts"};
-    char *p_dens = join(a->out, "density.svg"), *p_ecdf = join(a->out, "ecdf.svg"),
-         *p_ed = join(a->out, "ed.svg");
+    char *p_dens = join(dir, "density.svg"), *p_ecdf = join(dir, "ecdf.svg"),
+         *p_ed = join(dir, "ed.svg");
     lb_error_t err;
     int rc = !p_dens || !p_ecdf || !p_ed ? lb_error_set(&err, LB_ENOMEM, "out of memory") : 0;
     if (!rc && !ned) rc = lb_error_set(&err, LB_EINVAL, "%s: every prompt's ED is null", a->bound);
@@ -244,8 +240,17 @@ int lb_cli_plot(int argc, char **argv) {
             fprintf(stderr, "leakbound %s: note: prompt '%s': %s says n = %ld, %s has %zu scores\n",
                     CMD, id, a.bound, d.n[pick[i]], a.scores, sc.n[i]);
     }
-    if (st == LB_EXIT_OK) st = make_dir(a.out);
-    if (st == LB_EXIT_OK) st = draw(&a, &d, pick, k, &sc);
+    lb_io_dir_t out = {0};
+    if (st == LB_EXIT_OK && lb_io_dir_begin(&out, a.out, &err)) {
+        lb_cli_fail(CMD, &err);
+        st = err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
+    }
+    if (st == LB_EXIT_OK) st = draw(&a, out.path, &d, pick, k, &sc);
+    if (st == LB_EXIT_OK && lb_io_dir_commit(&out, plot_files, &err)) {
+        lb_cli_fail(CMD, &err);
+        st = LB_EXIT_FAIL;
+    }
+    lb_io_dir_abort(&out);
     plot_scores_free(&sc);
     plot_doc_free(&d);
     return st;

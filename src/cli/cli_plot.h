@@ -11,6 +11,7 @@
 #include "leakbound/core.h"
 
 #define PLOT_MAX_PANELS 64
+#define PLOT_MAX_ABS 1e300 /* the report module's limit on plotted values (report.h) */
 
 /* What the plots need from the report document. */
 typedef struct plot_doc {

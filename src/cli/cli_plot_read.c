@@ -80,6 +80,10 @@ int plot_doc_read(const char *path, plot_doc_t *d, lb_error_t *err) {
                                 "null)", path, i);
         if (!isnan(d->ed[i]) && !isfinite(d->ed[i]))
             return lb_error_set(err, LB_EFORMAT, "%s: prompts[%zu].ED is not finite", path, i);
+        /* ed.svg's axis cannot span more (report.h: plotted values are at most 1e300). */
+        if (fabs(d->ed[i]) > PLOT_MAX_ABS)
+            return lb_error_set(err, LB_EFORMAT, "%s: prompts[%zu].ED = %g: too large to plot "
+                                "(|ED| <= %g)", path, i, d->ed[i], PLOT_MAX_ABS);
         /* eval adds the greedy answer's score; either spelling is accepted. */
         const char *gkey = json_object_get(p, "greedy") ? "greedy" : "greedy_score";
         double g;

@@ -164,6 +164,11 @@ BAD += [
                    "--scores", scores_path], "prompts[0].id"),
     ("report greedy", ["--bound", write("gb.json", '{"prompts": [{"id": 0, "ED": 1, "greedy": 2}]}'),
                        "--scores", scores_path], "prompts[0].greedy"),
+    # ED beyond what an axis can span: named with its file and field before any plot is drawn
+    # (density.svg and ecdf.svg were written, then ed.svg failed naming neither).
+    ("report ED huge", ["--bound", write("edh.json", '{"prompts": [{"id": 0, "ED": 0.5}, '
+                                                     '{"id": 3, "ED": 1e308}]}'),
+                        "--scores", scores_path, "--prompts", "0"], "edh.json: prompts[1].ED"),
     ("report missing", ["--bound", os.path.join(WORK, "nope.json"), "--scores", scores_path], "nope.json"),
     ("scores missing", ["--bound", report_path, "--scores", os.path.join(WORK, "nope.jsonl")], "nope.jsonl"),
     ("unknown prompt", ["--bound", report_path, "--scores", scores_path, "--prompts", "0,zz"],
@@ -185,6 +190,40 @@ for k, (name, args, want) in enumerate(BAD):
     check(code == 2, f"error '{name}': exit {code}, want 2 ({err.strip()})")
     check(want in err, f"error '{name}': message {err.strip()!r} lacks {want!r}")
     check(not os.path.exists(outdir) or not os.listdir(outdir), f"error '{name}': files written")
+
+# ---- a failed write leaves the previous complete set untouched --------------------------------------
+# The file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored so write() returns EFBIG) makes the first SVG
+# fail part-way, as a full disk would: exit 1, the file and the reason named, DIR as before, no
+# temporary folder left beside it; other files in DIR are kept by a good run.
+import resource  # noqa: E402
+import signal  # noqa: E402
+
+keep = os.path.join(WORK, "keep_out")
+code, out, err = run("plot", "--bound", report_path, "--scores", scores_path, "--out", keep)
+check(code == 0, f"keep: first run exit {code} ({err.strip()})")
+write(os.path.join("keep_out", "notes.txt"), "mine")
+before = {n: open(os.path.join(keep, n), "rb").read() for n in os.listdir(keep)}
+
+
+def small_files():
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+
+p = subprocess.run([CLI, "plot", "--bound", report_path, "--scores", scores_path, "--out", keep,
+                    "--prompts", "0"], capture_output=True, text=True, preexec_fn=small_files, check=False)
+check(p.returncode == 1, f"keep: write failure exit {p.returncode}, want 1 ({p.stderr.strip()})")
+check(os.strerror(27) in p.stderr and ".svg" in p.stderr,
+      f"keep: message {p.stderr.strip()!r} lacks the file and the reason")
+after = {n: open(os.path.join(keep, n), "rb").read() for n in os.listdir(keep)}
+check(after == before, f"keep: DIR changed by a failed run: {sorted(before)} -> {sorted(after)}")
+check(not [n for n in os.listdir(WORK) if n.startswith(".keep_out")], "keep: temporary folder left")
+code, out, err = run("plot", "--bound", report_path, "--scores", scores_path, "--out", keep,
+                     "--prompts", "0")
+check(code == 0, f"keep: second run exit {code} ({err.strip()})")
+check(open(os.path.join(keep, "notes.txt")).read() == "mine", "keep: a file of the user's was lost")
+check(open(os.path.join(keep, "density.svg"), "rb").read() != before["density.svg"],
+      "keep: density.svg not replaced by the second run")
 
 if rc.FAILURES:
     print(f"{len(rc.FAILURES)} failure(s)")
