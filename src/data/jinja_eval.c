@@ -3,6 +3,7 @@
 #include "jinja_value.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,9 @@ static int eval_binop(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
         const lb_jv_t *s = a.k == V_STR ? &a : &b;
         long long k = a.k == V_STR ? b.i : a.i;
         if (k < 0) k = 0;
-        if (k > 1000000 || s->n * (size_t)k > (1u << 26)) return lb_jv_rt_error(c, nd->line, "string repetition too large%s", NULL);
+        size_t total;
+        if (__builtin_mul_overflow(s->n, (size_t)k, &total)) total = SIZE_MAX;
+        if ((rc = lb_jv_check_len(c, total))) return rc;
         char *d = lb_jv_palloc(c, s->n * (size_t)k + 1);
         if (!d) return lb_jv_oom(c);
         for (long long i = 0; i < k; i++) memcpy(d + (size_t)i * s->n, s->s, s->n);
@@ -181,6 +184,7 @@ static int eval_method(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
 
 /* The evaluator's own guard on recursion; lb_jj_compile already refuses deeper trees. */
 static int enter(ctx_t *c, const lb_jj_node_t *nd) {
+    c->line = nd->line;
     if (++c->depth <= LB_JJ_MAX_DEPTH) return LB_OK;
     c->depth--;
     char msg[96];
@@ -294,6 +298,12 @@ static int eval_at(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
 }
 
 static int emit(ctx_t *c, const char *s, size_t n) {
+    if (n > LB_JJ_MAX_OUTPUT - c->n_out) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "the rendered prompt would be longer than %zu MiB (leakbound's limit)",
+                 LB_JJ_MAX_OUTPUT >> 20);
+        return lb_jv_rt_error(c, c->line, "%s", msg);
+    }
     if (c->n_out + n + 1 > c->cap_out) {
         size_t cap = c->cap_out ? c->cap_out : 256;
         while (cap < c->n_out + n + 1) cap *= 2;
@@ -359,6 +369,13 @@ static int exec_at(ctx_t *c, const lb_jj_node_t *nd) {
         /* Each iteration is a fresh scope: sets inside the loop vanish at its end. */
         size_t base = c->n_vars;
         for (size_t i = 0; i < v.n && !rc; i++) {
+            if (++c->iterations > LB_JJ_MAX_ITERATIONS) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "more than %ld loop iterations in one render (leakbound's limit)",
+                         LB_JJ_MAX_ITERATIONS);
+                rc = lb_jv_rt_error(c, nd->line, "%s", msg);
+                break;
+            }
             c->n_vars = base;
             lb_jv_t item = v.k == V_LIST ? v.items[i] : lb_jv_str_v(v.keys[i], strlen(v.keys[i]));
             lb_jv_t loop = {.k = V_LOOP, .i = (long long)i, .n = v.n};

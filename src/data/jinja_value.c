@@ -9,6 +9,14 @@
 
 void *lb_jv_palloc(ctx_t *c, size_t bytes) {
     bytes = (bytes + 15) & ~(size_t)15;
+    if (bytes > LB_JJ_MAX_SCRATCH - c->scratch) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "scratch strings of this render would take more than %zu MiB "
+                 "(leakbound's limit)", LB_JJ_MAX_SCRATCH >> 20);
+        c->limit_rc = lb_jv_rt_error(c, c->line, "%s", msg);
+        return NULL;
+    }
+    c->scratch += bytes;
     pool_chunk_t *p = c->pool;
     if (!p || p->cap - p->used < bytes) {
         size_t cap = bytes > 65536 ? bytes : 65536;
@@ -30,7 +38,17 @@ int lb_jv_rt_error(ctx_t *c, int line, const char *fmt, const char *a) {
     return lb_error_set(c->err, LB_EINVAL, "%s: chat_template:%d: %s", c->t->origin, line, msg);
 }
 
-int lb_jv_oom(ctx_t *c) { return lb_error_set(c->err, LB_ENOMEM, "out of memory"); }
+int lb_jv_oom(ctx_t *c) {
+    return c->limit_rc ? c->limit_rc : lb_error_set(c->err, LB_ENOMEM, "out of memory");
+}
+
+int lb_jv_check_len(ctx_t *c, size_t n) {
+    if (n <= LB_JJ_MAX_STRING) return LB_OK;
+    char msg[160];
+    snprintf(msg, sizeof msg, "string of %zu bytes is longer than %zu MiB (leakbound's limit for "
+             "one template value)", n, LB_JJ_MAX_STRING >> 20);
+    return lb_jv_rt_error(c, c->line, "%s", msg);
+}
 
 lb_jv_t lb_jv_str_v(const char *s, size_t n) {
     lb_jv_t v = {.k = V_STR, .s = s, .n = n};
@@ -79,6 +97,8 @@ int lb_jv_to_str(ctx_t *c, const lb_jv_t *v, int line, lb_jv_t *out) {
 }
 
 int lb_jv_concat(ctx_t *c, const lb_jv_t *a, const lb_jv_t *b, lb_jv_t *out) {
+    int rc = lb_jv_check_len(c, a->n + b->n);
+    if (rc) return rc;
     char *s = lb_jv_palloc(c, a->n + b->n + 1);
     if (!s) return lb_jv_oom(c);
     if (a->n) memcpy(s, a->s, a->n);
@@ -167,6 +187,8 @@ int lb_jv_change_case(ctx_t *c, const lb_jv_t *s, int upper, lb_jv_t *out) {
         }
     }
     d[n] = '\0';
+    int rc = lb_jv_check_len(c, n);
+    if (rc) return rc;
     *out = lb_jv_str_v(d, n);
     return LB_OK;
 }

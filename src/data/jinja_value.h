@@ -37,12 +37,18 @@ typedef struct ctx {
     size_t n_vars, cap_vars;
     lb_jv_t messages, bos, eos, add_gen;
     int depth;                /* nodes being evaluated inside one another (<= LB_JJ_MAX_DEPTH) */
+    int line;                 /* template line of the node being evaluated (for limit errors) */
+    int limit_rc;             /* set (with err) when the pool refused a request at a limit */
     long iterations;          /* for-loop iterations so far (<= LB_JJ_MAX_ITERATIONS) */
     size_t scratch;           /* bytes taken from the pool so far (<= LB_JJ_MAX_SCRATCH) */
     lb_error_t *err;
 } ctx_t;
 
+/* Scratch memory for this render; NULL when out of memory or past LB_JJ_MAX_SCRATCH (then
+ * lb_jv_oom returns the limit's error). */
 void *lb_jv_palloc(ctx_t *c, size_t bytes);
+/* 0, or the error for a string value of n bytes (more than LB_JJ_MAX_STRING) at c->line. */
+int lb_jv_check_len(ctx_t *c, size_t n);
 int lb_jv_rt_error(ctx_t *c, int line, const char *fmt, const char *a);
 int lb_jv_oom(ctx_t *c);
 lb_jv_t lb_jv_str_v(const char *s, size_t n);

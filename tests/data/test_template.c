@@ -197,6 +197,47 @@ static void test_chat_integers(void **state) {
     expect_chat_error("{{ 1 + 99999999999999999999999 }}", LB_EUNSUPPORTED, "integer literal 99999999999999999999999");
 }
 
+/* Every way a template makes memory or work is bounded, with an error naming the line: one
+ * string value (~, +, *, upper/lower), the rendered prompt, all scratch strings of a render
+ * (before: {% set s = s ~ s %} repeated grew without limit) and loop iterations (nested loops
+ * over a dict's keys doubled per level). */
+static void test_chat_sizes(void **state) {
+    (void)state;
+    char *src = repeat("{% set s = 'aaaaaaaaaaaaaaaa' %}", "\n{% set s = s ~ s %}", 21, "", "", "{{ s|length }}");
+    expect_chat_error(src, LB_EINVAL, ":22: string of 33554432 bytes is longer than 16 MiB");
+    free(src);
+    src = repeat("{% set s = 'aaaaaaaaaaaaaaaa' %}", "{% set s = s + s %}", 20, "", "", "{{ s|length }}");
+    expect_chat(src, "q", "16777216");  /* exactly 16 MiB is allowed */
+    free(src);
+    src = repeat("{% set s = 'aaaaaaaaaaaaaaaa' %}", "{% set s = s + s %}", 20, "", "", "{{ (s + 'b')|length }}");
+    expect_chat_error(src, LB_EINVAL, "string of 16777217 bytes is longer than 16 MiB");
+    free(src);
+    expect_chat_error("{{ ('ab' * 8388608) ~ 'c' }}", LB_EINVAL, "longer than 16 MiB");
+    expect_chat_error("{{ 'abc' * 8388608 }}", LB_EINVAL, "string of 25165824 bytes is longer than 16 MiB");
+    /* U+0250 (2 bytes) upper-cases to U+2C6F (3 bytes). */
+    expect_chat("{{ ('\xc9\x90' * 5000000)|upper|length }}", "q", "5000000");
+    expect_chat_error("{{ ('\xc9\x90' * 6000000)|upper }}", LB_EINVAL, "string of 18000000 bytes is longer than 16 MiB");
+    expect_chat_error("{{ ('\xc9\x90' * 6000000).upper() }}", LB_EINVAL, "longer than 16 MiB");
+    /* The rendered prompt. */
+    expect_chat_error("{% set s = 'x' * 10000000 %}{{ s }}\n{{ s }}", LB_EINVAL,
+                      ":2: the rendered prompt would be longer than 16 MiB");
+    /* Loop iterations: 15 nested loops over a dict's 2 keys run 65534 iterations in all, 16 run
+     * 131070. */
+    src = repeat("", "{% for k in messages[0] %}", 15, "{% if loop.first %}y{% endif %}", "{% endfor %}", "");
+    lb_error_t err;
+    char *out = chat(src, "q", 0, &err);
+    assert_int_equal(strlen(out), 16384);
+    free(out);
+    free(src);
+    src = repeat("", "{% for k in messages[0] %}", 16, "{% if loop.first %}y{% endif %}", "{% endfor %}", "");
+    expect_chat_error(src, LB_EINVAL, ":1: more than 65536 loop iterations");
+    free(src);
+    /* Scratch: 256 copies of a 2 MB string, each under the per-value limit, are 512 MB. */
+    src = repeat("{% set big = 'x' * 2000000 %}", "{% for k in messages[0] %}", 8, "{% set t = big ~ k %}", "{% endfor %}", "");
+    expect_chat_error(src, LB_EINVAL, ":1: scratch strings of this render would take more than 256 MiB");
+    free(src);
+}
+
 static const char *put(const char *name, const char *data) {
     static char path[400];
     snprintf(path, sizeof path, "%s/%s", lb_tmpdir, name);
@@ -252,6 +293,7 @@ int main(void) {
         cmocka_unit_test(test_chat_errors),
         cmocka_unit_test(test_chat_depth),
         cmocka_unit_test(test_chat_integers),
+        cmocka_unit_test(test_chat_sizes),
         cmocka_unit_test(test_tokenizer_config),
     };
     return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);

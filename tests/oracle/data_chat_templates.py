@@ -13,7 +13,8 @@ add_generation_prompt=True.
 4. Limits: every recursive construct nested 18 deep renders as jinja2 renders it; nested 1000
    deep (where jinja2 fails with a RecursionError; except a ~ chain, which jinja2 compiles
    flat) it is an error in C, never a crash. Integer results that fit in 64 bits are
-   Python's; where Python gives a bigger integer, C fails.
+   Python's; where Python gives a bigger integer, C fails. At the size and loop limits both
+   render the same; past them C fails.
 Outputs must be byte-identical."""
 import json
 import os
@@ -244,6 +245,15 @@ def main():
             w = {"fails": "big integer " + w["out"]}
         cases.append({"template": src, "bos": "<s>", "eos": "</s>", "question": "q", "name": "int64"})
         want.append(w)
+    # Size and work limits: at the limit both render the same; past it C fails (jinja2 has none).
+    lim = [("{% for k in messages[0] %}" * 15 + "{% if loop.first %}{{ k }}{% endif %}" + "{% endfor %}" * 15, 1),
+           ("{% set s = 'ab' * 4194304 %}{{ (s ~ s)|length }}{{ s[-3:]|upper }}", 1),
+           ("{% for k in messages[0] %}" * 16 + "y" + "{% endfor %}" * 16, 0),
+           ("{% set s = 'ab' * 4194304 %}{{ (s ~ s ~ 'c')|length }}", 0)]
+    for src, same in lim:
+        w = jinja_render(src, "q")
+        cases.append({"template": src, "bos": "<s>", "eos": "</s>", "question": "q", "name": "limit"})
+        want.append(w if same else {"fails": "past leakbound's limit"})
     p = subprocess.run([DRIVER, "chat"], input=json.dumps(cases).encode(), capture_output=True)
     if p.returncode != 0:
         print("driver failed:", p.stderr.decode())
