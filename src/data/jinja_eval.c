@@ -141,7 +141,7 @@ static int eval_binop(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
             if (y == 0) return lb_jv_rt_error(c, nd->line, "integer division or modulo by zero%s", NULL);
             /* x / -1 is -x (it overflows only for the minimum); x % -1 is 0. */
             over = y == -1 && x == LLONG_MIN && op[0] == '/';
-            long long q = y == -1 ? (over ? 0 : -x) : x / y, m = y == -1 ? 0 : x % y;
+            long long q = y == -1 ? (x == LLONG_MIN ? 0 : -x) : x / y, m = y == -1 ? 0 : x % y;
             if (m != 0 && ((m < 0) != (y < 0))) q--, m += y;  /* Python floors */
             r = !strcmp(op, "%") ? m : q;
         }
