@@ -1,0 +1,99 @@
+/* libFuzzer target: the two JSONL readers of the command-line tools, compiled in from src/cli
+ * (they are private to the program): `bound`'s scores reader (bound_read_input,
+ * cli_bound_read.c + cli_bound_alloc.c: {"id", "score"} / {"id", "scores": [...]} lines, ids
+ * grouped) and `score`'s generation reader (lb_score_line, cli_score_line.c: one
+ * {"text", "reference"/"keywords", ...} line in, the line with its score fields out), the latter
+ * with every metric on every line of the input.
+ * Invariants: bound — every score in [0, 1], offsets increasing from 0 to n_scores, every id
+ * key typed 's' or 'i'; score — output is one JSON object whose added fields are present. */
+#include <jansson.h>
+#include <string.h>
+
+#include "cli_bound.h"
+#include "cli_score.h"
+#include "fuzz_common.h"
+
+static lb_score_worker_t worker;
+
+static void release(void) {
+    lb_text_scorer_free(worker.scorer);
+    free(worker.kw);
+    free(worker.kw_len);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    if (lb_text_scorer_new(&worker.scorer, NULL)) abort();
+    atexit(release);
+    return 0;
+}
+
+static void fuzz_bound(const uint8_t *data, size_t size) {
+    char path[64];
+    int fd = lb_fuzz_memfd(data, size, path);
+    bound_input_t in;
+    lb_error_t err = {0};
+    int rc = bound_read_input(path, &in, &err);
+    close(fd);
+    if (rc) {
+        LB_FUZZ_CHECK(rc < 0 && rc >= LB_EUNSUPPORTED && err.msg[0], "bound rc %d", rc);
+        return;
+    }
+    LB_FUZZ_CHECK(in.n_prompts >= 1 && in.offset[0] == 0 &&
+                      in.offset[in.n_prompts] == in.n_scores && in.key_off[0] == 0,
+                  "bound: bad layout");
+    for (size_t p = 0; p < in.n_prompts; p++) {
+        LB_FUZZ_CHECK(in.offset[p] < in.offset[p + 1], "bound: prompt %zu has no score", p);
+        LB_FUZZ_CHECK(in.key_off[p] < in.key_off[p + 1], "bound: prompt %zu has no key", p);
+        char kind = in.keys[in.key_off[p]];
+        LB_FUZZ_CHECK(kind == 's' || kind == 'i', "bound: key type %d", kind);
+        json_t *id = bound_id_json(&in, p);
+        LB_FUZZ_CHECK(id && (json_is_string(id) || json_is_integer(id)), "bound: id %zu", p);
+        json_decref(id);
+    }
+    for (size_t i = 0; i < in.n_scores; i++)
+        LB_FUZZ_CHECK(in.scores[i] >= 0.0 && in.scores[i] <= 1.0, "bound: score %.17g",
+                      in.scores[i]);
+    bound_input_free(&in);
+}
+
+static void fuzz_score(const uint8_t *data, size_t size) {
+    static const lb_score_metric_t metrics[] = {LB_SCORE_ROUGEL_RECALL, LB_SCORE_ROUGEL_F,
+                                                LB_SCORE_ROUGE1_RECALL, LB_SCORE_ROUGE1_F,
+                                                LB_SCORE_KEYWORDS, LB_SCORE_EXACT};
+    char *out = NULL;
+    size_t cap = 0;
+    const char *text = (const char *)data;
+    size_t pos = 0;
+    long lineno = 0;
+    while (pos < size) {
+        const char *nl = memchr(text + pos, '\n', size - pos);
+        size_t end = nl ? (size_t)(nl - text) : size;
+        lineno++;
+        for (size_t m = 0; m < sizeof metrics / sizeof metrics[0]; m++) {
+            lb_score_cfg_t cfg = {metrics[m],
+                                  metrics[m] == LB_SCORE_KEYWORDS ? "keywords" : "reference",
+                                  "fuzz.jsonl"};
+            size_t len = 0;
+            lb_error_t err = {0};
+            int rc = lb_score_line(&cfg, &worker, text + pos, end - pos, lineno, &out, &cap, &len,
+                                   &err);
+            if (rc) {
+                LB_FUZZ_CHECK(rc < 0 && rc >= LB_EUNSUPPORTED && err.msg[0], "score rc %d", rc);
+                continue;
+            }
+            json_error_t je;
+            json_t *o = json_loadb(out, len, JSON_ALLOW_NUL, &je);
+            LB_FUZZ_CHECK(o && json_is_object(o) && json_object_get(o, "score"),
+                          "score: output is not an object with \"score\": %s", je.text);
+            json_decref(o);
+        }
+        pos = end + 1;
+    }
+    free(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fuzz_bound(data, size);
+    fuzz_score(data, size);
+    return 0;
+}
