@@ -25,9 +25,20 @@
  *   F = 2PR/(P+R) evaluated in that order (bit-identical to rouge-score); all three 0 when
  *   either side has no token. ROUGE-1: clipped unigram overlap over the same denominators.
  * - Keywords: a keyword leaks when its lowercase (after trimming Python-str.strip() whitespace)
- *   is a substring (compared by code point) of the lowercased text, both lowercased as above;
- *   empty keywords are dropped; no keyword means no leak. Comma-separated keywords are split
- *   on every ",", then trimmed.
+ *   occurs (compared by code point) in the lowercased text, both lowercased as above; empty
+ *   keywords are dropped; no keyword means no leak. Comma-separated keywords are split on every
+ *   ",", then trimmed. Two modes, set per scorer:
+ *     word (default)  the occurrence must have no letter or digit immediately before or after
+ *                     it in the lowercased text. Letter or digit = Unicode general category
+ *                     L* (Lu Ll Lt Lm Lo) or N* (Nd Nl No), from utf8proc; everything else
+ *                     (blanks, punctuation, symbols, combining marks, "_", invalid bytes) is
+ *                     a boundary. So "Ron" leaks into "Ron's wand" and "(ron)" but not into
+ *                     "wrong" or "Ron2"; "Tom" not into "tomorrow". A keyword of several words
+ *                     matches as the exact phrase (same blanks) with boundaries at its ends.
+ *                     In Python's terms: re.search("(?<![^\W_])" + re.escape(kw) +
+ *                     "(?![^\W_])", text) on the lowercased strings ([^\W_] = a letter or
+ *                     digit: \w without the underscore).
+ *     substring       any occurrence: kw in text (the behaviour of the reference HP script).
  * - Exact match: the two token lists are equal (two empty lists are equal).
  * - A scorer owns every buffer these need (token ids, LCS rows, a cache of stems) and reuses
  *   them, so scoring does not allocate per token; buffers grow only when an input is longer
@@ -79,6 +90,22 @@ int lb_text_rouge_1(lb_text_scorer_t *s, const char *pred, size_t pred_len, cons
 /* *match = 1 when both texts give the same token list, else 0. Returns 0 or LB_ENOMEM. */
 int lb_text_exact(lb_text_scorer_t *s, const char *a, size_t a_len, const char *b, size_t b_len,
                   int *match, lb_error_t *err);
+
+/* How keywords match (see the contract). */
+typedef enum lb_text_match {
+    LB_TEXT_MATCH_WORD = 0,   /* on word boundaries (the default of a new scorer) */
+    LB_TEXT_MATCH_SUBSTRING   /* anywhere */
+} lb_text_match_t;
+
+/* Set / read the keyword match mode of a scorer (a new scorer has LB_TEXT_MATCH_WORD). */
+void lb_text_scorer_set_keyword_match(lb_text_scorer_t *s, lb_text_match_t mode);
+lb_text_match_t lb_text_scorer_keyword_match(const lb_text_scorer_t *s);
+
+/* "word" or "substring". */
+const char *lb_text_match_name(lb_text_match_t mode);
+
+/* Parse "word" or "substring" into *mode. Returns 0 or LB_EINVAL (err says what is allowed). */
+int lb_text_match_parse(const char *name, lb_text_match_t *mode, lb_error_t *err);
 
 /* *leak = 1 when any of the n_kw keywords (kw[i] of kw_len[i] bytes) leaks into text (see the
  * contract), else 0. Returns 0 or LB_ENOMEM. */

@@ -40,13 +40,16 @@ static void usage(FILE *out) {
             "                         keywords | exact\n"
             "                         ROUGE is rouge-score 0.1.2 with use_stemmer=True (NLTK\n"
             "                         Porter stemmer); keywords: 1 if any keyword (trimmed,\n"
-            "                         empty ones dropped) is a case-insensitive substring of\n"
-            "                         the text; exact: 1 if both give the same ROUGE tokens.\n"
+            "                         empty ones dropped) occurs in the text (see\n"
+            "                         --keyword-match; each line also gets \"keyword_match\");\n"
+            "                         exact: 1 if both give the same ROUGE tokens.\n"
             "  --reference-field F    read the reference (or the keywords) from field F\n"
+            "%s"
             "  -h, --help             this help\n"
             "\n"
             "IN defaults to stdin. Threads: OMP_NUM_THREADS. Exit status 2 on bad usage or\n"
-            "bad input (the message names file and line; nothing is written to stdout).\n");
+            "bad input (the message names file and line; nothing is written to stdout).\n",
+            lb_score_opts_help);
 }
 
 typedef struct batch {
@@ -122,11 +125,13 @@ static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
         fprintf(stderr, "leakbound score: out of memory\n");
         goto done;
     }
-    for (int t = 0; t < nthreads; t++)
+    for (int t = 0; t < nthreads; t++) {
         if (lb_text_scorer_new(&workers[t].scorer, NULL)) {
             fprintf(stderr, "leakbound score: out of memory\n");
             goto done;
         }
+        lb_text_scorer_set_keyword_match(workers[t].scorer, cfg->opts.keyword_match);
+    }
     for (;;) {
         int rc = read_batch(fp, b, &line, &line_cap, &lineno);
         if (rc) {
@@ -186,11 +191,13 @@ int lb_cli_score(int argc, char **argv) {
     static const struct option opts[] = {
         {"metric", required_argument, NULL, 'm'},
         {"reference-field", required_argument, NULL, 'r'},
+        LB_SCORE_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *metric = NULL, *field = NULL;
-    int c;
+    lb_score_opts_t so = {0};
+    int c, st;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -198,7 +205,14 @@ int lb_cli_score(int argc, char **argv) {
         case 'm': metric = optarg; break;
         case 'r': field = optarg; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
+        case '?': case ':':
+            usage(stderr);
+            return lb_cli_failf("score", "unknown option or missing value: %s", argv[optind - 1]);
         default:
+            if ((st = lb_score_option(&so, c, optarg, "score")) != 1) {
+                if (st) return st;
+                break;
+            }
             usage(stderr);
             return lb_cli_failf("score", "unknown option or missing value: %s", argv[optind - 1]);
         }
@@ -215,6 +229,7 @@ int lb_cli_score(int argc, char **argv) {
         return lb_cli_failf("score", "unknown metric '%s' (rougeL-recall, rougeL-f, "
                             "rouge1-recall, rouge1-f, keywords, exact)", metric);
     cfg.metric = metrics[k].metric;
+    cfg.opts = so;
     cfg.field = field ? field : cfg.metric == LB_SCORE_KEYWORDS ? "keywords" : "reference";
     if (argc - optind > 1) return lb_cli_failf("score", "at most one input file");
     const char *in = optind < argc ? argv[optind] : "-";

@@ -17,10 +17,29 @@ typedef enum lb_score_metric {
     LB_SCORE_EXACT
 } lb_score_metric_t;
 
+/* getopt_long codes of the scoring flags that `score` and `eval` share (>= 2000, apart from
+ * the sampling flags' 1000s and the commands' own small codes). */
+enum { LB_SCO_KEYWORD_MATCH = 2000 };
+
+#define LB_SCORE_OPTIONS {"keyword-match", required_argument, 0, LB_SCO_KEYWORD_MATCH}
+
+/* Help text of the shared scoring flags. */
+extern const char lb_score_opts_help[];
+
+/* How a generation is scored, beyond the metric: set by the shared flags. */
+typedef struct lb_score_opts {
+    lb_text_match_t keyword_match;   /* --keyword-match word|substring (default word) */
+} lb_score_opts_t;
+
+/* Handle one shared scoring flag (c, arg). Returns 1 when c is not one, 0 when handled, or
+ * LB_EXIT_USAGE after printing the problem as "leakbound <cmd>: ...". */
+int lb_score_option(lb_score_opts_t *o, int c, const char *arg, const char *cmd);
+
 typedef struct lb_score_cfg {
     lb_score_metric_t metric;
     const char *field;   /* "reference", "keywords" or --reference-field */
     const char *path;    /* input name for messages ("<stdin>" for -) */
+    lb_score_opts_t opts;
 } lb_score_cfg_t;
 
 /* One thread's reusable state: its scorer and room for a line's keyword list. */

@@ -9,7 +9,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cli_score.h"
+
+const char lb_score_opts_help[] =
+    "  --keyword-match M      word (default): a keyword leaks when it occurs, case-\n"
+    "                         insensitively, with no letter or digit (Unicode L*, N*) right\n"
+    "                         before or after it (\"Ron\" not in \"wrong\"; a phrase as a\n"
+    "                         whole); substring: anywhere (the reference HP script's rule)\n";
+
+int lb_score_option(lb_score_opts_t *o, int c, const char *arg, const char *cmd) {
+    lb_error_t e;
+    switch (c) {
+    case LB_SCO_KEYWORD_MATCH:
+        if (lb_text_match_parse(arg, &o->keyword_match, &e))
+            return lb_cli_failf(cmd, "--keyword-match: expected word or substring, got '%s'", arg);
+        return 0;
+    default: return 1;
+    }
+}
 
 static const char *const added_keys[] = {"score", "precision", "recall", "fmeasure"};
 
@@ -86,14 +104,22 @@ static int keywords_leak(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long l
     return lb_text_keywords(w->scorer, text, text_len, w->kw, w->kw_len, n, leak, err);
 }
 
+/* The string field added after the numbers (key, value), when there is one. */
+typedef struct added_str {
+    const char *key, *val;
+} added_str_t;
+
 /* Rebuild the object with jansson when a field we add already exists. */
-static int dump_replaced(json_t *obj, const double *vals, size_t nvals, int integral, char **out,
-                         size_t *cap, size_t *out_len, lb_error_t *err) {
+static int dump_replaced(json_t *obj, const double *vals, size_t nvals, int integral,
+                         const added_str_t *extra, char **out, size_t *cap, size_t *out_len,
+                         lb_error_t *err) {
     for (size_t i = 0; i < nvals; i++) {
         json_t *v = integral ? json_integer((json_int_t)vals[i]) : json_real(vals[i]);
         if (!v || json_object_set_new(obj, added_keys[i], v))
             return lb_error_set(err, LB_ENOMEM, "out of memory building the output");
     }
+    if (extra && json_object_set_new(obj, extra->key, json_string(extra->val)))
+        return lb_error_set(err, LB_ENOMEM, "out of memory building the output");
     size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17);
     size_t n = json_dumpb(obj, NULL, 0, flags);
     if (!n || reserve(out, cap, n + 1)) return lb_error_set(err, LB_ENOMEM, "cannot serialise output");
@@ -103,12 +129,13 @@ static int dump_replaced(json_t *obj, const double *vals, size_t nvals, int inte
 
 /* Append the fields to the line's own text, before its closing brace. */
 static int splice(const char *line, size_t len, int nonempty, const double *vals, size_t nvals,
-                  int integral, char **out, size_t *cap, size_t *out_len, lb_error_t *err) {
+                  int integral, const added_str_t *extra, char **out, size_t *cap,
+                  size_t *out_len, lb_error_t *err) {
     size_t end = len;
     while (end > 0 && line[end - 1] != '}') end--;   /* validated: an object ends in '}' */
     if (end == 0) return lb_error_set(err, LB_EINVAL, "internal: object without closing brace");
     end--;
-    if (reserve(out, cap, end + 64 * nvals + 2))
+    if (reserve(out, cap, end + 64 * nvals + 64 + 2))
         return lb_error_set(err, LB_ENOMEM, "out of memory building the output");
     char *o = *out;
     memcpy(o, line, end);
@@ -121,6 +148,7 @@ static int splice(const char *line, size_t len, int nonempty, const double *vals
         else
             k += fmt_real(o + k, vals[i]);
     }
+    if (extra) k += (size_t)sprintf(o + k, ",\"%s\":\"%s\"", extra->key, extra->val);
     o[k++] = '}';
     *out_len = k;
     return 0;
@@ -173,14 +201,17 @@ int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *l
         }
     }
     if (rc) goto done;
-    int clash = 0;
+    /* Keyword scores record how keywords matched. */
+    added_str_t match = {"keyword_match", lb_text_match_name(cfg->opts.keyword_match)};
+    const added_str_t *extra = cfg->metric == LB_SCORE_KEYWORDS ? &match : NULL;
+    int clash = extra && json_object_get(obj, extra->key);
     for (size_t i = 0; i < nvals; i++)
         if (json_object_get(obj, added_keys[i])) clash = 1;
     if (clash)
-        rc = dump_replaced(obj, vals, nvals, integral, out, out_cap, out_len, err);
+        rc = dump_replaced(obj, vals, nvals, integral, extra, out, out_cap, out_len, err);
     else
-        rc = splice(line, len, json_object_size(obj) > 0, vals, nvals, integral, out, out_cap,
-                    out_len, err);
+        rc = splice(line, len, json_object_size(obj) > 0, vals, nvals, integral, extra, out,
+                    out_cap, out_len, err);
 done:
     json_decref(obj);
     return rc;

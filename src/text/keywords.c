@@ -1,14 +1,47 @@
-/* Keyword leaks (SPEC §2.7): kw.strip().lower() in text.lower(), in Python's terms. */
+/* Keyword leaks (SPEC §2.7). Substring mode: kw.strip().lower() in text.lower(), in Python's
+ * terms. Word mode (the default): the same, and the occurrence has no letter or digit right
+ * before or after it in the lowercased text, as Python's
+ * re.search(r"(?<![^\W_])" + re.escape(kw) + r"(?![^\W_])", text) finds it. */
 #include <string.h>
+#include <utf8proc.h>
 
 #include "text_internal.h"
 
-/* Is needle (k,) a substring of hay (n,)? Plain scan: keywords are short. */
-static int contains(const uint32_t *hay, size_t n, const uint32_t *needle, size_t k) {
+void lb_text_scorer_set_keyword_match(lb_text_scorer_t *s, lb_text_match_t mode) {
+    s->keyword_match = mode;
+}
+
+lb_text_match_t lb_text_scorer_keyword_match(const lb_text_scorer_t *s) {
+    return s->keyword_match;
+}
+
+const char *lb_text_match_name(lb_text_match_t mode) {
+    return mode == LB_TEXT_MATCH_SUBSTRING ? "substring" : "word";
+}
+
+/* A letter (Unicode category L*) or a digit/number (N*): what may not touch a word match.
+ * Invalid-byte pseudo code points are neither. */
+static int is_alnum(uint32_t c) {
+    if (c > 0x10FFFF) return 0;
+    switch (utf8proc_category((utf8proc_int32_t)c)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Does needle (k,) occur in hay (n,) (word: with no letter or digit on either side)? Plain
+ * scan: keywords are short. */
+static int contains(const uint32_t *hay, size_t n, const uint32_t *needle, size_t k, int word) {
     if (k > n) return 0;
     uint32_t first = needle[0];
     for (size_t i = 0; i + k <= n; i++)
-        if (hay[i] == first && !memcmp(hay + i + 1, needle + 1, (k - 1) * sizeof *hay)) return 1;
+        if (hay[i] == first && !memcmp(hay + i + 1, needle + 1, (k - 1) * sizeof *hay) &&
+            (!word || ((i == 0 || !is_alnum(hay[i - 1])) && (i + k == n || !is_alnum(hay[i + k])))))
+            return 1;
     return 0;
 }
 
@@ -35,7 +68,7 @@ static int keyword_leaks(lb_text_scorer_t *s, size_t n, size_t base, const char 
     while (b > a && lb__is_space(raw[b - 1])) b--;
     if (a == b) return 0;
     size_t k = lb__lower_u32(raw + a, b - a, low);
-    return contains(s->cp, n, low, k);
+    return contains(s->cp, n, low, k, s->keyword_match == LB_TEXT_MATCH_WORD);
 }
 
 int lb_text_keywords(lb_text_scorer_t *s, const char *text, size_t text_len,
@@ -64,5 +97,12 @@ int lb_text_keywords_csv(lb_text_scorer_t *s, const char *text, size_t text_len,
         *leak = keyword_leaks(s, n, 3 * text_len, csv + start, i - start);
         start = i + 1;
     }
+    return 0;
+}
+
+int lb_text_match_parse(const char *name, lb_text_match_t *mode, lb_error_t *err) {
+    if (!strcmp(name, "word")) *mode = LB_TEXT_MATCH_WORD;
+    else if (!strcmp(name, "substring")) *mode = LB_TEXT_MATCH_SUBSTRING;
+    else return lb_error_set(err, LB_EINVAL, "keyword match '%s': expected word or substring", name);
     return 0;
 }

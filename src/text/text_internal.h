@@ -112,6 +112,7 @@ struct lb_text_scorer {
     /* Byte work space: the token being read, stems written back as UTF-8. */
     char *tok, *bytes;                /* (cap_tok,), (cap_bytes,) */
     size_t cap_tok, cap_bytes;
+    lb_text_match_t keyword_match;    /* 0 (calloc) = LB_TEXT_MATCH_WORD */
 };
 
 /* Tokenise into ids (side 0 -> ids_a, side 1 -> ids_b); returns 0 or LB_ENOMEM. */

@@ -17,7 +17,8 @@ from text_pairs import rows
 # to keep the oracle fast (results identical).
 ref._STEMMER.stem = lru_cache(maxsize=None)(ref._STEMMER.stem)
 
-METRICS = ["rougeL-recall", "rougeL-f", "rouge1-recall", "rouge1-f", "keywords", "exact"]
+METRICS = ["rougeL-recall", "rougeL-f", "rouge1-recall", "rouge1-f", "keywords", "keywords-substring",
+           "exact"]
 
 
 def main():
@@ -34,7 +35,9 @@ def main():
         want.setdefault("rouge1", []).append(ref.score_ngrams(tt, pt))
     bad, exact_bits, compared = [], 0, 0
     for m in METRICS:
-        res = subprocess.run([os.environ["LB_CLI"], "score", "--metric", m, path],
+        args = ["--metric", "keywords", "--keyword-match", "substring"] if m == "keywords-substring" \
+            else ["--metric", m]
+        res = subprocess.run([os.environ["LB_CLI"], "score", *args, path],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if res.returncode != 0:
             sys.exit(f"{m}: exit {res.returncode}: {res.stderr.decode()}")
@@ -43,7 +46,8 @@ def main():
             sys.exit(f"{m}: {len(lines) - 1} output lines for {n}")
         for r, line, (pt, tt) in zip(data, lines, toks):
             o = json.loads(line)
-            added = ["score"] + (["precision", "recall", "fmeasure"] if m.startswith("rouge") else [])
+            added = ["score"] + (["precision", "recall", "fmeasure"] if m.startswith("rouge") else []) + \
+                (["keyword_match"] if m.startswith("keywords") else [])
             if list(o.keys()) != list(r.keys()) + added or any(o[k] != r[k] for k in r):
                 bad.append((m, r["id"], "fields not preserved", line[:200]))
                 continue
@@ -52,7 +56,13 @@ def main():
                 exp = {"precision": p, "recall": rc, "fmeasure": f,
                        "score": rc if m.endswith("recall") else f}
             elif m == "keywords":
+                exp = {"score": ref.keyword_leak_word(r["text"], r["keywords"])}
+                if o["keyword_match"] != "word":
+                    bad.append((m, r["id"], "keyword_match", o["keyword_match"]))
+            elif m == "keywords-substring":
                 exp = {"score": ref.keyword_leak(r["text"], r["keywords"])}
+                if o["keyword_match"] != "substring":
+                    bad.append((m, r["id"], "keyword_match", o["keyword_match"]))
             else:
                 exp = {"score": int(pt == tt)}
             for k, v in exp.items():
@@ -66,9 +76,12 @@ def main():
         print("MISMATCH", b)
     n_exact = sum(int(pt == tt) for pt, tt in toks)
     n_leak = sum(ref.keyword_leak(r["text"], r["keywords"]) for r in data)
+    n_word = sum(ref.keyword_leak_word(r["text"], r["keywords"]) for r in data)
     print(f"{n} pairs x {len(METRICS)} metrics: {compared - len(bad)}/{compared} values within "
-          f"1e-12, {exact_bits} bit-identical; {n_exact} exact matches, {n_leak} keyword leaks")
-    if bad or n_exact < n // 20 or n_leak < n // 20:
+          f"1e-12, {exact_bits} bit-identical; {n_exact} exact matches, {n_leak} keyword leaks "
+          f"({n_word} on word boundaries)")
+    # Both kinds of row must occur: word leaks, and substring-only ones that word mode rejects.
+    if bad or n_exact < n // 20 or n_word < n // 20 or n_leak - n_word < n // 100:
         sys.exit(1)
 
 

@@ -75,5 +75,15 @@ def keyword_leak(text, keywords):
     return int(any(k.strip() and k.strip().lower() in low for k in keywords))
 
 
+def keyword_leak_word(text, keywords):
+    """Word mode (leakbound's default): an occurrence with no letter or digit right before or
+    after it. [^\\W_] is a letter or digit (\\w without the underscore)."""
+    if isinstance(keywords, str):
+        keywords = keywords.split(",")
+    low = text.lower()
+    return int(any(k.strip() and re.search(r"(?<![^\W_])" + re.escape(k.strip().lower()) + r"(?![^\W_])", low)
+                   for k in keywords))
+
+
 def exact(a, b):
     return int(tokenize(a) == tokenize(b))

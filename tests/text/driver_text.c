@@ -4,7 +4,9 @@
  *   driver_text stem    — NLTK PorterStemmer().stem(record)
  *   driver_text lower   — Python str.lower(record)
  *   driver_text tokens  — rouge-score tokens of record, joined by single spaces
- *   driver_text strip   — 1 when keyword record[0] leaks into the rest (keywords API) */
+ *   driver_text keyword       — record = keyword NUL text: 1 when the keyword leaks into the
+ *                               text (keywords API, substring mode), else 0
+ *   driver_text keyword-word  — the same in word mode (the scorer's default) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +35,7 @@ static void write_rec(const char *s, size_t n) {
 
 int main(int argc, char **argv) {
     if (argc != 2) {
-        fprintf(stderr, "usage: driver_text stem|lower|tokens|keyword < records\n");
+        fprintf(stderr, "usage: driver_text stem|lower|tokens|keyword|keyword-word < records\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -67,7 +69,9 @@ int main(int argc, char **argv) {
                 k += tl;
             }
             write_rec(out, k);
-        } else if (!strcmp(mode, "keyword")) {
+        } else if (!strcmp(mode, "keyword") || !strcmp(mode, "keyword-word")) {
+            lb_text_scorer_set_keyword_match(sc, strcmp(mode, "keyword") ? LB_TEXT_MATCH_WORD
+                                                                         : LB_TEXT_MATCH_SUBSTRING);
             /* record = keyword NUL text */
             const char *nul = memchr(buf, '\0', len);
             if (!nul) return 1;

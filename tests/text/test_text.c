@@ -145,8 +145,64 @@ static void test_exact(void **state) {
     assert_int_equal(m, 0);
 }
 
+/* One keyword against one text in the scorer's current mode. */
+static int kw1(lb_text_scorer_t *s, const char *text, const char *kw) {
+    const char *k[1] = {kw};
+    size_t kl[1] = {strlen(kw)};
+    int leak = -1;
+    assert_int_equal(lb_text_keywords(s, text, strlen(text), k, kl, 1, &leak, NULL), 0);
+    return leak;
+}
+
+static void test_keywords_word(void **state) {
+    lb_text_scorer_t *s = *state;
+    assert_int_equal(lb_text_scorer_keyword_match(s), LB_TEXT_MATCH_WORD);
+    assert_string_equal(lb_text_match_name(LB_TEXT_MATCH_WORD), "word");
+    /* The false positives. */
+    assert_int_equal(kw1(s, "that would be wrong to guess.", "Ron"), 0);
+    assert_int_equal(kw1(s, "See you tomorrow", "Tom"), 0);
+    assert_int_equal(kw1(s, "Ron's wand", "Ron"), 1);
+    assert_int_equal(kw1(s, "(RON)", "ron"), 1);
+    assert_int_equal(kw1(s, "ron", "Ron"), 1);
+    assert_int_equal(kw1(s, "ron2 and ron", "Ron"), 1);   /* the second occurrence counts */
+    assert_int_equal(kw1(s, "ron2", "Ron"), 0);           /* digits are word characters */
+    assert_int_equal(kw1(s, "2ron", "Ron"), 0);
+    assert_int_equal(kw1(s, "_ron_", "Ron"), 1);          /* "_" is not a letter or digit */
+    assert_int_equal(kw1(s, "\xc3\xa9ron", "Ron"), 0);    /* é is a letter */
+    assert_int_equal(kw1(s, "\xce\xb1ron", "Ron"), 0);    /* so is Greek alpha */
+    assert_int_equal(kw1(s, "ron\xcc\x81", "Ron"), 1);    /* a combining mark (Mn) is not */
+    assert_int_equal(kw1(s, "ron\xe2\x85\xa0", "Ron"), 0); /* Roman numeral one (Nl) is a number */
+    assert_int_equal(kw1(s, "\xffron\xfe", "Ron"), 1);    /* invalid bytes are boundaries */
+    /* Phrases match as a whole, with the same blanks. */
+    assert_int_equal(kw1(s, "Hermione Granger's cat", "hermione granger"), 1);
+    assert_int_equal(kw1(s, "Hermione  Granger", "hermione granger"), 0);
+    assert_int_equal(kw1(s, "Hermione Grangers", "hermione granger"), 0);
+    /* Boundaries are judged on the lowercased text: İ lowercases to i + U+0307 (Mn). */
+    assert_int_equal(kw1(s, "\xc4\xb0stanbul", "i"), 1);
+    assert_int_equal(kw1(s, "a - b", "-"), 1);            /* a keyword of punctuation ... */
+    assert_int_equal(kw1(s, "a-b", "-"), 0);              /* ... needs boundaries too */
+    int leak;
+    assert_int_equal(lb_text_keywords_csv(s, "wrong, tomorrow", 15, "Ron, Tom", 8, &leak, NULL), 0);
+    assert_int_equal(leak, 0);
+    /* Substring mode keeps the old rule; the mode sticks to the scorer. */
+    lb_text_scorer_set_keyword_match(s, LB_TEXT_MATCH_SUBSTRING);
+    assert_int_equal(kw1(s, "that would be wrong to guess.", "Ron"), 1);
+    assert_int_equal(kw1(s, "See you tomorrow", "Tom"), 1);
+    assert_string_equal(lb_text_match_name(LB_TEXT_MATCH_SUBSTRING), "substring");
+    lb_text_match_t m;
+    assert_int_equal(lb_text_match_parse("substring", &m, NULL), 0);
+    assert_int_equal(m, LB_TEXT_MATCH_SUBSTRING);
+    assert_int_equal(lb_text_match_parse("word", &m, NULL), 0);
+    assert_int_equal(m, LB_TEXT_MATCH_WORD);
+    lb_error_t err;
+    assert_int_equal(lb_text_match_parse("regex", &m, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "regex"));
+    lb_text_scorer_set_keyword_match(s, LB_TEXT_MATCH_WORD);
+}
+
 static void test_keywords(void **state) {
     lb_text_scorer_t *s = *state;
+    lb_text_scorer_set_keyword_match(s, LB_TEXT_MATCH_SUBSTRING);
     int leak = -1;
     assert_int_equal(lb_text_keywords(s, "Harry Potter", 12, NULL, NULL, 0, &leak, NULL), 0);
     assert_int_equal(leak, 0);
@@ -167,6 +223,7 @@ static void test_keywords(void **state) {
     assert_int_equal(leak, 1);
     assert_int_equal(lb_text_keywords_csv(s, "", 0, "a", 1, &leak, NULL), 0);
     assert_int_equal(leak, 0);
+    lb_text_scorer_set_keyword_match(s, LB_TEXT_MATCH_WORD);
 }
 
 int main(void) {
@@ -174,6 +231,7 @@ int main(void) {
         cmocka_unit_test(test_stem),   cmocka_unit_test(test_lower),
         cmocka_unit_test(test_tokens), cmocka_unit_test(test_rouge),
         cmocka_unit_test(test_exact),  cmocka_unit_test(test_keywords),
+        cmocka_unit_test(test_keywords_word),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
