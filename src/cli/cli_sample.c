@@ -96,16 +96,17 @@ static int resume_scan(const char *path, int fd, lb_sampling_ctx_t *ctx, int n_r
         }
         long want = (long)in_group - (greedy ? 1 : 0);
         if (in_group > 0 && strcmp(id, gid)) {
-            json_decref(o);
             rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: group of id '%s' ends after %d of %d lines: "
                               "the file was made with other settings (-n, --greedy-too)", path,
                               lineno, gid, in_group, n_res);
+            json_decref(o);
             break;
         }
         if (json_integer_value(sv) != want) {
-            json_decref(o);
+            /* id points into o: the message is made before o is released. */
             rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: expected sample %ld of id '%s': the file "
                               "was made with other settings (-n, --greedy-too)", path, lineno, want, id);
+            json_decref(o);
             break;
         }
         if (in_group == 0) {

@@ -10,7 +10,7 @@
   reference/keywords copied from the data, tokens, finish (eos/length/stop), text = decode of
   the tokens skipping special ones (checked on the byte tokenizer), --verbose temperatures;
 - --resume: a file cut inside a group (and inside a line) is completed to the same bytes as an
-  uninterrupted run; a file made with another -n is refused;
+  uninterrupted run; a file made with another -n is refused, its message naming the group;
 - errors (exit 2, message naming the culprit): missing model, malformed data, a prompt longer
   than the context, a KV budget smaller than one prompt, duplicate ids, bad flags.
 """
@@ -207,6 +207,14 @@ def check_resume(g2, d):
     bad = sc.run_cli(args[:6] + ["7"] + args[7:] + ["--resume", "-o", full], check=False)
     if bad.returncode != 2 or "other settings" not in bad.stderr:
         sc.fail(f"resume with another -n: exit {bad.returncode}, {bad.stderr!r}")
+    # A file made with more samples per group: the scan stops inside the first group's second
+    # half and names that group's id (it was printed from freed memory: garbage in release,
+    # heap-use-after-free under ASan).
+    more = os.path.join(d, "resume_more.jsonl")
+    sc.run_cli(args[:6] + ["9"] + args[7:] + ["-o", more])
+    bad = sc.run_cli(args + ["--resume", "-o", more], check=False)
+    if bad.returncode != 2 or "expected sample -1 of id 'r0'" not in bad.stderr:
+        sc.fail(f"resume of a file with more samples: exit {bad.returncode}, {bad.stderr!r}")
     print("resume: cut inside a group / a line / at a boundary / complete: identical files")
 
 
