@@ -199,6 +199,62 @@ int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
                    const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
                    lb_sampler_progress_fn progress, void *user, lb_error_t *err);
 
+/* ---- The sampler's schedule (sched.c) ---------------------------------------------------
+ * The bookkeeping lb_sampler_run follows, apart from the model, so that it can be tested on its
+ * own: prompts are admitted in order (at most in_flight at once, prompt p in slot
+ * p % in_flight), each prompt's n_res results are launched in order into a batch of at most
+ * `batch` running sequences, and groups are handed back whole, in prompt order. Blocks of KV
+ * cache are reserved up front: root_blocks[p] for prompt p's cache from its admission until its
+ * group is handed back, sample_blocks[p] for each of its results from launch to finish. The
+ * reserved total never exceeds total_blocks. Guarantee: when every prompt fits on its own
+ * (root + sample <= total_blocks, checked by init), every prompt is admitted, every result
+ * launched once and every group handed back once, whatever ends the results when (even all at
+ * their first token), and at LB_SCHED_DONE nothing is reserved or running. */
+
+typedef enum lb_sched_op {
+    LB_SCHED_EMIT,   /* hand back prompt's group (its root blocks are released) */
+    LB_SCHED_LAUNCH, /* start result res of prompt (slot); report its end with _finish */
+    LB_SCHED_ADMIT,  /* prefill prompt into slot */
+    LB_SCHED_STEP,   /* one decode step over the running sequences, then _finish the ended */
+    LB_SCHED_DONE,   /* every group handed back */
+    LB_SCHED_STUCK   /* cannot happen when init succeeded (a bug: report it, do not loop) */
+} lb_sched_op_t;
+
+typedef struct lb_sched_action {
+    lb_sched_op_t op;
+    size_t prompt;
+    int slot, res;
+} lb_sched_action_t;
+
+typedef struct lb_sampler_sched {
+    size_t n_prompts;
+    const int *root_blocks, *sample_blocks; /* (n_prompts,) borrowed */
+    int n_res, batch, in_flight, total_blocks;
+    int *launched, *finished;               /* (in_flight,) per slot */
+    size_t *prompt_of;                      /* (in_flight,) the prompt in each slot */
+    size_t next_prompt, emitted;            /* prompts admitted / handed back */
+    int active, reserved;                   /* running results; blocks reserved */
+} lb_sampler_sched_t;
+
+/* Set up a schedule (allocates its (in_flight,) tables; nothing later allocates). Errors:
+ * LB_EINVAL (n_res, batch or in_flight < 1; a prompt whose root + sample blocks exceed
+ * total_blocks, naming its index), LB_ENOMEM. */
+int lb_sampler_sched_init(lb_sampler_sched_t *s, size_t n_prompts, const int *root_blocks,
+                          const int *sample_blocks, int n_res, int batch, int in_flight,
+                          int total_blocks, lb_error_t *err);
+void lb_sampler_sched_free(lb_sampler_sched_t *s);
+
+/* The next thing to do, already counted (blocks reserved or released, counters moved): in
+ * order of preference, hand back the oldest group when complete; launch the next result of the
+ * oldest prompt with one left, when a batch place and its blocks are free; admit the next
+ * prompt, when no admitted one has a result left to launch and its blocks and an in-flight
+ * place are free; step when sequences run; else done. */
+lb_sched_op_t lb_sampler_sched_next(lb_sampler_sched_t *s, lb_sched_action_t *a);
+
+/* A launched result of slot ended (at launch or after a step): frees its batch place and
+ * sample blocks. */
+void lb_sampler_sched_finish(lb_sampler_sched_t *s, int slot);
+
 /* The new-token limit for a prompt of n_prompt ids under o and a context of ctx positions:
  * max_new_tokens, else max_length − n_prompt (>= 0), capped at ctx − n_prompt. */
 long lb_sampler_max_new(const lb_sampler_opts_t *o, size_t n_prompt, int ctx);

@@ -1,12 +1,12 @@
 /* The many-sample sampler: shared-prompt prefill, forked continuations decoded as one batch,
  * continuous batching over several prompts in flight, KV memory kept under a budget.
  *
- * Scheduling, in one loop: (1) launch pending samples of the prompts in flight, oldest prompt
- * first, while a batch slot and their worst-case KV blocks are free; a prompt is admitted
- * (prefilled) only when no admitted prompt has a sample left to launch, which keeps the loop
- * free of deadlocks; (2) hand finished prompt groups back in prompt order; (3) one decode step
- * over every live sequence. Draws are keyed by (seed, prompt key, sample, step), so which
- * sequences share a batch never changes a result. */
+ * Scheduling, in one loop that does what the schedule (sched.c, lb_sampler_sched_next) says:
+ * hand back the oldest prompt group once complete; launch pending samples of the prompts in
+ * flight, oldest prompt first, while a batch slot and their worst-case KV blocks are free;
+ * admit (prefill) a prompt only when no admitted prompt has a sample left to launch; else one
+ * decode step over every live sequence. Draws are keyed by (seed, prompt key, sample, step),
+ * so which sequences share a batch never changes a result. */
 #include "sampler_internal.h"
 
 #include <math.h>
@@ -60,14 +60,11 @@ long lb_sampler_max_new(const lb_sampler_opts_t *o, size_t n_prompt, int ctx) {
 
 /* A prompt in flight and its group's results. */
 typedef struct pslot {
-    int live;
     size_t prompt;
     int root;                 /* kv sequence holding the prompt */
     uint64_t hash;
     long max_new;
-    int root_blocks, sample_blocks;
     float *logits;            /* (V,) logits after the prompt's last token */
-    int launched, finished;   /* results launched / done, of n_res */
     int32_t *tokens;          /* (n_res, max_new_all) */
     float *temps;             /* (n_res, max_new_all) */
     int *n_tok;               /* (n_res,) */
@@ -98,11 +95,10 @@ typedef struct sampler {
     long max_new_all;
     lb_kvcache_t *kv;
     lb_model_runner_t *run;
-    int total_blocks, reserved;
+    lb_sampler_sched_t sc;    /* admission, launches, emission and the blocks they reserve */
+    int *root_blk, *smp_blk;  /* (n_prompts,) blocks of each prompt's cache and of a sample */
     pslot_t *ps;              /* (P,) prompt p lives in slot p % P */
     seq_t *seqs;              /* (B,) */
-    int active;
-    size_t next_prompt, emitted;
     int nthreads;
     float *work;              /* (nthreads, V) */
     unsigned char *scratch;   /* (nthreads, scratch_bytes) */
@@ -179,8 +175,7 @@ static int finish_result(sampler_t *s, int psi, int r, int n, lb_finish_t why, i
                          &p->text_len[r], err);
     if (rc) return rc;
     if (kv_seq >= 0) lb_kvcache_seq_free(s->kv, kv_seq);
-    s->reserved -= p->sample_blocks;
-    p->finished++;
+    lb_sampler_sched_finish(&s->sc, psi);
     s->prog.samples_done++;
     return LB_OK;
 }
@@ -196,10 +191,8 @@ static int end_reason(sampler_t *s, const pslot_t *p, const int32_t *t, int n) {
 static int sample_index(const sampler_t *s, int r) { return r - (s->o->greedy_too ? 1 : 0); }
 
 /* Start result r of slot psi: fork the prompt, choose its first token from the prompt's logits. */
-static int launch(sampler_t *s, int psi, lb_error_t *err) {
+static int launch(sampler_t *s, int psi, int r, lb_error_t *err) {
     pslot_t *p = &s->ps[psi];
-    int r = p->launched++;
-    s->reserved += p->sample_blocks;
     if (p->max_new == 0) return finish_result(s, psi, r, 0, LB_FINISH_LENGTH, -1, err);
     int32_t *t = p->tokens + (size_t)r * s->max_new_all;
     float *temp = p->temps + (size_t)r * s->max_new_all;
@@ -214,27 +207,20 @@ static int launch(sampler_t *s, int psi, lb_error_t *err) {
     int why = end_reason(s, p, t, 1);
     if (why >= 0) return finish_result(s, psi, r, 1, (lb_finish_t)why, -1, err);
     int k = 0;
-    while (s->seqs[k].live) k++; /* a free slot exists: the caller checked active < B */
+    while (s->seqs[k].live) k++; /* a free slot exists: the schedule keeps <= B running */
     int kvs = lb_kvcache_seq_fork(s->kv, p->root, err);
     if (kvs < 0) return kvs;
     s->seqs[k] = (seq_t){.live = 1, .kv = kvs, .ps = psi, .res = r, .n = 1, .next = tk};
-    s->active++;
     return LB_OK;
 }
 
-/* Prefill the next prompt into its slot. */
-static int admit(sampler_t *s, lb_error_t *err) {
-    size_t pi = s->next_prompt++;
+/* Prefill prompt pi into slot psi. */
+static int admit(sampler_t *s, size_t pi, int psi, lb_error_t *err) {
     const lb_sampler_prompt_t *pr = &s->prompts[pi];
-    pslot_t *p = &s->ps[pi % (size_t)s->P];
-    p->live = 1;
+    pslot_t *p = &s->ps[psi];
     p->prompt = pi;
     p->hash = lb_sample_key_hash(pr->key, strlen(pr->key));
     p->max_new = lb_sampler_max_new(s->o, pr->n_ids, s->ctx);
-    p->root_blocks = ceil_div((long)pr->n_ids, s->bs);
-    p->sample_blocks = sample_blocks((long)pr->n_ids, p->max_new, s->bs);
-    p->launched = p->finished = 0;
-    s->reserved += p->root_blocks;
     int root = lb_kvcache_seq_new(s->kv, err);
     if (root < 0) return root;
     p->root = root;
@@ -249,60 +235,29 @@ static int admit(sampler_t *s, lb_error_t *err) {
     return LB_OK;
 }
 
-/* Launch and admit while there is room. */
-static int fill(sampler_t *s, lb_error_t *err) {
-    for (;;) {
-        if (s->active >= s->B) return LB_OK;
-        pslot_t *open = NULL;
-        for (size_t q = s->emitted; q < s->next_prompt && !open; q++) {
-            pslot_t *p = &s->ps[q % (size_t)s->P];
-            if (p->launched < s->n_res) open = p;
-        }
-        if (open) {
-            if (s->reserved + open->sample_blocks > s->total_blocks) return LB_OK;
-            int rc = launch(s, (int)(open - s->ps), err);
-            if (rc) return rc;
-            continue;
-        }
-        if (s->next_prompt >= s->n_prompts) return LB_OK;
-        if (s->next_prompt - s->emitted >= (size_t)s->P) return LB_OK;
-        const lb_sampler_prompt_t *pr = &s->prompts[s->next_prompt];
-        long mn = lb_sampler_max_new(s->o, pr->n_ids, s->ctx);
-        int need = ceil_div((long)pr->n_ids, s->bs) + sample_blocks((long)pr->n_ids, mn, s->bs);
-        if (s->reserved + need > s->total_blocks) return LB_OK;
-        int rc = admit(s, err);
-        if (rc) return rc;
+/* Hand back the complete group of slot psi and release the prompt's cache. */
+static int emit_group(sampler_t *s, int psi, lb_sampler_emit_fn emit, void *user,
+                      lb_error_t *err) {
+    pslot_t *p = &s->ps[psi];
+    for (int r = 0; r < s->n_res; r++) {
+        s->res[r] = (lb_sample_result_t){
+            .index = sample_index(s, r),
+            .tokens = p->tokens + (size_t)r * s->max_new_all,
+            .n_tokens = p->n_tok[r],
+            .text = p->text[r],
+            .text_len = p->text_len[r],
+            .finish = p->finish[r],
+            .temperatures = s->o->record_temperatures ? p->temps + (size_t)r * s->max_new_all
+                                                      : NULL};
     }
-}
-
-/* Hand back complete groups, oldest first. */
-static int emit_ready(sampler_t *s, lb_sampler_emit_fn emit, void *user, lb_error_t *err) {
-    while (s->emitted < s->next_prompt) {
-        pslot_t *p = &s->ps[s->emitted % (size_t)s->P];
-        if (p->finished < s->n_res) return LB_OK;
-        for (int r = 0; r < s->n_res; r++) {
-            s->res[r] = (lb_sample_result_t){
-                .index = sample_index(s, r),
-                .tokens = p->tokens + (size_t)r * s->max_new_all,
-                .n_tokens = p->n_tok[r],
-                .text = p->text[r],
-                .text_len = p->text_len[r],
-                .finish = p->finish[r],
-                .temperatures = s->o->record_temperatures ? p->temps + (size_t)r * s->max_new_all
-                                                          : NULL};
-        }
-        int rc = emit ? emit(user, p->prompt, s->res, s->n_res, err) : 0;
-        for (int r = 0; r < s->n_res; r++) {
-            free(p->text[r]);
-            p->text[r] = NULL;
-        }
-        if (rc) return rc;
-        lb_kvcache_seq_free(s->kv, p->root);
-        s->reserved -= p->root_blocks;
-        p->live = 0;
-        s->emitted++;
-        s->prog.prompts_done++;
+    int rc = emit ? emit(user, p->prompt, s->res, s->n_res, err) : 0;
+    for (int r = 0; r < s->n_res; r++) {
+        free(p->text[r]);
+        p->text[r] = NULL;
     }
+    if (rc) return rc;
+    lb_kvcache_seq_free(s->kv, p->root);
+    s->prog.prompts_done++;
     return LB_OK;
 }
 
@@ -351,7 +306,6 @@ static int step(sampler_t *s, lb_error_t *err) {
         rc = finish_result(s, q->ps, q->res, q->n, q->why, q->kv, err);
         if (rc) return rc;
         q->live = 0;
-        s->active--;
     }
     return LB_OK;
 }
@@ -385,6 +339,9 @@ static void sampler_free(sampler_t *s) {
     free(s->feed);
     free(s->filt);
     free(s->res);
+    free(s->root_blk);
+    free(s->smp_blk);
+    lb_sampler_sched_free(&s->sc);
     lb_model_runner_free(s->run);
     lb_kvcache_free(s->kv);
 }
@@ -433,6 +390,9 @@ static int plan(sampler_t *s, lb_error_t *err) {
     long budget_blocks = (long)(budget / (bpt * (size_t)s->bs));
     long max_root = 1, max_sample = 0, max_plen = 1, max_ctx = 1;
     s->max_new_all = 0;
+    s->root_blk = malloc(s->n_prompts * sizeof *s->root_blk);
+    s->smp_blk = malloc(s->n_prompts * sizeof *s->smp_blk);
+    if (!s->root_blk || !s->smp_blk) return lb_error_set(err, LB_ENOMEM, "sampler: out of memory");
     for (size_t i = 0; i < s->n_prompts; i++) {
         const lb_sampler_prompt_t *pr = &s->prompts[i];
         if (pr->n_ids == 0)
@@ -452,6 +412,8 @@ static int plan(sampler_t *s, lb_error_t *err) {
                                 "(--kv-budget)", pr->key,
                                 (double)((root + smp) * s->bs) * (double)bpt / 1048576.0, pr->n_ids,
                                 mn, (double)budget / 1048576.0);
+        s->root_blk[i] = (int)root;
+        s->smp_blk[i] = (int)smp;
         if (root > max_root) max_root = root;
         if (smp > max_sample) max_sample = smp;
         if ((long)pr->n_ids > max_plen) max_plen = (long)pr->n_ids;
@@ -470,7 +432,6 @@ static int plan(sampler_t *s, lb_error_t *err) {
     s->P = (int)P;
     long blocks = P * max_root + B * max_sample + 1;
     if (blocks > budget_blocks) blocks = budget_blocks;
-    s->total_blocks = (int)blocks;
     s->nthreads = omp_get_max_threads();
     int rc = lb_kvcache_create(s->m, (size_t)blocks * (size_t)s->bs, s->B + s->P, (int)max_ctx,
                                s->bs, &s->kv, err);
@@ -479,7 +440,9 @@ static int plan(sampler_t *s, lb_error_t *err) {
                                     &s->run, err);
     /* Samples must not depend on the batch: a sequence's logits may not either. */
     if (!rc) lb_model_runner_set_batch_invariant(s->run, 1);
-    if (!rc) s->total_blocks = lb_kvcache_free_blocks(s->kv);
+    if (!rc)
+        rc = lb_sampler_sched_init(&s->sc, s->n_prompts, s->root_blk, s->smp_blk, s->n_res, s->B,
+                                   s->P, lb_kvcache_free_blocks(s->kv), err);
     return rc;
 }
 
@@ -505,21 +468,26 @@ int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
         return rc;
     }
     if ((rc = plan(&s, err)) || (rc = allocate(&s, err))) goto done;
-    while (s.emitted < n_prompts) {
-        if ((rc = fill(&s, err)) || (rc = emit_ready(&s, emit, user, err))) goto done;
-        if (s.active == 0) {
-            if (s.emitted < n_prompts && s.next_prompt == s.emitted) {
-                /* Nothing in flight yet nothing admitted: plan() rules this out. */
-                rc = lb_error_set(err, LB_ENOMEM, "sampler: the KV cache cannot hold the next prompt");
-                goto done;
+    for (;;) {
+        lb_sched_action_t act;
+        lb_sched_op_t op = lb_sampler_sched_next(&s.sc, &act);
+        if (op == LB_SCHED_DONE) break;
+        switch (op) {
+        case LB_SCHED_EMIT: rc = emit_group(&s, act.slot, emit, user, err); break;
+        case LB_SCHED_LAUNCH: rc = launch(&s, act.slot, act.res, err); break;
+        case LB_SCHED_ADMIT: rc = admit(&s, act.prompt, act.slot, err); break;
+        case LB_SCHED_STEP:
+            rc = step(&s, err);
+            if (!rc && progress) {
+                s.prog.seconds = now_since(&s.t0);
+                progress(user, &s.prog);
             }
-            continue;
+            break;
+        default: /* the schedule's guarantee broken: a bug, reported rather than looped on */
+            rc = lb_error_set(err, LB_EINVAL, "sampler: internal error: the schedule is stuck "
+                              "with %zu of %zu prompts handed back", s.sc.emitted, n_prompts);
         }
-        if ((rc = step(&s, err))) goto done;
-        if (progress) {
-            s.prog.seconds = now_since(&s.t0);
-            progress(user, &s.prog);
-        }
+        if (rc) goto done;
     }
     if (progress) {
         s.prog.seconds = now_since(&s.t0);

@@ -11,6 +11,8 @@
   the tokens skipping special ones (checked on the byte tokenizer), --verbose temperatures;
 - --resume: a file cut inside a group (and inside a line) is completed to the same bytes as an
   uninterrupted run; a file made with another -n is refused, its message naming the group;
+- answers that all end at their first token (EOS above top-p, a limit of one token) never
+  strand the scheduler: every group comes back, in order, the same for every batch size;
 - errors (exit 2, message naming the culprit): missing model, malformed data, a prompt longer
   than the context, a KV budget smaller than one prompt, duplicate ids, bad flags.
 """
@@ -218,6 +220,51 @@ def check_resume(g2, d):
     print("resume: cut inside a group / a line / at a boundary / complete: identical files")
 
 
+def check_first_token_endings(g2, d):
+    """Groups whose every answer ends at its first token never enter the decode batch; the
+    scheduler once admitted such prompts up to its in-flight (or block) limit, handed them back
+    afterwards, and then stopped with "the KV cache cannot hold the next prompt" (the README's
+    full demo: an unlearned model whose EOS has probability > top-p on retain questions)."""
+    data = os.path.join(d, "first.jsonl")
+    with open(data, "w") as f:
+        for i in range(9):
+            f.write(json.dumps({"id": f"f{i}", "question": "w" * (3 + 7 * i), "answer": "x"}) + "\n")
+    eos_model = os.path.join(d, "eos_first")
+    bias = [0.0] * (sc.EOS + 1)
+    bias[sc.EOS] = 10.0  # p(EOS) = e^10 / (e^10 + 256) > 0.98: top-p 0.9 keeps EOS alone
+    sc.bias_model(eos_model, bias)
+    cases = [
+        ("eos", eos_model, ["-n", "12", "--greedy-too", "--top-p", "0.9", "--top-k", "0",
+                            "--max-new-tokens", "56"], [1, 4, 13, 64]),
+        ("limit1", g2, ["-n", "1", "--max-new-tokens", "1"], [1, 2, 3, 64]),
+        ("limit1_kv", g2, ["-n", "3", "--greedy-too", "--max-new-tokens", "1", "--kv-budget", "40K"],
+         [1, 2, 64]),
+    ]
+    for tag, model, flags, batches in cases:
+        ref = None
+        for b in batches:
+            out = os.path.join(d, f"first_{tag}_{b}.jsonl")
+            p = sc.run_cli(["sample", "--model", model, "--data", data, "--seed", "0", "--quiet",
+                            "--batch", str(b), "-o", out] + flags, check=False)
+            if p.returncode != 0:
+                sc.fail(f"answers ending at the first token ({tag}, --batch {b}): exit "
+                        f"{p.returncode}, {p.stderr!r}")
+            rows = [json.loads(x) for x in open(out)]
+            n_res = int(flags[1]) + ("--greedy-too" in flags)
+            if [r["id"] for r in rows] != [f"f{i}" for i in range(9) for _ in range(n_res)]:
+                sc.fail(f"answers ending at the first token ({tag}, --batch {b}): groups missing "
+                        "or out of order")
+            if any(r["tokens"] != 1 for r in rows):
+                sc.fail(f"answers ending at the first token ({tag}): an answer has more tokens")
+            if tag == "eos" and any(r["finish"] != "eos" for r in rows):
+                sc.fail("answers ending at the first token: EOS model gave another finish")
+            text = open(out, "rb").read()
+            if ref is not None and text != ref:
+                sc.fail(f"answers ending at the first token ({tag}): --batch {b} differs")
+            ref = text
+    print("first-token endings: every group handed back, in order, for every batch size")
+
+
 def check_progress(g2, d):
     data = os.path.join(d, "progress.jsonl")
     with open(data, "w") as f:
@@ -272,6 +319,7 @@ def main():
     check_greedy_vs_generate(g2, d)
     check_format(g2, d, ref_rows)
     check_resume(g2, d)
+    check_first_token_endings(g2, d)
     check_progress(g2, d)
     check_errors(g2, d)
     print("OK")
