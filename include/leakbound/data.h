@@ -32,7 +32,10 @@
  *   "f.json:40: item 3: \"question\" must be a string", "f.csv:9:14: unterminated quoted field".
  * - Templates turn a question into a prompt: "raw" ("{q}"), "phi" ("Question: {q}\n"),
  *   "llama2" ("[INST] {q} [/INST]"), any literal format string containing "{q}" (with "{{" and
- *   "}}" for literal braces; "{prefix}" is the item's prefix, "" when it has none), and "chat": the chat_template of a tokenizer_config.json rendered
+ *   "}}" for literal braces; "{prefix}" is the item's prefix, "" when it has none; the
+ *   escapes \n, \t and \\ are read as newline, tab and backslash, any other backslash is
+ *   kept, so a shell argument can carry them), and "chat": the chat_template of a
+ *   tokenizer_config.json rendered
  *   with messages = [{"role": "user", "content": q}] and add_generation_prompt = true.
  *   Chat templates are run by a small Jinja interpreter with Hugging Face's settings
  *   (trim_blocks, lstrip_blocks, trailing newline of the source dropped). The subset:
@@ -135,6 +138,11 @@ int lb_template_open(const char *spec, const char *config, lb_template_t **out, 
  * names the source in messages (e.g. "tokenizer_config.json"). Errors as lb_template_open. */
 int lb_template_chat(const char *source, const char *bos, const char *eos, const char *origin,
                      lb_template_t **out, lb_error_t *err);
+
+/* Interpret the escapes \n, \t and \\ in s (newline, tab, backslash; any other backslash is
+ * kept as it is) into a malloc'd string *out (caller frees). The one unescape of the CLI's
+ * text arguments (literal templates, `generate --prompt`). Returns 0 or LB_ENOMEM. */
+int lb_template_unescape(const char *s, char **out, lb_error_t *err);
 
 /* Render the prompt for one question into a malloc'd string (*out, caller frees).
  * Errors: LB_EINVAL when a chat template calls raise_exception or fails at run time (type error,

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cli_genconf.h"
+#include "leakbound/data.h"
 #include "leakbound/kvcache.h"
 #include "leakbound/model.h"
 #include "leakbound/sample.h"
@@ -24,7 +25,8 @@ static void usage(FILE *out) {
             "kept) -> top-p -> softmax -> multinomial. Defaults come from generation_config.json,\n"
             "else HF's: temperature 1, top-k 50, top-p 1.\n\n"
             "  --model DIR           checkpoint folder (config.json, safetensors, tokenizer.json)\n"
-            "  --prompt TEXT         the prompt\n"
+            "  --prompt TEXT         the prompt; \\n, \\t and \\\\ in TEXT are a newline, a tab\n"
+            "                        and a backslash (any other backslash is kept)\n"
             "  --greedy              always take the most likely token (HF do_sample=False)\n"
             "  --temperature T       T > 0\n"
             "  --top-k K             K >= 0 (0: off)\n"
@@ -138,6 +140,7 @@ int lb_cli_generate(int argc, char **argv) {
     lb_kvcache_t *kv = NULL;
     lb_model_runner_t *run = NULL;
     int32_t *prompt_ids = NULL, *out_ids = NULL;
+    char *prompt = NULL;
     float *work = NULL;
     void *scratch = NULL;
     size_t n_prompt = 0;
@@ -145,7 +148,8 @@ int lb_cli_generate(int argc, char **argv) {
     char tok_path[4096];
     snprintf(tok_path, sizeof tok_path, "%s/tokenizer.json", a.dir);
     if ((rc = lb_cli_genconf_read(a.dir, &gc, &err)) || (rc = lb_tokenizer_load(tok_path, &tok, &err)) ||
-        (rc = lb_tokenizer_encode(tok, a.prompt, strlen(a.prompt), 1, &prompt_ids, &n_prompt, &err)) ||
+        (rc = lb_template_unescape(a.prompt, &prompt, &err)) ||
+        (rc = lb_tokenizer_encode(tok, prompt, strlen(prompt), 1, &prompt_ids, &n_prompt, &err)) ||
         (rc = lb_model_load(a.dir, NULL, &m, &err)))
         goto done;
     const lb_model_config_t *cfg = lb_model_config(m);
@@ -239,6 +243,7 @@ done:;
     lb_model_free(m);
     lb_tokenizer_free(tok);
     free(prompt_ids);
+    free(prompt);
     free(out_ids);
     free(work);
     free(scratch);

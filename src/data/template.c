@@ -133,19 +133,40 @@ int lb_template_chat(const char *source, const char *bos, const char *eos, const
     return LB_OK;
 }
 
+int lb_template_unescape(const char *s, char **out, lb_error_t *err) {
+    char *d = malloc(strlen(s) + 1);
+    if (!(*out = d)) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    for (; *s; s++) {
+        if (s[0] == '\\' && (s[1] == 'n' || s[1] == 't' || s[1] == '\\')) {
+            *d++ = s[1] == 'n' ? '\n' : s[1] == 't' ? '\t' : '\\';
+            s++;
+        } else {
+            *d++ = *s;
+        }
+    }
+    *d = '\0';
+    return LB_OK;
+}
+
 int lb_template_open(const char *spec, const char *config, lb_template_t **out, lb_error_t *err) {
     *out = NULL;
     if (!strcmp(spec, "chat")) return open_chat(config, out, err);
     const char *format = NULL;
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
         if (!strcmp(spec, builtins[i].name)) format = builtins[i].format;
+    char *literal = NULL;
     if (!format) {
-        int rc = check_literal(spec, err);
-        if (rc) return rc;
-        format = spec;
+        int rc = lb_template_unescape(spec, &literal, err);
+        if (!rc) rc = check_literal(literal, err);
+        if (rc) {
+            free(literal);
+            return rc;
+        }
+        format = literal;
     }
     lb_template_t *t = new_template(spec);
-    if (!t || !(t->format = strdup(format))) {
+    if (!t || !(t->format = literal ? literal : strdup(format))) {
+        if (!t) free(literal);
         lb_template_free(t);
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }

@@ -237,6 +237,37 @@ static void test_csv_lenient_blanks(void **state) {
                  "l4.csv:2:6: malformed CSV: unterminated quoted field", NULL);
 }
 
+/* The CLI's one unescape (--template literals, generate --prompt) and {prefix} in templates. */
+static void test_template_escapes_and_prefix(void **state) {
+    (void)state;
+    lb_error_t err;
+    char *u;
+    assert_int_equal(lb_template_unescape("a\\nb\\tc\\\\n\\d\\", &u, &err), 0);
+    assert_string_equal(u, "a\nb\tc\\n\\d\\");  /* \\ first, other backslashes kept */
+    free(u);
+    lb_template_t *t;
+    char *out;
+    assert_int_equal(lb_template_open("Question: {q}\\nAnswer:\\t{prefix}", NULL, &t, &err), 0);
+    assert_string_equal(lb_template_name(t), "Question: {q}\\nAnswer:\\t{prefix}");
+    assert_int_equal(lb_template_render_item(t, "Who?", "Sure,", &out, &err), 0);
+    assert_string_equal(out, "Question: Who?\nAnswer:\tSure,");
+    free(out);
+    assert_int_equal(lb_template_render(t, "Who?", &out, &err), 0);   /* no prefix: "" */
+    assert_string_equal(out, "Question: Who?\nAnswer:\t");
+    free(out);
+    lb_template_free(t);
+    /* The built-in phi template already holds a real newline. */
+    assert_int_equal(lb_template_open("phi", NULL, &t, &err), 0);
+    assert_int_equal(lb_template_render(t, "Q", &out, &err), 0);
+    assert_string_equal(out, "Question: Q\n");
+    free(out);
+    lb_template_free(t);
+    /* {prefix} alone is not enough, and a lone brace is still an error. */
+    assert_int_equal(lb_template_open("{prefix}", NULL, &t, &err), LB_EINVAL);
+    assert_int_equal(lb_template_open("{q} \\{x", NULL, &t, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "{prefix}"));
+}
+
 static void test_keywords_and_format_names(void **state) {
     (void)state;
     char **kw;
@@ -266,6 +297,7 @@ int main(void) {
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_lenient_blanks),
+        cmocka_unit_test(test_template_escapes_and_prefix),
         cmocka_unit_test(test_keywords_and_format_names),
     };
     return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);
