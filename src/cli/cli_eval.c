@@ -1,13 +1,11 @@
 /* leakbound eval — the probabilistic evaluation in one command (issue 4 §6): the greedy answer
  * and n samples per question (the batched sampler), scored (text module), bounded (stats
  * module, the same document as `leakbound bound`), reported (report module). */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "cli_eval.h"
@@ -25,7 +23,9 @@ static void usage(FILE *out) {
             "For every question: the greedy answer and N sampled answers (as `leakbound sample\n"
             "--greedy-too`), each scored with M against the item's answer (or keywords), then\n"
             "the high-probability bounds of SPEC §2 on the N sampled scores (as `leakbound\n"
-            "bound`). Writes, each file atomically:\n"
+            "bound`). Writes these files as one set (built in a temporary folder beside DIR and\n"
+            "renamed into place at the end: a failed run leaves DIR as it was; exit 1 for a\n"
+            "write error, naming the file and the reason):\n"
             "  DIR/samples.jsonl  the sample lines with \"score\" added\n"
             "  DIR/report.json    the `bound` document; each prompt also has \"question\" and\n"
             "                     \"greedy\" (its score); \"eval\" records the settings\n"
@@ -61,6 +61,10 @@ static const struct {
     metric_t m;
 } metrics[] = {{"rougeL-recall", M_RL_R}, {"rougeL-f", M_RL_F}, {"rouge1-recall", M_R1_R},
                {"rouge1-f", M_R1_F},      {"keywords", M_KW},   {"exact", M_EXACT}};
+
+/* The names eval writes: the set a new run replaces as a whole (other files in DIR stay). */
+static const char *const eval_files[] = {"samples.jsonl", "report.json", "report.md",
+                                         "density.svg", "ecdf.svg", "ed.svg", NULL};
 
 typedef struct eval_run {
     lb_sampling_progress_t prog; /* first: the progress callback reads it */
@@ -250,6 +254,7 @@ int lb_cli_eval(int argc, char **argv) {
                                .samples_total = ctx.n_items * (size_t)(a.n + 1)},
                       .e = &e, .metric = metrics[mi].m, .verbose = a.verbose};
     char path[4096];
+    lb_io_dir_t out = {0};
     int rc = check_items(&e, run.metric, &err), opened = 0;
     if (rc) goto end;
     size_t max_kw = 1;
@@ -265,10 +270,11 @@ int lb_cli_eval(int argc, char **argv) {
         goto end;
     }
     if ((rc = lb_text_scorer_new(&run.scorer, &err))) goto end;
-    if (mkdir(e.out_dir, 0777) != 0 && errno != EEXIST) {
-        rc = lb_error_set(&err, LB_EIO, "%s: cannot create: %s", e.out_dir, strerror(errno));
+    if ((rc = lb_io_dir_begin(&out, e.out_dir, &err))) {
+        if (rc == LB_EINVAL) lb_error_prefix(&err, "--out");
         goto end;
     }
+    e.out_dir = out.path; /* every file is written into the temporary folder */
     snprintf(path, sizeof path, "%s/samples.jsonl", e.out_dir);
     if ((rc = lb_atomic_open(&run.samples, path, &err))) goto end;
     opened = 1;
@@ -280,8 +286,10 @@ int lb_cli_eval(int argc, char **argv) {
         opened = 0;
         rc = lb_atomic_commit(&run.samples, &err);
     }
+    if (!rc) rc = lb_io_dir_commit(&out, eval_files, &err);
 end:
     if (opened) lb_atomic_abort(&run.samples);
+    lb_io_dir_abort(&out);
     free(e.scores);
     free(e.greedy);
     free(e.res);

@@ -14,7 +14,7 @@
 
 typedef struct eval_state {
     const lb_sampling_ctx_t *ctx;
-    const char *out_dir;
+    const char *out_dir;        /* the folder written into: the temporary sibling of --out */
     const char *metric;
     const char *method_name;
     lb_stats_options_t opt;
