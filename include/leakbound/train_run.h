@@ -69,7 +69,10 @@ typedef struct lb_train_progress {
 
 typedef struct lb_train_run_opts {
     const char *model_dir;     /* starting model (and NPO's frozen reference) */
-    const char *out_dir;
+    const char *out_dir;       /* checkpoint-<step>/ folders go here (created when needed) */
+    const char *stage_dir;     /* the final model and train_log.csv go here: a caller's
+                                  temporary folder (lb_io_dir_begin) renamed to out_dir when
+                                  complete; NULL: out_dir itself */
     const char *resume_dir;    /* a checkpoint-<step> folder, or NULL */
     const char *data_path;     /* finetune data, or the forget set */
     const char *retain_path;   /* unlearning retain set (NULL for finetune) */

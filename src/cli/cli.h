@@ -44,6 +44,18 @@ LB_CLI_ENTRY(unlearn);
 int lb_cli_fail(const char *cmd, const lb_error_t *err);
 int lb_cli_failf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The exit status for a failed command that writes its results under the folder out (and its
+ * temporary sibling tmp; either may be NULL): LB_EXIT_FAIL (1) for out of memory and for an I/O
+ * error on a file there (the message starts with such a path: errors name their file first),
+ * LB_EXIT_USAGE (2) otherwise (bad input, including an input file that cannot be read). */
+int lb_cli_status(const lb_error_t *err, const char *out, const char *tmp);
+/* Print "leakbound <cmd>: <msg>" to stderr and return lb_cli_status(err, out, tmp). */
+int lb_cli_fail_status(const char *cmd, const lb_error_t *err, const char *out, const char *tmp);
+/* At the end of a command that printed to stdout: flush it; when that fails (a full disk, a
+ * closed pipe) print "<stdout>: write failed: <reason>" and turn status 0 into 1. Returns the
+ * status. */
+int lb_cli_stdout_done(const char *cmd, int status);
+
 /* Find the bundled default (a folder with model/ and forget.jsonl): $LEAKBOUND_DEFAULT_DIR, else
  * next to the program (../examples/default, ../share/leakbound/default), else the source tree.
  * Writes the folder into out; returns 0, or -1 when none is there. */

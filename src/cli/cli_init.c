@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "leakbound/io.h"
 #include "leakbound/tokenizer.h"
 #include "leakbound/train_run.h"
 
@@ -21,10 +22,17 @@ static void usage(FILE *out) {
             "                  I MLP width, T max positions, e.g. L4-D128-H4-KV2-I512-T256\n"
             "                  (defaults L2 D64 H4 KV=H, I 4D (Llama 8D/3 rounded to 8), T256)\n"
             "  --tokenizer F   a Hugging Face tokenizer.json\n"
-            "  --out DIR       output folder (created)\n"
+            "  --out DIR       output folder (created; the three files appear together: they\n"
+            "                  are built in a temporary folder beside DIR and renamed into\n"
+            "                  place, so a failure (exit 1 for a write error, naming the file\n"
+            "                  and the reason) leaves DIR as it was)\n"
             "  --seed S        weight RNG seed, default 0\n"
             "  -h, --help      this text\n");
 }
+
+/* The names init writes: the set a new run replaces as a whole (other files in DIR stay). */
+static const char *const init_files[] = {"config.json", "model.safetensors", "tokenizer.json",
+                                         NULL};
 
 static int find_id(const lb_tokenizer_t *tok, const char *const *names) {
     for (; *names; names++) {
@@ -80,8 +88,19 @@ int lb_cli_init(int argc, char **argv) {
     int V = (int)lb_tokenizer_vocab_size(tok), eos = find_id(tok, eos_names);
     int bos = find_id(tok, bos_names);
     lb_tokenizer_free(tok);
-    if (lb_train_init_model(a, &z, V, bos, eos, tokp, (uint64_t)seed, out, &err))
-        return lb_cli_fail("init", &err);
+    lb_io_dir_t dir;
+    if (lb_io_dir_begin(&dir, out, &err)) {
+        lb_error_prefix(&err, "--out");
+        fprintf(stderr, "leakbound init: %s\n", err.msg);
+        return err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
+    }
+    /* Inputs are all read by now: an I/O error here is the output's (exit 1). */
+    if (lb_train_init_model(a, &z, V, bos, eos, tokp, (uint64_t)seed, dir.path, &err) ||
+        lb_io_dir_commit(&dir, init_files, &err)) {
+        lb_io_dir_abort(&dir);
+        fprintf(stderr, "leakbound init: %s\n", err.msg);
+        return err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
+    }
     fprintf(stderr, "leakbound init: %s L%d-D%d-H%d-KV%d-I%d-T%d, vocabulary %d, in %s\n", arch,
             z.layers, z.hidden, z.heads, z.kv_heads, z.inter, z.max_pos, V, out);
     return LB_EXIT_OK;

@@ -11,7 +11,12 @@
 
 const char lb_cli_train_flags_help[] =
     "  --out DIR             output folder: the trained model (HF layout), train_log.csv,\n"
-    "                        loss.svg, checkpoint-<step>/ folders\n"
+    "                        loss.svg, checkpoint-<step>/ folders. The model, log and plot\n"
+    "                        are built in a temporary folder beside DIR and renamed into\n"
+    "                        place when complete: a failed run leaves DIR's earlier model as\n"
+    "                        it was (exit 1 for a write error, naming the file and reason).\n"
+    "                        Checkpoints go straight to DIR (for --resume after a kill) and\n"
+    "                        are kept, as are other files in DIR.\n"
     "  --template T          phi (default: \"Question: q\\nAnswer: a\"), llama2, raw, or a\n"
     "                        string with {q}\n"
     "  --epochs N            default 5 (finetune) / 10 (unlearn)\n"
@@ -178,6 +183,13 @@ static void progress(void *ctx, const lb_train_progress_t *p) {
             p->eta_s);
 }
 
+/* The names a run writes into DIR besides checkpoints: the set a new run replaces as a whole
+ * (lb_train_copy_model_files' list, the weights, the log and the plot). */
+static const char *const train_files[] = {
+    "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+    "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "model.safetensors",
+    "model-*.safetensors", "model.safetensors.index.json", "train_log.csv", "loss.svg", NULL};
+
 /* Loss against step from train_log.csv (written by the run, resumed parts included). */
 static int plot_loss(const char *out_dir, lb_error_t *err) {
     char path[4200], *data = NULL;
@@ -210,16 +222,28 @@ static int plot_loss(const char *out_dir, lb_error_t *err) {
     return rc;
 }
 
+/* The run is staged in a temporary sibling of --out (lb_io_dir_*); checkpoints go to --out
+ * itself, so that a killed run can be resumed from them, and the commit carries them (and any
+ * other file of the user's) into the new folder. --resume reads only the checkpoint folder,
+ * never the staged files. --stop-after (tests) ends without the final set: nothing is renamed. */
 int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     lb_error_t err = {0};
+    lb_io_dir_t out = {0};
     o->on_step = progress;
-    int rc = lb_train_run(o, &err);
-    if (!rc && !o->stop_after) rc = plot_loss(o->out_dir, &err);
-    if (rc == LB_ENOMEM) {
+    int rc = lb_io_dir_begin(&out, o->out_dir, &err);
+    if (rc) {
+        lb_error_prefix(&err, "--out");
         fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
-        return LB_EXIT_FAIL;
+        return rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
     }
-    if (rc) return lb_cli_fail(cmd, &err);
-    if (!o->stop_after) fprintf(stderr, "leakbound %s: model written to %s\n", cmd, o->out_dir);
-    return LB_EXIT_OK;
+    o->stage_dir = out.path;
+    rc = lb_train_run(o, &err);
+    if (!rc && !o->stop_after) rc = plot_loss(out.path, &err);
+    if (!rc && !o->stop_after) rc = lb_io_dir_commit(&out, train_files, &err);
+    int status = rc ? lb_cli_fail_status(cmd, &err, o->out_dir, out.path) : LB_EXIT_OK;
+    lb_io_dir_abort(&out);
+    o->stage_dir = NULL;
+    if (!rc && !o->stop_after)
+        fprintf(stderr, "leakbound %s: model written to %s\n", cmd, o->out_dir);
+    return status;
 }

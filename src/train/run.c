@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct {
     lb_model_t *m, *mref;
@@ -135,10 +136,10 @@ static int setup(run_t *s, const lb_train_run_opts_t *o, lb_error_t *err) {
     return 0;
 }
 
-/* Open out/train_log.csv: fresh with a header, or (resume) the checkpoint's copy. */
-static int open_log(run_t *s, const lb_train_run_opts_t *o, char *log_path, size_t cap,
-                    lb_error_t *err) {
-    snprintf(log_path, cap, "%s/train_log.csv", o->out_dir);
+/* Open stage/train_log.csv: fresh with a header, or (resume) the checkpoint's copy. */
+static int open_log(run_t *s, const lb_train_run_opts_t *o, const char *stage, char *log_path,
+                    size_t cap, lb_error_t *err) {
+    snprintf(log_path, cap, "%s/train_log.csv", stage);
     if (o->resume_dir) {
         char src[4096], *data = NULL;
         size_t len = 0;
@@ -169,8 +170,9 @@ static void avg_into(lb_loss_parts_t *acc, const lb_loss_parts_t *p, double w) {
 int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
     int rc = check_opts(o, err);
     if (rc) return rc;
-    if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST)
-        return lb_error_set(err, LB_EIO, "%s: cannot create: %s", o->out_dir, strerror(errno));
+    const char *stage = o->stage_dir ? o->stage_dir : o->out_dir;
+    if (mkdir(stage, 0755) != 0 && errno != EEXIST)
+        return lb_error_set(err, LB_EIO, "%s: cannot create: %s", stage, strerror(errno));
     run_t s = {0};
     rc = setup(&s, o, err);
     size_t nf = s.f.n, nr = s.r.n, B = (size_t)o->batch_size;
@@ -180,7 +182,7 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
     char fp[512], log_path[4200];
     fingerprint(o, nf, nr, warmup, fp, sizeof fp);
     if (!rc && o->resume_dir) rc = lb_train_load_opt(s.tr, o->resume_dir, fp, err);
-    if (!rc) rc = open_log(&s, o, log_path, sizeof log_path, err);
+    if (!rc) rc = open_log(&s, o, stage, log_path, sizeof log_path, err);
     lb_adamw_opts_t ao = {.lr = o->lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
                           .weight_decay = o->weight_decay, .max_grad_norm = o->max_grad_norm};
     long start = s.tr ? s.tr->step : 0, cached_epoch = -1;
@@ -227,17 +229,21 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
         if (o->save_every > 0 && (step + 1) % o->save_every == 0 && step + 1 < total) {
             char dir[4300];
             snprintf(dir, sizeof dir, "%s/checkpoint-%ld", o->out_dir, step + 1);
-            rc = lb_train_save(s.tr, o->model_dir, dir, 1, fp, log_path, err);
+            if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST)
+                rc = lb_error_set(err, LB_EIO, "%s: cannot create: %s", o->out_dir,
+                                  strerror(errno));
+            if (!rc) rc = lb_train_save(s.tr, o->model_dir, dir, 1, fp, log_path, err);
         }
         if (o->stop_after > 0 && step + 1 == o->stop_after) {
             run_free(&s);
             return rc;
         }
     }
+    if (!rc && (fflush(s.log) != 0 || ferror(s.log) || fsync(fileno(s.log)) != 0))
+        rc = lb_error_set(err, LB_EIO, "%s: write failed: %s", log_path, strerror(errno));
     if (!rc) {
-        fflush(s.log);
-        rc = lb_train_copy_model_files(o->model_dir, o->out_dir, err);
-        if (!rc) rc = lb_train_save_weights(s.tr, o->out_dir, err);
+        rc = lb_train_copy_model_files(o->model_dir, stage, err);
+        if (!rc) rc = lb_train_save_weights(s.tr, stage, err);
     }
     run_free(&s);
     return rc;

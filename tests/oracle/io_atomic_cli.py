@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Commands that write several files (eval) on a full disk (issue 11 #6).
+"""Commands that write several files (eval, init, finetune, unlearn) on a full disk (issue 11
+#6, #7, #9).
 
 A full disk is simulated without root: the file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored
 in the child so that write() returns EFBIG) is set between the sizes of the small files and of
@@ -8,7 +9,7 @@ the large one, so a run fails part-way, after some files are complete. Each case
   (strerror) in the message;
 - the output folder byte-for-byte as before (a fresh one: absent), no temporary folder left
   beside it;
-- a good run afterwards replaces the set and keeps what it does not own (notes).
+- a good run afterwards replaces the set and keeps what it does not own (checkpoints, notes).
 """
 import errno
 import json
@@ -116,11 +117,73 @@ def check_eval(work):
     print(f"eval: limit {limit} bytes (files {sz}): exit 1, folder unchanged; rerun replaces")
 
 
+def check_train(work):
+    sc.write_byte_tokenizer(work)
+    tok = os.path.join(work, "tokenizer.json")
+    data = os.path.join(work, "ft.jsonl")
+    with open(data, "w") as f:
+        for i in range(6):
+            f.write(json.dumps({"question": f"q{i}?", "answer": "ab" * (i + 1)}) + "\n")
+    init = ["init", "--arch", "gpt2", "--size", "L1-D16-H2-T64", "--tokenizer", tok]
+    # init: config.json and tokenizer.json are small, model.safetensors is not.
+    fresh = os.path.join(work, "init_fresh")
+    p = run(init + ["--out", fresh], limit=8192)
+    failed_cleanly("init (fresh folder)", p, fresh, None, "model.safetensors")
+    m = os.path.join(work, "m")
+    p = run(init + ["--out", m])
+    check(p.returncode == 0, f"init: exit {p.returncode} ({p.stderr.strip()})")
+    before = snapshot(m)
+    p = run(init + ["--seed", "3", "--out", m], limit=8192)
+    failed_cleanly("init (existing folder)", p, m, before, "model.safetensors")
+
+    ft = ["finetune", "--model", m, "--data", data, "--epochs", "2", "--batch-size", "2",
+          "--grad-accum", "1", "--max-length", "24"]
+    out = os.path.join(work, "ft_out")
+    p = run(ft + ["--out", out])
+    check(p.returncode == 0, f"finetune: exit {p.returncode} ({p.stderr.strip()})")
+    sz = sizes(out)
+    limit = sz["model.safetensors"] // 2
+    check(max(sz["train_log.csv"], sz["config.json"], sz["tokenizer.json"]) < limit,
+          f"finetune: the test needs a model larger than the other files {sz}")
+    before = snapshot(out)
+    p = run(ft + ["--lr", "1e-3", "--out", out], limit=limit)
+    failed_cleanly("finetune (existing folder)", p, out, before, "model.safetensors")
+    p = run(ft + ["--out", os.path.join(work, "ft_fresh")], limit=limit)
+    failed_cleanly("finetune (fresh folder)", p, os.path.join(work, "ft_fresh"), None,
+                   "model.safetensors")
+    un = ["unlearn", "--model", m, "--forget", data, "--method", "ga", "--epochs", "1",
+          "--batch-size", "2", "--grad-accum", "1", "--max-length", "24", "--out", out]
+    p = run(un, limit=limit)
+    failed_cleanly("unlearn (existing folder)", p, out, before, "model.safetensors")
+
+    # --resume: checkpoints go straight to DIR (a killed run leaves them, and no model), the
+    # resumed run's commit keeps them beside the new model, and its log holds every step.
+    res = os.path.join(work, "ft_resume")
+    p = run(ft + ["--out", res, "--save-every", "2", "--stop-after", "3"])
+    check(p.returncode == 0, f"resume: stopped run exit {p.returncode} ({p.stderr.strip()})")
+    check(sorted(os.listdir(res)) == ["checkpoint-2"],
+          f"resume: a stopped run left {sorted(os.listdir(res))}, want only checkpoint-2")
+    p = run(ft + ["--out", res, "--save-every", "2", "--resume", os.path.join(res, "checkpoint-2")])
+    check(p.returncode == 0, f"resume: resumed run exit {p.returncode} ({p.stderr.strip()})")
+    names = sorted(os.listdir(res))
+    check("model.safetensors" in names and "checkpoint-2" in names and "checkpoint-4" in names,
+          f"resume: folder after the resumed run: {names}")
+    steps = [l.split(",")[0] for l in open(os.path.join(res, "train_log.csv")).read().split("\n")[1:] if l]
+    check(steps == [str(i) for i in range(1, 7)], f"resume: train_log.csv steps {steps}")
+    full = snapshot(out)
+    check(full["model.safetensors"] == open(os.path.join(res, "model.safetensors"), "rb").read(),
+          "resume: the resumed model differs from the uninterrupted run's")
+    check(not leftovers(res), "resume: temporary folder left")
+    print(f"init/finetune/unlearn: limit {limit} bytes (files {sz}): exit 1, folder unchanged; "
+          "resume keeps checkpoints")
+
+
 def main():
     work = sc.work_dir("io_atomic_cli")
     shutil.rmtree(work)
     os.makedirs(work)
     check_eval(work)
+    check_train(work)
     if FAILURES:
         print(f"{len(FAILURES)} failure(s)")
         sys.exit(1)
