@@ -161,7 +161,7 @@ int lb_cli_inspect(int argc, char **argv) {
         fprintf(stderr, "leakbound inspect: out of memory\n");
         return LB_EXIT_FAIL;
     }
-    int bad = printf("%s\n", text) < 0 || fflush(stdout) != 0;
+    printf("%s\n", text);
     free(text);
-    return bad ? LB_EXIT_FAIL : LB_EXIT_OK;
+    return lb_cli_stdout_done("inspect", LB_EXIT_OK);
 }

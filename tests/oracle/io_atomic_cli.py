@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Commands that write several files (eval, init, finetune, unlearn) on a full disk (issue 11
-#6, #7, #9).
+"""Commands that write several files (eval, init, finetune, unlearn) on a full disk, and a
+command that prints (inspect) into a full stdout (issue 11 #6, #7, #9).
 
 A full disk is simulated without root: the file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored
 in the child so that write() returns EFBIG) is set between the sizes of the small files and of
@@ -10,6 +10,7 @@ the large one, so a run fails part-way, after some files are complete. Each case
 - the output folder byte-for-byte as before (a fresh one: absent), no temporary folder left
   beside it;
 - a good run afterwards replaces the set and keeps what it does not own (checkpoints, notes).
+stdout: `inspect > /dev/full` exits 1 with a message naming stdout and the reason.
 """
 import errno
 import json
@@ -178,12 +179,23 @@ def check_train(work):
           "resume keeps checkpoints")
 
 
+def check_stdout(work):
+    m = os.path.join(work, "abc")
+    with open("/dev/full", "w") as full:
+        p = run(["inspect", "--model", m], stdout=full)
+    want = os.strerror(errno.ENOSPC)
+    check(p.returncode == 1 and "stdout" in p.stderr and want in p.stderr,
+          f"inspect > /dev/full: exit {p.returncode}, message {p.stderr.strip()!r}")
+    print(f"inspect > /dev/full: exit {p.returncode}: {p.stderr.strip()}")
+
+
 def main():
     work = sc.work_dir("io_atomic_cli")
     shutil.rmtree(work)
     os.makedirs(work)
     check_eval(work)
     check_train(work)
+    check_stdout(work)
     if FAILURES:
         print(f"{len(FAILURES)} failure(s)")
         sys.exit(1)
