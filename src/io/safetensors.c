@@ -221,7 +221,8 @@ static int parse_file(lb_st_t *st, size_t fi, lb_error_t *err) {
         if (rc) goto out;
     }
     /* Overlaps: sorted by offset, each non-empty tensor must start at or after the previous end. */
-    qsort(st->ents + first, st->n - first, sizeof *st->ents, cmp_offset);
+    if (st->n - first > 1) /* ents is NULL while no file has tensors: no qsort(NULL) */
+        qsort(st->ents + first, st->n - first, sizeof *st->ents, cmp_offset);
     uint64_t end = 0;
     const char *prev = NULL;
     for (size_t i = first; i < st->n; i++) {
@@ -293,7 +294,7 @@ static int open_index(lb_st_t *st, const char *index_path, lb_error_t *err) {
         }
         shards[ns++] = json_string_value(v);
     }
-    qsort(shards, ns, sizeof *shards, cmp_str);
+    if (ns > 1) qsort(shards, ns, sizeof *shards, cmp_str);
     size_t u = 0;
     for (size_t i = 0; i < ns; i++)
         if (!u || strcmp(shards[u - 1], shards[i])) shards[u++] = shards[i];
@@ -332,10 +333,10 @@ static int open_index(lb_st_t *st, const char *index_path, lb_error_t *err) {
     }
     /* Every mapped name must have been found (in its shard, by the check above). */
     if (st->n != nw) {
-        qsort(st->ents, st->n, sizeof *st->ents, cmp_name);
+        if (st->n > 1) qsort(st->ents, st->n, sizeof *st->ents, cmp_name);
         json_object_foreach(wm, k, v) {
             st_entry_t key = {.t = {.name = k}};
-            if (!bsearch(&key, st->ents, st->n, sizeof key, cmp_name)) {
+            if (!st->n || !bsearch(&key, st->ents, st->n, sizeof key, cmp_name)) {
                 rc = lb_error_set(err, LB_EFORMAT, "%s: tensor \"%s\" is mapped to %s%s, which does "
                                   "not contain it", index_path, k, dir, json_string_value(v));
                 goto out;
@@ -388,7 +389,7 @@ int lb_st_open(const char *dir_or_file, lb_st_t **out, lb_error_t *err) {
         if (!rc) rc = parse_file(st, 0, err);
     }
     if (rc) goto fail;
-    qsort(st->ents, st->n, sizeof *st->ents, cmp_name);
+    if (st->n > 1) qsort(st->ents, st->n, sizeof *st->ents, cmp_name);
     for (size_t i = 1; i < st->n; i++)
         if (!strcmp(st->ents[i - 1].t.name, st->ents[i].t.name)) {
             rc = lb_error_set(err, LB_EFORMAT, "%s: tensor \"%s\" appears in both %s and %s",
@@ -420,6 +421,7 @@ void lb_st_close(lb_st_t *st) {
 }
 
 const lb_st_tensor_t *lb_st_find(const lb_st_t *st, const char *name) {
+    if (!st->n) return NULL; /* ents is NULL: no tensors */
     st_entry_t key = {.t = {.name = name}};
     const st_entry_t *e = bsearch(&key, st->ents, st->n, sizeof key, cmp_name);
     return e ? &e->t : NULL;

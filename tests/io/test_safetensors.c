@@ -95,6 +95,24 @@ static void test_valid_single(void **state) {
     lb_st_close(st);
 }
 
+/* A checkpoint of no tensors (only metadata) opens and answers lookups (found by tests/fuzz:
+ * qsort and bsearch were handed the NULL table, undefined behaviour caught by UBSan). */
+static void test_no_tensors(void **state) {
+    (void)state;
+    char path[300];
+    tpath(path, sizeof path, "empty.safetensors");
+    const char *header = "{\"__metadata__\": {\"format\": \"pt\"}}";
+    write_st(path, header, strlen(header), 0);
+    lb_st_t *st = NULL;
+    lb_error_t e = {0};
+    assert_int_equal(lb_st_open(path, &st, &e), 0);
+    assert_int_equal(lb_st_count(st), 0);
+    assert_null(lb_st_at(st, 0));
+    assert_null(lb_st_find(st, "model.embed_tokens.weight"));
+    assert_string_equal(lb_st_metadata(st, "format"), "pt");
+    lb_st_close(st);
+}
+
 static void test_truncated_and_lying_lengths(void **state) {
     (void)state;
     char path[300];
@@ -404,6 +422,7 @@ static void test_corruption(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_single),
+        cmocka_unit_test(test_no_tensors),
         cmocka_unit_test(test_truncated_and_lying_lengths),
         cmocka_unit_test(test_lying_headers),
         cmocka_unit_test(test_open_paths),
