@@ -48,9 +48,9 @@ static int load_model(lb_tokenizer_t *t, json_t *m, const char *file, lb_error_t
     const char *key;
     json_t *val;
     json_object_foreach(vocab, key, val) {
-        if (!json_is_integer(val) || json_integer_value(val) < 0 || json_integer_value(val) > 0x7fffffff)
-            return lb_error_set(err, LB_EFORMAT, "%s: model.vocab[\"%.64s\"] must be a non-negative integer id",
-                                file, key);
+        if (!json_is_integer(val) || json_integer_value(val) < 0 || json_integer_value(val) > TK_MAX_ID)
+            return lb_error_set(err, LB_EFORMAT, "%s: model.vocab[\"%.64s\"] must be an integer id in [0, %d]",
+                                file, key, TK_MAX_ID);
         size_t kl = strlen(key); /* jansson keys cannot hold NUL */
         char *k = tk_pool_strdup(&t->pool, key, kl);
         if (!k || tk_strmap_put(&t->vocab, k, kl, (int32_t)json_integer_value(val))) return LB_ENOMEM;
@@ -136,10 +136,10 @@ static int load_added(lb_tokenizer_t *t, json_t *a, const char *file, lb_error_t
     for (size_t i = 0; i < t->n_added; i++) {
         json_t *e = json_array_get(a, i);
         json_t *id = json_object_get(e, "id"), *c = json_object_get(e, "content");
-        if (!json_is_integer(id) || json_integer_value(id) < 0 || json_integer_value(id) > 0x7fffffff ||
+        if (!json_is_integer(id) || json_integer_value(id) < 0 || json_integer_value(id) > TK_MAX_ID ||
             !json_is_string(c))
-            return lb_error_set(err, LB_EFORMAT, "%s: added_tokens[%zu] needs an integer \"id\" and a string "
-                                "\"content\"", file, i);
+            return lb_error_set(err, LB_EFORMAT, "%s: added_tokens[%zu] needs an integer \"id\" in [0, %d] and a "
+                                "string \"content\"", file, i, TK_MAX_ID);
         tk_added_t *x = &t->added[i];
         x->id = (int32_t)json_integer_value(id);
         x->len = json_string_length(c);

@@ -277,9 +277,9 @@ static int load_template(json_t *j, int32_t **pre, size_t *n_pre, int32_t **post
                                 "missing from special_tokens", file, json_string_value(id));
         for (size_t k = 0; k < json_array_size(st); k++) {
             json_t *v = json_array_get(st, k);
-            if (!json_is_integer(v))
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > TK_MAX_ID)
                 return lb_error_set(err, LB_EFORMAT, "%s: post_processor TemplateProcessing: special token \"%s\" "
-                                    "has a non-integer id", file, json_string_value(id));
+                                    "needs integer ids in [0, %d]", file, json_string_value(id), TK_MAX_ID);
             int32_t x = (int32_t)json_integer_value(v);
             if (ids_append(seen_a ? post : pre, seen_a ? n_post : n_pre, &x, 1, 0)) return LB_ENOMEM;
         }

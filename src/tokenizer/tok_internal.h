@@ -9,6 +9,10 @@
 #ifndef LB_TOK_INTERNAL_H
 #define LB_TOK_INTERNAL_H
 
+/* Largest token id a tokenizer.json may use. The id table has a slot per id up to the largest,
+ * so a hostile file's id 2^31 - 1 would ask for gigabytes; real vocabularies stay below 2^18. */
+#define TK_MAX_ID ((1 << 24) - 1)
+
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -183,6 +183,17 @@ static void test_load_errors(void **state) {
                       " \"Isolated\"}, \"model\": {\"vocab\": {}, \"merges\": []}}", LB_EUNSUPPORTED, "bad.json", "regex");
     expect_load_error("{\"model\": {\"unk_token\": \"?\", \"vocab\": {}, \"merges\": []}}", LB_EFORMAT, "bad.json",
                       "unk_token");
+    /* Ids are bounded (found by tests/fuzz: id 2^31 - 1 overflowed the id table's size). */
+    expect_load_error("{\"added_tokens\": [{\"id\": 2147483647, \"content\": \"<big>\"}],"
+                      " \"model\": {\"vocab\": {\"a\": 0}, \"merges\": []}}", LB_EFORMAT, "added_tokens[0]",
+                      "16777215");
+    expect_load_error("{\"model\": {\"vocab\": {\"a\": 16777216}, \"merges\": []}}", LB_EFORMAT,
+                      "model.vocab[\"a\"]", "16777215");
+    expect_load_error("{\"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\":"
+                      " {\"id\": \"<s>\", \"type_id\": 0}}, {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}],"
+                      " \"special_tokens\": {\"<s>\": {\"id\": \"<s>\", \"ids\": [-5], \"tokens\": [\"<s>\"]}}},"
+                      " \"model\": {\"vocab\": {\"a\": 0}, \"merges\": []}}", LB_EFORMAT, "TemplateProcessing",
+                      "\"<s>\"");
     lb_error_t err = {0};
     lb_tokenizer_t *t;
     assert_int_not_equal(lb_tokenizer_load("/nonexistent/tokenizer.json", &t, &err), 0);
