@@ -15,6 +15,12 @@
  *   "<dir>/config.json" and the field; unknown architecture, activation or rope type →
  *   LB_EUNSUPPORTED) and every tensor the family needs: presence, and shape against the config
  *   (message names the tensor and the checkpoint). Tensors the family does not use are ignored.
+ *   Every config value is range-checked before anything is sized from it, and a value outside
+ *   its range is an error naming config.json, the field and the range: vocab_size in [1, 2^24],
+ *   hidden sizes and head_dim in [1, 65536], layer and head counts in [1, 4096],
+ *   intermediate_size in [1, 2^20], positions in [1, 2^21], rope_theta in [1, 1e30], norm
+ *   epsilons in [0, 1], bos/eos_token_id (or each of a list) in [0, vocab_size). The layer
+ *   count must be the number of layers in the weights (more or fewer is an error).
  * - Weights may be F32, F16 or BF16 (mixed is fine). By default they are widened to fp32 once at
  *   load; with keep_file_dtype, matrices stay in the mapped file and are widened into a scratch
  *   buffer right before each use (less memory, slower). All arithmetic is fp32.

@@ -2,9 +2,20 @@
 #include "internal.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Allowed ranges of config values: generous beyond every published checkpoint, small enough that
+ * no size computed from them overflows (the products stay below 2^31 per tensor dimension). */
+#define MAX_VOCAB (1L << 24)
+#define MAX_HIDDEN (1L << 16)
+#define MAX_LAYERS 4096L
+#define MAX_HEADS 4096L
+#define MAX_INTER (1L << 20)
+#define MAX_POS (1L << 21)
+#define MAX_THETA 1e30
 
 typedef struct {
     json_t *root;
@@ -12,35 +23,58 @@ typedef struct {
     lb_error_t *err;
 } cfg_ctx_t;
 
-/* Integer field: absent or null → def (def < -1 means required). */
-static int get_int(cfg_ctx_t *c, const char *key, long def, int *out) {
+#define REQUIRED LONG_MIN
+
+/* A JSON value in a few words, for "got ..." in messages. */
+static void describe(json_t *v, char *buf, size_t cap) {
+    if (json_is_integer(v)) snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) snprintf(buf, cap, "%g", json_real_value(v));
+    else if (json_is_string(v)) snprintf(buf, cap, "the string \"%.40s\"", json_string_value(v));
+    else if (json_is_boolean(v)) snprintf(buf, cap, "%s", json_is_true(v) ? "true" : "false");
+    else snprintf(buf, cap, "%s", json_is_array(v) ? "a list" : "an object");
+}
+
+/* Integer field in [lo, hi]: absent or null -> def (REQUIRED: an error). Every size is checked
+ * here, before anything is allocated from it. */
+static int get_int(cfg_ctx_t *c, const char *key, long def, long lo, long hi, int *out) {
     json_t *v = json_object_get(c->root, key);
     if (!v || json_is_null(v)) {
-        if (def < -1)
-            return lb_error_set(c->err, LB_EFORMAT, "%s: missing field \"%s\"", c->path, key);
+        if (def == REQUIRED)
+            return lb_error_set(c->err, LB_EFORMAT, "%s: missing field \"%s\" (an integer in [%ld, %ld])",
+                                c->path, key, lo, hi);
         *out = (int)def;
         return 0;
     }
-    if (!json_is_integer(v) || json_integer_value(v) < -1 || json_integer_value(v) > (1L << 30))
-        return lb_error_set(c->err, LB_EFORMAT, "%s: field \"%s\" must be an integer", c->path,
-                            key);
-    *out = (int)json_integer_value(v);
-    return 0;
+    if (json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi) {
+        *out = (int)json_integer_value(v);
+        return 0;
+    }
+    char got[80];
+    describe(v, got, sizeof got);
+    return lb_error_set(c->err, LB_EFORMAT, "%s: field \"%s\" must be an integer in [%ld, %ld], got %s",
+                        c->path, key, lo, hi, got);
 }
 
-static int get_num(cfg_ctx_t *c, json_t *obj, const char *key, double def, double *out) {
+/* Number field in [lo, hi] ((lo, hi] when lo_open); shown names it in messages. */
+static int get_num(cfg_ctx_t *c, json_t *obj, const char *key, const char *shown, double def,
+                   double lo, int lo_open, double hi, double *out) {
     json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v)) {
         if (isnan(def))
-            return lb_error_set(c->err, LB_EFORMAT, "%s: missing field \"%s\"", c->path, key);
+            return lb_error_set(c->err, LB_EFORMAT, "%s: missing field \"%s\" (a number in %c%.15g, %.15g])",
+                                c->path, shown, lo_open ? '(' : '[', lo, hi);
         *out = def;
         return 0;
     }
-    if (!json_is_number(v) || !isfinite(json_number_value(v)))
-        return lb_error_set(c->err, LB_EFORMAT, "%s: field \"%s\" must be a number", c->path,
-                            key);
-    *out = json_number_value(v);
-    return 0;
+    double x = json_is_number(v) ? json_number_value(v) : NAN;
+    if (isfinite(x) && (lo_open ? x > lo : x >= lo) && x <= hi) {
+        *out = x;
+        return 0;
+    }
+    char got[80];
+    describe(v, got, sizeof got);
+    return lb_error_set(c->err, LB_EFORMAT, "%s: field \"%s\" must be a number in %c%.15g, %.15g], got %s",
+                        c->path, shown, lo_open ? '(' : '[', lo, hi, got);
 }
 
 static int get_bool(cfg_ctx_t *c, const char *key, int def, int *out) {
@@ -56,12 +90,26 @@ static int get_bool(cfg_ctx_t *c, const char *key, int def, int *out) {
     return 0;
 }
 
-/* eos_token_id may be an int or a list of ints (Llama-3); the first is kept. */
-static int get_token_id(cfg_ctx_t *c, const char *key, int *out) {
+/* bos/eos_token_id: absent or null (-1), an id in [0, vocab_size) or a non-empty list of them
+ * (Llama-3's eos); the first is kept. */
+static int get_token_id(cfg_ctx_t *c, const char *key, int vocab, int *out) {
     json_t *v = json_object_get(c->root, key);
     *out = -1;
-    if (json_is_array(v) && json_array_size(v) > 0) v = json_array_get(v, 0);
-    if (json_is_integer(v)) *out = (int)json_integer_value(v);
+    if (!v || json_is_null(v)) return 0;
+    size_t n = json_is_array(v) ? json_array_size(v) : 1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
+        if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) >= vocab) {
+            char got[80];
+            describe(e, got, sizeof got);
+            return lb_error_set(c->err, LB_EFORMAT,
+                                "%s: field \"%s\" must be a token id in [0, %d) (vocab_size) or a "
+                                "list of them, got %s", c->path, key, vocab, got);
+        }
+        if (i == 0) *out = (int)json_integer_value(e);
+    }
+    if (n == 0)
+        return lb_error_set(c->err, LB_EFORMAT, "%s: field \"%s\" is an empty list", c->path, key);
     return 0;
 }
 
@@ -94,15 +142,17 @@ static int parse_rope_scaling(cfg_ctx_t *c, lb_model_config_t *cfg) {
     double opm;
     int rc;
     cfg->rope_llama3 = 1;
-    if ((rc = get_num(c, rs, "factor", NAN, &cfg->rope_factor)) ||
-        (rc = get_num(c, rs, "low_freq_factor", NAN, &cfg->rope_low_freq_factor)) ||
-        (rc = get_num(c, rs, "high_freq_factor", NAN, &cfg->rope_high_freq_factor)) ||
-        (rc = get_num(c, rs, "original_max_position_embeddings", NAN, &opm)))
+    if ((rc = get_num(c, rs, "factor", "rope_scaling.factor", NAN, 0, 1, 1e6, &cfg->rope_factor)) ||
+        (rc = get_num(c, rs, "low_freq_factor", "rope_scaling.low_freq_factor", NAN, 0, 1, 1e6,
+                      &cfg->rope_low_freq_factor)) ||
+        (rc = get_num(c, rs, "high_freq_factor", "rope_scaling.high_freq_factor", NAN, 0, 1, 1e6,
+                      &cfg->rope_high_freq_factor)) ||
+        (rc = get_num(c, rs, "original_max_position_embeddings",
+                      "rope_scaling.original_max_position_embeddings", NAN, 1, 0, (double)MAX_POS, &opm)))
         return rc;
-    if (cfg->rope_factor <= 0 || opm <= 0 ||
-        cfg->rope_high_freq_factor <= cfg->rope_low_freq_factor)
-        return lb_error_set(c->err, LB_EFORMAT, "%s: inconsistent llama3 rope_scaling",
-                            c->path);
+    if (cfg->rope_high_freq_factor <= cfg->rope_low_freq_factor)
+        return lb_error_set(c->err, LB_EFORMAT, "%s: inconsistent llama3 rope_scaling: "
+                            "high_freq_factor must be above low_freq_factor", c->path);
     cfg->rope_original_max_pos = (int)opm;
     return 0;
 }
@@ -110,16 +160,16 @@ static int parse_rope_scaling(cfg_ctx_t *c, lb_model_config_t *cfg) {
 static int parse_llama(cfg_ctx_t *c, lb_model_config_t *cfg) {
     int rc, attn_bias = 0, qwen2 = !strcmp(cfg->model_type, "qwen2");
     double eps = 0, theta = 0;
-    if ((rc = get_int(c, "vocab_size", -2, &cfg->vocab_size)) ||
-        (rc = get_int(c, "hidden_size", -2, &cfg->hidden_size)) ||
-        (rc = get_int(c, "num_hidden_layers", -2, &cfg->n_layers)) ||
-        (rc = get_int(c, "num_attention_heads", -2, &cfg->n_heads)) ||
-        (rc = get_int(c, "num_key_value_heads", 0, &cfg->n_kv_heads)) ||
-        (rc = get_int(c, "head_dim", 0, &cfg->head_dim)) ||
-        (rc = get_int(c, "intermediate_size", -2, &cfg->intermediate_size)) ||
-        (rc = get_int(c, "max_position_embeddings", 2048, &cfg->max_position_embeddings)) ||
-        (rc = get_num(c, c->root, "rms_norm_eps", 1e-6, &eps)) ||
-        (rc = get_num(c, c->root, "rope_theta", 10000.0, &theta)) ||
+    if ((rc = get_int(c, "vocab_size", REQUIRED, 1, MAX_VOCAB, &cfg->vocab_size)) ||
+        (rc = get_int(c, "hidden_size", REQUIRED, 1, MAX_HIDDEN, &cfg->hidden_size)) ||
+        (rc = get_int(c, "num_hidden_layers", REQUIRED, 1, MAX_LAYERS, &cfg->n_layers)) ||
+        (rc = get_int(c, "num_attention_heads", REQUIRED, 1, MAX_HEADS, &cfg->n_heads)) ||
+        (rc = get_int(c, "num_key_value_heads", 0, 1, MAX_HEADS, &cfg->n_kv_heads)) ||
+        (rc = get_int(c, "head_dim", 0, 1, MAX_HIDDEN, &cfg->head_dim)) ||
+        (rc = get_int(c, "intermediate_size", REQUIRED, 1, MAX_INTER, &cfg->intermediate_size)) ||
+        (rc = get_int(c, "max_position_embeddings", 2048, 1, MAX_POS, &cfg->max_position_embeddings)) ||
+        (rc = get_num(c, c->root, "rms_norm_eps", "rms_norm_eps", 1e-6, 0, 0, 1, &eps)) ||
+        (rc = get_num(c, c->root, "rope_theta", "rope_theta", 10000.0, 1, 0, MAX_THETA, &theta)) ||
         (rc = get_bool(c, "attention_bias", 0, &attn_bias)) ||
         (rc = get_bool(c, "mlp_bias", 0, &cfg->mlp_bias)) ||
         (rc = get_bool(c, "tie_word_embeddings", 0, &cfg->tie_word_embeddings)) ||
@@ -139,11 +189,11 @@ static int parse_llama(cfg_ctx_t *c, lb_model_config_t *cfg) {
     /* Sliding windows apply only where the family's config turns them on. */
     int use_sw = !strcmp(cfg->model_type, "mistral");
     if (qwen2 && (rc = get_bool(c, "use_sliding_window", 0, &use_sw))) return rc;
-    if (use_sw && (rc = get_int(c, "sliding_window", 0, &cfg->sliding_window))) return rc;
+    if (use_sw && (rc = get_int(c, "sliding_window", 0, 0, MAX_POS, &cfg->sliding_window))) return rc;
     if (!use_sw) cfg->sliding_window = 0;
     if (qwen2 && cfg->sliding_window) {
         int mwl;
-        if ((rc = get_int(c, "max_window_layers", 0, &mwl))) return rc;
+        if ((rc = get_int(c, "max_window_layers", 0, 0, MAX_LAYERS, &mwl))) return rc;
         if (mwl < cfg->n_layers)
             return lb_error_set(c->err, LB_EUNSUPPORTED,
                                 "%s: per-layer sliding windows (max_window_layers) unsupported",
@@ -156,16 +206,16 @@ static int parse_llama(cfg_ctx_t *c, lb_model_config_t *cfg) {
 static int parse_phi(cfg_ctx_t *c, lb_model_config_t *cfg) {
     int rc, qk_ln = 0;
     double eps = 0, theta = 0, prf = 0;
-    if ((rc = get_int(c, "vocab_size", -2, &cfg->vocab_size)) ||
-        (rc = get_int(c, "hidden_size", -2, &cfg->hidden_size)) ||
-        (rc = get_int(c, "num_hidden_layers", -2, &cfg->n_layers)) ||
-        (rc = get_int(c, "num_attention_heads", -2, &cfg->n_heads)) ||
-        (rc = get_int(c, "num_key_value_heads", 0, &cfg->n_kv_heads)) ||
-        (rc = get_int(c, "intermediate_size", -2, &cfg->intermediate_size)) ||
-        (rc = get_int(c, "max_position_embeddings", 2048, &cfg->max_position_embeddings)) ||
-        (rc = get_num(c, c->root, "layer_norm_eps", 1e-5, &eps)) ||
-        (rc = get_num(c, c->root, "rope_theta", 10000.0, &theta)) ||
-        (rc = get_num(c, c->root, "partial_rotary_factor", 0.5, &prf)) ||
+    if ((rc = get_int(c, "vocab_size", REQUIRED, 1, MAX_VOCAB, &cfg->vocab_size)) ||
+        (rc = get_int(c, "hidden_size", REQUIRED, 1, MAX_HIDDEN, &cfg->hidden_size)) ||
+        (rc = get_int(c, "num_hidden_layers", REQUIRED, 1, MAX_LAYERS, &cfg->n_layers)) ||
+        (rc = get_int(c, "num_attention_heads", REQUIRED, 1, MAX_HEADS, &cfg->n_heads)) ||
+        (rc = get_int(c, "num_key_value_heads", 0, 1, MAX_HEADS, &cfg->n_kv_heads)) ||
+        (rc = get_int(c, "intermediate_size", REQUIRED, 1, MAX_INTER, &cfg->intermediate_size)) ||
+        (rc = get_int(c, "max_position_embeddings", 2048, 1, MAX_POS, &cfg->max_position_embeddings)) ||
+        (rc = get_num(c, c->root, "layer_norm_eps", "layer_norm_eps", 1e-5, 0, 0, 1, &eps)) ||
+        (rc = get_num(c, c->root, "rope_theta", "rope_theta", 10000.0, 1, 0, MAX_THETA, &theta)) ||
+        (rc = get_num(c, c->root, "partial_rotary_factor", "partial_rotary_factor", 0.5, 0, 1, 1, &prf)) ||
         (rc = get_bool(c, "qk_layernorm", 0, &qk_ln)) ||
         (rc = get_bool(c, "tie_word_embeddings", 0, &cfg->tie_word_embeddings)) ||
         (rc = parse_act(c, "hidden_act", "gelu_new", &cfg->act)) ||
@@ -189,13 +239,13 @@ static int parse_phi(cfg_ctx_t *c, lb_model_config_t *cfg) {
 static int parse_gpt2(cfg_ctx_t *c, lb_model_config_t *cfg) {
     int rc, inner = 0, by_layer = 0, upcast = 0, scale = 1;
     double eps = 0;
-    if ((rc = get_int(c, "vocab_size", 50257, &cfg->vocab_size)) ||
-        (rc = get_int(c, "n_embd", 768, &cfg->hidden_size)) ||
-        (rc = get_int(c, "n_layer", 12, &cfg->n_layers)) ||
-        (rc = get_int(c, "n_head", 12, &cfg->n_heads)) ||
-        (rc = get_int(c, "n_inner", 0, &inner)) ||
-        (rc = get_int(c, "n_positions", 1024, &cfg->max_position_embeddings)) ||
-        (rc = get_num(c, c->root, "layer_norm_epsilon", 1e-5, &eps)) ||
+    if ((rc = get_int(c, "vocab_size", 50257, 1, MAX_VOCAB, &cfg->vocab_size)) ||
+        (rc = get_int(c, "n_embd", 768, 1, MAX_HIDDEN, &cfg->hidden_size)) ||
+        (rc = get_int(c, "n_layer", 12, 1, MAX_LAYERS, &cfg->n_layers)) ||
+        (rc = get_int(c, "n_head", 12, 1, MAX_HEADS, &cfg->n_heads)) ||
+        (rc = get_int(c, "n_inner", 0, 1, MAX_INTER, &inner)) ||
+        (rc = get_int(c, "n_positions", 1024, 1, MAX_POS, &cfg->max_position_embeddings)) ||
+        (rc = get_num(c, c->root, "layer_norm_epsilon", "layer_norm_epsilon", 1e-5, 0, 0, 1, &eps)) ||
         (rc = get_bool(c, "scale_attn_weights", 1, &scale)) ||
         (rc = get_bool(c, "scale_attn_by_inverse_layer_idx", 0, &by_layer)) ||
         (rc = get_bool(c, "reorder_and_upcast_attn", 0, &upcast)) ||
@@ -296,10 +346,8 @@ int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *e
         rc = parse_llama(&c, cfg);
     }
     if (!rc) rc = check_sizes(&c, cfg);
-    if (!rc) {
-        get_token_id(&c, "bos_token_id", &cfg->bos_token_id);
-        get_token_id(&c, "eos_token_id", &cfg->eos_token_id);
-    }
+    if (!rc) rc = get_token_id(&c, "bos_token_id", cfg->vocab_size, &cfg->bos_token_id);
+    if (!rc) rc = get_token_id(&c, "eos_token_id", cfg->vocab_size, &cfg->eos_token_id);
 done:
     json_decref(root);
     return rc;

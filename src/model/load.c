@@ -1,6 +1,7 @@
 /* Load a checkpoint folder: find and validate every tensor the family needs, widen to fp32. */
 #include "internal.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,37 @@ static int bind_all(load_ctx_t *c) {
     return LB_EINVAL;
 }
 
+/* Layers the weights hold: 1 + the highest i among tensor names "<prefix><i>.". */
+static long weight_layers(const lb_st_t *st, const char *prefix) {
+    size_t np = strlen(prefix);
+    long n = 0;
+    for (size_t i = 0; i < lb_st_count(st); i++) {
+        const char *name = lb_st_at(st, i)->name, *p = name + np;
+        if (strncmp(name, prefix, np) || *p < '0' || *p > '9') continue;
+        long k = 0;
+        while (*p >= '0' && *p <= '9' && k < INT_MAX) k = k * 10 + (*p++ - '0');
+        if (*p == '.' && k >= n) n = k + 1;
+    }
+    return n;
+}
+
+/* The config's layer count must be the weights' (checked before anything is sized from it):
+ * fewer would silently drop layers, more would read tensors that are not there. */
+static int check_layers(const lb_model_t *m, lb_error_t *err) {
+    const lb_model_config_t *g = &m->cfg;
+    const char *prefix = g->arch != LB_ARCH_GPT2 ? "model.layers."
+                       : lb_st_find(m->st, "transformer.wte.weight") ? "transformer.h." : "h.";
+    long have = weight_layers(m->st, prefix);
+    if (have == g->n_layers) return 0;
+    const char *field = g->arch == LB_ARCH_GPT2 ? "n_layer" : "num_hidden_layers";
+    if (have == 0)
+        return lb_error_set(err, LB_EFORMAT, "%s/config.json: field \"%s\" is %d but the weights "
+                            "hold no layers (no tensor named %s0.*)", m->dir, field, g->n_layers, prefix);
+    return lb_error_set(err, LB_EFORMAT, "%s/config.json: field \"%s\" is %d but the weights hold "
+                        "%ld layers (%s0.* to %s%ld.*)", m->dir, field, g->n_layers, have, prefix,
+                        prefix, have - 1);
+}
+
 int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **out,
                   lb_error_t *err) {
     *out = NULL;
@@ -199,6 +231,7 @@ int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **o
     int rc = m->dir ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory loading %s", dir);
     if (!rc) rc = lb_model_parse_config(dir, &m->cfg, err);
     if (!rc) rc = lb_st_open(dir, &m->st, err);
+    if (!rc) rc = check_layers(m, err);
     if (!rc) {
         m->layers = calloc((size_t)m->cfg.n_layers, sizeof *m->layers);
         if (!m->layers) rc = lb_error_set(err, LB_ENOMEM, "out of memory loading %s", dir);

@@ -79,6 +79,55 @@ def main():
         print("%-14s rc=%d %s %s" % (name, rc, "ok " if ok else "BAD", err.strip()))
         bad += not ok
 
+    # Config values out of range: each is refused before any allocation, naming config.json, the
+    # field and the allowed range (before: NaN logits for rope_theta 0, "must be an integer" for
+    # sizes out of an int, "out of memory" for 1e9 layers, silent acceptance of a config with
+    # fewer layers than the weights and of eos ids outside the vocabulary).
+    range_cases = [
+        ("rope_theta0", llama_cfg, {"rope_theta": 0}, ["rope_theta", "[1, 1e+30]", "0"]),
+        ("rope_theta_neg", phi_cfg, {"rope_theta": -10000.0}, ["rope_theta", "[1, 1e+30]"]),
+        ("eps_neg", llama_cfg, {"rms_norm_eps": -1e-5}, ["rms_norm_eps", "[0, 1]"]),
+        ("eps_big", phi_cfg, {"layer_norm_eps": 2.0}, ["layer_norm_eps", "[0, 1]"]),
+        ("hidden_2_31", llama_cfg, {"hidden_size": 2 ** 31}, ["hidden_size", "2147483648", "[1, 65536]"]),
+        ("hidden_neg", llama_cfg, {"hidden_size": -64}, ["hidden_size", "-64", "[1, 65536]"]),
+        ("inter_1e12", llama_cfg, {"intermediate_size": 1e12}, ["intermediate_size", "1e+12", "[1, 1048576]"]),
+        ("maxpos_2_40", llama_cfg, {"max_position_embeddings": 2 ** 40},
+         ["max_position_embeddings", "1099511627776", "[1, 2097152]"]),
+        ("layers_1e9", llama_cfg, {"num_hidden_layers": 1e9}, ["num_hidden_layers", "[1, 4096]"]),
+        ("layers_3", llama_cfg, {"num_hidden_layers": 3}, ["num_hidden_layers", "3", "2 layers"]),
+        ("layers_1", llama_cfg, {"num_hidden_layers": 1}, ["num_hidden_layers", "1", "2 layers", "model.layers.1."]),
+        ("gpt2_layers_1", gpt2_cfg, {"n_layer": 1}, ["n_layer", "2 layers", "transformer.h.1."]),
+        ("phi_layers_1", phi_cfg, {"num_hidden_layers": 1}, ["num_hidden_layers", "2 layers"]),
+        ("eos_1e12", llama_cfg, {"eos_token_id": 1e12}, ["eos_token_id", "[0, 97)"]),
+        ("eos_neg", llama_cfg, {"eos_token_id": -5}, ["eos_token_id", "-5", "[0, 97)"]),
+        ("eos_list", llama_cfg, {"eos_token_id": [2, 97]}, ["eos_token_id", "97", "[0, 97)"]),
+        ("bos_neg", phi_cfg, {"bos_token_id": -1}, ["bos_token_id", "[0, 101)"]),
+        ("kv_heads0", llama_cfg, {"num_key_value_heads": 0}, ["num_key_value_heads", "[1, 4096]"]),
+        ("rope_factor", llama_cfg, {"rope_scaling": {"rope_type": "llama3", "factor": -8.0,
+                                                     "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                                     "original_max_position_embeddings": 8192}},
+         ["rope_scaling.factor", "(0, 1000000]"]),
+        ("rope_opm", llama_cfg, {"rope_scaling": {"rope_type": "llama3", "factor": 8.0,
+                                                  "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                                  "original_max_position_embeddings": 1e300}},
+         ["original_max_position_embeddings", "[1, 2097152]"]),
+    ]
+    for name, family, edits, needles in range_cases:
+        folder = build(work, "range_" + name, family())
+        with open(os.path.join(folder, "config.json"), "w") as f:
+            json.dump(family(**edits), f)
+        rc, err = run(drivers, work, folder)
+        ok = rc == 2 and "config.json" in err and all(n in err for n in needles) and "out of memory" not in err
+        print("%-14s rc=%d %s %s" % (name, rc, "ok " if ok else "BAD", err.strip()))
+        bad += not ok
+    # Still accepted: a list of eos ids within the vocabulary, null ids, rope_theta 1e6.
+    for name, family, edits in [("eos_ok", llama_cfg, {"eos_token_id": [2, 96], "bos_token_id": None}),
+                                ("theta_ok", llama_cfg, {"rope_theta": 1e6})]:
+        folder = build(work, "range_" + name, family(**edits))
+        rc, err = run(drivers, work, folder)
+        print("%-14s rc=%d %s %s" % (name, rc, "ok " if rc == 0 else "BAD", err.strip()))
+        bad += rc != 0
+
     # Malformed config.json and a truncated shard: clear errors, no crash.
     folder = build(work, "json", llama_cfg())
     with open(os.path.join(folder, "config.json"), "w") as f:

@@ -46,8 +46,11 @@ def gpt2_cfg(**kw):
     c = {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": 113,
          "n_embd": 48, "n_layer": 2, "n_head": 4, "n_positions": 128, "n_ctx": 128,
          "n_inner": None, "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5,
-         "scale_attn_weights": True, "bos_token_id": 50256, "eos_token_id": 50256}
+         "scale_attn_weights": True}
     c.update(kw)
+    # As GPT-2's own config: "<|endoftext|>" is the last id of the vocabulary (ids must be in it).
+    for k in ("bos_token_id", "eos_token_id"):
+        c.setdefault(k, c["vocab_size"] - 1)
     return c
 
 
