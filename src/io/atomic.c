@@ -191,7 +191,11 @@ static int carry(const char *from, const char *to, const char *const *owned, cha
         if (!src || !dst) {
             errno = ENOMEM;
             bad = 1;
-        } else if (lstat(dst, &st) != 0 && errno == ENOENT) {
+        } else if (lstat(dst, &st) == 0) {
+            /* the new set has this name: the old entry goes with the old set */
+        } else if (errno != ENOENT) {
+            bad = 1;
+        } else {
             if ((size_t)n == cap) {
                 cap = cap ? 2 * cap : 8;
                 char **m = realloc(*moved, cap * sizeof *m);
