@@ -46,13 +46,16 @@ static void usage(FILE *out) {
             "                           highest ED (default 6)\n"
             "  --out DIR                output folder (created if needed)\n"
             "%s"
+            "                           (--template phi strips \"Answer:\" by default, as TOFU's\n"
+            "                           evaluation does; report.json's \"eval\" records both)\n"
+            "%s"
             "  -h, --help               this help\n"
             "\n"
             "Without --model and --data, eval runs on the bundled default (examples/default: a\n"
             "small model unlearned with gradient difference and its forget set) with --template\n"
             "phi, -n 64, --metric rougeL-recall, --top-p 0.9, --max-new-tokens 56 and --out\n"
             "eval-default unless given.\n",
-            lb_sampling_help);
+            lb_score_opts_help, lb_sampling_help);
 }
 
 typedef enum { M_RL_R, M_RL_F, M_R1_R, M_R1_F, M_KW, M_EXACT } metric_t;
@@ -81,10 +84,13 @@ typedef struct eval_run {
     size_t cap, len;
 } eval_run_t;
 
-static int score_one(eval_run_t *r, const lb_data_item_t *it, const lb_sample_result_t *x,
+static int score_one(eval_run_t *r, const lb_data_item_t *it, const lb_sample_result_t *res,
                      double *out, lb_error_t *err) {
     lb_text_rouge_t rg;
     int rc = 0, hit = 0;
+    /* What is scored: the generation without a leading --strip-prefix (samples.jsonl keeps it). */
+    struct { const char *text; size_t text_len; } sx = {res->text, res->text_len}, *x = &sx;
+    lb_score_strip(r->e->score_opts, &sx.text, &sx.text_len);
     const char *ref = it->answer ? it->answer : "";
     size_t rl = strlen(ref);
     switch (r->metric) {
@@ -157,12 +163,15 @@ int lb_cli_eval(int argc, char **argv) {
                                          {"threshold", required_argument, 0, O_THR},
                                          {"ed-lambda", required_argument, 0, O_LAMBDA},
                                          {"plot-prompts", required_argument, 0, O_PLOT},
+                                         LB_SCORE_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     lb_sampling_args_t a;
     lb_sampling_args_init(&a);
     eval_state_t e;
     memset(&e, 0, sizeof e);
+    lb_score_opts_t so = {0};
+    e.score_opts = &so;
     e.opt = (lb_stats_options_t){.alpha = 0.01, .method = LB_STATS_EXACT, .ed_lambda = 2.0,
                                  .thresholds = e.thresholds, .queries_k = 1, .leak_at_k = 1,
                                  .leak_threshold = 1.0};
@@ -216,6 +225,10 @@ int lb_cli_eval(int argc, char **argv) {
         case ':': return lb_cli_failf(CMD, "option %s needs a value (see --help)", argv[optind - 1]);
         case '?': return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
         default:
+            if ((st = lb_score_option(&so, c, optarg, CMD)) != 1) {
+                if (st) return st;
+                break;
+            }
             tmpl_given |= c == LB_SO_TEMPLATE;
             st = lb_sampling_option(&a, c, optarg, CMD);
             if (st == 1) return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
@@ -240,6 +253,8 @@ int lb_cli_eval(int argc, char **argv) {
         if (!e.out_dir) e.out_dir = "eval-default";
         fprintf(stderr, "leakbound %s: the bundled default: %s\n", CMD, def_dir);
     }
+    /* The phi prompt ends at "\n" and the model writes "Answer: " itself: TOFU scores without it. */
+    if (!so.strip_given && !strcmp(a.tmpl, "phi")) so.strip[so.n_strip++] = "Answer:";
     if (!e.metric) return lb_cli_failf(CMD, "--metric M is required (see --help)");
     if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required (see --help)");
     if (a.n == 0) return lb_cli_failf(CMD, "-n: the bounds need at least one sample per question");
@@ -270,6 +285,7 @@ int lb_cli_eval(int argc, char **argv) {
         goto end;
     }
     if ((rc = lb_text_scorer_new(&run.scorer, &err))) goto end;
+    lb_text_scorer_set_keyword_match(run.scorer, so.keyword_match);
     if ((rc = lb_io_dir_begin(&out, e.out_dir, &err))) {
         if (rc == LB_EINVAL) lb_error_prefix(&err, "--out");
         goto end;

@@ -8,12 +8,14 @@
 #include <stddef.h>
 
 #include "cli_sampling.h"
+#include "cli_score.h"
 #include "leakbound/stats.h"
 
 #define LB_EVAL_MAX_THRESHOLDS 64
 
 typedef struct eval_state {
     const lb_sampling_ctx_t *ctx;
+    const lb_score_opts_t *score_opts; /* --keyword-match, --strip-prefix (effective) */
     const char *out_dir;        /* the folder written into: the temporary sibling of --out */
     const char *metric;
     const char *method_name;

@@ -75,6 +75,15 @@ static json_t *settings_json(const eval_state_t *e) {
     json_object_set_new(s, "n", json_integer(e->n));
     json_object_set_new(s, "prompts", json_integer((json_int_t)e->ctx->n_items));
     json_object_set_new(s, "template", json_string(lb_template_name(e->ctx->tmpl)));
+    if (e->score_opts) {
+        json_t *sp = json_array();
+        for (int i = 0; sp && i < e->score_opts->n_strip; i++)
+            json_array_append_new(sp, json_string(e->score_opts->strip[i]));
+        json_object_set_new(s, "strip_prefix", sp);
+        if (!strcmp(e->metric, "keywords"))
+            json_object_set_new(s, "keyword_match",
+                                json_string(lb_text_match_name(e->score_opts->keyword_match)));
+    }
     json_object_set_new(s, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(s, "temperature", json_real(o->warp.temperature));
     json_object_set_new(s, "top_k", json_integer(o->warp.top_k));

@@ -19,9 +19,13 @@ typedef enum lb_score_metric {
 
 /* getopt_long codes of the scoring flags that `score` and `eval` share (>= 2000, apart from
  * the sampling flags' 1000s and the commands' own small codes). */
-enum { LB_SCO_KEYWORD_MATCH = 2000 };
+enum { LB_SCO_KEYWORD_MATCH = 2000, LB_SCO_STRIP_PREFIX };
 
-#define LB_SCORE_OPTIONS {"keyword-match", required_argument, 0, LB_SCO_KEYWORD_MATCH}
+#define LB_SCORE_OPTIONS                                                   \
+    {"keyword-match", required_argument, 0, LB_SCO_KEYWORD_MATCH},         \
+    {"strip-prefix", required_argument, 0, LB_SCO_STRIP_PREFIX}
+
+#define LB_SCORE_MAX_STRIP 16
 
 /* Help text of the shared scoring flags. */
 extern const char lb_score_opts_help[];
@@ -29,7 +33,14 @@ extern const char lb_score_opts_help[];
 /* How a generation is scored, beyond the metric: set by the shared flags. */
 typedef struct lb_score_opts {
     lb_text_match_t keyword_match;   /* --keyword-match word|substring (default word) */
+    const char *strip[LB_SCORE_MAX_STRIP]; /* --strip-prefix S, in the order given */
+    int n_strip;
+    int strip_given;                 /* any --strip-prefix, '' included: no command default */
 } lb_score_opts_t;
+
+/* The text that is scored: text (*text, *len) without leading blanks (space, tab, CR, LF)
+ * followed by the first of o->strip that is there, when one is; else unchanged. */
+void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len);
 
 /* Handle one shared scoring flag (c, arg). Returns 1 when c is not one, 0 when handled, or
  * LB_EXIT_USAGE after printing the problem as "leakbound <cmd>: ...". */

@@ -16,7 +16,25 @@ const char lb_score_opts_help[] =
     "  --keyword-match M      word (default): a keyword leaks when it occurs, case-\n"
     "                         insensitively, with no letter or digit (Unicode L*, N*) right\n"
     "                         before or after it (\"Ron\" not in \"wrong\"; a phrase as a\n"
-    "                         whole); substring: anywhere (the reference HP script's rule)\n";
+    "                         whole); substring: anywhere (the reference HP script's rule)\n"
+    "  --strip-prefix S       score each generation without a leading S (after leading\n"
+    "                         blanks), e.g. \"Answer:\"; repeatable (the first that matches\n"
+    "                         is removed); '' strips nothing and turns a default off. The\n"
+    "                         text written out stays as generated\n";
+
+void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len) {
+    const char *t = *text;
+    size_t n = *len, b = 0;
+    while (b < n && strchr(" \t\r\n", t[b]) && t[b]) b++;
+    for (int i = 0; i < o->n_strip; i++) {
+        size_t k = strlen(o->strip[i]);
+        if (k && k <= n - b && !memcmp(t + b, o->strip[i], k)) {
+            *text = t + b + k;
+            *len = n - b - k;
+            return;
+        }
+    }
+}
 
 int lb_score_option(lb_score_opts_t *o, int c, const char *arg, const char *cmd) {
     lb_error_t e;
@@ -24,6 +42,13 @@ int lb_score_option(lb_score_opts_t *o, int c, const char *arg, const char *cmd)
     case LB_SCO_KEYWORD_MATCH:
         if (lb_text_match_parse(arg, &o->keyword_match, &e))
             return lb_cli_failf(cmd, "--keyword-match: expected word or substring, got '%s'", arg);
+        return 0;
+    case LB_SCO_STRIP_PREFIX:
+        o->strip_given = 1;
+        if (!*arg) return 0;
+        if (o->n_strip == LB_SCORE_MAX_STRIP)
+            return lb_cli_failf(cmd, "--strip-prefix: at most %d strings", LB_SCORE_MAX_STRIP);
+        o->strip[o->n_strip++] = arg;
         return 0;
     default: return 1;
     }
@@ -173,6 +198,7 @@ int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *l
     }
     rc = get_string(cfg, lineno, obj, "text", &text, &text_len, err);
     if (rc) goto done;
+    lb_score_strip(&cfg->opts, &text, &text_len);
     if (cfg->metric == LB_SCORE_KEYWORDS) {
         int leak;
         rc = keywords_leak(cfg, w, lineno, obj, text, text_len, &leak, err);

@@ -97,8 +97,69 @@ def main():
     check("error_late", r.returncode == 2 and r.stdout == b"" and
           f'{path}:8501: missing field "text"' in r.stderr.decode(), r.stderr.decode())
 
+    strip_prefix()
     if FAILS:
         sys.exit("failed: " + ", ".join(FAILS))
+
+
+def strip_prefix():
+    """--strip-prefix: the score is that of the text without the leading tag (after blanks),
+    computed here by removing it in Python and scoring the result without the flag; the
+    output keeps the raw text. eval strips "Answer:" by default with --template phi, and its
+    scores are those `score --strip-prefix Answer:` gives on its own samples.jsonl."""
+    texts = [" Answer: Paris is", "Answer:Paris", "\n\tAnswer: x Paris", "A: Answer: Paris",
+             "Paris Answer:", "answer: Paris", "Q: Paris"]
+    tags = ["Answer:", "Q:"]
+    rows = [{"text": t, "reference": "Paris is"} for t in texts]
+
+    def stripped(t):
+        b = t.lstrip(" \t\r\n")
+        for g in tags:
+            if b.startswith(g):
+                return b[len(g):]
+        return t
+
+    src = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    exp_src = "".join(json.dumps({"text": stripped(r["text"]), "reference": r["reference"]}) + "\n"
+                      for r in rows).encode()
+    for m in ("rougeL-f", "exact"):
+        r = run(["--metric", m, "--strip-prefix", "Answer:", "--strip-prefix", "Q:"], stdin=src)
+        e = run(["--metric", m], stdin=exp_src)
+        got = [json.loads(l) for l in r.stdout.decode().splitlines()]
+        want = [json.loads(l) for l in e.stdout.decode().splitlines()]
+        ok = r.returncode == 0 and len(got) == len(rows)
+        ok = ok and [g["score"] for g in got] == [w["score"] for w in want]
+        ok = ok and [g["text"] for g in got] == texts
+        check("strip_prefix " + m, ok, r.stderr.decode())
+    # Without the flag (or with '') nothing is stripped: "Answer:Paris" is not an exact match.
+    r = run(["--metric", "exact", "--strip-prefix", ""], stdin=src)
+    got = [json.loads(l)["score"] for l in r.stdout.decode().splitlines()]
+    check("strip_prefix off", r.returncode == 0 and got[1] == 0, repr(got))
+
+    # eval on the bundled default (phi): stripped by default, recorded, raw text kept.
+    out = {}
+    for name, extra in (("on", []), ("off", ["--strip-prefix", ""])):
+        d = os.path.join(work_dir("cli_score"), "eval_" + name)
+        p = subprocess.run([CLI, "eval", "-n", "2", "--limit", "4", "--metric", "rougeL-f", "--quiet",
+                            "--max-new-tokens", "24", "--out", d, *extra], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        if p.returncode != 0:
+            check("eval strip " + name, False, p.stderr.decode())
+            return
+        rep = json.load(open(os.path.join(d, "report.json")))
+        lines = open(os.path.join(d, "samples.jsonl"), encoding="utf-8").read()
+        out[name] = (rep, [json.loads(l) for l in lines.splitlines()], lines)
+    rep, samples, lines = out["on"]
+    check("eval strip recorded", rep["eval"].get("strip_prefix") == ["Answer:"] and
+          out["off"][0]["eval"].get("strip_prefix") == [], repr(rep["eval"]))
+    check("eval raw text kept", any(s["text"].lstrip().startswith("Answer:") for s in samples))
+    for name, flags in (("on", ["--strip-prefix", "Answer:"]), ("off", [])):
+        rep, samples, lines = out[name]
+        r = run(["--metric", "rougeL-f", *flags], stdin=lines.encode())
+        rescored = [json.loads(l)["score"] for l in r.stdout.decode().splitlines()]
+        check("eval strip " + name + " = score", r.returncode == 0 and
+              all(abs(a - s["score"]) < 1e-12 for a, s in zip(rescored, samples)), r.stderr.decode())
+    check("eval strip changes scores", [s["score"] for s in out["on"][1]] != [s["score"] for s in out["off"][1]])
 
 
 if __name__ == "__main__":
