@@ -106,6 +106,14 @@ int lb_io_dir_commit(lb_io_dir_t *d, const char *const *owned, lb_error_t *err);
  * zeroed or already released d. */
 void lb_io_dir_abort(lb_io_dir_t *d);
 
+/* SHA-256 (FIPS 180-4, Debian's libnettle) of the bytes of the file at path, as 64 lowercase hex
+ * digits and a NUL in hex. Errors: LB_EIO naming the file and the reason. */
+int lb_io_sha256_file(const char *path, char hex[65], lb_error_t *err);
+
+/* SHA-256 of the n files' bytes one after another, in the order given (= sha256 of their
+ * concatenation). */
+int lb_io_sha256_files(const char *const *paths, size_t n, char hex[65], lb_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif
