@@ -44,6 +44,14 @@ static void usage(FILE *out) {
             "                         --keyword-match; each line also gets \"keyword_match\");\n"
             "                         exact: 1 if both give the same ROUGE tokens.\n"
             "  --reference-field F    read the reference (or the keywords) from field F\n"
+            "  --keywords-field F     read the keywords from field F (--metric keywords)\n"
+            "  --text-field F         read the generation from field F (default text). F may\n"
+            "                         hold a string (one sample), an array of strings (HF\n"
+            "                         generate dumps) or an array of objects with \"text\"\n"
+            "                         (vLLM \"outputs\", OpenAI-style \"choices\"): one output\n"
+            "                         line per element, {\"id\", \"sample\" (its index),\n"
+            "                         \"text\", the reference or keywords, the scores}\n"
+            "  --id-field F           the id of those lines comes from field F (default id)\n"
             "%s"
             "  -h, --help             this help\n"
             "\n"
@@ -153,8 +161,8 @@ static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
                 status = b->rc[i] == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
                 goto done;
             }
-            if (fwrite(b->out[i], 1, b->out_len[i], spool) != b->out_len[i] ||
-                putc('\n', spool) == EOF) {
+            if (b->out_len[i] && (fwrite(b->out[i], 1, b->out_len[i], spool) != b->out_len[i] ||
+                                  putc('\n', spool) == EOF)) {
                 fprintf(stderr, "leakbound score: cannot write the temporary output: %s\n",
                         strerror(errno));
                 goto done;
@@ -191,11 +199,15 @@ int lb_cli_score(int argc, char **argv) {
     static const struct option opts[] = {
         {"metric", required_argument, NULL, 'm'},
         {"reference-field", required_argument, NULL, 'r'},
+        {"keywords-field", required_argument, NULL, 'k'},
+        {"text-field", required_argument, NULL, 't'},
+        {"id-field", required_argument, NULL, 'i'},
         LB_SCORE_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *metric = NULL, *field = NULL;
+    const char *metric = NULL, *field = NULL, *kw_field = NULL, *text_field = "text",
+               *id_field = "id";
     lb_score_opts_t so = {0};
     int c, st;
     optind = 1;
@@ -204,6 +216,9 @@ int lb_cli_score(int argc, char **argv) {
         switch (c) {
         case 'm': metric = optarg; break;
         case 'r': field = optarg; break;
+        case 'k': kw_field = optarg; break;
+        case 't': text_field = optarg; break;
+        case 'i': id_field = optarg; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         case '?': case ':':
             usage(stderr);
@@ -230,7 +245,10 @@ int lb_cli_score(int argc, char **argv) {
                             "rouge1-recall, rouge1-f, keywords, exact)", metric);
     cfg.metric = metrics[k].metric;
     cfg.opts = so;
-    cfg.field = field ? field : cfg.metric == LB_SCORE_KEYWORDS ? "keywords" : "reference";
+    cfg.field = cfg.metric == LB_SCORE_KEYWORDS && kw_field ? kw_field
+                : field ? field : cfg.metric == LB_SCORE_KEYWORDS ? "keywords" : "reference";
+    cfg.text_field = text_field;
+    cfg.id_field = id_field;
     if (argc - optind > 1) return lb_cli_failf("score", "at most one input file");
     const char *in = optind < argc ? argv[optind] : "-";
     FILE *fp = stdin;

@@ -48,7 +48,10 @@ int lb_score_option(lb_score_opts_t *o, int c, const char *arg, const char *cmd)
 
 typedef struct lb_score_cfg {
     lb_score_metric_t metric;
-    const char *field;   /* "reference", "keywords" or --reference-field */
+    const char *field;   /* "reference", "keywords" or --reference-field / --keywords-field */
+    const char *text_field; /* "text" or --text-field: a string, an array of strings, or an
+                               array of objects with a string "text" */
+    const char *id_field;   /* "id" or --id-field: the "id" of lines built from an array */
     const char *path;    /* input name for messages ("<stdin>" for -) */
     lb_score_opts_t opts;
 } lb_score_cfg_t;
@@ -62,7 +65,8 @@ typedef struct lb_score_worker {
 } lb_score_worker_t;
 
 /* Parse one input line (len bytes, line number lineno), score it and write the output line
- * (without newline) to *out (*out_cap bytes, grown with realloc as needed), *out_len bytes.
+ * (without newline; several, joined by newlines, when the text field is an array; none for an
+ * empty array) to *out (*out_cap bytes, grown with realloc as needed), *out_len bytes.
  * Returns 0, or LB_EFORMAT/LB_EINVAL with err naming "<path>:<lineno>[:<col>]", or LB_ENOMEM. */
 int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
                   long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err);

@@ -179,6 +179,94 @@ static int splice(const char *line, size_t len, int nonempty, const double *vals
     return 0;
 }
 
+/* Score one generation (text, text_len) of obj; vals/nvals/integral get the numbers. */
+static int score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
+                      const char *text, size_t text_len, double *vals, size_t *nvals,
+                      int *integral, lb_error_t *err) {
+    const char *ref;
+    size_t ref_len;
+    int rc;
+    *nvals = 1;
+    *integral = 0;
+    lb_score_strip(&cfg->opts, &text, &text_len);
+    if (cfg->metric == LB_SCORE_KEYWORDS) {
+        int leak;
+        rc = keywords_leak(cfg, w, lineno, obj, text, text_len, &leak, err);
+        vals[0] = leak;
+        *integral = 1;
+        return rc;
+    }
+    if ((rc = get_string(cfg, lineno, obj, cfg->field, &ref, &ref_len, err))) return rc;
+    if (cfg->metric == LB_SCORE_EXACT) {
+        int match;
+        rc = lb_text_exact(w->scorer, text, text_len, ref, ref_len, &match, err);
+        vals[0] = match;
+        *integral = 1;
+        return rc;
+    }
+    lb_text_rouge_t r;
+    int l = cfg->metric == LB_SCORE_ROUGEL_RECALL || cfg->metric == LB_SCORE_ROUGEL_F;
+    rc = (l ? lb_text_rouge_l : lb_text_rouge_1)(w->scorer, text, text_len, ref, ref_len, &r, err);
+    int recall = cfg->metric == LB_SCORE_ROUGEL_RECALL || cfg->metric == LB_SCORE_ROUGE1_RECALL;
+    vals[0] = recall ? r.recall : r.fmeasure;
+    vals[1] = r.precision;
+    vals[2] = r.recall;
+    vals[3] = r.fmeasure;
+    *nvals = 4;
+    return rc;
+}
+
+/* The text field holds an array: one output line per element (a string, or an object with a
+ * string "text"), {"id", "sample", "text", the reference or keywords, the scores}. */
+static int score_array(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
+                       json_t *arr, char **out, size_t *out_cap, size_t *out_len,
+                       lb_error_t *err) {
+    const char *key = cfg->text_field;
+    json_t *id = json_object_get(obj, cfg->id_field);
+    if (!id)
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: missing field \"%s\" (the id of the samples "
+                            "in \"%s\"; see --id-field)", cfg->path, lineno, cfg->id_field, key);
+    if (!json_is_string(id) && !json_is_integer(id))
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\" must be a string or an integer",
+                            cfg->path, lineno, cfg->id_field);
+    json_t *ref = json_object_get(obj, cfg->field);
+    *out_len = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e) {
+        json_t *t = json_is_object(e) ? json_object_get(e, "text") : e;
+        if (!json_is_string(t))
+            return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\", item %zu: expected a string "
+                                "or an object with a string \"text\"", cfg->path, lineno, key, i);
+        double vals[4];
+        size_t nvals;
+        int integral, rc;
+        if ((rc = score_text(cfg, w, lineno, obj, json_string_value(t), json_string_length(t), vals,
+                             &nvals, &integral, err)))
+            return rc;
+        json_t *o = json_object();
+        int bad = !o || json_object_set(o, "id", id) ||
+                  json_object_set_new(o, "sample", json_integer((json_int_t)i)) ||
+                  json_object_set(o, "text", t) || (ref && json_object_set(o, cfg->field, ref));
+        for (size_t k = 0; !bad && k < nvals; k++)
+            bad = json_object_set_new(o, added_keys[k], integral ? json_integer((json_int_t)vals[k])
+                                                                 : json_real(vals[k]));
+        if (!bad && cfg->metric == LB_SCORE_KEYWORDS)
+            bad = json_object_set_new(o, "keyword_match",
+                                      json_string(lb_text_match_name(cfg->opts.keyword_match)));
+        size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17);
+        size_t n = bad ? 0 : json_dumpb(o, NULL, 0, flags);
+        if (!n || reserve(out, out_cap, *out_len + n + 2)) {
+            json_decref(o);
+            return lb_error_set(err, LB_ENOMEM, "out of memory building the output");
+        }
+        if (*out_len) (*out)[(*out_len)++] = '\n';
+        *out_len += json_dumpb(o, *out + *out_len, n, flags);
+        json_decref(o);
+    }
+    return 0;
+}
+
 int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
                   long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err) {
     json_error_t je;
@@ -187,8 +275,8 @@ int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *l
         return lb_error_set(err, LB_EFORMAT, "%s:%ld:%d: malformed JSON: %s", cfg->path, lineno,
                             je.column, je.text);
     int rc;
-    const char *text = NULL, *ref = NULL;
-    size_t text_len = 0, ref_len = 0;
+    const char *text = NULL;
+    size_t text_len = 0;
     double vals[4];
     size_t nvals = 1;
     int integral = 0;
@@ -196,36 +284,14 @@ int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *l
         rc = lb_error_set(err, LB_EINVAL, "%s:%ld: expected a JSON object", cfg->path, lineno);
         goto done;
     }
-    rc = get_string(cfg, lineno, obj, "text", &text, &text_len, err);
-    if (rc) goto done;
-    lb_score_strip(&cfg->opts, &text, &text_len);
-    if (cfg->metric == LB_SCORE_KEYWORDS) {
-        int leak;
-        rc = keywords_leak(cfg, w, lineno, obj, text, text_len, &leak, err);
-        vals[0] = leak;
-        integral = 1;
-    } else {
-        rc = get_string(cfg, lineno, obj, cfg->field, &ref, &ref_len, err);
-        if (rc) goto done;
-        if (cfg->metric == LB_SCORE_EXACT) {
-            int match;
-            rc = lb_text_exact(w->scorer, text, text_len, ref, ref_len, &match, err);
-            vals[0] = match;
-            integral = 1;
-        } else {
-            lb_text_rouge_t r;
-            int l = cfg->metric == LB_SCORE_ROUGEL_RECALL || cfg->metric == LB_SCORE_ROUGEL_F;
-            rc = (l ? lb_text_rouge_l : lb_text_rouge_1)(w->scorer, text, text_len, ref, ref_len,
-                                                         &r, err);
-            int recall = cfg->metric == LB_SCORE_ROUGEL_RECALL ||
-                         cfg->metric == LB_SCORE_ROUGE1_RECALL;
-            vals[0] = recall ? r.recall : r.fmeasure;
-            vals[1] = r.precision;
-            vals[2] = r.recall;
-            vals[3] = r.fmeasure;
-            nvals = 4;
-        }
+    json_t *tv = json_object_get(obj, cfg->text_field);
+    if (json_is_array(tv)) {
+        rc = score_array(cfg, w, lineno, obj, tv, out, out_cap, out_len, err);
+        goto done;
     }
+    rc = get_string(cfg, lineno, obj, cfg->text_field, &text, &text_len, err);
+    if (rc) goto done;
+    rc = score_text(cfg, w, lineno, obj, text, text_len, vals, &nvals, &integral, err);
     if (rc) goto done;
     /* Keyword scores record how keywords matched. */
     added_str_t match = {"keyword_match", lb_text_match_name(cfg->opts.keyword_match)};

@@ -98,8 +98,64 @@ def main():
           f'{path}:8501: missing field "text"' in r.stderr.decode(), r.stderr.decode())
 
     strip_prefix()
+    other_shapes()
     if FAILS:
         sys.exit("failed: " + ", ".join(FAILS))
+
+
+def other_shapes():
+    """Generations made elsewhere: a vLLM dump (outputs: [{"text"}]), an OpenAI-style one
+    (choices: [{"text"}]) and an HF list of strings score exactly as the same samples written
+    one per line (ids and scores in the same order); malformed shapes name file and line."""
+    qs = [("q1", "Paris is the capital", ["Paris is the capital", " the capital is Paris", "Rome"]),
+          ("q2", "Harry Potter", ["harry", "", "Potter Harry Potter"]),
+          (7, "Ron", ["wrong", "Ron's", "Ron"])]
+    flat = "".join(json.dumps({"id": i, "text": t, "reference": ref}) + "\n" for i, ref, ts in qs for t in ts)
+    vllm = "".join(json.dumps({"request_id": i, "prompt": "Q", "reference": ref,
+                               "outputs": [{"index": k, "text": t, "token_ids": [1]} for k, t in enumerate(ts)]}) + "\n"
+                   for i, ref, ts in qs)
+    openai = "".join(json.dumps({"id": i, "object": "text_completion", "reference": ref,
+                                 "choices": [{"index": k, "text": t, "finish_reason": "stop"}
+                                             for k, t in enumerate(ts)]}) + "\n" for i, ref, ts in qs)
+    hf = "".join(json.dumps({"id": i, "reference": ref, "generations": ts}) + "\n" for i, ref, ts in qs)
+    for m in ("rougeL-recall", "rouge1-f", "exact"):
+        base = run(["--metric", m], stdin=flat.encode())
+        want = [(o["id"], o["score"]) for o in map(json.loads, base.stdout.decode().splitlines())]
+        for name, src, args in (("vllm", vllm, ["--text-field", "outputs", "--id-field", "request_id"]),
+                                ("openai", openai, ["--text-field", "choices"]),
+                                ("hf", hf, ["--text-field", "generations"])):
+            r = run(["--metric", m, *args], stdin=src.encode())
+            got = [json.loads(l) for l in r.stdout.decode().splitlines()]
+            ok = r.returncode == 0 and [(o["id"], o["score"]) for o in got] == want and len(want) == 9
+            ok = ok and [o["sample"] for o in got] == [0, 1, 2] * 3
+            check(f"shape {name} {m}", ok, r.stderr.decode() + repr(got[:2]))
+    kw = "".join(json.dumps({"id": i, "kw": [ref.split()[0]], "choices": [{"text": t} for t in ts]}) + "\n"
+                 for i, ref, ts in qs)
+    kflat = "".join(json.dumps({"id": i, "text": t, "keywords": [ref.split()[0]]}) + "\n"
+                    for i, ref, ts in qs for t in ts)
+    r = run(["--metric", "keywords", "--text-field", "choices", "--keywords-field", "kw"], stdin=kw.encode())
+    b = run(["--metric", "keywords"], stdin=kflat.encode())
+    sc = lambda x: [json.loads(l)["score"] for l in x.stdout.decode().splitlines()]
+    check("shape keywords", r.returncode == 0 and sc(r) == sc(b) and len(sc(b)) == 9, r.stderr.decode())
+    # Malformed shapes.
+    expect_error("shape_item", '{"id": 1, "reference": "x", "outputs": [{"text": "a"}, {"txt": "b"}]}\n',
+                 '{path}:1: field "outputs", item 1: expected a string or an object', "exact",
+                 ["--text-field", "outputs"])
+    expect_error("shape_num", '{"id": 1, "reference": "x", "outputs": ["a", 3]}\n',
+                 '{path}:1: field "outputs", item 1', "exact", ["--text-field", "outputs"])
+    expect_error("shape_noid", '{"reference": "x", "outputs": ["a"]}\n',
+                 '{path}:1: missing field "request_id"', "exact",
+                 ["--text-field", "outputs", "--id-field", "request_id"])
+    expect_error("shape_badid", '{"id": [1], "reference": "x", "outputs": ["a"]}\n',
+                 '{path}:1: field "id" must be a string or an integer', "exact", ["--text-field", "outputs"])
+    expect_error("shape_noref", '{"id": 1, "outputs": ["a"]}\n', '{path}:1: missing field "reference"',
+                 "exact", ["--text-field", "outputs"])
+    expect_error("shape_obj", '{"id": 1, "reference": "x", "outputs": {"text": "a"}}\n',
+                 '{path}:1: field "outputs" is not a string', "exact", ["--text-field", "outputs"])
+    # An empty array gives no line; the others still come out.
+    r = run(["--metric", "exact", "--text-field", "o"],
+            stdin=b'{"id": 1, "reference": "a", "o": []}\n{"id": 2, "reference": "a", "o": ["a"]}\n')
+    check("shape empty array", r.returncode == 0 and r.stdout.decode().count("\n") == 1, r.stderr.decode())
 
 
 def strip_prefix():
