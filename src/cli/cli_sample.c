@@ -1,10 +1,12 @@
 /* leakbound sample — greedy and n sampled answers per question, as JSON Lines (issue 4 §6).
  * Each prompt group is appended whole and fsync'ed, so an interrupted run keeps every
  * finished group; --resume drops a trailing partial group and continues with the rest. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,10 @@ static void usage(FILE *out) {
             "One line per answer, grouped by question in data order:\n"
             "  {\"id\", \"sample\" (0..N-1, -1 = greedy), \"prompt\", \"text\", \"reference\" |\n"
             "   \"keywords\" (copied from the data), \"tokens\", \"finish\" (eos|length|stop)}\n"
+            "FILE.settings.json (written atomically before the first line) records what made\n"
+            "FILE: sha256 of the model's *.safetensors (in name order) and of --data, the\n"
+            "template, -n, --greedy-too, the seed, every warper (temperature, top-k, top-p,\n"
+            "min-p, adaptive temperature), the token limits and stop strings.\n"
             "An answer ends at an EOS id (generation_config.json, else config.json), a --stop\n"
             "string, or the length limit; text is decoded skipping special tokens.\n"
             "\n"
@@ -35,8 +41,9 @@ static void usage(FILE *out) {
             "  --greedy-too             also the greedy answer (sample -1, first in its group)\n"
             "  -o FILE                  output (required); groups are appended and fsync'ed\n"
             "  --resume                 keep the complete groups FILE already has (a trailing\n"
-            "                           partial group is dropped) and sample the other ids; use\n"
-            "                           the same flags as the interrupted run\n"
+            "                           partial group is dropped) and sample the other ids; the\n"
+            "                           settings must be those of FILE.settings.json (exit 2\n"
+            "                           naming the setting that differs)\n"
             "%s"
             "  -h, --help               this help\n"
             "\n"
@@ -63,6 +70,167 @@ static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, 
     int rc = lb_sampling_format_group(r->ctx, r->todo[prompt], res, n_res, NULL, r->verbose, &r->buf,
                                       &r->cap, &r->len, err);
     if (!rc && r->len) rc = lb_sampling_write_sync(r->fd, r->path, r->buf, r->len, err);
+    return rc;
+}
+
+/* ---- FILE.settings.json: what made FILE, so that --resume cannot mix two runs ---------- */
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* SHA-256 of the model folder's *.safetensors files, one after another in name order. */
+static int model_sha256(const char *dir, char hex[65], lb_error_t *err) {
+    DIR *d = opendir(dir);
+    if (!d) return lb_error_set(err, LB_EIO, "%s: cannot list: %s", dir, strerror(errno));
+    char **paths = NULL;
+    size_t n = 0, cap = 0;
+    int rc = LB_OK;
+    struct dirent *e;
+    while (!rc && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 12 || strcmp(e->d_name + len - 12, ".safetensors") || e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            char **np = realloc(paths, (cap = cap ? 2 * cap : 8) * sizeof *paths);
+            if (!np) {
+                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+                break;
+            }
+            paths = np;
+        }
+        size_t sz = strlen(dir) + len + 2;
+        if (!(paths[n] = malloc(sz))) {
+            rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(paths[n++], sz, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    if (!rc) {
+        qsort(paths, n, sizeof *paths, cmp_names);
+        rc = lb_io_sha256_files((const char *const *)paths, n, hex, err);
+    }
+    for (size_t i = 0; i < n; i++) free(paths[i]);
+    free(paths);
+    return rc;
+}
+
+static int set_str(json_t *o, const char *k, const char *v) {
+    return json_object_set_new(o, k, json_string(v));
+}
+
+/* The effective settings of this run (ctx->opts: the flags over generation_config.json), in a
+ * fixed key order. */
+static int settings_doc(const lb_sampling_args_t *a, const lb_sampling_ctx_t *ctx, json_t **out,
+                        lb_error_t *err) {
+    const lb_sampler_opts_t *o = &ctx->opts;
+    char mh[65], dh[65];
+    int rc = model_sha256(a->model, mh, err);
+    if (!rc) rc = lb_io_sha256_file(a->data, dh, err);
+    if (rc) return rc;
+    json_t *d = json_object(), *stop = json_array();
+    int bad = !d || !stop;
+    for (int i = 0; i < o->n_stop && !bad; i++) bad = json_array_append_new(stop, json_string(o->stop[i]));
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    bad = bad || set_str(d, "format", "leakbound sample settings 1") ||
+          set_str(d, "model_sha256", mh) || set_str(d, "data_sha256", dh) ||
+          set_str(d, "template", a->tmpl) ||
+          json_object_set_new(d, "n", json_integer(o->n_samples)) ||
+          json_object_set_new(d, "greedy_too", json_boolean(o->greedy_too)) ||
+          json_object_set_new(d, "seed", o->seed <= INT64_MAX ? json_integer((json_int_t)o->seed)
+                                                              : json_string(seed)) ||
+          json_object_set_new(d, "temperature", json_real(o->warp.temperature)) ||
+          json_object_set_new(d, "top_k", json_integer(o->warp.top_k)) ||
+          json_object_set_new(d, "top_p", json_real(o->warp.top_p)) ||
+          json_object_set_new(d, "min_p", json_real(o->min_p)) ||
+          json_object_set_new(d, "adaptive", json_boolean(o->adaptive)) ||
+          set_str(d, "confidence", o->confidence == LB_CONFIDENCE_ENTROPY ? "entropy" : "maxprob") ||
+          json_object_set_new(d, "confidence_threshold", json_real(o->confidence_threshold)) ||
+          json_object_set_new(d, "low_temperature", json_real(o->low_temperature)) ||
+          json_object_set_new(d, "max_new_tokens", json_integer(o->max_new_tokens)) ||
+          json_object_set_new(d, "max_length", json_integer(o->max_length)) ||
+          json_object_set(d, "stop", stop);
+    json_decref(stop);
+    if (bad) {
+        json_decref(d);
+        return lb_error_set(err, LB_ENOMEM, "out of memory");
+    }
+    *out = d;
+    return LB_OK;
+}
+
+static int write_settings(const char *path, const json_t *doc, lb_error_t *err) {
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    if (!text) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    lb_atomic_file_t f;
+    int rc = lb_atomic_open(&f, path, err);
+    if (!rc) rc = lb_atomic_write(&f, text, strlen(text), err);
+    if (!rc) rc = lb_atomic_write(&f, "\n", 1, err);
+    if (!rc) rc = lb_atomic_commit(&f, err);
+    else lb_atomic_abort(&f);
+    free(text);
+    return rc;
+}
+
+/* A setting's value for a message: JSON, reals with the fewest digits that read back exactly. */
+static char *show_value(const json_t *v) {
+    if (!v) return strdup("(none)");
+    if (json_is_real(v)) {
+        double x = json_real_value(v);
+        char buf[40];
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(buf, sizeof buf, "%.*g", prec, x);
+            if (strtod(buf, NULL) == x) break;
+        }
+        return strdup(buf);
+    }
+    return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+/* --resume: FILE.settings.json must hold exactly this run's settings. A FILE with no lines yet
+ * and no settings file just gets one. */
+static int resume_settings(const char *path, const char *spath, int fd, const json_t *doc,
+                           lb_error_t *err) {
+    struct stat st;
+    if (access(spath, F_OK) != 0) {
+        if (errno != ENOENT)
+            return lb_error_set(err, LB_EIO, "%s: cannot read: %s", spath, strerror(errno));
+        if (fstat(fd, &st) == 0 && st.st_size == 0) return write_settings(spath, doc, err);
+        return lb_error_set(err, LB_EINVAL, "%s is missing: nothing tells which settings made %s, "
+                            "so it cannot be resumed safely (sample again without --resume)",
+                            spath, path);
+    }
+    json_error_t je;
+    json_t *old = json_load_file(spath, 0, &je);
+    if (!json_is_object(old)) {
+        json_decref(old);
+        return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: not a settings file of leakbound sample%s%s",
+                            spath, je.line, je.column, old ? "" : ": ", old ? "" : je.text);
+    }
+    int rc = LB_OK;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)doc, key, v) {
+        json_t *w = json_object_get(old, key);
+        if (w && json_equal(v, w)) continue;
+        char *was = show_value(w), *now = show_value(v);
+        rc = lb_error_set(err, LB_EINVAL, "%s: setting '%s' differs: %s was made with %s, this run "
+                          "has %s (resume with the same settings, or sample again without "
+                          "--resume)", spath, key, path, was ? was : "?", now ? now : "?");
+        free(was);
+        free(now);
+        break;
+    }
+    if (!rc)
+        json_object_foreach(old, key, v) if (!json_object_get(doc, key)) {
+            rc = lb_error_set(err, LB_EINVAL, "%s: setting '%s' is not one this version records: "
+                              "%s was made by another version (sample again without --resume)",
+                              spath, key, path);
+            break;
+        }
+    json_decref(old);
     return rc;
 }
 
@@ -177,6 +345,8 @@ int lb_cli_sample(int argc, char **argv) {
     int n_res = ctx.opts.n_samples + greedy_too;
     lb_error_t err = {0};
     int rc = 0, fd = -1;
+    char spath[4200];
+    json_t *settings = NULL;
     size_t n_done = 0, n_todo = 0;
     unsigned char *done = calloc(ctx.n_items, 1);
     size_t *todo = malloc(ctx.n_items * sizeof *todo);
@@ -193,6 +363,14 @@ int lb_cli_sample(int argc, char **argv) {
         goto end;
     }
     run.fd = fd;
+    if (snprintf(spath, sizeof spath, "%s.settings.json", out) >= (int)sizeof spath) {
+        rc = lb_error_set(&err, LB_EINVAL, "%s: path too long", out);
+        goto end;
+    }
+    if ((rc = settings_doc(&a, &ctx, &settings, &err))) goto end;
+    rc = resume ? resume_settings(out, spath, fd, settings, &err)
+                : write_settings(spath, settings, &err);
+    if (rc) goto end;
     if (resume && n_res > 0 &&
         (rc = resume_scan(out, fd, &ctx, n_res, greedy_too, done, &n_done, &err)))
         goto end;
@@ -214,6 +392,7 @@ end:
     free(todo);
     free(prompts);
     free(run.buf);
+    json_decref(settings);
     lb_sampling_free(&ctx);
     if (rc) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);

@@ -11,14 +11,19 @@
   the tokens skipping special ones (checked on the byte tokenizer), --verbose temperatures;
 - --resume: a file cut inside a group (and inside a line) is completed to the same bytes as an
   uninterrupted run; a file made with another -n is refused, its message naming the group;
+- FILE.settings.json: the model and data SHA-256 (checked with hashlib) and every setting;
+  --resume with another seed, warper, limit, template, model or data exits 2 naming it;
 - answers that all end at their first token (EOS above top-p, a limit of one token) never
   strand the scheduler: every group comes back, in order, the same for every batch size;
 - errors (exit 2, message naming the culprit): missing model, malformed data, a prompt longer
   than the context, a KV budget smaller than one prompt, duplicate ids, bad flags.
 """
+import glob
+import hashlib
 import json
 import os
 import random
+import shutil
 
 import numpy as np
 
@@ -203,21 +208,94 @@ def check_resume(g2, d):
         part = os.path.join(d, f"resume_{cut_lines}.jsonl")
         with open(part, "wb") as f:
             f.write(b"\n".join(lines[:cut_lines]) + (b"\n" if cut_lines else b"") + extra)
+        if cut_lines:  # an empty file needs no settings file: --resume writes it
+            shutil.copy(full + ".settings.json", part + ".settings.json")
         sc.run_cli(args + ["--resume", "-o", part])
         if open(part, "rb").read() != ref:
             sc.fail(f"resume after {cut_lines} lines (+{len(extra)} bytes) differs from a full run")
     bad = sc.run_cli(args[:6] + ["7"] + args[7:] + ["--resume", "-o", full], check=False)
-    if bad.returncode != 2 or "other settings" not in bad.stderr:
+    if bad.returncode != 2 or "setting 'n' differs" not in bad.stderr:
         sc.fail(f"resume with another -n: exit {bad.returncode}, {bad.stderr!r}")
-    # A file made with more samples per group: the scan stops inside the first group's second
-    # half and names that group's id (it was printed from freed memory: garbage in release,
-    # heap-use-after-free under ASan).
+    # A file made with more samples per group (under a settings file that says otherwise): the
+    # scan stops inside the first group's second half and names that group's id (it was
+    # printed from freed memory: garbage in release, heap-use-after-free under ASan).
     more = os.path.join(d, "resume_more.jsonl")
     sc.run_cli(args[:6] + ["9"] + args[7:] + ["-o", more])
+    shutil.copy(full + ".settings.json", more + ".settings.json")
     bad = sc.run_cli(args + ["--resume", "-o", more], check=False)
     if bad.returncode != 2 or "expected sample -1 of id 'r0'" not in bad.stderr:
         sc.fail(f"resume of a file with more samples: exit {bad.returncode}, {bad.stderr!r}")
     print("resume: cut inside a group / a line / at a boundary / complete: identical files")
+
+
+def check_resume_settings(g2, d):
+    """FILE.settings.json records what made FILE (hashes checked with hashlib); --resume with
+    any other setting exits 2 naming it and both values, and leaves FILE untouched."""
+    data = os.path.join(d, "settings.jsonl")
+    with open(data, "w") as f:
+        for i in range(4):
+            f.write(json.dumps({"id": f"s{i}", "question": "q" * (i + 2), "answer": "x"}) + "\n")
+    base = {"-n": "3", "--max-new-tokens": "6", "--seed": "77", "--temperature": "0.9",
+            "--top-k": "20", "--top-p": "0.8", "--min-p": "0.05", "--template": "phi"}
+
+    def argv(model=g2, data_path=data, **over):
+        flags = dict(base, **{k.replace("_", "-"): v for k, v in over.items()})
+        out = ["sample", "--model", model, "--data", data_path, "--greedy-too", "--quiet"]
+        for k, v in flags.items():
+            if v is not None:
+                out += [k, v]
+        return out
+
+    out = os.path.join(d, "settings_out.jsonl")
+    sc.run_cli(argv() + ["-o", out])
+    side = json.load(open(out + ".settings.json"))
+    st = b"".join(open(p, "rb").read() for p in sorted(glob.glob(os.path.join(g2, "*.safetensors"))))
+    want = {"model_sha256": hashlib.sha256(st).hexdigest(),
+            "data_sha256": hashlib.sha256(open(data, "rb").read()).hexdigest(),
+            "template": "phi", "n": 3, "greedy_too": True, "seed": 77, "temperature": 0.9,
+            "top_k": 20, "top_p": 0.8, "min_p": 0.05, "adaptive": False, "max_new_tokens": 6,
+            "stop": []}
+    for k, v in want.items():
+        if side.get(k) != v:
+            sc.fail(f"settings file: {k} = {side.get(k)!r}, want {v!r}")
+    # Cut the file inside the second group, as a kill would.
+    ref = open(out, "rb").read()
+    cut = b"\n".join(ref.split(b"\n")[:6]) + b"\n"
+    # Another model file (same shapes, other weights) and other data of the same length.
+    g2b = os.path.join(d, "gpt2_other")
+    sc.gpt2_model(g2b, seed=4)
+    data_b = os.path.join(d, "settings_b.jsonl")
+    with open(data_b, "w") as f:
+        f.write(open(data).read().replace('"x"', '"y"'))
+    cases = [("seed", argv(__seed="78"), "77", "78"),
+             ("temperature", argv(__temperature="0.7"), "0.9", "0.7"),
+             ("top_k", argv(__top_k="21"), "20", "21"),
+             ("top_p", argv(__top_p="0.95"), "0.8", "0.95"),
+             ("min_p", argv(__min_p=None), "0.05", "0"),
+             ("max_new_tokens", argv(__max_new_tokens="7"), "6", "7"),
+             ("template", argv(__template="raw"), '"phi"', '"raw"'),
+             ("adaptive", argv() + ["--adaptive-temperature"], "false", "true"),
+             ("model_sha256", argv(model=g2b), f'"{want["model_sha256"]}"', '"'),
+             ("data_sha256", argv(data_path=data_b), f'"{want["data_sha256"]}"', '"')]
+    for key, cmd, was, now in cases:
+        with open(out, "wb") as f:
+            f.write(cut)
+        p = sc.run_cli(cmd + ["--resume", "-o", out], check=False)
+        if (p.returncode != 2 or f"setting '{key}' differs" not in p.stderr or
+                f"made with {was}," not in p.stderr or f"this run has {now}" not in p.stderr):
+            sc.fail(f"resume with another {key}: exit {p.returncode}, {p.stderr!r}")
+        if open(out, "rb").read() != cut:
+            sc.fail(f"a refused resume ({key}) changed the file")
+    # The same settings resume to the uninterrupted file.
+    sc.run_cli(argv() + ["--resume", "-o", out])
+    if open(out, "rb").read() != ref:
+        sc.fail("resume with the same settings differs from the uninterrupted run")
+    # No settings file beside a non-empty FILE: refused, FILE untouched.
+    os.remove(out + ".settings.json")
+    p = sc.run_cli(argv() + ["--resume", "-o", out], check=False)
+    if p.returncode != 2 or "settings.json is missing" not in p.stderr or open(out, "rb").read() != ref:
+        sc.fail(f"resume without a settings file: exit {p.returncode}, {p.stderr!r}")
+    print(f"resume settings: hashes = hashlib; {len(cases)} changed settings refused by name")
 
 
 def check_first_token_endings(g2, d):
@@ -319,6 +397,7 @@ def main():
     check_greedy_vs_generate(g2, d)
     check_format(g2, d, ref_rows)
     check_resume(g2, d)
+    check_resume_settings(g2, d)
     check_first_token_endings(g2, d)
     check_progress(g2, d)
     check_errors(g2, d)
