@@ -17,7 +17,8 @@
  *   have fewer). HF's linear warmup then linear decay to 0 over epochs * steps per epoch.
  * - Checkpoints: <out>/checkpoint-<step>/ holds config.json (the source model's), model.
  *   safetensors (HF names, F32), the tokenizer files, optimizer.safetensors (AdamW moments,
- *   step and run fingerprint in the metadata) and train_log.csv so far; the folder is written
+ *   step and run fingerprint in the metadata: every option that shapes the trajectory and the
+ *   sha256 of the forget/data and retain files) and train_log.csv so far; the folder is written
  *   under a temporary name, fsync'ed and renamed, so a kill leaves either the whole checkpoint or
  *   none. Resuming from one continues bit-identically to the uninterrupted run (same thread
  *   count). The final model goes to <out>/ (same layout, without optimizer state) with

@@ -156,9 +156,19 @@ int lb_train_load_opt(lb_train_t *tr, const char *dir, const char *fingerprint, 
     if (rc) return rc;
     const char *fp = lb_st_metadata(st, "fingerprint"), *step = lb_st_metadata(st, "step");
     if (!fp || !step || strcmp(fp, fingerprint)) {
+        /* Name the first differing "key=value" of the two fingerprints. */
+        const char *a = fp ? fp : "", *b = fingerprint;
+        size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+        while (la == lb && !strncmp(a, b, la) && a[la] && b[lb]) {
+            a += la + 1;
+            b += lb + 1;
+            la = strcspn(a, " ");
+            lb = strcspn(b, " ");
+        }
         rc = lb_error_set(err, LB_EINVAL,
-                          "%s: checkpoint of another run (fingerprint \"%s\", this run \"%s\")",
-                          path, fp ? fp : "", fingerprint);
+                          "%s: checkpoint of another run: it has %.*s, this run %.*s "
+                          "(fingerprint \"%s\", this run \"%s\")",
+                          path, (int)la, a, (int)lb, b, fp ? fp : "", fingerprint);
         lb_st_close(st);   /* fp lives in st */
         return rc;
     }

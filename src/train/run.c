@@ -57,16 +57,18 @@ static const char *method_name(lb_method_t m) {
     return "?";
 }
 
-/* Everything that shapes the trajectory; a resumed run must match it exactly. */
+/* Everything that shapes the trajectory; a resumed run must match it exactly. The data files
+ * enter by content (sha256; retain "-" when unused), not only by their item counts. */
 static void fingerprint(const lb_train_run_opts_t *o, size_t nf, size_t nr, long warmup,
-                        char *buf, size_t cap) {
+                        const char *data_sha, const char *retain_sha, char *buf, size_t cap) {
     snprintf(buf, cap,
              "%s lambda=%.17g beta=%.17g ent=%.17g,%.17g pos=%d lr=%.17g epochs=%d batch=%d "
-             "accum=%d T=%d warmup=%ld wd=%.17g clip=%.17g seed=%llu n=%zu,%zu tpl=%s",
+             "accum=%d T=%d warmup=%ld wd=%.17g clip=%.17g seed=%llu n=%zu,%zu data=%s "
+             "retain=%s tpl=%s",
              method_name(o->obj.method), o->obj.lambda, o->obj.beta, o->obj.ent_f, o->obj.ent_r,
              o->obj.ent_answer_only, o->lr, o->epochs, o->batch_size, o->grad_accum,
              o->max_length, warmup, o->weight_decay, o->max_grad_norm,
-             (unsigned long long)o->seed, nf, nr, o->template_spec);
+             (unsigned long long)o->seed, nf, nr, data_sha, retain_sha, o->template_spec);
 }
 
 static int load_data(run_t *s, const char *path, lb_dataset_t *ds, lb_train_rows_t *rows,
@@ -179,8 +181,11 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
     long n_batches = (long)((nf + B - 1) / B);
     long spe = (n_batches + o->grad_accum - 1) / o->grad_accum;
     long total = spe * o->epochs, warmup = o->warmup < 0 ? spe : o->warmup;
-    char fp[512], log_path[4200];
-    fingerprint(o, nf, nr, warmup, fp, sizeof fp);
+    char fp[1024], log_path[4200], data_sha[65] = "-", retain_sha[65] = "-";
+    if (!rc) rc = lb_io_sha256_file(o->data_path, data_sha, err);
+    if (!rc && o->retain_path && lb_objective_needs_retain(&o->obj))
+        rc = lb_io_sha256_file(o->retain_path, retain_sha, err);
+    fingerprint(o, nf, nr, warmup, data_sha, retain_sha, fp, sizeof fp);
     if (!rc && o->resume_dir) rc = lb_train_load_opt(s.tr, o->resume_dir, fp, err);
     if (!rc) rc = open_log(&s, o, stage, log_path, sizeof log_path, err);
     lb_adamw_opts_t ao = {.lr = o->lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,

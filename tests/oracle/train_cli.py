@@ -10,12 +10,17 @@ usage: train_cli.py GROUP    (GROUP: init, loss, resume, errors)
   q\\nAnswer: a" + EOS, prompt and padding unsupervised; one batch holding every example, a
   one-example retain set so the pairing is fixed) within 1e-5 relative.
 - resume: a run killed with SIGKILL after a checkpoint and resumed with --resume ends with a
-  model.safetensors byte-identical to the uninterrupted run's, and the same logged losses.
+  model.safetensors byte-identical to the uninterrupted run's, and the same logged losses; a
+  checkpoint records the sha256 of the forget and retain files (= hashlib's), and resuming
+  with another seed, or with a forget or retain file of the same length but other content,
+  is refused naming what differs.
 - errors: bad flags and inputs exit 2 with a message naming the problem; no output model.
 """
+import hashlib
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -207,7 +212,30 @@ def check_resume(work):
     bad = run(common[:-2] + ["--seed", "8", "--out", part, "--resume", last], check=False)
     refused = bad.returncode == 2 and "another run" in bad.stderr
     print("resume with other options refused: %s" % refused)
-    return good and refused
+    # The checkpoint's fingerprint holds the data files' sha256 ...
+    with open(os.path.join(last, "optimizer.safetensors"), "rb") as fh:
+        n = struct.unpack("<Q", fh.read(8))[0]
+        fp = json.loads(fh.read(n))["__metadata__"]["fingerprint"]
+    hashes = {k: hashlib.sha256(open(os.path.join(work, k + ".jsonl"), "rb").read()).hexdigest()
+              for k in ("forget", "retain")}
+    recorded = ("data=%s" % hashes["forget"]) in fp.split() and \
+        ("retain=%s" % hashes["retain"]) in fp.split()
+    print("fingerprint records the forget/retain sha256 (hashlib): %s" % recorded)
+    # ... so the same number of items with other content is another run.
+    for key, flag in (("data", "--forget"), ("retain", "--retain")):
+        src = os.path.join(work, flag[2:] + ".jsonl")
+        alt = os.path.join(work, flag[2:] + "_alt.jsonl")
+        with open(src) as fh, open(alt, "w") as out:
+            lines = fh.read().splitlines()
+            lines[0] = lines[0].replace("Who is", "Who was")
+            out.write("\n".join(lines) + "\n")
+        argv = list(common)
+        argv[argv.index(flag) + 1] = alt
+        bad = run(argv + ["--out", part, "--resume", last], check=False)
+        ok = bad.returncode == 2 and ("it has %s=%s" % (key, hashes[flag[2:]])) in bad.stderr
+        print("resume with another %s file of the same length refused, naming it: %s" % (flag, ok))
+        refused = refused and ok
+    return good and refused and recorded
 
 
 def check_errors(work):
