@@ -2,10 +2,11 @@
  * (they are private to the program): `bound`'s scores reader (bound_read_input,
  * cli_bound_read.c + cli_bound_alloc.c: {"id", "score"} / {"id", "scores": [...]} lines, ids
  * grouped) and `score`'s generation reader (lb_score_line, cli_score_line.c: one
- * {"text", "reference"/"keywords", ...} line in, the line with its score fields out), the latter
+ * {"text", "reference"/"keywords", ...} line in, the line(s) with score fields out), the latter
  * with every metric (and both keyword match modes) on every line of the input.
  * Invariants: bound — every score in [0, 1], offsets increasing from 0 to n_scores, every id
- * key typed 's' or 'i'; score — output is one JSON object whose added fields are present. */
+ * key typed 's' or 'i'; score — every output line (one per sample: "text" may be an array) is
+ * a JSON object holding "score". */
 #include <jansson.h>
 #include <string.h>
 
@@ -84,6 +85,8 @@ static void fuzz_score(const uint8_t *data, size_t size) {
             lb_score_cfg_t cfg = {
                 .metric = kw ? LB_SCORE_KEYWORDS : metrics[m],
                 .field = kw || metrics[m] == LB_SCORE_KEYWORDS ? "keywords" : "reference",
+                .text_field = "text",
+                .id_field = "id",
                 .path = "fuzz.jsonl",
                 .opts = {.keyword_match = kw ? LB_TEXT_MATCH_SUBSTRING : LB_TEXT_MATCH_WORD}};
             lb_text_scorer_set_keyword_match(worker.scorer, cfg.opts.keyword_match);
@@ -95,11 +98,17 @@ static void fuzz_score(const uint8_t *data, size_t size) {
                 LB_FUZZ_CHECK(rc < 0 && rc >= LB_EUNSUPPORTED && err.msg[0], "score rc %d", rc);
                 continue;
             }
-            json_error_t je;
-            json_t *o = json_loadb(out, len, JSON_ALLOW_NUL, &je);
-            LB_FUZZ_CHECK(o && json_is_object(o) && json_object_get(o, "score"),
-                          "score: output is not an object with \"score\": %s", je.text);
-            json_decref(o);
+            /* One output line per sample: several when "text" is an array, none when empty. */
+            for (size_t a = 0; a < len;) {
+                const char *e = memchr(out + a, '\n', len - a);
+                size_t b = e ? (size_t)(e - out) : len;
+                json_error_t je;
+                json_t *o = json_loadb(out + a, b - a, JSON_ALLOW_NUL, &je);
+                LB_FUZZ_CHECK(o && json_is_object(o) && json_object_get(o, "score"),
+                              "score: output line is not an object with \"score\": %s", je.text);
+                json_decref(o);
+                a = b + 1;
+            }
         }
         pos = end + 1;
     }

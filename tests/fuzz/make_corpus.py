@@ -403,6 +403,10 @@ def readers(c):
                                   "reference": "unicode istanbul cafe run", "keywords": ["café"]}) + "\n")
     c.add("score_spaces", '  { "text" : "x y" , "reference" : "y x" }  \n{}\n{"text": 1}\n')
     c.add("score_empty_text", '{"text": "", "reference": "", "keywords": []}\n')
+    c.add("score_text_arrays", jdump({"id": "q", "text": ["a b c", "c b a", ""], "reference": "a b",
+                                      "keywords": ["b"]}) + "\n" +
+          jdump({"text": [{"text": "x y"}, {"text": "y"}], "reference": "x", "keywords": "x"}) + "\n" +
+          jdump({"id": 3, "text": [], "reference": "r"}) + "\n" + '{"text": [1], "reference": "r"}\n')
     c.add("empty", "")
 
 
