@@ -24,6 +24,10 @@
  *   file's own pattern using \w or \s may differ from HF on rare characters (marks, joiners);
  *   the built-in ByteLevel and Whitespace patterns are spelled to match. Vocabulary keys holding
  *   U+0000 cannot be loaded (jansson), and are refused with a message naming the file.
+ * - Limits (a tokenizer.json is model-folder input): one regex search of a Split/Replace
+ *   pattern covers at most 64 KiB of text (a pattern with an unbounded lookahead takes time
+ *   quadratic in it); PCRE2 runs with a match limit of 10^7, a depth limit of 10^6 and a heap
+ *   limit of 256 MiB. Past any of them encode fails with LB_EINVAL naming the pattern.
  * - Text is UTF-8; invalid UTF-8 input to encode is refused with LB_EINVAL (HF cannot receive it
  *   either: its strings are valid UTF-8). Decode output replaces invalid byte sequences with
  *   U+FFFD as HF's String::from_utf8_lossy does.

@@ -28,12 +28,26 @@ int tk_pattern_compile(tk_pattern_t *p, const char *src, size_t len, int is_rege
                             (int)(len > 200 ? 200 : len), src, (size_t)eo, (char *)msg);
     }
     pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE); /* best effort: the interpreter is the fallback */
+    size_t shown = len > 200 ? 200 : len;
+    p->mctx = pcre2_match_context_create(NULL);
+    p->shown = malloc(shown + 1);
+    if (!p->mctx || !p->shown) {
+        tk_pattern_free(p);
+        return lb_error_set(err, LB_ENOMEM, "out of memory");
+    }
+    memcpy(p->shown, src, shown);
+    p->shown[shown] = '\0';
+    pcre2_set_match_limit(p->mctx, TK_REGEX_MATCH_LIMIT);
+    pcre2_set_depth_limit(p->mctx, TK_REGEX_DEPTH_LIMIT);
+    pcre2_set_heap_limit(p->mctx, TK_REGEX_HEAP_LIMIT_KIB);
     return 0;
 }
 
 void tk_pattern_free(tk_pattern_t *p) {
     free(p->lit);
     if (p->re) pcre2_code_free(p->re);
+    if (p->mctx) pcre2_match_context_free(p->mctx);
+    free(p->shown);
     memset(p, 0, sizeof *p);
 }
 
@@ -69,14 +83,17 @@ static int next_match(const tk_pattern_t *p, const char *s, size_t n, size_t fro
         out->md = pcre2_match_data_create(1, NULL);
         if (!out->md) return LB_ENOMEM;
     }
-    int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, from, PCRE2_NO_UTF_CHECK, out->md, NULL);
+    int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, from, PCRE2_NO_UTF_CHECK, out->md, p->mctx);
     if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
-        rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, from, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, out->md, NULL);
+        rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, from, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, out->md, p->mctx);
     if (rc == PCRE2_ERROR_NOMATCH) return 0;
     if (rc < 0) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(rc, msg, sizeof msg);
-        return lb_error_set(err, LB_EINVAL, "regex match failed: %s", (char *)msg);
+        return lb_error_set(err, LB_EINVAL, "regex /%s/ failed on a text of %zu bytes at byte %zu: %s "
+                            "(leakbound's limits: match limit %u, depth limit %u, heap %u KiB)",
+                            p->shown, n, from, (char *)msg, TK_REGEX_MATCH_LIMIT,
+                            TK_REGEX_DEPTH_LIMIT, TK_REGEX_HEAP_LIMIT_KIB);
     }
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(out->md);
     *ms = ov[0];
@@ -86,6 +103,10 @@ static int next_match(const tk_pattern_t *p, const char *s, size_t n, size_t fro
 
 int tk_pattern_find(const tk_pattern_t *p, const char *s, size_t n, tk_spans_t *out, lb_error_t *err) {
     out->n = 0;
+    if (p->is_regex && n > TK_REGEX_MAX_TEXT)
+        return lb_error_set(err, LB_EINVAL, "regex /%s/: a text of %zu bytes is longer than %zu bytes, "
+                            "leakbound's limit for one regex search (a pattern with an unbounded "
+                            "lookahead takes time quadratic in the text)", p->shown, n, TK_REGEX_MAX_TEXT);
     if (n == 0) return span_push(out, 0, 0, 0);
     size_t prev = 0, from = 0, last_end = (size_t)-1;
     while (from <= n) {

@@ -117,7 +117,17 @@ typedef struct {
     char *lit;          /* literal (NUL-terminated), when !is_regex */
     size_t lit_len;
     pcre2_code *re;     /* compiled with UTF|UCP, JIT when available */
+    pcre2_match_context *mctx; /* the match, depth and heap limits below */
+    char *shown;        /* the regex as written (at most 200 bytes), for messages */
 } tk_pattern_t;
+
+/* Limits on one regex search (a Split/Replace pattern comes from the model folder): the text it
+ * searches (a pattern with an unbounded lookahead runs in time quadratic in it), PCRE2's match
+ * limit (backtracking steps of one search), depth limit and heap limit (KiB). */
+#define TK_REGEX_MAX_TEXT ((size_t)1 << 16)
+#define TK_REGEX_MATCH_LIMIT 10000000u
+#define TK_REGEX_DEPTH_LIMIT 1000000u
+#define TK_REGEX_HEAP_LIMIT_KIB 262144u
 
 /* One match span (byte offsets) or gap. */
 typedef struct {

@@ -245,6 +245,46 @@ static void test_concurrent_encode(void **state) {
     lb_tokenizer_free(t);
 }
 
+/* A file's regex cannot make encoding take unbounded time: one regex search covers at most
+ * 64 KiB of text (before: a(?=[^c]*c) ran quadratically, 200k characters took seconds), and
+ * catastrophic backtracking stops at the match limit; both are errors naming the pattern. */
+static void test_regex_limits(void **state) {
+    (void)state;
+    lb_tokenizer_t *t = load("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"c\": 1, \"b\": 2}, \"merges\": []},"
+                             " \"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"a(?=[^c]*c)\"},"
+                             " \"behavior\": \"Isolated\", \"invert\": false}}");
+    expect_ids(t, "aac", 1, IDS(0, 0, 1));
+    size_t n = 200000;
+    char *text = malloc(n + 1);
+    assert_non_null(text);
+    memset(text, 'a', n);
+    text[n] = '\0';
+    int32_t *ids = NULL;
+    size_t got;
+    lb_error_t err = {0};
+    assert_int_equal(lb_tokenizer_encode(t, text, n, 1, &ids, &got, &err), LB_EINVAL);
+    assert_null(ids);
+    if (!strstr(err.msg, "200000 bytes") || !strstr(err.msg, "65536") || !strstr(err.msg, "a(?=[^c]*c)"))
+        fail_msg("message: %s", err.msg);
+    /* At the limit it still works ("acac...": each lookahead ends at the next c). */
+    for (size_t i = 1; i < 65536; i += 2) text[i] = 'c';
+    assert_int_equal(lb_tokenizer_encode(t, text, 65536, 1, &ids, &got, &err), 0);
+    assert_int_equal(got, 65536);
+    free(ids);
+    lb_tokenizer_free(t);
+    t = load("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"c\": 1, \"b\": 2}, \"merges\": []},"
+             " \"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(a|aa)+\\\\d\"},"
+             " \"behavior\": \"Isolated\", \"invert\": false}}");
+    expect_ids(t, "aa", 1, IDS(0, 0));
+    memset(text, 'a', 60);
+    text[60] = '\0';
+    assert_int_equal(lb_tokenizer_encode(t, text, 60, 1, &ids, &got, &err), LB_EINVAL);
+    if (!strstr(err.msg, "(a|aa)+\\d") || !strstr(err.msg, "match limit"))
+        fail_msg("message: %s", err.msg);
+    free(text);
+    lb_tokenizer_free(t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge_rank_order),
@@ -253,6 +293,7 @@ int main(void) {
         cmocka_unit_test(test_lossy_decoding),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_concurrent_encode),
+        cmocka_unit_test(test_regex_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
