@@ -25,6 +25,7 @@ typedef struct csv_ctx {
     char **fields;           /* (n_fields) fields of the current record */
     size_t n_fields, cap_fields;
     long rec_newlines;       /* '\n' inside the current record's fields */
+    long nul_field;          /* 1 + the first field of the current record holding a NUL (0: none) */
     long last_end;           /* line of the last completed record (0: none) */
     int have_header;
     size_t n_cols;
@@ -66,6 +67,7 @@ static void on_field(void *data, size_t len, void *arg) {
         return;
     }
     for (size_t i = 0; i < len; i++) c->rec_newlines += s[i] == '\n';
+    if (!c->nul_field && memchr(s, '\0', len)) c->nul_field = (long)c->n_fields + 1;
     c->fields[c->n_fields++] = f;
 }
 
@@ -95,12 +97,30 @@ static void on_header(csv_ctx_t *c, long start) {
                              c->path, start);
 }
 
+static int nul_field_error(const csv_ctx_t *c, long line) {
+    long k = c->nul_field - 1;
+    const char *name = !c->have_header ? NULL
+                     : k == c->col_q ? "Question" : k == c->col_kw ? "Key Words"
+                     : k == c->col_ans ? "Answer" : k == c->col_prefix ? "Affirmative Response"
+                     : k == c->col_id ? "id" : NULL;
+    if (name)
+        return lb_error_set(c->err, LB_EINVAL, "%s:%ld: \"%s\" field holds a NUL byte, which would "
+                            "cut the text short", c->path, line, name);
+    return lb_error_set(c->err, LB_EINVAL, "%s:%ld: %sfield %ld holds a NUL byte, which would cut "
+                        "the text short", c->path, line, c->have_header ? "" : "header ", k + 1);
+}
+
 static void on_record(int term, void *arg) {
     (void)term;
     csv_ctx_t *c = arg;
     if (c->rc) return;
     long start = c->line - c->rec_newlines;
     c->last_end = c->line;
+    if (c->nul_field) {
+        /* strndup stopped at the NUL: the text would be cut short. */
+        c->rc = nul_field_error(c, start);
+        return;
+    }
     if (!c->have_header) {
         on_header(c, start);
         clear_fields(c);

@@ -6,6 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A string holding "\u0000" would be cut short at the NUL: an error naming the field (and the
+ * element of a list when i >= 0). */
+static int no_nul(json_t *v, const char *key, long i, const char *path, long line, size_t index,
+                  lb_error_t *err) {
+    if (!json_is_string(v) || strlen(json_string_value(v)) == json_string_length(v)) return LB_OK;
+    char elem[32] = "";
+    if (i >= 0) snprintf(elem, sizeof elem, "[%ld]", i);
+    return lb_error_set(err, LB_EINVAL, "%s:%ld: item %zu: \"%s\"%s holds a NUL character (\\u0000), "
+                        "which would cut the text short", path, line, index, key, elem);
+}
+
 /* Optional string field: absent or null -> NULL; a non-string is an error. */
 static int opt_string(json_t *obj, const char *key, const char **out, const char *path, long line,
                       size_t index, lb_error_t *err) {
@@ -15,6 +26,8 @@ static int opt_string(json_t *obj, const char *key, const char **out, const char
     if (!json_is_string(v))
         return lb_error_set(err, LB_EINVAL, "%s:%ld: item %zu: \"%s\" must be a string", path, line,
                             index, key);
+    int rc = no_nul(v, key, -1, path, line, index, err);
+    if (rc) return rc;
     *out = json_string_value(v);
     return LB_OK;
 }
@@ -27,6 +40,8 @@ static int opt_string_list(json_t *obj, const char *key, const char ***out, size
     *n = 0;
     if (!v || json_is_null(v)) return LB_OK;
     if (json_is_string(v)) {
+        int rc = no_nul(v, key, -1, path, line, index, err);
+        if (rc) return rc;
         if (!(*out = malloc(sizeof **out))) return lb_error_set(err, LB_ENOMEM, "out of memory");
         (*out)[0] = json_string_value(v);
         *n = 1;
@@ -40,11 +55,13 @@ static int opt_string_list(json_t *obj, const char *key, const char ***out, size
     if (!(*out = malloc(m * sizeof **out))) return lb_error_set(err, LB_ENOMEM, "out of memory");
     for (size_t i = 0; i < m; i++) {
         json_t *s = json_array_get(v, i);
-        if (!json_is_string(s)) {
+        int rc = json_is_string(s) ? no_nul(s, key, (long)i, path, line, index, err)
+                                   : lb_error_set(err, LB_EINVAL, "%s:%ld: item %zu: \"%s\"[%zu] must be a string",
+                                                  path, line, index, key, i);
+        if (rc) {
             free(*out);
             *out = NULL;
-            return lb_error_set(err, LB_EINVAL, "%s:%ld: item %zu: \"%s\"[%zu] must be a string",
-                                path, line, index, key, i);
+            return rc;
         }
         (*out)[i] = json_string_value(s);
     }
@@ -67,12 +84,16 @@ int lb_data_item_from_json(json_t *obj, const char *path, long line, size_t inde
         if (!json_is_string(v))
             return lb_error_set(err, LB_EINVAL, "%s:%ld: item %zu: \"%s\" must be a string", path,
                                 line, index, required[k]);
+        int rc = no_nul(v, required[k], -1, path, line, index, err);
+        if (rc) return rc;
     }
     it.question = (char *)json_string_value(json_object_get(obj, "question"));
     it.answer = (char *)json_string_value(json_object_get(obj, "answer"));
     char idbuf[32];
     json_t *id = json_object_get(obj, "id");
     if (json_is_string(id)) {
+        int rc = no_nul(id, "id", -1, path, line, index, err);
+        if (rc) return rc;
         it.id = (char *)json_string_value(id);
     } else if (json_is_integer(id)) {
         snprintf(idbuf, sizeof idbuf, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
@@ -94,7 +115,8 @@ int lb_data_item_from_json(json_t *obj, const char *path, long line, size_t inde
         json_t *k = json_object_get(obj, "keywords");
         if (json_is_string(k)) {
             /* One string is a comma-separated list, as in the CSV layout. */
-            rc = lb_data_split_keywords(json_string_value(k), &it.keywords, &it.n_keywords, err);
+            rc = no_nul(k, "keywords", -1, path, line, index, err);
+            if (!rc) rc = lb_data_split_keywords(json_string_value(k), &it.keywords, &it.n_keywords, err);
         } else {
             rc = opt_string_list(obj, "keywords", &kw, &n_kw, path, line, index, err);
             it.keywords = (char **)kw;
@@ -150,7 +172,7 @@ int lb_data_parse_json_array(const char *path, const char *buf, size_t len, lb_d
             break;
         }
         json_error_t je;
-        json_t *v = json_loadb(buf + j, len - j, JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je);
+        json_t *v = json_loadb(buf + j, len - j, JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
         if (!v) {
             long el = line + je.line - 1;
             long ec = je.line <= 1 ? column_of(buf, j) + je.column - 1 : je.column;
@@ -197,7 +219,7 @@ int lb_data_parse_jsonl(const char *path, const char *buf, size_t len, lb_datase
         while (k < n && strchr(" \t\r", buf[pos + k])) k++;
         if (k < n) {
             json_error_t je;
-            json_t *v = json_loadb(buf + pos, n, JSON_ALLOW_NUL, &je);
+            json_t *v = json_loadb(buf + pos, n, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
             if (!v)
                 return lb_error_set(err, LB_EFORMAT, "%s:%ld:%d: malformed JSON: %s", path, line,
                                     je.column, je.text);
