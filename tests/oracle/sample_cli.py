@@ -311,6 +311,11 @@ def check_first_token_endings(g2, d):
     bias = [0.0] * (sc.EOS + 1)
     bias[sc.EOS] = 10.0  # p(EOS) = e^10 / (e^10 + 256) > 0.98: top-p 0.9 keeps EOS alone
     sc.bias_model(eos_model, bias)
+    cfg_path = os.path.join(eos_model, "config.json")
+    cfg = json.load(open(cfg_path))
+    cfg["bos_token_id"] = cfg["eos_token_id"] = sc.EOS  # the last id of this vocabulary
+    with open(cfg_path, "w") as f:
+        json.dump(cfg, f)
     cases = [
         ("eos", eos_model, ["-n", "12", "--greedy-too", "--top-p", "0.9", "--top-k", "0",
                             "--max-new-tokens", "56"], [1, 4, 13, 64]),
