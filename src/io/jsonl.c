@@ -4,6 +4,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* fopen succeeds on a folder and the first read fails: say what it is. */
+static int is_dir(FILE *fp) {
+    struct stat st;
+    return !fstat(fileno(fp), &st) && S_ISDIR(st.st_mode);
+}
 
 int lb_jsonl_open(lb_jsonl_reader_t *r, const char *path, lb_error_t *err) {
     memset(r, 0, sizeof *r);
@@ -14,6 +21,10 @@ int lb_jsonl_open(lb_jsonl_reader_t *r, const char *path, lb_error_t *err) {
         r->fp = fopen(path, "rb");
         if (!r->fp) return lb_error_set(err, LB_EIO, "%s: cannot open: %s", path, strerror(errno));
         r->owns_fp = 1;
+        if (is_dir(r->fp)) {
+            lb_jsonl_close(r);
+            return lb_error_set(err, LB_EIO, "%s: is a directory, not a file", path);
+        }
         r->path = strdup(path);
     }
     if (!r->path) {
@@ -46,7 +57,7 @@ int lb_jsonl_next(lb_jsonl_reader_t *r, json_t **out, lb_error_t *err) {
         if (len && r->line[len - 1] == '\r') len--;
         if (is_blank(r->line, len)) continue;
         json_error_t je;
-        json_t *v = json_loadb(r->line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        json_t *v = json_loadb(r->line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
         if (!v)
             return lb_error_set(err, LB_EFORMAT, "%s:%ld:%d: malformed JSON: %s", r->path,
                                 r->lineno, je.column, je.text);
@@ -66,8 +77,13 @@ int lb_io_read_file(const char *path, char **data, size_t *len, lb_error_t *err)
     int is_stdin = strcmp(path, "-") == 0;
     FILE *fp = is_stdin ? stdin : fopen(path, "rb");
     if (!fp) return lb_error_set(err, LB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (is_dir(fp)) {
+        if (!is_stdin) fclose(fp);
+        return lb_error_set(err, LB_EIO, "%s: is a directory, not a file", path);
+    }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
+    errno = 0;
     for (;;) {
         if (!buf) break;
         if (n + 1 >= cap) {
@@ -79,11 +95,12 @@ int lb_io_read_file(const char *path, char **data, size_t *len, lb_error_t *err)
         n += got;
         if (got == 0) break;
     }
-    int bad = !buf || ferror(fp);
+    int oom = !buf, bad = oom || ferror(fp), saved = errno;
     if (!is_stdin) fclose(fp);
     if (bad) {
         free(buf);
-        return lb_error_set(err, buf ? LB_EIO : LB_ENOMEM, "%s: read failed", path);
+        if (oom) return lb_error_set(err, LB_ENOMEM, "%s: out of memory reading it", path);
+        return lb_error_set(err, LB_EIO, "%s: read failed: %s", path, strerror(saved ? saved : EIO));
     }
     buf[n] = '\0';
     *data = buf;

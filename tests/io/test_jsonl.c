@@ -109,11 +109,50 @@ static void test_atomic_commit_and_abort(void **state) {
     assert_non_null(strstr(e.msg, "/nonexistent/dir/out.json"));
 }
 
+/* A key written twice in one object is an error naming file:line and the key (it silently kept
+ * the last value). */
+static void test_duplicate_key(void **state) {
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/dup.jsonl", lb_tmpdir);
+    const char data[] = "{\"id\": 1, \"score\": 0.5}\n{\"id\": 2, \"score\": 0.5, \"id\": 3}\n";
+    write_file(path, data, sizeof data - 1);
+    lb_jsonl_reader_t r;
+    lb_error_t e;
+    json_t *v;
+    assert_int_equal(lb_jsonl_open(&r, path, &e), 0);
+    assert_int_equal(lb_jsonl_next(&r, &v, &e), 1);
+    json_decref(v);
+    assert_int_equal(lb_jsonl_next(&r, &v, &e), LB_EFORMAT);
+    assert_null(v);
+    char want[400];
+    snprintf(want, sizeof want, "%s:2:", path);
+    if (!strstr(e.msg, want) || !strstr(e.msg, "duplicate object key near '\"id\"'")) fail_msg("%s", e.msg);
+    lb_jsonl_close(&r);
+}
+
+/* A folder given as a file says so (it said "read failed"). */
+static void test_directory(void **state) {
+    (void)state;
+    lb_error_t e;
+    char *data = NULL;
+    assert_int_equal(lb_io_read_file(lb_tmpdir, &data, NULL, &e), LB_EIO);
+    assert_null(data);
+    char want[400];
+    snprintf(want, sizeof want, "%s: is a directory", lb_tmpdir);
+    if (!strstr(e.msg, want)) fail_msg("%s", e.msg);
+    lb_jsonl_reader_t r;
+    assert_int_equal(lb_jsonl_open(&r, lb_tmpdir, &e), LB_EIO);
+    if (!strstr(e.msg, want)) fail_msg("%s", e.msg);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_blank_crlf_and_u2028),
         cmocka_unit_test(test_malformed_names_file_line_column),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_duplicate_key),
+        cmocka_unit_test(test_directory),
         cmocka_unit_test(test_atomic_commit_and_abort),
     };
     return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);
