@@ -164,7 +164,7 @@ static int parse_line(const char *text, const line_ref_t *lr, const char *path, 
                       lb_error_t *err) {
     long ln = lr->lineno;
     json_error_t je;
-    json_t *v = json_loadb(text + lr->start, lr->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    json_t *v = json_loadb(text + lr->start, lr->len, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
     slot->v = v;
     if (!v)
         return lb_error_set(err, LB_EFORMAT, "%s:%ld:%d: malformed JSON: %s", path, ln, je.column,

@@ -63,6 +63,7 @@ BAD_LINES = [
     ("both", '{"id": "q1", "score": 0.5, "scores": [0.5]}', 3),
     ("not object", '[1, 2, 3]', 3),
     ("number line", '0.5', 3),
+    ("duplicate key", '{"id": "q1", "score": 0.5, "score": 0.9}', 3),
 ]
 
 
@@ -92,6 +93,9 @@ def error_paths():
     check_error("blank file", [write("blank.jsonl", "\n \n\n")], os.path.join(WORK, "blank.jsonl"))
     check_error("empty stdin", [], "<stdin>", stdin="")
     check_error("missing file", [os.path.join(WORK, "nope.jsonl")], "nope.jsonl")
+    check_error("duplicate key named", [write("dup.jsonl", GOOD + '{"id": 1, "id": 2, "score": 0.5}\n')],
+                "duplicate object key near '\"id\"'")
+    check_error("directory", [WORK], WORK + ": is a directory")
     good = write("good.jsonl", GOOD)
     for label, args in [
         ("alpha 0", ["--alpha", "0"]), ("alpha 0.7", ["--alpha", "0.7"]),
