@@ -270,7 +270,7 @@ static int score_array(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lin
 int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
                   long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err) {
     json_error_t je;
-    json_t *obj = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    json_t *obj = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
     if (!obj)
         return lb_error_set(err, LB_EFORMAT, "%s:%ld:%d: malformed JSON: %s", cfg->path, lineno,
                             je.column, je.text);

@@ -52,6 +52,10 @@ def main():
     expect_error("ref_not_string", '\n\n{"text": "x", "reference": null}\n', '{path}:3: field "reference" is not a string')
     expect_error("kw_item", '{"text": "x", "keywords": ["a", 1]}\n', '{path}:1: field "keywords", item 1', "keywords")
     expect_error("kw_type", '{"text": "x", "keywords": {"a": 1}}\n', '{path}:1: field "keywords" must be', "keywords")
+    expect_error("duplicate_key", good + '{"text": "a", "reference": "b", "text": "c"}\n',
+                 "{path}:2:", "exact")
+    expect_error("duplicate_key_named", '{"text": "a", "reference": "b", "reference": "c"}\n',
+                 "duplicate object key near '\"reference\"'", "exact")
     expect_error("empty", "", "{path}: empty input", "exact")
     expect_error("blank_only", "\n  \n\t\n", "{path}: empty input", "exact")
     expect_error("renamed_missing", good, '{path}:1: missing field "answer"', "rouge1-f",
