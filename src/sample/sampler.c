@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -115,6 +116,13 @@ static double now_since(const struct timespec *t0) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+/* A size for messages: bytes, KiB or MiB, whichever reads best (a tiny budget is not "0.0 MiB"). */
+static void human_bytes(double b, char *buf, size_t cap) {
+    if (b >= 1048576.0) snprintf(buf, cap, "%.1f MiB", b / 1048576.0);
+    else if (b >= 1024.0) snprintf(buf, cap, "%.1f KiB", b / 1024.0);
+    else snprintf(buf, cap, "%.0f B", b);
 }
 
 static int ceil_div(long a, long b) { return (int)((a + b - 1) / b); }
@@ -406,12 +414,14 @@ static int plan(sampler_t *s, lb_error_t *err) {
                                     "model's vocabulary (%d)", pr->key, j, pr->ids[j], s->V);
         long mn = lb_sampler_max_new(o, pr->n_ids, s->ctx);
         long root = ceil_div((long)pr->n_ids, s->bs), smp = sample_blocks((long)pr->n_ids, mn, s->bs);
-        if (root + smp > budget_blocks)
-            return lb_error_set(err, LB_EINVAL, "prompt '%s' needs %.1f MiB of KV cache for its "
-                                "%zu tokens and one sample of %ld, more than the budget of %.1f MiB "
-                                "(--kv-budget)", pr->key,
-                                (double)((root + smp) * s->bs) * (double)bpt / 1048576.0, pr->n_ids,
-                                mn, (double)budget / 1048576.0);
+        if (root + smp > budget_blocks) {
+            char need[32], have[32];
+            human_bytes((double)((root + smp) * s->bs) * (double)bpt, need, sizeof need);
+            human_bytes((double)budget, have, sizeof have);
+            return lb_error_set(err, LB_EINVAL, "prompt '%s' needs %s of KV cache for its %zu tokens "
+                                "and one sample of %ld, more than the budget of %s (--kv-budget must "
+                                "be at least %s)", pr->key, need, pr->n_ids, mn, have, need);
+        }
         s->root_blk[i] = (int)root;
         s->smp_blk[i] = (int)smp;
         if (root > max_root) max_root = root;
