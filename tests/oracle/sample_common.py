@@ -89,8 +89,9 @@ def bias_model(folder, bias):
            "num_attention_heads": 2, "num_key_value_heads": None, "max_position_embeddings": 64,
            "layer_norm_eps": 1e-5, "rope_theta": 10000.0, "partial_rotary_factor": 0.5,
            "hidden_act": "gelu_new", "qk_layernorm": False, "tie_word_embeddings": False,
-           # EOS (256) is outside this vocabulary: no special ids (config ids must be in it).
-           "bos_token_id": None, "eos_token_id": None, "torch_dtype": "float32"}
+           # Config ids must lie in the vocabulary: none when EOS (256) is outside it.
+           "bos_token_id": EOS if EOS < V else None, "eos_token_id": EOS if EOS < V else None,
+           "torch_dtype": "float32"}
     gen = torch.Generator().manual_seed(5)
     named = model_ref.random_weights(cfg, gen)
     out = []
