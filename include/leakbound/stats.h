@@ -49,6 +49,15 @@ size_t lb_stats_count_ge(const double *sorted, size_t n, double t);
  * S > n, n = 0 or alpha outside (0,1), or LB_EUNSUPPORTED if GSL's inversion fails. */
 int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *out, lb_error_t *err);
 
+/* Two-sided (1-alpha) Clopper-Pearson interval, as statsmodels' proportion_confint(s, n,
+ * alpha, method="beta") computes it (and so conbo.binomial_bounds): lower = the alpha/2
+ * quantile of Beta(s, n-s+1) (0 when s = 0), upper = the 1-alpha/2 quantile of
+ * Beta(s+1, n-s) (1 when s = n). successes may be fractional (a sum of scores), in [0, n].
+ * Returns 0, or LB_EINVAL (n = 0, s outside [0, n] or NaN, alpha outside (0,1)) /
+ * LB_EUNSUPPORTED (GSL's inversion failed) with a message. */
+int lb_stats_cp_interval(double successes, size_t n, double alpha, double *lower, double *upper,
+                         lb_error_t *err);
+
 /* ---- DKW (SPEC §2.2) ------------------------------------------------------------------- */
 
 /* Upper bound on P(X >= t): min(1, 1 - F_n(t-) + eps), F_n(t-) = share of samples < t.
@@ -95,6 +104,12 @@ typedef struct lb_stats_interval {
  * stepsize >= 2. sorted: (n). */
 void lb_stats_conbo_expectation(const double *sorted, size_t n, double alpha, size_t stepsize,
                                 lb_stats_interval_t *out);
+
+/* conbo.variance_bounds(x, alpha, stepsize): (population variance, lower, upper) with the
+ * quirks listed below for lb_stats_conbo_std; the upper bound is returned unclipped (it can be
+ * negative). stepsize >= 2. sorted: (n). */
+void lb_stats_conbo_variance(const double *sorted, size_t n, double alpha, size_t stepsize,
+                             lb_stats_interval_t *out);
 
 /* conbo.std_bounds(x, alpha, stepsize) = sqrt of conbo.variance_bounds. Quirks kept: the mean
  * bounds inside use the same alpha and the default 100-point grid whatever stepsize is, the
@@ -145,6 +160,52 @@ typedef struct lb_stats_prompt {
 int lb_stats_prompt_bounds(double *scores, size_t n, double *scratch,
                            const lb_stats_options_t *opt, lb_stats_prompt_t *out,
                            lb_error_t *err);
+
+/* Wilcoxon signed-rank test of paired samples, one-sided, H1: x tends to be smaller than y
+ * (scipy.stats.wilcoxon(x, y, alternative="less"), zero_method "wilcox", no continuity
+ * correction). The differences d = x - y that are exactly 0 are dropped. With no zero and no tied
+ * |d| and at most 50 pairs the p-value is exact (the null distribution of the positive rank sum);
+ * otherwise it is the normal approximation with the tie correction of the variance.
+ * x, y: (n). Writes *r_plus (sum of the ranks of the positive differences), *p (the p-value) and
+ * *exact (1 when the exact distribution was used). Returns 0, or LB_EINVAL (n = 0, a non-finite
+ * value, every difference 0) / LB_ENOMEM with a message. */
+int lb_stats_wilcoxon_less(const double *x, const double *y, size_t n, double *r_plus, double *p,
+                           int *exact, lb_error_t *err);
+
+/* ---- many prompts at once (a (rows, n) matrix) --------------------------------------------- */
+
+/* lb_stats_prompt_bounds for each row of a row-major (rows, n) matrix of scores, in one call:
+ * the batched form for callers that hold a whole matrix (python/leakbound's bounds()). Row r's
+ * result is exactly what lb_stats_prompt_bounds gives for that row alone, so equal to
+ * `leakbound bound` on the same scores.
+ * - scores: (rows, n), n >= 1; every value must lie in [0, 1] (NaN is rejected here). Each row
+ *   is sorted in place (the caller passes a copy it can lose).
+ * - scratch: (threads, n) doubles the caller owns; threads >= 1: rows are shared among at
+ *   most that many OpenMP threads. Nothing is allocated.
+ * - opt: validated as the CLI validates its flags (alpha in (0, 0.5], method, ed_lambda
+ *   finite >= 0, queries_k and leak_at_k >= 1, leak_threshold and each threshold in [0, 1]).
+ * - out: (rows); M_gen, P_ge: (rows, n_thresholds) caller-owned; out[r].M_gen and out[r].P_ge
+ *   are set to point at row r of them.
+ * Returns 0, or LB_EINVAL with a message naming the first bad row and sample ("row 3, sample
+ * 7: score nan is outside [0, 1]") or the bad option, or the first failing row's error
+ * prefixed "row R: ". rows = 0 is allowed (nothing to do). Reentrant. */
+int lb_stats_rows_bounds(double *scores, size_t rows, size_t n, double *scratch, int threads,
+                         const lb_stats_options_t *opt, lb_stats_prompt_t *out, double *M_gen,
+                         double *P_ge, lb_error_t *err);
+
+typedef enum lb_stats_conbo_what {
+    LB_STATS_CONBO_EXPECTATION = 0, /* conbo.expectation_bounds: (mean, lower, upper) */
+    LB_STATS_CONBO_VARIANCE = 1     /* conbo.variance_bounds: (variance, lower, upper) */
+} lb_stats_conbo_what_t;
+
+/* lb_stats_conbo_expectation / lb_stats_conbo_variance for each row of a row-major (rows, n)
+ * matrix (conbo's functions on a 2-D array), in one call. scores: (rows, n), n >= 1, values in
+ * [0, 1] (conbo asserts that too; NaN is rejected), each row sorted in place. alpha in (0, 1],
+ * stepsize >= 2. scratch: (threads, n) doubles; threads >= 1. out: (rows). Returns 0, or
+ * LB_EINVAL naming the first bad row and sample, or the bad argument. Reentrant. */
+int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, size_t stepsize,
+                        lb_stats_conbo_what_t what, double *scratch, int threads,
+                        lb_stats_interval_t *out, lb_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -139,6 +139,38 @@ size_t lb_text_lower(const char *s, size_t len, char *out, size_t cap);
  * point's lowercase takes more than 1.5 times its UTF-8 bytes: U+0130 goes from 2 to 3). */
 size_t lb_text_lower_bound(size_t len);
 
+/* ---- many items in one call -------------------------------------------------------------- */
+
+/* The score a metric reports (the names of `leakbound score --metric`). */
+typedef enum lb_text_metric {
+    LB_TEXT_ROUGEL_RECALL = 0, /* rougeL-recall: ROUGE-L recall */
+    LB_TEXT_ROUGEL_F,          /* rougeL-f: ROUGE-L F-measure */
+    LB_TEXT_ROUGE1_RECALL,     /* rouge1-recall */
+    LB_TEXT_ROUGE1_F,          /* rouge1-f */
+    LB_TEXT_EXACT              /* exact: 1 when both give the same token list, else 0 */
+} lb_text_metric_t;
+
+/* Score n (text, reference) pairs with one scorer: pair i's text is texts[text_off[i] ..
+ * text_off[i+1]) and its reference refs[ref_off[i] .. ref_off[i+1]) (offsets (n+1),
+ * nondecreasing; the texts packed back to back in one buffer). scores: (n) gets the metric's
+ * value, bit-identical to lb_text_rouge_l / lb_text_rouge_1 / lb_text_exact on the pair alone;
+ * detail: (n) or NULL gets precision, recall and F-measure (all 0 for LB_TEXT_EXACT). Returns
+ * 0, LB_EINVAL for an unknown metric, or the first failing pair's error prefixed "pair I"
+ * (LB_ENOMEM). */
+int lb_text_score_pairs(lb_text_scorer_t *s, lb_text_metric_t metric, const char *texts,
+                        const size_t *text_off, const char *refs, const size_t *ref_off, size_t n,
+                        double *scores, lb_text_rouge_t *detail, lb_error_t *err);
+
+/* Keyword leaks of n items with one scorer (its keyword match mode): item i's text is
+ * texts[text_off[i] .. text_off[i+1]) and its keywords are keywords j = item_kw[i] ..
+ * item_kw[i+1]-1, keyword j being kw[kw_off[j] .. kw_off[j+1]) (text_off, item_kw: (n+1);
+ * kw_off: (item_kw[n]+1)). scores: (n) gets 1.0 for a leak, else 0.0, as lb_text_keywords
+ * decides. One table of pointers sized for the item with the most keywords is allocated per
+ * call. Returns 0, or LB_EINVAL (item_kw decreasing) / LB_ENOMEM, naming the item. */
+int lb_text_keywords_pairs(lb_text_scorer_t *s, const char *texts, const size_t *text_off,
+                           size_t n, const char *kw, const size_t *kw_off, const size_t *item_kw,
+                           double *scores, lb_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -52,6 +52,49 @@ int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *out, lb_
     return LB_OK;
 }
 
+/* Bisection on the lower tail P(X <= x) (increasing in x) for the lower bound's quantile. */
+static double beta_pinv_bisect(double p, double a, double b) {
+    double lo = 0.0, hi = 1.0;
+    for (int it = 0; it < 200; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (mid <= lo || mid >= hi) break;
+        if (gsl_cdf_beta_P(mid, a, b) < p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+int lb_stats_cp_interval(double successes, size_t n, double alpha, double *lower, double *upper,
+                         lb_error_t *err) {
+    if (n == 0) return lb_error_set(err, LB_EINVAL, "Clopper-Pearson interval needs n >= 1");
+    double dn = (double)n, s = successes;
+    if (!(s >= 0.0 && s <= dn))
+        return lb_error_set(err, LB_EINVAL,
+                            "Clopper-Pearson interval: %g successes outside [0, %zu]", s, n);
+    if (!(alpha > 0.0 && alpha < 1.0))
+        return lb_error_set(err, LB_EINVAL, "alpha must lie in (0, 1), got %g", alpha);
+    pthread_once(&gsl_handler_once, gsl_handler_off);
+    double q = 0.5 * alpha;
+    double lo = 0.0, hi = 1.0;
+    if (s > 0.0) {
+        lo = gsl_cdf_beta_Pinv(q, s, dn - s + 1.0);
+        if (!isfinite(lo) || lo < 0.0 || lo > 1.0) lo = beta_pinv_bisect(q, s, dn - s + 1.0);
+    }
+    if (s < dn) {
+        hi = gsl_cdf_beta_Qinv(q, s + 1.0, dn - s);
+        if (!isfinite(hi) || hi < 0.0 || hi > 1.0) hi = beta_qinv_bisect(q, s + 1.0, dn - s);
+    }
+    if (!isfinite(lo) || !isfinite(hi))
+        return lb_error_set(err, LB_EUNSUPPORTED,
+                            "Clopper-Pearson interval for %g of %zu at alpha %g failed to converge",
+                            s, n, alpha);
+    *lower = lo;
+    *upper = hi;
+    return LB_OK;
+}
+
 double lb_stats_queries(double m, long k) {
     if (m >= 1.0) return 1.0;
     if (m <= 0.0) return 0.0;

@@ -53,8 +53,8 @@ static inline void eta_range(double t1, double t2, double m_lo, double m_hi, dou
     }
 }
 
-void lb_stats_conbo_std(const double *sorted, size_t n, double alpha, size_t stepsize,
-                        lb_stats_interval_t *out) {
+void lb_stats_conbo_variance(const double *sorted, size_t n, double alpha, size_t stepsize,
+                             lb_stats_interval_t *out) {
     /* conbo's variance_bounds calls expectation_bounds without passing stepsize on. */
     lb_stats_interval_t mu;
     lb_stats_conbo_expectation(sorted, n, alpha, 100, &mu);
@@ -95,8 +95,16 @@ void lb_stats_conbo_std(const double *sorted, size_t n, double alpha, size_t ste
         s2 += sorted[i] * sorted[i];
     }
     double m = s1 / (double)n;
-    double var = fmax(s2 / (double)n - m * m, 0.0);
-    out->estimate = sqrt(var);
-    out->lower = sqrt(var_lo);
-    out->upper = var_hi >= 0.0 ? sqrt(var_hi) : NAN; /* numpy: sqrt of a negative is nan */
+    out->estimate = fmax(s2 / (double)n - m * m, 0.0);
+    out->lower = var_lo;
+    out->upper = var_hi; /* not floored: it can be negative */
+}
+
+void lb_stats_conbo_std(const double *sorted, size_t n, double alpha, size_t stepsize,
+                        lb_stats_interval_t *out) {
+    lb_stats_interval_t var;
+    lb_stats_conbo_variance(sorted, n, alpha, stepsize, &var);
+    out->estimate = sqrt(var.estimate);
+    out->lower = sqrt(var.lower);
+    out->upper = var.upper >= 0.0 ? sqrt(var.upper) : NAN; /* numpy: sqrt of a negative is nan */
 }
