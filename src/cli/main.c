@@ -1,6 +1,8 @@
 /* leakbound — git-style dispatcher. Each subcommand is one cli_<name>.c file. */
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -30,6 +32,10 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    /* Spinning OpenMP threads collapse on a shared machine (issue 12): wait passively unless the
+     * user chose. libgomp reads these at load time, so set them and start again once. */
+    if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT") && !setenv("OMP_WAIT_POLICY", "passive", 0))
+        execv("/proc/self/exe", argv);   /* on failure: carry on with the default policy */
     if (argc < 2) {
         usage(stderr);
         return LB_EXIT_USAGE;
