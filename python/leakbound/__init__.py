@@ -1,0 +1,23 @@
+"""leakbound in Python: high-probability bounds on sampled scores, ROUGE and keyword scores,
+and reports, over the C library libleakbound.so (through ctypes; numpy in and out).
+
+    import numpy as np, leakbound
+    leakbound.bounds(np.array([0.0, 0.5, 1.0, 0.25]))      # one prompt -> one dict
+    leakbound.bounds(scores_2d, thresholds=(0.5, 0.9))     # prompts x samples -> list of dicts
+    from leakbound import conbo                            # drop-in for conbo 0.1
+    leakbound.score(texts, references, metric="rougeL-recall")
+    leakbound.rouge("Paris is the capital", "Paris")
+    leakbound.load_report("report.json").frame
+
+The library is found through $LEAKBOUND_LIB, then the build/ folder of the checkout this
+package sits in, then the installed libleakbound.so.0.
+"""
+from ._lib import InputTypeError, path as library_path
+from ._bounds import bounds
+from ._text import Score, rouge, score
+from ._report import Report, load_report
+from . import conbo
+
+__version__ = "0.1.0"
+__all__ = ["bounds", "score", "rouge", "load_report", "Report", "Score", "conbo",
+           "InputTypeError", "library_path"]

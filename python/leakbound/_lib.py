@@ -1,0 +1,182 @@
+"""Finding and loading libleakbound.so with ctypes, and turning its errors into exceptions.
+
+Search order: $LEAKBOUND_LIB (a path to the library file) wins; then the build folder of the
+checkout this package sits in (<repo>/build/libleakbound.so, when run from a checkout); then the
+installed library (the dynamic linker's search path, then the usual install prefixes).
+"""
+import ctypes
+import os
+import threading
+
+import numpy as np
+
+SONAME = "libleakbound.so.0"
+
+# lb_error_t codes (include/leakbound/core.h)
+LB_EINVAL, LB_EIO, LB_ENOMEM, LB_EFORMAT, LB_EUNSUPPORTED = -1, -2, -3, -4, -5
+
+
+class InputTypeError(TypeError, ValueError):
+    """An argument of the wrong type or dtype. A TypeError, and also a ValueError so that
+    `except ValueError` catches every problem with the input."""
+
+
+class Error(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_int), ("msg", ctypes.c_char * 1024)]
+
+
+def raise_for(rc, err):
+    """Raise the exception for a negative return code, with the C library's message."""
+    msg = err.msg.decode("utf-8", "replace")
+    if rc == LB_EIO:
+        raise OSError(msg)
+    if rc == LB_ENOMEM:
+        raise MemoryError(msg)
+    raise ValueError(msg)
+
+
+def _candidates():
+    env = os.environ.get("LEAKBOUND_LIB")
+    if env:
+        return [env], True
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.dirname(os.path.dirname(here))  # <repo>/python/leakbound -> <repo>
+    out = []
+    if os.path.exists(os.path.join(repo, "CMakeLists.txt")):
+        out.append(os.path.join(repo, "build", SONAME))
+        out.append(os.path.join(repo, "build", "libleakbound.so"))
+    out.append(SONAME)  # the dynamic linker's own search: LD_LIBRARY_PATH, ld.so.cache
+    for prefix in ("/usr/local", "/usr", os.path.expanduser("~/.local")):
+        for libdir in ("lib", "lib64", "lib/x86_64-linux-gnu", "lib/aarch64-linux-gnu"):
+            out.append(os.path.join(prefix, libdir, SONAME))
+    return out, False
+
+
+def _load():
+    paths, forced = _candidates()
+    tried = []
+    for p in paths:
+        if os.sep in p and not os.path.exists(p):
+            tried.append(f"{p} (not there)")
+            continue
+        try:
+            return ctypes.CDLL(p), p
+        except OSError as e:
+            tried.append(f"{p} ({e})")
+            if forced:
+                break
+    raise OSError("leakbound: cannot load libleakbound.so; tried " + "; ".join(tried) +
+                  ". Build it (cmake --build build) or set LEAKBOUND_LIB=/path/libleakbound.so")
+
+
+lib, path = _load()
+
+c_double_p = ctypes.POINTER(ctypes.c_double)
+c_size_p = ctypes.POINTER(ctypes.c_size_t)
+c_err_p = ctypes.POINTER(Error)
+
+
+def _sig(name, restype, *argtypes):
+    f = getattr(lib, name)
+    f.restype = restype
+    f.argtypes = list(argtypes)
+    return f
+
+
+class Options(ctypes.Structure):
+    """lb_stats_options_t"""
+    _fields_ = [("alpha", ctypes.c_double), ("method", ctypes.c_int),
+                ("ed_lambda", ctypes.c_double), ("thresholds", c_double_p),
+                ("n_thresholds", ctypes.c_size_t), ("queries_k", ctypes.c_long),
+                ("leak_at_k", ctypes.c_long), ("leak_threshold", ctypes.c_double)]
+
+
+class Prompt(ctypes.Structure):
+    """lb_stats_prompt_t (its layout is also given as PROMPT_DTYPE for numpy)."""
+    _fields_ = [("n", ctypes.c_size_t), ("mean", ctypes.c_double), ("std", ctypes.c_double),
+                ("max", ctypes.c_double), ("M_mu", ctypes.c_double),
+                ("M_mu_lower", ctypes.c_double), ("M_sigma", ctypes.c_double),
+                ("ED", ctypes.c_double), ("binary", ctypes.c_int), ("M_bin", ctypes.c_double),
+                ("M_gen", c_double_p), ("P_ge", c_double_p), ("n_leaking", ctypes.c_size_t),
+                ("queries", ctypes.c_double), ("leak_at", ctypes.c_double)]
+
+
+def _dtype_of(struct):
+    ct = {ctypes.c_size_t: np.uintp, ctypes.c_double: np.float64, ctypes.c_int: np.intc,
+          ctypes.c_long: np.int_, c_double_p: np.uintp}
+    fields = [(name, ct[t]) for name, t in struct._fields_]
+    dt = np.dtype(fields, align=True)
+    if dt.itemsize != ctypes.sizeof(struct):
+        raise ImportError(f"leakbound: {struct.__name__} layout mismatch "
+                          f"({dt.itemsize} vs {ctypes.sizeof(struct)} bytes)")
+    return dt
+
+
+PROMPT_DTYPE = _dtype_of(Prompt)
+INTERVAL_DTYPE = np.dtype([("estimate", np.float64), ("lower", np.float64),
+                           ("upper", np.float64)], align=True)
+
+rows_bounds = _sig("lb_stats_rows_bounds", ctypes.c_int, c_double_p, ctypes.c_size_t,
+                   ctypes.c_size_t, c_double_p, ctypes.c_int, ctypes.POINTER(Options),
+                   ctypes.c_void_p, c_double_p, c_double_p, c_err_p)
+conbo_rows = _sig("lb_stats_conbo_rows", ctypes.c_int, c_double_p, ctypes.c_size_t,
+                  ctypes.c_size_t, ctypes.c_double, ctypes.c_size_t, ctypes.c_int, c_double_p,
+                  ctypes.c_int, ctypes.c_void_p, c_err_p)
+cp_interval = _sig("lb_stats_cp_interval", ctypes.c_int, ctypes.c_double, ctypes.c_size_t,
+                   ctypes.c_double, c_double_p, c_double_p, c_err_p)
+
+scorer_new = _sig("lb_text_scorer_new", ctypes.c_int, ctypes.POINTER(ctypes.c_void_p), c_err_p)
+scorer_free = _sig("lb_text_scorer_free", None, ctypes.c_void_p)
+scorer_set_match = _sig("lb_text_scorer_set_keyword_match", None, ctypes.c_void_p, ctypes.c_int)
+score_pairs = _sig("lb_text_score_pairs", ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                   ctypes.c_char_p, c_size_p, ctypes.c_char_p, c_size_p, ctypes.c_size_t,
+                   c_double_p, ctypes.c_void_p, c_err_p)
+keywords_pairs = _sig("lb_text_keywords_pairs", ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+                      c_size_p, ctypes.c_size_t, ctypes.c_char_p, c_size_p, c_size_p,
+                      c_double_p, c_err_p)
+
+
+def dptr(a):
+    return a.ctypes.data_as(c_double_p)
+
+
+def sptr(a):
+    return a.ctypes.data_as(c_size_p)
+
+
+def default_threads(rows):
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, rows))
+
+
+class _Scorers(threading.local):
+    """One text scorer per Python thread (a scorer is not thread-safe), kept for reuse and
+    freed when the thread's state goes away."""
+
+    def get(self, keyword_match):
+        s = getattr(self, "scorer", None)
+        if s is None:
+            p = ctypes.c_void_p()
+            err = Error()
+            rc = scorer_new(ctypes.byref(p), ctypes.byref(err))
+            if rc:
+                raise_for(rc, err)
+            self.scorer = s = _Scorer(p)
+        scorer_set_match(s.ptr, keyword_match)
+        return s.ptr
+
+
+class _Scorer:
+    def __init__(self, p):
+        self.ptr = p
+
+    def __del__(self, free=scorer_free):
+        if self.ptr:
+            free(self.ptr)
+            self.ptr = None
+
+
+scorers = _Scorers()

@@ -1,0 +1,18 @@
+# python/leakbound (ctypes over libleakbound.so): every function against the CLI (bit-equal),
+# leakbound.conbo against an independent numpy conbo 0.1, error paths, memory over 10,000
+# calls, and installation (cmake --install, pkg-config, pip install ./python offline).
+# The tests load this build's shared library through LEAKBOUND_LIB. In a sanitizer build the
+# library needs the ASan runtime first in the process: it is preloaded into Python only (the
+# scripts drop LD_PRELOAD for the programs they start), with leak detection off since the
+# interpreter itself keeps memory until exit.
+set(LB_PY_ENV "LEAKBOUND_LIB=$<TARGET_FILE:leakbound_shared>")
+if(LB_SANITIZE)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so
+                  OUTPUT_VARIABLE LB_LIBASAN OUTPUT_STRIP_TRAILING_WHITESPACE)
+  list(APPEND LB_PY_ENV "LD_PRELOAD=${LB_LIBASAN}" "ASAN_OPTIONS=detect_leaks=0")
+endif()
+foreach(t cli conbo errors memory install)
+  lb_oracle_test(python_${t} python_${t}.py)
+  set_property(TEST oracle.python_${t} APPEND PROPERTY ENVIRONMENT ${LB_PY_ENV})
+  set_property(TEST oracle.python_${t} APPEND PROPERTY LABELS python)
+endforeach()
