@@ -86,7 +86,7 @@ def bounds(scores, alpha=0.01, method="exact", thresholds=(0.5,), ed_lambda=2.0,
                        queries_k=_count("queries", queries, 1),
                        leak_at_k=_count("leak_at", leak_at, 1),
                        leak_threshold=float(leak_threshold))
-    threads = _lib.default_threads(rows) if threads is None else _count("threads", threads, 1)
+    threads = _lib.default_threads(rows, n) if threads is None else _count("threads", threads, 1)
     out = np.zeros(rows, dtype=_lib.PROMPT_DTYPE)
     gen = np.zeros((rows, len(th)), dtype=np.float64)
     pge = np.zeros((rows, len(th)), dtype=np.float64)

@@ -144,12 +144,14 @@ def sptr(a):
     return a.ctypes.data_as(c_size_p)
 
 
-def default_threads(rows):
+def default_threads(rows, n=1):
+    """Threads for rows x n scores: the CPUs this process may use, but one thread per 2^16
+    scores at most (starting a team costs more than small inputs take)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus, rows))
+    return max(1, min(cpus, rows, (rows * max(n, 1)) >> 16))
 
 
 class _Scorers(threading.local):

@@ -5,7 +5,7 @@ The same function names, signatures, defaults and return tuples, and the same nu
 expectation and variance bounds are computed by leakbound's `--method conbo` C code (the
 100-point grid built bit-for-bit as numpy.linspace builds it, the same Riemann sums, the same
 quirks), checked against an independent numpy re-implementation of conbo 0.1; they agree with
-conbo to rounding (|difference| <= 1e-15: numpy sums the 99 grid terms pairwise, the C code in
+conbo to rounding (|difference| below 1e-14: numpy sums the 99 grid terms pairwise, the C code in
 order). The sample estimates (mean, variance) are computed with numpy exactly as conbo does.
 1-D samples give numpy scalars, 2-D samples (rows = prompts, columns = samples) give one value
 per row, computed in one call into C.
@@ -57,7 +57,7 @@ def _rows(samples, alpha, stepsize, what):
         raise _lib.InputTypeError(f"stepsize: expected an integer >= 2, got {stepsize!r}")
     if stepsize < 2:
         raise ValueError(f"stepsize must be >= 2, got {stepsize}")
-    threads = _lib.default_threads(rows)
+    threads = _lib.default_threads(rows, n)
     out = np.zeros(rows, dtype=_lib.INTERVAL_DTYPE)
     scratch = np.empty(max(n, 1) * threads, dtype=np.float64)
     err = _lib.Error()
