@@ -102,6 +102,10 @@ int lb_io_dir_begin(lb_io_dir_t *d, const char *out, lb_error_t *err);
  * entries in the temporary folder; it never leaves out holding a mix of old and new files. */
 int lb_io_dir_commit(lb_io_dir_t *d, const char *const *owned, lb_error_t *err);
 
+/* Remove the file or folder tree at path, not following links (a link is removed, not its
+ * target); a missing path is fine. Best effort: what cannot be removed stays. */
+void lb_io_remove_tree(const char *path);
+
 /* Discard: remove the temporary folder and everything in it; out is untouched. Safe on a
  * zeroed or already released d. */
 void lb_io_dir_abort(lb_io_dir_t *d);

@@ -88,8 +88,7 @@ static int remove_cb(const char *path, const struct stat *st, int flag, struct F
     return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-/* Remove the tree at path (not following links); missing is fine. */
-static void remove_tree(const char *path) {
+void lb_io_remove_tree(const char *path) {
     struct stat st;
     if (lstat(path, &st) != 0) return;
     if (!S_ISDIR(st.st_mode)) {
@@ -157,7 +156,7 @@ int lb_io_dir_begin(lb_io_dir_t *d, const char *out, lb_error_t *err) {
     }
     snprintf(d->path, cap, "%.*s.%s.tmp-%ld", (int)(base - given), given, base, (long)getpid());
     /* One left by an earlier process with this pid: that process is gone. */
-    remove_tree(d->path);
+    lb_io_remove_tree(d->path);
     if (mkdir(d->path, 0777) != 0) {
         int e = errno;
         int rc = lb_error_set(err, LB_EIO, "%s: cannot create %s: %s", out, d->path, strerror(e));
@@ -254,7 +253,7 @@ int lb_io_dir_commit(lb_io_dir_t *d, const char *const *owned, lb_error_t *err) 
             const char *base = slash ? slash + 1 : d->out;
             if (old) snprintf(old, cap, "%.*s.%s.old-%ld", (int)(base - d->out), d->out, base,
                               (long)getpid());
-            if (old) remove_tree(old);
+            if (old) lb_io_remove_tree(old);
             if (!old) {
                 e = ENOMEM;
             } else if (rename(d->out, old) != 0) {
@@ -279,7 +278,7 @@ int lb_io_dir_commit(lb_io_dir_t *d, const char *const *owned, lb_error_t *err) 
             }
             d->keep = 1;
         }
-        if (!rc) remove_tree(d->path); /* the replaced set */
+        if (!rc) lb_io_remove_tree(d->path); /* the replaced set */
     }
     for (long i = 0; i < n_moved; i++) free(moved[i]);
     free(moved);
@@ -296,7 +295,7 @@ int lb_io_dir_commit(lb_io_dir_t *d, const char *const *owned, lb_error_t *err) 
 }
 
 void lb_io_dir_abort(lb_io_dir_t *d) {
-    if (d->path && !d->keep) remove_tree(d->path);
+    if (d->path && !d->keep) lb_io_remove_tree(d->path);
     free(d->path);
     free(d->out);
     memset(d, 0, sizeof *d);
