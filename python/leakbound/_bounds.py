@@ -56,7 +56,8 @@ def bounds(scores, alpha=0.01, method="exact", thresholds=(0.5,), ed_lambda=2.0,
 
     scores: a 1-D array (one prompt's n samples) -> one dict; a 2-D array (prompts x samples)
     -> a list of dicts, one per row, computed in one call into the C library (rows spread over
-    `threads` threads, default: the CPUs this process may use). Each dict has exactly the keys
+    `threads` threads; default: one per 2^16 scores, at most the CPUs this process may use).
+    Each dict has exactly the keys
     and values of one prompt of `leakbound bound --alpha A --method M --threshold t ...
     --ed-lambda L --queries k --leak-at j --leak-threshold x`'s JSON: id, n, mean, std, max,
     M_mu, M_mu_lower, M_sigma, ED, M_gen {"%g" % t: ...}, M_bin (0/1 data only), P_ge, queries,
