@@ -103,6 +103,10 @@ def main():
         pass
     c_np = next(c for name, _, c in runs if name.startswith("conbo in numpy, vectorised: expectation(X"))
     c_row = next(c for name, _, c in runs if name.startswith("conbo in numpy, per row"))
+    cpu_of = {name: c for name, _, c in runs}
+    c_npe = cpu_of["conbo in numpy, vectorised: expectation_bounds(X, 2a) only"]
+    c_lbe = cpu_of["leakbound.conbo.expectation_bounds(X, 2a)"]
+    c_dc = cpu_of["leakbound.conbo: expectation_bounds(X, 2a) + std_bounds(X, a)"]
     rows = "\n".join(f"| {name} | {w:.3f} | {c:.3f} | {w_np / w:.1f}× / {c_np / c:.1f}× | "
                      f"{w_row / w:.1f}× / {c_row / c:.1f}× |" for name, w, c in runs)
     md = f"""## Python: `leakbound.bounds` on a {a.rows:,} × {a.samples:,} array vs conbo 0.1 in numpy (`bench/python/`)
@@ -113,7 +117,7 @@ Command: `/usr/bin/python3 bench/python/run.py` (rows {a.rows:,}, samples {a.sam
 |---|---:|---:|---:|---:|
 {rows}
 
-leakbound.bounds computes every field of `leakbound bound` per row (exact Anderson M_mu / M_mu_lower, the M_sigma valid with mass at 0, M_gen and P_ge at 0.5 with Clopper-Pearson, queries, leak@k) and builds one dict per row; the conbo peers compute only the expectation (and std) bounds. Same numbers: `bounds(X, method="conbo")` against conbo in numpy, max |ΔM_mu| = {d_mu:.2g}, max |ΔM_sigma| = {d_sd:.2g}; leakbound.conbo.expectation_bounds against conbo per row, max |Δ| = {d_row:.2g}, against vectorised {d_dc:.2g} (numpy sums the grid pairwise, C in order). Default threads: one per 2^16 scores, at most the CPUs (2 here); `threads=1` is the single-core figure (numpy is single-threaded here).
+leakbound.bounds computes every field of `leakbound bound` per row (exact Anderson M_mu / M_mu_lower, the M_sigma valid with mass at 0, M_gen and P_ge at 0.5 with Clopper-Pearson, queries, leak@k) and builds one dict per row; the conbo peers compute only the expectation (and std) bounds. Same numbers: `bounds(X, method="conbo")` against conbo in numpy, max |ΔM_mu| = {d_mu:.2g}, max |ΔM_sigma| = {d_sd:.2g}; leakbound.conbo.expectation_bounds against conbo per row, max |Δ| = {d_row:.2g}, against vectorised {d_dc:.2g} (numpy sums the grid pairwise, C in order). Like for like (CPU): conbo's expectation_bounds on the 2-D array {c_npe / c_lbe:.1f}× (numpy ÷ leakbound.conbo), called per row {c_row / c_lbe:.1f}×; expectation + std {c_np / c_dc:.1f}×. Default threads: one per 2^16 scores, at most the CPUs (2 here); `threads=1` is the single-core figure (numpy is single-threaded here).
 """
     print(md)
     if not a.no_update:
