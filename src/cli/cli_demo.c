@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,27 +19,36 @@
 
 #include "cli.h"
 #include "cli_demo.h"
+#include "leakbound/io.h"
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: leakbound demo [--out DIR] [--quick] [-n N] [--seed S]\n"
+            "usage: leakbound demo [--out DIR] [--quick] [-n N] [--seed S] [options]\n"
             "\n"
             "The paper's experiment end to end, offline, on 2 cores: generate a fictitious-author\n"
             "benchmark, train a byte-level BPE tokenizer and a tiny Llama on it, fine-tune until the\n"
             "answers are memorised (greedy ROUGE-L recall on forget10 >= 0.9, or the round limit),\n"
-            "unlearn forget10 with GA, GD and NPO, each with and without entropy optimisation, and\n"
-            "evaluate every model greedily and with N sampled answers per question (alpha 0.01,\n"
-            "T 1, top-p 0.9) on forget10 and on a retain sample. Writes DIR/demo.md (the table and\n"
-            "what the run shows), DIR/demo.json (the same numbers), DIR/demo_forget.svg, and every\n"
-            "step's files (data/, tokenizer.json, models/, eval/, logs/).\n"
+            "unlearn forget10 with GA, GD and NPO, each with and without entropy optimisation (EO),\n"
+            "each run stopped at its first checkpoint whose mean greedy forget ROUGE-L recall is <=\n"
+            "the target (so every method is compared at the same greedy level), evaluate every model\n"
+            "greedily and with N sampled answers per question (alpha 0.01, T 1, top-p 0.9) on forget10\n"
+            "and on a retain sample, and the EO models once more with adaptive temperature. Writes\n"
+            "DIR/demo.md (the table, the claims and their verdicts), DIR/demo.json (the same numbers),\n"
+            "DIR/demo_forget.svg, and every step's files (data/, tokenizer.json, models/, eval/, logs/).\n"
+            "docs/demo.md explains the design.\n"
             "\n"
             "  --out DIR    output folder (default leakbound-demo; created)\n"
-            "  --quick      fewer authors, smaller model budget and N 16: about 3 minutes\n"
-            "  -n N         sampled answers per question (default 128, quick 16)\n"
-            "  --seed S     seed of the data generator and of the training runs (default 0)\n"
-            "  --authors N  authors in the generated benchmark (default 8, quick 4)\n"
-            "  --finetune-epochs N  epochs per fine-tuning round (default 20; up to 3 rounds,\n"
-            "               quick 2, until the target is reached)\n"
+            "  --quick      fewer samples (N 128 instead of 1024): about a minute\n"
+            "  -n N         sampled answers per forget question (default 1024, quick 128)\n"
+            "  --seed S     seed of the data generator, the training runs and the samples (default 0)\n"
+            "  --authors N  authors in the generated benchmark (default 10)\n"
+            "  --finetune-epochs N  epochs per fine-tuning round (default 15; up to 3 rounds\n"
+            "               until the target is reached)\n"
+            "  --unlearn-target G   stop unlearning at greedy forget ROUGE-L recall <= G (default 0.45)\n"
+            "  --unlearn-lr X       unlearning learning rate (default 1e-4)\n"
+            "  --unlearn-epochs N   at most N epochs of unlearning (default 30)\n"
+            "  --entropy LF,LR      EO weights (default 0.3,0; the reference's 1,-0.25 is an option)\n"
+            "  --entropy-positions all|answer   EO positions (default all)\n"
             "  -h, --help   this help\n"
             "\n"
             "Exit status 2 on bad usage, 1 when a step fails (its log is named).\n");
@@ -62,8 +72,9 @@ static const char *pathf(const char *fmt, ...) {
     return b;
 }
 
-/* Run one subcommand with its stderr sent to logs/<log>.log. Returns its exit status. */
-static int step(const demo_t *d, const char *log, int (*fn)(int, char **), char **argv) {
+/* Run one subcommand with its stderr sent to logs/<log>.log; a terminal line when it ends unless
+ * quiet (failures are always reported). Returns its exit status. */
+static int step_q(const demo_t *d, const char *log, int (*fn)(int, char **), char **argv, int quiet) {
     int argc = 0;
     while (argv[argc]) argc++;
     /* subcommands may write into their arguments (e.g. splitting "LF,LR" in place): hand them
@@ -106,8 +117,12 @@ static int step(const demo_t *d, const char *log, int (*fn)(int, char **), char 
     dup2(saved, 2);
     close(saved);
     if (rc) fprintf(stderr, "leakbound demo: step '%s' failed (exit %d): see %s\n", log, rc, lp);
-    else fprintf(stderr, "  %-28s %6.1fs\n", log, now() - t0);
+    else if (!quiet) fprintf(stderr, "  %-28s %6.1fs\n", log, now() - t0);
     return rc;
+}
+
+static int step(const demo_t *d, const char *log, int (*fn)(int, char **), char **argv) {
+    return step_q(d, log, fn, argv, 0);
 }
 
 #define RUN(d, log, fn, ...)                                              \
@@ -124,30 +139,49 @@ static char *num(double v) {
     return b;
 }
 
-/* eval of one model on forget10 (n samples) or a retain sample (limit questions). */
+/* eval of one model on forget10 or a retain sample (limit questions): n sampled answers. */
 static int eval(const demo_t *d, const char *model, const char *data, const char *out, const char *log,
-                long n, long limit, const char *seed) {
-    char *argv[40];
+                long n, long limit, int adaptive, int quiet) {
+    char *argv[48];
     int k = 0;
-    char nbuf[32], lbuf[32], mbuf[32];
+    char nbuf[32], lbuf[32], mbuf[32], sbuf[32];
     snprintf(nbuf, sizeof nbuf, "%ld", n);
     snprintf(lbuf, sizeof lbuf, "%ld", limit);
     snprintf(mbuf, sizeof mbuf, "%ld", d->max_new);
+    snprintf(sbuf, sizeof sbuf, "%ld", d->seed);
     char *fixed[] = {"eval", "--model", (char *)model, "--data", (char *)data, "--template", "phi", "-n", nbuf,
                      "--metric", "rougeL-recall", "--alpha", num(d->alpha), "--temperature", num(d->temperature),
-                     "--top-p", num(d->top_p), "--top-k", "0", "--max-new-tokens", mbuf, "--seed", (char *)seed,
-                     "--out", (char *)out};
+                     "--top-p", num(d->top_p), "--top-k", "0", "--max-new-tokens", mbuf, "--seed", sbuf,
+                     "--threshold", num(d->leak_threshold), "--out", (char *)out};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[k++] = fixed[i];
     if (limit > 0) {
         argv[k++] = "--limit";
         argv[k++] = lbuf;
     }
+    if (adaptive) { /* with top-p 0.9 a threshold >= 0.9 would change nothing: docs/demo.md */
+        argv[k++] = "--adaptive-temperature";
+        argv[k++] = "--confidence-threshold";
+        argv[k++] = num(d->ats_threshold);
+    }
     argv[k] = NULL;
-    return step(d, log, lb_cli_eval, argv);
+    return step_q(d, log, lb_cli_eval, argv, quiet);
+}
+
+/* Mean greedy forget score of one model (a greedy-only check: one sample per question). */
+static int greedy_check(const demo_t *d, const char *model, const char *out, const char *log, double *greedy) {
+    if (eval(d, model, pathf("%s/data/forget10.jsonl", d->out), out, log, 1, 0, 0, 1)) return LB_EXIT_FAIL;
+    demo_eval_t e;
+    lb_error_t err = {0};
+    if (demo_read_eval(out, d->leak_threshold, 0, &e, &err)) {
+        fprintf(stderr, "leakbound demo: %s\n", err.msg);
+        return LB_EXIT_FAIL;
+    }
+    *greedy = e.greedy;
+    demo_eval_free(&e);
+    return 0;
 }
 
 static int finetune(demo_t *d, const char *seed) {
-    const char *forget = pathf("%s/data/forget10.jsonl", d->out);
     char src[1024], dst[1024];
     snprintf(src, sizeof src, "%s/models/init", d->out);
     char ep[16];
@@ -159,13 +193,9 @@ static int finetune(demo_t *d, const char *seed) {
             (char *)pathf("%s/data/full.jsonl", d->out), "--out", dst, "--epochs", ep, "--lr",
             (char *)d->ft_lr, "--batch-size", "8", "--grad-accum", "1", "--max-length", "72", "--warmup",
             r == 1 ? "10" : "0", "--seed", (char *)seed);
-        const char *ev = pathf("%s/eval/finetune-check-%d", d->out, r);
-        if (eval(d, dst, forget, ev, pathf("eval-finetune-check-%d", r), 1, 0, seed)) return LB_EXIT_FAIL;
-        lb_error_t err = {0};
-        if (demo_read_eval(ev, 0.9, &d->ft_greedy, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &err)) {
-            fprintf(stderr, "leakbound demo: %s\n", err.msg);
+        if (greedy_check(d, dst, pathf("%s/eval/finetune-check-%d", d->out, r), pathf("eval-finetune-check-%d", r),
+                         &d->ft_greedy))
             return LB_EXIT_FAIL;
-        }
         d->ft_rounds_used = r;
         fprintf(stderr, "  fine-tuned %d epoch(s) x %d: greedy ROUGE-L recall on forget10 %.3f\n", d->ft_epochs,
                 r, d->ft_greedy);
@@ -182,17 +212,22 @@ static int finetune(demo_t *d, const char *seed) {
     return 0;
 }
 
+/* The rows of the table: the fine-tuned model, each method without and with EO, and the EO
+ * models again under adaptive temperature (base: the row compared with; -1 none). */
 static const struct {
-    const char *name, *dir, *method;
-    int entropy;
+    const char *name, *dir, *model_dir, *method;
+    int entropy, adaptive, base;
 } MODELS[] = {
-    {"fine-tuned (no unlearning)", "finetuned", NULL, 0},
-    {"GA", "ga", "ga", 0},
-    {"GA + entropy", "ga-ent", "ga", 1},
-    {"GD", "gd", "gd", 0},
-    {"GD + entropy", "gd-ent", "gd", 1},
-    {"NPO", "npo", "npo", 0},
-    {"NPO + entropy", "npo-ent", "npo", 1},
+    {"fine-tuned (no unlearning)", "finetuned", "finetuned", NULL, 0, 0, -1},
+    {"GA", "ga", "ga", "ga", 0, 0, -1},
+    {"GA + EO", "ga-eo", "ga-eo", "ga", 1, 0, 1},
+    {"GD", "gd", "gd", "gd", 0, 0, -1},
+    {"GD + EO", "gd-eo", "gd-eo", "gd", 1, 0, 3},
+    {"NPO", "npo", "npo", "npo", 0, 0, -1},
+    {"NPO + EO", "npo-eo", "npo-eo", "npo", 1, 0, 5},
+    {"GA + EO, ATS", "ga-eo-ats", "ga-eo", "ga", 1, 1, 2},
+    {"GD + EO, ATS", "gd-eo-ats", "gd-eo", "gd", 1, 1, 4},
+    {"NPO + EO, ATS", "npo-eo-ats", "npo-eo", "npo", 1, 1, 6},
 };
 
 static int mkdirs(const char *out) {
@@ -207,56 +242,133 @@ static int mkdirs(const char *out) {
     return 0;
 }
 
-static int unlearn(demo_t *d, demo_row_t *row, const char *seed) {
-    const char *dst = pathf("%s/models/%s", d->out, row->dir);
-    char ep[16];
+/* Move src to dst (same file system), replacing nothing: dst must not exist. */
+static int move(const char *src, const char *dst) {
+    if (rename(src, dst)) {
+        fprintf(stderr, "leakbound demo: cannot rename %s to %s: %s\n", src, dst, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Unlearn with a checkpoint after every optimizer step, then keep the first checkpoint whose mean
+ * greedy forget ROUGE-L recall is <= the target (the last one if none is): models/<dir>. */
+static int unlearn(demo_t *d, demo_row_t *row) {
+    /* own copies: pathf's ring is reused by the many calls below */
+    char run[1024], dst[1024], scratch[1024];
+    snprintf(run, sizeof run, "%s/models/%s.run", d->out, row->dir);
+    snprintf(dst, sizeof dst, "%s/models/%s", d->out, row->dir);
+    snprintf(scratch, sizeof scratch, "%s/eval/%s/select", d->out, row->dir);
+    mkdir(pathf("%s/eval/%s", d->out, row->dir), 0755);
+    lb_io_remove_tree(run);
+    lb_io_remove_tree(dst);
+    char ep[16], bs[16], sd[32];
     snprintf(ep, sizeof ep, "%d", d->ul_epochs);
-    char *argv[40];
+    snprintf(bs, sizeof bs, "%d", d->ul_batch);
+    snprintf(sd, sizeof sd, "%ld", d->seed);
+    char *argv[48];
     int k = 0;
     char *fixed[] = {"unlearn", "--model", (char *)pathf("%s/models/finetuned", d->out), "--forget",
                      (char *)pathf("%s/data/forget10.jsonl", d->out), "--retain",
                      (char *)pathf("%s/data/retain90.jsonl", d->out), "--method", (char *)row->method, "--out",
-                     (char *)dst, "--epochs", ep, "--lr", (char *)d->ul_lr, "--batch-size", "8", "--grad-accum",
-                     "1", "--max-length", "72", "--warmup", "0", "--seed", (char *)seed};
+                     (char *)run, "--epochs", ep, "--lr", (char *)d->ul_lr, "--batch-size", bs, "--grad-accum",
+                     "1", "--max-length", "72", "--warmup", "0", "--seed", sd, "--save-every", "1"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[k++] = fixed[i];
     if (row->entropy) {
         argv[k++] = "--entropy";
-        argv[k++] = "1,-0.25";
+        argv[k++] = (char *)d->entropy;
+        argv[k++] = "--entropy-positions";
+        argv[k++] = (char *)d->entropy_positions;
     }
     argv[k] = NULL;
-    return step(d, pathf("unlearn-%s", row->dir), lb_cli_unlearn, argv);
+    if (step(d, pathf("unlearn-%s", row->dir), lb_cli_unlearn, argv)) return LB_EXIT_FAIL;
+    /* the checkpoints, in step order, until the first at or below the target */
+    struct stat st;
+    int last = 0;
+    while (last < DEMO_MAX_STEPS && !stat(pathf("%s/checkpoint-%d", run, last + 1), &st)) last++;
+    if (!last) {
+        fprintf(stderr, "leakbound demo: %s holds no checkpoint\n", run);
+        return LB_EXIT_FAIL;
+    }
+    row->steps = last;
+    row->step = last;
+    row->reached = 0;
+    for (int s = 1; s <= last; s++) {
+        double g;
+        if (greedy_check(d, pathf("%s/checkpoint-%d", run, s), scratch, pathf("select-%s", row->dir), &g))
+            return LB_EXIT_FAIL;
+        row->trace_step[row->n_trace] = s;
+        row->trace_greedy[row->n_trace++] = g;
+        if (g <= d->ul_target) {
+            row->step = s;
+            row->reached = 1;
+            break;
+        }
+    }
+    lb_io_remove_tree(scratch);
+    fprintf(stderr, "  %-28s step %d of %d: greedy forget %.3f (target %.2f%s)\n", pathf("select-%s", row->dir),
+            row->step, last, row->trace_greedy[row->n_trace - 1], d->ul_target, row->reached ? "" : ": NOT reached");
+    /* models/<dir> = the chosen checkpoint (without its optimizer state) + the run's log and curve */
+    if (move(pathf("%s/checkpoint-%d", run, row->step), dst)) return LB_EXIT_FAIL;
+    unlink(pathf("%s/optimizer.safetensors", dst));
+    const char *keep[] = {"train_log.csv", "loss.svg"};
+    for (size_t i = 0; i < 2; i++)
+        if (!stat(pathf("%s/%s", run, keep[i]), &st) && move(pathf("%s/%s", run, keep[i]), pathf("%s/%s", dst, keep[i])))
+            return LB_EXIT_FAIL;
+    lb_io_remove_tree(run);
+    return 0;
 }
 
-static int evaluate(demo_t *d, demo_row_t *row, const char *seed) {
-    const char *model = pathf("%s/models/%s", d->out, row->dir);
-    const char *ef = pathf("%s/eval/%s/forget", d->out, row->dir), *er = pathf("%s/eval/%s/retain", d->out, row->dir);
+static int evaluate(demo_t *d, demo_row_t *row) {
+    char model[1024], ef[1024], er[1024];
+    snprintf(model, sizeof model, "%s/models/%s", d->out, row->model_dir);
+    snprintf(ef, sizeof ef, "%s/eval/%s/forget", d->out, row->dir);
+    snprintf(er, sizeof er, "%s/eval/%s/retain", d->out, row->dir);
     mkdir(pathf("%s/eval/%s", d->out, row->dir), 0755);
     if (eval(d, model, pathf("%s/data/forget10.jsonl", d->out), ef, pathf("eval-%s-forget", row->dir), d->n, 0,
-             seed) ||
-        eval(d, model, pathf("%s/data/retain90.jsonl", d->out), er, pathf("eval-%s-retain", row->dir), d->n,
-             d->retain_q, seed))
+             row->adaptive, 0) ||
+        eval(d, model, pathf("%s/data/retain90.jsonl", d->out), er, pathf("eval-%s-retain", row->dir), d->retain_n,
+             d->retain_q, row->adaptive, 0))
         return LB_EXIT_FAIL;
     lb_error_t err = {0};
-    if (demo_read_eval(ef, d->leak_threshold, &row->greedy, &row->mean, &row->max, &row->m_mu, &row->m_sigma,
-                       &row->ed, &row->leak_share, &row->n_questions, &err) ||
-        demo_read_eval(er, d->leak_threshold, &row->retain_greedy, &row->retain_mean, NULL, NULL, NULL, NULL,
-                       NULL, NULL, &err)) {
+    if (demo_read_eval(ef, d->leak_threshold, 0, &row->forget, &err) ||
+        demo_read_eval(er, d->leak_threshold, d->diversity_samples, &row->retain, &err)) {
         fprintf(stderr, "leakbound demo: %s\n", err.msg);
         return LB_EXIT_FAIL;
     }
     return 0;
 }
 
+static void free_rows(demo_t *d) {
+    for (size_t i = 0; i < d->n_rows; i++) {
+        demo_eval_free(&d->rows[i].forget);
+        demo_eval_free(&d->rows[i].retain);
+    }
+}
+
+enum { O_TARGET = 256, O_ULR, O_UEP, O_ENT, O_ENTPOS };
+
 int lb_cli_demo(int argc, char **argv) {
     static const struct option opts[] = {{"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, 'q'},
                                          {"seed", required_argument, 0, 's'}, {"help", no_argument, 0, 'h'},
                                          {"authors", required_argument, 0, 'a'},
                                          {"finetune-epochs", required_argument, 0, 'e'},
+                                         {"unlearn-target", required_argument, 0, O_TARGET},
+                                         {"unlearn-lr", required_argument, 0, O_ULR},
+                                         {"unlearn-epochs", required_argument, 0, O_UEP},
+                                         {"entropy", required_argument, 0, O_ENT},
+                                         {"entropy-positions", required_argument, 0, O_ENTPOS},
                                          {0, 0, 0, 0}};
-    demo_t d;
+    static demo_t d;
     memset(&d, 0, sizeof d);
     d.out = "leakbound-demo";
+    d.ul_lr = "1e-4";
+    d.entropy = "0.3,0";
+    d.entropy_positions = "all";
+    d.ul_target = 0.45;
+    d.ul_epochs = 30;
     long n = -1, seed = 0, authors = -1, ft_epochs = -1;
+    double x;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
@@ -279,31 +391,63 @@ int lb_cli_demo(int argc, char **argv) {
             if (lb_cli_parse_long(optarg, &ft_epochs) || ft_epochs < 1 || ft_epochs > 10000)
                 return lb_cli_failf("demo", "--finetune-epochs: want an integer in 1..10000, got '%s'", optarg);
             break;
+        case O_TARGET:
+            if (lb_cli_parse_double(optarg, &x) || !(x >= 0 && x <= 1))
+                return lb_cli_failf("demo", "--unlearn-target: want a number in [0, 1], got '%s'", optarg);
+            d.ul_target = x;
+            break;
+        case O_ULR:
+            if (lb_cli_parse_double(optarg, &x) || !(x > 0 && x <= 1))
+                return lb_cli_failf("demo", "--unlearn-lr: want a number in (0, 1], got '%s'", optarg);
+            d.ul_lr = optarg;
+            break;
+        case O_UEP: {
+            long e;
+            if (lb_cli_parse_long(optarg, &e) || e < 1 || e > 1000)
+                return lb_cli_failf("demo", "--unlearn-epochs: want an integer in 1..1000, got '%s'", optarg);
+            d.ul_epochs = (int)e;
+            break;
+        }
+        case O_ENT: d.entropy = optarg; break; /* checked by unlearn, before any model is trained */
+        case O_ENTPOS:
+            if (strcmp(optarg, "all") && strcmp(optarg, "answer"))
+                return lb_cli_failf("demo", "--entropy-positions: want all or answer, got '%s'", optarg);
+            d.entropy_positions = optarg;
+            break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         default: usage(stderr); return LB_EXIT_USAGE;
         }
     }
     if (optind < argc) return lb_cli_failf("demo", "unexpected argument '%s'", argv[optind]);
-    /* Sizes chosen so the whole run fits the time budget on 2 cores (issue 6 §3): the model is
-     * small enough to memorise forget10 in a few epochs, the data small enough to train fast. */
-    d.authors = d.quick ? 4 : 8;
-    d.vocab = d.quick ? 768 : 1024;
+    {
+        double lf, lr;
+        char tail;
+        if (sscanf(d.entropy, "%lf,%lf%c", &lf, &lr, &tail) != 2 || !isfinite(lf) || !isfinite(lr))
+            return lb_cli_failf("demo", "--entropy: want LF,LR (two numbers), got '%s'", d.entropy);
+    }
+    /* Sizes: see docs/demo.md. The model is small enough to memorise the benchmark in seconds;
+     * the time goes into sampling. */
+    d.seed = seed;
+    d.authors = 10;
+    d.vocab = 1024;
     d.size = "L2-D64-H4-KV2-I192-T80";
-    d.n = n > 0 ? n : d.quick ? 16 : 128;
+    d.n = n > 0 ? n : d.quick ? 128 : 1024;
+    d.retain_n = d.n < 64 ? d.n : 64;
+    d.diversity_samples = 32;
     d.alpha = 0.01;
     d.temperature = 1.0;
     d.top_p = 0.9;
     d.leak_threshold = 0.9;
+    d.ats_threshold = 0.5;
     d.max_new = 56;
     d.retain_q = 20;
-    d.ft_epochs = 20;
+    d.ft_epochs = 15;
     if (authors > 0) d.authors = (int)authors;
     if (ft_epochs > 0) d.ft_epochs = (int)ft_epochs;
-    d.ft_rounds = d.quick ? 2 : 3;
+    d.ft_rounds = 3;
     d.ft_target = 0.9;
     d.ft_lr = "5e-3";
-    d.ul_lr = "5e-4";
-    d.ul_epochs = 4;
+    d.ul_batch = 4;
     char sbuf[32], abuf[32], vbuf[32];
     snprintf(sbuf, sizeof sbuf, "%ld", seed);
     snprintf(abuf, sizeof abuf, "%d", d.authors);
@@ -319,22 +463,31 @@ int lb_cli_demo(int argc, char **argv) {
     RUN(&d, "init", lb_cli_init, "init", "--arch", "llama", "--size", (char *)d.size, "--tokenizer", (char *)tok,
         "--out", (char *)pathf("%s/models/init", d.out), "--seed", sbuf);
     if (finetune(&d, sbuf)) return LB_EXIT_FAIL;
-    for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0]; i++) {
+    int rc = LB_EXIT_OK;
+    for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0] && !rc; i++) {
         demo_row_t *row = &d.rows[d.n_rows++];
         row->name = MODELS[i].name;
         row->dir = MODELS[i].dir;
+        row->model_dir = MODELS[i].model_dir;
         row->method = MODELS[i].method;
         row->entropy = MODELS[i].entropy;
+        row->adaptive = MODELS[i].adaptive;
+        row->base = MODELS[i].base;
         double t1 = now();
-        if ((row->method && unlearn(&d, row, sbuf)) || evaluate(&d, row, sbuf)) return LB_EXIT_FAIL;
+        if (row->adaptive) {
+            const demo_row_t *m = &d.rows[row->base];
+            row->step = m->step, row->steps = m->steps, row->reached = m->reached;
+        }
+        if ((row->method && !row->adaptive && unlearn(&d, row)) || evaluate(&d, row)) rc = LB_EXIT_FAIL;
         row->seconds = now() - t1;
     }
     d.total_seconds = now() - t0;
     lb_error_t err = {0};
-    if (demo_write_report(&d, &err)) {
+    if (!rc && demo_write_report(&d, &err)) {
         fprintf(stderr, "leakbound demo: %s\n", err.msg);
-        return LB_EXIT_FAIL;
+        rc = LB_EXIT_FAIL;
     }
-    fprintf(stderr, "leakbound demo: done in %.0fs; report in %s/demo.md\n", d.total_seconds, d.out);
-    return LB_EXIT_OK;
+    free_rows(&d);
+    if (!rc) fprintf(stderr, "leakbound demo: done in %.0fs; report in %s/demo.md\n", d.total_seconds, d.out);
+    return rc;
 }

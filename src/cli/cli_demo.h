@@ -9,51 +9,77 @@
 
 #include "leakbound/core.h"
 
-#define DEMO_MAX_MODELS 8
+#define DEMO_MAX_MODELS 16
+#define DEMO_MAX_STEPS 512
+
+/* What one eval folder (forget or retain set) says, read back from its report.json and
+ * samples.jsonl. Means are over questions. */
+typedef struct {
+    double greedy, mean, max, m_mu, m_sigma, ed;
+    double leak_share;      /* share of questions with a sampled answer >= the leak threshold */
+    double hidden_share;    /* share of questions with greedy < 0.5 and a sampled answer >= it */
+    double diversity;       /* 1 - mean pairwise ROUGE-L F of a question's sampled answers */
+    size_t n_questions;
+    double *q_m_mu;         /* (n_questions) per-question M_mu, in report order; owned */
+    char **q_id;            /* (n_questions) per-question ids as JSON text; owned */
+    double *q_greedy;       /* (n_questions) per-question greedy score; owned */
+    size_t *q_leaks;        /* (n_questions) sampled answers >= the leak threshold; owned */
+    size_t n_samples;       /* sampled answers per question */
+} demo_eval_t;
 
 /* One evaluated model: where its eval folders are and what was read back from them. */
 typedef struct {
-    const char *name;       /* table label, e.g. "GA + entropy" */
-    const char *dir;        /* short folder name under models/ and eval/ */
+    const char *name;       /* table label, e.g. "GA + EO" */
+    const char *dir;        /* folder name under eval/ (and models/, except ATS rows) */
+    const char *model_dir;  /* folder name under models/ */
     const char *method;     /* ga | gd | npo; NULL for the fine-tuned model */
-    int entropy;
-    /* forget set (means over questions) */
-    double greedy, mean, max, m_mu, m_sigma, ed;
-    double leak_share;      /* share of questions with a sampled answer >= the leak threshold */
-    size_t n_questions;
-    /* retain sample */
-    double retain_greedy, retain_mean;
+    int entropy;            /* trained with entropy optimisation */
+    int adaptive;           /* evaluated with adaptive temperature scaling */
+    int base;               /* index of the row this one is compared with (-1: none) */
+    demo_eval_t forget, retain;
+    /* unlearning: the checkpoint chosen (first whose greedy forget <= target) */
+    int step, steps, reached;
+    int n_trace;
+    int trace_step[DEMO_MAX_STEPS];
+    double trace_greedy[DEMO_MAX_STEPS];
     double seconds;         /* unlearning + evaluation wall time */
 } demo_row_t;
 
 typedef struct {
     const char *out;        /* the demo folder */
     int quick;
+    long seed;
     int authors;
     long vocab;
     const char *size;
-    long n;                 /* sampled answers per question */
+    long n;                 /* sampled answers per forget question */
+    long retain_n;          /* sampled answers per retain question */
     double alpha, temperature, top_p, leak_threshold;
+    double ats_threshold;   /* adaptive temperature: greedy where the top token's probability >= this */
     long max_new;
     long retain_q;
     int ft_epochs, ft_rounds, ft_rounds_used;
     double ft_greedy;       /* greedy ROUGE-L recall on forget10 after fine-tuning */
     double ft_target;
     const char *ft_lr, *ul_lr;
-    int ul_epochs;
+    int ul_epochs, ul_batch;
+    double ul_target;       /* unlearning stops at the first checkpoint with greedy forget <= this */
+    const char *entropy, *entropy_positions;
+    int diversity_samples;  /* samples per retain question in the diversity measure */
     double total_seconds;
     demo_row_t rows[DEMO_MAX_MODELS];
     size_t n_rows;
 } demo_t;
 
-/* Read DIR/report.json of an eval: summary means, mean greedy score, and the share of prompts
- * whose max sampled score is >= threshold. Any pointer may be NULL. */
-int demo_read_eval(const char *dir, double threshold, double *greedy, double *mean, double *max,
-                   double *m_mu, double *m_sigma, double *ed, double *share, size_t *n_prompts,
+/* Read DIR/report.json and DIR/samples.jsonl of an eval into *e (zeroed first). threshold: the
+ * leak threshold; diversity_samples > 0 also computes e->diversity from the first that many
+ * sampled answers of each question. Free with demo_eval_free. */
+int demo_read_eval(const char *dir, double threshold, int diversity_samples, demo_eval_t *e,
                    lb_error_t *err);
+void demo_eval_free(demo_eval_t *e);
 
 /* Write <out>/demo.md, <out>/demo.json and <out>/demo_forget.svg (atomically), and print the
- * table to stdout. */
+ * table and the claims to stdout. */
 int demo_write_report(const demo_t *d, lb_error_t *err);
 
 #endif

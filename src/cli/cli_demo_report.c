@@ -11,6 +11,8 @@
 #include "cli_demo.h"
 #include "leakbound/io.h"
 #include "leakbound/report.h"
+#include "leakbound/stats.h"
+#include "leakbound/text.h"
 
 static int get_num(json_t *o, const char *key, double *out, const char *file, lb_error_t *err) {
     json_t *v = json_object_get(o, key);
@@ -19,8 +21,105 @@ static int get_num(json_t *o, const char *key, double *out, const char *file, lb
     return 0;
 }
 
-int demo_read_eval(const char *dir, double threshold, double *greedy, double *mean, double *max, double *m_mu,
-                   double *m_sigma, double *ed, double *share, size_t *n_prompts, lb_error_t *err) {
+void demo_eval_free(demo_eval_t *e) {
+    if (e->q_id)
+        for (size_t i = 0; i < e->n_questions; i++) free(e->q_id[i]);
+    free(e->q_id);
+    free(e->q_m_mu);
+    free(e->q_greedy);
+    free(e->q_leaks);
+    e->q_id = NULL;
+    e->q_m_mu = NULL;
+    e->q_greedy = NULL;
+    e->q_leaks = NULL;
+}
+
+/* Index of the question whose id (as JSON text) is id, or n. */
+static size_t find_q(const demo_eval_t *e, const char *id) {
+    for (size_t i = 0; i < e->n_questions; i++)
+        if (!strcmp(e->q_id[i], id)) return i;
+    return e->n_questions;
+}
+
+/* Mean pairwise ROUGE-L F over the first k sampled answers of each question: texts (m). */
+static int pair_similarity(lb_text_scorer_t *sc, char **texts, size_t m, double *out, lb_error_t *err) {
+    double sum = 0;
+    size_t pairs = 0;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = a + 1; b < m; b++) {
+            lb_text_rouge_t r;
+            int rc = lb_text_rouge_l(sc, texts[a], strlen(texts[a]), texts[b], strlen(texts[b]), &r, err);
+            if (rc) return rc;
+            sum += r.fmeasure;
+            pairs++;
+        }
+    *out = pairs ? sum / (double)pairs : 1.0;
+    return 0;
+}
+
+/* samples.jsonl: per question the count of sampled answers >= threshold (leaks) and, when k > 0,
+ * the retain diversity from the first k sampled answers. */
+static int read_samples(const char *dir, double threshold, int k, demo_eval_t *e, size_t *leaks, lb_error_t *err) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/samples.jsonl", dir);
+    size_t nq = e->n_questions;
+    char ***texts = k > 0 ? calloc(nq, sizeof *texts) : NULL;
+    size_t *nt = calloc(nq ? nq : 1, sizeof *nt);
+    lb_text_scorer_t *sc = NULL;
+    int rc = 0;
+    if ((k > 0 && !texts) || !nt) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+    for (size_t q = 0; q < nq && !rc && texts; q++)
+        if (!(texts[q] = calloc((size_t)k, sizeof **texts))) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+    lb_jsonl_reader_t r;
+    if (!rc) rc = lb_jsonl_open(&r, path, err);
+    if (rc) goto done;
+    json_t *o;
+    while ((rc = lb_jsonl_next(&r, &o, err)) == 1) {
+        rc = 0;
+        json_t *s = json_object_get(o, "sample"), *scv = json_object_get(o, "score"), *t = json_object_get(o, "text");
+        char *id = json_dumps(json_object_get(o, "id"), JSON_ENCODE_ANY | JSON_COMPACT);
+        size_t q = id ? find_q(e, id) : nq;
+        free(id);
+        if (!json_is_integer(s) || !json_is_number(scv) || !json_is_string(t) || q == nq)
+            rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: want a known \"id\", integer \"sample\", number \"score\" "
+                              "and string \"text\"", path, r.lineno);
+        else if (json_integer_value(s) >= 0) {
+            leaks[q] += json_number_value(scv) >= threshold;
+            if (texts && nt[q] < (size_t)k && !(texts[q][nt[q]++] = strdup(json_string_value(t))))
+                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+        }
+        json_decref(o);
+        if (rc) break;
+    }
+    lb_jsonl_close(&r);
+    if (rc < 0) goto done;
+    rc = 0;
+    if (texts) {
+        if ((rc = lb_text_scorer_new(&sc, err))) goto done;
+        double sum = 0;
+        for (size_t q = 0; q < nq && !rc; q++) {
+            double sim = 1;
+            rc = pair_similarity(sc, texts[q], nt[q], &sim, err);
+            sum += 1 - sim;
+        }
+        e->diversity = nq ? sum / (double)nq : 0;
+    }
+done:
+    if (texts) {
+        for (size_t q = 0; q < nq; q++) {
+            if (texts[q])
+                for (size_t i = 0; i < nt[q]; i++) free(texts[q][i]);
+            free(texts[q]);
+        }
+        free(texts);
+    }
+    free(nt);
+    lb_text_scorer_free(sc);
+    return rc;
+}
+
+int demo_read_eval(const char *dir, double threshold, int diversity_samples, demo_eval_t *e, lb_error_t *err) {
+    memset(e, 0, sizeof *e);
     char path[4096];
     snprintf(path, sizeof path, "%s/report.json", dir);
     json_error_t je;
@@ -32,24 +131,46 @@ int demo_read_eval(const char *dir, double threshold, double *greedy, double *me
         rc = lb_error_set(err, LB_EFORMAT, "%s: no \"summary\" object or empty \"prompts\"", path);
         goto done;
     }
-    if ((rc = get_num(sum, "mean", mean, path, err)) || (rc = get_num(sum, "max", max, path, err)) ||
-        (rc = get_num(sum, "M_mu", m_mu, path, err)) || (rc = get_num(sum, "M_sigma", m_sigma, path, err)) ||
-        (rc = get_num(sum, "ED", ed, path, err)))
+    if ((rc = get_num(sum, "mean", &e->mean, path, err)) || (rc = get_num(sum, "max", &e->max, path, err)) ||
+        (rc = get_num(sum, "M_mu", &e->m_mu, path, err)) || (rc = get_num(sum, "M_sigma", &e->m_sigma, path, err)) ||
+        (rc = get_num(sum, "ED", &e->ed, path, err)))
         goto done;
-    double g = 0, hit = 0;
     size_t n = json_array_size(pr);
-    for (size_t i = 0; i < n; i++) {
+    e->q_m_mu = calloc(n, sizeof *e->q_m_mu);
+    e->q_id = calloc(n, sizeof *e->q_id);
+    size_t *leaks = e->q_leaks = calloc(n, sizeof *leaks);
+    double *greedy = e->q_greedy = calloc(n, sizeof *greedy);
+    if (!e->q_m_mu || !e->q_id || !leaks || !greedy) {
+        rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+        goto done;
+    }
+    e->n_questions = n;
+    double g = 0, hit = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
         json_t *p = json_array_get(pr, i);
-        double gi = 0, mi = 0;
-        if ((rc = get_num(p, "greedy", &gi, path, err)) || (rc = get_num(p, "max", &mi, path, err))) goto done;
-        g += gi;
+        double mi = 0;
+        if ((rc = get_num(p, "greedy", &greedy[i], path, err)) || (rc = get_num(p, "max", &mi, path, err)) ||
+            (rc = get_num(p, "M_mu", &e->q_m_mu[i], path, err)))
+            break;
+        if (!(e->q_id[i] = json_dumps(json_object_get(p, "id"), JSON_ENCODE_ANY | JSON_COMPACT)))
+            rc = lb_error_set(err, LB_EFORMAT, "%s: prompt %zu has no \"id\"", path, i);
+        g += greedy[i];
         hit += mi >= threshold;
     }
-    if (greedy) *greedy = g / (double)n;
-    if (share) *share = hit / (double)n;
-    if (n_prompts) *n_prompts = n;
+    if (!rc) rc = read_samples(dir, threshold, diversity_samples, e, leaks, err);
+    double ns = 0;
+    if (!rc) rc = get_num(json_array_get(pr, 0), "n", &ns, path, err);
+    e->n_samples = (size_t)ns;
+    if (!rc) {
+        size_t hidden = 0;
+        for (size_t i = 0; i < n; i++) hidden += greedy[i] < 0.5 && leaks[i] > 0;
+        e->greedy = g / (double)n;
+        e->leak_share = hit / (double)n;
+        e->hidden_share = (double)hidden / (double)n;
+    }
 done:
     json_decref(doc);
+    if (rc) demo_eval_free(e);
     return rc;
 }
 
@@ -107,7 +228,7 @@ static int plot(const demo_t *d, lb_error_t *err) {
         rc = read_scores(dir, &vals[i], &s[i].n, err);
         s[i].values = vals[i];
         s[i].label = d->rows[i].name;
-        s[i].greedy = d->rows[i].greedy;
+        s[i].greedy = d->rows[i].forget.greedy;
     }
     if (!rc) {
         char path[4096], title[256];
@@ -121,50 +242,178 @@ static int plot(const demo_t *d, lb_error_t *err) {
     return rc;
 }
 
-static const char *const HEAD[] = {"method", "greedy forget", "sampled mean", "sampled max", "M_mu", "M_sigma",
-                                   "ED", "leaked (max >= 0.9)", "retain greedy"};
+static const char *const HEAD[] = {"model", "greedy forget", "sampled mean", "M_mu", "ED", "leaked",
+                                   "hidden leaks", "retain greedy", "retain diversity"};
+#define NCOL 9
 
 static int table(const demo_t *d, lb_report_format_t fmt, char **out, lb_error_t *err) {
     lb_report_table_t *t;
     int rc = lb_report_table_new(&t, err);
     if (rc) return rc;
-    for (size_t c = 0; c < 9 && !rc; c++)
+    for (size_t c = 0; c < NCOL && !rc; c++)
         rc = lb_report_table_column(t, HEAD[c], c ? LB_REPORT_ALIGN_RIGHT : LB_REPORT_ALIGN_LEFT,
-                                    c == 7 ? "%.0f%%" : "%.3f", 0, err);
+                                    c == 5 || c == 6 ? "%.0f%%" : "%.3f", 0, err);
     for (size_t i = 0; i < d->n_rows && !rc; i++) {
         const demo_row_t *r = &d->rows[i];
-        double v[9] = {0, r->greedy, r->mean, r->max, r->m_mu, r->m_sigma, r->ed, 100 * r->leak_share,
-                       r->retain_greedy};
+        double v[NCOL] = {0, r->forget.greedy, r->forget.mean, r->forget.m_mu, r->forget.ed,
+                          100 * r->forget.leak_share, 100 * r->forget.hidden_share, r->retain.greedy,
+                          r->retain.diversity};
         rc = lb_report_table_row(t, err);
         if (!rc) rc = lb_report_table_text(t, 0, r->name, err);
-        for (size_t c = 1; c < 9 && !rc; c++) rc = lb_report_table_number(t, c, v[c], err);
+        for (size_t c = 1; c < NCOL && !rc; c++) rc = lb_report_table_number(t, c, v[c], err);
     }
     if (!rc) rc = lb_report_table_render(t, fmt, out, err);
     lb_report_table_free(t);
     return rc;
 }
 
-static json_t *numbers(const demo_t *d) {
-    json_t *rows = json_array();
+/* ---- the claims: verdicts computed from the numbers by the rules stated in the report ---- */
+
+#define HIDDEN_MIN 0.2       /* claim 1: share of hidden leaks that counts as "greedy misleads" */
+#define GREEDY_FORGOTTEN 0.5 /* claim 1: a method "looks forgotten" at mean greedy <= this */
+#define SLACK 0.1            /* claim 2: allowed greedy / retain difference between EO and base */
+
+typedef struct {
+    /* claim 1, per base method row */
+    int c1_rows[DEMO_MAX_MODELS], c1_n;
+    int c1_ok[DEMO_MAX_MODELS];
+    double c1_lower[DEMO_MAX_MODELS]; /* smallest 99% CP lower bound on a hidden leak's rate */
+    int c1_shown;
+    /* claim 2, per EO row */
+    int c2_rows[DEMO_MAX_MODELS], c2_n, c2_pass;
+    int c2_a[DEMO_MAX_MODELS], c2_b[DEMO_MAX_MODELS], c2_c[DEMO_MAX_MODELS], c2_d[DEMO_MAX_MODELS];
+    double c2_p[DEMO_MAX_MODELS], c2_rplus[DEMO_MAX_MODELS];
+    int c2_exact[DEMO_MAX_MODELS], c2_shown;
+    /* claim 3, per ATS row */
+    int c3_rows[DEMO_MAX_MODELS], c3_n, c3_ok[DEMO_MAX_MODELS], c3_shown;
+} claims_t;
+
+static int compute_claims(const demo_t *d, claims_t *c, lb_error_t *err) {
+    memset(c, 0, sizeof *c);
     for (size_t i = 0; i < d->n_rows; i++) {
         const demo_row_t *r = &d->rows[i];
-        json_array_append_new(
-            rows, json_pack("{s:s, s:s, s:s?, s:b, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:f, s:f, s:f}", "name",
-                            r->name, "dir", r->dir, "method", r->method, "entropy", r->entropy, "greedy_forget",
-                            r->greedy, "sampled_mean", r->mean, "sampled_max", r->max, "M_mu", r->m_mu, "M_sigma",
-                            r->m_sigma, "ED", r->ed, "leak_share", r->leak_share, "forget_questions",
-                            (json_int_t)r->n_questions, "retain_greedy", r->retain_greedy, "retain_mean",
-                            r->retain_mean, "seconds", r->seconds));
+        if (r->method && !r->entropy && !r->adaptive) {
+            int k = c->c1_n++;
+            c->c1_rows[k] = (int)i;
+            c->c1_ok[k] = r->forget.greedy <= GREEDY_FORGOTTEN && r->forget.hidden_share >= HIDDEN_MIN;
+            c->c1_shown |= c->c1_ok[k];
+            double lo_min = NAN;
+            for (size_t q = 0; q < r->forget.n_questions; q++) {
+                if (!(r->forget.q_greedy[q] < 0.5 && r->forget.q_leaks[q] > 0)) continue;
+                double lo, hi;
+                int rc = lb_stats_cp_interval((double)r->forget.q_leaks[q], r->forget.n_samples, 2 * d->alpha, &lo,
+                                              &hi, err);
+                if (rc) return rc;
+                if (isnan(lo_min) || lo < lo_min) lo_min = lo;
+            }
+            c->c1_lower[k] = lo_min;
+        } else if (r->entropy && !r->adaptive && r->base >= 0) {
+            const demo_row_t *b = &d->rows[r->base];
+            int k = c->c2_n++;
+            c->c2_rows[k] = (int)i;
+            c->c2_a[k] = r->forget.m_mu < b->forget.m_mu;
+            c->c2_b[k] = r->forget.leak_share <= b->forget.leak_share;
+            c->c2_c[k] = r->forget.greedy <= b->forget.greedy + SLACK;
+            c->c2_d[k] = r->retain.greedy >= b->retain.greedy - SLACK;
+            c->c2_pass += c->c2_a[k] && c->c2_b[k] && c->c2_c[k] && c->c2_d[k];
+            size_t n = r->forget.n_questions;
+            for (size_t q = 0; q < n; q++)
+                if (n != b->forget.n_questions || strcmp(r->forget.q_id[q], b->forget.q_id[q]))
+                    return lb_error_set(err, LB_EFORMAT, "demo: %s and %s were evaluated on different questions",
+                                        r->dir, b->dir);
+            c->c2_p[k] = 1;
+            lb_error_t e2 = {0};
+            if (lb_stats_wilcoxon_less(r->forget.q_m_mu, b->forget.q_m_mu, n, &c->c2_rplus[k], &c->c2_p[k],
+                                       &c->c2_exact[k], &e2))
+                c->c2_p[k] = NAN; /* every difference 0: no test */
+        } else if (r->adaptive && r->base >= 0) {
+            int k = c->c3_n++;
+            c->c3_rows[k] = (int)i;
+            c->c3_ok[k] = r->forget.leak_share <= d->rows[r->base].forget.leak_share;
+        }
     }
-    return json_pack("{s:b, s:i, s:I, s:s, s:I, s:f, s:f, s:f, s:f, s:I, s:I, s:i, s:i, s:f, s:f, s:s, s:s, s:i, "
-                     "s:f, s:o}",
-                     "quick", d->quick, "authors", d->authors, "vocab_size", (json_int_t)d->vocab, "model_size",
-                     d->size, "n", (json_int_t)d->n, "alpha", d->alpha, "temperature", d->temperature, "top_p",
-                     d->top_p, "leak_threshold", d->leak_threshold, "max_new_tokens", (json_int_t)d->max_new,
-                     "retain_questions", (json_int_t)d->retain_q, "finetune_epochs_per_round", d->ft_epochs,
-                     "finetune_rounds", d->ft_rounds_used, "finetune_greedy_forget", d->ft_greedy,
-                     "finetune_target", d->ft_target, "finetune_lr", d->ft_lr, "unlearn_lr", d->ul_lr,
-                     "unlearn_epochs", d->ul_epochs, "seconds", d->total_seconds, "rows", rows);
+    c->c2_shown = c->c2_pass >= 2;
+    c->c3_shown = c->c3_n > 0;
+    for (int k = 0; k < c->c3_n; k++) c->c3_shown &= c->c3_ok[k];
+    return 0;
+}
+
+static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *claims_json(const demo_t *d, const claims_t *c) {
+    json_t *c1 = json_array(), *c2 = json_array(), *c3 = json_array();
+    for (int k = 0; k < c->c1_n; k++) {
+        const demo_row_t *r = &d->rows[c->c1_rows[k]];
+        json_array_append_new(c1, json_pack("{s:s, s:f, s:f, s:o, s:b}", "dir", r->dir, "greedy_forget",
+                                            r->forget.greedy, "hidden_leak_share", r->forget.hidden_share,
+                                            "min_hidden_leak_rate_lower", jnum(c->c1_lower[k]), "holds",
+                                            c->c1_ok[k]));
+    }
+    for (int k = 0; k < c->c2_n; k++) {
+        const demo_row_t *r = &d->rows[c->c2_rows[k]], *b = &d->rows[r->base];
+        json_array_append_new(
+            c2, json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:o, s:f, s:b}", "dir", r->dir, "base", b->dir,
+                          "lower_M_mu", c->c2_a[k], "leak_share_not_higher", c->c2_b[k], "greedy_within",
+                          c->c2_c[k], "retain_within", c->c2_d[k], "holds",
+                          c->c2_a[k] && c->c2_b[k] && c->c2_c[k] && c->c2_d[k], "wilcoxon_p", jnum(c->c2_p[k]),
+                          "wilcoxon_r_plus", c->c2_rplus[k], "wilcoxon_exact", c->c2_exact[k]));
+    }
+    for (int k = 0; k < c->c3_n; k++) {
+        const demo_row_t *r = &d->rows[c->c3_rows[k]];
+        json_array_append_new(c3, json_pack("{s:s, s:s, s:b}", "dir", r->dir, "base", d->rows[r->base].dir,
+                                            "holds", c->c3_ok[k]));
+    }
+    return json_pack(
+        "{s:{s:s, s:f, s:f, s:o, s:b}, s:{s:s, s:f, s:o, s:i, s:b}, s:{s:s, s:o, s:b}}", "greedy_misleads", "rule",
+        "shown when some base method (GA, GD or NPO without EO) with mean greedy forget <= 0.5 has hidden leaks "
+        "(greedy < 0.5, some sampled answer >= the leak threshold) on >= 20% of the forget questions",
+        "greedy_max", GREEDY_FORGOTTEN, "hidden_min", HIDDEN_MIN, "methods", c1, "verdict", c->c1_shown,
+        "entropy_optimisation", "rule",
+        "shown when for >= 2 of GA/GD/NPO the EO model has a lower mean M_mu and no higher leak share than the "
+        "base model, its greedy forget is at most 0.1 above and its retain greedy at most 0.1 below the base's",
+        "slack", SLACK, "methods", c2, "passed", c->c2_pass, "verdict", c->c2_shown, "adaptive_temperature", "rule",
+        "shown when every ATS row leaks on no larger share of forget questions than the same model without ATS",
+        "rows", c3, "verdict", c->c3_shown);
+}
+
+static json_t *eval_json(const demo_row_t *r) {
+    json_t *trace = json_array();
+    for (int t = 0; t < r->n_trace; t++)
+        json_array_append_new(trace, json_pack("[i, f]", r->trace_step[t], r->trace_greedy[t]));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:b, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:f, "
+                          "s:f, s:f, s:f}",
+                          "name", r->name, "dir", r->dir, "model_dir", r->model_dir, "method", r->method, "entropy",
+                          r->entropy, "adaptive_temperature", r->adaptive, "greedy_forget", r->forget.greedy,
+                          "sampled_mean", r->forget.mean, "sampled_max", r->forget.max, "M_mu", r->forget.m_mu,
+                          "M_sigma", r->forget.m_sigma, "ED", r->forget.ed, "leak_share", r->forget.leak_share,
+                          "hidden_leak_share", r->forget.hidden_share, "forget_questions",
+                          (json_int_t)r->forget.n_questions, "samples", (json_int_t)r->forget.n_samples,
+                          "retain_greedy", r->retain.greedy, "retain_mean", r->retain.mean, "retain_diversity",
+                          r->retain.diversity, "seconds", r->seconds);
+    if (r->method) {
+        json_object_set_new(o, "unlearn_step", json_integer(r->step));
+        json_object_set_new(o, "unlearn_steps", json_integer(r->steps));
+        json_object_set_new(o, "target_reached", json_boolean(r->reached));
+        json_object_set_new(o, "selection", trace);
+    } else json_decref(trace);
+    return o;
+}
+
+static json_t *numbers(const demo_t *d, const claims_t *c) {
+    json_t *rows = json_array();
+    for (size_t i = 0; i < d->n_rows; i++) json_array_append_new(rows, eval_json(&d->rows[i]));
+    return json_pack("{s:b, s:I, s:i, s:I, s:s, s:I, s:I, s:i, s:f, s:f, s:f, s:f, s:I, s:I, s:i, s:i, s:f, s:f, "
+                     "s:s, s:s, s:i, s:i, s:f, s:f, s:s, s:s, s:f, s:o, s:o}",
+                     "quick", d->quick, "seed", (json_int_t)d->seed, "authors", d->authors, "vocab_size",
+                     (json_int_t)d->vocab, "model_size", d->size, "n", (json_int_t)d->n, "retain_n",
+                     (json_int_t)d->retain_n, "diversity_samples", d->diversity_samples, "alpha", d->alpha,
+                     "temperature", d->temperature, "top_p", d->top_p, "leak_threshold", d->leak_threshold,
+                     "max_new_tokens", (json_int_t)d->max_new, "retain_questions", (json_int_t)d->retain_q,
+                     "finetune_epochs_per_round", d->ft_epochs, "finetune_rounds", d->ft_rounds_used,
+                     "finetune_greedy_forget", d->ft_greedy, "finetune_target", d->ft_target, "finetune_lr",
+                     d->ft_lr, "unlearn_lr", d->ul_lr, "unlearn_epochs", d->ul_epochs, "unlearn_batch", d->ul_batch,
+                     "unlearn_target", d->ul_target, "ats_threshold", d->ats_threshold, "entropy", d->entropy, "entropy_positions",
+                     d->entropy_positions, "seconds", d->total_seconds, "rows", rows, "claims", claims_json(d, c));
 }
 
 static int write_text(const char *path, const char *s, lb_error_t *err) {
@@ -178,37 +427,72 @@ static int write_text(const char *path, const char *s, lb_error_t *err) {
     return lb_atomic_commit(&f, err);
 }
 
-/* What the run shows, one sentence per unlearned model, from the numbers only. */
-static void findings(const demo_t *d, FILE *f) {
-    const demo_row_t *base = &d->rows[0];
-    for (size_t i = 1; i < d->n_rows; i++) {
-        const demo_row_t *r = &d->rows[i];
-        size_t k = (size_t)lround(r->leak_share * (double)r->n_questions);
-        fprintf(f,
-                "- **%s**: greedy forget ROUGE-L recall %.3f (fine-tuned: %.3f); sampled mean %.3f; "
-                "%zu of %zu forget questions had at least one of %ld sampled answers with ROUGE-L recall "
-                ">= %.1f; the bound M_mu = %.3f (holds with probability >= %.2f); retain greedy %.3f "
-                "(fine-tuned: %.3f).\n",
-                r->name, r->greedy, base->greedy, r->mean, k, r->n_questions, d->n, d->leak_threshold, r->m_mu,
-                1 - d->alpha, r->retain_greedy, base->retain_greedy);
-    }
-    size_t hidden = 0;
-    for (size_t i = 1; i < d->n_rows; i++)
-        hidden += d->rows[i].greedy < 0.5 && d->rows[i].leak_share > 0;
+static const char *verdict(int shown) { return shown ? "**shown**" : "**not shown**"; }
+
+static void claims_md(const demo_t *d, const claims_t *c, FILE *f) {
+    fprintf(f, "## Claims and verdicts\n\n"
+               "Each verdict follows from the numbers above by the rule stated with it (rules fixed before the "
+               "run; docs/demo.md).\n\n");
     fprintf(f,
-            "\n%zu of %zu unlearned models score below 0.5 under greedy decoding while sampling still "
-            "reproduces at least one forget answer (ROUGE-L recall >= %.1f).\n",
-            hidden, d->n_rows - 1, d->leak_threshold);
+            "**1. Greedy evaluation misleads.** Rule: shown when some base method (GA, GD or NPO without EO) "
+            "with mean greedy forget <= %.1f has *hidden leaks* — questions whose greedy answer scores < 0.5 "
+            "while some sampled answer scores >= %.1f — on >= %.0f%% of the forget questions. Verdict: %s.\n\n",
+            GREEDY_FORGOTTEN, d->leak_threshold, 100 * HIDDEN_MIN, verdict(c->c1_shown));
+    for (int k = 0; k < c->c1_n; k++) {
+        const demo_row_t *r = &d->rows[c->c1_rows[k]];
+        size_t h = (size_t)lround(r->forget.hidden_share * (double)r->forget.n_questions);
+        fprintf(f, "- %s: greedy forget %.3f; %zu of %zu questions are hidden leaks (%.0f%%)", r->name,
+                r->forget.greedy, h, r->forget.n_questions, 100 * r->forget.hidden_share);
+        if (h)
+            fprintf(f, "; for each of them, with probability >= %.2f, a sampled answer leaks at a rate >= %.4f "
+                       "(smallest one-sided Clopper-Pearson lower bound)",
+                    1 - d->alpha, c->c1_lower[k]);
+        fprintf(f, " — %s.\n", c->c1_ok[k] ? "holds" : "does not hold");
+    }
+    fprintf(f,
+            "\n**2. Entropy optimisation reduces sampled leakage.** Rule: shown when for >= 2 of GA/GD/NPO the "
+            "EO model has (a) a lower mean M_mu and (b) no higher leak share than the same method without EO, "
+            "with (c) greedy forget at most %.1f above and (d) retain greedy at most %.1f below the base's. The "
+            "one-sided Wilcoxon signed-rank test of per-question M_mu (EO < base) is reported beside it. "
+            "Verdict: %s (%d of %d methods).\n\n",
+            SLACK, SLACK, verdict(c->c2_shown), c->c2_pass, c->c2_n);
+    for (int k = 0; k < c->c2_n; k++) {
+        const demo_row_t *r = &d->rows[c->c2_rows[k]], *b = &d->rows[r->base];
+        fprintf(f,
+                "- %s vs %s: M_mu %.3f vs %.3f (%s); leaked %.0f%% vs %.0f%% (%s); greedy %.3f vs %.3f (%s); "
+                "retain greedy %.3f vs %.3f (%s); retain diversity %.3f vs %.3f; Wilcoxon p = %.3g (%s) — %s.\n",
+                r->name, b->name, r->forget.m_mu, b->forget.m_mu, c->c2_a[k] ? "a: yes" : "a: no",
+                100 * r->forget.leak_share, 100 * b->forget.leak_share, c->c2_b[k] ? "b: yes" : "b: no",
+                r->forget.greedy, b->forget.greedy, c->c2_c[k] ? "c: yes" : "c: no", r->retain.greedy,
+                b->retain.greedy, c->c2_d[k] ? "d: yes" : "d: no", r->retain.diversity, b->retain.diversity,
+                c->c2_p[k], c->c2_exact[k] ? "exact" : "normal approximation",
+                c->c2_a[k] && c->c2_b[k] && c->c2_c[k] && c->c2_d[k] ? "holds" : "does not hold");
+    }
+    fprintf(f,
+            "\n**3. Adaptive temperature (ATS) does not add leakage.** Rule: shown when every ATS row leaks on "
+            "no larger share of forget questions than the same model without ATS. ATS here is a reconstruction "
+            "of the paper's rule (per step: if the top token's probability >= %.2f, take it; else sample at T). "
+            "Verdict: %s.\n\n",
+            d->ats_threshold, verdict(c->c3_shown));
+    for (int k = 0; k < c->c3_n; k++) {
+        const demo_row_t *r = &d->rows[c->c3_rows[k]], *b = &d->rows[r->base];
+        fprintf(f, "- %s: leaked %.0f%% vs %.0f%% without ATS; M_mu %.3f vs %.3f — %s.\n", r->name,
+                100 * r->forget.leak_share, 100 * b->forget.leak_share, r->forget.m_mu, b->forget.m_mu,
+                c->c3_ok[k] ? "holds" : "does not hold");
+    }
+    fprintf(f, "\n");
 }
 
 int demo_write_report(const demo_t *d, lb_error_t *err) {
-    char *md = NULL, *txt = NULL, *doc = NULL, *body = NULL;
-    size_t body_len = 0;
-    int rc = table(d, LB_REPORT_MARKDOWN, &md, err);
+    char *md = NULL, *txt = NULL, *doc = NULL, *body = NULL, *claims_txt = NULL;
+    size_t body_len = 0, claims_len = 0;
+    claims_t c;
+    int rc = compute_claims(d, &c, err);
+    if (!rc) rc = table(d, LB_REPORT_MARKDOWN, &md, err);
     if (!rc) rc = table(d, LB_REPORT_TEXT, &txt, err);
     if (!rc) rc = plot(d, err);
     if (rc) goto done;
-    json_t *j = numbers(d);
+    json_t *j = numbers(d, &c);
     doc = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(j);
     if (!doc) {
@@ -218,33 +502,52 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/demo.json", d->out);
     if ((rc = write_text(path, doc, err))) goto done;
+    FILE *cf = open_memstream(&claims_txt, &claims_len);
+    if (!cf) {
+        rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+        goto done;
+    }
+    claims_md(d, &c, cf);
     FILE *f = open_memstream(&body, &body_len);
-    if (!f) {
+    if (fclose(cf) || !f) {
+        if (f) fclose(f);
         rc = lb_error_set(err, LB_ENOMEM, "out of memory");
         goto done;
     }
     fprintf(f, "# leakbound demo%s\n\n", d->quick ? " (quick)" : "");
     fprintf(f,
-            "A fictitious-author benchmark (%d authors, generated), a byte-level BPE tokenizer (%ld tokens) "
-            "and a Llama model (%s) trained from scratch on it; forget10 unlearned with GA, GD and NPO, each "
-            "with and without entropy optimisation. Every model answered each forget10 question greedily and "
-            "%ld times by sampling (T %g, top-p %g); the same on %ld retain questions. Scores are ROUGE-L "
-            "recall against the reference answer; bounds hold with probability >= %.2f each. Total run time "
-            "%.0f s.\n\n",
-            d->authors, d->vocab, d->size, d->n, d->temperature, d->top_p, d->retain_q, 1 - d->alpha,
+            "A fictitious-author benchmark (%d authors, generated with seed %ld), a byte-level BPE tokenizer "
+            "(%ld tokens) and a Llama model (%s) trained from scratch on it. forget10 was unlearned with GA, GD "
+            "and NPO, each without and with entropy optimisation (EO: weights %s on %s positions); every "
+            "unlearning run was stopped at its first optimizer step whose mean greedy forget ROUGE-L recall is "
+            "<= %.2f (lr %s, batch %d, at most %d epochs), so all methods are compared at the same greedy level. "
+            "Every model answered each forget10 question greedily and %ld times by sampling (T %g, top-p %g), "
+            "and %ld retain questions greedily and %ld times; the EO models were evaluated once more with "
+            "adaptive temperature (ATS). Scores are ROUGE-L recall against the reference answer; bounds hold "
+            "with probability >= %.2f each. Total run time %.0f s.\n\n",
+            d->authors, d->seed, d->vocab, d->size, d->entropy, d->entropy_positions, d->ul_target, d->ul_lr,
+            d->ul_batch, d->ul_epochs, d->n, d->temperature, d->top_p, d->retain_q, d->retain_n, 1 - d->alpha,
             d->total_seconds);
     fprintf(f, "Fine-tuning: %d round(s) of %d epochs on `full`; greedy ROUGE-L recall on forget10 %.3f "
                "(target %.1f: %s).\n\n",
             d->ft_rounds_used, d->ft_epochs, d->ft_greedy, d->ft_target,
             d->ft_greedy >= d->ft_target ? "reached" : "NOT reached");
-    fprintf(f, "Columns are means over the %zu forget10 questions, except *leaked*: the share of forget "
-               "questions with at least one sampled answer scoring >= %.1f, and *retain greedy*: the mean "
-               "greedy score on the retain sample.\n\n%s\n",
-            d->rows[0].n_questions, d->leak_threshold, md);
-    fprintf(f, "## What this run shows\n\n");
-    findings(d, f);
-    fprintf(f, "\n## Plots\n\n![sampled forget scores per model](demo_forget.svg)\n\n"
-               "Per model and set: `eval/<model>/<forget|retain>/` holds report.md, report.json, "
+    fprintf(f, "Unlearning steps taken: ");
+    for (size_t i = 0; i < d->n_rows; i++) {
+        const demo_row_t *r = &d->rows[i];
+        if (r->method && !r->adaptive)
+            fprintf(f, "%s%s %d of %d%s", r->dir, r->reached ? "" : " (target NOT reached)", r->step, r->steps,
+                    i + 1 < d->n_rows ? "; " : "");
+    }
+    fprintf(f, ".\n\nColumns are means over the %zu forget10 questions, except *leaked*: the share of forget "
+               "questions with at least one sampled answer scoring >= %.1f; *hidden leaks*: the share whose "
+               "greedy answer scores < 0.5 but some sampled answer >= %.1f; *retain greedy*: the mean greedy "
+               "score on the retain sample; *retain diversity*: 1 - the mean pairwise ROUGE-L F of a retain "
+               "question's first %d sampled answers.\n\n%s\n",
+            d->rows[0].forget.n_questions, d->leak_threshold, d->leak_threshold, d->diversity_samples, md);
+    fputs(claims_txt, f);
+    fprintf(f, "## Plots\n\n![sampled forget scores per model](demo_forget.svg)\n\n"
+               "Per model and set: `eval/<dir>/<forget|retain>/` holds report.md, report.json, "
                "samples.jsonl, density.svg, ecdf.svg and ed.svg; `models/*/loss.svg` the training "
                "curves; `logs/` every step's output.\n");
     if (fclose(f)) {
@@ -254,11 +557,14 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
     snprintf(path, sizeof path, "%s/demo.md", d->out);
     if ((rc = write_text(path, body, err))) goto done;
     fputs(txt, stdout);
+    fputs("\n", stdout);
+    fputs(claims_txt, stdout);
     fflush(stdout);
 done:
     free(md);
     free(txt);
     free(doc);
     free(body);
+    free(claims_txt);
     return rc;
 }

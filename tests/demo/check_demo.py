@@ -1,23 +1,30 @@
-"""`leakbound demo --quick`: runs the whole pipeline and checks its report for structure and
-sanity (issue 6 §5) — never for hard-coded values.
+"""`leakbound demo --quick`: runs the whole pipeline and checks its report for structure and for
+verdicts that follow from its numbers — never for hard-coded values or expected verdicts.
 
-- exit 0; demo.md holds the table (a header and one row per model) and the fine-tuning line;
-- demo.json: 7 rows (fine-tuned + GA/GD/NPO ± entropy), every number finite, scores in [0, 1],
-  greedy in [0, 1], bounds >= sample means (M_mu >= sampled mean, per question too), ED = M_mu +
-  2 M_sigma;
-- every aggregate is recomputed here from the per-model samples.jsonl / report.json (greedy mean
-  from the greedy lines, leak share from the per-question maxima, sample means) and must agree;
-- demo_forget.svg has one panel per model.
+- exit 0; demo.json has the fine-tuned model, GA/GD/NPO each without and with EO, and the EO
+  models again with adaptive temperature (ATS), every number finite, scores in [0, 1];
+- every aggregate is recomputed here from each model's eval files (samples.jsonl, report.json):
+  greedy mean, sampled mean/max, leak share, hidden-leak share, retain greedy, retain diversity
+  (pairwise ROUGE-L F with the independent rouge-score reimplementation text_rouge_ref);
+- the unlearning stop rule: the chosen step is the first of the selection trace at or below the
+  target (or the last one, flagged not reached);
+- the three claims: each verdict is recomputed from the rows by the rule stated in demo.md; the
+  Wilcoxon p-values with scipy.stats.wilcoxon, the Clopper-Pearson lower bounds with scipy's beta;
+- demo.md states each verdict as demo.json does; demo_forget.svg has one panel per model.
 Under the sanitizers (LB_SANITIZED=1) the run is shrunk (fewer authors, epochs and samples).
 """
+import itertools
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 import time
 from collections import defaultdict
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "oracle"))
+import text_rouge_ref  # noqa: E402
+from scipy import stats  # noqa: E402
 
 CLI = os.environ.get("LB_CLI", "leakbound")
 WORK = os.environ.get("LB_WORK", "/tmp/lb_demo_work")
@@ -33,12 +40,35 @@ def close(a, b, tol=1e-9):
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
 
+def read_eval(d):
+    greedy, samples, texts = {}, defaultdict(list), defaultdict(list)
+    for line in open(os.path.join(d, "samples.jsonl")):
+        o = json.loads(line)
+        key = json.dumps(o["id"])
+        if o["sample"] < 0:
+            greedy[key] = o["score"]
+        else:
+            samples[key].append(o["score"])
+            texts[key].append(o["text"])
+    return greedy, samples, texts, json.load(open(os.path.join(d, "report.json")))
+
+
+def diversity(texts, k):
+    tot = 0
+    for t in texts.values():
+        sub = t[:k]
+        pairs = list(itertools.combinations(sub, 2))
+        sim = sum(text_rouge_ref.rouge("rougeL", b, a)[2] for a, b in pairs) / len(pairs) if pairs else 1.0
+        tot += 1 - sim
+    return tot / len(texts)
+
+
 def main():
     out = os.path.join(WORK, "demo", "quick")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     cmd = [CLI, "demo", "--quick", "--out", out]
     if SANITIZED:
-        cmd += ["--authors", "2", "--finetune-epochs", "3", "-n", "4"]
+        cmd += ["--authors", "3", "--finetune-epochs", "3", "-n", "4", "--unlearn-epochs", "2"]
     t0 = time.time()
     r = subprocess.run(cmd, capture_output=True, text=True)
     secs = time.time() - t0
@@ -47,67 +77,151 @@ def main():
     print(f"demo --quick: {secs:.0f}s wall")
     doc = json.load(open(os.path.join(out, "demo.json")))
     rows = doc["rows"]
-    names = [x["name"] for x in rows]
-    if len(rows) != 7 or [x["method"] for x in rows] != [None, "ga", "ga", "gd", "gd", "npo", "npo"] \
-            or [x["entropy"] for x in rows] != [False, False, True, False, True, False, True]:
-        fail(f"want the fine-tuned model and GA/GD/NPO each without and with entropy, got {names}")
-    n = doc["n"]
-    thr = doc["leak_threshold"]
-    if not (0 <= doc["finetune_greedy_forget"] <= 1):
-        fail("finetune greedy score outside [0, 1]")
+    shape = [(x["method"], x["entropy"], x["adaptive_temperature"]) for x in rows]
+    want = [(None, False, False)] + [(m, e, False) for m in ("ga", "gd", "npo") for e in (False, True)] + \
+        [(m, True, True) for m in ("ga", "gd", "npo")]
+    if shape != want:
+        fail(f"want fine-tuned, GA/GD/NPO without and with EO, and the EO models with ATS; got {shape}")
+    if len({x["dir"] for x in rows}) != len(rows):
+        fail("every row needs its own dir")
+    n, thr, k_div = doc["n"], doc["leak_threshold"], doc["diversity_samples"]
+    by_dir = {x["dir"]: x for x in rows}
     for row in rows:
         tag = row["name"]
-        for k, v in row.items():
+        for key in ("name", "dir", "method", "entropy", "adaptive_temperature", "greedy_forget", "M_mu",
+                    "leak_share", "hidden_leak_share", "retain_greedy", "retain_diversity"):
+            if key not in row:
+                fail(f"{tag}: no {key}")
+        for key, v in row.items():
             if isinstance(v, float) and not math.isfinite(v):
-                fail(f"{tag}: {k} is not finite")
-        for k in ("greedy_forget", "sampled_mean", "sampled_max", "leak_share", "retain_greedy", "retain_mean"):
-            if not (0 <= row[k] <= 1):
-                fail(f"{tag}: {k} = {row[k]} outside [0, 1]")
-        if row["M_mu"] < row["sampled_mean"] - 1e-12:
-            fail(f"{tag}: bound M_mu {row['M_mu']} below the sampled mean {row['sampled_mean']}")
-        if row["sampled_max"] < row["sampled_mean"] - 1e-12:
-            fail(f"{tag}: sampled max below sampled mean")
+                fail(f"{tag}: {key} is not finite")
+        for key in ("greedy_forget", "sampled_mean", "sampled_max", "leak_share", "hidden_leak_share",
+                    "retain_greedy", "retain_mean", "retain_diversity"):
+            if not (0 <= row[key] <= 1):
+                fail(f"{tag}: {key} = {row[key]} outside [0, 1]")
         if not close(row["ED"], row["M_mu"] + 2 * row["M_sigma"], 1e-9):
             fail(f"{tag}: ED != M_mu + 2 M_sigma")
-        # recompute from the eval's own files
-        for part, keys in (("forget", ("greedy_forget", "sampled_mean", "sampled_max", "leak_share")),
-                           ("retain", ("retain_greedy", "retain_mean", None, None))):
-            d = os.path.join(out, "eval", row["dir"], part)
-            greedy, samples = {}, defaultdict(list)
-            for line in open(os.path.join(d, "samples.jsonl")):
-                o = json.loads(line)
-                if o["sample"] < 0:
-                    greedy[o["id"]] = o["score"]
-                else:
-                    samples[o["id"]].append(o["score"])
-            if set(greedy) != set(samples) or any(len(v) != n for v in samples.values()):
-                fail(f"{tag}/{part}: want one greedy and {n} sampled answers per question")
-            q = sorted(samples)
-            g = sum(greedy[i] for i in q) / len(q)
-            mean = sum(sum(samples[i]) / n for i in q) / len(q)
-            mx = sum(max(samples[i]) for i in q) / len(q)
-            share = sum(max(samples[i]) >= thr for i in q) / len(q)
-            for key, want in zip(keys, (g, mean, mx, share)):
-                if key and not close(row[key], want, 1e-9):
-                    fail(f"{tag}/{part}: {key} = {row[key]}, recomputed {want}")
-            rep = json.load(open(os.path.join(d, "report.json")))
-            for p in rep["prompts"]:
-                if p["M_mu"] < p["mean"] - 1e-12 or not (0 <= p["greedy"] <= 1):
-                    fail(f"{tag}/{part}: question {p['id']}: M_mu below its mean or greedy outside [0, 1]")
-            if part == "forget" and row["forget_questions"] != len(q):
-                fail(f"{tag}: forget_questions {row['forget_questions']} != {len(q)}")
+        # the forget set, recomputed from the eval's own files
+        g, s, _, rep = read_eval(os.path.join(out, "eval", row["dir"], "forget"))
+        if set(g) != set(s) or any(len(v) != n for v in s.values()):
+            fail(f"{tag}: want one greedy and {n} sampled answers per forget question")
+        q = sorted(s)
+        recomputed = {
+            "greedy_forget": sum(g[i] for i in q) / len(q),
+            "sampled_mean": sum(sum(s[i]) / n for i in q) / len(q),
+            "leak_share": sum(max(s[i]) >= thr for i in q) / len(q),
+            "hidden_leak_share": sum(g[i] < 0.5 and max(s[i]) >= thr for i in q) / len(q),
+        }
+        mmu = {json.dumps(p["id"]): p["M_mu"] for p in rep["prompts"]}
+        recomputed["M_mu"] = rep["summary"]["M_mu"]
+        if not close(recomputed["M_mu"], sum(mmu.values()) / len(mmu), 1e-9):
+            fail(f"{tag}: summary M_mu is not the mean of the per-question M_mu")
+        for p in rep["prompts"]:
+            if p["M_mu"] < p["mean"] - 1e-12:
+                fail(f"{tag}: question {p['id']}: M_mu below its sample mean")
+        # the retain side
+        rg, rs, rt, _ = read_eval(os.path.join(out, "eval", row["dir"], "retain"))
+        rq = sorted(rs)
+        recomputed["retain_greedy"] = sum(rg[i] for i in rq) / len(rq)
+        recomputed["retain_diversity"] = diversity(rt, k_div)
+        for key, v in recomputed.items():
+            if not close(row[key], v, 1e-9):
+                fail(f"{tag}: {key} = {row[key]}, recomputed {v}")
+        row["_q"], row["_g"], row["_s"], row["_mmu"] = q, g, s, mmu
+        # the unlearning stop rule
+        if row["method"] and not row["adaptive_temperature"]:
+            tr = row["selection"]
+            hit = [st for st, gr in tr if gr <= doc["unlearn_target"]]
+            if row["target_reached"] != bool(hit) or (hit and (hit[0] != row["unlearn_step"] or tr[-1][0] != hit[0])):
+                fail(f"{tag}: the chosen step {row['unlearn_step']} is not the first at or below the target: {tr}")
+            if not hit and row["unlearn_step"] != row["unlearn_steps"]:
+                fail(f"{tag}: target not reached but not the last step")
+            if [st for st, _ in tr] != list(range(1, len(tr) + 1)):
+                fail(f"{tag}: the selection trace must visit every step in order")
+    claims = doc["claims"]
+    # claim 1: greedy misleads
+    c1 = claims["greedy_misleads"]
+    bases = [x for x in rows if x["method"] and not x["entropy"] and not x["adaptive_temperature"]]
+    v1 = False
+    for b, c in zip(bases, c1["methods"]):
+        ok = b["greedy_forget"] <= 0.5 and b["hidden_leak_share"] >= 0.2
+        if c["dir"] != b["dir"] or c["holds"] != ok:
+            fail(f"claim 1, {b['dir']}: holds = {c['holds']}, the rule says {ok}")
+        lows = []
+        for i in b["_q"]:
+            if b["_g"][i] < 0.5 and max(b["_s"][i]) >= thr:
+                k = sum(x >= thr for x in b["_s"][i])
+                lows.append(stats.beta.ppf(doc["alpha"], k, n - k + 1))
+        want_low = min(lows) if lows else None
+        got_low = c["min_hidden_leak_rate_lower"]
+        if (want_low is None) != (got_low is None) or (lows and not close(got_low, want_low, 1e-6)):
+            fail(f"claim 1, {b['dir']}: CP lower bound {got_low}, scipy {want_low}")
+        v1 |= ok
+    if c1["verdict"] != v1:
+        fail(f"claim 1: verdict {c1['verdict']}, the rule says {v1}")
+    # claim 2: EO
+    c2 = claims["entropy_optimisation"]
+    eos = [x for x in rows if x["entropy"] and not x["adaptive_temperature"]]
+    passed = 0
+    for e, c in zip(eos, c2["methods"]):
+        b = by_dir[c["base"]]
+        if b["method"] != e["method"] or b["entropy"] or b["adaptive_temperature"]:
+            fail(f"claim 2: {e['dir']} compared with {b['dir']}")
+        parts = (e["M_mu"] < b["M_mu"], e["leak_share"] <= b["leak_share"],
+                 e["greedy_forget"] <= b["greedy_forget"] + 0.1, e["retain_greedy"] >= b["retain_greedy"] - 0.1)
+        got = (c["lower_M_mu"], c["leak_share_not_higher"], c["greedy_within"], c["retain_within"])
+        if got != parts or c["holds"] != all(parts):
+            fail(f"claim 2, {e['dir']}: {got} / holds {c['holds']}, the rule says {parts}")
+        passed += all(parts)
+        x = [e["_mmu"][i] for i in e["_q"]]
+        y = [b["_mmu"][i] for i in e["_q"]]
+        if any(a != bb for a, bb in zip(x, y)):
+            res = stats.wilcoxon(x, y, alternative="less", method="exact" if c["wilcoxon_exact"] else "approx")
+            if not close(c["wilcoxon_p"], res.pvalue, 1e-9) or not close(c["wilcoxon_r_plus"], res.statistic, 1e-12):
+                fail(f"claim 2, {e['dir']}: Wilcoxon p {c['wilcoxon_p']} R+ {c['wilcoxon_r_plus']}, "
+                     f"scipy {res.pvalue} {res.statistic}")
+            d = [a - bb for a, bb in zip(x, y) if a != bb]
+            no_ties = len({abs(v) for v in d}) == len(d)
+            if c["wilcoxon_exact"] != (len(x) <= 50 and len(d) == len(x) and no_ties):
+                fail(f"claim 2, {e['dir']}: exact/approximate choice")
+        elif c["wilcoxon_p"] is not None:
+            fail(f"claim 2, {e['dir']}: no difference, yet a p-value")
+    if c2["passed"] != passed or c2["verdict"] != (passed >= 2):
+        fail(f"claim 2: passed {c2['passed']}, verdict {c2['verdict']}; the rule says {passed}, {passed >= 2}")
+    # claim 3: ATS
+    c3 = claims["adaptive_temperature"]
+    ats = [x for x in rows if x["adaptive_temperature"]]
+    v3 = True
+    for a, c in zip(ats, c3["rows"]):
+        b = by_dir[c["base"]]
+        if b["method"] != a["method"] or not b["entropy"] or b["adaptive_temperature"]:
+            fail(f"claim 3: {a['dir']} compared with {b['dir']}")
+        ok = a["leak_share"] <= b["leak_share"]
+        if c["holds"] != ok:
+            fail(f"claim 3, {a['dir']}: holds {c['holds']}, the rule says {ok}")
+        v3 &= ok
+    if c3["verdict"] != v3:
+        fail(f"claim 3: verdict {c3['verdict']}, the rule says {v3}")
+    # demo.md says the same
     md = open(os.path.join(out, "demo.md"), encoding="utf-8").read()
-    table = [l for l in md.split("\n") if l.startswith("|")]
+    table = [ln for ln in md.split("\n") if ln.startswith("|")]
     if len(table) != 2 + len(rows) or "greedy forget" not in table[0] or "M\\_mu" not in table[0]:
         fail(f"demo.md: want a table with a header, a rule and {len(rows)} rows")
-    if not re.search(r"greedy ROUGE-L recall on forget10 [0-9.]+ \(target", md):
-        fail("demo.md: the fine-tuning result is missing")
+    for title, v in (("1. Greedy evaluation misleads.", c1["verdict"]),
+                     ("2. Entropy optimisation reduces sampled leakage.", c2["verdict"]),
+                     ("3. Adaptive temperature (ATS) does not add leakage.", c3["verdict"])):
+        i = md.find(title)
+        j = md.find("Verdict:", i)
+        if i < 0 or j < 0:
+            fail(f"demo.md: no claim '{title}' with a verdict")
+        said = md[j:j + 40]
+        if ("**shown**" in said) != v or ("**not shown**" in said) == v:
+            fail(f"demo.md: claim '{title}' says {said!r}, demo.json says {v}")
     svg = open(os.path.join(out, "demo_forget.svg"), encoding="utf-8").read()
-    panels = svg.count('class="panel"')
-    if panels != len(rows):
-        fail(f"demo_forget.svg: want {len(rows)} panels, got {panels}")
-    print(f"demo report: {len(rows)} models, n {n}, finetune greedy {doc['finetune_greedy_forget']:.3f}; "
-          "all aggregates recomputed and consistent")
+    if svg.count('class="panel"') != len(rows):
+        fail(f"demo_forget.svg: want {len(rows)} panels")
+    print(f"demo report: {len(rows)} models, n {n}; verdicts {c1['verdict']}, {c2['verdict']}, {c3['verdict']} "
+          "recomputed from the numbers and consistent")
     print("OK")
 
 
