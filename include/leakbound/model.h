@@ -39,7 +39,8 @@
  *   weights; norms, RoPE, activations and the cache attention of a decode step are per row or
  *   per (sequence, head) already. Then a sequence's logits are bit-identical whatever other
  *   sequences share the call and whatever the thread count, given the same tokens and the same
- *   calls for that sequence (a prefill of n tokens, then decode steps). Slower than sgemm.
+ *   calls for that sequence (a prefill of n tokens, then decode steps). Its kernels (AVX-512,
+ *   AVX2/FMA, scalar fallback, chosen at run time) run near sgemm's rate (bench/RESULTS.md).
  */
 #ifndef LEAKBOUND_MODEL_H
 #define LEAKBOUND_MODEL_H
@@ -175,12 +176,24 @@ void lb_model_layernorm_forward(float *out, const float *inp, const float *w, co
 void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                              int T, int C, int OC, int w_in_out, float beta);
 
-/* lb_model_matmul_forward with a fixed order of operations per output element (8 lanes over
- * k in order, then a fixed pairwise sum; Conv1D layout: a k-ordered sum), independent of T,
- * of the row's place and of the thread count. Same arguments and shapes. */
+/* lb_model_matmul_forward with a fixed order of operations per output element: one fused
+ * multiply-add chain over k in order, acc = beta != 0 ? beta * out : 0, acc = fma(inp[t][k],
+ * w(k, o), acc) for k = 0 .. C-1, then out = acc (+ bias[o]). It depends only on C, never on T,
+ * the row's place or the thread count, and every implementation (AVX-512, AVX2/FMA, scalar
+ * fmaf) gives the same bits. Same arguments and shapes. */
 void lb_model_matmul_forward_inv(float *out, const float *inp, const float *w,
                                  const float *bias, int T, int C, int OC, int w_in_out,
                                  float beta);
+
+/* As lb_model_matmul_forward_inv with w in dtype dt (F32, F16 or BF16, widened exactly on
+ * the fly while the kernel packs it; w is not modified or copied whole). */
+void lb_model_matmul_inv(float *out, const float *inp, const void *w, lb_dtype_t dt,
+                         const float *bias, int T, int C, int OC, int w_in_out, float beta);
+
+/* Choose the implementation of lb_model_matmul_inv for the whole process: 0 the portable
+ * scalar loop, 1 AVX2+FMA+F16C, 2 AVX-512F, -1 (or more than the CPU has) the best the CPU
+ * has. Returns the level chosen. Not thread-safe: call it before any product runs. */
+int lb_model_matmul_inv_select(int level);
 
 /* Rotate the first rot dims of each head in place, HF rotate_half convention (pairs i and
  * i + rot/2). x (T, n_heads, hd) with row stride ld floats; pos (T,); cos/sin (max_pos, rot/2). */

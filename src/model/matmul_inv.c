@@ -1,116 +1,385 @@
-/* Batch-invariant matmul: every output element is computed by one fixed sequence of fp32
- * operations that depends only on C (never on T, on the row's place in the batch or on the
- * thread count), so a sequence's logits are bit-identical whatever batch it is decoded in.
- * OpenBLAS 0.3.21's sgemm is not: its micro-kernels for 16-, 8-, 4- and 1-row panels and its
- * thread split sum in different orders (measured: a row's result changes with M), and sgemv
- * differs from both. Tiles are padded by repeating a valid row/column pointer, so every element
- * goes through the same code; threads split output columns only, never a reduction. */
+/* Batch-invariant matmul at BLAS speed.
+ *
+ * Every output element is one fused multiply-add chain over k in order:
+ *     acc = beta != 0 ? beta * out : 0;  for k = 0 .. C-1: acc = fma(inp[t][k], w(k, o), acc);
+ *     out = bias ? acc + bias[o] : acc
+ * with w(k, o) the weight widened to fp32 (exact for F16/BF16). That sequence depends on nothing
+ * but C, so a row's result is bit-identical whatever T, its place in the batch, the thread
+ * count or the code path (AVX-512, AVX2/FMA or the portable scalar loop with fmaf) — OpenBLAS
+ * 0.3.21's sgemm is not (its 16-, 8-, 4- and 1-row micro-kernels and its thread split sum in
+ * different orders, and sgemv differs from both).
+ *
+ * The SIMD paths are BLIS-style: the output columns are cut into panels of NR; threads split
+ * the panels (never a reduction); K is cut into blocks of KC; for each (K block, panel) the
+ * weights are packed — transposed when W is (OC, C), widened from F16/BF16 — into a (KC, NR)
+ * buffer on the stack that stays in L1, and a register-blocked MR x NR micro-kernel streams
+ * rows of inp (broadcast) past it. Between K blocks the partial chains live in out itself
+ * (an fp32 store and load is exact, so K blocking does not change a bit). Rows beyond the last
+ * multiple of MR use the same kernel with fewer rows: each lane's chain is the same. */
 #include "internal.h"
 
+#include <math.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
-typedef float lb_v8 __attribute__((vector_size(32)));
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define LB_HAVE_X86 1
+#else
+#define LB_HAVE_X86 0
+#endif
 
-/* Vectors travel by pointer: passing them by value changes the ABI without -mavx. */
-#define LD8(v, p) memcpy(&(v), (p), sizeof(lb_v8))
+/* K blocks: a packed (KC, NR) panel of 16 KiB and MR rows of inp (6 or 12 KiB) share L1. */
+#define KC 128   /* AVX2 (NR 16) */
+#define KC5 256  /* AVX-512 (NR 32) */
 
-static inline float hsum8(const lb_v8 *a) {
-    const float *l = (const float *)a;
-    return ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]));
+/* Selected implementation: 0 scalar, 1 AVX2+FMA, 2 AVX-512F; -1 not chosen yet. */
+static int g_impl = -1, g_best = -1;
+
+static int best_impl(void) {
+    if (g_best >= 0) return g_best;
+    int b = 0;
+#if LB_HAVE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("f16c"))
+        b = 1;
+    if (b && __builtin_cpu_supports("avx512f")) b = 2;
+#endif
+    g_best = b;
+    return b;
 }
 
-/* d[i][j] = dot(a[i], w[j]) over C, lane k % 8 accumulating in k order, then hsum8.
- * a: 2 rows (C,), w: 4 rows (C,). */
-static void tile_nt(const float *const a[2], const float *const w[4], int C, float d[2][4]) {
-    lb_v8 acc[2][4];
-    memset(acc, 0, sizeof acc);
-    const int C8 = C & ~7;
-    for (int k = 0; k < C8; k += 8) {
-        lb_v8 x0, x1;
-        LD8(x0, a[0] + k);
-        LD8(x1, a[1] + k);
-        for (int j = 0; j < 4; j++) {
-            lb_v8 y;
-            LD8(y, w[j] + k);
-            acc[0][j] += x0 * y;
-            acc[1][j] += x1 * y;
+int lb_model_matmul_inv_select(int level) {
+    int best = best_impl();
+    if (level < 0 || level > best) level = best;
+    g_impl = level;
+    return level;
+}
+
+/* ---- element access ------------------------------------------------------------------ */
+
+static inline float wget(const void *w, lb_dtype_t dt, size_t i) {
+    switch (dt) {
+    case LB_DTYPE_F16: return lb_f16_to_f32(((const uint16_t *)w)[i]);
+    case LB_DTYPE_BF16: return lb_bf16_to_f32(((const uint16_t *)w)[i]);
+    default: return ((const float *)w)[i];
+    }
+}
+
+/* ---- portable scalar path: the definition itself ---------------------------------------- */
+
+static void matmul_scalar(float *out, const float *inp, const void *w, lb_dtype_t dt,
+                          const float *bias, int T, int C, int OC, int w_in_out, float beta) {
+    #pragma omp parallel for schedule(static) if ((size_t)T * C * OC >= 8 * (size_t)LB_PAR_MIN)
+    for (int o = 0; o < OC; o++)
+        for (int t = 0; t < T; t++) {
+            const float *x = inp + (size_t)t * C;
+            float *y = out + (size_t)t * OC + o;
+            float acc = beta != 0.0f ? beta * *y : 0.0f;
+            for (int k = 0; k < C; k++)
+                acc = fmaf(x[k], wget(w, dt, w_in_out ? (size_t)k * OC + o
+                                                      : (size_t)o * C + k), acc);
+            *y = bias ? acc + bias[o] : acc;
+        }
+}
+
+#if LB_HAVE_X86
+
+/* ---- packing: Bp[k * nr + j] = w(k0 + k, o0 + j), zero for j >= nv ----------------------- */
+
+/* Slow path: any dtype, any edge. */
+static void pack_any(float *bp, int nr, const void *w, lb_dtype_t dt, int C, int OC,
+                     int w_in_out, int k0, int kc, int o0, int nv) {
+    for (int k = 0; k < kc; k++)
+        for (int j = 0; j < nr; j++)
+            bp[k * nr + j] = j < nv ? wget(w, dt, w_in_out ? (size_t)(k0 + k) * OC + o0 + j
+                                                           : (size_t)(o0 + j) * C + k0 + k)
+                                    : 0.0f;
+}
+
+/* 8 consecutive elements of w from element i, widened. */
+__attribute__((target("avx2,fma,f16c"))) static inline __m256 load8(const void *w,
+                                                                      lb_dtype_t dt, size_t i) {
+    if (dt == LB_DTYPE_F32) return _mm256_loadu_ps((const float *)w + i);
+    __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)w + i));
+    if (dt == LB_DTYPE_F16) return _mm256_cvtph_ps(h);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+/* Transpose 8 rows of 8 into r (r[i] = column i). */
+__attribute__((target("avx2,fma"))) static inline void tr8(__m256 r[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* Pack a full panel (nv == nr, nr a multiple of 8). */
+__attribute__((target("avx2,fma,f16c"))) static void pack_full(float *bp, int nr, const void *w,
+                                                                lb_dtype_t dt, int C, int OC,
+                                                                int w_in_out, int k0, int kc,
+                                                                int o0) {
+    if (w_in_out) {   /* rows of W are k: nr contiguous elements each */
+        for (int k = 0; k < kc; k++)
+            for (int j = 0; j < nr; j += 8)
+                _mm256_store_ps(bp + k * nr + j, load8(w, dt, (size_t)(k0 + k) * OC + o0 + j));
+        return;
+    }
+    int k8 = kc & ~7;
+    for (int j = 0; j < nr; j += 8)
+        for (int k = 0; k < k8; k += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; i++) r[i] = load8(w, dt, (size_t)(o0 + j + i) * C + k0 + k);
+            tr8(r);
+            for (int i = 0; i < 8; i++) _mm256_store_ps(bp + (k + i) * nr + j, r[i]);
+        }
+    if (k8 < kc) pack_any(bp + k8 * nr, nr, w, dt, C, OC, w_in_out, k0 + k8, kc - k8, o0, nr);
+}
+
+/* ---- micro-kernels ---------------------------------------------------------------------
+ * c (mr, NR) with row stride ldc: first block starts each chain at beta * c (or 0), later
+ * blocks continue from c; the last adds bias (NR,) when given. a: the rows packed k-major,
+ * a[k * mr + i] = row i, column k (one stream of broadcasts). */
+
+#define UKR_BODY(VEC, NV, LOAD, STORE, SET0, SETB, FMA, ADD, MUL)                           \
+    VEC acc[MRMAX][NV];                                                                      \
+    for (int i = 0; i < mr; i++)                                                             \
+        for (int v = 0; v < NV; v++)                                                         \
+            acc[i][v] = !first ? LOAD(c + (size_t)i * ldc + v * VL)                          \
+                      : beta != 0.0f ? MUL(SETB(beta), LOAD(c + (size_t)i * ldc + v * VL))   \
+                                     : SET0();                                               \
+    for (int k = 0; k < kc; k++) {                                                           \
+        VEC b[NV];                                                                           \
+        for (int v = 0; v < NV; v++) b[v] = LOAD(bp + (size_t)k * NR_ + v * VL);              \
+        for (int i = 0; i < mr; i++) {                                                       \
+            VEC av = SETB(a[(size_t)k * mr + i]);                                           \
+            for (int v = 0; v < NV; v++) acc[i][v] = FMA(av, b[v], acc[i][v]);              \
+        }                                                                                    \
+    }                                                                                        \
+    if (last && bias)                                                                        \
+        for (int i = 0; i < mr; i++)                                                         \
+            for (int v = 0; v < NV; v++) acc[i][v] = ADD(acc[i][v], LOAD(bias + v * VL));    \
+    for (int i = 0; i < mr; i++)                                                             \
+        for (int v = 0; v < NV; v++) STORE(c + (size_t)i * ldc + v * VL, acc[i][v]);
+
+/* AVX2: 6 x 16 (12 accumulators). */
+#define MRMAX 6
+#define NR_ 16
+#define VL 8
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+ukr2(const int mr, int kc, const float *a, const float *bp, float *c, size_t ldc,
+     int first, int last, float beta, const float *bias) {
+    UKR_BODY(__m256, 2, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps, _mm256_set1_ps,
+             _mm256_fmadd_ps, _mm256_add_ps, _mm256_mul_ps)
+}
+__attribute__((target("avx2,fma"))) static void
+ukr2_n(int mr, int kc, const float *a, const float *bp, float *c, size_t ldc,
+       int first, int last, float beta, const float *bias) {
+    switch (mr) {
+    case 6: ukr2(6, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 5: ukr2(5, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 4: ukr2(4, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 3: ukr2(3, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 2: ukr2(2, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    default: ukr2(1, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    }
+}
+#undef MRMAX
+#undef NR_
+#undef VL
+
+/* AVX-512: 12 x 32 (24 accumulators). */
+#define MRMAX 12
+#define NR_ 32
+#define VL 16
+__attribute__((target("avx512f"), always_inline)) static inline void
+ukr5(const int mr, int kc, const float *a, const float *bp, float *c, size_t ldc,
+     int first, int last, float beta, const float *bias) {
+    UKR_BODY(__m512, 2, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps, _mm512_set1_ps,
+             _mm512_fmadd_ps, _mm512_add_ps, _mm512_mul_ps)
+}
+__attribute__((target("avx512f"))) static void
+ukr5_n(int mr, int kc, const float *a, const float *bp, float *c, size_t ldc,
+       int first, int last, float beta, const float *bias) {
+    switch (mr) {
+    case 12: ukr5(12, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 11: ukr5(11, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 10: ukr5(10, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 9: ukr5(9, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 8: ukr5(8, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 7: ukr5(7, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 6: ukr5(6, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 5: ukr5(5, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 4: ukr5(4, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 3: ukr5(3, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 2: ukr5(2, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    default: ukr5(1, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    }
+}
+#undef MRMAX
+#undef NR_
+#undef VL
+
+typedef void (*ukr_fn)(int, int, const float *, const float *, float *, size_t, int, int,
+                       float, const float *);
+
+#define MC 256  /* rows of inp packed at a time: (MC, KC) floats */
+
+/* Each thread's packed rows of inp, (MC, KC) floats (256 KiB: too big for a thread's stack
+ * everywhere), allocated at its first product and freed when the thread ends. */
+static pthread_key_t ap_key;
+static pthread_once_t ap_once = PTHREAD_ONCE_INIT;
+static int ap_key_ok;
+
+static void ap_key_init(void) { ap_key_ok = pthread_key_create(&ap_key, free) == 0; }
+
+static float *thread_ap(void) {
+    pthread_once(&ap_once, ap_key_init);
+    if (!ap_key_ok) return NULL;
+    float *ap = pthread_getspecific(ap_key);
+    if (!ap) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, sizeof(float) * MC * (KC > KC5 ? KC : KC5))) return NULL;
+        if (pthread_setspecific(ap_key, p)) {
+            free(p);
+            return NULL;
+        }
+        ap = p;
+    }
+    return ap;
+}
+
+/* ap: rows t0 .. t0+mc-1, columns k0 .. k0+kc-1 of inp, in blocks of mrmax rows (the last may
+ * be shorter), each block k-major (a[k * mr + i]). */
+static void pack_a(float *ap, const float *inp, int C, int t0, int mc, int k0, int kc,
+                   int mrmax) {
+    for (int b = 0; b < mc; b += mrmax) {
+        const int mr = mc - b < mrmax ? mc - b : mrmax;
+        float *d = ap + (size_t)b * kc;
+        for (int i = 0; i < mr; i++) {
+            const float *x = inp + (size_t)(t0 + b + i) * C + k0;
+            for (int k = 0; k < kc; k++) d[(size_t)k * mr + i] = x[k];
         }
     }
-    for (int k = C8; k < C; k++)
-        for (int i = 0; i < 2; i++)
-            for (int j = 0; j < 4; j++) acc[i][j][k - C8] += a[i][k] * w[j][k];
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 4; j++) d[i][j] = hsum8(&acc[i][j]);
 }
 
-/* out[o] = beta * out[o] + d (+ bias[o]): the same two steps for every element. */
-static inline void store(float *o, float d, float beta, const float *bias, int oc) {
-    float v = beta != 0.0f ? beta * *o + d : d;
-    *o = bias ? v + bias[oc] : v;
-}
-
-/* W (OC, C), nn.Linear. */
-static void matmul_nt(float *out, const float *inp, const float *w, const float *bias, int T,
-                      int C, int OC, float beta) {
-    /* A column block of W stays in L2 while every row pair streams past it. */
-    int nb = (32768 / (C > 0 ? C : 1)) & ~3;
-    if (nb < 4) nb = 4;
-    const int n_blocks = (OC + nb - 1) / nb;
-    #pragma omp parallel for schedule(static) if ((size_t)T * C * OC >= 8 * (size_t)LB_PAR_MIN)
-    for (int b = 0; b < n_blocks; b++) {
-        const int o0 = b * nb, o1 = o0 + nb < OC ? o0 + nb : OC;
-        for (int t = 0; t < T; t += 2) {
-            const float *a[2] = {inp + (size_t)t * C,
-                                 inp + (size_t)(t + 1 < T ? t + 1 : t) * C};
-            for (int o = o0; o < o1; o += 4) {
-                const float *wr[4];
-                for (int j = 0; j < 4; j++) wr[j] = w + (size_t)(o + j < o1 ? o + j : o) * C;
-                float d[2][4];
-                tile_nt(a, wr, C, d);
-                for (int i = 0; i < 2 && t + i < T; i++)
-                    for (int j = 0; j < 4 && o + j < o1; j++)
-                        store(out + (size_t)(t + i) * OC + o + j, d[i][j], beta, bias, o + j);
+/* One thread's panels [p0, p1) for all rows and all K blocks. */
+static void run_panels(float *ap, float *out, const float *inp, const void *w, lb_dtype_t dt,
+                       const float *bias, int T, int C, int OC, int w_in_out, float beta,
+                       int p0, int p1, int impl) {
+    const int nr = impl == 2 ? 32 : 16, mrmax = impl == 2 ? 12 : 6;
+    ukr_fn ukr = impl == 2 ? ukr5_n : ukr2_n;
+    float bp[KC * 16 > KC5 * 32 ? KC * 16 : KC5 * 32] __attribute__((aligned(64)));
+    float tile[12 * 32] __attribute__((aligned(64))), tbias[32];
+    const int kcb = impl == 2 ? KC5 : KC;
+    const int nkb = C > 0 ? (C + kcb - 1) / kcb : 1;
+    for (int kb = 0; kb < nkb; kb++) {
+        const int k0 = kb * kcb, kc = C - k0 < kcb ? C - k0 : kcb;
+        const int first = kb == 0, last = kb == nkb - 1;
+        for (int m0 = 0; m0 < T; m0 += MC) {
+            const int mc = T - m0 < MC ? T - m0 : MC;
+            pack_a(ap, inp, C, m0, mc, k0, kc, mrmax);
+            for (int p = p0; p < p1; p++) {
+                const int o0 = p * nr, nv = OC - o0 < nr ? OC - o0 : nr;
+                if (nv == nr) pack_full(bp, nr, w, dt, C, OC, w_in_out, k0, kc, o0);
+                else pack_any(bp, nr, w, dt, C, OC, w_in_out, k0, kc, o0, nv);
+                const float *bs = NULL;
+                if (last && bias) {
+                    if (nv == nr) bs = bias + o0;
+                    else {
+                        memset(tbias, 0, sizeof tbias);
+                        memcpy(tbias, bias + o0, (size_t)nv * sizeof(float));
+                        bs = tbias;
+                    }
+                }
+                for (int b = 0; b < mc; b += mrmax) {
+                    const int mr = mc - b < mrmax ? mc - b : mrmax;
+                    const float *a = ap + (size_t)b * kc;
+                    float *c = out + (size_t)(m0 + b) * OC + o0;
+                    if (nv == nr) {
+                        ukr(mr, kc, a, bp, c, (size_t)OC, first, last, beta, bs);
+                        continue;
+                    }
+                    /* Edge panel: the same kernel on a copy of the valid columns. */
+                    int need_in = !first || beta != 0.0f;
+                    for (int i = 0; i < mr; i++) {
+                        memset(tile + i * nr, 0, (size_t)nr * sizeof(float));
+                        if (need_in)
+                            memcpy(tile + i * nr, c + (size_t)i * OC, (size_t)nv * sizeof(float));
+                    }
+                    ukr(mr, kc, a, bp, tile, (size_t)nr, first, last, beta, bs);
+                    for (int i = 0; i < mr; i++)
+                        memcpy(c + (size_t)i * OC, tile + i * nr, (size_t)nv * sizeof(float));
+                }
             }
         }
     }
 }
 
-/* W (C, OC), GPT-2 Conv1D: each element is a plain k-ordered sum, eight columns per vector
- * lane; the last OC % 8 columns use the same sum in scalar form (identical results). */
-static void matmul_nn(float *out, const float *inp, const float *w, const float *bias, int T,
-                      int C, int OC, float beta) {
-    const int nb = 64, n_blocks = (OC + nb - 1) / nb;
-    #pragma omp parallel for schedule(static) if ((size_t)T * C * OC >= 8 * (size_t)LB_PAR_MIN)
-    for (int b = 0; b < n_blocks; b++) {
-        const int o0 = b * nb, o1 = o0 + nb < OC ? o0 + nb : OC, o8 = o0 + ((o1 - o0) & ~7);
-        for (int t = 0; t < T; t += 4) {
-            const float *a[4];
-            for (int i = 0; i < 4; i++) a[i] = inp + (size_t)(t + i < T ? t + i : t) * C;
-            for (int o = o0; o < o8; o += 8) {
-                lb_v8 acc[4];
-                memset(acc, 0, sizeof acc);
-                for (int k = 0; k < C; k++) {
-                    lb_v8 y;
-                    LD8(y, w + (size_t)k * OC + o);
-                    for (int i = 0; i < 4; i++) acc[i] += a[i][k] * y;
-                }
-                for (int i = 0; i < 4 && t + i < T; i++)
-                    for (int j = 0; j < 8; j++)
-                        store(out + (size_t)(t + i) * OC + o + j, acc[i][j], beta, bias, o + j);
-            }
-            for (int o = o8; o < o1; o++)
-                for (int i = 0; i < 4 && t + i < T; i++) {
-                    float s = 0.0f;
-                    for (int k = 0; k < C; k++) s += a[i][k] * w[(size_t)k * OC + o];
-                    store(out + (size_t)(t + i) * OC + o, s, beta, bias, o);
-                }
+static void matmul_simd(float *out, const float *inp, const void *w, lb_dtype_t dt,
+                        const float *bias, int T, int C, int OC, int w_in_out, float beta,
+                        int impl) {
+    const int nr = impl == 2 ? 32 : 16;
+    const int n_panels = (OC + nr - 1) / nr;
+    int nth = omp_get_max_threads();
+    if ((size_t)T * C * OC < 8 * (size_t)LB_PAR_MIN || omp_in_parallel()) nth = 1;
+    if (nth > n_panels) nth = n_panels;
+    if (nth <= 1) {
+        float *ap = thread_ap();
+        if (!ap) {   /* no memory for the packed rows: the scalar path, same bits */
+            matmul_scalar(out, inp, w, dt, bias, T, C, OC, w_in_out, beta);
+            return;
         }
+        run_panels(ap, out, inp, w, dt, bias, T, C, OC, w_in_out, beta, 0, n_panels, impl);
+        return;
     }
+    int ok = 1;
+    #pragma omp parallel num_threads(nth) reduction(&&:ok)
+    ok = thread_ap() != NULL;
+    if (!ok) {
+        matmul_scalar(out, inp, w, dt, bias, T, C, OC, w_in_out, beta);
+        return;
+    }
+    #pragma omp parallel num_threads(nth)
+    {
+        int id = omp_get_thread_num(), n = omp_get_num_threads();
+        int p0 = (int)((long)n_panels * id / n), p1 = (int)((long)n_panels * (id + 1) / n);
+        run_panels(thread_ap(), out, inp, w, dt, bias, T, C, OC, w_in_out, beta, p0, p1, impl);
+    }
+}
+
+#endif
+
+void lb_model_matmul_inv(float *out, const float *inp, const void *w, lb_dtype_t dt,
+                         const float *bias, int T, int C, int OC, int w_in_out, float beta) {
+    if (T < 1 || OC < 1) return;
+    if (g_impl < 0) lb_model_matmul_inv_select(-1);
+#if LB_HAVE_X86
+    if (g_impl > 0) {
+        matmul_simd(out, inp, w, dt, bias, T, C, OC, w_in_out, beta, g_impl);
+        return;
+    }
+#endif
+    matmul_scalar(out, inp, w, dt, bias, T, C, OC, w_in_out, beta);
 }
 
 void lb_model_matmul_forward_inv(float *out, const float *inp, const float *w,
                                  const float *bias, int T, int C, int OC, int w_in_out,
                                  float beta) {
-    if (w_in_out) matmul_nn(out, inp, w, bias, T, C, OC, beta);
-    else matmul_nt(out, inp, w, bias, T, C, OC, beta);
+    lb_model_matmul_inv(out, inp, w, LB_DTYPE_F32, bias, T, C, OC, w_in_out, beta);
 }

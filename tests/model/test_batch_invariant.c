@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <omp.h>
 
 #include "leakbound/kvcache.h"
 #include "leakbound/model.h"
@@ -56,6 +57,69 @@ static void test_matmul_inv(void **state) {
         check_matmul(7, 64, 100, in_out, 1.0f, 0);
         check_matmul(3, 100, 333, in_out, 1.0f, 1);
         check_matmul(66, 256, 300, in_out, 0.0f, 1);   /* big enough to run threaded */
+    }
+}
+
+/* Every implementation (scalar fmaf, AVX2, AVX-512), every weight dtype (F16/BF16 against
+ * the same values widened to F32 first) and every thread count give the same bits: each
+ * element is one fma chain over k in order. Sizes cover full and edge panels, K blocks
+ * (C > 256) and row tails. */
+static void check_impls(int T, int C, int OC, int in_out, float beta, int with_bias) {
+    size_t nw = (size_t)C * OC;
+    float *w = malloc(sizeof(float) * nw), *x = malloc(sizeof(float) * T * C);
+    float *b = malloc(sizeof(float) * OC), *o0 = malloc(sizeof(float) * T * OC);
+    float *ref = malloc(sizeof(float) * T * OC), *o = malloc(sizeof(float) * T * OC);
+    uint16_t *w16 = malloc(sizeof(uint16_t) * nw);
+    float *w16f = malloc(sizeof(float) * nw);
+    for (size_t i = 0; i < nw; i++) w[i] = val(i, 11) * 0.37f;
+    for (int i = 0; i < T * C; i++) x[i] = val(i, 12) * 1.3f;
+    for (int i = 0; i < OC; i++) b[i] = val(i, 13);
+    for (int i = 0; i < T * OC; i++) o0[i] = val(i, 14);
+    int best = lb_model_matmul_inv_select(-1);
+    lb_model_matmul_inv_select(0);
+    memcpy(ref, o0, sizeof(float) * T * OC);
+    lb_model_matmul_forward_inv(ref, x, w, with_bias ? b : NULL, T, C, OC, in_out, beta);
+    for (int lv = 0; lv <= best; lv++)
+        for (int th = 1; th <= 3; th++) {
+            lb_model_matmul_inv_select(lv);
+            omp_set_num_threads(th);
+            memcpy(o, o0, sizeof(float) * T * OC);
+            lb_model_matmul_forward_inv(o, x, w, with_bias ? b : NULL, T, C, OC, in_out, beta);
+            if (memcmp(o, ref, sizeof(float) * T * OC))
+                fail_msg("T=%d C=%d OC=%d in_out=%d: level %d with %d threads differs from the "
+                         "scalar path", T, C, OC, in_out, lv, th);
+        }
+    for (int dt = 1; dt <= 2; dt++) {   /* F16, BF16 */
+        for (size_t i = 0; i < nw; i++) {
+            w16[i] = dt == 1 ? lb_f32_to_f16(w[i]) : lb_f32_to_bf16(w[i]);
+            w16f[i] = dt == 1 ? lb_f16_to_f32(w16[i]) : lb_bf16_to_f32(w16[i]);
+        }
+        lb_model_matmul_inv_select(0);
+        memcpy(ref, o0, sizeof(float) * T * OC);
+        lb_model_matmul_forward_inv(ref, x, w16f, with_bias ? b : NULL, T, C, OC, in_out, beta);
+        for (int lv = 0; lv <= best; lv++) {
+            lb_model_matmul_inv_select(lv);
+            memcpy(o, o0, sizeof(float) * T * OC);
+            lb_model_matmul_inv(o, x, w16, dt == 1 ? LB_DTYPE_F16 : LB_DTYPE_BF16,
+                                with_bias ? b : NULL, T, C, OC, in_out, beta);
+            if (memcmp(o, ref, sizeof(float) * T * OC))
+                fail_msg("T=%d C=%d OC=%d in_out=%d: %s weights at level %d differ from F32",
+                         T, C, OC, in_out, dt == 1 ? "F16" : "BF16", lv);
+        }
+    }
+    omp_set_num_threads(2);
+    lb_model_matmul_inv_select(-1);
+    free(w), free(x), free(b), free(o0), free(ref), free(o), free(w16), free(w16f);
+}
+
+static void test_matmul_impls(void **state) {
+    (void)state;
+    for (int in_out = 0; in_out < 2; in_out++) {
+        check_impls(1, 8, 16, in_out, 0.0f, 0);
+        check_impls(7, 37, 45, in_out, 1.0f, 1);
+        check_impls(13, 300, 70, in_out, 0.0f, 1);     /* two K blocks, edge panels */
+        check_impls(30, 520, 96, in_out, 1.0f, 0);     /* three K blocks, full panels */
+        check_impls(40, 256, 600, in_out, 1.0f, 1);    /* threaded */
     }
 }
 
@@ -191,6 +255,7 @@ static void test_logits_invariant(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matmul_inv),
+        cmocka_unit_test(test_matmul_impls),
         cmocka_unit_test(test_logits_invariant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
