@@ -11,7 +11,7 @@
  *     CSV    RFC 4180 (quoted fields, doubled quotes, embedded commas/newlines, CRLF, UTF-8 BOM),
  *            parsed with libcsv in strict mode; a header row names the columns. The Harry Potter
  *            Q&A layout: "Question" and "Key Words" (comma-separated keywords, trimmed, empty
- *            ones dropped: SPEC §2.7); "Answer", "Affirmative Response" (the item's prefix) and
+ *            ones dropped); "Answer", "Affirmative Response" (the item's prefix) and
  *            "id" are read when present. Header names match case-insensitively after
  *            trimming. Unquoted fields keep their blanks. One leniency, for files written by
  *            hand (the Harry Potter Q&A file has `"a", "b"`): blanks (space, tab) between a
@@ -115,7 +115,7 @@ int lb_data_load(const char *path, lb_data_format_t fmt, lb_dataset_t *ds, lb_er
  * item->id may be NULL (the index is used). Returns 0 or LB_ENOMEM. */
 int lb_data_append(lb_dataset_t *ds, const lb_data_item_t *item, lb_error_t *err);
 
-/* Split a comma-separated keyword list (SPEC §2.7: trimmed, empty ones dropped) into a malloc'd
+/* Split a comma-separated keyword list (trimmed, empty ones dropped) into a malloc'd
  * array of malloc'd strings. *out is NULL when there are none. Returns 0 or LB_ENOMEM. */
 int lb_data_split_keywords(const char *s, char ***out, size_t *n, lb_error_t *err);
 

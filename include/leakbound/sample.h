@@ -23,7 +23,7 @@
  *   thread count or resume history. That needs a sequence's logits to be bit-identical
  *   whatever batch it is decoded in: the sampler runs the model in batch-invariant mode
  *   (model.h, lb_model_runner_set_batch_invariant), so they are, bit for bit.
- * - Adaptive temperature (SPEC §3.5) is a RECONSTRUCTION of the paper's rule, whose exact form
+ * - Adaptive temperature (docs/evaluation.md) is a RECONSTRUCTION of the paper's rule, whose exact form
  *   is not in the reference code; outputs that use it say "adaptive temperature (reconstructed
  *   rule)".
  */
@@ -138,7 +138,7 @@ typedef struct lb_sampler_opts {
     uint64_t seed;
     int batch;                  /* most sequences decoded together; 0 = automatic (256) */
     size_t kv_budget;           /* bytes of KV cache; 0 = a quarter of physical memory */
-    /* Adaptive temperature (SPEC §3.5, a reconstruction of the paper's rule): at each step,
+    /* Adaptive temperature (docs/evaluation.md, a reconstruction of the paper's rule): at each step,
      * when the confidence of the unwarped next-token distribution is >= threshold, use
      * low_temperature (0 = argmax) instead of warp.temperature. */
     int adaptive;

@@ -1,5 +1,5 @@
 /*
- * leakbound/stats.h — high-probability bounds on one prompt's sampled scores (SPEC §2).
+ * leakbound/stats.h — high-probability bounds on one prompt's sampled scores (docs/bounds.md).
  *
  * Contract
  * - Input: n >= 1 scores in [0,1] (NaN is the caller's to reject), sorted ascending once with
@@ -14,7 +14,7 @@
  * - Thread safety: every function is reentrant. The first Clopper-Pearson call turns GSL's
  *   abort-on-error handler off process-wide (once, thread-safely); failures are reported
  *   through lb_error_t instead.
- * - Conventions: M_gen and P_ge bound P(X >= t) (not P(X > t); SPEC §2.2 leaves it open).
+ * - Conventions: M_gen and P_ge bound P(X >= t) (not P(X > t); the paper leaves it open).
  */
 #ifndef LEAKBOUND_STATS_H
 #define LEAKBOUND_STATS_H
@@ -42,7 +42,7 @@ void lb_stats_sort(double *x, size_t n, double *scratch);
 /* Number of entries of sorted (n) that are >= t / that are < t (binary search). */
 size_t lb_stats_count_ge(const double *sorted, size_t n, double t);
 
-/* ---- Clopper-Pearson (SPEC §2.1) ------------------------------------------------------- */
+/* ---- Clopper-Pearson ------------------------------------------------------------------- */
 
 /* One-sided (1-alpha) upper bound on a binomial p from `successes` of n trials: the (1-alpha)
  * quantile of Beta(S+1, n-S) (GSL), 1 when S = n. Writes *out; returns 0, or LB_EINVAL for
@@ -58,7 +58,7 @@ int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *out, lb_
 int lb_stats_cp_interval(double successes, size_t n, double alpha, double *lower, double *upper,
                          lb_error_t *err);
 
-/* ---- DKW (SPEC §2.2) ------------------------------------------------------------------- */
+/* ---- DKW ------------------------------------------------------------------------------- */
 
 /* Upper bound on P(X >= t): min(1, 1 - F_n(t-) + eps), F_n(t-) = share of samples < t.
  * With eps = eps1(alpha) it holds for every t at once with probability >= 1 - alpha. */
@@ -70,7 +70,7 @@ double lb_stats_dkw_tail_upper(const double *sorted, size_t n, double eps, doubl
  * m <= n of points written. */
 size_t lb_stats_dkw_curve(const double *sorted, size_t n, double eps, double *xs, double *ys);
 
-/* ---- exact Anderson bounds on E[X] (SPEC §2.3) ----------------------------------------- */
+/* ---- exact Anderson bounds on E[X] ----------------------------------------------------- */
 
 /* Upper: 1 - sum_{i=1..n} (x_(i+1) - x_(i)) max(0, i/n - eps), with x_(n+1) = 1. Holds with
  * probability >= 1 - alpha for eps = eps1(alpha). sorted: (n). */
@@ -91,7 +91,7 @@ double lb_stats_sigma_upper(const double *sorted, size_t n, double alpha);
  * *argmin (may be NULL) receives the minimising c. sorted: (n). */
 double lb_stats_shift_var_upper(const double *sorted, size_t n, double eps, double *argmin);
 
-/* ---- conbo 0.1 parity (SPEC §2.3-2.4) -------------------------------------------------- */
+/* ---- conbo 0.1 parity ------------------------------------------------------------------ */
 
 typedef struct lb_stats_interval {
     double estimate; /* sample mean / population (ddof 0) std, as conbo returns it */
@@ -119,14 +119,14 @@ void lb_stats_conbo_variance(const double *sorted, size_t n, double alpha, size_
 void lb_stats_conbo_std(const double *sorted, size_t n, double alpha, size_t stepsize,
                         lb_stats_interval_t *out);
 
-/* ---- several queries, leak@k (SPEC §2.6) ------------------------------------------------ */
+/* ---- several queries, leak@k ----------------------------------------------------------- */
 
 /* 1 - (1 - m)^k, computed as -expm1(k log1p(-m)). m in [0,1], k >= 1. */
 double lb_stats_queries(double m, long k);
 /* Leak@k estimate 1 - C(n-c,k)/C(n,k) as a product (no factorials); 1 when n - c < k. */
 double lb_stats_leak_at_k(size_t n, size_t c, size_t k);
 
-/* ---- everything for one prompt ----------------------------------------------------------- */
+/* ---- everything for one prompt --------------------------------------------------------- */
 
 typedef enum lb_stats_method { LB_STATS_EXACT = 0, LB_STATS_CONBO = 1 } lb_stats_method_t;
 
@@ -172,7 +172,7 @@ int lb_stats_prompt_bounds(double *scores, size_t n, double *scratch,
 int lb_stats_wilcoxon_less(const double *x, const double *y, size_t n, double *r_plus, double *p,
                            int *exact, lb_error_t *err);
 
-/* ---- many prompts at once (a (rows, n) matrix) --------------------------------------------- */
+/* ---- many prompts at once (a (rows, n) matrix) ----------------------------------------- */
 
 /* lb_stats_prompt_bounds for each row of a row-major (rows, n) matrix of scores, in one call:
  * the batched form for callers that hold a whole matrix (python/leakbound's bounds()). Row r's

@@ -1,6 +1,6 @@
 /*
  * leakbound/text.h — scoring a generation against a reference: ROUGE as rouge-score 0.1.2
- * computes it (use_stemmer=True), keyword leaks and exact match (SPEC §5, §2.7).
+ * computes it (use_stemmer=True), keyword leaks and exact match (docs/evaluation.md, 'Scores').
  *
  * Contract
  * - Text is UTF-8 given as (pointer, byte length); embedded NUL bytes are ordinary characters.
@@ -113,7 +113,7 @@ int lb_text_keywords(lb_text_scorer_t *s, const char *text, size_t text_len,
                      const char *const *kw /* (n_kw,) */, const size_t *kw_len /* (n_kw,) */,
                      size_t n_kw, int *leak, lb_error_t *err);
 
-/* As lb_text_keywords, the keywords given as one comma-separated string (SPEC §2.7). */
+/* As lb_text_keywords, the keywords given as one comma-separated string (trimmed, empty ones dropped). */
 int lb_text_keywords_csv(lb_text_scorer_t *s, const char *text, size_t text_len,
                          const char *csv, size_t csv_len, int *leak, lb_error_t *err);
 

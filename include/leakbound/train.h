@@ -1,6 +1,6 @@
 /*
  * leakbound/train.h — fp32 training of the Hugging Face causal LMs of model.h: whole-model
- * forward with saved activations, backward, the unlearning losses of SPEC §3 and AdamW.
+ * forward with saved activations, backward, the unlearning losses of docs/training.md and AdamW.
  *
  * Contract
  * - An lb_train_t borrows a model loaded WITHOUT keep_file_dtype and trains its fp32
@@ -9,7 +9,7 @@
  *   buffer (same layout as the parameters; tied matrices share one gradient) and the AdamW
  *   moments. No call after creation allocates.
  * - Training runs without the KV cache: full sequences at positions 0..T-1.
- * - Losses (SPEC §3.2, §3.3) are built from per-batch parts: a weighted causal-LM loss (token
+ * - Losses (docs/training.md) are built from per-batch parts: a weighted causal-LM loss (token
  *   mean over the supervised positions of the batch, logits t predict labels t+1, label -100
  *   ignored), a weighted NPO term (summed sequence NLL against a frozen reference's), and a
  *   weighted mean next-token entropy over every position of the padded batch (or only the
@@ -111,7 +111,7 @@ double lb_train_lr_factor(long step, long warmup, long total);
 long lb_train_opt_state(lb_train_t *tr, float **m1, float **m2, size_t *n_floats);
 void lb_train_set_opt_step(lb_train_t *tr, long step);
 
-/* ---- Objectives (SPEC §3.2-3.3) ------------------------------------------------------ */
+/* ---- Objectives (docs/training.md) ------------------------------------------------------ */
 
 typedef enum { LB_METHOD_FINETUNE, LB_METHOD_GA, LB_METHOD_GD, LB_METHOD_NPO } lb_method_t;
 

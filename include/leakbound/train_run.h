@@ -1,5 +1,5 @@
 /*
- * leakbound/train_run.h — whole training runs on top of train.h: TOFU encoding (SPEC §3.1),
+ * leakbound/train_run.h — whole training runs on top of train.h: TOFU encoding (docs/training.md),
  * the finetune / unlearn loop with its schedule and data order, checkpoints that survive a
  * kill, and fresh random models for training from scratch.
  *

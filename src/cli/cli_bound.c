@@ -18,7 +18,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: leakbound bound [options] [IN.jsonl|-]\n"
             "\n"
-            "High-probability bounds per prompt from n sampled scores in [0,1] (SPEC §2).\n"
+            "High-probability bounds per prompt from n sampled scores in [0,1] (docs/bounds.md).\n"
             "Input lines: {\"id\": ID, \"score\": s} (any number per id, any order) or\n"
             "{\"id\": ID, \"scores\": [s, ...]}; ID is a string or an integer. Output: one JSON\n"
             "document (or --format table) with, per prompt in order of first appearance,\n"

@@ -22,7 +22,7 @@ static void usage(FILE *out) {
             "\n"
             "For every question: the greedy answer and N sampled answers (as `leakbound sample\n"
             "--greedy-too`), each scored with M against the item's answer (or keywords), then\n"
-            "the high-probability bounds of SPEC §2 on the N sampled scores (as `leakbound\n"
+            "the high-probability bounds of docs/bounds.md on the N sampled scores (as `leakbound\n"
             "bound`). Writes these files as one set (built in a temporary folder beside DIR and\n"
             "renamed into place at the end: a failed run leaves DIR as it was; exit 1 for a\n"
             "write error, naming the file and the reason):\n"

@@ -1,4 +1,4 @@
-/* leakbound finetune: train a model on question/answer pairs (SPEC §3.1 encoding). */
+/* leakbound finetune: train a model on question/answer pairs (encoding: docs/training.md). */
 #include <stdio.h>
 
 #include "cli.h"

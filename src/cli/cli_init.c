@@ -10,7 +10,7 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: leakbound init --arch llama|phi|gpt2 --size SPEC --tokenizer FILE --out DIR\n"
+            "usage: leakbound init --arch llama|phi|gpt2 --size SHAPE --tokenizer FILE --out DIR\n"
             "                      [--seed S]\n\n"
             "Write a randomly initialised model to DIR: config.json with the family's Hugging Face\n"
             "keys, model.safetensors (F32; matrices N(0, 0.02) as HF's _init_weights, norm weights\n"
@@ -18,7 +18,7 @@ static void usage(FILE *out) {
             "BOS/EOS are its <|endoftext|>, </s>, <s> or <eos>/<bos> tokens when present.\n\n"
             "  --arch A        llama (RMSNorm, RoPE, SwiGLU, GQA), phi (LayerNorm, parallel block,\n"
             "                  partial rotary 0.5, gelu_new, biases) or gpt2 (tied head)\n"
-            "  --size SPEC     dash-separated fields: L layers, D hidden size, H heads, KV kv heads,\n"
+            "  --size SHAPE    dash-separated fields: L layers, D hidden size, H heads, KV kv heads,\n"
             "                  I MLP width, T max positions, e.g. L4-D128-H4-KV2-I512-T256\n"
             "                  (defaults L2 D64 H4 KV=H, I 4D (Llama 8D/3 rounded to 8), T256)\n"
             "  --tokenizer F   a Hugging Face tokenizer.json\n"

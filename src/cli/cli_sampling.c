@@ -37,7 +37,7 @@ const char lb_sampling_help[] =
     "  --kv-budget SIZE         KV cache memory, e.g. 512M, 4G (default: a quarter of RAM)\n"
     "  --threads N              OpenMP threads (default OMP_NUM_THREADS or all cores)\n"
     "  --adaptive-temperature   adaptive temperature scaling, a RECONSTRUCTION of the paper's\n"
-    "                           rule (SPEC 3.5): per step, confidence c of the unwarped\n"
+    "                           rule (docs/evaluation.md): per step, confidence c of the unwarped\n"
     "                           next-token distribution; c >= threshold -> --low-temperature\n"
     "                           (0 = greedy), else --temperature\n"
     "  --confidence maxprob|entropy   c = max probability (default) or 1 - H / ln V\n"

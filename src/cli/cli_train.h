@@ -4,7 +4,7 @@
 
 #include "leakbound/train_run.h"
 
-/* Parse argv for cmd ("finetune" or "unlearn") into o (defaults: SPEC §3.4 for that command)
+/* Parse argv for cmd ("finetune" or "unlearn") into o (defaults: docs/training.md for that command)
  * Returns 0, LB_EXIT_USAGE (message printed) or -1 after printing --help to stdout. */
 int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts_t *o,
                        void (*usage)(FILE *));

@@ -8,7 +8,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: leakbound unlearn --model DIR --forget FILE --retain FILE --method ga|gd|npo\n"
             "                         [--entropy LF,LR] [--beta B] [--lambda L] --out DIR [options]\n\n"
-            "Unlearn the forget set (SPEC §3.2-3.3). Each forget example is paired with a\n"
+            "Unlearn the forget set (docs/training.md). Each forget example is paired with a\n"
             "uniformly random retain example (seeded). Losses (L_f, L_r: token-mean NLL):\n"
             "  ga    -L_f\n"
             "  gd    lambda L_r - L_f\n"

@@ -18,8 +18,8 @@ struct lb_template {
 
 static const struct { const char *name, *format; } builtins[] = {
     {"raw", "{q}"},
-    {"phi", "Question: {q}\n"},         /* SPEC §3.1: the Phi-1.5 TOFU prompt */
-    {"llama2", "[INST] {q} [/INST]"},   /* SPEC §3.1: Llama-2 chat without a system prompt */
+    {"phi", "Question: {q}\n"},         /* the Phi-1.5 TOFU prompt */
+    {"llama2", "[INST] {q} [/INST]"},   /* Llama-2 chat without a system prompt */
 };
 
 /* A literal must hold at least one "{q}" and no other unescaped brace. */

@@ -1,5 +1,5 @@
-/* Binomial statements: the Clopper-Pearson upper bound (SPEC §2.1), the several-queries
- * bound and the leak@k estimate (SPEC §2.6). */
+/* Binomial statements: the Clopper-Pearson upper bound, the several-queries
+ * bound and the leak@k estimate (docs/bounds.md). */
 #include "leakbound/stats.h"
 
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Parity with conbo 0.1 (the authors' bounds library), SPEC §2.3-2.4: the same grid, the same
+/* Parity with conbo 0.1 (the authors' bounds library; docs/bounds.md, '--method conbo'): the same grid, the same
  * floating-point construction of the grid, the same quirks. Kept apart from the exact bounds
  * so that fixing one never moves the other. */
 #include "leakbound/stats.h"

@@ -1,6 +1,6 @@
-/* Bounds read off the DKW band around the empirical CDF: the tail bound M_gen (SPEC §2.2),
- * the exact Anderson bounds on E[X] (SPEC §2.3) and the default-mode M_sigma (SPEC §2.4,
- * derivation in docs/bounds.md). All work on the sorted samples, O(n), no allocation. */
+/* Bounds read off the DKW band around the empirical CDF: the tail bound M_gen,
+ * the exact Anderson bounds on E[X] and the default-mode M_sigma (definitions and the
+ * M_sigma derivation: docs/bounds.md). All work on the sorted samples, O(n), no allocation. */
 #include "leakbound/stats.h"
 
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Keyword leaks (SPEC §2.7). Substring mode: kw.strip().lower() in text.lower(), in Python's
+/* Keyword leaks (docs/evaluation.md, 'Keyword leaks'). Substring mode: kw.strip().lower() in text.lower(), in Python's
  * terms. Word mode (the default): the same, and the occurrence has no letter or digit right
  * before or after it in the lowercased text, as Python's
  * re.search(r"(?<![^\W_])" + re.escape(kw) + r"(?![^\W_])", text) finds it. */

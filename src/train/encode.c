@@ -1,4 +1,4 @@
-/* TOFU encoding of question/answer pairs (SPEC §3.1) and the seeded data order. */
+/* TOFU encoding of question/answer pairs (docs/training.md, 'What is computed') and the seeded data order. */
 #include "train_internal.h"
 #include "leakbound/train_run.h"
 

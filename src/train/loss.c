@@ -1,4 +1,4 @@
-/* Losses on the logits of the last forward (SPEC §3.2, §3.3) and their gradient, written over
+/* Losses on the logits of the last forward (docs/training.md, 'What is computed') and their gradient, written over
  * the logits. Per-position statistics in double; two passes because the NPO weight of a
  * sequence depends on its whole summed NLL. */
 #include "train_internal.h"

@@ -1,4 +1,4 @@
-/* The unlearning objectives as weighted loss parts per batch (SPEC §3.2, §3.3). */
+/* The unlearning objectives as weighted loss parts per batch (docs/training.md, 'What is computed'). */
 #include "train_internal.h"
 
 #include <stdlib.h>

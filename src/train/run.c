@@ -114,7 +114,7 @@ static int setup(run_t *s, const lb_train_run_opts_t *o, lb_error_t *err) {
     if ((rc = lb_tokenizer_load(path, &s->tok, err))) return rc;
     const char *spec = o->template_spec ? o->template_spec : "phi";
     if ((rc = lb_template_open(spec, o->model_dir, &s->tpl, err))) return rc;
-    /* The Phi TOFU layout writes "Answer: " before the answer (SPEC §3.1). */
+    /* The Phi TOFU layout writes "Answer: " before the answer (docs/training.md). */
     const char *prefix = !strcmp(spec, "phi") ? "Answer: " : "";
     int T = o->max_length;
     if (T > g->max_position_embeddings) T = g->max_position_embeddings;
