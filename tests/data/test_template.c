@@ -1,4 +1,4 @@
-/* Prompt templates: built-ins (SPEC §3.1), literal format strings, chat templates from
+/* Prompt templates: built-ins (docs/evaluation.md, 'Templates'), literal format strings, chat templates from
  * tokenizer_config.json, and the errors of each. The Jinja renderings below follow Jinja's rules;
  * tests/oracle/data_chat_templates.py re-renders these and many more with Python's jinja2. */
 #include <setjmp.h>

@@ -57,7 +57,7 @@ def compare(name, want, got_text):
 
 
 def keywords(s):
-    # SPEC §2.7: comma-separated, trimmed, empty ones dropped.
+    # docs/evaluation.md: comma-separated, trimmed, empty ones dropped.
     return [k.strip() for k in s.split(",") if k.strip()]
 
 

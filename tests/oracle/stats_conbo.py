@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""conbo 0.1 parity (SPEC §2.3-2.4): leakbound's grid expectation and std bounds, and the
+"""conbo 0.1 parity (docs/bounds.md, '--method conbo'): leakbound's grid expectation and std bounds, and the
 `--method conbo` prompt bounds built on them, against the numpy re-implementation in
 stats_ref.py on >= 1,000 random inputs (n from 1 to 4,096; ties, all zeros, all ones, point
 masses, values exactly on and next to grid points). Tolerance 1e-9 absolute.

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Clopper-Pearson upper bound (SPEC §2.1) against scipy's beta.ppf and statsmodels'
+"""Clopper-Pearson upper bound (docs/bounds.md) against scipy's beta.ppf and statsmodels'
 proportion_confint(method="beta") over a grid of n in 1..5000, k and alpha: <= 1e-10 abs.
 
 statsmodels' interval is two-sided, so its upper end at 2*alpha is the one-sided bound at
-alpha. Also checks SPEC's printed test values (7 digits)."""
+alpha. Also checks the reference values listed in docs/bounds.md (7 digits)."""
 import os
 import random
 import sys
@@ -43,18 +43,18 @@ def main():
         chk.check("cp vs scipy beta.ppf", v, want_scipy, ctx)
         chk.check("cp vs statsmodels", v, want_sm, ctx)
 
-    # SPEC §2.1 test values, alpha = 0.01, n = 128 (printed to 7 significant digits).
+    # Reference values (docs/bounds.md), alpha = 0.01, n = 128 (printed to 7 significant digits).
     spec = {0: 0.0353384, 1: 0.0507345, 2: 0.0640496, 5: 0.0992053, 10: 0.1511927,
             64: 0.6053237, 127: 0.9999215}
     got = ref.run_driver([f"cp {k} 128 0.01" for k in spec])
     spec_chk = ref.Checker(5e-8)
     for (k, want), (v,) in zip(spec.items(), got):
-        spec_chk.check("SPEC test value", v, want, f"S={k}")
+        spec_chk.check("reference value", v, want, f"S={k}")
     # S = 0 has the closed form 1 - alpha^(1/n).
     for n in (1, 7, 128, 5000):
         (v,), = ref.run_driver([f"cp 0 {n} 0.01"])
         chk.check("S=0 closed form", v, 1 - 0.01 ** (1 / n), f"n={n}")
-    spec_chk.report("SPEC values")
+    spec_chk.report("reference values")
     chk.report(f"Clopper-Pearson on {len(cases)} (k, n, alpha) cases")
 
 

@@ -1,6 +1,6 @@
-"""Independent numpy/scipy reference for leakbound's stats module (SPEC §2).
+"""Independent numpy/scipy reference for leakbound's stats module (docs/bounds.md).
 
-Written from SPEC §2 and from reading conbo 0.1's source (bounds on the expectation and the
+Written from docs/bounds.md and from reading conbo 0.1's source (bounds on the expectation and the
 variance through a DKW band on a 100-point grid). Nothing here calls leakbound: the oracle
 scripts compare the C results with these functions.
 """

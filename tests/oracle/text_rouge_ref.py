@@ -1,6 +1,6 @@
 """Reference ROUGE: rouge-score 0.1.2's tokenizer and scoring (rouge_scorer.py, scoring.py,
 tokenize.py) restated on top of Debian's nltk PorterStemmer, because Debian ships no
-python3-rouge-score. Plus the keyword and exact-match definitions of SPEC §2.7 / §5.
+python3-rouge-score. Plus the keyword and exact-match definitions of docs/evaluation.md.
 Used by the text oracles and by bench/score."""
 import collections
 import re

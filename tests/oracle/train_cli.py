@@ -6,7 +6,7 @@ usage: train_cli.py GROUP    (GROUP: init, loss, resume, errors)
   tokenizer copied; matrices ~ N(0, 0.02) (sample std within 5%), norm weights 1, biases 0;
   the model loads and runs in the PyTorch reference.
 - loss: the first logged step of finetune (and of unlearn gd / npo with entropy) equals the
-  PyTorch loss of the same data encoded independently here (SPEC §3.1: byte tokenizer, "Question:
+  PyTorch loss of the same data encoded independently here (docs/training.md: byte tokenizer, "Question:
   q\\nAnswer: a" + EOS, prompt and padding unsupervised; one batch holding every example, a
   one-example retain set so the pairing is fixed) within 1e-5 relative.
 - resume: a run killed with SIGKILL after a checkpoint and resumed with --resume ends with a
@@ -63,7 +63,7 @@ def write_data(folder, n_f=6, n_r=1, seed=3):
 
 
 def encode(items, T):
-    """SPEC §3.1 with the byte tokenizer (one id per UTF-8 byte, no special tokens added)."""
+    """The TOFU encoding of docs/training.md with the byte tokenizer (one id per UTF-8 byte, no special tokens added)."""
     tokens, labels, lens = [], [], []
     for it in items:
         prompt = ("Question: " + it["question"] + "\n").encode()

@@ -1,6 +1,6 @@
 """Shared PyTorch side of the training oracles: differentiable float64 forward of the three
 families (model_ref.py's modules, with HF's attention_mask for right padding) and the losses of
-SPEC §3.2-3.3 written the way the reference unlearning code writes them."""
+The losses of docs/training.md written the way the reference unlearning code writes them."""
 import json
 import math
 import os

@@ -2,7 +2,7 @@
 
 usage: train_grad.py GROUP       (GROUP: grads_llama, grads_phi, grads_gpt2, grads_variants,
                                   adamw, fd)
-- grads_*: for finetune, GA, GD, NPO, each without and with entropy (SPEC §3.3), on a small
+- grads_*: for finetune, GA, GD, NPO, each without and with entropy (docs/training.md), on a small
   random checkpoint, every parameter's gradient (driver_train, fp32) matches autograd through
   the float64 reference (train_common.py / model_ref.py) with relative error
   ||g - g_ref|| / ||g_ref|| <= 1e-3 per tensor; loss parts within 1e-5 relative.

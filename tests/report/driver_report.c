@@ -1,4 +1,4 @@
-/* driver_report SPEC.json — renders one table or plot described by a JSON spec, for the
+/* driver_report JOB.json — renders one table or plot described by a JSON spec, for the
  * Python oracle (tests/oracle/report_svg.py). Numbers may be given as the strings "nan",
  * "inf" or "-inf" (JSON has none) to exercise the error paths. Exit 0, or 2 with the
  * library's message on stderr. */
@@ -70,7 +70,7 @@ static int table(const json_t *spec, const char *out, lb_error_t *err) {
 
 int main(int argc, char **argv) {
     if (argc != 2) {
-        fprintf(stderr, "usage: driver_report SPEC.json\n");
+        fprintf(stderr, "usage: driver_report JOB.json\n");
         return 2;
     }
     json_error_t jerr;

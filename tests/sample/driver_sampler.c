@@ -1,10 +1,10 @@
 /*
  * driver_sampler — runs lb_sampler_run for the oracles (tests/oracle/sample_*.py).
  *
- *   driver_sampler MODEL_DIR SPEC.json OUT.txt
+ *   driver_sampler MODEL_DIR JOB.json OUT.txt
  *   driver_sampler --philox < "c0 c1 c2 c3 k0 k1" lines (hex)  -> "o0 o1 o2 o3" lines (hex)
  *
- * SPEC: {"prompts": [[ids]...], "keys": ["id"...], "n": N, "greedy_too": bool, "max_new": m,
+ * JOB: {"prompts": [[ids]...], "keys": ["id"...], "n": N, "greedy_too": bool, "max_new": m,
  *        "temperature", "top_k", "top_p", "min_p", "seed", "batch", "eos": [ids],
  *        "kv_budget": bytes, "threads": t, "adaptive": bool, "confidence": "maxprob"|"entropy",
  *        "threshold", "low_temperature", "stop": [strings]}
@@ -51,7 +51,7 @@ static int philox_mode(void) {
 int main(int argc, char **argv) {
     if (argc == 2 && !strcmp(argv[1], "--philox")) return philox_mode();
     if (argc != 4) {
-        fprintf(stderr, "usage: driver_sampler MODEL_DIR SPEC.json OUT.txt\n");
+        fprintf(stderr, "usage: driver_sampler MODEL_DIR JOB.json OUT.txt\n");
         return 2;
     }
     json_error_t je;

@@ -146,7 +146,7 @@ static void test_beta(void **s) { (void)s; run_distribution(DIST_BETA, "Beta(2,5
 static void test_point(void **s) { (void)s; run_distribution(DIST_POINT, "point mass 0.3"); }
 
 /* conbo's std_bounds(x, alpha).upper drops the mass at 0: on a fair coin (std 0.5) it is below
- * 0.5 in most trials at n = 1024 (SPEC §2.4). Documented behaviour of the parity mode. */
+ * 0.5 in most trials at n = 1024 (docs/bounds.md, '--method conbo'). Documented behaviour of the parity mode. */
 static void test_conbo_std_defect(void **s) {
     (void)s;
     const int trials = n_trials() / 4;

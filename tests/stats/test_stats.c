@@ -1,4 +1,4 @@
-/* Unit tests for the stats module: SPEC's printed values, edge cases, error paths, and the
+/* Unit tests for the stats module: the paper setting's reference values, edge cases, error paths, and the
  * ordering facts the bounds must satisfy. The numbers themselves are checked against scipy,
  * statsmodels and numpy by the oracle tests (tests/oracle/stats_*.py). */
 #include <math.h>
@@ -15,7 +15,7 @@
 
 static void test_cp_spec_values(void **state) {
     (void)state;
-    /* SPEC §2.1, alpha = 0.01, n = 128, printed to 7 significant digits. */
+    /* Clopper-Pearson reference values (docs/bounds.md), alpha = 0.01, n = 128, printed to 7 significant digits. */
     const size_t s[] = {0, 1, 2, 5, 10, 64, 127};
     const double want[] = {0.0353384, 0.0507345, 0.0640496, 0.0992053, 0.1511927, 0.6053237,
                            0.9999215};

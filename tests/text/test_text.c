@@ -1,6 +1,6 @@
 /* Unit tests of the text module's edge cases. The expected stems are what
  * nltk.stem.porter.PorterStemmer().stem gives (tests/oracle/text_stem.py checks all words);
- * the ROUGE values are small hand-countable cases of the SPEC §5 definitions. */
+ * the ROUGE values are small hand-countable cases of the definitions in docs/evaluation.md. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

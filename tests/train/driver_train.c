@@ -1,9 +1,9 @@
 /*
  * driver_train — runs training steps on a model folder for the PyTorch oracle (train_grad.py).
  *
- *   driver_train MODEL_DIR SPEC.json OUT_DIR
+ *   driver_train MODEL_DIR JOB.json OUT_DIR
  *
- * SPEC: {"T": n, "method": "finetune|ga|gd|npo", "lambda": x, "beta": x, "ent_f": x,
+ * JOB: {"T": n, "method": "finetune|ga|gd|npo", "lambda": x, "beta": x, "ent_f": x,
  *        "ent_r": x, "ent_answer": bool,
  *        "micro": [{"forget": {"tokens": [[ids]], "labels": [[ids]], "lens": [n]},
  *                   "retain": {...}}, ...],
@@ -54,7 +54,7 @@ static double num(json_t *spec, const char *key, double dflt) {
 
 int main(int argc, char **argv) {
     if (argc != 4) {
-        fprintf(stderr, "usage: driver_train MODEL_DIR SPEC.json OUT_DIR\n");
+        fprintf(stderr, "usage: driver_train MODEL_DIR JOB.json OUT_DIR\n");
         return 2;
     }
     json_error_t je;
