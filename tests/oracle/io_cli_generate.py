@@ -48,7 +48,7 @@ def bytes_to_unicode():
 
 
 MERGES = [(b" ", b"t"), (b"h", b"e"), (b"t", b"h")]
-SPECIAL_ID = 259
+EOT_ID = 259
 V = 260
 
 
@@ -60,7 +60,7 @@ def tokenizer_json():
         vocab[enc(a + b)] = 256 + i
     return {
         "version": "1.0", "truncation": None, "padding": None,
-        "added_tokens": [{"id": SPECIAL_ID, "content": "<|endoftext|>", "single_word": False,
+        "added_tokens": [{"id": EOT_ID, "content": "<|endoftext|>", "single_word": False,
                           "lstrip": False, "rstrip": False, "normalized": True, "special": True}],
         "normalizer": None,
         "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
@@ -81,7 +81,7 @@ def decode(ids):
     for i in ids:
         if i < 256:
             out += bytes([i])
-        elif i < SPECIAL_ID:
+        elif i < EOT_ID:
             a, b = MERGES[i - 256]
             out += a + b
     return out.decode("utf-8", errors="replace")
@@ -89,8 +89,8 @@ def decode(ids):
 
 CFG = {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": V,
        "n_embd": 32, "n_layer": 2, "n_head": 4, "n_positions": 64, "n_ctx": 64, "n_inner": None,
-       "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5, "bos_token_id": SPECIAL_ID,
-       "eos_token_id": SPECIAL_ID, "tie_word_embeddings": False}
+       "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5, "bos_token_id": EOT_ID,
+       "eos_token_id": EOT_ID, "tie_word_embeddings": False}
 PROMPT = "abc xyz"            # no merge applies: ids are the bytes
 PROMPT_IDS = list(PROMPT.encode())
 
@@ -136,7 +136,7 @@ def main():
     check(p.returncode == 0, f"generate --ids: rc={p.returncode} {p.stderr!r}")
     got = json.loads(p.stdout) if p.returncode == 0 else []
     check(got[:decided] == ref[:decided], f"greedy ids {got} != reference {ref} (first {decided})")
-    check(len(got) == steps or SPECIAL_ID in got, f"greedy stopped early without EOS: {got}")
+    check(len(got) == steps or EOT_ID in got, f"greedy stopped early without EOS: {got}")
 
     p = run("generate", "--model", d, "--prompt", PROMPT, "--greedy", "--max-new-tokens", str(steps))
     check(p.returncode == 0, f"generate text: rc={p.returncode} {p.stderr!r}")
@@ -148,14 +148,14 @@ def main():
     stop_at = min(5, decided - 1)
     eos = ref[stop_at]
     with open(os.path.join(d, "generation_config.json"), "w") as f:
-        json.dump({"eos_token_id": [SPECIAL_ID, eos], "max_new_tokens": 30}, f)
+        json.dump({"eos_token_id": [EOT_ID, eos], "max_new_tokens": 30}, f)
     p = run("generate", "--model", d, "--prompt", PROMPT, "--greedy", "--ids")
     want = ref[:ref.index(eos) + 1]
     check(p.returncode == 0 and json.loads(p.stdout) == want,
           f"EOS stop: got {p.stdout!r} want {want} ({p.stderr!r})")
     # max_new_tokens from generation_config.json, with no EOS hit.
     with open(os.path.join(d, "generation_config.json"), "w") as f:
-        json.dump({"eos_token_id": SPECIAL_ID, "max_new_tokens": 7}, f)
+        json.dump({"eos_token_id": EOT_ID, "max_new_tokens": 7}, f)
     p = run("generate", "--model", d, "--prompt", PROMPT, "--greedy", "--ids")
     check(p.returncode == 0 and json.loads(p.stdout) == ref[:7] if decided >= 7 else True,
           f"generation_config max_new_tokens: {p.stdout!r}")
@@ -206,7 +206,7 @@ def main():
             "dtype": "F32", "tensor_dtypes": {"F32": len(file_t)}, "context_length": 64,
             "layers": 2, "heads": 4, "kv_heads": 4, "head_dim": 8, "hidden_size": 32,
             "intermediate_size": 128, "vocab_size": V, "tie_word_embeddings": False,
-            "eos_token_ids": [SPECIAL_ID]}
+            "eos_token_ids": [EOT_ID]}
     for k, v in want.items():
         check(info.get(k) == v, f"inspect {k}: {info.get(k)!r} != {v!r}")
     check("260" in (info.get("tokenizer") or ""), f"inspect tokenizer: {info.get('tokenizer')!r}")

@@ -77,7 +77,7 @@ static void test_ignore_merges(void **state) {
     lb_tokenizer_free(t);
 }
 
-static const char *SPECIAL_TOKENS =
+static const char *with_specials =
     "{\"added_tokens\": ["
     "{\"id\": 10, \"content\": \"<s>\", \"special\": true, \"normalized\": false},"
     "{\"id\": 11, \"content\": \"<x>\", \"special\": true, \"normalized\": false, \"lstrip\": true, \"rstrip\": true},"
@@ -90,7 +90,7 @@ static const char *SPECIAL_TOKENS =
 
 static void test_added_tokens_and_template(void **state) {
     (void)state;
-    lb_tokenizer_t *t = load(SPECIAL_TOKENS);
+    lb_tokenizer_t *t = load(with_specials);
     expect_ids(t, "", 1, IDS(10));                 /* empty text: only the template's BOS */
     expect_ids(t, "", 0, NULL, 0);
     expect_ids(t, "a <x> b", 0, IDS(1, 11, 2));    /* lstrip/rstrip eat the spaces around <x> */
