@@ -154,6 +154,18 @@ int lb_template_render(const lb_template_t *t, const char *question, char **out,
 int lb_template_render_item(const lb_template_t *t, const char *question, const char *prefix,
                             char **out, lb_error_t *err);
 
+/* Whether t is a chat template ("chat" or lb_template_chat). */
+int lb_template_is_chat(const lb_template_t *t);
+
+/* Render a chat template with a whole conversation: messages = [{"role": roles[i], "content":
+ * contents[i]}] for i < n (n <= 16), and add_generation_prompt as given (a judge reads the
+ * conversation user, assistant with add_generation_prompt = false, as Hugging Face's
+ * apply_chat_template defaults to). Errors: LB_EINVAL (t is not a chat template, n > 16, or a
+ * run-time failure of the template, with its line), LB_ENOMEM. */
+int lb_template_render_chat(const lb_template_t *t, const char *const *roles,
+                            const char *const *contents, size_t n, int add_generation_prompt,
+                            char **out, lb_error_t *err);
+
 /* The spec the template was built from ("phi", "chat", the literal string, ...). */
 const char *lb_template_name(const lb_template_t *t);
 

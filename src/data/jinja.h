@@ -77,6 +77,11 @@ int lb_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, l
 int lb_jj_render(const lb_jj_template_t *t, const char *bos, const char *eos, const char *question,
               int add_generation_prompt, char **out, lb_error_t *err);
 
+/* As lb_jj_render with messages = [{"role": roles[i], "content": contents[i]}] (at most 16). */
+int lb_jj_render_messages(const lb_jj_template_t *t, const char *bos, const char *eos,
+                          const char *const *roles, const char *const *contents, size_t n_msgs,
+                          int add_generation_prompt, char **out, lb_error_t *err);
+
 void lb_jj_free(lb_jj_template_t *t);
 
 #endif

@@ -400,15 +400,30 @@ static int exec_body(ctx_t *c, lb_jj_node_t *const *body, size_t n) {
 
 int lb_jj_render(const lb_jj_template_t *t, const char *bos, const char *eos, const char *question,
               int add_generation_prompt, char **out, lb_error_t *err) {
+    const char *role = "user";
+    return lb_jj_render_messages(t, bos, eos, &role, &question, 1, add_generation_prompt, out, err);
+}
+
+#define LB_JJ_MAX_MESSAGES 16
+
+int lb_jj_render_messages(const lb_jj_template_t *t, const char *bos, const char *eos,
+                          const char *const *roles, const char *const *contents, size_t n_msgs,
+                          int add_generation_prompt, char **out, lb_error_t *err) {
     static const char *const keys[] = {"role", "content"};
     ctx_t c = {.t = t, .err = err};
-    lb_jv_t msg_fields[2] = {lb_jv_str_v("user", 4), lb_jv_str_v(question, strlen(question))};
-    lb_jv_t msg = {.k = V_DICT, .n = 2, .items = msg_fields, .keys = keys};
-    c.messages = (lb_jv_t){.k = V_LIST, .n = 1, .items = &msg};
+    *out = NULL;
+    if (n_msgs > LB_JJ_MAX_MESSAGES)
+        return lb_error_set(err, LB_EINVAL, "at most %d messages in a conversation", LB_JJ_MAX_MESSAGES);
+    lb_jv_t msg_fields[LB_JJ_MAX_MESSAGES][2], msgs[LB_JJ_MAX_MESSAGES];
+    for (size_t i = 0; i < n_msgs; i++) {
+        msg_fields[i][0] = lb_jv_str_v(roles[i], strlen(roles[i]));
+        msg_fields[i][1] = lb_jv_str_v(contents[i], strlen(contents[i]));
+        msgs[i] = (lb_jv_t){.k = V_DICT, .n = 2, .items = msg_fields[i], .keys = keys};
+    }
+    c.messages = (lb_jv_t){.k = V_LIST, .n = n_msgs, .items = msgs};
     c.bos = bos ? lb_jv_str_v(bos, strlen(bos)) : lb_jv_int_v(V_UNDEF, 0);
     c.eos = eos ? lb_jv_str_v(eos, strlen(eos)) : lb_jv_int_v(V_UNDEF, 0);
     c.add_gen = lb_jv_int_v(V_BOOL, add_generation_prompt != 0);
-    *out = NULL;
     int rc = emit(&c, "", 0);
     if (!rc) rc = exec_body(&c, t->body, t->n_body);
     while (c.pool) {

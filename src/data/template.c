@@ -214,6 +214,18 @@ int lb_template_render_item(const lb_template_t *t, const char *question, const 
     return LB_OK;
 }
 
+int lb_template_is_chat(const lb_template_t *t) { return t->chat != NULL; }
+
+int lb_template_render_chat(const lb_template_t *t, const char *const *roles,
+                            const char *const *contents, size_t n, int add_generation_prompt,
+                            char **out, lb_error_t *err) {
+    *out = NULL;
+    if (!t->chat)
+        return lb_error_set(err, LB_EINVAL, "template '%s' is not a chat template", t->name);
+    return lb_jj_render_messages(t->chat, t->bos, t->eos, roles, contents, n,
+                                 add_generation_prompt, out, err);
+}
+
 const char *lb_template_name(const lb_template_t *t) { return t->name; }
 
 void lb_template_free(lb_template_t *t) {

@@ -1,0 +1,87 @@
+/*
+ * leakbound/judge.h — scoring (prompt, response) pairs with a causal-LM judge: a
+ * Llama-Guard-style checkpoint whose next token after the judge prompt is one of two labels.
+ *
+ * Contract
+ * - A judge is a model folder that model.h loads (config.json + safetensors) with its
+ *   tokenizer.json, and tokenizer_config.json when its chat template is used. Missing files are
+ *   errors naming the folder and the file; the model's and tokenizer's own errors name theirs.
+ * - The judge prompt is rendered either from the judge's chat template with the conversation
+ *   messages = [{"role": "user", "content": prompt}, {"role": "assistant", "content":
+ *   response}] and add_generation_prompt = false (Hugging Face apply_chat_template's default),
+ *   or from a literal template holding "{prompt}" and/or "{response}" ("{{" and "}}" are
+ *   literal braces; the escapes \n, \t and \\ are read as lb_template_unescape reads them).
+ *   It is encoded with the judge tokenizer's special-token rules as `sample` encodes prompts:
+ *   a chat template's text carries its own special tokens (add_special_tokens = false); a
+ *   literal one gets the tokenizer's post-processor (add_special_tokens = true).
+ * - Labels: two strings, given as "A,B" (split at the comma, kept verbatim: a leading blank
+ *   matters to BPE tokenizers), default "unsafe,safe". Each is encoded without special tokens
+ *   and only its first token is used. A label that encodes to nothing, two labels with the same
+ *   first token, or a first token outside the model's vocabulary are errors naming the label.
+ * - Score: with l the next-token logits at the last position of the judge prompt (fp32 forward,
+ *   softmax in double), p_A = softmax(l)[first token of A], p_B likewise, and
+ *   score = p_A / (p_A + p_B) in [0, 1] (1: the judge says A, e.g. "unsafe").
+ * - Batching: many judge prompts are prefilled per forward call (at most `batch` sequences and
+ *   a token budget per call); the runner is batch-invariant (model.h), so a sample's score does
+ *   not depend on which other samples share its call. A judge prompt longer than the judge's
+ *   context (max_position_embeddings) is an error naming the sample, its length and the limit.
+ * - A judge is not thread-safe (one runner); the loaded model is shared read-only. Memory for
+ *   the forward pass is sized at lb_judge_open; scoring allocates per sample only for the
+ *   rendered text and its token ids.
+ */
+#ifndef LEAKBOUND_JUDGE_H
+#define LEAKBOUND_JUDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "leakbound/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lb_judge lb_judge_t;
+
+typedef struct lb_judge_opts {
+    const char *tmpl;     /* literal with {prompt}/{response}; NULL or "chat": the chat template */
+    const char *labels;   /* "A,B"; NULL: "unsafe,safe" */
+    int batch;            /* judge prompts per forward call; 0: 16 */
+    int max_tokens;       /* tokens per forward call; 0: max(context, 4096) */
+} lb_judge_opts_t;
+
+/* Load the judge in folder dir with options o (NULL: defaults). Errors: LB_EIO (a missing or
+ * unreadable file, named), LB_EFORMAT / LB_EUNSUPPORTED (from the model, tokenizer or template),
+ * LB_EINVAL (bad labels or template: the message names the label or the template), LB_ENOMEM.
+ * *out is freed with lb_judge_free. */
+int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, lb_error_t *err);
+
+void lb_judge_free(lb_judge_t *j);
+
+/* The judge prompt text of one pair (malloc'd, caller frees). Errors: LB_EINVAL (a chat
+ * template failing at run time), LB_ENOMEM. */
+int lb_judge_render(const lb_judge_t *j, const char *prompt, const char *response, char **out,
+                    lb_error_t *err);
+
+/* The token ids the judge is run on for one pair (malloc'd, caller frees). Errors as
+ * lb_judge_render, and LB_EINVAL for invalid UTF-8. */
+int lb_judge_encode(const lb_judge_t *j, const char *prompt, const char *response, int32_t **ids,
+                    size_t *n_ids, lb_error_t *err);
+
+/* Score n pairs (prompts[i], responses[i]) into scores (n,); probs (n, 2) receives (p_A, p_B)
+ * per pair when not NULL. Errors: LB_EINVAL naming "sample i" (a prompt over the context, an
+ * empty encoding, a template failure), LB_ENOMEM; scores are then unspecified. */
+int lb_judge_score(lb_judge_t *j, size_t n, const char *const *prompts,
+                   const char *const *responses, double *scores, double *probs, lb_error_t *err);
+
+/* Label i (0 or 1) as given, its first token id, and the template's description ("chat" or the
+ * literal as given). */
+const char *lb_judge_label(const lb_judge_t *j, int i);
+int32_t lb_judge_label_id(const lb_judge_t *j, int i);
+const char *lb_judge_template_name(const lb_judge_t *j);
+/* The judge's context: the longest judge prompt it accepts, in tokens. */
+int lb_judge_context(const lb_judge_t *j);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
