@@ -142,10 +142,12 @@ static int parse_rope_scaling(cfg_ctx_t *c, lb_model_config_t *cfg) {
     double opm;
     int rc;
     cfg->rope_llama3 = 1;
-    if ((rc = get_num(c, rs, "factor", "rope_scaling.factor", NAN, 0, 1, 1e6, &cfg->rope_factor)) ||
-        (rc = get_num(c, rs, "low_freq_factor", "rope_scaling.low_freq_factor", NAN, 0, 1, 1e6,
+    /* closed below at 1e-6: a denormal factor (1e-320) passed "> 0" and its reciprocal made the
+     * rotary angles inf, NaN logits (found by tests/fuzz) */
+    if ((rc = get_num(c, rs, "factor", "rope_scaling.factor", NAN, 1e-6, 0, 1e6, &cfg->rope_factor)) ||
+        (rc = get_num(c, rs, "low_freq_factor", "rope_scaling.low_freq_factor", NAN, 1e-6, 0, 1e6,
                       &cfg->rope_low_freq_factor)) ||
-        (rc = get_num(c, rs, "high_freq_factor", "rope_scaling.high_freq_factor", NAN, 0, 1, 1e6,
+        (rc = get_num(c, rs, "high_freq_factor", "rope_scaling.high_freq_factor", NAN, 1e-6, 0, 1e6,
                       &cfg->rope_high_freq_factor)) ||
         (rc = get_num(c, rs, "original_max_position_embeddings",
                       "rope_scaling.original_max_position_embeddings", NAN, 1, 0, (double)MAX_POS, &opm)))
