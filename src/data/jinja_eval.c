@@ -120,7 +120,7 @@ static int eval_binop(ctx_t *c, const lb_jj_node_t *nd, lb_jv_t *out) {
     if (!strcmp(op, "*") && (a.k == V_STR || b.k == V_STR) && (an || bn)) {
         const lb_jv_t *s = a.k == V_STR ? &a : &b;
         long long k = a.k == V_STR ? b.i : a.i;
-        if (k < 0) k = 0;
+        if (k < 0 || s->n == 0) k = 0; /* '' * 4e9 copied nothing 4e9 times (found by tests/fuzz) */
         size_t total;
         if (__builtin_mul_overflow(s->n, (size_t)k, &total)) total = SIZE_MAX;
         if ((rc = lb_jv_check_len(c, total))) return rc;

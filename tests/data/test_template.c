@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -214,6 +215,12 @@ static void test_chat_sizes(void **state) {
     free(src);
     expect_chat_error("{{ ('ab' * 8388608) ~ 'c' }}", LB_EINVAL, "longer than 16 MiB");
     expect_chat_error("{{ 'abc' * 8388608 }}", LB_EINVAL, "string of 25165824 bytes is longer than 16 MiB");
+    /* An empty string times a huge count is empty at once (it copied nothing 4e9 times: > 20 s). */
+    {
+        clock_t t0 = clock();
+        expect_chat("{{ ('' * 4000000000)|length }}", "q", "0");
+        assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 1.0);
+    }
     /* U+0250 (2 bytes) upper-cases to U+2C6F (3 bytes). */
     expect_chat("{{ ('\xc9\x90' * 5000000)|upper|length }}", "q", "5000000");
     expect_chat_error("{{ ('\xc9\x90' * 6000000)|upper }}", LB_EINVAL, "string of 18000000 bytes is longer than 16 MiB");
