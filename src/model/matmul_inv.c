@@ -25,6 +25,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define LB_HAVE_X86 1
 #else
@@ -43,9 +44,11 @@ static int best_impl(void) {
     int b = 0;
 #if LB_HAVE_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-        __builtin_cpu_supports("f16c"))
-        b = 1;
+    /* F16C through cpuid (leaf 1, ECX bit 29): clang 14 rejects __builtin_cpu_supports("f16c"),
+     * and the fuzz targets are built with clang */
+    unsigned a1, b1, c1 = 0, d1;
+    int f16c = __get_cpuid(1, &a1, &b1, &c1, &d1) && (c1 & (1u << 29));
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c) b = 1;
     if (b && __builtin_cpu_supports("avx512f")) b = 2;
 #endif
     g_best = b;
