@@ -22,8 +22,11 @@
  *   epsilons in [0, 1], bos/eos_token_id (or each of a list) in [0, vocab_size). The layer
  *   count must be the number of layers in the weights (more or fewer is an error).
  * - Weights may be F32, F16 or BF16 (mixed is fine). By default they are widened to fp32 once at
- *   load; with keep_file_dtype, matrices stay in the mapped file and are widened into a scratch
- *   buffer right before each use (less memory, slower). All arithmetic is fp32.
+ *   load (what training needs: fp32 weights it can update). With keep_file_dtype the matrices
+ *   stay in the read-only mapping of the file, in its dtype, and are never copied: F32 ones are
+ *   read in place, F16/BF16 ones are widened on the fly inside the GEMM (exactly; fp32
+ *   accumulation); only vectors, and a matrix whose data the file left misaligned, are
+ *   widened. Resident memory is then about the file size plus the KV cache and the runner.
  * - A loaded model is read-only: several runners may use it from different threads.
  * - Forward: an lb_model_runner_t owns one arena sized at creation for (max_seqs sequences,
  *   max_tokens tokens per call, max_ctx positions); lb_model_forward never allocates. Each call
@@ -94,7 +97,7 @@ typedef struct lb_model_config {
 typedef struct lb_model lb_model_t;
 
 typedef struct lb_model_options {
-    int keep_file_dtype;   /* 0: widen all weights to fp32 at load; 1: keep matrices mapped */
+    int keep_file_dtype;   /* 0: widen all weights to fp32 at load; 1: matrices used in place */
 } lb_model_options_t;
 
 /* Load the model in folder dir (config.json + safetensors). opt may be NULL (defaults). On
@@ -112,6 +115,14 @@ const lb_model_config_t *lb_model_config(const lb_model_t *m);
 
 /* Number of parameters (tied matrices counted once). */
 size_t lb_model_param_count(const lb_model_t *m);
+
+/* Bytes of weights the model holds: *copied widened fp32 copies (its own memory), *mapped the
+ * matrices read in place from the file mapping (resident once touched). Either may be NULL. */
+void lb_model_weight_bytes(const lb_model_t *m, size_t *copied, size_t *mapped);
+
+/* Bytes lb_model_runner_create(m, max_seqs, max_tokens, max_ctx, all_logits) would reserve. */
+size_t lb_model_runner_plan_bytes(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
+                                  int all_logits);
 
 /* The dtype most of the model's parameters have in the file. */
 lb_dtype_t lb_model_file_dtype(const lb_model_t *m);

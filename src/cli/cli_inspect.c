@@ -89,6 +89,23 @@ int lb_cli_inspect(int argc, char **argv) {
         bytes += t->nbytes;
     }
     size_t params = lb_model_param_count(m);
+    /* Memory plan (loaded as sample/eval load it: matrices mapped from the file, in its dtype):
+     * weights, KV cache per token and for one sequence at the full context, runner scratch. */
+    size_t w_copied, w_mapped;
+    lb_model_weight_bytes(m, &w_copied, &w_mapped);
+    double kv_tok = 2.0 * cfg->n_layers * cfg->n_kv_heads * cfg->head_dim * sizeof(float);
+    double kv_ctx = kv_tok * cfg->max_position_embeddings;
+    double scratch = (double)lb_model_runner_plan_bytes(m, 1, cfg->max_position_embeddings, 0, 0);
+    double plan = (double)w_copied + (double)w_mapped + kv_ctx + scratch;
+    double avail = 0;
+    {
+        FILE *mf = fopen("/proc/meminfo", "r");
+        char line[256];
+        while (mf && fgets(line, sizeof line, mf))
+            if (sscanf(line, "MemAvailable: %lf kB", &avail) == 1) break;
+        if (mf) fclose(mf);
+        avail *= 1024.0;
+    }
     const char *main_dt = lb_dtype_name(lb_model_file_dtype(m));
     /* The whole document is built before anything is printed. */
     json_t *doc = json_object(), *dts = json_object(), *eos = json_array();
@@ -117,6 +134,15 @@ int lb_cli_inspect(int argc, char **argv) {
     json_object_set_new(doc, "tie_word_embeddings", json_boolean(cfg->tie_word_embeddings));
     json_object_set_new(doc, "eos_token_ids", eos);
     json_object_set_new(doc, "tokenizer", has_tok ? json_string(tok_desc) : json_null());
+    json_t *mem = json_object();
+    json_object_set_new(mem, "weights_mapped_bytes", json_integer((json_int_t)w_mapped));
+    json_object_set_new(mem, "weights_copied_bytes", json_integer((json_int_t)w_copied));
+    json_object_set_new(mem, "kv_bytes_per_token", json_integer((json_int_t)kv_tok));
+    json_object_set_new(mem, "kv_bytes_full_context", json_integer((json_int_t)kv_ctx));
+    json_object_set_new(mem, "scratch_bytes", json_integer((json_int_t)scratch));
+    json_object_set_new(mem, "total_bytes", json_integer((json_int_t)plan));
+    json_object_set_new(mem, "available_bytes", json_integer((json_int_t)avail));
+    json_object_set_new(doc, "memory_plan", mem);
     char *text = NULL;
     if (as_json) {
         text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -144,13 +170,21 @@ int lb_cli_inspect(int argc, char **argv) {
                      "rotary:         %d dims per head, theta %g\n"
                      "tied embedding: %s\n"
                      "eos token ids:  %s\n"
-                     "tokenizer:      %s",
+                     "tokenizer:      %s\n"
+                     "memory plan:    %.2f GB for one sequence at the full context: weights %.2f GB "
+                     "(%.2f GB mapped from the file, %.3f GB copied), KV cache %.2f GB (%.1f KB per "
+                     "token), scratch %.3f GB; %.2f GB available%s",
                      dir, cfg->architecture, cfg->model_type, params, params / 1e6, main_dt, dtbuf,
                      bytes / 1e6, cfg->max_position_embeddings, cfg->n_layers, cfg->n_heads,
                      cfg->n_kv_heads, cfg->head_dim, cfg->hidden_size, cfg->intermediate_size,
                      cfg->vocab_size, cfg->rotary_dim, cfg->rope_theta,
                      cfg->tie_word_embeddings ? "yes" : "no", gc.n_eos ? eosbuf : "none",
-                     tok_desc) < 0)
+                     tok_desc, plan / 1e9, (double)(w_copied + w_mapped) / 1e9,
+                     (double)w_mapped / 1e9, (double)w_copied / 1e9, kv_ctx / 1e9, kv_tok / 1e3,
+                     scratch / 1e9, avail / 1e9,
+                     avail > 0 && plan > avail ? " — DOES NOT FIT (sample/eval would refuse it; "
+                                                 "a smaller --max-new-tokens or --kv-budget may)"
+                                               : "") < 0)
             text = NULL;
     }
     json_decref(doc);

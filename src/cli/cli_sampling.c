@@ -213,6 +213,77 @@ static int check_unique_ids(lb_sampling_ctx_t *ctx, lb_error_t *err) {
     return rc;
 }
 
+static void plan_bytes_str(double b, char *buf, size_t cap) {
+    if (b >= 1e9) snprintf(buf, cap, "%.2f GB", b / 1e9);
+    else snprintf(buf, cap, "%.1f MB", b / 1e6);
+}
+
+/* MemAvailable from /proc/meminfo (bytes), else free pages; 0 when unknown. */
+static double mem_available(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    double kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
+    if (f) fclose(f);
+    if (kb > 0) return kb * 1024.0;
+    long pages = sysconf(_SC_AVPHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    return pages > 0 && psz > 0 ? (double)pages * (double)psz : 0;
+}
+
+/* The memory the run holds at most (issue 17), printed before anything big is allocated:
+ * weights (matrices mapped from the file, vectors copied), the KV cache (every sequence of a
+ * batch at the longest question's full length, capped by --kv-budget or its default, a quarter
+ * of RAM), and the runner's arena plus the sampler's logits. A plan above the memory available
+ * now is refused with the numbers. */
+static int memory_plan(const lb_sampling_ctx_t *ctx, const char *cmd, lb_error_t *err) {
+    const lb_model_config_t *g = lb_model_config(ctx->m);
+    const lb_sampler_opts_t *o = &ctx->opts;
+    size_t copied, mapped;
+    lb_model_weight_bytes(ctx->m, &copied, &mapped);
+    long max_plen = 1, max_ctx = 1;
+    for (size_t i = 0; i < ctx->n_items; i++) {
+        long n = (long)ctx->prompts[i].n_ids, mn = lb_sampler_max_new(o, ctx->prompts[i].n_ids,
+                                                                      g->max_position_embeddings);
+        if (n > max_plen) max_plen = n;
+        if (n + (mn > 0 ? mn : 0) > max_ctx) max_ctx = n + (mn > 0 ? mn : 0);
+    }
+    if (max_ctx > g->max_position_embeddings) max_ctx = g->max_position_embeddings;
+    long n_res = o->n_samples + (o->greedy_too ? 1 : 0), seqs = n_res * (long)ctx->n_items;
+    long B = o->batch > 0 ? o->batch : 256;
+    if (B > seqs) B = seqs;
+    if (B < 1) B = 1;
+    long P = B / (n_res > 0 ? n_res : 1) + 2;
+    if (P > (long)ctx->n_items) P = (long)ctx->n_items;
+    double bpt = 2.0 * g->n_layers * g->n_kv_heads * g->head_dim * sizeof(float);
+    long phys = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    double budget = o->kv_budget ? (double)o->kv_budget
+                  : phys > 0 && psz > 0 ? (double)phys * (double)psz / 4 : (double)(1 << 30);
+    double kv = bpt * (double)(B + P) * (double)max_ctx;
+    if (kv > budget) kv = budget;
+    double scratch = (double)lb_model_runner_plan_bytes(ctx->m, (int)B,
+                                                        (int)(max_plen > B ? max_plen : B),
+                                                        (int)max_ctx, 0) +
+                     (double)(B + P) * g->vocab_size * 2 * sizeof(float);
+    double w = (double)copied + (double)mapped, total = w + kv + scratch, avail = mem_available();
+    char sw[32], sm[32], sc[32], skv[32], ss[32], st[32], sa[32];
+    plan_bytes_str(w, sw, sizeof sw);
+    plan_bytes_str((double)mapped, sm, sizeof sm);
+    plan_bytes_str((double)copied, sc, sizeof sc);
+    plan_bytes_str(kv, skv, sizeof skv);
+    plan_bytes_str(scratch, ss, sizeof ss);
+    plan_bytes_str(total, st, sizeof st);
+    plan_bytes_str(avail, sa, sizeof sa);
+    if (avail > 0 && total > avail)
+        return lb_error_set(err, LB_ENOMEM, "the memory plan needs %s (weights %s, KV cache %s, "
+                            "scratch %s) but %s is available: lower --kv-budget or --batch, or "
+                            "free memory", st, sw, skv, ss, sa);
+    fprintf(stderr, "leakbound %s: memory plan %s: weights %s (%s mapped from the file, %s "
+            "copied), KV cache %s, scratch %s; %s available\n", cmd, st, sw, sm, sc, skv, ss,
+            avail > 0 ? sa : "? (unknown)");
+    return 0;
+}
+
 int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_ctx_t *ctx) {
     memset(ctx, 0, sizeof *ctx);
     if (!a->model) return lb_cli_failf(cmd, "--model DIR is required (see --help)");
@@ -227,7 +298,8 @@ int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_
         (rc = lb_data_load(a->data, a->format, &ctx->ds, &err)) ||
         (rc = lb_template_open(a->tmpl, a->model, &ctx->tmpl, &err)) ||
         (rc = lb_tokenizer_load(path, &ctx->tok, &err)) ||
-        (rc = lb_model_load(a->model, NULL, &ctx->m, &err)))
+        (rc = lb_model_load(a->model, &(lb_model_options_t){.keep_file_dtype = 1}, &ctx->m,
+                            &err)))
         goto fail;
     lb_sampling_warn_data(cmd, a->data, &ctx->ds);
     ctx->n_items = ctx->ds.n;
@@ -279,7 +351,7 @@ int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_
     o->confidence_threshold = a->conf_thr;
     o->low_temperature = a->low_T;
     o->record_temperatures = a->verbose;
-    if ((rc = lb_sampler_check(o, &err))) goto fail;
+    if ((rc = lb_sampler_check(o, &err)) || (rc = memory_plan(ctx, cmd, &err))) goto fail;
     return LB_EXIT_OK;
 fail:
     fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);

@@ -20,7 +20,6 @@ struct lb_model_runner {
     float *logits;   /* (max_seqs, V), or (T, V) with all_logits */
     float *scratch;  /* (n_threads, scr_stride) attention scores */
     size_t scr_stride;
-    float *wbuf;     /* (max_matrix,) widened weight, keep_file_dtype only */
     float *cos_t, *sin_t;   /* (max_ctx, rotary_dim / 2) */
     int *pos;        /* (T,) position of each token */
     int *tok_off;    /* (max_seqs + 1,) first token of each sequence */
@@ -58,6 +57,35 @@ void lb_model_rope_tables(const lb_model_config_t *g, int max_ctx, float *cos_t,
     do { if (!((ptr) = lb_arena_alloc(&r->arena, (size_t)(count) * sizeof *(ptr)))) goto oom; } \
     while (0)
 
+/* The arena's size in bytes (floats, then ints, plus alignment slack) and the attention
+ * scratch stride, for the given sizes (already validated and adjusted). */
+static size_t plan_bytes(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
+                         int all_logits, int n_threads, size_t *scr_stride) {
+    const lb_model_config_t *g = &m->cfg;
+    size_t T = (size_t)max_tokens, D = (size_t)g->hidden_size, V = (size_t)g->vocab_size;
+    size_t qd = (size_t)g->n_heads * g->head_dim, kd = (size_t)g->n_kv_heads * g->head_dim;
+    size_t I = (size_t)g->intermediate_size, half = (size_t)g->rotary_dim / 2;
+    size_t S = (size_t)max_seqs, L = all_logits ? (T > S ? T : S) : S;
+    size_t fresh = (size_t)LB_MODEL_ATT_CHUNK * (size_t)(max_tokens < max_ctx ? max_tokens
+                                                                               : max_ctx);
+    size_t stride = fresh > (size_t)max_ctx ? fresh : (size_t)max_ctx;
+    size_t I2 = g->arch == LB_ARCH_LLAMA ? I : 0;   /* SwiGLU's second hidden buffer */
+    size_t fl = T * D * 2 + T * (qd + 2 * kd) + T * qd + T * (I + I2) + S * D + L * V +
+                (size_t)n_threads * stride + 2 * (size_t)max_ctx * half;
+    size_t ints = T + 3 * S + 1;
+    if (scr_stride) *scr_stride = stride;
+    return fl * sizeof(float) + ints * sizeof(int) + 32 * 64;
+}
+
+size_t lb_model_runner_plan_bytes(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
+                                  int all_logits) {
+    const lb_model_config_t *g = &m->cfg;
+    if (max_ctx == 0) max_ctx = g->max_position_embeddings;
+    if (max_seqs < 1 || max_tokens < 1 || max_ctx < 1) return 0;
+    if (max_tokens < max_seqs) max_tokens = max_seqs;
+    return plan_bytes(m, max_seqs, max_tokens, max_ctx, all_logits, omp_get_max_threads(), NULL);
+}
+
 int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
                            int all_logits, lb_model_runner_t **out, lb_error_t *err) {
     *out = NULL;
@@ -81,15 +109,9 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
     size_t qd = (size_t)g->n_heads * g->head_dim, kd = (size_t)g->n_kv_heads * g->head_dim;
     size_t I = (size_t)g->intermediate_size, half = (size_t)g->rotary_dim / 2;
     size_t S = (size_t)max_seqs, L = all_logits ? (T > S ? T : S) : S;
-    size_t fresh = (size_t)LB_MODEL_ATT_CHUNK * (size_t)(max_tokens < max_ctx ? max_tokens
-                                                                               : max_ctx);
-    r->scr_stride = fresh > (size_t)max_ctx ? fresh : (size_t)max_ctx;
     size_t I2 = g->arch == LB_ARCH_LLAMA ? I : 0;   /* SwiGLU's second hidden buffer */
-    size_t fl = T * D * 2 + T * (qd + 2 * kd) + T * qd + T * (I + I2) + S * D + L * V +
-                (size_t)r->n_threads * r->scr_stride + (m->keep_file_dtype ? m->max_matrix : 0) +
-                2 * (size_t)max_ctx * half;
-    size_t ints = T + 3 * S + 1;
-    size_t bytes = fl * sizeof(float) + ints * sizeof(int) + 32 * 64;
+    size_t bytes = plan_bytes(m, max_seqs, max_tokens, max_ctx, all_logits, r->n_threads,
+                              &r->scr_stride);
     int rc = lb_arena_init(&r->arena, bytes, err);
     if (rc) {
         free(r);
@@ -104,7 +126,6 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
     ALLOC(r->last, S * D);
     ALLOC(r->logits, L * V);
     ALLOC(r->scratch, (size_t)r->n_threads * r->scr_stride);
-    if (m->keep_file_dtype) ALLOC(r->wbuf, m->max_matrix);
     if (half) {
         ALLOC(r->cos_t, (size_t)max_ctx * half);
         ALLOC(r->sin_t, (size_t)max_ctx * half);
@@ -143,15 +164,23 @@ static void matmul(lb_model_runner_t *r, float *out, const float *inp, const flo
 
 size_t lb_model_runner_bytes(const lb_model_runner_t *r) { return r->arena.cap; }
 
-/* The fp32 data of a weight: its widened copy, or the file's data widened into wbuf now. */
-static const float *wf(lb_model_runner_t *r, const lb_weight_t *w) {
-    if (!w->src && !w->f32) return NULL;   /* absent bias */
-    if (w->f32) return w->f32;
-    size_t n = (size_t)w->rows * w->cols, chunk = 1 << 16;
-    #pragma omp parallel for schedule(static) if (n >= LB_PAR_MIN)
-    for (size_t o = 0; o < n; o += chunk)
-        lb_st_to_f32(w->src, o, n - o < chunk ? n - o : chunk, r->wbuf + o);
-    return r->wbuf;
+/* The fp32 data of a vector (always widened at load), or NULL for an absent bias. */
+static const float *wf(const lb_weight_t *w) { return w->f32; }
+
+/* out (T, OC) = beta*out + inp (T, C) @ w (+ b). A widened matrix goes by the runner's mode; a
+ * matrix kept in the file is read in place: F32 by sgemm or the invariant kernel, F16/BF16
+ * always by the invariant kernel, which widens it while packing. */
+static void linear_w(lb_model_runner_t *r, float *out, const float *inp, const lb_weight_t *w,
+                     const float *bias, int T, int C, int OC, int in_out, float beta) {
+    if (w->f32) {
+        matmul(r, out, inp, w->f32, bias, T, C, OC, in_out, beta);
+        return;
+    }
+    const lb_st_tensor_t *t = w->src;
+    if (t->dtype == LB_DTYPE_F32 && !r->batch_invariant)
+        lb_model_matmul_forward(out, inp, (const float *)t->data, bias, T, C, OC, in_out, beta);
+    else
+        lb_model_matmul_inv(out, inp, t->data, t->dtype, bias, T, C, OC, in_out, beta);
 }
 
 /* out (T, OC) = beta*out + inp (T, C) @ w (+ b). */
@@ -159,8 +188,7 @@ static void linear(lb_model_runner_t *r, float *out, const float *inp, const lb_
                    const lb_weight_t *b, int T, float beta) {
     int in_out = r->m->cfg.arch == LB_ARCH_GPT2;   /* Conv1D: (in, out) */
     int C = in_out ? w->rows : w->cols, OC = in_out ? w->cols : w->rows;
-    const float *bias = wf(r, b);                   /* vectors are always widened */
-    matmul(r, out, inp, wf(r, w), bias, T, C, OC, in_out, beta);
+    linear_w(r, out, inp, w, wf(b), T, C, OC, in_out, beta);
 }
 
 static void norm(lb_model_runner_t *r, float *out, const float *inp, const lb_weight_t *w,
@@ -332,8 +360,7 @@ int lb_model_forward(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const i
         norm(r, h, h, &m->lnf_w, &m->lnf_b, n_seqs);
     }
     /* The head is (V, D) as nn.Linear / nn.Embedding store it, for every family. */
-    const float *hw = wf(r, &m->head_w);
-    matmul(r, r->logits, h, hw, wf(r, &m->head_b), rows, D, g->vocab_size, 0, 0.0f);
+    linear_w(r, r->logits, h, &m->head_w, wf(&m->head_b), rows, D, g->vocab_size, 0, 0.0f);
     *logits = r->logits;
     return 0;
 }

@@ -13,7 +13,8 @@
 #include "leakbound/safetensors.h"
 
 /* A weight matrix or vector. Either f32 (owned by the model's parameter buffer) or, when the
- * model keeps the file dtype, only src (widened at use). rows × cols as stored in the file. */
+ * model keeps the file dtype, only src: the GEMM reads src->data in place (F32, F16, BF16).
+ * rows × cols as stored in the file. */
 typedef struct lb_weight {
     const lb_st_tensor_t *src;
     float *f32;     /* (rows, cols) or NULL */
@@ -40,7 +41,8 @@ struct lb_model {
     size_t n_params;          /* floats in params */
     size_t param_count;       /* distinct parameters of the model */
     lb_dtype_t file_dtype;
-    size_t max_matrix;        /* largest matrix (elements), for the widening scratch */
+    size_t max_matrix;        /* largest matrix (elements) */
+    size_t mapped_bytes;      /* bytes of the matrices used in place from the mapping */
     lb_weight_t wte;          /* (V, D) */
     lb_weight_t wpe;          /* (P, D), GPT-2 */
     lb_weight_t lnf_w, lnf_b; /* final norm */

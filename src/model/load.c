@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +45,15 @@ static int bind(load_ctx_t *c, lb_weight_t *w, const char *name, int rows, int c
     w->src = t;
     w->rows = rows;
     w->cols = cols ? cols : 1;
-    /* Matrices may stay in the file dtype; vectors are always widened (tiny, used per row). */
-    int widen = !c->m->keep_file_dtype || !cols;
+    /* Matrices may stay in the file (mapped, in its dtype; the GEMM reads them there); vectors
+     * are always widened (tiny, used per row), and so is a matrix whose data is not aligned to
+     * its element size (safetensors does not promise it). */
+    int widen = !c->m->keep_file_dtype || !cols ||
+                (uintptr_t)t->data % lb_dtype_size(t->dtype) != 0;
     if (c->pass == 1) {
         if (widen) c->n_floats += n;
         if (cols && n > c->m->max_matrix) c->m->max_matrix = n;
+        if (!widen) c->m->mapped_bytes += t->nbytes;
         c->counts[t->dtype] += n;
         c->m->param_count += n;
         return 0;
@@ -276,5 +281,10 @@ void lb_model_free(lb_model_t *m) {
 }
 
 const lb_model_config_t *lb_model_config(const lb_model_t *m) { return &m->cfg; }
+
+void lb_model_weight_bytes(const lb_model_t *m, size_t *copied, size_t *mapped) {
+    if (copied) *copied = m->n_params * sizeof(float);
+    if (mapped) *mapped = m->mapped_bytes;
+}
 size_t lb_model_param_count(const lb_model_t *m) { return m->param_count; }
 lb_dtype_t lb_model_file_dtype(const lb_model_t *m) { return m->file_dtype; }

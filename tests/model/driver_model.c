@@ -4,7 +4,8 @@
  *   driver_model MODEL_DIR SPEC.json OUT.bin
  *
  * SPEC: {"prompts": [[ids]...], "forks": [src prompt index...], "extend": [[ids] per sequence],
- *        "decode": [[one id per sequence] per step], "block_size": n, "keep_file_dtype": bool}
+ *        "decode": [[one id per sequence] per step], "block_size": n, "keep_file_dtype": bool,
+ *        "batch_invariant": bool}
  * Sequences are the prompts, then one fork per "forks" entry (made after the prefill). Calls:
  * one batched prefill of all prompts (all logits); optional "extend" (one multi-token call over
  * every sequence, all logits); then one batched decode call per step (last logits).
@@ -77,6 +78,7 @@ int main(int argc, char **argv) {
     size_t cap = total + (size_t)n_all * 2 * (size_t)(bs > 0 ? bs : 16);
     if ((rc = lb_kvcache_create(m, cap, n_all, 0, bs, &kv, &err))) goto done;
     if ((rc = lb_model_runner_create(m, n_all, (int)max_call, 0, 1, &r, &err))) goto done;
+    lb_model_runner_set_batch_invariant(r, json_is_true(json_object_get(spec, "batch_invariant")));
 
     const float *logits;
     size_t n = 0;

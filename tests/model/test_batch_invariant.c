@@ -240,6 +240,21 @@ static void check_model(int D, int H, int HD, int KV, int I) {
                 fail_msg("D=%d: logits at step %d differ between a batch of 1 and of %d", D, s,
                          Bs[b]);
     }
+    /* Kept in the file (F32 used in place, not copied): the same bits. Only the vectors
+     * (2 norms per layer and the final one) are copied. */
+    lb_model_options_t keep = {.keep_file_dtype = 1};
+    lb_model_t *mk;
+    assert_int_equal(lb_model_load(dir, &keep, &mk, &err), 0);
+    size_t copied, mapped;
+    lb_model_weight_bytes(mk, &copied, &mapped);
+    size_t matrices = (size_t)V * D + 2 * ((size_t)(H + 2 * KV) * HD * D +
+                                          (size_t)D * H * HD + 3 * (size_t)I * D);
+    assert_int_equal(mapped, matrices * sizeof(float));
+    assert_int_equal(copied, (size_t)(2 * 2 + 1) * D * sizeof(float));
+    target_logits(mk, 3, got);
+    if (memcmp(ref, got, sizeof(float) * (STEPS + 1) * V))
+        fail_msg("D=%d: logits differ between weights copied and used in place", D);
+    lb_model_free(mk);
     free(ref), free(got);
     lb_model_free(m);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -43,7 +43,9 @@ def mixed(name, t):
     return "BF16" if "embed" in name or "wte" in name else "F16"
 
 
-# name: (config, dtype chooser, shards, keep_file_dtype, block_size[, prompt length factor])
+# name: (config, dtype chooser, shards, keep_file_dtype, block_size[, prompt length factor]);
+# keep_file_dtype "inv": matrices used in place from the file and the runner batch-invariant
+# (the sampler's setting: every product through the invariant kernel, 16-bit widened on the fly).
 CASES = {
     "llama_gqa_f32": (llama_cfg(), f32, 1, False, 4),
     "llama_tied_bf16_llama3": (llama_cfg(tie_word_embeddings=True, rope_scaling=LLAMA3_ROPE,
@@ -64,6 +66,11 @@ CASES = {
     "gpt2_noprefix_bf16_keep": (gpt2_cfg(_prefix="", n_inner=80), const("BF16"), 2, True, 6),
     "gpt2_untied_gelu_f16": (gpt2_cfg(tie_word_embeddings=False, activation_function="gelu"),
                              const("F16"), 1, False, 8),
+    "llama_gqa_f32_keep_inv": (llama_cfg(), f32, 1, "inv", 4),
+    "llama_f32_keep_sharded": (llama_cfg(attention_bias=True), f32, 2, True, 4),
+    "phi_bf16_keep_inv": (phi_cfg(), const("BF16"), 1, "inv", 4),
+    "gpt2_f16_keep_inv": (gpt2_cfg(), const("F16"), 1, "inv", 5),
+    "phi_mixed_keep_inv": (phi_cfg(num_key_value_heads=2), mixed, 2, "inv", 4),
     # Big enough that every OpenMP loop runs on the team (the small cases stay single-threaded).
     "gpt2_parallel": (gpt2_cfg(n_embd=256, n_positions=512, vocab_size=300), f32, 1, False, 16,
                       20),
@@ -105,7 +112,8 @@ def run_case(name, work, drivers):
     steps = 32
     spec = scenario(V, gen, steps, mult)
     spec["block_size"] = bs
-    spec["keep_file_dtype"] = keep
+    spec["keep_file_dtype"] = bool(keep)
+    spec["batch_invariant"] = keep == "inv"
     spec_path = os.path.join(work, name + ".json")
     out_path = os.path.join(work, name + ".bin")
     with open(spec_path, "w") as f:

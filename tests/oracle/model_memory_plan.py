@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""Memory plan (issue 17): `inspect` and `sample` state the planned memory, and `sample` refuses
+a plan above the memory available, before allocating it.
+
+A 1-layer Llama made by `leakbound init`, its config set to 2^21 positions (RoPE: no position table, so the
+weights stay tiny) needs 256 bytes of KV cache per token; sampling 1,000 answers per question
+with up to 2,000,000 new tokens and --kv-budget 100000G plans terabytes of KV cache: refused
+with exit 1, a message naming the plan and the available memory, and no output file. The same
+model with 8 new tokens prints its plan and runs. inspect --json's plan is checked against the
+config: KV bytes per token = 2 x layers x kv heads x head dim x 4, the full-context KV = that x
+positions, mapped weights = the safetensors' matrix bytes (F32 used in place, not copied).
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+CLI = os.environ["LB_CLI"]
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT = os.path.join(SRC, "examples", "default")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def matrix_bytes(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        hdr = json.loads(f.read(n))
+    return sum(v["data_offsets"][1] - v["data_offsets"][0] for k, v in hdr.items()
+               if k != "__metadata__" and len(v["shape"]) == 2)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        model = os.path.join(tmp, "m")
+        r = subprocess.run([CLI, "init", "--arch", "llama", "--size", "L1-D64-H4-KV2-I128-T256",
+                            "--tokenizer", os.path.join(DEFAULT, "model", "tokenizer.json"),
+                            "--out", model], capture_output=True, text=True)
+        check(r.returncode == 0, f"init: {r.stderr}")
+        cpath = os.path.join(model, "config.json")
+        cfg = json.load(open(cpath))
+        cfg["max_position_embeddings"] = 1 << 21   # RoPE: no tensor depends on it
+        json.dump(cfg, open(cpath, "w"))
+        r = subprocess.run([CLI, "inspect", "--model", model, "--json"], capture_output=True,
+                           text=True)
+        check(r.returncode == 0, f"inspect: {r.stderr}")
+        plan = json.loads(r.stdout)["memory_plan"]
+        cfg = json.load(open(os.path.join(model, "config.json")))
+        hd = cfg["hidden_size"] // cfg["num_attention_heads"]
+        per_tok = 2 * cfg["num_hidden_layers"] * cfg["num_key_value_heads"] * hd * 4
+        check(plan["kv_bytes_per_token"] == per_tok, f"KV per token {plan['kv_bytes_per_token']}"
+              f" != {per_tok}")
+        check(plan["kv_bytes_full_context"] == per_tok * cfg["max_position_embeddings"],
+              "KV at the full context")
+        check(plan["weights_mapped_bytes"] == matrix_bytes(os.path.join(model, "model.safetensors")),
+              f"mapped weights {plan['weights_mapped_bytes']} != the file's matrices")
+        check(plan["weights_copied_bytes"] < plan["weights_mapped_bytes"] // 10,
+              "F32 matrices are not copied")
+        r = subprocess.run([CLI, "inspect", "--model", model], capture_output=True, text=True)
+        check("memory plan:" in r.stdout, "inspect's text shows the memory plan")
+
+        data = os.path.join(DEFAULT, "forget.jsonl")
+        out = os.path.join(tmp, "s.jsonl")
+        r = subprocess.run([CLI, "sample", "--model", model, "--data", data, "--limit", "2",
+                            "-n", "1000", "--max-new-tokens", "2000000", "--kv-budget",
+                            "100000G", "--out", out], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 1, f"oversized plan: exit {r.returncode} (want 1): {r.stderr}")
+        check("the memory plan needs" in r.stderr and "available" in r.stderr and
+              "--kv-budget" in r.stderr, f"oversized plan message: {r.stderr}")
+        check(not os.path.exists(out), "nothing written for a refused plan")
+        r = subprocess.run([CLI, "sample", "--model", model, "--data", data, "--limit", "2",
+                            "-n", "2", "--max-new-tokens", "8", "--out", out],
+                           capture_output=True, text=True, timeout=120)
+        check(r.returncode == 0, f"small plan runs: {r.stderr}")
+        check("memory plan" in r.stderr and "mapped from the file" in r.stderr,
+              f"sample prints its plan: {r.stderr}")
+    if failures:
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
