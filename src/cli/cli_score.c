@@ -24,6 +24,7 @@ static const struct {
     {"rougeL-recall", LB_SCORE_ROUGEL_RECALL}, {"rougeL-f", LB_SCORE_ROUGEL_F},
     {"rouge1-recall", LB_SCORE_ROUGE1_RECALL}, {"rouge1-f", LB_SCORE_ROUGE1_F},
     {"keywords", LB_SCORE_KEYWORDS},           {"exact", LB_SCORE_EXACT},
+    {"judge", LB_SCORE_JUDGE},
 };
 
 static void usage(FILE *out) {
@@ -37,12 +38,15 @@ static void usage(FILE *out) {
             "\"fmeasure\" for the ROUGE metrics), in input order.\n"
             "\n"
             "  --metric M             rougeL-recall | rougeL-f | rouge1-recall | rouge1-f |\n"
-            "                         keywords | exact\n"
+            "                         keywords | exact | judge\n"
             "                         ROUGE is rouge-score 0.1.2 with use_stemmer=True (NLTK\n"
             "                         Porter stemmer); keywords: 1 if any keyword (trimmed,\n"
             "                         empty ones dropped) occurs in the text (see\n"
             "                         --keyword-match; each line also gets \"keyword_match\");\n"
-            "                         exact: 1 if both give the same ROUGE tokens.\n"
+            "                         exact: 1 if both give the same ROUGE tokens; judge: a\n"
+            "                         judge model's P(A) / (P(A) + P(B)) for the pair (the\n"
+            "                         line's \"prompt\", its text), with \"p_label_a\" and\n"
+            "                         \"p_label_b\" (see --judge below; no reference needed).\n"
             "  --reference-field F    read the reference (or the keywords) from field F\n"
             "  --keywords-field F     read the keywords from field F (--metric keywords)\n"
             "  --text-field F         read the generation from field F (default text). F may\n"
@@ -52,6 +56,8 @@ static void usage(FILE *out) {
             "                         line per element, {\"id\", \"sample\" (its index),\n"
             "                         \"text\", the reference or keywords, the scores}\n"
             "  --id-field F           the id of those lines comes from field F (default id)\n"
+            "  --prompt-field F       --metric judge: the user turn comes from field F\n"
+            "                         (default prompt, as `leakbound sample` writes it)\n"
             "%s"
             "  -h, --help             this help\n"
             "\n"
@@ -119,10 +125,88 @@ static int copy_out(FILE *spool) {
     return fflush(stdout) ? -1 : 0;
 }
 
+/* --metric judge: parse the batch's lines, collect every (prompt, text) pair in order and run
+ * the judge on them all; lines it cannot read get no pairs (lb_score_line reports them). */
+static int judge_batch(const lb_score_cfg_t *cfg, lb_judge_t *judge, batch_t *b, double **sc,
+                       double **pp, size_t *cap, size_t *first, lb_error_t *err) {
+    size_t n = 0, alloc = 0;
+    const char **pr = NULL, **re = NULL;
+    char **own = NULL;
+    json_t **objs = calloc(b->n, sizeof *objs);
+    int rc = objs ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < b->n; i++) {
+        first[i] = n;
+        json_t *o = objs[i] = json_loadb(b->text + b->off[i], b->len[i],
+                                         JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+        json_t *p = json_object_get(o, cfg->prompt_field), *t = json_object_get(o, cfg->text_field);
+        if (!json_is_string(p) || !(json_is_string(t) || json_is_array(t))) continue;
+        size_t m = json_is_array(t) ? json_array_size(t) : 1;
+        if (n + m > alloc) {
+            size_t na = alloc ? alloc : 256;
+            while (na < n + m) na *= 2;
+            const char **np = realloc(pr, na * sizeof *np);
+            if (np) pr = np;
+            const char **nr = realloc(re, na * sizeof *nr);
+            if (nr) re = nr;
+            char **no = realloc(own, na * sizeof *no);
+            if (no) own = no;
+            if (!np || !nr || !no) {
+                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+                break;
+            }
+            alloc = na;
+        }
+        for (size_t k = 0; k < m; k++) {
+            json_t *e = json_is_array(t) ? json_array_get(t, k) : t;
+            if (json_is_object(e)) e = json_object_get(e, "text");
+            if (!json_is_string(e)) break;   /* lb_score_line names the item */
+            const char *x = json_string_value(e);
+            size_t xl = json_string_length(e);
+            lb_score_strip(&cfg->opts, &x, &xl);
+            pr[n] = json_string_value(p);
+            re[n] = own[n] = strndup(x, xl);
+            if (!own[n]) {
+                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+                break;
+            }
+            n++;
+        }
+    }
+    first[b->n] = n;
+    if (!rc && n > *cap) {
+        double *a = realloc(*sc, n * sizeof *a);
+        if (a) *sc = a;
+        double *q = realloc(*pp, 2 * n * sizeof *q);
+        if (q) *pp = q;
+        if (!a || !q) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+        else *cap = n;
+    }
+    if (!rc && n) {
+        rc = lb_judge_score(judge, n, pr, re, *sc, *pp, err);
+        if (rc) {
+            /* Name the line the failing sample came from. */
+            size_t s = 0, i = 0;
+            sscanf(err->msg, "sample %zu", &s);
+            while (i + 1 < b->n && first[i + 1] <= s) i++;
+            lb_error_prefix(err, "%s:%ld", cfg->path, b->lineno[i]);
+        }
+    }
+    for (size_t k = 0; k < n; k++) free(own[k]);
+    free(own);
+    free(pr);
+    free(re);
+    if (objs)
+        for (size_t i = 0; i < b->n; i++) json_decref(objs[i]);
+    free(objs);
+    return rc;
+}
+
 /* Score everything from fp into spool. Returns an exit status; prints its own message.
  * Nothing reaches stdout here. */
-static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
+static int run(const lb_score_cfg_t *cfg, lb_judge_t *judge, FILE *fp, FILE *spool) {
     int nthreads = omp_get_max_threads();
+    double *jsc = NULL, *jp = NULL;
+    size_t jcap = 0, *jfirst = NULL;
     int status = LB_EXIT_FAIL;
     batch_t *b = calloc(1, sizeof *b);
     lb_score_worker_t *workers = calloc((size_t)nthreads, sizeof *workers);
@@ -149,11 +233,34 @@ static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
         }
         if (!b->n) break;
         long n = (long)b->n;
+        if (judge) {
+            lb_error_t je = {0};
+            if (!jfirst && !(jfirst = malloc((BATCH + 1) * sizeof *jfirst))) {
+                fprintf(stderr, "leakbound score: out of memory\n");
+                goto done;
+            }
+            if ((rc = judge_batch(cfg, judge, b, &jsc, &jp, &jcap, jfirst, &je))) {
+                fprintf(stderr, "leakbound score: %s\n", je.msg);
+                status = rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+                goto done;
+            }
+            /* The judge ran over the whole batch; the lines are put together in order. */
+            for (long i = 0; i < n; i++) {
+                lb_score_worker_t *w = &workers[0];
+                w->judge = jsc + jfirst[i];
+                w->judge_p = jp + 2 * jfirst[i];
+                w->judge_n = jfirst[i + 1] - jfirst[i];
+                w->judge_next = 0;
+                b->rc[i] = lb_score_line(cfg, w, b->text + b->off[i], b->len[i], b->lineno[i],
+                                         &b->out[i], &b->out_cap[i], &b->out_len[i], &b->err[i]);
+            }
+        } else {
 #pragma omp parallel for schedule(dynamic, 64)
-        for (long i = 0; i < n; i++) {
-            lb_score_worker_t *w = &workers[omp_get_thread_num()];
-            b->rc[i] = lb_score_line(cfg, w, b->text + b->off[i], b->len[i], b->lineno[i],
-                                     &b->out[i], &b->out_cap[i], &b->out_len[i], &b->err[i]);
+            for (long i = 0; i < n; i++) {
+                lb_score_worker_t *w = &workers[omp_get_thread_num()];
+                b->rc[i] = lb_score_line(cfg, w, b->text + b->off[i], b->len[i], b->lineno[i],
+                                         &b->out[i], &b->out_cap[i], &b->out_len[i], &b->err[i]);
+            }
         }
         for (size_t i = 0; i < b->n; i++) {
             if (b->rc[i]) {
@@ -178,6 +285,9 @@ static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
     status = LB_EXIT_OK;
 done:
     free(line);
+    free(jsc);
+    free(jp);
+    free(jfirst);
     if (workers) {
         for (int t = 0; t < nthreads; t++) {
             lb_text_scorer_free(workers[t].scorer);
@@ -202,13 +312,15 @@ int lb_cli_score(int argc, char **argv) {
         {"keywords-field", required_argument, NULL, 'k'},
         {"text-field", required_argument, NULL, 't'},
         {"id-field", required_argument, NULL, 'i'},
+        {"prompt-field", required_argument, NULL, 'p'},
         LB_SCORE_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *metric = NULL, *field = NULL, *kw_field = NULL, *text_field = "text",
-               *id_field = "id";
-    lb_score_opts_t so = {0};
+               *id_field = "id", *prompt_field = "prompt";
+    lb_score_opts_t so;
+    lb_score_opts_init(&so);
     int c, st;
     optind = 1;
     opterr = 0;
@@ -219,6 +331,7 @@ int lb_cli_score(int argc, char **argv) {
         case 'k': kw_field = optarg; break;
         case 't': text_field = optarg; break;
         case 'i': id_field = optarg; break;
+        case 'p': prompt_field = optarg; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         case '?': case ':':
             usage(stderr);
@@ -242,11 +355,13 @@ int lb_cli_score(int argc, char **argv) {
         if (!strcmp(metric, metrics[k].name)) break;
     if (k == sizeof metrics / sizeof metrics[0])
         return lb_cli_failf("score", "unknown metric '%s' (rougeL-recall, rougeL-f, "
-                            "rouge1-recall, rouge1-f, keywords, exact)", metric);
+                            "rouge1-recall, rouge1-f, keywords, exact, judge)", metric);
     cfg.metric = metrics[k].metric;
     cfg.opts = so;
     cfg.field = cfg.metric == LB_SCORE_KEYWORDS && kw_field ? kw_field
                 : field ? field : cfg.metric == LB_SCORE_KEYWORDS ? "keywords" : "reference";
+    if (cfg.metric == LB_SCORE_JUDGE) cfg.field = prompt_field;
+    cfg.prompt_field = prompt_field;
     cfg.text_field = text_field;
     cfg.id_field = id_field;
     if (argc - optind > 1) return lb_cli_failf("score", "at most one input file");
@@ -273,7 +388,15 @@ int lb_cli_score(int argc, char **argv) {
         return LB_EXIT_FAIL;
     }
     json_object_seed(0);  /* before the threads: jansson seeds its hash on first use */
-    int status = run(&cfg, fp, spool);
+    lb_judge_t *judge = NULL;
+    if (cfg.metric == LB_SCORE_JUDGE && (st = lb_score_judge_open(&so, "score", &judge))) {
+        if (fp != stdin) fclose(fp);
+        fclose(spool);
+        free(mem);
+        return st;
+    }
+    int status = run(&cfg, judge, fp, spool);
+    lb_judge_free(judge);
     if (fp != stdin) fclose(fp);
     if (in_memory) {
         int bad = fclose(spool);

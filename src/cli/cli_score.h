@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "leakbound/core.h"
+#include "leakbound/judge.h"
 #include "leakbound/text.h"
 
 typedef enum lb_score_metric {
@@ -14,16 +15,25 @@ typedef enum lb_score_metric {
     LB_SCORE_ROUGE1_RECALL,
     LB_SCORE_ROUGE1_F,
     LB_SCORE_KEYWORDS,
-    LB_SCORE_EXACT
+    LB_SCORE_EXACT,
+    LB_SCORE_JUDGE
 } lb_score_metric_t;
 
 /* getopt_long codes of the scoring flags that `score` and `eval` share (>= 2000, apart from
  * the sampling flags' 1000s and the commands' own small codes). */
-enum { LB_SCO_KEYWORD_MATCH = 2000, LB_SCO_STRIP_PREFIX };
+enum {
+    LB_SCO_KEYWORD_MATCH = 2000, LB_SCO_STRIP_PREFIX, LB_SCO_JUDGE, LB_SCO_JUDGE_TEMPLATE,
+    LB_SCO_JUDGE_LABELS, LB_SCO_JUDGE_THRESHOLD, LB_SCO_JUDGE_BATCH
+};
 
 #define LB_SCORE_OPTIONS                                                   \
     {"keyword-match", required_argument, 0, LB_SCO_KEYWORD_MATCH},         \
-    {"strip-prefix", required_argument, 0, LB_SCO_STRIP_PREFIX}
+    {"strip-prefix", required_argument, 0, LB_SCO_STRIP_PREFIX},           \
+    {"judge", required_argument, 0, LB_SCO_JUDGE},                         \
+    {"judge-template", required_argument, 0, LB_SCO_JUDGE_TEMPLATE},       \
+    {"judge-labels", required_argument, 0, LB_SCO_JUDGE_LABELS},           \
+    {"judge-threshold", required_argument, 0, LB_SCO_JUDGE_THRESHOLD},     \
+    {"judge-batch", required_argument, 0, LB_SCO_JUDGE_BATCH}
 
 #define LB_SCORE_MAX_STRIP 16
 
@@ -36,7 +46,22 @@ typedef struct lb_score_opts {
     const char *strip[LB_SCORE_MAX_STRIP]; /* --strip-prefix S, in the order given */
     int n_strip;
     int strip_given;                 /* any --strip-prefix, '' included: no command default */
+    const char *judge_dir;           /* --judge DIR (--metric judge) */
+    const char *judge_tmpl;          /* --judge-template T; NULL: the judge's chat template */
+    const char *judge_labels;        /* --judge-labels A,B; NULL: unsafe,safe */
+    double judge_threshold;          /* --judge-threshold t: score >= t -> 1 else 0; < 0: off */
+    int judge_batch;                 /* --judge-batch B: judge prompts per forward call */
 } lb_score_opts_t;
+
+/* Defaults of the shared scoring flags (judge_threshold off). */
+void lb_score_opts_init(lb_score_opts_t *o);
+
+/* Open the judge that o names (--judge is required: a usage error otherwise). Prints the
+ * problem as "leakbound <cmd>: ..." and returns the exit status; 0 on success. */
+int lb_score_judge_open(const lb_score_opts_t *o, const char *cmd, lb_judge_t **out);
+
+/* The judge's score as the metric's value: thresholded to 0/1 with --judge-threshold. */
+double lb_score_judge_value(const lb_score_opts_t *o, double score);
 
 /* The text that is scored: text (*text, *len) without leading blanks (space, tab, CR, LF)
  * followed by the first of o->strip that is there, when one is; else unchanged. */
@@ -52,6 +77,7 @@ typedef struct lb_score_cfg {
     const char *text_field; /* "text" or --text-field: a string, an array of strings, or an
                                array of objects with a string "text" */
     const char *id_field;   /* "id" or --id-field: the "id" of lines built from an array */
+    const char *prompt_field; /* "prompt" or --prompt-field: the user turn (--metric judge) */
     const char *path;    /* input name for messages ("<stdin>" for -) */
     lb_score_opts_t opts;
 } lb_score_cfg_t;
@@ -62,6 +88,10 @@ typedef struct lb_score_worker {
     const char **kw;     /* (kw_cap,) */
     size_t *kw_len;      /* (kw_cap,) */
     size_t kw_cap;
+    /* --metric judge: the judge's scores and (p_A, p_B) of the line being scored, in the
+       order of its texts, computed before lb_score_line (which only reads them). */
+    const double *judge, *judge_p;
+    size_t judge_n, judge_next;
 } lb_score_worker_t;
 
 /* Parse one input line (len bytes, line number lineno), score it and write the output line

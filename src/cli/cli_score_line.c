@@ -20,7 +20,39 @@ const char lb_score_opts_help[] =
     "  --strip-prefix S       score each generation without a leading S (after leading\n"
     "                         blanks), e.g. \"Answer:\"; repeatable (the first that matches\n"
     "                         is removed); '' strips nothing and turns a default off. The\n"
-    "                         text written out stays as generated\n";
+    "                         text written out stays as generated\n"
+    "  --judge DIR            --metric judge: the judge model folder (a causal LM with its\n"
+    "                         tokenizer.json; see docs/evaluation.md). score = P(A) / (P(A) +\n"
+    "                         P(B)) over the first tokens of the two labels at the next\n"
+    "                         position after the judge prompt\n"
+    "  --judge-template T     the judge prompt: a literal with {prompt} and {response} (\\n,\n"
+    "                         \\t, \\\\ read as escapes); default: the judge's chat template\n"
+    "                         with the user turn and the assistant's answer\n"
+    "  --judge-labels A,B     the two labels, verbatim (default unsafe,safe)\n"
+    "  --judge-threshold t    score >= t counts as 1, else 0 (a binary metric: M_bin)\n"
+    "  --judge-batch B        judge prompts per forward pass (default 16)\n";
+
+void lb_score_opts_init(lb_score_opts_t *o) {
+    memset(o, 0, sizeof *o);
+    o->judge_threshold = -1;
+}
+
+int lb_score_judge_open(const lb_score_opts_t *o, const char *cmd, lb_judge_t **out) {
+    *out = NULL;
+    if (!o->judge_dir) return lb_cli_failf(cmd, "--metric judge needs --judge DIR (the judge model)");
+    lb_error_t err = {0};
+    lb_judge_opts_t jo = {.tmpl = o->judge_tmpl, .labels = o->judge_labels,
+                          .batch = o->judge_batch};
+    int rc = lb_judge_open(o->judge_dir, &jo, out, &err);
+    if (!rc) return LB_EXIT_OK;
+    fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
+    return rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+}
+
+double lb_score_judge_value(const lb_score_opts_t *o, double score) {
+    if (o->judge_threshold < 0) return score;
+    return score >= o->judge_threshold ? 1.0 : 0.0;
+}
 
 void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len) {
     const char *t = *text;
@@ -50,11 +82,29 @@ int lb_score_option(lb_score_opts_t *o, int c, const char *arg, const char *cmd)
             return lb_cli_failf(cmd, "--strip-prefix: at most %d strings", LB_SCORE_MAX_STRIP);
         o->strip[o->n_strip++] = arg;
         return 0;
+    case LB_SCO_JUDGE: o->judge_dir = arg; return 0;
+    case LB_SCO_JUDGE_TEMPLATE: o->judge_tmpl = arg; return 0;
+    case LB_SCO_JUDGE_LABELS: o->judge_labels = arg; return 0;
+    case LB_SCO_JUDGE_THRESHOLD:
+        if (lb_cli_parse_double(arg, &o->judge_threshold) || !(o->judge_threshold >= 0) ||
+            o->judge_threshold > 1)
+            return lb_cli_failf(cmd, "--judge-threshold: expected a number in [0, 1], got '%s'", arg);
+        return 0;
+    case LB_SCO_JUDGE_BATCH: {
+        long v;
+        if (lb_cli_parse_long(arg, &v) || v < 1 || v > 4096)
+            return lb_cli_failf(cmd, "--judge-batch: expected an integer in [1, 4096], got '%s'", arg);
+        o->judge_batch = (int)v;
+        return 0;
+    }
     default: return 1;
     }
 }
 
-static const char *const added_keys[] = {"score", "precision", "recall", "fmeasure"};
+static const char *const rouge_keys[] = {"score", "precision", "recall", "fmeasure"};
+static const char *const judge_keys[] = {"score", "p_label_a", "p_label_b"};
+/* The keys of the numbers a metric adds, in order. */
+#define added_keys (cfg->metric == LB_SCORE_JUDGE ? judge_keys : rouge_keys)
 
 static int reserve(char **out, size_t *cap, size_t need) {
     if (need <= *cap) return 0;
@@ -135,7 +185,7 @@ typedef struct added_str {
 } added_str_t;
 
 /* Rebuild the object with jansson when a field we add already exists. */
-static int dump_replaced(json_t *obj, const double *vals, size_t nvals, int integral,
+static int dump_replaced(const lb_score_cfg_t *cfg, json_t *obj, const double *vals, size_t nvals, int integral,
                          const added_str_t *extra, char **out, size_t *cap, size_t *out_len,
                          lb_error_t *err) {
     for (size_t i = 0; i < nvals; i++) {
@@ -153,7 +203,7 @@ static int dump_replaced(json_t *obj, const double *vals, size_t nvals, int inte
 }
 
 /* Append the fields to the line's own text, before its closing brace. */
-static int splice(const char *line, size_t len, int nonempty, const double *vals, size_t nvals,
+static int splice(const lb_score_cfg_t *cfg, const char *line, size_t len, int nonempty, const double *vals, size_t nvals,
                   int integral, const added_str_t *extra, char **out, size_t *cap,
                   size_t *out_len, lb_error_t *err) {
     size_t end = len;
@@ -189,6 +239,23 @@ static int score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long line
     *nvals = 1;
     *integral = 0;
     lb_score_strip(&cfg->opts, &text, &text_len);
+    if (cfg->metric == LB_SCORE_JUDGE) {
+        const char *p;
+        size_t pl;
+        if ((rc = get_string(cfg, lineno, obj, cfg->prompt_field, &p, &pl, err))) return rc;
+        if (w->judge_next >= w->judge_n)
+            return lb_error_set(err, LB_EINVAL, "%s:%ld: internal: no judge score", cfg->path, lineno);
+        size_t k = w->judge_next++;
+        vals[0] = lb_score_judge_value(&cfg->opts, w->judge[k]);
+        if (cfg->opts.judge_threshold >= 0) {
+            *integral = 1;
+            return LB_OK;
+        }
+        vals[1] = w->judge_p[2 * k];
+        vals[2] = w->judge_p[2 * k + 1];
+        *nvals = 3;
+        return LB_OK;
+    }
     if (cfg->metric == LB_SCORE_KEYWORDS) {
         int leak;
         rc = keywords_leak(cfg, w, lineno, obj, text, text_len, &leak, err);
@@ -300,9 +367,9 @@ int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *l
     for (size_t i = 0; i < nvals; i++)
         if (json_object_get(obj, added_keys[i])) clash = 1;
     if (clash)
-        rc = dump_replaced(obj, vals, nvals, integral, extra, out, out_cap, out_len, err);
+        rc = dump_replaced(cfg, obj, vals, nvals, integral, extra, out, out_cap, out_len, err);
     else
-        rc = splice(line, len, json_object_size(obj) > 0, vals, nvals, integral, extra, out,
+        rc = splice(cfg, line, len, json_object_size(obj) > 0, vals, nvals, integral, extra, out,
                     out_cap, out_len, err);
 done:
     json_decref(obj);

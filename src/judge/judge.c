@@ -31,13 +31,12 @@ struct lb_judge {
     int32_t *tokens;
 };
 
-static int need_file(const char *dir, const char *name, lb_error_t *err) {
+static int need_file(const char *dir, const char *name, const char *why, lb_error_t *err) {
     char path[4096];
     struct stat st;
     snprintf(path, sizeof path, "%s/%s", dir, name);
     if (stat(path, &st) || !S_ISREG(st.st_mode))
-        return lb_error_set(err, LB_EIO, "judge %s: no %s (a judge folder holds config.json, "
-                            "model.safetensors and tokenizer.json)", dir, name);
+        return lb_error_set(err, LB_EIO, "judge folder %s: no %s (%s)", dir, name, why);
     return LB_OK;
 }
 
@@ -136,13 +135,16 @@ int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, l
     if (stat(dir, &st) || !S_ISDIR(st.st_mode))
         return lb_error_set(err, LB_EIO, "judge %s: not a folder", dir);
     int rc;
-    if ((rc = need_file(dir, "config.json", err)) || (rc = need_file(dir, "tokenizer.json", err)))
+    static const char folder[] = "a judge folder holds config.json, model.safetensors and "
+                                 "tokenizer.json";
+    if ((rc = need_file(dir, "config.json", folder, err)) ||
+        (rc = need_file(dir, "tokenizer.json", folder, err)))
         return rc;
     int chat = !o->tmpl || !strcmp(o->tmpl, "chat");
-    if (chat && (rc = need_file(dir, "tokenizer_config.json", err))) {
-        lb_error_prefix(err, "the judge's chat template (or give --judge-template)");
+    if (chat && (rc = need_file(dir, "tokenizer_config.json", "its chat_template renders the "
+                                "judge prompt; or give --judge-template with {prompt} and "
+                                "{response}", err)))
         return rc;
-    }
     lb_judge_t *j = calloc(1, sizeof *j);
     if (!j || !(j->dir = strdup(dir))) {
         free(j);
