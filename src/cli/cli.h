@@ -10,6 +10,8 @@
 #ifndef LEAKBOUND_CLI_H
 #define LEAKBOUND_CLI_H
 
+#include <jansson.h>
+
 #include "leakbound/core.h"
 
 #define LB_EXIT_OK 0
@@ -64,5 +66,23 @@ int lb_cli_default_dir(char *out, size_t cap);
 /* Parse a finite double / a positive integer from a flag value; 0 on success. */
 int lb_cli_parse_double(const char *s, double *out);
 int lb_cli_parse_long(const char *s, long *out);
+
+/* Keep a copy of the program's whole command line (main() calls this first, before any
+ * getopt_long reorders a subcommand's argv) for lb_cli_provenance. */
+void lb_cli_keep_argv(int argc, char **argv);
+
+/* SHA-256 of the *.safetensors files of the model folder dir, one after another in name order
+ * (strcmp), into hex (64 digits and a NUL). Returns 0, or LB_EIO (cannot list dir, no such
+ * file in it, or a read error: the message names the path) / LB_ENOMEM with err set. */
+int lb_cli_model_sha256(const char *dir, char hex[65], lb_error_t *err);
+
+/* Where a report came from, as a new JSON object: "leakbound_version" (the project version
+ * CMake defines), "argv" (the whole command line kept by lb_cli_keep_argv, else "leakbound"
+ * followed by the given argc/argv), then "model" and "model_sha256" (lb_cli_model_sha256)
+ * when model_dir is not NULL, "data" and "data_sha256" (of the file's bytes; null for "-",
+ * stdin) when data_path is not NULL. Returns NULL with err set (LB_EIO naming the file,
+ * LB_ENOMEM). Documented in docs/evaluation.md, 'Provenance'. */
+json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const char *data_path,
+                          lb_error_t *err);
 
 #endif

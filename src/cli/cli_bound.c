@@ -232,8 +232,12 @@ int lb_cli_bound(int argc, char **argv) {
         bound_report_t rep = {.opt = &a.opt,
                               .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
                               .report_above = a.report_above, .in = &in, .prompts = res};
-        text = a.table ? bound_render_table(&rep) : bound_render_json(&rep);
-        if (!text) rc = lb_error_set(&err, LB_ENOMEM, "out of memory while writing the output");
+        /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the input's hash. */
+        if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, a.path, &err)))
+            rc = err.code;
+        if (!rc) text = a.table ? bound_render_table(&rep) : bound_render_json(&rep);
+        json_decref(rep.provenance);
+        if (!rc && !text) rc = lb_error_set(&err, LB_ENOMEM, "out of memory while writing the output");
     }
     lb_arena_free(&arena);
     bound_input_free(&in);

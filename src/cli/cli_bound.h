@@ -48,6 +48,7 @@ typedef struct bound_report {
     double report_above;
     const bound_input_t *in;
     const lb_stats_prompt_t *prompts; /* (n_prompts) */
+    json_t *provenance;               /* lb_cli_provenance's object, or NULL (borrowed) */
 } bound_report_t;
 
 /* The whole JSON document / the human table, as one malloc'd string (caller frees), so that

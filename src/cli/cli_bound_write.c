@@ -150,6 +150,7 @@ char *bound_render_json(const bound_report_t *r) {
     }
     for (size_t i = 0; !bad && i < r->in->n_prompts; i++) bad |= json_array_append_new(prompts, prompt_json(r, i));
     if (!bad) bad |= json_object_set_new(doc, "summary", summary_json(r, &s));
+    if (!bad && r->provenance) bad |= json_object_set(doc, "provenance", r->provenance);
     char *out = bad ? NULL : json_dumps(doc, JSON_REAL_PRECISION(17) | JSON_COMPACT);
     json_decref(prompts);
     json_decref(doc);

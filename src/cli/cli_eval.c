@@ -272,6 +272,10 @@ int lb_cli_eval(int argc, char **argv) {
     lb_io_dir_t out = {0};
     int rc = check_items(&e, run.metric, &err), opened = 0;
     if (rc) goto end;
+    if (!(e.provenance = lb_cli_provenance(argc, argv, a.model, a.data, &err))) {
+        rc = err.code;
+        goto end;
+    }
     size_t max_kw = 1;
     for (size_t i = 0; i < ctx.n_items; i++)
         if (ctx.ds.items[i].n_keywords > max_kw) max_kw = ctx.ds.items[i].n_keywords;
@@ -306,6 +310,7 @@ int lb_cli_eval(int argc, char **argv) {
 end:
     if (opened) lb_atomic_abort(&run.samples);
     lb_io_dir_abort(&out);
+    json_decref(e.provenance);
     free(e.scores);
     free(e.greedy);
     free(e.res);

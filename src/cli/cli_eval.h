@@ -5,6 +5,7 @@
 #ifndef LEAKBOUND_CLI_EVAL_H
 #define LEAKBOUND_CLI_EVAL_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "cli_sampling.h"
@@ -16,6 +17,7 @@
 typedef struct eval_state {
     const lb_sampling_ctx_t *ctx;
     const lb_score_opts_t *score_opts; /* --keyword-match, --strip-prefix (effective) */
+    json_t *provenance;         /* lb_cli_provenance: version, argv, model/data hashes */
     const char *out_dir;        /* the folder written into: the temporary sibling of --out */
     const char *metric;
     const char *method_name;

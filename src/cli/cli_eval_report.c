@@ -88,9 +88,13 @@ static json_t *settings_json(const eval_state_t *e) {
     json_object_set_new(s, "temperature", json_real(o->warp.temperature));
     json_object_set_new(s, "top_k", json_integer(o->warp.top_k));
     json_object_set_new(s, "top_p", json_real(o->warp.top_p));
-    json_object_set_new(s, "min_p", json_real(o->min_p));
-    json_object_set_new(s, "max_new_tokens", json_integer(o->max_new_tokens));
-    json_object_set_new(s, "max_length", json_integer(o->max_length));
+    /* Only the settings that shape the answers: min-p when on, and the one length limit in
+     * force (max_new_tokens wins over max_length). */
+    if (o->min_p > 0) json_object_set_new(s, "min_p", json_real(o->min_p));
+    if (o->max_new_tokens >= 0)
+        json_object_set_new(s, "max_new_tokens", json_integer(o->max_new_tokens));
+    else
+        json_object_set_new(s, "max_length", json_integer(o->max_length));
     json_object_set_new(s, "rng", json_string("philox4x32-10 keyed by (seed, id, sample, step)"));
     if (o->adaptive) {
         json_t *a = json_object();
@@ -113,7 +117,7 @@ static int write_json(const eval_state_t *e, lb_error_t *err) {
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }
     bound_report_t rep = {.opt = &e->opt, .method_name = e->method_name, .report_above = 0.1,
-                          .in = &in, .prompts = e->res};
+                          .in = &in, .prompts = e->res, .provenance = e->provenance};
     char *doc_text = bound_render_json(&rep);
     bound_input_free(&in);
     json_error_t je;

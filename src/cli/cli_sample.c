@@ -1,7 +1,6 @@
 /* leakbound sample — greedy and n sampled answers per question, as JSON Lines (issue 4 §6).
  * Each prompt group is appended whole and fsync'ed, so an interrupted run keeps every
  * finished group; --resume drops a trailing partial group and continues with the rest. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -75,47 +74,6 @@ static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, 
 
 /* ---- FILE.settings.json: what made FILE, so that --resume cannot mix two runs ---------- */
 
-static int cmp_names(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* SHA-256 of the model folder's *.safetensors files, one after another in name order. */
-static int model_sha256(const char *dir, char hex[65], lb_error_t *err) {
-    DIR *d = opendir(dir);
-    if (!d) return lb_error_set(err, LB_EIO, "%s: cannot list: %s", dir, strerror(errno));
-    char **paths = NULL;
-    size_t n = 0, cap = 0;
-    int rc = LB_OK;
-    struct dirent *e;
-    while (!rc && (e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len < 12 || strcmp(e->d_name + len - 12, ".safetensors") || e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            char **np = realloc(paths, (cap = cap ? 2 * cap : 8) * sizeof *paths);
-            if (!np) {
-                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-                break;
-            }
-            paths = np;
-        }
-        size_t sz = strlen(dir) + len + 2;
-        if (!(paths[n] = malloc(sz))) {
-            rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-            break;
-        }
-        snprintf(paths[n++], sz, "%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-    if (!rc) {
-        qsort(paths, n, sizeof *paths, cmp_names);
-        rc = lb_io_sha256_files((const char *const *)paths, n, hex, err);
-    }
-    for (size_t i = 0; i < n; i++) free(paths[i]);
-    free(paths);
-    return rc;
-}
-
 static int set_str(json_t *o, const char *k, const char *v) {
     return json_object_set_new(o, k, json_string(v));
 }
@@ -126,7 +84,7 @@ static int settings_doc(const lb_sampling_args_t *a, const lb_sampling_ctx_t *ct
                         lb_error_t *err) {
     const lb_sampler_opts_t *o = &ctx->opts;
     char mh[65], dh[65];
-    int rc = model_sha256(a->model, mh, err);
+    int rc = lb_cli_model_sha256(a->model, mh, err);
     if (!rc) rc = lb_io_sha256_file(a->data, dh, err);
     if (rc) return rc;
     json_t *d = json_object(), *stop = json_array();

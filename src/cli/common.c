@@ -1,4 +1,6 @@
-/* Helpers shared by the subcommands: error printing, exit statuses, flag-value parsing. */
+/* Helpers shared by the subcommands: error printing, exit statuses, flag-value parsing,
+ * provenance. */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -7,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "leakbound/io.h"
 
 int lb_cli_fail(const char *cmd, const lb_error_t *err) {
     fprintf(stderr, "leakbound %s: %s\n", cmd, err->msg);
@@ -64,4 +67,107 @@ int lb_cli_parse_long(const char *s, long *out) {
     if (errno || end == s || *end) return -1;
     *out = v;
     return 0;
+}
+
+/* ---- provenance: what made a report ---------------------------------------------------- */
+
+#ifndef LB_VERSION
+#error "LB_VERSION must come from CMake's project(VERSION ...)"
+#endif
+
+static char **kept_argv;
+static int kept_argc;
+
+void lb_cli_keep_argv(int argc, char **argv) {
+    free(kept_argv);
+    kept_argv = NULL;
+    kept_argc = 0;
+    if (argc <= 0 || !(kept_argv = malloc((size_t)argc * sizeof *kept_argv))) return;
+    memcpy(kept_argv, argv, (size_t)argc * sizeof *kept_argv);
+    kept_argc = argc;
+}
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int lb_cli_model_sha256(const char *dir, char hex[65], lb_error_t *err) {
+    DIR *d = opendir(dir);
+    if (!d) return lb_error_set(err, LB_EIO, "%s: cannot list: %s", dir, strerror(errno));
+    char **paths = NULL;
+    size_t n = 0, cap = 0;
+    int rc = LB_OK;
+    struct dirent *e;
+    while (!rc && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 12 || strcmp(e->d_name + len - 12, ".safetensors") || e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            char **np = realloc(paths, (cap = cap ? 2 * cap : 8) * sizeof *paths);
+            if (!np) {
+                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+                break;
+            }
+            paths = np;
+        }
+        size_t sz = strlen(dir) + len + 2;
+        if (!(paths[n] = malloc(sz))) {
+            rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(paths[n++], sz, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    if (!rc && n == 0) rc = lb_error_set(err, LB_EIO, "%s: no *.safetensors file", dir);
+    if (!rc) {
+        qsort(paths, n, sizeof *paths, cmp_names);
+        rc = lb_io_sha256_files((const char *const *)paths, n, hex, err);
+    }
+    for (size_t i = 0; i < n; i++) free(paths[i]);
+    free(paths);
+    return rc;
+}
+
+json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const char *data_path,
+                          lb_error_t *err) {
+    json_t *p = json_object(), *av = json_array();
+    int bad = !p || !av;
+    if (kept_argv) {
+        for (int i = 0; !bad && i < kept_argc; i++) bad = json_array_append_new(av, json_string(kept_argv[i]));
+    } else {
+        bad = bad || json_array_append_new(av, json_string("leakbound"));
+        for (int i = 0; !bad && i < argc; i++) bad = json_array_append_new(av, json_string(argv[i]));
+    }
+    bad = bad || json_object_set_new(p, "leakbound_version", json_string(LB_VERSION)) ||
+          json_object_set(p, "argv", av);
+    json_decref(av);
+    if (bad) {
+        json_decref(p);
+        lb_error_set(err, LB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    char hex[65];
+    if (model_dir) {
+        if (lb_cli_model_sha256(model_dir, hex, err)) {
+            json_decref(p);
+            return NULL;
+        }
+        bad = json_object_set_new(p, "model", json_string(model_dir)) ||
+              json_object_set_new(p, "model_sha256", json_string(hex));
+    }
+    if (!bad && data_path) {
+        int is_stdin = !strcmp(data_path, "-");
+        if (!is_stdin && lb_io_sha256_file(data_path, hex, err)) {
+            json_decref(p);
+            return NULL;
+        }
+        bad = json_object_set_new(p, "data", json_string(data_path)) ||
+              json_object_set_new(p, "data_sha256", is_stdin ? json_null() : json_string(hex));
+    }
+    if (bad) {
+        json_decref(p);
+        lb_error_set(err, LB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return p;
 }

@@ -36,6 +36,7 @@ int main(int argc, char **argv) {
      * user chose. libgomp reads these at load time, so set them and start again once. */
     if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT") && !setenv("OMP_WAIT_POLICY", "passive", 0))
         execv("/proc/self/exe", argv);   /* on failure: carry on with the default policy */
+    lb_cli_keep_argv(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return LB_EXIT_USAGE;
@@ -45,7 +46,7 @@ int main(int argc, char **argv) {
         return LB_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("leakbound 0.1.0\n");
+        printf("leakbound %s\n", LB_VERSION);
         return LB_EXIT_OK;
     }
     for (size_t i = 0; i < n_commands; i++)

@@ -7,6 +7,8 @@ import json
 import math
 import os
 import random
+import hashlib
+import re
 import subprocess
 import sys
 
@@ -16,6 +18,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stats_ref as ref  # noqa: E402
 
 CLI = os.environ["LB_CLI"]
+# The version as CMakeLists.txt's project() states it (the one place it is defined).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "CMakeLists.txt")) as _f:
+    VERSION = re.search(r"project\(leakbound VERSION ([0-9.]+)", _f.read()).group(1)
 WORK = os.path.join(os.environ["LB_WORK"], "cli_bound")
 os.makedirs(WORK, exist_ok=True)
 FAILURES = []
@@ -166,6 +171,14 @@ def check_document(label, path, prompts, args, a=0.01, method="exact", lam=2.0, 
         fail(f"{label}: top-level keys {list(doc.keys())}")
     if doc["alpha"] != a or doc["method"] != method:
         fail(f"{label}: alpha/method {doc['alpha']} {doc['method']}")
+    # Provenance: the version CMake defines, the whole command line, the input's sha256.
+    pv = doc.get("provenance", {})
+    with open(path, "rb") as fh:
+        want_sha = hashlib.sha256(fh.read()).hexdigest()
+    if pv.get("argv") != [CLI, "bound"] + args + [path] or pv.get("data") != path or \
+            pv.get("data_sha256") != want_sha or pv.get("leakbound_version") != VERSION or \
+            "model" in pv:
+        fail(f"{label}: provenance {pv} (want sha256 {want_sha}, version {VERSION})")
     ids = [p["id"] for p in doc["prompts"]]
     want_ids = list(prompts.keys())
     if [json.dumps(i) for i in ids] != [json.dumps(i[1]) for i in want_ids]:
@@ -291,6 +304,9 @@ def documents():
         got = {q["id"]: (q["n"], q["mean"]) for q in doc["prompts"]}
         if [q["id"] for q in doc["prompts"]] != [k[1] for k in prompts]:
             fail("many ids: order of first appearance")
+        pv = doc.get("provenance", {})
+        if pv.get("data") != "-" or "data_sha256" not in pv or pv["data_sha256"] is not None:
+            fail(f"many ids: stdin provenance {pv}")
         for (_, pid), xs in prompts.items():
             n, m = got.get(pid, (0, 0))
             if n != len(xs) or abs(m - float(np.mean(xs))) > 1e-12:
