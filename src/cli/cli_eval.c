@@ -37,7 +37,9 @@ static void usage(FILE *out) {
             "\n"
             "  -n N                     sampled answers per question (N >= 1)\n"
             "  --metric M               rougeL-recall | rougeL-f | rouge1-recall | rouge1-f |\n"
-            "                           keywords | exact (as `leakbound score`)\n"
+            "                           keywords | exact | judge (as `leakbound score`; judge:\n"
+            "                           the pair (question, answer) by --judge DIR, no\n"
+            "                           reference needed: prompt-only data works)\n"
             "  --alpha A                each bound holds with probability >= 1-A (default 0.01)\n"
             "  --method exact|conbo     as `leakbound bound` (default exact)\n"
             "  --threshold x            M_gen/P_ge threshold (repeatable; default 0.5)\n"
@@ -58,12 +60,13 @@ static void usage(FILE *out) {
             lb_score_opts_help, lb_sampling_help);
 }
 
-typedef enum { M_RL_R, M_RL_F, M_R1_R, M_R1_F, M_KW, M_EXACT } metric_t;
+typedef enum { M_RL_R, M_RL_F, M_R1_R, M_R1_F, M_KW, M_EXACT, M_JUDGE } metric_t;
 static const struct {
     const char *name;
     metric_t m;
 } metrics[] = {{"rougeL-recall", M_RL_R}, {"rougeL-f", M_RL_F}, {"rouge1-recall", M_R1_R},
-               {"rouge1-f", M_R1_F},      {"keywords", M_KW},   {"exact", M_EXACT}};
+               {"rouge1-f", M_R1_F},      {"keywords", M_KW},   {"exact", M_EXACT},
+               {"judge", M_JUDGE}};
 
 /* The names eval writes: the set a new run replaces as a whole (other files in DIR stay). */
 static const char *const eval_files[] = {"samples.jsonl", "report.json", "report.md",
@@ -78,6 +81,8 @@ typedef struct eval_run {
     size_t *kw_len;              /* (kw_cap,) */
     size_t kw_cap;
     double *group;               /* (n + 1,) this group's scores */
+    lb_judge_t *judge;           /* --metric judge */
+    char **jtext;                /* (n + 1,) the group's stripped texts for the judge */
     lb_atomic_file_t samples;
     int verbose;
     char *buf;
@@ -115,7 +120,31 @@ static int score_one(eval_run_t *r, const lb_data_item_t *it, const lb_sample_re
                               &hit, err);
         *out = hit;
         break;
+    case M_JUDGE: /* judge_group scores the whole group */
+        break;
     }
+    return rc;
+}
+
+/* --metric judge: the whole group (greedy and samples) in one judge call, user turn = the
+ * item's question. */
+static int judge_group(eval_run_t *r, const lb_data_item_t *it, const lb_sample_result_t *res,
+                       int n_res, lb_error_t *err) {
+    const char **q = (const char **)r->jtext + n_res;
+    int rc = 0;
+    for (int i = 0; i < n_res && !rc; i++) {
+        const char *t = res[i].text;
+        size_t tl = res[i].text_len;
+        lb_score_strip(r->e->score_opts, &t, &tl);
+        if (!(r->jtext[i] = strndup(t, tl))) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+        q[i] = it->question;
+    }
+    if (!rc) rc = lb_judge_score(r->judge, (size_t)n_res, q, (const char *const *)r->jtext,
+                                 r->group, NULL, err);
+    if (rc) lb_error_prefix(err, "item '%s' (line %ld): judge", it->id, it->line);
+    for (int i = 0; i < n_res; i++) free(r->jtext[i]), r->jtext[i] = NULL;
+    for (int i = 0; !rc && i < n_res; i++)
+        r->group[i] = lb_score_judge_value(r->e->score_opts, r->group[i]);
     return rc;
 }
 
@@ -124,8 +153,12 @@ static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, 
     eval_run_t *r = user;
     eval_state_t *e = r->e;
     const lb_data_item_t *it = &e->ctx->ds.items[prompt];
+    if (r->judge) {
+        int rc = judge_group(r, it, res, n_res, err);
+        if (rc) return rc;
+    }
     for (int i = 0; i < n_res; i++) {
-        int rc = score_one(r, it, &res[i], &r->group[i], err);
+        int rc = r->judge ? 0 : score_one(r, it, &res[i], &r->group[i], err);
         if (rc) return rc;
         if (res[i].index < 0)
             e->greedy[prompt] = r->group[i];
@@ -146,7 +179,7 @@ static int check_items(const eval_state_t *e, metric_t m, lb_error_t *err) {
         if (m == M_KW && it->n_keywords == 0)
             return lb_error_set(err, LB_EINVAL, "item '%s' (line %ld) has no keywords for "
                                 "--metric keywords", it->id, it->line);
-        if (m != M_KW && !it->answer)
+        if (m != M_KW && m != M_JUDGE && !it->answer)
             return lb_error_set(err, LB_EINVAL, "item '%s' (line %ld) has no answer for --metric "
                                 "%s", it->id, it->line, e->metric);
     }
@@ -170,7 +203,8 @@ int lb_cli_eval(int argc, char **argv) {
     lb_sampling_args_init(&a);
     eval_state_t e;
     memset(&e, 0, sizeof e);
-    lb_score_opts_t so = {0};
+    lb_score_opts_t so;
+    lb_score_opts_init(&so);
     e.score_opts = &so;
     e.opt = (lb_stats_options_t){.alpha = 0.01, .method = LB_STATS_EXACT, .ed_lambda = 2.0,
                                  .thresholds = e.thresholds, .queries_k = 1, .leak_at_k = 1,
@@ -189,7 +223,7 @@ int lb_cli_eval(int argc, char **argv) {
                 if (!strcmp(optarg, metrics[i].name)) mi = (int)i;
             if (mi < 0)
                 return lb_cli_failf(CMD, "--metric: expected rougeL-recall, rougeL-f, rouge1-recall, "
-                                    "rouge1-f, keywords or exact, got '%s'", optarg);
+                                    "rouge1-f, keywords, exact or judge, got '%s'", optarg);
             e.metric = metrics[mi].name;
             break;
         case O_ALPHA:
@@ -259,15 +293,20 @@ int lb_cli_eval(int argc, char **argv) {
     if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required (see --help)");
     if (a.n == 0) return lb_cli_failf(CMD, "-n: the bounds need at least one sample per question");
     if (e.opt.n_thresholds == 0) e.thresholds[e.opt.n_thresholds++] = 0.5;
+    lb_judge_t *judge = NULL;
+    if (metrics[mi].m == M_JUDGE && (st = lb_score_judge_open(&so, CMD, &judge))) return st;
     lb_sampling_ctx_t ctx;
-    if ((st = lb_sampling_setup(&a, CMD, &ctx))) return st;
+    if ((st = lb_sampling_setup(&a, CMD, &ctx))) {
+        lb_judge_free(judge);
+        return st;
+    }
     ctx.opts.greedy_too = 1;
     e.ctx = &ctx;
     e.n = (int)a.n;
     lb_error_t err = {0};
     eval_run_t run = {.prog = {.cmd = CMD, .quiet = a.quiet,
                                .samples_total = ctx.n_items * (size_t)(a.n + 1)},
-                      .e = &e, .metric = metrics[mi].m, .verbose = a.verbose};
+                      .e = &e, .metric = metrics[mi].m, .verbose = a.verbose, .judge = judge};
     char path[4096];
     lb_io_dir_t out = {0};
     int rc = check_items(&e, run.metric, &err), opened = 0;
@@ -284,7 +323,8 @@ int lb_cli_eval(int argc, char **argv) {
     run.group = malloc(((size_t)e.n + 1) * sizeof *run.group);
     run.kw = malloc(max_kw * sizeof *run.kw);
     run.kw_len = malloc(max_kw * sizeof *run.kw_len);
-    if (!e.scores || !e.greedy || !run.group || !run.kw || !run.kw_len) {
+    run.jtext = calloc(2 * ((size_t)e.n + 1), sizeof *run.jtext);
+    if (!e.scores || !e.greedy || !run.group || !run.kw || !run.kw_len || !run.jtext) {
         rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
         goto end;
     }
@@ -318,6 +358,8 @@ end:
     free(run.group);
     free(run.kw);
     free(run.kw_len);
+    free(run.jtext);
+    lb_judge_free(judge);
     free(run.buf);
     lb_text_scorer_free(run.scorer);
     lb_sampling_free(&ctx);
