@@ -13,8 +13,11 @@
   plotted question, the greedy marker, the DKW band, histogram bars);
 - keywords (CSV, binary, conbo method), adaptive temperature labelling, and error exits.
 """
+import glob
+import hashlib
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -144,6 +147,34 @@ def check_md_svg(out, n_q, binary, n_plot, tag):
     del ns, head
 
 
+def sha256_of(paths):
+    h = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def check_provenance(rep, argv, model_dir, data, tag):
+    """report.json's provenance: the version of CMakeLists.txt's project(), the command line, and
+    hashlib's sha256 of the model's *.safetensors (in name order, read one after another) and of
+    the data file."""
+    pv = rep.get("provenance", {})
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    with open(os.path.join(root, "CMakeLists.txt")) as f:
+        version = re.search(r"project\(leakbound VERSION ([0-9.]+)", f.read()).group(1)
+    st = sorted(glob.glob(os.path.join(model_dir, "*.safetensors")))
+    want = {"leakbound_version": version, "model": model_dir, "model_sha256": sha256_of(st),
+            "data": data, "data_sha256": sha256_of([data])}
+    for k, v in want.items():
+        if pv.get(k) != v:
+            sc.fail(f"{tag}: provenance {k} = {pv.get(k)!r}, want {v!r}")
+    if argv is not None and pv.get("argv") != argv:
+        sc.fail(f"{tag}: provenance argv {pv.get('argv')} != {argv}")
+    if not st:
+        sc.fail(f"{tag}: the test model has no safetensors file")
+
+
 def main():
     d = sc.work_dir("sample_eval")
     m = model(d)
@@ -154,9 +185,10 @@ def main():
         for i, a in enumerate(answers):
             f.write(json.dumps({"id": f"q{i}", "question": f"Q{i}?", "answer": a}) + "\n")
     out = os.path.join(d, "out_rouge")
-    sc.run_cli(["eval", "--model", m, "--data", data, "-n", str(n), "--metric", "rougeL-recall",
-                "--max-new-tokens", "8", "--threshold", "0.5", "--threshold", "0.9",
-                "--ed-lambda", "1.5", "--seed", "4", "--out", out, "--quiet", "--template", "phi"])
+    eval_args = ["eval", "--model", m, "--data", data, "-n", str(n), "--metric", "rougeL-recall",
+                 "--max-new-tokens", "8", "--threshold", "0.5", "--threshold", "0.9",
+                 "--ed-lambda", "1.5", "--seed", "4", "--out", out, "--quiet", "--template", "phi"]
+    sc.run_cli(eval_args)
     check_scores(out, "rougeL-recall", "rougeL")
     rep, lines = compare_to_bound(out, ["--alpha", "0.01", "--method", "exact", "--threshold", "0.5",
                                         "--threshold", "0.9", "--ed-lambda", "1.5"], "rougeL")
@@ -166,6 +198,10 @@ def main():
         sc.fail(f"rougeL: eval settings {rep['eval']}")
     if not any(0 < p["mean"] < 1 for p in rep["prompts"]):
         sc.fail("rougeL: every mean is 0 or 1: the test data does not exercise the bounds")
+    check_provenance(rep, [sc.CLI] + eval_args, m, data, "rougeL")
+    ev = rep["eval"]
+    if ev.get("max_new_tokens") != 8 or "max_length" in ev or "min_p" in ev:
+        sc.fail(f"rougeL: only the limit in force is recorded: {ev}")
     check_md_svg(out, len(answers), any("M_bin" in p for p in rep["prompts"]), 6, "rougeL")
     print(f"eval rougeL-recall: {len(answers)} questions x (1 + {n}): scores = score, bounds = bound")
 
@@ -182,6 +218,7 @@ def main():
     rep2, lines2 = compare_to_bound(out2, ["--alpha", "0.05", "--method", "conbo", "--threshold", "0.5"],
                                     "keywords")
     sanity(rep2, lines2, n, 2.0, True, "keywords")
+    check_provenance(rep2, None, m, csv, "keywords")
     lab = rep2["eval"].get("adaptive_temperature", {}).get("label", "")
     if "reconstructed" not in lab or "reconstructed rule" not in open(os.path.join(out2, "report.md")).read():
         sc.fail("adaptive temperature is not labelled as a reconstruction")
