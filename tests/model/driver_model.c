@@ -1,9 +1,9 @@
 /*
  * driver_model — runs a scenario on a model folder for the PyTorch oracle (model_*.py).
  *
- *   driver_model MODEL_DIR SPEC.json OUT.bin
+ *   driver_model MODEL_DIR JOB.json OUT.bin
  *
- * SPEC: {"prompts": [[ids]...], "forks": [src prompt index...], "extend": [[ids] per sequence],
+ * JOB: {"prompts": [[ids]...], "forks": [src prompt index...], "extend": [[ids] per sequence],
  *        "decode": [[one id per sequence] per step], "block_size": n, "keep_file_dtype": bool,
  *        "batch_invariant": bool}
  * Sequences are the prompts, then one fork per "forks" entry (made after the prefill). Calls:
@@ -34,7 +34,7 @@ static int ids_of(json_t *arr, int32_t *dst) {
 
 int main(int argc, char **argv) {
     if (argc != 4) {
-        fprintf(stderr, "usage: driver_model MODEL_DIR SPEC.json OUT.bin\n");
+        fprintf(stderr, "usage: driver_model MODEL_DIR JOB.json OUT.bin\n");
         return 2;
     }
     json_error_t je;
