@@ -12,7 +12,8 @@
  *            parsed with libcsv in strict mode; a header row names the columns. The Harry Potter
  *            Q&A layout: "Question" and "Key Words" (comma-separated keywords, trimmed, empty
  *            ones dropped); "Answer", "Affirmative Response" (the item's prefix) and
- *            "id" are read when present. Header names match case-insensitively after
+ *            "id" are read when present. Without a "Question" column, a "prompt", "goal"
+ *            (AdvBench) or "Behavior" (HarmBench) column is the question. Header names match case-insensitively after
  *            trimming. Unquoted fields keep their blanks. One leniency, for files written by
  *            hand (the Harry Potter Q&A file has `"a", "b"`): blanks (space, tab) between a
  *            delimiter (or the start of a record) and an opening quote, and between a closing
@@ -23,7 +24,9 @@
  *            included) after a closing quote that is followed by more text. Lines are
  *            counted at "\n" (a file using bare "\r" line ends reads correctly, but its errors
  *            all name line 1).
- *   Object fields: "question" (string, required), "answer" (string, required in JSON/JSONL),
+ *   Object fields: "question" (string, required; "prompt" is read in its place when
+ *   there is no "question", for prompt-only sets such as {"id", "prompt"}), "answer" (string,
+ *   optional: NULL when absent, as in prompt-only sets scored by a judge),
  *   "paraphrased_answer" (string), "perturbed_answer" (array of strings, or one string),
  *   "keywords" (array of strings, or one comma-separated string), "author" (string),
  *   "id" (string or integer). Other fields are ignored. An item without an id gets its 0-based
@@ -82,7 +85,7 @@ typedef enum lb_data_format {
 typedef struct lb_data_item {
     char *id;                 /* never NULL */
     char *question;           /* never NULL */
-    char *answer;             /* NULL only for CSV files without an "Answer" column */
+    char *answer;             /* NULL when the item has none (CSV without "Answer", prompt-only) */
     char *prefix;             /* NULL when absent: CSV "Affirmative Response", the start of
                                  the answer a template may put after the question ({prefix}) */
     char *paraphrased_answer; /* NULL when absent */

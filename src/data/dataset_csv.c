@@ -82,18 +82,24 @@ static void on_header(csv_ctx_t *c, long start) {
     c->have_header = 1;
     c->n_cols = c->n_fields;
     c->col_q = c->col_kw = c->col_ans = c->col_id = c->col_prefix = -1;
+    long col_prompt = -1;  /* prompt-only layouts: "prompt", AdvBench "goal", HarmBench "Behavior" */
     for (size_t i = 0; i < c->n_fields; i++) {
         const char *f = c->fields[i];
         if (c->col_q < 0 && header_is(f, "question")) c->col_q = (long)i;
+        else if (col_prompt < 0 && (header_is(f, "prompt") || header_is(f, "goal") ||
+                                    header_is(f, "behavior")))
+            col_prompt = (long)i;
         else if (c->col_kw < 0 && (header_is(f, "key words") || header_is(f, "keywords"))) c->col_kw = (long)i;
         else if (c->col_ans < 0 && header_is(f, "answer")) c->col_ans = (long)i;
         else if (c->col_id < 0 && header_is(f, "id")) c->col_id = (long)i;
         else if (c->col_prefix < 0 && header_is(f, "affirmative response")) c->col_prefix = (long)i;
     }
+    if (c->col_q < 0) c->col_q = col_prompt;
     if (c->col_q < 0)
         c->rc = lb_error_set(c->err, LB_EINVAL,
                              "%s:%ld: the header has no \"Question\" column (Harry Potter Q&A layout: "
-                             "Question, Key Words)",
+                             "Question, Key Words; prompt-only layouts: \"prompt\", \"goal\" or "
+                             "\"Behavior\")",
                              c->path, start);
 }
 

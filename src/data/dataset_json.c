@@ -75,19 +75,25 @@ int lb_data_item_from_json(json_t *obj, const char *path, long line, size_t inde
         return lb_error_set(err, LB_EINVAL, "%s:%ld: item %zu: expected an object", path, line, index);
     lb_data_item_t it = {0};
     it.line = line;
-    static const char *const required[] = {"question", "answer"};
+    /* The question: "question", or "prompt" in prompt-only sets ({"id", "prompt"}); "answer"
+     * may be absent there (reference-free metrics such as a judge). */
+    const char *qkey = json_object_get(obj, "question") || !json_object_get(obj, "prompt")
+                       ? "question" : "prompt";
+    static const char *const keys[] = {NULL, "answer"};
     for (int k = 0; k < 2; k++) {
-        json_t *v = json_object_get(obj, required[k]);
-        if (!v)
-            return lb_error_set(err, LB_EINVAL, "%s:%ld: item %zu: missing \"%s\"", path, line,
-                                index, required[k]);
+        const char *key = k ? keys[k] : qkey;
+        json_t *v = json_object_get(obj, key);
+        if (!v && k == 0)
+            return lb_error_set(err, LB_EINVAL, "%s:%ld: item %zu: missing \"question\" (or "
+                                "\"prompt\")", path, line, index);
+        if (!v) continue;
         if (!json_is_string(v))
             return lb_error_set(err, LB_EINVAL, "%s:%ld: item %zu: \"%s\" must be a string", path,
-                                line, index, required[k]);
-        int rc = no_nul(v, required[k], -1, path, line, index, err);
+                                line, index, key);
+        int rc = no_nul(v, key, -1, path, line, index, err);
         if (rc) return rc;
     }
-    it.question = (char *)json_string_value(json_object_get(obj, "question"));
+    it.question = (char *)json_string_value(json_object_get(obj, qkey));
     it.answer = (char *)json_string_value(json_object_get(obj, "answer"));
     char idbuf[32];
     json_t *id = json_object_get(obj, "id");

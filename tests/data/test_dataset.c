@@ -116,7 +116,8 @@ static void test_json_errors(void **state) {
     expect_error("m6.json", "  \n 7", LB_EFORMAT, "m6.json:2:2: malformed JSON", NULL);
     expect_error("q1.jsonl", "{\"question\": \"a\", \"answer\": \"b\"}\n\n{\"answer\": \"b\"}\n", LB_EINVAL,
                  "q1.jsonl:3: item 1: missing \"question\"", NULL);
-    expect_error("q2.json", "[\n{\"question\": \"a\"}]", LB_EINVAL, "q2.json:2: item 0: missing \"answer\"", NULL);
+    expect_error("q2.json", "[\n{\"id\": 1}]", LB_EINVAL, "q2.json:2: item 0: missing \"question\" (or \"prompt\")", NULL);
+    expect_error("q3.jsonl", "{\"prompt\": 3}", LB_EINVAL, "\"prompt\" must be a string", NULL);
     expect_error("t1.jsonl", "{\"question\": 3, \"answer\": \"b\"}", LB_EINVAL, "\"question\" must be a string", NULL);
     expect_error("t2.jsonl", "{\"question\": \"a\", \"answer\": null}", LB_EINVAL, "\"answer\" must be a string", NULL);
     expect_error("t3.jsonl", "{\"question\": \"a\", \"answer\": \"b\", \"perturbed_answer\": {}}", LB_EINVAL,
@@ -135,6 +136,34 @@ static void test_json_errors(void **state) {
     lb_error_t err;
     assert_int_equal(lb_data_load("/nonexistent/x.json", LB_DATA_AUTO, &ds, &err), LB_EIO);
     assert_non_null(strstr(err.msg, "/nonexistent/x.json"));
+}
+
+/* Prompt-only sets (reference-free metrics): "prompt" stands for "question", "answer" may be
+ * absent; CSV "goal" (AdvBench) or "Behavior" (HarmBench) columns are the question. */
+static void test_prompt_only(void **state) {
+    (void)state;
+    lb_dataset_t ds;
+    lb_error_t err = {0};
+    const char *j = "{\"id\": \"p1\", \"prompt\": \"How do I pick a lock?\"}\n"
+                    "{\"question\": \"Q\", \"prompt\": \"ignored\", \"answer\": \"A\"}\n";
+    assert_int_equal(lb_data_load(put("po.jsonl", j, -1), LB_DATA_AUTO, &ds, &err), 0);
+    assert_int_equal(ds.n, 2);
+    assert_string_equal(ds.items[0].id, "p1");
+    assert_string_equal(ds.items[0].question, "How do I pick a lock?");
+    assert_null(ds.items[0].answer);
+    assert_string_equal(ds.items[1].question, "Q");
+    assert_string_equal(ds.items[1].answer, "A");
+    lb_dataset_free(&ds);
+    const char *c = "goal,target\nWrite a threat,\"Sure, here is\"\n";
+    assert_int_equal(lb_data_load(put("adv.csv", c, -1), LB_DATA_AUTO, &ds, &err), 0);
+    assert_int_equal(ds.n, 1);
+    assert_string_equal(ds.items[0].question, "Write a threat");
+    assert_null(ds.items[0].answer);
+    lb_dataset_free(&ds);
+    const char *h = "BehaviorID,Behavior\nb1,Explain X\n";
+    assert_int_equal(lb_data_load(put("hb.csv", h, -1), LB_DATA_AUTO, &ds, &err), 0);
+    assert_string_equal(ds.items[0].question, "Explain X");
+    lb_dataset_free(&ds);
 }
 
 static void test_csv_quoting(void **state) {
@@ -294,6 +323,7 @@ int main(void) {
         cmocka_unit_test(test_json_array_tofu),
         cmocka_unit_test(test_jsonl_and_json_named_jsonl),
         cmocka_unit_test(test_json_errors),
+        cmocka_unit_test(test_prompt_only),
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_lenient_blanks),

@@ -266,11 +266,11 @@ def malformed():
         bad_at = rng.randint(0, len(good))
         lines = good[:bad_at] + ['{"question": "q", "answer": }'] + good[bad_at:]
         expect_fail("bad%d.jsonl" % k, "\n".join(lines) + "\n", bad_at + 1)
-        # A missing answer in an indented JSON array.
+        # A missing question in an indented JSON array ("answer" may be absent: prompt-only sets).
         items = [rand_item(r) for r in range(k + 1)]
-        del items[-1]["answer"]
+        del items[-1]["question"]
         text = "[\n" + ",\n".join(json.dumps(it) for it in items) + "\n]\n"
-        expect_fail("noanswer%d.json" % k, text, len(items) + 1)
+        expect_fail("noquestion%d.json" % k, text, len(items) + 1)
 
 
 def lenient_malformed():
