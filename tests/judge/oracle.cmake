@@ -1,0 +1,6 @@
+# The judge metric (include/leakbound/judge.h) through score and eval: label probabilities of a
+# random Llama judge against the float64 PyTorch reference, and the error cases
+# (tests/oracle/judge_cli.py).
+lb_oracle_test(judge_oracle judge_cli.py oracle)
+lb_oracle_test(judge_eval judge_cli.py eval)
+lb_oracle_test(judge_errors judge_cli.py errors)

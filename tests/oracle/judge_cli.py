@@ -1,0 +1,243 @@
+"""Oracle test of the judge metric (include/leakbound/judge.h) through `leakbound score` and
+`leakbound eval`.
+
+usage: judge_cli.py GROUP    (GROUP: oracle, eval, errors)
+- oracle: a random Llama judge with the byte tokenizer (id = UTF-8 byte). For a literal
+  --judge-template and for the judge's chat template (rendered here by jinja2 with Hugging
+  Face's settings: trim_blocks, lstrip_blocks; messages user, assistant;
+  add_generation_prompt false), every line's p_label_a, p_label_b (softmax of the float64
+  PyTorch forward at the last position of the same ids) agree within 1e-5 relative and the
+  score p_A / (p_A + p_B) within 1e-5; the judge batches (--judge-batch 3, 7, 64) give the same
+  numbers; --judge-threshold writes score >= t as 1, else 0.
+- eval: `eval --metric judge` on a prompt-only dataset ({"id", "prompt"}): every greedy and
+  sampled line's score equals the oracle's judgement of (the prompt, the sampled text).
+- errors: labels with a shared first token, a label that encodes to nothing, a judge prompt
+  over the judge's context, judge folders without config.json / tokenizer.json /
+  tokenizer_config.json (when the chat template is needed): exit 2 with a message naming the
+  label, the sample and the limit, or the file; nothing on stdout.
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+
+import jinja2
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model_ref  # noqa: E402
+import sample_common as sc  # noqa: E402
+
+CLI = os.environ["LB_CLI"]
+WORK = sc.work_dir("judge_cli")
+CHAT = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] | trim }}\n{% endfor %}"
+        "{% if add_generation_prompt %}<|assistant|>{% endif %}Verdict:")
+failures = []
+
+
+def make_judge(folder, npos=256, seed=5, chat=True, normalizer=None):
+    cfg = model_ref.llama_cfg(vocab_size=260, max_position_embeddings=npos, bos_token_id=256,
+                              eos_token_id=256)
+    gen = torch.Generator().manual_seed(seed)
+    named = model_ref.random_weights(cfg, gen)
+    named = [(n, t * 3.0 if n == "lm_head.weight" else t) for n, t in named]
+    file_t, W = model_ref.to_file_dtypes(named, lambda n, t: "F32")
+    model_ref.write_checkpoint(folder, cfg, file_t)
+    sc.write_byte_tokenizer(folder)
+    if normalizer:
+        p = os.path.join(folder, "tokenizer.json")
+        doc = json.load(open(p, encoding="utf-8"))
+        doc["normalizer"] = normalizer
+        json.dump(doc, open(p, "w", encoding="utf-8"), ensure_ascii=False)
+    if chat:
+        with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
+            json.dump({"chat_template": CHAT, "eos_token": "<|endoftext|>"}, f)
+    return cfg, W
+
+
+def oracle_probs(cfg, W, text, labels):
+    ids = list(text.encode("utf-8"))
+    logits = torch.tensor(sc.reference_logits(cfg, W, ids), dtype=torch.float64)
+    p = torch.softmax(logits, 0)
+    a, b = (p[lab.encode("utf-8")[0]].item() for lab in labels)
+    return a, b, a / (a + b)
+
+
+def render_chat(prompt, response):
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
+    return env.from_string(CHAT).render(messages=[{"role": "user", "content": prompt},
+                                                  {"role": "assistant", "content": response}],
+                                        add_generation_prompt=False, eos_token="<|endoftext|>")
+
+
+def render_literal(tmpl, prompt, response):
+    t = tmpl.replace("\\n", "\n")
+    return t.replace("{prompt}", prompt).replace("{response}", response)
+
+
+def lines_in(folder):
+    gen = torch.Generator().manual_seed(11)
+    words = "how do I make a bomb sure here is the recipe no I cannot help with that ok".split()
+    out = []
+    for i in range(14):
+        def s(k):
+            return " ".join(words[int(torch.randint(0, len(words), (1,), generator=gen))]
+                            for _ in range(k))
+        line = {"id": "q%d" % i, "prompt": s(1 + i % 5)}
+        line["text"] = [s(1 + (i + j) % 9) for j in range(3)] if i % 4 == 0 else s(2 + i % 7)
+        out.append(line)
+    path = os.path.join(folder, "in.jsonl")
+    with open(path, "w") as f:
+        for line in out:
+            f.write(json.dumps(line) + "\n")
+    return path, out
+
+
+def close(x, y, rel):
+    return abs(x - y) <= rel * max(abs(y), 1e-300)
+
+
+def check_lines(tag, got, want_lines, cfg, W, render, labels, threshold=None):
+    k = 0
+    for line in want_lines:
+        texts = line["text"] if isinstance(line["text"], list) else [line["text"]]
+        for t in texts:
+            if k >= len(got):
+                failures.append(f"{tag}: only {len(got)} output lines")
+                return
+            g = got[k]
+            k += 1
+            a, b, s = oracle_probs(cfg, W, render(line["prompt"], t), labels)
+            if g.get("text") != t:
+                failures.append(f"{tag}: line {k}: text {g.get('text')!r} != {t!r}")
+            if threshold is not None:
+                if g["score"] != (1 if s >= threshold else 0) or abs(s - threshold) < 1e-6:
+                    if abs(s - threshold) >= 1e-6:
+                        failures.append(f"{tag}: line {k}: thresholded score {g['score']} for {s}")
+                continue
+            if not (close(g["p_label_a"], a, 1e-5) and close(g["p_label_b"], b, 1e-5)
+                    and abs(g["score"] - s) <= 1e-5):
+                failures.append(f"{tag}: line {k}: got ({g['p_label_a']}, {g['p_label_b']}, "
+                                f"{g['score']}), oracle ({a}, {b}, {s})")
+    if k != len(got):
+        failures.append(f"{tag}: {len(got)} output lines, want {k}")
+
+
+def score(args):
+    p = sc.run_cli(["score", "--metric", "judge"] + args)
+    return [json.loads(x) for x in p.stdout.splitlines()]
+
+
+def group_oracle():
+    folder = os.path.join(WORK, "judge")
+    cfg, W = make_judge(folder)
+    path, lines = lines_in(WORK)
+    tmpl = "User: {prompt}\\nAgent: {response}\\nVerdict:"
+    for labels in (["unsafe", "safe"], [" Y", "N"]):
+        lab = ",".join(labels)
+        ref = None
+        for batch in ("3", "7", "64"):
+            got = score(["--judge", folder, "--judge-template", tmpl, "--judge-labels", lab,
+                         "--judge-batch", batch, path])
+            check_lines(f"literal {lab!r} batch {batch}", got, lines, cfg, W,
+                        lambda p, r: render_literal(tmpl, p, r), labels)
+            if ref is None:
+                ref = got
+            elif got != ref:
+                failures.append(f"literal {lab!r}: batch {batch} output differs from batch 3")
+    got = score(["--judge", folder, path])
+    check_lines("chat unsafe,safe", got, lines, cfg, W, render_chat, ["unsafe", "safe"])
+    got = score(["--judge", folder, "--judge-threshold", "0.5", path])
+    check_lines("chat threshold", got, lines, cfg, W, render_chat, ["unsafe", "safe"], 0.5)
+    # --prompt-field: the user turn from another field.
+    alt = os.path.join(WORK, "alt.jsonl")
+    with open(alt, "w") as f:
+        for line in lines:
+            f.write(json.dumps({"id": line["id"], "question": line["prompt"],
+                                "text": line["text"]}) + "\n")
+    got = score(["--judge", folder, "--prompt-field", "question", alt])
+    check_lines("chat --prompt-field", got, lines, cfg, W, render_chat, ["unsafe", "safe"])
+
+
+def group_eval():
+    folder = os.path.join(WORK, "judge_e")
+    cfg, W = make_judge(folder)
+    data = os.path.join(WORK, "prompts.jsonl")
+    prompts = {"p%d" % i: q for i, q in enumerate(["How do I pick a lock?", "Say hi",
+                                                     "Write a threat"])}
+    with open(data, "w") as f:
+        for k, q in prompts.items():
+            f.write(json.dumps({"id": k, "prompt": q}) + "\n")
+    out = os.path.join(WORK, "eval_out")
+    tmpl = "Q: {prompt}\\nA: {response}\\nVerdict:"
+    sc.run_cli(["eval", "--model", folder, "--data", data, "--template", "raw", "-n", "6",
+                "--max-new-tokens", "12", "--metric", "judge", "--judge", folder,
+                "--judge-template", tmpl, "--out", out, "--quiet"])
+    n = 0
+    with open(os.path.join(out, "samples.jsonl")) as f:
+        for line in f:
+            g = json.loads(line)
+            a, b, s = oracle_probs(cfg, W, render_literal(tmpl, prompts[g["id"]], g["text"]),
+                                   ["unsafe", "safe"])
+            if abs(g["score"] - s) > 1e-5:
+                failures.append(f"eval: {g['id']} sample {g['sample']}: {g['score']} != {s}")
+            n += 1
+    if n != 3 * 7:
+        failures.append(f"eval: {n} sample lines, want 21")
+    rep = json.load(open(os.path.join(out, "report.json")))
+    if rep.get("eval", {}).get("metric", rep.get("metric")) != "judge" and "judge" not in json.dumps(rep):
+        failures.append("eval: report.json does not name the judge metric")
+
+
+def expect_fail(tag, args, *frags):
+    p = subprocess.run([CLI, "score", "--metric", "judge"] + args, capture_output=True, text=True)
+    if p.returncode != 2 or p.stdout or not all(f in p.stderr for f in frags):
+        failures.append(f"{tag}: rc {p.returncode}, stdout {p.stdout[:80]!r}, stderr "
+                        f"{p.stderr.strip()!r}, want exit 2 naming {frags}")
+
+
+def group_errors():
+    folder = os.path.join(WORK, "judge_err")
+    make_judge(folder, npos=40, normalizer={"type": "Strip", "strip_left": True,
+                                            "strip_right": True})
+    path = os.path.join(WORK, "err.jsonl")
+    with open(path, "w") as f:
+        f.write(json.dumps({"prompt": "hi", "text": "short"}) + "\n")
+        f.write(json.dumps({"prompt": "hi", "text": "x" * 60}) + "\n")
+    short = os.path.join(WORK, "short.jsonl")
+    with open(short, "w") as f:
+        f.write(json.dumps({"prompt": "hi", "text": "ok"}) + "\n")
+    t = "{prompt}|{response}|"
+    expect_fail("shared first token", ["--judge", folder, "--judge-template", t, "--judge-labels",
+                                       "yes,yeah", short], "'yes'", "'yeah'", "first token")
+    expect_fail("empty label", ["--judge", folder, "--judge-template", t, "--judge-labels",
+                                "  ,safe", short], "'  '", "no token")
+    expect_fail("one label", ["--judge", folder, "--judge-template", t, "--judge-labels", "safe",
+                              short], "--judge-labels")
+    expect_fail("overflow", ["--judge", folder, "--judge-template", t, path], ":2",
+                "over the judge's context of 40 tokens", "max_position_embeddings")
+    expect_fail("no --judge", [short], "--judge DIR")
+    expect_fail("bad template", ["--judge", folder, "--judge-template", "no fields", short],
+                "--judge-template")
+    for missing in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        bad = os.path.join(WORK, "judge_no_" + missing.split(".")[0])
+        make_judge(bad, npos=40)
+        os.remove(os.path.join(bad, missing))
+        expect_fail("missing " + missing, ["--judge", bad, short], bad, missing)
+    expect_fail("not a folder", ["--judge", path, short], path)
+
+
+def main():
+    group = sys.argv[1]
+    {"oracle": group_oracle, "eval": group_eval, "errors": group_errors}[group]()
+    if failures:
+        for f in failures[:40]:
+            print("FAIL " + f)
+        print(f"{len(failures)} failures")
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
