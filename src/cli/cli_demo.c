@@ -105,8 +105,14 @@ static int step_q(const demo_t *d, const char *log, int (*fn)(int, char **), cha
     /* stdout of a step (e.g. a summary) goes to the log too, keeping the terminal readable */
     int saved_out = dup(1);
     if (saved_out >= 0) dup2(2, 1);
+    /* the step's report.json records its own command line (lb_cli_provenance), not the demo's */
+    char *full[65];
+    full[0] = "leakbound";
+    memcpy(full + 1, copy, (size_t)argc * sizeof *copy);
+    lb_cli_keep_argv(argc + 1, full);
     double t0 = now();
     int rc = fn(argc, copy);
+    lb_cli_keep_argv(d->argc, d->argv);
     for (int i = 0; i < argc; i++) free(copy[i]);
     fflush(stdout);
     fflush(stderr);
@@ -361,6 +367,13 @@ int lb_cli_demo(int argc, char **argv) {
                                          {0, 0, 0, 0}};
     static demo_t d;
     memset(&d, 0, sizeof d);
+    /* the demo's own command line, for demo.json and to restore after each step */
+    static char *full[256];
+    if (argc >= 255) return lb_cli_failf("demo", "too many arguments");
+    full[0] = "leakbound";
+    memcpy(full + 1, argv, (size_t)argc * sizeof *argv);
+    d.argc = argc + 1;
+    d.argv = full;
     d.out = "leakbound-demo";
     d.ul_lr = "1e-4";
     d.entropy = "0.3,0";

@@ -47,6 +47,8 @@ typedef struct {
 
 typedef struct {
     const char *out;        /* the demo folder */
+    int argc;               /* the demo's command line ("leakbound demo ...") */
+    char **argv;
     int quick;
     long seed;
     int authors;

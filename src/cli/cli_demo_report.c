@@ -493,6 +493,15 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
     if (!rc) rc = plot(d, err);
     if (rc) goto done;
     json_t *j = numbers(d, &c);
+    char data[4096];
+    snprintf(data, sizeof data, "%s/data/full.jsonl", d->out);
+    json_t *prov = j ? lb_cli_provenance(d->argc, d->argv, NULL, data, err) : NULL;
+    if (!prov) {
+        json_decref(j);
+        rc = j ? LB_EIO : lb_error_set(err, LB_ENOMEM, "cannot build demo.json");
+        goto done;
+    }
+    json_object_set_new(j, "provenance", prov);
     doc = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(j);
     if (!doc) {
