@@ -1,13 +1,16 @@
 /* bench_sampler — times lb_sampler_run on one prompt for bench/sampler/run.py.
  *
- *   bench_sampler MODEL_DIR TOKENIZER_JSON N NEW_TOKENS BATCH PROMPT_LEN
+ *   bench_sampler MODEL_DIR TOKENIZER_JSON N NEW_TOKENS BATCH PROMPT_LEN [keep|widen]
  *
  * One prompt of PROMPT_LEN ids, N samples of exactly NEW_TOKENS tokens each (no EOS, so every
  * sequence runs to the limit), temperature 1 and top-k 50 (HF's defaults), Philox seed 0.
  * BATCH 1 is "the same engine one sequence at a time". Prints one JSON line: seconds, tokens
- * generated, tokens/s. Model loading is not timed. */
+ * generated, tokens/s. Model loading is not timed. keep (the default, as sample/eval load): weight
+ * matrices used in place from the file in its dtype; widen: every weight copied to fp32 at load
+ * (what training does, and what sample/eval did before). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "leakbound/model.h"
@@ -28,14 +31,16 @@ static int count(void *user, size_t prompt, const lb_sample_result_t *res, int n
 }
 
 int main(int argc, char **argv) {
-    if (argc != 7) {
-        fprintf(stderr, "usage: bench_sampler MODEL_DIR TOKENIZER_JSON N NEW_TOKENS BATCH PROMPT_LEN\n");
+    if (argc != 7 && argc != 8) {
+        fprintf(stderr, "usage: bench_sampler MODEL_DIR TOKENIZER_JSON N NEW_TOKENS BATCH "
+                        "PROMPT_LEN [keep|widen]\n");
         return 2;
     }
     lb_error_t err = {0};
     lb_model_t *m = NULL;
     lb_tokenizer_t *tok = NULL;
-    if (lb_model_load(argv[1], NULL, &m, &err) || lb_tokenizer_load(argv[2], &tok, &err)) {
+    lb_model_options_t opt = {.keep_file_dtype = argc < 8 || strcmp(argv[7], "widen") != 0};
+    if (lb_model_load(argv[1], &opt, &m, &err) || lb_tokenizer_load(argv[2], &tok, &err)) {
         fprintf(stderr, "bench_sampler: %s\n", err.msg);
         return 2;
     }
