@@ -50,7 +50,11 @@ int main(int argc, char **argv) {
         return LB_EXIT_OK;
     }
     for (size_t i = 0; i < n_commands; i++)
-        if (commands[i].run && !strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        /* every command's stdout checked at the end: `> /dev/full` is an error, not a silent loss */
+        if (commands[i].run && !strcmp(argv[1], commands[i].name)) {
+            int status = commands[i].run(argc - 1, argv + 1);
+            return status ? status : lb_cli_stdout_done(commands[i].name, status);
+        }
     fprintf(stderr, "leakbound: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return LB_EXIT_USAGE;

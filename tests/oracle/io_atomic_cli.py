@@ -187,6 +187,13 @@ def check_stdout(work):
     check(p.returncode == 1 and "stdout" in p.stderr and want in p.stderr,
           f"inspect > /dev/full: exit {p.returncode}, message {p.stderr.strip()!r}")
     print(f"inspect > /dev/full: exit {p.returncode}: {p.stderr.strip()}")
+    # every other command's stdout too (checked once, in main): help texts and data summaries
+    for args in (["tokenize", "--help"], ["bound", "--help"], ["tokenizer", "--help"]):
+        with open("/dev/full", "w") as full:
+            p = run(args, stdout=full)
+        check(p.returncode == 1 and "stdout" in p.stderr and want in p.stderr,
+              f"{' '.join(args)} > /dev/full: exit {p.returncode}, message {p.stderr.strip()!r}")
+    print("tokenize/bound/tokenizer --help > /dev/full: exit 1 with the reason")
 
 
 def main():
