@@ -74,10 +74,11 @@ static inline float wget(const void *w, lb_dtype_t dt, size_t i) {
 
 /* ---- portable scalar path: the definition itself ---------------------------------------- */
 
-static void matmul_scalar(float *out, const float *inp, const void *w, lb_dtype_t dt,
-                          const float *bias, int T, int C, int OC, int w_in_out, float beta) {
-    #pragma omp parallel for schedule(static) if ((size_t)T * C * OC >= 8 * (size_t)LB_PAR_MIN)
-    for (int o = 0; o < OC; o++)
+/* Output columns [o0, o1) of every row. */
+static void scalar_cols(float *out, const float *inp, const void *w, lb_dtype_t dt,
+                        const float *bias, int T, int C, int OC, int w_in_out, float beta,
+                        int o0, int o1) {
+    for (int o = o0; o < o1; o++)
         for (int t = 0; t < T; t++) {
             const float *x = inp + (size_t)t * C;
             float *y = out + (size_t)t * OC + o;
@@ -87,6 +88,13 @@ static void matmul_scalar(float *out, const float *inp, const void *w, lb_dtype_
                                                       : (size_t)o * C + k), acc);
             *y = bias ? acc + bias[o] : acc;
         }
+}
+
+static void matmul_scalar(float *out, const float *inp, const void *w, lb_dtype_t dt,
+                          const float *bias, int T, int C, int OC, int w_in_out, float beta) {
+    #pragma omp parallel for schedule(static) if ((size_t)T * C * OC >= 8 * (size_t)LB_PAR_MIN)
+    for (int o = 0; o < OC; o++)
+        scalar_cols(out, inp, w, dt, bias, T, C, OC, w_in_out, beta, o, o + 1);
 }
 
 #if LB_HAVE_X86
@@ -342,27 +350,18 @@ static void matmul_simd(float *out, const float *inp, const void *w, lb_dtype_t 
     int nth = omp_get_max_threads();
     if ((size_t)T * C * OC < 8 * (size_t)LB_PAR_MIN || omp_in_parallel()) nth = 1;
     if (nth > n_panels) nth = n_panels;
-    if (nth <= 1) {
-        float *ap = thread_ap();
-        if (!ap) {   /* no memory for the packed rows: the scalar path, same bits */
-            matmul_scalar(out, inp, w, dt, bias, T, C, OC, w_in_out, beta);
-            return;
-        }
-        run_panels(ap, out, inp, w, dt, bias, T, C, OC, w_in_out, beta, 0, n_panels, impl);
-        return;
-    }
-    int ok = 1;
-    #pragma omp parallel num_threads(nth) reduction(&&:ok)
-    ok = thread_ap() != NULL;
-    if (!ok) {
-        matmul_scalar(out, inp, w, dt, bias, T, C, OC, w_in_out, beta);
-        return;
-    }
-    #pragma omp parallel num_threads(nth)
+    /* One parallel region; threads split the column panels. A thread that cannot get its
+     * packed-rows buffer computes its panels on the scalar path: the same bits. */
+    #pragma omp parallel num_threads(nth) if (nth > 1)
     {
         int id = omp_get_thread_num(), n = omp_get_num_threads();
         int p0 = (int)((long)n_panels * id / n), p1 = (int)((long)n_panels * (id + 1) / n);
-        run_panels(thread_ap(), out, inp, w, dt, bias, T, C, OC, w_in_out, beta, p0, p1, impl);
+        float *ap = thread_ap();
+        if (ap)
+            run_panels(ap, out, inp, w, dt, bias, T, C, OC, w_in_out, beta, p0, p1, impl);
+        else
+            scalar_cols(out, inp, w, dt, bias, T, C, OC, w_in_out, beta, p0 * nr,
+                        p1 * nr < OC ? p1 * nr : OC);
     }
 }
 
