@@ -32,8 +32,8 @@
  *   max_tokens tokens per call, max_ctx positions); lb_model_forward never allocates. Each call
  *   appends tokens to sequences of an lb_kvcache_t and returns logits; calling it with n tokens
  *   per sequence is a prefill, with 1 token per sequence a decode step. Matrix products are one
- *   cblas_sgemm over all tokens of the call; attention runs on the cache with OpenMP over
- *   (sequence, head).
+ *   cblas_sgemm over all tokens of the call (F16/BF16 matrices kept in the file: one
+ *   lb_model_matmul_inv); attention runs on the cache with OpenMP over (sequence, head).
  * - Batch invariance: by default a sequence's logits may differ in the last bits with the
  *   batch it runs in (OpenBLAS sums a row differently by the number of rows: sgemv for 1-2
  *   rows, and sgemm's row panels and thread split). A runner switched to batch-invariant mode
