@@ -257,11 +257,15 @@ static int move(const char *src, const char *dst) {
     return 0;
 }
 
-/* Unlearn with a checkpoint after every optimizer step, then keep the first checkpoint whose mean
- * greedy forget ROUGE-L recall is <= the target (the last one if none is): models/<dir>. */
+/* Unlearn with a checkpoint after every optimizer step and keep the first checkpoint whose mean
+ * greedy forget ROUGE-L recall is <= the target (the last one if none is): models/<dir>. The run
+ * goes in chunks of UL_CHUNK steps (--stop-after, then --resume from the chunk's last
+ * checkpoint: bit-identical to one uninterrupted run, with the same learning-rate schedule), so
+ * it stops soon after the target instead of training to the last epoch. */
+#define UL_CHUNK 25
 static int unlearn(demo_t *d, demo_row_t *row) {
     /* own copies: pathf's ring is reused by the many calls below */
-    char run[1024], dst[1024], scratch[1024];
+    char run[1024], dst[1024], scratch[1024], upto_s[32], resume[1100];
     snprintf(run, sizeof run, "%s/models/%s.run", d->out, row->dir);
     snprintf(dst, sizeof dst, "%s/models/%s", d->out, row->dir);
     snprintf(scratch, sizeof scratch, "%s/eval/%s/select", d->out, row->dir);
@@ -272,55 +276,65 @@ static int unlearn(demo_t *d, demo_row_t *row) {
     snprintf(ep, sizeof ep, "%d", d->ul_epochs);
     snprintf(bs, sizeof bs, "%d", d->ul_batch);
     snprintf(sd, sizeof sd, "%ld", d->seed);
-    char *argv[48];
-    int k = 0;
-    char *fixed[] = {"unlearn", "--model", (char *)pathf("%s/models/finetuned", d->out), "--forget",
-                     (char *)pathf("%s/data/forget10.jsonl", d->out), "--retain",
-                     (char *)pathf("%s/data/retain90.jsonl", d->out), "--method", (char *)row->method, "--out",
-                     (char *)run, "--epochs", ep, "--lr", (char *)d->ul_lr, "--batch-size", bs, "--grad-accum",
-                     "1", "--max-length", "72", "--warmup", "0", "--seed", sd, "--save-every", "1"};
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[k++] = fixed[i];
-    if (row->entropy) {
-        argv[k++] = "--entropy";
-        argv[k++] = (char *)d->entropy;
-        argv[k++] = "--entropy-positions";
-        argv[k++] = (char *)d->entropy_positions;
-    }
-    argv[k] = NULL;
-    if (step(d, pathf("unlearn-%s", row->dir), lb_cli_unlearn, argv)) return LB_EXIT_FAIL;
-    /* the checkpoints, in step order, until the first at or below the target */
     struct stat st;
-    int last = 0;
-    while (last < DEMO_MAX_STEPS && !stat(pathf("%s/checkpoint-%d", run, last + 1), &st)) last++;
-    if (!last) {
-        fprintf(stderr, "leakbound demo: %s holds no checkpoint\n", run);
-        return LB_EXIT_FAIL;
-    }
-    row->steps = last;
-    row->step = last;
+    int done = 0, last = 0; /* checkpoints evaluated; the highest that exists */
     row->reached = 0;
-    for (int s = 1; s <= last; s++) {
-        double g;
-        if (greedy_check(d, pathf("%s/checkpoint-%d", run, s), scratch, pathf("select-%s", row->dir), &g))
-            return LB_EXIT_FAIL;
-        row->trace_step[row->n_trace] = s;
-        row->trace_greedy[row->n_trace++] = g;
-        if (g <= d->ul_target) {
-            row->step = s;
-            row->reached = 1;
-            break;
+    for (int upto = UL_CHUNK; !row->reached; upto += UL_CHUNK) {
+        char *argv[48];
+        int k = 0;
+        char *fixed[] = {"unlearn", "--model", (char *)pathf("%s/models/finetuned", d->out), "--forget",
+                         (char *)pathf("%s/data/forget10.jsonl", d->out), "--retain",
+                         (char *)pathf("%s/data/retain90.jsonl", d->out), "--method", (char *)row->method, "--out",
+                         run, "--epochs", ep, "--lr", (char *)d->ul_lr, "--batch-size", bs, "--grad-accum", "1",
+                         "--max-length", "72", "--warmup", "0", "--seed", sd, "--save-every", "1"};
+        for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[k++] = fixed[i];
+        if (row->entropy) {
+            argv[k++] = "--entropy";
+            argv[k++] = (char *)d->entropy;
+            argv[k++] = "--entropy-positions";
+            argv[k++] = (char *)d->entropy_positions;
         }
+        snprintf(upto_s, sizeof upto_s, "%d", upto);
+        argv[k++] = "--stop-after";
+        argv[k++] = upto_s;
+        if (last) {
+            snprintf(resume, sizeof resume, "%s/checkpoint-%d", run, last);
+            argv[k++] = "--resume";
+            argv[k++] = resume;
+        }
+        argv[k] = NULL;
+        if (step_q(d, pathf("unlearn-%s", row->dir), lb_cli_unlearn, argv, last > 0)) return LB_EXIT_FAIL;
+        int prev = last;
+        while (last < DEMO_MAX_STEPS && !stat(pathf("%s/checkpoint-%d", run, last + 1), &st)) last++;
+        if (!last) {
+            fprintf(stderr, "leakbound demo: %s holds no checkpoint\n", run);
+            return LB_EXIT_FAIL;
+        }
+        for (int s = done + 1; s <= last; s++) {
+            double g;
+            if (greedy_check(d, pathf("%s/checkpoint-%d", run, s), scratch, pathf("select-%s", row->dir), &g))
+                return LB_EXIT_FAIL;
+            row->trace_step[row->n_trace] = s;
+            row->trace_greedy[row->n_trace++] = g;
+            done = s;
+            if (g <= d->ul_target) {
+                row->step = s;
+                row->reached = 1;
+                break;
+            }
+        }
+        if (last < upto || last == prev) break; /* the run ended before the chunk did */
     }
+    if (!row->reached) row->step = last;
+    row->steps = d->ul_steps_total;
     lb_io_remove_tree(scratch);
     fprintf(stderr, "  %-28s step %d of %d: greedy forget %.3f (target %.2f%s)\n", pathf("select-%s", row->dir),
-            row->step, last, row->trace_greedy[row->n_trace - 1], d->ul_target, row->reached ? "" : ": NOT reached");
-    /* models/<dir> = the chosen checkpoint (without its optimizer state) + the run's log and curve */
+            row->step, row->steps, row->trace_greedy[row->n_trace - 1], d->ul_target,
+            row->reached ? "" : ": NOT reached");
+    /* models/<dir> = the chosen checkpoint (its train_log.csv runs up to that step), without its
+     * optimizer state */
     if (move(pathf("%s/checkpoint-%d", run, row->step), dst)) return LB_EXIT_FAIL;
     unlink(pathf("%s/optimizer.safetensors", dst));
-    const char *keep[] = {"train_log.csv", "loss.svg"};
-    for (size_t i = 0; i < 2; i++)
-        if (!stat(pathf("%s/%s", run, keep[i]), &st) && move(pathf("%s/%s", run, keep[i]), pathf("%s/%s", dst, keep[i])))
-            return LB_EXIT_FAIL;
     lb_io_remove_tree(run);
     return 0;
 }
@@ -350,6 +364,21 @@ static void free_rows(demo_t *d) {
         demo_eval_free(&d->rows[i].forget);
         demo_eval_free(&d->rows[i].retain);
     }
+}
+
+/* Non-empty lines of a JSONL file (the generated forget set), or -1. */
+static long count_lines(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    long n = 0;
+    int c, prev = '\n';
+    while ((c = getc(f)) != EOF) {
+        if (c == '\n' && prev != '\n') n++;
+        prev = c;
+    }
+    if (prev != '\n') n++;
+    fclose(f);
+    return n;
 }
 
 enum { O_TARGET = 256, O_ULR, O_UEP, O_ENT, O_ENTPOS };
@@ -445,7 +474,7 @@ int lb_cli_demo(int argc, char **argv) {
     d.vocab = 1024;
     d.size = "L2-D64-H4-KV2-I192-T80";
     d.n = n > 0 ? n : d.quick ? 128 : 1024;
-    d.retain_n = d.n < 64 ? d.n : 64;
+    d.retain_n = d.n < 32 ? d.n : 32; /* as many as the diversity measure reads */
     d.diversity_samples = 32;
     d.alpha = 0.01;
     d.temperature = 1.0;
@@ -475,6 +504,12 @@ int lb_cli_demo(int argc, char **argv) {
         (char *)pathf("%s/full.jsonl", data));
     RUN(&d, "init", lb_cli_init, "init", "--arch", "llama", "--size", (char *)d.size, "--tokenizer", (char *)tok,
         "--out", (char *)pathf("%s/models/init", d.out), "--seed", sbuf);
+    long nf = count_lines(pathf("%s/forget10.jsonl", data));
+    if (nf < 1) {
+        fprintf(stderr, "leakbound demo: %s/forget10.jsonl: no questions\n", data);
+        return LB_EXIT_FAIL;
+    }
+    d.ul_steps_total = d.ul_epochs * (int)((nf + d.ul_batch - 1) / d.ul_batch);
     if (finetune(&d, sbuf)) return LB_EXIT_FAIL;
     int rc = LB_EXIT_OK;
     for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0] && !rc; i++) {

@@ -65,6 +65,7 @@ typedef struct {
     double ft_target;
     const char *ft_lr, *ul_lr;
     int ul_epochs, ul_batch;
+    int ul_steps_total;     /* optimizer steps of the whole unlearning schedule */
     double ul_target;       /* unlearning stops at the first checkpoint with greedy forget <= this */
     const char *entropy, *entropy_positions;
     int diversity_samples;  /* samples per retain question in the diversity measure */

@@ -41,14 +41,15 @@ static size_t find_q(const demo_eval_t *e, const char *id) {
     return e->n_questions;
 }
 
-/* Mean pairwise ROUGE-L F over the first k sampled answers of each question: texts (m). */
-static int pair_similarity(lb_text_scorer_t *sc, char **texts, size_t m, double *out, lb_error_t *err) {
+/* Mean pairwise ROUGE-L F between m texts: texts (m), lens (m) their byte lengths. */
+static int pair_similarity(lb_text_scorer_t *sc, char **texts, const size_t *lens, size_t m, double *out,
+                           lb_error_t *err) {
     double sum = 0;
     size_t pairs = 0;
     for (size_t a = 0; a < m; a++)
         for (size_t b = a + 1; b < m; b++) {
             lb_text_rouge_t r;
-            int rc = lb_text_rouge_l(sc, texts[a], strlen(texts[a]), texts[b], strlen(texts[b]), &r, err);
+            int rc = lb_text_rouge_l(sc, texts[a], lens[a], texts[b], lens[b], &r, err);
             if (rc) return rc;
             sum += r.fmeasure;
             pairs++;
@@ -64,12 +65,14 @@ static int read_samples(const char *dir, double threshold, int k, demo_eval_t *e
     snprintf(path, sizeof path, "%s/samples.jsonl", dir);
     size_t nq = e->n_questions;
     char ***texts = k > 0 ? calloc(nq, sizeof *texts) : NULL;
+    size_t **lens = k > 0 ? calloc(nq, sizeof *lens) : NULL;
     size_t *nt = calloc(nq ? nq : 1, sizeof *nt);
     lb_text_scorer_t *sc = NULL;
     int rc = 0;
-    if ((k > 0 && !texts) || !nt) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+    if ((k > 0 && (!texts || !lens)) || !nt) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
     for (size_t q = 0; q < nq && !rc && texts; q++)
-        if (!(texts[q] = calloc((size_t)k, sizeof **texts))) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+        if (!(texts[q] = calloc((size_t)k, sizeof **texts)) || !(lens[q] = calloc((size_t)k, sizeof **lens)))
+            rc = lb_error_set(err, LB_ENOMEM, "out of memory");
     lb_jsonl_reader_t r;
     if (!rc) rc = lb_jsonl_open(&r, path, err);
     if (rc) goto done;
@@ -85,8 +88,17 @@ static int read_samples(const char *dir, double threshold, int k, demo_eval_t *e
                               "and string \"text\"", path, r.lineno);
         else if (json_integer_value(s) >= 0) {
             leaks[q] += json_number_value(scv) >= threshold;
-            if (texts && nt[q] < (size_t)k && !(texts[q][nt[q]++] = strdup(json_string_value(t))))
-                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+            if (texts && nt[q] < (size_t)k) {
+                /* a generated text may hold a NUL ("\u0000"): keep its length, not strlen's */
+                size_t len = json_string_length(t);
+                char *c = malloc(len + 1);
+                if (!c) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+                else {
+                    memcpy(c, json_string_value(t), len + 1);
+                    texts[q][nt[q]] = c;
+                    lens[q][nt[q]++] = len;
+                }
+            }
         }
         json_decref(o);
         if (rc) break;
@@ -99,7 +111,7 @@ static int read_samples(const char *dir, double threshold, int k, demo_eval_t *e
         double sum = 0;
         for (size_t q = 0; q < nq && !rc; q++) {
             double sim = 1;
-            rc = pair_similarity(sc, texts[q], nt[q], &sim, err);
+            rc = pair_similarity(sc, texts[q], lens[q], nt[q], &sim, err);
             sum += 1 - sim;
         }
         e->diversity = nq ? sum / (double)nq : 0;
@@ -110,8 +122,10 @@ done:
             if (texts[q])
                 for (size_t i = 0; i < nt[q]; i++) free(texts[q][i]);
             free(texts[q]);
+            if (lens) free(lens[q]);
         }
         free(texts);
+        free(lens);
     }
     free(nt);
     lb_text_scorer_free(sc);

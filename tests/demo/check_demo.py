@@ -134,8 +134,10 @@ def main():
             hit = [st for st, gr in tr if gr <= doc["unlearn_target"]]
             if row["target_reached"] != bool(hit) or (hit and (hit[0] != row["unlearn_step"] or tr[-1][0] != hit[0])):
                 fail(f"{tag}: the chosen step {row['unlearn_step']} is not the first at or below the target: {tr}")
-            if not hit and row["unlearn_step"] != row["unlearn_steps"]:
+            if not hit and row["unlearn_step"] != tr[-1][0]:
                 fail(f"{tag}: target not reached but not the last step")
+            if not 1 <= row["unlearn_step"] <= row["unlearn_steps"]:
+                fail(f"{tag}: step {row['unlearn_step']} outside the schedule's {row['unlearn_steps']} steps")
             if [st for st, _ in tr] != list(range(1, len(tr) + 1)):
                 fail(f"{tag}: the selection trace must visit every step in order")
     claims = doc["claims"]
