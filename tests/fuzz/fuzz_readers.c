@@ -25,6 +25,19 @@ int lb_cli_failf(const char *cmd, const char *fmt, ...) {
     abort();
 }
 
+/* Likewise its number parsers (used by the flag parser only). */
+int lb_cli_parse_double(const char *s, double *out) {
+    (void)s;
+    (void)out;
+    abort();
+}
+
+int lb_cli_parse_long(const char *s, long *out) {
+    (void)s;
+    (void)out;
+    abort();
+}
+
 static void release(void) {
     lb_text_scorer_free(worker.scorer);
     free(worker.kw);
