@@ -38,7 +38,7 @@ static void usage(FILE *out) {
             "docs/demo.md explains the design.\n"
             "\n"
             "  --out DIR    output folder (default leakbound-demo; created)\n"
-            "  --quick      fewer samples (N 128 instead of 1024): about a minute\n"
+            "  --quick      fewer samples (N 128 instead of 1024): 1-2 minutes on 2 cores\n"
             "  -n N         sampled answers per forget question (default 1024, quick 128)\n"
             "  --seed S     seed of the data generator, the training runs and the samples (default 0)\n"
             "  --authors N  authors in the generated benchmark (default 10)\n"
