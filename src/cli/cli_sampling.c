@@ -236,7 +236,7 @@ static double mem_available(void) {
  * batch at the longest question's full length, capped by --kv-budget or its default, a quarter
  * of RAM), and the runner's arena plus the sampler's logits. A plan above the memory available
  * now is refused with the numbers. */
-static int memory_plan(const lb_sampling_ctx_t *ctx, const char *cmd, lb_error_t *err) {
+static int memory_plan(const lb_sampling_ctx_t *ctx, const char *cmd, int quiet, lb_error_t *err) {
     const lb_model_config_t *g = lb_model_config(ctx->m);
     const lb_sampler_opts_t *o = &ctx->opts;
     size_t copied, mapped;
@@ -278,9 +278,10 @@ static int memory_plan(const lb_sampling_ctx_t *ctx, const char *cmd, lb_error_t
         return lb_error_set(err, LB_ENOMEM, "the memory plan needs %s (weights %s, KV cache %s, "
                             "scratch %s) but %s is available: lower --kv-budget or --batch, or "
                             "free memory", st, sw, skv, ss, sa);
-    fprintf(stderr, "leakbound %s: memory plan %s: weights %s (%s mapped from the file, %s "
-            "copied), KV cache %s, scratch %s; %s available\n", cmd, st, sw, sm, sc, skv, ss,
-            avail > 0 ? sa : "? (unknown)");
+    if (!quiet) /* --quiet: nothing on stderr unless something fails */
+        fprintf(stderr, "leakbound %s: memory plan %s: weights %s (%s mapped from the file, %s "
+                "copied), KV cache %s, scratch %s; %s available\n", cmd, st, sw, sm, sc, skv, ss,
+                avail > 0 ? sa : "? (unknown)");
     return 0;
 }
 
@@ -351,7 +352,7 @@ int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_
     o->confidence_threshold = a->conf_thr;
     o->low_temperature = a->low_T;
     o->record_temperatures = a->verbose;
-    if ((rc = lb_sampler_check(o, &err)) || (rc = memory_plan(ctx, cmd, &err))) goto fail;
+    if ((rc = lb_sampler_check(o, &err)) || (rc = memory_plan(ctx, cmd, a->quiet, &err))) goto fail;
     return LB_EXIT_OK;
 fail:
     fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);

@@ -81,6 +81,10 @@ def main():
         check(r.returncode == 0, f"small plan runs: {r.stderr}")
         check("memory plan" in r.stderr and "mapped from the file" in r.stderr,
               f"sample prints its plan: {r.stderr}")
+        r = subprocess.run([CLI, "sample", "--model", model, "--data", data, "--limit", "2",
+                            "-n", "2", "--max-new-tokens", "8", "--out", out, "--quiet"],
+                           capture_output=True, text=True, timeout=120)
+        check(r.returncode == 0 and r.stderr == "", f"--quiet prints nothing, not even the plan: {r.stderr!r}")
     if failures:
         sys.exit(1)
     print("ok")
