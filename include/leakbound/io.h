@@ -64,6 +64,10 @@ void lb_atomic_abort(lb_atomic_file_t *f);
  * the caller aborts it). */
 int lb_atomic_write(lb_atomic_file_t *f, const void *data, size_t len, lb_error_t *err);
 
+/* The whole file at once: open, write len bytes, commit (abort on any failure, so an existing
+ * file at path stays as it was). Returns 0 or the error of the step that failed. */
+int lb_atomic_write_file(const char *path, const void *data, size_t len, lb_error_t *err);
+
 /* A folder written as one (see the contract). Use:
  *
  *     lb_io_dir_t d;

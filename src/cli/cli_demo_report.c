@@ -431,14 +431,7 @@ static json_t *numbers(const demo_t *d, const claims_t *c) {
 }
 
 static int write_text(const char *path, const char *s, lb_error_t *err) {
-    lb_atomic_file_t f;
-    int rc = lb_atomic_open(&f, path, err);
-    if (rc) return rc;
-    if (fputs(s, f.fp) == EOF) {
-        lb_atomic_abort(&f);
-        return lb_error_set(err, LB_EIO, "%s: cannot write", path);
-    }
-    return lb_atomic_commit(&f, err);
+    return lb_atomic_write_file(path, s, strlen(s), err);
 }
 
 static const char *verdict(int shown) { return shown ? "**shown**" : "**not shown**"; }

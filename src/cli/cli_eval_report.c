@@ -32,14 +32,7 @@ int eval_bounds(eval_state_t *e, lb_error_t *err) {
 
 /* Write text to path atomically. */
 static int write_file(const char *path, const char *text, lb_error_t *err) {
-    lb_atomic_file_t f;
-    int rc = lb_atomic_open(&f, path, err);
-    if (rc) return rc;
-    if ((rc = lb_atomic_write(&f, text, strlen(text), err))) {
-        lb_atomic_abort(&f);
-        return rc;
-    }
-    return lb_atomic_commit(&f, err);
+    return lb_atomic_write_file(path, text, strlen(text), err);
 }
 
 /* The `bound` renderer's input: every prompt's scores and its id as a JSON string key. */

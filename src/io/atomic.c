@@ -83,6 +83,17 @@ int lb_atomic_write(lb_atomic_file_t *f, const void *data, size_t len, lb_error_
     return LB_OK;
 }
 
+int lb_atomic_write_file(const char *path, const void *data, size_t len, lb_error_t *err) {
+    lb_atomic_file_t f;
+    int rc = lb_atomic_open(&f, path, err);
+    if (rc) return rc;
+    if ((rc = lb_atomic_write(&f, data, len, err))) {
+        lb_atomic_abort(&f);
+        return rc;
+    }
+    return lb_atomic_commit(&f, err);
+}
+
 static int remove_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
     (void)st, (void)ftw;
     return flag == FTW_DP ? rmdir(path) : unlink(path);

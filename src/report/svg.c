@@ -250,17 +250,7 @@ int svg_write(const char *path, rb_t *b, lb_error_t *err) {
     size_t len = b->len;
     char *doc = rb_take(b);
     if (!doc) return lb_error_set(err, LB_ENOMEM, "%s: out of memory building the SVG", path);
-    lb_atomic_file_t f;
-    int rc = lb_atomic_open(&f, path, err);
-    if (rc) {
-        free(doc);
-        return rc;
-    }
-    if ((rc = lb_atomic_write(&f, doc, len, err))) {
-        lb_atomic_abort(&f);
-        free(doc);
-        return rc;
-    }
+    int rc = lb_atomic_write_file(path, doc, len, err);
     free(doc);
-    return lb_atomic_commit(&f, err);
+    return rc;
 }

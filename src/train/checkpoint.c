@@ -23,18 +23,9 @@ static int copy_file(const char *src, const char *dst, lb_error_t *err) {
     size_t len = 0;
     int rc = lb_io_read_file(src, &data, &len, err);
     if (rc) return rc;
-    lb_atomic_file_t f;
-    if ((rc = lb_atomic_open(&f, dst, err))) {
-        free(data);
-        return rc;
-    }
-    if ((rc = lb_atomic_write(&f, data, len, err))) {
-        lb_atomic_abort(&f);
-        free(data);
-        return rc;
-    }
+    rc = lb_atomic_write_file(dst, data, len, err);
     free(data);
-    return lb_atomic_commit(&f, err);
+    return rc;
 }
 
 int lb_train_copy_model_files(const char *src_dir, const char *dir, lb_error_t *err) {

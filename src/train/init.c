@@ -232,15 +232,8 @@ int lb_train_init_model(lb_arch_t arch, const lb_model_size_t *size, int vocab, 
         char *data = NULL;
         size_t len = 0;
         rc = lb_io_read_file(tokenizer_path, &data, &len, err);
-        lb_atomic_file_t f;
         snprintf(path, sizeof path, "%s/tokenizer.json", out_dir);
-        if (!rc && !(rc = lb_atomic_open(&f, path, err))) {
-            if ((rc = lb_atomic_write(&f, data, len, err))) {
-                lb_atomic_abort(&f);
-            } else {
-                rc = lb_atomic_commit(&f, err);
-            }
-        }
+        if (!rc) rc = lb_atomic_write_file(path, data, len, err);
         free(data);
     }
     return rc;
