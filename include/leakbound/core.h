@@ -14,6 +14,7 @@
 #define LEAKBOUND_CORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 
 #ifdef __cplusplus
@@ -60,6 +61,17 @@ size_t lb_arena_mark(const lb_arena_t *a);
 void lb_arena_rewind(lb_arena_t *a, size_t mark);
 void lb_arena_reset(lb_arena_t *a);
 void lb_arena_free(lb_arena_t *a);
+
+/* splitmix64 (Steele, Lea and Flood, 2014): advance *state by the golden-ratio increment and
+ * return its mix. The one definition behind every seeded stream of leakbound (the generated
+ * benchmark, RNG seeding, initial weights, the training order): changing it changes every
+ * seeded output. */
+static inline uint64_t lb_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
 
 #ifdef __cplusplus
 }

@@ -19,12 +19,6 @@ typedef struct rng {
     uint64_t s[4];
 } rng_t;
 
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
@@ -41,9 +35,9 @@ static uint64_t rng_next(rng_t *r) {
 
 static void rng_seed(rng_t *r, uint64_t seed, uint64_t set, uint64_t index) {
     uint64_t x = seed;
-    x = splitmix64(&x) ^ (set * 0xD1B54A32D192ED03ull);
-    x = splitmix64(&x) ^ (index * 0x8CB92BA72F3D8DD7ull);
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+    x = lb_splitmix64(&x) ^ (set * 0xD1B54A32D192ED03ull);
+    x = lb_splitmix64(&x) ^ (index * 0x8CB92BA72F3D8DD7ull);
+    for (int i = 0; i < 4; i++) r->s[i] = lb_splitmix64(&x);
 }
 
 /* Uniform in [0, n): rejection keeps it exact, so results never depend on modulo bias. */

@@ -124,16 +124,9 @@ int lb_sample_argmax(const float *logits, int V) {
     return best;
 }
 
-/* splitmix64: spreads any seed (0 included) over the xoshiro state. */
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
+/* splitmix64 spreads any seed (0 included) over the xoshiro state. */
 void lb_sample_rng_seed(lb_rng_t *rng, uint64_t seed) {
-    for (int i = 0; i < 4; i++) rng->s[i] = splitmix64(&seed);
+    for (int i = 0; i < 4; i++) rng->s[i] = lb_splitmix64(&seed);
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

@@ -71,12 +71,7 @@ int lb_train_encode(const lb_tokenizer_t *tok, const lb_template_t *tpl,
 
 /* splitmix64: a counter-based mix, so every (seed, epoch, i) draw is independent of the others
  * and of how far a previous process got. */
-static uint64_t mix(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
+static uint64_t mix(uint64_t x) { return lb_splitmix64(&x); }
 
 /* Uniform in [0, n) without modulo bias (Lemire's rejection on a stream of mixes). */
 static size_t uniform(uint64_t key, size_t n) {

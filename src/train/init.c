@@ -91,16 +91,10 @@ static int write_config(lb_arch_t a, const lb_model_size_t *z, int V, int bos, i
 }
 
 /* splitmix64 stream and Box-Muller normals: a pure function of the seed. */
-static uint64_t next64(uint64_t *s) {
-    uint64_t x = (*s += 0x9e3779b97f4a7c15ULL);
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 static double normal(uint64_t *s) {
-    double u1 = ((next64(s) >> 11) + 1.0) / 9007199254740993.0;   /* (0, 1] */
-    double u2 = (next64(s) >> 11) / 9007199254740992.0;
+    double u1 = ((lb_splitmix64(s) >> 11) + 1.0) / 9007199254740993.0;   /* (0, 1] */
+    double u2 = (lb_splitmix64(s) >> 11) / 9007199254740992.0;
     return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
 }
 
