@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "cli_demo.h"
+#include "leakbound/data.h"
 #include "leakbound/io.h"
 
 static void usage(FILE *out) {
@@ -74,7 +75,8 @@ static const char *pathf(const char *fmt, ...) {
 
 /* Run one subcommand with its stderr sent to logs/<log>.log; a terminal line when it ends unless
  * quiet (failures are always reported). Returns its exit status. */
-static int step_q(const demo_t *d, const char *log, int (*fn)(int, char **), char **argv, int quiet) {
+enum { STEP_QUIET = 1, STEP_APPEND = 2 }; /* step_q flags: no terminal line; append to the log */
+static int step_q(const demo_t *d, const char *log, int (*fn)(int, char **), char **argv, int flags) {
     int argc = 0;
     while (argv[argc]) argc++;
     /* subcommands may write into their arguments (e.g. splitting "LF,LR" in place): hand them
@@ -92,7 +94,7 @@ static int step_q(const demo_t *d, const char *log, int (*fn)(int, char **), cha
     const char *lp = pathf("%s/logs/%s.log", d->out, log);
     fflush(stdout);
     fflush(stderr);
-    int saved = dup(2), fd = open(lp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int saved = dup(2), fd = open(lp, O_WRONLY | O_CREAT | (flags & STEP_APPEND ? O_APPEND : O_TRUNC), 0644);
     if (saved < 0 || fd < 0) {
         if (saved >= 0) close(saved);
         if (fd >= 0) close(fd);
@@ -123,7 +125,7 @@ static int step_q(const demo_t *d, const char *log, int (*fn)(int, char **), cha
     dup2(saved, 2);
     close(saved);
     if (rc) fprintf(stderr, "leakbound demo: step '%s' failed (exit %d): see %s\n", log, rc, lp);
-    else if (!quiet) fprintf(stderr, "  %-28s %6.1fs\n", log, now() - t0);
+    else if (!(flags & STEP_QUIET)) fprintf(stderr, "  %-28s %6.1fs\n", log, now() - t0);
     return rc;
 }
 
@@ -170,7 +172,7 @@ static int eval(const demo_t *d, const char *model, const char *data, const char
         argv[k++] = num(d->ats_threshold);
     }
     argv[k] = NULL;
-    return step_q(d, log, lb_cli_eval, argv, quiet);
+    return step_q(d, log, lb_cli_eval, argv, quiet ? STEP_QUIET : 0);
 }
 
 /* Mean greedy forget score of one model (a greedy-only check: one sample per question). */
@@ -277,7 +279,7 @@ static int unlearn(demo_t *d, demo_row_t *row) {
     snprintf(bs, sizeof bs, "%d", d->ul_batch);
     snprintf(sd, sizeof sd, "%ld", d->seed);
     struct stat st;
-    int done = 0, last = 0; /* checkpoints evaluated; the highest that exists */
+    int last = 0; /* the highest checkpoint that exists; row->n_trace of them are evaluated */
     row->reached = 0;
     for (int upto = UL_CHUNK; !row->reached; upto += UL_CHUNK) {
         char *argv[48];
@@ -303,20 +305,20 @@ static int unlearn(demo_t *d, demo_row_t *row) {
             argv[k++] = resume;
         }
         argv[k] = NULL;
-        if (step_q(d, pathf("unlearn-%s", row->dir), lb_cli_unlearn, argv, last > 0)) return LB_EXIT_FAIL;
+        /* later chunks append to the first chunk's log: logs/unlearn-<dir>.log covers the run */
+        if (step_q(d, pathf("unlearn-%s", row->dir), lb_cli_unlearn, argv, last ? STEP_QUIET | STEP_APPEND : 0))
+            return LB_EXIT_FAIL;
         int prev = last;
         while (last < DEMO_MAX_STEPS && !stat(pathf("%s/checkpoint-%d", run, last + 1), &st)) last++;
         if (!last) {
             fprintf(stderr, "leakbound demo: %s holds no checkpoint\n", run);
             return LB_EXIT_FAIL;
         }
-        for (int s = done + 1; s <= last; s++) {
+        for (int s = row->n_trace + 1; s <= last; s++) {
             double g;
             if (greedy_check(d, pathf("%s/checkpoint-%d", run, s), scratch, pathf("select-%s", row->dir), &g))
                 return LB_EXIT_FAIL;
-            row->trace_step[row->n_trace] = s;
             row->trace_greedy[row->n_trace++] = g;
-            done = s;
             if (g <= d->ul_target) {
                 row->step = s;
                 row->reached = 1;
@@ -366,18 +368,16 @@ static void free_rows(demo_t *d) {
     }
 }
 
-/* Non-empty lines of a JSONL file (the generated forget set), or -1. */
-static long count_lines(const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    long n = 0;
-    int c, prev = '\n';
-    while ((c = getc(f)) != EOF) {
-        if (c == '\n' && prev != '\n') n++;
-        prev = c;
+/* Questions in the generated forget set (read by the data module, as unlearn reads it), or -1. */
+static long count_items(const char *path) {
+    lb_dataset_t ds;
+    lb_error_t err = {0};
+    if (lb_data_load(path, LB_DATA_AUTO, &ds, &err)) {
+        fprintf(stderr, "leakbound demo: %s\n", err.msg);
+        return -1;
     }
-    if (prev != '\n') n++;
-    fclose(f);
+    long n = (long)ds.n;
+    lb_dataset_free(&ds);
     return n;
 }
 
@@ -504,7 +504,7 @@ int lb_cli_demo(int argc, char **argv) {
         (char *)pathf("%s/full.jsonl", data));
     RUN(&d, "init", lb_cli_init, "init", "--arch", "llama", "--size", (char *)d.size, "--tokenizer", (char *)tok,
         "--out", (char *)pathf("%s/models/init", d.out), "--seed", sbuf);
-    long nf = count_lines(pathf("%s/forget10.jsonl", data));
+    long nf = count_items(pathf("%s/forget10.jsonl", data));
     if (nf < 1) {
         fprintf(stderr, "leakbound demo: %s/forget10.jsonl: no questions\n", data);
         return LB_EXIT_FAIL;

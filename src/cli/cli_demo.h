@@ -40,8 +40,7 @@ typedef struct {
     /* unlearning: the checkpoint chosen (first whose greedy forget <= target) */
     int step, steps, reached;
     int n_trace;
-    int trace_step[DEMO_MAX_STEPS];
-    double trace_greedy[DEMO_MAX_STEPS];
+    double trace_greedy[DEMO_MAX_STEPS]; /* greedy forget after step t + 1: every step, in order */
     double seconds;         /* unlearning + evaluation wall time */
 } demo_row_t;
 

@@ -393,7 +393,7 @@ static json_t *claims_json(const demo_t *d, const claims_t *c) {
 static json_t *eval_json(const demo_row_t *r) {
     json_t *trace = json_array();
     for (int t = 0; t < r->n_trace; t++)
-        json_array_append_new(trace, json_pack("[i, f]", r->trace_step[t], r->trace_greedy[t]));
+        json_array_append_new(trace, json_pack("[i, f]", t + 1, r->trace_greedy[t]));
     json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:b, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:f, "
                           "s:f, s:f, s:f}",
                           "name", r->name, "dir", r->dir, "model_dir", r->model_dir, "method", r->method, "entropy",
