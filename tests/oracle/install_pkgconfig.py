@@ -10,16 +10,8 @@ import tempfile
 from scipy.stats import beta
 
 BUILD = os.path.dirname(os.environ["LB_CLI"])
-PROG = r"""
-#include <stdio.h>
-#include <leakbound/stats.h>
-int main(void) {
-    double v;
-    if (lb_stats_cp_upper(5, 128, 0.01, &v, NULL)) return 1;
-    printf("%.17g\n", v);
-    return 0;
-}
-"""
+# the test program, shared with the other install oracle
+PROG = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "install", "cp_upper.c")).read()
 
 
 def run(cmd, **kw):

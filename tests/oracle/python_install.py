@@ -15,16 +15,8 @@ from python_common import Checks, SRC, sub_env
 
 C = Checks("python install")
 BUILD = os.path.dirname(os.environ["LB_CLI"])
-PROG = r"""
-#include <stdio.h>
-#include <leakbound/stats.h>
-int main(void) {
-    double v;
-    if (lb_stats_cp_upper(5, 128, 0.01, &v, NULL)) return 1;
-    printf("%.17g\n", v);
-    return 0;
-}
-"""
+# the test program, shared with the other install oracle
+PROG = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "install", "cp_upper.c")).read()
 USE = ("import numpy as np, leakbound, sys\n"
        "d = leakbound.bounds(np.array([0.0, 0.5, 1.0, 1.0]))\n"
        "assert d['n'] == 4 and d['max'] == 1.0, d\n"
