@@ -178,38 +178,39 @@ int lb_template_render(const lb_template_t *t, const char *question, char **out,
     return lb_template_render_item(t, question, NULL, out, err);
 }
 
+/* Expands {q}, {prefix}, {{ and }} in format into dst (when not NULL) and returns
+ * the length written, without the NUL. One walker serves both the sizing pass and
+ * the writing pass, so the two can never disagree. */
+static size_t expand(const char *format, const char *question, const char *prefix, char *dst) {
+    size_t qn = strlen(question), pn = strlen(prefix), n = 0;
+    for (const char *p = format; *p; p++) {
+        const char *src = p;
+        size_t len = 1;
+        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+            p++;
+        } else if (!strncmp(p, "{q}", 3)) {
+            src = question, len = qn;
+            p += 2;
+        } else if (!strncmp(p, "{prefix}", 8)) {
+            src = prefix, len = pn;
+            p += 7;
+        }
+        if (dst) memcpy(dst + n, src, len);
+        n += len;
+    }
+    return n;
+}
+
 int lb_template_render_item(const lb_template_t *t, const char *question, const char *prefix,
                             char **out, lb_error_t *err) {
     *out = NULL;
     if (t->chat) return lb_jj_render(t->chat, t->bos, t->eos, question, 1, out, err);
     if (!prefix) prefix = "";
-    size_t qn = strlen(question), pn = strlen(prefix), n = 0;
-    for (const char *p = t->format; *p; p++, n++)
-        if (!strncmp(p, "{q}", 3)) {
-            n += qn - 1;
-            p += 2;
-        } else if (!strncmp(p, "{prefix}", 8)) {
-            n += pn - 1;
-            p += 7;
-        }
-    char *s = malloc(n + 1), *d = s;
+    size_t n = expand(t->format, question, prefix, NULL);
+    char *s = malloc(n + 1);
     if (!s) return lb_error_set(err, LB_ENOMEM, "out of memory");
-    for (const char *p = t->format; *p; p++) {
-        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
-            *d++ = *p++;
-        } else if (!strncmp(p, "{q}", 3)) {
-            memcpy(d, question, qn);
-            d += qn;
-            p += 2;
-        } else if (!strncmp(p, "{prefix}", 8)) {
-            memcpy(d, prefix, pn);
-            d += pn;
-            p += 7;
-        } else {
-            *d++ = *p;
-        }
-    }
-    *d = '\0';
+    expand(t->format, question, prefix, s);
+    s[n] = '\0';
     *out = s;
     return LB_OK;
 }

@@ -35,6 +35,10 @@ static void test_builtin_and_literal(void **state) {
     expect_render("Q: {q} A:", "x", "Q: x A:");
     expect_render("{{json}} {q}{q} }}", "ab", "{json} abab }");
     expect_render("{q}", "{q} stays", "{q} stays");
+    /* An escaped brace before a placeholder name is literal text (a fuzzer found the sizing pass
+     * counting "{{prefix}}" as an empty {prefix} while the writer copied 8 bytes). */
+    expect_render("{{prefix}}{{prefix}}{{prefix}}{q}", "", "{prefix}{prefix}{prefix}");
+    expect_render("{{q}}{q}", "x", "{q}x");
 }
 
 static void test_literal_errors(void **state) {
