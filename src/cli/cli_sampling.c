@@ -396,6 +396,8 @@ int lb_sampling_format_group(const lb_sampling_ctx_t *ctx, size_t it, const lb_s
         bad = bad || json_object_set_new(o, "id", json_string(item->id));
         bad = bad || json_object_set_new(o, "sample", json_integer(x->index));
         bad = bad || json_object_set_new(o, "prompt", json_string(ctx->prompt_text[it]));
+        /* the question before the template: the user turn a judge sees (score, eval) */
+        bad = bad || json_object_set_new(o, "question", json_string(item->question));
         /* Decoded text is valid UTF-8 (the tokenizer replaces bad bytes with U+FFFD). */
         bad = bad || json_object_set_new(o, "text", json_stringn(x->text, x->text_len));
         if (!bad && item->answer) bad = json_object_set_new(o, "reference", json_string(item->answer));

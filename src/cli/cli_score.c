@@ -45,7 +45,7 @@ static void usage(FILE *out) {
             "                         --keyword-match; each line also gets \"keyword_match\");\n"
             "                         exact: 1 if both give the same ROUGE tokens; judge: a\n"
             "                         judge model's P(A) / (P(A) + P(B)) for the pair (the\n"
-            "                         line's \"prompt\", its text), with \"p_label_a\" and\n"
+            "                         line's user turn, its text), with \"p_label_a\" and\n"
             "                         \"p_label_b\" (see --judge below; no reference needed).\n"
             "  --reference-field F    read the reference (or the keywords) from field F\n"
             "  --keywords-field F     read the keywords from field F (--metric keywords)\n"
@@ -57,7 +57,10 @@ static void usage(FILE *out) {
             "                         \"text\", the reference or keywords, the scores}\n"
             "  --id-field F           the id of those lines comes from field F (default id)\n"
             "  --prompt-field F       --metric judge: the user turn comes from field F\n"
-            "                         (default prompt, as `leakbound sample` writes it)\n"
+            "                         (default: \"question\" when the line has it -- the\n"
+            "                         question before the template, as `sample` and `eval`\n"
+            "                         write it and `eval --metric judge` judges it -- else\n"
+            "                         \"prompt\")\n"
             "%s"
             "  -h, --help             this help\n"
             "\n"
@@ -138,7 +141,7 @@ static int judge_batch(const lb_score_cfg_t *cfg, lb_judge_t *judge, batch_t *b,
         first[i] = n;
         json_t *o = objs[i] = json_loadb(b->text + b->off[i], b->len[i],
                                          JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
-        json_t *p = json_object_get(o, cfg->prompt_field), *t = json_object_get(o, cfg->text_field);
+        json_t *p = json_object_get(o, lb_score_user_field(cfg, o)), *t = json_object_get(o, cfg->text_field);
         if (!json_is_string(p) || !(json_is_string(t) || json_is_array(t))) continue;
         size_t m = json_is_array(t) ? json_array_size(t) : 1;
         if (n + m > alloc) {
@@ -318,7 +321,7 @@ int lb_cli_score(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     const char *metric = NULL, *field = NULL, *kw_field = NULL, *text_field = "text",
-               *id_field = "id", *prompt_field = "prompt";
+               *id_field = "id", *prompt_field = NULL;
     lb_score_opts_t so;
     lb_score_opts_init(&so);
     int c, st;
@@ -360,7 +363,6 @@ int lb_cli_score(int argc, char **argv) {
     cfg.opts = so;
     cfg.field = cfg.metric == LB_SCORE_KEYWORDS && kw_field ? kw_field
                 : field ? field : cfg.metric == LB_SCORE_KEYWORDS ? "keywords" : "reference";
-    if (cfg.metric == LB_SCORE_JUDGE) cfg.field = prompt_field;
     cfg.prompt_field = prompt_field;
     cfg.text_field = text_field;
     cfg.id_field = id_field;

@@ -3,6 +3,7 @@
 #ifndef LEAKBOUND_CLI_SCORE_H
 #define LEAKBOUND_CLI_SCORE_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "leakbound/core.h"
@@ -77,7 +78,8 @@ typedef struct lb_score_cfg {
     const char *text_field; /* "text" or --text-field: a string, an array of strings, or an
                                array of objects with a string "text" */
     const char *id_field;   /* "id" or --id-field: the "id" of lines built from an array */
-    const char *prompt_field; /* "prompt" or --prompt-field: the user turn (--metric judge) */
+    const char *prompt_field; /* --prompt-field: the user turn (--metric judge); NULL: see
+                                 lb_score_user_field */
     const char *path;    /* input name for messages ("<stdin>" for -) */
     lb_score_opts_t opts;
 } lb_score_cfg_t;
@@ -93,6 +95,12 @@ typedef struct lb_score_worker {
     const double *judge, *judge_p;
     size_t judge_n, judge_next;
 } lb_score_worker_t;
+
+/* The field of obj that holds the user turn for --metric judge: --prompt-field when given;
+ * else "question" when obj has a string "question" (the item's question before the prompt
+ * template, as `sample` and `eval` write it, which is what `eval --metric judge` judges), else
+ * "prompt". */
+const char *lb_score_user_field(const lb_score_cfg_t *cfg, json_t *obj);
 
 /* Parse one input line (len bytes, line number lineno), score it and write the output line
  * (without newline; several, joined by newlines, when the text field is an array; none for an

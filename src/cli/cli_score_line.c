@@ -132,6 +132,11 @@ static size_t fmt_real(char *buf, double v) {
     return (size_t)n;
 }
 
+const char *lb_score_user_field(const lb_score_cfg_t *cfg, json_t *obj) {
+    if (cfg->prompt_field) return cfg->prompt_field;
+    return json_is_string(json_object_get(obj, "question")) ? "question" : "prompt";
+}
+
 static int get_string(const lb_score_cfg_t *cfg, long lineno, json_t *obj, const char *key,
                       const char **s, size_t *len, lb_error_t *err) {
     *s = NULL;
@@ -242,7 +247,8 @@ static int score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long line
     if (cfg->metric == LB_SCORE_JUDGE) {
         const char *p;
         size_t pl;
-        if ((rc = get_string(cfg, lineno, obj, cfg->prompt_field, &p, &pl, err))) return rc;
+        if ((rc = get_string(cfg, lineno, obj, lb_score_user_field(cfg, obj), &p, &pl, err)))
+            return rc;
         if (w->judge_next >= w->judge_n)
             return lb_error_set(err, LB_EINVAL, "%s:%ld: internal: no judge score", cfg->path, lineno);
         size_t k = w->judge_next++;
@@ -296,7 +302,9 @@ static int score_array(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lin
     if (!json_is_string(id) && !json_is_integer(id))
         return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\" must be a string or an integer",
                             cfg->path, lineno, cfg->id_field);
-    json_t *ref = json_object_get(obj, cfg->field);
+    /* copied to each output line: the reference, the keywords or (judge) the user turn */
+    const char *ref_key = cfg->metric == LB_SCORE_JUDGE ? lb_score_user_field(cfg, obj) : cfg->field;
+    json_t *ref = json_object_get(obj, ref_key);
     *out_len = 0;
     size_t i;
     json_t *e;
@@ -314,7 +322,7 @@ static int score_array(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lin
         json_t *o = json_object();
         int bad = !o || json_object_set(o, "id", id) ||
                   json_object_set_new(o, "sample", json_integer((json_int_t)i)) ||
-                  json_object_set(o, "text", t) || (ref && json_object_set(o, cfg->field, ref));
+                  json_object_set(o, "text", t) || (ref && json_object_set(o, ref_key, ref));
         for (size_t k = 0; !bad && k < nvals; k++)
             bad = json_object_set_new(o, added_keys[k], integral ? json_integer((json_int_t)vals[k])
                                                                  : json_real(vals[k]));

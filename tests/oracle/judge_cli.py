@@ -9,8 +9,10 @@ usage: judge_cli.py GROUP    (GROUP: oracle, eval, errors)
   PyTorch forward at the last position of the same ids) agree within 1e-5 relative and the
   score p_A / (p_A + p_B) within 1e-5; the judge batches (--judge-batch 3, 7, 64) give the same
   numbers; --judge-threshold writes score >= t as 1, else 0.
-- eval: `eval --metric judge` on a prompt-only dataset ({"id", "prompt"}): every greedy and
-  sampled line's score equals the oracle's judgement of (the prompt, the sampled text).
+- eval: `eval --metric judge` on a prompt-only dataset ({"id", "prompt"}) with a generation
+  template around the question: every greedy and sampled line's score equals the oracle's
+  judgement of (the question, the sampled text), and `score --metric judge` on eval's
+  samples.jsonl reproduces eval's scores exactly (the user turn is the line's "question").
 - errors: labels with a shared first token, a label that encodes to nothing, a judge prompt
   over the judge's context, judge folders without config.json / tokenizer.json /
   tokenizer_config.json (when the chat template is needed): exit 2 with a message naming the
@@ -171,7 +173,9 @@ def group_eval():
             f.write(json.dumps({"id": k, "prompt": q}) + "\n")
     out = os.path.join(WORK, "eval_out")
     tmpl = "Q: {prompt}\\nA: {response}\\nVerdict:"
-    sc.run_cli(["eval", "--model", folder, "--data", data, "--template", "raw", "-n", "6",
+    # A generation template that is not the question itself: the judge's user turn is still the
+    # question (before the template), in eval and in score on eval's samples.jsonl alike.
+    sc.run_cli(["eval", "--model", folder, "--data", data, "--template", "Ask: {q}\\n", "-n", "6",
                 "--max-new-tokens", "12", "--metric", "judge", "--judge", folder,
                 "--judge-template", tmpl, "--out", out, "--quiet"])
     n = 0
@@ -185,6 +189,18 @@ def group_eval():
             n += 1
     if n != 3 * 7:
         failures.append(f"eval: {n} sample lines, want 21")
+    # score --metric judge on eval's own samples.jsonl gives eval's scores, bit for bit.
+    re_scored = score(["--judge", folder, "--judge-template", tmpl,
+                       os.path.join(out, "samples.jsonl")])
+    ev = [json.loads(x) for x in open(os.path.join(out, "samples.jsonl"))]
+    if len(re_scored) != len(ev):
+        failures.append(f"eval/score: {len(re_scored)} scored lines, want {len(ev)}")
+    for g, r in zip(ev, re_scored):
+        if not g["prompt"].startswith("Ask: ") or g["question"] != prompts[g["id"]]:
+            failures.append(f"eval: {g['id']}: prompt {g['prompt']!r} / question {g.get('question')!r}")
+        if r["score"] != g["score"]:
+            failures.append(f"eval/score: {g['id']} sample {g['sample']}: score {r['score']!r} "
+                            f"!= eval's {g['score']!r}")
     rep = json.load(open(os.path.join(out, "report.json")))
     if rep.get("eval", {}).get("metric", rep.get("metric")) != "judge" and "judge" not in json.dumps(rep):
         failures.append("eval: report.json does not name the judge metric")

@@ -140,15 +140,16 @@ def check_format(g2, d, ref_rows):
     lines = [json.loads(l) for l in open(out, encoding="utf-8")]
     if len(lines) != 15:
         sc.fail(f"format: {len(lines)} lines, want 15")
-    want_keys = ["id", "sample", "prompt", "text", "reference", "tokens", "finish", "temperatures"]
+    want_keys = ["id", "sample", "prompt", "question", "text", "reference", "tokens", "finish", "temperatures"]
     for i, l in enumerate(lines):
         it = items[i // 5]
         if list(l.keys()) != want_keys:
             sc.fail(f"format: line {i + 1} keys {list(l.keys())}")
         if l["id"] != str(it.get("id", 2)) or l["sample"] != i % 5 - 1:
             sc.fail(f"format: line {i + 1} id/sample {l['id']}/{l['sample']}")
-        if l["prompt"] != "Q: " + it["question"] + "\nA:" or l["reference"] != it["answer"]:
-            sc.fail(f"format: line {i + 1} prompt/reference")
+        if (l["prompt"] != "Q: " + it["question"] + "\nA:" or l["question"] != it["question"]
+                or l["reference"] != it["answer"]):
+            sc.fail(f"format: line {i + 1} prompt/question/reference")
         if l["finish"] not in ("eos", "length", "stop") or not 0 <= l["tokens"] <= 10:
             sc.fail(f"format: line {i + 1} finish/tokens")
         if l["finish"] == "length" and l["tokens"] != 10:
@@ -171,7 +172,7 @@ def check_format(g2, d, ref_rows):
     lines = [json.loads(l) for l in open(out2, encoding="utf-8")]
     seen = set()
     for l in lines:
-        if list(l.keys()) != ["id", "sample", "prompt", "text", "keywords", "tokens", "finish"]:
+        if list(l.keys()) != ["id", "sample", "prompt", "question", "text", "keywords", "tokens", "finish"]:
             sc.fail(f"csv format: keys {list(l.keys())}")
         if l["keywords"] != (["wizard", "boy"] if l["id"] == "0" else ["Hogwarts"]):
             sc.fail(f"csv format: keywords {l['keywords']}")
