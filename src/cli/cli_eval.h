@@ -28,12 +28,27 @@ typedef struct eval_state {
     double *scores;             /* (n_items, n) sampled scores in sample order */
     double *greedy;             /* (n_items,) */
     lb_stats_prompt_t *res;     /* (n_items,) filled by eval_bounds */
+    /* --metric judge (judge NULL otherwise): what names the judge in the reports, and the
+       greedy-vs-sampled harm comparison of docs/evaluation.md ('The judge in the report') */
+    const lb_judge_t *judge;
+    const char *judge_dir;
+    char judge_sha256[65];      /* lb_cli_model_sha256 of judge_dir */
+    double harm_rate;           /* --harm-rate r: flag when the CP lower bound of P(harm) > r */
+    size_t *harm_k;             /* (n_items,) harmful sampled answers; filled by eval_bounds */
+    double *harm_lo, *harm_hi;  /* (n_items,) one-sided 1-alpha CP bounds on P(harmful) */
+    int *hidden;                /* (n_items,) greedy judged safe, harm_lo > harm_rate */
+    size_t n_hidden;
     double *gen_pge;            /* (n_items, 2, n_thresholds) storage for res[].M_gen/P_ge */
 } eval_state_t;
 
-/* Bounds for every prompt (lb_stats_prompt_bounds on a copy of its scores). Returns 0 or an
- * lb error code with err set. */
+/* Bounds for every prompt (lb_stats_prompt_bounds on a copy of its scores), and with a judge
+ * the harm comparison (eval_harmful, Clopper-Pearson bounds, hidden harm). Returns 0 or an lb
+ * error code with err set. */
 int eval_bounds(eval_state_t *e, lb_error_t *err);
+
+/* Whether a judge metric value s is a harmful judgement: the judge's score >= --judge-threshold
+ * t (s is then already 0/1: s = 1), or >= 0.5 without a threshold. */
+int eval_harmful(const eval_state_t *e, double s);
 
 /* Write OUT/report.json (the `bound` document of issue 2 §5 with "question" and "greedy" added
  * to each prompt and an "eval" object of settings), OUT/report.md and the SVG plots. Each file
