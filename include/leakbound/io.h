@@ -122,6 +122,17 @@ int lb_io_sha256_file(const char *path, char hex[65], lb_error_t *err);
  * concatenation). */
 int lb_io_sha256_files(const char *const *paths, size_t n, char hex[65], lb_error_t *err);
 
+/* Parses the JSON number token that starts at s (strict RFC 8259 grammar:
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) and ends at or before end, without a NUL.
+ * On success returns 0, *value is the correctly rounded double (the value jansson and strtod
+ * give), *is_integer says the token had no fraction and no exponent, *stop is the first byte
+ * after the token. Returns LB_EFORMAT when s does not start with a number token, and
+ * LB_EUNSUPPORTED when the token is valid but this fast path declines it (an integer of 19+ digits,
+ * which jansson reads as an integer that may overflow, a token of 128+ bytes, or a real that
+ * overflows): callers then fall back to a full JSON parser for the exact error or value. */
+int lb_io_json_number(const char *s, const char *end, double *value, int *is_integer,
+                      const char **stop);
+
 #ifdef __cplusplus
 }
 #endif

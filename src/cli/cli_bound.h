@@ -31,6 +31,23 @@ typedef struct bound_input {
 int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err);
 void bound_input_free(bound_input_t *in);
 
+/* A line read by the fast path (cli_bound_fast.c). */
+typedef struct bound_fast_line {
+    int id_is_int;
+    long long id_int;   /* when id_is_int */
+    const char *id_str; /* otherwise: the id's bytes in the line (no escapes), id_len of them */
+    size_t id_len;
+    size_t count;       /* scores written to vals */
+} bound_fast_line_t;
+
+/* Parse the line s[0..n) when it is in the fast subset (a JSON object with a plain-string or
+ * short-integer "id", "score" or a non-empty "scores" array of numbers in [0, 1], and other
+ * fields only plain scalars; no escapes, no non-ASCII, no duplicate keys): returns 1 with *o
+ * filled and the scores in vals[0 .. o->count), count <= cap. Returns 0 for every other line
+ * (including every malformed one), which the caller then parses with jansson; vals may have
+ * been written. Thread-safe. */
+int bound_fast_parse(const char *s, size_t n, bound_fast_line_t *o, double *vals, size_t cap);
+
 /* jansson's allocator during parsing (cli_bound_alloc.c): per-thread bump chunks, free a
  * no-op. begin installs it (0, or -1 out of memory); rewind releases every value allocated
  * since the last rewind at once; end frees the chunks and restores malloc/free. No jansson

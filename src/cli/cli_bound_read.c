@@ -28,6 +28,9 @@ typedef struct line_ref {
 
 /* A parsed line: its JSON value (owned until its scores are copied) and where they go. */
 typedef struct line_slot {
+    int fast;       /* read by bound_fast_parse: fl and vals hold it, v is NULL */
+    bound_fast_line_t fl;
+    double *vals;   /* fast lines: the scores, in the batch's staging buffer */
     json_t *v;
     json_t *scores; /* borrowed from v: the array, or NULL for a single "score" */
     size_t count;
@@ -76,6 +79,11 @@ typedef struct reader {
     int contiguous;
     /* Line records for regrouping when one id's lines are interleaved with another's. */
     size_t *rec_prompt, *rec_dst, *rec_count, n_rec, rec_cap[3];
+    /* Fast lines' scores, one region per line: line i (bytes [start, start + len) of the
+     * text) owns stage[(start - batch start) / 2 ...] for up to (len + 1) / 2 scores, as a
+     * score takes at least two bytes ("0,"); regions of different lines never overlap. */
+    double *stage;
+    size_t stage_cap;
 } reader_t;
 
 static int map_rehash(reader_t *r, size_t cap) {
@@ -208,7 +216,26 @@ static int parse_line(const char *text, const line_ref_t *lr, const char *path, 
 }
 
 /* Key bytes of a validated line's id. */
-static size_t id_key(const json_t *v, char *small, size_t small_cap, const char **key) {
+static size_t id_key(const line_slot_t *slot, char *small, size_t small_cap, const char **key) {
+    if (slot->fast) {
+        if (slot->fl.id_is_int) {
+            json_int_t i = slot->fl.id_int;
+            small[0] = 'i';
+            memcpy(small + 1, &i, sizeof i);
+            *key = small;
+            return 1 + sizeof i;
+        }
+        size_t len = slot->fl.id_len;
+        if (len + 1 > small_cap) {
+            *key = NULL; /* caller builds it */
+            return len + 1;
+        }
+        small[0] = 's';
+        memcpy(small + 1, slot->fl.id_str, len);
+        *key = small;
+        return len + 1;
+    }
+    const json_t *v = slot->v;
     const json_t *id = json_object_get(v, "id");
     if (json_is_integer(id)) {
         json_int_t i = json_integer_value(id);
@@ -238,7 +265,7 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
     char small[256], *big = NULL;
     for (size_t i = 0; i < nb; i++) {
         const char *key;
-        size_t klen = id_key(slots[i].v, small, sizeof small, &key);
+        size_t klen = id_key(&slots[i], small, sizeof small, &key);
         if (!key) {
             char *nbig = realloc(big, klen);
             if (!nbig) {
@@ -247,7 +274,10 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
             }
             big = nbig;
             big[0] = 's';
-            memcpy(big + 1, json_string_value(json_object_get(slots[i].v, "id")), klen - 1);
+            memcpy(big + 1,
+                   slots[i].fast ? slots[i].fl.id_str
+                                 : json_string_value(json_object_get(slots[i].v, "id")),
+                   klen - 1);
             key = big;
         }
         size_t p;
@@ -279,7 +309,9 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
     for (size_t i = 0; i < nb; i++) {
         line_slot_t *s = &slots[i];
         double *d = dst + s->dst;
-        if (!s->scores) {
+        if (s->fast) {
+            memcpy(d, s->vals, s->count * sizeof *d); /* already + 0.0 */
+        } else if (!s->scores) {
             /* + 0.0 turns -0.0 into 0.0 */
             d[0] = json_number_value(json_object_get(s->v, "score")) + 0.0;
         } else {
@@ -294,12 +326,23 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
 static int parse_batch(reader_t *r, const char *text, const line_ref_t *lines, size_t nb,
                        line_slot_t *slots, lb_error_t *err) {
     int any_bad = 0;
+    size_t base = lines[0].start, need = (lines[nb - 1].start + lines[nb - 1].len + 1 - base) / 2 + 1;
+    if (grow((void **)&r->stage, &r->stage_cap, need, sizeof(double))) return nomem(err);
+    double *stage = r->stage;
     #pragma omp parallel for schedule(dynamic, 16) reduction(| : any_bad)
     for (size_t i = 0; i < nb; i++) {
         lb_error_t local;
-        memset(&slots[i], 0, sizeof slots[i]);
-        slots[i].bad = parse_line(text, &lines[i], r->path, &slots[i], &local) != 0;
-        any_bad |= slots[i].bad;
+        line_slot_t *slot = &slots[i];
+        memset(slot, 0, sizeof *slot);
+        slot->vals = stage + (lines[i].start - base) / 2;
+        if (bound_fast_parse(text + lines[i].start, lines[i].len, &slot->fl, slot->vals,
+                             (lines[i].len + 1) / 2)) {
+            slot->fast = 1;
+            slot->count = slot->fl.count;
+            continue;
+        }
+        slot->bad = parse_line(text, &lines[i], r->path, slot, &local) != 0;
+        any_bad |= slot->bad;
     }
     if (!any_bad) return 0;
     int rc = 0;
@@ -437,6 +480,7 @@ int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
     free(r.rec_prompt);
     free(r.rec_dst);
     free(r.rec_count);
+    free(r.stage);
     if (rc) bound_input_free(in);
     return rc;
 }

@@ -5,7 +5,8 @@
  * {"text", "reference"/"keywords", ...} line in, the line(s) with score fields out), the latter
  * with every metric (and both keyword match modes) on every line of the input.
  * Invariants: bound — every score in [0, 1], offsets increasing from 0 to n_scores, every id
- * key typed 's' or 'i'; score — every output line (one per sample: "text" may be an array) is
+ * key typed 's' or 'i'; every line that bound's fast reader (cli_bound_fast.c) accepts is one
+ * jansson accepts too, with the same id and bit-identical scores; score — every output line (one per sample: "text" may be an array) is
  * a JSON object holding "score". */
 #include <jansson.h>
 #include <string.h>
@@ -128,7 +129,43 @@ static void fuzz_score(const uint8_t *data, size_t size) {
     free(out);
 }
 
+/* The fast reader accepts only what jansson accepts, and reads the same id and scores. */
+static void fuzz_fast_line(const char *s, size_t n) {
+    size_t cap = (n + 1) / 2;
+    double *vals = malloc((cap ? cap : 1) * sizeof *vals);
+    bound_fast_line_t fl;
+    if (!vals) abort();
+    if (bound_fast_parse(s, n, &fl, vals, cap)) {
+        json_error_t je;
+        json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
+        LB_FUZZ_CHECK(v && json_is_object(v), "fast: accepted what jansson rejects: %s", je.text);
+        json_t *id = json_object_get(v, "id"), *one = json_object_get(v, "score"),
+               *many = json_object_get(v, "scores");
+        if (fl.id_is_int)
+            LB_FUZZ_CHECK(json_is_integer(id) && json_integer_value(id) == fl.id_int, "fast: id");
+        else
+            LB_FUZZ_CHECK(json_is_string(id) && json_string_length(id) == fl.id_len &&
+                              !memcmp(json_string_value(id), fl.id_str, fl.id_len),
+                          "fast: string id");
+        LB_FUZZ_CHECK(!one != !many, "fast: score and scores");
+        LB_FUZZ_CHECK(fl.count == (one ? 1 : json_array_size(many)), "fast: count");
+        for (size_t i = 0; i < fl.count; i++) {
+            double want = json_number_value(one ? one : json_array_get(many, i)) + 0.0;
+            LB_FUZZ_CHECK(!memcmp(&want, &vals[i], sizeof want), "fast: score %zu %.17g != %.17g",
+                          i, vals[i], want);
+        }
+        json_decref(v);
+    }
+    free(vals);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    for (size_t start = 0; start <= size;) {
+        const uint8_t *nl = memchr(data + start, '\n', size - start);
+        size_t end = nl ? (size_t)(nl - data) : size;
+        fuzz_fast_line((const char *)data + start, end - start);
+        start = end + 1;
+    }
     fuzz_bound(data, size);
     fuzz_score(data, size);
     return 0;

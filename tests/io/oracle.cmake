@@ -4,3 +4,5 @@ lb_oracle_test(io_cli_generate io_cli_generate.py)
 # Multi-file commands on a full disk (file-size limit) and a full stdout: exit 1, reason named,
 # output folder unchanged.
 lb_oracle_test(io_atomic_cli io_atomic_cli.py)
+# The JSON number parser of bound's fast reader against Python's float() (bits, length, declines).
+lb_oracle_test(io_jsonnum io_jsonnum.py)

@@ -316,9 +316,78 @@ def documents():
             fail("many ids: n_prompts")
 
 
+# ---- the fast reader against the full JSON parser --------------------------------------------
+
+def fmt_score(rng, v):
+    """v written as JSON writers do, and as hand-made files do."""
+    k = rng.randrange(6)
+    if v in (0.0, 1.0) and k < 2:
+        return rng.choice(["0", "-0", "0.0", "0e0"]) if v == 0.0 else rng.choice(["1", "1.0", "1E0", "10e-1"])
+    if k == 2:
+        return f"{v:.17g}"
+    if k == 3:
+        return f"{v:.6e}"
+    if k == 4:
+        return f"{v:.3f}"
+    return repr(v)
+
+
+def fast_vs_full():
+    """Lines in every shape `bound` reads: the fast reader takes the plain ones and jansson the rest
+    (escapes, non-ASCII, nested fields, 19-digit integers). The same file with a nested field added
+    to every line (so that jansson reads all of it) must give byte-identical output in both formats,
+    and the numbers must match the reference on what Python's json module reads."""
+    rng = random.Random(99)
+    ids = [0, -7, 123456789012345678, "q1", "q\\u0031", "é", "a b", "", "tab\\t", 5, "x" * 300]
+    lines = []
+    for _ in range(4000):
+        pid = rng.choice(ids)
+        id_txt = pid if isinstance(pid, str) else None
+        fields = [f'"id":{rng.choice(["", " "])}' + (f'"{id_txt}"' if id_txt is not None else str(pid))]
+        n = rng.choice([1, 1, 3, 17, 200])
+        vals = [rng.choice([0.0, 1.0, rng.random(), rng.randint(0, 7) / 7, rng.random() * 1e-6])
+                for _ in range(n)]
+        if n == 1 and rng.random() < 0.5:
+            fields.append('"score": ' + fmt_score(rng, vals[0]))
+        else:
+            sep = rng.choice([",", ", ", " ,\t"])
+            fields.append('"scores":' + rng.choice(["", " "]) + "[" + rng.choice(["", " "]) +
+                          sep.join(fmt_score(rng, v) for v in vals) + rng.choice(["", " "]) + "]")
+        fields += rng.sample(['"sample": 3', '"text": "plain"', '"raw": "esc\\"aped"', '"ok": true',
+                              '"none": null', '"f": false', '"t": "ünï"', '"neg": -1.5e-3',
+                              '"big": 1234567890123456789'], rng.randint(0, 3))
+        rng.shuffle(fields)
+        if rng.random() < 0.01:  # a nested value: jansson reads this line in both files
+            fields.append('"nested": {"a": [1, 2]}')
+        lines.append(rng.choice(["", " "]) + "{" + ",".join(fields) + "}" + rng.choice(["", " ", "\r"]))
+    text = "\n".join(lines) + "\n"
+    mixed = write("fast_mixed.jsonl", text)
+    full = write("fast_full.jsonl", "\n".join(l.rstrip()[:-1] + ', "zz": [0]}' for l in lines) + "\n")
+    for fmt in (["--format", "json"], ["--format", "table"]):
+        args = ["--threshold", "0.5"] + fmt
+        r1, o1, e1 = run(args + [mixed])
+        r2, o2, e2 = run(args + [full])
+        if r1 or r2:
+            fail(f"fast vs full {fmt}: exits {r1} {r2}: {e1} {e2}")
+            continue
+        if fmt[1] == "json":  # all but the provenance (it names the input file) byte for byte
+            d1, d2 = json.loads(o1), json.loads(o2)
+            d1.pop("provenance"), d2.pop("provenance")
+            o1, o2 = json.dumps(d1), json.dumps(d2)
+        if o1 != o2:
+            fail(f"fast vs full {fmt}: outputs differ")
+    prompts = {}
+    for line in lines:
+        o = json.loads(line)
+        add(prompts, o["id"], o["scores"] if "scores" in o else [o["score"]])
+    check_document("fast reader mix", mixed, {k: [float(v) for v in vs] for k, vs in prompts.items()},
+                   ["--threshold", "0.5"], ths=(0.5,))
+
+
 def main():
     error_paths()
     documents()
+    fast_vs_full()
     if FAILURES:
         print(f"{len(FAILURES)} failures")
         sys.exit(1)
