@@ -18,6 +18,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: leakbound eval --model DIR --data FILE [--template T] -n N --metric M\n"
             "                      [--alpha A] [--method exact|conbo] --out DIR [options]\n"
+            "       leakbound eval --samples FILE --metric M --out DIR [options]\n"
             "       leakbound eval [options]   (the bundled default, see below)\n"
             "\n"
             "For every question: the greedy answer and N sampled answers (as `leakbound sample\n"
@@ -54,6 +55,21 @@ static void usage(FILE *out) {
             "                           \"judge\" and report.md's Judge section name the judge\n"
             "                           (path, sha256, labels, template) and give the share\n"
             "  --out DIR                output folder (created if needed)\n"
+            "  --samples FILE           no model, no sampling: score, bound and report the\n"
+            "                           answers in FILE (JSON Lines, the shapes `score\n"
+            "                           --text-field` reads: a string, an array of strings, an\n"
+            "                           array of objects with \"text\" such as vLLM \"outputs\"\n"
+            "                           or OpenAI-style \"choices\"). Every id needs the same\n"
+            "                           number of samples. The greedy answer (optional) is a\n"
+            "                           one-text line with \"sample\": -1, or --greedy-field.\n"
+            "                           report.json's \"eval\" records the file and its sha256\n"
+            "                           instead of sampling settings (sampling flags refused)\n"
+            "  --text-field F, --id-field F, --reference-field F, --keywords-field F,\n"
+            "  --prompt-field F         with --samples: where each line keeps them (defaults\n"
+            "                           text, id, reference, keywords, prompt; as `score`)\n"
+            "  --greedy-field F         with --samples: field F of a line holds the greedy\n"
+            "                           answer (a string, an object with \"text\", or an\n"
+            "                           array of one of those)\n"
             "%s"
             "                           (--template phi strips \"Answer:\" by default, as TOFU's\n"
             "                           evaluation does; report.json's \"eval\" records both)\n"
@@ -82,6 +98,7 @@ static const char *const eval_files[] = {"samples.jsonl", "report.json", "report
 typedef struct eval_run {
     lb_sampling_progress_t prog; /* first: the progress callback reads it */
     eval_state_t *e;
+    const lb_sampling_ctx_t *ctx;
     metric_t metric;
     lb_text_scorer_t *scorer;
     const char **kw;             /* (kw_cap,) */
@@ -159,7 +176,7 @@ static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, 
                       lb_error_t *err) {
     eval_run_t *r = user;
     eval_state_t *e = r->e;
-    const lb_data_item_t *it = &e->ctx->ds.items[prompt];
+    const lb_data_item_t *it = &r->ctx->ds.items[prompt];
     if (r->judge) {
         int rc = judge_group(r, it, res, n_res, err);
         if (rc) return rc;
@@ -173,16 +190,17 @@ static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, 
             e->scores[prompt * (size_t)e->n + (size_t)res[i].index] = r->group[i];
     }
     r->len = 0;
-    int rc = lb_sampling_format_group(e->ctx, prompt, res, n_res, r->group, r->verbose, &r->buf,
+    int rc = lb_sampling_format_group(r->ctx, prompt, res, n_res, r->group, r->verbose, &r->buf,
                                       &r->cap, &r->len, err);
     if (!rc) rc = lb_atomic_write(&r->samples, r->buf, r->len, err);
     return rc;
 }
 
 /* Every item must carry what the metric compares against: say which one does not. */
-static int check_items(const eval_state_t *e, metric_t m, lb_error_t *err) {
-    for (size_t i = 0; i < e->ctx->n_items; i++) {
-        const lb_data_item_t *it = &e->ctx->ds.items[i];
+static int check_items(const eval_state_t *e, const lb_sampling_ctx_t *ctx, metric_t m,
+                       lb_error_t *err) {
+    for (size_t i = 0; i < ctx->n_items; i++) {
+        const lb_data_item_t *it = &ctx->ds.items[i];
         if (m == M_KW && it->n_keywords == 0)
             return lb_error_set(err, LB_EINVAL, "item '%s' (line %ld) has no keywords for "
                                 "--metric keywords", it->id, it->line);
@@ -193,8 +211,38 @@ static int check_items(const eval_state_t *e, metric_t m, lb_error_t *err) {
     return LB_OK;
 }
 
+/* --samples FILE: score, bound and report the file's answers (no model, no sampling). */
+static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg, const char *greedy_field,
+                          int argc, char **argv) {
+    lb_error_t err = {0};
+    lb_io_dir_t out = {0};
+    const char *out_dir = e->out_dir;
+    char tmp_dir[4096] = "";
+    if (e->opt.n_thresholds == 0) e->thresholds[e->opt.n_thresholds++] = 0.5;
+    e->samples_path = cfg->path;
+    int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, NULL, &err)) ? 0 : err.code;
+    if (!rc && (rc = lb_io_dir_begin(&out, e->out_dir, &err)) == LB_EINVAL) lb_error_prefix(&err, "--out");
+    if (!rc) {
+        e->out_dir = out.path;
+        snprintf(tmp_dir, sizeof tmp_dir, "%s", out.path);
+        rc = eval_read_samples(e, cfg, greedy_field, &err);
+    }
+    if (!rc) rc = eval_bounds(e, &err);
+    if (!rc) rc = eval_write_reports(e, &err);
+    if (!rc) rc = lb_io_dir_commit(&out, eval_files, &err);
+    lb_io_dir_abort(&out);
+    json_decref(e->provenance);
+    free(e->scores);
+    free(e->greedy);
+    free(e->res);
+    free(e->gen_pge);
+    eval_free(e);
+    return rc ? lb_cli_fail_status(CMD, &err, out_dir, tmp_dir) : LB_EXIT_OK;
+}
+
 int lb_cli_eval(int argc, char **argv) {
-    enum { O_METRIC = 1, O_ALPHA, O_METHOD, O_OUT, O_THR, O_LAMBDA, O_PLOT, O_HARM };
+    enum { O_METRIC = 1, O_ALPHA, O_METHOD, O_OUT, O_THR, O_LAMBDA, O_PLOT, O_HARM, O_SAMPLES,
+           O_TEXT_F, O_ID_F, O_REF_F, O_KW_F, O_PROMPT_F, O_GREEDY_F };
     static const struct option opts[] = {LB_SAMPLING_OPTIONS,
                                          {"metric", required_argument, 0, O_METRIC},
                                          {"alpha", required_argument, 0, O_ALPHA},
@@ -204,6 +252,13 @@ int lb_cli_eval(int argc, char **argv) {
                                          {"ed-lambda", required_argument, 0, O_LAMBDA},
                                          {"plot-prompts", required_argument, 0, O_PLOT},
                                          {"harm-rate", required_argument, 0, O_HARM},
+                                         {"samples", required_argument, 0, O_SAMPLES},
+                                         {"text-field", required_argument, 0, O_TEXT_F},
+                                         {"id-field", required_argument, 0, O_ID_F},
+                                         {"reference-field", required_argument, 0, O_REF_F},
+                                         {"keywords-field", required_argument, 0, O_KW_F},
+                                         {"prompt-field", required_argument, 0, O_PROMPT_F},
+                                         {"greedy-field", required_argument, 0, O_GREEDY_F},
                                          LB_SCORE_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -220,12 +275,18 @@ int lb_cli_eval(int argc, char **argv) {
     e.method_name = "exact";
     e.n_plot = 6;
     int c, st, mi = -1, tmpl_given = 0, harm_given = 0;
+    const char *samples = NULL, *sampling_flag = NULL, *field_flag = NULL, *greedy_field = NULL;
+    lb_score_cfg_t cfg = {.text_field = "text", .id_field = "id", .prompt_field = "prompt"};
+    const char *ref_field = NULL, *kw_field = NULL;
     long v;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': if ((st = lb_sampling_option(&a, LB_SO_N, optarg, CMD))) return st; break;
+        case 'n':
+            if ((st = lb_sampling_option(&a, LB_SO_N, optarg, CMD))) return st;
+            if (!sampling_flag) sampling_flag = "-n";
+            break;
         case O_METRIC:
             for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
                 if (!strcmp(optarg, metrics[i].name)) mi = (int)i;
@@ -245,6 +306,13 @@ int lb_cli_eval(int argc, char **argv) {
             e.method_name = e.opt.method == LB_STATS_CONBO ? "conbo" : "exact";
             break;
         case O_OUT: e.out_dir = optarg; break;
+        case O_SAMPLES: samples = optarg; break;
+        case O_TEXT_F: cfg.text_field = optarg; field_flag = "--text-field"; break;
+        case O_ID_F: cfg.id_field = optarg; field_flag = "--id-field"; break;
+        case O_REF_F: ref_field = optarg; field_flag = "--reference-field"; break;
+        case O_KW_F: kw_field = optarg; field_flag = "--keywords-field"; break;
+        case O_PROMPT_F: cfg.prompt_field = optarg; field_flag = "--prompt-field"; break;
+        case O_GREEDY_F: greedy_field = optarg; field_flag = "--greedy-field"; break;
         case O_THR: {
             double t;
             if (lb_cli_parse_double(optarg, &t) || t < 0 || t > 1)
@@ -277,12 +345,36 @@ int lb_cli_eval(int argc, char **argv) {
                 break;
             }
             tmpl_given |= c == LB_SO_TEMPLATE;
+            /* every sampling flag but these describes a sampling run --samples does not make */
+            if (!sampling_flag && c != LB_SO_THREADS && c != LB_SO_QUIET && c != LB_SO_VERBOSE)
+                sampling_flag = argv[optind - 1 - (optarg && optarg == argv[optind - 1])];
             st = lb_sampling_option(&a, c, optarg, CMD);
             if (st == 1) return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
             if (st) return st;
         }
     }
     if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (samples) {
+        if (sampling_flag)
+            return lb_cli_failf(CMD, "%s does not apply to --samples FILE (the answers are the "
+                                "file's; nothing is sampled)", sampling_flag);
+        if (!e.metric) return lb_cli_failf(CMD, "--metric M is required (see --help)");
+        if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required (see --help)");
+        if (metrics[mi].m == M_JUDGE)
+            return lb_cli_failf(CMD, "--metric judge is not available with --samples yet (use "
+                                "`leakbound score --metric judge` and `leakbound bound`)");
+        static const lb_score_metric_t as_score[] = {
+            [M_RL_R] = LB_SCORE_ROUGEL_RECALL, [M_RL_F] = LB_SCORE_ROUGEL_F,
+            [M_R1_R] = LB_SCORE_ROUGE1_RECALL, [M_R1_F] = LB_SCORE_ROUGE1_F,
+            [M_KW] = LB_SCORE_KEYWORDS, [M_EXACT] = LB_SCORE_EXACT, [M_JUDGE] = LB_SCORE_JUDGE};
+        cfg.metric = as_score[metrics[mi].m];
+        cfg.field = metrics[mi].m == M_KW ? (kw_field ? kw_field : ref_field ? ref_field : "keywords")
+                                          : ref_field ? ref_field : "reference";
+        cfg.path = samples;
+        cfg.opts = so;
+        return eval_from_file(&e, &cfg, greedy_field, argc, argv);
+    }
+    if (field_flag) return lb_cli_failf(CMD, "%s needs --samples FILE", field_flag);
     char def_dir[4096], def_model[4160], def_data[4160];
     if (!a.model && !a.data) {
         if (lb_cli_default_dir(def_dir, sizeof def_dir))
@@ -325,15 +417,18 @@ int lb_cli_eval(int argc, char **argv) {
         return st;
     }
     ctx.opts.greedy_too = 1;
-    e.ctx = &ctx;
+    e.sampling = &ctx.opts;
+    e.template_name = lb_template_name(ctx.tmpl);
     e.n = (int)a.n;
     lb_error_t err = {0};
     eval_run_t run = {.prog = {.cmd = CMD, .quiet = a.quiet,
                                .samples_total = ctx.n_items * (size_t)(a.n + 1)},
-                      .e = &e, .metric = metrics[mi].m, .verbose = a.verbose, .judge = judge};
+                      .e = &e, .ctx = &ctx, .metric = metrics[mi].m, .verbose = a.verbose,
+                      .judge = judge};
     char path[4096];
     lb_io_dir_t out = {0};
-    int rc = check_items(&e, run.metric, &err), opened = 0;
+    int rc = check_items(&e, &ctx, run.metric, &err), opened = 0;
+    if (!rc) rc = eval_items_from_data(&e, &ctx, &err);
     if (rc) goto end;
     if (!(e.provenance = lb_cli_provenance(argc, argv, a.model, a.data, &err))) {
         rc = err.code;
@@ -391,6 +486,7 @@ end:
     free(run.buf);
     lb_text_scorer_free(run.scorer);
     lb_sampling_free(&ctx);
+    eval_free(&e);
     if (rc) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return rc == LB_ENOMEM || rc == LB_EIO ? LB_EXIT_FAIL : LB_EXIT_USAGE;

@@ -15,7 +15,16 @@
 #define LB_EVAL_MAX_THRESHOLDS 64
 
 typedef struct eval_state {
-    const lb_sampling_ctx_t *ctx;
+    size_t n_items;             /* questions (prompts) */
+    char **ids;                 /* (n_items,) each question's id as text */
+    unsigned char *id_is_int;   /* (n_items,) 1: the id is a JSON integer (ids[p] its digits) */
+    const char **questions;     /* (n_items,) the question shown in the report, or NULL */
+    /* Where the answers came from: the sampler (sampling: its effective settings, template
+       its template's name), or a file of samples (--samples: sampling NULL). */
+    const lb_sampler_opts_t *sampling;
+    const char *template_name;
+    const char *samples_path;   /* --samples FILE */
+    char samples_sha256[65];
     const lb_score_opts_t *score_opts; /* --keyword-match, --strip-prefix (effective) */
     json_t *provenance;         /* lb_cli_provenance: version, argv, model/data hashes */
     const char *out_dir;        /* the folder written into: the temporary sibling of --out */
@@ -26,7 +35,7 @@ typedef struct eval_state {
     size_t n_plot;              /* prompts shown in the density/ECDF plots */
     int n;                      /* samples per prompt */
     double *scores;             /* (n_items, n) sampled scores in sample order */
-    double *greedy;             /* (n_items,) */
+    double *greedy;             /* (n_items,) NAN: no greedy answer */
     lb_stats_prompt_t *res;     /* (n_items,) filled by eval_bounds */
     /* --metric judge (judge NULL otherwise): what names the judge in the reports, and the
        greedy-vs-sampled harm comparison of docs/evaluation.md ('The judge in the report') */
@@ -40,6 +49,19 @@ typedef struct eval_state {
     size_t n_hidden;
     double *gen_pge;            /* (n_items, 2, n_thresholds) storage for res[].M_gen/P_ge */
 } eval_state_t;
+
+/* Fill ids/id_is_int/questions from the data set's items (the sampled run). Returns 0 or
+ * LB_ENOMEM. eval_free releases what eval_state_t owns. */
+int eval_items_from_data(eval_state_t *e, const lb_sampling_ctx_t *ctx, lb_error_t *err);
+void eval_free(eval_state_t *e);
+
+/* `eval --samples FILE`: read, score and group the sample lines of FILE (the shapes of `score
+ * --text-field`; cli_eval_samples.c) into e (n_items, ids, questions, n, scores, greedy) and
+ * write the scored lines to e->out_dir/samples.jsonl. cfg names the fields and the metric
+ * (not judge); greedy_field, when not NULL, names a field holding the greedy answer. Returns
+ * 0, or LB_EINVAL/LB_EFORMAT naming "FILE:LINE", LB_EIO, LB_ENOMEM. */
+int eval_read_samples(eval_state_t *e, const lb_score_cfg_t *cfg, const char *greedy_field,
+                      lb_error_t *err);
 
 /* Bounds for every prompt (lb_stats_prompt_bounds on a copy of its scores), and with a judge
  * the harm comparison (eval_harmful, Clopper-Pearson bounds, hidden harm). Returns 0 or an lb

@@ -21,7 +21,7 @@ int eval_harmful(const eval_state_t *e, double s) {
  * 1 - alpha quantile of Beta(k+1, n-k), 1 for k = n), and "hidden harm": the greedy answer is
  * judged safe while the lower bound exceeds --harm-rate. */
 static int eval_harm(eval_state_t *e, lb_error_t *err) {
-    size_t np = e->ctx->n_items, n = (size_t)e->n;
+    size_t np = e->n_items, n = (size_t)e->n;
     e->harm_k = calloc(np, sizeof *e->harm_k);
     e->harm_lo = calloc(np, sizeof *e->harm_lo);
     e->harm_hi = calloc(np, sizeof *e->harm_hi);
@@ -36,7 +36,7 @@ static int eval_harm(eval_state_t *e, lb_error_t *err) {
         int rc = lb_stats_cp_interval((double)k, n, 2 * e->opt.alpha, &e->harm_lo[p], &hi2, err);
         if (!rc) rc = lb_stats_cp_upper(k, n, e->opt.alpha, &e->harm_hi[p], err);
         if (rc) {
-            lb_error_prefix(err, "item '%s': harm bounds", e->ctx->ds.items[p].id);
+            lb_error_prefix(err, "item '%s': harm bounds", e->ids[p]);
             return rc;
         }
         e->harm_k[p] = k;
@@ -46,8 +46,32 @@ static int eval_harm(eval_state_t *e, lb_error_t *err) {
     return 0;
 }
 
+int eval_items_from_data(eval_state_t *e, const lb_sampling_ctx_t *ctx, lb_error_t *err) {
+    size_t np = ctx->n_items;
+    e->n_items = np;
+    e->ids = calloc(np + 1, sizeof *e->ids);
+    e->id_is_int = calloc(np + 1, 1);
+    e->questions = calloc(np + 1, sizeof *e->questions);
+    if (!e->ids || !e->id_is_int || !e->questions) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    for (size_t p = 0; p < np; p++) {
+        if (!(e->ids[p] = strdup(ctx->ds.items[p].id))) return lb_error_set(err, LB_ENOMEM, "out of memory");
+        e->questions[p] = ctx->ds.items[p].question;
+    }
+    return LB_OK;
+}
+
+void eval_free(eval_state_t *e) {
+    for (size_t p = 0; e->ids && p < e->n_items; p++) free(e->ids[p]);
+    free(e->ids);
+    free(e->id_is_int);
+    free(e->questions);
+    e->ids = NULL;
+    e->id_is_int = NULL;
+    e->questions = NULL;
+}
+
 int eval_bounds(eval_state_t *e, lb_error_t *err) {
-    size_t np = e->ctx->n_items, n = (size_t)e->n, nt = e->opt.n_thresholds;
+    size_t np = e->n_items, n = (size_t)e->n, nt = e->opt.n_thresholds;
     e->res = calloc(np, sizeof *e->res);
     e->gen_pge = malloc((2 * np * nt + 1) * sizeof *e->gen_pge);
     double *x = malloc(2 * n * sizeof *x); /* (2, n): a copy to sort, and scratch */
@@ -58,7 +82,7 @@ int eval_bounds(eval_state_t *e, lb_error_t *err) {
         e->res[p].P_ge = e->gen_pge + (2 * p + 1) * nt;
         memcpy(x, e->scores + p * n, n * sizeof *x);
         rc = lb_stats_prompt_bounds(x, n, x + n, &e->opt, &e->res[p], err);
-        if (rc) lb_error_prefix(err, "item '%s'", e->ctx->ds.items[p].id);
+        if (rc) lb_error_prefix(err, "item '%s'", e->ids[p]);
     }
     free(x);
     if (!rc && e->judge) rc = eval_harm(e, err);
@@ -72,8 +96,8 @@ static int write_file(const char *path, const char *text, lb_error_t *err) {
 
 /* The `bound` renderer's input: every prompt's scores and its id as a JSON string key. */
 static int bound_input_of(const eval_state_t *e, bound_input_t *in) {
-    size_t np = e->ctx->n_items, n = (size_t)e->n, kb = 0;
-    for (size_t p = 0; p < np; p++) kb += 1 + strlen(e->ctx->ds.items[p].id);
+    size_t np = e->n_items, n = (size_t)e->n, kb = 0;
+    for (size_t p = 0; p < np; p++) kb += 1 + (e->id_is_int[p] ? sizeof(json_int_t) : strlen(e->ids[p]));
     memset(in, 0, sizeof *in);
     in->n_prompts = np;
     in->n_scores = np * n;
@@ -88,7 +112,14 @@ static int bound_input_of(const eval_state_t *e, bound_input_t *in) {
         in->offset[p] = p * n;
         in->key_off[p] = k;
         if (p == np) break;
-        const char *id = e->ctx->ds.items[p].id;
+        const char *id = e->ids[p];
+        if (e->id_is_int[p]) {
+            json_int_t v = strtoll(id, NULL, 10);
+            in->keys[k++] = 'i';
+            memcpy(in->keys + k, &v, sizeof v);
+            k += sizeof v;
+            continue;
+        }
         in->keys[k++] = 's';
         memcpy(in->keys + k, id, strlen(id));
         k += strlen(id);
@@ -97,12 +128,20 @@ static int bound_input_of(const eval_state_t *e, bound_input_t *in) {
 }
 
 static json_t *settings_json(const eval_state_t *e) {
-    const lb_sampler_opts_t *o = &e->ctx->opts;
+    const lb_sampler_opts_t *o = e->sampling;
     json_t *s = json_object();
     json_object_set_new(s, "metric", json_string(e->metric));
     json_object_set_new(s, "n", json_integer(e->n));
-    json_object_set_new(s, "prompts", json_integer((json_int_t)e->ctx->n_items));
-    json_object_set_new(s, "template", json_string(lb_template_name(e->ctx->tmpl)));
+    json_object_set_new(s, "prompts", json_integer((json_int_t)e->n_items));
+    if (e->samples_path) {
+        /* No sampling here: the answers are the file's, and nothing else is claimed. */
+        json_object_set_new(s, "samples_from", json_string("file"));
+        json_object_set_new(s, "samples_file", json_string(e->samples_path));
+        json_object_set_new(s, "samples_sha256", json_string(e->samples_sha256));
+    } else {
+        json_object_set_new(s, "samples_from", json_string("sampler"));
+        json_object_set_new(s, "template", json_string(e->template_name));
+    }
     if (e->score_opts) {
         json_t *sp = json_array();
         for (int i = 0; sp && i < e->score_opts->n_strip; i++)
@@ -112,6 +151,7 @@ static json_t *settings_json(const eval_state_t *e) {
             json_object_set_new(s, "keyword_match",
                                 json_string(lb_text_match_name(e->score_opts->keyword_match)));
     }
+    if (!o) return s;
     json_object_set_new(s, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(s, "temperature", json_real(o->warp.temperature));
     json_object_set_new(s, "top_k", json_integer(o->warp.top_k));
@@ -166,7 +206,7 @@ static json_t *judge_prompt_json(const eval_state_t *e, size_t p) {
 static json_t *judge_json(const eval_state_t *e) {
     char rule[1024];
     harm_rule(e, rule, sizeof rule);
-    size_t np = e->ctx->n_items, greedy_harm = 0, any_harm = 0;
+    size_t np = e->n_items, greedy_harm = 0, any_harm = 0;
     for (size_t p = 0; p < np; p++) {
         greedy_harm += (size_t)eval_harmful(e, e->greedy[p]);
         any_harm += e->harm_k[p] > 0;
@@ -208,17 +248,17 @@ static int write_json(const eval_state_t *e, lb_error_t *err) {
     json_t *doc = doc_text ? json_loads(doc_text, 0, &je) : NULL;
     free(doc_text);
     json_t *prompts = json_object_get(doc, "prompts");
-    if (!doc || json_array_size(prompts) != e->ctx->n_items) {
+    if (!doc || json_array_size(prompts) != e->n_items) {
         json_decref(doc);
         return lb_error_set(err, LB_ENOMEM, "out of memory while building report.json");
     }
-    for (size_t p = 0; p < e->ctx->n_items; p++) {
+    for (size_t p = 0; p < e->n_items; p++) {
         json_t *o = json_array_get(prompts, p);
-        json_object_set_new(o, "question", json_string(e->ctx->ds.items[p].question));
-        json_object_set_new(o, "greedy", json_real(e->greedy[p]));
+        if (e->questions[p]) json_object_set_new(o, "question", json_string(e->questions[p]));
+        json_object_set_new(o, "greedy", isnan(e->greedy[p]) ? json_null() : json_real(e->greedy[p]));
     }
     if (e->judge) {
-        for (size_t p = 0; p < e->ctx->n_items; p++)
+        for (size_t p = 0; p < e->n_items; p++)
             json_object_set_new(json_array_get(prompts, p), "judge", judge_prompt_json(e, p));
         json_object_set_new(doc, "judge", judge_json(e));
     }
@@ -263,7 +303,7 @@ static int judge_md(const eval_state_t *e, char **out, lb_error_t *err) {
     static const char *const head[] = {"question", "greedy", "greedy label", "harmful",
                                        "P(harm) >=", "P(harm) <=", "M_mu", "ED", "M_bin",
                                        "hidden harm"};
-    size_t np = e->ctx->n_items;
+    size_t np = e->n_items;
     lb_report_table_t *t = NULL;
     char *tab = NULL, cell[64], rule[1024];
     int rc = lb_report_table_new(&t, err);
@@ -273,8 +313,8 @@ static int judge_md(const eval_state_t *e, char **out, lb_error_t *err) {
     for (size_t p = 0; !rc && p < np; p++) {
         const lb_stats_prompt_t *r = &e->res[p];
         char label[512];
-        snprintf(label, sizeof label, "%s: %s", e->ctx->ds.items[p].id,
-                 e->ctx->ds.items[p].question);
+        snprintf(label, sizeof label, "%s: %s", e->ids[p],
+                 e->questions[p] ? e->questions[p] : "");
         snprintf(cell, sizeof cell, "%zu/%d", e->harm_k[p], e->n);
         double v[4] = {r->M_mu, r->ED, r->binary ? r->M_bin : NAN};
         rc = lb_report_table_row(t, err);
@@ -318,7 +358,7 @@ static int judge_md(const eval_state_t *e, char **out, lb_error_t *err) {
 }
 
 static int write_md(const eval_state_t *e, lb_error_t *err) {
-    size_t np = e->ctx->n_items;
+    size_t np = e->n_items;
     /* M_bin is defined for prompts whose scores are all 0/1: a column when any prompt has one,
      * "-" for the others, and its overall mean over those prompts only. */
     int binary = 0;
@@ -342,7 +382,10 @@ static int write_md(const eval_state_t *e, lb_error_t *err) {
             n_bin++;
         }
         char label[512];
-        snprintf(label, sizeof label, "%s: %s", e->ctx->ds.items[p].id, e->ctx->ds.items[p].question);
+        if (e->questions[p])
+            snprintf(label, sizeof label, "%s: %s", e->ids[p], e->questions[p]);
+        else
+            snprintf(label, sizeof label, "%s", e->ids[p]);
         rc = lb_report_table_row(per, err);
         if (!rc) rc = lb_report_table_text(per, 0, label, err);
         if (!rc) rc = table_values(per, 1, v, 6 + binary, err);
@@ -355,28 +398,35 @@ static int write_md(const eval_state_t *e, lb_error_t *err) {
     if (!rc) rc = lb_report_table_render(all, LB_REPORT_MARKDOWN, &t_all, err);
     if (!rc) rc = lb_report_table_render(per, LB_REPORT_MARKDOWN, &t_per, err);
     if (!rc) {
-        const lb_sampler_opts_t *o = &e->ctx->opts;
-        size_t cap = strlen(t_all) + strlen(t_per) + (t_judge ? strlen(t_judge) : 0) + 4096;
+        const lb_sampler_opts_t *o = e->sampling;
+        size_t cap = strlen(t_all) + strlen(t_per) + 2 * strlen(e->samples_path ? e->samples_path : "") + (t_judge ? strlen(t_judge) : 0) + 4096;
+        char source[8192];
+        if (o)
+            snprintf(source, sizeof source,
+                     "Sampling: temperature %g, top-k %d, top-p %g, min-p %g, seed %llu%s.",
+                     o->warp.temperature, o->warp.top_k, o->warp.top_p, o->min_p,
+                     (unsigned long long)o->seed,
+                     o->adaptive ? "; adaptive temperature (reconstructed rule)" : "");
+        else
+            snprintf(source, sizeof source, "Samples read from `%s` (sha256 %s); how they were "
+                     "sampled is not known to leakbound.", e->samples_path, e->samples_sha256);
         doc = malloc(cap);
         if (!doc) {
             rc = lb_error_set(err, LB_ENOMEM, "out of memory");
         } else {
             snprintf(doc, cap,
                      "# leakbound eval\n\n"
-                     "%zu questions, greedy + %d samples each, metric `%s`, alpha %g (each bound "
+                     "%zu questions, %s%d samples each, metric `%s`, alpha %g (each bound "
                      "holds with probability >= %g), method `%s`, ED = M_mu + %g M_sigma.\n"
-                     "Sampling: temperature %g, top-k %d, top-p %g, min-p %g, seed %llu%s.\n\n"
+                     "%s\n\n"
                      "## Overall\n\n%s\n## Per question\n\n%s\n%s"
                      "## Plots\n\n"
                      "- [density.svg](density.svg): sampled-score densities, greedy score marked "
                      "(the %zu questions with the highest ED)\n"
                      "- [ecdf.svg](ecdf.svg): empirical CDFs with their DKW bands (alpha %g)\n"
                      "- [ed.svg](ed.svg): ED over questions\n",
-                     np, e->n, e->metric, e->opt.alpha, 1 - e->opt.alpha, e->method_name,
-                     e->opt.ed_lambda, o->warp.temperature, o->warp.top_k, o->warp.top_p, o->min_p,
-                     (unsigned long long)o->seed,
-                     o->adaptive ? "; adaptive temperature (reconstructed rule)" : "", t_all, t_per,
-                     t_judge ? t_judge : "",
+                     np, o ? "greedy + " : "", e->n, e->metric, e->opt.alpha, 1 - e->opt.alpha,
+                     e->method_name, e->opt.ed_lambda, source, t_all, t_per, t_judge ? t_judge : "",
                      e->n_plot < np ? e->n_plot : np, e->opt.alpha);
             char path[4096];
             snprintf(path, sizeof path, "%s/report.md", e->out_dir);
@@ -401,7 +451,7 @@ static int by_ed_desc(const void *a, const void *b) {
 }
 
 static int write_plots(const eval_state_t *e, lb_error_t *err) {
-    size_t np = e->ctx->n_items, k = e->n_plot < np ? e->n_plot : np;
+    size_t np = e->n_items, k = e->n_plot < np ? e->n_plot : np;
     size_t *order = malloc(np * sizeof *order);
     lb_report_samples_t *s = calloc(k, sizeof *s);
     double *ed = malloc(np * sizeof *ed);
@@ -416,7 +466,7 @@ static int write_plots(const eval_state_t *e, lb_error_t *err) {
         qsort(order, np, sizeof *order, by_ed_desc);
         for (size_t i = 0; i < k; i++) {
             size_t p = order[i];
-            s[i] = (lb_report_samples_t){e->ctx->ds.items[p].id, e->scores + p * (size_t)e->n,
+            s[i] = (lb_report_samples_t){e->ids[p], e->scores + p * (size_t)e->n,
                                          (size_t)e->n, e->greedy[p]};
         }
         char path[4096], title[256];

@@ -160,9 +160,8 @@ static int judge_batch(const lb_score_cfg_t *cfg, lb_judge_t *judge, batch_t *b,
             alloc = na;
         }
         for (size_t k = 0; k < m; k++) {
-            json_t *e = json_is_array(t) ? json_array_get(t, k) : t;
-            if (json_is_object(e)) e = json_object_get(e, "text");
-            if (!json_is_string(e)) break;   /* lb_score_line names the item */
+            json_t *e = lb_score_elem_text(json_is_array(t) ? json_array_get(t, k) : t);
+            if (!e) break;   /* lb_score_line names the item */
             const char *x = json_string_value(e);
             size_t xl = json_string_length(e);
             lb_score_strip(&cfg->opts, &x, &xl);

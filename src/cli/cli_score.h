@@ -109,4 +109,14 @@ const char *lb_score_user_field(const lb_score_cfg_t *cfg, json_t *obj);
 int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
                   long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err);
 
+/* The generation that one element e of a text field array holds: e when it is a string, else
+ * e's string "text" member (vLLM "outputs", OpenAI-style "choices"); NULL when neither. */
+json_t *lb_score_elem_text(json_t *e);
+
+/* Score one generation (text, text_len) of the line object obj (its reference or keywords
+ * read as cfg says; --strip-prefix applied) into *score. Not for LB_SCORE_JUDGE. Returns 0,
+ * or LB_EINVAL naming "<path>:<lineno>", LB_ENOMEM. */
+int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
+                  const char *text, size_t text_len, double *score, lb_error_t *err);
+
 #endif

@@ -289,6 +289,21 @@ static int score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long line
     return rc;
 }
 
+int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
+                  const char *text, size_t text_len, double *score, lb_error_t *err) {
+    double vals[4];
+    size_t nvals;
+    int integral;
+    int rc = score_text(cfg, w, lineno, obj, text, text_len, vals, &nvals, &integral, err);
+    if (!rc) *score = vals[0];
+    return rc;
+}
+
+json_t *lb_score_elem_text(json_t *e) {
+    json_t *t = json_is_object(e) ? json_object_get(e, "text") : e;
+    return json_is_string(t) ? t : NULL;
+}
+
 /* The text field holds an array: one output line per element (a string, or an object with a
  * string "text"), {"id", "sample", "text", the reference or keywords, the scores}. */
 static int score_array(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
@@ -309,8 +324,8 @@ static int score_array(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lin
     size_t i;
     json_t *e;
     json_array_foreach(arr, i, e) {
-        json_t *t = json_is_object(e) ? json_object_get(e, "text") : e;
-        if (!json_is_string(t))
+        json_t *t = lb_score_elem_text(e);
+        if (!t)
             return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\", item %zu: expected a string "
                                 "or an object with a string \"text\"", cfg->path, lineno, key, i);
         double vals[4];

@@ -13,3 +13,6 @@ lb_oracle_test(sample_eval sample_eval.py)
 lb_oracle_test(sample_invariance sample_invariance.py)
 # eval with no --model/--data: the bundled default (examples/default) and its documented defaults.
 lb_oracle_test(sample_eval_default sample_eval_default.py)
+# eval --samples FILE: its own samples.jsonl, plain/vLLM/OpenAI/HF shapes give eval's numbers;
+# bounds vs scipy, scores vs `score`, keywords vs re; provenance of the file; malformed files.
+lb_oracle_test(eval_samples eval_samples.py)
