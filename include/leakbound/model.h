@@ -10,7 +10,8 @@
  *   config or family has them); PhiForCausalLM (LayerNorm, parallel attention and MLP, partial
  *   rotary, gelu_new, biases, lm_head bias); GPT2LMHeadModel (learned positions, Conv1D weights
  *   stored (in, out), fused c_attn, tied head). Names, order of operations and defaults follow
- *   Hugging Face's modeling_llama.py / modeling_phi.py / modeling_gpt2.py.
+ *   Hugging Face's modeling_llama.py / modeling_phi.py / modeling_gpt2.py. Each family's tensor
+ *   names, shapes and slots are written once, in its table (model_layout.h).
  * - Loading validates the config (missing or inconsistent field → LB_EFORMAT naming
  *   "<dir>/config.json" and the field; unknown architecture, activation or rope type →
  *   LB_EUNSUPPORTED) and every tensor the family needs: presence, and shape against the config

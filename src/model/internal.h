@@ -1,5 +1,6 @@
 /*
- * internal.h — the model module's private structures, shared by its .c files only.
+ * internal.h — the model module's private structures, shared by its .c files only (the weight
+ * layout other modules may read is leakbound/model_layout.h).
  */
 #ifndef LB_MODEL_INTERNAL_H
 #define LB_MODEL_INTERNAL_H
@@ -9,47 +10,9 @@
 #include <string.h>
 #include "leakbound/core.h"
 #include "leakbound/model.h"
+#include "leakbound/model_layout.h"
 #include "leakbound/kvcache.h"
 #include "leakbound/safetensors.h"
-
-/* A weight matrix or vector. Either f32 (owned by the model's parameter buffer) or, when the
- * model keeps the file dtype, only src: the GEMM reads src->data in place (F32, F16, BF16).
- * rows × cols as stored in the file. */
-typedef struct lb_weight {
-    const lb_st_tensor_t *src;
-    float *f32;     /* (rows, cols) or NULL */
-    int rows, cols;
-} lb_weight_t;
-
-typedef struct lb_layer {
-    lb_weight_t ln1_w, ln1_b;          /* input_layernorm / ln_1 */
-    lb_weight_t ln2_w, ln2_b;          /* post_attention_layernorm / ln_2 (not Phi) */
-    /* Llama/Phi: q, k, v separate (nn.Linear, (out, in)). GPT-2: qkv fused in q (Conv1D). */
-    lb_weight_t q_w, q_b, k_w, k_b, v_w, v_b;
-    lb_weight_t o_w, o_b;              /* o_proj / dense / c_proj */
-    lb_weight_t up_w, up_b;            /* up_proj / fc1 / c_fc */
-    lb_weight_t gate_w, gate_b;        /* gate_proj (Llama only) */
-    lb_weight_t down_w, down_b;        /* down_proj / fc2 / mlp.c_proj */
-} lb_layer_t;
-
-struct lb_model {
-    lb_model_config_t cfg;
-    char *dir;
-    lb_st_t *st;              /* kept open only with keep_file_dtype */
-    int keep_file_dtype;
-    float *params;            /* every widened parameter, one buffer */
-    size_t n_params;          /* floats in params */
-    size_t param_count;       /* distinct parameters of the model */
-    lb_dtype_t file_dtype;
-    size_t max_matrix;        /* largest matrix (elements) */
-    size_t mapped_bytes;      /* bytes of the matrices used in place from the mapping */
-    lb_weight_t wte;          /* (V, D) */
-    lb_weight_t wpe;          /* (P, D), GPT-2 */
-    lb_weight_t lnf_w, lnf_b; /* final norm */
-    lb_weight_t head_w;       /* (V, D): lm_head or the tied embedding */
-    lb_weight_t head_b;       /* (V,), Phi */
-    lb_layer_t *layers;       /* (L,) */
-};
 
 typedef struct lb_kvseq {
     int live;
@@ -69,10 +32,6 @@ struct lb_kvcache {
     lb_kvseq_t *seqs;         /* (max_seqs,) */
     int *table;               /* (max_seqs, max_blocks_per_seq) backing seqs[i].blocks */
 };
-
-/* Elementwise loops smaller than this many elements run on one thread: waking the team costs
- * more than the loop (a decode step's rows). */
-#define LB_PAR_MIN 65536
 
 /* exp(x) to about 1 ulp for x in [-87, 88] (clamped outside), written so that loops over it
  * vectorize (glibc's expf does not without -ffast-math): 2^n * e^r, |r| <= ln2/2, degree-6

@@ -11,7 +11,6 @@
 typedef struct {
     lb_model_t *m;
     const lb_st_t *st;
-    const char *prefix;   /* GPT-2: "transformer." or "" (checkpoints saved from GPT2Model) */
     lb_error_t *err;
     size_t n_floats;      /* pass 1 counts; pass 2 hands out */
     int pass;
@@ -69,130 +68,29 @@ static int bind(load_ctx_t *c, lb_weight_t *w, const char *name, int rows, int c
     return 0;
 }
 
-static int bind_fmt(load_ctx_t *c, lb_weight_t *w, int rows, int cols, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static int bind_fmt(load_ctx_t *c, lb_weight_t *w, int rows, int cols, const char *fmt, ...) {
-    char name[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
-    return bind(c, w, name, rows, cols);
-}
-
 #define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
 
-static int bind_llama(load_ctx_t *c) {
-    lb_model_t *m = c->m;
-    const lb_model_config_t *g = &m->cfg;
-    int D = g->hidden_size, V = g->vocab_size, I = g->intermediate_size;
-    int qd = g->n_heads * g->head_dim, kd = g->n_kv_heads * g->head_dim;
-    TRY(bind(c, &m->wte, "model.embed_tokens.weight", V, D));
-    for (int l = 0; l < g->n_layers; l++) {
-        lb_layer_t *y = &m->layers[l];
-        const char *p = "model.layers";
-        TRY(bind_fmt(c, &y->ln1_w, D, 0, "%s.%d.input_layernorm.weight", p, l));
-        TRY(bind_fmt(c, &y->ln2_w, D, 0, "%s.%d.post_attention_layernorm.weight", p, l));
-        TRY(bind_fmt(c, &y->q_w, qd, D, "%s.%d.self_attn.q_proj.weight", p, l));
-        TRY(bind_fmt(c, &y->k_w, kd, D, "%s.%d.self_attn.k_proj.weight", p, l));
-        TRY(bind_fmt(c, &y->v_w, kd, D, "%s.%d.self_attn.v_proj.weight", p, l));
-        TRY(bind_fmt(c, &y->o_w, D, qd, "%s.%d.self_attn.o_proj.weight", p, l));
-        if (g->qkv_bias) {
-            TRY(bind_fmt(c, &y->q_b, qd, 0, "%s.%d.self_attn.q_proj.bias", p, l));
-            TRY(bind_fmt(c, &y->k_b, kd, 0, "%s.%d.self_attn.k_proj.bias", p, l));
-            TRY(bind_fmt(c, &y->v_b, kd, 0, "%s.%d.self_attn.v_proj.bias", p, l));
-        }
-        if (g->o_bias) TRY(bind_fmt(c, &y->o_b, D, 0, "%s.%d.self_attn.o_proj.bias", p, l));
-        TRY(bind_fmt(c, &y->gate_w, I, D, "%s.%d.mlp.gate_proj.weight", p, l));
-        TRY(bind_fmt(c, &y->up_w, I, D, "%s.%d.mlp.up_proj.weight", p, l));
-        TRY(bind_fmt(c, &y->down_w, D, I, "%s.%d.mlp.down_proj.weight", p, l));
-        if (g->mlp_bias) {
-            TRY(bind_fmt(c, &y->gate_b, I, 0, "%s.%d.mlp.gate_proj.bias", p, l));
-            TRY(bind_fmt(c, &y->up_b, I, 0, "%s.%d.mlp.up_proj.bias", p, l));
-            TRY(bind_fmt(c, &y->down_b, D, 0, "%s.%d.mlp.down_proj.bias", p, l));
-        }
-    }
-    TRY(bind(c, &m->lnf_w, "model.norm.weight", D, 0));
-    if (g->tie_word_embeddings) m->head_w = m->wte;
-    else TRY(bind(c, &m->head_w, "lm_head.weight", V, D));
-    return 0;
+/* Characters of the family's optional name prefix that m's file leaves out: all of them when
+ * the file lacks the table's first tensor under its full name (GPT2Model checkpoints). */
+static size_t prefix_dropped(const lb_model_t *m) {
+    const lb_model_family_t *f = lb_model_family(m->cfg.arch);
+    if (!f->optional_prefix || lb_st_find(m->st, f->specs[0].pattern)) return 0;
+    return strlen(f->optional_prefix);
 }
 
-static int bind_phi(load_ctx_t *c) {
+/* Bind every tensor of the family's table (model_layout.h) present under the config. */
+static int bind_all(load_ctx_t *c, const lb_model_tensor_t *ts, int n) {
     lb_model_t *m = c->m;
-    const lb_model_config_t *g = &m->cfg;
-    int D = g->hidden_size, V = g->vocab_size, I = g->intermediate_size;
-    int qd = g->n_heads * g->head_dim, kd = g->n_kv_heads * g->head_dim;
-    TRY(bind(c, &m->wte, "model.embed_tokens.weight", V, D));
-    for (int l = 0; l < g->n_layers; l++) {
-        lb_layer_t *y = &m->layers[l];
-        const char *p = "model.layers";
-        TRY(bind_fmt(c, &y->ln1_w, D, 0, "%s.%d.input_layernorm.weight", p, l));
-        TRY(bind_fmt(c, &y->ln1_b, D, 0, "%s.%d.input_layernorm.bias", p, l));
-        TRY(bind_fmt(c, &y->q_w, qd, D, "%s.%d.self_attn.q_proj.weight", p, l));
-        TRY(bind_fmt(c, &y->q_b, qd, 0, "%s.%d.self_attn.q_proj.bias", p, l));
-        TRY(bind_fmt(c, &y->k_w, kd, D, "%s.%d.self_attn.k_proj.weight", p, l));
-        TRY(bind_fmt(c, &y->k_b, kd, 0, "%s.%d.self_attn.k_proj.bias", p, l));
-        TRY(bind_fmt(c, &y->v_w, kd, D, "%s.%d.self_attn.v_proj.weight", p, l));
-        TRY(bind_fmt(c, &y->v_b, kd, 0, "%s.%d.self_attn.v_proj.bias", p, l));
-        TRY(bind_fmt(c, &y->o_w, D, qd, "%s.%d.self_attn.dense.weight", p, l));
-        TRY(bind_fmt(c, &y->o_b, D, 0, "%s.%d.self_attn.dense.bias", p, l));
-        TRY(bind_fmt(c, &y->up_w, I, D, "%s.%d.mlp.fc1.weight", p, l));
-        TRY(bind_fmt(c, &y->up_b, I, 0, "%s.%d.mlp.fc1.bias", p, l));
-        TRY(bind_fmt(c, &y->down_w, D, I, "%s.%d.mlp.fc2.weight", p, l));
-        TRY(bind_fmt(c, &y->down_b, D, 0, "%s.%d.mlp.fc2.bias", p, l));
-    }
-    TRY(bind(c, &m->lnf_w, "model.final_layernorm.weight", D, 0));
-    TRY(bind(c, &m->lnf_b, "model.final_layernorm.bias", D, 0));
-    if (g->tie_word_embeddings) m->head_w = m->wte;
-    else TRY(bind(c, &m->head_w, "lm_head.weight", V, D));
-    TRY(bind(c, &m->head_b, "lm_head.bias", V, 0));
-    return 0;
-}
-
-static int bind_gpt2(load_ctx_t *c) {
-    lb_model_t *m = c->m;
-    const lb_model_config_t *g = &m->cfg;
-    int D = g->hidden_size, V = g->vocab_size, I = g->intermediate_size;
-    int P = g->max_position_embeddings;
-    char name[256];
-    snprintf(name, sizeof name, "transformer.wte.weight");
-    c->prefix = lb_st_find(c->st, name) ? "transformer." : "";
-    const char *p = c->prefix;
-    TRY(bind_fmt(c, &m->wte, V, D, "%swte.weight", p));
-    TRY(bind_fmt(c, &m->wpe, P, D, "%swpe.weight", p));
-    for (int l = 0; l < g->n_layers; l++) {
-        lb_layer_t *y = &m->layers[l];
-        TRY(bind_fmt(c, &y->ln1_w, D, 0, "%sh.%d.ln_1.weight", p, l));
-        TRY(bind_fmt(c, &y->ln1_b, D, 0, "%sh.%d.ln_1.bias", p, l));
-        /* Conv1D stores (in, out). */
-        TRY(bind_fmt(c, &y->q_w, D, 3 * D, "%sh.%d.attn.c_attn.weight", p, l));
-        TRY(bind_fmt(c, &y->q_b, 3 * D, 0, "%sh.%d.attn.c_attn.bias", p, l));
-        TRY(bind_fmt(c, &y->o_w, D, D, "%sh.%d.attn.c_proj.weight", p, l));
-        TRY(bind_fmt(c, &y->o_b, D, 0, "%sh.%d.attn.c_proj.bias", p, l));
-        TRY(bind_fmt(c, &y->ln2_w, D, 0, "%sh.%d.ln_2.weight", p, l));
-        TRY(bind_fmt(c, &y->ln2_b, D, 0, "%sh.%d.ln_2.bias", p, l));
-        TRY(bind_fmt(c, &y->up_w, D, I, "%sh.%d.mlp.c_fc.weight", p, l));
-        TRY(bind_fmt(c, &y->up_b, I, 0, "%sh.%d.mlp.c_fc.bias", p, l));
-        TRY(bind_fmt(c, &y->down_w, I, D, "%sh.%d.mlp.c_proj.weight", p, l));
-        TRY(bind_fmt(c, &y->down_b, D, 0, "%sh.%d.mlp.c_proj.bias", p, l));
-    }
-    TRY(bind_fmt(c, &m->lnf_w, D, 0, "%sln_f.weight", p));
-    TRY(bind_fmt(c, &m->lnf_b, D, 0, "%sln_f.bias", p));
-    /* GPT2LMHeadModel always ties lm_head to wte unless the config says otherwise. */
-    if (g->tie_word_embeddings) m->head_w = m->wte;
-    else TRY(bind(c, &m->head_w, "lm_head.weight", V, D));
-    return 0;
-}
-
-static int bind_all(load_ctx_t *c) {
+    const lb_model_family_t *f = lb_model_family(m->cfg.arch);
+    size_t strip = prefix_dropped(m);
     c->n_floats = 0;
-    switch (c->m->cfg.arch) {
-    case LB_ARCH_LLAMA: return bind_llama(c);
-    case LB_ARCH_PHI: return bind_phi(c);
-    case LB_ARCH_GPT2: return bind_gpt2(c);
+    for (int i = 0; i < n; i++) {
+        const char *name = ts[i].name;
+        if (strip && !strncmp(name, f->optional_prefix, strip)) name += strip;
+        TRY(bind(c, lb_model_tensor_slot(m, &ts[i]), name, ts[i].rows, ts[i].cols));
     }
-    return LB_EINVAL;
+    if (m->cfg.tie_word_embeddings) m->head_w = m->wte;
+    return 0;
 }
 
 /* Layers the weights hold: 1 + the highest i among tensor names "<prefix><i>.". */
@@ -213,8 +111,13 @@ static long weight_layers(const lb_st_t *st, const char *prefix) {
  * fewer would silently drop layers, more would read tensors that are not there. */
 static int check_layers(const lb_model_t *m, lb_error_t *err) {
     const lb_model_config_t *g = &m->cfg;
-    const char *prefix = g->arch != LB_ARCH_GPT2 ? "model.layers."
-                       : lb_st_find(m->st, "transformer.wte.weight") ? "transformer.h." : "h.";
+    /* The table's per-layer names up to the layer index, as the file writes them. */
+    const lb_model_family_t *f = lb_model_family(g->arch);
+    const char *pat = NULL;
+    for (int i = 0; i < f->n_specs && !pat; i++)
+        if (f->specs[i].at == LB_AT_LAYER) pat = f->specs[i].pattern + prefix_dropped(m);
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%.*s", (int)(strstr(pat, "%d") - pat), pat);
     long have = weight_layers(m->st, prefix);
     if (have == g->n_layers) return 0;
     const char *field = g->arch == LB_ARCH_GPT2 ? "n_layer" : "num_hidden_layers";
@@ -241,8 +144,17 @@ int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **o
         m->layers = calloc((size_t)m->cfg.n_layers, sizeof *m->layers);
         if (!m->layers) rc = lb_error_set(err, LB_ENOMEM, "out of memory loading %s", dir);
     }
+    /* The family's tensors under this config (model_layout.h), bound in two passes: sizes,
+     * then the one parameter buffer. */
+    lb_model_tensor_t *ts = NULL;
+    int n_ts = rc ? 0 : lb_model_tensors(&m->cfg, NULL);
+    if (!rc) {
+        ts = malloc((size_t)n_ts * sizeof *ts);
+        if (!ts) rc = lb_error_set(err, LB_ENOMEM, "out of memory loading %s", dir);
+        else lb_model_tensors(&m->cfg, ts);
+    }
     load_ctx_t c = {.m = m, .st = m->st, .err = err, .pass = 1};
-    if (!rc) rc = bind_all(&c);
+    if (!rc) rc = bind_all(&c, ts, n_ts);
     if (!rc) {
         m->n_params = c.n_floats;
         m->params = malloc((c.n_floats ? c.n_floats : 1) * sizeof(float));
@@ -255,8 +167,9 @@ int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **o
         for (int d = 0; d < 3; d++)
             if (c.counts[d] > best) best = c.counts[d], m->file_dtype = (lb_dtype_t)d;
         c.pass = 2;
-        rc = bind_all(&c);
+        rc = bind_all(&c, ts, n_ts);
     }
+    free(ts);
     if (!rc && !m->keep_file_dtype) {
         /* Every weight lives in params now; the src pointers die with the mapping and are
          * never read without keep_file_dtype. */

@@ -98,89 +98,28 @@ static double normal(uint64_t *s) {
     return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
 }
 
-/* The family's tensors (HF names and shapes), in checkpoint order. */
-typedef struct {
-    char name[96];
-    int64_t rows, cols;   /* cols 0: a vector */
-    int kind;             /* 0 matrix N(0, 0.02), 1 norm weight (ones), 2 bias (zeros) */
-} spec_t;
-
-static int list_tensors(lb_arch_t a, const lb_model_size_t *z, int V, spec_t *t) {
-    int n = 0, D = z->hidden, I = z->inter, hd = z->hidden / z->heads;
-    int qd = z->heads * hd, kd = z->kv_heads * hd;
-#define T_(r, c, k, ...) \
-    do { snprintf(t[n].name, sizeof t[n].name, __VA_ARGS__); \
-         t[n].rows = (r), t[n].cols = (c), t[n].kind = (k); n++; } while (0)
-    if (a == LB_ARCH_GPT2) {
-        T_(V, D, 0, "transformer.wte.weight");
-        T_(z->max_pos, D, 0, "transformer.wpe.weight");
-        for (int l = 0; l < z->layers; l++) {
-            T_(D, 0, 1, "transformer.h.%d.ln_1.weight", l);
-            T_(D, 0, 2, "transformer.h.%d.ln_1.bias", l);
-            T_(D, 3 * D, 0, "transformer.h.%d.attn.c_attn.weight", l);
-            T_(3 * D, 0, 2, "transformer.h.%d.attn.c_attn.bias", l);
-            T_(D, D, 0, "transformer.h.%d.attn.c_proj.weight", l);
-            T_(D, 0, 2, "transformer.h.%d.attn.c_proj.bias", l);
-            T_(D, 0, 1, "transformer.h.%d.ln_2.weight", l);
-            T_(D, 0, 2, "transformer.h.%d.ln_2.bias", l);
-            T_(D, I, 0, "transformer.h.%d.mlp.c_fc.weight", l);
-            T_(I, 0, 2, "transformer.h.%d.mlp.c_fc.bias", l);
-            T_(I, D, 0, "transformer.h.%d.mlp.c_proj.weight", l);
-            T_(D, 0, 2, "transformer.h.%d.mlp.c_proj.bias", l);
-        }
-        T_(D, 0, 1, "transformer.ln_f.weight");
-        T_(D, 0, 2, "transformer.ln_f.bias");
-        return n;
-    }
-    int phi = a == LB_ARCH_PHI;
-    T_(V, D, 0, "model.embed_tokens.weight");
-    for (int l = 0; l < z->layers; l++) {
-        const char *p = "model.layers";
-        T_(D, 0, 1, "%s.%d.input_layernorm.weight", p, l);
-        if (phi) T_(D, 0, 2, "%s.%d.input_layernorm.bias", p, l);
-        else T_(D, 0, 1, "%s.%d.post_attention_layernorm.weight", p, l);
-        T_(qd, D, 0, "%s.%d.self_attn.q_proj.weight", p, l);
-        if (phi) T_(qd, 0, 2, "%s.%d.self_attn.q_proj.bias", p, l);
-        T_(kd, D, 0, "%s.%d.self_attn.k_proj.weight", p, l);
-        if (phi) T_(kd, 0, 2, "%s.%d.self_attn.k_proj.bias", p, l);
-        T_(kd, D, 0, "%s.%d.self_attn.v_proj.weight", p, l);
-        if (phi) T_(kd, 0, 2, "%s.%d.self_attn.v_proj.bias", p, l);
-        if (phi) {
-            T_(D, qd, 0, "%s.%d.self_attn.dense.weight", p, l);
-            T_(D, 0, 2, "%s.%d.self_attn.dense.bias", p, l);
-            T_(I, D, 0, "%s.%d.mlp.fc1.weight", p, l);
-            T_(I, 0, 2, "%s.%d.mlp.fc1.bias", p, l);
-            T_(D, I, 0, "%s.%d.mlp.fc2.weight", p, l);
-            T_(D, 0, 2, "%s.%d.mlp.fc2.bias", p, l);
-        } else {
-            T_(D, qd, 0, "%s.%d.self_attn.o_proj.weight", p, l);
-            T_(I, D, 0, "%s.%d.mlp.gate_proj.weight", p, l);
-            T_(I, D, 0, "%s.%d.mlp.up_proj.weight", p, l);
-            T_(D, I, 0, "%s.%d.mlp.down_proj.weight", p, l);
-        }
-    }
-    if (phi) {
-        T_(D, 0, 1, "model.final_layernorm.weight");
-        T_(D, 0, 2, "model.final_layernorm.bias");
-    } else {
-        T_(D, 0, 1, "model.norm.weight");
-    }
-    T_(V, D, 0, "lm_head.weight");
-    if (phi) T_(V, 0, 2, "lm_head.bias");
-#undef T_
-    return n;
+/* The tensors of a fresh model of family a and size z: the family's table (model_layout.h)
+ * under the config write_config writes (no optional biases; only GPT-2 ties its head). */
+static int list_tensors(lb_arch_t a, const lb_model_size_t *z, int V, lb_model_tensor_t *out) {
+    lb_model_config_t g = {.arch = a, .vocab_size = V, .hidden_size = z->hidden,
+                           .n_layers = z->layers, .n_heads = z->heads, .n_kv_heads = z->kv_heads,
+                           .head_dim = z->hidden / z->heads, .intermediate_size = z->inter,
+                           .max_position_embeddings = z->max_pos,
+                           .tie_word_embeddings = a == LB_ARCH_GPT2};
+    return lb_model_tensors(&g, out);
 }
 
 static int write_weights(lb_arch_t a, const lb_model_size_t *z, int V, uint64_t seed,
                          const char *path, lb_error_t *err) {
-    int cap = 8 + 16 * z->layers;
-    spec_t *t = calloc((size_t)cap, sizeof *t);
-    lb_st_tensor_t *ts = calloc((size_t)cap, sizeof *ts);
+    int n = list_tensors(a, z, V, NULL);
+    if (n < 0) return lb_error_set(err, LB_EINVAL, "%s: unknown model family %d", path, (int)a);
+    lb_model_tensor_t *t = calloc((size_t)n, sizeof *t);
+    lb_st_tensor_t *ts = calloc((size_t)n, sizeof *ts);
     if (!t || !ts) {
         free(t), free(ts);
         return lb_error_set(err, LB_ENOMEM, "%s: out of memory", path);
     }
-    int n = list_tensors(a, z, V, t);
+    list_tensors(a, z, V, t);
     size_t total = 0;
     for (int i = 0; i < n; i++) total += (size_t)t[i].rows * (size_t)(t[i].cols ? t[i].cols : 1);
     float *data = malloc(total * sizeof(float));
@@ -193,8 +132,10 @@ static int write_weights(lb_arch_t a, const lb_model_size_t *z, int V, uint64_t 
     for (int i = 0; i < n; i++) {
         size_t numel = (size_t)t[i].rows * (size_t)(t[i].cols ? t[i].cols : 1);
         float *d = data + off;
+        lb_init_t init = t[i].spec->init;
         for (size_t j = 0; j < numel; j++)
-            d[j] = t[i].kind == 0 ? (float)(0.02 * normal(&st)) : t[i].kind == 1 ? 1.0f : 0.0f;
+            d[j] = init == LB_INIT_NORMAL ? (float)(0.02 * normal(&st))
+                 : init == LB_INIT_ONES ? 1.0f : 0.0f;
         ts[i].name = t[i].name;
         ts[i].dtype = LB_DTYPE_F32;
         ts[i].ndim = t[i].cols ? 2 : 1;

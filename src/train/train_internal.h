@@ -1,13 +1,13 @@
 /*
  * train_internal.h — the trainer's private state, shared by the files of src/train only. The model's
- * weights are reached through the model module's internal layout (src/model/internal.h, read
- * only): the gradient of a weight lives at the same offset in grads as the weight in
+ * weights are reached through the layout the model module exports (leakbound/model_layout.h):
+ * the gradient of a weight lives at the same offset in grads as the weight in
  * m->params, so tied matrices share one gradient for free.
  */
 #ifndef LB_TRAIN_INTERNAL_H
 #define LB_TRAIN_INTERNAL_H
 
-#include "../model/internal.h"
+#include "leakbound/model_layout.h"
 #include "leakbound/train.h"
 
 struct lb_train {
@@ -32,7 +32,7 @@ struct lb_train {
     float *qkv;      /* (L, BT, qd + 2 kd) after RoPE, layout of forward.c */
     float *probs;    /* (L, max_B, H, T, T) */
     float *att;      /* (L, BT, qd) */
-    float *h_pre;    /* (L, BT, I) fc1 / gate / c_fc output */
+    float *h_pre;    /* (L, BT, I) the MLP's first product (Llama: the gate) */
     float *h_up;     /* (L, BT, I) Llama up projection */
     float *h_act;    /* (L, BT, I) input of the down projection */
     float *xf;       /* (BT, D) after the final norm */

@@ -56,7 +56,7 @@ static void plan(struct lb_train *tr, plan_t *p) {
     tr->row_lse = take(p, BT, sizeof(double));
     tr->row_ent = take(p, BT, sizeof(double));
     tr->row_nll = take(p, BT, sizeof(double));
-    tr->params = take(p, 8 + 16 * L, sizeof(lb_train_param_t));
+    tr->params = take(p, (size_t)lb_model_tensors(g, NULL), sizeof(lb_train_param_t));
     if (!tr->with_grads) return;
     tr->grads = take(p, tr->n_floats, sizeof(float));
     tr->m1 = take(p, tr->n_floats, sizeof(float));
@@ -144,12 +144,12 @@ void lb_train_set_opt_step(lb_train_t *tr, long step) { tr->step = step; }
 
 /* ---- the tensor table ------------------------------------------------------------------ */
 
-static void add(struct lb_train *tr, const lb_weight_t *w, const char *fmt, int l) {
-    if (!w->f32) return;   /* absent bias */
+static void add(struct lb_train *tr, const lb_weight_t *w, const char *name) {
+    if (!w->f32) return;   /* not widened (never with a trainer) */
     for (int i = 0; i < tr->n_params; i++)
         if (tr->params[i].w == w->f32) return;   /* tied: listed once */
     lb_train_param_t *p = &tr->params[tr->n_params++];
-    snprintf(p->name, sizeof p->name, fmt, l);
+    snprintf(p->name, sizeof p->name, "%s", name);
     p->w = w->f32;
     p->g = lb_train_grad_of(tr, w);
     p->numel = (size_t)w->rows * w->cols;
@@ -160,68 +160,15 @@ static void add(struct lb_train *tr, const lb_weight_t *w, const char *fmt, int 
     p->shape[1] = vec ? 0 : w->cols;
 }
 
+/* The trained tensors of the family's table (model_layout.h), in its order. */
 int lb_train_build_params(struct lb_train *tr, lb_error_t *err) {
-    const lb_model_t *m = tr->m;
-    const lb_model_config_t *g = tr->g;
+    int n = lb_model_tensors(tr->g, NULL);
+    lb_model_tensor_t *ts = n > 0 ? calloc((size_t)n, sizeof *ts) : NULL;
+    if (!ts) return lb_error_set(err, LB_ENOMEM, "train: out of memory");
+    lb_model_tensors(tr->g, ts);
     tr->n_params = 0;
-    if (g->arch == LB_ARCH_GPT2) {
-        add(tr, &m->wte, "transformer.wte.weight", 0);
-        add(tr, &m->wpe, "transformer.wpe.weight", 0);
-        for (int l = 0; l < g->n_layers; l++) {
-            const lb_layer_t *y = &m->layers[l];
-            add(tr, &y->ln1_w, "transformer.h.%d.ln_1.weight", l);
-            add(tr, &y->ln1_b, "transformer.h.%d.ln_1.bias", l);
-            add(tr, &y->q_w, "transformer.h.%d.attn.c_attn.weight", l);
-            add(tr, &y->q_b, "transformer.h.%d.attn.c_attn.bias", l);
-            add(tr, &y->o_w, "transformer.h.%d.attn.c_proj.weight", l);
-            add(tr, &y->o_b, "transformer.h.%d.attn.c_proj.bias", l);
-            add(tr, &y->ln2_w, "transformer.h.%d.ln_2.weight", l);
-            add(tr, &y->ln2_b, "transformer.h.%d.ln_2.bias", l);
-            add(tr, &y->up_w, "transformer.h.%d.mlp.c_fc.weight", l);
-            add(tr, &y->up_b, "transformer.h.%d.mlp.c_fc.bias", l);
-            add(tr, &y->down_w, "transformer.h.%d.mlp.c_proj.weight", l);
-            add(tr, &y->down_b, "transformer.h.%d.mlp.c_proj.bias", l);
-        }
-        add(tr, &m->lnf_w, "transformer.ln_f.weight", 0);
-        add(tr, &m->lnf_b, "transformer.ln_f.bias", 0);
-        add(tr, &m->head_w, "lm_head.weight", 0);
-        return 0;
-    }
-    int phi = g->arch == LB_ARCH_PHI;
-    add(tr, &m->wte, "model.embed_tokens.weight", 0);
-    for (int l = 0; l < g->n_layers; l++) {
-        const lb_layer_t *y = &m->layers[l];
-        add(tr, &y->ln1_w, "model.layers.%d.input_layernorm.weight", l);
-        add(tr, &y->ln1_b, "model.layers.%d.input_layernorm.bias", l);
-        add(tr, &y->ln2_w, "model.layers.%d.post_attention_layernorm.weight", l);
-        add(tr, &y->q_w, "model.layers.%d.self_attn.q_proj.weight", l);
-        add(tr, &y->q_b, "model.layers.%d.self_attn.q_proj.bias", l);
-        add(tr, &y->k_w, "model.layers.%d.self_attn.k_proj.weight", l);
-        add(tr, &y->k_b, "model.layers.%d.self_attn.k_proj.bias", l);
-        add(tr, &y->v_w, "model.layers.%d.self_attn.v_proj.weight", l);
-        add(tr, &y->v_b, "model.layers.%d.self_attn.v_proj.bias", l);
-        if (phi) {
-            add(tr, &y->o_w, "model.layers.%d.self_attn.dense.weight", l);
-            add(tr, &y->o_b, "model.layers.%d.self_attn.dense.bias", l);
-            add(tr, &y->up_w, "model.layers.%d.mlp.fc1.weight", l);
-            add(tr, &y->up_b, "model.layers.%d.mlp.fc1.bias", l);
-            add(tr, &y->down_w, "model.layers.%d.mlp.fc2.weight", l);
-            add(tr, &y->down_b, "model.layers.%d.mlp.fc2.bias", l);
-        } else {
-            add(tr, &y->o_w, "model.layers.%d.self_attn.o_proj.weight", l);
-            add(tr, &y->o_b, "model.layers.%d.self_attn.o_proj.bias", l);
-            add(tr, &y->gate_w, "model.layers.%d.mlp.gate_proj.weight", l);
-            add(tr, &y->gate_b, "model.layers.%d.mlp.gate_proj.bias", l);
-            add(tr, &y->up_w, "model.layers.%d.mlp.up_proj.weight", l);
-            add(tr, &y->up_b, "model.layers.%d.mlp.up_proj.bias", l);
-            add(tr, &y->down_w, "model.layers.%d.mlp.down_proj.weight", l);
-            add(tr, &y->down_b, "model.layers.%d.mlp.down_proj.bias", l);
-        }
-    }
-    add(tr, &m->lnf_w, phi ? "model.final_layernorm.weight" : "model.norm.weight", 0);
-    add(tr, &m->lnf_b, "model.final_layernorm.bias", 0);
-    add(tr, &m->head_w, "lm_head.weight", 0);
-    add(tr, &m->head_b, "lm_head.bias", 0);
-    (void)err;
+    for (int i = 0; i < n; i++)
+        if (ts[i].spec->trained) add(tr, lb_model_tensor_slot(tr->m, &ts[i]), ts[i].name);
+    free(ts);
     return 0;
 }
