@@ -33,7 +33,11 @@ static void usage(FILE *out) {
             "each run stopped at its first checkpoint whose mean greedy forget ROUGE-L recall is <=\n"
             "the target (so every method is compared at the same greedy level), evaluate every model\n"
             "greedily and with N sampled answers per question (alpha 0.01, T 1, top-p 0.9) on forget10\n"
-            "and on a retain sample, and the EO models once more with adaptive temperature. Writes\n"
+            "and on a retain sample, and the EO models once more with adaptive temperature. Then the\n"
+            "alignment section: a tiny chat model fine-tuned to refuse requests for forbidden things\n"
+            "(from data that still complies now and then) and a tiny judge fine-tuned to label answers\n"
+            "naming them unsafe; `eval --metric judge` compares the greedy judgement with N sampled\n"
+            "answers per request (claim 4; at most 6 and 4 epochs, fewer with --finetune-epochs). Writes\n"
             "DIR/demo.md (the table, the claims and their verdicts), DIR/demo.json (the same numbers),\n"
             "DIR/demo_forget.svg, and every step's files (data/, tokenizer.json, models/, eval/, logs/).\n"
             "docs/demo.md explains the design.\n"
@@ -131,6 +135,10 @@ static int step_q(const demo_t *d, const char *log, int (*fn)(int, char **), cha
 
 static int step(const demo_t *d, const char *log, int (*fn)(int, char **), char **argv) {
     return step_q(d, log, fn, argv, 0);
+}
+
+int demo_step(const demo_t *d, const char *log, int (*fn)(int, char **), char **argv) {
+    return step(d, log, fn, argv);
 }
 
 #define RUN(d, log, fn, ...)                                              \
@@ -529,6 +537,7 @@ int lb_cli_demo(int argc, char **argv) {
         if ((row->method && !row->adaptive && unlearn(&d, row)) || evaluate(&d, row)) rc = LB_EXIT_FAIL;
         row->seconds = now() - t1;
     }
+    if (!rc && demo_align(&d)) rc = LB_EXIT_FAIL;
     d.total_seconds = now() - t0;
     lb_error_t err = {0};
     if (!rc && demo_write_report(&d, &err)) {

@@ -5,7 +5,9 @@
 #ifndef LB_CLI_DEMO_H
 #define LB_CLI_DEMO_H
 
+#include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "leakbound/core.h"
 
@@ -44,6 +46,21 @@ typedef struct {
     double seconds;         /* unlearning + evaluation wall time */
 } demo_row_t;
 
+/* The alignment section (cli_demo_align.c): eval --metric judge of a refusal-trained chat
+ * model, read back per class of requests (0: harmful, 1: benign). */
+typedef struct {
+    int run;                /* the section ran and was read back */
+    long n;                 /* sampled answers per request */
+    double harm_rate;       /* eval --harm-rate */
+    size_t n_prompts[2], greedy_harm[2], any_harm[2], hidden[2], harm_samples[2], samples[2];
+    double mean_lower[2];   /* mean one-sided CP lower bound on P(harmful) */
+    double mean_m_mu[2];
+    size_t judge_agree, judge_total; /* judge vs the forbidden-word rule, every answer */
+    double hidden_share, agreement;
+    int shown;              /* the claim's verdict */
+    double seconds;
+} demo_align_t;
+
 typedef struct {
     const char *out;        /* the demo folder */
     int argc;               /* the demo's command line ("leakbound demo ...") */
@@ -71,7 +88,19 @@ typedef struct {
     double total_seconds;
     demo_row_t rows[DEMO_MAX_MODELS];
     size_t n_rows;
+    demo_align_t align;
 } demo_t;
+
+/* Run one subcommand as a demo step (its stderr and stdout to <out>/logs/<log>.log, one
+ * terminal line). Returns its exit status. */
+int demo_step(const demo_t *d, const char *log, int (*fn)(int, char **), char **argv);
+
+/* The alignment section: data, tokenizer, chat model and judge (init + finetune), eval with the
+ * judge, read back into d->align. Returns 0 or LB_EXIT_FAIL (the failing step is named). */
+int demo_align(demo_t *d);
+/* demo.json's "alignment" object and demo.md's section with claim 4. */
+json_t *demo_align_json(const demo_t *d);
+void demo_align_md(const demo_t *d, FILE *f);
 
 /* Read DIR/report.json and DIR/samples.jsonl of an eval into *e (zeroed first). threshold: the
  * leak threshold; diversity_samples > 0 also computes e->diversity from the first that many

@@ -417,7 +417,7 @@ static json_t *numbers(const demo_t *d, const claims_t *c) {
     json_t *rows = json_array();
     for (size_t i = 0; i < d->n_rows; i++) json_array_append_new(rows, eval_json(&d->rows[i]));
     return json_pack("{s:b, s:I, s:i, s:I, s:s, s:I, s:I, s:i, s:f, s:f, s:f, s:f, s:I, s:I, s:i, s:i, s:f, s:f, "
-                     "s:s, s:s, s:i, s:i, s:f, s:f, s:s, s:s, s:f, s:o, s:o}",
+                     "s:s, s:s, s:i, s:i, s:f, s:f, s:s, s:s, s:f, s:o, s:o, s:o}",
                      "quick", d->quick, "seed", (json_int_t)d->seed, "authors", d->authors, "vocab_size",
                      (json_int_t)d->vocab, "model_size", d->size, "n", (json_int_t)d->n, "retain_n",
                      (json_int_t)d->retain_n, "diversity_samples", d->diversity_samples, "alpha", d->alpha,
@@ -427,7 +427,8 @@ static json_t *numbers(const demo_t *d, const claims_t *c) {
                      "finetune_greedy_forget", d->ft_greedy, "finetune_target", d->ft_target, "finetune_lr",
                      d->ft_lr, "unlearn_lr", d->ul_lr, "unlearn_epochs", d->ul_epochs, "unlearn_batch", d->ul_batch,
                      "unlearn_target", d->ul_target, "ats_threshold", d->ats_threshold, "entropy", d->entropy, "entropy_positions",
-                     d->entropy_positions, "seconds", d->total_seconds, "rows", rows, "claims", claims_json(d, c));
+                     d->entropy_positions, "seconds", d->total_seconds, "rows", rows, "claims", claims_json(d, c),
+                     "alignment", demo_align_json(d));
 }
 
 static int write_text(const char *path, const char *s, lb_error_t *err) {
@@ -524,6 +525,7 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
         goto done;
     }
     claims_md(d, &c, cf);
+    demo_align_md(d, cf);
     FILE *f = open_memstream(&body, &body_len);
     if (fclose(cf) || !f) {
         if (f) fclose(f);
