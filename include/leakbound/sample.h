@@ -13,13 +13,14 @@
  * - Multinomial: probabilities softmax(warped logits) (in double); token = the first id whose
  *   cumulative probability exceeds u × total for a uniform u in [0, 1). Greedy = argmax, the
  *   first id among equal maxima (torch.argmax).
- * - RNG: xoshiro256** seeded through splitmix64 (Blackman & Vigna). Deterministic for a seed; it
- *   does not reproduce torch's generator.
+ * - Random numbers: every draw of the sampler (and so of `sample`, `eval` and `generate`) is a
+ *   Philox4x32-10 block keyed by (seed, prompt key, sample, step) (below). It does not
+ *   reproduce torch's generator. There is no other generator in this module.
  * - No warper/pick function here allocates: scratch memory is sized once by the caller
  *   (lb_sample_scratch_bytes) and reused for every token. lb_sampler_run allocates everything
  *   it needs before its first token.
  * - The many-sample sampler (lb_sampler_run, below) draws from Philox4x32-10 keyed by (seed,
- *   prompt key, sample, step), not from xoshiro: its samples do not depend on the batch size,
+ *   prompt key, sample, step): its samples do not depend on the batch size,
  *   thread count or resume history. That needs a sequence's logits to be bit-identical
  *   whatever batch it is decoded in: the sampler runs the model in batch-invariant mode
  *   (model.h, lb_model_runner_set_batch_invariant), so they are, bit for bit.
@@ -66,16 +67,6 @@ int lb_sample_pick(const float *logits, int V, double u);
 
 /* First index of the largest logit (V,); -1 when V == 0. NaN entries are never chosen. */
 int lb_sample_argmax(const float *logits, int V);
-
-typedef struct lb_rng {
-    uint64_t s[4];
-} lb_rng_t;
-
-/* Seed the generator (any seed, 0 included). */
-void lb_sample_rng_seed(lb_rng_t *rng, uint64_t seed);
-/* Next 64 random bits, and a uniform double in [0, 1) from the top 53 of them. */
-uint64_t lb_sample_rng_next(lb_rng_t *rng);
-double lb_sample_rng_uniform(lb_rng_t *rng);
 
 /* ---- Counter-based randomness (Philox4x32-10) ------------------------------------------
  * The sampler draws every random number from Philox4x32-10 (Salmon et al., SC'11; Random123's
@@ -146,6 +137,10 @@ typedef struct lb_sampler_opts {
     double confidence_threshold;
     double low_temperature;     /* >= 0 */
     int record_temperatures;    /* fill lb_sample_result_t.temperatures */
+    /* Called after every token a sequence takes (NULL: not called), with the user pointer of
+     * lb_sampler_run: see lb_sampler_token_fn. For streaming one continuation as it grows. */
+    int (*on_token)(void *user, size_t prompt, int index, const int32_t *tokens, int n_tokens,
+                    int final, lb_error_t *err);
 } lb_sampler_opts_t;
 
 /* Defaults: HF warpers (T 1, top-k 50, top-p 1), min-p off, n 1, max_new_tokens -1,
@@ -185,6 +180,14 @@ typedef struct lb_sampler_progress {
     size_t tokens;              /* tokens generated so far */
     double seconds;             /* since lb_sampler_run started */
 } lb_sampler_progress_t;
+
+/* The on_token hook of lb_sampler_opts_t: result `index` (-1 greedy) of prompt `prompt` has
+ * taken its n_tokens-th token; tokens (n_tokens,) are all it generated so far; final: the token
+ * ended it (EOS, stop string or length). Called from the thread that called lb_sampler_run, in
+ * the order tokens are taken, before the group is handed to emit. tokens is valid only during
+ * the call. A non-zero return stops the run and is returned by lb_sampler_run (set err). */
+typedef int (*lb_sampler_token_fn)(void *user, size_t prompt, int index, const int32_t *tokens,
+                                   int n_tokens, int final, lb_error_t *err);
 
 /* Called after each decode step (cheap; rate-limit printing yourself). May be NULL. */
 typedef void (*lb_sampler_progress_fn)(void *user, const lb_sampler_progress_t *p);

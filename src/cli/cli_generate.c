@@ -7,7 +7,6 @@
 #include "cli.h"
 #include "cli_genconf.h"
 #include "leakbound/data.h"
-#include "leakbound/kvcache.h"
 #include "leakbound/model.h"
 #include "leakbound/sample.h"
 #include "leakbound/tokenizer.h"
@@ -15,15 +14,17 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: leakbound generate --model DIR --prompt TEXT [--greedy | --temperature T\n"
-            "                          --top-p P --top-k K] [--max-new-tokens N] [--seed S] [--ids]\n\n"
+            "                          --top-p P --top-k K] [--max-new-tokens N] [--seed S] [--id ID]\n"
+            "                          [--ids]\n\n"
             "Encode TEXT with DIR/tokenizer.json (special tokens added, as HF's tokenizer(text)),\n"
             "run the model in DIR and stream the decoded continuation to stdout (special tokens\n"
             "skipped; a partial UTF-8 character is held back until it is complete), ending with a\n"
             "newline. Generation stops at an EOS id (generation_config.json, else config.json;\n"
             "an int or a list) or after N new tokens.\n\n"
             "Sampling follows Hugging Face generate with do_sample: temperature -> top-k (ties\n"
-            "kept) -> top-p -> softmax -> multinomial. Defaults come from generation_config.json,\n"
-            "else HF's: temperature 1, top-k 50, top-p 1.\n\n"
+            "kept) -> top-p -> softmax -> multinomial, through the sampler of `sample` (one\n"
+            "sequence; the model in batch-invariant mode). Defaults come from\n"
+            "generation_config.json, else HF's: temperature 1, top-k 50, top-p 1.\n\n"
             "  --model DIR           checkpoint folder (config.json, safetensors, tokenizer.json)\n"
             "  --prompt TEXT         the prompt; \\n, \\t and \\\\ in TEXT are a newline, a tab\n"
             "                        and a backslash (any other backslash is kept)\n"
@@ -33,13 +34,19 @@ static void usage(FILE *out) {
             "  --top-p P             0 < P <= 1 (1: off)\n"
             "  --max-new-tokens N    default: generation_config's max_new_tokens, else its\n"
             "                        max_length (HF default 20) minus the prompt's length\n"
-            "  --seed S              seed of the sampler's RNG (xoshiro256**; default 0)\n"
+            "  --seed S              seed of the Philox4x32-10 draws, keyed as `sample` keys them:\n"
+            "                        (seed S, id --id, sample 0, step t), t = 0, 1, ... the\n"
+            "                        new token's index (default seed 0). generate --seed S --id ID --prompt TEXT gives\n"
+            "                        the text of `sample -n 1 --seed S` (template raw, same\n"
+            "                        warpers and limits) for a question TEXT with id ID\n"
+            "  --id ID               the prompt's key in the draws (default 0: the id `sample`\n"
+            "                        gives the first question of a file without ids)\n"
             "  --ids                 print the generated token ids as a JSON array instead of text\n"
             "  -h, --help            this text\n");
 }
 
 typedef struct gen_args {
-    const char *dir, *prompt;
+    const char *dir, *prompt, *id;
     int greedy, print_ids, have_T, have_k, have_p;
     double T, p;
     long k, max_new, seed;
@@ -52,9 +59,11 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
         {"top-k", required_argument, 0, 'k'},       {"top-p", required_argument, 0, 'p'},
         {"max-new-tokens", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
         {"ids", no_argument, 0, 'i'},               {"help", no_argument, 0, 'h'},
+        {"id", required_argument, 0, 'I'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->max_new = -1;
+    a->id = "0";
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -63,6 +72,7 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
         case 'P': a->prompt = optarg; break;
         case 'g': a->greedy = 1; break;
         case 'i': a->print_ids = 1; break;
+        case 'I': a->id = optarg; break;
         case 'T':
             if (lb_cli_parse_double(optarg, &a->T) || !(a->T > 0))
                 return lb_cli_failf("generate", "--temperature: want a number > 0, got '%s'", optarg);
@@ -100,18 +110,32 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
     return 0;
 }
 
-/* Streams decoded text: each step decodes every generated id (HF TextStreamer does the same)
+/* Streams decoded text: each token decodes every generated id (HF TextStreamer does the same)
  * and prints what is new, except while the text ends in U+FFFD: that is a UTF-8 character whose
- * remaining bytes are still to come, so it is held back until it completes (or the end). */
+ * remaining bytes are still to come, so it is held back until it completes (or the end). Ids
+ * the tokenizer does not know are dropped first, as the sampler drops them from its text. */
 typedef struct streamer {
     const lb_tokenizer_t *tok;
-    size_t printed; /* bytes of the decoded text already written */
+    int print_ids;
+    size_t printed;  /* bytes of the decoded text already written */
+    int32_t *known;  /* (max_new,) the ids handed to the tokenizer */
+    int32_t *ids;    /* (max_new,) the generated ids, for --ids */
+    int n_ids;
 } streamer_t;
 
-static int stream_step(streamer_t *s, const int32_t *ids, size_t n, int final, lb_error_t *err) {
+static int stream_token(void *user, size_t prompt, int index, const int32_t *ids, int n,
+                        int final, lb_error_t *err) {
+    streamer_t *s = user;
+    (void)prompt, (void)index;
+    memcpy(s->ids, ids, (size_t)n * sizeof *ids);
+    s->n_ids = n;
+    if (s->print_ids) return LB_OK;
+    size_t nv = lb_tokenizer_vocab_size(s->tok), k = 0;
+    for (int i = 0; i < n; i++)
+        if (ids[i] >= 0 && (size_t)ids[i] < nv) s->known[k++] = ids[i];
     char *text;
     size_t len;
-    int rc = lb_tokenizer_decode(s->tok, ids, n, 1, &text, &len, err);
+    int rc = lb_tokenizer_decode(s->tok, s->known, k, 1, &text, &len, err);
     if (rc) return rc;
     int pending = len >= 3 && !memcmp(text + len - 3, "\xef\xbf\xbd", 3);
     if ((final || !pending) && len > s->printed) {
@@ -123,12 +147,6 @@ static int stream_step(streamer_t *s, const int32_t *ids, size_t n, int final, l
     return LB_OK;
 }
 
-static int is_eos(const lb_genconf_t *gc, int32_t t) {
-    for (int i = 0; i < gc->n_eos; i++)
-        if (gc->eos[i] == t) return 1;
-    return 0;
-}
-
 int lb_cli_generate(int argc, char **argv) {
     gen_args_t a;
     int rc = parse_args(argc, argv, &a);
@@ -137,12 +155,9 @@ int lb_cli_generate(int argc, char **argv) {
     lb_genconf_t gc;
     lb_tokenizer_t *tok = NULL;
     lb_model_t *m = NULL;
-    lb_kvcache_t *kv = NULL;
-    lb_model_runner_t *run = NULL;
-    int32_t *prompt_ids = NULL, *out_ids = NULL;
+    int32_t *prompt_ids = NULL;
     char *prompt = NULL;
-    float *work = NULL;
-    void *scratch = NULL;
+    streamer_t s = {.print_ids = a.print_ids};
     size_t n_prompt = 0;
     int out_failed = 0;
     char tok_path[4096];
@@ -179,52 +194,31 @@ int lb_cli_generate(int argc, char **argv) {
                               "model's vocabulary (%d)", tok_path, prompt_ids[i], V);
             goto done;
         }
-    /* Everything per token is sized here: the loop below allocates nothing of its own. */
-    int total = (int)n_prompt + (int)max_new;
-    out_ids = malloc(((size_t)max_new + 1) * sizeof *out_ids);
-    work = malloc((size_t)V * sizeof *work);
-    scratch = malloc(lb_sample_scratch_bytes(V));
-    if (!out_ids || !work || !scratch) {
+    /* One prompt, one continuation, drawn by the sampler (the draws and warpers of `sample`):
+     * sample 0 keyed by (seed, --id), or the greedy one. */
+    lb_sampler_opts_t so = lb_sampler_defaults();
+    so.warp = wp;
+    so.n_samples = a.greedy ? 0 : 1;
+    so.greedy_too = a.greedy;
+    so.max_new_tokens = max_new;
+    so.eos = gc.eos;
+    so.n_eos = gc.n_eos;
+    so.seed = (uint64_t)a.seed;
+    so.batch = 1;
+    so.on_token = stream_token;
+    s.tok = tok;
+    s.known = malloc(((size_t)max_new + 1) * sizeof *s.known);
+    s.ids = malloc(((size_t)max_new + 1) * sizeof *s.ids);
+    if (!s.known || !s.ids) {
         rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
         goto done;
     }
-    if ((rc = lb_kvcache_create(m, (size_t)total + 32, 1, total, 0, &kv, &err)) ||
-        (rc = lb_model_runner_create(m, 1, (int)n_prompt, total, 0, &run, &err)))
+    lb_sampler_prompt_t sp = {a.id, prompt_ids, n_prompt};
+    if (max_new > 0 && (rc = lb_sampler_run(m, tok, &sp, 1, &so, NULL, NULL, &s, &err)))
         goto done;
-    int seq = lb_kvcache_seq_new(kv, &err), len = (int)n_prompt;
-    if (seq < 0) {
-        rc = seq;
-        goto done;
-    }
-    lb_rng_t rng;
-    lb_sample_rng_seed(&rng, (uint64_t)a.seed);
-    streamer_t s = {tok, 0};
-    const float *logits;
-    size_t n_out = 0;
-    if (max_new > 0 && (rc = lb_model_forward(run, kv, 1, &seq, &len, prompt_ids, 0, &logits, &err)))
-        goto done;
-    while ((long)n_out < max_new) {
-        int32_t t;
-        if (a.greedy) {
-            t = lb_sample_argmax(logits, V);
-        } else {
-            memcpy(work, logits, (size_t)V * sizeof *work);
-            lb_sample_warp(work, V, &wp, scratch);
-            t = lb_sample_pick(work, V, lb_sample_rng_uniform(&rng));
-        }
-        if (t < 0) {
-            rc = lb_error_set(&err, LB_EINVAL, "the model's logits are all -inf or NaN");
-            goto done;
-        }
-        out_ids[n_out++] = t;
-        int stop = is_eos(&gc, t) || (long)n_out == max_new;
-        if (!a.print_ids && (rc = stream_step(&s, out_ids, n_out, stop, &err))) goto done;
-        if (stop) break;
-        if ((rc = lb_model_decode(run, kv, 1, &seq, &t, &logits, &err))) goto done;
-    }
     if (a.print_ids) {
         printf("[");
-        for (size_t i = 0; i < n_out; i++) printf("%s%d", i ? "," : "", out_ids[i]);
+        for (int i = 0; i < s.n_ids; i++) printf("%s%d", i ? "," : "", s.ids[i]);
         printf("]");
     }
     printf("\n");
@@ -238,14 +232,11 @@ done:;
         code = rc == LB_ENOMEM || out_failed ? LB_EXIT_FAIL : LB_EXIT_USAGE;
         fprintf(stderr, "leakbound generate: %s\n", err.msg);
     }
-    lb_model_runner_free(run);
-    lb_kvcache_free(kv);
     lb_model_free(m);
     lb_tokenizer_free(tok);
     free(prompt_ids);
     free(prompt);
-    free(out_ids);
-    free(work);
-    free(scratch);
+    free(s.known);
+    free(s.ids);
     return code;
 }

@@ -110,6 +110,7 @@ typedef struct sampler {
     lb_sample_result_t *res;  /* (n_res,) */
     lb_sampler_progress_t prog;
     struct timespec t0;
+    void *user;               /* lb_sampler_run's, for o->on_token */
 } sampler_t;
 
 static double now_since(const struct timespec *t0) {
@@ -213,6 +214,10 @@ static int launch(sampler_t *s, int psi, int r, lb_error_t *err) {
     t[0] = tk;
     s->prog.tokens++;
     int why = end_reason(s, p, t, 1);
+    if (s->o->on_token) {
+        int rc = s->o->on_token(s->user, p->prompt, idx, t, 1, why >= 0, err);
+        if (rc) return rc;
+    }
     if (why >= 0) return finish_result(s, psi, r, 1, (lb_finish_t)why, -1, err);
     int k = 0;
     while (s->seqs[k].live) k++; /* a free slot exists: the schedule keeps <= B running */
@@ -308,6 +313,13 @@ static int step(sampler_t *s, lb_error_t *err) {
         return lb_error_set(err, LB_EINVAL, "prompt '%s': the model's logits are all -inf or NaN",
                             s->prompts[s->ps[s->seqs[s->map[bad]].ps].prompt].key);
     s->prog.tokens += (size_t)a;
+    for (int i = 0; i < a && s->o->on_token; i++) {
+        const seq_t *q = &s->seqs[s->map[i]];
+        const pslot_t *p = &s->ps[q->ps];
+        rc = s->o->on_token(s->user, p->prompt, sample_index(s, q->res),
+                            p->tokens + (size_t)q->res * s->max_new_all, q->n, q->done, err);
+        if (rc) return rc;
+    }
     for (int i = 0; i < a; i++) {
         seq_t *q = &s->seqs[s->map[i]];
         if (!q->done) continue;
@@ -469,6 +481,7 @@ int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
     s.prompts = prompts;
     s.n_prompts = n_prompts;
     s.o = o;
+    s.user = user;
     s.n_res = o->n_samples + (o->greedy_too ? 1 : 0);
     s.prog.prompts_total = n_prompts;
     clock_gettime(CLOCK_MONOTONIC, &s.t0);

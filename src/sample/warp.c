@@ -123,24 +123,3 @@ int lb_sample_argmax(const float *logits, int V) {
         if (!isnan(logits[i]) && (best < 0 || logits[i] > logits[best])) best = i;
     return best;
 }
-
-/* splitmix64 spreads any seed (0 included) over the xoshiro state. */
-void lb_sample_rng_seed(lb_rng_t *rng, uint64_t seed) {
-    for (int i = 0; i < 4; i++) rng->s[i] = lb_splitmix64(&seed);
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t lb_sample_rng_next(lb_rng_t *rng) {
-    uint64_t *s = rng->s;
-    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return r;
-}
-
-double lb_sample_rng_uniform(lb_rng_t *rng) { return (double)(lb_sample_rng_next(rng) >> 11) * 0x1p-53; }

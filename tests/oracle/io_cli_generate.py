@@ -9,6 +9,9 @@
 - Streamed text must equal decode(ids) computed here (bytes of the byte-level tokens, UTF-8
   decoded with replacement, the special token skipped), so held-back partial UTF-8 characters
   are checked; the random model emits plenty of invalid UTF-8.
+- generate --seed S --id ID equals `sample -n 1 --seed S` of the question PROMPT with id ID
+  (text and token count; three seeds/keys, the default key "0" included), and --greedy equals
+  sample's greedy answer: one sampler, one Philox key.
 - inspect --json reports the config's sizes and the parameter count summed from the file.
 - Broken folders give exit 2 and a message naming the file.
 """
@@ -175,6 +178,43 @@ def main():
             "--max-new-tokens", "20", "--seed", "11")
     check(c.returncode == 0 and c.stdout.decode() == decode(json.loads(a.stdout)) + "\n",
           f"sampled text {c.stdout!r} != decode of sampled ids")
+
+    # generate draws through the sampler: with --seed S --id ID it gives the text and tokens of
+    # `sample -n 1 --seed S` for the question PROMPT with id ID (template raw); --greedy gives
+    # sample's greedy answer; without --id, the key is "0", the id of an item without one.
+    def sample_one(item, *args):
+        data = os.path.join(WORK, "one.jsonl")
+        with open(data, "w") as f:
+            f.write(json.dumps(item) + "\n")
+        out = os.path.join(WORK, "one_samples.jsonl")
+        p = run("sample", "--model", d, "--data", data, "-o", out, "--quiet", *args)
+        check(p.returncode == 0, f"sample {args}: rc={p.returncode} {p.stderr!r}")
+        with open(out) as f:
+            return [json.loads(line) for line in f]
+    warp = ["--temperature", "1.5", "--top-k", "0", "--top-p", "0.95", "--max-new-tokens", "24"]
+    for seed, key in ((11, "q-7"), (12, "other"), (13, None)):
+        item = {"question": PROMPT, "answer": "x"}
+        if key is not None:
+            item["id"] = key
+        rows = sample_one(item, "-n", "1", "--seed", str(seed), *warp)
+        gen = ["generate", "--model", d, "--prompt", PROMPT, "--seed", str(seed), *warp]
+        if key is not None:
+            gen += ["--id", key]
+        g_txt = run(*gen)
+        g_ids = run(*gen, "--ids")
+        check(len(rows) == 1 and g_txt.stdout.decode() == rows[0]["text"] + "\n",
+              f"seed {seed} id {key}: generate {g_txt.stdout!r} != sample {rows[0]['text']!r}")
+        check(g_ids.returncode == 0 and len(json.loads(g_ids.stdout)) == rows[0]["tokens"] and
+              g_txt.stdout.decode() == decode(json.loads(g_ids.stdout)) + "\n",
+              f"seed {seed} id {key}: generate ids {g_ids.stdout!r}, sample {rows[0]['tokens']} tokens")
+    rows = sample_one({"id": "g", "question": PROMPT, "answer": "x"}, "-n", "0", "--greedy-too",
+                      "--max-new-tokens", "12")
+    p = run("generate", "--model", d, "--prompt", PROMPT, "--greedy", "--max-new-tokens", "12")
+    check(p.returncode == 0 and p.stdout.decode() == rows[0]["text"] + "\n",
+          f"generate --greedy {p.stdout!r} != sample's greedy {rows[0]['text']!r}")
+    p = run("generate", "--help")
+    check(b"Philox" in p.stdout and b"(seed S, id --id, sample 0, step t)" in p.stdout,
+          "generate --help names the Philox key")
 
     # Streaming across seeds until a valid multi-byte character appears: its lead byte decodes
     # to U+FFFD on its own, so printing eagerly would corrupt the text.

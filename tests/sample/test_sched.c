@@ -71,10 +71,11 @@ static void sim_free(sim_t *c, sim_seq_t *q) {
     q->nb = q->len = 0;
 }
 
-/* ---- Randomness for the cases (xoshiro256**, seeded) ---- */
-static lb_rng_t rng;
-static int rnd(int lo, int hi) { return lo + (int)(lb_sample_rng_next(&rng) % (uint64_t)(hi - lo + 1)); }
-static int chance(double p) { return lb_sample_rng_uniform(&rng) < p; }
+/* ---- Randomness for the cases (splitmix64, seeded) ---- */
+static uint64_t rng;
+static double uniform(void) { return (double)(lb_splitmix64(&rng) >> 11) * 0x1p-53; }
+static int rnd(int lo, int hi) { return lo + (int)(lb_splitmix64(&rng) % (uint64_t)(hi - lo + 1)); }
+static int chance(double p) { return uniform() < p; }
 
 typedef struct scase {
     int n_prompts, n_res, batch, in_flight, bs, extra;
@@ -209,12 +210,12 @@ static void random_case(scase_t *k) {
     }
     static const double pf[] = {0, 0.1, 0.5, 0.95, 1};
     k->p_first = pf[rnd(0, 4)];
-    k->p_step = chance(0.3) ? 0 : lb_sample_rng_uniform(&rng) * 0.5;
+    k->p_step = chance(0.3) ? 0 : uniform() * 0.5;
 }
 
 static void test_sched_random(void **state) {
     (void)state;
-    lb_sample_rng_seed(&rng, 20240611);
+    rng = 20240611;
     long actions = 0;
     for (int i = 0; i < 20000; i++) {
         scase_t k;
@@ -229,7 +230,7 @@ static void test_sched_random(void **state) {
  * or the blocks without a decode step in between. */
 static void test_sched_all_end_at_first_token(void **state) {
     (void)state;
-    lb_sample_rng_seed(&rng, 7);
+    rng = 7;
     for (int in_flight = 1; in_flight <= 4; in_flight++)
         for (int extra = 0; extra <= 8; extra++) {
             scase_t k = {.n_prompts = 12, .n_res = 5, .batch = 4, .in_flight = in_flight,
@@ -245,7 +246,7 @@ static void test_sched_all_end_at_first_token(void **state) {
 /* Every result runs to its limit, so all of a batch end at the same step. */
 static void test_sched_all_end_together(void **state) {
     (void)state;
-    lb_sample_rng_seed(&rng, 8);
+    rng = 8;
     for (int batch = 1; batch <= 10; batch++) {
         scase_t k = {.n_prompts = 9, .n_res = 3, .batch = batch, .in_flight = batch / 3 + 2,
                      .bs = 16, .extra = 1, .p_first = 0, .p_step = 0};

@@ -68,19 +68,18 @@ static void test_argmax_first(void **state) {
 
 static void test_rng_and_pick_distribution(void **state) {
     (void)state;
-    lb_rng_t a, b;
-    lb_sample_rng_seed(&a, 42);
-    lb_sample_rng_seed(&b, 42);
-    for (int i = 0; i < 100; i++) assert_true(lb_sample_rng_next(&a) == lb_sample_rng_next(&b));
-    lb_sample_rng_seed(&b, 43);
-    assert_true(lb_sample_rng_next(&a) != lb_sample_rng_next(&b));
+    /* The sampler's draws: a pure function of (seed, key, sample, step). */
+    uint64_t h = lb_sample_key_hash("q1", 2);
+    for (uint32_t i = 0; i < 100; i++)
+        assert_true(lb_sample_philox_uniform(42, h, 3, i) == lb_sample_philox_uniform(42, h, 3, i));
+    assert_true(lb_sample_philox_uniform(42, h, 3, 0) != lb_sample_philox_uniform(43, h, 3, 0));
     /* Draws from softmax([0, 1, 2, -inf, 0.5]): every count within 5 sigma of n * p. */
     float l[5] = {0, 1, 2, -INFINITY, 0.5f};
     double p[5], z = 0;
     for (int i = 0; i < 5; i++) z += p[i] = isinf(l[i]) ? 0 : exp(l[i]);
     int n = 200000, cnt[5] = {0};
     for (int i = 0; i < n; i++) {
-        int t = lb_sample_pick(l, 5, lb_sample_rng_uniform(&a));
+        int t = lb_sample_pick(l, 5, lb_sample_philox_uniform(42, h, 0, (uint32_t)i));
         assert_true(t >= 0 && t < 5);
         cnt[t]++;
     }
