@@ -4,7 +4,13 @@
  *
  * Contract
  * - An lb_train_t borrows a model loaded WITHOUT keep_file_dtype and trains its fp32
- *   parameters in place (they are the master weights). It owns one arena planned at creation
+ *   parameters in place (they are the master weights: a F16/BF16 checkpoint is widened
+ *   exactly at load, so training from it follows the same trajectory as training from its F32
+ *   widening). A forward-only trainer (the frozen NPO reference) may borrow a model loaded
+ *   WITH keep_file_dtype: its matrices stay in the file's mapping and dtype (16-bit ones are
+ *   widened inside the GEMM, model.h), so a 16-bit reference costs its file size, not twice
+ *   it; its logits then match the widened model's to fp32 rounding (a different summation
+ *   order), not bit for bit. It owns one arena planned at creation
  *   for batches of up to max_batch sequences of exactly T tokens (right-padded), the gradient
  *   buffer (same layout as the parameters; tied matrices share one gradient) and the AdamW
  *   moments. No call after creation allocates.
@@ -44,10 +50,11 @@ typedef struct lb_train_param {
     size_t numel;
 } lb_train_param_t;
 
-/* Plan a trainer for model m (borrowed, must outlive it, loaded without keep_file_dtype) and
- * batches of up to max_batch sequences of T tokens (2 <= T <= max positions). with_grads 0
- * makes a forward-only trainer (a frozen NPO reference). Errors: LB_EINVAL (sizes, a model kept
- * in its file dtype), LB_ENOMEM. */
+/* Plan a trainer for model m (borrowed, must outlive it) and batches of up to max_batch
+ * sequences of T tokens (2 <= T <= max positions). with_grads 0 makes a forward-only trainer
+ * (a frozen NPO reference; m may keep its file dtype, and lb_train_params then lists only the
+ * tensors that were widened); with_grads 1 needs m loaded without keep_file_dtype. Errors:
+ * LB_EINVAL (sizes, a model kept in its file dtype given to be trained), LB_ENOMEM. */
 int lb_train_create(lb_model_t *m, int max_batch, int T, int with_grads, lb_train_t **out,
                     lb_error_t *err);
 void lb_train_free(lb_train_t *tr);

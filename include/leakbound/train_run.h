@@ -66,6 +66,10 @@ typedef struct lb_train_progress {
     double lr, loss, grad_norm;
     lb_loss_parts_t forget, retain;   /* averaged over the step's micro-batches */
     double tokens_per_s, elapsed_s, eta_s;
+    /* NPO's frozen reference (0 otherwise): bytes of its matrices read in place from the
+     * file's mapping in its dtype, and bytes widened to fp32 (vectors; misaligned matrices). */
+    size_t ref_mapped_bytes, ref_widened_bytes;
+    lb_dtype_t ref_dtype;
 } lb_train_progress_t;
 
 typedef struct lb_train_run_opts {
@@ -95,7 +99,8 @@ typedef struct lb_train_run_opts {
 int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err);
 
 /* Write a checkpoint folder dir (atomic: temporary folder, fsync, rename) from the trainer's
- * weights: config.json and tokenizer files copied from src_dir, model.safetensors; with
+ * weights: config.json and tokenizer files copied from src_dir, model.safetensors (F32: the
+ * master weights, so that a resume continues bit-identically); with
  * opt_state also optimizer.safetensors (metadata step and fingerprint); log_path (may be NULL)
  * copied as train_log.csv. */
 int lb_train_save(lb_train_t *tr, const char *src_dir, const char *dir, int opt_state,

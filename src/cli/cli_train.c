@@ -16,7 +16,10 @@ const char lb_cli_train_flags_help[] =
     "                        place when complete: a failed run leaves DIR's earlier model as\n"
     "                        it was (exit 1 for a write error, naming the file and reason).\n"
     "                        Checkpoints go straight to DIR (for --resume after a kill) and\n"
-    "                        are kept, as are other files in DIR.\n"
+    "                        are kept, as are other files in DIR. Training keeps fp32\n"
+    "                        master weights (a F16/BF16 model is widened at load); the\n"
+    "                        final model is stored in the starting model's dtype (rounded\n"
+    "                        to nearest even), checkpoints in F32 (exact resume).\n"
     "  --template T          phi (default: \"Question: q\\nAnswer: a\"), llama2, raw, or a\n"
     "                        string with {q}\n"
     "  --epochs N            default 5 (finetune) / 10 (unlearn)\n"
@@ -172,7 +175,13 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
 }
 
 static void progress(void *ctx, const lb_train_progress_t *p) {
-    (void)ctx;
+    int *said_ref = ctx;
+    if (!*said_ref && (p->ref_mapped_bytes || p->ref_widened_bytes)) {
+        *said_ref = 1;
+        fprintf(stderr, "NPO reference: %.3g MB of %s matrices read in place from the file, "
+                "%.3g MB widened to fp32\n", p->ref_mapped_bytes / 1e6,
+                lb_dtype_name(p->ref_dtype), p->ref_widened_bytes / 1e6);
+    }
     fprintf(stderr, "step %ld/%ld  epoch %ld  lr %.3g  loss %.5f", p->step, p->total_steps,
             p->epoch, p->lr, p->loss);
     fprintf(stderr, "  (forget ce %.4f ent %.4f", p->forget.ce, p->forget.ent);
@@ -229,7 +238,9 @@ static int plot_loss(const char *out_dir, lb_error_t *err) {
 int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     lb_error_t err = {0};
     lb_io_dir_t out = {0};
+    int said_ref = 0;
     o->on_step = progress;
+    o->ctx = &said_ref;
     int rc = lb_io_dir_begin(&out, o->out_dir, &err);
     if (rc) {
         lb_error_prefix(&err, "--out");
@@ -243,6 +254,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     int status = rc ? lb_cli_fail_status(cmd, &err, o->out_dir, out.path) : LB_EXIT_OK;
     lb_io_dir_abort(&out);
     o->stage_dir = NULL;
+    o->on_step = NULL, o->ctx = NULL;   /* said_ref dies here */
     if (!rc && !o->stop_after)
         fprintf(stderr, "leakbound %s: model written to %s\n", cmd, o->out_dir);
     return status;

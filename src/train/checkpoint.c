@@ -40,14 +40,18 @@ int lb_train_copy_model_files(const char *src_dir, const char *dir, lb_error_t *
     return 0;
 }
 
-/* The weights (or, with which = 1/2, the AdamW moments) as safetensors tensor records. */
-static int write_tensors(lb_train_t *tr, const char *path, int which, const char *const *mk,
-                         const char *const *mv, size_t n_meta, lb_error_t *err) {
+/* The weights in dtype dt (F16/BF16: the fp32 master weights rounded to nearest even), or
+ * (which = 1) the AdamW moments in F32, as safetensors tensor records. */
+static int write_tensors(lb_train_t *tr, const char *path, int which, lb_dtype_t dt,
+                         const char *const *mk, const char *const *mv, size_t n_meta,
+                         lb_error_t *err) {
     int n = tr->n_params, per = which ? 2 : 1;
+    if (which) dt = LB_DTYPE_F32;
     lb_st_tensor_t *ts = calloc((size_t)n * per, sizeof *ts);
     char (*names)[112] = calloc((size_t)n * per, sizeof *names);
-    if (!ts || !names) {
-        free(ts), free(names);
+    uint16_t *half = dt == LB_DTYPE_F32 ? NULL : malloc(tr->n_floats * sizeof *half);
+    if (!ts || !names || (dt != LB_DTYPE_F32 && !half)) {
+        free(ts), free(names), free(half);
         return lb_error_set(err, LB_ENOMEM, "%s: out of memory", path);
     }
     for (int k = 0; k < per; k++)
@@ -59,23 +63,30 @@ static int write_tensors(lb_train_t *tr, const char *path, int which, const char
                                 k ? "exp_avg_sq" : "exp_avg", p->name);
             else snprintf(names[k * n + i], sizeof names[0], "%s", p->name);
             t->name = names[k * n + i];
-            t->dtype = LB_DTYPE_F32;
+            t->dtype = dt;
             t->ndim = p->ndim;
             t->shape[0] = p->shape[0];
             t->shape[1] = p->shape[1];
             t->data = which ? (k ? tr->m2 : tr->m1) + off : p->w;
-            t->nbytes = p->numel * sizeof(float);
+            t->nbytes = p->numel * lb_dtype_size(dt);
+            if (!half) continue;
+            uint16_t *h = half + off;
+            int f16 = dt == LB_DTYPE_F16;
+            #pragma omp parallel for schedule(static) if (p->numel >= 65536)
+            for (size_t e = 0; e < p->numel; e++)
+                h[e] = f16 ? lb_f32_to_f16(p->w[e]) : lb_f32_to_bf16(p->w[e]);
+            t->data = h;
         }
     int rc = lb_st_write(path, ts, (size_t)n * per, mk, mv, n_meta, err);
-    free(ts), free(names);
+    free(ts), free(names), free(half);
     return rc;
 }
 
-int lb_train_save_weights(lb_train_t *tr, const char *dir, lb_error_t *err) {
+int lb_train_save_weights(lb_train_t *tr, const char *dir, lb_dtype_t dt, lb_error_t *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     const char *k[] = {"format"}, *v[] = {"pt"};
-    return write_tensors(tr, path, 0, k, v, 1, err);
+    return write_tensors(tr, path, 0, dt, k, v, 1, err);
 }
 
 static void remove_tree_files(const char *dir) {
@@ -108,12 +119,12 @@ int lb_train_save(lb_train_t *tr, const char *src_dir, const char *dir, int opt_
     if (mkdir(tmp, 0755) != 0)
         return lb_error_set(err, LB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
     int rc = lb_train_copy_model_files(src_dir, tmp, err);
-    if (!rc) rc = lb_train_save_weights(tr, tmp, err);
+    if (!rc) rc = lb_train_save_weights(tr, tmp, LB_DTYPE_F32, err);
     if (!rc && opt_state) {
         snprintf(path, sizeof path, "%s/optimizer.safetensors", tmp);
         snprintf(step, sizeof step, "%ld", tr->step);
         const char *k[] = {"step", "fingerprint"}, *v[] = {step, fingerprint ? fingerprint : ""};
-        rc = write_tensors(tr, path, 1, k, v, 2, err);
+        rc = write_tensors(tr, path, 1, LB_DTYPE_F32, k, v, 2, err);
     }
     if (!rc && log_path) {
         snprintf(path, sizeof path, "%s/train_log.csv", tmp);

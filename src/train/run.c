@@ -23,6 +23,7 @@ typedef struct {
     int *bn, *rn;                 /* (batch,) */
     size_t *perm;                 /* (n forget) */
     FILE *log;
+    lb_dtype_t out_dtype;         /* the final model's: the starting model's file dtype */
 } run_t;
 
 static void run_free(run_t *s) {
@@ -124,8 +125,16 @@ static int setup(run_t *s, const lb_train_run_opts_t *o, lb_error_t *err) {
         (rc = load_data(s, o->retain_path, &s->dsr, &s->r, prefix, T, g->eos_token_id, err)))
         return rc;
     if ((rc = lb_train_create(s->m, o->batch_size, T, 1, &s->tr, err))) return rc;
+    /* The starting model, kept in its file dtype (nothing widened but vectors): NPO's frozen
+     * reference reads it in place, and the final model is saved in its dtype. */
+    lb_model_options_t keep = {.keep_file_dtype = 1};
+    if (o->obj.method == LB_METHOD_NPO || o->resume_dir) {
+        if ((rc = lb_model_load(o->model_dir, &keep, &s->mref, err))) return rc;
+        s->out_dtype = lb_model_file_dtype(s->mref);
+    } else {
+        s->out_dtype = lb_model_file_dtype(s->m);
+    }
     if (o->obj.method == LB_METHOD_NPO) {
-        if ((rc = lb_model_load(o->model_dir, NULL, &s->mref, err))) return rc;
         if ((rc = lb_train_create(s->mref, o->batch_size, T, 0, &s->ref, err))) return rc;
     }
     size_t B = (size_t)o->batch_size, BT = B * T;
@@ -202,6 +211,10 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
         if (mb1 > n_batches) mb1 = n_batches;
         lb_train_zero_grad(s.tr);
         lb_train_progress_t pr = {.step = step + 1, .total_steps = total, .epoch = epoch};
+        if (s.ref) {
+            lb_model_weight_bytes(s.mref, &pr.ref_widened_bytes, &pr.ref_mapped_bytes);
+            pr.ref_dtype = lb_model_file_dtype(s.mref);
+        }
         double w = 1.0 / (double)(mb1 - mb0), toks = 0;
         for (long mb = mb0; mb < mb1 && !rc; mb++) {
             int nb = 0;
@@ -248,7 +261,7 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
         rc = lb_error_set(err, LB_EIO, "%s: write failed: %s", log_path, strerror(errno));
     if (!rc) {
         rc = lb_train_copy_model_files(o->model_dir, stage, err);
-        if (!rc) rc = lb_train_save_weights(s.tr, stage, err);
+        if (!rc) rc = lb_train_save_weights(s.tr, stage, s.out_dtype, err);
     }
     run_free(&s);
     return rc;

@@ -4,12 +4,34 @@
 
 #include <string.h>
 
+/* out (T, OC) = beta*out + inp (T, C) @ w (+ b). A trained (fp32) weight, or an F32 one a
+ * forward-only trainer reads in place from the file, goes through sgemm; an F16/BF16 matrix
+ * of a forward-only trainer (the NPO reference kept in its file dtype) through the GEMM that
+ * widens it while packing (model.h), so it is never copied whole. */
+static void linear_w(float *out, const float *inp, const lb_weight_t *w, const float *bias,
+                     int T, int C, int OC, int in_out, float beta) {
+    if (w->f32)
+        lb_model_matmul_forward(out, inp, w->f32, bias, T, C, OC, in_out, beta);
+    else if (w->src->dtype == LB_DTYPE_F32)
+        lb_model_matmul_forward(out, inp, (const float *)w->src->data, bias, T, C, OC, in_out,
+                                beta);
+    else
+        lb_model_matmul_inv(out, inp, w->src->data, w->src->dtype, bias, T, C, OC, in_out,
+                            beta);
+}
+
 /* out (T, OC) = beta*out + inp (T, C) @ w (+ b), the family's weight layout. */
 static void lb_train_linear(const struct lb_train *tr, float *out, const float *inp,
                             const lb_weight_t *w, const lb_weight_t *b, int T, float beta) {
     int in_out = tr->g->arch == LB_ARCH_GPT2;   /* Conv1D: (in, out) */
     int C = in_out ? w->rows : w->cols, OC = in_out ? w->cols : w->rows;
-    lb_model_matmul_forward(out, inp, w->f32, b->f32, T, C, OC, in_out, beta);
+    linear_w(out, inp, w, b->f32, T, C, OC, in_out, beta);
+}
+
+/* dst (n,) = elements off .. off+n-1 of weight w, widened when it stays in the file. */
+static void row_of(const lb_weight_t *w, size_t off, size_t n, float *dst) {
+    if (w->f32) memcpy(dst, w->f32 + off, n * sizeof(float));
+    else lb_st_to_f32(w->src, off, n, dst);
 }
 
 static void lb_train_norm(const struct lb_train *tr, float *out, const float *inp,
@@ -125,15 +147,23 @@ int lb_train_forward(lb_train_t *tr, const int32_t *tokens, const int *lens, int
     #pragma omp parallel for schedule(static) if ((size_t)BT * D >= LB_PAR_MIN)
     for (int t = 0; t < BT; t++) {
         float *r = x + (size_t)t * D;
-        memcpy(r, m->wte.f32 + (size_t)tokens[t] * D, (size_t)D * sizeof(float));
-        if (g->arch == LB_ARCH_GPT2)
+        row_of(&m->wte, (size_t)tokens[t] * D, (size_t)D, r);
+        if (g->arch != LB_ARCH_GPT2) continue;
+        if (m->wpe.f32) {
             for (int i = 0; i < D; i++) r[i] += m->wpe.f32[(size_t)tr->pos[t] * D + i];
+            continue;
+        }
+        float tmp[256];   /* a position row kept in the file, widened in pieces */
+        for (int o = 0; o < D; o += 256) {
+            int n = D - o < 256 ? D - o : 256;
+            row_of(&m->wpe, (size_t)tr->pos[t] * D + o, (size_t)n, tmp);
+            for (int i = 0; i < n; i++) r[o + i] += tmp[i];
+        }
     }
     for (int l = 0; l < g->n_layers; l++) layer(tr, l, B);
     const float *last = tr->res + (size_t)g->n_layers * tr->max_B * T * D;
     lb_train_norm(tr, tr->xf, last, &m->lnf_w, &m->lnf_b, BT);
-    lb_model_matmul_forward(tr->logits, tr->xf, m->head_w.f32, m->head_b.f32, BT, D,
-                            g->vocab_size, 0, 0.0f);
+    linear_w(tr->logits, tr->xf, &m->head_w, m->head_b.f32, BT, D, g->vocab_size, 0, 0.0f);
     *logits = tr->logits;
     return 0;
 }

@@ -75,9 +75,10 @@ int lb_train_create(lb_model_t *m, int max_batch, int T, int with_grads, lb_trai
                     lb_error_t *err) {
     *out = NULL;
     const lb_model_config_t *g = &m->cfg;
-    if (m->keep_file_dtype || !m->params)
+    if (with_grads && (m->keep_file_dtype || !m->params))
         return lb_error_set(err, LB_EINVAL,
-                            "train: %s must be loaded with fp32 weights (not keep_file_dtype)",
+                            "train: %s must be loaded with fp32 weights (not keep_file_dtype) "
+                            "to be trained",
                             m->dir);
     if (max_batch < 1 || T < 2 || T > g->max_position_embeddings)
         return lb_error_set(err, LB_EINVAL,

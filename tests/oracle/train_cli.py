@@ -1,6 +1,6 @@
 """Oracle test of leakbound init / finetune / unlearn end to end.
 
-usage: train_cli.py GROUP    (GROUP: init, loss, resume, errors)
+usage: train_cli.py GROUP    (GROUP: init, loss, resume, dtype, errors)
 - init: for llama, phi and gpt2, the written folder has exactly the tensor names and shapes HF's
   modules use (model_ref.random_weights lists them for the same config), HF's config keys, the
   tokenizer copied; matrices ~ N(0, 0.02) (sample std within 5%), norm weights 1, biases 0;
@@ -14,6 +14,13 @@ usage: train_cli.py GROUP    (GROUP: init, loss, resume, errors)
   checkpoint records the sha256 of the forget and retain files (= hashlib's), and resuming
   with another seed, or with a forget or retain file of the same length but other content,
   is refused naming what differs.
+- dtype: training from a BF16 (and an F16) checkpoint is training from its exact F32
+  widening: finetune from each gives the same logged losses bit for bit, and its final
+  model.safetensors, stored in the starting model's dtype (docs/training.md), holds exactly
+  torch's round-to-nearest-even of the F32 run's weights. NPO from a BF16 checkpoint keeps its
+  frozen reference in the file (the run reports every matrix byte read in place as BF16) and
+  follows the F32 run within 1e-4 (the reference's products differ in summation order); its
+  checkpoint-N is F32 (the master weights), and a run resumed from it ends byte-identical.
 - errors: bad flags and inputs exit 2 with a message naming the problem; no output model.
 """
 import hashlib
@@ -238,6 +245,113 @@ def check_resume(work):
     return good and refused and recorded
 
 
+def read_typed(path):
+    """{name: (safetensors dtype, tensor in that dtype)} read independently of leakbound."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    np_of = {"F32": "<f4", "F16": "<f2", "BF16": "<i2"}
+    import numpy as np
+    for name, h in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = h["data_offsets"]
+        t = torch.from_numpy(np.frombuffer(data[a:b], dtype=np_of[h["dtype"]]).copy())
+        if h["dtype"] == "BF16":
+            t = t.view(torch.bfloat16)
+        out[name] = (h["dtype"], t.reshape(h["shape"]))
+    return out
+
+
+def copy_as(src, dst, dtype):
+    """src's folder with every tensor converted by torch to dtype (round to nearest even)."""
+    os.makedirs(dst, exist_ok=True)
+    for f in ("config.json", "tokenizer.json"):
+        with open(os.path.join(src, f), "rb") as a, open(os.path.join(dst, f), "wb") as b:
+            b.write(a.read())
+    W = read_typed(os.path.join(src, "model.safetensors"))
+    model_ref.write_safetensors(os.path.join(dst, "model.safetensors"),
+                                [(n, t.to(model_ref.ST_DTYPES[dtype])) for n, (_, t) in W.items()])
+
+
+def check_dtype(work):
+    sc.write_byte_tokenizer(work)
+    write_data(work, n_f=8, n_r=4)
+    m32 = os.path.join(work, "dt_init")
+    run(["init", "--arch", "llama", "--size", "L2-D32-H4-KV2-I48-T64", "--tokenizer",
+         os.path.join(work, "tokenizer.json"), "--out", m32, "--seed", "5"])
+    ok = True
+    for dt in ("BF16", "F16"):
+        m16, mw = os.path.join(work, "dt_" + dt), os.path.join(work, "dt_%s_widened" % dt)
+        copy_as(m32, m16, dt)
+        copy_as(m16, mw, "F32")   # exact widening
+        args = ["--epochs", "2", "--batch-size", "2", "--max-length", "48", "--lr", "2e-3",
+                "--seed", "7"]
+        ft = ["finetune", "--data", os.path.join(work, "forget.jsonl")] + args
+        run(ft + ["--model", m16, "--out", m16 + "_ft"])
+        run(ft + ["--model", mw, "--out", mw + "_ft"])
+        a = read_typed(os.path.join(m16 + "_ft", "model.safetensors"))
+        b = read_typed(os.path.join(mw + "_ft", "model.safetensors"))
+        dtypes = {d for d, _ in a.values()} == {dt} and {d for d, _ in b.values()} == {"F32"}
+        same = set(a) == set(b) and all(
+            torch.equal(a[n][1].view(torch.int16), b[n][1].to(model_ref.ST_DTYPES[dt])
+                        .view(torch.int16)) for n in a)
+        la = [(r["step"], r["loss"], r["grad_norm"]) for r in log_rows(m16 + "_ft")]
+        lw = [(r["step"], r["loss"], r["grad_norm"]) for r in log_rows(mw + "_ft")]
+        good = dtypes and same and la == lw and len(la) > 0
+        ok = ok and good
+        print("finetune from %s vs from its F32 widening: output %s (the F32 run's %s), weights"
+              " = torch's rounding of the F32 run's: %s, %d logged steps identical: %s%s"
+              % (dt, sorted({d for d, _ in a.values()}), sorted({d for d, _ in b.values()}),
+                 same, len(la), la == lw, "" if good else "  FAIL"))
+    # NPO from BF16: the reference stays BF16, in the file.
+    m16, mw = os.path.join(work, "dt_BF16"), os.path.join(work, "dt_BF16_widened")
+    un = ["unlearn", "--forget", os.path.join(work, "forget.jsonl"), "--retain",
+          os.path.join(work, "retain.jsonl"), "--method", "npo", "--entropy", "1,-0.25",
+          "--epochs", "2", "--batch-size", "2", "--max-length", "48", "--lr", "2e-3", "--seed",
+          "7", "--grad-accum", "1", "--save-every", "2"]
+    p16 = run(un + ["--model", m16, "--out", m16 + "_npo"])
+    run(un + ["--model", mw, "--out", mw + "_npo"])
+    W = read_typed(os.path.join(m16, "model.safetensors"))
+    mat_mb = sum(t.numel() * 2 for _, t in W.values() if t.dim() == 2) / 1e6
+    vec_mb = sum(t.numel() * 4 for _, t in W.values() if t.dim() == 1) / 1e6
+    line = "NPO reference: %.3g MB of BF16 matrices read in place from the file, %.3g MB " \
+           "widened to fp32" % (mat_mb, vec_mb)
+    resident = line in p16.stderr
+    la = log_rows(m16 + "_npo")
+    lw = log_rows(mw + "_npo")
+    errs = [abs(x[k] - y[k]) / max(1.0, abs(y[k])) for x, y in zip(la, lw)
+            for k in ("loss", "ce_forget", "npo", "ce_retain", "grad_norm")]
+    close = len(la) == len(lw) > 0 and max(errs) <= 1e-4
+    a = read_typed(os.path.join(m16 + "_npo", "model.safetensors"))
+    b = read_typed(os.path.join(mw + "_npo", "model.safetensors"))
+    # At most one BF16 step apart from the rounding of the F32 run's weights.
+    worst = 0
+    for n in a:
+        ia = a[n][1].view(torch.int16).to(torch.int32)
+        ib = b[n][1].to(torch.bfloat16).view(torch.int16).to(torch.int32)
+        worst = max(worst, int((ia - ib).abs().max()))
+    out_ok = {d for d, _ in a.values()} == {"BF16"} and worst <= 1
+    ck = read_typed(os.path.join(m16 + "_npo", "checkpoint-2", "model.safetensors"))
+    ck_f32 = {d for d, _ in ck.values()} == {"F32"}
+    res = os.path.join(work, "dt_BF16_npo_resumed")
+    run(un + ["--model", m16, "--out", res, "--resume",
+              os.path.join(m16 + "_npo", "checkpoint-2")])
+    resumed = open(os.path.join(res, "model.safetensors"), "rb").read() == \
+        open(os.path.join(m16 + "_npo", "model.safetensors"), "rb").read()
+    good = resident and close and out_ok and ck_f32 and resumed
+    print("npo from BF16: '%s' reported: %s; %d steps within %.1e of the F32 widening's run: %s;"
+          " output BF16 within %d BF16 step(s) of its rounding: %s; checkpoint-2 F32: %s; resumed"
+          " from it byte-identical: %s%s" % (line, resident, len(la), max(errs) if errs else -1,
+                                            close, worst, out_ok, ck_f32, resumed,
+                                            "" if good else "  FAIL"))
+    if not resident:
+        print(p16.stderr[:600])
+    return ok and good
+
+
 def check_errors(work):
     sc.write_byte_tokenizer(work)
     write_data(work)
@@ -294,7 +408,7 @@ def main():
     work = os.path.join(WORK, g)
     os.makedirs(work, exist_ok=True)
     ok = {"init": check_init, "loss": check_loss, "resume": check_resume,
-          "errors": check_errors}[g](work)
+          "dtype": check_dtype, "errors": check_errors}[g](work)
     if not ok:
         print("FAILED")
         sys.exit(1)

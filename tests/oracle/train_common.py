@@ -48,10 +48,11 @@ def read_safetensors(path):
     return out
 
 
-def make_model(folder, cfg, seed):
-    """Random F32 checkpoint in HF layout; returns float64 leaf tensors by name."""
+def make_model(folder, cfg, seed, dtype="F32"):
+    """Random checkpoint in HF layout with every tensor in dtype (F32, F16, BF16: rounded by
+    torch); returns float64 leaf tensors of the values the file holds, by name."""
     gen = torch.Generator().manual_seed(seed)
-    named = model_ref.random_weights(cfg, gen)
+    named = [(n, t.to(model_ref.ST_DTYPES[dtype])) for n, t in model_ref.random_weights(cfg, gen)]
     hf_cfg = {k: v for k, v in cfg.items() if not k.startswith("_")}
     model_ref.write_checkpoint(folder, hf_cfg, named)
     return {n: t.to(DT).clone().requires_grad_(True) for n, t in named}

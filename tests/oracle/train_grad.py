@@ -1,11 +1,15 @@
 """Oracle test: leakbound's training gradients and AdamW trajectory against PyTorch.
 
 usage: train_grad.py GROUP       (GROUP: grads_llama, grads_phi, grads_gpt2, grads_variants,
-                                  adamw, fd)
+                                  grads_bf16, grads_f16, adamw, fd)
 - grads_*: for finetune, GA, GD, NPO, each without and with entropy (docs/training.md), on a small
   random checkpoint, every parameter's gradient (driver_train, fp32) matches autograd through
   the float64 reference (train_common.py / model_ref.py) with relative error
   ||g - g_ref|| / ||g_ref|| <= 1e-3 per tensor; loss parts within 1e-5 relative.
+- grads_bf16, grads_f16: the same on checkpoints stored in BF16 / F16 (each family; finetune
+  and NPO with entropy): training widens them to fp32 master weights, the NPO reference reads
+  them in place in the file's dtype; the reference here is autograd on the very values the file
+  holds.
 - adamw: 10 steps (gradient accumulation over 2 micro-batches, HF's linear warmup + decay,
   clipping at 1.0, weight decay on matrices) give torch.optim.AdamW's loss trajectory: every
   loss part (CE, entropy, NPO of forget and retain, all >= 0) within 1e-4 relative at every
@@ -85,18 +89,19 @@ def ref_nll_fn(cfg, W0):
     return fn
 
 
-def grads_case(fam, work, objectives, seed):
+def grads_case(fam, work, objectives, seed, dtype="F32"):
     cfg = FAMILIES[fam]
-    folder = os.path.join(work, "m_" + fam)
-    W = tc.make_model(folder, cfg, seed)
+    folder = os.path.join(work, "m_%s_%s" % (fam, dtype))
+    W = tc.make_model(folder, cfg, seed, dtype)
     W0 = {k: v.detach().clone() for k, v in W.items()}
     gen = torch.Generator().manual_seed(seed + 1)
     ok = True
     for i, obj in enumerate(objectives):
         micro = micro_batches(gen, vocab(cfg), 2 if i % 2 else 1)
         spec = dict(obj, T=T, micro=micro, steps=0)
-        res = run_driver(folder, spec, os.path.join(work, "o_%s_%d" % (fam, i)))
-        got = tc.read_safetensors(os.path.join(work, "o_%s_%d" % (fam, i), "grads.safetensors"))
+        out = os.path.join(work, "o_%s_%s_%d" % (fam, dtype, i))
+        res = run_driver(folder, spec, out)
+        got = tc.read_safetensors(os.path.join(out, "grads.safetensors"))
         for v in W.values():
             v.grad = None
         loss, parts, _ = tc.objective(cfg, W, spec, micro, ref_nll_fn(cfg, W0))
@@ -116,9 +121,21 @@ def grads_case(fam, work, objectives, seed):
         perr = max(abs(a - b) / max(abs(b), 1e-12) for a, b in zip(res["parts"], parts)
                    if b != 0.0)
         good = worst <= GRAD_TOL and perr <= LOSS_TOL
+        if obj["method"] == "npo":
+            # The frozen reference keeps every matrix in the file, in its dtype (the tied
+            # head once); only vectors are widened to fp32.
+            mats = {n: v for n, v in W.items() if v.dim() == 2}
+            size = {"F32": 4, "F16": 2, "BF16": 2}[dtype]
+            want_mapped = sum(v.numel() for v in mats.values()) * size
+            want_widened = sum(v.numel() for n, v in W.items() if v.dim() == 1) * 4
+            if (res["ref_mapped_bytes"], res["ref_widened_bytes"]) != (want_mapped, want_widened):
+                print("%s %s NPO reference: %d bytes mapped, %d widened; want %d, %d  FAIL"
+                      % (fam, dtype, res["ref_mapped_bytes"], res["ref_widened_bytes"],
+                         want_mapped, want_widened))
+                good = False
         ok = ok and good
-        print("%s %-70s worst grad rel err %.2e (%s), loss parts rel err %.1e%s"
-              % (fam, json.dumps(obj), worst, where, perr, "" if good else "  FAIL"))
+        print("%s %s %-70s worst grad rel err %.2e (%s), loss parts rel err %.1e%s"
+              % (fam, dtype, json.dumps(obj), worst, where, perr, "" if good else "  FAIL"))
     return ok
 
 
@@ -215,6 +232,10 @@ def main():
         ok = all([grads_case(f, work, [OBJECTIVES[i]], 20 + i)
                   for f, i in (("qwen2_tied", 7), ("gpt2_untied_gelu", 5),
                                ("phi_gqa_tied", 3), ("mistral_window", 6))])
+    elif group in ("grads_bf16", "grads_f16"):
+        dt = group[6:].upper()
+        ok = all([grads_case(f, work, [OBJECTIVES[1], OBJECTIVES[7]], 50 + i, dt)
+                  for i, f in enumerate(("llama", "phi", "gpt2", "phi_gqa_tied"))])
     elif group == "adamw":
         ok = all([adamw_case("llama", OBJECTIVES[5], work, 31),
                   adamw_case("phi", OBJECTIVES[7], work, 32),

@@ -12,7 +12,8 @@
  * at lr * HF's linear schedule factor. OUT_DIR/grads.safetensors: the first step's gradients
  * before clipping (HF names); OUT_DIR/result.json: {"loss": [per step], "parts": [[ce_f, ent_f,
  * npo_f, ce_r, ent_r] of the first micro-batch of step 0], "gnorm": [per step],
- * "step_parts": [[the five parts averaged over the micro-batches] per step]}.
+ * "step_parts": [[the five parts averaged over the micro-batches] per step],
+ * "ref_mapped_bytes"/"ref_widened_bytes": lb_model_weight_bytes of the NPO reference (0 without)}.
  * Exit 0 ok; 2 with the library's message on stderr.
  */
 #include <jansson.h>
@@ -86,7 +87,9 @@ int main(int argc, char **argv) {
     if (lb_model_load(argv[1], NULL, &m, &err)) return fail(&err);
     if (lb_train_create(m, max_B, T, 1, &tr, &err)) return fail(&err);
     if (obj.method == LB_METHOD_NPO) {
-        if (lb_model_load(argv[1], NULL, &mref, &err)) return fail(&err);
+        /* As lb_train_run: the frozen reference stays in the file's dtype and mapping. */
+        lb_model_options_t keep = {.keep_file_dtype = 1};
+        if (lb_model_load(argv[1], &keep, &mref, &err)) return fail(&err);
         if (lb_train_create(mref, max_B, T, 0, &ref, &err)) return fail(&err);
     }
     size_t cap = (size_t)max_B * T;
@@ -154,8 +157,12 @@ int main(int argc, char **argv) {
             json_array_append_new(gnorms, json_real(gn));
         }
     }
-    json_t *res = json_pack("{s:o, s:o, s:o, s:o}", "loss", losses, "parts", parts_j, "gnorm",
-                            gnorms, "step_parts", step_parts);
+    size_t ref_widened = 0, ref_mapped = 0;
+    if (mref) lb_model_weight_bytes(mref, &ref_widened, &ref_mapped);
+    json_t *res = json_pack("{s:o, s:o, s:o, s:o, s:I, s:I}", "loss", losses, "parts", parts_j,
+                            "gnorm", gnorms, "step_parts", step_parts, "ref_mapped_bytes",
+                            (json_int_t)ref_mapped, "ref_widened_bytes",
+                            (json_int_t)ref_widened);
     char path[4096];
     snprintf(path, sizeof path, "%s/result.json", argv[3]);
     int rc = json_dump_file(res, path, JSON_REAL_PRECISION(17));
