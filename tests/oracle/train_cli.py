@@ -295,7 +295,7 @@ def check_dtype(work):
         a = read_typed(os.path.join(m16 + "_ft", "model.safetensors"))
         b = read_typed(os.path.join(mw + "_ft", "model.safetensors"))
         dtypes = {d for d, _ in a.values()} == {dt} and {d for d, _ in b.values()} == {"F32"}
-        same = set(a) == set(b) and all(
+        same = dtypes and set(a) == set(b) and all(
             torch.equal(a[n][1].view(torch.int16), b[n][1].to(model_ref.ST_DTYPES[dt])
                         .view(torch.int16)) for n in a)
         la = [(r["step"], r["loss"], r["grad_norm"]) for r in log_rows(m16 + "_ft")]
@@ -328,8 +328,8 @@ def check_dtype(work):
     a = read_typed(os.path.join(m16 + "_npo", "model.safetensors"))
     b = read_typed(os.path.join(mw + "_npo", "model.safetensors"))
     # At most one BF16 step apart from the rounding of the F32 run's weights.
-    worst = 0
-    for n in a:
+    worst = 0 if {d for d, _ in a.values()} == {"BF16"} else 99
+    for n in (a if worst == 0 else ()):
         ia = a[n][1].view(torch.int16).to(torch.int32)
         ib = b[n][1].to(torch.bfloat16).view(torch.int16).to(torch.int32)
         worst = max(worst, int((ia - ib).abs().max()))
