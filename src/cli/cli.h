@@ -24,9 +24,9 @@ typedef struct lb_cli_command {
     int (*run)(int argc, char **argv);
 } lb_cli_command_t;
 
-/* Declared weak so that the program links while a subcommand's file is absent (a module
- * under construction); main() lists only the subcommands that are linked in. */
-#define LB_CLI_ENTRY(name) int lb_cli_##name(int argc, char **argv) __attribute__((weak))
+/* The entry points main.c's table lists: ordinary (strong) symbols, so a missing
+ * cli_<name>.c fails the link instead of silently dropping the command. */
+#define LB_CLI_ENTRY(name) int lb_cli_##name(int argc, char **argv)
 LB_CLI_ENTRY(score);
 LB_CLI_ENTRY(bound);
 LB_CLI_ENTRY(tokenize);

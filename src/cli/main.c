@@ -27,7 +27,7 @@ static const size_t n_commands = sizeof commands / sizeof commands[0];
 static void usage(FILE *out) {
     fprintf(out, "usage: leakbound <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < n_commands; i++)
-        if (commands[i].run) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'leakbound <command> --help' describes a command's options.\n");
 }
 
@@ -51,7 +51,7 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < n_commands; i++)
         /* every command's stdout checked at the end: `> /dev/full` is an error, not a silent loss */
-        if (commands[i].run && !strcmp(argv[1], commands[i].name)) {
+        if (!strcmp(argv[1], commands[i].name)) {
             int status = commands[i].run(argc - 1, argv + 1);
             return status ? status : lb_cli_stdout_done(commands[i].name, status);
         }
