@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_ref  # noqa: E402
 
 CLI = os.environ["LB_CLI"]
-WORK = os.path.join(os.environ["LB_WORK"], "io_cli_generate")
+WORK = os.path.join(os.environ["LB_WORK"], "cli_inspect_generate")
 failures = []
 
 
@@ -269,7 +269,7 @@ def main():
 
     if failures:
         sys.exit(f"{len(failures)} failure(s)")
-    print(f"io_cli_generate: all checks passed (greedy decided for {decided} steps)")
+    print(f"cli_inspect_generate: all checks passed (greedy decided for {decided} steps)")
 
 
 if __name__ == "__main__":

@@ -197,7 +197,7 @@ def check_stdout(work):
 
 
 def main():
-    work = sc.work_dir("io_atomic_cli")
+    work = sc.work_dir("cli_atomic_outputs")
     shutil.rmtree(work)
     os.makedirs(work)
     check_eval(work)
@@ -206,7 +206,7 @@ def main():
     if FAILURES:
         print(f"{len(FAILURES)} failure(s)")
         sys.exit(1)
-    print("io_atomic_cli: all checks passed")
+    print("cli_atomic_outputs: all checks passed")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,12 @@
+# Tests of the program's commands as a whole (argv, exit codes, stdout, output files), where no
+# single module is what is tested.
+# `inspect` and `generate` on a random GPT-2: greedy ids against the PyTorch reference,
+# streamed UTF-8 text, EOS and limits from generation_config.json, generate == sample -n 1.
+lb_oracle_test(cli_inspect_generate cli_inspect_generate.py)
+# Multi-file commands on a full disk (file-size limit) and a full stdout: exit 1, reason named,
+# output folder unchanged.
+lb_oracle_test(cli_atomic_outputs cli_atomic_outputs.py)
+# `leakbound bound` against scipy/statsmodels and independent numpy code.
+lb_oracle_test(cli_bound cli_bound.py)
+# `leakbound score`: bad input (exit 2, file and line named), stdin, fields kept byte for byte, output order across batches and threads.
+lb_oracle_test(cli_score cli_score.py)
