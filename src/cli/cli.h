@@ -3,13 +3,23 @@
  *
  * Each subcommand lives in its own file, cli_<name>.c, and exposes one entry point
  * `int lb_cli_<name>(int argc, char **argv)` that receives argv starting at the subcommand's
- * name, parses its own flags (getopt_long), prints results to stdout and messages to stderr,
- * and returns the process exit status: 0 success, 2 bad usage or bad input, 1 internal failure.
+ * name, parses its flags through the one option layer below (lb_cli_next), prints results to
+ * stdout and messages to stderr, and returns the process exit status. One dialect for all:
+ * - errors read "leakbound CMD: message"; a usage error (unknown option, missing value or
+ *   required input, bad flag value) adds the line "Try 'leakbound CMD --help'." (never the
+ *   whole usage);
+ * - exit status (lb_cli_exit_help, ending every --help): 0 success, 2 bad usage or bad input
+ *   (including an input file that cannot be read), 1 a runtime failure (out of memory, an
+ *   output that cannot be written: lb_cli_status);
+ * - --threads N on every command that computes (lb_cli_threads);
+ * - a command that reads one input takes it as a positional argument (a flag kept as synonym).
+ * tests/cli/dialect.py runs every subcommand against these rules.
  * Only this folder parses argv or prints for humans.
  */
 #ifndef LEAKBOUND_CLI_H
 #define LEAKBOUND_CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
 
 #include "leakbound/core.h"
@@ -42,9 +52,44 @@ LB_CLI_ENTRY(init);
 LB_CLI_ENTRY(finetune);
 LB_CLI_ENTRY(unlearn);
 
-/* Print "leakbound <cmd>: <msg>" to stderr and return LB_EXIT_USAGE. */
+/* The exit-status paragraph every --help ends with. */
+extern const char lb_cli_exit_help[];
+
+/* Bad input: print "leakbound <cmd>: <msg>" to stderr and return LB_EXIT_USAGE. */
 int lb_cli_fail(const char *cmd, const lb_error_t *err);
+/* A usage error: print "leakbound <cmd>: <message>" and "Try 'leakbound <cmd> --help'." (the
+ * first word of cmd: "data show" -> data) to stderr; return LB_EXIT_USAGE. */
 int lb_cli_failf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Any other error: print "leakbound <cmd>: <message>" (no hint); return status. */
+int lb_cli_errorf(const char *cmd, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The option layer: getopt_long (permuting: options and positional inputs mix) with the
+ * dialect's messages. Use:
+ *     lb_cli_parser_t p = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "n:h",
+ *                          .longopts = longopts};
+ *     while ((c = lb_cli_next(&p)) != -1) switch (c) { ... case LB_CLI_BAD: return LB_EXIT_USAGE; }
+ *     positional inputs: argv[optind .. argc)
+ * shortopts as for getopt (without the leading ':'). */
+typedef struct lb_cli_parser {
+    const char *cmd;
+    int argc;
+    char **argv;
+    const char *shortopts;
+    const struct option *longopts;
+    int started;
+    char spec[64];
+} lb_cli_parser_t;
+#define LB_CLI_BAD (-2)
+/* The next option's code (its value in optarg), -1 when no option is left, or LB_CLI_BAD after
+ * printing "unknown option '--x'" / "option '--x' needs a value" as a usage error. */
+int lb_cli_next(lb_cli_parser_t *p);
+
+/* --threads N: the option entry every computing command lists, and its handler (N in
+ * [1, 1024]; sets OpenMP's thread count). Returns 0, or the usage error's status. */
+#define LB_CLI_O_THREADS 3000
+#define LB_CLI_THREADS_OPTION {"threads", required_argument, 0, LB_CLI_O_THREADS}
+int lb_cli_threads(const char *cmd, const char *arg);
 
 /* The exit status for a failed command that writes its results under the folder out (and its
  * temporary sibling tmp; either may be NULL): LB_EXIT_FAIL (1) for out of memory and for an I/O

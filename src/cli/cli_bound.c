@@ -41,10 +41,12 @@ static void usage(FILE *out) {
             "  --leak-threshold t   a sample leaks when its score >= t (default 1.0)\n"
             "  --report-above r     summary share of binary prompts with M_bin > r (default 0.1)\n"
             "  --format json|table  output format (default json)\n"
+            "  --threads N          threads (default: OMP_NUM_THREADS, else all cores)\n"
             "  -h, --help           this help\n"
             "\n"
             "Bad input (malformed JSON, a score outside [0,1], a missing field, no data) is\n"
             "reported with its file and line; exit 2 and nothing on stdout. See docs/bounds.md.\n");
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 typedef struct bound_args {
@@ -98,6 +100,7 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
         {"leak-threshold", required_argument, 0, O_LEAK_T},
         {"report-above", required_argument, 0, O_REPORT},
         {"format", required_argument, 0, O_FORMAT},
+        LB_CLI_THREADS_OPTION,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -106,10 +109,9 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
                                   .thresholds = a->thresholds, .queries_k = 1, .leak_at_k = 1,
                                   .leak_threshold = 1.0};
     a->report_above = 0.1;
-    optind = 1;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "h", .longopts = longopts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case O_ALPHA:
             if (lb_cli_parse_double(optarg, &a->opt.alpha) || !(a->opt.alpha > 0.0) ||
@@ -152,10 +154,10 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
         case 'h':
             usage(stdout);
             return LB_EXIT_OK;
-        case ':':
-            return lb_cli_failf(CMD, "option %s needs a value (see --help)", argv[optind - 1]);
-        default:
-            return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+        case LB_CLI_O_THREADS:
+            if (lb_cli_threads(CMD, optarg)) return LB_EXIT_USAGE;
+            break;
+        default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
     if (argc - optind > 1) return lb_cli_failf(CMD, "at most one input file (got %d)", argc - optind);

@@ -27,7 +27,8 @@ static void usage(FILE *out) {
             "  --template T   raw | phi | llama2 | chat | a literal containing {q} (default raw)\n"
             "  --config PATH  for chat: the model folder or its tokenizer_config.json\n"
             "  --format F     auto | json | jsonl | csv (default auto: by extension)\n"
-            "  -n N           items to show (default 5; 0 = all)\n");
+            "  -n N           items to show (default 5; 0 = all)\n"
+            "\n%s", lb_cli_exit_help);
 }
 
 static int cmd_fictitious(int argc, char **argv) {
@@ -40,8 +41,8 @@ static int cmd_fictitious(int argc, char **argv) {
     const char *out = NULL;
     long v;
     int c;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "s:a:o:h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = "data", .argc = argc, .argv = argv, .shortopts = "s:a:o:h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 's': {
             char *end;
@@ -58,17 +59,14 @@ static int cmd_fictitious(int argc, char **argv) {
             break;
         case 'o': out = optarg; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
-        default: usage(stderr); return LB_EXIT_USAGE;
+        default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
     if (optind < argc) return lb_cli_failf("data", "fictitious: unexpected argument '%s'", argv[optind]);
     if (!out) return lb_cli_failf("data", "fictitious: --out DIR is required");
     lb_error_t err;
     int rc = lb_fictitious_write(&fo, out, &err);
-    if (rc) {
-        fprintf(stderr, "leakbound data: %s\n", err.msg);
-        return rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
-    }
+    if (rc) return lb_cli_fail_status("data", &err, out, NULL);
     fprintf(stderr, "leakbound data: wrote %d authors (+%d holdout) to %s\n", fo.n_authors,
             lb_fictitious_forget_authors(fo.n_authors, 10), out);
     return LB_EXIT_OK;
@@ -100,8 +98,8 @@ static int cmd_show(int argc, char **argv) {
     long n = 5;
     lb_error_t err;
     int c;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "t:c:f:n:h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = "data", .argc = argc, .argv = argv, .shortopts = "t:c:f:n:h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 't': spec = optarg; break;
         case 'c': config = optarg; break;
@@ -113,7 +111,7 @@ static int cmd_show(int argc, char **argv) {
                 return lb_cli_failf("data", "-n: expected a non-negative integer, got '%s'", optarg);
             break;
         case 'h': usage(stdout); return LB_EXIT_OK;
-        default: usage(stderr); return LB_EXIT_USAGE;
+        default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
     if (optind + 1 != argc) return lb_cli_failf("data", "show: expected exactly one FILE");
@@ -186,13 +184,13 @@ static int cmd_show(int argc, char **argv) {
 }
 
 int lb_cli_data(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? LB_EXIT_USAGE : LB_EXIT_OK;
+    if (argc < 2) return lb_cli_failf("data", "an action is required: fictitious or show");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return LB_EXIT_OK;
     }
     if (!strcmp(argv[1], "fictitious")) return cmd_fictitious(argc - 1, argv + 1);
     if (!strcmp(argv[1], "show")) return cmd_show(argc - 1, argv + 1);
-    fprintf(stderr, "leakbound data: unknown action '%s'\n", argv[1]);
-    usage(stderr);
-    return LB_EXIT_USAGE;
+    if (argv[1][0] == '-') return lb_cli_failf("data", "unknown option '%s'", argv[1]);
+    return lb_cli_failf("data", "unknown action '%s' (fictitious or show)", argv[1]);
 }

@@ -54,9 +54,11 @@ static void usage(FILE *out) {
             "  --unlearn-epochs N   at most N epochs of unlearning (default 30)\n"
             "  --entropy LF,LR      EO weights (default 0.3,0; the reference's 1,-0.25 is an option)\n"
             "  --entropy-positions all|answer   EO positions (default all)\n"
+            "  --threads N  threads for training and sampling (default: all cores)\n"
             "  -h, --help   this help\n"
             "\n"
-            "Exit status 2 on bad usage, 1 when a step fails (its log is named).\n");
+            "A failing step names its log (exit 1).\n");
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 static double now(void) {
@@ -393,7 +395,7 @@ enum { O_TARGET = 256, O_ULR, O_UEP, O_ENT, O_ENTPOS };
 
 int lb_cli_demo(int argc, char **argv) {
     static const struct option opts[] = {{"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, 'q'},
-                                         {"seed", required_argument, 0, 's'}, {"help", no_argument, 0, 'h'},
+                                         {"seed", required_argument, 0, 's'}, LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},
                                          {"authors", required_argument, 0, 'a'},
                                          {"finetune-epochs", required_argument, 0, 'e'},
                                          {"unlearn-target", required_argument, 0, O_TARGET},
@@ -420,8 +422,8 @@ int lb_cli_demo(int argc, char **argv) {
     long n = -1, seed = 0, authors = -1, ft_epochs = -1;
     double x;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = "demo", .argc = argc, .argv = argv, .shortopts = "n:h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'o': d.out = optarg; break;
         case 'q': d.quick = 1; break;
@@ -465,7 +467,10 @@ int lb_cli_demo(int argc, char **argv) {
             d.entropy_positions = optarg;
             break;
         case 'h': usage(stdout); return LB_EXIT_OK;
-        default: usage(stderr); return LB_EXIT_USAGE;
+        case LB_CLI_O_THREADS:
+            if (lb_cli_threads("demo", optarg)) return LB_EXIT_USAGE;
+            break;
+        default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
     if (optind < argc) return lb_cli_failf("demo", "unexpected argument '%s'", argv[optind]);

@@ -81,6 +81,7 @@ static void usage(FILE *out) {
             "phi, -n 64, --metric rougeL-recall, --top-p 0.9, --max-new-tokens 56 and --out\n"
             "eval-default unless given.\n",
             lb_score_opts_help, lb_sampling_help);
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 typedef enum { M_RL_R, M_RL_F, M_R1_R, M_R1_F, M_KW, M_EXACT, M_JUDGE } metric_t;
@@ -279,9 +280,8 @@ int lb_cli_eval(int argc, char **argv) {
     lb_score_cfg_t cfg = {.text_field = "text", .id_field = "id", .prompt_field = "prompt"};
     const char *ref_field = NULL, *kw_field = NULL;
     long v;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "n:h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'n':
             if ((st = lb_sampling_option(&a, LB_SO_N, optarg, CMD))) return st;
@@ -337,8 +337,7 @@ int lb_cli_eval(int argc, char **argv) {
             harm_given = 1;
             break;
         case 'h': usage(stdout); return LB_EXIT_OK;
-        case ':': return lb_cli_failf(CMD, "option %s needs a value (see --help)", argv[optind - 1]);
-        case '?': return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+        case LB_CLI_BAD: return LB_EXIT_USAGE;
         default:
             if ((st = lb_score_option(&so, c, optarg, CMD)) != 1) {
                 if (st) return st;
@@ -349,17 +348,17 @@ int lb_cli_eval(int argc, char **argv) {
             if (!sampling_flag && c != LB_SO_THREADS && c != LB_SO_QUIET && c != LB_SO_VERBOSE)
                 sampling_flag = argv[optind - 1 - (optarg && optarg == argv[optind - 1])];
             st = lb_sampling_option(&a, c, optarg, CMD);
-            if (st == 1) return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+            if (st == 1) return lb_cli_failf(CMD, "unknown option '%s'", argv[optind - 1]);
             if (st) return st;
         }
     }
-    if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s' (see --help)", argv[optind]);
+    if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s'", argv[optind]);
     if (samples) {
         if (sampling_flag)
             return lb_cli_failf(CMD, "%s does not apply to --samples FILE (the answers are the "
                                 "file's; nothing is sampled)", sampling_flag);
-        if (!e.metric) return lb_cli_failf(CMD, "--metric M is required (see --help)");
-        if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required (see --help)");
+        if (!e.metric) return lb_cli_failf(CMD, "--metric M is required");
+        if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required");
         if (metrics[mi].m == M_JUDGE)
             return lb_cli_failf(CMD, "--metric judge is not available with --samples yet (use "
                                 "`leakbound score --metric judge` and `leakbound bound`)");
@@ -394,8 +393,8 @@ int lb_cli_eval(int argc, char **argv) {
     }
     /* The phi prompt ends at "\n" and the model writes "Answer: " itself: TOFU scores without it. */
     if (!so.strip_given && !strcmp(a.tmpl, "phi")) so.strip[so.n_strip++] = "Answer:";
-    if (!e.metric) return lb_cli_failf(CMD, "--metric M is required (see --help)");
-    if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required (see --help)");
+    if (!e.metric) return lb_cli_failf(CMD, "--metric M is required");
+    if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required");
     if (a.n == 0) return lb_cli_failf(CMD, "-n: the bounds need at least one sample per question");
     if (e.opt.n_thresholds == 0) e.thresholds[e.opt.n_thresholds++] = 0.5;
     if (harm_given && metrics[mi].m != M_JUDGE)
@@ -427,6 +426,7 @@ int lb_cli_eval(int argc, char **argv) {
                       .judge = judge};
     char path[4096];
     lb_io_dir_t out = {0};
+    const char *out_arg = e.out_dir;
     int rc = check_items(&e, &ctx, run.metric, &err), opened = 0;
     if (!rc) rc = eval_items_from_data(&e, &ctx, &err);
     if (rc) goto end;
@@ -453,6 +453,7 @@ int lb_cli_eval(int argc, char **argv) {
         if (rc == LB_EINVAL) lb_error_prefix(&err, "--out");
         goto end;
     }
+    out_arg = e.out_dir;
     e.out_dir = out.path; /* every file is written into the temporary folder */
     snprintf(path, sizeof path, "%s/samples.jsonl", e.out_dir);
     if ((rc = lb_atomic_open(&run.samples, path, &err))) goto end;
@@ -468,6 +469,8 @@ int lb_cli_eval(int argc, char **argv) {
     if (!rc) rc = lb_io_dir_commit(&out, eval_files, &err);
 end:
     if (opened) lb_atomic_abort(&run.samples);
+    /* the one exit rule (lb_cli_status): an I/O error on DIR or its temporary sibling is 1 */
+    int status = rc ? lb_cli_fail_status(CMD, &err, out_arg, out.path) : LB_EXIT_OK;
     lb_io_dir_abort(&out);
     json_decref(e.provenance);
     free(e.scores);
@@ -487,9 +490,5 @@ end:
     lb_text_scorer_free(run.scorer);
     lb_sampling_free(&ctx);
     eval_free(&e);
-    if (rc) {
-        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
-        return rc == LB_ENOMEM || rc == LB_EIO ? LB_EXIT_FAIL : LB_EXIT_USAGE;
-    }
-    return LB_EXIT_OK;
+    return status;
 }

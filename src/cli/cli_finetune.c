@@ -18,6 +18,7 @@ static void usage(FILE *out) {
             "  --entropy-positions P all (default) or answer\n"
             "%s",
             lb_cli_train_flags_help);
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 int lb_cli_finetune(int argc, char **argv) {

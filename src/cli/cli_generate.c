@@ -13,7 +13,7 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: leakbound generate --model DIR --prompt TEXT [--greedy | --temperature T\n"
+            "usage: leakbound generate DIR --prompt TEXT [--greedy | --temperature T\n"
             "                          --top-p P --top-k K] [--max-new-tokens N] [--seed S] [--id ID]\n"
             "                          [--ids]\n\n"
             "Encode TEXT with DIR/tokenizer.json (special tokens added, as HF's tokenizer(text)),\n"
@@ -25,7 +25,8 @@ static void usage(FILE *out) {
             "kept) -> top-p -> softmax -> multinomial, through the sampler of `sample` (one\n"
             "sequence; the model in batch-invariant mode). Defaults come from\n"
             "generation_config.json, else HF's: temperature 1, top-k 50, top-p 1.\n\n"
-            "  --model DIR           checkpoint folder (config.json, safetensors, tokenizer.json)\n"
+            "  DIR, --model DIR      checkpoint folder (config.json, safetensors, tokenizer.json)\n"
+            "  --threads N           threads (default: OMP_NUM_THREADS, else all cores)\n"
             "  --prompt TEXT         the prompt; \\n, \\t and \\\\ in TEXT are a newline, a tab\n"
             "                        and a backslash (any other backslash is kept)\n"
             "  --greedy              always take the most likely token (HF do_sample=False)\n"
@@ -43,6 +44,7 @@ static void usage(FILE *out) {
             "                        gives the first question of a file without ids)\n"
             "  --ids                 print the generated token ids as a JSON array instead of text\n"
             "  -h, --help            this text\n");
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 typedef struct gen_args {
@@ -58,15 +60,15 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
         {"greedy", no_argument, 0, 'g'},            {"temperature", required_argument, 0, 'T'},
         {"top-k", required_argument, 0, 'k'},       {"top-p", required_argument, 0, 'p'},
         {"max-new-tokens", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
-        {"ids", no_argument, 0, 'i'},               {"help", no_argument, 0, 'h'},
+        {"ids", no_argument, 0, 'i'},               LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},
         {"id", required_argument, 0, 'I'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->max_new = -1;
     a->id = "0";
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = "generate", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'm': a->dir = optarg; break;
         case 'P': a->prompt = optarg; break;
@@ -98,13 +100,16 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
                 return lb_cli_failf("generate", "--seed: want an integer, got '%s'", optarg);
             break;
         case 'h': usage(stdout); return -1;
-        default: usage(stderr); return LB_EXIT_USAGE;
+        case LB_CLI_O_THREADS:
+            if (lb_cli_threads("generate", optarg)) return LB_EXIT_USAGE;
+            break;
+        default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
-    if (!a->dir || !a->prompt || optind != argc) {
-        usage(stderr);
-        return LB_EXIT_USAGE;
-    }
+    if (optind < argc && !a->dir) a->dir = argv[optind++]; /* generate DIR: --model's synonym */
+    if (optind < argc) return lb_cli_failf("generate", "unexpected argument '%s'", argv[optind]);
+    if (!a->dir) return lb_cli_failf("generate", "a model folder is required (DIR or --model DIR)");
+    if (!a->prompt) return lb_cli_failf("generate", "--prompt TEXT is required");
     if (a->greedy && (a->have_T || a->have_k || a->have_p))
         return lb_cli_failf("generate", "--greedy takes no --temperature/--top-k/--top-p");
     return 0;

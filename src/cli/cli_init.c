@@ -28,6 +28,7 @@ static void usage(FILE *out) {
             "                  and the reason) leaves DIR as it was)\n"
             "  --seed S        weight RNG seed, default 0\n"
             "  -h, --help      this text\n");
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 /* The names init writes: the set a new run replaces as a whole (other files in DIR stay). */
@@ -51,8 +52,8 @@ int lb_cli_init(int argc, char **argv) {
     const char *arch = NULL, *size = "", *tokp = NULL, *out = NULL;
     long seed = 0;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = "init", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'a': arch = optarg; break;
         case 's': size = optarg; break;
@@ -63,14 +64,11 @@ int lb_cli_init(int argc, char **argv) {
                 return lb_cli_failf("init", "--seed: want an integer >= 0, got '%s'", optarg);
             break;
         case 'h': usage(stdout); return LB_EXIT_OK;
-        default: usage(stderr); return LB_EXIT_USAGE;
+        default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
     if (optind < argc) return lb_cli_failf("init", "unexpected argument '%s'", argv[optind]);
-    if (!arch || !tokp || !out) {
-        usage(stderr);
-        return lb_cli_failf("init", "--arch, --tokenizer and --out are required");
-    }
+    if (!arch || !tokp || !out) return lb_cli_failf("init", "--arch, --tokenizer and --out are required");
     lb_arch_t a;
     if (!strcmp(arch, "llama")) a = LB_ARCH_LLAMA;
     else if (!strcmp(arch, "phi")) a = LB_ARCH_PHI;

@@ -14,14 +14,15 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: leakbound inspect --model DIR [--json]\n\n"
+            "usage: leakbound inspect DIR [--json]\n\n"
             "Describe a Hugging Face checkpoint folder (config.json, model.safetensors or a sharded\n"
             "model.safetensors.index.json, tokenizer.json, generation_config.json): architecture,\n"
             "parameter count, tensor dtypes, context length, layer sizes, EOS ids, tokenizer.\n"
             "Weights are mapped, not converted, so this is quick even for large models.\n\n"
-            "  --model DIR   the checkpoint folder\n"
+            "  DIR           the checkpoint folder (--model DIR is a synonym)\n"
             "  --json        one JSON object instead of text\n"
             "  -h, --help    this text\n");
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 static const char *arch_family(lb_arch_t a) {
@@ -40,19 +41,18 @@ int lb_cli_inspect(int argc, char **argv) {
                                          {0, 0, 0, 0}};
     const char *dir = NULL;
     int as_json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = "inspect", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'm': dir = optarg; break;
         case 'j': as_json = 1; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
-        default: usage(stderr); return LB_EXIT_USAGE;
+        default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
-    if (!dir || optind != argc) {
-        usage(stderr);
-        return LB_EXIT_USAGE;
-    }
+    if (optind < argc && !dir) dir = argv[optind++]; /* inspect DIR: --model's synonym */
+    if (optind < argc) return lb_cli_failf("inspect", "unexpected argument '%s'", argv[optind]);
+    if (!dir) return lb_cli_failf("inspect", "a model folder is required (DIR or --model DIR)");
     lb_error_t err = {0};
     lb_model_options_t opt = {.keep_file_dtype = 1};
     lb_model_t *m = NULL;

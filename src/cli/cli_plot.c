@@ -14,12 +14,14 @@
 #include "leakbound/io.h"
 #include "leakbound/report.h"
 
+#include <unistd.h>
+
 #define CMD "plot"
 #define DEFAULT_PANELS 4
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: leakbound plot --bound REPORT.json --scores SCORES.jsonl --out DIR [options]\n"
+            "usage: leakbound plot REPORT.json [--scores SCORES.jsonl] --out DIR [options]\n"
             "\n"
             "Writes three SVG plots into DIR (created if missing):\n"
             "  density.svg  per chosen prompt: histogram and Gaussian KDE of the sampled scores,\n"
@@ -35,8 +37,9 @@ static void usage(FILE *out) {
             "'leakbound score'), otherwise the prompt's \"greedy\" field is used if present.\n"
             "\n"
             "options:\n"
-            "  --bound FILE       the report document (required)\n"
-            "  --scores FILE      the scores JSONL, '-' for stdin (required)\n"
+            "  REPORT.json        the report document (required; --bound FILE is a synonym)\n"
+            "  --scores FILE      the scores JSONL, '-' for stdin (default: samples.jsonl\n"
+            "                     beside REPORT.json, as `leakbound eval` writes it)\n"
             "  --out DIR          output folder (required)\n"
             "  --prompts ID,...   the prompts to draw (ids as text, comma-separated; at most %d);\n"
             "                     default: the %d with the highest ED, in report order\n"
@@ -47,12 +50,14 @@ static void usage(FILE *out) {
             "Bad input (malformed JSON, a score outside [0,1], an unknown prompt id, a chosen\n"
             "prompt without scores) is reported with its file and line; exit 2, no file written.\n"
             "The three files are written together: a failure (exit 1 for a write error, with\n"
-            "the file and the reason) leaves DIR as it was; other files in DIR are kept.\n",
-            PLOT_MAX_PANELS, DEFAULT_PANELS);
+            "the file and the reason) leaves DIR as it was; other files in DIR are kept.\n"
+            "\n%s",
+            PLOT_MAX_PANELS, DEFAULT_PANELS, lb_cli_exit_help);
 }
 
 typedef struct plot_args {
     const char *bound, *scores, *out, *prompts;
+    char scores_buf[4096];
     double alpha;
     long bins;
 } plot_args_t;
@@ -69,10 +74,9 @@ static int parse_args(int argc, char **argv, plot_args_t *a) {
     memset(a, 0, sizeof *a);
     a->alpha = NAN;
     a->bins = 20;
-    optind = 1;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "h", .longopts = longopts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case O_BOUND: a->bound = optarg; break;
         case O_SCORES: a->scores = optarg; break;
@@ -87,13 +91,22 @@ static int parse_args(int argc, char **argv, plot_args_t *a) {
                 return lb_cli_failf(CMD, "--bins: expected an integer in 1..10000, got '%s'", optarg);
             break;
         case 'h': usage(stdout); return LB_EXIT_OK;
-        case ':': return lb_cli_failf(CMD, "option %s needs a value (see --help)", argv[optind - 1]);
-        default: return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+        default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
-    if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s' (see --help)", argv[optind]);
-    if (!a->bound || !a->scores || !a->out)
-        return lb_cli_failf(CMD, "--bound, --scores and --out are required (see --help)");
+    if (optind < argc && !a->bound) a->bound = argv[optind++]; /* plot REPORT: --bound's synonym */
+    if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s'", argv[optind]);
+    if (!a->bound) return lb_cli_failf(CMD, "a report is required (REPORT.json or --bound FILE)");
+    if (!a->out) return lb_cli_failf(CMD, "--out DIR is required");
+    if (!a->scores) {
+        /* eval writes samples.jsonl (with "score", greedy "sample": -1) beside report.json */
+        const char *slash = strrchr(a->bound, '/');
+        int dl = slash ? (int)(slash - a->bound) + 1 : 0;
+        snprintf(a->scores_buf, sizeof a->scores_buf, "%.*ssamples.jsonl", dl, a->bound);
+        if (!strcmp(a->bound, "-") || access(a->scores_buf, R_OK))
+            return lb_cli_failf(CMD, "--scores FILE is required (no samples.jsonl beside %s)", a->bound);
+        a->scores = a->scores_buf;
+    }
     if (!strcmp(a->bound, "-") && !strcmp(a->scores, "-"))
         return lb_cli_failf(CMD, "--bound and --scores cannot both read stdin");
     return -1;
@@ -104,7 +117,7 @@ static int choose(const plot_args_t *a, const plot_doc_t *d, size_t *pick, size_
     *k = 0;
     if (a->prompts) {
         char *list = strdup(a->prompts), *save = NULL;
-        if (!list) return lb_cli_failf(CMD, "out of memory");
+        if (!list) return lb_cli_errorf(CMD, LB_EXIT_FAIL, "out of memory");
         for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
             size_t found = d->n_prompts;
             char buf[32];
@@ -127,7 +140,7 @@ static int choose(const plot_args_t *a, const plot_doc_t *d, size_t *pick, size_
     }
     /* Highest finite ED first (ties: report order), then shown in report order. */
     int *taken = calloc(d->n_prompts, sizeof *taken);
-    if (!taken) return lb_cli_failf(CMD, "out of memory");
+    if (!taken) return lb_cli_errorf(CMD, LB_EXIT_FAIL, "out of memory");
     while (*k < DEFAULT_PANELS && *k < d->n_prompts) {
         size_t best = d->n_prompts;
         for (size_t i = 0; i < d->n_prompts; i++)
@@ -167,7 +180,7 @@ static int draw(const plot_args_t *a, const char *dir, const plot_doc_t *d, cons
     }
     /* ED of every prompt that has one (conbo mode can leave it null). */
     double *ed = malloc(d->n_prompts * sizeof *ed);
-    if (!ed) return lb_cli_failf(CMD, "out of memory");
+    if (!ed) return lb_cli_errorf(CMD, LB_EXIT_FAIL, "out of memory");
     size_t ned = 0;
     for (size_t i = 0; i < d->n_prompts; i++)
         if (!isnan(d->ed[i])) ed[ned++] = d->ed[i];
@@ -235,7 +248,7 @@ int lb_cli_plot(int argc, char **argv) {
         char buf[32];
         const char *id = plot_id_text(sel[i], buf, sizeof buf);
         if (!sc.n[i])
-            st = lb_cli_failf(CMD, "%s: no sampled scores for prompt '%s' (of %s)", a.scores, id, a.bound);
+            st = lb_cli_errorf(CMD, LB_EXIT_USAGE, "%s: no sampled scores for prompt '%s' (of %s)", a.scores, id, a.bound);
         else if (d.n[pick[i]] >= 0 && (size_t)d.n[pick[i]] != sc.n[i])
             fprintf(stderr, "leakbound %s: note: prompt '%s': %s says n = %ld, %s has %zu scores\n",
                     CMD, id, a.bound, d.n[pick[i]], a.scores, sc.n[i]);

@@ -50,6 +50,7 @@ static void usage(FILE *out) {
             "Progress (prompts done, samples/s, tokens/s, ETA) goes to stderr. Exit 2 on bad\n"
             "usage or input (missing model, bad data, a prompt longer than the context).\n",
             lb_sampling_help);
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 typedef struct sample_run {
@@ -279,25 +280,23 @@ int lb_cli_sample(int argc, char **argv) {
     lb_sampling_args_init(&a);
     int greedy_too = 0, resume = 0, c, st;
     const char *out = NULL;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:o:h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "n:o:h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'n': if ((st = lb_sampling_option(&a, LB_SO_N, optarg, CMD))) return st; break;
         case 'g': greedy_too = 1; break;
         case 'r': resume = 1; break;
         case 'o': out = optarg; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
-        case ':': return lb_cli_failf(CMD, "option %s needs a value (see --help)", argv[optind - 1]);
-        case '?': return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+        case LB_CLI_BAD: return LB_EXIT_USAGE;
         default:
             st = lb_sampling_option(&a, c, optarg, CMD);
-            if (st == 1) return lb_cli_failf(CMD, "unknown option '%s' (see --help)", argv[optind - 1]);
+            if (st == 1) return lb_cli_failf(CMD, "unknown option '%s'", argv[optind - 1]);
             if (st) return st;
         }
     }
-    if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s' (see --help)", argv[optind]);
-    if (!out) return lb_cli_failf(CMD, "-o FILE is required (see --help)");
+    if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s'", argv[optind]);
+    if (!out) return lb_cli_failf(CMD, "-o FILE is required");
     lb_sampling_ctx_t ctx;
     if ((st = lb_sampling_setup(&a, CMD, &ctx))) return st;
     ctx.opts.greedy_too = greedy_too;
@@ -353,9 +352,5 @@ end:
     free(run.buf);
     json_decref(settings);
     lb_sampling_free(&ctx);
-    if (rc) {
-        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
-        return rc == LB_ENOMEM || rc == LB_EIO ? LB_EXIT_FAIL : LB_EXIT_USAGE;
-    }
-    return LB_EXIT_OK;
+    return rc ? lb_cli_fail_status(CMD, &err, out, NULL) : LB_EXIT_OK;
 }

@@ -76,7 +76,6 @@ static int parse_size(const char *s, size_t *out) {
 }
 
 int lb_sampling_option(lb_sampling_args_t *a, int c, const char *arg, const char *cmd) {
-    long v;
     switch (c) {
     case LB_SO_MODEL: a->model = arg; return 0;
     case LB_SO_DATA: a->data = arg; return 0;
@@ -148,9 +147,8 @@ int lb_sampling_option(lb_sampling_args_t *a, int c, const char *arg, const char
             return lb_cli_failf(cmd, "--kv-budget: expected a size such as 512M or 4G, got '%s'", arg);
         return 0;
     case LB_SO_THREADS:
-        if (lb_cli_parse_long(arg, &v) || v < 1 || v > 1024)
-            return lb_cli_failf(cmd, "--threads: expected an integer in [1, 1024], got '%s'", arg);
-        a->threads = v;
+        if (lb_cli_threads(cmd, arg)) return LB_EXIT_USAGE;
+        a->threads = atol(arg);
         return 0;
     case LB_SO_ADAPTIVE: a->adaptive = 1; return 0;
     case LB_SO_CONFIDENCE:
@@ -287,9 +285,9 @@ static int memory_plan(const lb_sampling_ctx_t *ctx, const char *cmd, int quiet,
 
 int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_ctx_t *ctx) {
     memset(ctx, 0, sizeof *ctx);
-    if (!a->model) return lb_cli_failf(cmd, "--model DIR is required (see --help)");
-    if (!a->data) return lb_cli_failf(cmd, "--data FILE is required (see --help)");
-    if (a->n < 0) return lb_cli_failf(cmd, "-n N is required (see --help)");
+    if (!a->model) return lb_cli_failf(cmd, "--model DIR is required");
+    if (!a->data) return lb_cli_failf(cmd, "--data FILE is required");
+    if (a->n < 0) return lb_cli_failf(cmd, "-n N is required");
     if (a->threads > 0) omp_set_num_threads((int)a->threads);
     lb_error_t err = {0};
     char path[4096];

@@ -62,11 +62,12 @@ static void usage(FILE *out) {
             "                         write it and `eval --metric judge` judges it -- else\n"
             "                         \"prompt\")\n"
             "%s"
+            "  --threads N            scoring threads (default: OMP_NUM_THREADS, else all cores)\n"
             "  -h, --help             this help\n"
             "\n"
-            "IN defaults to stdin. Threads: OMP_NUM_THREADS. Exit status 2 on bad usage or\n"
-            "bad input (the message names file and line; nothing is written to stdout).\n",
+            "IN defaults to stdin. On bad input nothing is written to stdout.\n",
             lb_score_opts_help);
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 typedef struct batch {
@@ -316,6 +317,7 @@ int lb_cli_score(int argc, char **argv) {
         {"id-field", required_argument, NULL, 'i'},
         {"prompt-field", required_argument, NULL, 'p'},
         LB_SCORE_OPTIONS,
+        LB_CLI_THREADS_OPTION,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -324,9 +326,8 @@ int lb_cli_score(int argc, char **argv) {
     lb_score_opts_t so;
     lb_score_opts_init(&so);
     int c, st;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = "score", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'm': metric = optarg; break;
         case 'r': field = optarg; break;
@@ -335,22 +336,19 @@ int lb_cli_score(int argc, char **argv) {
         case 'i': id_field = optarg; break;
         case 'p': prompt_field = optarg; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
-        case '?': case ':':
-            usage(stderr);
-            return lb_cli_failf("score", "unknown option or missing value: %s", argv[optind - 1]);
+        case LB_CLI_BAD: return LB_EXIT_USAGE;
+        case LB_CLI_O_THREADS:
+            if (lb_cli_threads("score", optarg)) return LB_EXIT_USAGE;
+            break;
         default:
             if ((st = lb_score_option(&so, c, optarg, "score")) != 1) {
                 if (st) return st;
                 break;
             }
-            usage(stderr);
-            return lb_cli_failf("score", "unknown option or missing value: %s", argv[optind - 1]);
+            return lb_cli_failf("score", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!metric) {
-        usage(stderr);
-        return lb_cli_failf("score", "--metric is required");
-    }
+    if (!metric) return lb_cli_failf("score", "--metric is required");
     lb_score_cfg_t cfg = {0};
     size_t k = 0;
     for (; k < sizeof metrics / sizeof metrics[0]; k++)
@@ -371,7 +369,7 @@ int lb_cli_score(int argc, char **argv) {
     cfg.path = "<stdin>";
     if (strcmp(in, "-")) {
         fp = fopen(in, "rb");
-        if (!fp) return lb_cli_failf("score", "%s: cannot open: %s", in, strerror(errno));
+        if (!fp) return lb_cli_errorf("score", LB_EXIT_USAGE, "%s: cannot open: %s", in, strerror(errno));
         cfg.path = in;
     }
     /* The output waits in an unlinked temporary file; in memory when none can be made. */

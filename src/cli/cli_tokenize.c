@@ -30,10 +30,11 @@ static void usage(FILE *out) {
             "  --decode           ids → text instead of text → ids\n"
             "  --no-special       encode with add_special_tokens=False (no BOS/EOS template)\n"
             "  --keep-special     decode with skip_special_tokens=False\n"
+            "  --threads N        threads (default: OMP_NUM_THREADS, else all cores)\n"
             "  -h, --help         this help\n"
             "\n"
-            "IN defaults to stdin. Exit status 2 on bad usage or bad input (the message names the\n"
-            "file and line; nothing is written to stdout), 1 on an internal failure.\n");
+            "IN defaults to stdin. On bad input nothing is written to stdout.\n");
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 static int write_ids(FILE *out, const int32_t *ids, size_t n) {
@@ -98,13 +99,12 @@ int lb_cli_tokenize(int argc, char **argv) {
     static const struct option opts[] = {
         {"tokenizer", required_argument, NULL, 't'}, {"model", required_argument, NULL, 'm'},
         {"decode", no_argument, NULL, 'd'},          {"no-special", no_argument, NULL, 'n'},
-        {"keep-special", no_argument, NULL, 'k'},    {"help", no_argument, NULL, 'h'},
+        {"keep-special", no_argument, NULL, 'k'},    LB_CLI_THREADS_OPTION, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *tok_path = NULL, *model_dir = NULL;
     int decode = 0, no_special = 0, keep_special = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = "tokenize", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 't': tok_path = optarg; break;
         case 'm': model_dir = optarg; break;
@@ -112,15 +112,14 @@ int lb_cli_tokenize(int argc, char **argv) {
         case 'n': no_special = 1; break;
         case 'k': keep_special = 1; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
-        default:
-            usage(stderr);
-            return lb_cli_failf("tokenize", "unknown or incomplete option '%s'", argv[optind - 1]);
+        case LB_CLI_O_THREADS:
+            if (lb_cli_threads("tokenize", optarg)) return LB_EXIT_USAGE;
+            break;
+        default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
-    if (!!tok_path + !!model_dir != 1) {
-        usage(stderr);
+    if (!!tok_path + !!model_dir != 1)
         return lb_cli_failf("tokenize", "give exactly one of --tokenizer FILE and --model DIR");
-    }
     if (decode && no_special) return lb_cli_failf("tokenize", "--no-special applies to encoding, not --decode");
     if (!decode && keep_special) return lb_cli_failf("tokenize", "--keep-special applies to --decode only");
     if (argc - optind > 1) return lb_cli_failf("tokenize", "at most one input file (got %d)", argc - optind);
@@ -162,7 +161,7 @@ int lb_cli_tokenize(int argc, char **argv) {
         json_decref(v);
         if (lrc) {
             lb_error_prefix(&err, "%s:%ld", r.path, r.lineno);
-            status = lrc == LB_EIO || lrc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+            status = lb_cli_status(&err, NULL, NULL);
             break;
         }
     }

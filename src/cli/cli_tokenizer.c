@@ -26,17 +26,18 @@ static void usage(FILE *out) {
             "  --out FILE           the tokenizer.json to write (atomically; '-' = stdout)\n"
             "  --min-frequency F    never merge a pair seen fewer than F times (default 2)\n"
             "  --special TOKEN      a special token (repeatable; default <|endoftext|>)\n"
+            "  --threads N          threads (default: OMP_NUM_THREADS, else all cores)\n"
             "  -h, --help           this help\n"
             "\n"
-            "Exit status 2 on bad usage or bad input (the message names the file and line), 1 on\n"
-            "an internal failure. The same files in the same order give the same bytes.\n");
+            "The same files in the same order give the same bytes.\n");
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 static int train(int argc, char **argv) {
     static const struct option opts[] = {
         {"vocab-size", required_argument, 0, 'v'}, {"data", required_argument, 0, 'd'},
         {"out", required_argument, 0, 'o'},        {"min-frequency", required_argument, 0, 'm'},
-        {"special", required_argument, 0, 's'},    {"help", no_argument, 0, 'h'},
+        {"special", required_argument, 0, 's'},    LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *out = NULL;
     long vocab = -1, minf = 2;
@@ -50,8 +51,8 @@ static int train(int argc, char **argv) {
         fprintf(stderr, "leakbound tokenizer: out of memory\n");
         return LB_EXIT_FAIL;
     }
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = "tokenizer", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'v':
             if (lb_cli_parse_long(optarg, &vocab) || vocab < 1) {
@@ -69,13 +70,15 @@ static int train(int argc, char **argv) {
         case 's': special[n_special++] = optarg; break;
         case 'o': out = optarg; break;
         case 'h': usage(stdout); rc = LB_EXIT_OK; goto done;
-        default: usage(stderr); goto done;
+        case LB_CLI_O_THREADS:
+            if (lb_cli_threads("tokenizer", optarg)) goto done;
+            break;
+        default: goto done; /* LB_CLI_BAD: reported */
         }
     }
     while (optind < argc) files[n_files++] = argv[optind++];
     if (vocab < 0 || !out || !n_files) {
-        usage(stderr);
-        lb_cli_failf("tokenizer train", "--vocab-size, --out and at least one data file are required");
+        lb_cli_failf("tokenizer", "train: --vocab-size, --out and at least one data file are required");
         goto done;
     }
     lb_error_t err = {0};
@@ -120,11 +123,12 @@ done:
 }
 
 int lb_cli_tokenizer(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        FILE *o = argc < 2 ? stderr : stdout;
-        fprintf(o, "usage: leakbound tokenizer train [options] FILE...   ('train --help' for options)\n");
-        return argc < 2 ? LB_EXIT_USAGE : LB_EXIT_OK;
+    if (argc < 2) return lb_cli_failf("tokenizer", "an action is required: train");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return LB_EXIT_OK;
     }
     if (!strcmp(argv[1], "train")) return train(argc - 1, argv + 1);
-    return lb_cli_failf("tokenizer", "unknown sub-command '%s' (want: train)", argv[1]);
+    if (argv[1][0] == '-') return lb_cli_failf("tokenizer", "unknown option '%s'", argv[1]);
+    return lb_cli_failf("tokenizer", "unknown action '%s' (want: train)", argv[1]);
 }

@@ -33,6 +33,7 @@ const char lb_cli_train_flags_help[] =
     "  --seed S              data order and retain pairing, default 0\n"
     "  --save-every N        write <out>/checkpoint-<step>/ every N steps (with optimizer state)\n"
     "  --resume DIR          continue from a checkpoint-<step> folder of the same run\n"
+    "  --threads N           threads (default: OMP_NUM_THREADS, else all cores)\n"
     "  -h, --help            this text\n";
 
 enum { O_MODEL = 256, O_DATA, O_FORGET, O_RETAIN, O_OUT, O_TEMPLATE, O_EPOCHS, O_LR, O_BATCH,
@@ -70,7 +71,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         {"entropy-positions", required_argument, 0, O_ENTPOS},
         {"beta", required_argument, 0, O_BETA},     {"lambda", required_argument, 0, O_LAMBDA},
         {"stop-after", required_argument, 0, O_STOP},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+        LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     int unlearn = !strcmp(cmd, "unlearn");
     memset(o, 0, sizeof *o);
     o->template_spec = "phi";
@@ -88,8 +89,8 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
     int c, have_method = 0;
     long v;
     double d;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    lb_cli_parser_t cli = {.cmd = cmd, .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
+    while ((c = lb_cli_next(&cli)) != -1) {
         int rc = 0;
         switch (c) {
         case 'h': usage(stdout); return -1;
@@ -158,16 +159,17 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
             if (!rc && d < 0) return lb_cli_failf(cmd, "--max-grad-norm: want >= 0");
             o->max_grad_norm = d;
             break;
-        default: usage(stderr); return LB_EXIT_USAGE;
+        case LB_CLI_O_THREADS:
+            if (lb_cli_threads(cmd, optarg)) return LB_EXIT_USAGE;
+            break;
+        default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
         if (rc) return rc;
     }
     if (optind < argc) return lb_cli_failf(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!o->model_dir || !o->out_dir || !o->data_path) {
-        usage(stderr);
+    if (!o->model_dir || !o->out_dir || !o->data_path)
         return lb_cli_failf(cmd, "--model, --out and %s are required",
                             unlearn ? "--forget" : "--data");
-    }
     if (unlearn && !have_method) return lb_cli_failf(cmd, "--method ga|gd|npo is required");
     if (unlearn && !o->retain_path && lb_objective_needs_retain(&o->obj))
         return lb_cli_failf(cmd, "--retain is required for this method / entropy weight");

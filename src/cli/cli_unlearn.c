@@ -27,6 +27,7 @@ static void usage(FILE *out) {
             "  --lambda L            retain weight for gd / npo, default 1\n"
             "%s",
             lb_cli_train_flags_help);
+    fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
 int lb_cli_unlearn(int argc, char **argv) {

@@ -2,7 +2,9 @@
  * provenance. */
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
+#include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,16 @@
 
 #include "cli.h"
 #include "leakbound/io.h"
+
+const char lb_cli_exit_help[] =
+    "Exit status: 0 success; 2 bad usage or bad input (the message names the flag, or the\n"
+    "file and line); 1 a runtime failure (out of memory, an output that cannot be written).\n";
+
+/* The part of cmd before a blank ("data show" -> "data"): the command whose --help helps. */
+static void hint(const char *cmd) {
+    int n = (int)strcspn(cmd, " ");
+    fprintf(stderr, "Try 'leakbound %.*s --help'.\n", n, cmd);
+}
 
 int lb_cli_fail(const char *cmd, const lb_error_t *err) {
     fprintf(stderr, "leakbound %s: %s\n", cmd, err->msg);
@@ -23,7 +35,48 @@ int lb_cli_failf(const char *cmd, const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+    hint(cmd);
     return LB_EXIT_USAGE;
+}
+
+int lb_cli_errorf(const char *cmd, int status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "leakbound %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return status;
+}
+
+int lb_cli_next(lb_cli_parser_t *p) {
+    if (!p->started) {
+        p->started = 1;
+        optind = 0; /* glibc: start afresh (a previous command may have parsed) */
+        opterr = 0;
+        snprintf(p->spec, sizeof p->spec, ":%s", p->shortopts ? p->shortopts : "");
+    }
+    int c = getopt_long(p->argc, p->argv, p->spec, p->longopts, NULL);
+    if (c == '?' || c == ':') {
+        char name[256];
+        const char *w = optind > 0 && optind <= p->argc ? p->argv[optind - 1] : "?";
+        /* a long option as written (without "=value"); a short one by its letter */
+        if (!strncmp(w, "--", 2) || !optopt || optopt > 127)
+            snprintf(name, sizeof name, "%.*s", (int)strcspn(w, "="), w);
+        else
+            snprintf(name, sizeof name, "-%c", optopt);
+        return c == '?' ? (lb_cli_failf(p->cmd, "unknown option '%s'", name), LB_CLI_BAD)
+                        : (lb_cli_failf(p->cmd, "option '%s' needs a value", name), LB_CLI_BAD);
+    }
+    return c;
+}
+
+int lb_cli_threads(const char *cmd, const char *arg) {
+    long v;
+    if (lb_cli_parse_long(arg, &v) || v < 1 || v > 1024)
+        return lb_cli_failf(cmd, "--threads: expected an integer in [1, 1024], got '%s'", arg);
+    omp_set_num_threads((int)v);
+    return 0;
 }
 
 static int under(const char *msg, const char *dir) {

@@ -55,7 +55,6 @@ int main(int argc, char **argv) {
             int status = commands[i].run(argc - 1, argv + 1);
             return status ? status : lb_cli_stdout_done(commands[i].name, status);
         }
-    fprintf(stderr, "leakbound: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+    fprintf(stderr, "leakbound: unknown command '%s'\nTry 'leakbound --help'.\n", argv[1]);
     return LB_EXIT_USAGE;
 }

@@ -10,3 +10,6 @@ lb_oracle_test(cli_atomic_outputs cli_atomic_outputs.py)
 lb_oracle_test(cli_bound cli_bound.py)
 # `leakbound score`: bad input (exit 2, file and line named), stdin, fields kept byte for byte, output order across batches and threads.
 lb_oracle_test(cli_score cli_score.py)
+# One CLI dialect: every subcommand's unknown option, missing value, missing input, --threads
+# and --help against the rules of src/cli/cli.h (tests/oracle/cli_dialect.py).
+lb_oracle_test(cli_dialect cli_dialect.py)
