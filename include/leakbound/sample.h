@@ -119,6 +119,10 @@ typedef struct lb_sampler_opts {
     lb_warp_params_t warp;      /* temperature, top-k, top-p */
     double min_p;               /* [0, 1]; 0 disables */
     int n_samples;              /* sampled continuations per prompt, >= 0 */
+    int first_sample;           /* >= 0: the samples are indices first_sample ..
+                                   first_sample + n_samples - 1 (their draws and result .index),
+                                   so a range of one prompt's samples can be drawn on its own
+                                   (and on another machine) with the same results as in one run */
     int greedy_too;             /* also the greedy continuation (sample index -1) */
     long max_new_tokens;        /* >= 0, or -1: use max_length */
     long max_length;            /* counts the prompt (HF); used when max_new_tokens < 0 */

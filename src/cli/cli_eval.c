@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_eval.h"
+#include "cli_mpi.h"
 #include "leakbound/io.h"
 #include "leakbound/text.h"
 
@@ -241,7 +242,7 @@ static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg, const char
     return rc ? lb_cli_fail_status(CMD, &err, out_dir, tmp_dir) : LB_EXIT_OK;
 }
 
-int lb_cli_eval(int argc, char **argv) {
+static int eval_main(int argc, char **argv) {
     enum { O_METRIC = 1, O_ALPHA, O_METHOD, O_OUT, O_THR, O_LAMBDA, O_PLOT, O_HARM, O_SAMPLES,
            O_TEXT_F, O_ID_F, O_REF_F, O_KW_F, O_PROMPT_F, O_GREEDY_F };
     static const struct option opts[] = {LB_SAMPLING_OPTIONS,
@@ -371,6 +372,7 @@ int lb_cli_eval(int argc, char **argv) {
                                           : ref_field ? ref_field : "reference";
         cfg.path = samples;
         cfg.opts = so;
+        if (lb_cli_mpi_rank() != 0) return LB_EXIT_OK; /* nothing to share: rank 0 alone */
         return eval_from_file(&e, &cfg, greedy_field, argc, argv);
     }
     if (field_flag) return lb_cli_failf(CMD, "%s needs --samples FILE", field_flag);
@@ -389,7 +391,8 @@ int lb_cli_eval(int argc, char **argv) {
         if (!a.have_max_new && !a.have_max_len) a.have_max_new = 1, a.max_new = 56;
         if (!e.metric) e.metric = "rougeL-recall", mi = 0;
         if (!e.out_dir) e.out_dir = "eval-default";
-        fprintf(stderr, "leakbound %s: the bundled default: %s\n", CMD, def_dir);
+        if (lb_cli_mpi_rank() == 0)
+            fprintf(stderr, "leakbound %s: the bundled default: %s\n", CMD, def_dir);
     }
     /* The phi prompt ends at "\n" and the model writes "Answer: " itself: TOFU scores without it. */
     if (!so.strip_given && !strcmp(a.tmpl, "phi")) so.strip[so.n_strip++] = "Answer:";
@@ -399,8 +402,11 @@ int lb_cli_eval(int argc, char **argv) {
     if (e.opt.n_thresholds == 0) e.thresholds[e.opt.n_thresholds++] = 0.5;
     if (harm_given && metrics[mi].m != M_JUDGE)
         return lb_cli_failf(CMD, "--harm-rate applies to --metric judge only");
+    /* Under MPI, rank 0 scores, bounds and writes; the other ranks only sample. */
+    int root = lb_cli_mpi_rank() == 0;
+    if (!root) a.quiet = 1;
     lb_judge_t *judge = NULL;
-    if (metrics[mi].m == M_JUDGE) {
+    if (metrics[mi].m == M_JUDGE && root) {
         lb_error_t je = {0};
         if ((st = lb_score_judge_open(&so, CMD, &judge))) return st;
         if (lb_cli_model_sha256(so.judge_dir, e.judge_sha256, &je)) {
@@ -412,6 +418,7 @@ int lb_cli_eval(int argc, char **argv) {
     }
     lb_sampling_ctx_t ctx;
     if ((st = lb_sampling_setup(&a, CMD, &ctx))) {
+        lb_cli_mpi_failed(ctx.err.msg);
         lb_judge_free(judge);
         return st;
     }
@@ -429,10 +436,13 @@ int lb_cli_eval(int argc, char **argv) {
     const char *out_arg = e.out_dir;
     int rc = check_items(&e, &ctx, run.metric, &err), opened = 0;
     if (!rc) rc = eval_items_from_data(&e, &ctx, &err);
-    if (rc) goto end;
+    if ((rc = lb_cli_mpi_ready(rc, lb_cli_mpi_fingerprint(ctx.prompts, ctx.n_items, &ctx.opts),
+                               &err)) ||
+        !root)
+        goto share;
     if (!(e.provenance = lb_cli_provenance(argc, argv, a.model, a.data, &err))) {
         rc = err.code;
-        goto end;
+        goto share;
     }
     size_t max_kw = 1;
     for (size_t i = 0; i < ctx.n_items; i++)
@@ -445,21 +455,25 @@ int lb_cli_eval(int argc, char **argv) {
     run.jtext = calloc(2 * ((size_t)e.n + 1), sizeof *run.jtext);
     if (!e.scores || !e.greedy || !run.group || !run.kw || !run.kw_len || !run.jtext) {
         rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
-        goto end;
+        goto share;
     }
-    if ((rc = lb_text_scorer_new(&run.scorer, &err))) goto end;
+    if ((rc = lb_text_scorer_new(&run.scorer, &err))) goto share;
     lb_text_scorer_set_keyword_match(run.scorer, so.keyword_match);
     if ((rc = lb_io_dir_begin(&out, e.out_dir, &err))) {
         if (rc == LB_EINVAL) lb_error_prefix(&err, "--out");
-        goto end;
+        goto share;
     }
     out_arg = e.out_dir;
     e.out_dir = out.path; /* every file is written into the temporary folder */
     snprintf(path, sizeof path, "%s/samples.jsonl", e.out_dir);
-    if ((rc = lb_atomic_open(&run.samples, path, &err))) goto end;
+    if ((rc = lb_atomic_open(&run.samples, path, &err))) goto share;
     opened = 1;
-    rc = lb_sampler_run(ctx.m, ctx.tok, ctx.prompts, ctx.n_items, &ctx.opts, emit_group,
-                        lb_sampling_progress, &run, &err);
+share: /* every rank, rank 0 also on its errors above: rank 0's outcome with its outputs, then
+        the run */
+    if ((rc = lb_cli_mpi_go(rc))) goto end;
+    rc = lb_cli_mpi_sampler_run(ctx.m, ctx.tok, ctx.prompts, ctx.n_items, &ctx.opts, emit_group,
+                                lb_sampling_progress, &run, &err);
+    if (!root) goto end;
     if (!rc) rc = eval_bounds(&e, &err);
     if (!rc) rc = eval_write_reports(&e, &err);
     if (!rc) {
@@ -470,7 +484,9 @@ int lb_cli_eval(int argc, char **argv) {
 end:
     if (opened) lb_atomic_abort(&run.samples);
     /* the one exit rule (lb_cli_status): an I/O error on DIR or its temporary sibling is 1 */
-    int status = rc ? lb_cli_fail_status(CMD, &err, out_arg, out.path) : LB_EXIT_OK;
+    int status = !rc ? LB_EXIT_OK
+                 : root ? lb_cli_fail_status(CMD, &err, out_arg, out.path)
+                        : (lb_cli_mpi_failed(err.msg), lb_cli_status(&err, NULL, NULL));
     lb_io_dir_abort(&out);
     json_decref(e.provenance);
     free(e.scores);
@@ -491,4 +507,9 @@ end:
     lb_sampling_free(&ctx);
     eval_free(&e);
     return status;
+}
+
+int lb_cli_eval(int argc, char **argv) {
+    lb_cli_mpi_begin(CMD);
+    return lb_cli_mpi_end(eval_main(argc, argv));
 }

@@ -9,6 +9,7 @@
 
 #include "cli_bound.h"
 #include "cli_eval.h"
+#include "cli_mpi.h"
 #include "leakbound/io.h"
 #include "leakbound/report.h"
 
@@ -164,6 +165,8 @@ static json_t *settings_json(const eval_state_t *e) {
     else
         json_object_set_new(s, "max_length", json_integer(o->max_length));
     json_object_set_new(s, "rng", json_string("philox4x32-10 keyed by (seed, id, sample, step)"));
+    /* MPI ranks that shared the sampling (1: one process); the results do not depend on it */
+    json_object_set_new(s, "ranks", json_integer(lb_cli_mpi_size()));
     if (o->adaptive) {
         json_t *a = json_object();
         json_object_set_new(a, "label", json_string("adaptive temperature (reconstructed rule)"));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_mpi.h"
 #include "cli_sampling.h"
 #include "leakbound/io.h"
 
@@ -269,7 +270,7 @@ static int resume_scan(const char *path, int fd, lb_sampling_ctx_t *ctx, int n_r
     return LB_OK;
 }
 
-int lb_cli_sample(int argc, char **argv) {
+static int sample_main(int argc, char **argv) {
     static const struct option opts[] = {LB_SAMPLING_OPTIONS,
                                          {"greedy-too", no_argument, 0, 'g'},
                                          {"resume", no_argument, 0, 'r'},
@@ -297,8 +298,13 @@ int lb_cli_sample(int argc, char **argv) {
     }
     if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s'", argv[optind]);
     if (!out) return lb_cli_failf(CMD, "-o FILE is required");
+    int root = lb_cli_mpi_rank() == 0; /* under MPI only rank 0 reads and writes FILE */
+    if (!root) a.quiet = 1;
     lb_sampling_ctx_t ctx;
-    if ((st = lb_sampling_setup(&a, CMD, &ctx))) return st;
+    if ((st = lb_sampling_setup(&a, CMD, &ctx))) {
+        lb_cli_mpi_failed(ctx.err.msg);
+        return st;
+    }
     ctx.opts.greedy_too = greedy_too;
     int n_res = ctx.opts.n_samples + greedy_too;
     lb_error_t err = {0};
@@ -315,23 +321,32 @@ int lb_cli_sample(int argc, char **argv) {
         rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
         goto end;
     }
+    /* Every rank is set up (and agrees on the job) before rank 0 touches FILE. */
+    if ((rc = lb_cli_mpi_ready(rc, lb_cli_mpi_fingerprint(ctx.prompts, ctx.n_items, &ctx.opts),
+                               &err)))
+        goto end;
+    if (!root) goto share;
     fd = open(out, O_RDWR | O_CREAT | (resume ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
     if (fd < 0) {
         rc = lb_error_set(&err, LB_EIO, "%s: cannot open for writing: %s", out, strerror(errno));
-        goto end;
+        goto share;
     }
     run.fd = fd;
     if (snprintf(spath, sizeof spath, "%s.settings.json", out) >= (int)sizeof spath) {
         rc = lb_error_set(&err, LB_EINVAL, "%s: path too long", out);
-        goto end;
+        goto share;
     }
-    if ((rc = settings_doc(&a, &ctx, &settings, &err))) goto end;
+    if ((rc = settings_doc(&a, &ctx, &settings, &err))) goto share;
     rc = resume ? resume_settings(out, spath, fd, settings, &err)
                 : write_settings(spath, settings, &err);
-    if (rc) goto end;
+    if (rc) goto share;
     if (resume && n_res > 0 &&
         (rc = resume_scan(out, fd, &ctx, n_res, greedy_too, done, &n_done, &err)))
-        goto end;
+        goto share;
+share: /* every rank, rank 0 also on its errors above: rank 0's outcome with FILE, then the
+        questions left (--resume) */
+    if ((rc = lb_cli_mpi_go(rc))) goto end;
+    lb_cli_mpi_bcast(done, ctx.n_items);
     for (size_t i = 0; i < ctx.n_items; i++)
         if (!done[i]) {
             todo[n_todo] = i;
@@ -341,8 +356,8 @@ int lb_cli_sample(int argc, char **argv) {
         fprintf(stderr, "leakbound %s: resuming: %zu of %zu questions already complete\n", CMD,
                 n_done, ctx.n_items);
     run.prog.samples_total = n_todo * (size_t)n_res;
-    rc = lb_sampler_run(ctx.m, ctx.tok, prompts, n_todo, &ctx.opts, emit_group,
-                        lb_sampling_progress, &run, &err);
+    rc = lb_cli_mpi_sampler_run(ctx.m, ctx.tok, prompts, n_todo, &ctx.opts, emit_group,
+                                lb_sampling_progress, &run, &err);
 end:
     if (fd >= 0 && close(fd) != 0 && !rc)
         rc = lb_error_set(&err, LB_EIO, "%s: close failed: %s", out, strerror(errno));
@@ -352,5 +367,14 @@ end:
     free(run.buf);
     json_decref(settings);
     lb_sampling_free(&ctx);
+    if (rc && !root) { /* a worker: rank 0 reports (lb_cli_mpi_end passes the message on) */
+        lb_cli_mpi_failed(err.msg);
+        return lb_cli_status(&err, NULL, NULL);
+    }
     return rc ? lb_cli_fail_status(CMD, &err, out, NULL) : LB_EXIT_OK;
+}
+
+int lb_cli_sample(int argc, char **argv) {
+    lb_cli_mpi_begin(CMD);
+    return lb_cli_mpi_end(sample_main(argc, argv));
 }

@@ -355,6 +355,7 @@ int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_
 fail:
     fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
     lb_sampling_free(ctx);
+    ctx->err = err;
     return rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
 }
 

@@ -87,6 +87,7 @@ typedef struct lb_sampling_ctx {
     int32_t **ids;            /* (n_items,) encoded prompts */
     lb_sampler_prompt_t *prompts; /* (n_items,) */
     lb_sampler_opts_t opts;
+    lb_error_t err;           /* why lb_sampling_setup failed (as it printed), for MPI rank 0 */
 } lb_sampling_ctx_t;
 
 /* Check the required flags, load model/tokenizer/data/template, render and encode every prompt

@@ -9,6 +9,7 @@
  * so which sequences share a batch never changes a result. */
 #include "sampler_internal.h"
 
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -37,6 +38,9 @@ int lb_sampler_check(const lb_sampler_opts_t *o, lb_error_t *err) {
     if (!(o->min_p >= 0 && o->min_p <= 1))
         return lb_error_set(err, LB_EINVAL, "min_p must be in [0, 1] (got %g)", o->min_p);
     if (o->n_samples < 0) return lb_error_set(err, LB_EINVAL, "n_samples must be >= 0");
+    if (o->first_sample < 0 || o->first_sample > INT_MAX - o->n_samples)
+        return lb_error_set(err, LB_EINVAL, "first_sample must be in [0, %d] (got %d)",
+                            INT_MAX - o->n_samples, o->first_sample);
     if (o->max_new_tokens < 0 && o->max_length < 0)
         return lb_error_set(err, LB_EINVAL, "set max_new_tokens or max_length");
     if (o->batch < 0) return lb_error_set(err, LB_EINVAL, "batch must be >= 0");
@@ -197,7 +201,11 @@ static int end_reason(sampler_t *s, const pslot_t *p, const int32_t *t, int n) {
     return -1;
 }
 
-static int sample_index(const sampler_t *s, int r) { return r - (s->o->greedy_too ? 1 : 0); }
+/* Result r of a group: the greedy one first (when asked), then samples from first_sample on. */
+static int sample_index(const sampler_t *s, int r) {
+    int g = s->o->greedy_too ? 1 : 0;
+    return r < g ? -1 : r - g + s->o->first_sample;
+}
 
 /* Start result r of slot psi: fork the prompt, choose its first token from the prompt's logits. */
 static int launch(sampler_t *s, int psi, int r, lb_error_t *err) {

@@ -1,6 +1,7 @@
 /* The sampler's pieces that need no model: Philox4x32-10 against Random123's known answers,
  * the uniform draw's layout, min-p, the new-token limit and option checks. The batched
  * sampler itself is checked end to end by tests/oracle/sample_cli.py and sample_stats.py. */
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,6 +85,14 @@ static void test_check(void **state) {
     o.confidence_threshold = 2;
     assert_int_equal(lb_sampler_check(&o, &err), LB_EINVAL);
     assert_non_null(strstr(err.msg, "confidence_threshold"));
+    o = lb_sampler_defaults();
+    o.first_sample = -1;
+    assert_int_equal(lb_sampler_check(&o, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "first_sample"));
+    o.first_sample = INT_MAX; /* the last index, first_sample + n_samples - 1, must be an int */
+    assert_int_equal(lb_sampler_check(&o, &err), LB_EINVAL);
+    o.first_sample = INT_MAX - 1;
+    assert_int_equal(lb_sampler_check(&o, &err), 0);
     assert_string_equal(lb_sample_finish_name(LB_FINISH_STOP), "stop");
 }
 

@@ -1,0 +1,79 @@
+/*
+ * cli_mpi.h — one `sample` or `eval` job over the ranks of an MPI launch (private to src/cli;
+ * docs/scaling.md). The only place that calls MPI: no library module does.
+ *
+ * Contract
+ * - A plain process (no mpirun/srun: none of OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_RANK in the
+ *   environment), or a program built without MPI (-DLB_MPI=OFF, or MPI not found), is rank 0 of
+ *   1: every function below is then a no-op or calls the sampler directly.
+ * - Work is shared statically by question: question p goes to rank p mod K. With fewer
+ *   questions than ranks, the job's (question, result) pairs in order — the greedy answer first,
+ *   then samples 0..n-1 of each question — are cut into K contiguous ranges of equal size (± 1),
+ *   so the samples of one question are spread over ranks (lb_sampler_opts_t.first_sample).
+ *   Every draw is keyed by (seed, id, sample, step) and decoding is batch-invariant, so every
+ *   result is bit-identical to the one a single process computes.
+ * - Rank 0 gathers the results and hands each question's complete group to the command's emit
+ *   callback in question order, exactly as lb_sampler_run does: the command's outputs are made
+ *   on rank 0 only, by the same code as in one process. Other ranks write no file.
+ * - Failure: every rank's setup outcome meets in lb_cli_mpi_ready; a rank that fails later sends
+ *   its message to rank 0, which returns it as the run's error ("rank r of K: ..."); the command
+ *   then cleans its outputs up as in one process, and lb_cli_mpi_end stops the other ranks
+ *   (MPI_Abort with the command's exit status).
+ * - Progress: the command's progress callback, on rank 0, sees the whole job (prompts handed
+ *   back, samples and tokens finished on every rank, time since the run began).
+ */
+#ifndef LEAKBOUND_CLI_MPI_H
+#define LEAKBOUND_CLI_MPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakbound/sample.h"
+
+/* Join the launch's ranks (MPI_Init) when started by an MPI launcher; cmd names the command in
+ * messages. Call first in the command; pair with lb_cli_mpi_end. */
+void lb_cli_mpi_begin(const char *cmd);
+
+/* This process's rank and the number of ranks (0 and 1 for a plain process). */
+int lb_cli_mpi_rank(void);
+int lb_cli_mpi_size(void);
+
+/* Record why this rank failed (msg, copied) for lb_cli_mpi_end to pass to rank 0 when the
+ * command returns before lb_cli_mpi_ready. */
+void lb_cli_mpi_failed(const char *msg);
+
+/* What every rank must agree on: the prompts (keys and ids) and the options that shape the
+ * draws. A rank with other data or flags (another file on its node) is refused in ready. */
+uint64_t lb_cli_mpi_fingerprint(const lb_sampler_prompt_t *prompts, size_t n,
+                                const lb_sampler_opts_t *o);
+
+/* Collective, once per command: each rank's outcome of its setup (rc 0 or an LB_E* code with
+ * err set) and fingerprint meet on rank 0. Returns 0 when every rank is ready, else the first
+ * failing rank's code; on rank 0 a failure of another rank (or a fingerprint that differs)
+ * fills err with "rank r of K: <its message>". With one rank it returns rc. */
+int lb_cli_mpi_ready(int rc, uint64_t fingerprint, lb_error_t *err);
+
+/* Collective, after lb_cli_mpi_ready: rank 0's outcome of what it alone does before the run
+ * (opening its outputs). Returns rank 0's rc on every rank: non-zero stops every rank there
+ * (rank 0 reports it). */
+int lb_cli_mpi_go(int rc);
+
+/* Rank 0's n bytes to every rank (collective). */
+void lb_cli_mpi_bcast(void *buf, size_t n);
+
+/* lb_sampler_run over the job's ranks: the same arguments (every rank passes the same prompts
+ * and options) and, on rank 0, the same calls of emit (whole groups, in prompt order) with the
+ * same results; progress is called on rank 0 only, with the job's totals. On other ranks emit
+ * and progress are never called and the return is that rank's own outcome. Errors: those of
+ * lb_sampler_run on any rank (rank 0's err names the rank when it is another), LB_ENOMEM. */
+int lb_cli_mpi_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
+                           const lb_sampler_prompt_t *prompts, size_t n_prompts,
+                           const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
+                           lb_sampler_progress_fn progress, void *user, lb_error_t *err);
+
+/* Leave the launch and return the command's exit status: a command that fails while other
+ * ranks still sample stops them (MPI_Abort with status); one that fails before
+ * lb_cli_mpi_ready still meets the others there, so that no rank waits forever. */
+int lb_cli_mpi_end(int status);
+
+#endif
