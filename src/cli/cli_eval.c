@@ -80,7 +80,11 @@ static void usage(FILE *out) {
             "Without --model and --data, eval runs on the bundled default (examples/default: a\n"
             "small model unlearned with gradient difference and its forget set) with --template\n"
             "phi, -n 64, --metric rougeL-recall, --top-p 0.9, --max-new-tokens 56 and --out\n"
-            "eval-default unless given.\n",
+            "eval-default unless given.\n"
+            "\n"
+            "Under `mpirun -np K` (or srun) the sampling is shared over K ranks; rank 0 scores\n"
+            "and writes DIR: the same bytes as one process, report.json's \"eval\" records\n"
+            "\"ranks\": K (docs/scaling.md). A failing rank stops the job (exit non-zero).\n",
             lb_score_opts_help, lb_sampling_help);
     fprintf(out, "\n%s", lb_cli_exit_help);
 }

@@ -49,7 +49,10 @@ static void usage(FILE *out) {
             "  -h, --help               this help\n"
             "\n"
             "Progress (prompts done, samples/s, tokens/s, ETA) goes to stderr. Exit 2 on bad\n"
-            "usage or input (missing model, bad data, a prompt longer than the context).\n",
+            "usage or input (missing model, bad data, a prompt longer than the context).\n"
+            "\n"
+            "Under `mpirun -np K` (or srun) the questions are shared over K ranks and rank 0\n"
+            "writes FILE: the same bytes as one process, --resume with any K (docs/scaling.md).\n",
             lb_sampling_help);
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
