@@ -170,7 +170,7 @@ int lb_cli_generate(int argc, char **argv) {
     if ((rc = lb_cli_genconf_read(a.dir, &gc, &err)) || (rc = lb_tokenizer_load(tok_path, &tok, &err)) ||
         (rc = lb_template_unescape(a.prompt, &prompt, &err)) ||
         (rc = lb_tokenizer_encode(tok, prompt, strlen(prompt), 1, &prompt_ids, &n_prompt, &err)) ||
-        (rc = lb_model_load(a.dir, NULL, &m, &err)))
+        (rc = lb_model_load(a.dir, &(lb_model_options_t){.keep_file_dtype = 1}, &m, &err)))
         goto done;
     const lb_model_config_t *cfg = lb_model_config(m);
     int V = cfg->vocab_size, ctx = cfg->max_position_embeddings;

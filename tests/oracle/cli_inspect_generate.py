@@ -10,7 +10,8 @@
   decoded with replacement, the special token skipped), so held-back partial UTF-8 characters
   are checked; the random model emits plenty of invalid UTF-8.
 - generate --seed S --id ID equals `sample -n 1 --seed S` of the question PROMPT with id ID
-  (text and token count; three seeds/keys, the default key "0" included), and --greedy equals
+  (text and token count; three seeds/keys, the default key "0" included; and on a BF16 file),
+  and --greedy equals
   sample's greedy answer: one sampler, one Philox key.
 - inspect --json reports the config's sizes and the parameter count summed from the file.
 - Broken folders give exit 2 and a message naming the file.
@@ -98,11 +99,11 @@ PROMPT = "abc xyz"            # no merge applies: ids are the bytes
 PROMPT_IDS = list(PROMPT.encode())
 
 
-def make_model(folder):
+def make_model(folder, dtype="F32"):
     gen = torch.Generator().manual_seed(5)
     named = model_ref.random_weights(CFG, gen)
     # An untied random head keeps greedy output varied (a tied one repeats the last token).
-    file_t, W = model_ref.to_file_dtypes(named, lambda n, t: "F32")
+    file_t, W = model_ref.to_file_dtypes(named, lambda n, t: dtype)
     model_ref.write_checkpoint(folder, CFG, file_t)
     with open(os.path.join(folder, "tokenizer.json"), "w") as f:
         json.dump(tokenizer_json(), f, ensure_ascii=False)
@@ -182,12 +183,12 @@ def main():
     # generate draws through the sampler: with --seed S --id ID it gives the text and tokens of
     # `sample -n 1 --seed S` for the question PROMPT with id ID (template raw); --greedy gives
     # sample's greedy answer; without --id, the key is "0", the id of an item without one.
-    def sample_one(item, *args):
+    def sample_one(item, *args, model=d):
         data = os.path.join(WORK, "one.jsonl")
         with open(data, "w") as f:
             f.write(json.dumps(item) + "\n")
         out = os.path.join(WORK, "one_samples.jsonl")
-        p = run("sample", "--model", d, "--data", data, "-o", out, "--quiet", *args)
+        p = run("sample", "--model", model, "--data", data, "-o", out, "--quiet", *args)
         check(p.returncode == 0, f"sample {args}: rc={p.returncode} {p.stderr!r}")
         with open(out) as f:
             return [json.loads(line) for line in f]
@@ -207,6 +208,15 @@ def main():
         check(g_ids.returncode == 0 and len(json.loads(g_ids.stdout)) == rows[0]["tokens"] and
               g_txt.stdout.decode() == decode(json.loads(g_ids.stdout)) + "\n",
               f"seed {seed} id {key}: generate ids {g_ids.stdout!r}, sample {rows[0]['tokens']} tokens")
+    # A BF16 file: both read its matrices in place (widened inside the GEMM).
+    d16 = os.path.join(WORK, "gpt2_bf16")
+    os.makedirs(d16)
+    make_model(d16, "BF16")
+    rows = sample_one({"id": "b", "question": PROMPT, "answer": "x"}, "-n", "1", "--seed", "5",
+                      *warp, model=d16)
+    g = run("generate", "--model", d16, "--prompt", PROMPT, "--seed", "5", "--id", "b", *warp)
+    check(g.returncode == 0 and g.stdout.decode() == rows[0]["text"] + "\n",
+          f"BF16: generate {g.stdout!r} != sample {rows[0]['text']!r}")
     rows = sample_one({"id": "g", "question": PROMPT, "answer": "x"}, "-n", "0", "--greedy-too",
                       "--max-new-tokens", "12")
     p = run("generate", "--model", d, "--prompt", PROMPT, "--greedy", "--max-new-tokens", "12")
