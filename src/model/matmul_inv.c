@@ -162,12 +162,36 @@ __attribute__((target("avx2,fma,f16c"))) static void pack_full(float *bp, int nr
     if (k8 < kc) pack_any(bp + k8 * nr, nr, w, dt, C, OC, w_in_out, k0 + k8, kc - k8, o0, nr);
 }
 
+/* ---- prefetching the next panel's weights -------------------------------------------------
+ * Packing reads W from memory (it is streamed once per product: far bigger than any cache),
+ * and a load that misses stalls the packing loop with nothing to overlap it. So while the
+ * micro-kernels work on panel p, they prefetch the lines panel p + 1 will pack: one line per
+ * k step, the panel's lines shared out over its row blocks. Prefetches change no value. */
+typedef struct pf_walk {
+    const char *row; /* current source row */
+    size_t stride;   /* bytes between source rows */
+    int lines;       /* 64-byte lines per row */
+    int col;         /* next line in the row */
+    int left;        /* lines still to prefetch in this kernel call */
+} pf_walk_t;
+
+__attribute__((always_inline)) static inline void pf_step(pf_walk_t *w) {
+    if (w->left <= 0) return;
+    __builtin_prefetch(w->row + (size_t)w->col * 64, 0, 3);
+    if (++w->col == w->lines) {
+        w->col = 0;
+        w->row += w->stride;
+    }
+    w->left--;
+}
+
 /* ---- micro-kernels ---------------------------------------------------------------------
  * c (mr, NR) with row stride ldc: first block starts each chain at beta * c (or 0), later
  * blocks continue from c; the last adds bias (NR,) when given. a: the rows packed k-major,
  * a[k * mr + i] = row i, column k (one stream of broadcasts). */
 
 #define UKR_BODY(VEC, NV, LOAD, STORE, SET0, SETB, FMA, ADD, MUL)                           \
+    pf_walk_t pfw = *pf;                                                                     \
     VEC acc[MRMAX][NV];                                                                      \
     for (int i = 0; i < mr; i++)                                                             \
         for (int v = 0; v < NV; v++)                                                         \
@@ -175,6 +199,7 @@ __attribute__((target("avx2,fma,f16c"))) static void pack_full(float *bp, int nr
                       : beta != 0.0f ? MUL(SETB(beta), LOAD(c + (size_t)i * ldc + v * VL))   \
                                      : SET0();                                               \
     for (int k = 0; k < kc; k++) {                                                           \
+        pf_step(&pfw);                                                                       \
         VEC b[NV];                                                                           \
         for (int v = 0; v < NV; v++) b[v] = LOAD(bp + (size_t)k * NR_ + v * VL);              \
         for (int i = 0; i < mr; i++) {                                                       \
@@ -186,7 +211,8 @@ __attribute__((target("avx2,fma,f16c"))) static void pack_full(float *bp, int nr
         for (int i = 0; i < mr; i++)                                                         \
             for (int v = 0; v < NV; v++) acc[i][v] = ADD(acc[i][v], LOAD(bias + v * VL));    \
     for (int i = 0; i < mr; i++)                                                             \
-        for (int v = 0; v < NV; v++) STORE(c + (size_t)i * ldc + v * VL, acc[i][v]);
+        for (int v = 0; v < NV; v++) STORE(c + (size_t)i * ldc + v * VL, acc[i][v]);        \
+    *pf = pfw;
 
 /* AVX2: 6 x 16 (12 accumulators). */
 #define MRMAX 6
@@ -194,20 +220,20 @@ __attribute__((target("avx2,fma,f16c"))) static void pack_full(float *bp, int nr
 #define VL 8
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 ukr2(const int mr, int kc, const float *a, const float *bp, float *c, size_t ldc,
-     int first, int last, float beta, const float *bias) {
+     int first, int last, float beta, const float *bias, pf_walk_t *pf) {
     UKR_BODY(__m256, 2, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps, _mm256_set1_ps,
              _mm256_fmadd_ps, _mm256_add_ps, _mm256_mul_ps)
 }
 __attribute__((target("avx2,fma"))) static void
 ukr2_n(int mr, int kc, const float *a, const float *bp, float *c, size_t ldc,
-       int first, int last, float beta, const float *bias) {
+       int first, int last, float beta, const float *bias, pf_walk_t *pf) {
     switch (mr) {
-    case 6: ukr2(6, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 5: ukr2(5, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 4: ukr2(4, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 3: ukr2(3, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 2: ukr2(2, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    default: ukr2(1, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 6: ukr2(6, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 5: ukr2(5, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 4: ukr2(4, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 3: ukr2(3, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 2: ukr2(2, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    default: ukr2(1, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
     }
 }
 #undef MRMAX
@@ -220,26 +246,26 @@ ukr2_n(int mr, int kc, const float *a, const float *bp, float *c, size_t ldc,
 #define VL 16
 __attribute__((target("avx512f"), always_inline)) static inline void
 ukr5(const int mr, int kc, const float *a, const float *bp, float *c, size_t ldc,
-     int first, int last, float beta, const float *bias) {
+     int first, int last, float beta, const float *bias, pf_walk_t *pf) {
     UKR_BODY(__m512, 2, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps, _mm512_set1_ps,
              _mm512_fmadd_ps, _mm512_add_ps, _mm512_mul_ps)
 }
 __attribute__((target("avx512f"))) static void
 ukr5_n(int mr, int kc, const float *a, const float *bp, float *c, size_t ldc,
-       int first, int last, float beta, const float *bias) {
+       int first, int last, float beta, const float *bias, pf_walk_t *pf) {
     switch (mr) {
-    case 12: ukr5(12, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 11: ukr5(11, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 10: ukr5(10, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 9: ukr5(9, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 8: ukr5(8, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 7: ukr5(7, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 6: ukr5(6, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 5: ukr5(5, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 4: ukr5(4, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 3: ukr5(3, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    case 2: ukr5(2, kc, a, bp, c, ldc, first, last, beta, bias); break;
-    default: ukr5(1, kc, a, bp, c, ldc, first, last, beta, bias); break;
+    case 12: ukr5(12, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 11: ukr5(11, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 10: ukr5(10, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 9: ukr5(9, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 8: ukr5(8, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 7: ukr5(7, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 6: ukr5(6, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 5: ukr5(5, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 4: ukr5(4, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 3: ukr5(3, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    case 2: ukr5(2, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
+    default: ukr5(1, kc, a, bp, c, ldc, first, last, beta, bias, pf); break;
     }
 }
 #undef MRMAX
@@ -247,7 +273,7 @@ ukr5_n(int mr, int kc, const float *a, const float *bp, float *c, size_t ldc,
 #undef VL
 
 typedef void (*ukr_fn)(int, int, const float *, const float *, float *, size_t, int, int,
-                       float, const float *);
+                       float, const float *, pf_walk_t *);
 
 #define MC 256  /* rows of inp packed at a time: (MC, KC) floats */
 
@@ -305,10 +331,33 @@ static void run_panels(float *ap, float *out, const float *inp, const void *w, l
         for (int m0 = 0; m0 < T; m0 += MC) {
             const int mc = T - m0 < MC ? T - m0 : MC;
             pack_a(ap, inp, C, m0, mc, k0, kc, mrmax);
+            const int nblk = (mc + mrmax - 1) / mrmax;
             for (int p = p0; p < p1; p++) {
                 const int o0 = p * nr, nv = OC - o0 < nr ? OC - o0 : nr;
                 if (nv == nr) pack_full(bp, nr, w, dt, C, OC, w_in_out, k0, kc, o0);
                 else pack_any(bp, nr, w, dt, C, OC, w_in_out, k0, kc, o0, nv);
+                /* The next panel's source: kc rows of its nr columns (W is (C, OC)), or its
+                 * rows' kc columns (W is (OC, C)). */
+                pf_walk_t pf = {0};
+                int pf_total = 0;
+                if (p + 1 < p1) {
+                    const int on = o0 + nr, nvn = OC - on < nr ? OC - on : nr;
+                    const size_t es = lb_dtype_size(dt);
+                    const char *wb = (const char *)w;
+                    if (w_in_out) {
+                        pf.row = wb + ((size_t)k0 * OC + on) * es;
+                        pf.stride = (size_t)OC * es;
+                        pf.lines = (int)(((size_t)nvn * es + 63) / 64) + 1;
+                        pf_total = pf.lines * kc;
+                    } else {
+                        pf.row = wb + ((size_t)on * C + k0) * es;
+                        pf.stride = (size_t)C * es;
+                        pf.lines = (int)(((size_t)kc * es + 63) / 64) + 1;
+                        pf_total = pf.lines * nvn;
+                    }
+                    pf.row = (const char *)((uintptr_t)pf.row & ~(uintptr_t)63);
+                }
+                const int pf_share = (pf_total + nblk - 1) / nblk;
                 const float *bs = NULL;
                 if (last && bias) {
                     if (nv == nr) bs = bias + o0;
@@ -322,8 +371,9 @@ static void run_panels(float *ap, float *out, const float *inp, const void *w, l
                     const int mr = mc - b < mrmax ? mc - b : mrmax;
                     const float *a = ap + (size_t)b * kc;
                     float *c = out + (size_t)(m0 + b) * OC + o0;
+                    pf.left = pf_share;
                     if (nv == nr) {
-                        ukr(mr, kc, a, bp, c, (size_t)OC, first, last, beta, bs);
+                        ukr(mr, kc, a, bp, c, (size_t)OC, first, last, beta, bs, &pf);
                         continue;
                     }
                     /* Edge panel: the same kernel on a copy of the valid columns. */
@@ -333,7 +383,7 @@ static void run_panels(float *ap, float *out, const float *inp, const void *w, l
                         if (need_in)
                             memcpy(tile + i * nr, c + (size_t)i * OC, (size_t)nv * sizeof(float));
                     }
-                    ukr(mr, kc, a, bp, tile, (size_t)nr, first, last, beta, bs);
+                    ukr(mr, kc, a, bp, tile, (size_t)nr, first, last, beta, bs, &pf);
                     for (int i = 0; i < mr; i++)
                         memcpy(c + (size_t)i * OC, tile + i * nr, (size_t)nv * sizeof(float));
                 }
