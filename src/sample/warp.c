@@ -62,40 +62,77 @@ static int cmp_asc(const void *a, const void *b, void *arg) {
     return x < y ? -1 : x > y;
 }
 
+/* Top-p over the n finite logits listed (ascending token order) in idx: drops the least
+ * likely while the mass dropped stays <= 1 - top_p, the most likely always kept. Returns the
+ * number kept. probs: (n,) scratch. */
+static int top_p(float *logits, int32_t *idx, int n, double *probs, double top_p_) {
+    if (!(top_p_ < 1.0) || n <= 1) return n;
+    qsort_r(idx, (size_t)n, sizeof *idx, cmp_asc, logits);
+    double mx = logits[idx[n - 1]], sum = 0;
+    for (int j = 0; j < n; j++) sum += probs[j] = exp((double)logits[idx[j]] - mx);
+    double cum = 0, cut = 1.0 - top_p_;
+    int drop = 0;
+    for (; drop < n - 1; drop++) { /* the last (most likely) is always kept */
+        cum += probs[drop] / sum;
+        if (cum > cut) break;
+    }
+    for (int j = 0; j < drop; j++) logits[idx[j]] = -INFINITY;
+    return n - drop;
+}
+
+/* The top_k-th largest of v (n,), 1 <= k < cap <= n, in one pass over v: candidates (values
+ * not below the bar, the k-th largest of those kept so far) collect in buf (cap floats); when
+ * it fills, a quickselect finds the new bar and only the k largest stay (those above the bar,
+ * then copies of the bar). The bar never exceeds the answer and the k largest values seen are
+ * always kept, so the answer is the k-th largest of what buf holds at the end: the value a
+ * quickselect over all of v gives. */
+static float kth_largest_pass(const float *v, size_t n, size_t k, float *buf, size_t cap) {
+    size_t m = 0;
+    float bar = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        float x = v[i];
+        if (x < bar) continue;
+        if (m == cap) {
+            bar = kth_largest(buf, m, k - 1);
+            size_t above = 0;
+            for (size_t j = 0; j < cap; j++)
+                if (buf[j] > bar) buf[above++] = buf[j];
+            for (m = above; m < k; m++) buf[m] = bar; /* fewer than k are above the bar */
+            if (x < bar) continue;
+        }
+        buf[m++] = x;
+    }
+    return kth_largest(buf, m, k - 1);
+}
+
 int lb_sample_warp(float *logits, int V, const lb_warp_params_t *p, void *scratch) {
     double *probs = scratch;                       /* (V,) */
     int32_t *idx = (int32_t *)(probs + V);         /* (V,) */
     float *vals = (float *)(idx + V);              /* (V,) */
     const float ninf = -INFINITY;
-    for (int i = 0; i < V; i++)
-        if (isnan(logits[i])) logits[i] = ninf;
+    const float t = (float)p->temperature; /* torch divides fp32 logits by the scalar in fp32 */
     if (p->temperature != 1.0) {
-        float t = (float)p->temperature; /* torch divides fp32 logits by the scalar in fp32 */
-        for (int i = 0; i < V; i++) logits[i] = logits[i] / t;
+        for (int i = 0; i < V; i++) logits[i] = isnan(logits[i]) ? ninf : logits[i] / t;
+    } else {
+        for (int i = 0; i < V; i++)
+            if (isnan(logits[i])) logits[i] = ninf;
     }
     if (p->top_k > 0 && p->top_k < V) {
-        memcpy(vals, logits, (size_t)V * sizeof *vals);
-        float thr = kth_largest(vals, (size_t)V, (size_t)p->top_k - 1);
-        for (int i = 0; i < V; i++)
+        size_t k = (size_t)p->top_k, cap = 4 * k + 256;
+        float thr = cap < (size_t)V ? kth_largest_pass(logits, (size_t)V, k, vals, cap)
+                                    : (memcpy(vals, logits, (size_t)V * sizeof *vals),
+                                       kth_largest(vals, (size_t)V, k - 1));
+        int n = 0;
+        for (int i = 0; i < V; i++) {
             if (logits[i] < thr) logits[i] = ninf;
+            else if (logits[i] != ninf) idx[n++] = i;
+        }
+        return top_p(logits, idx, n, probs, p->top_p);
     }
     int n = 0;
     for (int i = 0; i < V; i++)
         if (logits[i] != ninf) idx[n++] = i;
-    if (p->top_p < 1.0 && n > 1) {
-        qsort_r(idx, (size_t)n, sizeof *idx, cmp_asc, logits);
-        double mx = logits[idx[n - 1]], sum = 0;
-        for (int j = 0; j < n; j++) sum += probs[j] = exp((double)logits[idx[j]] - mx);
-        double cum = 0, cut = 1.0 - p->top_p;
-        int drop = 0;
-        for (; drop < n - 1; drop++) { /* the last (most likely) is always kept */
-            cum += probs[drop] / sum;
-            if (cum > cut) break;
-        }
-        for (int j = 0; j < drop; j++) logits[idx[j]] = ninf;
-        n -= drop;
-    }
-    return n;
+    return top_p(logits, idx, n, probs, p->top_p);
 }
 
 int lb_sample_pick(const float *logits, int V, double u) {

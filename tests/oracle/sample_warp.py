@@ -69,6 +69,13 @@ def cases():
             k = int(rng.choice([0, 1, 2, 10, 50, V, V + 3]))
             p = float(rng.choice([1.0, 0.95, 0.9, 0.5, 0.1, 0.999]))
             out.append(([None if math.isinf(x) else float(x) for x in l], T, k, p))
+    # Large vocabularies (the one-pass top-k refills its candidate buffer many times): rising
+    # logits (the bar rises at every refill), all equal (copies of the bar are kept), a few
+    # values repeated, and a GPT-2-sized row.
+    out.append(([float(i) / 8 for i in range(6000)], 1.0, 50, 1.0))
+    out.append(([1.5] * 6000, 1.0, 10, 1.0))
+    out.append(([float(x) for x in rng.integers(0, 4, 6000)], 1.0, 300, 1.0))
+    out.append(([float(x) for x in np.round(rng.standard_normal(50257) * 16) / 4], 1.0, 50, 0.9))
     # Continuous logits (no ties), the reference settings T=1, top_k 50, top_p 0.9.
     for _ in range(30):
         out.append(([float(x) for x in rng.standard_normal(2000) * 4], 1.0, 50, 0.9))
