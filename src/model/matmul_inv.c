@@ -145,6 +145,15 @@ __attribute__((target("avx2,fma,f16c"))) static void pack_full(float *bp, int nr
                                                                 lb_dtype_t dt, int C, int OC,
                                                                 int w_in_out, int k0, int kc,
                                                                 int o0) {
+    if (w_in_out && dt == LB_DTYPE_F32) { /* rows of W are k: a plain copy of nr floats each */
+        const float *src = (const float *)w + (size_t)k0 * OC + o0;
+        for (int k = 0; k < kc; k++, src += OC)
+            for (int j = 0; j < nr; j += 16) {
+                _mm256_store_ps(bp + k * nr + j, _mm256_loadu_ps(src + j));
+                _mm256_store_ps(bp + k * nr + j + 8, _mm256_loadu_ps(src + j + 8));
+            }
+        return;
+    }
     if (w_in_out) {   /* rows of W are k: nr contiguous elements each */
         for (int k = 0; k < kc; k++)
             for (int j = 0; j < nr; j += 8)
