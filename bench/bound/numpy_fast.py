@@ -28,20 +28,13 @@ def cp_upper(k, n, a):
     return out
 
 
-def rank_right(xs, t):
-    """For sorted rows xs (P, n): count of x <= t[j] per row, for all j (P, len(t))."""
+def rank(xs, t, side):
+    """For sorted rows xs (P, n): per row, the count of x <= t[j] (side "right") or x < t[j]
+    (side "left"), for all j (P, len(t)): one searchsorted over the rows laid end to end."""
     P, n = xs.shape
     off = 2.0 * np.arange(P)[:, None]
     flat = (xs + off).ravel()
-    return np.searchsorted(flat, (t[None, :] + off).ravel(), side="right").reshape(P, -1) - \
-        (n * np.arange(P))[:, None]
-
-
-def rank_left(xs, t):
-    P, n = xs.shape
-    off = 2.0 * np.arange(P)[:, None]
-    flat = (xs + off).ravel()
-    return np.searchsorted(flat, (t[None, :] + off).ravel(), side="left").reshape(P, -1) - \
+    return np.searchsorted(flat, (t[None, :] + off).ravel(), side=side).reshape(P, -1) - \
         (n * np.arange(P))[:, None]
 
 
@@ -50,7 +43,7 @@ def conbo_all(xs, a):
     P, n = xs.shape
     T = np.linspace(0, 1, 100)
     h = np.diff(T)
-    cdf = rank_right(xs, T) / n
+    cdf = rank(xs, T, "right") / n
     e2 = math.sqrt(math.log(2 / (2 * a)) / (2 * n))
     m_lo = 1 - (np.minimum(cdf + e2, 1)[:, 1:] * h).sum(1)
     m_hi = 1 - (np.maximum(cdf - e2, 0)[:, :-1] * h).sum(1)
@@ -95,10 +88,10 @@ def main():
     m_lo, m_hi, sig = conbo_all(xs, a)
     e1 = math.sqrt(math.log(1 / a) / (2 * n))
     th = np.array(ths)
-    below = rank_left(xs, th) if ths else np.zeros((P, 0))
+    below = rank(xs, th, "left") if ths else np.zeros((P, 0))
     m_gen = np.minimum(1.0, 1.0 - below / n + e1)
     p_ge = [cp_upper((n - below[:, j]).astype(float), n, a) for j in range(len(ths))]
-    c = n - rank_left(xs, np.array([1.0]))[:, 0]
+    c = n - rank(xs, np.array([1.0]), "left")[:, 0]
     q = cp_upper(c.astype(float), n, a)
     binary = np.all((x == 0) | (x == 1), axis=1)
     m_bin = cp_upper(x.sum(1), n, a)

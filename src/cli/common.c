@@ -28,12 +28,17 @@ int lb_cli_fail(const char *cmd, const lb_error_t *err) {
     return LB_EXIT_USAGE;
 }
 
-int lb_cli_failf(const char *cmd, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
+/* "leakbound CMD: " + the formatted message + a newline, on stderr. */
+static void vreport(const char *cmd, const char *fmt, va_list ap) {
     fprintf(stderr, "leakbound %s: ", cmd);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+}
+
+int lb_cli_failf(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(cmd, fmt, ap);
     va_end(ap);
     hint(cmd);
     return LB_EXIT_USAGE;
@@ -42,9 +47,7 @@ int lb_cli_failf(const char *cmd, const char *fmt, ...) {
 int lb_cli_errorf(const char *cmd, int status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "leakbound %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vreport(cmd, fmt, ap);
     va_end(ap);
     return status;
 }

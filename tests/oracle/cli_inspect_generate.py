@@ -26,6 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_ref  # noqa: E402
+from sample_common import bytes_to_unicode  # noqa: E402
 
 CLI = os.environ["LB_CLI"]
 WORK = os.path.join(os.environ["LB_WORK"], "cli_inspect_generate")
@@ -36,19 +37,6 @@ def check(cond, what):
     if not cond:
         failures.append(what)
         print("FAIL:", what, file=sys.stderr)
-
-
-def bytes_to_unicode():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
-        list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, map(chr, cs)))
 
 
 MERGES = [(b" ", b"t"), (b"h", b"e"), (b"t", b"h")]
