@@ -19,6 +19,8 @@ typedef struct eval_state {
     char **ids;                 /* (n_items,) each question's id as text */
     unsigned char *id_is_int;   /* (n_items,) 1: the id is a JSON integer (ids[p] its digits) */
     const char **questions;     /* (n_items,) the question shown in the report, or NULL */
+    int owns_questions;         /* 1: questions[p] are malloc'd (--samples), freed by eval_free;
+                                   0: they point into the data set */
     /* Where the answers came from: the sampler (sampling: its effective settings, template
        its template's name), or a file of samples (--samples: sampling NULL). */
     const lb_sampler_opts_t *sampling;

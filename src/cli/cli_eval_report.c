@@ -65,6 +65,8 @@ void eval_free(eval_state_t *e) {
     for (size_t p = 0; e->ids && p < e->n_items; p++) free(e->ids[p]);
     free(e->ids);
     free(e->id_is_int);
+    for (size_t p = 0; e->owns_questions && e->questions && p < e->n_items; p++)
+        free((char *)e->questions[p]);
     free(e->questions);
     e->ids = NULL;
     e->id_is_int = NULL;

@@ -252,6 +252,7 @@ int eval_read_samples(eval_state_t *e, const lb_score_cfg_t *cfg, const char *gr
                       lb_error_t *err) {
     reader_t r = {.e = e, .cfg = cfg, .greedy_field = greedy_field, .index = json_object()};
     char *line = NULL, path[4096];
+    e->owns_questions = 1; /* strdup'd from the lines */
     size_t line_cap = 0;
     long lineno = 0;
     int rc = r.index ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory");
