@@ -4,6 +4,7 @@ lb_oracle_test(model_qwen2_mistral model_oracle.py qwen2_bias_sharded_f16 mistra
 lb_oracle_test(model_phi model_oracle.py phi_partial_f16 phi_mixed_keep_gqa)
 lb_oracle_test(model_gpt2 model_oracle.py gpt2_tied_f32 gpt2_noprefix_bf16_keep gpt2_untied_gelu_f16)
 lb_oracle_test(model_keep_dtypes model_oracle.py llama_gqa_f32_keep_inv llama_f32_keep_sharded phi_bf16_keep_inv gpt2_f16_keep_inv phi_mixed_keep_inv)
+lb_oracle_test(model_keep_dtypes_all model_oracle.py llama_bf16_keep_inv llama_bf16_keep phi_f32_keep phi_f16_keep_inv gpt2_f32_keep_inv gpt2_bf16_keep_inv)
 lb_oracle_test(model_errors model_errors.py)
 lb_oracle_test(model_parallel model_oracle.py gpt2_parallel llama_parallel)
 lb_oracle_test(model_memory_plan model_memory_plan.py)

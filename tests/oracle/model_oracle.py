@@ -71,6 +71,13 @@ CASES = {
     "phi_bf16_keep_inv": (phi_cfg(), const("BF16"), 1, "inv", 4),
     "gpt2_f16_keep_inv": (gpt2_cfg(), const("F16"), 1, "inv", 5),
     "phi_mixed_keep_inv": (phi_cfg(num_key_value_heads=2), mixed, 2, "inv", 4),
+    # With the three above: each family x each dtype (F32, F16, BF16) as sample/eval load it.
+    "llama_bf16_keep_inv": (llama_cfg(), const("BF16"), 1, "inv", 4),
+    "llama_bf16_keep": (llama_cfg(tie_word_embeddings=True), const("BF16"), 1, True, 5),
+    "phi_f32_keep": (phi_cfg(), f32, 1, True, 4),
+    "phi_f16_keep_inv": (phi_cfg(num_key_value_heads=2), const("F16"), 1, "inv", 3),
+    "gpt2_f32_keep_inv": (gpt2_cfg(), f32, 1, "inv", 4),
+    "gpt2_bf16_keep_inv": (gpt2_cfg(tie_word_embeddings=False), const("BF16"), 1, "inv", 6),
     # Big enough that every OpenMP loop runs on the team (the small cases stay single-threaded).
     "gpt2_parallel": (gpt2_cfg(n_embd=256, n_positions=512, vocab_size=300), f32, 1, False, 16,
                       20),
