@@ -41,7 +41,7 @@ static void usage(FILE *out) {
             "  --leak-threshold t   a sample leaks when its score >= t (default 1.0)\n"
             "  --report-above r     summary share of binary prompts with M_bin > r (default 0.1)\n"
             "  --format json|table  output format (default json)\n"
-            "  --threads N          threads (default: OMP_NUM_THREADS, else all cores)\n"
+            "  --threads N          threads (default: OMP_NUM_THREADS, else the free cores)\n"
             "  -h, --help           this help\n"
             "\n"
             "Bad input (malformed JSON, a score outside [0,1], a missing field, no data) is\n"

@@ -54,7 +54,7 @@ static void usage(FILE *out) {
             "  --unlearn-epochs N   at most N epochs of unlearning (default 30)\n"
             "  --entropy LF,LR      EO weights (default 0.3,0; the reference's 1,-0.25 is an option)\n"
             "  --entropy-positions all|answer   EO positions (default all)\n"
-            "  --threads N  threads for training and sampling (default: all cores)\n"
+            "  --threads N  threads for training and sampling (default: the free cores)\n"
             "  -h, --help   this help\n"
             "\n"
             "A failing step names its log (exit 1).\n");

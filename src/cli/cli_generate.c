@@ -26,7 +26,7 @@ static void usage(FILE *out) {
             "sequence; the model in batch-invariant mode). Defaults come from\n"
             "generation_config.json, else HF's: temperature 1, top-k 50, top-p 1.\n\n"
             "  DIR, --model DIR      checkpoint folder (config.json, safetensors, tokenizer.json)\n"
-            "  --threads N           threads (default: OMP_NUM_THREADS, else all cores)\n"
+            "  --threads N           threads (default: OMP_NUM_THREADS, else the free cores)\n"
             "  --prompt TEXT         the prompt; \\n, \\t and \\\\ in TEXT are a newline, a tab\n"
             "                        and a backslash (any other backslash is kept)\n"
             "  --greedy              always take the most likely token (HF do_sample=False)\n"

@@ -35,7 +35,8 @@ const char lb_sampling_help[] =
     "  --batch B                sequences decoded together (default 256, fewer if the KV\n"
     "                           budget says so)\n"
     "  --kv-budget SIZE         KV cache memory, e.g. 512M, 4G (default: a quarter of RAM)\n"
-    "  --threads N              OpenMP threads (default OMP_NUM_THREADS or all cores)\n"
+    "  --threads N              OpenMP threads (default OMP_NUM_THREADS, else the cores not\n"
+    "                           busy with other processes when leakbound starts, at least 1)\n"
     "  --adaptive-temperature   adaptive temperature scaling, a RECONSTRUCTION of the paper's\n"
     "                           rule (docs/evaluation.md): per step, confidence c of the unwarped\n"
     "                           next-token distribution; c >= threshold -> --low-temperature\n"
@@ -278,8 +279,9 @@ static int memory_plan(const lb_sampling_ctx_t *ctx, const char *cmd, int quiet,
                             "free memory", st, sw, skv, ss, sa);
     if (!quiet) /* --quiet: nothing on stderr unless something fails */
         fprintf(stderr, "leakbound %s: memory plan %s: weights %s (%s mapped from the file, %s "
-                "copied), KV cache %s, scratch %s; %s available\n", cmd, st, sw, sm, sc, skv, ss,
-                avail > 0 ? sa : "? (unknown)");
+                "copied), KV cache %s, scratch %s; %s available; %d thread%s\n", cmd, st, sw, sm,
+                sc, skv, ss, avail > 0 ? sa : "? (unknown)", omp_get_max_threads(),
+                omp_get_max_threads() == 1 ? "" : "s");
     return 0;
 }
 

@@ -62,7 +62,7 @@ static void usage(FILE *out) {
             "                         write it and `eval --metric judge` judges it -- else\n"
             "                         \"prompt\")\n"
             "%s"
-            "  --threads N            scoring threads (default: OMP_NUM_THREADS, else all cores)\n"
+            "  --threads N            scoring threads (default: OMP_NUM_THREADS, else the free cores)\n"
             "  -h, --help             this help\n"
             "\n"
             "IN defaults to stdin. On bad input nothing is written to stdout.\n",

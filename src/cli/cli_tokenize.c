@@ -30,7 +30,7 @@ static void usage(FILE *out) {
             "  --decode           ids → text instead of text → ids\n"
             "  --no-special       encode with add_special_tokens=False (no BOS/EOS template)\n"
             "  --keep-special     decode with skip_special_tokens=False\n"
-            "  --threads N        threads (default: OMP_NUM_THREADS, else all cores)\n"
+            "  --threads N        threads (default: OMP_NUM_THREADS, else the free cores)\n"
             "  -h, --help         this help\n"
             "\n"
             "IN defaults to stdin. On bad input nothing is written to stdout.\n");

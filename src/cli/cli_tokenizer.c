@@ -26,7 +26,7 @@ static void usage(FILE *out) {
             "  --out FILE           the tokenizer.json to write (atomically; '-' = stdout)\n"
             "  --min-frequency F    never merge a pair seen fewer than F times (default 2)\n"
             "  --special TOKEN      a special token (repeatable; default <|endoftext|>)\n"
-            "  --threads N          threads (default: OMP_NUM_THREADS, else all cores)\n"
+            "  --threads N          threads (default: OMP_NUM_THREADS, else the free cores)\n"
             "  -h, --help           this help\n"
             "\n"
             "The same files in the same order give the same bytes.\n");

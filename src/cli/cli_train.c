@@ -33,7 +33,7 @@ const char lb_cli_train_flags_help[] =
     "  --seed S              data order and retain pairing, default 0\n"
     "  --save-every N        write <out>/checkpoint-<step>/ every N steps (with optimizer state)\n"
     "  --resume DIR          continue from a checkpoint-<step> folder of the same run\n"
-    "  --threads N           threads (default: OMP_NUM_THREADS, else all cores)\n"
+    "  --threads N           threads (default: OMP_NUM_THREADS, else the free cores)\n"
     "  -h, --help            this text\n";
 
 enum { O_MODEL = 256, O_DATA, O_FORGET, O_RETAIN, O_OUT, O_TEMPLATE, O_EPOCHS, O_LR, O_BATCH,

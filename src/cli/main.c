@@ -3,6 +3,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <omp.h>
 
 #include "cli.h"
 
@@ -37,6 +38,12 @@ int main(int argc, char **argv) {
     if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT") && !setenv("OMP_WAIT_POLICY", "passive", 0))
         execv("/proc/self/exe", argv);   /* on failure: carry on with the default policy */
     lb_cli_keep_argv(argc, argv);
+    /* Threads: the cores other processes leave free (LB_PROC_STAT: a stand-in for /proc/stat,
+     * for tests), unless OMP_NUM_THREADS says; --threads overrides either. */
+    if (!getenv("OMP_NUM_THREADS")) {
+        const char *stat = getenv("LB_PROC_STAT");
+        omp_set_num_threads(lb_cli_default_threads(omp_get_num_procs(), stat ? stat : "/proc/stat"));
+    }
     if (argc < 2) {
         usage(stderr);
         return LB_EXIT_USAGE;

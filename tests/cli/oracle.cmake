@@ -13,3 +13,5 @@ lb_oracle_test(cli_score cli_score.py)
 # One CLI dialect: every subcommand's unknown option, missing value, missing input, --threads
 # and --help against the rules of src/cli/cli.h (tests/oracle/cli_dialect.py).
 lb_oracle_test(cli_dialect cli_dialect.py)
+# The default thread count on a shared machine: free cores from a stand-in /proc/stat, overrides.
+lb_oracle_test(cli_threads cli_threads.py)
