@@ -49,6 +49,8 @@ def main():
     ap.add_argument("--llamacpp", action="store_true")
     ap.add_argument("--llamacpp-max-n", type=int, default=128)
     ap.add_argument("--no-update", action="store_true")
+    ap.add_argument("--section", default=None,
+                    help="RESULTS.md section to replace (default sampler-peers-quiet/-busy)")
     a = ap.parse_args()
     ns = [int(x) for x in a.n.split(",")]
     tmp = tempfile.mkdtemp()
@@ -84,7 +86,8 @@ def main():
     cond = "busy" if a.busy else "quiet"
     cmd = (f"/usr/bin/python3 bench/sampler/peers.py --model {a.model} --build {a.build} --n {a.n} "
            f"--new {a.new} --prompt {a.prompt} --threads {a.threads} --rounds {a.rounds}"
-           + (" --busy" if a.busy else "") + (" --llamacpp" if a.llamacpp else ""))
+           + (" --busy" if a.busy else "") + (" --llamacpp" if a.llamacpp else "")
+           + (f" --section {a.section}" if a.section else ""))
     md = [f"### {'Beside one busy process (`yes > /dev/null`)' if a.busy else 'Quiet machine'}", "",
           f"Command: `{cmd}`; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
           f"load averages before each measurement and at the end: "
@@ -104,7 +107,7 @@ def main():
         with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as f:
             f.write("\n".join(md) + "\n")
         subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "update_results.py"),
-                        f"sampler-peers-{cond}", f.name], check=True)
+                        a.section or f"sampler-peers-{cond}", f.name], check=True)
         os.unlink(f.name)
 
 
