@@ -58,8 +58,22 @@ size_t lb_sample_scratch_bytes(int V);
 
 /* Apply temperature → top-k → top-p to logits (V,) in place; removed entries become −inf.
  * scratch: at least lb_sample_scratch_bytes(V) bytes, 8-byte aligned. Returns the number of
- * tokens kept (>= 1 when any logit is finite). p must pass lb_sample_warp_check. */
+ * tokens kept (>= 1 when any logit is finite), n; on return lb_sample_warp_kept(scratch, V)
+ * lists them: the n ids whose logits are finite, ascending. p must pass lb_sample_warp_check. */
 int lb_sample_warp(float *logits, int V, const lb_warp_params_t *p, void *scratch);
+
+/* The ascending ids kept by the last lb_sample_warp on this scratch (n of them: its return
+ * value); valid until scratch is used again. Callers may shorten the list in place. */
+int32_t *lb_sample_warp_kept(void *scratch, int V);
+
+/* min-p (as lb_sample_min_p) over the n listed ids only (ids ascending, the only finite
+ * logits): drops go to −inf and leave the list, which is compacted in place. Returns the
+ * number kept. */
+int lb_sample_min_p_list(float *logits, int32_t *ids, int n, double min_p);
+
+/* lb_sample_pick when the finite logits are exactly those of the n ids listed (ascending):
+ * the same id for the same u (the same sums in the same order), without reading all V. */
+int lb_sample_pick_list(const float *logits, const int32_t *ids, int n, double u);
 
 /* Multinomial draw from softmax(logits) (V,), −inf entries having probability 0; u in [0, 1).
  * Returns the id, or -1 when no logit is finite. */

@@ -50,7 +50,8 @@ int lb_sampler_choose(const lb_sampler_opts_t *o, int greedy, const float *logit
     }
     *temperature = (float)w.temperature;
     memcpy(work, logits, (size_t)V * sizeof *work);
-    lb_sample_warp(work, V, &w, scratch);
-    if (o->min_p > 0) lb_sample_min_p(work, V, o->min_p);
-    return lb_sample_pick(work, V, lb_sample_philox_uniform(o->seed, hash, sample, step));
+    int n = lb_sample_warp(work, V, &w, scratch);
+    int32_t *kept = lb_sample_warp_kept(scratch, V); /* the finite logits' ids, ascending */
+    if (o->min_p > 0) n = lb_sample_min_p_list(work, kept, n, o->min_p);
+    return lb_sample_pick_list(work, kept, n, lb_sample_philox_uniform(o->seed, hash, sample, step));
 }

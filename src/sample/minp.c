@@ -24,3 +24,18 @@ int lb_sample_min_p(float *logits, int V, double min_p) {
     }
     return kept;
 }
+
+int lb_sample_min_p_list(float *logits, int32_t *ids, int n, double min_p) {
+    if (n <= 0 || !(min_p > 0)) return n;
+    float mx = -INFINITY;
+    for (int j = 0; j < n; j++)
+        if (logits[ids[j]] > mx) mx = logits[ids[j]];
+    int kept = 0;
+    for (int j = 0; j < n; j++) { /* the same test, in the same order, as lb_sample_min_p */
+        if (exp((double)logits[ids[j]] - mx) < min_p)
+            logits[ids[j]] = -INFINITY;
+        else
+            ids[kept++] = ids[j];
+    }
+    return kept;
+}

@@ -64,8 +64,8 @@ static int cmp_asc(const void *a, const void *b, void *arg) {
 
 /* Top-p over the n finite logits listed (ascending token order) in idx: drops the least
  * likely while the mass dropped stays <= 1 - top_p, the most likely always kept. Returns the
- * number kept. probs: (n,) scratch. */
-static int top_p(float *logits, int32_t *idx, int n, double *probs, double top_p_) {
+ * number kept, listed ascending in idx again. probs: (n,) scratch. */
+static int top_p(float *logits, int V, int32_t *idx, int n, double *probs, double top_p_) {
     if (!(top_p_ < 1.0) || n <= 1) return n;
     qsort_r(idx, (size_t)n, sizeof *idx, cmp_asc, logits);
     double mx = logits[idx[n - 1]], sum = 0;
@@ -77,7 +77,11 @@ static int top_p(float *logits, int32_t *idx, int n, double *probs, double top_p
         if (cum > cut) break;
     }
     for (int j = 0; j < drop; j++) logits[idx[j]] = -INFINITY;
-    return n - drop;
+    /* idx is now in logit order: list the kept ids ascending again (lb_sample_warp_kept) */
+    int m = 0;
+    for (int i = 0; i < V && m < n - drop; i++)
+        if (logits[i] != -INFINITY) idx[m++] = i;
+    return m;
 }
 
 /* The top_k-th largest of v (n,), 1 <= k < cap <= n, in one pass over v: candidates (values
@@ -127,12 +131,29 @@ int lb_sample_warp(float *logits, int V, const lb_warp_params_t *p, void *scratc
             if (logits[i] < thr) logits[i] = ninf;
             else if (logits[i] != ninf) idx[n++] = i;
         }
-        return top_p(logits, idx, n, probs, p->top_p);
+        return top_p(logits, V, idx, n, probs, p->top_p);
     }
     int n = 0;
     for (int i = 0; i < V; i++)
         if (logits[i] != ninf) idx[n++] = i;
-    return top_p(logits, idx, n, probs, p->top_p);
+    return top_p(logits, V, idx, n, probs, p->top_p);
+}
+
+int32_t *lb_sample_warp_kept(void *scratch, int V) { return (int32_t *)((double *)scratch + V); }
+
+int lb_sample_pick_list(const float *logits, const int32_t *ids, int n, double u) {
+    if (n <= 0) return -1;
+    float mx = -INFINITY;
+    for (int j = 0; j < n; j++)
+        if (logits[ids[j]] > mx) mx = logits[ids[j]];
+    double sum = 0;
+    for (int j = 0; j < n; j++) sum += exp((double)logits[ids[j]] - mx);
+    double target = u * sum, cum = 0;
+    for (int j = 0; j < n; j++) {
+        cum += exp((double)logits[ids[j]] - mx);
+        if (cum > target) return ids[j];
+    }
+    return ids[n - 1]; /* u * sum rounded up to the total */
 }
 
 int lb_sample_pick(const float *logits, int V, double u) {

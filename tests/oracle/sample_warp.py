@@ -104,11 +104,15 @@ def main():
         pick = inverse_cdf(want, u)
         same = np.array_equal(np.isfinite(want), np.isfinite(have)) and np.array_equal(
             want[np.isfinite(want)], have[np.isfinite(have)])
-        if not same or g["kept"] != kept or g["argmax"] != amax or g["pick"] != pick:
+        # lb_sample_warp_kept: the kept ids ascending; lb_sample_pick_list over them: the same pick
+        listed = g["kept_ids"] == [int(x) for x in np.flatnonzero(np.isfinite(want))]
+        if not same or g["kept"] != kept or g["argmax"] != amax or g["pick"] != pick or \
+                not listed or g["pick_list"] != pick:
             bad += 1
             if bad <= 5:
                 print(f"case {i} (V={len(l)} T={T} k={k} p={p}): kept {g['kept']} want {kept}; "
-                      f"argmax {g['argmax']} want {amax}; pick {g['pick']} want {pick}; "
+                      f"argmax {g['argmax']} want {amax}; pick {g['pick']} / {g['pick_list']} want {pick}; "
+                      f"kept ids listed right: {listed}; "
                       f"masks equal: {np.array_equal(np.isfinite(want), np.isfinite(have))}",
                       file=sys.stderr)
     if bad:

@@ -36,11 +36,16 @@ int main(void) {
         int am = lb_sample_argmax(l, V);
         int kept = lb_sample_warp(l, V, &p, scratch);
         int pick = lb_sample_pick(l, V, json_number_value(json_object_get(c, "u")));
+        const int32_t *ids = lb_sample_warp_kept(scratch, V);
+        int pick_list = lb_sample_pick_list(l, ids, kept, json_number_value(json_object_get(c, "u")));
+        json_t *kept_ids = json_array();
+        for (int j = 0; j < kept; j++) json_array_append_new(kept_ids, json_integer(ids[j]));
         json_t *out = json_array();
         for (int i = 0; i < V; i++)
             json_array_append_new(out, isinf(l[i]) && l[i] < 0 ? json_null() : json_real(l[i]));
-        json_t *doc = json_pack("{s:o, s:i, s:i, s:i}", "logits", out, "kept", kept, "pick", pick,
-                                "argmax", am);
+        json_t *doc = json_pack("{s:o, s:i, s:i, s:i, s:o, s:i}", "logits", out, "kept", kept,
+                                "pick", pick, "argmax", am, "kept_ids", kept_ids, "pick_list",
+                                pick_list);
         char *s = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(9));
         puts(s);
         free(s);

@@ -55,6 +55,27 @@ static void test_min_p(void **state) {
     assert_int_equal(lb_sample_min_p(m, 3, 0), 3);   /* off */
     assert_int_equal(lb_sample_min_p(m, 3, 1.0), 1); /* only the top survives */
     assert_true(m[2] == 3 && isinf(m[0]) && isinf(m[1]));
+    /* The listed form (only the listed ids finite) drops the same ids and keeps the rest listed,
+     * ascending: random rows, some ties, several min_p, against lb_sample_min_p on a copy. */
+    uint64_t st = 7;
+    for (int t = 0; t < 200; t++) {
+        float a[64], b[64];
+        int32_t ids[64];
+        int n = 0;
+        double mp = (double)(lb_splitmix64(&st) % 1000) / 999.0;
+        for (int i = 0; i < 64; i++) {
+            uint64_t r = lb_splitmix64(&st);
+            a[i] = r % 5 == 0 ? -INFINITY : (float)((int)(r >> 8) % 40) / 8.0f;
+            b[i] = a[i];
+            if (a[i] > -INFINITY) ids[n++] = i;
+        }
+        int kept = lb_sample_min_p(a, 64, mp), kept2 = lb_sample_min_p_list(b, ids, n, mp);
+        assert_int_equal(kept, kept2);
+        for (int i = 0, j = 0; i < 64; i++) {
+            assert_true(a[i] == b[i] || (isinf(a[i]) && isinf(b[i])));
+            if (a[i] > -INFINITY) assert_int_equal(ids[j++], i);
+        }
+    }
 }
 
 static void test_max_new(void **state) {
