@@ -62,6 +62,13 @@ void lb_arena_rewind(lb_arena_t *a, size_t mark);
 void lb_arena_reset(lb_arena_t *a);
 void lb_arena_free(lb_arena_t *a);
 
+/* Make room for need elements of elem bytes in the growable array *buf of *cap elements:
+ * nothing when need <= *cap, else realloc to the first power-of-two multiple of *cap (16 when
+ * it is 0) that holds need, updating *buf and *cap. Returns 0, or LB_ENOMEM (allocation failed
+ * or the size overflows size_t), leaving *buf and *cap as they were. The one growth rule behind
+ * every growable array of leakbound's readers and scorers. */
+int lb_grow(void **buf, size_t *cap, size_t need, size_t elem);
+
 /* splitmix64 (Steele, Lea and Flood, 2014): advance *state by the golden-ratio increment and
  * return its mix. The one definition behind every seeded stream of leakbound (the generated
  * benchmark, RNG seeding, initial weights, the training order): changing it changes every

@@ -39,19 +39,6 @@ typedef struct line_slot {
     int bad;
 } line_slot_t;
 
-/* ---- growable arrays (ingestion only; never in the per-prompt loop) ---------------------- */
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 1024;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 /* ---- id hash map: open addressing on (type byte + bytes) -------------------------------- */
 
 typedef struct id_map {
@@ -126,11 +113,11 @@ static int map_find_or_add(reader_t *r, const char *key, size_t klen, size_t *pr
         j = (j + 1) & (r->map.cap - 1);
     }
     size_t p = in->n_prompts;
-    if (grow((void **)&in->key_off, &r->key_off_cap, p + 2, sizeof(size_t)) ||
-        grow((void **)&r->first, &r->first_cap, p + 1, sizeof(size_t)) ||
-        grow((void **)&r->count, &r->count_cap, p + 1, sizeof(size_t)))
+    if (lb_grow((void **)&in->key_off, &r->key_off_cap, p + 2, sizeof(size_t)) ||
+        lb_grow((void **)&r->first, &r->first_cap, p + 1, sizeof(size_t)) ||
+        lb_grow((void **)&r->count, &r->count_cap, p + 1, sizeof(size_t)))
         return -1;
-    if (grow((void **)&in->keys, &r->key_cap, in->key_off[p] + klen, 1)) return -1;
+    if (lb_grow((void **)&in->keys, &r->key_cap, in->key_off[p] + klen, 1)) return -1;
     memcpy(in->keys + in->key_off[p], key, klen);
     in->key_off[p + 1] = in->key_off[p] + klen;
     r->first[p] = r->count[p] = 0;
@@ -291,9 +278,9 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
         if (!r->count[p]) r->first[p] = in->n_scores;
         r->count[p] += slots[i].count;
         in->n_scores += slots[i].count;
-        if (grow((void **)&r->rec_prompt, &r->rec_cap[0], r->n_rec + 1, sizeof(size_t)) ||
-            grow((void **)&r->rec_dst, &r->rec_cap[1], r->n_rec + 1, sizeof(size_t)) ||
-            grow((void **)&r->rec_count, &r->rec_cap[2], r->n_rec + 1, sizeof(size_t))) {
+        if (lb_grow((void **)&r->rec_prompt, &r->rec_cap[0], r->n_rec + 1, sizeof(size_t)) ||
+            lb_grow((void **)&r->rec_dst, &r->rec_cap[1], r->n_rec + 1, sizeof(size_t)) ||
+            lb_grow((void **)&r->rec_count, &r->rec_cap[2], r->n_rec + 1, sizeof(size_t))) {
             free(big);
             return nomem(err);
         }
@@ -303,7 +290,7 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
         r->n_rec++;
     }
     free(big);
-    if (grow((void **)&in->scores, &r->score_cap, in->n_scores, sizeof(double))) return nomem(err);
+    if (lb_grow((void **)&in->scores, &r->score_cap, in->n_scores, sizeof(double))) return nomem(err);
     double *dst = in->scores;
     #pragma omp parallel for schedule(dynamic, 16)
     for (size_t i = 0; i < nb; i++) {
@@ -327,7 +314,7 @@ static int parse_batch(reader_t *r, const char *text, const line_ref_t *lines, s
                        line_slot_t *slots, lb_error_t *err) {
     int any_bad = 0;
     size_t base = lines[0].start, need = (lines[nb - 1].start + lines[nb - 1].len + 1 - base) / 2 + 1;
-    if (grow((void **)&r->stage, &r->stage_cap, need, sizeof(double))) return nomem(err);
+    if (lb_grow((void **)&r->stage, &r->stage_cap, need, sizeof(double))) return nomem(err);
     double *stage = r->stage;
     #pragma omp parallel for schedule(dynamic, 16) reduction(| : any_bad)
     for (size_t i = 0; i < nb; i++) {

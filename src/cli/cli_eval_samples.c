@@ -33,17 +33,6 @@ typedef struct reader {
     size_t out_len, out_cap;
 } reader_t;
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 0;
-    size_t nc = *cap ? *cap : 64;
-    while (nc < need) nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np) return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
 /* The prompt number of the line's id (a new one when first seen). */
 static int prompt_of(reader_t *r, json_t *id, long lineno, size_t *out, lb_error_t *err) {
     const lb_score_cfg_t *cfg = r->cfg;
@@ -71,13 +60,13 @@ static int prompt_of(reader_t *r, json_t *id, long lineno, size_t *out, lb_error
     }
     size_t p = e->n_items, c1 = r->cap_items, c2 = r->cap_items, c3 = r->cap_items,
            c4 = r->cap_items, c5 = r->cap_items, c6 = r->cap_items, c7 = r->cap_items;
-    int bad = grow((void **)&e->ids, &c1, p + 1, sizeof *e->ids) ||
-              grow((void **)&e->id_is_int, &c2, p + 1, 1) ||
-              grow((void **)&e->questions, &c3, p + 1, sizeof *e->questions) ||
-              grow((void **)&r->greedy_line, &c4, p + 1, sizeof *r->greedy_line) ||
-              grow((void **)&r->first_line, &c5, p + 1, sizeof *r->first_line) ||
-              grow((void **)&e->greedy, &c6, p + 1, sizeof *e->greedy) ||
-              grow((void **)&r->count, &c7, p + 1, sizeof *r->count);
+    int bad = lb_grow((void **)&e->ids, &c1, p + 1, sizeof *e->ids) ||
+              lb_grow((void **)&e->id_is_int, &c2, p + 1, 1) ||
+              lb_grow((void **)&e->questions, &c3, p + 1, sizeof *e->questions) ||
+              lb_grow((void **)&r->greedy_line, &c4, p + 1, sizeof *r->greedy_line) ||
+              lb_grow((void **)&r->first_line, &c5, p + 1, sizeof *r->first_line) ||
+              lb_grow((void **)&e->greedy, &c6, p + 1, sizeof *e->greedy) ||
+              lb_grow((void **)&r->count, &c7, p + 1, sizeof *r->count);
     if (!bad) r->cap_items = c1;
     if (bad || c1 != c2 || c1 != c3 || c1 != c4 || c1 != c5 || c1 != c6 || c1 != c7 ||
         json_object_set_new(r->index, key, json_integer((json_int_t)p)) ||
@@ -118,7 +107,7 @@ static int take(reader_t *r, json_t *obj, long lineno, size_t p, json_t *id, jso
         r->greedy_line[p] = lineno;
         r->e->greedy[p] = s;
     } else {
-        if (grow((void **)&r->all, &r->cap_all, r->n_all + 1, sizeof *r->all))
+        if (lb_grow((void **)&r->all, &r->cap_all, r->n_all + 1, sizeof *r->all))
             return lb_error_set(err, LB_ENOMEM, "out of memory");
         r->all[r->n_all++] = (one_t){p, s};
         r->count[p]++;
@@ -132,7 +121,7 @@ static int take(reader_t *r, json_t *obj, long lineno, size_t p, json_t *id, jso
               json_object_set_new(o, "score", json_real(s));
     size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17);
     size_t n = bad ? 0 : json_dumpb(o, NULL, 0, flags);
-    if (!n || grow((void **)&r->out, &r->out_cap, r->out_len + n + 1, 1)) {
+    if (!n || lb_grow((void **)&r->out, &r->out_cap, r->out_len + n + 1, 1)) {
         json_decref(o);
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }

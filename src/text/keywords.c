@@ -49,7 +49,7 @@ static int contains(const uint32_t *hay, size_t n, const uint32_t *needle, size_
 static int lower_text(lb_text_scorer_t *s, const char *text, size_t len, size_t max_kw, size_t *n,
                       lb_error_t *err) {
     size_t need = 3 * len + 3 * max_kw + 8;
-    if (lb__grow((void **)&s->cp, &s->cap_cp, need, sizeof *s->cp))
+    if (lb_grow((void **)&s->cp, &s->cap_cp, need, sizeof *s->cp))
         return lb_error_set(err, LB_ENOMEM, "out of memory for a text of %zu bytes", len);
     /* Decode into the upper part, lowercase into the lower part (at most 2 per code point). */
     uint32_t *raw = s->cp + 2 * len;

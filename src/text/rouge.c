@@ -39,7 +39,7 @@ int lb_text_rouge_l(lb_text_scorer_t *s, const char *pred, size_t pred_len, cons
     int rc = tokenize_pair(s, pred, pred_len, ref, ref_len, &np, &nr, err);
     if (rc) return rc;
     if (!np || !nr) return 0;
-    if (lb__grow((void **)&s->row, &s->cap_row, 2 * (nr + 1), sizeof *s->row))
+    if (lb_grow((void **)&s->row, &s->cap_row, 2 * (nr + 1), sizeof *s->row))
         return lb_error_set(err, LB_ENOMEM, "out of memory for the LCS rows");
     size_t l = lcs(s->row, s->ids_a, np, s->ids_b, nr);
     out->precision = (double)l / (double)np;
@@ -55,7 +55,7 @@ int lb_text_rouge_1(lb_text_scorer_t *s, const char *pred, size_t pred_len, cons
     int rc = tokenize_pair(s, pred, pred_len, ref, ref_len, &np, &nr, err);
     if (rc) return rc;
     size_t old = s->cap_counts;
-    if (lb__grow((void **)&s->counts, &s->cap_counts, s->stems.count + 1, sizeof *s->counts))
+    if (lb_grow((void **)&s->counts, &s->cap_counts, s->stems.count + 1, sizeof *s->counts))
         return lb_error_set(err, LB_ENOMEM, "out of memory for ROUGE-1 counts");
     if (s->cap_counts > old) memset(s->counts + old, 0, (s->cap_counts - old) * sizeof *s->counts);
     /* Clipped overlap: each reference token can be matched once. */

@@ -18,17 +18,6 @@ uint32_t lb__strtab_hash(const char *s, size_t n) {
     return h;
 }
 
-int lb__grow(void **buf, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 0;
-    size_t nc = *cap ? *cap : 16;
-    while (nc < need) nc *= 2;
-    void *nb = realloc(*buf, nc * elem);
-    if (!nb) return LB_ENOMEM;
-    *buf = nb;
-    *cap = nc;
-    return 0;
-}
-
 static inline int slot_is(const lb__strtab_t *t, const lb__strslot_t *sl, const char *key,
                           size_t len) {
     if (sl->len != len + 1) return 0;
@@ -65,8 +54,8 @@ static int rehash(lb__strtab_t *t, size_t ncap) {
 
 long lb__strtab_add(lb__strtab_t *t, const char *key, size_t len, uint32_t h, uint32_t val) {
     if ((t->count + 1) * 2 > t->cap && rehash(t, t->cap ? t->cap * 2 : 1024)) return -1;
-    if (lb__grow((void **)&t->ent, &t->ent_cap, t->count + 1, sizeof *t->ent)) return -1;
-    if (lb__grow((void **)&t->pool, &t->pool_cap, t->pool_len + len + 1, 1)) return -1;
+    if (lb_grow((void **)&t->ent, &t->ent_cap, t->count + 1, sizeof *t->ent)) return -1;
+    if (lb_grow((void **)&t->pool, &t->pool_cap, t->pool_len + len + 1, 1)) return -1;
     memcpy(t->pool + t->pool_len, key, len);
     size_t e = t->count++;
     t->ent[e] = (lb__strent_t){(uint32_t)t->pool_len, (uint32_t)len};

@@ -119,9 +119,6 @@ struct lb_text_scorer {
 int lb__tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t len, size_t *n_out,
                       lb_error_t *err);
 
-/* Grow a buffer of elem-size items to at least need items (doubling). 0 or LB_ENOMEM. */
-int lb__grow(void **buf, size_t *cap, size_t need, size_t elem);
-
 /* Size the work buffers for tokenising or stemming a text of len bytes. 0 or LB_ENOMEM. */
 int lb__ensure_work(lb_text_scorer_t *s, size_t len, lb_error_t *err);
 

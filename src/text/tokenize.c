@@ -29,9 +29,9 @@ void lb_text_scorer_free(lb_text_scorer_t *s) {
 int lb__ensure_work(lb_text_scorer_t *s, size_t len, lb_error_t *err) {
     /* Stemming a word of n code points needs n (decoded) + 2n + 1 (lowercased, stemmed)
      * code points and up to 4 bytes for each of the latter. */
-    if (lb__grow((void **)&s->cp, &s->cap_cp, 3 * len + 8, sizeof *s->cp) ||
-        lb__grow((void **)&s->tok, &s->cap_tok, len + 8, 1) ||
-        lb__grow((void **)&s->bytes, &s->cap_bytes, 8 * len + 8, 1))
+    if (lb_grow((void **)&s->cp, &s->cap_cp, 3 * len + 8, sizeof *s->cp) ||
+        lb_grow((void **)&s->tok, &s->cap_tok, len + 8, 1) ||
+        lb_grow((void **)&s->bytes, &s->cap_bytes, 8 * len + 8, 1))
         return lb_error_set(err, LB_ENOMEM, "out of memory for a text of %zu bytes", len);
     return 0;
 }
@@ -80,7 +80,7 @@ int lb__tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t le
     uint32_t **ids = side ? &s->ids_b : &s->ids_a;
     size_t *cap = side ? &s->cap_b : &s->cap_a;
     if (lb__ensure_work(s, len, err)) return LB_ENOMEM;
-    if (lb__grow((void **)ids, cap, len / 2 + 2, sizeof **ids))
+    if (lb_grow((void **)ids, cap, len / 2 + 2, sizeof **ids))
         return lb_error_set(err, LB_ENOMEM, "out of memory for a text of %zu bytes", len);
     const unsigned char *p = (const unsigned char *)text;
     char *tok = s->tok;
