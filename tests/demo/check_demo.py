@@ -135,17 +135,19 @@ def check_alignment(out, al, md):
 
 
 def main():
-    out = os.path.join(WORK, "demo", "quick")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    cmd = [CLI, "demo", "--quick", "--out", out]
-    if SANITIZED:
-        cmd += ["--authors", "3", "--finetune-epochs", "3", "-n", "4", "--unlearn-epochs", "2"]
-    t0 = time.time()
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    secs = time.time() - t0
-    if r.returncode:
-        fail(f"demo exited {r.returncode}: {r.stderr[-2000:]}")
-    print(f"demo --quick: {secs:.0f}s wall")
+    # LB_DEMO_DIR=DIR checks a demo folder made before (e.g. a full run) instead of running one.
+    out = os.environ.get("LB_DEMO_DIR") or os.path.join(WORK, "demo", "quick")
+    if not os.environ.get("LB_DEMO_DIR"):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        cmd = [CLI, "demo", "--quick", "--out", out]
+        if SANITIZED:
+            cmd += ["--authors", "3", "--finetune-epochs", "3", "-n", "4", "--unlearn-epochs", "2"]
+        t0 = time.time()
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        secs = time.time() - t0
+        if r.returncode:
+            fail(f"demo exited {r.returncode}: {r.stderr[-2000:]}")
+        print(f"demo --quick: {secs:.0f}s wall")
     doc = json.load(open(os.path.join(out, "demo.json")))
     rows = doc["rows"]
     shape = [(x["method"], x["entropy"], x["adaptive_temperature"]) for x in rows]
