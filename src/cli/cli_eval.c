@@ -237,11 +237,6 @@ static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg, const char
     if (!rc) rc = eval_write_reports(e, &err);
     if (!rc) rc = lb_io_dir_commit(&out, eval_files, &err);
     lb_io_dir_abort(&out);
-    json_decref(e->provenance);
-    free(e->scores);
-    free(e->greedy);
-    free(e->res);
-    free(e->gen_pge);
     eval_free(e);
     return rc ? lb_cli_fail_status(CMD, &err, out_dir, tmp_dir) : LB_EXIT_OK;
 }
@@ -492,15 +487,6 @@ end:
                  : root ? lb_cli_fail_status(CMD, &err, out_arg, out.path)
                         : (lb_cli_mpi_failed(err.msg), lb_cli_status(&err, NULL, NULL));
     lb_io_dir_abort(&out);
-    json_decref(e.provenance);
-    free(e.scores);
-    free(e.greedy);
-    free(e.res);
-    free(e.gen_pge);
-    free(e.harm_k);
-    free(e.harm_lo);
-    free(e.harm_hi);
-    free(e.hidden);
     free(run.group);
     free(run.kw);
     free(run.kw_len);

@@ -53,7 +53,8 @@ typedef struct eval_state {
 } eval_state_t;
 
 /* Fill ids/id_is_int/questions from the data set's items (the sampled run). Returns 0 or
- * LB_ENOMEM. eval_free releases what eval_state_t owns. */
+ * LB_ENOMEM. eval_free releases everything eval_state_t owns (ids, questions when owned,
+ * provenance, scores, greedy, res, gen_pge and the judge arrays) and leaves them NULL. */
 int eval_items_from_data(eval_state_t *e, const lb_sampling_ctx_t *ctx, lb_error_t *err);
 void eval_free(eval_state_t *e);
 

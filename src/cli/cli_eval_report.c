@@ -63,14 +63,29 @@ int eval_items_from_data(eval_state_t *e, const lb_sampling_ctx_t *ctx, lb_error
 
 void eval_free(eval_state_t *e) {
     for (size_t p = 0; e->ids && p < e->n_items; p++) free(e->ids[p]);
-    free(e->ids);
-    free(e->id_is_int);
     for (size_t p = 0; e->owns_questions && e->questions && p < e->n_items; p++)
         free((char *)e->questions[p]);
+    free(e->ids);
+    free(e->id_is_int);
     free(e->questions);
+    json_decref(e->provenance);
+    free(e->scores);
+    free(e->greedy);
+    free(e->res);
+    free(e->gen_pge);
+    free(e->harm_k);
+    free(e->harm_lo);
+    free(e->harm_hi);
+    free(e->hidden);
+    /* everything freed above is NULL again; the settings stay */
     e->ids = NULL;
     e->id_is_int = NULL;
     e->questions = NULL;
+    e->provenance = NULL;
+    e->scores = e->greedy = e->harm_lo = e->harm_hi = e->gen_pge = NULL;
+    e->res = NULL;
+    e->harm_k = NULL;
+    e->hidden = NULL;
 }
 
 int eval_bounds(eval_state_t *e, lb_error_t *err) {
