@@ -61,7 +61,7 @@ static void usage(FILE *out) {
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
-static double now(void) {
+double demo_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
@@ -118,7 +118,7 @@ static int step_q(const demo_t *d, const char *log, int (*fn)(int, char **), cha
     full[0] = "leakbound";
     memcpy(full + 1, copy, (size_t)argc * sizeof *copy);
     lb_cli_keep_argv(argc + 1, full);
-    double t0 = now();
+    double t0 = demo_now();
     int rc = fn(argc, copy);
     lb_cli_keep_argv(d->argc, d->argv);
     for (int i = 0; i < argc; i++) free(copy[i]);
@@ -131,7 +131,7 @@ static int step_q(const demo_t *d, const char *log, int (*fn)(int, char **), cha
     dup2(saved, 2);
     close(saved);
     if (rc) fprintf(stderr, "leakbound demo: step '%s' failed (exit %d): see %s\n", log, rc, lp);
-    else if (!(flags & STEP_QUIET)) fprintf(stderr, "  %-28s %6.1fs\n", log, now() - t0);
+    else if (!(flags & STEP_QUIET)) fprintf(stderr, "  %-28s %6.1fs\n", log, demo_now() - t0);
     return rc;
 }
 
@@ -508,7 +508,7 @@ int lb_cli_demo(int argc, char **argv) {
     snprintf(abuf, sizeof abuf, "%d", d.authors);
     snprintf(vbuf, sizeof vbuf, "%ld", d.vocab);
     if (mkdirs(d.out)) return LB_EXIT_FAIL;
-    double t0 = now();
+    double t0 = demo_now();
     fprintf(stderr, "leakbound demo: %s run in %s (%d authors, %s, n %ld); step logs in %s/logs\n",
             d.quick ? "quick" : "full", d.out, d.authors, d.size, d.n, d.out);
     const char *data = pathf("%s/data", d.out), *tok = pathf("%s/tokenizer.json", d.out);
@@ -534,16 +534,16 @@ int lb_cli_demo(int argc, char **argv) {
         row->entropy = MODELS[i].entropy;
         row->adaptive = MODELS[i].adaptive;
         row->base = MODELS[i].base;
-        double t1 = now();
+        double t1 = demo_now();
         if (row->adaptive) {
             const demo_row_t *m = &d.rows[row->base];
             row->step = m->step, row->steps = m->steps, row->reached = m->reached;
         }
         if ((row->method && !row->adaptive && unlearn(&d, row)) || evaluate(&d, row)) rc = LB_EXIT_FAIL;
-        row->seconds = now() - t1;
+        row->seconds = demo_now() - t1;
     }
     if (!rc && demo_align(&d)) rc = LB_EXIT_FAIL;
-    d.total_seconds = now() - t0;
+    d.total_seconds = demo_now() - t0;
     lb_error_t err = {0};
     if (!rc && demo_write_report(&d, &err)) {
         fprintf(stderr, "leakbound demo: %s\n", err.msg);

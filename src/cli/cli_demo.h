@@ -95,6 +95,9 @@ typedef struct {
  * terminal line). Returns its exit status. */
 int demo_step(const demo_t *d, const char *log, int (*fn)(int, char **), char **argv);
 
+/* Seconds on the monotonic clock (the demo's step and section timings). */
+double demo_now(void);
+
 /* The alignment section: data, tokenizer, chat model and judge (init + finetune), eval with the
  * judge, read back into d->align. Returns 0 or LB_EXIT_FAIL (the failing step is named). */
 int demo_align(demo_t *d);
