@@ -58,17 +58,15 @@ static int prompt_of(reader_t *r, json_t *id, long lineno, size_t *out, lb_error
         *out = (size_t)json_integer_value(have);
         return 0;
     }
-    size_t p = e->n_items, c1 = r->cap_items, c2 = r->cap_items, c3 = r->cap_items,
-           c4 = r->cap_items, c5 = r->cap_items, c6 = r->cap_items, c7 = r->cap_items;
-    int bad = lb_grow((void **)&e->ids, &c1, p + 1, sizeof *e->ids) ||
-              lb_grow((void **)&e->id_is_int, &c2, p + 1, 1) ||
-              lb_grow((void **)&e->questions, &c3, p + 1, sizeof *e->questions) ||
-              lb_grow((void **)&r->greedy_line, &c4, p + 1, sizeof *r->greedy_line) ||
-              lb_grow((void **)&r->first_line, &c5, p + 1, sizeof *r->first_line) ||
-              lb_grow((void **)&e->greedy, &c6, p + 1, sizeof *e->greedy) ||
-              lb_grow((void **)&r->count, &c7, p + 1, sizeof *r->count);
-    if (!bad) r->cap_items = c1;
-    if (bad || c1 != c2 || c1 != c3 || c1 != c4 || c1 != c5 || c1 != c6 || c1 != c7 ||
+    /* Seven arrays of cap_items entries: lb_grow's new capacity depends only on (cap, need),
+     * so each grows from the same cap to the same one. */
+    size_t p = e->n_items, c = 0;
+#define GROW(a) (c = r->cap_items, lb_grow((void **)&(a), &c, p + 1, sizeof *(a)))
+    int bad = GROW(e->ids) || GROW(e->id_is_int) || GROW(e->questions) || GROW(r->greedy_line) ||
+              GROW(r->first_line) || GROW(e->greedy) || GROW(r->count);
+#undef GROW
+    if (!bad) r->cap_items = c;
+    if (bad ||
         json_object_set_new(r->index, key, json_integer((json_int_t)p)) ||
         !(e->ids[p] = strdup(text))) {
         free(key);

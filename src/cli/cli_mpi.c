@@ -201,17 +201,6 @@ typedef struct job {
     size_t cap, len;
 } job_t;
 
-static int grow(job_t *j, size_t need) {
-    if (need <= j->cap) return 0;
-    size_t c = j->cap ? j->cap : 4096;
-    while (c < need) c *= 2;
-    char *b = realloc(j->buf, c);
-    if (!b) return -1;
-    j->buf = b;
-    j->cap = c;
-    return 0;
-}
-
 static void put(job_t *j, const void *p, size_t n) {
     memcpy(j->buf + j->len, p, n);
     j->len += n;
@@ -296,7 +285,8 @@ static int poll_one(job_t *j, int block, lb_error_t *err) {
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &ready, &st);
     if (!ready) return LB_OK;
     MPI_Get_count(&st, MPI_BYTE, &n);
-    if (grow(j, (size_t)n + 1)) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    if (lb_grow((void **)&j->buf, &j->cap, (size_t)n + 1, 1))
+        return lb_error_set(err, LB_ENOMEM, "out of memory");
     MPI_Recv(j->buf, n, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     if (st.MPI_TAG == TAG_DONE || st.MPI_TAG == TAG_ERR) j->workers_done++;
     if (st.MPI_TAG == TAG_DONE || j->draining) return LB_OK;
@@ -393,7 +383,8 @@ static int local_emit(void *user, size_t prompt, const lb_sample_result_t *res, 
                 (size_t)res[r].n_tokens * (sizeof(int32_t) + (res[r].temperatures ? sizeof(float) : 0));
     if (need > INT_MAX) return lb_error_set(err, LB_EINVAL, "prompt '%s': %zu bytes of results "
                                             "are too many for one message", j->prompts[p].key, need);
-    if (grow(j, need)) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    if (lb_grow((void **)&j->buf, &j->cap, need, 1))
+        return lb_error_set(err, LB_ENOMEM, "out of memory");
     j->len = 0;
     uint64_t p64 = p;
     int32_t count = n_res;
@@ -412,14 +403,14 @@ static int local_emit(void *user, size_t prompt, const lb_sample_result_t *res, 
 }
 
 /* Rank 0: one STOP to every worker (zero bytes: sent eagerly, nothing waits on it). */
-static void stop_all(job_t *j) {
+static void stop_all(void) {
     for (int r = 1; r < g.size; r++) MPI_Send(NULL, 0, MPI_BYTE, r, TAG_STOP, MPI_COMM_WORLD);
 }
 
 static void stop_workers(void) {
     job_t j = {.draining = 1};
     lb_error_t ignored;
-    stop_all(&j);
+    stop_all();
     while (j.workers_done < g.size - 1) poll_one(&j, 1, &ignored);
     free(j.buf);
 }
@@ -504,11 +495,11 @@ int lb_cli_mpi_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
     if (!rc) report(&j); /* the final line, unless the last group already showed it */
     if (rc) { /* stop the workers now, then take (and drop) what they still send */
         j.draining = 1;
-        stop_all(&j);
+        stop_all();
     }
     lb_error_t ignored;
     while (j.workers_done < g.size - 1) poll_one(&j, 1, &ignored);
-    if (!rc) stop_all(&j);
+    if (!rc) stop_all();
     g.phase = PHASE_DONE;
     for (size_t p = 0; j.grp && p < n_prompts; p++) {
         if (j.grp[p].blob)
