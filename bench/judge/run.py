@@ -3,7 +3,8 @@
 judge` on a GPT-2-124M-shaped judge (`leakbound init --arch gpt2`, GPT-2's tokenizer) vs a
 PyTorch reference of the same forward, in one run.
 
-usage: run.py BUILD_DIR [N_PAIRS] [THREADS] [ROUNDS]      (defaults 256, 2, 2)
+usage: run.py BUILD_DIR [N_PAIRS] [THREADS] [ROUNDS] [--busy]   (defaults 256, 2, 2)
+  --busy   run `yes > /dev/null` (one process keeping one core busy) for the whole run
 
 - leakbound: `score --metric judge --judge-batch 16` over N pairs; its load time is taken out
   by also scoring 1 pair (pairs/s = (N - 1) / (t_N - t_1)).
@@ -96,10 +97,22 @@ def run_torch(model, ids, a, b, threads, batch=16):
 
 
 def main():
-    build = sys.argv[1]
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 256
-    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 2
-    rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+    busy = "--busy" in sys.argv
+    argv = [x for x in sys.argv if x != "--busy"]
+    comp = subprocess.Popen("exec yes > /dev/null", shell=True) if busy else None
+    try:
+        measure(argv, busy)
+    finally:
+        if comp:
+            comp.kill()
+            comp.wait()
+
+
+def measure(argv, busy):
+    build = argv[1]
+    n = int(argv[2]) if len(argv) > 2 else 256
+    threads = int(argv[3]) if len(argv) > 3 else 2
+    rounds = int(argv[4]) if len(argv) > 4 else 2
     cli = os.path.join(build, "leakbound")
     work = tempfile.mkdtemp(prefix="lb_bench_judge_")
     tok = tokenizer_common.gpt2_tokenizer_json(os.path.join(work, "gpt2.json"))
@@ -137,7 +150,8 @@ def main():
         if worst > 1e-3:
             sys.exit(f"scores differ by {worst} between leakbound and PyTorch")
     print(f"\n{n} pairs, {mean_len:.1f} tokens per judge prompt on average, {threads} threads, "
-          f"torch {torch.__version__}, load average {os.getloadavg()[0]:.1f}; max |score "
+          f"torch {torch.__version__}, {'beside one busy process, ' if busy else ''}"
+          f"load average {os.getloadavg()[0]:.1f}; max |score "
           f"difference| {worst:.2e}\n")
     print("| engine | " + " | ".join(f"round {r + 1} pairs/s" for r in range(rounds)) + " |")
     print("|---|" + "---:|" * rounds)
