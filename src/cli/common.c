@@ -153,10 +153,6 @@ int lb_cli_parse_long(const char *s, long *out) {
 
 /* ---- provenance: what made a report ---------------------------------------------------- */
 
-#ifndef LB_VERSION
-#error "LB_VERSION must come from CMake's project(VERSION ...)"
-#endif
-
 static char **kept_argv;
 static int kept_argc;
 
@@ -220,7 +216,7 @@ json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const ch
         bad = bad || json_array_append_new(av, json_string("leakbound"));
         for (int i = 0; !bad && i < argc; i++) bad = json_array_append_new(av, json_string(argv[i]));
     }
-    bad = bad || json_object_set_new(p, "leakbound_version", json_string(LB_VERSION)) ||
+    bad = bad || json_object_set_new(p, "leakbound_version", json_string(lb_version())) ||
           json_object_set(p, "argv", av);
     json_decref(av);
     if (bad) {

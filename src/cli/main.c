@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
         return LB_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("leakbound %s\n", LB_VERSION);
+        printf("leakbound %s\n", lb_version());
         return LB_EXIT_OK;
     }
     for (size_t i = 0; i < n_commands; i++)
