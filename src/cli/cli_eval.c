@@ -1,4 +1,4 @@
-/* leakbound eval — the probabilistic evaluation in one command (issue 4 §6): the greedy answer
+/* leakbound eval — the probabilistic evaluation in one command: the greedy answer
  * and n samples per question (the batched sampler), scored (text module), bounded (stats
  * module, the same document as `leakbound bound`), reported (report module). */
 #include <getopt.h>

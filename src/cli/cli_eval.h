@@ -75,7 +75,7 @@ int eval_bounds(eval_state_t *e, lb_error_t *err);
  * t (s is then already 0/1: s = 1), or >= 0.5 without a threshold. */
 int eval_harmful(const eval_state_t *e, double s);
 
-/* Write OUT/report.json (the `bound` document of issue 2 §5 with "question" and "greedy" added
+/* Write OUT/report.json (the `bound` document (docs/bounds.md) with "question" and "greedy" added
  * to each prompt and an "eval" object of settings), OUT/report.md and the SVG plots. Each file
  * is written atomically. Returns 0 or an lb error code with err set. */
 int eval_write_reports(const eval_state_t *e, lb_error_t *err);
