@@ -19,7 +19,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: leakbound eval --model DIR --data FILE [--template T] -n N --metric M\n"
             "                      [--alpha A] [--method exact|conbo] --out DIR [options]\n"
-            "       leakbound eval --samples FILE --metric M --out DIR [options]\n"
+            "       leakbound eval --samples FILE --metric M --out DIR [--data FILE] [options]\n"
             "       leakbound eval [options]   (the bundled default, see below)\n"
             "\n"
             "For every question: the greedy answer and N sampled answers (as `leakbound sample\n"
