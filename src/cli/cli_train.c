@@ -20,6 +20,9 @@ const char lb_cli_train_flags_help[] =
     "                        master weights (a F16/BF16 model is widened at load); the\n"
     "                        final model is stored in the starting model's dtype (rounded\n"
     "                        to nearest even), checkpoints in F32 (exact resume).\n"
+    "  --tokenizer FILE|DIR  the tokenizer.json (or the folder holding it and its\n"
+    "                        tokenizer_config.json) when --model's folder has none; copied\n"
+    "                        into --out\n"
     "  --template T          phi (default: \"Question: q\\nAnswer: a\"), llama2, raw, or a\n"
     "                        string with {q}\n"
     "  --epochs N            default 5 (finetune) / 10 (unlearn)\n"
@@ -38,7 +41,7 @@ const char lb_cli_train_flags_help[] =
 
 enum { O_MODEL = 256, O_DATA, O_FORGET, O_RETAIN, O_OUT, O_TEMPLATE, O_EPOCHS, O_LR, O_BATCH,
        O_ACCUM, O_MAXLEN, O_WARMUP, O_WD, O_CLIP, O_SEED, O_SAVE, O_RESUME, O_METHOD,
-       O_ENTROPY, O_ENTPOS, O_BETA, O_LAMBDA, O_STOP };
+       O_ENTROPY, O_ENTPOS, O_BETA, O_LAMBDA, O_STOP, O_TOKENIZER };
 
 static int want_long(const char *cmd, const char *flag, const char *s, long lo, long *out) {
     if (lb_cli_parse_long(s, out) || *out < lo || *out > (1L << 40))
@@ -71,6 +74,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         {"entropy-positions", required_argument, 0, O_ENTPOS},
         {"beta", required_argument, 0, O_BETA},     {"lambda", required_argument, 0, O_LAMBDA},
         {"stop-after", required_argument, 0, O_STOP},
+        {"tokenizer", required_argument, 0, O_TOKENIZER},
         LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     int unlearn = !strcmp(cmd, "unlearn");
     memset(o, 0, sizeof *o);
@@ -95,6 +99,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         switch (c) {
         case 'h': usage(stdout); return -1;
         case O_MODEL: o->model_dir = optarg; break;
+        case O_TOKENIZER: o->tokenizer = optarg; break;
         case O_DATA:
             if (unlearn) return lb_cli_failf(cmd, "--data is finetune's; use --forget");
             o->data_path = optarg;

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "leakbound/io.h"
 #include "tok_internal.h"
@@ -310,6 +312,43 @@ int lb_tokenizer_load(const char *path, lb_tokenizer_t **out, lb_error_t *err) {
     if (rc) return rc;
     rc = lb_tokenizer_load_string(data, len, path, out, err);
     free(data);
+    return rc;
+}
+
+void lb_tokenizer_path(const char *model_dir, const char *tokenizer, char *path, size_t cap) {
+    struct stat st;
+    if (!tokenizer) snprintf(path, cap, "%s/tokenizer.json", model_dir);
+    else if (!stat(tokenizer, &st) && S_ISDIR(st.st_mode)) snprintf(path, cap, "%s/tokenizer.json", tokenizer);
+    else snprintf(path, cap, "%s", tokenizer);
+}
+
+void lb_tokenizer_config_dir(const char *model_dir, const char *tokenizer, char *dir, size_t cap) {
+    char p[4096];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/tokenizer_config.json", model_dir);
+    if (!tokenizer || !stat(p, &st)) {
+        snprintf(dir, cap, "%s", model_dir);
+    } else if (!stat(tokenizer, &st) && S_ISDIR(st.st_mode)) {
+        snprintf(dir, cap, "%s", tokenizer);
+    } else {
+        const char *slash = strrchr(tokenizer, '/');
+        if (!slash) snprintf(dir, cap, ".");
+        else snprintf(dir, cap, "%.*s", (int)(slash - tokenizer) + (slash == tokenizer), tokenizer);
+    }
+}
+
+int lb_tokenizer_load_for_model(const char *model_dir, const char *tokenizer, lb_tokenizer_t **out,
+                                lb_error_t *err) {
+    char path[4096];
+    lb_tokenizer_path(model_dir, tokenizer, path, sizeof path);
+    int rc = lb_tokenizer_load(path, out, err);
+    if (rc == LB_EIO && !tokenizer && access(path, F_OK) != 0) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        lb_error_set(err, LB_EIO, "%.700s (a model folder without tokenizer.json needs its tokenizer "
+                     "given apart: --tokenizer FILE|DIR, a tokenizer.json or the folder that holds "
+                     "it)", msg);
+    }
     return rc;
 }
 
