@@ -85,6 +85,7 @@ typedef struct lb_train_run_opts {
     const char *data_path;     /* finetune data, or the forget set */
     const char *retain_path;   /* unlearning retain set (NULL for finetune) */
     const char *template_spec; /* "phi" (default), "llama2", "raw", or a "{q}" string */
+    const char *answer_prefix; /* written before the answer; NULL: "Answer: " for phi, else "" */
     lb_objective_t obj;
     int epochs, batch_size, grad_accum, max_length;
     long warmup;               /* optimizer steps; < 0: one epoch */

@@ -138,7 +138,7 @@ static int setup(run_t *s, const lb_train_run_opts_t *o, lb_error_t *err) {
     const char *spec = o->template_spec ? o->template_spec : "phi";
     if ((rc = lb_template_open(spec, cfg_dir, &s->tpl, err))) return rc;
     /* The Phi TOFU layout writes "Answer: " before the answer (docs/training.md). */
-    const char *prefix = !strcmp(spec, "phi") ? "Answer: " : "";
+    const char *prefix = o->answer_prefix ? o->answer_prefix : !strcmp(spec, "phi") ? "Answer: " : "";
     int T = o->max_length;
     if (T > g->max_position_embeddings) T = g->max_position_embeddings;
     if ((rc = load_data(s, o->data_path, &s->dsf, &s->f, prefix, T, g->eos_token_id, err)))
