@@ -70,6 +70,9 @@ static void fingerprint(const lb_train_run_opts_t *o, size_t nf, size_t nr, long
              o->obj.ent_answer_only, o->lr, o->epochs, o->batch_size, o->grad_accum,
              o->max_length, warmup, o->weight_decay, o->max_grad_norm,
              (unsigned long long)o->seed, nf, nr, data_sha, retain_sha, o->template_spec);
+    size_t n = strlen(buf);
+    if (o->answer_prefix && n < cap) /* a --config file's answer_tag */
+        snprintf(buf + n, cap - n, " answer=%s", o->answer_prefix);
 }
 
 static int load_data(run_t *s, const char *path, lb_dataset_t *ds, lb_train_rows_t *rows,
