@@ -42,8 +42,10 @@ TABLE = {
     "finetune": ("--model", [], True),
     "unlearn": ("--model", [], True),
     "demo": ("--out", None, True),
+    "config": (None, [], False),
+    "config show": ("--for", [], False),
 }
-HELPLESS = {"tokenizer", "data"}  # command groups: their actions have the options
+HELPLESS = {"tokenizer", "data", "config"}  # command groups: their actions have the options
 
 
 def fail(msg):
