@@ -38,6 +38,9 @@
 extern "C" {
 #endif
 
+/* The run record finetune/unlearn write into their output folder (docs/training.md). */
+#define LB_TRAIN_RUN_FILE "leakbound_run.json"
+
 /* Encoded examples. */
 typedef struct lb_train_rows {
     int32_t *tokens;   /* (n, T) */

@@ -15,3 +15,7 @@ lb_oracle_test(cli_score cli_score.py)
 lb_oracle_test(cli_dialect cli_dialect.py)
 # The default thread count on a shared machine: free cores from a stand-in /proc/stat, overrides.
 lb_oracle_test(cli_threads cli_threads.py)
+# Provenance covers what was loaded: piped --data hashed as read (hashlib), --resume with other
+# piped bytes refused, model_sha256 = the framed hash of the files a load reads (single and
+# sharded), shard index entries that are paths refused.
+lb_oracle_test(cli_provenance cli_provenance.py)
