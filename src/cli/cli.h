@@ -124,6 +124,9 @@ int lb_cli_parse_long(const char *s, long *out);
  * getopt_long reorders a subcommand's argv) for lb_cli_provenance. */
 void lb_cli_keep_argv(int argc, char **argv);
 
+/* The command line lb_cli_keep_argv kept: its argc, and *argv (NULL when none was kept). */
+int lb_cli_kept_argv(char ***argv);
+
 /* Where a report came from, as a new JSON object: "leakbound_version" (the project version
  * CMake defines), "argv" (the whole command line kept by lb_cli_keep_argv, else "leakbound"
  * followed by the given argc/argv), then, when model_dir is not NULL, "model", "model_sha256"

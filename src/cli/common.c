@@ -172,6 +172,11 @@ void lb_cli_keep_argv(int argc, char **argv) {
     kept_argc = argc;
 }
 
+int lb_cli_kept_argv(char ***argv) {
+    *argv = kept_argv;
+    return kept_argc;
+}
+
 /* The model folder's leakbound_run.json (a finetune/unlearn output), linked by content: its
  * sha256 and the fields that say how the model was made. NULL when the folder has none;
  * json_null() when it is there but unreadable as a run record (the sha256 still names it). */

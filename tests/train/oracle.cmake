@@ -14,3 +14,6 @@ lb_oracle_test(train_cli_loss train_cli.py loss)
 lb_oracle_test(train_cli_resume train_cli.py resume)
 lb_oracle_test(train_cli_dtype train_cli.py dtype)
 lb_oracle_test(train_cli_errors train_cli.py errors)
+# leakbound_run.json in finetune/unlearn outputs: fields against the command line, hashlib and
+# the schedule's arithmetic; shown by inspect; linked from eval's provenance.
+lb_oracle_test(train_run_record train_run_record.py)
