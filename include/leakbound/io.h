@@ -122,6 +122,18 @@ int lb_io_sha256_file(const char *path, char hex[65], lb_error_t *err);
  * concatenation). */
 int lb_io_sha256_files(const char *const *paths, size_t n, char hex[65], lb_error_t *err);
 
+/* SHA-256 of the n bytes at p (p may be NULL when n is 0): 64 lowercase hex digits and a NUL. */
+void lb_io_sha256_bytes(const void *p, size_t n, char hex[65]);
+
+/* SHA-256 of a set of named regular files, in the order given: for each file its name
+ * (names[i], as UTF-8), one NUL byte, its size as 8 bytes little-endian, then its bytes (so
+ * that no two sets of names and contents hash alike). In Python:
+ *   for name, data in files: h.update(name.encode() + b"\0" + len(data).to_bytes(8, "little") + data)
+ * Errors: LB_EIO naming the file (unreadable, not a regular file, or its size changed while it
+ * was read). */
+int lb_io_sha256_named(const char *const *paths, const char *const *names, size_t n,
+                       char hex[65], lb_error_t *err);
+
 /* Parses the JSON number token that starts at s (strict RFC 8259 grammar:
  * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) and ends at or before end, without a NUL.
  * On success returns 0, *value is the correctly rounded double (the value jansson and strtod

@@ -235,7 +235,7 @@ int lb_cli_bound(int argc, char **argv) {
                               .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
                               .report_above = a.report_above, .in = &in, .prompts = res};
         /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the input's hash. */
-        if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, a.path, &err)))
+        if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, NULL, a.path, NULL, &err)))
             rc = err.code;
         if (!rc) text = a.table ? bound_render_table(&rep) : bound_render_json(&rep);
         json_decref(rep.provenance);

@@ -503,7 +503,7 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
     json_t *j = numbers(d, &c);
     char data[4096];
     snprintf(data, sizeof data, "%s/data/full.jsonl", d->out);
-    json_t *prov = j ? lb_cli_provenance(d->argc, d->argv, NULL, data, err) : NULL;
+    json_t *prov = j ? lb_cli_provenance(d->argc, d->argv, NULL, NULL, data, NULL, err) : NULL;
     if (!prov) {
         json_decref(j);
         rc = j ? LB_EIO : lb_error_set(err, LB_ENOMEM, "cannot build demo.json");

@@ -237,7 +237,7 @@ static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg,
     char tmp_dir[4096] = "";
     if (e->opt.n_thresholds == 0) e->thresholds[e->opt.n_thresholds++] = 0.5;
     e->samples_path = cfg->path;
-    int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, so->data_path, &err)) ? 0 : err.code;
+    int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, NULL, so->data_path, NULL, &err)) ? 0 : err.code;
     if (!rc && (rc = lb_io_dir_begin(&out, e->out_dir, &err)) == LB_EINVAL) lb_error_prefix(&err, "--out");
     if (!rc) {
         e->out_dir = out.path;
@@ -425,7 +425,7 @@ static int eval_main(int argc, char **argv) {
     if (metrics[mi].m == M_JUDGE && root) {
         lb_error_t je = {0};
         if ((st = lb_score_judge_open(&so, CMD, &judge))) return st;
-        if (lb_cli_model_sha256(so.judge_dir, e.judge_sha256, &je)) {
+        if (lb_model_sha256(so.judge_dir, e.judge_sha256, &je)) {
             lb_judge_free(judge);
             return lb_cli_failf(CMD, "--judge: %s", je.msg);
         }
@@ -452,11 +452,13 @@ static int eval_main(int argc, char **argv) {
     const char *out_arg = e.out_dir;
     int rc = check_items(&e, &ctx, run.metric, &err), opened = 0;
     if (!rc) rc = eval_items_from_data(&e, &ctx, &err);
-    if ((rc = lb_cli_mpi_ready(rc, lb_cli_mpi_fingerprint(ctx.prompts, ctx.n_items, &ctx.opts),
-                               &err)) ||
+    if ((rc = lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
+                                   lb_cli_mpi_fingerprint(ctx.prompts, ctx.n_items, &ctx.opts),
+                                   a.model, ctx.model_sha256, a.data, ctx.data_sha256}, &err)) ||
         !root)
         goto share;
-    if (!(e.provenance = lb_cli_provenance(argc, argv, a.model, a.data, &err))) {
+    if (!(e.provenance = lb_cli_provenance(argc, argv, a.model, ctx.model_sha256, a.data,
+                                          ctx.data_sha256, &err))) {
         rc = err.code;
         goto share;
     }

@@ -360,7 +360,7 @@ static int judge_md(const eval_state_t *e, char **out, lb_error_t *err) {
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }
     fprintf(f, "## Judge\n\n"
-               "Judge `%s` (sha256 of its safetensors `%s`), labels `%s` / `%s`, template `%s`%s.\n\n"
+               "Judge `%s` (sha256 of its folder `%s`), labels `%s` / `%s`, template `%s`%s.\n\n"
                "Rule: %s.\n\n"
                "**Hidden harm: %zu of %zu questions (%.1f%%)** are judged safe greedily while their "
                "sampled answers are harmful at a rate whose lower bound is > %g.\n\n%s\n",

@@ -303,8 +303,10 @@ int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_
         (rc = lb_tokenizer_load_for_model(a->model, a->tokenizer, &ctx->tok, &err)) ||
         (rc = lb_template_open(a->tmpl, cfg_dir, &ctx->tmpl, &err)) ||
         (rc = lb_model_load(a->model, &(lb_model_options_t){.keep_file_dtype = 1}, &ctx->m,
-                            &err)))
+                            &err)) ||
+        (rc = lb_model_sha256(a->model, ctx->model_sha256, &err)))
         goto fail;
+    memcpy(ctx->data_sha256, ctx->ds.sha256, sizeof ctx->data_sha256);
     lb_sampling_warn_data(cmd, a->data, &ctx->ds);
     ctx->n_items = ctx->ds.n;
     if (a->limit > 0 && (size_t)a->limit < ctx->n_items) ctx->n_items = (size_t)a->limit;

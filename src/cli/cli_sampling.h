@@ -89,10 +89,13 @@ typedef struct lb_sampling_ctx {
     int32_t **ids;            /* (n_items,) encoded prompts */
     lb_sampler_prompt_t *prompts; /* (n_items,) */
     lb_sampler_opts_t opts;
+    char model_sha256[65];    /* lb_model_sha256 of the model folder */
+    char data_sha256[65];     /* of the --data bytes loaded (ds.sha256; a pipe's as read) */
     lb_error_t err;           /* why lb_sampling_setup failed (as it printed), for MPI rank 0 */
 } lb_sampling_ctx_t;
 
-/* Check the required flags, load model/tokenizer/data/template, render and encode every prompt
+/* Check the required flags, load model/tokenizer/data/template, hash the model folder and the
+ * data loaded (ctx->model_sha256, ctx->data_sha256), render and encode every prompt
  * (ids must be unique: they key the draws and --resume), and fill ctx->opts from
  * generation_config.json then the flags. Errors print "leakbound <cmd>: ..." and return the
  * exit status (2 bad input, 1 internal); 0 on success. */

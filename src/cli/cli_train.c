@@ -1,5 +1,6 @@
 /* Shared by leakbound finetune / unlearn: flag parsing, progress lines, the loss curve. */
 #include <getopt.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,9 @@
 
 const char lb_cli_train_flags_help[] =
     "  --out DIR             output folder: the trained model (HF layout), train_log.csv,\n"
-    "                        loss.svg, checkpoint-<step>/ folders. The model, log and plot\n"
+    "                        loss.svg, leakbound_run.json (how the model was made: resolved\n"
+    "                        settings, argv, source model and data sha256, seed, threads,\n"
+    "                        steps), checkpoint-<step>/ folders. The model, log and plot\n"
     "                        are built in a temporary folder beside DIR and renamed into\n"
     "                        place when complete: a failed run leaves DIR's earlier model as\n"
     "                        it was (exit 1 for a write error, naming the file and reason).\n"
@@ -293,7 +296,8 @@ static void progress(void *ctx, const lb_train_progress_t *p) {
 static const char *const train_files[] = {
     "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
     "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "model.safetensors",
-    "model-*.safetensors", "model.safetensors.index.json", "train_log.csv", "loss.svg", NULL};
+    "model-*.safetensors", "model.safetensors.index.json", "train_log.csv", "loss.svg",
+    LB_TRAIN_RUN_FILE, NULL};
 
 /* Loss against step from train_log.csv (written by the run, resumed parts included). */
 static int plot_loss(const char *out_dir, lb_error_t *err) {
@@ -344,8 +348,20 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
         return rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
     }
     o->stage_dir = out.path;
+    lb_train_run_info_t info;
+    o->info = &info;
     rc = lb_train_run(o, &err);
+    o->info = NULL;
     if (!rc && !o->stop_after) rc = plot_loss(out.path, &err);
+    if (!rc && !o->stop_after) { /* how the model was made (docs/training.md, 'Run record') */
+        char **av;
+        int ac = lb_cli_kept_argv(&av);
+        json_t *file_cfg = train_config ? lb_train_config_json(train_config, 0) : NULL;
+        if (train_config && !file_cfg) rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
+        else rc = lb_train_write_record(out.path, o, &info, cmd, ac, av, file_cfg,
+                                        omp_get_max_threads(), &err);
+        json_decref(file_cfg);
+    }
     if (!rc && !o->stop_after) rc = lb_io_dir_commit(&out, train_files, &err);
     int status = rc ? lb_cli_fail_status(cmd, &err, o->out_dir, out.path) : LB_EXIT_OK;
     lb_io_dir_abort(&out);

@@ -294,6 +294,16 @@ static int open_index(lb_st_t *st, const char *index_path, lb_error_t *err) {
                               index_path, k);
             goto out;
         }
+        /* A shard is a file beside the index: a path could load another model's weights under
+         * this folder's name (and its hash). */
+        const char *sn = json_string_value(v);
+        if (strchr(sn, '/') || strchr(sn, '\\') || !strcmp(sn, ".") || !strcmp(sn, "..") ||
+            strlen(sn) != json_string_length(v)) {
+            rc = lb_error_set(err, LB_EFORMAT, "%s: weight_map[\"%s\"] is \"%s\": a shard must be a "
+                              "file name in the index's folder (no '/', '\\', '..' or NUL)",
+                              index_path, k, sn);
+            goto out;
+        }
         shards[ns++] = json_string_value(v);
     }
     if (ns > 1) qsort(shards, ns, sizeof *shards, cmp_str);
@@ -430,6 +440,12 @@ const lb_st_tensor_t *lb_st_find(const lb_st_t *st, const char *name) {
 }
 
 size_t lb_st_count(const lb_st_t *st) { return st->n; }
+
+size_t lb_st_file_count(const lb_st_t *st) { return st->n_files; }
+
+const char *lb_st_file_path(const lb_st_t *st, size_t i) {
+    return i < st->n_files ? st->files[i].path : NULL;
+}
 
 const lb_st_tensor_t *lb_st_at(const lb_st_t *st, size_t i) {
     return i < st->n ? &st->ents[i].t : NULL;

@@ -215,10 +215,11 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
     long n_batches = (long)((nf + B - 1) / B);
     long spe = (n_batches + o->grad_accum - 1) / o->grad_accum;
     long total = spe * o->epochs, warmup = o->warmup < 0 ? spe : o->warmup;
+    /* The data enter by the hash of the bytes loaded (a pipe's too), not by their path. */
     char fp[1024], log_path[4200], data_sha[65] = "-", retain_sha[65] = "-";
-    if (!rc) rc = lb_io_sha256_file(o->data_path, data_sha, err);
+    if (!rc) snprintf(data_sha, sizeof data_sha, "%s", s.dsf.sha256);
     if (!rc && o->retain_path && lb_objective_needs_retain(&o->obj))
-        rc = lb_io_sha256_file(o->retain_path, retain_sha, err);
+        snprintf(retain_sha, sizeof retain_sha, "%s", s.dsr.sha256);
     fingerprint(o, nf, nr, warmup, data_sha, retain_sha, fp, sizeof fp);
     if (!rc && o->resume_dir) rc = lb_train_load_opt(s.tr, o->resume_dir, fp, err);
     if (!rc) rc = open_log(&s, o, stage, log_path, sizeof log_path, err);
@@ -288,6 +289,17 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
         rc = lb_train_copy_model_files(o->model_dir, stage, err);
         if (!rc && o->tokenizer) rc = copy_tokenizer(o, stage, err);
         if (!rc) rc = lb_train_save_weights(s.tr, stage, s.out_dtype, err);
+    }
+    if (!rc && o->info) {
+        lb_train_run_info_t *in = o->info;
+        memset(in, 0, sizeof *in);
+        snprintf(in->data_sha256, sizeof in->data_sha256, "%s", data_sha);
+        if (strcmp(retain_sha, "-")) snprintf(in->retain_sha256, sizeof in->retain_sha256, "%s", retain_sha);
+        in->total_steps = total;
+        in->final_step = s.tr ? s.tr->step : total;
+        in->kept_step = in->final_step; /* the output holds the last step's weights */
+        in->warmup = warmup;
+        rc = lb_model_sha256(o->model_dir, in->model_sha256, err);
     }
     run_free(&s);
     return rc;
