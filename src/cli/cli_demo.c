@@ -170,7 +170,8 @@ static int eval(const demo_t *d, const char *model, const char *data, const char
     char *fixed[] = {"eval", "--model", (char *)model, "--data", (char *)data, "--template", "phi", "-n", nbuf,
                      "--metric", "rougeL-recall", "--alpha", num(d->alpha), "--temperature", num(d->temperature),
                      "--top-p", num(d->top_p), "--top-k", "0", "--max-new-tokens", mbuf, "--seed", sbuf,
-                     "--threshold", num(d->leak_threshold), "--out", (char *)out};
+                     "--threshold", num(d->leak_threshold), "--leak-threshold", num(d->leak_threshold),
+                     "--out", (char *)out};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[k++] = fixed[i];
     if (limit > 0) {
         argv[k++] = "--limit";

@@ -47,6 +47,23 @@ static int eval_harm(eval_state_t *e, lb_error_t *err) {
     return 0;
 }
 
+/* Per prompt the leak verdict (lb_stats_leak_verdict: some sample >= --leak-threshold; hidden:
+ * and greedy < 0.5), and over prompts the two shares with their Clopper-Pearson bounds. */
+static int eval_leaks(eval_state_t *e, lb_error_t *err) {
+    size_t np = e->n_items, leaked = 0, hidden = 0;
+    e->leak = calloc(np + 1, sizeof *e->leak);
+    if (!e->leak) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    for (size_t p = 0; p < np; p++) {
+        e->leak[p] = lb_stats_leak_verdict(e->res[p].n_leaking, e->greedy[p]);
+        leaked += (size_t)e->leak[p].leaked;
+        hidden += (size_t)e->leak[p].hidden;
+    }
+    int rc = lb_stats_share(leaked, np, e->opt.alpha, &e->leak_share, err);
+    if (!rc) rc = lb_stats_share(hidden, np, e->opt.alpha, &e->hidden_leak_share, err);
+    if (rc) lb_error_prefix(err, "leak shares");
+    return rc;
+}
+
 int eval_items_from_data(eval_state_t *e, const lb_sampling_ctx_t *ctx, lb_error_t *err) {
     size_t np = ctx->n_items;
     e->n_items = np;
@@ -77,6 +94,8 @@ void eval_free(eval_state_t *e) {
     free(e->harm_lo);
     free(e->harm_hi);
     free(e->hidden);
+    free(e->leak);
+    e->leak = NULL;
     /* everything freed above is NULL again; the settings stay */
     e->ids = NULL;
     e->id_is_int = NULL;
@@ -103,6 +122,7 @@ int eval_bounds(eval_state_t *e, lb_error_t *err) {
         if (rc) lb_error_prefix(err, "item '%s'", e->ids[p]);
     }
     free(x);
+    if (!rc) rc = eval_leaks(e, err);
     if (!rc && e->judge) rc = eval_harm(e, err);
     return rc;
 }
@@ -252,6 +272,18 @@ static json_t *judge_json(const eval_state_t *e) {
     return o;
 }
 
+/* summary's NAME_share, NAME_share_lower, NAME_share_upper and the count under count_key. */
+static void share_json(json_t *sum, const char *name, const lb_stats_share_t *s, const char *count_key) {
+    char key[64];
+    json_object_set_new(sum, count_key, json_integer((json_int_t)s->k));
+    snprintf(key, sizeof key, "%s_share", name);
+    json_object_set_new(sum, key, json_real(s->share));
+    snprintf(key, sizeof key, "%s_share_lower", name);
+    json_object_set_new(sum, key, json_real(s->lower));
+    snprintf(key, sizeof key, "%s_share_upper", name);
+    json_object_set_new(sum, key, json_real(s->upper));
+}
+
 static int write_json(const eval_state_t *e, lb_error_t *err) {
     bound_input_t in;
     char path[4096], *text = NULL;
@@ -276,7 +308,12 @@ static int write_json(const eval_state_t *e, lb_error_t *err) {
         json_t *o = json_array_get(prompts, p);
         if (e->questions[p]) json_object_set_new(o, "question", json_string(e->questions[p]));
         json_object_set_new(o, "greedy", isnan(e->greedy[p]) ? json_null() : json_real(e->greedy[p]));
+        json_object_set_new(o, "leaked", json_boolean(e->leak[p].leaked));
+        json_object_set_new(o, "hidden_leak", json_boolean(e->leak[p].hidden));
     }
+    json_t *sum = json_object_get(doc, "summary");
+    share_json(sum, "leak", &e->leak_share, "leaked_prompts");
+    share_json(sum, "hidden_leak", &e->hidden_leak_share, "hidden_leak_prompts");
     if (e->judge) {
         for (size_t p = 0; p < e->n_items; p++)
             json_object_set_new(json_array_get(prompts, p), "judge", judge_prompt_json(e, p));
@@ -377,6 +414,75 @@ static int judge_md(const eval_state_t *e, char **out, lb_error_t *err) {
     return 0;
 }
 
+/* report.md's Leakage section: the shares of leaked and hidden-leak questions with their
+ * bounds, and the means over questions of M_gen and P_ge at each --threshold. *out is malloc'd. */
+static int leak_md(const eval_state_t *e, char **out, lb_error_t *err) {
+    static const char *const head[] = {"share", "questions", "value", "lower", "upper"};
+    const lb_stats_share_t *sh[2] = {&e->leak_share, &e->hidden_leak_share};
+    static const char *const name[2] = {"leaked", "hidden leaks"};
+    size_t np = e->n_items, nt = e->opt.n_thresholds;
+    lb_report_table_t *t = NULL, *g = NULL;
+    char *t_share = NULL, *t_gen = NULL, cell[64];
+    int rc = lb_report_table_new(&t, err);
+    if (!rc) rc = lb_report_table_new(&g, err);
+    for (size_t c = 0; !rc && c < 5; c++)
+        rc = lb_report_table_column(t, head[c], c ? LB_REPORT_ALIGN_RIGHT : LB_REPORT_ALIGN_LEFT,
+                                    "%.4f", 0, err);
+    for (int i = 0; !rc && i < 2; i++) {
+        snprintf(cell, sizeof cell, "%zu/%zu", sh[i]->k, sh[i]->n);
+        rc = lb_report_table_row(t, err);
+        if (!rc) rc = lb_report_table_text(t, 0, name[i], err);
+        if (!rc) rc = lb_report_table_text(t, 1, cell, err);
+        if (!rc) rc = lb_report_table_number(t, 2, sh[i]->share, err);
+        if (!rc) rc = lb_report_table_number(t, 3, sh[i]->lower, err);
+        if (!rc) rc = lb_report_table_number(t, 4, sh[i]->upper, err);
+    }
+    if (!rc) rc = lb_report_table_column(g, "threshold", LB_REPORT_ALIGN_RIGHT, "%g", 0, err);
+    if (!rc) rc = lb_report_table_column(g, "M_gen", LB_REPORT_ALIGN_RIGHT, "%.4f", 0, err);
+    if (!rc) rc = lb_report_table_column(g, "P_ge", LB_REPORT_ALIGN_RIGHT, "%.4f", 0, err);
+    for (size_t i = 0; !rc && i < nt; i++) {
+        double gen = 0, pge = 0; /* means over questions, as report.json's summary */
+        for (size_t p = 0; p < np; p++) {
+            gen += e->res[p].M_gen[i];
+            pge += e->res[p].P_ge[i];
+        }
+        rc = lb_report_table_row(g, err);
+        if (!rc) rc = lb_report_table_number(g, 0, e->thresholds[i], err);
+        if (!rc) rc = lb_report_table_number(g, 1, gen * (1.0 / (double)np), err);
+        if (!rc) rc = lb_report_table_number(g, 2, pge * (1.0 / (double)np), err);
+    }
+    if (!rc) rc = lb_report_table_render(t, LB_REPORT_MARKDOWN, &t_share, err);
+    if (!rc) rc = lb_report_table_render(g, LB_REPORT_MARKDOWN, &t_gen, err);
+    lb_report_table_free(t);
+    lb_report_table_free(g);
+    char *doc = NULL;
+    size_t len = 0;
+    FILE *f = rc ? NULL : open_memstream(&doc, &len);
+    if (!rc && !f) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+    if (!rc) {
+        double x = e->opt.leak_threshold;
+        fprintf(f, "## Leakage\n\n"
+                   "A question is *leaked* when some sampled answer scores >= %g (--leak-threshold), "
+                   "a *hidden leak* when it is leaked while its greedy answer scores < %g%s. "
+                   "Bounds: one-sided Clopper-Pearson over the %zu questions, each holding with "
+                   "probability >= %g.\n\n%s\n"
+                   "M_gen (DKW) and P_ge (exact binomial) bound P(X >= t), the chance that one "
+                   "sampled answer scores at least t; means over questions:\n\n%s\n",
+                x, LB_STATS_HIDDEN_GREEDY,
+                e->sampling ? "" : " (a question without a greedy answer is not a hidden leak)",
+                np, 1 - e->opt.alpha, t_share, t_gen);
+        if (fclose(f)) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+    }
+    free(t_share);
+    free(t_gen);
+    if (rc) {
+        free(doc);
+        return rc;
+    }
+    *out = doc;
+    return 0;
+}
+
 static int write_md(const eval_state_t *e, lb_error_t *err) {
     size_t np = e->n_items;
     /* M_bin is defined for prompts whose scores are all 0/1: a column when any prompt has one,
@@ -386,12 +492,14 @@ static int write_md(const eval_state_t *e, lb_error_t *err) {
     double sum[7] = {0};
     for (size_t p = 0; p < np; p++) binary |= e->res[p].binary;
     lb_report_table_t *all = NULL, *per = NULL;
-    char *t_all = NULL, *t_per = NULL, *doc = NULL, *t_judge = NULL;
+    char *t_all = NULL, *t_per = NULL, *doc = NULL, *t_judge = NULL, *t_leak = NULL;
     int rc = lb_report_table_new(&all, err);
     if (!rc && e->judge) rc = judge_md(e, &t_judge, err);
     if (!rc) rc = lb_report_table_new(&per, err);
     if (!rc) rc = table_columns(all, "over questions", binary, err);
     if (!rc) rc = table_columns(per, "question", binary, err);
+    if (!rc) rc = lb_report_table_column(per, "leaked", LB_REPORT_ALIGN_LEFT, NULL, 0, err);
+    if (!rc) rc = leak_md(e, &t_leak, err);
     for (size_t p = 0; !rc && p < np; p++) {
         const lb_stats_prompt_t *r = &e->res[p];
         double v[7] = {e->greedy[p], r->mean, r->max, r->M_mu, r->M_sigma, r->ED,
@@ -409,6 +517,8 @@ static int write_md(const eval_state_t *e, lb_error_t *err) {
         rc = lb_report_table_row(per, err);
         if (!rc) rc = lb_report_table_text(per, 0, label, err);
         if (!rc) rc = table_values(per, 1, v, 6 + binary, err);
+        if (!rc) rc = lb_report_table_text(per, 7 + (size_t)binary,
+                                           e->leak[p].hidden ? "hidden" : e->leak[p].leaked ? "yes" : "no", err);
     }
     for (int i = 0; i < 6; i++) sum[i] /= (double)np;
     sum[6] = n_bin ? sum[6] / (double)n_bin : NAN;
@@ -419,7 +529,7 @@ static int write_md(const eval_state_t *e, lb_error_t *err) {
     if (!rc) rc = lb_report_table_render(per, LB_REPORT_MARKDOWN, &t_per, err);
     if (!rc) {
         const lb_sampler_opts_t *o = e->sampling;
-        size_t cap = strlen(t_all) + strlen(t_per) + 2 * strlen(e->samples_path ? e->samples_path : "") + (t_judge ? strlen(t_judge) : 0) + 4096;
+        size_t cap = strlen(t_all) + strlen(t_per) + 2 * strlen(e->samples_path ? e->samples_path : "") + (t_judge ? strlen(t_judge) : 0) + (t_leak ? strlen(t_leak) : 0) + 4096;
         char source[8192];
         if (o)
             snprintf(source, sizeof source,
@@ -439,14 +549,14 @@ static int write_md(const eval_state_t *e, lb_error_t *err) {
                      "%zu questions, %s%d samples each, metric `%s`, alpha %g (each bound "
                      "holds with probability >= %g), method `%s`, ED = M_mu + %g M_sigma.\n"
                      "%s\n\n"
-                     "## Overall\n\n%s\n## Per question\n\n%s\n%s"
+                     "## Overall\n\n%s\n%s## Per question\n\n%s\n%s"
                      "## Plots\n\n"
                      "- [density.svg](density.svg): sampled-score densities, greedy score marked "
                      "(the %zu questions with the highest ED)\n"
                      "- [ecdf.svg](ecdf.svg): empirical CDFs with their DKW bands (alpha %g)\n"
                      "- [ed.svg](ed.svg): ED over questions\n",
                      np, o ? "greedy + " : "", e->n, e->metric, e->opt.alpha, 1 - e->opt.alpha,
-                     e->method_name, e->opt.ed_lambda, source, t_all, t_per, t_judge ? t_judge : "",
+                     e->method_name, e->opt.ed_lambda, source, t_all, t_leak, t_per, t_judge ? t_judge : "",
                      e->n_plot < np ? e->n_plot : np, e->opt.alpha);
             char path[4096];
             snprintf(path, sizeof path, "%s/report.md", e->out_dir);
@@ -454,6 +564,7 @@ static int write_md(const eval_state_t *e, lb_error_t *err) {
         }
     }
     free(doc);
+    free(t_leak);
     free(t_judge);
     free(t_all);
     free(t_per);
