@@ -19,3 +19,6 @@ lb_oracle_test(eval_samples eval_samples.py)
 # eval --leak-threshold: per-question leaked/hidden_leak and the shares with Clopper-Pearson
 # bounds recomputed with numpy/scipy from the scored lines; report.md's Leakage section.
 lb_oracle_test(eval_leak eval_leak.py)
+# eval --samples: peak RSS per question (1,000 vs 11,000 questions) <= 10 KiB: report.md's
+# tables are streamed, not held cell by cell.
+lb_oracle_test(eval_memory eval_memory.py)
