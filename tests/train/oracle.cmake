@@ -14,3 +14,6 @@ lb_oracle_test(train_cli_loss train_cli.py loss)
 lb_oracle_test(train_cli_resume train_cli.py resume)
 lb_oracle_test(train_cli_dtype train_cli.py dtype)
 lb_oracle_test(train_cli_errors train_cli.py errors)
+# --eval-every / --eval-data / --stop-when: eval_log.csv, the kept step (the last step a
+# candidate) and an independent `eval` of the output (tests/oracle/train_stop.py).
+lb_oracle_test(train_stop train_stop.py)
