@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cli_train.h"
+#include "leakbound/data.h"
 #include "leakbound/io.h"
 #include "leakbound/report.h"
 
@@ -371,6 +372,31 @@ static int greedy_check(void *ctx, long step, const char *model_dir, double *gre
     return rc;
 }
 
+/* --eval-data is read before any training: a file eval would refuse (unreadable, malformed, an
+ * item without the answer or keywords the metric compares against) fails now, not at the first
+ * check. */
+static int check_eval_data(const char *cmd) {
+    lb_dataset_t ds;
+    lb_error_t err = {0};
+    memset(&ds, 0, sizeof ds);
+    int rc = lb_data_load(g_check.data, LB_DATA_AUTO, &ds, &err);
+    if (rc) {
+        lb_error_prefix(&err, "--eval-data");
+        fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
+        return LB_EXIT_USAGE;
+    }
+    int kw = !strcmp(g_check.metric, "keywords");
+    for (size_t i = 0; !rc && i < ds.n; i++) {
+        const lb_data_item_t *it = &ds.items[i];
+        if (kw ? it->n_keywords == 0 : !it->answer)
+            rc = lb_cli_failf(cmd, "--eval-data: %s: item '%s' (line %ld) has no %s for --eval-metric %s",
+                              g_check.data, it->id, it->line, kw ? "keywords" : "answer", g_check.metric);
+    }
+    if (!rc && !ds.n) rc = lb_cli_failf(cmd, "--eval-data: %s holds no questions", g_check.data);
+    lb_dataset_free(&ds);
+    return rc;
+}
+
 /* The run is staged in a temporary sibling of --out (lb_io_dir_*); checkpoints go to --out
  * itself, so that a killed run can be resumed from them, and the commit carries them (and any
  * other file of the user's) into the new folder. --resume reads only the checkpoint folder,
@@ -379,6 +405,10 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     lb_error_t err = {0};
     lb_io_dir_t out = {0};
     int said_ref = 0;
+    if (o->eval_every) {
+        int st = check_eval_data(cmd);
+        if (st) return st;
+    }
     o->on_step = progress;
     o->ctx = &said_ref;
     int rc = lb_io_dir_begin(&out, o->out_dir, &err);

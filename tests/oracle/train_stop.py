@@ -13,7 +13,8 @@ rate, so its greedy ROUGE-L recall on them rises from ~0 within a few steps.
    checked (its row is in eval_log.csv although N is not a multiple of K) and is the output (N,
    not N - 1): train_log.csv ends at N and eval of the output gives the last row's greedy.
 3. unlearn --method ga from the fine-tuned model with 'greedy<=Y': stops at the first check <= Y.
-4. Bad flags exit 2 naming the flag.
+4. Bad flags exit 2 naming the flag; an --eval-data file eval would refuse (missing, an item
+   without an answer) fails before any training.
 """
 import csv
 import json
@@ -150,7 +151,11 @@ def main():
     check_run(out3, data, 2, 20, rule3, "unlearn stop")
     # 4. bad flags
     bad = os.path.join(WORK, "bad")
-    for args, needle in [(["--eval-every", "2"], "--eval-data"), (["--eval-data", data], "--eval-every"),
+    noans = os.path.join(WORK, "noans.jsonl")
+    with open(noans, "w") as f:
+        f.write(json.dumps({"question": "Who?"}) + "\n")
+    for args, needle in [(["--eval-every", "1", "--eval-data", noans], "has no answer"),
+                         (["--eval-every", "1", "--eval-data", os.path.join(WORK, "nope.jsonl")], "nope.jsonl"),(["--eval-every", "2"], "--eval-data"), (["--eval-data", data], "--eval-every"),
                          (["--stop-when", "greedy<=0.5"], "--eval-every"),
                          (["--eval-every", "1", "--eval-data", data, "--stop-when", "loss<1"], "--stop-when"),
                          (["--eval-every", "1", "--eval-data", data, "--stop-when", "greedy<=2"], "[0, 1]"),
