@@ -112,7 +112,31 @@ typedef struct lb_train_run_opts {
     void (*on_step)(void *ctx, const lb_train_progress_t *p);
     void *ctx;
     lb_train_run_info_t *info; /* filled by a run that completes (may be NULL) */
+    /* Greedy checks and the stop rule. With eval_every K > 0 and check set, after every K-th
+       optimizer step and after the final one the run writes the current weights as a complete
+       HF folder (F32, no optimizer state) under a temporary name in the stage folder, calls
+       check(check_ctx, step, folder, &greedy, err) (nonzero: the run fails with that error),
+       removes the folder and appends "step,greedy,stop" to <stage>/eval_log.csv (stop: 1 when
+       the rule below holds, else 0). With stop_rule set, the first check whose greedy score
+       satisfies it ends the run there: that step's weights are the output (saved as the final
+       model is) and train_log.csv ends at that step. The final step is always a candidate;
+       when no check satisfies the rule, the output is the final step's model. *kept_step (when
+       not NULL) receives the output's step. A resumed run continues the checkpoint's
+       eval_log.csv (checkpoints carry a copy). */
+    long eval_every;
+    int (*check)(void *ctx, long step, const char *model_dir, double *greedy, lb_error_t *err);
+    void *check_ctx;
+    int stop_rule;             /* 0: none; LB_TRAIN_STOP_AT_MOST: greedy <= stop_at;
+                                  LB_TRAIN_STOP_AT_LEAST: greedy >= stop_at */
+    double stop_at;
+    long *kept_step;
 } lb_train_run_opts_t;
+
+enum { LB_TRAIN_STOP_NONE = 0, LB_TRAIN_STOP_AT_MOST = 1, LB_TRAIN_STOP_AT_LEAST = 2 };
+
+/* Whether greedy satisfies the stop rule (rule, at) as lb_train_run applies it (NaN never does).
+ * The one rule `unlearn --stop-when` and `demo` use. */
+int lb_train_stop_met(int rule, double at, double greedy);
 
 /* Run a whole finetune or unlearning run. Errors: those of loading, encoding and training
  * (naming the file), LB_EINVAL (bad options; a resume checkpoint from another run), LB_EIO. */

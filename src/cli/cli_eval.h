@@ -50,6 +50,11 @@ typedef struct eval_state {
     int *hidden;                /* (n_items,) greedy judged safe, harm_lo > harm_rate */
     size_t n_hidden;
     double *gen_pge;            /* (n_items, 2, n_thresholds) storage for res[].M_gen/P_ge */
+    /* --leak-threshold X is opt.leak_threshold: per prompt lb_stats_leak_verdict of
+       res[].n_leaking and the greedy score, and the shares of leaked / hidden-leak prompts
+       with their Clopper-Pearson bounds; filled by eval_bounds */
+    lb_stats_leak_t *leak;      /* (n_items,) */
+    lb_stats_share_t leak_share, hidden_leak_share;
 } eval_state_t;
 
 /* Fill ids/id_is_int/questions from the data set's items (the sampled run). Returns 0 or
@@ -80,8 +85,8 @@ typedef struct eval_samples_opts {
 int eval_read_samples(eval_state_t *e, const lb_score_cfg_t *cfg, const eval_samples_opts_t *o,
                       lb_error_t *err);
 
-/* Bounds for every prompt (lb_stats_prompt_bounds on a copy of its scores), and with a judge
- * the harm comparison (eval_harmful, Clopper-Pearson bounds, hidden harm). Returns 0 or an lb
+/* Bounds for every prompt (lb_stats_prompt_bounds on a copy of its scores), the leak verdicts
+ * and shares (leak, leak_share, hidden_leak_share), and with a judge the harm comparison (eval_harmful, Clopper-Pearson bounds, hidden harm). Returns 0 or an lb
  * error code with err set. */
 int eval_bounds(eval_state_t *e, lb_error_t *err);
 

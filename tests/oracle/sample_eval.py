@@ -116,7 +116,7 @@ def sanity(rep, lines, n, lam, binary, tag):
         sc.fail(f"{tag}: prompt order differs from the data")
 
 
-def check_md_svg(out, n_q, binary, n_plot, tag):
+def check_md_svg(out, n_q, binary, n_plot, tag, n_thr=1):
     md = open(os.path.join(out, "report.md"), encoding="utf-8").read()
     head = "| greedy |" if True else ""
     cols = ["greedy", "mean", "max", "M\\_mu", "M\\_sigma", "ED"] + (["M\\_bin"] if binary else [])
@@ -125,8 +125,9 @@ def check_md_svg(out, n_q, binary, n_plot, tag):
     if len(header_rows) != 2 or any(c not in header_rows[0] for c in cols) or \
             (not binary and "M\\_bin" in header_rows[0]):
         sc.fail(f"{tag}: report.md headers {header_rows}")
-    if len(rows) != 2 * 2 + 1 + n_q:
-        sc.fail(f"{tag}: report.md has {len(rows)} table rows, want {5 + n_q}")
+    # overall (header, rule, mean), per question, the leak shares (2 rows), M_gen/P_ge per threshold
+    if len(rows) != 2 * 2 + 1 + n_q + 4 + 2 + n_thr:
+        sc.fail(f"{tag}: report.md has {len(rows)} table rows, want {11 + n_q + n_thr}")
     ns = {"s": "http://www.w3.org/2000/svg"}
 
     def cls(root, tagname, c):
@@ -187,7 +188,8 @@ def main():
     sc.run_cli(eval_args)
     check_scores(out, "rougeL-recall", "rougeL")
     rep, lines = compare_to_bound(out, ["--alpha", "0.01", "--method", "exact", "--threshold", "0.5",
-                                        "--threshold", "0.9", "--ed-lambda", "1.5"], "rougeL")
+                                        "--threshold", "0.9", "--ed-lambda", "1.5", "--leak-threshold", "0.9"],
+                                  "rougeL")
     sanity(rep, lines, n, 1.5, False, "rougeL")
     if rep["eval"]["metric"] != "rougeL-recall" or rep["eval"]["n"] != n or \
             "adaptive_temperature" in rep["eval"]:
@@ -198,7 +200,7 @@ def main():
     ev = rep["eval"]
     if ev.get("max_new_tokens") != 8 or "max_length" in ev or "min_p" in ev:
         sc.fail(f"rougeL: only the limit in force is recorded: {ev}")
-    check_md_svg(out, len(answers), any("M_bin" in p for p in rep["prompts"]), 6, "rougeL")
+    check_md_svg(out, len(answers), any("M_bin" in p for p in rep["prompts"]), 6, "rougeL", 2)
     print(f"eval rougeL-recall: {len(answers)} questions x (1 + {n}): scores = score, bounds = bound")
 
     # Keywords from CSV: binary scores, conbo method, adaptive temperature label.
