@@ -40,6 +40,7 @@ TABLE = {
     "finetune": ("--model", [], True),
     "unlearn": ("--model", [], True),
     "demo": ("--out", None, True),
+    "tofu": ("--model", [], True),
 }
 HELPLESS = {"tokenizer", "data"}  # command groups: their actions have the options
 
