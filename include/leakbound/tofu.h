@@ -10,8 +10,8 @@
  *   (phi: "Question: {q}\n"); full text = question part + answer tag ("Answer: " with phi,
  *   "" otherwise) + answer, encoded as one string (special tokens added except for chat
  *   templates); labels = the full text's tokens after the question part's token count, plus one
- *   EOS when the text is shorter than max_length. A longer text is cut at max_length with no
- *   EOS (the item is counted as truncated). A text whose question part alone leaves no label
+ *   EOS when the text is shorter than max_length (one of exactly max_length tokens gets none).
+ *   A longer text is cut at max_length with no EOS (the item is counted as truncated). A text whose question part alone leaves no label
  *   is an error naming the item.
  * - Teacher forcing is batched: several sequences per forward pass (up to batch_tokens tokens),
  *   no padding; every per-token quantity is taken from that one pass.

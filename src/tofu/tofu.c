@@ -159,10 +159,11 @@ static int add_seq(seqset_t *s, const engine_t *e, const char *qpart, size_t qn,
         lb_error_prefix(err, "%s:%ld: item '%s'", sp->path, it->line, it->id);
         return rc;
     }
-    int trunc = (long)n > e->max_length;
+    /* TOFU: EOS only when the text is shorter than max_length; a longer one is cut. */
+    int trunc = (long)n > e->max_length, eos = (long)n < e->max_length;
     if (trunc) n = (size_t)e->max_length;
-    long L = (long)n, nlab = L - (long)qn + (trunc ? 0 : 1);
-    if ((long)qn > L) nlab = trunc ? 0 : 1;
+    long L = (long)n, nlab = L - (long)qn + eos;
+    if ((long)qn > L) nlab = eos;
     if (qn == 0 || nlab <= 0) {
         free(ids);
         return lb_error_set(err, LB_EINVAL, "%s:%ld: item '%s': the question part takes %zu of "
@@ -182,7 +183,7 @@ static int add_seq(seqset_t *s, const engine_t *e, const char *qpart, size_t qn,
     s->len[k] = (int)L;
     s->nq[k] = (int)qn < (int)L ? (int)qn : (int)L;
     s->nlab[k] = (int)nlab;
-    s->eos_label[k] = !trunc;
+    s->eos_label[k] = (unsigned char)eos;
     s->item[k] = item;
     s->kind[k] = kind;
     s->vocab_stats[k] = (unsigned char)vocab_stats;

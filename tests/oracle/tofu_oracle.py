@@ -87,7 +87,7 @@ def collate(q, a, maxlen):
     nq = len(qpart)
     trunc = len(full) > maxlen
     full = full[:maxlen]
-    labels = full[nq:] + ([] if trunc else [EOS])
+    labels = full[nq:] + ([EOS] if len(full) < maxlen else [])
     return full, nq, labels, trunc
 
 
@@ -254,6 +254,10 @@ def main():
             "holdout": items("h", 10), "world": items("w", 5)}
     for k in data["world"]:
         del k["paraphrased_answer"]
+    # a text of exactly max_length tokens: not truncated, but no EOS label (TOFU's collator)
+    it = data["forget"][5]
+    need = maxlen - len(("Question: " + it["question"] + "\nAnswer: ").encode())
+    it["answer"] = sentence(40)[:need - 1] + "."
     write_jsonl(F, data["forget"])
     write_jsonl(R, data["retain"])
     write_jsonl(H, data["holdout"])
@@ -327,6 +331,10 @@ def main():
     if not (doc["splits"]["retain"]["exact_memorization"] > 0.5 and
             doc["splits"]["retain"]["rougeL_recall"] > 0.3):
         fail(f"the fine-tuned model shows no memorisation: {doc['splits']['retain']}")
+    f5 = got[("forget", "f-5")]
+    if f5["truncated"] or f5["labels"] != maxlen - len(("Question: " + data["forget"][5]["question"]
+                                                        + "\n").encode()):
+        fail(f"a text of exactly max_length: {f5['labels']} labels, truncated {f5['truncated']}")
     if doc["splits"]["forget"]["truncated"] != 1 or not got[("forget", "f-3")]["truncated"]:
         fail("the long forget answer is not counted as truncated")
     # split aggregates
