@@ -206,16 +206,17 @@ static void row_stats(const float *x, int V, int32_t y, int vs, double *lp, unsi
     for (int v = 1; v < V; v++)
         if (x[v] > mx) mx = x[v], am = v;
     double sum = 0.0;
-    for (int v = 0; v < V; v++) sum += exp((double)x[v] - (double)mx);
+    for (int v = 0; v < V; v++) sum += (double)expf(x[v] - mx);
     double lse = (double)mx + log(sum);
     *lp = (double)x[y] - lse;
     *match = am == y;
     if (vs) {
         double mu = 0.0, m2 = 0.0;
+        float lsef = (float)lse;
         for (int v = 0; v < V; v++) {
-            double l = (double)x[v] - lse, p = exp(l);
-            mu += p * l;
-            m2 += p * l * l;
+            float l = x[v] - lsef, p = expf(l);
+            mu += (double)(p * l);
+            m2 += (double)(p * l * l);
         }
         double sigma = m2 - mu * mu;
         if (sigma < 1e-6) sigma = 1e-6;
@@ -230,7 +231,23 @@ typedef struct rowref {
     size_t row, lab;
 } rowref_t;
 
-/* Teacher forcing of every sequence of s, several per forward pass. */
+/* The statistics of the rows q0 .. q1-1 of rows (parallel over rows). */
+static void rows_stats(const engine_t *e, seqset_t *s, const rowref_t *rows, size_t q0, size_t q1,
+                       const float *logits) {
+    int V = e->V;
+    int32_t eos = e->eos;
+#pragma omp parallel for schedule(dynamic, 4)
+    for (size_t q = q0; q < q1; q++) {
+        const rowref_t *rr = &rows[q];
+        row_stats(logits + rr->row * (size_t)V, V, target_of(s, (size_t)rr->seq, rr->pos, eos),
+                  s->vocab_stats[rr->seq], &s->lp[rr->lab], &s->match[rr->lab], &s->zpp[rr->lab]);
+    }
+}
+
+/* Teacher forcing of every sequence of s, several per forward pass. Each batch is two calls on
+ * the same cache: the question parts (logits of their last token only: the row that predicts
+ * the first label), then the answers with every row's logits, so the head never runs on the
+ * question's other positions. */
 static int forward_all(const engine_t *e, seqset_t *s, long batch_tokens, const char *stage,
                        const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res, lb_error_t *err) {
     if (!s->n) return LB_OK;
@@ -242,12 +259,14 @@ static int forward_all(const engine_t *e, seqset_t *s, long batch_tokens, const 
     s->lp = malloc((s->n_lab + 1) * sizeof *s->lp);
     s->zpp = malloc((s->n_lab + 1) * sizeof *s->zpp);
     s->match = malloc(s->n_lab + 1);
-    rowref_t *rows = malloc((size_t)cap * sizeof *rows);
-    int *sids = malloc(MAX_SEQS_PER_PASS * sizeof *sids), *ntok = malloc(MAX_SEQS_PER_PASS * sizeof *ntok);
-    if (!s->lp || !s->zpp || !s->match || !rows || !sids || !ntok) {
-        free(rows), free(sids), free(ntok);
+    rowref_t *rows = malloc((size_t)(cap + MAX_SEQS_PER_PASS) * sizeof *rows);
+    int32_t *stage_ids = malloc((size_t)cap * sizeof *stage_ids);
+    int *sids = malloc(2 * MAX_SEQS_PER_PASS * sizeof *sids), *ntok = malloc(MAX_SEQS_PER_PASS * sizeof *ntok);
+    if (!s->lp || !s->zpp || !s->match || !rows || !stage_ids || !sids || !ntok) {
+        free(rows), free(stage_ids), free(sids), free(ntok);
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }
+    int *sidb = sids + MAX_SEQS_PER_PASS;
     lb_model_runner_t *r = NULL;
     lb_kvcache_t *kv = NULL;
     int rc = lb_model_runner_create(e->m, MAX_SEQS_PER_PASS, (int)cap, (int)e->max_length, 1,
@@ -261,41 +280,52 @@ static int forward_all(const engine_t *e, seqset_t *s, long batch_tokens, const 
         while (j < s->n && j - i < MAX_SEQS_PER_PASS && tokens + (size_t)s->len[j] <= (size_t)cap)
             tokens += (size_t)s->len[j++];
         int nb = (int)(j - i);
+        /* call A: the question parts */
+        size_t nt = 0;
         for (int b = 0; b < nb && !rc; b++) {
+            size_t k = i + (size_t)b;
             int id = lb_kvcache_seq_new(kv, err);
             if (id < 0) rc = id;
             sids[b] = id;
-            ntok[b] = s->len[i + (size_t)b];
+            ntok[b] = s->nq[k];
+            memcpy(stage_ids + nt, s->ids + s->off[k], (size_t)s->nq[k] * sizeof *stage_ids);
+            nt += (size_t)s->nq[k];
         }
         const float *logits = NULL;
-        if (!rc)
-            rc = lb_model_forward(r, kv, nb, sids, ntok, s->ids + s->off[i], LB_FORWARD_ALL_LOGITS,
-                                  &logits, err);
+        if (!rc) rc = lb_model_forward(r, kv, nb, sids, ntok, stage_ids, 0, &logits, err);
         if (!rc) {
-            size_t nrows = 0, base = 0;
             for (int b = 0; b < nb; b++) {
                 size_t k = i + (size_t)b;
-                int last = s->len[k] - (s->eos_label[k] ? 1 : 2);
-                size_t lab = s->loff[k];
-                for (int p = s->nq[k] - 1; p <= last; p++)
-                    rows[nrows++] = (rowref_t){(int)k, p, base + (size_t)p, lab++};
-                base += (size_t)s->len[k];
+                rows[b] = (rowref_t){(int)k, s->nq[k] - 1, (size_t)b, s->loff[k]};
             }
-            int V = e->V;
-            int32_t eos = e->eos;
-#pragma omp parallel for schedule(dynamic, 4)
-            for (size_t q = 0; q < nrows; q++) {
-                const rowref_t *rr = &rows[q];
-                row_stats(logits + rr->row * (size_t)V, V, target_of(s, (size_t)rr->seq, rr->pos, eos),
-                          s->vocab_stats[rr->seq], &s->lp[rr->lab], &s->match[rr->lab],
-                          &s->zpp[rr->lab]);
-            }
-            for (int b = 0; b < nb; b++) {
-                size_t k = i + (size_t)b;
-                double sum = 0.0;
-                for (int l = 0; l < s->nlab[k]; l++) sum -= s->lp[s->loff[k] + (size_t)l];
-                s->nll[k] = sum;
-            }
+            rows_stats(e, s, rows, 0, (size_t)nb, logits);
+        }
+        /* call B: the answers (positions nq .. last), every row's logits */
+        int nbb = 0;
+        size_t nrows = 0;
+        nt = 0;
+        for (int b = 0; b < nb && !rc; b++) {
+            size_t k = i + (size_t)b;
+            int last = s->len[k] - (s->eos_label[k] ? 1 : 2), n = last - s->nq[k] + 1;
+            if (n <= 0) continue;
+            sidb[nbb] = sids[b];
+            ntok[nbb++] = n;
+            memcpy(stage_ids + nt, s->ids + s->off[k] + s->nq[k], (size_t)n * sizeof *stage_ids);
+            for (int p = s->nq[k]; p <= last; p++)
+                rows[nrows++] = (rowref_t){(int)k, p, nt + (size_t)(p - s->nq[k]),
+                                           s->loff[k] + (size_t)(p - s->nq[k] + 1)};
+            nt += (size_t)n;
+        }
+        if (!rc && nbb > 0) {
+            rc = lb_model_forward(r, kv, nbb, sidb, ntok, stage_ids, LB_FORWARD_ALL_LOGITS,
+                                  &logits, err);
+            if (!rc) rows_stats(e, s, rows, 0, nrows, logits);
+        }
+        for (int b = 0; !rc && b < nb; b++) {
+            size_t k = i + (size_t)b;
+            double sum = 0.0;
+            for (int l = 0; l < s->nlab[k]; l++) sum -= s->lp[s->loff[k] + (size_t)l];
+            s->nll[k] = sum;
         }
         for (int b = 0; b < nb; b++) lb_kvcache_seq_free(kv, sids[b]);
         res->tokens_forward += tokens;
@@ -304,7 +334,7 @@ static int forward_all(const engine_t *e, seqset_t *s, long batch_tokens, const 
     }
     lb_kvcache_free(kv);
     lb_model_runner_free(r);
-    free(rows), free(sids), free(ntok);
+    free(rows), free(stage_ids), free(sids), free(ntok);
     res->seconds_forward += now_s() - t0;
     return rc;
 }
