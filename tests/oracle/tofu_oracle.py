@@ -415,7 +415,17 @@ def main():
     del nopert[2]["perturbed_answer"]
     empty = [dict(r) for r in rows]
     empty[1]["perturbed_answer"] = []
+    noans = [dict(r) for r in rows]
+    del noans[3]["answer"]
+    lonely = os.path.join(bad_dir, "lonely")
+    os.makedirs(lonely, exist_ok=True)
+    with open(os.path.join(lonely, "tofu.json"), "w") as f:
+        f.write("{}")
     cases = [("no_pert", nopert, [], "b-2"), ("empty_pert", empty, [], "b-1"),
+             ("no_answer", noans, [], "b-3"),
+             ("ref_without_items", rows, ["--reference", os.path.join(lonely, "tofu.json")],
+              "items.jsonl"),
+             ("utility_usage", rows, ["--utility", "nameonly"], "NAME=FILE"),
              ("other_tok", rows, ["--retain-model", m3], "tokenizer"),
              ("question_fills", rows, ["--max-length", "12"], "--max-length")]
     for name, rws, extra, needle in cases:
