@@ -73,7 +73,8 @@ typedef struct lb_tofu_opts {
     long max_new_tokens;            /* default 200 */
     unsigned metrics;               /* 0: every group the inputs allow; else exactly these */
     double min_k;                   /* min-k% share, default 0.4 */
-    long batch_tokens;              /* tokens per teacher-forced forward pass, default 2048 */
+    long batch_tokens;              /* tokens per teacher-forced forward pass, default 2048,
+                                       lowered so one pass's logits stay within 256 MiB */
     const int32_t *eos;             /* (n_eos,) ids ending a greedy answer; NULL: config's */
     int n_eos;
     const char *strip;              /* prefix removed from a greedy answer before ROUGE;

@@ -19,6 +19,7 @@
 #include "leakbound/tokenizer.h"
 
 #define MAX_SEQS_PER_PASS 64
+#define LOGITS_BUDGET (64L << 20) /* floats of logits per forward pass (256 MiB) */
 #define TR_EPS 1e-10 /* open-unlearning's guards in the truth ratio and normalised probability */
 
 lb_tofu_opts_t lb_tofu_opts_default(void) {
@@ -252,7 +253,10 @@ static int forward_all(const engine_t *e, seqset_t *s, long batch_tokens, const 
                        const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res, lb_error_t *err) {
     if (!s->n) return LB_OK;
     double t0 = now_s();
-    long cap = batch_tokens;
+    /* One pass's logits stay within LOGITS_BUDGET floats (a 128k vocabulary: 512 tokens), but
+     * the longest sequence always fits. */
+    long cap = batch_tokens, by_mem = LOGITS_BUDGET / e->V;
+    if (cap > by_mem) cap = by_mem;
     for (size_t k = 0; k < s->n; k++)
         if (s->len[k] > cap) cap = s->len[k];
     free(s->lp), free(s->zpp), free(s->match);
