@@ -133,6 +133,28 @@ int lb_io_sha256_files(const char *const *paths, size_t n, char hex[65], lb_erro
 int lb_io_json_number(const char *s, const char *end, double *value, int *is_integer,
                       const char **stop);
 
+/* json_loadb that accepts every valid JSON number (RFC 8259 sets no limit), as Python's json
+ * does. jansson refuses an integer beyond long long ("too big integer": Hugging Face writes
+ * "model_max_length": 1000000000000000019884624838656 in most tokenizer_config.json files) and a
+ * real beyond the double range; here the first becomes a real (the correctly rounded double)
+ * and the second +-DBL_MAX. Every other value is jansson's own (integers that fit stay exact
+ * json_int_t), so a reader that range-checks the fields it uses rejects such a value by name.
+ * Returns the root (a new reference) or NULL with je filled as json_loadb fills it. */
+json_t *lb_io_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *je);
+
+/* lb_io_json_loadb on the file at path. NULL on failure: *cannot_open = 1 when the file cannot
+ * be read (je->text holds "<path>: <reason>"), else 0 and je holds the parse error. */
+json_t *lb_io_json_load_file(const char *path, size_t flags, json_error_t *je, int *cannot_open);
+
+/* v in a few words for "got ..." in messages: an integer exactly, a real as the shortest %g
+ * (6 to 17 significant digits) that reads back as the same double, a string quoted (first 40 bytes), true/false/null, "a list", "an object", or
+ * "nothing" for NULL. */
+void lb_io_json_describe(const json_t *v, char *buf, size_t cap);
+
+/* *out = v when v is a JSON integer in [lo, hi]; LB_EFORMAT (out untouched) otherwise (a real,
+ * such as a rewritten too-big integer, is out of every range). */
+int lb_io_json_int(const json_t *v, long long lo, long long hi, long long *out);
+
 #ifdef __cplusplus
 }
 #endif

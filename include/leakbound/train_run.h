@@ -74,6 +74,9 @@ typedef struct lb_train_progress {
 
 typedef struct lb_train_run_opts {
     const char *model_dir;     /* starting model (and NPO's frozen reference) */
+    const char *tokenizer;     /* tokenizer.json or its folder; NULL: model_dir's. It is copied
+                                  into the output as tokenizer.json (with the folder's
+                                  tokenizer_config.json when model_dir has none) */
     const char *out_dir;       /* checkpoint-<step>/ folders go here (created when needed) */
     const char *stage_dir;     /* the final model and train_log.csv go here: a caller's
                                   temporary folder (lb_io_dir_begin) renamed to out_dir when
@@ -82,6 +85,7 @@ typedef struct lb_train_run_opts {
     const char *data_path;     /* finetune data, or the forget set */
     const char *retain_path;   /* unlearning retain set (NULL for finetune) */
     const char *template_spec; /* "phi" (default), "llama2", "raw", or a "{q}" string */
+    const char *answer_prefix; /* written before the answer; NULL: "Answer: " for phi, else "" */
     lb_objective_t obj;
     int epochs, batch_size, grad_accum, max_length;
     long warmup;               /* optimizer steps; < 0: one epoch */

@@ -14,13 +14,15 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: leakbound inspect DIR [--json]\n\n"
+            "usage: leakbound inspect DIR [--json] [--tokenizer FILE|DIR]\n\n"
             "Describe a Hugging Face checkpoint folder (config.json, model.safetensors or a sharded\n"
             "model.safetensors.index.json, tokenizer.json, generation_config.json): architecture,\n"
             "parameter count, tensor dtypes, context length, layer sizes, EOS ids, tokenizer.\n"
             "Weights are mapped, not converted, so this is quick even for large models.\n\n"
             "  DIR           the checkpoint folder (--model DIR is a synonym)\n"
             "  --json        one JSON object instead of text\n"
+            "  --tokenizer FILE|DIR  describe this tokenizer.json (or the one in this folder)\n"
+            "                instead of DIR/tokenizer.json\n"
             "  -h, --help    this text\n");
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
@@ -37,15 +39,17 @@ static const char *arch_family(lb_arch_t a) {
 int lb_cli_inspect(int argc, char **argv) {
     static const struct option opts[] = {{"model", required_argument, 0, 'm'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"tokenizer", required_argument, 0, 'z'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *dir = NULL;
+    const char *dir = NULL, *tokenizer = NULL;
     int as_json = 0, c;
     lb_cli_parser_t cli = {.cmd = "inspect", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'm': dir = optarg; break;
         case 'j': as_json = 1; break;
+        case 'z': tokenizer = optarg; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
@@ -64,9 +68,9 @@ int lb_cli_inspect(int argc, char **argv) {
     if (!rc) rc = lb_cli_genconf_read(dir, &gc, &err);
     char tok_desc[512] = "none (no tokenizer.json)";
     char tok_path[4096];
-    snprintf(tok_path, sizeof tok_path, "%s/tokenizer.json", dir);
+    lb_tokenizer_path(dir, tokenizer, tok_path, sizeof tok_path);
     int has_tok = 0;
-    if (!rc && access(tok_path, F_OK) == 0) {
+    if (!rc && (tokenizer || access(tok_path, F_OK) == 0)) {
         rc = lb_tokenizer_load(tok_path, &tok, &err);
         if (!rc) {
             lb_tokenizer_describe(tok, tok_desc, sizeof tok_desc);

@@ -22,7 +22,7 @@ enum {
     LB_SO_MODEL = 1000, LB_SO_DATA, LB_SO_FORMAT, LB_SO_TEMPLATE, LB_SO_N, LB_SO_TEMPERATURE,
     LB_SO_TOP_K, LB_SO_TOP_P, LB_SO_MIN_P, LB_SO_MAX_LENGTH, LB_SO_MAX_NEW, LB_SO_STOP,
     LB_SO_SEED, LB_SO_BATCH, LB_SO_KV_BUDGET, LB_SO_THREADS, LB_SO_ADAPTIVE, LB_SO_CONFIDENCE,
-    LB_SO_CONF_THR, LB_SO_LOW_T, LB_SO_VERBOSE, LB_SO_QUIET, LB_SO_LIMIT
+    LB_SO_CONF_THR, LB_SO_LOW_T, LB_SO_VERBOSE, LB_SO_QUIET, LB_SO_LIMIT, LB_SO_TOKENIZER
 };
 
 /* The struct option entries for the shared flags (end with the command's own + {0}). */
@@ -44,13 +44,15 @@ enum {
     {"confidence-threshold", required_argument, 0, LB_SO_CONF_THR},                          \
     {"low-temperature", required_argument, 0, LB_SO_LOW_T},                                  \
     {"verbose", no_argument, 0, LB_SO_VERBOSE}, {"quiet", no_argument, 0, LB_SO_QUIET},      \
-    {"limit", required_argument, 0, LB_SO_LIMIT}
+    {"limit", required_argument, 0, LB_SO_LIMIT},                                            \
+    {"tokenizer", required_argument, 0, LB_SO_TOKENIZER}
 
 /* Help text of the shared flags. */
 extern const char lb_sampling_help[];
 
 typedef struct lb_sampling_args {
     const char *model, *data, *tmpl;
+    const char *tokenizer;           /* --tokenizer FILE|DIR, NULL: the model folder's */
     lb_data_format_t format;
     long n, limit;
     int have_T, have_k, have_p, have_max_len, have_max_new;

@@ -8,6 +8,7 @@
 #include "cli_train.h"
 #include "leakbound/io.h"
 #include "leakbound/report.h"
+#include "leakbound/train_config.h"
 
 const char lb_cli_train_flags_help[] =
     "  --out DIR             output folder: the trained model (HF layout), train_log.csv,\n"
@@ -20,6 +21,18 @@ const char lb_cli_train_flags_help[] =
     "                        master weights (a F16/BF16 model is widened at load); the\n"
     "                        final model is stored in the starting model's dtype (rounded\n"
     "                        to nearest even), checkpoints in F32 (exact resume).\n"
+    "  --config FILE.yaml [KEY=VALUE ...]\n"
+    "                        run the reference's Hydra YAML experiment file (finetuning/\n"
+    "                        configs/phi.yaml, unlearning/configs/phi-GA|GD|NPO.yaml) as it\n"
+    "                        is, with Hydra-style overrides (hparams.model=DIR\n"
+    "                        hparams.num_epochs=1; ~KEY: back to the default); flags beat the\n"
+    "                        file; keys for a GPU or Hydra are listed as ignored; see\n"
+    "                        `leakbound config show` and docs/training.md\n"
+    "  --data-dir DIR        with --config: the folder of TOFU's files named by split: N\n"
+    "                        (forgetNN and retain(100-N), .json or .jsonl) or dataset: NAME\n"
+    "  --tokenizer FILE|DIR  the tokenizer.json (or the folder holding it and its\n"
+    "                        tokenizer_config.json) when --model's folder has none; copied\n"
+    "                        into --out\n"
     "  --template T          phi (default: \"Question: q\\nAnswer: a\"), llama2, raw, or a\n"
     "                        string with {q}\n"
     "  --epochs N            default 5 (finetune) / 10 (unlearn)\n"
@@ -38,7 +51,7 @@ const char lb_cli_train_flags_help[] =
 
 enum { O_MODEL = 256, O_DATA, O_FORGET, O_RETAIN, O_OUT, O_TEMPLATE, O_EPOCHS, O_LR, O_BATCH,
        O_ACCUM, O_MAXLEN, O_WARMUP, O_WD, O_CLIP, O_SEED, O_SAVE, O_RESUME, O_METHOD,
-       O_ENTROPY, O_ENTPOS, O_BETA, O_LAMBDA, O_STOP };
+       O_ENTROPY, O_ENTPOS, O_BETA, O_LAMBDA, O_STOP, O_TOKENIZER, O_CONFIG, O_DATADIR };
 
 static int want_long(const char *cmd, const char *flag, const char *s, long lo, long *out) {
     if (lb_cli_parse_long(s, out) || *out < lo || *out > (1L << 40))
@@ -52,8 +65,31 @@ static int want_double(const char *cmd, const char *flag, const char *s, double 
     return 0;
 }
 
-int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts_t *o,
-                       void (*usage)(FILE *)) {
+static void set_defaults(lb_train_run_opts_t *o, int unlearn) {
+    memset(o, 0, sizeof *o);
+    o->template_spec = "phi";
+    o->obj.method = unlearn ? LB_METHOD_GA : LB_METHOD_FINETUNE;
+    o->obj.lambda = 1.0;
+    o->obj.beta = 0.05;
+    o->epochs = unlearn ? 10 : 5;
+    o->lr = unlearn ? 1e-5 : 2e-5;
+    o->batch_size = 16;
+    o->grad_accum = unlearn ? 4 : 2;
+    o->max_length = 256;
+    o->warmup = -1;
+    o->weight_decay = 0.01;
+    o->max_grad_norm = 1.0;
+}
+
+/* The resolved --config file: o's strings point into it, so it lives until lb_cli_train_run
+ * ends (one run per process). */
+static lb_train_config_t *train_config;
+
+/* The flags into o; --config and --data-dir into config and data_dir. Returns 0, a usage status or -1
+ * (--help). */
+static int parse_flags(const char *cmd, int argc, char **argv, lb_train_run_opts_t *o,
+                       void (*usage)(FILE *), int *have_method, const char **config,
+                       const char **data_dir) {
     static const struct option opts[] = {
         {"model", required_argument, 0, O_MODEL},   {"data", required_argument, 0, O_DATA},
         {"forget", required_argument, 0, O_FORGET}, {"retain", required_argument, 0, O_RETAIN},
@@ -71,22 +107,11 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         {"entropy-positions", required_argument, 0, O_ENTPOS},
         {"beta", required_argument, 0, O_BETA},     {"lambda", required_argument, 0, O_LAMBDA},
         {"stop-after", required_argument, 0, O_STOP},
+        {"config", required_argument, 0, O_CONFIG}, {"data-dir", required_argument, 0, O_DATADIR},
+        {"tokenizer", required_argument, 0, O_TOKENIZER},
         LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     int unlearn = !strcmp(cmd, "unlearn");
-    memset(o, 0, sizeof *o);
-    o->template_spec = "phi";
-    o->obj.method = unlearn ? LB_METHOD_GA : LB_METHOD_FINETUNE;
-    o->obj.lambda = 1.0;
-    o->obj.beta = 0.05;
-    o->epochs = unlearn ? 10 : 5;
-    o->lr = unlearn ? 1e-5 : 2e-5;
-    o->batch_size = 16;
-    o->grad_accum = unlearn ? 4 : 2;
-    o->max_length = 256;
-    o->warmup = -1;
-    o->weight_decay = 0.01;
-    o->max_grad_norm = 1.0;
-    int c, have_method = 0;
+    int c;
     long v;
     double d;
     lb_cli_parser_t cli = {.cmd = cmd, .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
@@ -95,6 +120,9 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         switch (c) {
         case 'h': usage(stdout); return -1;
         case O_MODEL: o->model_dir = optarg; break;
+        case O_TOKENIZER: o->tokenizer = optarg; break;
+        case O_CONFIG: *config = optarg; break;
+        case O_DATADIR: *data_dir = optarg; break;
         case O_DATA:
             if (unlearn) return lb_cli_failf(cmd, "--data is finetune's; use --forget");
             o->data_path = optarg;
@@ -111,7 +139,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
             if (c == O_FORGET) o->data_path = optarg;
             else if (c == O_RETAIN) o->retain_path = optarg;
             else if (c == O_METHOD) {
-                have_method = 1;
+                *have_method = 1;
                 if (!strcmp(optarg, "ga")) o->obj.method = LB_METHOD_GA;
                 else if (!strcmp(optarg, "gd")) o->obj.method = LB_METHOD_GD;
                 else if (!strcmp(optarg, "npo")) o->obj.method = LB_METHOD_NPO;
@@ -122,6 +150,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
                 rc = want_double(cmd, "--entropy", optarg, &o->obj.ent_f);
                 if (!rc && comma) rc = want_double(cmd, "--entropy", comma + 1, &o->obj.ent_r);
                 else if (!rc && unlearn) o->obj.ent_r = -0.25;
+                if (comma) *comma = ','; /* argv as given: --config parses the flags twice */
             } else if (c == O_ENTPOS) {
                 if (!strcmp(optarg, "all")) o->obj.ent_answer_only = 0;
                 else if (!strcmp(optarg, "answer")) o->obj.ent_answer_only = 1;
@@ -134,7 +163,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
             }
             break;
         case O_OUT: o->out_dir = optarg; break;
-        case O_TEMPLATE: o->template_spec = optarg; break;
+        case O_TEMPLATE: o->template_spec = optarg, o->answer_prefix = NULL; break;
         case O_RESUME: o->resume_dir = optarg; break;
         case O_EPOCHS: if (!(rc = want_long(cmd, "--epochs", optarg, 1, &v))) o->epochs = (int)v; break;
         case O_BATCH: if (!(rc = want_long(cmd, "--batch-size", optarg, 1, &v))) o->batch_size = (int)v; break;
@@ -166,7 +195,72 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         }
         if (rc) return rc;
     }
-    if (optind < argc) return lb_cli_failf(cmd, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+/* A --config file: defaults < the file < its key=value overrides < --data-dir < flags. */
+static int load_config(const char *cmd, int argc, char **argv, lb_train_run_opts_t *o,
+                       void (*usage)(FILE *), int *have_method, const char *config,
+                       const char *data_dir) {
+    lb_error_t err = {0};
+    size_t n_ov = (size_t)(argc - optind);
+    const char **ov = calloc(n_ov + 1, sizeof *ov);
+    char *dd = data_dir ? malloc(strlen(data_dir) + 20) : NULL;
+    if (!ov || (data_dir && !dd)) {
+        free(ov);
+        free(dd);
+        fprintf(stderr, "leakbound %s: out of memory\n", cmd);
+        return LB_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < n_ov; i++) ov[i] = argv[optind + (int)i];
+    if (dd) {
+        sprintf(dd, "hparams.data_dir=%s", data_dir);
+        ov[n_ov++] = dd;
+    }
+    lb_train_config_free(train_config);
+    train_config = NULL;
+    int rc = lb_train_config_load(config, cmd, ov, n_ov, &train_config, &err);
+    free(ov);
+    free(dd);
+    if (!rc) {
+        set_defaults(o, !strcmp(cmd, "unlearn"));
+        rc = lb_train_config_apply(train_config, o, stderr, &err);
+    }
+    if (!rc) {
+        const char *c2 = NULL, *d2 = NULL;
+        int frc = parse_flags(cmd, argc, argv, o, usage, have_method, &c2, &d2);
+        if (frc) return frc;
+        rc = lb_train_config_check(train_config, o, stderr, &err);
+    }
+    if (rc) return rc == LB_ENOMEM ? (lb_cli_fail(cmd, &err), LB_EXIT_FAIL) : lb_cli_fail(cmd, &err);
+    *have_method = 1;
+    const char *const *ign;
+    size_t n_ign = lb_train_config_ignored(train_config, &ign);
+    if (n_ign) {
+        fprintf(stderr, "leakbound %s: %s: ignored (they do not apply on a CPU or to leakbound):",
+                cmd, config);
+        for (size_t i = 0; i < n_ign; i++) fprintf(stderr, "%s %s", i ? "," : "", ign[i]);
+        fputc('\n', stderr);
+    }
+    return 0;
+}
+
+int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts_t *o,
+                       void (*usage)(FILE *)) {
+    int unlearn = !strcmp(cmd, "unlearn"), have_method = 0;
+    const char *config = NULL, *data_dir = NULL;
+    set_defaults(o, unlearn);
+    int rc = parse_flags(cmd, argc, argv, o, usage, &have_method, &config, &data_dir);
+    if (rc) return rc;
+    if (config) {
+        if ((rc = load_config(cmd, argc, argv, o, usage, &have_method, config, data_dir))) return rc;
+    } else if (optind < argc) {
+        return lb_cli_failf(cmd, "unexpected argument '%s'%s", argv[optind],
+                            strchr(argv[optind], '=') ? " (key=value overrides go with --config FILE)" : "");
+    } else if (data_dir) {
+        return lb_cli_failf(cmd, "--data-dir is the folder of a --config file's split or dataset "
+                            "files; without --config give %s", unlearn ? "--forget and --retain" : "--data");
+    }
     if (!o->model_dir || !o->out_dir || !o->data_path)
         return lb_cli_failf(cmd, "--model, --out and %s are required",
                             unlearn ? "--forget" : "--data");
@@ -259,5 +353,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     o->on_step = NULL, o->ctx = NULL;   /* said_ref dies here */
     if (!rc && !o->stop_after)
         fprintf(stderr, "leakbound %s: model written to %s\n", cmd, o->out_dir);
+    lb_train_config_free(train_config); /* o's strings from --config end here */
+    train_config = NULL;
     return status;
 }

@@ -22,6 +22,7 @@ static const lb_cli_command_t commands[] = {
     {"init", "a fresh random model (llama, phi, gpt2) in Hugging Face layout", lb_cli_init},
     {"finetune", "fine-tune a model on question/answer pairs (fp32 AdamW)", lb_cli_finetune},
     {"unlearn", "unlearn a forget set: GA, GD or NPO, with optional entropy optimisation", lb_cli_unlearn},
+    {"config", "show the resolved configuration of a finetune/unlearn --config YAML file", lb_cli_config},
     {"demo", "the paper's experiment end to end on a generated benchmark (demo.md)", lb_cli_demo},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
@@ -34,7 +35,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-    /* Spinning OpenMP threads collapse on a shared machine (issue 12): wait passively unless the
+    /* Spinning OpenMP threads collapse on a shared machine: wait passively unless the
      * user chose. libgomp reads these at load time, so set them and start again once. */
     if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT") && !setenv("OMP_WAIT_POLICY", "passive", 0))
         execv("/proc/self/exe", argv);   /* on failure: carry on with the default policy */
@@ -54,7 +55,7 @@ int main(int argc, char **argv) {
         return LB_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("leakbound %s\n", LB_VERSION);
+        printf("leakbound %s\n", lb_version());
         return LB_EXIT_OK;
     }
     for (size_t i = 0; i < n_commands; i++)

@@ -3,6 +3,7 @@
  * Every check that guards a memory access happens here, at open: a tensor that survives open
  * lies wholly inside its file's data area, so later readers need no bounds checks. */
 #include "leakbound/safetensors.h"
+#include "leakbound/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -262,9 +263,10 @@ static int cmp_str(const void *a, const void *b) {
 /* Open every shard named by an index's weight_map and check the map against the shards. */
 static int open_index(lb_st_t *st, const char *index_path, lb_error_t *err) {
     json_error_t je;
-    json_t *root = json_load_file(index_path, JSON_REJECT_DUPLICATES, &je);
+    int cannot_open;
+    json_t *root = lb_io_json_load_file(index_path, JSON_REJECT_DUPLICATES, &je, &cannot_open);
     if (!root) {
-        if (access(index_path, R_OK) != 0)
+        if (cannot_open)
             return lb_error_set(err, LB_EIO, "%s: cannot open: %s", index_path, strerror(errno));
         return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: %s", index_path, je.line, je.column, je.text);
     }

@@ -70,6 +70,9 @@ static void fingerprint(const lb_train_run_opts_t *o, size_t nf, size_t nr, long
              o->obj.ent_answer_only, o->lr, o->epochs, o->batch_size, o->grad_accum,
              o->max_length, warmup, o->weight_decay, o->max_grad_norm,
              (unsigned long long)o->seed, nf, nr, data_sha, retain_sha, o->template_spec);
+    size_t n = strlen(buf);
+    if (o->answer_prefix && n < cap) /* a --config file's answer_tag */
+        snprintf(buf + n, cap - n, " answer=%s", o->answer_prefix);
 }
 
 static int load_data(run_t *s, const char *path, lb_dataset_t *ds, lb_train_rows_t *rows,
@@ -103,6 +106,28 @@ static int check_opts(const lb_train_run_opts_t *o, lb_error_t *err) {
     return 0;
 }
 
+/* --tokenizer's files into the output folder, so that it is a complete model folder. */
+static int copy_tokenizer(const lb_train_run_opts_t *o, const char *stage, lb_error_t *err) {
+    char src[4200], dst[4200], *data = NULL;
+    size_t len = 0;
+    lb_tokenizer_path(o->model_dir, o->tokenizer, src, sizeof src);
+    int rc = lb_io_read_file(src, &data, &len, err);
+    snprintf(dst, sizeof dst, "%s/tokenizer.json", stage);
+    if (!rc) rc = lb_atomic_write_file(dst, data, len, err);
+    free(data);
+    data = NULL;
+    char dir[4096];
+    lb_tokenizer_config_dir(o->model_dir, o->tokenizer, dir, sizeof dir);
+    snprintf(src, sizeof src, "%s/tokenizer_config.json", dir);
+    if (!rc && strcmp(dir, o->model_dir) && access(src, R_OK) == 0) {
+        snprintf(dst, sizeof dst, "%s/tokenizer_config.json", stage);
+        rc = lb_io_read_file(src, &data, &len, err);
+        if (!rc) rc = lb_atomic_write_file(dst, data, len, err);
+        free(data);
+    }
+    return rc;
+}
+
 static int setup(run_t *s, const lb_train_run_opts_t *o, lb_error_t *err) {
     int rc = lb_model_load(o->resume_dir ? o->resume_dir : o->model_dir, NULL, &s->m, err);
     if (rc) return rc;
@@ -110,13 +135,13 @@ static int setup(run_t *s, const lb_train_run_opts_t *o, lb_error_t *err) {
     if (g->eos_token_id < 0)
         return lb_error_set(err, LB_EINVAL, "%s/config.json: eos_token_id is needed (padding)",
                             o->model_dir);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tokenizer.json", o->model_dir);
-    if ((rc = lb_tokenizer_load(path, &s->tok, err))) return rc;
+    char cfg_dir[4096];
+    if ((rc = lb_tokenizer_load_for_model(o->model_dir, o->tokenizer, &s->tok, err))) return rc;
+    lb_tokenizer_config_dir(o->model_dir, o->tokenizer, cfg_dir, sizeof cfg_dir);
     const char *spec = o->template_spec ? o->template_spec : "phi";
-    if ((rc = lb_template_open(spec, o->model_dir, &s->tpl, err))) return rc;
+    if ((rc = lb_template_open(spec, cfg_dir, &s->tpl, err))) return rc;
     /* The Phi TOFU layout writes "Answer: " before the answer (docs/training.md). */
-    const char *prefix = !strcmp(spec, "phi") ? "Answer: " : "";
+    const char *prefix = o->answer_prefix ? o->answer_prefix : !strcmp(spec, "phi") ? "Answer: " : "";
     int T = o->max_length;
     if (T > g->max_position_embeddings) T = g->max_position_embeddings;
     if ((rc = load_data(s, o->data_path, &s->dsf, &s->f, prefix, T, g->eos_token_id, err)))
@@ -261,6 +286,7 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
         rc = lb_error_set(err, LB_EIO, "%s: write failed: %s", log_path, strerror(errno));
     if (!rc) {
         rc = lb_train_copy_model_files(o->model_dir, stage, err);
+        if (!rc && o->tokenizer) rc = copy_tokenizer(o, stage, err);
         if (!rc) rc = lb_train_save_weights(s.tr, stage, s.out_dtype, err);
     }
     run_free(&s);

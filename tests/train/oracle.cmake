@@ -14,3 +14,5 @@ lb_oracle_test(train_cli_loss train_cli.py loss)
 lb_oracle_test(train_cli_resume train_cli.py resume)
 lb_oracle_test(train_cli_dtype train_cli.py dtype)
 lb_oracle_test(train_cli_errors train_cli.py errors)
+# The reference's Hydra YAML files (tests/train/hydra) through --config and `config show`.
+lb_oracle_test(train_config train_config.py)
