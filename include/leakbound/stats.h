@@ -236,6 +236,24 @@ int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, siz
                         lb_stats_conbo_what_t what, double *scratch, int threads,
                         lb_stats_interval_t *out, lb_error_t *err);
 
+/* ---- two-sample tests (unlearning metrics, docs/tofu.md) ------------------------------ */
+
+/* Two-sided two-sample Kolmogorov-Smirnov test with scipy.stats.ks_2samp's semantics (method
+ * 'auto', scipy 1.10): D = max |F1 - F2| over the pooled data; when max(n1, n2) <= 10000 the
+ * exact p-value (D rounded to a multiple of 1/lcm(n1, n2); Hodges' path counts for n1 == n2,
+ * the column-by-column lattice recursion otherwise), else (or when the exact sum fails) the
+ * asymptotic Kolmogorov distribution at sqrt(round(n1 n2 / (n1 + n2))) D (scipy uses the
+ * finite-n kstwo there; the two agree to about 1e-3 at such sizes). *exact (may be NULL) says
+ * which. x (n1), y (n2), neither empty, no NaN. Returns 0, LB_EINVAL or LB_ENOMEM. */
+int lb_stats_ks_2samp(const double *x, size_t n1, const double *y, size_t n2, double *d,
+                      double *p, int *exact, lb_error_t *err);
+
+/* Area under the ROC curve of scores (n) for labels (n, each 0 or 1; 1 = positive): the
+ * Mann-Whitney statistic, tied scores sharing their mean rank (sklearn's roc_auc_score).
+ * Needs both classes and no NaN. Returns 0, LB_EINVAL or LB_ENOMEM. */
+int lb_stats_auc(const double *scores, const int *labels, size_t n, double *auc,
+                 lb_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

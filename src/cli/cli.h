@@ -52,6 +52,7 @@ LB_CLI_ENTRY(init);
 LB_CLI_ENTRY(finetune);
 LB_CLI_ENTRY(unlearn);
 LB_CLI_ENTRY(config);
+LB_CLI_ENTRY(tofu);
 
 /* The exit-status paragraph every --help ends with. */
 extern const char lb_cli_exit_help[];

@@ -17,6 +17,7 @@ static const lb_cli_command_t commands[] = {
     {"data", "datasets: show with rendered prompts, generate the fictitious-author set", lb_cli_data},
     {"sample", "greedy + n sampled answers per question (batched, shared prompt cache)", lb_cli_sample},
     {"eval", "sample, score and bound every question; report.json/.md and plots", lb_cli_eval},
+    {"tofu", "TOFU's unlearning metrics: truth ratio, forget quality, model utility, MIA", lb_cli_tofu},
     {"plot", "SVG plots of a bound/eval report: score densities, ECDF with DKW band, ED", lb_cli_plot},
     {"init", "a fresh random model (llama, phi, gpt2) in Hugging Face layout", lb_cli_init},
     {"finetune", "fine-tune a model on question/answer pairs (fp32 AdamW)", lb_cli_finetune},

@@ -44,6 +44,7 @@ TABLE = {
     "demo": ("--out", None, True),
     "config": (None, [], False),
     "config show": ("--for", [], False),
+    "tofu": ("--model", [], True),
 }
 HELPLESS = {"tokenizer", "data", "config"}  # command groups: their actions have the options
 
