@@ -213,7 +213,7 @@ int lb_cli_tofu(int argc, char **argv) {
     lb_io_dir_t out = {0};
     json_t *prov = NULL;
     int rc = lb_tofu_run(&o, &hooks, &res, &err);
-    if (!rc && !(prov = lb_cli_provenance(argc, argv, o.model_dir, forget, &err))) rc = err.code;
+    if (!rc && !(prov = lb_cli_provenance(argc, argv, o.model_dir, NULL, forget, NULL, &err))) rc = err.code;
     if (!rc && (rc = lb_io_dir_begin(&out, out_dir, &err)) == LB_EINVAL) lb_error_prefix(&err, "--out");
     if (!rc) rc = lb_tofu_write(&res, &o, prov, out.path, &err);
     if (!rc) rc = lb_io_dir_commit(&out, tofu_files, &err);
