@@ -20,6 +20,8 @@ const char lb_cli_train_flags_help[] =
     "                        master weights (a F16/BF16 model is widened at load); the\n"
     "                        final model is stored in the starting model's dtype (rounded\n"
     "                        to nearest even), checkpoints in F32 (exact resume).\n"
+    "  --wait                if another leakbound run is writing DIR, wait for it to finish\n"
+    "                        (default: refuse at once, exit 2)\n"
     "  --template T          phi (default: \"Question: q\\nAnswer: a\"), llama2, raw, or a\n"
     "                        string with {q}\n"
     "  --epochs N            default 5 (finetune) / 10 (unlearn)\n"
@@ -35,6 +37,9 @@ const char lb_cli_train_flags_help[] =
     "  --resume DIR          continue from a checkpoint-<step> folder of the same run\n"
     "  --threads N           threads (default: OMP_NUM_THREADS, else the free cores)\n"
     "  -h, --help            this text\n";
+
+/* --wait (kept here: lb_train_run_opts_t is the library's, the lock is the command's). */
+static int train_wait;
 
 enum { O_MODEL = 256, O_DATA, O_FORGET, O_RETAIN, O_OUT, O_TEMPLATE, O_EPOCHS, O_LR, O_BATCH,
        O_ACCUM, O_MAXLEN, O_WARMUP, O_WD, O_CLIP, O_SEED, O_SAVE, O_RESUME, O_METHOD,
@@ -71,9 +76,10 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         {"entropy-positions", required_argument, 0, O_ENTPOS},
         {"beta", required_argument, 0, O_BETA},     {"lambda", required_argument, 0, O_LAMBDA},
         {"stop-after", required_argument, 0, O_STOP},
-        LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+        LB_CLI_THREADS_OPTION, LB_CLI_WAIT_OPTION, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int unlearn = !strcmp(cmd, "unlearn");
     memset(o, 0, sizeof *o);
+    train_wait = 0;
     o->template_spec = "phi";
     o->obj.method = unlearn ? LB_METHOD_GA : LB_METHOD_FINETUNE;
     o->obj.lambda = 1.0;
@@ -134,6 +140,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
             }
             break;
         case O_OUT: o->out_dir = optarg; break;
+        case LB_CLI_O_WAIT: train_wait = 1; break;
         case O_TEMPLATE: o->template_spec = optarg; break;
         case O_RESUME: o->resume_dir = optarg; break;
         case O_EPOCHS: if (!(rc = want_long(cmd, "--epochs", optarg, 1, &v))) o->epochs = (int)v; break;
@@ -243,7 +250,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     int said_ref = 0;
     o->on_step = progress;
     o->ctx = &said_ref;
-    int rc = lb_io_dir_begin(&out, o->out_dir, &err);
+    int rc = lb_io_dir_begin(&out, o->out_dir, train_files, lb_cli_io_flags(train_wait), &err);
     if (rc) {
         lb_error_prefix(&err, "--out");
         fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
@@ -252,7 +259,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     o->stage_dir = out.path;
     rc = lb_train_run(o, &err);
     if (!rc && !o->stop_after) rc = plot_loss(out.path, &err);
-    if (!rc && !o->stop_after) rc = lb_io_dir_commit(&out, train_files, &err);
+    if (!rc && !o->stop_after) rc = lb_io_dir_commit(&out, &err);
     int status = rc ? lb_cli_fail_status(cmd, &err, o->out_dir, out.path) : LB_EXIT_OK;
     lb_io_dir_abort(&out);
     o->stage_dir = NULL;
