@@ -92,8 +92,8 @@ enum {
                          holds a lock on a folder that contains out (e.g. demo's steps) */
 };
 
-/* Take the lock of path (a trailing "/" is ignored; a link is not resolved here). flags: 0 or
- * LB_IO_WAIT. Errors: LB_EINVAL "another leakbound run is writing <path> (it holds <lock
+/* Take the lock of path (a trailing "/" is ignored; a link is not resolved here). flags: 0,
+ * LB_IO_WAIT, or LB_IO_NOLOCK (returns 0 holding nothing). Errors: LB_EINVAL "another leakbound run is writing <path> (it holds <lock
  * file>); wait for it or pass --wait" when another process (or another lock of this process)
  * holds it and LB_IO_WAIT is not given; LB_EIO naming the lock file when it cannot be created
  * or locked (the parent is missing or read-only); LB_ENOMEM. */
@@ -114,7 +114,8 @@ void lb_io_lock_release(lb_io_lock_t *l);
 typedef struct lb_io_dir {
     char *out;    /* the final folder (a link to a folder is resolved: the folder is replaced) */
     char *path;   /* the temporary sibling to write into: "<parent>/.<name>.tmp-<pid>-<random>" */
-    int keep;     /* internal: do not remove path */
+    int keep;     /* 1: lb_io_dir_abort leaves path in place (a failed run's logs); the next
+                     lb_io_dir_begin on out removes it as stale */
     const char *const *owned; /* the owned patterns given to lb_io_dir_begin */
     lb_io_lock_t lock;        /* out's lock, held from begin to commit/abort */
     int reg;      /* internal: 1 + path's slot among the temporaries removed on SIGINT/SIGTERM */

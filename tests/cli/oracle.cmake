@@ -15,3 +15,7 @@ lb_oracle_test(cli_score cli_score.py)
 lb_oracle_test(cli_dialect cli_dialect.py)
 # The default thread count on a shared machine: free cores from a stand-in /proc/stat, overrides.
 lb_oracle_test(cli_threads cli_threads.py)
+# Two runs into one output (eval folders, sample -o), runs killed (kill -9, SIGTERM, SIGINT)
+# midway, an older version's stranded staging folders, demo failing or killed midway: no user
+# file lost, no mixed output, no temporary folder left (docs/guarantees.md).
+lb_oracle_test(cli_concurrent_outputs cli_concurrent_outputs.py)
