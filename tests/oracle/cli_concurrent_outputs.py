@@ -375,9 +375,10 @@ def main():
     n_lines = samples_file(s)
     for part in (lambda: check_stranded(s, n_lines), lambda: check_race(s, n_lines),
                  lambda: check_kill9(s, n_lines), check_signals, check_sample, check_demo):
-        t0 = time.time()
+        t0, before = time.time(), len(FAILURES)
         part()
-        print(f"  ({time.time() - t0:.1f}s)", flush=True)
+        print(f"  ({'ok' if len(FAILURES) == before else 'FAILED'}, {time.time() - t0:.1f}s)",
+              flush=True)
     if FAILURES:
         print(f"{len(FAILURES)} failure(s)")
         sys.exit(1)
