@@ -70,6 +70,9 @@ def _load():
 
 
 lib, path = _load()
+lib.lb_version.restype = ctypes.c_char_p
+lib.lb_version.argtypes = []
+version = lib.lb_version().decode("ascii")  # the library's one version string
 
 c_double_p = ctypes.POINTER(ctypes.c_double)
 c_size_p = ctypes.POINTER(ctypes.c_size_t)

@@ -1,4 +1,4 @@
-/* leakbound bound — high-probability bounds per prompt from sampled scores (issue 2 §3, §5).
+/* leakbound bound — high-probability bounds per prompt from sampled scores.
  * Flags and orchestration; input in cli_bound_read.c, output in cli_bound_write.c, the
  * statistics in the stats module. */
 #include <getopt.h>

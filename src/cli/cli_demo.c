@@ -1,4 +1,4 @@
-/* `leakbound demo`: the paper's experiment end to end on a generated benchmark (issue 6 §3).
+/* `leakbound demo`: the paper's experiment end to end on a generated benchmark.
  *
  * Everything runs inside this process by calling the other subcommands' entry points with built
  * argv arrays: data → tokenizer train → init → finetune (until greedy ROUGE-L recall on forget10

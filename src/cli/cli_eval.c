@@ -1,4 +1,4 @@
-/* leakbound eval — the probabilistic evaluation in one command (issue 4 §6): the greedy answer
+/* leakbound eval — the probabilistic evaluation in one command: the greedy answer
  * and n samples per question (the batched sampler), scored (text module), bounded (stats
  * module, the same document as `leakbound bound`), reported (report module). */
 #include <getopt.h>
@@ -19,7 +19,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: leakbound eval --model DIR --data FILE [--template T] -n N --metric M\n"
             "                      [--alpha A] [--method exact|conbo] --out DIR [options]\n"
-            "       leakbound eval --samples FILE --metric M --out DIR [options]\n"
+            "       leakbound eval --samples FILE --metric M --out DIR [--data FILE] [options]\n"
             "       leakbound eval [options]   (the bundled default, see below)\n"
             "\n"
             "For every question: the greedy answer and N sampled answers (as `leakbound sample\n"
@@ -63,9 +63,20 @@ static void usage(FILE *out) {
             "                           array of objects with \"text\" such as vLLM \"outputs\"\n"
             "                           or OpenAI-style \"choices\"). Every id needs the same\n"
             "                           number of samples. The greedy answer (optional) is a\n"
-            "                           one-text line with \"sample\": -1, or --greedy-field.\n"
+            "                           one-answer line with \"sample\": -1, or --greedy-field.\n"
             "                           report.json's \"eval\" records the file and its sha256\n"
-            "                           instead of sampling settings (sampling flags refused)\n"
+            "                           instead of sampling settings (sampling flags refused).\n"
+            "                           Refused (FILE:LINE named): a repeated line that numbers\n"
+            "                           its answers (\"sample\", an array, a greedy answer), a\n"
+            "                           repeated (id, \"sample\"), integer and string ids in one\n"
+            "                           file, one id with two references, an empty keyword list\n"
+            "  --allow-duplicates       with --samples: count repeated lines and (id, \"sample\")\n"
+            "                           pairs as more samples (the bounds assume independent\n"
+            "                           samples: only for answers that really were drawn twice)\n"
+            "  --data FILE              with --samples: each id's reference, keywords and\n"
+            "                           question from the item of that id in FILE (any data set\n"
+            "                           format, HP CSV included: without an id column the ids\n"
+            "                           are the rows from 0); ids in one file only are an error\n"
             "  --text-field F, --id-field F, --reference-field F, --keywords-field F,\n"
             "  --prompt-field F         with --samples: where each line keeps them (defaults\n"
             "                           text, id, reference, keywords, prompt; as `score`)\n"
@@ -219,21 +230,21 @@ static int check_items(const eval_state_t *e, const lb_sampling_ctx_t *ctx, metr
 }
 
 /* --samples FILE: score, bound and report the file's answers (no model, no sampling). */
-static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg, const char *greedy_field,
-                          int io_flags, int argc, char **argv) {
+static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg,
+                          const eval_samples_opts_t *so, int io_flags, int argc, char **argv) {
     lb_error_t err = {0};
     lb_io_dir_t out = {0};
     const char *out_dir = e->out_dir;
     char tmp_dir[4096] = "";
     if (e->opt.n_thresholds == 0) e->thresholds[e->opt.n_thresholds++] = 0.5;
     e->samples_path = cfg->path;
-    int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, NULL, &err)) ? 0 : err.code;
+    int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, so->data_path, &err)) ? 0 : err.code;
     if (!rc && (rc = lb_io_dir_begin(&out, e->out_dir, eval_files, io_flags, &err)) == LB_EINVAL)
         lb_error_prefix(&err, "--out");
     if (!rc) {
         e->out_dir = out.path;
         snprintf(tmp_dir, sizeof tmp_dir, "%s", out.path);
-        rc = eval_read_samples(e, cfg, greedy_field, &err);
+        rc = eval_read_samples(e, cfg, so, &err);
     }
     if (!rc) rc = eval_bounds(e, &err);
     if (!rc) rc = eval_write_reports(e, &err);
@@ -245,7 +256,7 @@ static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg, const char
 
 static int eval_main(int argc, char **argv) {
     enum { O_METRIC = 1, O_ALPHA, O_METHOD, O_OUT, O_THR, O_LAMBDA, O_PLOT, O_HARM, O_SAMPLES,
-           O_TEXT_F, O_ID_F, O_REF_F, O_KW_F, O_PROMPT_F, O_GREEDY_F };
+           O_TEXT_F, O_ID_F, O_REF_F, O_KW_F, O_PROMPT_F, O_GREEDY_F, O_ALLOW_DUP };
     static const struct option opts[] = {LB_SAMPLING_OPTIONS,
                                          {"metric", required_argument, 0, O_METRIC},
                                          {"alpha", required_argument, 0, O_ALPHA},
@@ -262,6 +273,7 @@ static int eval_main(int argc, char **argv) {
                                          {"keywords-field", required_argument, 0, O_KW_F},
                                          {"prompt-field", required_argument, 0, O_PROMPT_F},
                                          {"greedy-field", required_argument, 0, O_GREEDY_F},
+                                         {"allow-duplicates", no_argument, 0, O_ALLOW_DUP},
                                          LB_CLI_WAIT_OPTION,
                                          LB_SCORE_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
@@ -278,7 +290,7 @@ static int eval_main(int argc, char **argv) {
                                  .leak_threshold = 1.0};
     e.method_name = "exact";
     e.n_plot = 6;
-    int c, st, mi = -1, tmpl_given = 0, harm_given = 0, wait = 0;
+    int c, st, mi = -1, tmpl_given = 0, harm_given = 0, allow_dup = 0, wait = 0;
     const char *samples = NULL, *sampling_flag = NULL, *field_flag = NULL, *greedy_field = NULL;
     lb_score_cfg_t cfg = {.text_field = "text", .id_field = "id", .prompt_field = "prompt"};
     const char *ref_field = NULL, *kw_field = NULL;
@@ -317,6 +329,7 @@ static int eval_main(int argc, char **argv) {
         case O_KW_F: kw_field = optarg; field_flag = "--keywords-field"; break;
         case O_PROMPT_F: cfg.prompt_field = optarg; field_flag = "--prompt-field"; break;
         case O_GREEDY_F: greedy_field = optarg; field_flag = "--greedy-field"; break;
+        case O_ALLOW_DUP: allow_dup = 1; field_flag = "--allow-duplicates"; break;
         case O_THR: {
             double t;
             if (lb_cli_parse_double(optarg, &t) || t < 0 || t > 1)
@@ -348,8 +361,10 @@ static int eval_main(int argc, char **argv) {
                 break;
             }
             tmpl_given |= c == LB_SO_TEMPLATE;
-            /* every sampling flag but these describes a sampling run --samples does not make */
-            if (!sampling_flag && c != LB_SO_THREADS && c != LB_SO_QUIET && c != LB_SO_VERBOSE)
+            /* every sampling flag but these describes a sampling run --samples does not make
+               (--data: the items whose references --samples joins by id) */
+            if (!sampling_flag && c != LB_SO_THREADS && c != LB_SO_QUIET && c != LB_SO_VERBOSE &&
+                c != LB_SO_DATA && c != LB_SO_FORMAT)
                 sampling_flag = argv[optind - 1 - (optarg && optarg == argv[optind - 1])];
             st = lb_sampling_option(&a, c, optarg, CMD);
             if (st == 1) return lb_cli_failf(CMD, "unknown option '%s'", argv[optind - 1]);
@@ -376,7 +391,9 @@ static int eval_main(int argc, char **argv) {
         cfg.path = samples;
         cfg.opts = so;
         if (lb_cli_mpi_rank() != 0) return LB_EXIT_OK; /* nothing to share: rank 0 alone */
-        return eval_from_file(&e, &cfg, greedy_field, lb_cli_io_flags(wait), argc, argv);
+        eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
+                                   .data_path = a.data, .data_format = a.format};
+        return eval_from_file(&e, &cfg, &sop, lb_cli_io_flags(wait), argc, argv);
     }
     if (field_flag) return lb_cli_failf(CMD, "%s needs --samples FILE", field_flag);
     char def_dir[4096], def_model[4160], def_data[4160];

@@ -1,4 +1,4 @@
-/* leakbound sample — greedy and n sampled answers per question, as JSON Lines (issue 4 §6).
+/* leakbound sample — greedy and n sampled answers per question, as JSON Lines.
  * Each prompt group is appended whole and fsync'ed, so an interrupted run keeps every
  * finished group; --resume drops a trailing partial group and continues with the rest. */
 #include <errno.h>

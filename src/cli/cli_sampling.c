@@ -230,7 +230,7 @@ static double mem_available(void) {
     return pages > 0 && psz > 0 ? (double)pages * (double)psz : 0;
 }
 
-/* The memory the run holds at most (issue 17), printed before anything big is allocated:
+/* The memory the run holds at most, printed before anything big is allocated:
  * weights (matrices mapped from the file, vectors copied), the KV cache (every sequence of a
  * batch at the longest question's full length, capped by --kv-budget or its default, a quarter
  * of RAM), and the runner's arena plus the sampler's logits. A plan above the memory available

@@ -63,6 +63,38 @@ int lb_cli_errorf(const char *cmd, int status, const char *fmt, ...) {
     return status;
 }
 
+/* Levenshtein distance of a (la bytes) and b, both at most 63 bytes; 64 when longer. */
+static size_t edit_distance(const char *a, size_t la, const char *b) {
+    size_t lb = strlen(b), row[64];
+    if (la > 63 || lb > 63) return 64;
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+/* The long option nearest to the unknown word w ("--name", without "=value"): one edit away,
+ * or two from a word of five letters or more; NULL when none is. */
+static const char *nearest_option(const struct option *o, const char *w, size_t wl) {
+    const char *best = NULL;
+    size_t bd = 3;
+    if (wl < 3 || strncmp(w, "--", 2)) return NULL;
+    for (; o && o->name; o++) {
+        size_t d = edit_distance(w + 2, wl - 2, o->name);
+        if (d < bd && (d <= 1 || wl - 2 >= 5)) bd = d, best = o->name;
+    }
+    return best;
+}
+
 int lb_cli_next(lb_cli_parser_t *p) {
     if (!p->started) {
         p->started = 1;
@@ -79,6 +111,20 @@ int lb_cli_next(lb_cli_parser_t *p) {
             snprintf(name, sizeof name, "%.*s", (int)strcspn(w, "="), w);
         else
             snprintf(name, sizeof name, "-%c", optopt);
+        const char *near = c == '?' ? nearest_option(p->longopts, name, strlen(name)) : NULL;
+        /* getopt_long refuses an abbreviation of several options: name them */
+        char amb[256] = "";
+        size_t n_amb = 0, nl = strlen(name), al = 0;
+        for (const struct option *o = p->longopts; c == '?' && nl > 2 && !strncmp(name, "--", 2) &&
+                                                   o && o->name; o++)
+            if (!strncmp(o->name, name + 2, nl - 2) && al < sizeof amb - 80)
+                al += (size_t)snprintf(amb + al, sizeof amb - al, "%s--%s", n_amb++ ? ", " : "",
+                                       o->name);
+        if (n_amb > 1)
+            return lb_cli_failf(p->cmd, "option '%s' is ambiguous: %s", name, amb), LB_CLI_BAD;
+        if (near)
+            return lb_cli_failf(p->cmd, "unknown option '%s' (did you mean '--%s'?)", name, near),
+                   LB_CLI_BAD;
         return c == '?' ? (lb_cli_failf(p->cmd, "unknown option '%s'", name), LB_CLI_BAD)
                         : (lb_cli_failf(p->cmd, "option '%s' needs a value", name), LB_CLI_BAD);
     }
@@ -163,10 +209,6 @@ int lb_cli_parse_long(const char *s, long *out) {
 
 /* ---- provenance: what made a report ---------------------------------------------------- */
 
-#ifndef LB_VERSION
-#error "LB_VERSION must come from CMake's project(VERSION ...)"
-#endif
-
 static char **kept_argv;
 static int kept_argc;
 
@@ -230,7 +272,7 @@ json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const ch
         bad = bad || json_array_append_new(av, json_string("leakbound"));
         for (int i = 0; !bad && i < argc; i++) bad = json_array_append_new(av, json_string(argv[i]));
     }
-    bad = bad || json_object_set_new(p, "leakbound_version", json_string(LB_VERSION)) ||
+    bad = bad || json_object_set_new(p, "leakbound_version", json_string(lb_version())) ||
           json_object_set(p, "argv", av);
     json_decref(av);
     if (bad) {

@@ -33,7 +33,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-    /* Spinning OpenMP threads collapse on a shared machine (issue 12): wait passively unless the
+    /* Spinning OpenMP threads collapse on a shared machine: wait passively unless the
      * user chose. libgomp reads these at load time, so set them and start again once. */
     if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT") && !setenv("OMP_WAIT_POLICY", "passive", 0))
         execv("/proc/self/exe", argv);   /* on failure: carry on with the default policy */
@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
         return LB_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("leakbound %s\n", LB_VERSION);
+        printf("leakbound %s\n", lb_version());
         return LB_EXIT_OK;
     }
     for (size_t i = 0; i < n_commands; i++)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`mpirun -np K leakbound sample|eval` against one process (issue 14; docs/scaling.md).
+"""`mpirun -np K leakbound sample|eval` against one process (docs/scaling.md).
 
   check_mpi.py CASE HAVE_MPI     CASE: eval | eval_few | sample_resume | failure
 

@@ -324,6 +324,12 @@ def group_errors():
                               short], "--judge-labels")
     expect_fail("overflow", ["--judge", folder, "--judge-template", t, path], ":2",
                 "over the judge's context of 40 tokens", "max_position_embeddings")
+    nul = os.path.join(WORK, "nul.jsonl")
+    with open(nul, "w") as f:
+        f.write(json.dumps({"prompt": "hi", "text": "ok"}) + "\n")
+        f.write(json.dumps({"id": 2, "prompt": "hi", "text": ["ok", "o\u0000k"]}) + "\n")
+    expect_fail("NUL in a text", ["--judge", folder, "--judge-template", t, nul], nul + ":2:",
+                "NUL character")
     expect_fail("no --judge", [short], "--judge DIR")
     expect_fail("bad template", ["--judge", folder, "--judge-template", "no fields", short],
                 "--judge-template")

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Memory plan (issue 17): `inspect` and `sample` state the planned memory, and `sample` refuses
+"""Memory plan: `inspect` and `sample` state the planned memory, and `sample` refuses
 a plan above the memory available, before allocating it.
 
 A 1-layer Llama made by `leakbound init`, its config set to 2^21 positions (RoPE: no position table, so the

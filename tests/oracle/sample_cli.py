@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Oracle for the sampler and `leakbound sample` (issue 4 §1-§3, §6):
+"""Oracle for the sampler and `leakbound sample`:
 
 - determinism: the same seed gives byte-identical results for batch sizes 1..64, 1 or 2
   threads and a KV budget so small that sequences queue (continuous batching);

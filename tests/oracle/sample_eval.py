@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Oracle for `leakbound eval` (issue 4 §6): the pipeline against the commands it stands for.
+"""Oracle for `leakbound eval`: the pipeline against the commands it stands for.
 
 - samples.jsonl: greedy + n lines per question, in order; each "score" equals what
   `leakbound score --metric M` gives for the same line (itself checked against rouge-score);

@@ -1,0 +1,8 @@
+/* The one version string: LB_VERSION comes from CMake's project(VERSION ...). */
+#include "leakbound/core.h"
+
+#ifndef LB_VERSION
+#error "LB_VERSION must come from CMake's project(VERSION ...)"
+#endif
+
+const char *lb_version(void) { return LB_VERSION; }
