@@ -127,9 +127,11 @@ typedef struct lb_io_dir {
  * names the command writes (its output set, e.g. "report.json", "*.svg"); may be NULL (nothing
  * owned); kept by pointer until the commit.
  * Recovery (with the lock held, so their owners are gone): every ".<name>.tmp-<pid>[-<random>]"
- * and ".<name>.old-<pid>[-<random>]" beside out is stale; each of its entries that is not owned
- * and that out lacks (a user's file an older version moved there and could not move back) is
- * moved back into out (created if missing); then the stale folder is removed.
+ * and ".<name>.old-<pid>[-<random>]" beside out is stale. This version's ".tmp-<pid>-<random>"
+ * folders hold only a dead run's new set: removed. In the others (an older version's
+ * ".tmp-<pid>", whose commit moved a user's entries there; ".old-" folders) each entry that is
+ * not owned and that out lacks is moved back into out (created if missing); then the folder is
+ * removed (kept if such an entry cannot go back).
  * Errors: LB_EINVAL (out is empty, ".", "..", "/" or an existing non-folder; another run holds
  * the lock), LB_EIO (the lock file or the folder cannot be created: the message names it and
  * the reason), LB_ENOMEM. On error nothing is held. */

@@ -255,13 +255,16 @@ static int rename2(const char *from, const char *to, unsigned flags) {
 
 static int no_flag_support(int e) { return e == EINVAL || e == ENOSYS || e == ENOTSUP; }
 
-/* base is a staging name of out's base b: ".<b>.tmp-<digits>[-<6 alnum>]" or the same with
- * ".old-" (this version's names and the older "-<pid>" only ones). */
+/* name is a staging name of out's base b: ".<b>.tmp-<digits>[-<6 alnum>]" or the same with
+ * ".old-". Returns 0 (not one), 1 (one that may hold a user's entries: an older version's
+ * "-<pid>" only name, whose commit moved them there, or an ".old-" folder), 2 (this version's
+ * temporary folder: only the new set of some command, never a user's entry). */
 static int is_staging_of(const char *name, const char *b) {
     size_t bl = strlen(b);
     if (name[0] != '.' || strncmp(name + 1, b, bl) || name[1 + bl] != '.') return 0;
     const char *p = name + 2 + bl;
-    if (!strncmp(p, "tmp-", 4) || !strncmp(p, "old-", 4)) p += 4;
+    int tmp = !strncmp(p, "tmp-", 4);
+    if (tmp || !strncmp(p, "old-", 4)) p += 4;
     else return 0;
     if (*p < '0' || *p > '9') return 0;
     while (*p >= '0' && *p <= '9') p++;
@@ -271,7 +274,7 @@ static int is_staging_of(const char *name, const char *b) {
     for (; *p; p++, k++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
             return 0;
-    return k == 6;
+    return k != 6 ? 0 : tmp ? 2 : 1;
 }
 
 /* With out's lock held: move the entries of the stale folder st that are not owned and that
@@ -308,9 +311,12 @@ static void recover(const char *out, const char *const *owned) {
     size_t n;
     if (parent && list_dir(parent, &names, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
-            if (!is_staging_of(names[i], base)) continue;
+            int kind = is_staging_of(names[i], base);
+            if (!kind) continue;
             char *st = join2(parent, names[i]);
-            if (st) recover_one(out, st, owned);
+            /* a dead run's new set (of this or another command) is not brought into out */
+            if (st && kind == 2) lb_io_remove_tree(st);
+            else if (st) recover_one(out, st, owned);
             free(st);
         }
         free_names(names, n);

@@ -195,6 +195,11 @@ static void test_stale_staging_recovered(void **state) {
     snprintf(st1, sizeof st1, "%s/.rec.tmp-99999", lb_tmpdir);
     snprintf(st2, sizeof st2, "%s/.rec.old-123-abcXYZ", lb_tmpdir);
     snprintf(other, sizeof other, "%s/.rec.tmp-x.tmp-5-abcdef", lb_tmpdir);
+    /* this version's staging folder of a dead run: its (partial) new set is not brought in */
+    char dead[400];
+    snprintf(dead, sizeof dead, "%s/.rec.tmp-77-abcDEF", lb_tmpdir);
+    assert_int_equal(mkdir(dead, 0755), 0);
+    put(dead, "other-command.json", "half of another command's set");
     assert_int_equal(mkdir(out, 0755), 0);
     assert_int_equal(mkdir(st1, 0755), 0);
     assert_int_equal(mkdir(st2, 0755), 0);
@@ -218,6 +223,8 @@ static void test_stale_staging_recovered(void **state) {
     /* st1 held a name out has: kept (nothing of a user's is removed); st2 is gone */
     assert_string_equal(get(st1, "keep.txt"), "an older copy");
     assert_int_not_equal(access(st2, F_OK), 0);
+    assert_int_not_equal(access(dead, F_OK), 0);
+    assert_string_equal(get(out, "other-command.json"), "");
     assert_string_equal(get(other, "x"), "another out's");
     lb_io_remove_tree(st1);
     lb_io_remove_tree(other);
