@@ -5,15 +5,19 @@
  * - JSONL: one JSON value per line, parsed with jansson. Lines are split on "\n" only (JSON
  *   strings may hold raw U+2028/U+2029); a trailing "\r" is dropped; blank lines are skipped.
  *   A malformed line is an error naming "<file>:<line>:<column>". "-" means stdin.
- * - Atomic output: lb_io_atomic_* writes to "<path>.tmp.<pid>" and renames it over <path> only on
+ * - Atomic output: lb_atomic_* writes to "<path>.tmp.<pid>.<random>" (created O_EXCL: a name
+ *   no other process, container or NFS client can share) and renames it over <path> only on
  *   commit, so a reader never sees a half-written file. "-" means stdout (written directly;
  *   callers buffer a whole document first when a partial stdout document must not appear).
  *   Every write failure names the file and the reason (strerror).
  * - Atomic folders: a command that writes several files into OUT builds them in a temporary
- *   sibling folder (lb_io_dir_begin: "<parent>/.<name>.tmp-<pid>") and renames that folder into
- *   place at the end (lb_io_dir_commit), so OUT is at every moment either the previous complete
- *   set or the new complete set, never a mix; on failure (lb_io_dir_abort) the temporary folder
- *   is removed and OUT is untouched.
+ *   sibling folder (lb_io_dir_begin: "<parent>/.<name>.tmp-<pid>-<random>") and puts them in
+ *   place at the end (lb_io_dir_commit), holding the destination's lock (lb_io_lock_*) from
+ *   begin to commit, so two runs never write one OUT at once; on failure (lb_io_dir_abort) the
+ *   temporary folder is removed and OUT is untouched. The commit never moves, replaces or
+ *   removes an entry of OUT the command does not own (docs/guarantees.md).
+ * - SIGINT and SIGTERM (where the process left them at their default action) remove the
+ *   temporary folders and files in progress before the process dies.
  */
 #ifndef LEAKBOUND_IO_H
 #define LEAKBOUND_IO_H
@@ -52,6 +56,7 @@ typedef struct lb_atomic_file {
     FILE *fp;
     char *path;
     char *tmp_path;   /* NULL when writing to stdout */
+    int reg;          /* internal: 1 + its slot among the temporaries removed on SIGINT/SIGTERM */
 } lb_atomic_file_t;
 
 /* Begin writing path ("-" = stdout). Nothing appears at path until lb_atomic_commit. */
@@ -68,50 +73,96 @@ int lb_atomic_write(lb_atomic_file_t *f, const void *data, size_t len, lb_error_
  * file at path stays as it was). Returns 0 or the error of the step that failed. */
 int lb_atomic_write_file(const char *path, const void *data, size_t len, lb_error_t *err);
 
+/* An advisory lock on a destination (a folder or a file): flock(2) on the lock file
+ * "<parent>/.<name>.lock" beside it (created when missing, never removed: removing a lock file
+ * lets two processes lock two different files of one name). Every leakbound command that writes
+ * an output folder or an -o file holds it from its first write to its commit, so a second run
+ * into the same destination is refused (or waits) instead of mixing or deleting files. The
+ * lock is released by lb_io_lock_release or when the process ends, however it ends; it is
+ * advisory (only leakbound takes it) and, on NFS, as good as the server's lock support. */
+typedef struct lb_io_lock {
+    int fd;   /* the lock file's descriptor (valid while held) */
+    int held; /* 1 while held; a zeroed lock is not held */
+} lb_io_lock_t;
+
+/* Flags of lb_io_lock_acquire and lb_io_dir_begin. */
+enum {
+    LB_IO_WAIT = 1,   /* wait for the lock instead of refusing at once */
+    LB_IO_NOLOCK = 2, /* lb_io_dir_begin: take no lock and recover nothing: the caller already
+                         holds a lock on a folder that contains out (e.g. demo's steps) */
+};
+
+/* Take the lock of path (a trailing "/" is ignored; a link is not resolved here). flags: 0,
+ * LB_IO_WAIT, or LB_IO_NOLOCK (returns 0 holding nothing). Errors: LB_EINVAL "another leakbound run is writing <path> (it holds <lock
+ * file>); wait for it or pass --wait" when another process (or another lock of this process)
+ * holds it and LB_IO_WAIT is not given; LB_EIO naming the lock file when it cannot be created
+ * or locked (the parent is missing or read-only); LB_ENOMEM. */
+int lb_io_lock_acquire(lb_io_lock_t *l, const char *path, int flags, lb_error_t *err);
+
+/* Release the lock (the lock file stays). Safe on a zeroed or released lock. */
+void lb_io_lock_release(lb_io_lock_t *l);
+
 /* A folder written as one (see the contract). Use:
  *
  *     lb_io_dir_t d;
- *     if ((rc = lb_io_dir_begin(&d, out, err))) return rc;
+ *     if ((rc = lb_io_dir_begin(&d, out, owned, 0, err))) return rc;
  *     ... write every file under d.path (lb_atomic_* or plain files; subfolders too) ...
  *     if (rc) lb_io_dir_abort(&d);          // OUT untouched, d.path removed
- *     else rc = lb_io_dir_commit(&d, owned, err);  // OUT now holds the new set
+ *     else rc = lb_io_dir_commit(&d, err);  // OUT now holds the new set
  *
  * Messages about a file should name the file actually written (under d.path). */
 typedef struct lb_io_dir {
     char *out;    /* the final folder (a link to a folder is resolved: the folder is replaced) */
-    char *path;   /* the temporary sibling to write into: "<parent>/.<name>.tmp-<pid>" */
-    int keep;     /* internal: do not remove path */
+    char *path;   /* the temporary sibling to write into: "<parent>/.<name>.tmp-<pid>-<random>" */
+    int keep;     /* 1: lb_io_dir_abort leaves path in place (a failed run's logs); the next
+                     lb_io_dir_begin on out removes it as stale */
+    const char *const *owned; /* the owned patterns given to lb_io_dir_begin */
+    lb_io_lock_t lock;        /* out's lock, held from begin to commit/abort */
+    int reg;      /* internal: 1 + path's slot among the temporaries removed on SIGINT/SIGTERM */
 } lb_io_dir_t;
 
-/* Create the temporary sibling folder of out (out itself need not exist; its parent must).
- * A stale temporary of the same name (a dead process with this pid) is removed first.
- * Errors: LB_EINVAL (out is empty, ".", "..", "/" or an existing non-folder), LB_EIO (the
- * folder cannot be created: the message names it and the reason), LB_ENOMEM. */
-int lb_io_dir_begin(lb_io_dir_t *d, const char *out, lb_error_t *err);
+/* Take out's lock (lb_io_lock_acquire with flags: 0, LB_IO_WAIT or LB_IO_NOLOCK), recover
+ * what runs killed earlier left, and create the temporary sibling folder of out (out itself
+ * need not exist; its parent must). owned: NULL-terminated fnmatch patterns (FNM_PERIOD) of the
+ * names the command writes (its output set, e.g. "report.json", "*.svg"); may be NULL (nothing
+ * owned); kept by pointer until the commit.
+ * Recovery (with the lock held, so their owners are gone): every ".<name>.tmp-<pid>[-<random>]"
+ * and ".<name>.old-<pid>[-<random>]" beside out is stale. This version's ".tmp-<pid>-<random>"
+ * folders hold only a dead run's new set: removed. In the others (an older version's
+ * ".tmp-<pid>", whose commit moved a user's entries there; ".old-" folders) each entry that is
+ * not owned and that out lacks is moved back into out (created if missing); then the folder is
+ * removed (kept if such an entry cannot go back).
+ * Errors: LB_EINVAL (out is empty, ".", "..", "/" or an existing non-folder; another run holds
+ * the lock), LB_EIO (the lock file or the folder cannot be created: the message names it and
+ * the reason), LB_ENOMEM. On error nothing is held. */
+int lb_io_dir_begin(lb_io_dir_t *d, const char *out, const char *const *owned, int flags,
+                    lb_error_t *err);
 
-/* Put the new set in place and release d (whatever the result). owned: NULL-terminated
- * fnmatch patterns of the names the command writes (its output set, e.g. "report.json",
- * "*.svg"); may be NULL (nothing owned).
- * - out missing: the temporary folder is renamed to out.
- * - out exists: its entries that are not owned and that the new set lacks (checkpoint-<step>/
- *   folders a resumable run keeps there, a user's notes, another command's files) are first
- *   moved into the new folder, so they survive; owned entries are the old set, replaced as a
- *   whole (an owned name the new set lacks disappears: no stale file from the old run stays
- *   beside the new ones). Then the two folders are exchanged in one step (renameat2
- *   RENAME_EXCHANGE; where the file system lacks it: old renamed aside to ".<name>.old-<pid>",
- *   new renamed in) and the old set is removed. The new folder takes the old one's mode.
- * Returns 0, or LB_EIO naming out and the reason; then the carried entries are moved back
- * and out is as before (if even that fails, the message says where they are and the temporary
- * folder is kept). A kill during the commit (microseconds of renames) can leave carried
- * entries in the temporary folder; it never leaves out holding a mix of old and new files. */
-int lb_io_dir_commit(lb_io_dir_t *d, const char *const *owned, lb_error_t *err);
+/* Put the new set in place, then release d and its lock (whatever the result). It never
+ * moves, replaces or removes an entry of out that is not owned:
+ * - out missing: the temporary folder is renamed to out (atomic).
+ * - out holds only owned entries (or is empty): the two folders are exchanged in one step
+ *   (renameat2 RENAME_EXCHANGE; where the file system lacks it: out renamed aside to
+ *   ".<name>.old-<pid>-<random>", the new one renamed in) and the old set is removed; an
+ *   entry that another program created in out meanwhile is moved back, not removed. Atomic: a
+ *   reader sees the old set or the new one.
+ * - out holds other entries too (a user's notes, checkpoint-<step>/ folders of a resumable
+ *   run, another command's files): each new entry is put in place on its own (renameat2
+ *   RENAME_NOREPLACE when out lacks it, RENAME_EXCHANGE over an existing one, which is then
+ *   removed), then the owned entries of out that the new set lacks are removed. Each entry is
+ *   atomic; the set is not (for microseconds a reader can see some new entries beside old
+ *   ones). On a failure the entries already exchanged are exchanged back.
+ * The new folder takes the old one's mode. SIGINT/SIGTERM arriving during the commit are held
+ * until it ends. Returns 0, or LB_EIO naming out and the reason (out then holds its previous
+ * entries). */
+int lb_io_dir_commit(lb_io_dir_t *d, lb_error_t *err);
 
 /* Remove the file or folder tree at path, not following links (a link is removed, not its
  * target); a missing path is fine. Best effort: what cannot be removed stays. */
 void lb_io_remove_tree(const char *path);
 
-/* Discard: remove the temporary folder and everything in it; out is untouched. Safe on a
- * zeroed or already released d. */
+/* Discard: remove the temporary folder and everything in it and release the lock; out is
+ * untouched. Safe on a zeroed or already released d. */
 void lb_io_dir_abort(lb_io_dir_t *d);
 
 /* SHA-256 (FIPS 180-4, Debian's libnettle) of the bytes of the file at path, as 64 lowercase hex

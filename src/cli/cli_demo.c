@@ -44,6 +44,11 @@ static void usage(FILE *out) {
             "DIR/demo_forget.svg, and every step's files (data/, tokenizer.json, models/, eval/, logs/).\n"
             "docs/demo.md explains the design.\n"
             "\n"
+            "The whole run is built in a temporary folder beside DIR (.DIR.tmp-PID-XXXXXX) and put in\n"
+            "place at the end, under DIR's lock: a killed or failing run leaves DIR as it was (the\n"
+            "previous report never sits beside new models); a failing run keeps its temporary folder\n"
+            "(with its logs) until the next demo into DIR. Other files in DIR are kept.\n"
+            "\n"
             "  --out DIR    output folder (default leakbound-demo; created)\n"
             "  --quick      fewer samples (N 128 instead of 1024): 1-2 minutes on 2 cores\n"
             "  -n N         sampled answers per forget question (default 1024, quick 128)\n"
@@ -57,6 +62,8 @@ static void usage(FILE *out) {
             "  --entropy LF,LR      EO weights (default 0.3,0; the reference's 1,-0.25 is an option)\n"
             "  --entropy-positions all|answer   EO positions (default all)\n"
             "  --threads N  threads for training and sampling (default: the free cores)\n"
+            "  --wait       if another leakbound run is writing DIR, wait for it to finish\n"
+            "               (default: refuse at once, exit 2)\n"
             "  -h, --help   this help\n"
             "\n"
             "A failing step names its log (exit 1).\n");
@@ -364,6 +371,12 @@ static long count_items(const char *path) {
 
 enum { O_TARGET = 256, O_ULR, O_UEP, O_ENT, O_ENTPOS };
 
+/* The names the demo writes at the top of DIR: the set a new run replaces (other files stay). */
+static const char *const demo_files[] = {"demo.md", "demo.json", "demo_forget.svg", "tokenizer.json",
+                                         "data", "models", "eval", "logs", "align", NULL};
+
+static int demo_run(demo_t *d, char *sbuf, char *abuf, char *vbuf);
+
 int lb_cli_demo(int argc, char **argv) {
     static const struct option opts[] = {{"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, 'q'},
                                          {"seed", required_argument, 0, 's'}, LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},
@@ -374,6 +387,7 @@ int lb_cli_demo(int argc, char **argv) {
                                          {"unlearn-epochs", required_argument, 0, O_UEP},
                                          {"entropy", required_argument, 0, O_ENT},
                                          {"entropy-positions", required_argument, 0, O_ENTPOS},
+                                         LB_CLI_WAIT_OPTION,
                                          {0, 0, 0, 0}};
     static demo_t d;
     memset(&d, 0, sizeof d);
@@ -392,11 +406,12 @@ int lb_cli_demo(int argc, char **argv) {
     d.ul_epochs = 30;
     long n = -1, seed = 0, authors = -1, ft_epochs = -1;
     double x;
-    int c;
+    int c, wait = 0;
     lb_cli_parser_t cli = {.cmd = "demo", .argc = argc, .argv = argv, .shortopts = "n:h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'o': d.out = optarg; break;
+        case LB_CLI_O_WAIT: wait = 1; break;
         case 'q': d.quick = 1; break;
         case 'n':
             if (lb_cli_parse_long(optarg, &n) || n < 1 || n > 100000)
@@ -478,26 +493,58 @@ int lb_cli_demo(int argc, char **argv) {
     snprintf(sbuf, sizeof sbuf, "%ld", seed);
     snprintf(abuf, sizeof abuf, "%d", d.authors);
     snprintf(vbuf, sizeof vbuf, "%ld", d.vocab);
-    if (mkdirs(d.out)) return LB_EXIT_FAIL;
+    /* Everything goes into a temporary sibling of DIR, put in place at the end under DIR's lock
+     * (the steps write inside it and take no locks of their own). */
+    lb_io_dir_t dir;
+    lb_error_t err = {0};
+    if (lb_io_dir_begin(&dir, d.out, demo_files, lb_cli_io_flags(wait), &err)) {
+        lb_error_prefix(&err, "--out");
+        fprintf(stderr, "leakbound demo: %s\n", err.msg);
+        return err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
+    }
+    d.final_out = d.out;
+    d.out = dir.path;
+    lb_cli_set_nested(1);
+    int rc = demo_run(&d, sbuf, abuf, vbuf);
+    lb_cli_set_nested(0);
+    if (!rc && lb_io_dir_commit(&dir, &err)) {
+        fprintf(stderr, "leakbound demo: %s\n", err.msg);
+        rc = LB_EXIT_FAIL;
+    }
+    if (rc && dir.path) {
+        fprintf(stderr, "leakbound demo: %s is unchanged; this run's files (logs/) stay in %s until the "
+                "next demo into it\n", d.final_out, dir.path);
+        dir.keep = 1;
+    }
+    lb_io_dir_abort(&dir);
+    d.out = d.final_out;
+    free_rows(&d);
+    if (!rc) fprintf(stderr, "leakbound demo: done in %.0fs; report in %s/demo.md\n", d.total_seconds, d.out);
+    return rc;
+}
+
+/* The demo's steps, all under d->out (the temporary folder). */
+static int demo_run(demo_t *d, char *sbuf, char *abuf, char *vbuf) {
+    if (mkdirs(d->out)) return LB_EXIT_FAIL;
     double t0 = demo_now();
-    fprintf(stderr, "leakbound demo: %s run in %s (%d authors, %s, n %ld); step logs in %s/logs\n",
-            d.quick ? "quick" : "full", d.out, d.authors, d.size, d.n, d.out);
-    const char *data = pathf("%s/data", d.out), *tok = pathf("%s/tokenizer.json", d.out);
-    RUN(&d, "data", lb_cli_data, "data", "fictitious", "--seed", sbuf, "--authors", abuf, "--out", (char *)data);
-    RUN(&d, "tokenizer", lb_cli_tokenizer, "tokenizer", "train", "--vocab-size", vbuf, "--out", (char *)tok,
+    fprintf(stderr, "leakbound demo: %s run into %s (%d authors, %s, n %ld); step logs in %s/logs\n",
+            d->quick ? "quick" : "full", d->final_out, d->authors, d->size, d->n, d->out);
+    const char *data = pathf("%s/data", d->out), *tok = pathf("%s/tokenizer.json", d->out);
+    RUN(d, "data", lb_cli_data, "data", "fictitious", "--seed", sbuf, "--authors", abuf, "--out", (char *)data);
+    RUN(d, "tokenizer", lb_cli_tokenizer, "tokenizer", "train", "--vocab-size", vbuf, "--out", (char *)tok,
         (char *)pathf("%s/full.jsonl", data));
-    RUN(&d, "init", lb_cli_init, "init", "--arch", "llama", "--size", (char *)d.size, "--tokenizer", (char *)tok,
-        "--out", (char *)pathf("%s/models/init", d.out), "--seed", sbuf);
+    RUN(d, "init", lb_cli_init, "init", "--arch", "llama", "--size", (char *)d->size, "--tokenizer", (char *)tok,
+        "--out", (char *)pathf("%s/models/init", d->out), "--seed", sbuf);
     long nf = count_items(pathf("%s/forget10.jsonl", data));
     if (nf < 1) {
         fprintf(stderr, "leakbound demo: %s/forget10.jsonl: no questions\n", data);
         return LB_EXIT_FAIL;
     }
-    d.ul_steps_total = d.ul_epochs * (int)((nf + d.ul_batch - 1) / d.ul_batch);
-    if (finetune(&d, sbuf)) return LB_EXIT_FAIL;
+    d->ul_steps_total = d->ul_epochs * (int)((nf + d->ul_batch - 1) / d->ul_batch);
+    if (finetune(d, sbuf)) return LB_EXIT_FAIL;
     int rc = LB_EXIT_OK;
     for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0] && !rc; i++) {
-        demo_row_t *row = &d.rows[d.n_rows++];
+        demo_row_t *row = &d->rows[d->n_rows++];
         row->name = MODELS[i].name;
         row->dir = MODELS[i].dir;
         row->model_dir = MODELS[i].model_dir;
@@ -507,20 +554,18 @@ int lb_cli_demo(int argc, char **argv) {
         row->base = MODELS[i].base;
         double t1 = demo_now();
         if (row->adaptive) {
-            const demo_row_t *m = &d.rows[row->base];
+            const demo_row_t *m = &d->rows[row->base];
             row->step = m->step, row->steps = m->steps, row->reached = m->reached;
         }
-        if ((row->method && !row->adaptive && unlearn(&d, row)) || evaluate(&d, row)) rc = LB_EXIT_FAIL;
+        if ((row->method && !row->adaptive && unlearn(d, row)) || evaluate(d, row)) rc = LB_EXIT_FAIL;
         row->seconds = demo_now() - t1;
     }
-    if (!rc && demo_align(&d)) rc = LB_EXIT_FAIL;
-    d.total_seconds = demo_now() - t0;
+    if (!rc && demo_align(d)) rc = LB_EXIT_FAIL;
+    d->total_seconds = demo_now() - t0;
     lb_error_t err = {0};
-    if (!rc && demo_write_report(&d, &err)) {
+    if (!rc && demo_write_report(d, &err)) {
         fprintf(stderr, "leakbound demo: %s\n", err.msg);
         rc = LB_EXIT_FAIL;
     }
-    free_rows(&d);
-    if (!rc) fprintf(stderr, "leakbound demo: done in %.0fs; report in %s/demo.md\n", d.total_seconds, d.out);
     return rc;
 }

@@ -62,7 +62,8 @@ typedef struct {
 } demo_align_t;
 
 typedef struct {
-    const char *out;        /* the demo folder */
+    const char *out;        /* where the steps write: the demo folder's temporary sibling */
+    const char *final_out;  /* the demo folder (--out): the temporary one is put there at the end */
     int argc;               /* the demo's command line ("leakbound demo ...") */
     char **argv;
     int quick;

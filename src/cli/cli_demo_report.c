@@ -510,6 +510,11 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
         rc = j ? LB_EIO : lb_error_set(err, LB_ENOMEM, "cannot build demo.json");
         goto done;
     }
+    /* the data file's path as it will be once the demo folder is in place */
+    if (d->final_out) {
+        snprintf(data, sizeof data, "%s/data/full.jsonl", d->final_out);
+        json_object_set_new(prov, "data", json_string(data));
+    }
     json_object_set_new(j, "provenance", prov);
     doc = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(j);

@@ -65,6 +65,7 @@ static void usage(FILE *out) {
             "                           \"judge\" and report.md's Judge section name the judge\n"
             "                           (path, sha256, labels, template) and give the share\n"
             "  --out DIR                output folder (created if needed)\n"
+            "%s"
             "  --samples FILE           no model, no sampling: score, bound and report the\n"
             "                           answers in FILE (JSON Lines, the shapes `score\n"
             "                           --text-field` reads: a string, an array of strings, an\n"
@@ -105,7 +106,7 @@ static void usage(FILE *out) {
             "Under `mpirun -np K` (or srun) the sampling is shared over K ranks; rank 0 scores\n"
             "and writes DIR: the same bytes as one process, report.json's \"eval\" records\n"
             "\"ranks\": K (docs/scaling.md). A failing rank stops the job (exit non-zero).\n",
-            lb_score_opts_help, lb_sampling_help);
+            lb_cli_wait_help, lb_score_opts_help, lb_sampling_help);
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
@@ -247,7 +248,7 @@ static int check_items(const eval_state_t *e, const lb_sampling_ctx_t *ctx, metr
 
 /* --samples FILE: score, bound and report the file's answers (no model, no sampling). */
 static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg,
-                          const eval_samples_opts_t *so, int argc, char **argv) {
+                          const eval_samples_opts_t *so, int io_flags, int argc, char **argv) {
     lb_error_t err = {0};
     lb_io_dir_t out = {0};
     const char *out_dir = e->out_dir;
@@ -255,7 +256,8 @@ static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg,
     if (e->opt.n_thresholds == 0) e->thresholds[e->opt.n_thresholds++] = 0.5;
     e->samples_path = cfg->path;
     int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, NULL, so->data_path, NULL, &err)) ? 0 : err.code;
-    if (!rc && (rc = lb_io_dir_begin(&out, e->out_dir, &err)) == LB_EINVAL) lb_error_prefix(&err, "--out");
+    if (!rc && (rc = lb_io_dir_begin(&out, e->out_dir, eval_files, io_flags, &err)) == LB_EINVAL)
+        lb_error_prefix(&err, "--out");
     if (!rc) {
         e->out_dir = out.path;
         snprintf(tmp_dir, sizeof tmp_dir, "%s", out.path);
@@ -263,7 +265,7 @@ static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg,
     }
     if (!rc) rc = eval_bounds(e, &err);
     if (!rc) rc = eval_write_reports(e, &err);
-    if (!rc) rc = lb_io_dir_commit(&out, eval_files, &err);
+    if (!rc) rc = lb_io_dir_commit(&out, &err);
     lb_io_dir_abort(&out);
     eval_free(e);
     return rc ? lb_cli_fail_status(CMD, &err, out_dir, tmp_dir) : LB_EXIT_OK;
@@ -291,6 +293,7 @@ static int eval_main(int argc, char **argv) {
                                          {"prompt-field", required_argument, 0, O_PROMPT_F},
                                          {"greedy-field", required_argument, 0, O_GREEDY_F},
                                          {"allow-duplicates", no_argument, 0, O_ALLOW_DUP},
+                                         LB_CLI_WAIT_OPTION,
                                          LB_SCORE_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -306,7 +309,7 @@ static int eval_main(int argc, char **argv) {
                                  .leak_threshold = 1.0};
     e.method_name = "exact";
     e.n_plot = 6;
-    int c, st, mi = -1, tmpl_given = 0, harm_given = 0, allow_dup = 0, leak_t_given = 0;
+    int c, st, mi = -1, tmpl_given = 0, harm_given = 0, allow_dup = 0, leak_t_given = 0, wait = 0;
     const char *samples = NULL, *sampling_flag = NULL, *field_flag = NULL, *greedy_field = NULL;
     lb_score_cfg_t cfg = {.text_field = "text", .id_field = "id", .prompt_field = "prompt"};
     const char *ref_field = NULL, *kw_field = NULL;
@@ -337,6 +340,7 @@ static int eval_main(int argc, char **argv) {
             e.method_name = e.opt.method == LB_STATS_CONBO ? "conbo" : "exact";
             break;
         case O_OUT: e.out_dir = optarg; break;
+        case LB_CLI_O_WAIT: wait = 1; break;
         case O_SAMPLES: samples = optarg; break;
         case O_TEXT_F: cfg.text_field = optarg; field_flag = "--text-field"; break;
         case O_ID_F: cfg.id_field = optarg; field_flag = "--id-field"; break;
@@ -415,7 +419,7 @@ static int eval_main(int argc, char **argv) {
         if (lb_cli_mpi_rank() != 0) return LB_EXIT_OK; /* nothing to share: rank 0 alone */
         eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
                                    .data_path = a.data, .data_format = a.format};
-        return eval_from_file(&e, &cfg, &sop, argc, argv);
+        return eval_from_file(&e, &cfg, &sop, lb_cli_io_flags(wait), argc, argv);
     }
     if (field_flag) return lb_cli_failf(CMD, "%s needs --samples FILE", field_flag);
     char def_dir[4096], def_model[4160], def_data[4160];
@@ -504,7 +508,7 @@ static int eval_main(int argc, char **argv) {
     }
     if ((rc = lb_text_scorer_new(&run.scorer, &err))) goto share;
     lb_text_scorer_set_keyword_match(run.scorer, so.keyword_match);
-    if ((rc = lb_io_dir_begin(&out, e.out_dir, &err))) {
+    if ((rc = lb_io_dir_begin(&out, e.out_dir, eval_files, lb_cli_io_flags(wait), &err))) {
         if (rc == LB_EINVAL) lb_error_prefix(&err, "--out");
         goto share;
     }
@@ -525,7 +529,7 @@ share: /* every rank, rank 0 also on its errors above: rank 0's outcome with its
         opened = 0;
         rc = lb_atomic_commit(&run.samples, &err);
     }
-    if (!rc) rc = lb_io_dir_commit(&out, eval_files, &err);
+    if (!rc) rc = lb_io_dir_commit(&out, &err);
 end:
     if (opened) lb_atomic_abort(&run.samples);
     /* the one exit rule (lb_cli_status): an I/O error on DIR or its temporary sibling is 1 */

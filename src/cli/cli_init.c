@@ -27,6 +27,8 @@ static void usage(FILE *out) {
             "                  place, so a failure (exit 1 for a write error, naming the file\n"
             "                  and the reason) leaves DIR as it was)\n"
             "  --seed S        weight RNG seed, default 0\n"
+            "  --wait          if another leakbound run is writing DIR, wait for it to finish\n"
+            "                  (default: refuse at once, exit 2)\n"
             "  -h, --help      this text\n");
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
@@ -47,11 +49,11 @@ int lb_cli_init(int argc, char **argv) {
     static const struct option opts[] = {
         {"arch", required_argument, 0, 'a'},  {"size", required_argument, 0, 's'},
         {"tokenizer", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
-        {"seed", required_argument, 0, 'S'},  {"help", no_argument, 0, 'h'},
+        {"seed", required_argument, 0, 'S'},  {"help", no_argument, 0, 'h'}, LB_CLI_WAIT_OPTION,
         {0, 0, 0, 0}};
     const char *arch = NULL, *size = "", *tokp = NULL, *out = NULL;
     long seed = 0;
-    int c;
+    int c, wait = 0;
     lb_cli_parser_t cli = {.cmd = "init", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
@@ -59,6 +61,7 @@ int lb_cli_init(int argc, char **argv) {
         case 's': size = optarg; break;
         case 't': tokp = optarg; break;
         case 'o': out = optarg; break;
+        case LB_CLI_O_WAIT: wait = 1; break;
         case 'S':
             if (lb_cli_parse_long(optarg, &seed) || seed < 0)
                 return lb_cli_failf("init", "--seed: want an integer >= 0, got '%s'", optarg);
@@ -87,14 +90,14 @@ int lb_cli_init(int argc, char **argv) {
     int bos = find_id(tok, bos_names);
     lb_tokenizer_free(tok);
     lb_io_dir_t dir;
-    if (lb_io_dir_begin(&dir, out, &err)) {
+    if (lb_io_dir_begin(&dir, out, init_files, lb_cli_io_flags(wait), &err)) {
         lb_error_prefix(&err, "--out");
         fprintf(stderr, "leakbound init: %s\n", err.msg);
         return err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
     }
     /* Inputs are all read by now: an I/O error here is the output's (exit 1). */
     if (lb_train_init_model(a, &z, V, bos, eos, tokp, (uint64_t)seed, dir.path, &err) ||
-        lb_io_dir_commit(&dir, init_files, &err)) {
+        lb_io_dir_commit(&dir, &err)) {
         lb_io_dir_abort(&dir);
         fprintf(stderr, "leakbound init: %s\n", err.msg);
         return err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;

@@ -45,6 +45,8 @@ static void usage(FILE *out) {
             "                     default: the %d with the highest ED, in report order\n"
             "  --alpha A          DKW band level (default: the report's alpha, else 0.01)\n"
             "  --bins N           histogram bins (default 20)\n"
+            "  --wait             if another leakbound run is writing DIR, wait for it to finish\n"
+            "                     (default: refuse at once, exit 2)\n"
             "  -h, --help         this help\n"
             "\n"
             "Bad input (malformed JSON, a score outside [0,1], an unknown prompt id, a chosen\n"
@@ -60,6 +62,7 @@ typedef struct plot_args {
     char scores_buf[4096];
     double alpha;
     long bins;
+    int wait;
 } plot_args_t;
 
 /* Returns -1 to continue, or the exit status. */
@@ -69,7 +72,8 @@ static int parse_args(int argc, char **argv, plot_args_t *a) {
         {"bound", required_argument, 0, O_BOUND},     {"scores", required_argument, 0, O_SCORES},
         {"out", required_argument, 0, O_OUT},         {"prompts", required_argument, 0, O_PROMPTS},
         {"alpha", required_argument, 0, O_ALPHA},     {"bins", required_argument, 0, O_BINS},
-        {"help", no_argument, 0, 'h'},                {0, 0, 0, 0},
+        {"help", no_argument, 0, 'h'},                LB_CLI_WAIT_OPTION,
+        {0, 0, 0, 0},
     };
     memset(a, 0, sizeof *a);
     a->alpha = NAN;
@@ -81,6 +85,7 @@ static int parse_args(int argc, char **argv, plot_args_t *a) {
         case O_BOUND: a->bound = optarg; break;
         case O_SCORES: a->scores = optarg; break;
         case O_OUT: a->out = optarg; break;
+        case LB_CLI_O_WAIT: a->wait = 1; break;
         case O_PROMPTS: a->prompts = optarg; break;
         case O_ALPHA:
             if (lb_cli_parse_double(optarg, &a->alpha) || !(a->alpha > 0 && a->alpha < 1))
@@ -254,12 +259,12 @@ int lb_cli_plot(int argc, char **argv) {
                     CMD, id, a.bound, d.n[pick[i]], a.scores, sc.n[i]);
     }
     lb_io_dir_t out = {0};
-    if (st == LB_EXIT_OK && lb_io_dir_begin(&out, a.out, &err)) {
+    if (st == LB_EXIT_OK && lb_io_dir_begin(&out, a.out, plot_files, lb_cli_io_flags(a.wait), &err)) {
         lb_cli_fail(CMD, &err);
         st = err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
     }
     if (st == LB_EXIT_OK) st = draw(&a, out.path, &d, pick, k, &sc);
-    if (st == LB_EXIT_OK && lb_io_dir_commit(&out, plot_files, &err)) {
+    if (st == LB_EXIT_OK && lb_io_dir_commit(&out, &err)) {
         lb_cli_fail(CMD, &err);
         st = LB_EXIT_FAIL;
     }

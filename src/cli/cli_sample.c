@@ -41,7 +41,10 @@ static void usage(FILE *out) {
             "\n"
             "  -n N                     sampled answers per question (N >= 0)\n"
             "  --greedy-too             also the greedy answer (sample -1, first in its group)\n"
-            "  -o FILE                  output (required); groups are appended and fsync'ed\n"
+            "  -o FILE                  output (required); groups are appended and fsync'ed;\n"
+            "                           FILE is locked while this run writes it (a second run\n"
+            "                           into FILE is refused, exit 2, or waits with --wait)\n"
+            "%s"
             "  --resume                 keep the complete groups FILE already has (a trailing\n"
             "                           partial group is dropped) and sample the other ids; the\n"
             "                           settings must be those of FILE.settings.json (exit 2\n"
@@ -54,7 +57,7 @@ static void usage(FILE *out) {
             "\n"
             "Under `mpirun -np K` (or srun) the questions are shared over K ranks and rank 0\n"
             "writes FILE: the same bytes as one process, --resume with any K (docs/scaling.md).\n",
-            lb_sampling_help);
+            lb_cli_wait_help, lb_sampling_help);
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
@@ -276,11 +279,12 @@ static int sample_main(int argc, char **argv) {
                                          {"greedy-too", no_argument, 0, 'g'},
                                          {"resume", no_argument, 0, 'r'},
                                          {"output", required_argument, 0, 'o'},
+                                         LB_CLI_WAIT_OPTION,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     lb_sampling_args_t a;
     lb_sampling_args_init(&a);
-    int greedy_too = 0, resume = 0, c, st;
+    int greedy_too = 0, resume = 0, wait = 0, c, st;
     const char *out = NULL;
     lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "n:o:h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
@@ -289,6 +293,7 @@ static int sample_main(int argc, char **argv) {
         case 'g': greedy_too = 1; break;
         case 'r': resume = 1; break;
         case 'o': out = optarg; break;
+        case LB_CLI_O_WAIT: wait = 1; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         case LB_CLI_BAD: return LB_EXIT_USAGE;
         default:
@@ -310,6 +315,7 @@ static int sample_main(int argc, char **argv) {
     int n_res = ctx.opts.n_samples + greedy_too;
     lb_error_t err = {0};
     int rc = 0, fd = -1;
+    lb_io_lock_t lock = {0};
     char spath[4200];
     json_t *settings = NULL;
     size_t n_done = 0, n_todo = 0;
@@ -328,7 +334,14 @@ static int sample_main(int argc, char **argv) {
                                    a.model, ctx.model_sha256, a.data, ctx.data_sha256}, &err)))
         goto end;
     if (!root) goto share;
-    fd = open(out, O_RDWR | O_CREAT | (resume ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
+    /* FILE and FILE.settings.json are this run's alone until it ends: a second run into FILE
+     * is refused (or waits) before it truncates or appends anything */
+    if ((rc = lb_io_lock_acquire(&lock, out, lb_cli_io_flags(wait), &err))) {
+        if (rc == LB_EINVAL) lb_error_prefix(&err, "-o");
+        goto share;
+    }
+    /* O_APPEND: each group is one write() at the end of the file */
+    fd = open(out, O_RDWR | O_APPEND | O_CREAT | (resume ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
     if (fd < 0) {
         rc = lb_error_set(&err, LB_EIO, "%s: cannot open for writing: %s", out, strerror(errno));
         goto share;
@@ -363,6 +376,7 @@ share: /* every rank, rank 0 also on its errors above: rank 0's outcome with FIL
 end:
     if (fd >= 0 && close(fd) != 0 && !rc)
         rc = lb_error_set(&err, LB_EIO, "%s: close failed: %s", out, strerror(errno));
+    lb_io_lock_release(&lock);
     free(done);
     free(todo);
     free(prompts);

@@ -64,7 +64,8 @@ static void usage(FILE *out) {
             "  --threads N              OpenMP threads\n"
             "  --quiet                  no progress on stderr\n"
             "  --out OUT                output folder (required)\n"
-            "  -h, --help               this help\n");
+            "%s"
+            "  -h, --help               this help\n", lb_cli_wait_help);
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
@@ -116,13 +117,14 @@ int lb_cli_tofu(int argc, char **argv) {
                                          {"out", required_argument, 0, O_OUT},
                                          {"quiet", no_argument, 0, O_QUIET},
                                          LB_CLI_THREADS_OPTION,
+                                         LB_CLI_WAIT_OPTION,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     lb_tofu_opts_t o = lb_tofu_opts_default();
     const char *forget = NULL, *retain = NULL, *holdout = NULL, *out_dir = NULL;
     const char *util_name[LB_TOFU_MAX_SPLITS], *util_path[LB_TOFU_MAX_SPLITS];
     char util_buf[LB_TOFU_MAX_SPLITS][256];
-    int n_util = 0, st, c;
+    int n_util = 0, st, c, wait = 0;
     progress_t prog = {0};
     long v;
     double d;
@@ -186,6 +188,7 @@ int lb_cli_tofu(int argc, char **argv) {
         case LB_CLI_O_THREADS:
             if ((st = lb_cli_threads(CMD, optarg))) return st;
             break;
+        case LB_CLI_O_WAIT: wait = 1; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         default: return LB_EXIT_USAGE;
         }
@@ -214,9 +217,9 @@ int lb_cli_tofu(int argc, char **argv) {
     json_t *prov = NULL;
     int rc = lb_tofu_run(&o, &hooks, &res, &err);
     if (!rc && !(prov = lb_cli_provenance(argc, argv, o.model_dir, NULL, forget, NULL, &err))) rc = err.code;
-    if (!rc && (rc = lb_io_dir_begin(&out, out_dir, &err)) == LB_EINVAL) lb_error_prefix(&err, "--out");
+    if (!rc && (rc = lb_io_dir_begin(&out, out_dir, tofu_files, lb_cli_io_flags(wait), &err)) == LB_EINVAL) lb_error_prefix(&err, "--out");
     if (!rc) rc = lb_tofu_write(&res, &o, prov, out.path, &err);
-    if (!rc) rc = lb_io_dir_commit(&out, tofu_files, &err);
+    if (!rc) rc = lb_io_dir_commit(&out, &err);
     int status = rc ? lb_cli_fail_status(CMD, &err, out_dir, out.path) : LB_EXIT_OK;
     lb_io_dir_abort(&out);
     if (!rc) {

@@ -38,6 +38,8 @@ const char lb_cli_train_flags_help[] =
     "  --tokenizer FILE|DIR  the tokenizer.json (or the folder holding it and its\n"
     "                        tokenizer_config.json) when --model's folder has none; copied\n"
     "                        into --out\n"
+    "  --wait                if another leakbound run is writing DIR, wait for it to finish\n"
+    "                        (default: refuse at once, exit 2)\n"
     "  --template T          phi (default: \"Question: q\\nAnswer: a\"), llama2, raw, or a\n"
     "                        string with {q}\n"
     "  --epochs N            default 5 (finetune) / 10 (unlearn)\n"
@@ -66,6 +68,9 @@ const char lb_cli_train_flags_help[] =
     "                        step's model)\n"
     "  --threads N           threads (default: OMP_NUM_THREADS, else the free cores)\n"
     "  -h, --help            this text\n";
+
+/* --wait (kept here: lb_train_run_opts_t is the library's, the lock is the command's). */
+static int train_wait;
 
 enum { O_MODEL = 256, O_DATA, O_FORGET, O_RETAIN, O_OUT, O_TEMPLATE, O_EPOCHS, O_LR, O_BATCH,
        O_ACCUM, O_MAXLEN, O_WARMUP, O_WD, O_CLIP, O_SEED, O_SAVE, O_RESUME, O_METHOD,
@@ -141,9 +146,10 @@ static int parse_flags(const char *cmd, int argc, char **argv, lb_train_run_opts
         {"eval-metric", required_argument, 0, O_EVAL_METRIC},
         {"eval-max-new-tokens", required_argument, 0, O_EVAL_MAXNEW},
         {"stop-when", required_argument, 0, O_STOP_WHEN},
-        LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+        LB_CLI_THREADS_OPTION, LB_CLI_WAIT_OPTION, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int unlearn = !strcmp(cmd, "unlearn");
     int c;
+    train_wait = 0;
     memset(&g_check, 0, sizeof g_check);
     g_check.metric = "rougeL-recall";
     long v;
@@ -197,6 +203,7 @@ static int parse_flags(const char *cmd, int argc, char **argv, lb_train_run_opts
             }
             break;
         case O_OUT: o->out_dir = optarg; break;
+        case LB_CLI_O_WAIT: train_wait = 1; break;
         case O_TEMPLATE: o->template_spec = optarg, o->answer_prefix = NULL; break;
         case O_RESUME: o->resume_dir = optarg; break;
         case O_EPOCHS: if (!(rc = want_long(cmd, "--epochs", optarg, 1, &v))) o->epochs = (int)v; break;
@@ -510,7 +517,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     }
     o->on_step = progress;
     o->ctx = &said_ref;
-    int rc = lb_io_dir_begin(&out, o->out_dir, &err);
+    int rc = lb_io_dir_begin(&out, o->out_dir, train_files, lb_cli_io_flags(train_wait), &err);
     if (rc) {
         lb_error_prefix(&err, "--out");
         fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
@@ -542,7 +549,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
                                         omp_get_max_threads(), &err);
         json_decref(file_cfg);
     }
-    if (!rc && !o->stop_after) rc = lb_io_dir_commit(&out, train_files, &err);
+    if (!rc && !o->stop_after) rc = lb_io_dir_commit(&out, &err);
     int status = rc ? lb_cli_fail_status(cmd, &err, o->out_dir, out.path) : LB_EXIT_OK;
     lb_io_dir_abort(&out);
     o->stage_dir = NULL;

@@ -21,6 +21,16 @@ const char lb_cli_exit_help[] =
     "Exit status: 0 success; 2 bad usage or bad input (the message names the flag, or the\n"
     "file and line); 1 a runtime failure (out of memory, an output that cannot be written).\n";
 
+const char lb_cli_wait_help[] =
+    "  --wait                   if another leakbound run is writing the same output, wait for\n"
+    "                           it to finish (default: refuse at once, exit 2)\n";
+
+static int nested;
+
+int lb_cli_io_flags(int wait) { return (wait ? LB_IO_WAIT : 0) | (nested ? LB_IO_NOLOCK : 0); }
+
+void lb_cli_set_nested(int on) { nested = on; }
+
 /* The part of cmd before a blank ("data show" -> "data"): the command whose --help helps. */
 static void hint(const char *cmd) {
     int n = (int)strcspn(cmd, " ");

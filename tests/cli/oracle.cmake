@@ -21,3 +21,7 @@ lb_oracle_test(cli_tokenizer_flag cli_tokenizer_flag.py)
 # piped bytes refused, model_sha256 = the framed hash of the files a load reads (single and
 # sharded), shard index entries that are paths refused.
 lb_oracle_test(cli_provenance cli_provenance.py)
+# Two runs into one output (eval folders, sample -o), runs killed (kill -9, SIGTERM, SIGINT)
+# midway, an older version's stranded staging folders, demo failing or killed midway: no user
+# file lost, no mixed output, no temporary folder left (docs/guarantees.md).
+lb_oracle_test(cli_concurrent_outputs cli_concurrent_outputs.py)

@@ -61,7 +61,9 @@ def snapshot(d):
 
 def leftovers(d):
     parent, base = os.path.split(d.rstrip("/"))
-    return [n for n in os.listdir(parent) if n.startswith("." + base + ".")]
+    # ".<base>.lock" is the destination's lock file: it stays by design (docs/guarantees.md)
+    return [n for n in os.listdir(parent)
+            if n.startswith("." + base + ".") and n != "." + base + ".lock"]
 
 
 def sizes(d):
