@@ -63,8 +63,11 @@ void *lb_arena_alloc(lb_arena_t *a, size_t bytes);
 void *lb_arena_calloc(lb_arena_t *a, size_t count, size_t size);
 /* Mark/rewind: everything allocated after the mark is released. */
 size_t lb_arena_mark(const lb_arena_t *a);
+/* Release everything allocated after `mark` (a mark above the current use is ignored). */
 void lb_arena_rewind(lb_arena_t *a, size_t mark);
+/* Release everything; the buffer stays allocated for reuse. */
 void lb_arena_reset(lb_arena_t *a);
+/* Free the buffer and zero *a (a zeroed arena may be freed again). */
 void lb_arena_free(lb_arena_t *a);
 
 /* Make room for need elements of elem bytes in the growable array *buf of *cap elements:

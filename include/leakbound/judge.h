@@ -55,6 +55,7 @@ typedef struct lb_judge_opts {
  * *out is freed with lb_judge_free. */
 int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, lb_error_t *err);
 
+/* Free the judge, its model, tokenizer, cache and runner; NULL is a no-op. */
 void lb_judge_free(lb_judge_t *j);
 
 /* The judge prompt text of one pair (malloc'd, caller frees). Errors: LB_EINVAL (a chat

@@ -153,6 +153,7 @@ typedef struct lb_model_runner lb_model_runner_t;
  * sizes), LB_ENOMEM. The runner borrows m. */
 int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
                            int all_logits, lb_model_runner_t **out, lb_error_t *err);
+/* Free the runner and its arena (not the model); NULL is a no-op. */
 void lb_model_runner_free(lb_model_runner_t *r);
 
 /* Batch-invariant mode on (on != 0) or off (the default) for r's later calls; see the

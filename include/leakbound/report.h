@@ -96,7 +96,9 @@ int lb_report_table_stream(lb_report_table_t *t, size_t n_rows, lb_report_fill_f
                            void *fill_ctx, lb_report_format_t fmt, lb_report_write_fn write,
                            void *write_ctx, lb_error_t *err);
 
+/* Rows stored so far (0 again after lb_report_table_stream). */
 size_t lb_report_table_rows(const lb_report_table_t *t);
+/* Free the table and every string it copied; NULL is a no-op. */
 void lb_report_table_free(lb_report_table_t *t);
 
 /* ---- plots ------------------------------------------------------------------------------- */
