@@ -74,10 +74,11 @@ int lb_judge_encode(const lb_judge_t *j, const char *prompt, const char *respons
 int lb_judge_score(lb_judge_t *j, size_t n, const char *const *prompts,
                    const char *const *responses, double *scores, double *probs, lb_error_t *err);
 
-/* Label i (0 or 1) as given, its first token id, and the template's description ("chat" or the
- * literal as given). */
+/* Label i as given (i 0, or any other value for 1). Owned by j. */
 const char *lb_judge_label(const lb_judge_t *j, int i);
+/* The first token id of label i (as lb_judge_label picks it). */
 int32_t lb_judge_label_id(const lb_judge_t *j, int i);
+/* "chat", or the literal template as given. Owned by j. */
 const char *lb_judge_template_name(const lb_judge_t *j);
 /* The judge's context: the longest judge prompt it accepts, in tokens. */
 int lb_judge_context(const lb_judge_t *j);

@@ -47,8 +47,9 @@ void lb_kvcache_seq_free(lb_kvcache_t *kv, int seq);
 /* Positions cached for seq (0 for a dead id). */
 int lb_kvcache_seq_len(const lb_kvcache_t *kv, int seq);
 
-/* Blocks currently free, and the block size. */
+/* Blocks currently free (referenced by no live sequence). */
 int lb_kvcache_free_blocks(const lb_kvcache_t *kv);
+/* Positions per block. */
 int lb_kvcache_block_size(const lb_kvcache_t *kv);
 
 /* Bytes reserved for K and V. */

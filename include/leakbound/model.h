@@ -246,6 +246,7 @@ void lb_model_swiglu_forward(float *out, const float *gate, const float *up, siz
 
 /* In place: x = gelu_new(x) (tanh form) or exact gelu (erf form). x (n,). */
 void lb_model_gelu_new_forward(float *x, size_t n);
+/* In place: x = exact gelu(x) = x * Phi(x) (erf form). x (n,). */
 void lb_model_gelu_forward(float *x, size_t n);
 
 #ifdef __cplusplus

@@ -62,6 +62,7 @@ int lb_bpe_trainer_train(lb_bpe_trainer_t *t, lb_error_t *err);
 
 /* Sizes after training: the vocabulary (specials + 256 + merge results) and the merge count. */
 size_t lb_bpe_trainer_vocab_size(const lb_bpe_trainer_t *t);
+/* The number of merges learned. */
 size_t lb_bpe_trainer_n_merges(const lb_bpe_trainer_t *t);
 
 /* The trained tokenizer as a tokenizer.json document: *json is malloc'd, NUL-terminated (caller

@@ -62,6 +62,8 @@ void lb_train_rows_free(lb_train_rows_t *r);
 
 /* Permutation of 0..n-1 for epoch e (perm (n,)), and the retain partner of position i. */
 void lb_train_epoch_order(uint64_t seed, long epoch, size_t n, size_t *perm);
+/* The retain example paired with forget position i of epoch `epoch`: hash(seed, epoch, i)
+ * mod n_retain (n_retain >= 1). */
 size_t lb_train_retain_partner(uint64_t seed, long epoch, size_t i, size_t n_retain);
 
 /* What a step reports. */
