@@ -30,6 +30,17 @@ enum {
     LB_EUNSUPPORTED = -5
 };
 
+/* The library's binary interface revision: raised whenever a public struct layout or a
+ * function signature that bindings (python/leakbound) call changes. */
+#define LB_ABI_VERSION 1
+
+/* LB_ABI_VERSION as compiled into the library (a binding compares it with the revision it was
+ * written for, and so recognises a library that is not libleakbound at all: no such symbol). */
+int lb_abi_version(void);
+
+/* The release, "MAJOR.MINOR.PATCH" from the build (CMake's project version); static storage. */
+const char *lb_version(void);
+
 typedef struct lb_error {
     int code;
     char msg[1024];
