@@ -54,6 +54,27 @@ int lb_error_set(lb_error_t *err, int code, const char *fmt, ...)
 /* Prefix an existing message with "prefix: " (used to add a file name on the way up). */
 void lb_error_prefix(lb_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- memory plans: what a run will hold at most, checked before it is allocated ---------- */
+
+typedef struct lb_mem_plan {
+    double weights;  /* model weights (mapped from the file and copied) */
+    double kv;       /* KV cache */
+    double scratch;  /* activations, logits, work space */
+} lb_mem_plan_t;
+
+/* Bytes of memory available now: MemAvailable of /proc/meminfo, else the free pages; 0 when
+ * unknown. */
+double lb_mem_available(void);
+
+/* "12.3 MB" / "4.56 GB" into buf (cap bytes). */
+void lb_mem_bytes_str(double bytes, char *buf, size_t cap);
+
+/* Refuse a plan above the memory available now: returns LB_ENOMEM with "<what>: the memory
+ * plan needs T (weights W, KV cache K, scratch S) but A is available: <hint>", else 0 (also
+ * when the available memory is unknown). *total (may be NULL) gets the plan's sum. */
+int lb_mem_plan_check(const lb_mem_plan_t *p, const char *what, const char *hint, double *total,
+                      lb_error_t *err);
+
 typedef struct lb_arena {
     unsigned char *base;
     size_t cap;    /* bytes reserved */

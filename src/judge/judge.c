@@ -181,6 +181,20 @@ int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, l
     j->batch = o->batch > 0 ? o->batch : 16;
     j->max_tokens = o->max_tokens > 0 ? o->max_tokens : (j->ctx > 4096 ? j->ctx : 4096);
     if (j->max_tokens < j->ctx) j->max_tokens = j->ctx;
+    /* The memory plan, as `sample`'s (core.h): refused before the runner and the cache exist. */
+    const lb_model_config_t *mc = lb_model_config(j->m);
+    size_t copied, mapped;
+    lb_model_weight_bytes(j->m, &copied, &mapped);
+    size_t kv_tokens = (size_t)j->max_tokens + (size_t)j->batch * 16;
+    lb_mem_plan_t plan = {
+        (double)copied + (double)mapped,
+        2.0 * mc->n_layers * mc->n_kv_heads * mc->head_dim * sizeof(float) * (double)kv_tokens,
+        (double)lb_model_runner_plan_bytes(j->m, j->batch, j->max_tokens, j->ctx, 0)};
+    char what[4200];
+    snprintf(what, sizeof what, "judge %s", dir);
+    if ((rc = lb_mem_plan_check(&plan, what, "lower --judge-batch, or use a judge with a shorter "
+                                "context (config.json max_position_embeddings)", NULL, err)))
+        goto fail;
     if ((rc = lb_model_runner_create(j->m, j->batch, j->max_tokens, j->ctx, 0, &j->runner, err)))
         goto fail;
     lb_model_runner_set_batch_invariant(j->runner, 1);

@@ -24,7 +24,8 @@ usage: judge_cli.py GROUP    (GROUP: oracle, eval, report, errors, labels)
 - errors: labels with a shared first token, a label that encodes to nothing, a judge prompt
   over the judge's context, judge folders without config.json / tokenizer.json /
   tokenizer_config.json (when the chat template is needed): exit 2 with a message naming the
-  label, the sample and the limit, or the file; nothing on stdout.
+  label, the sample and the limit, or the file; nothing on stdout. A judge whose memory plan
+  (weights, KV cache, scratch) exceeds the available memory: exit 1 naming the plan.
 """
 import json
 import math
@@ -46,9 +47,9 @@ CHAT = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] | trim }}\n{%
 failures = []
 
 
-def make_judge(folder, npos=256, seed=5, chat=True, normalizer=None):
+def make_judge(folder, npos=256, seed=5, chat=True, normalizer=None, **kw):
     cfg = model_ref.llama_cfg(vocab_size=260, max_position_embeddings=npos, bos_token_id=256,
-                              eos_token_id=256)
+                              eos_token_id=256, **kw)
     gen = torch.Generator().manual_seed(seed)
     named = model_ref.random_weights(cfg, gen)
     named = [(n, t * 3.0 if n == "lm_head.weight" else t) for n, t in named]
@@ -336,6 +337,24 @@ def group_errors():
         os.remove(os.path.join(bad, missing))
         expect_fail("missing " + missing, ["--judge", bad, short], bad, missing)
     expect_fail("not a folder", ["--judge", path, short], path)
+    # The memory plan, as sample's: a judge of 32 layers, 4 KV heads of 64 and 2^21 positions
+    # (RoPE, so the weights stay small) needs 2 x 32 x 4 x 64 x 4 B = 64 KiB of KV cache per
+    # token, 137 GB for its context: refused before anything is allocated, exit 1, the plan
+    # and the available memory named.
+    big = os.path.join(WORK, "judge_big")
+    make_judge(big, npos=40, hidden_size=256, num_attention_heads=4, num_key_value_heads=4,
+               num_hidden_layers=32)
+    cpath = os.path.join(big, "config.json")
+    cfg = json.load(open(cpath))
+    cfg["max_position_embeddings"] = 1 << 21
+    json.dump(cfg, open(cpath, "w"))
+    kv = 2 * 32 * 4 * 64 * 4 * ((1 << 21) + 16 * 16)   # the context and a block per sequence
+    p = subprocess.run([CLI, "score", "--metric", "judge", "--judge", big, "--judge-template", t,
+                        short], capture_output=True, text=True, timeout=120)
+    if p.returncode != 1 or p.stdout or not all(f in p.stderr for f in (
+            f"judge {big}: the memory plan needs", f"KV cache {kv / 1e9:.2f} GB", "available",
+            "--judge-batch")):
+        failures.append(f"judge memory plan: rc {p.returncode}, stderr {p.stderr.strip()!r}")
 
 
 def group_labels():
