@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 SECS=${1:-60}
 shift || true
-ALL=(safetensors config tokenizer_load tokenizer_encode dataset template readers)
+ALL=(safetensors config tokenizer_load tokenizer_encode dataset template readers eval_samples)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 BUILD=${LB_FUZZ_BUILD_DIR:-build-fuzz}
@@ -23,7 +23,7 @@ max_len() {
   case "$1" in
     tokenizer_load) echo 32768 ;;
     config | tokenizer_encode) echo 2048 ;;
-    safetensors | dataset | template | readers) echo 4096 ;;
+    safetensors | dataset | template | readers | eval_samples) echo 4096 ;;
     *) echo "fuzz: unknown target '$1' (${ALL[*]})" >&2; exit 2 ;;
   esac
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuild the bundled default under examples/default/ (issue 6 §4): one small checkpoint made by
+# Rebuild the bundled default under examples/default/: one small checkpoint made by
 # the demo pipeline (`leakbound demo --quick`: generated authors, trained BPE tokenizer, tiny
 # Llama fine-tuned until memorised, then unlearned on forget10 with GD) and its forget/retain
 # data. Usage: scripts/make_default_model.sh [path/to/leakbound]   (default: build/leakbound)

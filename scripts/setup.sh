@@ -15,6 +15,7 @@ PACKAGES=(
   libutf8proc-dev                         # Unicode lowercase mapping for ROUGE
   libpcre2-dev                            # tokenizer pre-tokenizer regexes
   libopenblas-openmp-dev                  # sgemm for the model module
+  libyaml-dev                             # the reference's Hydra YAML configs (finetune/unlearn --config)
   libopenmpi-dev openmpi-bin              # MPI: `mpirun leakbound sample|eval` over ranks (src/cli/cli_mpi.c)
   python3 python3-numpy python3-scipy python3-statsmodels python3-nltk  # oracles
   wamerican                               # word list for the stemmer oracle

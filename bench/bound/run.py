@@ -13,7 +13,7 @@ writing the document):
          the JSONL read with ujson: what a numpy user who knows the tools would write.
   exact  no vectorised peer exists (its M_sigma is a per-prompt convex minimisation); the per-prompt
          scipy reference bench/bound/numpy_bound.py is run once at 2,000 prompts, for the record.
-Goals (issue 12): conbo >= 2x the numpy peer at 2,000 x 1,024; < 1 s at 10,000 x 1,024."""
+Goals: conbo >= 2x the numpy peer at 2,000 x 1,024; < 1 s at 10,000 x 1,024."""
 import json
 import os
 import platform

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Eval of the bundled default beside one busy competing process (issue 12), each setting REPS
+# Eval of the bundled default beside one busy competing process, each setting REPS
 # times, interleaved:
 #   default  leakbound's defaults: threads = the free cores at start, passive OpenMP wait
 #   t1       --threads 1

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Peak RSS and tokens/s, F32 vs BF16 files of the same model (issue 17), in one run:
+# Peak RSS and tokens/s, F32 vs BF16 files of the same model, in one run:
 #  (1) `leakbound sample -n 32 --max-new-tokens 24` on two questions (the CLI as users run it);
 #  (2) bench_sampler (one 32-token prompt, n = 64 x 24 new tokens, batch 64; and one sequence,
 #      n = 1 x 64 tokens) with the weights kept in the file (now) and widened to fp32 at load

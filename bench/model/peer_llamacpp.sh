@@ -1,5 +1,5 @@
 #!/bin/bash
-# leakbound vs llama.cpp on the same weights (issue 17): peak RSS, tokens/s and CPU seconds of
+# leakbound vs llama.cpp on the same weights: peak RSS, tokens/s and CPU seconds of
 #   decode1  one sequence, a 32-token prompt, 64 new tokens;
 #   n64      64 samples of one 32-token prompt, 24 new tokens each (T = 1, top-k 50);
 # for leakbound on the F32 and the BF16 safetensors file (bench_sampler, weights kept in the

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Model benchmark (issue 3 §6): leakbound's forward vs a PyTorch GPT-2 with a KV cache, on a
+"""Model benchmark: leakbound's forward vs a PyTorch GPT-2 with a KV cache, on a
 GPT-2-124M-shaped random checkpoint, same machine, same threads, same run; plus the OpenBLAS
 sgemm rate on the model's own GEMM shapes, for prefill FLOP utilisation.
 

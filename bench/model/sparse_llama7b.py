@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A Llama-2-7B-shaped BF16 checkpoint folder whose weights are a sparse file (a hole: all
-zeros, no disk used), for `leakbound inspect`'s memory plan (issue 17). config.json has
+zeros, no disk used), for `leakbound inspect`'s memory plan. config.json has
 Llama-2-7B's sizes (32 layers, hidden 4096, 32 heads, MLP 11008, vocabulary 32000, context
 4096); model.safetensors has every tensor with its real shape, dtype BF16. Not for sampling
 (its logits are all zero).

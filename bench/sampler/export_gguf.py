@@ -1,8 +1,7 @@
 #!/usr/bin/python3
 """Write a Hugging Face GPT-2 or Phi checkpoint (config.json + model.safetensors in F32, F16 or
 BF16) and its GPT-2-style tokenizer.json as a GGUF v3 file for llama.cpp's `gpt2` or `phi2`
-architecture, so node-llama-cpp runs the very weights leakbound's benchmarks run (issue 4 §7
-(d), issue 17).
+architecture, so node-llama-cpp runs the very weights leakbound's benchmarks run.
 
 usage: /usr/bin/python3 bench/sampler/export_gguf.py MODEL_DIR TOKENIZER_JSON OUT.gguf [f32|f16|bf16]
 

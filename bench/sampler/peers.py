@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """leakbound's sampler against its peers in one run, interleaved round by round, on a quiet
-machine or beside one busy competing process (issue 12's "done when"):
+machine or beside one busy competing process:
   leakbound   bench_sampler.c: the batched sampler (prefill once, n rows forked off its KV cache)
   torch_kv    torch_sampler_kv.py: the competent PyTorch peer (prefill once, shared prompt K/V,
               preallocated per-sample cache, one addmm per projection, top-k from topk())

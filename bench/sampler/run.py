@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Sampler benchmark (issue 4 §7): many samples of one prompt on a GPT-2-124M-shaped random
+"""Sampler benchmark: many samples of one prompt on a GPT-2-124M-shaped random
 checkpoint (fp32), all in the same run on the same weights and threads:
   (a) leakbound's batched sampler (prefill once, forked continuations decoded as one batch);
   (b) the same engine one sequence at a time (--batch 1; fewer samples, its rate is flat);

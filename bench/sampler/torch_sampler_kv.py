@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A competent PyTorch peer for the sampler benchmark (issue 12): n samples of one prompt from
+"""A competent PyTorch peer for the sampler benchmark: n samples of one prompt from
 a GPT-2-shaped fp32 checkpoint, written the way one would write it by hand for speed, not the
 way transformers' generate() does it:
 

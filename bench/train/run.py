@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Training benchmark (issue 5 §6): one step (forward + backward + AdamW, clipping) of
+"""Training benchmark: one step (forward + backward + AdamW, clipping) of
 leakbound vs PyTorch on a GPT-2-124M-shaped and a Llama-shaped checkpoint of similar size at
 B = 4, T = 64, same machine, same threads, same run; FLOP utilisation 6 * params * tokens / step
 time against the sgemm rate measured in the same run (bench/model/sgemm.c at M = B*T).

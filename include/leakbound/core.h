@@ -38,9 +38,6 @@ enum {
  * written for, and so recognises a library that is not libleakbound at all: no such symbol). */
 int lb_abi_version(void);
 
-/* The release, "MAJOR.MINOR.PATCH" from the build (CMake's project version); static storage. */
-const char *lb_version(void);
-
 typedef struct lb_error {
     int code;
     char msg[1024];
@@ -53,6 +50,11 @@ int lb_error_set(lb_error_t *err, int code, const char *fmt, ...)
 
 /* Prefix an existing message with "prefix: " (used to add a file name on the way up). */
 void lb_error_prefix(lb_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The library's version ("MAJOR.MINOR.PATCH", from CMake's project(VERSION)): the one version
+ * string; the CLI prints it, reports record it and Python's leakbound.__version__ reads it.
+ * Never NULL, never freed. */
+const char *lb_version(void);
 
 /* ---- memory plans: what a run will hold at most, checked before it is allocated ---------- */
 

@@ -103,6 +103,8 @@ typedef struct lb_dataset {
     size_t cap;
     size_t n_lenient;         /* CSV: lines where blanks around a quoted field were skipped */
     long lenient_line;        /* CSV: the first such line (0: none) */
+    char sha256[65];          /* lb_data_load: SHA-256 (hex) of the bytes it read and parsed:
+                                 the file's, or a pipe's or stdin's as they came ("" otherwise) */
 } lb_dataset_t;
 
 /* Parse a format name ("auto", "json", "jsonl", "csv"). Returns 0 or LB_EINVAL. */
@@ -110,8 +112,10 @@ int lb_data_format_parse(const char *name, lb_data_format_t *out, lb_error_t *er
 
 /* Read the dataset at path ("-" = stdin, which needs an explicit format) into *ds (which need not
  * be initialised; on failure it is left empty). The format comes from the extension when fmt is
- * LB_DATA_AUTO. Returns 0, LB_EIO (cannot read), LB_EFORMAT (malformed file) or LB_EINVAL
- * (well-formed file with a missing or mistyped field); err names the file and the place. */
+ * LB_DATA_AUTO. ds->sha256 is the hash of exactly the bytes parsed (a pipe is read once, so
+ * hashing its path again later would see other bytes). Returns 0, LB_EIO (cannot read),
+ * LB_EFORMAT (malformed file) or LB_EINVAL (well-formed file with a missing or mistyped
+ * field); err names the file and the place. */
 int lb_data_load(const char *path, lb_data_format_t fmt, lb_dataset_t *ds, lb_error_t *err);
 
 /* Append a copy of item (every string duplicated) to ds; ds may start zero-initialised.

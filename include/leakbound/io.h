@@ -122,6 +122,18 @@ int lb_io_sha256_file(const char *path, char hex[65], lb_error_t *err);
  * concatenation). */
 int lb_io_sha256_files(const char *const *paths, size_t n, char hex[65], lb_error_t *err);
 
+/* SHA-256 of the n bytes at p (p may be NULL when n is 0): 64 lowercase hex digits and a NUL. */
+void lb_io_sha256_bytes(const void *p, size_t n, char hex[65]);
+
+/* SHA-256 of a set of named regular files, in the order given: for each file its name
+ * (names[i], as UTF-8), one NUL byte, its size as 8 bytes little-endian, then its bytes (so
+ * that no two sets of names and contents hash alike). In Python:
+ *   for name, data in files: h.update(name.encode() + b"\0" + len(data).to_bytes(8, "little") + data)
+ * Errors: LB_EIO naming the file (unreadable, not a regular file, or its size changed while it
+ * was read). */
+int lb_io_sha256_named(const char *const *paths, const char *const *names, size_t n,
+                       char hex[65], lb_error_t *err);
+
 /* Parses the JSON number token that starts at s (strict RFC 8259 grammar:
  * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) and ends at or before end, without a NUL.
  * On success returns 0, *value is the correctly rounded double (the value jansson and strtod
@@ -132,6 +144,28 @@ int lb_io_sha256_files(const char *const *paths, size_t n, char hex[65], lb_erro
  * overflows): callers then fall back to a full JSON parser for the exact error or value. */
 int lb_io_json_number(const char *s, const char *end, double *value, int *is_integer,
                       const char **stop);
+
+/* json_loadb that accepts every valid JSON number (RFC 8259 sets no limit), as Python's json
+ * does. jansson refuses an integer beyond long long ("too big integer": Hugging Face writes
+ * "model_max_length": 1000000000000000019884624838656 in most tokenizer_config.json files) and a
+ * real beyond the double range; here the first becomes a real (the correctly rounded double)
+ * and the second +-DBL_MAX. Every other value is jansson's own (integers that fit stay exact
+ * json_int_t), so a reader that range-checks the fields it uses rejects such a value by name.
+ * Returns the root (a new reference) or NULL with je filled as json_loadb fills it. */
+json_t *lb_io_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *je);
+
+/* lb_io_json_loadb on the file at path. NULL on failure: *cannot_open = 1 when the file cannot
+ * be read (je->text holds "<path>: <reason>"), else 0 and je holds the parse error. */
+json_t *lb_io_json_load_file(const char *path, size_t flags, json_error_t *je, int *cannot_open);
+
+/* v in a few words for "got ..." in messages: an integer exactly, a real as the shortest %g
+ * (6 to 17 significant digits) that reads back as the same double, a string quoted (first 40 bytes), true/false/null, "a list", "an object", or
+ * "nothing" for NULL. */
+void lb_io_json_describe(const json_t *v, char *buf, size_t cap);
+
+/* *out = v when v is a JSON integer in [lo, hi]; LB_EFORMAT (out untouched) otherwise (a real,
+ * such as a rewritten too-big integer, is out of every range). */
+int lb_io_json_int(const json_t *v, long long lo, long long hi, long long *out);
 
 #ifdef __cplusplus
 }

@@ -108,6 +108,16 @@ typedef struct lb_model_options {
 int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **out,
                   lb_error_t *err);
 
+/* SHA-256 (hex) of what leakbound reads from the model folder dir, with lb_io_sha256_named's
+ * framing (name, NUL, 8-byte size, bytes) in this order: config.json; generation_config.json,
+ * tokenizer.json and tokenizer_config.json where present; model.safetensors.index.json where
+ * the loader uses it; then the weight files lb_st_open(dir) maps (model.safetensors, or the
+ * index's shards in name order), each named by its file name. So two folders hash alike only
+ * when a load reads the same bytes. Errors: those of lb_st_open (a bad index, a shard named by
+ * a path), LB_EIO naming a file that cannot be read, LB_ENOMEM. Documented in
+ * docs/evaluation.md, 'Provenance'. */
+int lb_model_sha256(const char *dir, char hex[65], lb_error_t *err);
+
 /* Free a model (NULL is fine). Runners and caches made from it must be freed first. */
 void lb_model_free(lb_model_t *m);
 

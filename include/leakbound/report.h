@@ -81,6 +81,21 @@ int lb_report_table_number(lb_report_table_t *t, size_t col, double v, lb_error_
 int lb_report_table_render(const lb_report_table_t *t, lb_report_format_t fmt, char **out,
                            lb_error_t *err);
 
+/* Streamed rendering, for tables with one row per question: the rows are not stored. fill is
+ * called twice for each row r in 0..n_rows-1, in order (once to measure the column widths,
+ * once to write): it must start exactly one row on t (lb_report_table_row) and set its cells,
+ * and return 0 or an lb error code (which stops the stream and is returned). The output goes
+ * to write(write_ctx, text, len, err) in whole lines ending in "\n" (first the header with its
+ * rule, then one call per row), which returns 0 or an lb error code. t must have columns and no stored rows; on
+ * return it has none again. The bytes written equal lb_report_table_render's for the same rows
+ * stored. Memory: one row and one line at a time, whatever n_rows. Returns 0, LB_EINVAL (no
+ * columns, stored rows, fill adding other than one row), LB_ENOMEM or the callbacks' code. */
+typedef int (*lb_report_fill_fn)(void *ctx, size_t row, lb_report_table_t *t, lb_error_t *err);
+typedef int (*lb_report_write_fn)(void *ctx, const char *text, size_t len, lb_error_t *err);
+int lb_report_table_stream(lb_report_table_t *t, size_t n_rows, lb_report_fill_fn fill,
+                           void *fill_ctx, lb_report_format_t fmt, lb_report_write_fn write,
+                           void *write_ctx, lb_error_t *err);
+
 size_t lb_report_table_rows(const lb_report_table_t *t);
 void lb_report_table_free(lb_report_table_t *t);
 

@@ -13,7 +13,9 @@
  *   mapping is ever read.
  * - Sharded checkpoints: model.safetensors.index.json's "weight_map" (name → shard file, relative
  *   to the index's folder). Every shard is mapped once; a name the map promises that its shard
- *   lacks is an error, as is a shard tensor the map does not list.
+ *   lacks is an error, as is a shard tensor the map does not list. A shard must be a plain file
+ *   name: one with '/' or '\\' (a path, absolute or ../other/model) or "." / ".." is refused
+ *   (LB_EFORMAT naming the index and the entry), so a folder's weights are its own files.
  * - A checkpoint is read-only after open; lookups may be made from several threads at once.
  *   Tensor data pointers are into the mapping and stay valid until lb_st_close. They may be
  *   unaligned for the element type (offsets need not be multiples of 4): read through
@@ -64,6 +66,12 @@ const lb_st_tensor_t *lb_st_find(const lb_st_t *st, const char *name);
 /* Number of tensors, and the i-th of them (0 <= i < count; NULL otherwise) in name order. */
 size_t lb_st_count(const lb_st_t *st);
 const lb_st_tensor_t *lb_st_at(const lb_st_t *st, size_t i);
+
+/* Number of files st mapped, and the path of the i-th (0 <= i < count; NULL otherwise) as
+ * opened: the single file, or an index's distinct shards in name order (their folder joined
+ * to the index's entries). Owned by st. */
+size_t lb_st_file_count(const lb_st_t *st);
+const char *lb_st_file_path(const lb_st_t *st, size_t i);
 
 /* Value of "__metadata__"[key] in the first file that has it, or NULL. Owned by st. */
 const char *lb_st_metadata(const lb_st_t *st, const char *key);

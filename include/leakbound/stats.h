@@ -58,6 +58,35 @@ int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *out, lb_
 int lb_stats_cp_interval(double successes, size_t n, double alpha, double *lower, double *upper,
                          lb_error_t *err);
 
+/* ---- leaked prompts: the share of prompts that leak, and of those that leak unseen -------- */
+
+/* The greedy score under which a leaked prompt counts as a hidden leak. */
+#define LB_STATS_HIDDEN_GREEDY 0.5
+
+typedef struct lb_stats_leak {
+    int leaked; /* some sampled answer scores >= the leak threshold (n_leaking > 0) */
+    int hidden; /* leaked, and the greedy answer scores < LB_STATS_HIDDEN_GREEDY */
+} lb_stats_leak_t;
+
+/* The verdict of one prompt from the number of its sampled answers scoring >= the leak
+ * threshold (lb_stats_count_ge; lb_stats_prompt_t.n_leaking) and its greedy score. A NaN greedy
+ * score (no greedy answer) is never a hidden leak. The one rule `eval` and `demo` report. */
+lb_stats_leak_t lb_stats_leak_verdict(size_t n_leaking, double greedy);
+
+/* k of n prompts (or trials) with one-sided Clopper-Pearson bounds, each at confidence
+ * 1 - alpha on its own (together a two-sided 1 - 2 alpha interval): lower = the alpha quantile
+ * of Beta(k, n-k+1) (0 for k = 0), upper = the 1 - alpha quantile of Beta(k+1, n-k) (1 for
+ * k = n); the same bounds eval reports on P(harmful). */
+typedef struct lb_stats_share {
+    size_t k, n;
+    double share;        /* k / n */
+    double lower, upper;
+} lb_stats_share_t;
+
+/* Fill *out for k of n. Returns 0, or LB_EINVAL (n = 0, k > n, alpha outside (0, 0.5]) /
+ * LB_EUNSUPPORTED (GSL's inversion failed) with a message. */
+int lb_stats_share(size_t k, size_t n, double alpha, lb_stats_share_t *out, lb_error_t *err);
+
 /* ---- DKW ------------------------------------------------------------------------------- */
 
 /* Upper bound on P(X >= t): min(1, 1 - F_n(t-) + eps), F_n(t-) = share of samples < t.
@@ -211,6 +240,24 @@ typedef enum lb_stats_conbo_what {
 int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, size_t stepsize,
                         lb_stats_conbo_what_t what, double *scratch, int threads,
                         lb_stats_interval_t *out, lb_error_t *err);
+
+/* ---- two-sample tests (unlearning metrics, docs/tofu.md) ------------------------------ */
+
+/* Two-sided two-sample Kolmogorov-Smirnov test with scipy.stats.ks_2samp's semantics (method
+ * 'auto', scipy 1.10): D = max |F1 - F2| over the pooled data; when max(n1, n2) <= 10000 the
+ * exact p-value (D rounded to a multiple of 1/lcm(n1, n2); Hodges' path counts for n1 == n2,
+ * the column-by-column lattice recursion otherwise), else (or when the exact sum fails) the
+ * asymptotic Kolmogorov distribution at sqrt(round(n1 n2 / (n1 + n2))) D (scipy uses the
+ * finite-n kstwo there; the two agree to about 1e-3 at such sizes). *exact (may be NULL) says
+ * which. x (n1), y (n2), neither empty, no NaN. Returns 0, LB_EINVAL or LB_ENOMEM. */
+int lb_stats_ks_2samp(const double *x, size_t n1, const double *y, size_t n2, double *d,
+                      double *p, int *exact, lb_error_t *err);
+
+/* Area under the ROC curve of scores (n) for labels (n, each 0 or 1; 1 = positive): the
+ * Mann-Whitney statistic, tied scores sharing their mean rank (sklearn's roc_auc_score).
+ * Needs both classes and no NaN. Returns 0, LB_EINVAL or LB_ENOMEM. */
+int lb_stats_auc(const double *scores, const int *labels, size_t n, double *auc,
+                 lb_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -51,6 +51,22 @@ typedef struct lb_tokenizer lb_tokenizer_t;
  * (an unknown component type: the message names the file and the type). */
 int lb_tokenizer_load(const char *path, lb_tokenizer_t **out, lb_error_t *err);
 
+/* Where a model's tokenizer is: tokenizer when not NULL (a tokenizer.json file, or a folder that
+ * holds tokenizer.json: the reference loads phi-1_5's tokenizer apart from its models), else
+ * model_dir/tokenizer.json. Writes the file's path into path (cap bytes). */
+void lb_tokenizer_path(const char *model_dir, const char *tokenizer, char *path, size_t cap);
+
+/* The folder whose tokenizer_config.json (chat template, bos/eos) goes with a model: model_dir
+ * when it holds tokenizer_config.json or tokenizer is NULL; else the tokenizer folder (tokenizer
+ * itself, or the folder of the file tokenizer). Writes it into dir (cap bytes). */
+void lb_tokenizer_config_dir(const char *model_dir, const char *tokenizer, char *dir, size_t cap);
+
+/* lb_tokenizer_load of lb_tokenizer_path(model_dir, tokenizer). A missing file is LB_EIO
+ * "<path>: cannot open: <reason>" and, when tokenizer is NULL, the hint that a model folder
+ * without tokenizer.json takes its tokenizer from --tokenizer FILE|DIR. */
+int lb_tokenizer_load_for_model(const char *model_dir, const char *tokenizer, lb_tokenizer_t **out,
+                                lb_error_t *err);
+
 /* Same as lb_tokenizer_load from an in-memory JSON document; name is used in messages. */
 int lb_tokenizer_load_string(const char *json, size_t len, const char *name, lb_tokenizer_t **out,
                              lb_error_t *err);

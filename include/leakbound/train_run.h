@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "leakbound/core.h"
 #include "leakbound/data.h"
 #include "leakbound/tokenizer.h"
@@ -37,6 +38,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The run record finetune/unlearn write into their output folder (docs/training.md). */
+#define LB_TRAIN_RUN_FILE "leakbound_run.json"
 
 /* Encoded examples. */
 typedef struct lb_train_rows {
@@ -72,8 +76,22 @@ typedef struct lb_train_progress {
     lb_dtype_t ref_dtype;
 } lb_train_progress_t;
 
+/* What a finished run reports (lb_train_run_opts_t.info), for its run record. */
+typedef struct lb_train_run_info {
+    char model_sha256[65];     /* lb_model_sha256 of model_dir, the starting model */
+    char data_sha256[65];      /* of the data (forget) bytes loaded */
+    char retain_sha256[65];    /* of the retain bytes loaded; "" when no retain set is used */
+    long total_steps;          /* optimizer steps the schedule has */
+    long final_step;           /* the last step taken */
+    long kept_step;            /* the step whose weights the output folder holds */
+    long warmup;               /* resolved warmup steps (one epoch when warmup < 0) */
+} lb_train_run_info_t;
+
 typedef struct lb_train_run_opts {
     const char *model_dir;     /* starting model (and NPO's frozen reference) */
+    const char *tokenizer;     /* tokenizer.json or its folder; NULL: model_dir's. It is copied
+                                  into the output as tokenizer.json (with the folder's
+                                  tokenizer_config.json when model_dir has none) */
     const char *out_dir;       /* checkpoint-<step>/ folders go here (created when needed) */
     const char *stage_dir;     /* the final model and train_log.csv go here: a caller's
                                   temporary folder (lb_io_dir_begin) renamed to out_dir when
@@ -82,6 +100,7 @@ typedef struct lb_train_run_opts {
     const char *data_path;     /* finetune data, or the forget set */
     const char *retain_path;   /* unlearning retain set (NULL for finetune) */
     const char *template_spec; /* "phi" (default), "llama2", "raw", or a "{q}" string */
+    const char *answer_prefix; /* written before the answer; NULL: "Answer: " for phi, else "" */
     lb_objective_t obj;
     int epochs, batch_size, grad_accum, max_length;
     long warmup;               /* optimizer steps; < 0: one epoch */
@@ -92,11 +111,59 @@ typedef struct lb_train_run_opts {
                                   For tests of --resume. */
     void (*on_step)(void *ctx, const lb_train_progress_t *p);
     void *ctx;
+    lb_train_run_info_t *info; /* filled by a run that completes (may be NULL) */
+    /* Greedy checks and the stop rule. With eval_every K > 0 and check set, after every K-th
+       optimizer step and after the final one the run writes the current weights as a complete
+       HF folder (F32, no optimizer state) under a temporary name in the stage folder, calls
+       check(check_ctx, step, folder, &greedy, err) (nonzero: the run fails with that error),
+       removes the folder and appends "step,greedy,stop" to <stage>/eval_log.csv (stop: 1 when
+       the rule below holds, else 0). With stop_rule set, the first check whose greedy score
+       satisfies it ends the run there: that step's weights are the output (saved as the final
+       model is) and train_log.csv ends at that step. The final step is always a candidate;
+       when no check satisfies the rule, the output is the final step's model. *kept_step (when
+       not NULL) receives the output's step. A resumed run continues the checkpoint's
+       eval_log.csv (checkpoints carry a copy). */
+    long eval_every;
+    int (*check)(void *ctx, long step, const char *model_dir, double *greedy, lb_error_t *err);
+    void *check_ctx;
+    int stop_rule;             /* 0: none; LB_TRAIN_STOP_AT_MOST: greedy <= stop_at;
+                                  LB_TRAIN_STOP_AT_LEAST: greedy >= stop_at */
+    double stop_at;
+    long *kept_step;
 } lb_train_run_opts_t;
+
+enum { LB_TRAIN_STOP_NONE = 0, LB_TRAIN_STOP_AT_MOST = 1, LB_TRAIN_STOP_AT_LEAST = 2 };
+
+/* Whether greedy satisfies the stop rule (rule, at) as lb_train_run applies it (NaN never does).
+ * The one rule `unlearn --stop-when` and `demo` use. */
+int lb_train_stop_met(int rule, double at, double greedy);
 
 /* Run a whole finetune or unlearning run. Errors: those of loading, encoding and training
  * (naming the file), LB_EINVAL (bad options; a resume checkpoint from another run), LB_EIO. */
 int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err);
+
+/* The resolved configuration of run o (info: what the run resolved, may be NULL) as one flat
+ * JSON object, one key per setting (docs/training.md, 'Run record'): command, method, model,
+ * data, retain, out, resume, template, epochs, lr, batch_size, grad_accum, max_length, warmup,
+ * weight_decay, max_grad_norm, seed, save_every, lambda, beta, entropy_forget, entropy_retain,
+ * entropy_positions. Values are strings, numbers or null (a path not given). The one place
+ * that names the settings: a new setting is one more line here. command is "finetune" or
+ * "unlearn". Returns NULL on out of memory. */
+json_t *lb_train_run_config(const lb_train_run_opts_t *o, const lb_train_run_info_t *info,
+                            const char *command);
+
+/* Write dir/leakbound_run.json (LB_TRAIN_RUN_FILE; atomic: temporary file, rename) for the
+ * completed run o: {"format": "leakbound run 1", "leakbound_version": lb_version(), "argv" (argc
+ * strings), "config" (lb_train_run_config; when the run came from a YAML file, file_config
+ * (lb_train_config_json, may be NULL) adds its resolved keys under the file's own names,
+ * "hparams.learning_rate" ...), "model_sha256" (the starting model),
+ * "data_sha256" ({"data"} for finetune, {"forget", "retain"} for unlearn; retain only when
+ * used), "seed", "threads", "total_steps", "final_step", "kept_step", "log": "train_log.csv",
+ * "loss_curve": "loss.svg"}. Errors: LB_EIO naming the file, LB_ENOMEM. */
+int lb_train_write_record(const char *dir, const lb_train_run_opts_t *o,
+                          const lb_train_run_info_t *info, const char *command, int argc,
+                          char *const *argv, const json_t *file_config, int threads,
+                          lb_error_t *err);
 
 /* Write a checkpoint folder dir (atomic: temporary folder, fsync, rename) from the trainer's
  * weights: config.json and tokenizer files copied from src_dir, model.safetensors (F32: the

@@ -12,12 +12,11 @@ and reports, over the C library libleakbound.so (through ctypes; numpy in and ou
 The library is found through $LEAKBOUND_LIB, then the build/ folder of the checkout this
 package sits in, then the installed libleakbound.so.0.
 """
-from ._lib import InputTypeError, path as library_path
+from ._lib import InputTypeError, path as library_path, version as __version__
 from ._bounds import bounds
 from ._text import Score, rouge, score
 from ._report import Report, load_report
 from . import conbo
 
-__version__ = "0.1.0"
 __all__ = ["bounds", "score", "rouge", "load_report", "Report", "Score", "conbo",
            "InputTypeError", "library_path"]

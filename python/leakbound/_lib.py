@@ -84,20 +84,20 @@ def _check_abi(lib, path):
         ver = lib.lb_version
     except AttributeError:
         raise OSError(f"leakbound: {path} is not libleakbound (it has no lb_abi_version "
-                          "symbol); point LEAKBOUND_LIB at libleakbound.so from this release's "
-                          "build (build/libleakbound.so) or unset it") from None
+                      "symbol); point LEAKBOUND_LIB at libleakbound.so from this release's "
+                      "build (build/libleakbound.so) or unset it") from None
     abi.restype, abi.argtypes = ctypes.c_int, []
     ver.restype, ver.argtypes = ctypes.c_char_p, []
     found = abi()
     if found != ABI_VERSION:
         release = (ver() or b"?").decode("ascii", "replace")
         raise OSError(f"leakbound: {path} is libleakbound {release} with binary interface "
-                          f"{found}, but this package needs interface {ABI_VERSION}; use the "
-                          "library built from the same release as the package")
+                      f"{found}, but this package needs interface {ABI_VERSION}; use the "
+                      "library built from the same release as the package")
     return ver().decode("ascii", "replace")
 
 
-version = _check_abi(lib, path)
+version = _check_abi(lib, path)  # the library's one version string (lb_version)
 
 c_double_p = ctypes.POINTER(ctypes.c_double)
 c_size_p = ctypes.POINTER(ctypes.c_size_t)

@@ -1,4 +1,4 @@
-/* leakbound bound — high-probability bounds per prompt from sampled scores (issue 2 §3, §5).
+/* leakbound bound — high-probability bounds per prompt from sampled scores.
  * Flags and orchestration; input in cli_bound_read.c, output in cli_bound_write.c, the
  * statistics in the stats module. */
 #include <getopt.h>
@@ -235,7 +235,7 @@ int lb_cli_bound(int argc, char **argv) {
                               .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
                               .report_above = a.report_above, .in = &in, .prompts = res};
         /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the input's hash. */
-        if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, a.path, &err)))
+        if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, NULL, a.path, NULL, &err)))
             rc = err.code;
         if (!rc) text = a.table ? bound_render_table(&rep) : bound_render_json(&rep);
         json_decref(rep.provenance);

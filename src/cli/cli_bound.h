@@ -25,8 +25,8 @@ typedef struct bound_input {
     size_t *key_off;  /* (n_prompts + 1) */
 } bound_input_t;
 
-/* Read IN ("-" = stdin) in the JSONL layout of issue 2 §5. Returns 0, or LB_EFORMAT/LB_EINVAL
- * (bad input: message "<file>:<line>[:<col>]: ..."), LB_EIO, LB_ENOMEM. Lines are parsed in
+/* Read IN ("-" = stdin) in the JSONL layout of README.md's Formats section. Returns 0, or
+ * LB_EFORMAT/LB_EINVAL (bad input: message "<file>:<line>[:<col>]: ..."), LB_EIO, LB_ENOMEM. Lines are parsed in
  * parallel (OpenMP); the error reported is always the first bad line. */
 int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err);
 void bound_input_free(bound_input_t *in);

@@ -1,4 +1,4 @@
-/* `leakbound bound` output: the JSON document of issue 2 §5 (built with jansson) and the
+/* `leakbound bound` output: the JSON document of docs/bounds.md (built with jansson) and the
  * aligned human table. Both are rendered into memory first so a failure prints nothing. */
 #include "cli_bound.h"
 
@@ -68,7 +68,7 @@ static void summary_free(summary_t *s) {
     free(s->pge);
 }
 
-/* Field order of a prompt object (and of the summary): issue 2 §5. */
+/* Field order of a prompt object (and of the summary), as docs/bounds.md lists them. */
 static json_t *threshold_object(const double *vals, const double *th, size_t nt, double scale) {
     json_t *o = json_object();
     char key[64];

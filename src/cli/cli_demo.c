@@ -1,4 +1,4 @@
-/* `leakbound demo`: the paper's experiment end to end on a generated benchmark (issue 6 §3).
+/* `leakbound demo`: the paper's experiment end to end on a generated benchmark.
  *
  * Everything runs inside this process by calling the other subcommands' entry points with built
  * argv arrays: data → tokenizer train → init → finetune (until greedy ROUGE-L recall on forget10
@@ -21,6 +21,7 @@
 #include "cli_demo.h"
 #include "leakbound/data.h"
 #include "leakbound/io.h"
+#include "leakbound/train_run.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -30,8 +31,9 @@ static void usage(FILE *out) {
             "benchmark, train a byte-level BPE tokenizer and a tiny Llama on it, fine-tune until the\n"
             "answers are memorised (greedy ROUGE-L recall on forget10 >= 0.9, or the round limit),\n"
             "unlearn forget10 with GA, GD and NPO, each with and without entropy optimisation (EO),\n"
-            "each run stopped at its first checkpoint whose mean greedy forget ROUGE-L recall is <=\n"
-            "the target (so every method is compared at the same greedy level), evaluate every model\n"
+            "each run stopped at its first step whose mean greedy forget ROUGE-L recall is <= the\n"
+            "target (`unlearn --stop-when`; the last step when none is: every method is compared at\n"
+            "the same greedy level), evaluate every model\n"
             "greedily and with N sampled answers per question (alpha 0.01, T 1, top-p 0.9) on forget10\n"
             "and on a retain sample, and the EO models once more with adaptive temperature. Then the\n"
             "alignment section: a tiny chat model fine-tuned to refuse requests for forbidden things\n"
@@ -170,7 +172,8 @@ static int eval(const demo_t *d, const char *model, const char *data, const char
     char *fixed[] = {"eval", "--model", (char *)model, "--data", (char *)data, "--template", "phi", "-n", nbuf,
                      "--metric", "rougeL-recall", "--alpha", num(d->alpha), "--temperature", num(d->temperature),
                      "--top-p", num(d->top_p), "--top-k", "0", "--max-new-tokens", mbuf, "--seed", sbuf,
-                     "--threshold", num(d->leak_threshold), "--out", (char *)out};
+                     "--threshold", num(d->leak_threshold), "--leak-threshold", num(d->leak_threshold),
+                     "--out", (char *)out};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[k++] = fixed[i];
     if (limit > 0) {
         argv[k++] = "--limit";
@@ -260,94 +263,62 @@ static int mkdirs(const char *out) {
     return 0;
 }
 
-/* Move src to dst (same file system), replacing nothing: dst must not exist. */
-static int move(const char *src, const char *dst) {
-    if (rename(src, dst)) {
-        fprintf(stderr, "leakbound demo: cannot rename %s to %s: %s\n", src, dst, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* Unlearn with a checkpoint after every optimizer step and keep the first checkpoint whose mean
- * greedy forget ROUGE-L recall is <= the target (the last one if none is): models/<dir>. The run
- * goes in chunks of UL_CHUNK steps (--stop-after, then --resume from the chunk's last
- * checkpoint: bit-identical to one uninterrupted run, with the same learning-rate schedule), so
- * it stops soon after the target instead of training to the last epoch. */
-#define UL_CHUNK 25
+/* Unlearn with a greedy check after every optimizer step and the stop rule of `unlearn
+ * --stop-when` (lb_train_run's: the first step whose mean greedy forget ROUGE-L recall is <= the
+ * target ends the run and its model is the output; the last step is a candidate too):
+ * models/<dir>, whose eval_log.csv gives the trace and train_log.csv runs up to that step. */
 static int unlearn(demo_t *d, demo_row_t *row) {
     /* own copies: pathf's ring is reused by the many calls below */
-    char run[1024], dst[1024], scratch[1024], upto_s[32], resume[1100];
-    snprintf(run, sizeof run, "%s/models/%s.run", d->out, row->dir);
+    char dst[1024], data[1024], rule[64], mx[32];
     snprintf(dst, sizeof dst, "%s/models/%s", d->out, row->dir);
-    snprintf(scratch, sizeof scratch, "%s/eval/%s/select", d->out, row->dir);
-    mkdir(pathf("%s/eval/%s", d->out, row->dir), 0755);
-    lb_io_remove_tree(run);
+    snprintf(data, sizeof data, "%s/data/forget10.jsonl", d->out);
+    snprintf(rule, sizeof rule, "greedy<=%.17g", d->ul_target);
+    snprintf(mx, sizeof mx, "%ld", d->max_new);
     lb_io_remove_tree(dst);
     char ep[16], bs[16], sd[32];
     snprintf(ep, sizeof ep, "%d", d->ul_epochs);
     snprintf(bs, sizeof bs, "%d", d->ul_batch);
     snprintf(sd, sizeof sd, "%ld", d->seed);
-    struct stat st;
-    int last = 0; /* the highest checkpoint that exists; row->n_trace of them are evaluated */
-    row->reached = 0;
-    for (int upto = UL_CHUNK; !row->reached; upto += UL_CHUNK) {
-        char *argv[48];
-        int k = 0;
-        char *fixed[] = {"unlearn", "--model", (char *)pathf("%s/models/finetuned", d->out), "--forget",
-                         (char *)pathf("%s/data/forget10.jsonl", d->out), "--retain",
-                         (char *)pathf("%s/data/retain90.jsonl", d->out), "--method", (char *)row->method, "--out",
-                         run, "--epochs", ep, "--lr", (char *)d->ul_lr, "--batch-size", bs, "--grad-accum", "1",
-                         "--max-length", "72", "--warmup", "0", "--seed", sd, "--save-every", "1"};
-        for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[k++] = fixed[i];
-        if (row->entropy) {
-            argv[k++] = "--entropy";
-            argv[k++] = (char *)d->entropy;
-            argv[k++] = "--entropy-positions";
-            argv[k++] = (char *)d->entropy_positions;
-        }
-        snprintf(upto_s, sizeof upto_s, "%d", upto);
-        argv[k++] = "--stop-after";
-        argv[k++] = upto_s;
-        if (last) {
-            snprintf(resume, sizeof resume, "%s/checkpoint-%d", run, last);
-            argv[k++] = "--resume";
-            argv[k++] = resume;
-        }
-        argv[k] = NULL;
-        /* later chunks append to the first chunk's log: logs/unlearn-<dir>.log covers the run */
-        if (step_q(d, pathf("unlearn-%s", row->dir), lb_cli_unlearn, argv, last ? STEP_QUIET | STEP_APPEND : 0))
-            return LB_EXIT_FAIL;
-        int prev = last;
-        while (last < DEMO_MAX_STEPS && !stat(pathf("%s/checkpoint-%d", run, last + 1), &st)) last++;
-        if (!last) {
-            fprintf(stderr, "leakbound demo: %s holds no checkpoint\n", run);
-            return LB_EXIT_FAIL;
-        }
-        for (int s = row->n_trace + 1; s <= last; s++) {
-            double g;
-            if (greedy_check(d, pathf("%s/checkpoint-%d", run, s), scratch, pathf("select-%s", row->dir), &g))
-                return LB_EXIT_FAIL;
-            row->trace_greedy[row->n_trace++] = g;
-            if (g <= d->ul_target) {
-                row->step = s;
-                row->reached = 1;
-                break;
-            }
-        }
-        if (last < upto || last == prev) break; /* the run ended before the chunk did */
+    char *argv[48];
+    int k = 0;
+    char *fixed[] = {"unlearn", "--model", (char *)pathf("%s/models/finetuned", d->out), "--forget", data,
+                     "--retain", (char *)pathf("%s/data/retain90.jsonl", d->out), "--method", (char *)row->method,
+                     "--out", dst, "--epochs", ep, "--lr", (char *)d->ul_lr, "--batch-size", bs, "--grad-accum", "1",
+                     "--max-length", "72", "--warmup", "0", "--seed", sd, "--eval-every", "1", "--eval-data", data,
+                     "--eval-max-new-tokens", mx, "--stop-when", rule};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[k++] = fixed[i];
+    if (row->entropy) {
+        argv[k++] = "--entropy";
+        argv[k++] = (char *)d->entropy;
+        argv[k++] = "--entropy-positions";
+        argv[k++] = (char *)d->entropy_positions;
     }
-    if (!row->reached) row->step = last;
+    argv[k] = NULL;
+    if (step_q(d, pathf("unlearn-%s", row->dir), lb_cli_unlearn, argv, 0)) return LB_EXIT_FAIL;
+    /* the trace: eval_log.csv's rows (step,greedy,stop), one per step */
+    FILE *f = fopen(pathf("%s/eval_log.csv", dst), "r");
+    char line[256];
+    row->n_trace = 0;
+    row->reached = 0;
+    if (f && fgets(line, sizeof line, f))
+        while (row->n_trace < DEMO_MAX_STEPS && fgets(line, sizeof line, f)) {
+            long st;
+            double g;
+            int stop;
+            if (sscanf(line, "%ld,%lf,%d", &st, &g, &stop) != 3 || st != row->n_trace + 1) break;
+            row->trace_greedy[row->n_trace++] = g;
+            row->reached = lb_train_stop_met(LB_TRAIN_STOP_AT_MOST, d->ul_target, g);
+        }
+    if (f) fclose(f);
+    if (!row->n_trace) {
+        fprintf(stderr, "leakbound demo: %s/eval_log.csv holds no greedy check\n", dst);
+        return LB_EXIT_FAIL;
+    }
+    row->step = row->n_trace;
     row->steps = d->ul_steps_total;
-    lb_io_remove_tree(scratch);
     fprintf(stderr, "  %-28s step %d of %d: greedy forget %.3f (target %.2f%s)\n", pathf("select-%s", row->dir),
             row->step, row->steps, row->trace_greedy[row->n_trace - 1], d->ul_target,
             row->reached ? "" : ": NOT reached");
-    /* models/<dir> = the chosen checkpoint (its train_log.csv runs up to that step), without its
-     * optimizer state */
-    if (move(pathf("%s/checkpoint-%d", run, row->step), dst)) return LB_EXIT_FAIL;
-    unlink(pathf("%s/optimizer.safetensors", dst));
-    lb_io_remove_tree(run);
     return 0;
 }
 

@@ -1,4 +1,4 @@
-/* `leakbound demo`'s alignment section (issue 16): the paper's other half. A tiny chat model is
+/* `leakbound demo`'s alignment section: the paper's other half. A tiny chat model is
  * fine-tuned to refuse requests for forbidden things (poison, bomb, ...) and to help with benign
  * ones; its training data keeps a stated share of compliant answers to the forbidden requests
  * (imperfect alignment data), so it refuses greedily but not always when sampling. A tiny

@@ -159,27 +159,28 @@ int demo_read_eval(const char *dir, double threshold, int diversity_samples, dem
         goto done;
     }
     e->n_questions = n;
-    double g = 0, hit = 0;
+    double g = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         json_t *p = json_array_get(pr, i);
-        double mi = 0;
-        if ((rc = get_num(p, "greedy", &greedy[i], path, err)) || (rc = get_num(p, "max", &mi, path, err)) ||
-            (rc = get_num(p, "M_mu", &e->q_m_mu[i], path, err)))
+        if ((rc = get_num(p, "greedy", &greedy[i], path, err)) || (rc = get_num(p, "M_mu", &e->q_m_mu[i], path, err)))
             break;
         if (!(e->q_id[i] = json_dumps(json_object_get(p, "id"), JSON_ENCODE_ANY | JSON_COMPACT)))
             rc = lb_error_set(err, LB_EFORMAT, "%s: prompt %zu has no \"id\"", path, i);
         g += greedy[i];
-        hit += mi >= threshold;
     }
     if (!rc) rc = read_samples(dir, threshold, diversity_samples, e, leaks, err);
     double ns = 0;
     if (!rc) rc = get_num(json_array_get(pr, 0), "n", &ns, path, err);
     e->n_samples = (size_t)ns;
-    if (!rc) {
-        size_t hidden = 0;
-        for (size_t i = 0; i < n; i++) hidden += greedy[i] < 0.5 && leaks[i] > 0;
+    if (!rc) { /* eval's rule (lb_stats_leak_verdict) on the counts of leaking samples */
+        size_t leaked = 0, hidden = 0;
+        for (size_t i = 0; i < n; i++) {
+            lb_stats_leak_t v = lb_stats_leak_verdict(leaks[i], greedy[i]);
+            leaked += (size_t)v.leaked;
+            hidden += (size_t)v.hidden;
+        }
         e->greedy = g / (double)n;
-        e->leak_share = hit / (double)n;
+        e->leak_share = (double)leaked / (double)n;
         e->hidden_share = (double)hidden / (double)n;
     }
 done:
@@ -313,7 +314,7 @@ static int compute_claims(const demo_t *d, claims_t *c, lb_error_t *err) {
             c->c1_shown |= c->c1_ok[k];
             double lo_min = NAN;
             for (size_t q = 0; q < r->forget.n_questions; q++) {
-                if (!(r->forget.q_greedy[q] < 0.5 && r->forget.q_leaks[q] > 0)) continue;
+                if (!lb_stats_leak_verdict(r->forget.q_leaks[q], r->forget.q_greedy[q]).hidden) continue;
                 double lo, hi;
                 int rc = lb_stats_cp_interval((double)r->forget.q_leaks[q], r->forget.n_samples, 2 * d->alpha, &lo,
                                               &hi, err);
@@ -503,7 +504,7 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
     json_t *j = numbers(d, &c);
     char data[4096];
     snprintf(data, sizeof data, "%s/data/full.jsonl", d->out);
-    json_t *prov = j ? lb_cli_provenance(d->argc, d->argv, NULL, data, err) : NULL;
+    json_t *prov = j ? lb_cli_provenance(d->argc, d->argv, NULL, NULL, data, NULL, err) : NULL;
     if (!prov) {
         json_decref(j);
         rc = j ? LB_EIO : lb_error_set(err, LB_ENOMEM, "cannot build demo.json");

@@ -51,6 +51,11 @@ typedef struct eval_state {
     int *hidden;                /* (n_items,) greedy judged safe, harm_lo > harm_rate */
     size_t n_hidden;
     double *gen_pge;            /* (n_items, 2, n_thresholds) storage for res[].M_gen/P_ge */
+    /* --leak-threshold X is opt.leak_threshold: per prompt lb_stats_leak_verdict of
+       res[].n_leaking and the greedy score, and the shares of leaked / hidden-leak prompts
+       with their Clopper-Pearson bounds; filled by eval_bounds */
+    lb_stats_leak_t *leak;      /* (n_items,) */
+    lb_stats_share_t leak_share, hidden_leak_share;
 } eval_state_t;
 
 /* Fill ids/id_is_int/questions from the data set's items (the sampled run). Returns 0 or
@@ -59,16 +64,30 @@ typedef struct eval_state {
 int eval_items_from_data(eval_state_t *e, const lb_sampling_ctx_t *ctx, lb_error_t *err);
 void eval_free(eval_state_t *e);
 
+/* How `eval --samples FILE` reads FILE beyond the score fields (cfg). */
+typedef struct eval_samples_opts {
+    const char *greedy_field;  /* --greedy-field F: the field holding the greedy answer; NULL */
+    int allow_duplicates;      /* --allow-duplicates: identical lines and repeated (id, "sample")
+                                  pairs are counted as more samples instead of refused */
+    const char *data_path;     /* --data FILE: each id's reference/keywords/question from the
+                                  data set item of that id (both files must hold the same ids) */
+    lb_data_format_t data_format; /* --data-format (LB_DATA_AUTO: by extension) */
+} eval_samples_opts_t;
+
 /* `eval --samples FILE`: read, score and group the sample lines of FILE (the shapes of `score
- * --text-field`; cli_eval_samples.c) into e (n_items, ids, questions, n, scores, greedy) and
- * write the scored lines to e->out_dir/samples.jsonl. cfg names the fields and the metric
- * (not judge); greedy_field, when not NULL, names a field holding the greedy answer. Returns
- * 0, or LB_EINVAL/LB_EFORMAT naming "FILE:LINE", LB_EIO, LB_ENOMEM. */
-int eval_read_samples(eval_state_t *e, const lb_score_cfg_t *cfg, const char *greedy_field,
+ * --text-field`; cli_eval_samples.c) into e (n_items, ids, questions, n, scores, greedy,
+ * samples_sha256 of the bytes read) and write the scored lines to e->out_dir/samples.jsonl.
+ * cfg names the fields and the metric (not judge); o the greedy field, duplicates and the
+ * data set to join (docs/evaluation.md, 'Input files'). Refused, naming FILE:LINE: a greedy
+ * line with more or less than one answer, a --greedy-field no line has, duplicated lines or
+ * (id, "sample") pairs (unless o->allow_duplicates), integer and string ids in one file, one
+ * id with different references, an empty keyword list. Returns 0, or LB_EINVAL/LB_EFORMAT
+ * naming "FILE:LINE", LB_EIO, LB_ENOMEM. */
+int eval_read_samples(eval_state_t *e, const lb_score_cfg_t *cfg, const eval_samples_opts_t *o,
                       lb_error_t *err);
 
-/* Bounds for every prompt (lb_stats_prompt_bounds on a copy of its scores), and with a judge
- * the harm comparison (eval_harmful, Clopper-Pearson bounds, hidden harm). Returns 0 or an lb
+/* Bounds for every prompt (lb_stats_prompt_bounds on a copy of its scores), the leak verdicts
+ * and shares (leak, leak_share, hidden_leak_share), and with a judge the harm comparison (eval_harmful, Clopper-Pearson bounds, hidden harm). Returns 0 or an lb
  * error code with err set. */
 int eval_bounds(eval_state_t *e, lb_error_t *err);
 
@@ -76,7 +95,7 @@ int eval_bounds(eval_state_t *e, lb_error_t *err);
  * t (s is then already 0/1: s = 1), or >= 0.5 without a threshold. */
 int eval_harmful(const eval_state_t *e, double s);
 
-/* Write OUT/report.json (the `bound` document of issue 2 §5 with "question" and "greedy" added
+/* Write OUT/report.json (the `bound` document (docs/bounds.md) with "question" and "greedy" added
  * to each prompt and an "eval" object of settings), OUT/report.md and the SVG plots. Each file
  * is written atomically. Returns 0 or an lb error code with err set. */
 int eval_write_reports(const eval_state_t *e, lb_error_t *err);

@@ -1,27 +1,46 @@
 /* Generation settings of a model folder (config.json, generation_config.json). */
 #include "cli_genconf.h"
+#include "leakbound/io.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+/* A token id: an integer in [0, INT32_MAX] (the vocabulary bound is checked where the model is
+ * known). */
+static int eos_id(json_t *v, const char *path, const char *what, int32_t *out, lb_error_t *err) {
+    long long x;
+    if (lb_io_json_int(v, 0, INT32_MAX, &x)) {
+        char got[64];
+        lb_io_json_describe(v, got, sizeof got);
+        return lb_error_set(err, LB_EFORMAT, "%s: %s must be a token id, an integer in [0, %d], got %s",
+                            path, what, INT32_MAX, got);
+    }
+    *out = (int32_t)x;
+    return LB_OK;
+}
+
 static int read_eos(json_t *v, const char *path, lb_genconf_t *gc, lb_error_t *err) {
     if (!v || json_is_null(v)) return LB_OK;
     gc->n_eos = 0;
-    if (json_is_integer(v)) {
-        gc->eos[gc->n_eos++] = (int32_t)json_integer_value(v);
-        return LB_OK;
+    if (!json_is_array(v)) {
+        int rc = eos_id(v, path, "eos_token_id", &gc->eos[0], err);
+        if (!rc) gc->n_eos = 1;
+        return rc;
     }
-    if (!json_is_array(v) || json_array_size(v) > LB_GENCONF_MAX_EOS)
+    if (json_array_size(v) > LB_GENCONF_MAX_EOS)
         return lb_error_set(err, LB_EFORMAT, "%s: eos_token_id must be an integer or a list of at "
                             "most %d integers", path, LB_GENCONF_MAX_EOS);
     size_t i;
     json_t *x;
     json_array_foreach(v, i, x) {
-        if (!json_is_integer(x))
-            return lb_error_set(err, LB_EFORMAT, "%s: eos_token_id[%zu] is not an integer", path, i);
-        gc->eos[gc->n_eos++] = (int32_t)json_integer_value(x);
+        char what[48];
+        snprintf(what, sizeof what, "eos_token_id[%zu]", i);
+        int rc = eos_id(x, path, what, &gc->eos[gc->n_eos], err);
+        if (rc) return rc;
+        gc->n_eos++;
     }
     return LB_OK;
 }
@@ -35,11 +54,27 @@ static int get_number(json_t *root, const char *key, const char *path, double *o
     return 1;
 }
 
+/* An integer setting in [0, LLONG_MAX] (lengths: capped by the context where they are used). */
+static int get_count(json_t *root, const char *key, const char *path, long *out, lb_error_t *err) {
+    json_t *v = json_object_get(root, key);
+    if (!v || json_is_null(v)) return 0;
+    long long x;
+    if (lb_io_json_int(v, 0, LONG_MAX, &x)) {
+        char got[64];
+        lb_io_json_describe(v, got, sizeof got);
+        return lb_error_set(err, LB_EFORMAT, "%s: \"%s\" must be an integer in [0, %ld], got %s", path, key,
+                            LONG_MAX, got);
+    }
+    *out = (long)x;
+    return 1;
+}
+
 static int load_obj(const char *path, json_t **out, lb_error_t *err) {
     json_error_t je;
-    *out = json_load_file(path, 0, &je);
+    int cannot_open;
+    *out = lb_io_json_load_file(path, 0, &je, &cannot_open);
     if (!*out) {
-        if (access(path, R_OK) != 0) return lb_error_set(err, LB_EIO, "%s: cannot open", path);
+        if (cannot_open) return lb_error_set(err, LB_EIO, "%s: cannot open", path);
         return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
     }
     if (!json_is_object(*out)) {
@@ -71,10 +106,12 @@ int lb_cli_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err) {
     rc = read_eos(json_object_get(root, "eos_token_id"), path, gc, err);
     if (!rc && (rc = get_number(root, "temperature", path, &x, err)) == 1) gc->warp.temperature = x;
     if (rc >= 0 && (rc = get_number(root, "top_p", path, &x, err)) == 1) gc->warp.top_p = x;
-    if (rc >= 0 && (rc = get_number(root, "top_k", path, &x, err)) == 1) gc->warp.top_k = (int)x;
-    if (rc >= 0 && (rc = get_number(root, "max_new_tokens", path, &x, err)) == 1)
-        gc->max_new_tokens = (long)x;
-    if (rc >= 0 && (rc = get_number(root, "max_length", path, &x, err)) == 1) gc->max_length = (long)x;
+    long n = 0;
+    if (rc >= 0 && (rc = get_count(root, "top_k", path, &n, err)) == 1) {
+        gc->warp.top_k = n > INT_MAX ? 0 : (int)n; /* more than any vocabulary: off */
+    }
+    if (rc >= 0 && (rc = get_count(root, "max_new_tokens", path, &n, err)) == 1) gc->max_new_tokens = n;
+    if (rc >= 0 && (rc = get_count(root, "max_length", path, &n, err)) == 1) gc->max_length = n;
     json_decref(root);
     if (rc < 0) return rc;
     if (lb_sample_warp_check(&gc->warp, err)) {

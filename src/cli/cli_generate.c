@@ -26,6 +26,7 @@ static void usage(FILE *out) {
             "sequence; the model in batch-invariant mode). Defaults come from\n"
             "generation_config.json, else HF's: temperature 1, top-k 50, top-p 1.\n\n"
             "  DIR, --model DIR      checkpoint folder (config.json, safetensors, tokenizer.json)\n"
+            "  --tokenizer FILE|DIR  the tokenizer.json (or the folder holding it) when DIR has none\n"
             "  --threads N           threads (default: OMP_NUM_THREADS, else the free cores)\n"
             "  --prompt TEXT         the prompt; \\n, \\t and \\\\ in TEXT are a newline, a tab\n"
             "                        and a backslash (any other backslash is kept)\n"
@@ -48,7 +49,7 @@ static void usage(FILE *out) {
 }
 
 typedef struct gen_args {
-    const char *dir, *prompt, *id;
+    const char *dir, *prompt, *id, *tokenizer;
     int greedy, print_ids, have_T, have_k, have_p;
     double T, p;
     long k, max_new, seed;
@@ -61,7 +62,7 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
         {"top-k", required_argument, 0, 'k'},       {"top-p", required_argument, 0, 'p'},
         {"max-new-tokens", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
         {"ids", no_argument, 0, 'i'},               LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},
-        {"id", required_argument, 0, 'I'},
+        {"id", required_argument, 0, 'I'},          {"tokenizer", required_argument, 0, 'z'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->max_new = -1;
@@ -72,6 +73,7 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
         switch (c) {
         case 'm': a->dir = optarg; break;
         case 'P': a->prompt = optarg; break;
+        case 'z': a->tokenizer = optarg; break;
         case 'g': a->greedy = 1; break;
         case 'i': a->print_ids = 1; break;
         case 'I': a->id = optarg; break;
@@ -166,8 +168,9 @@ int lb_cli_generate(int argc, char **argv) {
     size_t n_prompt = 0;
     int out_failed = 0;
     char tok_path[4096];
-    snprintf(tok_path, sizeof tok_path, "%s/tokenizer.json", a.dir);
-    if ((rc = lb_cli_genconf_read(a.dir, &gc, &err)) || (rc = lb_tokenizer_load(tok_path, &tok, &err)) ||
+    lb_tokenizer_path(a.dir, a.tokenizer, tok_path, sizeof tok_path);
+    if ((rc = lb_cli_genconf_read(a.dir, &gc, &err)) ||
+        (rc = lb_tokenizer_load_for_model(a.dir, a.tokenizer, &tok, &err)) ||
         (rc = lb_template_unescape(a.prompt, &prompt, &err)) ||
         (rc = lb_tokenizer_encode(tok, prompt, strlen(prompt), 1, &prompt_ids, &n_prompt, &err)) ||
         (rc = lb_model_load(a.dir, &(lb_model_options_t){.keep_file_dtype = 1}, &m, &err)))

@@ -11,16 +11,21 @@
 #include "leakbound/model.h"
 #include "leakbound/safetensors.h"
 #include "leakbound/tokenizer.h"
+#include "leakbound/train_run.h"
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: leakbound inspect DIR [--json]\n\n"
+            "usage: leakbound inspect DIR [--json] [--tokenizer FILE|DIR]\n\n"
             "Describe a Hugging Face checkpoint folder (config.json, model.safetensors or a sharded\n"
             "model.safetensors.index.json, tokenizer.json, generation_config.json): architecture,\n"
             "parameter count, tensor dtypes, context length, layer sizes, EOS ids, tokenizer.\n"
-            "Weights are mapped, not converted, so this is quick even for large models.\n\n"
+            "Weights are mapped, not converted, so this is quick even for large models.\n"
+            "A folder made by finetune/unlearn also shows its leakbound_run.json: command,\n"
+            "method, source model and data (sha256), seed, threads, steps (JSON: \"run\").\n\n"
             "  DIR           the checkpoint folder (--model DIR is a synonym)\n"
             "  --json        one JSON object instead of text\n"
+            "  --tokenizer FILE|DIR  describe this tokenizer.json (or the one in this folder)\n"
+            "                instead of DIR/tokenizer.json\n"
             "  -h, --help    this text\n");
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
@@ -37,15 +42,17 @@ static const char *arch_family(lb_arch_t a) {
 int lb_cli_inspect(int argc, char **argv) {
     static const struct option opts[] = {{"model", required_argument, 0, 'm'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"tokenizer", required_argument, 0, 'z'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *dir = NULL;
+    const char *dir = NULL, *tokenizer = NULL;
     int as_json = 0, c;
     lb_cli_parser_t cli = {.cmd = "inspect", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'm': dir = optarg; break;
         case 'j': as_json = 1; break;
+        case 'z': tokenizer = optarg; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
@@ -64,9 +71,20 @@ int lb_cli_inspect(int argc, char **argv) {
     if (!rc) rc = lb_cli_genconf_read(dir, &gc, &err);
     char tok_desc[512] = "none (no tokenizer.json)";
     char tok_path[4096];
-    snprintf(tok_path, sizeof tok_path, "%s/tokenizer.json", dir);
+    lb_tokenizer_path(dir, tokenizer, tok_path, sizeof tok_path);
     int has_tok = 0;
-    if (!rc && access(tok_path, F_OK) == 0) {
+    /* How the model was made, when finetune/unlearn made it (docs/training.md, 'Run record'). */
+    json_t *run = NULL;
+    char run_path[4200];
+    snprintf(run_path, sizeof run_path, "%s/%s", dir, LB_TRAIN_RUN_FILE);
+    if (!rc && access(run_path, F_OK) == 0) {
+        json_error_t je;
+        run = json_load_file(run_path, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(run) || !json_is_object(json_object_get(run, "config")))
+            rc = lb_error_set(&err, LB_EFORMAT, "%s:%d:%d: not a run record of finetune/unlearn%s%s",
+                              run_path, je.line, je.column, run ? "" : ": ", run ? "" : je.text);
+    }
+    if (!rc && (tokenizer || access(tok_path, F_OK) == 0)) {
         rc = lb_tokenizer_load(tok_path, &tok, &err);
         if (!rc) {
             lb_tokenizer_describe(tok, tok_desc, sizeof tok_desc);
@@ -76,6 +94,7 @@ int lb_cli_inspect(int argc, char **argv) {
     if (rc) {
         int code = rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
         lb_cli_fail("inspect", &err);
+        json_decref(run);
         lb_tokenizer_free(tok);
         lb_st_close(st);
         lb_model_free(m);
@@ -143,6 +162,34 @@ int lb_cli_inspect(int argc, char **argv) {
     json_object_set_new(mem, "total_bytes", json_integer((json_int_t)plan));
     json_object_set_new(mem, "available_bytes", json_integer((json_int_t)avail));
     json_object_set_new(doc, "memory_plan", mem);
+    if (run) json_object_set(doc, "run", run);
+    char run_line[1400] = "";
+    if (run) {
+        const json_t *cf = json_object_get(run, "config");
+        const char *cmd = json_string_value(json_object_get(cf, "command")),
+                   *meth = json_string_value(json_object_get(cf, "method")),
+                   *src = json_string_value(json_object_get(cf, "model")),
+                   *msha = json_string_value(json_object_get(run, "model_sha256"));
+        json_t *dsha = json_object_get(run, "data_sha256"), *v;
+        const char *role;
+        char data_desc[600] = "";
+        size_t o = 0;
+        json_object_foreach(dsha, role, v)
+            if (o < sizeof data_desc - 1)
+                o += (size_t)snprintf(data_desc + o, sizeof data_desc - o, "%s%s %.12s", o ? ", " : "",
+                                      role, json_is_string(v) ? json_string_value(v) : "?");
+        snprintf(run_line, sizeof run_line,
+                 "\ntraining run:   %s %s (%s), from %s (sha256 %.12s), data %s; seed %lld, %lld "
+                 "thread(s), kept step %lld (last step %lld; leakbound %s)",
+                 cmd ? cmd : "?", meth ? meth : "?", LB_TRAIN_RUN_FILE, src ? src : "?",
+                 msha ? msha : "?", data_desc,
+                 (long long)json_integer_value(json_object_get(run, "seed")),
+                 (long long)json_integer_value(json_object_get(run, "threads")),
+                 (long long)json_integer_value(json_object_get(run, "kept_step")),
+                 (long long)json_integer_value(json_object_get(run, "final_step")),
+                 json_is_string(json_object_get(run, "leakbound_version"))
+                     ? json_string_value(json_object_get(run, "leakbound_version")) : "?");
+    }
     char *text = NULL;
     if (as_json) {
         text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -173,7 +220,7 @@ int lb_cli_inspect(int argc, char **argv) {
                      "tokenizer:      %s\n"
                      "memory plan:    %.2f GB for one sequence at the full context: weights %.2f GB "
                      "(%.2f GB mapped from the file, %.3f GB copied), KV cache %.2f GB (%.1f KB per "
-                     "token), scratch %.3f GB; %.2f GB available%s",
+                     "token), scratch %.3f GB; %.2f GB available%s%s",
                      dir, cfg->architecture, cfg->model_type, params, params / 1e6, main_dt, dtbuf,
                      bytes / 1e6, cfg->max_position_embeddings, cfg->n_layers, cfg->n_heads,
                      cfg->n_kv_heads, cfg->head_dim, cfg->hidden_size, cfg->intermediate_size,
@@ -184,10 +231,12 @@ int lb_cli_inspect(int argc, char **argv) {
                      scratch / 1e9, avail / 1e9,
                      avail > 0 && plan > avail ? " — DOES NOT FIT (sample/eval would refuse it; "
                                                  "a smaller --max-new-tokens or --kv-budget may)"
-                                               : "") < 0)
+                                               : "",
+                     run_line) < 0)
             text = NULL;
     }
     json_decref(doc);
+    json_decref(run);
     lb_tokenizer_free(tok);
     lb_st_close(st);
     lb_model_free(m);

@@ -28,6 +28,8 @@ enum { TAG_DATA = 1, TAG_DONE, TAG_ERR, TAG_STOP };
 static struct {
     int on;                     /* MPI_Init was called */
     int rank, size, phase;
+    int deferred;               /* this rank stopped for another rank's failure, which that
+                                   rank's status (and rank 0's message) accounts for */
     const char *cmd;
     char failed[MSG_CAP];       /* lb_cli_mpi_failed */
 } g = {.size = 1};
@@ -62,7 +64,7 @@ uint64_t lb_cli_mpi_fingerprint(const lb_sampler_prompt_t *prompts, size_t n,
 #ifndef LB_HAVE_MPI
 
 void lb_cli_mpi_begin(const char *cmd) { g.cmd = cmd; }
-int lb_cli_mpi_ready(int rc, uint64_t fingerprint, lb_error_t *err) { return rc; }
+int lb_cli_mpi_ready(int rc, const lb_cli_mpi_job_t *job, lb_error_t *err) { return rc; }
 int lb_cli_mpi_go(int rc) { return rc; }
 void lb_cli_mpi_bcast(void *buf, size_t n) {}
 int lb_cli_mpi_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
@@ -85,17 +87,37 @@ void lb_cli_mpi_begin(const char *cmd) {
     g.on = 1;
 }
 
+#define PATH_CAP 512
+
 typedef struct ready_msg {
     int rc;
     uint64_t fingerprint;
+    char model[PATH_CAP], model_sha256[65], data[PATH_CAP], data_sha256[65];
     char msg[MSG_CAP];
 } ready_msg_t;
 
-int lb_cli_mpi_ready(int rc, uint64_t fingerprint, lb_error_t *err) {
+/* Rank 0: does rank r's input (what, "model" or "data") differ from rank 0's? Then err says
+ * which two (path and content hash) and the verdict is LB_EINVAL. */
+static int differs(const char *what, const char *flag, const char *p0, const char *h0,
+                   const char *p, const char *h, int r, lb_error_t *err) {
+    if (!h0[0] || !h[0] || !strcmp(h0, h)) return 0;
+    return lb_error_set(err, LB_EINVAL, "rank %d of %d: its %s differs from rank 0's: rank 0 "
+                        "read %s '%s' (sha256 %s), rank %d read %s '%s' (sha256 %s): every rank "
+                        "must load the same %s", r, g.size, what, flag, p0, h0, r, flag, p, h,
+                        what);
+}
+
+int lb_cli_mpi_ready(int rc, const lb_cli_mpi_job_t *job, lb_error_t *err) {
     if (!g.on || g.phase != PHASE_SETUP) return rc;
     g.phase = PHASE_RUN;
     if (g.size == 1) return rc;
-    ready_msg_t mine = {.rc = rc, .fingerprint = fingerprint}, *all = NULL;
+    ready_msg_t mine = {.rc = rc, .fingerprint = job ? job->fingerprint : 0}, *all = NULL;
+    if (job) {
+        snprintf(mine.model, sizeof mine.model, "%s", job->model ? job->model : "");
+        snprintf(mine.model_sha256, sizeof mine.model_sha256, "%s", job->model_sha256 ? job->model_sha256 : "");
+        snprintf(mine.data, sizeof mine.data, "%s", job->data ? job->data : "");
+        snprintf(mine.data_sha256, sizeof mine.data_sha256, "%s", job->data_sha256 ? job->data_sha256 : "");
+    }
     snprintf(mine.msg, sizeof mine.msg, "%s", rc && err && err->msg[0] ? err->msg
                                               : g.failed[0] ? g.failed
                                               : "failed before it started (its message is above)");
@@ -106,9 +128,14 @@ int lb_cli_mpi_ready(int rc, uint64_t fingerprint, lb_error_t *err) {
     MPI_Gather(&mine, sizeof mine, MPI_BYTE, all, sizeof mine, MPI_BYTE, 0, MPI_COMM_WORLD);
     int verdict = rc;
     for (int r = 1; g.rank == 0 && !verdict && r < g.size; r++) {
-        if (all[r].rc)
-            verdict = lb_error_set(err, all[r].rc, "rank %d of %d: %s", r, g.size, all[r].msg);
-        else if (all[r].fingerprint != mine.fingerprint)
+        const ready_msg_t *o = &all[r];
+        if (o->rc)
+            verdict = lb_error_set(err, o->rc, "rank %d of %d: %s", r, g.size, o->msg);
+        else if (!(verdict = differs("model", "--model", mine.model, mine.model_sha256, o->model,
+                                     o->model_sha256, r, err)) &&
+                 !(verdict = differs("data", "--data", mine.data, mine.data_sha256, o->data,
+                                     o->data_sha256, r, err)) &&
+                 o->fingerprint != mine.fingerprint)
             verdict = lb_error_set(err, LB_EINVAL, "rank %d of %d: its questions or sampling "
                                    "settings differ from rank 0's (another --data file or other "
                                    "flags on its node?): every rank must run the same job",
@@ -117,6 +144,7 @@ int lb_cli_mpi_ready(int rc, uint64_t fingerprint, lb_error_t *err) {
     free(all);
     MPI_Bcast(&verdict, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (verdict) g.phase = PHASE_DONE; /* every rank stops here: nobody is left to wait for */
+    if (verdict && !rc && g.rank != 0) g.deferred = 1; /* another rank's failure */
     return verdict;
 }
 
@@ -124,6 +152,7 @@ int lb_cli_mpi_go(int rc) {
     if (!g.on || g.size == 1 || g.phase != PHASE_RUN) return rc;
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc) g.phase = PHASE_DONE;
+    if (rc && g.rank != 0) g.deferred = 1; /* rank 0's failure: its status counts */
     return rc;
 }
 
@@ -131,11 +160,18 @@ void lb_cli_mpi_bcast(void *buf, size_t n) {
     if (g.on && g.size > 1) MPI_Bcast(buf, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD);
 }
 
-static void send_error(const char *msg) {
-    char m[MSG_CAP];
-    snprintf(m, sizeof m, "%s", msg && msg[0] ? msg : "failed");
-    MPI_Send(m, (int)strlen(m) + 1, MPI_BYTE, 0, TAG_ERR, MPI_COMM_WORLD);
+/* An error for rank 0: its LB_E* code (4 bytes, so that rank 0 classifies it as this rank
+ * does: the exit status) and its message. */
+static void send_error(int32_t code, const char *msg) {
+    char m[MSG_CAP + sizeof code];
+    memcpy(m, &code, sizeof code);
+    snprintf(m + sizeof code, MSG_CAP, "%s", msg && msg[0] ? msg : "failed");
+    MPI_Send(m, (int)(sizeof code + strlen(m + sizeof code) + 1), MPI_BYTE, 0, TAG_ERR,
+             MPI_COMM_WORLD);
 }
+
+/* The LB_E* code that lb_cli_status maps to exit status (for a rank's own failure). */
+static int status_code(int status) { return status == LB_EXIT_FAIL ? LB_ENOMEM : LB_EINVAL; }
 
 static void recv_stop(void) {
     MPI_Recv(NULL, 0, MPI_BYTE, 0, TAG_STOP, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -147,21 +183,32 @@ int lb_cli_mpi_end(int status) {
     if (!g.on) return status;
     if (g.phase == PHASE_SETUP) {
         lb_error_t err = {0};
-        int v = lb_cli_mpi_ready(status ? LB_EINVAL : 0, 0, &err);
+        int v = lb_cli_mpi_ready(status ? status_code(status) : 0, NULL, &err);
         if (v && !status) {
-            if (g.rank == 0) fprintf(stderr, "leakbound %s: %s\n", g.cmd, err.msg);
-            status = LB_EXIT_USAGE;
+            if (g.rank == 0) {
+                fprintf(stderr, "leakbound %s: %s\n", g.cmd, err.msg);
+                status = lb_cli_status(&err, NULL, NULL);
+            }
         }
     } else if (g.phase == PHASE_RUN && g.size > 1) {
         /* failed after lb_cli_mpi_ready but before the run: end it as the run would */
         if (g.rank != 0) {
             char m[64];
             snprintf(m, sizeof m, "failed (exit status %d)", status);
-            send_error(g.failed[0] ? g.failed : m);
+            send_error(status_code(status), g.failed[0] ? g.failed : m);
             recv_stop();
         } else {
             stop_workers();
         }
+    }
+    /* One exit status for the whole job, whichever rank mpirun hears from first: the most
+     * severe (largest) status of the ranks that failed on their own; a rank that only stopped
+     * for another's failure counts as 0 (the failing rank, and rank 0 that reports it with its
+     * code, carry that status). */
+    if (g.size > 1) {
+        int mine = g.deferred ? 0 : status, all = status;
+        MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        status = all ? all : status;
     }
     MPI_Finalize();
     g.on = 0;
@@ -291,8 +338,12 @@ static int poll_one(job_t *j, int block, lb_error_t *err) {
     if (st.MPI_TAG == TAG_DONE || st.MPI_TAG == TAG_ERR) j->workers_done++;
     if (st.MPI_TAG == TAG_DONE || j->draining) return LB_OK;
     if (st.MPI_TAG == TAG_ERR) {
+        int32_t code = LB_EINVAL;
         j->buf[n] = 0;
-        return lb_error_set(err, LB_EINVAL, "rank %d of %d: %s", st.MPI_SOURCE, g.size, j->buf);
+        if ((size_t)n >= sizeof code) memcpy(&code, j->buf, sizeof code);
+        if (code == LB_OK) code = LB_EINVAL;
+        return lb_error_set(err, code, "rank %d of %d: %s", st.MPI_SOURCE, g.size,
+                            (size_t)n >= sizeof code ? j->buf + sizeof code : "failed");
     }
     /* TAG_DATA: (uint64 prompt, int32 count) then per result: wire_t, tokens, temps, text */
     size_t off = 0, p;
@@ -477,11 +528,12 @@ int lb_cli_mpi_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
     if (g.rank != 0) {
         free(j.buf);
         if (rc && !j.stopped)
-            send_error(err->msg);
+            send_error(err->code, err->msg);
         else
             MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_DONE, MPI_COMM_WORLD);
         if (!j.stopped) recv_stop();
         g.phase = PHASE_DONE;
+        if (j.stopped) g.deferred = 1;
         return j.stopped ? LB_OK : rc; /* stopped: rank 0 reports why */
     }
     if (!rc && j.rc) {

@@ -16,9 +16,9 @@
  *   callback in question order, exactly as lb_sampler_run does: the command's outputs are made
  *   on rank 0 only, by the same code as in one process. Other ranks write no file.
  * - Failure: every rank's setup outcome meets in lb_cli_mpi_ready; a rank that fails later sends
- *   its message to rank 0, which returns it as the run's error ("rank r of K: ..."); the command
- *   then cleans its outputs up as in one process, and lb_cli_mpi_end stops the other ranks
- *   (MPI_Abort with the command's exit status).
+ *   its message and error code to rank 0, which returns it as the run's error ("rank r of K:
+ *   ..."); the command then cleans its outputs up as in one process, and lb_cli_mpi_end stops
+ *   the other ranks and agrees on one exit status over all ranks.
  * - Progress: the command's progress callback, on rank 0, sees the whole job (prompts handed
  *   back, samples and tokens finished on every rank, time since the run began).
  */
@@ -47,11 +47,20 @@ void lb_cli_mpi_failed(const char *msg);
 uint64_t lb_cli_mpi_fingerprint(const lb_sampler_prompt_t *prompts, size_t n,
                                 const lb_sampler_opts_t *o);
 
+/* What a rank loaded for the job: the fingerprint, and the model folder and data file with
+ * their content hashes (lb_model_sha256; the --data bytes loaded). NULL members: none. */
+typedef struct lb_cli_mpi_job {
+    uint64_t fingerprint;
+    const char *model, *model_sha256;
+    const char *data, *data_sha256;
+} lb_cli_mpi_job_t;
+
 /* Collective, once per command: each rank's outcome of its setup (rc 0 or an LB_E* code with
- * err set) and fingerprint meet on rank 0. Returns 0 when every rank is ready, else the first
- * failing rank's code; on rank 0 a failure of another rank (or a fingerprint that differs)
- * fills err with "rank r of K: <its message>". With one rank it returns rc. */
-int lb_cli_mpi_ready(int rc, uint64_t fingerprint, lb_error_t *err);
+ * err set) and job (may be NULL) meet on rank 0. Returns 0 when every rank is ready, else the
+ * first failing rank's code; on rank 0 a failure of another rank, a model or data hash that
+ * differs from rank 0's (the message names both ranks' paths and hashes), or a fingerprint
+ * that differs fills err with "rank r of K: ...". With one rank it returns rc. */
+int lb_cli_mpi_ready(int rc, const lb_cli_mpi_job_t *job, lb_error_t *err);
 
 /* Collective, after lb_cli_mpi_ready: rank 0's outcome of what it alone does before the run
  * (opening its outputs). Returns rank 0's rc on every rank: non-zero stops every rank there
@@ -72,8 +81,11 @@ int lb_cli_mpi_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
                            lb_sampler_progress_fn progress, void *user, lb_error_t *err);
 
 /* Leave the launch and return the command's exit status: a command that fails while other
- * ranks still sample stops them (MPI_Abort with status); one that fails before
- * lb_cli_mpi_ready still meets the others there, so that no rank waits forever. */
+ * ranks still sample stops them; one that fails before lb_cli_mpi_ready still meets the
+ * others there, so that no rank waits forever. Every rank returns the same status (a
+ * reduction): the largest of the statuses of the ranks that failed themselves (a rank stopped
+ * for another's failure counts 0), so mpirun's exit status does not depend on which rank
+ * exits first. */
 int lb_cli_mpi_end(int status);
 
 #endif

@@ -1,4 +1,4 @@
-/* leakbound sample — greedy and n sampled answers per question, as JSON Lines (issue 4 §6).
+/* leakbound sample — greedy and n sampled answers per question, as JSON Lines.
  * Each prompt group is appended whole and fsync'ed, so an interrupted run keeps every
  * finished group; --resume drops a trailing partial group and continues with the rest. */
 #include <errno.h>
@@ -32,8 +32,9 @@ static void usage(FILE *out) {
             "   \"question\" (before the template: a judge's user turn), \"text\", \"reference\" |\n"
             "   \"keywords\" (copied from the data), \"tokens\", \"finish\" (eos|length|stop)}\n"
             "FILE.settings.json (written atomically before the first line) records what made\n"
-            "FILE: sha256 of the model's *.safetensors (in name order) and of --data, the\n"
-            "template, -n, --greedy-too, the seed, every warper (temperature, top-k, top-p,\n"
+            "FILE: sha256 of the model folder's files read (config, tokenizer, weights) and\n"
+            "of the --data bytes loaded (a pipe's too: resuming with other bytes is refused),\n"
+            "the template, -n, --greedy-too, the seed, every warper (temperature, top-k, top-p,\n"
             "min-p, adaptive temperature), the token limits and stop strings.\n"
             "An answer ends at an EOS id (generation_config.json, else config.json), a --stop\n"
             "string, or the length limit; text is decoded skipping special tokens.\n"
@@ -89,16 +90,13 @@ static int set_str(json_t *o, const char *k, const char *v) {
 static int settings_doc(const lb_sampling_args_t *a, const lb_sampling_ctx_t *ctx, json_t **out,
                         lb_error_t *err) {
     const lb_sampler_opts_t *o = &ctx->opts;
-    char mh[65], dh[65];
-    int rc = lb_cli_model_sha256(a->model, mh, err);
-    if (!rc) rc = lb_io_sha256_file(a->data, dh, err);
-    if (rc) return rc;
+    const char *mh = ctx->model_sha256, *dh = ctx->data_sha256; /* of what was loaded */
     json_t *d = json_object(), *stop = json_array();
     int bad = !d || !stop;
     for (int i = 0; i < o->n_stop && !bad; i++) bad = json_array_append_new(stop, json_string(o->stop[i]));
     char seed[24];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-    bad = bad || set_str(d, "format", "leakbound sample settings 1") ||
+    bad = bad || set_str(d, "format", "leakbound sample settings 2") ||
           set_str(d, "model_sha256", mh) || set_str(d, "data_sha256", dh) ||
           set_str(d, "template", a->tmpl) ||
           json_object_set_new(d, "n", json_integer(o->n_samples)) ||
@@ -325,8 +323,9 @@ static int sample_main(int argc, char **argv) {
         goto end;
     }
     /* Every rank is set up (and agrees on the job) before rank 0 touches FILE. */
-    if ((rc = lb_cli_mpi_ready(rc, lb_cli_mpi_fingerprint(ctx.prompts, ctx.n_items, &ctx.opts),
-                               &err)))
+    if ((rc = lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
+                                   lb_cli_mpi_fingerprint(ctx.prompts, ctx.n_items, &ctx.opts),
+                                   a.model, ctx.model_sha256, a.data, ctx.data_sha256}, &err)))
         goto end;
     if (!root) goto share;
     fd = open(out, O_RDWR | O_CREAT | (resume ? 0 : O_TRUNC) | O_CLOEXEC, 0644);

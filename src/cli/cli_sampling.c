@@ -13,6 +13,8 @@
 
 const char lb_sampling_help[] =
     "  --model DIR              checkpoint folder (config.json, safetensors, tokenizer.json)\n"
+    "  --tokenizer FILE|DIR     the tokenizer.json (or the folder holding it and its\n"
+    "                           tokenizer_config.json) when DIR has none\n"
     "  --data FILE              questions: TOFU JSON/JSONL (question, answer, ...) or Harry\n"
     "                           Potter CSV (Question, Key Words, Affirmative Response)\n"
     "  --data-format F          auto | json | jsonl | csv (default auto: by extension)\n"
@@ -79,6 +81,7 @@ static int parse_size(const char *s, size_t *out) {
 int lb_sampling_option(lb_sampling_args_t *a, int c, const char *arg, const char *cmd) {
     switch (c) {
     case LB_SO_MODEL: a->model = arg; return 0;
+    case LB_SO_TOKENIZER: a->tokenizer = arg; return 0;
     case LB_SO_DATA: a->data = arg; return 0;
     case LB_SO_TEMPLATE: a->tmpl = arg; return 0;
     case LB_SO_FORMAT: {
@@ -212,7 +215,7 @@ static int check_unique_ids(lb_sampling_ctx_t *ctx, lb_error_t *err) {
     return rc;
 }
 
-/* The memory the run holds at most (issue 17), printed before anything big is allocated:
+/* The memory the run holds at most, printed before anything big is allocated:
  * weights (matrices mapped from the file, vectors copied), the KV cache (every sequence of a
  * batch at the longest question's full length, capped by --kv-budget or its default, a quarter
  * of RAM), and the runner's arena plus the sampler's logits. A plan above the memory available
@@ -274,16 +277,18 @@ int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_
     if (a->n < 0) return lb_cli_failf(cmd, "-n N is required");
     if (a->threads > 0) omp_set_num_threads((int)a->threads);
     lb_error_t err = {0};
-    char path[4096];
+    char cfg_dir[4096];
     int rc;
-    snprintf(path, sizeof path, "%s/tokenizer.json", a->model);
+    lb_tokenizer_config_dir(a->model, a->tokenizer, cfg_dir, sizeof cfg_dir);
     if ((rc = lb_cli_genconf_read(a->model, &ctx->gc, &err)) ||
         (rc = lb_data_load(a->data, a->format, &ctx->ds, &err)) ||
-        (rc = lb_template_open(a->tmpl, a->model, &ctx->tmpl, &err)) ||
-        (rc = lb_tokenizer_load(path, &ctx->tok, &err)) ||
+        (rc = lb_tokenizer_load_for_model(a->model, a->tokenizer, &ctx->tok, &err)) ||
+        (rc = lb_template_open(a->tmpl, cfg_dir, &ctx->tmpl, &err)) ||
         (rc = lb_model_load(a->model, &(lb_model_options_t){.keep_file_dtype = 1}, &ctx->m,
-                            &err)))
+                            &err)) ||
+        (rc = lb_model_sha256(a->model, ctx->model_sha256, &err)))
         goto fail;
+    memcpy(ctx->data_sha256, ctx->ds.sha256, sizeof ctx->data_sha256);
     lb_sampling_warn_data(cmd, a->data, &ctx->ds);
     ctx->n_items = ctx->ds.n;
     if (a->limit > 0 && (size_t)a->limit < ctx->n_items) ctx->n_items = (size_t)a->limit;

@@ -22,7 +22,7 @@ enum {
     LB_SO_MODEL = 1000, LB_SO_DATA, LB_SO_FORMAT, LB_SO_TEMPLATE, LB_SO_N, LB_SO_TEMPERATURE,
     LB_SO_TOP_K, LB_SO_TOP_P, LB_SO_MIN_P, LB_SO_MAX_LENGTH, LB_SO_MAX_NEW, LB_SO_STOP,
     LB_SO_SEED, LB_SO_BATCH, LB_SO_KV_BUDGET, LB_SO_THREADS, LB_SO_ADAPTIVE, LB_SO_CONFIDENCE,
-    LB_SO_CONF_THR, LB_SO_LOW_T, LB_SO_VERBOSE, LB_SO_QUIET, LB_SO_LIMIT
+    LB_SO_CONF_THR, LB_SO_LOW_T, LB_SO_VERBOSE, LB_SO_QUIET, LB_SO_LIMIT, LB_SO_TOKENIZER
 };
 
 /* The struct option entries for the shared flags (end with the command's own + {0}). */
@@ -44,13 +44,15 @@ enum {
     {"confidence-threshold", required_argument, 0, LB_SO_CONF_THR},                          \
     {"low-temperature", required_argument, 0, LB_SO_LOW_T},                                  \
     {"verbose", no_argument, 0, LB_SO_VERBOSE}, {"quiet", no_argument, 0, LB_SO_QUIET},      \
-    {"limit", required_argument, 0, LB_SO_LIMIT}
+    {"limit", required_argument, 0, LB_SO_LIMIT},                                            \
+    {"tokenizer", required_argument, 0, LB_SO_TOKENIZER}
 
 /* Help text of the shared flags. */
 extern const char lb_sampling_help[];
 
 typedef struct lb_sampling_args {
     const char *model, *data, *tmpl;
+    const char *tokenizer;           /* --tokenizer FILE|DIR, NULL: the model folder's */
     lb_data_format_t format;
     long n, limit;
     int have_T, have_k, have_p, have_max_len, have_max_new;
@@ -87,10 +89,13 @@ typedef struct lb_sampling_ctx {
     int32_t **ids;            /* (n_items,) encoded prompts */
     lb_sampler_prompt_t *prompts; /* (n_items,) */
     lb_sampler_opts_t opts;
+    char model_sha256[65];    /* lb_model_sha256 of the model folder */
+    char data_sha256[65];     /* of the --data bytes loaded (ds.sha256; a pipe's as read) */
     lb_error_t err;           /* why lb_sampling_setup failed (as it printed), for MPI rank 0 */
 } lb_sampling_ctx_t;
 
-/* Check the required flags, load model/tokenizer/data/template, render and encode every prompt
+/* Check the required flags, load model/tokenizer/data/template, hash the model folder and the
+ * data loaded (ctx->model_sha256, ctx->data_sha256), render and encode every prompt
  * (ids must be unique: they key the draws and --resume), and fill ctx->opts from
  * generation_config.json then the flags. Errors print "leakbound <cmd>: ..." and return the
  * exit status (2 bad input, 1 internal); 0 on success. */

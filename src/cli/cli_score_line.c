@@ -374,6 +374,26 @@ static int score_array(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lin
     return 0;
 }
 
+/* --metric judge reads the user turn and the texts as C strings: a NUL (\u0000) in either is
+ * refused for the whole line before anything of it is scored (the judge batch skipped it). */
+static int judge_nul(const lb_score_cfg_t *cfg, long lineno, json_t *obj, json_t *tv,
+                     lb_error_t *err) {
+    const char *uf = lb_score_user_field(cfg, obj);
+    json_t *u = json_object_get(obj, uf);
+    size_t n = json_is_array(tv) ? json_array_size(tv) : 1;
+    if (json_is_string(u) && strlen(json_string_value(u)) != json_string_length(u))
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\" holds a NUL character "
+                            "(\\u0000), which the judge cannot read: remove it", cfg->path, lineno, uf);
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = json_is_array(tv) ? lb_score_elem_text(json_array_get(tv, i)) : tv;
+        if (json_is_string(t) && strlen(json_string_value(t)) != json_string_length(t))
+            return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\"%s holds a NUL character "
+                                "(\\u0000), which the judge cannot read: remove it", cfg->path,
+                                lineno, cfg->text_field, json_is_array(tv) ? ", an item," : "");
+    }
+    return 0;
+}
+
 int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
                   long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err) {
     json_error_t je;
@@ -392,6 +412,7 @@ int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *l
         goto done;
     }
     json_t *tv = json_object_get(obj, cfg->text_field);
+    if (cfg->metric == LB_SCORE_JUDGE && (rc = judge_nul(cfg, lineno, obj, tv, err))) goto done;
     if (json_is_array(tv)) {
         rc = score_array(cfg, w, lineno, obj, tv, out, out_cap, out_len, err);
         goto done;

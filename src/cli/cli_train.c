@@ -1,17 +1,23 @@
 /* Shared by leakbound finetune / unlearn: flag parsing, progress lines, the loss curve. */
 #include <getopt.h>
+#include <omp.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cli_train.h"
+#include "leakbound/data.h"
 #include "leakbound/io.h"
 #include "leakbound/report.h"
+#include "leakbound/train_config.h"
 
 const char lb_cli_train_flags_help[] =
     "  --out DIR             output folder: the trained model (HF layout), train_log.csv,\n"
-    "                        loss.svg, checkpoint-<step>/ folders. The model, log and plot\n"
+    "                        loss.svg, leakbound_run.json (how the model was made: resolved\n"
+    "                        settings, argv, source model and data sha256, seed, threads,\n"
+    "                        steps), checkpoint-<step>/ folders. The model, log and plot\n"
     "                        are built in a temporary folder beside DIR and renamed into\n"
     "                        place when complete: a failed run leaves DIR's earlier model as\n"
     "                        it was (exit 1 for a write error, naming the file and reason).\n"
@@ -20,6 +26,18 @@ const char lb_cli_train_flags_help[] =
     "                        master weights (a F16/BF16 model is widened at load); the\n"
     "                        final model is stored in the starting model's dtype (rounded\n"
     "                        to nearest even), checkpoints in F32 (exact resume).\n"
+    "  --config FILE.yaml [KEY=VALUE ...]\n"
+    "                        run the reference's Hydra YAML experiment file (finetuning/\n"
+    "                        configs/phi.yaml, unlearning/configs/phi-GA|GD|NPO.yaml) as it\n"
+    "                        is, with Hydra-style overrides (hparams.model=DIR\n"
+    "                        hparams.num_epochs=1; ~KEY: back to the default); flags beat the\n"
+    "                        file; keys for a GPU or Hydra are listed as ignored; see\n"
+    "                        `leakbound config show` and docs/training.md\n"
+    "  --data-dir DIR        with --config: the folder of TOFU's files named by split: N\n"
+    "                        (forgetNN and retain(100-N), .json or .jsonl) or dataset: NAME\n"
+    "  --tokenizer FILE|DIR  the tokenizer.json (or the folder holding it and its\n"
+    "                        tokenizer_config.json) when --model's folder has none; copied\n"
+    "                        into --out\n"
     "  --template T          phi (default: \"Question: q\\nAnswer: a\"), llama2, raw, or a\n"
     "                        string with {q}\n"
     "  --epochs N            default 5 (finetune) / 10 (unlearn)\n"
@@ -33,12 +51,34 @@ const char lb_cli_train_flags_help[] =
     "  --seed S              data order and retain pairing, default 0\n"
     "  --save-every N        write <out>/checkpoint-<step>/ every N steps (with optimizer state)\n"
     "  --resume DIR          continue from a checkpoint-<step> folder of the same run\n"
+    "  --eval-every K        after every K-th optimizer step and after the last one, the\n"
+    "                        greedy score of the model on --eval-data (mean over its\n"
+    "                        questions, as `leakbound eval`'s \"greedy\" with --template);\n"
+    "                        printed and written to <out>/eval_log.csv (step,greedy,stop),\n"
+    "                        drawn in loss.svg beside the loss\n"
+    "  --eval-data FILE      the questions of the checks (with answers or keywords)\n"
+    "  --eval-metric M       rougeL-recall (default), rougeL-f, rouge1-recall, rouge1-f,\n"
+    "                        keywords or exact\n"
+    "  --eval-max-new-tokens N  answer length of the checks (default: eval's)\n"
+    "  --stop-when RULE      'greedy<=X' or 'greedy>=X' (X in [0, 1]): end the run at the\n"
+    "                        first check that meets it, its model being the output; the\n"
+    "                        last step is a candidate too (no check meets it: the last\n"
+    "                        step's model)\n"
     "  --threads N           threads (default: OMP_NUM_THREADS, else the free cores)\n"
     "  -h, --help            this text\n";
 
 enum { O_MODEL = 256, O_DATA, O_FORGET, O_RETAIN, O_OUT, O_TEMPLATE, O_EPOCHS, O_LR, O_BATCH,
        O_ACCUM, O_MAXLEN, O_WARMUP, O_WD, O_CLIP, O_SEED, O_SAVE, O_RESUME, O_METHOD,
-       O_ENTROPY, O_ENTPOS, O_BETA, O_LAMBDA, O_STOP };
+       O_ENTROPY, O_ENTPOS, O_BETA, O_LAMBDA, O_STOP, O_TOKENIZER, O_CONFIG, O_DATADIR,
+       O_EVAL_EVERY, O_EVAL_DATA, O_EVAL_METRIC, O_EVAL_MAXNEW, O_STOP_WHEN };
+
+/* The greedy checks' settings (--eval-*): the parse fills them, the run's check reads them. */
+static struct {
+    const char *data, *metric, *max_new, *tmpl, *cmd;
+    int flags_given; /* --eval-metric or --eval-max-new-tokens */
+    long last_step; /* the latest check: its step and score */
+    double last_greedy;
+} g_check;
 
 static int want_long(const char *cmd, const char *flag, const char *s, long lo, long *out) {
     if (lb_cli_parse_long(s, out) || *out < lo || *out > (1L << 40))
@@ -52,8 +92,31 @@ static int want_double(const char *cmd, const char *flag, const char *s, double 
     return 0;
 }
 
-int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts_t *o,
-                       void (*usage)(FILE *)) {
+static void set_defaults(lb_train_run_opts_t *o, int unlearn) {
+    memset(o, 0, sizeof *o);
+    o->template_spec = "phi";
+    o->obj.method = unlearn ? LB_METHOD_GA : LB_METHOD_FINETUNE;
+    o->obj.lambda = 1.0;
+    o->obj.beta = 0.05;
+    o->epochs = unlearn ? 10 : 5;
+    o->lr = unlearn ? 1e-5 : 2e-5;
+    o->batch_size = 16;
+    o->grad_accum = unlearn ? 4 : 2;
+    o->max_length = 256;
+    o->warmup = -1;
+    o->weight_decay = 0.01;
+    o->max_grad_norm = 1.0;
+}
+
+/* The resolved --config file: o's strings point into it, so it lives until lb_cli_train_run
+ * ends (one run per process). */
+static lb_train_config_t *train_config;
+
+/* The flags into o; --config and --data-dir into config and data_dir. Returns 0, a usage status or -1
+ * (--help). */
+static int parse_flags(const char *cmd, int argc, char **argv, lb_train_run_opts_t *o,
+                       void (*usage)(FILE *), int *have_method, const char **config,
+                       const char **data_dir) {
     static const struct option opts[] = {
         {"model", required_argument, 0, O_MODEL},   {"data", required_argument, 0, O_DATA},
         {"forget", required_argument, 0, O_FORGET}, {"retain", required_argument, 0, O_RETAIN},
@@ -71,22 +134,18 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         {"entropy-positions", required_argument, 0, O_ENTPOS},
         {"beta", required_argument, 0, O_BETA},     {"lambda", required_argument, 0, O_LAMBDA},
         {"stop-after", required_argument, 0, O_STOP},
+        {"config", required_argument, 0, O_CONFIG}, {"data-dir", required_argument, 0, O_DATADIR},
+        {"tokenizer", required_argument, 0, O_TOKENIZER},
+        {"eval-every", required_argument, 0, O_EVAL_EVERY},
+        {"eval-data", required_argument, 0, O_EVAL_DATA},
+        {"eval-metric", required_argument, 0, O_EVAL_METRIC},
+        {"eval-max-new-tokens", required_argument, 0, O_EVAL_MAXNEW},
+        {"stop-when", required_argument, 0, O_STOP_WHEN},
         LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     int unlearn = !strcmp(cmd, "unlearn");
-    memset(o, 0, sizeof *o);
-    o->template_spec = "phi";
-    o->obj.method = unlearn ? LB_METHOD_GA : LB_METHOD_FINETUNE;
-    o->obj.lambda = 1.0;
-    o->obj.beta = 0.05;
-    o->epochs = unlearn ? 10 : 5;
-    o->lr = unlearn ? 1e-5 : 2e-5;
-    o->batch_size = 16;
-    o->grad_accum = unlearn ? 4 : 2;
-    o->max_length = 256;
-    o->warmup = -1;
-    o->weight_decay = 0.01;
-    o->max_grad_norm = 1.0;
-    int c, have_method = 0;
+    int c;
+    memset(&g_check, 0, sizeof g_check);
+    g_check.metric = "rougeL-recall";
     long v;
     double d;
     lb_cli_parser_t cli = {.cmd = cmd, .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
@@ -95,6 +154,9 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         switch (c) {
         case 'h': usage(stdout); return -1;
         case O_MODEL: o->model_dir = optarg; break;
+        case O_TOKENIZER: o->tokenizer = optarg; break;
+        case O_CONFIG: *config = optarg; break;
+        case O_DATADIR: *data_dir = optarg; break;
         case O_DATA:
             if (unlearn) return lb_cli_failf(cmd, "--data is finetune's; use --forget");
             o->data_path = optarg;
@@ -111,7 +173,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
             if (c == O_FORGET) o->data_path = optarg;
             else if (c == O_RETAIN) o->retain_path = optarg;
             else if (c == O_METHOD) {
-                have_method = 1;
+                *have_method = 1;
                 if (!strcmp(optarg, "ga")) o->obj.method = LB_METHOD_GA;
                 else if (!strcmp(optarg, "gd")) o->obj.method = LB_METHOD_GD;
                 else if (!strcmp(optarg, "npo")) o->obj.method = LB_METHOD_NPO;
@@ -122,6 +184,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
                 rc = want_double(cmd, "--entropy", optarg, &o->obj.ent_f);
                 if (!rc && comma) rc = want_double(cmd, "--entropy", comma + 1, &o->obj.ent_r);
                 else if (!rc && unlearn) o->obj.ent_r = -0.25;
+                if (comma) *comma = ','; /* argv as given: --config parses the flags twice */
             } else if (c == O_ENTPOS) {
                 if (!strcmp(optarg, "all")) o->obj.ent_answer_only = 0;
                 else if (!strcmp(optarg, "answer")) o->obj.ent_answer_only = 1;
@@ -134,7 +197,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
             }
             break;
         case O_OUT: o->out_dir = optarg; break;
-        case O_TEMPLATE: o->template_spec = optarg; break;
+        case O_TEMPLATE: o->template_spec = optarg, o->answer_prefix = NULL; break;
         case O_RESUME: o->resume_dir = optarg; break;
         case O_EPOCHS: if (!(rc = want_long(cmd, "--epochs", optarg, 1, &v))) o->epochs = (int)v; break;
         case O_BATCH: if (!(rc = want_long(cmd, "--batch-size", optarg, 1, &v))) o->batch_size = (int)v; break;
@@ -143,6 +206,35 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         case O_WARMUP: rc = want_long(cmd, "--warmup", optarg, 0, &o->warmup); break;
         case O_SAVE: rc = want_long(cmd, "--save-every", optarg, 1, &o->save_every); break;
         case O_STOP: rc = want_long(cmd, "--stop-after", optarg, 1, &o->stop_after); break;
+        case O_EVAL_EVERY: rc = want_long(cmd, "--eval-every", optarg, 1, &o->eval_every); break;
+        case O_EVAL_DATA: g_check.data = optarg; break;
+        case O_EVAL_MAXNEW:
+            rc = want_long(cmd, "--eval-max-new-tokens", optarg, 1, &v);
+            g_check.max_new = optarg;
+            g_check.flags_given = 1;
+            break;
+        case O_EVAL_METRIC: {
+            static const char *const ok[] = {"rougeL-recall", "rougeL-f", "rouge1-recall", "rouge1-f",
+                                             "keywords", "exact"};
+            size_t i = 0;
+            while (i < sizeof ok / sizeof ok[0] && strcmp(optarg, ok[i])) i++;
+            if (i == sizeof ok / sizeof ok[0])
+                return lb_cli_failf(cmd, "--eval-metric: want rougeL-recall, rougeL-f, rouge1-recall, "
+                                    "rouge1-f, keywords or exact, got '%s'", optarg);
+            g_check.metric = ok[i];
+            g_check.flags_given = 1;
+            break;
+        }
+        case O_STOP_WHEN: {
+            char tail;
+            int at_most = !strncmp(optarg, "greedy<=", 8), at_least = !strncmp(optarg, "greedy>=", 8);
+            if ((!at_most && !at_least) || sscanf(optarg + 8, "%lf%c", &d, &tail) != 1 || !(d >= 0 && d <= 1))
+                return lb_cli_failf(cmd, "--stop-when: want 'greedy<=X' or 'greedy>=X' with X in [0, 1], "
+                                    "got '%s'", optarg);
+            o->stop_rule = at_most ? LB_TRAIN_STOP_AT_MOST : LB_TRAIN_STOP_AT_LEAST;
+            o->stop_at = d;
+            break;
+        }
         case O_SEED: if (!(rc = want_long(cmd, "--seed", optarg, 0, &v))) o->seed = (uint64_t)v; break;
         case O_LR:
             rc = want_double(cmd, "--lr", optarg, &d);
@@ -166,11 +258,83 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
         }
         if (rc) return rc;
     }
-    if (optind < argc) return lb_cli_failf(cmd, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+/* A --config file: defaults < the file < its key=value overrides < --data-dir < flags. */
+static int load_config(const char *cmd, int argc, char **argv, lb_train_run_opts_t *o,
+                       void (*usage)(FILE *), int *have_method, const char *config,
+                       const char *data_dir) {
+    lb_error_t err = {0};
+    size_t n_ov = (size_t)(argc - optind);
+    const char **ov = calloc(n_ov + 1, sizeof *ov);
+    char *dd = data_dir ? malloc(strlen(data_dir) + 20) : NULL;
+    if (!ov || (data_dir && !dd)) {
+        free(ov);
+        free(dd);
+        fprintf(stderr, "leakbound %s: out of memory\n", cmd);
+        return LB_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < n_ov; i++) ov[i] = argv[optind + (int)i];
+    if (dd) {
+        sprintf(dd, "hparams.data_dir=%s", data_dir);
+        ov[n_ov++] = dd;
+    }
+    lb_train_config_free(train_config);
+    train_config = NULL;
+    int rc = lb_train_config_load(config, cmd, ov, n_ov, &train_config, &err);
+    free(ov);
+    free(dd);
+    if (!rc) {
+        set_defaults(o, !strcmp(cmd, "unlearn"));
+        rc = lb_train_config_apply(train_config, o, stderr, &err);
+    }
+    if (!rc) {
+        const char *c2 = NULL, *d2 = NULL;
+        int frc = parse_flags(cmd, argc, argv, o, usage, have_method, &c2, &d2);
+        if (frc) return frc;
+        rc = lb_train_config_check(train_config, o, stderr, &err);
+    }
+    if (rc) return rc == LB_ENOMEM ? (lb_cli_fail(cmd, &err), LB_EXIT_FAIL) : lb_cli_fail(cmd, &err);
+    *have_method = 1;
+    const char *const *ign;
+    size_t n_ign = lb_train_config_ignored(train_config, &ign);
+    if (n_ign) {
+        fprintf(stderr, "leakbound %s: %s: ignored (they do not apply on a CPU or to leakbound):",
+                cmd, config);
+        for (size_t i = 0; i < n_ign; i++) fprintf(stderr, "%s %s", i ? "," : "", ign[i]);
+        fputc('\n', stderr);
+    }
+    return 0;
+}
+
+int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts_t *o,
+                       void (*usage)(FILE *)) {
+    int unlearn = !strcmp(cmd, "unlearn"), have_method = 0;
+    const char *config = NULL, *data_dir = NULL;
+    set_defaults(o, unlearn);
+    int rc = parse_flags(cmd, argc, argv, o, usage, &have_method, &config, &data_dir);
+    if (rc) return rc;
+    if (config) {
+        if ((rc = load_config(cmd, argc, argv, o, usage, &have_method, config, data_dir))) return rc;
+    } else if (optind < argc) {
+        return lb_cli_failf(cmd, "unexpected argument '%s'%s", argv[optind],
+                            strchr(argv[optind], '=') ? " (key=value overrides go with --config FILE)" : "");
+    } else if (data_dir) {
+        return lb_cli_failf(cmd, "--data-dir is the folder of a --config file's split or dataset "
+                            "files; without --config give %s", unlearn ? "--forget and --retain" : "--data");
+    }
     if (!o->model_dir || !o->out_dir || !o->data_path)
         return lb_cli_failf(cmd, "--model, --out and %s are required",
                             unlearn ? "--forget" : "--data");
     if (unlearn && !have_method) return lb_cli_failf(cmd, "--method ga|gd|npo is required");
+    if (!o->eval_every != !g_check.data)
+        return lb_cli_failf(cmd, "--eval-every K and --eval-data FILE go together");
+    if (!o->eval_every && (o->stop_rule || g_check.flags_given))
+        return lb_cli_failf(cmd, "--stop-when, --eval-metric and --eval-max-new-tokens need --eval-every K "
+                            "--eval-data FILE");
+    g_check.tmpl = o->template_spec;
+    g_check.cmd = cmd;
     if (unlearn && !o->retain_path && lb_objective_needs_retain(&o->obj))
         return lb_cli_failf(cmd, "--retain is required for this method / entropy weight");
     return 0;
@@ -199,7 +363,9 @@ static void progress(void *ctx, const lb_train_progress_t *p) {
 static const char *const train_files[] = {
     "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
     "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "model.safetensors",
-    "model-*.safetensors", "model.safetensors.index.json", "train_log.csv", "loss.svg", NULL};
+    "model-*.safetensors", "model.safetensors.index.json", "train_log.csv", "eval_log.csv",
+    "loss.svg",
+    LB_TRAIN_RUN_FILE, NULL};
 
 /* Loss against step from train_log.csv (written by the run, resumed parts included). */
 static int plot_loss(const char *out_dir, lb_error_t *err) {
@@ -221,15 +387,112 @@ static int plot_loss(const char *out_dir, lb_error_t *err) {
         }
         line = strchr(line, '\n');
     }
-    if (!x || !y) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-    else if (n) {
-        lb_report_series_t s = {.label = "loss", .x = x, .y = y, .n = n};
-        lb_report_plot_t opt = {.title = "training loss", .xlabel = "optimizer step",
-                                .ylabel = "loss"};
-        snprintf(path, sizeof path, "%s/loss.svg", out_dir);
-        rc = lb_report_svg_lines(path, &s, 1, &opt, err);
+    /* the greedy checks (eval_log.csv: step,greedy,stop), when the run made them */
+    char *edata = NULL, label[96];
+    size_t elen = 0, ne = 0;
+    double *ex = NULL, *ey = NULL;
+    snprintf(path, sizeof path, "%s/eval_log.csv", out_dir);
+    if (!rc && g_check.data && !(rc = lb_io_read_file(path, &edata, &elen, err))) {
+        size_t ecap = 1;
+        for (size_t i = 0; i < elen; i++) ecap += edata[i] == '\n';
+        ex = malloc(ecap * sizeof *ex), ey = malloc(ecap * sizeof *ey);
+        char *l = strchr(edata, '\n');
+        while (ex && ey && l && *++l) {
+            if (sscanf(l, "%lf,%lf", &ex[ne], &ey[ne]) == 2) ne++;
+            l = strchr(l, '\n');
+        }
+        if (!ex || !ey) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
     }
-    free(x), free(y), free(data);
+    if (!rc && (!x || !y)) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+    else if (!rc && n) {
+        snprintf(label, sizeof label, "greedy %s (%s)", g_check.metric, "eval_log.csv");
+        lb_report_series_t s[2] = {{.label = "loss", .x = x, .y = y, .n = n},
+                                   {.label = label, .x = ex, .y = ey, .n = ne}};
+        lb_report_plot_t opt = {.title = "training loss", .xlabel = "optimizer step",
+                                .ylabel = ne ? "loss / greedy score" : "loss"};
+        snprintf(path, sizeof path, "%s/loss.svg", out_dir);
+        rc = lb_report_svg_lines(path, s, ne ? 2 : 1, &opt, err);
+    }
+    free(x), free(y), free(data), free(ex), free(ey), free(edata);
+    return rc;
+}
+
+/* Mean greedy score over the questions of an eval report.json (its prompts' "greedy", summed in
+ * order and divided by their number: the demo's rule). */
+int lb_cli_mean_greedy(const char *report, double *out, lb_error_t *err) {
+    json_error_t je;
+    json_t *doc = json_load_file(report, 0, &je);
+    if (!doc) return lb_error_set(err, LB_EFORMAT, "%s:%d: %s", report, je.line, je.text);
+    json_t *pr = json_object_get(doc, "prompts");
+    size_t n = json_array_size(pr);
+    double g = 0;
+    int rc = n ? 0 : lb_error_set(err, LB_EFORMAT, "%s: no prompts", report);
+    for (size_t i = 0; !rc && i < n; i++) {
+        json_t *v = json_object_get(json_array_get(pr, i), "greedy");
+        if (!json_is_number(v)) rc = lb_error_set(err, LB_EFORMAT, "%s: prompt %zu has no greedy score", report, i);
+        else g += json_number_value(v);
+    }
+    if (!rc) *out = g / (double)n;
+    json_decref(doc);
+    return rc;
+}
+
+/* The run's check: `leakbound eval -n 1` of the check's model on --eval-data (greedy answers),
+ * its mean greedy score. */
+static int greedy_check(void *ctx, long step, const char *model_dir, double *greedy, lb_error_t *err) {
+    (void)ctx;
+    char out[4300], report[4400];
+    snprintf(out, sizeof out, "%s-eval", model_dir);
+    char *argv[24];
+    int k = 0;
+    const char *fixed[] = {"eval", "--model", model_dir, "--data", g_check.data, "--template", g_check.tmpl,
+                           "-n", "1", "--metric", g_check.metric, "--out", out, "--quiet"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[k++] = strdup(fixed[i]);
+    if (g_check.max_new) {
+        argv[k++] = strdup("--max-new-tokens");
+        argv[k++] = strdup(g_check.max_new);
+    }
+    argv[k] = NULL;
+    int ok = 1;
+    for (int i = 0; i < k; i++) ok &= argv[i] != NULL;
+    int rc = ok ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory");
+    if (!rc && lb_cli_eval(k, argv) != LB_EXIT_OK)
+        rc = lb_error_set(err, LB_EINVAL, "the greedy check after step %ld failed (its message is above)", step);
+    snprintf(report, sizeof report, "%s/report.json", out);
+    if (!rc) rc = lb_cli_mean_greedy(report, greedy, err);
+    lb_io_remove_tree(out);
+    for (int i = 0; i < k; i++) free(argv[i]);
+    if (!rc) {
+        fprintf(stderr, "check after step %ld: greedy %s %.4f on %s\n", step, g_check.metric, *greedy,
+                g_check.data);
+        g_check.last_step = step;
+        g_check.last_greedy = *greedy;
+    }
+    return rc;
+}
+
+/* --eval-data is read before any training: a file eval would refuse (unreadable, malformed, an
+ * item without the answer or keywords the metric compares against) fails now, not at the first
+ * check. */
+static int check_eval_data(const char *cmd) {
+    lb_dataset_t ds;
+    lb_error_t err = {0};
+    memset(&ds, 0, sizeof ds);
+    int rc = lb_data_load(g_check.data, LB_DATA_AUTO, &ds, &err);
+    if (rc) {
+        lb_error_prefix(&err, "--eval-data");
+        fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
+        return LB_EXIT_USAGE;
+    }
+    int kw = !strcmp(g_check.metric, "keywords");
+    for (size_t i = 0; !rc && i < ds.n; i++) {
+        const lb_data_item_t *it = &ds.items[i];
+        if (kw ? it->n_keywords == 0 : !it->answer)
+            rc = lb_cli_failf(cmd, "--eval-data: %s: item '%s' (line %ld) has no %s for --eval-metric %s",
+                              g_check.data, it->id, it->line, kw ? "keywords" : "answer", g_check.metric);
+    }
+    if (!rc && !ds.n) rc = lb_cli_failf(cmd, "--eval-data: %s holds no questions", g_check.data);
+    lb_dataset_free(&ds);
     return rc;
 }
 
@@ -241,6 +504,10 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     lb_error_t err = {0};
     lb_io_dir_t out = {0};
     int said_ref = 0;
+    if (o->eval_every) {
+        int st = check_eval_data(cmd);
+        if (st) return st;
+    }
     o->on_step = progress;
     o->ctx = &said_ref;
     int rc = lb_io_dir_begin(&out, o->out_dir, &err);
@@ -250,8 +517,31 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
         return rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
     }
     o->stage_dir = out.path;
+    lb_train_run_info_t info;
+    o->info = &info;
+    long kept = 0;
+    if (o->eval_every) {
+        o->check = greedy_check;
+        o->kept_step = &kept;
+    }
     rc = lb_train_run(o, &err);
+    o->info = NULL;
+    if (!rc && o->stop_rule && !o->stop_after)
+        fprintf(stderr, "leakbound %s: %s of step %ld (greedy %.4f)\n", cmd,
+                g_check.last_step == kept && lb_train_stop_met(o->stop_rule, o->stop_at, g_check.last_greedy)
+                    ? "stop rule met: the output is the model"
+                    : "stop rule not met: the output is the last model",
+                kept, g_check.last_greedy);
     if (!rc && !o->stop_after) rc = plot_loss(out.path, &err);
+    if (!rc && !o->stop_after) { /* how the model was made (docs/training.md, 'Run record') */
+        char **av;
+        int ac = lb_cli_kept_argv(&av);
+        json_t *file_cfg = train_config ? lb_train_config_json(train_config, 0) : NULL;
+        if (train_config && !file_cfg) rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
+        else rc = lb_train_write_record(out.path, o, &info, cmd, ac, av, file_cfg,
+                                        omp_get_max_threads(), &err);
+        json_decref(file_cfg);
+    }
     if (!rc && !o->stop_after) rc = lb_io_dir_commit(&out, train_files, &err);
     int status = rc ? lb_cli_fail_status(cmd, &err, o->out_dir, out.path) : LB_EXIT_OK;
     lb_io_dir_abort(&out);
@@ -259,5 +549,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     o->on_step = NULL, o->ctx = NULL;   /* said_ref dies here */
     if (!rc && !o->stop_after)
         fprintf(stderr, "leakbound %s: model written to %s\n", cmd, o->out_dir);
+    lb_train_config_free(train_config); /* o's strings from --config end here */
+    train_config = NULL;
     return status;
 }

@@ -1,6 +1,5 @@
 /* Helpers shared by the subcommands: error printing, exit statuses, flag-value parsing,
  * provenance. */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -9,10 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "leakbound/io.h"
+#include "leakbound/model.h"
+#include "leakbound/train_run.h"
 
 const char lb_cli_exit_help[] =
     "Exit status: 0 success; 2 bad usage or bad input (the message names the flag, or the\n"
@@ -53,6 +56,38 @@ int lb_cli_errorf(const char *cmd, int status, const char *fmt, ...) {
     return status;
 }
 
+/* Levenshtein distance of a (la bytes) and b, both at most 63 bytes; 64 when longer. */
+static size_t edit_distance(const char *a, size_t la, const char *b) {
+    size_t lb = strlen(b), row[64];
+    if (la > 63 || lb > 63) return 64;
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+/* The long option nearest to the unknown word w ("--name", without "=value"): one edit away,
+ * or two from a word of five letters or more; NULL when none is. */
+static const char *nearest_option(const struct option *o, const char *w, size_t wl) {
+    const char *best = NULL;
+    size_t bd = 3;
+    if (wl < 3 || strncmp(w, "--", 2)) return NULL;
+    for (; o && o->name; o++) {
+        size_t d = edit_distance(w + 2, wl - 2, o->name);
+        if (d < bd && (d <= 1 || wl - 2 >= 5)) bd = d, best = o->name;
+    }
+    return best;
+}
+
 int lb_cli_next(lb_cli_parser_t *p) {
     if (!p->started) {
         p->started = 1;
@@ -69,6 +104,20 @@ int lb_cli_next(lb_cli_parser_t *p) {
             snprintf(name, sizeof name, "%.*s", (int)strcspn(w, "="), w);
         else
             snprintf(name, sizeof name, "-%c", optopt);
+        const char *near = c == '?' ? nearest_option(p->longopts, name, strlen(name)) : NULL;
+        /* getopt_long refuses an abbreviation of several options: name them */
+        char amb[256] = "";
+        size_t n_amb = 0, nl = strlen(name), al = 0;
+        for (const struct option *o = p->longopts; c == '?' && nl > 2 && !strncmp(name, "--", 2) &&
+                                                   o && o->name; o++)
+            if (!strncmp(o->name, name + 2, nl - 2) && al < sizeof amb - 80)
+                al += (size_t)snprintf(amb + al, sizeof amb - al, "%s--%s", n_amb++ ? ", " : "",
+                                       o->name);
+        if (n_amb > 1)
+            return lb_cli_failf(p->cmd, "option '%s' is ambiguous: %s", name, amb), LB_CLI_BAD;
+        if (near)
+            return lb_cli_failf(p->cmd, "unknown option '%s' (did you mean '--%s'?)", name, near),
+                   LB_CLI_BAD;
         return c == '?' ? (lb_cli_failf(p->cmd, "unknown option '%s'", name), LB_CLI_BAD)
                         : (lb_cli_failf(p->cmd, "option '%s' needs a value", name), LB_CLI_BAD);
     }
@@ -153,10 +202,6 @@ int lb_cli_parse_long(const char *s, long *out) {
 
 /* ---- provenance: what made a report ---------------------------------------------------- */
 
-#ifndef LB_VERSION
-#error "LB_VERSION must come from CMake's project(VERSION ...)"
-#endif
-
 static char **kept_argv;
 static int kept_argc;
 
@@ -169,49 +214,47 @@ void lb_cli_keep_argv(int argc, char **argv) {
     kept_argc = argc;
 }
 
-static int cmp_names(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+int lb_cli_kept_argv(char ***argv) {
+    *argv = kept_argv;
+    return kept_argc;
 }
 
-int lb_cli_model_sha256(const char *dir, char hex[65], lb_error_t *err) {
-    DIR *d = opendir(dir);
-    if (!d) return lb_error_set(err, LB_EIO, "%s: cannot list: %s", dir, strerror(errno));
-    char **paths = NULL;
-    size_t n = 0, cap = 0;
-    int rc = LB_OK;
-    struct dirent *e;
-    while (!rc && (e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len < 12 || strcmp(e->d_name + len - 12, ".safetensors") || e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            char **np = realloc(paths, (cap = cap ? 2 * cap : 8) * sizeof *paths);
-            if (!np) {
-                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-                break;
-            }
-            paths = np;
-        }
-        size_t sz = strlen(dir) + len + 2;
-        if (!(paths[n] = malloc(sz))) {
-            rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-            break;
-        }
-        snprintf(paths[n++], sz, "%s/%s", dir, e->d_name);
+/* The model folder's leakbound_run.json (a finetune/unlearn output), linked by content: its
+ * sha256 and the fields that say how the model was made. NULL when the folder has none;
+ * json_null() when it is there but unreadable as a run record (the sha256 still names it). */
+static json_t *model_run(const char *model_dir, lb_error_t *err, int *bad) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", model_dir, LB_TRAIN_RUN_FILE);
+    if (access(path, F_OK) != 0) return NULL;
+    char hex[65];
+    if (lb_io_sha256_file(path, hex, err)) {
+        *bad = 1;
+        return NULL;
     }
-    closedir(d);
-    if (!rc && n == 0) rc = lb_error_set(err, LB_EIO, "%s: no *.safetensors file", dir);
-    if (!rc) {
-        qsort(paths, n, sizeof *paths, cmp_names);
-        rc = lb_io_sha256_files((const char *const *)paths, n, hex, err);
+    json_t *o = json_object(), *doc = json_load_file(path, 0, NULL);
+    int b = !o || json_object_set_new(o, "file", json_string(path)) ||
+            json_object_set_new(o, "sha256", json_string(hex));
+    static const char *const keys[] = {"leakbound_version", "model_sha256", "data_sha256", "seed",
+                                       "final_step", "kept_step"};
+    for (size_t i = 0; !b && json_is_object(doc) && i < sizeof keys / sizeof *keys; i++) {
+        json_t *v = json_object_get(doc, keys[i]);
+        if (v) b = json_object_set(o, keys[i], v);
     }
-    for (size_t i = 0; i < n; i++) free(paths[i]);
-    free(paths);
-    return rc;
+    json_t *method = json_is_object(doc) ? json_object_get(json_object_get(doc, "config"), "method")
+                                         : NULL;
+    if (!b && method) b = json_object_set(o, "method", method);
+    json_decref(doc);
+    if (b) {
+        json_decref(o);
+        *bad = 1;
+        lb_error_set(err, LB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return o;
 }
 
-json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const char *data_path,
-                          lb_error_t *err) {
+json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const char *model_sha,
+                          const char *data_path, const char *data_sha, lb_error_t *err) {
     json_t *p = json_object(), *av = json_array();
     int bad = !p || !av;
     if (kept_argv) {
@@ -220,7 +263,7 @@ json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const ch
         bad = bad || json_array_append_new(av, json_string("leakbound"));
         for (int i = 0; !bad && i < argc; i++) bad = json_array_append_new(av, json_string(argv[i]));
     }
-    bad = bad || json_object_set_new(p, "leakbound_version", json_string(LB_VERSION)) ||
+    bad = bad || json_object_set_new(p, "leakbound_version", json_string(lb_version())) ||
           json_object_set(p, "argv", av);
     json_decref(av);
     if (bad) {
@@ -230,21 +273,33 @@ json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const ch
     }
     char hex[65];
     if (model_dir) {
-        if (lb_cli_model_sha256(model_dir, hex, err)) {
+        if (!model_sha && lb_model_sha256(model_dir, hex, err)) {
+            json_decref(p);
+            return NULL;
+        }
+        int failed = 0;
+        json_t *run = model_run(model_dir, err, &failed);
+        if (failed) {
             json_decref(p);
             return NULL;
         }
         bad = json_object_set_new(p, "model", json_string(model_dir)) ||
-              json_object_set_new(p, "model_sha256", json_string(hex));
+              json_object_set_new(p, "model_sha256", json_string(model_sha ? model_sha : hex)) ||
+              (run && json_object_set_new(p, "model_run", run));
     }
     if (!bad && data_path) {
-        int is_stdin = !strcmp(data_path, "-");
-        if (!is_stdin && lb_io_sha256_file(data_path, hex, err)) {
+        /* The hash of the bytes read (data_sha), else of the file when it is a regular one: a
+         * pipe's bytes are gone, and hashing its path again would record another input. */
+        struct stat sb;
+        int hashable = data_sha || (strcmp(data_path, "-") && stat(data_path, &sb) == 0 &&
+                                    S_ISREG(sb.st_mode));
+        if (!data_sha && hashable && lb_io_sha256_file(data_path, hex, err)) {
             json_decref(p);
             return NULL;
         }
         bad = json_object_set_new(p, "data", json_string(data_path)) ||
-              json_object_set_new(p, "data_sha256", is_stdin ? json_null() : json_string(hex));
+              json_object_set_new(p, "data_sha256", !hashable ? json_null()
+                                                    : json_string(data_sha ? data_sha : hex));
     }
     if (bad) {
         json_decref(p);

@@ -17,10 +17,12 @@ static const lb_cli_command_t commands[] = {
     {"data", "datasets: show with rendered prompts, generate the fictitious-author set", lb_cli_data},
     {"sample", "greedy + n sampled answers per question (batched, shared prompt cache)", lb_cli_sample},
     {"eval", "sample, score and bound every question; report.json/.md and plots", lb_cli_eval},
+    {"tofu", "TOFU's unlearning metrics: truth ratio, forget quality, model utility, MIA", lb_cli_tofu},
     {"plot", "SVG plots of a bound/eval report: score densities, ECDF with DKW band, ED", lb_cli_plot},
     {"init", "a fresh random model (llama, phi, gpt2) in Hugging Face layout", lb_cli_init},
     {"finetune", "fine-tune a model on question/answer pairs (fp32 AdamW)", lb_cli_finetune},
     {"unlearn", "unlearn a forget set: GA, GD or NPO, with optional entropy optimisation", lb_cli_unlearn},
+    {"config", "show the resolved configuration of a finetune/unlearn --config YAML file", lb_cli_config},
     {"demo", "the paper's experiment end to end on a generated benchmark (demo.md)", lb_cli_demo},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
@@ -33,7 +35,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-    /* Spinning OpenMP threads collapse on a shared machine (issue 12): wait passively unless the
+    /* Spinning OpenMP threads collapse on a shared machine: wait passively unless the
      * user chose. libgomp reads these at load time, so set them and start again once. */
     if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT") && !setenv("OMP_WAIT_POLICY", "passive", 0))
         execv("/proc/self/exe", argv);   /* on failure: carry on with the default policy */
@@ -53,7 +55,7 @@ int main(int argc, char **argv) {
         return LB_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("leakbound %s\n", LB_VERSION);
+        printf("leakbound %s\n", lb_version());
         return LB_EXIT_OK;
     }
     for (size_t i = 0; i < n_commands; i++)

@@ -149,6 +149,8 @@ int lb_data_load(const char *path, lb_data_format_t fmt, lb_dataset_t *ds, lb_er
     size_t len;
     int rc = lb_io_read_file(path, &buf, &len, err);
     if (rc) return rc;
+    char sha[65];
+    lb_io_sha256_bytes(buf, len, sha);
     const char *name = strcmp(path, "-") ? path : "<stdin>";
     if (fmt == LB_DATA_JSON) {
         /* Hugging Face `datasets` writes JSON Lines under a .json name: sniff the first value. */
@@ -165,5 +167,6 @@ int lb_data_load(const char *path, lb_data_format_t fmt, lb_dataset_t *ds, lb_er
         rc = lb_data_parse_csv(name, buf, len, ds, err);
     free(buf);
     if (rc) lb_dataset_free(ds);
+    else memcpy(ds->sha256, sha, sizeof sha);
     return rc;
 }

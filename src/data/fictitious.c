@@ -1,4 +1,4 @@
-/* The fictitious-author benchmark (issue 6 §1): TOFU-style question sets about generated authors.
+/* The fictitious-author benchmark: TOFU-style question sets about generated authors.
  *
  * Every author is drawn from its own random stream, keyed by (seed, set, author index), with
  * splitmix64 seeding a xoshiro256** generator: author k of a seed is the same whatever the

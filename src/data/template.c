@@ -83,7 +83,7 @@ static int open_chat(const char *config, lb_template_t **out, lb_error_t *err) {
     int rc = lb_io_read_file(path, &buf, &len, err);
     if (rc) return rc;
     json_error_t je;
-    json_t *cfg = json_loadb(buf, len, 0, &je);
+    json_t *cfg = lb_io_json_loadb(buf, len, 0, &je);
     free(buf);
     if (!cfg)
         return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: malformed JSON: %s", path, je.line, je.column, je.text);

@@ -3,6 +3,7 @@
  * Every check that guards a memory access happens here, at open: a tensor that survives open
  * lies wholly inside its file's data area, so later readers need no bounds checks. */
 #include "leakbound/safetensors.h"
+#include "leakbound/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -262,9 +263,10 @@ static int cmp_str(const void *a, const void *b) {
 /* Open every shard named by an index's weight_map and check the map against the shards. */
 static int open_index(lb_st_t *st, const char *index_path, lb_error_t *err) {
     json_error_t je;
-    json_t *root = json_load_file(index_path, JSON_REJECT_DUPLICATES, &je);
+    int cannot_open;
+    json_t *root = lb_io_json_load_file(index_path, JSON_REJECT_DUPLICATES, &je, &cannot_open);
     if (!root) {
-        if (access(index_path, R_OK) != 0)
+        if (cannot_open)
             return lb_error_set(err, LB_EIO, "%s: cannot open: %s", index_path, strerror(errno));
         return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: %s", index_path, je.line, je.column, je.text);
     }
@@ -290,6 +292,16 @@ static int open_index(lb_st_t *st, const char *index_path, lb_error_t *err) {
         if (!json_is_string(v) || !json_string_length(v)) {
             rc = lb_error_set(err, LB_EFORMAT, "%s: weight_map[\"%s\"] is not a file name",
                               index_path, k);
+            goto out;
+        }
+        /* A shard is a file beside the index: a path could load another model's weights under
+         * this folder's name (and its hash). */
+        const char *sn = json_string_value(v);
+        if (strchr(sn, '/') || strchr(sn, '\\') || !strcmp(sn, ".") || !strcmp(sn, "..") ||
+            strlen(sn) != json_string_length(v)) {
+            rc = lb_error_set(err, LB_EFORMAT, "%s: weight_map[\"%s\"] is \"%s\": a shard must be a "
+                              "file name in the index's folder (no '/', '\\', '..' or NUL)",
+                              index_path, k, sn);
             goto out;
         }
         shards[ns++] = json_string_value(v);
@@ -428,6 +440,12 @@ const lb_st_tensor_t *lb_st_find(const lb_st_t *st, const char *name) {
 }
 
 size_t lb_st_count(const lb_st_t *st) { return st->n; }
+
+size_t lb_st_file_count(const lb_st_t *st) { return st->n_files; }
+
+const char *lb_st_file_path(const lb_st_t *st, size_t i) {
+    return i < st->n_files ? st->files[i].path : NULL;
+}
 
 const lb_st_tensor_t *lb_st_at(const lb_st_t *st, size_t i) {
     return i < st->n ? &st->ents[i].t : NULL;

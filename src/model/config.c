@@ -1,5 +1,6 @@
 /* config.json → lb_model_config_t, with Hugging Face's per-family defaults. */
 #include "internal.h"
+#include "leakbound/io.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -25,14 +26,7 @@ typedef struct {
 
 #define REQUIRED LONG_MIN
 
-/* A JSON value in a few words, for "got ..." in messages. */
-static void describe(json_t *v, char *buf, size_t cap) {
-    if (json_is_integer(v)) snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v)) snprintf(buf, cap, "%g", json_real_value(v));
-    else if (json_is_string(v)) snprintf(buf, cap, "the string \"%.40s\"", json_string_value(v));
-    else if (json_is_boolean(v)) snprintf(buf, cap, "%s", json_is_true(v) ? "true" : "false");
-    else snprintf(buf, cap, "%s", json_is_array(v) ? "a list" : "an object");
-}
+#define describe lb_io_json_describe
 
 /* Integer field in [lo, hi]: absent or null -> def (REQUIRED: an error). Every size is checked
  * here, before anything is allocated from it. */
@@ -294,11 +288,10 @@ int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *e
     snprintf(path, sizeof path, "%s/config.json", dir);
     memset(cfg, 0, sizeof *cfg);
     json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
+    int cannot_open;
+    json_t *root = lb_io_json_load_file(path, 0, &jerr, &cannot_open);
     if (!root) {
-        FILE *f = fopen(path, "r");
-        if (!f) return lb_error_set(err, LB_EIO, "%s: cannot open", path);
-        fclose(f);
+        if (cannot_open) return lb_error_set(err, LB_EIO, "%s: cannot open", path);
         return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
                             jerr.text);
     }

@@ -189,67 +189,96 @@ static void put_line_end(rb_t *b) {
     rb_putc(b, '\n');
 }
 
+/* Clear every stored row (their cells freed), keeping the capacity: the streamed table's one
+ * row is refilled in place. */
+static void clear_rows(lb_report_table_t *t) {
+    for (size_t i = 0; i < t->n_rows * t->n_cols; i++) {
+        free(t->cells[i]);
+        t->cells[i] = NULL;
+    }
+    t->n_rows = 0;
+}
+
+/* The raw text of cell (r, c); r = 0 is the header, r >= 1 the stored row r - 1. */
+static const char *raw_cell(const lb_report_table_t *t, size_t r, size_t c) {
+    const char *raw = r == 0 ? t->cols[c].header : t->cells[(r - 1) * t->n_cols + c];
+    return raw ? raw : "";
+}
+
+/* Widen width[] (n_cols) to the display widths of stored rows [from, n_rows] (0: the header).
+ * scratch holds one cell's display text at a time. */
+static void measure(const lb_report_table_t *t, size_t from, lb_report_format_t fmt, rb_t *scratch,
+                    size_t *width) {
+    for (size_t r = from; r <= t->n_rows; r++)
+        for (size_t c = 0; c < t->n_cols; c++) {
+            scratch->len = 0;
+            put_cell(scratch, raw_cell(t, r, c), t->cols[c].max_width, fmt);
+            rb_putn(scratch, "", 0);
+            if (scratch->s) {
+                size_t w = utf8_width(scratch->s);
+                if (w > width[c]) width[c] = w;
+            }
+        }
+}
+
+/* Append line r (0: the header, then its rule; r >= 1: stored row r - 1) to b. */
+static void put_line(rb_t *b, const lb_report_table_t *t, size_t r, const size_t *width,
+                     lb_report_format_t fmt, rb_t *scratch) {
+    size_t nc = t->n_cols;
+    for (size_t c = 0; c < nc; c++) {
+        scratch->len = 0;
+        put_cell(scratch, raw_cell(t, r, c), t->cols[c].max_width, fmt);
+        rb_putn(scratch, "", 0);
+        const char *s = scratch->s ? scratch->s : "";
+        if (fmt == LB_REPORT_MARKDOWN) {
+            rb_puts(b, c ? " " : "| ");
+            put_aligned(b, s, width[c], t->cols[c].align, 0);
+            rb_puts(b, " |");
+        } else {
+            if (c) rb_puts(b, "  ");
+            put_aligned(b, s, width[c], t->cols[c].align, c + 1 == nc);
+        }
+    }
+    put_line_end(b);
+    if (r == 0) { /* the rule under the header */
+        for (size_t c = 0; c < nc; c++) {
+            lb_report_align_t a = t->cols[c].align;
+            if (fmt == LB_REPORT_MARKDOWN) {
+                rb_puts(b, c ? "" : "|");
+                rb_putc(b, a == LB_REPORT_ALIGN_LEFT || a == LB_REPORT_ALIGN_CENTER ? ':' : '-');
+                for (size_t k = 0; k < width[c]; k++) rb_putc(b, '-');
+                rb_putc(b, a == LB_REPORT_ALIGN_RIGHT || a == LB_REPORT_ALIGN_CENTER ? ':' : '-');
+                rb_putc(b, '|');
+            } else {
+                if (c) rb_puts(b, "  ");
+                for (size_t k = 0; k < width[c]; k++) rb_putc(b, '-');
+            }
+        }
+        put_line_end(b);
+    }
+}
+
+static void min_widths(size_t *width, size_t nc, lb_report_format_t fmt) {
+    for (size_t c = 0; c < nc; c++)
+        if (fmt == LB_REPORT_MARKDOWN && width[c] < 3) width[c] = 3;
+}
+
 int lb_report_table_render(const lb_report_table_t *t, lb_report_format_t fmt, char **out,
                            lb_error_t *err) {
     *out = NULL;
     if (!t->n_cols) return lb_error_set(err, LB_EINVAL, "table: no columns");
     size_t nc = t->n_cols, nr = t->n_rows;
-    /* Display text of every cell (header row first), rendered once. */
-    char **disp = calloc((nr + 1) * nc, sizeof *disp);
     size_t *width = calloc(nc, sizeof *width);
     rb_t b, cell;
     rb_init(&b);
     rb_init(&cell);
-    int oom = !disp || !width;
-    for (size_t r = 0; !oom && r <= nr; r++)
-        for (size_t c = 0; !oom && c < nc; c++) {
-            const char *raw = r == 0 ? t->cols[c].header : t->cells[(r - 1) * nc + c];
-            put_cell(&cell, raw ? raw : "", t->cols[c].max_width, fmt);
-            rb_putn(&cell, "", 0);
-            char *s = rb_take(&cell);
-            if (!s) s = strdup("");
-            disp[r * nc + c] = s;
-            oom = !s;
-            if (s) {
-                size_t w = utf8_width(s);
-                if (w > width[c]) width[c] = w;
-            }
-        }
-    for (size_t c = 0; !oom && c < nc; c++)
-        if (fmt == LB_REPORT_MARKDOWN && width[c] < 3) width[c] = 3;
-    for (size_t r = 0; !oom && r <= nr; r++) {
-        for (size_t c = 0; c < nc; c++) {
-            const char *s = disp[r * nc + c];
-            if (fmt == LB_REPORT_MARKDOWN) {
-                rb_puts(&b, c ? " " : "| ");
-                put_aligned(&b, s, width[c], t->cols[c].align, 0);
-                rb_puts(&b, " |");
-            } else {
-                if (c) rb_puts(&b, "  ");
-                put_aligned(&b, s, width[c], t->cols[c].align, c + 1 == nc);
-            }
-        }
-        put_line_end(&b);
-        if (r == 0) { /* the rule under the header */
-            for (size_t c = 0; c < nc; c++) {
-                lb_report_align_t a = t->cols[c].align;
-                if (fmt == LB_REPORT_MARKDOWN) {
-                    rb_puts(&b, c ? "" : "|");
-                    rb_putc(&b, a == LB_REPORT_ALIGN_LEFT || a == LB_REPORT_ALIGN_CENTER ? ':' : '-');
-                    for (size_t k = 0; k < width[c]; k++) rb_putc(&b, '-');
-                    rb_putc(&b, a == LB_REPORT_ALIGN_RIGHT || a == LB_REPORT_ALIGN_CENTER ? ':' : '-');
-                    rb_putc(&b, '|');
-                } else {
-                    if (c) rb_puts(&b, "  ");
-                    for (size_t k = 0; k < width[c]; k++) rb_putc(&b, '-');
-                }
-            }
-            put_line_end(&b);
-        }
+    int oom = !width;
+    if (!oom) {
+        measure(t, 0, fmt, &cell, width);
+        min_widths(width, nc, fmt);
+        for (size_t r = 0; r <= nr; r++) put_line(&b, t, r, width, fmt, &cell);
+        oom = cell.oom;
     }
-    if (disp)
-        for (size_t i = 0; i < (nr + 1) * nc; i++) free(disp[i]);
-    free(disp);
     free(width);
     rb_free(&cell);
     if (oom) {
@@ -259,4 +288,50 @@ int lb_report_table_render(const lb_report_table_t *t, lb_report_format_t fmt, c
     *out = rb_take(&b);
     if (!*out) return lb_error_set(err, LB_ENOMEM, "table: out of memory");
     return 0;
+}
+
+/* Call fill for row r and check that it left exactly one row. */
+static int fill_one(lb_report_table_t *t, size_t r, lb_report_fill_fn fill, void *ctx,
+                    lb_error_t *err) {
+    clear_rows(t);
+    int rc = fill(ctx, r, t, err);
+    if (!rc && t->n_rows != 1)
+        rc = lb_error_set(err, LB_EINVAL, "table: streamed row %zu: the callback added %zu rows, "
+                                          "want 1", r, t->n_rows);
+    return rc;
+}
+
+int lb_report_table_stream(lb_report_table_t *t, size_t n_rows, lb_report_fill_fn fill,
+                           void *fill_ctx, lb_report_format_t fmt, lb_report_write_fn write,
+                           void *write_ctx, lb_error_t *err) {
+    if (!t->n_cols) return lb_error_set(err, LB_EINVAL, "table: no columns");
+    if (t->n_rows) return lb_error_set(err, LB_EINVAL, "table: stored rows before a stream");
+    size_t nc = t->n_cols;
+    size_t *width = calloc(nc, sizeof *width);
+    rb_t line, cell;
+    rb_init(&line);
+    rb_init(&cell);
+    int rc = width ? 0 : lb_error_set(err, LB_ENOMEM, "table: out of memory");
+    /* pass 1: the widths (header, then each row as fill makes it) */
+    if (!rc) measure(t, 0, fmt, &cell, width);
+    for (size_t r = 0; !rc && r < n_rows; r++) {
+        rc = fill_one(t, r, fill, fill_ctx, err);
+        if (!rc) measure(t, 1, fmt, &cell, width);
+    }
+    if (!rc) min_widths(width, nc, fmt);
+    /* pass 2: header and rule, then each row again, one line at a time */
+    for (size_t r = 0; !rc && r <= n_rows; r++) {
+        if (r) rc = fill_one(t, r - 1, fill, fill_ctx, err);
+        if (rc) break;
+        line.len = 0;
+        put_line(&line, t, r ? 1 : 0, width, fmt, &cell);
+        if (line.oom || cell.oom) rc = lb_error_set(err, LB_ENOMEM, "table: out of memory");
+        else rc = write(write_ctx, line.s, line.len, err);
+    }
+    if (!rc && cell.oom) rc = lb_error_set(err, LB_ENOMEM, "table: out of memory");
+    clear_rows(t);
+    free(width);
+    rb_free(&line);
+    rb_free(&cell);
+    return rc;
 }

@@ -1,7 +1,10 @@
 /* Loading tokenizer.json: the BPE model, added tokens and the pipeline; lookups and summary. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "leakbound/io.h"
 #include "tok_internal.h"
@@ -48,9 +51,12 @@ static int load_model(lb_tokenizer_t *t, json_t *m, const char *file, lb_error_t
     const char *key;
     json_t *val;
     json_object_foreach(vocab, key, val) {
-        if (!json_is_integer(val) || json_integer_value(val) < 0 || json_integer_value(val) > TK_MAX_ID)
-            return lb_error_set(err, LB_EFORMAT, "%s: model.vocab[\"%.64s\"] must be an integer id in [0, %d]",
-                                file, key, TK_MAX_ID);
+        if (!json_is_integer(val) || json_integer_value(val) < 0 || json_integer_value(val) > TK_MAX_ID) {
+            char got[64];
+            lb_io_json_describe(val, got, sizeof got);
+            return lb_error_set(err, LB_EFORMAT, "%s: model.vocab[\"%.64s\"] must be an integer id in [0, %d], "
+                                "got %s", file, key, TK_MAX_ID, got);
+        }
         size_t kl = strlen(key); /* jansson keys cannot hold NUL */
         char *k = tk_pool_strdup(&t->pool, key, kl);
         if (!k || tk_strmap_put(&t->vocab, k, kl, (int32_t)json_integer_value(val))) return LB_ENOMEM;
@@ -137,9 +143,12 @@ static int load_added(lb_tokenizer_t *t, json_t *a, const char *file, lb_error_t
         json_t *e = json_array_get(a, i);
         json_t *id = json_object_get(e, "id"), *c = json_object_get(e, "content");
         if (!json_is_integer(id) || json_integer_value(id) < 0 || json_integer_value(id) > TK_MAX_ID ||
-            !json_is_string(c))
+            !json_is_string(c)) {
+            char got[64];
+            lb_io_json_describe(id, got, sizeof got);
             return lb_error_set(err, LB_EFORMAT, "%s: added_tokens[%zu] needs an integer \"id\" in [0, %d] and a "
-                                "string \"content\"", file, i, TK_MAX_ID);
+                                "string \"content\" (id: got %s)", file, i, TK_MAX_ID, got);
+        }
         tk_added_t *x = &t->added[i];
         x->id = (int32_t)json_integer_value(id);
         x->len = json_string_length(c);
@@ -216,9 +225,14 @@ static int load_options(lb_tokenizer_t *t, json_t *root, const char *file, lb_er
     json_t *tr = json_object_get(root, "truncation");
     if (tr && !json_is_null(tr)) {
         json_t *ml = json_object_get(tr, "max_length");
-        if (!json_is_integer(ml) || json_integer_value(ml) < 0)
-            return fmt_err(err, file, "truncation.max_length must be a non-negative integer");
-        t->trunc_max = (int)json_integer_value(ml);
+        long long x;
+        if (lb_io_json_int(ml, 0, INT_MAX, &x)) {
+            char got[64];
+            lb_io_json_describe(ml, got, sizeof got);
+            return lb_error_set(err, LB_EFORMAT, "%s: truncation.max_length must be an integer in [0, %d], "
+                                "got %s", file, INT_MAX, got);
+        }
+        t->trunc_max = (int)x;
         json_t *dir = json_object_get(tr, "direction");
         t->trunc_left = json_is_string(dir) && !strcmp(json_string_value(dir), "Left");
     }
@@ -237,7 +251,7 @@ int lb_tokenizer_load_string(const char *json, size_t len, const char *name, lb_
                              lb_error_t *err) {
     *out = NULL;
     json_error_t je;
-    json_t *root = json_loadb(json, len, 0, &je);
+    json_t *root = lb_io_json_loadb(json, len, 0, &je);
     if (!root)
         return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: %s", name, je.line, je.column, je.text);
     lb_tokenizer_t *t = calloc(1, sizeof *t);
@@ -298,6 +312,43 @@ int lb_tokenizer_load(const char *path, lb_tokenizer_t **out, lb_error_t *err) {
     if (rc) return rc;
     rc = lb_tokenizer_load_string(data, len, path, out, err);
     free(data);
+    return rc;
+}
+
+void lb_tokenizer_path(const char *model_dir, const char *tokenizer, char *path, size_t cap) {
+    struct stat st;
+    if (!tokenizer) snprintf(path, cap, "%s/tokenizer.json", model_dir);
+    else if (!stat(tokenizer, &st) && S_ISDIR(st.st_mode)) snprintf(path, cap, "%s/tokenizer.json", tokenizer);
+    else snprintf(path, cap, "%s", tokenizer);
+}
+
+void lb_tokenizer_config_dir(const char *model_dir, const char *tokenizer, char *dir, size_t cap) {
+    char p[4096];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/tokenizer_config.json", model_dir);
+    if (!tokenizer || !stat(p, &st)) {
+        snprintf(dir, cap, "%s", model_dir);
+    } else if (!stat(tokenizer, &st) && S_ISDIR(st.st_mode)) {
+        snprintf(dir, cap, "%s", tokenizer);
+    } else {
+        const char *slash = strrchr(tokenizer, '/');
+        if (!slash) snprintf(dir, cap, ".");
+        else snprintf(dir, cap, "%.*s", (int)(slash - tokenizer) + (slash == tokenizer), tokenizer);
+    }
+}
+
+int lb_tokenizer_load_for_model(const char *model_dir, const char *tokenizer, lb_tokenizer_t **out,
+                                lb_error_t *err) {
+    char path[4096];
+    lb_tokenizer_path(model_dir, tokenizer, path, sizeof path);
+    int rc = lb_tokenizer_load(path, out, err);
+    if (rc == LB_EIO && !tokenizer && access(path, F_OK) != 0) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        lb_error_set(err, LB_EIO, "%.700s (a model folder without tokenizer.json needs its tokenizer "
+                     "given apart: --tokenizer FILE|DIR, a tokenizer.json or the folder that holds "
+                     "it)", msg);
+    }
     return rc;
 }
 

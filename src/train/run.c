@@ -23,6 +23,7 @@ typedef struct {
     int *bn, *rn;                 /* (batch,) */
     size_t *perm;                 /* (n forget) */
     FILE *log;
+    FILE *eval_log;               /* <stage>/eval_log.csv with checks, else NULL */
     lb_dtype_t out_dtype;         /* the final model's: the starting model's file dtype */
 } run_t;
 
@@ -40,6 +41,7 @@ static void run_free(run_t *s) {
     free(s->bt), free(s->bl), free(s->rt), free(s->rl), free(s->bn), free(s->rn);
     free(s->perm);
     if (s->log) fclose(s->log);
+    if (s->eval_log) fclose(s->eval_log);
 }
 
 static double now_s(void) {
@@ -70,6 +72,9 @@ static void fingerprint(const lb_train_run_opts_t *o, size_t nf, size_t nr, long
              o->obj.ent_answer_only, o->lr, o->epochs, o->batch_size, o->grad_accum,
              o->max_length, warmup, o->weight_decay, o->max_grad_norm,
              (unsigned long long)o->seed, nf, nr, data_sha, retain_sha, o->template_spec);
+    size_t n = strlen(buf);
+    if (o->answer_prefix && n < cap) /* a --config file's answer_tag */
+        snprintf(buf + n, cap - n, " answer=%s", o->answer_prefix);
 }
 
 static int load_data(run_t *s, const char *path, lb_dataset_t *ds, lb_train_rows_t *rows,
@@ -103,6 +108,28 @@ static int check_opts(const lb_train_run_opts_t *o, lb_error_t *err) {
     return 0;
 }
 
+/* --tokenizer's files into the output folder, so that it is a complete model folder. */
+static int copy_tokenizer(const lb_train_run_opts_t *o, const char *stage, lb_error_t *err) {
+    char src[4200], dst[4200], *data = NULL;
+    size_t len = 0;
+    lb_tokenizer_path(o->model_dir, o->tokenizer, src, sizeof src);
+    int rc = lb_io_read_file(src, &data, &len, err);
+    snprintf(dst, sizeof dst, "%s/tokenizer.json", stage);
+    if (!rc) rc = lb_atomic_write_file(dst, data, len, err);
+    free(data);
+    data = NULL;
+    char dir[4096];
+    lb_tokenizer_config_dir(o->model_dir, o->tokenizer, dir, sizeof dir);
+    snprintf(src, sizeof src, "%s/tokenizer_config.json", dir);
+    if (!rc && strcmp(dir, o->model_dir) && access(src, R_OK) == 0) {
+        snprintf(dst, sizeof dst, "%s/tokenizer_config.json", stage);
+        rc = lb_io_read_file(src, &data, &len, err);
+        if (!rc) rc = lb_atomic_write_file(dst, data, len, err);
+        free(data);
+    }
+    return rc;
+}
+
 static int setup(run_t *s, const lb_train_run_opts_t *o, lb_error_t *err) {
     int rc = lb_model_load(o->resume_dir ? o->resume_dir : o->model_dir, NULL, &s->m, err);
     if (rc) return rc;
@@ -110,13 +137,13 @@ static int setup(run_t *s, const lb_train_run_opts_t *o, lb_error_t *err) {
     if (g->eos_token_id < 0)
         return lb_error_set(err, LB_EINVAL, "%s/config.json: eos_token_id is needed (padding)",
                             o->model_dir);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tokenizer.json", o->model_dir);
-    if ((rc = lb_tokenizer_load(path, &s->tok, err))) return rc;
+    char cfg_dir[4096];
+    if ((rc = lb_tokenizer_load_for_model(o->model_dir, o->tokenizer, &s->tok, err))) return rc;
+    lb_tokenizer_config_dir(o->model_dir, o->tokenizer, cfg_dir, sizeof cfg_dir);
     const char *spec = o->template_spec ? o->template_spec : "phi";
-    if ((rc = lb_template_open(spec, o->model_dir, &s->tpl, err))) return rc;
+    if ((rc = lb_template_open(spec, cfg_dir, &s->tpl, err))) return rc;
     /* The Phi TOFU layout writes "Answer: " before the answer (docs/training.md). */
-    const char *prefix = !strcmp(spec, "phi") ? "Answer: " : "";
+    const char *prefix = o->answer_prefix ? o->answer_prefix : !strcmp(spec, "phi") ? "Answer: " : "";
     int T = o->max_length;
     if (T > g->max_position_embeddings) T = g->max_position_embeddings;
     if ((rc = load_data(s, o->data_path, &s->dsf, &s->f, prefix, T, g->eos_token_id, err)))
@@ -170,6 +197,69 @@ static int open_log(run_t *s, const lb_train_run_opts_t *o, const char *stage, c
     return 0;
 }
 
+int lb_train_stop_met(int rule, double at, double greedy) {
+    if (rule == LB_TRAIN_STOP_AT_MOST) return greedy <= at;
+    if (rule == LB_TRAIN_STOP_AT_LEAST) return greedy >= at;
+    return 0;
+}
+
+static int checks_on(const lb_train_run_opts_t *o) { return o->eval_every > 0 && o->check; }
+
+/* Open stage/eval_log.csv: fresh with its header, or (resume) the checkpoint's copy when it has
+ * one. */
+static int open_eval_log(run_t *s, const lb_train_run_opts_t *o, const char *stage, char *path,
+                         size_t cap, lb_error_t *err) {
+    snprintf(path, cap, "%s/eval_log.csv", stage);
+    char src[4096], *data = NULL;
+    size_t len = 0;
+    if (o->resume_dir) {
+        snprintf(src, sizeof src, "%s/eval_log.csv", o->resume_dir);
+        if (access(src, F_OK) == 0) {
+            int rc = lb_io_read_file(src, &data, &len, err);
+            if (rc) return rc;
+        }
+    }
+    s->eval_log = fopen(path, "w");
+    if (s->eval_log) {
+        if (data) fwrite(data, 1, len, s->eval_log);
+        else fputs("step,greedy,stop\n", s->eval_log);
+    }
+    free(data);
+    if (!s->eval_log || fflush(s->eval_log))
+        return lb_error_set(err, LB_EIO, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
+/* One greedy check after `step`: the weights as an HF folder for the caller's check, the
+ * result appended to eval_log.csv. *met: the stop rule holds. */
+static int run_check(run_t *s, const lb_train_run_opts_t *o, const char *stage, long step,
+                     const char *fp, int *met, lb_error_t *err) {
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/.check-%ld", stage, step);
+    double g = 0;
+    int rc = lb_train_save(s->tr, o->model_dir, dir, 0, fp, NULL, err);
+    if (!rc) rc = o->check(o->check_ctx, step, dir, &g, err);
+    lb_io_remove_tree(dir);
+    if (rc) return rc;
+    *met = lb_train_stop_met(o->stop_rule, o->stop_at, g);
+    fprintf(s->eval_log, "%ld,%.17g,%d\n", step, g, *met);
+    if (fflush(s->eval_log) != 0)
+        return lb_error_set(err, LB_EIO, "%s/eval_log.csv: write failed: %s", stage, strerror(errno));
+    return 0;
+}
+
+/* A checkpoint carries the eval log so far (a resumed run continues it). */
+static int copy_eval_log(const char *stage, const char *dir, lb_error_t *err) {
+    char src[4200], dst[4400], *data = NULL;
+    size_t len = 0;
+    snprintf(src, sizeof src, "%s/eval_log.csv", stage);
+    snprintf(dst, sizeof dst, "%s/eval_log.csv", dir);
+    int rc = lb_io_read_file(src, &data, &len, err);
+    if (!rc) rc = lb_atomic_write_file(dst, data, len, err);
+    free(data);
+    return rc;
+}
+
 static void avg_into(lb_loss_parts_t *acc, const lb_loss_parts_t *p, double w) {
     acc->loss += p->loss * w;
     acc->ce += p->ce * w;
@@ -190,13 +280,17 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
     long n_batches = (long)((nf + B - 1) / B);
     long spe = (n_batches + o->grad_accum - 1) / o->grad_accum;
     long total = spe * o->epochs, warmup = o->warmup < 0 ? spe : o->warmup;
+    /* The data enter by the hash of the bytes loaded (a pipe's too), not by their path. */
     char fp[1024], log_path[4200], data_sha[65] = "-", retain_sha[65] = "-";
-    if (!rc) rc = lb_io_sha256_file(o->data_path, data_sha, err);
+    if (!rc) snprintf(data_sha, sizeof data_sha, "%s", s.dsf.sha256);
     if (!rc && o->retain_path && lb_objective_needs_retain(&o->obj))
-        rc = lb_io_sha256_file(o->retain_path, retain_sha, err);
+        snprintf(retain_sha, sizeof retain_sha, "%s", s.dsr.sha256);
     fingerprint(o, nf, nr, warmup, data_sha, retain_sha, fp, sizeof fp);
     if (!rc && o->resume_dir) rc = lb_train_load_opt(s.tr, o->resume_dir, fp, err);
     if (!rc) rc = open_log(&s, o, stage, log_path, sizeof log_path, err);
+    char eval_path[4200];
+    if (!rc && checks_on(o)) rc = open_eval_log(&s, o, stage, eval_path, sizeof eval_path, err);
+    long kept = total;
     lb_adamw_opts_t ao = {.lr = o->lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
                           .weight_decay = o->weight_decay, .max_grad_norm = o->max_grad_norm};
     long start = s.tr ? s.tr->step : 0, cached_epoch = -1;
@@ -244,6 +338,15 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
                 pr.retain.ent, pr.grad_norm, toks, pr.elapsed_s);
         fflush(s.log);
         if (o->on_step) o->on_step(o->ctx, &pr);
+        if (checks_on(o) && ((step + 1) % o->eval_every == 0 || step + 1 == total)) {
+            int met = 0;
+            rc = run_check(&s, o, stage, step + 1, fp, &met, err);
+            if (rc) break;
+            if (met && o->stop_rule) { /* this step's weights are the output */
+                kept = step + 1;
+                break;
+            }
+        }
         if (o->save_every > 0 && (step + 1) % o->save_every == 0 && step + 1 < total) {
             char dir[4300];
             snprintf(dir, sizeof dir, "%s/checkpoint-%ld", o->out_dir, step + 1);
@@ -251,6 +354,7 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
                 rc = lb_error_set(err, LB_EIO, "%s: cannot create: %s", o->out_dir,
                                   strerror(errno));
             if (!rc) rc = lb_train_save(s.tr, o->model_dir, dir, 1, fp, log_path, err);
+            if (!rc && s.eval_log) rc = copy_eval_log(stage, dir, err);
         }
         if (o->stop_after > 0 && step + 1 == o->stop_after) {
             run_free(&s);
@@ -259,9 +363,26 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
     }
     if (!rc && (fflush(s.log) != 0 || ferror(s.log) || fsync(fileno(s.log)) != 0))
         rc = lb_error_set(err, LB_EIO, "%s: write failed: %s", log_path, strerror(errno));
+    if (!rc && s.eval_log &&
+        (fflush(s.eval_log) != 0 || ferror(s.eval_log) || fsync(fileno(s.eval_log)) != 0))
+        rc = lb_error_set(err, LB_EIO, "%s: write failed: %s", eval_path, strerror(errno));
+    if (!rc && o->kept_step) *o->kept_step = kept;
     if (!rc) {
         rc = lb_train_copy_model_files(o->model_dir, stage, err);
+        if (!rc && o->tokenizer) rc = copy_tokenizer(o, stage, err);
         if (!rc) rc = lb_train_save_weights(s.tr, stage, s.out_dtype, err);
+    }
+    if (!rc && o->info) {
+        lb_train_run_info_t *in = o->info;
+        memset(in, 0, sizeof *in);
+        snprintf(in->data_sha256, sizeof in->data_sha256, "%s", data_sha);
+        if (strcmp(retain_sha, "-")) snprintf(in->retain_sha256, sizeof in->retain_sha256, "%s", retain_sha);
+        in->total_steps = total;
+        in->final_step = s.tr ? s.tr->step : total;
+        /* the output holds the weights of the step the stop rule kept, else the last step's */
+        in->kept_step = o->eval_every ? kept : in->final_step;
+        in->warmup = warmup;
+        rc = lb_model_sha256(o->model_dir, in->model_sha256, err);
     }
     run_free(&s);
     return rc;

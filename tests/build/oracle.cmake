@@ -2,3 +2,5 @@
 # the modules whose symbols its library needs (nm), and no module includes another's private
 # header.
 lb_oracle_test(build_module_deps build_module_deps.py)
+# libleakbound.so exports exactly what include/leakbound/*.h declares; one version everywhere.
+lb_oracle_test(build_exports build_exports.py)

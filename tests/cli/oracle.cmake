@@ -15,3 +15,9 @@ lb_oracle_test(cli_score cli_score.py)
 lb_oracle_test(cli_dialect cli_dialect.py)
 # The default thread count on a shared machine: free cores from a stand-in /proc/stat, overrides.
 lb_oracle_test(cli_threads cli_threads.py)
+# --tokenizer FILE|DIR on every command that loads a model: same outputs as the folder's own.
+lb_oracle_test(cli_tokenizer_flag cli_tokenizer_flag.py)
+# Provenance covers what was loaded: piped --data hashed as read (hashlib), --resume with other
+# piped bytes refused, model_sha256 = the framed hash of the files a load reads (single and
+# sharded), shard index entries that are paths refused.
+lb_oracle_test(cli_provenance cli_provenance.py)

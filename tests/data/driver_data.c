@@ -2,6 +2,10 @@
  *   driver_data load FILE [FORMAT]   print the items as JSON Lines (exit 2 + message on error)
  *   driver_data chat < cases.json    cases: [{"template", "bos", "eos", "question"}, ...];
  *                                    prints [{"out": s} | {"error": msg, "code": c}, ...]
+ *   driver_data chatdir PATH < qs.json   the chat template of PATH (a model folder or its
+ *                                    tokenizer_config.json, as `--template chat --config PATH`)
+ *                                    on each question of qs.json: prints ["prompt", ...], or exit 2
+ *                                    with the error
  */
 #include <stdio.h>
 #include <string.h>
@@ -93,9 +97,44 @@ static int chat(void) {
     return 0;
 }
 
+static int chatdir(const char *path) {
+    json_error_t je;
+    json_t *qs = json_loadf(stdin, 0, &je);
+    lb_error_t err;
+    lb_template_t *t = NULL;
+    if (!json_is_array(qs) || lb_template_open("chat", path, &t, &err)) {
+        fprintf(stderr, "%s\n", qs ? err.msg : je.text);
+        json_decref(qs);
+        return 2;
+    }
+    json_t *res = json_array();
+    size_t i;
+    json_t *q;
+    int rc = 0;
+    json_array_foreach(qs, i, q) {
+        char *out = NULL;
+        if ((rc = lb_template_render(t, json_string_value(q), &out, &err))) {
+            fprintf(stderr, "%s\n", err.msg);
+            break;
+        }
+        json_array_append_new(res, json_string(out));
+        free(out);
+    }
+    if (!rc) {
+        char *s = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII);
+        puts(s);
+        free(s);
+    }
+    lb_template_free(t);
+    json_decref(res);
+    json_decref(qs);
+    return rc ? 2 : 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "load")) return load(argv[2], argc > 3 ? argv[3] : NULL);
     if (argc == 2 && !strcmp(argv[1], "chat")) return chat();
-    fprintf(stderr, "usage: driver_data load FILE [FORMAT] | driver_data chat < cases.json\n");
+    if (argc == 3 && !strcmp(argv[1], "chatdir")) return chatdir(argv[2]);
+    fprintf(stderr, "usage: driver_data load FILE [FORMAT] | chat < cases.json | chatdir PATH < qs.json\n");
     return 2;
 }

@@ -3,3 +3,5 @@
 lb_oracle_test(data_readers data_readers.py)
 lb_oracle_test(data_chat_templates data_chat_templates.py)
 lb_oracle_test(data_fictitious data_fictitious.py)
+# Real Hugging Face folder files (tests/data/hf) load, with HF's big integers; templates vs jinja2.
+lb_oracle_test(data_model_folders data_model_folders.py)

@@ -410,6 +410,52 @@ def readers(c):
     c.add("empty", "")
 
 
+# ------------------------------------------------------------------- eval --samples reader
+def eval_samples(c):
+    """The first byte picks the options (tests/fuzz/fuzz_eval_samples.c): bits 0-1 text field
+    (text, outputs, generations), 2-3 metric (rougeL-recall, keywords, exact, rouge1-f), 4
+    --allow-duplicates, 5 --greedy-field greedy, 6 --data (ids "a", "1", "b"), 7 substring."""
+    def opt(tf=0, metric=0, allow=0, greedy=0, data=0, sub=0):
+        return bytes([tf | metric << 2 | allow << 4 | greedy << 5 | data << 6 | sub << 7])
+
+    def add(name, o, rows):
+        c.add(name, o + "".join((r if isinstance(r, str) else jdump(r)) + "\n" for r in rows).encode())
+
+    samples = read(os.path.join(ROOT, "examples", "samples.jsonl"), "r").splitlines()
+    add("own", opt(), samples[:8])
+    add("own_twice", opt(), samples[:3] * 2)
+    add("own_twice_allowed", opt(allow=1), samples[:3] * 2)
+    g = {"id": "q1", "sample": -1, "text": "Paris.", "reference": "Paris"}
+    s = [{"id": "q1", "text": t, "reference": "Paris"} for t in ("Paris is", "Rome", "Rome")]
+    add("plain_greedy", opt(), [g] + s)
+    add("plain_two_greedy", opt(), [g, g] + s)
+    add("hf_greedy_array", opt(tf=2), [{"id": 7, "generations": ["a b", "b"], "reference": "a"},
+                                       {"id": 7, "sample": -1, "generations": ["a"], "reference": "a"}])
+    add("hf_greedy_two", opt(tf=2), [{"id": 7, "generations": ["a b"], "reference": "a"},
+                                     {"id": 7, "sample": -1, "generations": ["a", "b"], "reference": "a"}])
+    add("vllm_greedy_field", opt(tf=1, greedy=1),
+        [{"id": "r", "outputs": [{"index": 0, "text": "x"}, {"index": 1, "text": "y"}],
+          "greedy": [{"index": 0, "text": "x"}], "reference": "x"}])
+    add("vllm_no_greedy_field", opt(tf=1, greedy=1), [{"id": "r", "outputs": [{"text": "x"}], "reference": "x"}])
+    add("vllm_empty", opt(tf=1), [{"id": "r", "outputs": [], "reference": "x"}])
+    v = {"id": "r", "outputs": [{"text": "x"}, {"text": "y"}], "reference": "x"}
+    add("vllm_twice", opt(tf=1), [v, v])
+    add("vllm_twice_allowed", opt(tf=1, allow=1), [v, v])
+    add("sample_index_twice", opt(), [{"id": "a", "sample": 0, "text": "x", "reference": "x"},
+                                      {"id": "a", "sample": 0, "text": "y", "reference": "x"}])
+    add("mixed_ids", opt(), [{"id": 1, "text": "x", "reference": "x"}, {"id": "1", "text": "x", "reference": "x"}])
+    add("two_references", opt(), [{"id": 1, "text": "x", "reference": "x"}, {"id": 1, "text": "x", "reference": "y"}])
+    add("keywords", opt(metric=1), [{"id": 1, "text": "Ron went", "keywords": "Ron, Tom"},
+                                    {"id": 1, "text": "Tom", "keywords": ["Ron", "Tom"]},
+                                    {"id": 2, "text": "x", "keywords": ["x"]}, {"id": 2, "text": "y", "keywords": "x"}])
+    add("keywords_empty", opt(metric=1, sub=1), [{"id": 1, "text": "x", "keywords": [" ", ""]}])
+    add("join", opt(data=1), [{"id": "a", "text": "x"}, {"id": 1, "text": "y"}, {"id": "b", "text": "Paris."}])
+    add("join_keywords", opt(metric=1, data=1), [{"id": "a", "text": "x"}, {"id": "1", "text": "z"},
+                                                 {"id": "b", "text": "b", "keywords": "b"}])
+    add("join_missing", opt(data=1), [{"id": "a", "text": "x"}])
+    add("empty", opt(), [])
+
+
 TARGETS = {
     # target: (builder, max_len) — scripts/fuzz.sh passes the same -max_len.
     "safetensors": (safetensors, 4096),
@@ -419,6 +465,7 @@ TARGETS = {
     "dataset": (dataset, 4096),
     "template": (template, 4096),
     "readers": (readers, 4096),
+    "eval_samples": (eval_samples, 4096),
 }
 
 

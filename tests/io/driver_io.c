@@ -5,6 +5,8 @@
  *   driver_io copy IN OUT            re-write IN's tensors and metadata with lb_st_write
  *   driver_io narrow f16|bf16 IN.f32 OUT.bin   convert raw F32 values with lb_f32_to_f16/bf16
  *   driver_io check PATH             exit 0 and print the tensor count, or exit 2 with the error
+ *   driver_io json PATH              read PATH with lb_io_json_load_file and print it back (reals
+ *                                    with 17 significant digits), or exit 2 with the error
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -114,12 +116,29 @@ static int cmd_check(const char *path) {
     return 0;
 }
 
+static int cmd_json(const char *path) {
+    json_error_t je;
+    int cannot_open;
+    json_t *v = lb_io_json_load_file(path, JSON_DECODE_ANY, &je, &cannot_open);
+    if (!v) {
+        fprintf(stderr, "%d:%d: %s\n", je.line, je.column, je.text);
+        return 2;
+    }
+    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(v);
+    if (!s) return 1;
+    puts(s);
+    free(s);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && !strcmp(argv[1], "widen")) return cmd_widen(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "copy")) return cmd_copy(argv[2], argv[3]);
     if (argc == 5 && !strcmp(argv[1], "narrow")) return cmd_narrow(argv[2], argv[3], argv[4]);
     if (argc == 3 && !strcmp(argv[1], "check")) return cmd_check(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "json")) return cmd_json(argv[2]);
     fprintf(stderr, "usage: driver_io widen PATH OUT | copy IN OUT | narrow f16|bf16 IN OUT | "
-                    "check PATH\n");
+                    "check PATH | json PATH\n");
     return 2;
 }

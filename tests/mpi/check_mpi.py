@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""`mpirun -np K leakbound sample|eval` against one process (issue 14; docs/scaling.md).
+"""`mpirun -np K leakbound sample|eval` against one process (docs/scaling.md).
 
-  check_mpi.py CASE HAVE_MPI     CASE: eval | eval_few | sample_resume | failure
+  check_mpi.py CASE HAVE_MPI     CASE: eval | eval_few | sample_resume | failure | mismatch |
+                                       exit_status
 
 Every run uses the same argv (its own working folder, the same relative --out/-o), so the
 outputs must match byte for byte: samples.jsonl, report.md and the SVGs whole; report.json
@@ -194,6 +195,64 @@ def failure(tmp):
         print(f"K = {k}: run failure on rank 1:", want)
 
 
+def mismatch(tmp):
+    """Ranks that load different inputs stop before sampling, exit 2, rank 0 naming both: two
+    model folders that differ in one weight byte (MPMD), then two --data files with the same
+    questions in another order."""
+    other = os.path.join(tmp, "other-model")
+    shutil.copytree(MODEL, other)
+    with open(os.path.join(other, "model.safetensors"), "r+b") as f:
+        f.seek(-1, 2)
+        b = f.read(1)
+        f.seek(-1, 2)
+        f.write(bytes([b[0] ^ 1]))
+    args = ["eval", "--data", DATA, "--template", "phi", "--metric", "rougeL-recall",
+            "--max-new-tokens", "4", "-n", "2", "--limit", "2", "--threads", "1", "--out", "out"]
+    d = os.path.join(tmp, "models")
+    os.mkdir(d)
+    p = subprocess.run(["mpirun", "--oversubscribe", "-np", "1", CLI] + args + ["--model", MODEL, ":",
+                        "-np", "1", CLI] + args + ["--model", other], cwd=d, env=ENV,
+                       capture_output=True, text=True, timeout=60)
+    line = [l for l in p.stderr.splitlines() if l.startswith("leakbound eval: rank 1 of 2: its model")]
+    if p.returncode != 2 or not line or MODEL not in line[0] or other not in line[0]:
+        fail(f"two models: exit {p.returncode}, expected 2 and a line naming both folders:\n{p.stderr}")
+    if os.listdir(d):
+        fail(f"two models: output written: {os.listdir(d)}")
+    print("two models:", line[0])
+    data2 = os.path.join(tmp, "reordered.jsonl")
+    lines = read(DATA, "r").splitlines(keepends=True)
+    with open(data2, "w") as f:
+        f.write("".join([lines[1], lines[0]] + lines[2:]))
+    sargs = ["sample", "--model", MODEL, "--template", "phi", "-n", "2", "--max-new-tokens", "4",
+             "--limit", "2", "--threads", "1", "-o", "s.jsonl"]
+    p = subprocess.run(["mpirun", "--oversubscribe", "-np", "1", CLI] + sargs + ["--data", DATA, ":",
+                        "-np", "1", CLI] + sargs + ["--data", data2], cwd=d, env=ENV,
+                       capture_output=True, text=True, timeout=60)
+    line = [l for l in p.stderr.splitlines() if l.startswith("leakbound sample: rank 1 of 2: its data")]
+    if p.returncode != 2 or not line or DATA not in line[0] or data2 not in line[0]:
+        fail(f"two data files: exit {p.returncode}, expected 2 and a line naming both:\n{p.stderr}")
+    print("two data files:", line[0])
+
+
+def exit_status(tmp):
+    """A runtime failure (rank 0 cannot create its output folder: exit 1) gives mpirun the same
+    exit status on every run, whichever rank exits first (before: 1 or 2 at random)."""
+    d = os.path.join(tmp, "st")
+    os.mkdir(d)
+    open(os.path.join(d, "afile"), "w").close()
+    args = ["eval", "--model", MODEL, "--data", DATA, "--template", "phi", "--metric",
+            "rougeL-recall", "--max-new-tokens", "4", "-n", "2", "--limit", "2", "--threads", "1",
+            "--quiet", "--out", "afile/out"]
+    got = []
+    for k in (2, 2, 2, 2, 2, 2, 3, 3):
+        p = subprocess.run(["mpirun", "--oversubscribe", "-np", str(k), CLI] + args, cwd=d, env=ENV,
+                           capture_output=True, text=True, timeout=60)
+        got.append(p.returncode)
+    if set(got) != {1}:
+        fail(f"exit statuses of 8 identical failing runs: {got}, expected 1 every time")
+    print("exit statuses of 8 identical failing runs:", got)
+
+
 def main():
     case, have_mpi = sys.argv[1], sys.argv[2]
     if have_mpi not in ("1", "ON", "TRUE"):
@@ -211,6 +270,10 @@ def main():
             sample_resume(tmp)
         elif case == "failure":
             failure(tmp)
+        elif case == "mismatch":
+            mismatch(tmp)
+        elif case == "exit_status":
+            exit_status(tmp)
         else:
             fail("unknown case " + case)
     print("OK")

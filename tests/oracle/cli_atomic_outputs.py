@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Commands that write several files (eval, init, finetune, unlearn) on a full disk, and a
-command that prints (inspect) into a full stdout (issue 11 #6, #7, #9).
+command that prints (inspect) into a full stdout.
 
 A full disk is simulated without root: the file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored
 in the child so that write() returns EFBIG) is set between the sizes of the small files and of

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""`leakbound bound` end to end (issue 2 §5): every error path (exit 2, the message names the
+"""`leakbound bound` end to end: every error path (exit 2, the message names the
 file and line, nothing on stdout), and the output document's structure and numbers against the
 numpy/scipy reference in stats_ref.py on a few generated files (1e-9 absolute), including the
 table format."""

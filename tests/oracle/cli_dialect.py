@@ -2,7 +2,9 @@
 """One CLI dialect (src/cli/cli.h): every subcommand, with
 
 - an unknown option: exit 2, stderr exactly "leakbound CMD: unknown option '--no-such-flag'"
-  and "Try 'leakbound CMD --help'." (no usage dump);
+  and "Try 'leakbound CMD --help'." (no usage dump); one a letter away from an option (the
+  middle letter of the table's valued option dropped) adds "(did you mean '--X'?)"; an
+  abbreviation of several options names them;
 - an option without its value: exit 2, "leakbound CMD: option '--X' needs a value" + the hint;
 - a missing required input: exit 2, "leakbound CMD: <message>" + the hint;
 - --threads 0 on every command that computes: exit 2, a --threads message + the hint;
@@ -40,8 +42,11 @@ TABLE = {
     "finetune": ("--model", [], True),
     "unlearn": ("--model", [], True),
     "demo": ("--out", None, True),
+    "config": (None, [], False),
+    "config show": ("--for", [], False),
+    "tofu": ("--model", [], True),
 }
-HELPLESS = {"tokenizer", "data"}  # command groups: their actions have the options
+HELPLESS = {"tokenizer", "data", "config"}  # command groups: their actions have the options
 
 
 def fail(msg):
@@ -84,6 +89,11 @@ def main():
             continue
         usage_error(w, ["--no-such-flag"], r"unknown option '--no-such-flag'$", f"{words} unknown")
         if valued:
+            # a letter dropped from the middle: the nearest option is suggested
+            k = 2 + (len(valued) - 2) // 2
+            typo = valued[:k] + valued[k + 1:]
+            usage_error(w, [typo, "x"], re.escape(f"unknown option '{typo}' (did you mean "
+                                                  f"'{valued}'?)") + "$", f"{words} {typo}")
             usage_error(w, [valued], f"option '{valued}' needs a value$", f"{words} {valued}")
         if missing is not None:
             usage_error(w, missing, r".", f"{words}: missing input")
@@ -93,6 +103,10 @@ def main():
             h = run(w, ["--help"])
             if h.returncode != 0 or EXIT_RULE not in h.stdout:
                 fail(f"{words} --help: exit {h.returncode}, exit rule missing")
+    # an abbreviation of several options names them
+    usage_error(["score"], ["--judge-t", "x"], re.escape("option '--judge-t' is ambiguous: "
+                                                         "--judge-template, --judge-threshold") + "$",
+                "score --judge-t")
     r = run(["no-such-command"], [])
     if r.returncode != 2 or r.stderr != ("leakbound: unknown command 'no-such-command'\n"
                                          "Try 'leakbound --help'.\n"):

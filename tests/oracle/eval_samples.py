@@ -9,8 +9,14 @@
 3. The bounds of the --samples report against the numpy/scipy reference (stats_ref.py) on the
    scores of its samples.jsonl, and those scores against `leakbound score` on the same lines.
 4. Keywords with integer ids (the HP layout): ids stay integers, M_bin, no greedy (null).
-5. The report records the file (path, sha256 by hashlib) and no sampling setting.
-6. Malformed input: exit 2, a message naming FILE:LINE, no output folder.
+5. The report records the file (path, sha256 by hashlib, also when read from a pipe) and no
+   sampling setting.
+6. Malformed input: exit 2, a message naming FILE:LINE, no output folder; duplicated samples
+   (the file concatenated twice, a repeated (id, "sample"), a repeated vLLM line), integer and
+   string ids, one id with two references, an empty keyword list, a greedy line with two
+   answers, a --greedy-field no line has. --allow-duplicates counts repeats (n doubles).
+7. --data FILE (TOFU JSONL, HP CSV) joins references/keywords by id: the same numbers as the
+   lines carrying them; ids in one file only, or a different reference, are errors.
 """
 import hashlib
 import json
@@ -161,7 +167,18 @@ def main():
               for i in ids]
         hf += [{"id": i, "generations": greedy[i]["text"], "answer": greedy[i]["reference"],
                 "sample": -1} for i in ids]
+        # the greedy answer as a one-answer array on its own "sample": -1 line (HF, vLLM)
+        hf1 = [o for o in hf if "sample" not in o]
+        hf1 += [{"id": i, "sample": -1, "generations": [greedy[i]["text"]],
+                 "answer": greedy[i]["reference"]} for i in ids]
+        vllm1 = [{k: v for k, v in o.items() if k != "greedy"} for o in vllm]
+        vllm1 += [{"request_id": i, "sample": -1, "outputs": [{"index": 0, "text": greedy[i]["text"]}],
+                   "reference": greedy[i]["reference"]} for i in ids]
         shapes = [("plain", plain, []),
+                  ("hf-greedy-array", hf1, ["--text-field", "generations", "--reference-field",
+                                            "answer"]),
+                  ("vllm-greedy-line", vllm1, ["--text-field", "outputs", "--id-field",
+                                               "request_id"]),
                   ("vllm", vllm, ["--text-field", "outputs", "--id-field", "request_id",
                                   "--greedy-field", "greedy"]),
                   ("openai", openai, ["--text-field", "choices", "--greedy-field", "greedy"]),
@@ -196,10 +213,11 @@ def main():
         out = os.path.join(tmp, "o-kw")
         r = run(["eval", "--samples", p, "--metric", "keywords", "--text-field", "outputs",
                  "--out", out])
+        rep_kw = None
         if r.returncode:
             fail(f"keywords: exit {r.returncode}: {r.stderr}")
         else:
-            rep = json.load(open(os.path.join(out, "report.json")))
+            rep = rep_kw = json.load(open(os.path.join(out, "report.json")))
             if [q["id"] for q in rep["prompts"]] != [100 + q for q in range(5)]:
                 fail(f"keywords: ids {[q['id'] for q in rep['prompts']]} (integers, in file order)")
             if any("M_bin" not in q or q["greedy"] is not None for q in rep["prompts"]):
@@ -208,8 +226,25 @@ def main():
                 fail("keywords: keyword_match recorded")
             check_kw(rep, out)
 
-        # 6. malformed input
+        # 5. read from a pipe: the same numbers, the sha256 of the bytes piped
+        with open(own, "rb") as f:
+            r = subprocess.run([CLI, "eval", "--samples", "/dev/stdin", "--metric", "rougeL-recall",
+                                "--strip-prefix", "Answer:", "--out", os.path.join(tmp, "o-pipe")],
+                               input=f.read(), capture_output=True)
+        if r.returncode:
+            fail(f"piped --samples: exit {r.returncode}: {r.stderr.decode()}")
+        else:
+            rep = json.load(open(os.path.join(tmp, "o-pipe", "report.json")))
+            same_numbers(base, rep, "piped")
+            if rep["eval"]["samples_sha256"] != hashlib.sha256(open(own, "rb").read()).hexdigest():
+                fail(f"piped: samples_sha256 {rep['eval']['samples_sha256']} is not the bytes'")
+
+        # 6. malformed input, duplicates
         errors(tmp, own)
+        duplicates(tmp, own, base, vllm)
+
+        # 7. --data joins references and keywords by id
+        join(tmp, base, plain, kw_rows, rep_kw)
     print(f"{0 if failures else 1} passed, {len(failures)} failed")
     sys.exit(1 if failures else 0)
 
@@ -251,6 +286,40 @@ def errors(tmp, own):
         ("unequal n", [good, good, {"id": "b", "text": "x", "reference": "x"}], [], "same number"),
         ("only greedy", [good, {"id": "b", "text": "x", "reference": "x", "sample": -1}], [],
          ":2:"),
+        ("greedy array of two", [good, {"id": "a", "sample": -1, "text": ["x", "y"],
+                                        "reference": "x"}], [], ":2: a greedy line"),
+        ("vllm greedy of two", [{"id": "a", "outputs": [{"text": "x"}], "reference": "x"},
+                                {"id": "a", "sample": -1, "outputs": [{"text": "x"}, {"text": "y"}],
+                                 "reference": "x"}], ["--text-field", "outputs"], ":2: a greedy line"),
+        ("sample index on an array", [{"id": "a", "outputs": ["x"], "reference": "x", "sample": 0}],
+         ["--text-field", "outputs"], ":1:"),
+        ("empty outputs", [{"id": "a", "outputs": [], "reference": "x"}],
+         ["--text-field", "outputs"], ":1: id 'a' has no answer"),
+        ("greedy field on no line", [good, good], ["--greedy-field", "greedy"], '"greedy"'),
+        ("same id and sample", [{"id": "a", "text": "x", "reference": "x", "sample": 0},
+                                {"id": "b", "text": "x", "reference": "x", "sample": 0},
+                                {"id": "b", "text": "x", "reference": "x", "sample": 1},
+                                {"id": "a", "text": "y", "reference": "x", "sample": 0}], [],
+         ":4: this id and \"sample\" are already on line 1"),
+        ("identical vllm lines", [{"id": "a", "outputs": ["x", "y"], "reference": "x"},
+                                  {"id": "b", "outputs": ["x", "y"], "reference": "x"},
+                                  {"id": "b", "outputs": ["z", "y"], "reference": "x"},
+                                  {"id": "a", "outputs": ["x", "y"], "reference": "x"}],
+         ["--text-field", "outputs"], ":4: the same bytes as line 1"),
+        ("mixed id types", [{"id": 1, "text": "x", "reference": "x"},
+                            {"id": "1", "text": "x", "reference": "x"}], [], ":2: id \"1\""),
+        ("two references", [good, {"id": "b", "text": "x", "reference": "x"},
+                            {"id": "b", "text": "y", "reference": "x"},
+                            {"id": "a", "text": "x", "reference": "z"}], [],
+         ":4: id 'a': field \"reference\" differs from the one on line 1"),
+        ("two keyword lists", [{"id": "a", "text": "x", "keywords": "Ron, Tom"},
+                               {"id": "a", "text": "y", "keywords": ["Ron", "Tom"]},
+                               {"id": "a", "text": "z", "keywords": ["Ron"]}],
+         ["--metric", "keywords"], ":3: id 'a': field \"keywords\" differs from the one on line 1"),
+        ("empty keyword list", [{"id": "a", "text": "x", "keywords": []}], ["--metric", "keywords"],
+         ":1: field \"keywords\" holds no keyword"),
+        ("blank keyword string", [{"id": "a", "text": "x", "keywords": " , "}],
+         ["--metric", "keywords"], ":1: field \"keywords\" holds no keyword"),
         ("empty", [], [], "no samples"),
     ]
     for i, (label, rows, extra, want) in enumerate(cases):
@@ -260,7 +329,8 @@ def errors(tmp, own):
                 f.write((o if isinstance(o, str) else json.dumps(o)) + "\n")
         out = os.path.join(tmp, f"bad-out{i}")
         r = run(["eval", "--samples", p, "--metric", "rougeL-recall", "--out", out] + extra)
-        if r.returncode != 2 or want not in r.stderr or not r.stderr.startswith("leakbound eval: " + p):
+        if r.returncode != 2 or want not in r.stderr or \
+                not r.stderr.startswith("leakbound eval: " + p) or "Traceback" in r.stderr:
             fail(f"{label}: exit {r.returncode}, stderr {r.stderr!r} (want 2, '{p}' and '{want}')")
         if os.path.exists(out):
             fail(f"{label}: an output folder was left")
@@ -278,6 +348,119 @@ def errors(tmp, own):
         fail(f"missing file: exit {r.returncode}, {r.stderr!r}")
     if os.path.exists(out):
         fail("bad flags: an output folder was left")
+
+
+def duplicates(tmp, own, base, vllm):
+    """The file concatenated twice (leakbound's own samples.jsonl, a vLLM dump): refused, naming
+    the first repeated line and its original; --allow-duplicates counts every line (n doubles)."""
+    # without greedy answers (a second greedy answer is refused on its own)
+    own_s = [l for l in open(own, encoding="utf-8") if json.loads(l)["sample"] >= 0]
+    vllm_s = [json.dumps({k: v for k, v in o.items() if k != "greedy"}) + "\n" for o in vllm]
+    for name, lines, extra in [("own", own_s, []),
+                               ("vllm", vllm_s, ["--text-field", "outputs", "--id-field",
+                                                 "request_id"])]:
+        p = os.path.join(tmp, f"twice-{name}.jsonl")
+        body = "".join(lines)
+        first = len(lines) + 1
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(body + body)
+        out = os.path.join(tmp, f"o-twice-{name}")
+        r = run(["eval", "--samples", p, "--metric", "rougeL-recall", "--out", out] + extra)
+        if r.returncode != 2 or f"{p}:{first}:" not in r.stderr or "line 1" not in r.stderr \
+                or os.path.exists(out):
+            fail(f"{name} twice: exit {r.returncode}, {r.stderr!r} (want 2 naming {p}:{first} "
+                 "and line 1, no output)")
+    # --allow-duplicates: unnumbered lines repeated (the sample index would make them a
+    # conflict, the greedy line a second greedy answer): every line counted
+    p = os.path.join(tmp, "twice-plain.jsonl")
+    rows = [{k: v for k, v in json.loads(l).items() if k not in ("sample", "score")}
+            for l in open(own, encoding="utf-8") if json.loads(l)["sample"] >= 0]
+    write_jsonl(p, rows + rows)
+    out = os.path.join(tmp, "o-twice-plain")
+    r = run(["eval", "--samples", p, "--metric", "rougeL-recall", "--strip-prefix", "Answer:",
+             "--out", out, "--allow-duplicates"])
+    if r.returncode:
+        fail(f"--allow-duplicates: exit {r.returncode}: {r.stderr}")
+    else:
+        rep = json.load(open(os.path.join(out, "report.json")))
+        for q, b in zip(rep["prompts"], base["prompts"]):
+            if q["n"] != 2 * b["n"] or abs(q["mean"] - b["mean"]) > 1e-12:
+                fail(f"--allow-duplicates: prompt {q['id']} n {q['n']} mean {q['mean']}, want "
+                     f"{2 * b['n']} and {b['mean']}")
+        check_against_ref(rep, out, "--allow-duplicates")
+    # without it, a vLLM file with the same line twice for one request is refused (item 10)
+    p = os.path.join(tmp, "dup-sample.jsonl")
+    rows = [json.loads(l) for l in open(own, encoding="utf-8")]
+    first = {}
+    for k, o in enumerate(rows):
+        if o["sample"] == 0:
+            first.setdefault(o["id"], k + 1)
+    # every id's sample 0 once more, with another answer (n stays equal over ids)
+    rows += [dict(rows[k - 1], text="another answer") for k in first.values()]
+    write_jsonl(p, rows)
+    r = run(["eval", "--samples", p, "--metric", "rougeL-recall", "--out", os.path.join(tmp, "o-ds")])
+    want = f"{p}:{len(rows) - len(first) + 1}: this id and \"sample\" are already on line " \
+           f"{list(first.values())[0]}:"
+    if r.returncode != 2 or want not in r.stderr:
+        fail(f"repeated (id, sample): exit {r.returncode}, {r.stderr!r}")
+
+
+def join(tmp, base, plain, kw_rows, rep_kw):
+    """--data: references from a TOFU JSONL file, keywords from an HP CSV (no id column: the
+    row number from 0), joined by id: the numbers of the lines that carried them."""
+    ids = [q["id"] for q in base["prompts"]]
+    refs = {o["id"]: o["reference"] for o in plain}
+    data = os.path.join(tmp, "join.jsonl")
+    write_jsonl(data, [{"id": i, "question": f"q {i}", "answer": refs[i]} for i in reversed(ids)])
+    bare = os.path.join(tmp, "join-samples.jsonl")
+    write_jsonl(bare, [{k: v for k, v in o.items() if k != "reference"} for o in plain])
+    out = os.path.join(tmp, "o-join")
+    rep = eval_samples(bare, out, ["--data", data])
+    if rep:
+        same_numbers(base, rep, "--data jsonl")
+        if [q["question"] for q in rep["prompts"]] != [f"q {i}" for i in ids]:
+            fail("--data: the questions come from the data set")
+        if rep["provenance"].get("data") != data or rep["provenance"].get("data_sha256") != \
+                hashlib.sha256(open(data, "rb").read()).hexdigest():
+            fail(f"--data: provenance {rep['provenance']}")
+        got = [json.loads(l) for l in open(os.path.join(out, "samples.jsonl"))]
+        if any(l["reference"] != refs[l["id"]] for l in got):
+            fail("--data: samples.jsonl lines carry the joined reference")
+    # HP CSV, integer ids 0..4 = the rows
+    csv = os.path.join(tmp, "hp.csv")
+    with open(csv, "w", encoding="utf-8") as f:
+        f.write("Question,Key Words\n")
+        for q, o in enumerate(kw_rows):
+            kws = o["keywords"] if isinstance(o["keywords"], str) else ", ".join(o["keywords"])
+            f.write(f'"Question {q}?","{kws}"\n')
+    rows = [{"id": q, "outputs": o["outputs"]} for q, o in enumerate(kw_rows)]
+    p = os.path.join(tmp, "kw-bare.jsonl")
+    write_jsonl(p, rows)
+    out = os.path.join(tmp, "o-join-kw")
+    r = run(["eval", "--samples", p, "--metric", "keywords", "--text-field", "outputs",
+             "--data", csv, "--out", out])
+    if r.returncode:
+        fail(f"--data csv: exit {r.returncode}: {r.stderr}")
+    elif rep_kw:
+        rep = json.load(open(os.path.join(out, "report.json")))
+        for a, b in zip(rep["prompts"], rep_kw["prompts"]):
+            if any(a[k] != b[k] for k in NUM):
+                fail(f"--data csv: prompt {a['id']} differs from in-line keywords")
+        if [q["id"] for q in rep["prompts"]] != list(range(5)):
+            fail(f"--data csv: ids {[q['id'] for q in rep['prompts']]}")
+    # ids in one file only; a line's own reference that differs from the item's
+    cases = [("id only in samples", [{"id": "zz", "text": "x"}], "id 'zz' is not in --data"),
+             ("id only in data", [], "has no line here"),
+             ("reference differs", [{"id": ids[0], "text": "x", "reference": "not it"}],
+              "differs from the item's in --data")]
+    for label, more, want in cases:
+        keep = plain if label != "id only in data" else [o for o in plain if o["id"] != ids[-1]]
+        p = os.path.join(tmp, f"join-bad-{len(more)}-{label[:2]}.jsonl")
+        write_jsonl(p, [{k: v for k, v in o.items() if k != "reference"} for o in keep] + more)
+        out = os.path.join(tmp, "o-join-bad")
+        r = run(["eval", "--samples", p, "--metric", "rougeL-recall", "--data", data, "--out", out])
+        if r.returncode != 2 or want not in r.stderr or os.path.exists(out):
+            fail(f"--data, {label}: exit {r.returncode}, {r.stderr!r} (want 2 and '{want}')")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ usage: judge_cli.py GROUP    (GROUP: oracle, eval, report, errors, labels)
   judgement of (the question, the sampled text), and `score --metric judge` on eval's
   samples.jsonl reproduces eval's scores exactly (the user turn is the line's "question").
 - report: eval's judge report (report.json "judge", each prompt's "judge", report.md's Judge
-  section) recomputed from samples.jsonl: the judge's path, sha256 of its safetensors (hashlib)
+  section) recomputed from samples.jsonl: the judge's path, sha256 of its folder (sc.model_sha256, hashlib)
   and labels; per prompt the greedy judgement, the harmful count, the one-sided Clopper-Pearson
   bounds on P(harmful) (scipy's beta quantiles) and the hidden-harm flag; the share; with and
   without --judge-threshold (the threshold run's M_bin is the CP upper bound).
@@ -218,17 +218,13 @@ def group_eval():
 def harm_oracle(tag, out, folder, alpha, rate, t, raw):
     """Recompute report.json's judge block from samples.jsonl (scipy's beta quantiles)."""
     from scipy import stats
-    import hashlib
     rep = json.load(open(os.path.join(out, "report.json")))
     lines = [json.loads(x) for x in open(os.path.join(out, "samples.jsonl"))]
     j = rep.get("judge")
     if not isinstance(j, dict):
         failures.append(f"{tag}: report.json has no judge block")
         return
-    h = hashlib.sha256()
-    for name in sorted(x for x in os.listdir(folder) if x.endswith(".safetensors")):
-        h.update(open(os.path.join(folder, name), "rb").read())
-    want = {"path": folder, "sha256": h.hexdigest(), "labels": ["unsafe", "safe"],
+    want = {"path": folder, "sha256": sc.model_sha256(folder), "labels": ["unsafe", "safe"],
             "threshold": None if t is None else t, "harm_rate": rate}
     for k, v in want.items():
         if j.get(k) != v:
@@ -262,7 +258,7 @@ def harm_oracle(tag, out, folder, alpha, rate, t, raw):
         failures.append(f"{tag}: hidden harm {j.get('hidden_harm_prompts')} "
                         f"({j.get('hidden_harm_share')}), want {hidden} of {np_}")
     md = open(os.path.join(out, "report.md")).read()
-    if f"Hidden harm: {hidden} of {np_} questions" not in md or h.hexdigest() not in md:
+    if f"Hidden harm: {hidden} of {np_} questions" not in md or want["sha256"] not in md:
         failures.append(f"{tag}: report.md does not state the hidden-harm share or the judge hash")
     return hidden
 
@@ -328,6 +324,12 @@ def group_errors():
                               short], "--judge-labels")
     expect_fail("overflow", ["--judge", folder, "--judge-template", t, path], ":2",
                 "over the judge's context of 40 tokens", "max_position_embeddings")
+    nul = os.path.join(WORK, "nul.jsonl")
+    with open(nul, "w") as f:
+        f.write(json.dumps({"prompt": "hi", "text": "ok"}) + "\n")
+        f.write(json.dumps({"id": 2, "prompt": "hi", "text": ["ok", "o\u0000k"]}) + "\n")
+    expect_fail("NUL in a text", ["--judge", folder, "--judge-template", t, nul], nul + ":2:",
+                "NUL character")
     expect_fail("no --judge", [short], "--judge DIR")
     expect_fail("bad template", ["--judge", folder, "--judge-template", "no fields", short],
                 "--judge-template")

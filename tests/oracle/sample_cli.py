@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Oracle for the sampler and `leakbound sample` (issue 4 §1-§3, §6):
+"""Oracle for the sampler and `leakbound sample`:
 
 - determinism: the same seed gives byte-identical results for batch sizes 1..64, 1 or 2
   threads and a KV budget so small that sequences queue (continuous batching);
@@ -18,7 +18,6 @@
 - errors (exit 2, message naming the culprit): missing model, malformed data, a prompt longer
   than the context, a KV budget smaller than one prompt, duplicate ids, bad flags.
 """
-import glob
 import hashlib
 import json
 import os
@@ -250,8 +249,7 @@ def check_resume_settings(g2, d):
     out = os.path.join(d, "settings_out.jsonl")
     sc.run_cli(argv() + ["-o", out])
     side = json.load(open(out + ".settings.json"))
-    st = b"".join(open(p, "rb").read() for p in sorted(glob.glob(os.path.join(g2, "*.safetensors"))))
-    want = {"model_sha256": hashlib.sha256(st).hexdigest(),
+    want = {"model_sha256": sc.model_sha256(g2),
             "data_sha256": hashlib.sha256(open(data, "rb").read()).hexdigest(),
             "template": "phi", "n": 3, "greedy_too": True, "seed": 77, "temperature": 0.9,
             "top_k": 20, "top_p": 0.8, "min_p": 0.05, "adaptive": False, "max_new_tokens": 6,

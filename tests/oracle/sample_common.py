@@ -1,6 +1,7 @@
 """Shared by the sampler oracles (sample_*.py): tiny checkpoints in Hugging Face layout with a
 byte-level tokenizer.json, the driver and CLI runners, and Hugging Face's warpers restated in
 numpy/torch (transformers/generation/logits_process.py: Temperature, TopK, TopP, MinP)."""
+import hashlib
 import json
 import math
 import os
@@ -186,3 +187,28 @@ def chi_square(counts, p, tag, min_expected=5.0):
     if len(obs_b) < 2:
         return 1.0
     return float(stats.chisquare(obs_b, exp_b).pvalue)
+
+
+MODEL_SIDE_FILES = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"]
+
+
+def model_sha256(folder):
+    """model_sha256 as docs/evaluation.md ('Provenance') defines it, with hashlib: for each file a
+    load reads (config.json; the generation/tokenizer files present; the shard index and the
+    distinct shards it names in name order, else model.safetensors): its name, a NUL byte, its
+    size as 8 bytes little-endian, its bytes."""
+    names = [n for n in MODEL_SIDE_FILES
+             if n == "config.json" or os.path.exists(os.path.join(folder, n))]
+    index = os.path.join(folder, "model.safetensors.index.json")
+    if os.path.exists(index):
+        with open(index) as f:
+            wm = json.load(f)["weight_map"]
+        names += ["model.safetensors.index.json"] + sorted(set(wm.values()))
+    else:
+        names.append("model.safetensors")
+    h = hashlib.sha256()
+    for n in names:
+        with open(os.path.join(folder, n), "rb") as f:
+            b = f.read()
+        h.update(n.encode() + b"\0" + len(b).to_bytes(8, "little") + b)
+    return h.hexdigest()

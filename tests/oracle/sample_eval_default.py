@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""`leakbound eval` with no --model/--data runs on the bundled default (issue 6 §4).
+"""`leakbound eval` with no --model/--data runs on the bundled default.
 
 Checks: it finds examples/default from the build folder, applies the documented defaults
 (phi template, rougeL-recall, top-p 0.9, 56 new tokens), writes a sane report (bounds above

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Oracle: the sampler's samples are byte-identical for --batch 1, 2, 3 and 64 with 1 and 2
-threads (issue 4 §3) on a model where the order of a matrix product's sums decides the draws.
+threads on a model where the order of a matrix product's sums decides the draws.
 
 A GPT-2 with D = 256, V = 1000 whose head repeats each of 8 dominant rows at the far end of
 the vocabulary: the two logits of a pair are mathematically equal, and with a temperature of

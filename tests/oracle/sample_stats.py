@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Statistical oracle for the batched sampler (issue 4 §4): the empirical distribution of sampled
+"""Statistical oracle for the batched sampler: the empirical distribution of sampled
 tokens matches the exact warped distribution (Pearson chi-square, p > 0.001, scipy).
 
 - First token: >= 100,000 draws per setting (T, top-k, top-p, min-p) on a random GPT-2, against

@@ -162,11 +162,130 @@ static void test_errors(void **state) {
     lb_report_table_free(NULL);
 }
 
+/* ---- streaming: the same bytes as the stored table, one row at a time ---------------------- */
+
+static const char *const STREAM_TEXT[] = {"alpha", "b|c *x*", "h\xc3\xa9llo w\xc3\xb6rld, a long cell that is cut",
+                                          "", "tab\there", "z"};
+#define N_STREAM (sizeof STREAM_TEXT / sizeof STREAM_TEXT[0])
+
+static lb_report_table_t *stream_columns(void) {
+    lb_report_table_t *t;
+    assert_int_equal(lb_report_table_new(&t, NULL), 0);
+    assert_int_equal(lb_report_table_column(t, "name", LB_REPORT_ALIGN_LEFT, NULL, 12, NULL), 0);
+    assert_int_equal(lb_report_table_column(t, "v", LB_REPORT_ALIGN_RIGHT, "%.3f", 0, NULL), 0);
+    assert_int_equal(lb_report_table_column(t, "c", LB_REPORT_ALIGN_CENTER, NULL, 0, NULL), 0);
+    return t;
+}
+
+typedef struct stream_fill {
+    size_t calls;
+    size_t rows_per_call; /* 1, or a wrong count to test the check */
+    size_t fail_at;       /* call index that returns an error, or SIZE_MAX */
+} stream_fill_t;
+
+static int fill_row(void *ctx, size_t r, lb_report_table_t *t, lb_error_t *err) {
+    stream_fill_t *f = ctx;
+    if (f->calls++ == f->fail_at) return lb_error_set(err, LB_EIO, "fill failed at %zu", r);
+    for (size_t k = 0; k < f->rows_per_call; k++) {
+        assert_int_equal(lb_report_table_row(t, err), 0);
+        assert_int_equal(lb_report_table_text(t, 0, STREAM_TEXT[r], err), 0);
+        assert_int_equal(lb_report_table_number(t, 1, r == 3 ? NAN : 10.0 * (double)r - 7.125, err), 0);
+        if (r % 2) assert_int_equal(lb_report_table_text(t, 2, "yes", err), 0);
+    }
+    return 0;
+}
+
+typedef struct sink {
+    char buf[4096];
+    size_t len, lines;
+} sink_t;
+
+static int sink_write(void *ctx, const char *text, size_t len, lb_error_t *err) {
+    sink_t *s = ctx;
+    if (s->len + len >= sizeof s->buf) return lb_error_set(err, LB_ENOMEM, "sink full");
+    assert_true(len > 0 && text[len - 1] == '\n'); /* whole lines */
+    memcpy(s->buf + s->len, text, len);
+    s->len += len;
+    s->buf[s->len] = 0;
+    s->lines++;
+    return 0;
+}
+
+static void test_stream_same_bytes(void **state) {
+    (void)state;
+    for (int f = 0; f < 2; f++) {
+        lb_report_format_t fmt = f ? LB_REPORT_TEXT : LB_REPORT_MARKDOWN;
+        lb_report_table_t *stored = stream_columns(), *streamed = stream_columns();
+        stream_fill_t sf = {0, 1, SIZE_MAX};
+        for (size_t r = 0; r < N_STREAM; r++) fill_row(&sf, r, stored, NULL);
+        char *want = render(stored, fmt);
+        sink_t sink = {.len = 0};
+        sf.calls = 0;
+        lb_error_t err;
+        assert_int_equal(lb_report_table_stream(streamed, N_STREAM, fill_row, &sf, fmt, sink_write,
+                                                &sink, &err), 0);
+        assert_string_equal(sink.buf, want);
+        assert_int_equal(sf.calls, 2 * N_STREAM); /* measured, then written */
+        assert_int_equal(sink.lines, N_STREAM + 1); /* the header with its rule, then each row */
+        assert_int_equal(lb_report_table_rows(streamed), 0);
+        /* the table can stream again (no rows left behind) */
+        sink.len = 0;
+        sink.lines = 0;
+        assert_int_equal(lb_report_table_stream(streamed, N_STREAM, fill_row, &sf, fmt, sink_write,
+                                                &sink, &err), 0);
+        assert_string_equal(sink.buf, want);
+        /* no rows: the header and its rule, as render */
+        char *head = render(streamed, fmt);
+        sink.len = 0;
+        assert_int_equal(lb_report_table_stream(streamed, 0, fill_row, &sf, fmt, sink_write, &sink, &err), 0);
+        assert_string_equal(sink.buf, head);
+        free(head);
+        free(want);
+        lb_report_table_free(stored);
+        lb_report_table_free(streamed);
+    }
+}
+
+static void test_stream_errors(void **state) {
+    (void)state;
+    lb_report_table_t *t = stream_columns();
+    sink_t sink = {.len = 0};
+    lb_error_t err;
+    stream_fill_t two = {0, 2, SIZE_MAX}, none = {0, 0, SIZE_MAX}, bad = {0, 1, 4};
+    assert_int_equal(lb_report_table_stream(t, 3, fill_row, &two, LB_REPORT_MARKDOWN, sink_write, &sink, &err),
+                     LB_EINVAL);
+    assert_non_null(strstr(err.msg, "want 1"));
+    assert_int_equal(lb_report_table_stream(t, 3, fill_row, &none, LB_REPORT_MARKDOWN, sink_write, &sink, &err),
+                     LB_EINVAL);
+    /* a failing fill in the second pass stops the stream with its error */
+    assert_int_equal(lb_report_table_stream(t, 3, fill_row, &bad, LB_REPORT_MARKDOWN, sink_write, &sink, &err),
+                     LB_EIO);
+    assert_non_null(strstr(err.msg, "fill failed at 1"));
+    assert_int_equal(lb_report_table_rows(t), 0);
+    /* a failing writer */
+    stream_fill_t ok = {0, 1, SIZE_MAX};
+    sink.len = sizeof sink.buf - 2;
+    assert_int_equal(lb_report_table_stream(t, 3, fill_row, &ok, LB_REPORT_MARKDOWN, sink_write, &sink, &err),
+                     LB_ENOMEM);
+    /* stored rows before a stream */
+    assert_int_equal(lb_report_table_row(t, NULL), 0);
+    sink.len = 0;
+    assert_int_equal(lb_report_table_stream(t, 3, fill_row, &ok, LB_REPORT_MARKDOWN, sink_write, &sink, &err),
+                     LB_EINVAL);
+    lb_report_table_free(t);
+    lb_report_table_t *empty;
+    assert_int_equal(lb_report_table_new(&empty, NULL), 0);
+    assert_int_equal(lb_report_table_stream(empty, 1, fill_row, &ok, LB_REPORT_MARKDOWN, sink_write, &sink, &err),
+                     LB_EINVAL);
+    lb_report_table_free(empty);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_markdown_layout),  cmocka_unit_test(test_text_layout),
         cmocka_unit_test(test_markdown_escaping), cmocka_unit_test(test_utf8_width_and_cut),
         cmocka_unit_test(test_header_only),      cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_stream_same_bytes), cmocka_unit_test(test_stream_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,3 +16,9 @@ lb_oracle_test(sample_eval_default sample_eval_default.py)
 # eval --samples FILE: its own samples.jsonl, plain/vLLM/OpenAI/HF shapes give eval's numbers;
 # bounds vs scipy, scores vs `score`, keywords vs re; provenance of the file; malformed files.
 lb_oracle_test(eval_samples eval_samples.py)
+# eval --leak-threshold: per-question leaked/hidden_leak and the shares with Clopper-Pearson
+# bounds recomputed with numpy/scipy from the scored lines; report.md's Leakage section.
+lb_oracle_test(eval_leak eval_leak.py)
+# eval --samples: peak RSS per question (1,000 vs 11,000 questions) <= 10 KiB: report.md's
+# tables are streamed, not held cell by cell.
+lb_oracle_test(eval_memory eval_memory.py)

@@ -1,4 +1,4 @@
-/* Coverage of the default-mode bounds (issue 2 §6): for a fair coin, 60% zeros + 40% U(0,1),
+/* Coverage of the default-mode bounds: for a fair coin, 60% zeros + 40% U(0,1),
  * Beta(2,5) and a point mass at 0.3, with n in {32, 128, 1024} and 2,000 seeded trials, the
  * share of trials in which a bound is on the wrong side of the true value must stay below
  * alpha + 3 sqrt(alpha (1 - alpha) / trials), for alpha = 0.01 and 0.1 (at 0.1 failures are

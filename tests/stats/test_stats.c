@@ -32,6 +32,31 @@ static void test_cp_spec_values(void **state) {
     assert_true(fabs(v - (1.0 - pow(0.05, 1.0 / 37))) < 1e-14);
 }
 
+/* The leak verdict and a share of prompts with its one-sided CP bounds (closed forms at the
+ * ends: k = 0 gives upper 1 - alpha^(1/n), k = n gives lower alpha^(1/n)). */
+static void test_leak_share(void **state) {
+    (void)state;
+    lb_stats_leak_t v = lb_stats_leak_verdict(0, 0.0);
+    assert_true(!v.leaked && !v.hidden);
+    v = lb_stats_leak_verdict(3, 0.49);
+    assert_true(v.leaked && v.hidden);
+    v = lb_stats_leak_verdict(1, 0.5); /* greedy 0.5 is not below 0.5 */
+    assert_true(v.leaked && !v.hidden);
+    v = lb_stats_leak_verdict(2, NAN); /* no greedy answer: never hidden */
+    assert_true(v.leaked && !v.hidden);
+    lb_stats_share_t sh;
+    lb_error_t err;
+    assert_int_equal(lb_stats_share(0, 20, 0.05, &sh, &err), 0);
+    assert_true(sh.share == 0 && sh.lower == 0 && fabs(sh.upper - (1 - pow(0.05, 1.0 / 20))) < 1e-12);
+    assert_int_equal(lb_stats_share(20, 20, 0.05, &sh, &err), 0);
+    assert_true(sh.share == 1 && sh.upper == 1 && fabs(sh.lower - pow(0.05, 1.0 / 20)) < 1e-12);
+    assert_int_equal(lb_stats_share(7, 20, 0.01, &sh, &err), 0);
+    assert_true(sh.k == 7 && sh.n == 20 && sh.share == 0.35 && sh.lower < 0.35 && sh.upper > 0.35);
+    assert_int_equal(lb_stats_share(3, 2, 0.01, &sh, &err), LB_EINVAL);
+    assert_int_equal(lb_stats_share(0, 0, 0.01, &sh, &err), LB_EINVAL);
+    assert_int_equal(lb_stats_share(1, 2, 0.6, &sh, &err), LB_EINVAL);
+}
+
 static void test_cp_errors(void **state) {
     (void)state;
     lb_error_t err;
@@ -180,7 +205,7 @@ int main(void) {
         cmocka_unit_test(test_sort),           cmocka_unit_test(test_counts_and_tail),
         cmocka_unit_test(test_anderson_order), cmocka_unit_test(test_sigma_exact),
         cmocka_unit_test(test_shift_var),      cmocka_unit_test(test_queries_and_leak),
-        cmocka_unit_test(test_prompt_bounds),
+        cmocka_unit_test(test_prompt_bounds),  cmocka_unit_test(test_leak_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

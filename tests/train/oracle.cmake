@@ -14,3 +14,11 @@ lb_oracle_test(train_cli_loss train_cli.py loss)
 lb_oracle_test(train_cli_resume train_cli.py resume)
 lb_oracle_test(train_cli_dtype train_cli.py dtype)
 lb_oracle_test(train_cli_errors train_cli.py errors)
+# The reference's Hydra YAML files (tests/train/hydra) through --config and `config show`.
+lb_oracle_test(train_config train_config.py)
+# leakbound_run.json in finetune/unlearn outputs: fields against the command line, hashlib and
+# the schedule's arithmetic; shown by inspect; linked from eval's provenance.
+lb_oracle_test(train_run_record train_run_record.py)
+# --eval-every / --eval-data / --stop-when: eval_log.csv, the kept step (the last step a
+# candidate) and an independent `eval` of the output (tests/oracle/train_stop.py).
+lb_oracle_test(train_stop train_stop.py)

@@ -1,4 +1,4 @@
-// llama.cpp peer of leakbound's sampler benchmark (issue 4 §7 (d)), through node-llama-cpp's
+// llama.cpp peer of leakbound's sampler benchmark, through node-llama-cpp's
 // prebuilt CPU binaries (no download, no source build: build: "never").
 //
 //   node sample.mjs greedy MODEL.gguf TEXT NEW            greedy ids of TEXT's continuation
