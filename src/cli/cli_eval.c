@@ -200,6 +200,7 @@ static int judge_group(eval_run_t *r, const lb_data_item_t *it, const lb_sample_
     }
     if (!rc) rc = lb_judge_score(r->judge, (size_t)n_res, q, (const char *const *)r->jtext,
                                  r->group, NULL, err);
+    if (!rc) lb_score_judge_check_mass(r->judge, "eval", &r->e->judge_mass_checked);
     if (rc) lb_error_prefix(err, "item '%s' (line %ld): judge", it->id, it->line);
     for (int i = 0; i < n_res; i++) free(r->jtext[i]), r->jtext[i] = NULL;
     for (int i = 0; !rc && i < n_res; i++)

@@ -61,6 +61,12 @@ void lb_score_opts_init(lb_score_opts_t *o);
  * problem as "leakbound <cmd>: ..." and returns the exit status; 0 on success. */
 int lb_score_judge_open(const lb_score_opts_t *o, const char *cmd, lb_judge_t **out);
 
+/* Once the judge's first batch has run (lb_judge_label_mass) and *checked is still 0: set
+ * *checked and, when the labels' mean total probability is below LB_JUDGE_LABEL_MASS_FLOOR,
+ * print a warning "leakbound <cmd>: warning: ..." with a hint on stderr. Returns 1 when it
+ * warned now. */
+int lb_score_judge_check_mass(const lb_judge_t *j, const char *cmd, int *checked);
+
 /* The judge's score as the metric's value: thresholded to 0/1 with --judge-threshold. */
 double lb_score_judge_value(const lb_score_opts_t *o, double score);
 
