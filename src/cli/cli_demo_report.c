@@ -301,8 +301,8 @@ static int trajectories(const demo_t *d, lb_error_t *err) {
         }
         char path[4096], title[256];
         snprintf(path, sizeof path, "%s/demo_trajectory_%s.svg", d->out, methods[m]);
-        snprintf(title, sizeof title, "%s unlearning on forget10: greedy forget ROUGE-L recall per step; sampled "
-                 "mean and M_mu (n %ld) at the kept step", rows[0]->name, d->n);
+        snprintf(title, sizeof title, "%s: forget10 ROUGE-L recall per step (dots: kept step, n %ld)",
+                 rows[0]->name, d->n);
         lb_report_plot_t opt = {title, "optimizer step", "ROUGE-L recall", 0, 0, 0};
         rc = lb_report_svg_lines(path, s, k, &opt, err);
     }
