@@ -1,5 +1,6 @@
 /* `leakbound demo`: TOFU's metrics of every model (docs/tofu.md) by calling the tofu module
  * directly: forget quality against the retain model, model utility, forget truth ratio. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,8 +20,8 @@ int demo_tofu(demo_t *d, const char *model, const char *eval_dir, demo_tofu_t *t
     snprintf(out, sizeof out, "%s/eval/%s", d->out, eval_dir);
     mkdir(out, 0755);
     snprintf(out, sizeof out, "%s/eval/%s", d->out, t->dir);
-    if (mkdir(out, 0755)) {
-        fprintf(stderr, "leakbound demo: cannot create %s\n", out);
+    if (mkdir(out, 0755) && errno != EEXIST) {
+        fprintf(stderr, "leakbound demo: cannot create %s: %s\n", out, strerror(errno));
         return LB_EXIT_FAIL;
     }
     t->forget_quality = t->model_utility = t->forget_truth_ratio = NAN;
