@@ -39,9 +39,13 @@ static void usage(FILE *out) {
             "alignment section: a tiny chat model fine-tuned to refuse requests for forbidden things\n"
             "(from data that still complies now and then) and a tiny judge fine-tuned to label answers\n"
             "naming them unsafe; `eval --metric judge` compares the greedy judgement with N sampled\n"
-            "answers per request (claim 4; at most 6 and 4 epochs, fewer with --finetune-epochs). Writes\n"
+            "answers per request (claim 4; at most 6 and 4 epochs, fewer with --finetune-epochs). A retain\n"
+            "model (the fine-tuning recipe on retain90 only) is the reference for TOFU's metrics of every\n"
+            "model (forget quality, model utility, forget truth ratio; eval/<model>/tofu/). Writes\n"
             "DIR/demo.md (the table, the claims and their verdicts), DIR/demo.json (the same numbers),\n"
-            "DIR/demo_forget.svg, and every step's files (data/, tokenizer.json, models/, eval/, logs/).\n"
+            "DIR/demo_forget.svg, DIR/demo_trajectory_{ga,gd,npo}.svg (greedy forget score per unlearning\n"
+            "step; sampled mean and M_mu at the kept step), and every step's files (data/, tokenizer.json,\n"
+            "models/, eval/, logs/).\n"
             "docs/demo.md explains the design.\n"
             "\n"
             "The whole run is built in a temporary folder beside DIR (.DIR.tmp-PID-XXXXXX) and put in\n"
@@ -209,35 +213,62 @@ static int greedy_check(const demo_t *d, const char *model, const char *out, con
     return 0;
 }
 
+/* One fine-tuning round r of the demo's recipe (ft_epochs epochs, lr ft_lr, batch 8, max length 72,
+ * 10 warmup steps in round 1 and none later, the demo's seed) from src on data into dst. */
+static int finetune_round(demo_t *d, const char *seed, const char *src, const char *data, const char *dst,
+                          const char *log, int r) {
+    char ep[16];
+    snprintf(ep, sizeof ep, "%d", d->ft_epochs);
+    RUN(d, log, lb_cli_finetune, "finetune", "--model", (char *)src, "--data", (char *)data, "--out", (char *)dst,
+        "--epochs", ep, "--lr", (char *)d->ft_lr, "--batch-size", "8", "--grad-accum", "1", "--max-length", "72",
+        "--warmup", r == 1 ? "10" : "0", "--seed", (char *)seed);
+    return 0;
+}
+
+/* models/<name> -> models/<name>-<r>: the last round's folder is what everything downstream reads. */
+static int link_round(demo_t *d, const char *name, int r) {
+    const char *final = pathf("%s/models/%s", d->out, name);
+    unlink(final);
+    if (symlink(pathf("%s-%d", name, r), final)) {
+        fprintf(stderr, "leakbound demo: cannot link %s\n", final);
+        return LB_EXIT_FAIL;
+    }
+    return 0;
+}
+
 static int finetune(demo_t *d, const char *seed) {
     char src[1024], dst[1024];
     snprintf(src, sizeof src, "%s/models/init", d->out);
-    char ep[16];
-    snprintf(ep, sizeof ep, "%d", d->ft_epochs);
     for (int r = 1; r <= d->ft_rounds; r++) {
         snprintf(dst, sizeof dst, "%s/models/finetuned-%d", d->out, r);
-        const char *log = pathf("finetune-%d", r);
-        RUN(d, log, lb_cli_finetune, "finetune", "--model", src, "--data",
-            (char *)pathf("%s/data/full.jsonl", d->out), "--out", dst, "--epochs", ep, "--lr",
-            (char *)d->ft_lr, "--batch-size", "8", "--grad-accum", "1", "--max-length", "72", "--warmup",
-            r == 1 ? "10" : "0", "--seed", (char *)seed);
+        if (finetune_round(d, seed, src, pathf("%s/data/full.jsonl", d->out), dst, pathf("finetune-%d", r), r))
+            return LB_EXIT_FAIL;
         if (greedy_check(d, dst, pathf("%s/eval/finetune-check-%d", d->out, r), pathf("eval-finetune-check-%d", r),
                          &d->ft_greedy))
             return LB_EXIT_FAIL;
         d->ft_rounds_used = r;
         fprintf(stderr, "  fine-tuned %d epoch(s) x %d: greedy ROUGE-L recall on forget10 %.3f\n", d->ft_epochs,
                 r, d->ft_greedy);
-        /* the last round's folder is "finetuned" for everything downstream */
-        const char *final = pathf("%s/models/finetuned", d->out);
-        unlink(final);
-        if (symlink(pathf("finetuned-%d", r), final)) {
-            fprintf(stderr, "leakbound demo: cannot link %s\n", final);
-            return LB_EXIT_FAIL;
-        }
+        if (link_round(d, "finetuned", r)) return LB_EXIT_FAIL;
         if (d->ft_greedy >= d->ft_target) break;
         memcpy(src, dst, sizeof src);
     }
     return 0;
+}
+
+/* The retain model (TOFU's reference for forget quality): the same recipe from the same initial
+ * weights, on retain90 only, for as many rounds as the fine-tuned model took: models/retain90. */
+static int finetune_retain(demo_t *d, const char *seed) {
+    char src[1024], dst[1024];
+    snprintf(src, sizeof src, "%s/models/init", d->out);
+    for (int r = 1; r <= d->ft_rounds_used; r++) {
+        snprintf(dst, sizeof dst, "%s/models/%s-%d", d->out, DEMO_RETAIN_MODEL, r);
+        if (finetune_round(d, seed, src, pathf("%s/data/retain90.jsonl", d->out), dst,
+                           pathf("finetune-%s-%d", DEMO_RETAIN_MODEL, r), r))
+            return LB_EXIT_FAIL;
+        memcpy(src, dst, sizeof src);
+    }
+    return link_round(d, DEMO_RETAIN_MODEL, d->ft_rounds_used);
 }
 
 /* The rows of the table: the fine-tuned model, each method without and with EO, and the EO
@@ -372,7 +403,8 @@ static long count_items(const char *path) {
 enum { O_TARGET = 256, O_ULR, O_UEP, O_ENT, O_ENTPOS };
 
 /* The names the demo writes at the top of DIR: the set a new run replaces (other files stay). */
-static const char *const demo_files[] = {"demo.md", "demo.json", "demo_forget.svg", "tokenizer.json",
+static const char *const demo_files[] = {"demo.md", "demo.json", "demo_forget.svg", "demo_trajectory_ga.svg",
+                                         "demo_trajectory_gd.svg", "demo_trajectory_npo.svg", "tokenizer.json",
                                          "data", "models", "eval", "logs", "align", NULL};
 
 static int demo_run(demo_t *d, char *sbuf, char *abuf, char *vbuf);
@@ -542,6 +574,10 @@ static int demo_run(demo_t *d, char *sbuf, char *abuf, char *vbuf) {
     }
     d->ul_steps_total = d->ul_epochs * (int)((nf + d->ul_batch - 1) / d->ul_batch);
     if (finetune(d, sbuf)) return LB_EXIT_FAIL;
+    double tr0 = demo_now();
+    if (finetune_retain(d, sbuf)) return LB_EXIT_FAIL;
+    d->retain_seconds = demo_now() - tr0;
+    if (demo_tofu(d, DEMO_RETAIN_MODEL, DEMO_RETAIN_MODEL, &d->retain_tofu)) return LB_EXIT_FAIL;
     int rc = LB_EXIT_OK;
     for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0] && !rc; i++) {
         demo_row_t *row = &d->rows[d->n_rows++];
@@ -559,6 +595,8 @@ static int demo_run(demo_t *d, char *sbuf, char *abuf, char *vbuf) {
         }
         if ((row->method && !row->adaptive && unlearn(d, row)) || evaluate(d, row)) rc = LB_EXIT_FAIL;
         row->seconds = demo_now() - t1;
+        if (!rc && row->adaptive) row->tofu = d->rows[row->base].tofu; /* the same model */
+        else if (!rc && demo_tofu(d, row->model_dir, row->dir, &row->tofu)) rc = LB_EXIT_FAIL;
     }
     if (!rc && demo_align(d)) rc = LB_EXIT_FAIL;
     d->total_seconds = demo_now() - t0;

@@ -29,6 +29,19 @@ typedef struct {
     size_t n_samples;       /* sampled answers per question */
 } demo_eval_t;
 
+/* TOFU's metrics of one model (lb_tofu_run, cli_demo_tofu.c), against the retain model as the
+ * forget-quality reference; NaN when not computed. */
+typedef struct {
+    int run;                /* lb_tofu_run ran for this model */
+    double forget_quality;  /* KS-test p-value, forget truth ratios vs the retain model's */
+    double model_utility;   /* harmonic mean of retain probability, ROUGE-L recall, truth ratio */
+    double forget_truth_ratio; /* forget split: mean of min(tr, 1/tr) */
+    char dir[64];           /* its tofu.json, tofu.md, items.jsonl: under eval/, e.g. "ga/tofu" */
+    double seconds;
+} demo_tofu_t;
+
+#define DEMO_RETAIN_MODEL "retain90" /* models/ folder of the retain model */
+
 /* One evaluated model: where its eval folders are and what was read back from them. */
 typedef struct {
     const char *name;       /* table label, e.g. "GA + EO" */
@@ -44,6 +57,7 @@ typedef struct {
     int n_trace;
     double trace_greedy[DEMO_MAX_STEPS]; /* greedy forget after step t + 1: every step, in order */
     double seconds;         /* unlearning + evaluation wall time */
+    demo_tofu_t tofu;       /* ATS rows: their model's (the same weights) */
 } demo_row_t;
 
 /* The alignment section (cli_demo_align.c): eval --metric judge of a refusal-trained chat
@@ -90,6 +104,8 @@ typedef struct {
     demo_row_t rows[DEMO_MAX_MODELS];
     size_t n_rows;
     demo_align_t align;
+    demo_tofu_t retain_tofu; /* the retain model (models/retain90) */
+    double retain_seconds;   /* its training */
 } demo_t;
 
 /* Run one subcommand as a demo step (its stderr and stdout to <out>/logs/<log>.log, one
@@ -105,6 +121,11 @@ int demo_align(demo_t *d);
 /* demo.json's "alignment" object and demo.md's section with claim 4. */
 json_t *demo_align_json(const demo_t *d);
 void demo_align_md(const demo_t *d, FILE *f);
+
+/* TOFU's metrics (lb_tofu_run: forget10 and retain90, template phi, the demo's max new tokens,
+ * models/retain90 as the forget-quality reference) of models/<model> into *t, its files written
+ * to eval/<eval_dir>/tofu. Returns 0 or LB_EXIT_FAIL (the error printed). */
+int demo_tofu(demo_t *d, const char *model, const char *eval_dir, demo_tofu_t *t);
 
 /* Read DIR/report.json and DIR/samples.jsonl of an eval into *e (zeroed first). threshold: the
  * leak threshold; diversity_samples > 0 also computes e->diversity from the first that many

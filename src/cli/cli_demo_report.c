@@ -257,9 +257,62 @@ static int plot(const demo_t *d, lb_error_t *err) {
     return rc;
 }
 
+/* Every unlearning run's trajectory, one SVG (one panel) per method with the base and the EO run
+ * overlaid: the greedy forget score after each optimizer step (step 0: the fine-tuned model; the
+ * stop rule's checks, eval_log.csv), and the sampled mean and M_mu of the kept step as markers
+ * (sampled evaluations at every step would not fit the quick demo's time). */
+static int trajectories(const demo_t *d, lb_error_t *err) {
+    static const char *const methods[] = {"ga", "gd", "npo"};
+    int rc = 0;
+    for (size_t m = 0; m < 3 && !rc; m++) {
+        const demo_row_t *rows[2] = {NULL, NULL}; /* base, EO */
+        for (size_t i = 0; i < d->n_rows; i++) {
+            const demo_row_t *r = &d->rows[i];
+            if (r->method && !r->adaptive && !strcmp(r->method, methods[m])) rows[r->entropy ? 1 : 0] = r;
+        }
+        if (!rows[0] || !rows[1]) continue;
+        lb_report_series_t s[6];
+        double xs[2][DEMO_MAX_STEPS + 1], ys[2][DEMO_MAX_STEPS + 1], kx[2], mean[2], mmu[2];
+        char labels[6][96];
+        size_t k = 0;
+        for (int e = 0; e < 2; e++) {
+            const demo_row_t *r = rows[e];
+            xs[e][0] = 0;
+            ys[e][0] = d->rows[0].forget.greedy;
+            for (int t = 0; t < r->n_trace; t++) {
+                xs[e][t + 1] = t + 1;
+                ys[e][t + 1] = r->trace_greedy[t];
+            }
+            snprintf(labels[k], sizeof labels[k], "%s: greedy", r->name);
+            s[k] = (lb_report_series_t){labels[k], xs[e], ys[e], (size_t)r->n_trace + 1};
+            k++;
+        }
+        for (int e = 0; e < 2; e++) {
+            const demo_row_t *r = rows[e];
+            kx[e] = r->step;
+            mean[e] = r->forget.mean;
+            mmu[e] = r->forget.m_mu;
+            snprintf(labels[k], sizeof labels[k], "%s: sampled mean (step %d)", r->name, r->step);
+            s[k] = (lb_report_series_t){labels[k], &kx[e], &mean[e], 1};
+            k++;
+            snprintf(labels[k], sizeof labels[k], "%s: M_mu (step %d)", r->name, r->step);
+            s[k] = (lb_report_series_t){labels[k], &kx[e], &mmu[e], 1};
+            k++;
+        }
+        char path[4096], title[256];
+        snprintf(path, sizeof path, "%s/demo_trajectory_%s.svg", d->out, methods[m]);
+        snprintf(title, sizeof title, "%s: forget10 ROUGE-L recall per step (dots: kept step, n %ld)",
+                 rows[0]->name, d->n);
+        lb_report_plot_t opt = {title, "optimizer step", "ROUGE-L recall", 0, 0, 0};
+        rc = lb_report_svg_lines(path, s, k, &opt, err);
+    }
+    return rc;
+}
+
 static const char *const HEAD[] = {"model", "greedy forget", "sampled mean", "M_mu", "ED", "leaked",
-                                   "hidden leaks", "retain greedy", "retain diversity"};
-#define NCOL 9
+                                   "hidden leaks", "retain greedy", "retain diversity", "forget quality",
+                                   "model utility", "forget truth ratio"};
+#define NCOL 12
 
 static int table(const demo_t *d, lb_report_format_t fmt, char **out, lb_error_t *err) {
     lb_report_table_t *t;
@@ -267,12 +320,13 @@ static int table(const demo_t *d, lb_report_format_t fmt, char **out, lb_error_t
     if (rc) return rc;
     for (size_t c = 0; c < NCOL && !rc; c++)
         rc = lb_report_table_column(t, HEAD[c], c ? LB_REPORT_ALIGN_RIGHT : LB_REPORT_ALIGN_LEFT,
-                                    c == 5 || c == 6 ? "%.0f%%" : "%.3f", 0, err);
+                                    c == 5 || c == 6 ? "%.0f%%" : c == 9 ? "%.3g" : "%.3f", 0, err);
     for (size_t i = 0; i < d->n_rows && !rc; i++) {
         const demo_row_t *r = &d->rows[i];
         double v[NCOL] = {0, r->forget.greedy, r->forget.mean, r->forget.m_mu, r->forget.ed,
                           100 * r->forget.leak_share, 100 * r->forget.hidden_share, r->retain.greedy,
-                          r->retain.diversity};
+                          r->retain.diversity, r->tofu.forget_quality, r->tofu.model_utility,
+                          r->tofu.forget_truth_ratio};
         rc = lb_report_table_row(t, err);
         if (!rc) rc = lb_report_table_text(t, 0, r->name, err);
         for (size_t c = 1; c < NCOL && !rc; c++) rc = lb_report_table_number(t, c, v[c], err);
@@ -391,6 +445,14 @@ static json_t *claims_json(const demo_t *d, const claims_t *c) {
         "rows", c3, "verdict", c->c3_shown);
 }
 
+/* TOFU's metrics of one model, added to its demo.json object. */
+static void tofu_fields(json_t *o, const demo_tofu_t *t) {
+    json_object_set_new(o, "forget_quality", jnum(t->forget_quality));
+    json_object_set_new(o, "model_utility", jnum(t->model_utility));
+    json_object_set_new(o, "forget_truth_ratio", jnum(t->forget_truth_ratio));
+    json_object_set_new(o, "tofu_dir", t->run ? json_sprintf("eval/%s", t->dir) : json_null());
+}
+
 static json_t *eval_json(const demo_row_t *r) {
     json_t *trace = json_array();
     for (int t = 0; t < r->n_trace; t++)
@@ -411,6 +473,7 @@ static json_t *eval_json(const demo_row_t *r) {
         json_object_set_new(o, "target_reached", json_boolean(r->reached));
         json_object_set_new(o, "selection", trace);
     } else json_decref(trace);
+    tofu_fields(o, &r->tofu);
     return o;
 }
 
@@ -430,6 +493,14 @@ static json_t *numbers(const demo_t *d, const claims_t *c) {
                      "unlearn_target", d->ul_target, "ats_threshold", d->ats_threshold, "entropy", d->entropy, "entropy_positions",
                      d->entropy_positions, "seconds", d->total_seconds, "rows", rows, "claims", claims_json(d, c),
                      "alignment", demo_align_json(d));
+}
+
+/* demo.json's "retain_model": the forget-quality reference, trained on retain90 only. */
+static json_t *retain_json(const demo_t *d) {
+    json_t *o = json_pack("{s:s, s:s, s:i, s:f}", "dir", DEMO_RETAIN_MODEL, "data", "retain90",
+                          "finetune_rounds", d->ft_rounds_used, "seconds", d->retain_seconds);
+    if (o) tofu_fields(o, &d->retain_tofu);
+    return o;
 }
 
 static int write_text(const char *path, const char *s, lb_error_t *err) {
@@ -500,8 +571,10 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
     if (!rc) rc = table(d, LB_REPORT_MARKDOWN, &md, err);
     if (!rc) rc = table(d, LB_REPORT_TEXT, &txt, err);
     if (!rc) rc = plot(d, err);
+    if (!rc) rc = trajectories(d, err);
     if (rc) goto done;
     json_t *j = numbers(d, &c);
+    if (j) json_object_set_new(j, "retain_model", retain_json(d));
     char data[4096];
     snprintf(data, sizeof data, "%s/data/full.jsonl", d->out);
     json_t *prov = j ? lb_cli_provenance(d->argc, d->argv, NULL, NULL, data, NULL, err) : NULL;
@@ -569,8 +642,21 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
                "score on the retain sample; *retain diversity*: 1 - the mean pairwise ROUGE-L F of a retain "
                "question's first %d sampled answers.\n\n%s\n",
             d->rows[0].forget.n_questions, d->leak_threshold, d->leak_threshold, d->diversity_samples, md);
+    fprintf(f, "TOFU's metrics (`leakbound tofu`'s definitions, docs/tofu.md; each model's files in "
+               "`eval/<dir>/tofu/`): *forget quality* is the KS-test p-value between the model's and the retain "
+               "model's forget10 truth ratios; *model utility* the harmonic mean of retain90's answer "
+               "probability, greedy ROUGE-L recall and truth ratio; *forget truth ratio* the mean of "
+               "min(tr, 1/tr) over forget10. The retain model (`models/%s`) was fine-tuned by the same recipe "
+               "on retain90 only (%d round(s) of %d epochs, %.0f s): forget quality %.3g, model utility %.3f, "
+               "forget truth ratio %.3f. ATS rows repeat their model's values (the same weights).\n\n",
+            DEMO_RETAIN_MODEL, d->ft_rounds_used, d->ft_epochs, d->retain_seconds, d->retain_tofu.forget_quality,
+            d->retain_tofu.model_utility, d->retain_tofu.forget_truth_ratio);
     fputs(claims_txt, f);
-    fprintf(f, "## Plots\n\n![sampled forget scores per model](demo_forget.svg)\n\n"
+    fprintf(f, "## Plots\n\n![sampled forget scores per model](demo_forget.svg)\n\n");
+    fprintf(f, "Unlearning trajectories (greedy forget score after every optimizer step, from the stop rule's "
+               "checks; sampled mean and M_mu at the kept step only):\n\n"
+               "![GA](demo_trajectory_ga.svg)\n![GD](demo_trajectory_gd.svg)\n![NPO](demo_trajectory_npo.svg)\n\n");
+    fprintf(f, ""
                "Per model and set: `eval/<dir>/<forget|retain>/` holds report.md, report.json, "
                "samples.jsonl, density.svg, ecdf.svg and ed.svg; `models/*/loss.svg` the training "
                "curves; `logs/` every step's output.\n");

@@ -13,7 +13,14 @@ verdicts that follow from its numbers — never for hard-coded values or expecte
 - the alignment section (claim 4): per class of requests the greedy judgements, harmful
   sampled answers, Clopper-Pearson lower bounds (scipy), hidden harm, the judge's agreement
   with the forbidden-word rule and the verdict, recomputed from eval/align's files;
-- demo.md states each verdict as demo.json does; demo_forget.svg has one panel per model.
+- TOFU's metrics of every model and of the retain model: forget quality recomputed from the
+  items.jsonl truth ratios (forget split, the model's against the retain model's) with
+  scipy.stats.ks_2samp, model utility as the harmonic mean of the retain split's mean
+  probability, mean ROUGE-L recall and mean max(0, 1 - tr), forget truth ratio as the mean of
+  min(tr, 1/tr); ATS rows carry their model's values; demo.md's table has the three columns;
+- demo.md states each verdict as demo.json does; demo_forget.svg has one panel per model; each
+  demo_trajectory_<method>.svg has the base and EO greedy traces (step 0 = the fine-tuned
+  model's greedy score, then the selection trace) and the kept step's sampled mean and M_mu.
 Under the sanitizers (LB_SANITIZED=1) the run is shrunk (fewer authors, epochs and samples).
 """
 import itertools
@@ -64,6 +71,62 @@ def diversity(texts, k):
         sim = sum(text_rouge_ref.rouge("rougeL", b, a)[2] for a, b in pairs) / len(pairs) if pairs else 1.0
         tot += 1 - sim
     return tot / len(texts)
+
+
+def tofu_items(out, tofu_dir, tag):
+    """items.jsonl of a demo tofu folder, as {split: [item, ...]}."""
+    if not tofu_dir:
+        fail(f"{tag}: no tofu_dir")
+    by = defaultdict(list)
+    for line in open(os.path.join(out, tofu_dir, "items.jsonl")):
+        o = json.loads(line)
+        by[o["split"]].append(o)
+    if not by["forget"] or not by["retain"]:
+        fail(f"{tag}: {tofu_dir}/items.jsonl lacks forget or retain items")
+    return by
+
+
+def check_tofu(out, row, ref_tr, tag):
+    """forget quality, model utility and forget truth ratio of one model, recomputed from its
+    items.jsonl (and the retain model's forget truth ratios ref_tr)."""
+    by = tofu_items(out, row["tofu_dir"], tag)
+    tr = [o["truth_ratio"] for o in by["forget"]]
+    ret = by["retain"]
+    want = {
+        "forget_quality": stats.ks_2samp(tr, ref_tr).pvalue,
+        "forget_truth_ratio": sum(min(t, 1 / t) for t in tr) / len(tr),
+    }
+    parts = [sum(o["probability"] for o in ret) / len(ret), sum(o["rougeL_recall"] for o in ret) / len(ret),
+             sum(max(0.0, 1 - o["truth_ratio"]) for o in ret) / len(ret)]
+    want["model_utility"] = 0.0 if min(parts) <= 0 else len(parts) / sum(1 / p for p in parts)
+    for key, v in want.items():
+        got = row.get(key)
+        if got is None or not math.isfinite(got) or not close(got, v, 1e-6):
+            fail(f"{tag}: {key} = {got}, recomputed {v}")
+        if not 0 <= got <= 1:
+            fail(f"{tag}: {key} = {got} outside [0, 1]")
+
+
+def check_trajectories(out, rows, doc):
+    ft = rows[0]["greedy_forget"]
+    for m in ("ga", "gd", "npo"):
+        svg = open(os.path.join(out, f"demo_trajectory_{m}.svg"), encoding="utf-8").read()
+        pair = [x for x in rows if x["method"] == m and not x["adaptive_temperature"]]
+        if len(pair) != 2 or svg.count('class="series"') != 6:
+            fail(f"demo_trajectory_{m}.svg: want a greedy trace for base and EO and 4 markers")
+        for x in pair:
+            for what in ("greedy", f"sampled mean (step {x['unlearn_step']})", f"M_mu (step {x['unlearn_step']})"):
+                if f"{x['name']}: {what}" not in svg:
+                    fail(f"demo_trajectory_{m}.svg: no series '{x['name']}: {what}'")
+        # the polylines: step 0 then every selection step, in order
+        polys = [p.split('points="')[1].split('"')[0].split() for p in svg.split("<polyline")[1:]
+                 if 'class="series"' in p.split(">")[0]]
+        for x, pts in zip(pair, polys[:2]):
+            if len(pts) != len(x["selection"]) + 1:
+                fail(f"demo_trajectory_{m}.svg: {x['name']}: {len(pts)} points, want step 0 and "
+                     f"{len(x['selection'])} steps")
+    if not 0 <= ft <= 1:
+        fail("fine-tuned greedy outside [0, 1]")
 
 
 def check_alignment(out, al, md):
@@ -293,6 +356,22 @@ def main():
         if ("**shown**" in said) != v or ("**not shown**" in said) == v:
             fail(f"demo.md: claim '{title}' says {said!r}, demo.json says {v}")
     v4 = check_alignment(out, doc["alignment"], md)
+    # TOFU's metrics, the retain model as the reference
+    rm = doc["retain_model"]
+    ref = tofu_items(out, rm["tofu_dir"], "retain model")
+    ref_tr = [o["truth_ratio"] for o in ref["forget"]]
+    check_tofu(out, rm, ref_tr, "retain model")
+    for row in rows:
+        if row["adaptive_temperature"]:
+            b = by_dir[row["dir"].replace("-ats", "")]
+            if any(row[k] != b[k] for k in ("forget_quality", "model_utility", "forget_truth_ratio", "tofu_dir")):
+                fail(f"{row['name']}: TOFU's metrics differ from its model's ({b['name']})")
+        check_tofu(out, row, ref_tr, row["name"])
+    head = table[0]
+    for col in ("forget quality", "model utility", "forget truth ratio"):
+        if col not in head:
+            fail(f"demo.md: the table has no '{col}' column")
+    check_trajectories(out, rows, doc)
     svg = open(os.path.join(out, "demo_forget.svg"), encoding="utf-8").read()
     if svg.count('class="panel"') != len(rows):
         fail(f"demo_forget.svg: want {len(rows)} panels")
