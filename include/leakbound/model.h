@@ -207,6 +207,30 @@ void lb_model_matmul_inv(float *out, const float *inp, const void *w, lb_dtype_t
  * has. Returns the level chosen. Not thread-safe: call it before any product runs. */
 int lb_model_matmul_inv_select(int level);
 
+/* The name of implementation level 0, 1 or 2 of the fixed-order kernels ("scalar", "avx2",
+ * "avx512"); "?" for any other level. */
+const char *lb_model_isa_name(int level);
+
+/* The level the fixed-order kernels use (choosing the CPU's best on the first call). */
+int lb_model_isa_current(void);
+
+/* Force the fixed-order kernels onto the path named "scalar", "avx2" or "avx512" (what the
+ * environment variable LEAKBOUND_ISA carries). Every path gives the same bits; forcing one is
+ * for tests and for checking a result on the path another machine took. LB_EINVAL (err names
+ * the allowed values) for another name or a path this CPU lacks. Not thread-safe: call it
+ * before any product runs. */
+int lb_model_isa_force(const char *name, lb_error_t *err);
+
+/* c (M, N) with row stride ldc = chain(i, j) for i < M, j < N, where chain is the same fixed
+ * sequence as lb_model_matmul_forward_inv's: acc = beta != 0 ? beta * c[i][j] : 0, then
+ * acc = fma(A(i, k), B(k, j), acc) for k = 0 .. K-1 in order. A(i, k) = a[i * lda + k], or
+ * a[k * lda + i] when a_trans; B(k, j) = b[k * ldb + j] when b_kn, else b[j * ldb + k]. The
+ * bits depend only on the operands and K: never on M, N, the thread count (inside an OpenMP
+ * parallel region it runs on the calling thread) or the implementation chosen by
+ * lb_model_matmul_inv_select. c must not overlap a or b. */
+void lb_model_gemm(float *c, int ldc, const float *a, int lda, int a_trans, const float *b,
+                   int ldb, int b_kn, int M, int N, int K, float beta);
+
 /* Rotate the first rot dims of each head in place, HF rotate_half convention (pairs i and
  * i + rot/2). x (T, n_heads, hd) with row stride ld floats; pos (T,); cos/sin (max_pos, rot/2). */
 void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads, int hd,

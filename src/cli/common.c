@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "leakbound/io.h"
+#include "leakbound/model.h"
 
 const char lb_cli_exit_help[] =
     "Exit status: 0 success; 2 bad usage or bad input (the message names the flag, or the\n"
@@ -221,7 +222,8 @@ json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const ch
         for (int i = 0; !bad && i < argc; i++) bad = json_array_append_new(av, json_string(argv[i]));
     }
     bad = bad || json_object_set_new(p, "leakbound_version", json_string(LB_VERSION)) ||
-          json_object_set(p, "argv", av);
+          json_object_set(p, "argv", av) ||
+          json_object_set_new(p, "isa", json_string(lb_model_isa_name(lb_model_isa_current())));
     json_decref(av);
     if (bad) {
         json_decref(p);

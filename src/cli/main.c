@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include "cli.h"
+#include "leakbound/model.h"
 
 static const lb_cli_command_t commands[] = {
     {"score", "score sampled generations (ROUGE, keywords, exact match)", lb_cli_score},
@@ -43,6 +44,15 @@ int main(int argc, char **argv) {
     if (!getenv("OMP_NUM_THREADS")) {
         const char *stat = getenv("LB_PROC_STAT");
         omp_set_num_threads(lb_cli_default_threads(omp_get_num_procs(), stat ? stat : "/proc/stat"));
+    }
+    /* LEAKBOUND_ISA: the kernels' instruction-set path (every path gives the same bits). */
+    const char *isa = getenv("LEAKBOUND_ISA");
+    if (isa && *isa) {
+        lb_error_t err = {0};
+        if (lb_model_isa_force(isa, &err)) {
+            fprintf(stderr, "leakbound: LEAKBOUND_ISA=%s: %s\n", isa, err.msg);
+            return LB_EXIT_USAGE;
+        }
     }
     if (argc < 2) {
         usage(stderr);

@@ -1,7 +1,6 @@
 /* Causal attention of new tokens over the paged KV cache, OpenMP over (sequence, head). */
 #include "internal.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <string.h>
@@ -66,13 +65,13 @@ static void attend_fresh(float *out, const float *q, int ldq, const float *k, co
     for (int c0 = 0; c0 < n; c0 += LB_MODEL_ATT_CHUNK) {
         const int nc = n - c0 < LB_MODEL_ATT_CHUNK ? n - c0 : LB_MODEL_ATT_CHUNK, nk = c0 + nc;
         /* S (nc, nk) = scale * Q[c0:c0+nc] K[0:nk]^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nc, nk, hd, scale,
-                    q + (size_t)(t0 + c0) * ldq + (size_t)h * hd, ldq,
-                    k + (size_t)t0 * ldkv + (size_t)kh * hd, ldkv, 0.0f, sc, nk);
+        lb_model_gemm(sc, nk, q + (size_t)(t0 + c0) * ldq + (size_t)h * hd, ldq, 0,
+                      k + (size_t)t0 * ldkv + (size_t)kh * hd, ldkv, 0, nc, nk, hd, 0.0f);
         for (int r = 0; r < nc; r++) {
             float *s = sc + (size_t)r * nk;
             const int last = c0 + r;   /* causal: keys 0..last */
             float mx = -INFINITY, sum = 0.0f;
+            for (int j = 0; j <= last; j++) s[j] *= scale;
             for (int j = 0; j <= last; j++) mx = s[j] > mx ? s[j] : mx;
             #pragma omp simd reduction(+:sum)
             for (int j = 0; j <= last; j++) {
@@ -85,9 +84,8 @@ static void attend_fresh(float *out, const float *q, int ldq, const float *k, co
             for (int j = last + 1; j < nk; j++) s[j] = 0.0f;
         }
         /* O[c0:c0+nc] (nc, hd) = P (nc, nk) V[0:nk] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nc, hd, nk, 1.0f, sc, nk,
-                    v + (size_t)t0 * ldkv + (size_t)kh * hd, ldkv, 0.0f,
-                    out + (size_t)(t0 + c0) * n_heads * hd + (size_t)h * hd, n_heads * hd);
+        lb_model_gemm(out + (size_t)(t0 + c0) * n_heads * hd + (size_t)h * hd, n_heads * hd, sc,
+                      nk, 0, v + (size_t)t0 * ldkv + (size_t)kh * hd, ldkv, 1, nc, hd, nk, 0.0f);
     }
 }
 

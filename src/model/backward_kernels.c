@@ -5,7 +5,6 @@
 #include "internal.h"
 #include "leakbound/model_backward.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -82,17 +81,12 @@ void lb_model_layernorm_backward(float *dinp, float *dw, float *db, const float 
 void lb_model_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
                               const float *inp, const float *w, int T, int C, int OC,
                               int w_in_out, float beta) {
-    if (dinp) {
-        /* dinp (T, C) = dout (T, OC) @ W (OC, C); Conv1D: dout @ W^T with W (C, OC). */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, w_in_out ? CblasTrans : CblasNoTrans, T, C,
-                    OC, 1.0f, dout, OC, w, w_in_out ? OC : C, beta, dinp, C);
-    }
+    if (dinp)   /* dinp (T, C) = dout (T, OC) @ W (OC, C); Conv1D: dout @ W^T with W (C, OC). */
+        lb_model_gemm(dinp, C, dout, OC, 0, w, w_in_out ? OC : C, !w_in_out, T, C, OC, beta);
     if (w_in_out)   /* dW (C, OC) += inp^T @ dout */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, OC, T, 1.0f, inp, C, dout, OC,
-                    1.0f, dw, OC);
+        lb_model_gemm(dw, OC, inp, C, 1, dout, OC, 1, C, OC, T, 1.0f);
     else            /* dW (OC, C) += dout^T @ inp */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, T, 1.0f, dout, OC, inp, C,
-                    1.0f, dw, C);
+        lb_model_gemm(dw, C, dout, OC, 1, inp, C, 1, OC, C, T, 1.0f);
     if (dbias)
         for (int t = 0; t < T; t++) {
             const float *g = dout + (size_t)t * OC;

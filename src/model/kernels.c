@@ -1,7 +1,6 @@
 /* Per-layer forward kernels: norms, matmul, RoPE, activations. fp32, OpenMP over rows. */
 #include "internal.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -41,30 +40,8 @@ void lb_model_layernorm_forward(float *out, const float *inp, const float *w, co
 
 void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                              int T, int C, int OC, int w_in_out, float beta) {
-    int pre = bias && beta == 0.0f;
-    if (pre) {
-        /* Start from the bias and let the product accumulate onto it: one write pass instead
-         * of a read-and-write pass afterwards. */
-        #pragma omp parallel for schedule(static) if ((size_t)T * OC >= LB_PAR_MIN)
-        for (int t = 0; t < T; t++) memcpy(out + (size_t)t * OC, bias, (size_t)OC * sizeof(float));
-        beta = 1.0f;
-    }
-    if (T <= 2) {
-        /* OpenBLAS 0.3.21's sgemm packs all of W even for one row; gemv streams it once. */
-        for (int t = 0; t < T; t++)
-            cblas_sgemv(CblasRowMajor, w_in_out ? CblasTrans : CblasNoTrans, w_in_out ? C : OC,
-                        w_in_out ? OC : C, 1.0f, w, w_in_out ? OC : C, inp + (size_t)t * C, 1,
-                        beta, out + (size_t)t * OC, 1);
-    } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, w_in_out ? CblasNoTrans : CblasTrans, T, OC,
-                    C, 1.0f, inp, C, w, w_in_out ? OC : C, beta, out, OC);
-    }
-    if (!bias || pre) return;
-    #pragma omp parallel for schedule(static) if ((size_t)T * OC >= LB_PAR_MIN)
-    for (int t = 0; t < T; t++) {
-        float *o = out + (size_t)t * OC;
-        for (int i = 0; i < OC; i++) o[i] += bias[i];
-    }
+    /* The fixed-order kernel: the same bits for any thread count and instruction set. */
+    lb_model_matmul_inv(out, inp, w, LB_DTYPE_F32, bias, T, C, OC, w_in_out, beta);
 }
 
 /* Rotate the first rot dims of each head by +angle (sign 1, forward) or -angle (sign -1: the
