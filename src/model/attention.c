@@ -24,20 +24,14 @@ static void attend_cache(float *out, const float *q, int ldq, const lb_kvcache_t
             if (hi > bs) hi = bs;
             for (int rr = lo; rr < hi; rr++) {
                 const float *kr = kb + (size_t)rr * hd;
-                float d = 0.0f;
-                #pragma omp simd reduction(+:d)
-                for (int e = 0; e < hd; e++) d += qv[e] * kr[e];
-                d *= scale;
+                float d = lb_dot_fixed(qv, kr, hd) * scale;
                 sc[b * bs + rr] = d;
                 mx = d > mx ? d : mx;
             }
         }
-        float sum = 0.0f;
-        #pragma omp simd reduction(+:sum)
-        for (int j = j0; j <= p; j++) {
-            sc[j] = lb_fast_expf(sc[j] - mx);
-            sum += sc[j];
-        }
+        #pragma omp simd
+        for (int j = j0; j <= p; j++) sc[j] = lb_fast_expf(sc[j] - mx);
+        const float sum = lb_sum_fixed(sc + j0, p - j0 + 1);
         const float inv = 1.0f / sum;
         float *o = out + (size_t)t * n_heads * hd + (size_t)h * hd;
         memset(o, 0, (size_t)hd * sizeof(float));
@@ -70,14 +64,12 @@ static void attend_fresh(float *out, const float *q, int ldq, const float *k, co
         for (int r = 0; r < nc; r++) {
             float *s = sc + (size_t)r * nk;
             const int last = c0 + r;   /* causal: keys 0..last */
-            float mx = -INFINITY, sum = 0.0f;
+            float mx = -INFINITY;
             for (int j = 0; j <= last; j++) s[j] *= scale;
             for (int j = 0; j <= last; j++) mx = s[j] > mx ? s[j] : mx;
-            #pragma omp simd reduction(+:sum)
-            for (int j = 0; j <= last; j++) {
-                s[j] = lb_fast_expf(s[j] - mx);
-                sum += s[j];
-            }
+            #pragma omp simd
+            for (int j = 0; j <= last; j++) s[j] = lb_fast_expf(s[j] - mx);
+            const float sum = lb_sum_fixed(s, last + 1);
             const float inv = 1.0f / sum;
             #pragma omp simd
             for (int j = 0; j <= last; j++) s[j] *= inv;

@@ -14,11 +14,8 @@ void lb_model_rmsnorm_backward(float *dinp, float *dw, const float *dout, const 
     for (int t = 0; t < T; t++) {
         const float *x = inp + (size_t)t * C, *g = dout + (size_t)t * C;
         float *dx = dinp + (size_t)t * C;
-        float ss = 0.0f, dot = 0.0f;
-        for (int i = 0; i < C; i++) {
-            ss += x[i] * x[i];
-            dot += g[i] * w[i] * x[i];
-        }
+        float ss = lb_dot_fixed(x, x, C), dot = 0.0f;
+        for (int i = 0; i < C; i++) dot += g[i] * w[i] * x[i];
         float r = 1.0f / sqrtf(ss / (float)C + eps);
         /* d(x*r)/dx applied to dn = dout*w: r*dn - x * r^3 * sum(dn*x) / C. */
         float k = dot * r * r * r / (float)C;
@@ -26,22 +23,15 @@ void lb_model_rmsnorm_backward(float *dinp, float *dw, const float *dout, const 
     }
     for (int t = 0; t < T; t++) {
         const float *x = inp + (size_t)t * C, *g = dout + (size_t)t * C;
-        float ss = 0.0f;
-        for (int i = 0; i < C; i++) ss += x[i] * x[i];
-        float r = 1.0f / sqrtf(ss / (float)C + eps);
+        float r = 1.0f / sqrtf(lb_dot_fixed(x, x, C) / (float)C + eps);
         for (int i = 0; i < C; i++) dw[i] += g[i] * (x[i] * r);
     }
 }
 
 /* mean and 1/std of one row, as the forward computes them. */
 static void ln_stats(const float *x, int C, float eps, float *mean_out, float *rstd_out) {
-    float mean = 0.0f, var = 0.0f;
-    for (int i = 0; i < C; i++) mean += x[i];
-    mean /= (float)C;
-    for (int i = 0; i < C; i++) {
-        float d = x[i] - mean;
-        var += d * d;
-    }
+    float mean = lb_sum_fixed(x, C) / (float)C;
+    float var = lb_sqdev_fixed(x, mean, C);
     *mean_out = mean;
     *rstd_out = 1.0f / sqrtf(var / (float)C + eps);
 }

@@ -10,9 +10,7 @@ void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int 
     for (int t = 0; t < T; t++) {
         const float *x = inp + (size_t)t * C;
         float *o = out + (size_t)t * C;
-        float ss = 0.0f;
-        #pragma omp simd reduction(+:ss)
-        for (int i = 0; i < C; i++) ss += x[i] * x[i];
+        float ss = lb_dot_fixed(x, x, C);
         float r = 1.0f / sqrtf(ss / (float)C + eps);
         for (int i = 0; i < C; i++) o[i] = w[i] * (x[i] * r);
     }
@@ -24,15 +22,8 @@ void lb_model_layernorm_forward(float *out, const float *inp, const float *w, co
     for (int t = 0; t < T; t++) {
         const float *x = inp + (size_t)t * C;
         float *o = out + (size_t)t * C;
-        float mean = 0.0f, var = 0.0f;
-        #pragma omp simd reduction(+:mean)
-        for (int i = 0; i < C; i++) mean += x[i];
-        mean /= (float)C;
-        #pragma omp simd reduction(+:var)
-        for (int i = 0; i < C; i++) {
-            float d = x[i] - mean;
-            var += d * d;
-        }
+        float mean = lb_sum_fixed(x, C) / (float)C;
+        float var = lb_sqdev_fixed(x, mean, C);
         float r = 1.0f / sqrtf(var / (float)C + eps);
         for (int i = 0; i < C; i++) o[i] = (x[i] - mean) * r * w[i] + b[i];
     }

@@ -123,22 +123,44 @@ static inline float bget(const gemm_t *g, int k, int j) {
     return wget(g->b, g->dt, g->b_kn ? (size_t)k * g->ldb + j : (size_t)j * g->ldb + k);
 }
 
-/* Output columns [o0, o1) of every row. */
+/* Output columns [o0, o1) of every row, 16 columns at a time: for each K chunk the chunk's
+ * B block is copied to the stack (k-major) and every row runs its 16 chains through it. The
+ * partial chains wait in c between chunks (an fp32 store and load is exact), so the chunking
+ * changes no bit; the lane loop over 16 independent chains vectorizes where the build allows. */
+#define SC_KC 256
 static void scalar_cols(const gemm_t *g, int o0, int o1) {
-    for (int o = o0; o < o1; o++)
-        for (int t = 0; t < g->M; t++) {
-            float *y = g->c + (size_t)t * g->ldc + o;
-            float acc = g->beta != 0.0f ? g->beta * *y : 0.0f;
-            for (int k = 0; k < g->K; k++) acc = fmaf(aget(g, t, k), bget(g, k, o), acc);
-            *y = g->bias ? acc + g->bias[o] : acc;
+    float bt[SC_KC * 16];
+    for (int ob = o0; ob < o1; ob += 16) {
+        const int nv = o1 - ob < 16 ? o1 - ob : 16;
+        for (int k0 = 0;; k0 += SC_KC) {
+            const int kc = g->K - k0 < SC_KC ? g->K - k0 : SC_KC;
+            const int first = k0 == 0, last = k0 + kc >= g->K;
+            for (int k = 0; k < kc; k++)
+                for (int j = 0; j < 16; j++) bt[k * 16 + j] = j < nv ? bget(g, k0 + k, ob + j) : 0;
+            for (int t = 0; t < g->M; t++) {
+                float *y = g->c + (size_t)t * g->ldc + ob, acc[16];
+                for (int j = 0; j < 16; j++)
+                    acc[j] = j >= nv ? 0.0f
+                           : !first ? y[j]
+                           : g->beta != 0.0f ? g->beta * y[j] : 0.0f;
+                for (int k = 0; k < kc; k++) {
+                    const float av = aget(g, t, k0 + k);
+                    for (int j = 0; j < 16; j++) acc[j] = fmaf(av, bt[k * 16 + j], acc[j]);
+                }
+                for (int j = 0; j < nv; j++)
+                    y[j] = last && g->bias ? acc[j] + g->bias[ob + j] : acc[j];
+            }
+            if (last) break;
         }
+    }
 }
 
 static void gemm_scalar(const gemm_t *g) {
     int nth = omp_get_max_threads();
     if ((size_t)g->M * g->K * g->N < 8 * (size_t)LB_PAR_MIN || omp_in_parallel()) nth = 1;
+    const int nb = (g->N + 15) / 16;
     #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
-    for (int o = 0; o < g->N; o++) scalar_cols(g, o, o + 1);
+    for (int b = 0; b < nb; b++) scalar_cols(g, b * 16, b * 16 + 16 < g->N ? b * 16 + 16 : g->N);
 }
 
 #if LB_HAVE_X86
