@@ -32,19 +32,18 @@
  * - Forward: an lb_model_runner_t owns one arena sized at creation for (max_seqs sequences,
  *   max_tokens tokens per call, max_ctx positions); lb_model_forward never allocates. Each call
  *   appends tokens to sequences of an lb_kvcache_t and returns logits; calling it with n tokens
- *   per sequence is a prefill, with 1 token per sequence a decode step. Matrix products are one
- *   cblas_sgemm over all tokens of the call (F16/BF16 matrices kept in the file: one
- *   lb_model_matmul_inv); attention runs on the cache with OpenMP over (sequence, head).
- * - Batch invariance: by default a sequence's logits may differ in the last bits with the
- *   batch it runs in (OpenBLAS sums a row differently by the number of rows: sgemv for 1-2
- *   rows, and sgemm's row panels and thread split). A runner switched to batch-invariant mode
- *   (lb_model_runner_set_batch_invariant) computes every matrix product with
- *   lb_model_matmul_forward_inv, whose per-element operations depend only on the sizes of the
- *   weights; norms, RoPE, activations and the cache attention of a decode step are per row or
- *   per (sequence, head) already. Then a sequence's logits are bit-identical whatever other
- *   sequences share the call and whatever the thread count, given the same tokens and the same
- *   calls for that sequence (a prefill of n tokens, then decode steps). Its kernels (AVX-512,
- *   AVX2/FMA, scalar fallback, chosen at run time) run near sgemm's rate (bench/RESULTS.md).
+ *   per sequence is a prefill, with 1 token per sequence a decode step. Matrix products run on
+ *   the project's fixed-order GEMM (lb_model_gemm: one fma chain over k per element, F16/BF16
+ *   matrices widened while packing); attention runs on the cache with OpenMP over (sequence,
+ *   head). Every result is the same bits whatever the thread count and the kernels'
+ *   instruction set (docs/reproducibility.md).
+ * - Batch invariance: a sequence's logits are bit-identical whatever other sequences share the
+ *   call, given the same tokens and the same calls for that sequence (a prefill of n tokens,
+ *   then decode steps): products depend only on the sizes of the weights, and norms, RoPE,
+ *   activations and the cache attention of a decode step are per row or per (sequence, head).
+ *   lb_model_runner_set_batch_invariant is kept for callers that set it; both modes now
+ *   compute the same. The kernels (AVX-512, AVX2/FMA, scalar, chosen at run time or by
+ *   lb_model_isa_force) run near sgemm's rate (bench/RESULTS.md).
  */
 #ifndef LEAKBOUND_MODEL_H
 #define LEAKBOUND_MODEL_H
@@ -183,7 +182,8 @@ void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int 
 void lb_model_layernorm_forward(float *out, const float *inp, const float *w, const float *b,
                                 int T, int C, float eps);
 
-/* out = beta * out + inp @ W^T (+ bias), one cblas_sgemm. W is (OC, C) as nn.Linear stores
+/* out = beta * out + inp @ W^T (+ bias), by lb_model_matmul_forward_inv's fixed order (the
+ * same bits). W is (OC, C) as nn.Linear stores
  * it, or (C, OC) when w_in_out (GPT-2 Conv1D). out (T, OC), inp (T, C), bias (OC,) or NULL. */
 void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                              int T, int C, int OC, int w_in_out, float beta);
@@ -241,7 +241,7 @@ void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads,
 
 /* Causal self-attention of one sequence whose keys and values are all at hand (training; a
  * prefill from position 0), softmax(q k^T / sqrt(hd)) v per head, grouped-query heads sharing
- * kv head h / (n_heads / n_kv_heads). Scores are two sgemms per chunk of LB_MODEL_ATT_CHUNK
+ * kv head h / (n_heads / n_kv_heads). Scores are two lb_model_gemm products per chunk of LB_MODEL_ATT_CHUNK
  * queries; OpenMP over heads.
  * out (T, n_heads * hd); q (T, n_heads, hd) with row stride ldq; k, v (T, n_kv_heads, hd) with
  * row stride ldkv; scratch (n_heads, LB_MODEL_ATT_CHUNK * T). */
