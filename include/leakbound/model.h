@@ -144,8 +144,9 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
                            int all_logits, lb_model_runner_t **out, lb_error_t *err);
 void lb_model_runner_free(lb_model_runner_t *r);
 
-/* Batch-invariant mode on (on != 0) or off (the default) for r's later calls; see the
- * contract above. Cheap; needs no memory. */
+/* Batch-invariant mode on (on != 0) or off (the default) for r's later calls. Both modes now
+ * run the same fixed-order products (see the contract above); kept for existing callers.
+ * Cheap; needs no memory. */
 void lb_model_runner_set_batch_invariant(lb_model_runner_t *r, int on);
 
 /* Bytes the runner's arena reserved. */
