@@ -32,19 +32,18 @@
  * - Forward: an lb_model_runner_t owns one arena sized at creation for (max_seqs sequences,
  *   max_tokens tokens per call, max_ctx positions); lb_model_forward never allocates. Each call
  *   appends tokens to sequences of an lb_kvcache_t and returns logits; calling it with n tokens
- *   per sequence is a prefill, with 1 token per sequence a decode step. Matrix products are one
- *   cblas_sgemm over all tokens of the call (F16/BF16 matrices kept in the file: one
- *   lb_model_matmul_inv); attention runs on the cache with OpenMP over (sequence, head).
- * - Batch invariance: by default a sequence's logits may differ in the last bits with the
- *   batch it runs in (OpenBLAS sums a row differently by the number of rows: sgemv for 1-2
- *   rows, and sgemm's row panels and thread split). A runner switched to batch-invariant mode
- *   (lb_model_runner_set_batch_invariant) computes every matrix product with
- *   lb_model_matmul_forward_inv, whose per-element operations depend only on the sizes of the
- *   weights; norms, RoPE, activations and the cache attention of a decode step are per row or
- *   per (sequence, head) already. Then a sequence's logits are bit-identical whatever other
- *   sequences share the call and whatever the thread count, given the same tokens and the same
- *   calls for that sequence (a prefill of n tokens, then decode steps). Its kernels (AVX-512,
- *   AVX2/FMA, scalar fallback, chosen at run time) run near sgemm's rate (bench/RESULTS.md).
+ *   per sequence is a prefill, with 1 token per sequence a decode step. Matrix products run on
+ *   the project's fixed-order GEMM (lb_model_gemm: one fma chain over k per element, F16/BF16
+ *   matrices widened while packing); attention runs on the cache with OpenMP over (sequence,
+ *   head). Every result is the same bits whatever the thread count and the kernels'
+ *   instruction set (docs/reproducibility.md).
+ * - Batch invariance: a sequence's logits are bit-identical whatever other sequences share the
+ *   call, given the same tokens and the same calls for that sequence (a prefill of n tokens,
+ *   then decode steps): products depend only on the sizes of the weights, and norms, RoPE,
+ *   activations and the cache attention of a decode step are per row or per (sequence, head).
+ *   lb_model_runner_set_batch_invariant is kept for callers that set it; both modes now
+ *   compute the same. The kernels (AVX-512, AVX2/FMA, scalar, chosen at run time or by
+ *   lb_model_isa_force) run near sgemm's rate (bench/RESULTS.md).
  */
 #ifndef LEAKBOUND_MODEL_H
 #define LEAKBOUND_MODEL_H
@@ -156,8 +155,9 @@ int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, in
 /* Free the runner and its arena (not the model); NULL is a no-op. */
 void lb_model_runner_free(lb_model_runner_t *r);
 
-/* Batch-invariant mode on (on != 0) or off (the default) for r's later calls; see the
- * contract above. Cheap; needs no memory. */
+/* Batch-invariant mode on (on != 0) or off (the default) for r's later calls. Both modes now
+ * run the same fixed-order products (see the contract above); kept for existing callers.
+ * Cheap; needs no memory. */
 void lb_model_runner_set_batch_invariant(lb_model_runner_t *r, int on);
 
 /* Bytes the runner's arena reserved. */
@@ -194,7 +194,8 @@ void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int 
 void lb_model_layernorm_forward(float *out, const float *inp, const float *w, const float *b,
                                 int T, int C, float eps);
 
-/* out = beta * out + inp @ W^T (+ bias), one cblas_sgemm. W is (OC, C) as nn.Linear stores
+/* out = beta * out + inp @ W^T (+ bias), by lb_model_matmul_forward_inv's fixed order (the
+ * same bits). W is (OC, C) as nn.Linear stores
  * it, or (C, OC) when w_in_out (GPT-2 Conv1D). out (T, OC), inp (T, C), bias (OC,) or NULL. */
 void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                              int T, int C, int OC, int w_in_out, float beta);
@@ -218,6 +219,30 @@ void lb_model_matmul_inv(float *out, const float *inp, const void *w, lb_dtype_t
  * has. Returns the level chosen. Not thread-safe: call it before any product runs. */
 int lb_model_matmul_inv_select(int level);
 
+/* The name of implementation level 0, 1 or 2 of the fixed-order kernels ("scalar", "avx2",
+ * "avx512"); "?" for any other level. */
+const char *lb_model_isa_name(int level);
+
+/* The level the fixed-order kernels use (choosing the CPU's best on the first call). */
+int lb_model_isa_current(void);
+
+/* Force the fixed-order kernels onto the path named "scalar", "avx2" or "avx512" (what the
+ * environment variable LEAKBOUND_ISA carries). Every path gives the same bits; forcing one is
+ * for tests and for checking a result on the path another machine took. LB_EINVAL (err names
+ * the allowed values) for another name or a path this CPU lacks. Not thread-safe: call it
+ * before any product runs. */
+int lb_model_isa_force(const char *name, lb_error_t *err);
+
+/* c (M, N) with row stride ldc = chain(i, j) for i < M, j < N, where chain is the same fixed
+ * sequence as lb_model_matmul_forward_inv's: acc = beta != 0 ? beta * c[i][j] : 0, then
+ * acc = fma(A(i, k), B(k, j), acc) for k = 0 .. K-1 in order. A(i, k) = a[i * lda + k], or
+ * a[k * lda + i] when a_trans; B(k, j) = b[k * ldb + j] when b_kn, else b[j * ldb + k]. The
+ * bits depend only on the operands and K: never on M, N, the thread count (inside an OpenMP
+ * parallel region it runs on the calling thread) or the implementation chosen by
+ * lb_model_matmul_inv_select. c must not overlap a or b. */
+void lb_model_gemm(float *c, int ldc, const float *a, int lda, int a_trans, const float *b,
+                   int ldb, int b_kn, int M, int N, int K, float beta);
+
 /* Rotate the first rot dims of each head in place, HF rotate_half convention (pairs i and
  * i + rot/2). x (T, n_heads, hd) with row stride ld floats; pos (T,); cos/sin (max_pos, rot/2). */
 void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads, int hd,
@@ -228,7 +253,7 @@ void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads,
 
 /* Causal self-attention of one sequence whose keys and values are all at hand (training; a
  * prefill from position 0), softmax(q k^T / sqrt(hd)) v per head, grouped-query heads sharing
- * kv head h / (n_heads / n_kv_heads). Scores are two sgemms per chunk of LB_MODEL_ATT_CHUNK
+ * kv head h / (n_heads / n_kv_heads). Scores are two lb_model_gemm products per chunk of LB_MODEL_ATT_CHUNK
  * queries; OpenMP over heads.
  * out (T, n_heads * hd); q (T, n_heads, hd) with row stride ldq; k, v (T, n_kv_heads, hd) with
  * row stride ldkv; scratch (n_heads, LB_MODEL_ATT_CHUNK * T). */

@@ -64,7 +64,7 @@ void lb_model_embedding_backward(float *dwte, float *dwpe, const float *dout,
  * and keys at or past lens[b] (right padding, as HF's attention_mask hides them; lens NULL =
  * all T) hidden from every query. out (B*T, n_heads*hd); probs (B, n_heads, T, T) keeps softmax(q k^T / sqrt(hd)) (zeros
  * above the diagonal) for the backward; q (B*T, n_heads, hd) row stride ldq; k, v
- * (B*T, n_kv_heads, hd) row stride ldkv. Two sgemms per (sequence, head). */
+ * (B*T, n_kv_heads, hd) row stride ldkv. Two lb_model_gemm products per (sequence, head). */
 void lb_model_attention_train_forward(float *out, float *probs, const float *q, int ldq,
                                       const float *k, const float *v, int ldkv, int B, int T,
                                       int n_heads, int n_kv_heads, int hd, int window,

@@ -264,9 +264,9 @@ static int memory_plan(const lb_sampling_ctx_t *ctx, const char *cmd, int quiet,
     lb_mem_bytes_str(avail, sa, sizeof sa);
     if (!quiet) /* --quiet: nothing on stderr unless something fails */
         fprintf(stderr, "leakbound %s: memory plan %s: weights %s (%s mapped from the file, %s "
-                "copied), KV cache %s, scratch %s; %s available; %d thread%s\n", cmd, st, sw, sm,
-                sc, skv, ss, avail > 0 ? sa : "? (unknown)", omp_get_max_threads(),
-                omp_get_max_threads() == 1 ? "" : "s");
+                "copied), KV cache %s, scratch %s; %s available; %d thread%s; kernels %s\n", cmd,
+                st, sw, sm, sc, skv, ss, avail > 0 ? sa : "? (unknown)", omp_get_max_threads(),
+                omp_get_max_threads() == 1 ? "" : "s", lb_model_isa_name(lb_model_isa_current()));
     return 0;
 }
 

@@ -274,7 +274,8 @@ json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const ch
         for (int i = 0; !bad && i < argc; i++) bad = json_array_append_new(av, json_string(argv[i]));
     }
     bad = bad || json_object_set_new(p, "leakbound_version", json_string(lb_version())) ||
-          json_object_set(p, "argv", av);
+          json_object_set(p, "argv", av) ||
+          json_object_set_new(p, "isa", json_string(lb_model_isa_name(lb_model_isa_current())));
     json_decref(av);
     if (bad) {
         json_decref(p);

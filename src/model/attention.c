@@ -1,7 +1,6 @@
 /* Causal attention of new tokens over the paged KV cache, OpenMP over (sequence, head). */
 #include "internal.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <string.h>
@@ -25,20 +24,14 @@ static void attend_cache(float *out, const float *q, int ldq, const lb_kvcache_t
             if (hi > bs) hi = bs;
             for (int rr = lo; rr < hi; rr++) {
                 const float *kr = kb + (size_t)rr * hd;
-                float d = 0.0f;
-                #pragma omp simd reduction(+:d)
-                for (int e = 0; e < hd; e++) d += qv[e] * kr[e];
-                d *= scale;
+                float d = lb_dot_fixed(qv, kr, hd) * scale;
                 sc[b * bs + rr] = d;
                 mx = d > mx ? d : mx;
             }
         }
-        float sum = 0.0f;
-        #pragma omp simd reduction(+:sum)
-        for (int j = j0; j <= p; j++) {
-            sc[j] = lb_fast_expf(sc[j] - mx);
-            sum += sc[j];
-        }
+        #pragma omp simd
+        for (int j = j0; j <= p; j++) sc[j] = lb_fast_expf(sc[j] - mx);
+        const float sum = lb_sum_fixed(sc + j0, p - j0 + 1);
         const float inv = 1.0f / sum;
         float *o = out + (size_t)t * n_heads * hd + (size_t)h * hd;
         memset(o, 0, (size_t)hd * sizeof(float));
@@ -66,28 +59,25 @@ static void attend_fresh(float *out, const float *q, int ldq, const float *k, co
     for (int c0 = 0; c0 < n; c0 += LB_MODEL_ATT_CHUNK) {
         const int nc = n - c0 < LB_MODEL_ATT_CHUNK ? n - c0 : LB_MODEL_ATT_CHUNK, nk = c0 + nc;
         /* S (nc, nk) = scale * Q[c0:c0+nc] K[0:nk]^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nc, nk, hd, scale,
-                    q + (size_t)(t0 + c0) * ldq + (size_t)h * hd, ldq,
-                    k + (size_t)t0 * ldkv + (size_t)kh * hd, ldkv, 0.0f, sc, nk);
+        lb_model_gemm(sc, nk, q + (size_t)(t0 + c0) * ldq + (size_t)h * hd, ldq, 0,
+                      k + (size_t)t0 * ldkv + (size_t)kh * hd, ldkv, 0, nc, nk, hd, 0.0f);
         for (int r = 0; r < nc; r++) {
             float *s = sc + (size_t)r * nk;
             const int last = c0 + r;   /* causal: keys 0..last */
-            float mx = -INFINITY, sum = 0.0f;
+            float mx = -INFINITY;
+            for (int j = 0; j <= last; j++) s[j] *= scale;
             for (int j = 0; j <= last; j++) mx = s[j] > mx ? s[j] : mx;
-            #pragma omp simd reduction(+:sum)
-            for (int j = 0; j <= last; j++) {
-                s[j] = lb_fast_expf(s[j] - mx);
-                sum += s[j];
-            }
+            #pragma omp simd
+            for (int j = 0; j <= last; j++) s[j] = lb_fast_expf(s[j] - mx);
+            const float sum = lb_sum_fixed(s, last + 1);
             const float inv = 1.0f / sum;
             #pragma omp simd
             for (int j = 0; j <= last; j++) s[j] *= inv;
             for (int j = last + 1; j < nk; j++) s[j] = 0.0f;
         }
         /* O[c0:c0+nc] (nc, hd) = P (nc, nk) V[0:nk] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nc, hd, nk, 1.0f, sc, nk,
-                    v + (size_t)t0 * ldkv + (size_t)kh * hd, ldkv, 0.0f,
-                    out + (size_t)(t0 + c0) * n_heads * hd + (size_t)h * hd, n_heads * hd);
+        lb_model_gemm(out + (size_t)(t0 + c0) * n_heads * hd + (size_t)h * hd, n_heads * hd, sc,
+                      nk, 0, v + (size_t)t0 * ldkv + (size_t)kh * hd, ldkv, 1, nc, hd, nk, 0.0f);
     }
 }
 

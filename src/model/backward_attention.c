@@ -4,7 +4,6 @@
 #include "internal.h"
 #include "leakbound/model_backward.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <string.h>
@@ -24,8 +23,9 @@ void lb_model_attention_train_forward(float *out, float *probs, const float *q, 
             const float *qb = q + r0 * ldq + (size_t)h * hd;
             const float *kb = k + r0 * ldkv + (size_t)kh * hd;
             const float *vb = v + r0 * ldkv + (size_t)kh * hd;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale, qb, ldq, kb,
-                        ldkv, 0.0f, P, T);
+            /* S (T, T) = Q K^T, then scaled: one fixed-order chain per score. */
+            lb_model_gemm(P, T, qb, ldq, 0, kb, ldkv, 0, T, T, hd, 0.0f);
+            for (size_t e = 0; e < (size_t)T * T; e++) P[e] *= scale;
             const int len = lens ? lens[b] : T;
             for (int i = 0; i < T; i++) {
                 float *row = P + (size_t)i * T;
@@ -44,8 +44,8 @@ void lb_model_attention_train_forward(float *out, float *probs, const float *q, 
                 for (int j = j0; j <= j1; j++) row[j] *= inv;
                 for (int j = j1 + 1; j < T; j++) row[j] = 0.0f;
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f, P, T, vb,
-                        ldkv, 0.0f, out + r0 * ldo + (size_t)h * hd, ldo);
+            lb_model_gemm(out + r0 * ldo + (size_t)h * hd, ldo, P, T, 0, vb, ldkv, 1, T, hd, T,
+                          0.0f);
         }
 }
 
@@ -72,10 +72,8 @@ void lb_model_attention_train_backward(float *dq, float *dk, float *dv, const fl
                 const float *dob = dout + r0 * ldo + (size_t)h * hd;
                 const float *qb = q + r0 * ldq + (size_t)h * hd;
                 /* dV += P^T dO;  dP = dO V^T */
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.0f, P, T, dob,
-                            ldo, beta, dvb, ldkv);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1.0f, dob, ldo,
-                            vb, ldkv, 0.0f, dP, T);
+                lb_model_gemm(dvb, ldkv, P, T, 1, dob, ldo, 1, T, hd, T, beta);
+                lb_model_gemm(dP, T, dob, ldo, 0, vb, ldkv, 0, T, T, hd, 0.0f);
                 /* Softmax backward: dS = P * (dP - sum_j P dP), times the score scale. */
                 for (int i = 0; i < T; i++) {
                     const float *pr = P + (size_t)i * T;
@@ -86,10 +84,9 @@ void lb_model_attention_train_backward(float *dq, float *dk, float *dv, const fl
                     for (int j = i + 1; j < T; j++) dr[j] = 0.0f;
                 }
                 /* dQ = dS K;  dK += dS^T Q */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f, dP, T, kb,
-                            ldkv, 0.0f, dq + r0 * ldq + (size_t)h * hd, ldq);
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.0f, dP, T, qb,
-                            ldq, beta, dkb, ldkv);
+                lb_model_gemm(dq + r0 * ldq + (size_t)h * hd, ldq, dP, T, 0, kb, ldkv, 1, T, hd,
+                              T, 0.0f);
+                lb_model_gemm(dkb, ldkv, dP, T, 1, qb, ldq, 1, T, hd, T, beta);
             }
         }
 }

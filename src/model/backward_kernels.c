@@ -5,7 +5,6 @@
 #include "internal.h"
 #include "leakbound/model_backward.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -15,11 +14,8 @@ void lb_model_rmsnorm_backward(float *dinp, float *dw, const float *dout, const 
     for (int t = 0; t < T; t++) {
         const float *x = inp + (size_t)t * C, *g = dout + (size_t)t * C;
         float *dx = dinp + (size_t)t * C;
-        float ss = 0.0f, dot = 0.0f;
-        for (int i = 0; i < C; i++) {
-            ss += x[i] * x[i];
-            dot += g[i] * w[i] * x[i];
-        }
+        float ss = lb_dot_fixed(x, x, C), dot = 0.0f;
+        for (int i = 0; i < C; i++) dot += g[i] * w[i] * x[i];
         float r = 1.0f / sqrtf(ss / (float)C + eps);
         /* d(x*r)/dx applied to dn = dout*w: r*dn - x * r^3 * sum(dn*x) / C. */
         float k = dot * r * r * r / (float)C;
@@ -27,22 +23,15 @@ void lb_model_rmsnorm_backward(float *dinp, float *dw, const float *dout, const 
     }
     for (int t = 0; t < T; t++) {
         const float *x = inp + (size_t)t * C, *g = dout + (size_t)t * C;
-        float ss = 0.0f;
-        for (int i = 0; i < C; i++) ss += x[i] * x[i];
-        float r = 1.0f / sqrtf(ss / (float)C + eps);
+        float r = 1.0f / sqrtf(lb_dot_fixed(x, x, C) / (float)C + eps);
         for (int i = 0; i < C; i++) dw[i] += g[i] * (x[i] * r);
     }
 }
 
 /* mean and 1/std of one row, as the forward computes them. */
 static void ln_stats(const float *x, int C, float eps, float *mean_out, float *rstd_out) {
-    float mean = 0.0f, var = 0.0f;
-    for (int i = 0; i < C; i++) mean += x[i];
-    mean /= (float)C;
-    for (int i = 0; i < C; i++) {
-        float d = x[i] - mean;
-        var += d * d;
-    }
+    float mean = lb_sum_fixed(x, C) / (float)C;
+    float var = lb_sqdev_fixed(x, mean, C);
     *mean_out = mean;
     *rstd_out = 1.0f / sqrtf(var / (float)C + eps);
 }
@@ -82,17 +71,12 @@ void lb_model_layernorm_backward(float *dinp, float *dw, float *db, const float 
 void lb_model_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
                               const float *inp, const float *w, int T, int C, int OC,
                               int w_in_out, float beta) {
-    if (dinp) {
-        /* dinp (T, C) = dout (T, OC) @ W (OC, C); Conv1D: dout @ W^T with W (C, OC). */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, w_in_out ? CblasTrans : CblasNoTrans, T, C,
-                    OC, 1.0f, dout, OC, w, w_in_out ? OC : C, beta, dinp, C);
-    }
+    if (dinp)   /* dinp (T, C) = dout (T, OC) @ W (OC, C); Conv1D: dout @ W^T with W (C, OC). */
+        lb_model_gemm(dinp, C, dout, OC, 0, w, w_in_out ? OC : C, !w_in_out, T, C, OC, beta);
     if (w_in_out)   /* dW (C, OC) += inp^T @ dout */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, OC, T, 1.0f, inp, C, dout, OC,
-                    1.0f, dw, OC);
+        lb_model_gemm(dw, OC, inp, C, 1, dout, OC, 1, C, OC, T, 1.0f);
     else            /* dW (OC, C) += dout^T @ inp */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, T, 1.0f, dout, OC, inp, C,
-                    1.0f, dw, C);
+        lb_model_gemm(dw, C, dout, OC, 1, inp, C, 1, OC, C, T, 1.0f);
     if (dbias)
         for (int t = 0; t < T; t++) {
             const float *g = dout + (size_t)t * OC;

@@ -54,6 +54,53 @@ static inline float lb_fast_expf(float x) {
     return x != x ? x : p * scale;
 }
 
+/* Sums in a fixed order, the same bits whatever vector width the compiler or CPU uses (an
+ * `omp simd reduction` splits a sum into as many lanes as the build's vectors have): 16
+ * partial sums, element i into lane i % 16, then a fixed tree (8, 4, 2, 1). The lane loops
+ * vectorize on any width that divides 16. */
+#define LB_LANES 16
+static inline float lb_lanes_total(float acc[LB_LANES]) {
+    for (int w = LB_LANES / 2; w >= 1; w /= 2)
+        for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+    return acc[0];
+}
+
+/* sum of a[i] * b[i], i < n */
+static inline float lb_dot_fixed(const float *a, const float *b, int n) {
+    float acc[LB_LANES] = {0};
+    int i = 0;
+    for (; i + LB_LANES <= n; i += LB_LANES)
+        for (int j = 0; j < LB_LANES; j++) acc[j] += a[i + j] * b[i + j];
+    for (int j = 0; i + j < n; j++) acc[j] += a[i + j] * b[i + j];
+    return lb_lanes_total(acc);
+}
+
+/* sum of a[i], i < n */
+static inline float lb_sum_fixed(const float *a, int n) {
+    float acc[LB_LANES] = {0};
+    int i = 0;
+    for (; i + LB_LANES <= n; i += LB_LANES)
+        for (int j = 0; j < LB_LANES; j++) acc[j] += a[i + j];
+    for (int j = 0; i + j < n; j++) acc[j] += a[i + j];
+    return lb_lanes_total(acc);
+}
+
+/* sum of (a[i] - m)^2, i < n */
+static inline float lb_sqdev_fixed(const float *a, float m, int n) {
+    float acc[LB_LANES] = {0};
+    int i = 0;
+    for (; i + LB_LANES <= n; i += LB_LANES)
+        for (int j = 0; j < LB_LANES; j++) {
+            float d = a[i + j] - m;
+            acc[j] += d * d;
+        }
+    for (int j = 0; i + j < n; j++) {
+        float d = a[i + j] - m;
+        acc[j] += d * d;
+    }
+    return lb_lanes_total(acc);
+}
+
 /* Pointer to K (or V) rows of (layer, block, kv head): (block_size, hd). */
 static inline float *lb_kv_ptr(float *base, const struct lb_kvcache *kv, int layer, int block,
                                int head) {

@@ -1,7 +1,6 @@
 /* Per-layer forward kernels: norms, matmul, RoPE, activations. fp32, OpenMP over rows. */
 #include "internal.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -11,9 +10,7 @@ void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int 
     for (int t = 0; t < T; t++) {
         const float *x = inp + (size_t)t * C;
         float *o = out + (size_t)t * C;
-        float ss = 0.0f;
-        #pragma omp simd reduction(+:ss)
-        for (int i = 0; i < C; i++) ss += x[i] * x[i];
+        float ss = lb_dot_fixed(x, x, C);
         float r = 1.0f / sqrtf(ss / (float)C + eps);
         for (int i = 0; i < C; i++) o[i] = w[i] * (x[i] * r);
     }
@@ -25,15 +22,8 @@ void lb_model_layernorm_forward(float *out, const float *inp, const float *w, co
     for (int t = 0; t < T; t++) {
         const float *x = inp + (size_t)t * C;
         float *o = out + (size_t)t * C;
-        float mean = 0.0f, var = 0.0f;
-        #pragma omp simd reduction(+:mean)
-        for (int i = 0; i < C; i++) mean += x[i];
-        mean /= (float)C;
-        #pragma omp simd reduction(+:var)
-        for (int i = 0; i < C; i++) {
-            float d = x[i] - mean;
-            var += d * d;
-        }
+        float mean = lb_sum_fixed(x, C) / (float)C;
+        float var = lb_sqdev_fixed(x, mean, C);
         float r = 1.0f / sqrtf(var / (float)C + eps);
         for (int i = 0; i < C; i++) o[i] = (x[i] - mean) * r * w[i] + b[i];
     }
@@ -41,30 +31,8 @@ void lb_model_layernorm_forward(float *out, const float *inp, const float *w, co
 
 void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                              int T, int C, int OC, int w_in_out, float beta) {
-    int pre = bias && beta == 0.0f;
-    if (pre) {
-        /* Start from the bias and let the product accumulate onto it: one write pass instead
-         * of a read-and-write pass afterwards. */
-        #pragma omp parallel for schedule(static) if ((size_t)T * OC >= LB_PAR_MIN)
-        for (int t = 0; t < T; t++) memcpy(out + (size_t)t * OC, bias, (size_t)OC * sizeof(float));
-        beta = 1.0f;
-    }
-    if (T <= 2) {
-        /* OpenBLAS 0.3.21's sgemm packs all of W even for one row; gemv streams it once. */
-        for (int t = 0; t < T; t++)
-            cblas_sgemv(CblasRowMajor, w_in_out ? CblasTrans : CblasNoTrans, w_in_out ? C : OC,
-                        w_in_out ? OC : C, 1.0f, w, w_in_out ? OC : C, inp + (size_t)t * C, 1,
-                        beta, out + (size_t)t * OC, 1);
-    } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, w_in_out ? CblasNoTrans : CblasTrans, T, OC,
-                    C, 1.0f, inp, C, w, w_in_out ? OC : C, beta, out, OC);
-    }
-    if (!bias || pre) return;
-    #pragma omp parallel for schedule(static) if ((size_t)T * OC >= LB_PAR_MIN)
-    for (int t = 0; t < T; t++) {
-        float *o = out + (size_t)t * OC;
-        for (int i = 0; i < OC; i++) o[i] += bias[i];
-    }
+    /* The fixed-order kernel: the same bits for any thread count and instruction set. */
+    lb_model_matmul_inv(out, inp, w, LB_DTYPE_F32, bias, T, C, OC, w_in_out, beta);
 }
 
 /* Rotate the first rot dims of each head by +angle (sign 1, forward) or -angle (sign -1: the

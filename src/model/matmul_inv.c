@@ -62,6 +62,32 @@ int lb_model_matmul_inv_select(int level) {
     return level;
 }
 
+static const char *const isa_names[3] = {"scalar", "avx2", "avx512"};
+
+const char *lb_model_isa_name(int level) {
+    return level >= 0 && level <= 2 ? isa_names[level] : "?";
+}
+
+int lb_model_isa_current(void) {
+    if (g_impl < 0) lb_model_matmul_inv_select(-1);
+    return g_impl;
+}
+
+int lb_model_isa_force(const char *name, lb_error_t *err) {
+    int level = -1;
+    for (int i = 0; i < 3; i++)
+        if (name && !strcmp(name, isa_names[i])) level = i;
+    if (level < 0)
+        return lb_error_set(err, LB_EINVAL, "'%s' is not an instruction set: use scalar, avx2 "
+                            "or avx512", name ? name : "");
+    int best = best_impl();
+    if (level > best)
+        return lb_error_set(err, LB_EINVAL, "this CPU lacks %s (the most it has is %s)",
+                            isa_names[level], isa_names[best]);
+    lb_model_matmul_inv_select(level);
+    return 0;
+}
+
 /* ---- element access ------------------------------------------------------------------ */
 
 static inline float wget(const void *w, lb_dtype_t dt, size_t i) {
@@ -74,27 +100,67 @@ static inline float wget(const void *w, lb_dtype_t dt, size_t i) {
 
 /* ---- portable scalar path: the definition itself ---------------------------------------- */
 
-/* Output columns [o0, o1) of every row. */
-static void scalar_cols(float *out, const float *inp, const void *w, lb_dtype_t dt,
-                        const float *bias, int T, int C, int OC, int w_in_out, float beta,
-                        int o0, int o1) {
-    for (int o = o0; o < o1; o++)
-        for (int t = 0; t < T; t++) {
-            const float *x = inp + (size_t)t * C;
-            float *y = out + (size_t)t * OC + o;
-            float acc = beta != 0.0f ? beta * *y : 0.0f;
-            for (int k = 0; k < C; k++)
-                acc = fmaf(x[k], wget(w, dt, w_in_out ? (size_t)k * OC + o
-                                                      : (size_t)o * C + k), acc);
-            *y = bias ? acc + bias[o] : acc;
-        }
+/* One product, in the general form every caller reduces to:
+ *     c[i * ldc + j] = chain(i, j) (+ bias[j]),  i < M, j < N,
+ *     chain: acc = beta != 0 ? beta * c : 0; for k = 0 .. K-1: acc = fma(A(i, k), B(k, j), acc)
+ * with A(i, k) = a[i * lda + k], or a[k * lda + i] when a_trans, and B(k, j) = b[k * ldb + j]
+ * (b_kn), or b[j * ldb + k], widened from dt. */
+typedef struct gemm {
+    float *c;
+    const float *a;
+    const void *b;
+    const float *bias;
+    lb_dtype_t dt;
+    int M, N, K, lda, ldb, ldc, a_trans, b_kn;
+    float beta;
+} gemm_t;
+
+static inline float aget(const gemm_t *g, int i, int k) {
+    return g->a_trans ? g->a[(size_t)k * g->lda + i] : g->a[(size_t)i * g->lda + k];
 }
 
-static void matmul_scalar(float *out, const float *inp, const void *w, lb_dtype_t dt,
-                          const float *bias, int T, int C, int OC, int w_in_out, float beta) {
-    #pragma omp parallel for schedule(static) if ((size_t)T * C * OC >= 8 * (size_t)LB_PAR_MIN)
-    for (int o = 0; o < OC; o++)
-        scalar_cols(out, inp, w, dt, bias, T, C, OC, w_in_out, beta, o, o + 1);
+static inline float bget(const gemm_t *g, int k, int j) {
+    return wget(g->b, g->dt, g->b_kn ? (size_t)k * g->ldb + j : (size_t)j * g->ldb + k);
+}
+
+/* Output columns [o0, o1) of every row, 16 columns at a time: for each K chunk the chunk's
+ * B block is copied to the stack (k-major) and every row runs its 16 chains through it. The
+ * partial chains wait in c between chunks (an fp32 store and load is exact), so the chunking
+ * changes no bit; the lane loop over 16 independent chains vectorizes where the build allows. */
+#define SC_KC 256
+static void scalar_cols(const gemm_t *g, int o0, int o1) {
+    float bt[SC_KC * 16];
+    for (int ob = o0; ob < o1; ob += 16) {
+        const int nv = o1 - ob < 16 ? o1 - ob : 16;
+        for (int k0 = 0;; k0 += SC_KC) {
+            const int kc = g->K - k0 < SC_KC ? g->K - k0 : SC_KC;
+            const int first = k0 == 0, last = k0 + kc >= g->K;
+            for (int k = 0; k < kc; k++)
+                for (int j = 0; j < 16; j++) bt[k * 16 + j] = j < nv ? bget(g, k0 + k, ob + j) : 0;
+            for (int t = 0; t < g->M; t++) {
+                float *y = g->c + (size_t)t * g->ldc + ob, acc[16];
+                for (int j = 0; j < 16; j++)
+                    acc[j] = j >= nv ? 0.0f
+                           : !first ? y[j]
+                           : g->beta != 0.0f ? g->beta * y[j] : 0.0f;
+                for (int k = 0; k < kc; k++) {
+                    const float av = aget(g, t, k0 + k);
+                    for (int j = 0; j < 16; j++) acc[j] = fmaf(av, bt[k * 16 + j], acc[j]);
+                }
+                for (int j = 0; j < nv; j++)
+                    y[j] = last && g->bias ? acc[j] + g->bias[ob + j] : acc[j];
+            }
+            if (last) break;
+        }
+    }
+}
+
+static void gemm_scalar(const gemm_t *g) {
+    int nth = omp_get_max_threads();
+    if ((size_t)g->M * g->K * g->N < 8 * (size_t)LB_PAR_MIN || omp_in_parallel()) nth = 1;
+    const int nb = (g->N + 15) / 16;
+    #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
+    for (int b = 0; b < nb; b++) scalar_cols(g, b * 16, b * 16 + 16 < g->N ? b * 16 + 16 : g->N);
 }
 
 #if LB_HAVE_X86
@@ -102,13 +168,9 @@ static void matmul_scalar(float *out, const float *inp, const void *w, lb_dtype_
 /* ---- packing: Bp[k * nr + j] = w(k0 + k, o0 + j), zero for j >= nv ----------------------- */
 
 /* Slow path: any dtype, any edge. */
-static void pack_any(float *bp, int nr, const void *w, lb_dtype_t dt, int C, int OC,
-                     int w_in_out, int k0, int kc, int o0, int nv) {
+static void pack_any(float *bp, int nr, const gemm_t *g, int k0, int kc, int o0, int nv) {
     for (int k = 0; k < kc; k++)
-        for (int j = 0; j < nr; j++)
-            bp[k * nr + j] = j < nv ? wget(w, dt, w_in_out ? (size_t)(k0 + k) * OC + o0 + j
-                                                           : (size_t)(o0 + j) * C + k0 + k)
-                                    : 0.0f;
+        for (int j = 0; j < nr; j++) bp[k * nr + j] = j < nv ? bget(g, k0 + k, o0 + j) : 0.0f;
 }
 
 /* 8 consecutive elements of w from element i, widened. */
@@ -141,34 +203,36 @@ __attribute__((target("avx2,fma"))) static inline void tr8(__m256 r[8]) {
 }
 
 /* Pack a full panel (nv == nr, nr a multiple of 8). */
-__attribute__((target("avx2,fma,f16c"))) static void pack_full(float *bp, int nr, const void *w,
-                                                                lb_dtype_t dt, int C, int OC,
-                                                                int w_in_out, int k0, int kc,
+__attribute__((target("avx2,fma,f16c"))) static void pack_full(float *bp, int nr,
+                                                                const gemm_t *g, int k0, int kc,
                                                                 int o0) {
-    if (w_in_out && dt == LB_DTYPE_F32) { /* rows of W are k: a plain copy of nr floats each */
-        const float *src = (const float *)w + (size_t)k0 * OC + o0;
-        for (int k = 0; k < kc; k++, src += OC)
+    const void *w = g->b;
+    const lb_dtype_t dt = g->dt;
+    const size_t ld = (size_t)g->ldb;
+    if (g->b_kn && dt == LB_DTYPE_F32) { /* rows of B are k: a plain copy of nr floats each */
+        const float *src = (const float *)w + (size_t)k0 * ld + o0;
+        for (int k = 0; k < kc; k++, src += ld)
             for (int j = 0; j < nr; j += 16) {
                 _mm256_store_ps(bp + k * nr + j, _mm256_loadu_ps(src + j));
                 _mm256_store_ps(bp + k * nr + j + 8, _mm256_loadu_ps(src + j + 8));
             }
         return;
     }
-    if (w_in_out) {   /* rows of W are k: nr contiguous elements each */
+    if (g->b_kn) {   /* rows of B are k: nr contiguous elements each */
         for (int k = 0; k < kc; k++)
             for (int j = 0; j < nr; j += 8)
-                _mm256_store_ps(bp + k * nr + j, load8(w, dt, (size_t)(k0 + k) * OC + o0 + j));
+                _mm256_store_ps(bp + k * nr + j, load8(w, dt, (size_t)(k0 + k) * ld + o0 + j));
         return;
     }
     int k8 = kc & ~7;
     for (int j = 0; j < nr; j += 8)
         for (int k = 0; k < k8; k += 8) {
             __m256 r[8];
-            for (int i = 0; i < 8; i++) r[i] = load8(w, dt, (size_t)(o0 + j + i) * C + k0 + k);
+            for (int i = 0; i < 8; i++) r[i] = load8(w, dt, (size_t)(o0 + j + i) * ld + k0 + k);
             tr8(r);
             for (int i = 0; i < 8; i++) _mm256_store_ps(bp + (k + i) * nr + j, r[i]);
         }
-    if (k8 < kc) pack_any(bp + k8 * nr, nr, w, dt, C, OC, w_in_out, k0 + k8, kc - k8, o0, nr);
+    if (k8 < kc) pack_any(bp + k8 * nr, nr, g, k0 + k8, kc - k8, o0, nr);
 }
 
 /* ---- prefetching the next panel's weights -------------------------------------------------
@@ -310,28 +374,35 @@ static float *thread_ap(void) {
     return ap;
 }
 
-/* ap: rows t0 .. t0+mc-1, columns k0 .. k0+kc-1 of inp, in blocks of mrmax rows (the last may
+/* ap: rows t0 .. t0+mc-1, columns k0 .. k0+kc-1 of A, in blocks of mrmax rows (the last may
  * be shorter), each block k-major (a[k * mr + i]). */
-static void pack_a(float *ap, const float *inp, int C, int t0, int mc, int k0, int kc,
-                   int mrmax) {
+static void pack_a(float *ap, const gemm_t *g, int t0, int mc, int k0, int kc, int mrmax) {
     for (int b = 0; b < mc; b += mrmax) {
         const int mr = mc - b < mrmax ? mc - b : mrmax;
         float *d = ap + (size_t)b * kc;
+        if (g->a_trans) {   /* A^T stored: row k holds the rows' values contiguously */
+            for (int k = 0; k < kc; k++) {
+                const float *x = g->a + (size_t)(k0 + k) * g->lda + t0 + b;
+                for (int i = 0; i < mr; i++) d[(size_t)k * mr + i] = x[i];
+            }
+            continue;
+        }
         for (int i = 0; i < mr; i++) {
-            const float *x = inp + (size_t)(t0 + b + i) * C + k0;
+            const float *x = g->a + (size_t)(t0 + b + i) * g->lda + k0;
             for (int k = 0; k < kc; k++) d[(size_t)k * mr + i] = x[k];
         }
     }
 }
 
 /* One thread's panels [p0, p1) for all rows and all K blocks. */
-static void run_panels(float *ap, float *out, const float *inp, const void *w, lb_dtype_t dt,
-                       const float *bias, int T, int C, int OC, int w_in_out, float beta,
-                       int p0, int p1, int impl) {
+static void run_panels(float *ap, const gemm_t *g, int p0, int p1, int impl) {
     const int nr = impl == 2 ? 32 : 16, mrmax = impl == 2 ? 12 : 6;
     ukr_fn ukr = impl == 2 ? ukr5_n : ukr2_n;
     float bp[KC * 16 > KC5 * 32 ? KC * 16 : KC5 * 32] __attribute__((aligned(64)));
     float tile[12 * 32] __attribute__((aligned(64))), tbias[32];
+    const int T = g->M, C = g->K, OC = g->N;
+    const float *bias = g->bias;
+    const float beta = g->beta;
     const int kcb = impl == 2 ? KC5 : KC;
     const int nkb = C > 0 ? (C + kcb - 1) / kcb : 1;
     for (int kb = 0; kb < nkb; kb++) {
@@ -339,28 +410,28 @@ static void run_panels(float *ap, float *out, const float *inp, const void *w, l
         const int first = kb == 0, last = kb == nkb - 1;
         for (int m0 = 0; m0 < T; m0 += MC) {
             const int mc = T - m0 < MC ? T - m0 : MC;
-            pack_a(ap, inp, C, m0, mc, k0, kc, mrmax);
+            pack_a(ap, g, m0, mc, k0, kc, mrmax);
             const int nblk = (mc + mrmax - 1) / mrmax;
             for (int p = p0; p < p1; p++) {
                 const int o0 = p * nr, nv = OC - o0 < nr ? OC - o0 : nr;
-                if (nv == nr) pack_full(bp, nr, w, dt, C, OC, w_in_out, k0, kc, o0);
-                else pack_any(bp, nr, w, dt, C, OC, w_in_out, k0, kc, o0, nv);
-                /* The next panel's source: kc rows of its nr columns (W is (C, OC)), or its
-                 * rows' kc columns (W is (OC, C)). */
+                if (nv == nr) pack_full(bp, nr, g, k0, kc, o0);
+                else pack_any(bp, nr, g, k0, kc, o0, nv);
+                /* The next panel's source: kc rows of its nr columns (B is (K, N)), or its
+                 * rows' kc columns (B is (N, K)). */
                 pf_walk_t pf = {0};
                 int pf_total = 0;
                 if (p + 1 < p1) {
                     const int on = o0 + nr, nvn = OC - on < nr ? OC - on : nr;
-                    const size_t es = lb_dtype_size(dt);
-                    const char *wb = (const char *)w;
-                    if (w_in_out) {
-                        pf.row = wb + ((size_t)k0 * OC + on) * es;
-                        pf.stride = (size_t)OC * es;
+                    const size_t es = lb_dtype_size(g->dt);
+                    const char *wb = (const char *)g->b;
+                    if (g->b_kn) {
+                        pf.row = wb + ((size_t)k0 * g->ldb + on) * es;
+                        pf.stride = (size_t)g->ldb * es;
                         pf.lines = (int)(((size_t)nvn * es + 63) / 64) + 1;
                         pf_total = pf.lines * kc;
                     } else {
-                        pf.row = wb + ((size_t)on * C + k0) * es;
-                        pf.stride = (size_t)C * es;
+                        pf.row = wb + ((size_t)on * g->ldb + k0) * es;
+                        pf.stride = (size_t)g->ldb * es;
                         pf.lines = (int)(((size_t)kc * es + 63) / 64) + 1;
                         pf_total = pf.lines * nvn;
                     }
@@ -379,10 +450,10 @@ static void run_panels(float *ap, float *out, const float *inp, const void *w, l
                 for (int b = 0; b < mc; b += mrmax) {
                     const int mr = mc - b < mrmax ? mc - b : mrmax;
                     const float *a = ap + (size_t)b * kc;
-                    float *c = out + (size_t)(m0 + b) * OC + o0;
+                    float *c = g->c + (size_t)(m0 + b) * g->ldc + o0;
                     pf.left = pf_share;
                     if (nv == nr) {
-                        ukr(mr, kc, a, bp, c, (size_t)OC, first, last, beta, bs, &pf);
+                        ukr(mr, kc, a, bp, c, (size_t)g->ldc, first, last, beta, bs, &pf);
                         continue;
                     }
                     /* Edge panel: the same kernel on a copy of the valid columns. */
@@ -390,24 +461,23 @@ static void run_panels(float *ap, float *out, const float *inp, const void *w, l
                     for (int i = 0; i < mr; i++) {
                         memset(tile + i * nr, 0, (size_t)nr * sizeof(float));
                         if (need_in)
-                            memcpy(tile + i * nr, c + (size_t)i * OC, (size_t)nv * sizeof(float));
+                            memcpy(tile + i * nr, c + (size_t)i * g->ldc,
+                                   (size_t)nv * sizeof(float));
                     }
                     ukr(mr, kc, a, bp, tile, (size_t)nr, first, last, beta, bs, &pf);
                     for (int i = 0; i < mr; i++)
-                        memcpy(c + (size_t)i * OC, tile + i * nr, (size_t)nv * sizeof(float));
+                        memcpy(c + (size_t)i * g->ldc, tile + i * nr, (size_t)nv * sizeof(float));
                 }
             }
         }
     }
 }
 
-static void matmul_simd(float *out, const float *inp, const void *w, lb_dtype_t dt,
-                        const float *bias, int T, int C, int OC, int w_in_out, float beta,
-                        int impl) {
+static void gemm_simd(const gemm_t *g, int impl) {
     const int nr = impl == 2 ? 32 : 16;
-    const int n_panels = (OC + nr - 1) / nr;
+    const int n_panels = (g->N + nr - 1) / nr;
     int nth = omp_get_max_threads();
-    if ((size_t)T * C * OC < 8 * (size_t)LB_PAR_MIN || omp_in_parallel()) nth = 1;
+    if ((size_t)g->M * g->K * g->N < 8 * (size_t)LB_PAR_MIN || omp_in_parallel()) nth = 1;
     if (nth > n_panels) nth = n_panels;
     /* One parallel region; threads split the column panels. A thread that cannot get its
      * packed-rows buffer computes its panels on the scalar path: the same bits. */
@@ -416,31 +486,43 @@ static void matmul_simd(float *out, const float *inp, const void *w, lb_dtype_t 
         int id = omp_get_thread_num(), n = omp_get_num_threads();
         int p0 = (int)((long)n_panels * id / n), p1 = (int)((long)n_panels * (id + 1) / n);
         float *ap = thread_ap();
-        if (ap)
-            run_panels(ap, out, inp, w, dt, bias, T, C, OC, w_in_out, beta, p0, p1, impl);
-        else
-            scalar_cols(out, inp, w, dt, bias, T, C, OC, w_in_out, beta, p0 * nr,
-                        p1 * nr < OC ? p1 * nr : OC);
+        if (ap) run_panels(ap, g, p0, p1, impl);
+        else scalar_cols(g, p0 * nr, p1 * nr < g->N ? p1 * nr : g->N);
     }
 }
 
 #endif
 
-void lb_model_matmul_inv(float *out, const float *inp, const void *w, lb_dtype_t dt,
-                         const float *bias, int T, int C, int OC, int w_in_out, float beta) {
-    if (T < 1 || OC < 1) return;
+static void gemm_run(const gemm_t *g) {
+    if (g->M < 1 || g->N < 1) return;
     if (g_impl < 0) lb_model_matmul_inv_select(-1);
 #if LB_HAVE_X86
     if (g_impl > 0) {
-        matmul_simd(out, inp, w, dt, bias, T, C, OC, w_in_out, beta, g_impl);
+        gemm_simd(g, g_impl);
         return;
     }
 #endif
-    matmul_scalar(out, inp, w, dt, bias, T, C, OC, w_in_out, beta);
+    gemm_scalar(g);
+}
+
+void lb_model_matmul_inv(float *out, const float *inp, const void *w, lb_dtype_t dt,
+                         const float *bias, int T, int C, int OC, int w_in_out, float beta) {
+    gemm_t g = {.c = out, .a = inp, .b = w, .bias = bias, .dt = dt, .M = T, .N = OC, .K = C,
+                .lda = C, .ldb = w_in_out ? OC : C, .ldc = OC, .a_trans = 0,
+                .b_kn = w_in_out != 0, .beta = beta};
+    gemm_run(&g);
 }
 
 void lb_model_matmul_forward_inv(float *out, const float *inp, const float *w,
                                  const float *bias, int T, int C, int OC, int w_in_out,
                                  float beta) {
     lb_model_matmul_inv(out, inp, w, LB_DTYPE_F32, bias, T, C, OC, w_in_out, beta);
+}
+
+void lb_model_gemm(float *c, int ldc, const float *a, int lda, int a_trans, const float *b,
+                   int ldb, int b_kn, int M, int N, int K, float beta) {
+    gemm_t g = {.c = c, .a = a, .b = b, .bias = NULL, .dt = LB_DTYPE_F32, .M = M, .N = N,
+                .K = K, .lda = lda, .ldb = ldb, .ldc = ldc, .a_trans = a_trans != 0,
+                .b_kn = b_kn != 0, .beta = beta};
+    gemm_run(&g);
 }

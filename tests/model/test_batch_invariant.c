@@ -123,6 +123,54 @@ static void test_matmul_impls(void **state) {
     }
 }
 
+/* lb_model_gemm, the general form training and attention use (A or A^T, B as (K, N) or
+ * (N, K), row strides wider than the rows): every element equals, bit for bit, the chain it
+ * defines, computed here with fmaf; on every implementation and with 1-3 threads. */
+static void check_gemm(int M, int N, int K, int a_trans, int b_kn, float beta) {
+    const int lda = (a_trans ? M : K) + 3, ldb = (b_kn ? N : K) + 5, ldc = N + 2;
+    const size_t na = (size_t)(a_trans ? K : M) * lda, nb = (size_t)(b_kn ? K : N) * ldb;
+    float *a = malloc(sizeof(float) * na), *b = malloc(sizeof(float) * nb);
+    float *c0 = malloc(sizeof(float) * M * ldc), *c = malloc(sizeof(float) * M * ldc);
+    float *want = malloc(sizeof(float) * M * ldc);
+    for (size_t i = 0; i < na; i++) a[i] = val(i, 21) * 1.7f;
+    for (size_t i = 0; i < nb; i++) b[i] = val(i, 22) * 0.3f;
+    for (int i = 0; i < M * ldc; i++) c0[i] = val(i, 23);
+    memcpy(want, c0, sizeof(float) * M * ldc);
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float acc = beta != 0.0f ? beta * c0[i * ldc + j] : 0.0f;
+            for (int k = 0; k < K; k++)
+                acc = fmaf(a_trans ? a[(size_t)k * lda + i] : a[(size_t)i * lda + k],
+                           b_kn ? b[(size_t)k * ldb + j] : b[(size_t)j * ldb + k], acc);
+            want[i * ldc + j] = acc;
+        }
+    int best = lb_model_matmul_inv_select(-1);
+    for (int lv = 0; lv <= best; lv++)
+        for (int th = 1; th <= 3; th++) {
+            lb_model_matmul_inv_select(lv);
+            omp_set_num_threads(th);
+            memcpy(c, c0, sizeof(float) * M * ldc);
+            lb_model_gemm(c, ldc, a, lda, a_trans, b, ldb, b_kn, M, N, K, beta);
+            if (memcmp(c, want, sizeof(float) * M * ldc))
+                fail_msg("M=%d N=%d K=%d a_trans=%d b_kn=%d: level %d with %d threads differs "
+                         "from the fma chain", M, N, K, a_trans, b_kn, lv, th);
+        }
+    omp_set_num_threads(2);
+    lb_model_matmul_inv_select(-1);
+    free(a), free(b), free(c0), free(c), free(want);
+}
+
+static void test_gemm_general(void **state) {
+    (void)state;
+    for (int at = 0; at < 2; at++)
+        for (int bk = 0; bk < 2; bk++) {
+            check_gemm(1, 3, 5, at, bk, 0.0f);
+            check_gemm(17, 33, 70, at, bk, 1.0f);
+            check_gemm(64, 48, 300, at, bk, 0.0f);    /* two K blocks, edge panels */
+            check_gemm(80, 200, 520, at, bk, 1.0f);   /* threaded, three K blocks */
+        }
+}
+
 /* A small Llama in dir: D (not a multiple of 8 in the second case, so that a row's alignment
  * changes with its place in the batch), V = 1000. */
 static void write_llama(const char *dir, int D, int H, int HD, int KV, int I, int L, int V) {
@@ -271,6 +319,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matmul_inv),
         cmocka_unit_test(test_matmul_impls),
+        cmocka_unit_test(test_gemm_general),
         cmocka_unit_test(test_logits_invariant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
