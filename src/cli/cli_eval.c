@@ -79,6 +79,9 @@ static void usage(FILE *out) {
             "                           its answers (\"sample\", an array, a greedy answer), a\n"
             "                           repeated (id, \"sample\"), integer and string ids in one\n"
             "                           file, one id with two references, an empty keyword list\n"
+            "                           --metric judge works here too: each line's user turn\n"
+            "                           as `score --metric judge` reads it, the numbers of\n"
+            "                           `score --metric judge` then `bound` (no judge section)\n"
             "  --allow-duplicates       with --samples: count repeated lines and (id, \"sample\")\n"
             "                           pairs as more samples (the bounds assume independent\n"
             "                           samples: only for answers that really were drawn twice)\n"
@@ -253,7 +256,7 @@ static int eval_main(int argc, char **argv) {
                                  .leak_threshold = 1.0};
     e.method_name = "exact";
     e.n_plot = 6;
-    int c, st, tmpl_given = 0, harm_given = 0, allow_dup = 0, leak_t_given = 0, wait = 0;
+    int c, st, prompt_field_given = 0, tmpl_given = 0, harm_given = 0, allow_dup = 0, leak_t_given = 0, wait = 0;
     const char *samples = NULL, *sampling_flag = NULL, *field_flag = NULL, *greedy_field = NULL;
     lb_score_cfg_t cfg = {.text_field = "text", .id_field = "id", .prompt_field = "prompt"};
     lb_metric_t metric = LB_METRIC_ROUGEL_RECALL;
@@ -293,7 +296,11 @@ static int eval_main(int argc, char **argv) {
         case O_ID_F: cfg.id_field = optarg; field_flag = "--id-field"; break;
         case O_REF_F: ref_field = optarg; field_flag = "--reference-field"; break;
         case O_KW_F: kw_field = optarg; field_flag = "--keywords-field"; break;
-        case O_PROMPT_F: cfg.prompt_field = optarg; field_flag = "--prompt-field"; break;
+        case O_PROMPT_F:
+            cfg.prompt_field = optarg;
+            field_flag = "--prompt-field";
+            prompt_field_given = 1;
+            break;
         case O_GREEDY_F: greedy_field = optarg; field_flag = "--greedy-field"; break;
         case O_ALLOW_DUP: allow_dup = 1; field_flag = "--allow-duplicates"; break;
         case O_THR: {
@@ -355,11 +362,21 @@ static int eval_main(int argc, char **argv) {
         cfg.field = metric == LB_METRIC_KEYWORDS ? (kw_field ? kw_field : ref_field ? ref_field : "keywords")
                                           : ref_field ? ref_field : "reference";
         cfg.path = samples;
-        cfg.opts = so.opts;
         if (lb_cli_mpi_rank() != 0) return LB_EXIT_OK; /* nothing to share: rank 0 alone */
+        lb_judge_t *judge = NULL;
+        if (metric == LB_METRIC_JUDGE) {
+            /* the user turn as `score --metric judge` reads it: --prompt-field, else "question"
+               when the line has it, else "prompt" */
+            if (!prompt_field_given) cfg.prompt_field = NULL;
+            if ((st = lb_cli_score_judge_open(&so, CMD, &judge))) return st;
+            so.opts.judge = judge;
+        }
+        cfg.opts = so.opts;
         eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
                                    .data_path = a.data, .data_format = a.format};
-        return eval_from_file(&e, &cfg, &sop, lb_cli_io_flags(wait), argc, argv);
+        st = eval_from_file(&e, &cfg, &sop, lb_cli_io_flags(wait), argc, argv);
+        lb_judge_free(judge);
+        return st;
     }
     if (field_flag) return lb_cli_failf(CMD, "%s needs --samples FILE", field_flag);
     char def_dir[4096], def_model[4160], def_data[4160];

@@ -284,7 +284,7 @@ static int take(reader_t *r, json_t *obj, long lineno, size_t p, json_t *id, jso
         r->count[p]++;
     }
     json_t *o = json_object(), *ref = json_object_get(obj, cfg->field);
-    json_t *prompt = json_object_get(obj, cfg->prompt_field);
+    json_t *prompt = json_object_get(obj, cfg->prompt_field ? cfg->prompt_field : "prompt");
     int bad = !o || json_object_set(o, "id", id) ||
               json_object_set_new(o, "sample", json_integer(sample)) ||
               (json_is_string(prompt) && json_object_set(o, "prompt", prompt)) ||
@@ -367,7 +367,7 @@ static int read_line(reader_t *r, const char *line, size_t len, long lineno, lb_
     if (!rc) rc = check_ref(r, obj, lineno, p, err);
     if (!rc && !r->e->questions[p]) {
         json_t *q = json_object_get(obj, "question");
-        if (!json_is_string(q)) q = json_object_get(obj, cfg->prompt_field);
+        if (!json_is_string(q)) q = json_object_get(obj, cfg->prompt_field ? cfg->prompt_field : "prompt");
         if (json_is_string(q) && !(r->e->questions[p] = strdup(json_string_value(q))))
             rc = lb_error_set(err, LB_ENOMEM, "out of memory");
     }

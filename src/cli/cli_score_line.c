@@ -240,6 +240,24 @@ static int score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long line
         size_t pl;
         if ((rc = get_string(cfg, lineno, obj, lb_score_user_field(cfg, obj), &p, &pl, err)))
             return rc;
+        if (!w->judge && cfg->opts.judge) {
+            /* no batch scored before (eval --samples): this pair alone; the judge is
+               batch-invariant, so the numbers are those of score's batches */
+            it.ref = p;
+            it.ref_len = pl;
+            if ((rc = lb_score_batch(&cfg->opts, LB_METRIC_JUDGE, NULL, &it, 1, vals, detail, err))) {
+                lb_error_prefix(err, "%s:%ld", cfg->path, lineno);
+                return rc;
+            }
+            if (cfg->opts.judge_threshold >= 0) {
+                *integral = 1;
+                return LB_OK;
+            }
+            vals[1] = detail[0];
+            vals[2] = detail[1];
+            *nvals = 3;
+            return LB_OK;
+        }
         if (w->judge_next >= w->judge_n)
             return lb_error_set(err, LB_EINVAL, "%s:%ld: internal: no judge score", cfg->path, lineno);
         size_t k = w->judge_next++;
