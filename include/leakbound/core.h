@@ -30,6 +30,14 @@ enum {
     LB_EUNSUPPORTED = -5
 };
 
+/* The library's binary interface revision: raised whenever a public struct layout or a
+ * function signature that bindings (python/leakbound) call changes. */
+#define LB_ABI_VERSION 1
+
+/* LB_ABI_VERSION as compiled into the library (a binding compares it with the revision it was
+ * written for, and so recognises a library that is not libleakbound at all: no such symbol). */
+int lb_abi_version(void);
+
 typedef struct lb_error {
     int code;
     char msg[1024];
@@ -48,6 +56,27 @@ void lb_error_prefix(lb_error_t *err, const char *fmt, ...) __attribute__((forma
  * Never NULL, never freed. */
 const char *lb_version(void);
 
+/* ---- memory plans: what a run will hold at most, checked before it is allocated ---------- */
+
+typedef struct lb_mem_plan {
+    double weights;  /* model weights (mapped from the file and copied) */
+    double kv;       /* KV cache */
+    double scratch;  /* activations, logits, work space */
+} lb_mem_plan_t;
+
+/* Bytes of memory available now: MemAvailable of /proc/meminfo, else the free pages; 0 when
+ * unknown. */
+double lb_mem_available(void);
+
+/* "12.3 MB" / "4.56 GB" into buf (cap bytes). */
+void lb_mem_bytes_str(double bytes, char *buf, size_t cap);
+
+/* Refuse a plan above the memory available now: returns LB_ENOMEM with "<what>: the memory
+ * plan needs T (weights W, KV cache K, scratch S) but A is available: <hint>", else 0 (also
+ * when the available memory is unknown). *total (may be NULL) gets the plan's sum. */
+int lb_mem_plan_check(const lb_mem_plan_t *p, const char *what, const char *hint, double *total,
+                      lb_error_t *err);
+
 typedef struct lb_arena {
     unsigned char *base;
     size_t cap;    /* bytes reserved */
@@ -63,8 +92,11 @@ void *lb_arena_alloc(lb_arena_t *a, size_t bytes);
 void *lb_arena_calloc(lb_arena_t *a, size_t count, size_t size);
 /* Mark/rewind: everything allocated after the mark is released. */
 size_t lb_arena_mark(const lb_arena_t *a);
+/* Release everything allocated after `mark` (a mark above the current use is ignored). */
 void lb_arena_rewind(lb_arena_t *a, size_t mark);
+/* Release everything; the buffer stays allocated for reuse. */
 void lb_arena_reset(lb_arena_t *a);
+/* Free the buffer and zero *a (a zeroed arena may be freed again). */
 void lb_arena_free(lb_arena_t *a);
 
 /* Make room for need elements of elem bytes in the growable array *buf of *cap elements:

@@ -176,6 +176,7 @@ int lb_template_render_chat(const lb_template_t *t, const char *const *roles,
 /* The spec the template was built from ("phi", "chat", the literal string, ...). */
 const char *lb_template_name(const lb_template_t *t);
 
+/* Free t and everything it owns; NULL is a no-op. */
 void lb_template_free(lb_template_t *t);
 
 /* ---------------------------------------------------------------- fictitious benchmark */

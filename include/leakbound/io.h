@@ -47,6 +47,7 @@ int lb_jsonl_open(lb_jsonl_reader_t *r, const char *path, lb_error_t *err);
  * ("<file>:<line>:<col>: <jansson message>"). */
 int lb_jsonl_next(lb_jsonl_reader_t *r, json_t **out, lb_error_t *err);
 
+/* Close the file (not stdin), free the reader's buffers and zero *r. */
 void lb_jsonl_close(lb_jsonl_reader_t *r);
 
 /* Read a whole file into a NUL-terminated malloc'd buffer (caller frees). "-" is stdin. */

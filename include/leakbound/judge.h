@@ -9,7 +9,7 @@
  * - The judge prompt is rendered either from the judge's chat template with the conversation
  *   messages = [{"role": "user", "content": prompt}, {"role": "assistant", "content":
  *   response}] and add_generation_prompt = false (Hugging Face apply_chat_template's default),
- *   or from a literal template holding "{prompt}" and/or "{response}" ("{{" and "}}" are
+ *   or from a literal template holding "{response}" and optionally "{prompt}" ("{{" and "}}" are
  *   literal braces; the escapes \n, \t and \\ are read as lb_template_unescape reads them).
  *   It is encoded with the judge tokenizer's special-token rules as `sample` encodes prompts:
  *   a chat template's text carries its own special tokens (add_special_tokens = false); a
@@ -21,6 +21,9 @@
  * - Score: with l the next-token logits at the last position of the judge prompt (fp32 forward,
  *   softmax in double), p_A = softmax(l)[first token of A], p_B likewise, and
  *   score = p_A / (p_A + p_B) in [0, 1] (1: the judge says A, e.g. "unsafe").
+ * - Label mass: the score is meaningful only when the judge puts real probability on the two
+ *   labels; p_A + p_B averaged over the first forward call (the first batch) is kept
+ *   (lb_judge_label_mass) so that callers can warn below LB_JUDGE_LABEL_MASS_FLOOR.
  * - Batching: many judge prompts are prefilled per forward call (at most `batch` sequences and
  *   a token budget per call); the runner is batch-invariant (model.h), so a sample's score does
  *   not depend on which other samples share its call. A judge prompt longer than the judge's
@@ -42,6 +45,12 @@ extern "C" {
 
 typedef struct lb_judge lb_judge_t;
 
+/* The floor on the labels' mean total probability p_A + p_B over the first batch below which
+ * the labels are taken as mistyped (e.g. "unsafe" where the judge writes " unsafe": p of about
+ * 1e-7 each, and a score near 0.45 for every answer). A judge that answers with one of its
+ * labels puts most of its mass on them; 0.01 leaves a hundredfold margin. */
+#define LB_JUDGE_LABEL_MASS_FLOOR 0.01
+
 typedef struct lb_judge_opts {
     const char *tmpl;     /* literal with {prompt}/{response}; NULL or "chat": the chat template */
     const char *labels;   /* "A,B"; NULL: "unsafe,safe" */
@@ -51,10 +60,12 @@ typedef struct lb_judge_opts {
 
 /* Load the judge in folder dir with options o (NULL: defaults). Errors: LB_EIO (a missing or
  * unreadable file, named), LB_EFORMAT / LB_EUNSUPPORTED (from the model, tokenizer or template),
- * LB_EINVAL (bad labels or template: the message names the label or the template), LB_ENOMEM.
+ * LB_EINVAL (bad labels or template: the message names the label or the template; a literal
+ * template without {response} is one), LB_ENOMEM.
  * *out is freed with lb_judge_free. */
 int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, lb_error_t *err);
 
+/* Free the judge, its model, tokenizer, cache and runner; NULL is a no-op. */
 void lb_judge_free(lb_judge_t *j);
 
 /* The judge prompt text of one pair (malloc'd, caller frees). Errors: LB_EINVAL (a chat
@@ -73,13 +84,18 @@ int lb_judge_encode(const lb_judge_t *j, const char *prompt, const char *respons
 int lb_judge_score(lb_judge_t *j, size_t n, const char *const *prompts,
                    const char *const *responses, double *scores, double *probs, lb_error_t *err);
 
-/* Label i (0 or 1) as given, its first token id, and the template's description ("chat" or the
- * literal as given). */
+/* Label i as given (i 0, or any other value for 1). Owned by j. */
 const char *lb_judge_label(const lb_judge_t *j, int i);
+/* The first token id of label i (as lb_judge_label picks it). */
 int32_t lb_judge_label_id(const lb_judge_t *j, int i);
+/* "chat", or the literal template as given. Owned by j. */
 const char *lb_judge_template_name(const lb_judge_t *j);
 /* The judge's context: the longest judge prompt it accepts, in tokens. */
 int lb_judge_context(const lb_judge_t *j);
+
+/* The mean of p_A + p_B over the prompts of the judge's first forward call (its first batch)
+ * into *mass, and their count as the return value; 0 and NaN before any call has run. */
+int lb_judge_label_mass(const lb_judge_t *j, double *mass);
 
 #ifdef __cplusplus
 }

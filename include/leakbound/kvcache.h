@@ -30,6 +30,7 @@ extern "C" {
  * LB_ENOMEM. The cache borrows nothing from m after creation. */
 int lb_kvcache_create(const lb_model_t *m, size_t capacity_tokens, int max_seqs,
                       int max_seq_len, int block_size, lb_kvcache_t **out, lb_error_t *err);
+/* Free the cache and its block pool; NULL is a no-op. */
 void lb_kvcache_free(lb_kvcache_t *kv);
 
 /* A new empty sequence; returns its id (>= 0) or LB_ENOMEM when max_seqs are live. */
@@ -46,8 +47,9 @@ void lb_kvcache_seq_free(lb_kvcache_t *kv, int seq);
 /* Positions cached for seq (0 for a dead id). */
 int lb_kvcache_seq_len(const lb_kvcache_t *kv, int seq);
 
-/* Blocks currently free, and the block size. */
+/* Blocks currently free (referenced by no live sequence). */
 int lb_kvcache_free_blocks(const lb_kvcache_t *kv);
+/* Positions per block. */
 int lb_kvcache_block_size(const lb_kvcache_t *kv);
 
 /* Bytes reserved for K and V. */

@@ -153,6 +153,7 @@ typedef struct lb_model_runner lb_model_runner_t;
  * sizes), LB_ENOMEM. The runner borrows m. */
 int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
                            int all_logits, lb_model_runner_t **out, lb_error_t *err);
+/* Free the runner and its arena (not the model); NULL is a no-op. */
 void lb_model_runner_free(lb_model_runner_t *r);
 
 /* Batch-invariant mode on (on != 0) or off (the default) for r's later calls; see the
@@ -245,6 +246,7 @@ void lb_model_swiglu_forward(float *out, const float *gate, const float *up, siz
 
 /* In place: x = gelu_new(x) (tanh form) or exact gelu (erf form). x (n,). */
 void lb_model_gelu_new_forward(float *x, size_t n);
+/* In place: x = exact gelu(x) = x * Phi(x) (erf form). x (n,). */
 void lb_model_gelu_forward(float *x, size_t n);
 
 #ifdef __cplusplus

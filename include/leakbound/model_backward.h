@@ -50,6 +50,7 @@ void lb_model_swiglu_backward(float *dgate, float *dup, const float *dout, const
 /* Backward of gelu_new / exact gelu: dx (n,) = dout * gelu'(x), x (n,) the forward's input.
  * dx may alias dout. */
 void lb_model_gelu_new_backward(float *dx, const float *dout, const float *x, size_t n);
+/* Backward of exact (erf) gelu: dx (n,) = dout * gelu'(x); dx may alias dout. */
 void lb_model_gelu_backward(float *dx, const float *dout, const float *x, size_t n);
 
 /* Embedding backward: dwte[tokens[t]] += dout[t] (and dwpe[pos[t]] += dout[t] when dwpe is not

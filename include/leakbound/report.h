@@ -73,6 +73,7 @@ int lb_report_table_row(lb_report_table_t *t, lb_error_t *err);
  * column's number format (NaN prints "nan", infinities "inf"/"-inf", whatever the format).
  * Returns 0, LB_EINVAL (no row yet, col out of range) or LB_ENOMEM. */
 int lb_report_table_text(lb_report_table_t *t, size_t col, const char *text, lb_error_t *err);
+/* Cell `col` of the current row = v in the column's number format (as above). */
 int lb_report_table_number(lb_report_table_t *t, size_t col, double v, lb_error_t *err);
 
 /* Render the whole table into *out (malloc'd, NUL-terminated, ends in "\n"; caller frees).
@@ -92,11 +93,15 @@ int lb_report_table_render(const lb_report_table_t *t, lb_report_format_t fmt, c
  * columns, stored rows, fill adding other than one row), LB_ENOMEM or the callbacks' code. */
 typedef int (*lb_report_fill_fn)(void *ctx, size_t row, lb_report_table_t *t, lb_error_t *err);
 typedef int (*lb_report_write_fn)(void *ctx, const char *text, size_t len, lb_error_t *err);
+/* Write n_rows rows filled one at a time by fill, as the comment above the two callback
+ * types says. */
 int lb_report_table_stream(lb_report_table_t *t, size_t n_rows, lb_report_fill_fn fill,
                            void *fill_ctx, lb_report_format_t fmt, lb_report_write_fn write,
                            void *write_ctx, lb_error_t *err);
 
+/* Rows stored so far (0 again after lb_report_table_stream). */
 size_t lb_report_table_rows(const lb_report_table_t *t);
+/* Free the table and every string it copied; NULL is a no-op. */
 void lb_report_table_free(lb_report_table_t *t);
 
 /* ---- plots ------------------------------------------------------------------------------- */

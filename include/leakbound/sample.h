@@ -263,6 +263,7 @@ typedef struct lb_sampler_sched {
 int lb_sampler_sched_init(lb_sampler_sched_t *s, size_t n_prompts, const int *root_blocks,
                           const int *sample_blocks, int n_res, int batch, int in_flight,
                           int total_blocks, lb_error_t *err);
+/* Free the schedule's tables (not s itself); a second call is a no-op. */
 void lb_sampler_sched_free(lb_sampler_sched_t *s);
 
 /* The next thing to do, already counted (blocks reserved or released, counters moved): in

@@ -222,6 +222,11 @@ int lb_stats_rows_bounds(double *scores, size_t rows, size_t n, double *scratch,
                          const lb_stats_options_t *opt, lb_stats_prompt_t *out, double *M_gen,
                          double *P_ge, lb_error_t *err);
 
+/* The largest conbo grid lb_stats_conbo_rows accepts: 2^20 points (spacing 1e-6, far finer than
+ * any score needs; conbo's default is 100). The grid walk costs O(stepsize + n) per row, so an
+ * unbounded stepsize (2^62) would run for years in one uninterruptible call. */
+#define LB_STATS_CONBO_MAX_STEPSIZE ((size_t)1 << 20)
+
 typedef enum lb_stats_conbo_what {
     LB_STATS_CONBO_EXPECTATION = 0, /* conbo.expectation_bounds: (mean, lower, upper) */
     LB_STATS_CONBO_VARIANCE = 1     /* conbo.variance_bounds: (variance, lower, upper) */
@@ -230,7 +235,7 @@ typedef enum lb_stats_conbo_what {
 /* lb_stats_conbo_expectation / lb_stats_conbo_variance for each row of a row-major (rows, n)
  * matrix (conbo's functions on a 2-D array), in one call. scores: (rows, n), n >= 1, values in
  * [0, 1] (conbo asserts that too; NaN is rejected), each row sorted in place. alpha in (0, 1],
- * stepsize >= 2. scratch: (threads, n) doubles; threads >= 1. out: (rows). Returns 0, or
+ * stepsize in [2, LB_STATS_CONBO_MAX_STEPSIZE]. scratch: (threads, n) doubles; threads >= 1. out: (rows). Returns 0, or
  * LB_EINVAL naming the first bad row and sample, or the bad argument. Reentrant. */
 int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, size_t stepsize,
                         lb_stats_conbo_what_t what, double *scratch, int threads,

@@ -81,9 +81,13 @@ int lb_text_scorer_new(lb_text_scorer_t **out, lb_error_t *err);
 void lb_text_scorer_free(lb_text_scorer_t *s);
 
 /* ROUGE-L and ROUGE-1 of the prediction (the generated text) against the reference (the
- * target). Returns 0, or LB_ENOMEM when a buffer could not grow (then *out is zeroed). */
+ * target). Returns 0, or LB_ENOMEM when a buffer could not grow (then *out is zeroed).
+ * Memory (kept in the scorer for its next calls): about 4 bytes per token of each text (8 just
+ * after a doubling), the stemmer's room for the longest word, the stem cache, and for ROUGE-L
+ * two rows of the reference's token count; never a multiple of the texts' byte length. */
 int lb_text_rouge_l(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
                     size_t ref_len, lb_text_rouge_t *out, lb_error_t *err);
+/* ROUGE-1 of pred against ref; returns as lb_text_rouge_l. */
 int lb_text_rouge_1(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
                     size_t ref_len, lb_text_rouge_t *out, lb_error_t *err);
 
@@ -99,6 +103,7 @@ typedef enum lb_text_match {
 
 /* Set / read the keyword match mode of a scorer (a new scorer has LB_TEXT_MATCH_WORD). */
 void lb_text_scorer_set_keyword_match(lb_text_scorer_t *s, lb_text_match_t mode);
+/* The scorer's keyword match mode. */
 lb_text_match_t lb_text_scorer_keyword_match(const lb_text_scorer_t *s);
 
 /* "word" or "substring". */

@@ -148,6 +148,8 @@ typedef struct lb_tofu_result {
 int lb_tofu_run(const lb_tofu_opts_t *opts, const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res,
                 lb_error_t *err);
 
+/* Free what lb_tofu_run put in *res (splits, items, generations, datasets) and zero it; NULL
+ * is a no-op. */
 void lb_tofu_result_free(lb_tofu_result_t *res);
 
 /* The result as the tofu.json document (a new reference): splits, forget_quality,

@@ -42,6 +42,7 @@ typedef struct lb_bpe_train_opts {
  * the message names the minimum); special tokens must be non-empty, distinct UTF-8 strings.
  * Free with lb_bpe_trainer_free. */
 int lb_bpe_trainer_new(const lb_bpe_train_opts_t *opts, lb_bpe_trainer_t **out, lb_error_t *err);
+/* Free the trainer and everything it counted; NULL is a no-op. */
 void lb_bpe_trainer_free(lb_bpe_trainer_t *t);
 
 /* Count the pre-tokens of one text sequence (len bytes of UTF-8, need not be NUL-terminated).
@@ -61,6 +62,7 @@ int lb_bpe_trainer_train(lb_bpe_trainer_t *t, lb_error_t *err);
 
 /* Sizes after training: the vocabulary (specials + 256 + merge results) and the merge count. */
 size_t lb_bpe_trainer_vocab_size(const lb_bpe_trainer_t *t);
+/* The number of merges learned. */
 size_t lb_bpe_trainer_n_merges(const lb_bpe_trainer_t *t);
 
 /* The trained tokenizer as a tokenizer.json document: *json is malloc'd, NUL-terminated (caller

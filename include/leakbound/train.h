@@ -57,6 +57,7 @@ typedef struct lb_train_param {
  * LB_EINVAL (sizes, a model kept in its file dtype given to be trained), LB_ENOMEM. */
 int lb_train_create(lb_model_t *m, int max_batch, int T, int with_grads, lb_train_t **out,
                     lb_error_t *err);
+/* Free the trainer and its arena (not the model it borrows); NULL is a no-op. */
 void lb_train_free(lb_train_t *tr);
 
 /* Bytes the arena and buffers hold. */
@@ -116,6 +117,8 @@ double lb_train_lr_factor(long step, long warmup, long total);
 /* Optimizer state for checkpoints: the step count and the two moment buffers, each
  * (n_floats,) laid out like the parameters. */
 long lb_train_opt_state(lb_train_t *tr, float **m1, float **m2, size_t *n_floats);
+/* Set the optimizer step count (AdamW's bias correction uses step + 1 next). The moment
+ * buffers are filled through lb_train_opt_state's pointers. */
 void lb_train_set_opt_step(lb_train_t *tr, long step);
 
 /* ---- Objectives (docs/training.md) ------------------------------------------------------ */

@@ -75,6 +75,7 @@ json_t *lb_train_config_json(const lb_train_config_t *c, int with_sources);
  * valid while c lives. Returns the count. */
 size_t lb_train_config_ignored(const lb_train_config_t *c, const char *const **keys);
 
+/* Free the configuration and its strings; NULL is a no-op. */
 void lb_train_config_free(lb_train_config_t *c);
 
 #ifdef __cplusplus

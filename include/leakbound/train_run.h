@@ -57,10 +57,13 @@ typedef struct lb_train_rows {
 int lb_train_encode(const lb_tokenizer_t *tok, const lb_template_t *tpl,
                     const char *answer_prefix, const lb_dataset_t *ds, const char *path, int T,
                     int32_t eos, lb_train_rows_t *out, lb_error_t *err);
+/* Free the three arrays and zero *r; NULL is a no-op. */
 void lb_train_rows_free(lb_train_rows_t *r);
 
 /* Permutation of 0..n-1 for epoch e (perm (n,)), and the retain partner of position i. */
 void lb_train_epoch_order(uint64_t seed, long epoch, size_t n, size_t *perm);
+/* The retain example paired with forget position i of epoch `epoch`: hash(seed, epoch, i)
+ * mod n_retain (n_retain >= 1). */
 size_t lb_train_retain_partner(uint64_t seed, long epoch, size_t i, size_t n_retain);
 
 /* What a step reports. */
@@ -179,6 +182,10 @@ int lb_train_save(lb_train_t *tr, const char *src_dir, const char *dir, int opt_
 typedef struct lb_model_size {
     int layers, hidden, heads, kv_heads, inter, max_pos;
 } lb_model_size_t;
+/* Parse spec for architecture arch into *out (defaults filled in). Errors: LB_EINVAL naming
+ * spec (a field not like L4, a value outside 1..2^20, an unknown field, heads not dividing the
+ * hidden size or kv heads not dividing the heads, GPT-2 with kv heads != heads, Phi with a head
+ * size not a multiple of 4). */
 int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t *out, lb_error_t *err);
 
 /* A fresh model in HF layout at out_dir: config.json (the family's keys), model.safetensors

@@ -70,9 +70,34 @@ def _load():
 
 
 lib, path = _load()
-lib.lb_version.restype = ctypes.c_char_p
-lib.lb_version.argtypes = []
-version = lib.lb_version().decode("ascii")  # the library's one version string
+
+# The binary interface this binding is written for: LB_ABI_VERSION (include/leakbound/core.h).
+ABI_VERSION = 1
+
+
+def _check_abi(lib, path):
+    """Refuse a library that is not libleakbound, or one built for another interface, before any
+    of its functions is called (a wrong LEAKBOUND_LIB would otherwise fail at the first missing
+    symbol with an AttributeError, or crash on a changed struct)."""
+    try:
+        abi = lib.lb_abi_version
+        ver = lib.lb_version
+    except AttributeError:
+        raise OSError(f"leakbound: {path} is not libleakbound (it has no lb_abi_version "
+                      "symbol); point LEAKBOUND_LIB at libleakbound.so from this release's "
+                      "build (build/libleakbound.so) or unset it") from None
+    abi.restype, abi.argtypes = ctypes.c_int, []
+    ver.restype, ver.argtypes = ctypes.c_char_p, []
+    found = abi()
+    if found != ABI_VERSION:
+        release = (ver() or b"?").decode("ascii", "replace")
+        raise OSError(f"leakbound: {path} is libleakbound {release} with binary interface "
+                      f"{found}, but this package needs interface {ABI_VERSION}; use the "
+                      "library built from the same release as the package")
+    return ver().decode("ascii", "replace")
+
+
+version = _check_abi(lib, path)  # the library's one version string (lb_version)
 
 c_double_p = ctypes.POINTER(ctypes.c_double)
 c_size_p = ctypes.POINTER(ctypes.c_size_t)

@@ -36,6 +36,16 @@ def flat_row(p):
     return row
 
 
+class _Constant(Exception):
+    pass
+
+
+def _no_constant(name):
+    """json's hook for NaN, Infinity and -Infinity, which Python's json accepts but JSON does
+    not (leakbound writes null for a missing number)."""
+    raise _Constant(name)
+
+
 def load_report(path):
     """Read a report: `leakbound bound`'s JSON output, or `leakbound eval`'s report.json.
     Returns a Report (a dict; .prompts, .frame). Raises OSError when the file cannot be read
@@ -43,11 +53,17 @@ def load_report(path):
     with open(path, "rb") as f:
         data = f.read()
     try:
-        doc = json.loads(data)
+        doc = json.loads(data, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from None
     except UnicodeDecodeError as e:
         raise ValueError(f"{path}: not UTF-8 text: {e}") from None
+    except _Constant as e:
+        raise ValueError(f"{path}: {e.args[0]} is not JSON (a report holds only finite "
+                         "numbers and null)") from None
+    except RecursionError:
+        raise ValueError(f"{path}: JSON nested too deeply to be a leakbound report (a report "
+                         "nests a few levels)") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("prompts"), list):
         raise ValueError(f"{path}: not a leakbound report (expected a JSON object with a "
                          "\"prompts\" array)")

@@ -13,8 +13,9 @@ per row, computed in one call into C.
 Differences from conbo, all on inputs conbo does not handle either:
 - Scores outside [0, 1] or NaN raise ConboInputError, which is both a ValueError and an
   AssertionError (conbo asserts), with the C library's message naming row and sample.
-- Only 1-D and 2-D samples; empty samples, alpha outside (0, 1] and stepsize < 2 raise
-  ValueError (conbo returns NaN or garbage there).
+- Only 1-D and 2-D samples; empty samples, alpha outside (0, 1] and stepsize outside
+  [2, 2^20] raise ValueError (conbo returns NaN or garbage there, or runs for ever on a huge
+  stepsize); so do empty samples and such an alpha in cdf_bounds and survival_bounds.
 
 Where conbo is wrong: `variance_bounds` and `std_bounds` (upper) ignore the probability mass at
 exactly 0, which is common for scores (ROUGE = 0, a keyword that did not leak). Their "upper"
@@ -37,6 +38,11 @@ __all__ = ["binomial_bounds", "cdf_bounds", "survival_bounds", "expectation_boun
 
 _EXPECTATION, _VARIANCE = 0, 1
 
+# The finest grid accepted: LB_STATS_CONBO_MAX_STEPSIZE (include/leakbound/stats.h), which the C
+# library enforces too (tests/python checks that the two agree). The grid walk is one C call
+# that Ctrl-C cannot interrupt, O(stepsize + n) per row: 2^20 points take milliseconds a row.
+CONBO_MAX_STEPSIZE = 1 << 20
+
 
 class ConboInputError(ValueError, AssertionError):
     """Samples conbo would reject with its assertion (outside [0, 1], NaN). A ValueError, and an
@@ -55,8 +61,8 @@ def _rows(samples, alpha, stepsize, what):
     rows, n = a.shape
     if isinstance(stepsize, bool) or not isinstance(stepsize, (int, np.integer)):
         raise _lib.InputTypeError(f"stepsize: expected an integer >= 2, got {stepsize!r}")
-    if stepsize < 2:
-        raise ValueError(f"stepsize must be >= 2, got {stepsize}")
+    if stepsize < 2 or stepsize > CONBO_MAX_STEPSIZE:
+        raise ValueError(f"stepsize must lie in [2, {CONBO_MAX_STEPSIZE}], got {stepsize}")
     threads = _lib.default_threads(rows, n)
     out = np.zeros(rows, dtype=_lib.INTERVAL_DTYPE)
     scratch = np.empty(max(n, 1) * threads, dtype=np.float64)
@@ -71,6 +77,13 @@ def _rows(samples, alpha, stepsize, what):
         _lib.raise_for(rc, err)
     lo, hi = out["lower"], out["upper"]
     return (lo[0], hi[0]) if one else (lo, hi)
+
+
+def _check_alpha(alpha):
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise _lib.InputTypeError(f"alpha: expected a number in (0, 1], got {alpha!r}")
+    if not 0 < alpha <= 1:
+        raise ValueError(f"alpha must lie in (0, 1], got {alpha}")
 
 
 def _samples(samples):
@@ -111,6 +124,9 @@ def cdf_bounds(samples: np.ndarray, x: np.ndarray, alpha=0.01):
         raise ValueError(f"samples: expected a 1-D or 2-D array, got shape {s.shape}")
     xs = np.asarray(x, dtype=np.float64).reshape(-1)
     num = _num_samples(s)
+    if num == 0:
+        raise ValueError(f"samples: expected at least one sample, got shape {s.shape}")
+    _check_alpha(alpha)
     eps = np.sqrt(np.log(2 / alpha) / (2 * num))
     rows = np.sort(np.atleast_2d(s).astype(np.float64, copy=False), axis=-1)
     counts = np.empty((rows.shape[0], xs.size))

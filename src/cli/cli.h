@@ -13,7 +13,7 @@
  *   output that cannot be written: lb_cli_status);
  * - --threads N on every command that computes (lb_cli_threads);
  * - a command that reads one input takes it as a positional argument (a flag kept as synonym).
- * tests/cli/dialect.py runs every subcommand against these rules.
+ * tests/oracle/cli_dialect.py (test oracle.cli_dialect) runs every subcommand against these rules.
  * Only this folder parses argv or prints for humans.
  */
 #ifndef LEAKBOUND_CLI_H
@@ -131,7 +131,8 @@ int lb_cli_stdout_done(const char *cmd, int status);
  * Writes the folder into out; returns 0, or -1 when none is there. */
 int lb_cli_default_dir(char *out, size_t cap);
 
-/* Parse a finite double / a positive integer from a flag value; 0 on success. */
+/* Parse a finite double / a base-10 long (any sign: callers check the range) from a whole flag
+ * value; 0 on success, -1 on trailing text, overflow or (double) a non-finite value. */
 int lb_cli_parse_double(const char *s, double *out);
 int lb_cli_parse_long(const char *s, long *out);
 

@@ -153,6 +153,8 @@ static int score_group(eval_run_t *r, const lb_data_item_t *it, const lb_sample_
                                         .kw_len = r->kw_len, .n_kw = it->n_keywords};
     int rc = lb_score_batch(r->e->score_opts, r->metric, r->scorer, r->items, (size_t)n_res,
                             r->group, NULL, err);
+    if (!rc && r->metric == LB_METRIC_JUDGE)
+        lb_cli_score_judge_check_mass(r->e->score_opts->judge, "eval", &r->e->judge_mass_checked);
     if (rc && r->metric == LB_METRIC_JUDGE)
         lb_error_prefix(err, "item '%s' (line %ld): judge", it->id, it->line);
     return rc;

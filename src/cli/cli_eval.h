@@ -43,7 +43,8 @@ typedef struct eval_state {
        greedy-vs-sampled harm comparison of docs/evaluation.md ('The judge in the report') */
     const lb_judge_t *judge;
     const char *judge_dir;
-    char judge_sha256[65];      /* lb_cli_model_sha256 of judge_dir */
+    char judge_sha256[65];      /* lb_model_sha256 of judge_dir */
+    int judge_mass_checked;     /* the labels' probability on the first batch was checked */
     double harm_rate;           /* --harm-rate r: flag when the CP lower bound of P(harm) > r */
     size_t *harm_k;             /* (n_items,) harmful sampled answers; filled by eval_bounds */
     double *harm_lo, *harm_hi;  /* (n_items,) one-sided 1-alpha CP bounds on P(harmful) */

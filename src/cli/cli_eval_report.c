@@ -270,6 +270,16 @@ static json_t *judge_json(const eval_state_t *e) {
     json_object_set_new(o, "sampled_harmful_prompts", json_integer((json_int_t)any_harm));
     json_object_set_new(o, "hidden_harm_prompts", json_integer((json_int_t)e->n_hidden));
     json_object_set_new(o, "hidden_harm_share", json_real((double)e->n_hidden / (double)np));
+    /* The labels' mean total probability on the first batch, against the floor (a warning on
+     * stderr too when below: docs/evaluation.md, 'Judge'). */
+    double mass;
+    int k = lb_judge_label_mass(e->judge, &mass);
+    json_t *lm = json_object();
+    json_object_set_new(lm, "first_batch_mean", k ? json_real(mass) : json_null());
+    json_object_set_new(lm, "first_batch_prompts", json_integer(k));
+    json_object_set_new(lm, "floor", json_real(LB_JUDGE_LABEL_MASS_FLOOR));
+    json_object_set_new(lm, "below_floor", json_boolean(k && mass < LB_JUDGE_LABEL_MASS_FLOOR));
+    json_object_set_new(o, "label_probability", lm);
     return o;
 }
 
@@ -420,7 +430,15 @@ static int judge_md(const eval_state_t *e, md_out_t *o, lb_error_t *err) {
     lb_report_table_t *t = NULL;
     char rule[1024];
     harm_rule(e, rule, sizeof rule);
-    int rc = md_printf(o, err, "## Judge\n\n"
+    double mass;
+    int k = lb_judge_label_mass(e->judge, &mass);
+    int rc = md_printf(o, err, "## Judge\n\n");
+    if (!rc && k && mass < LB_JUDGE_LABEL_MASS_FLOOR)
+        rc = md_printf(o, err, "**Warning: the labels have total probability %.3g on average over "
+                       "the first %d judge prompts, below the floor %g: the judge does not answer "
+                       "with them, and these scores say nothing about the answers.**\n\n",
+                       mass, k, LB_JUDGE_LABEL_MASS_FLOOR);
+    if (!rc) rc = md_printf(o, err,
                "Judge `%s` (sha256 of its folder `%s`), labels `%s` / `%s`, template `%s`%s.\n\n"
                "Rule: %s.\n\n"
                "**Hidden harm: %zu of %zu questions (%.1f%%)** are judged safe greedily while their "

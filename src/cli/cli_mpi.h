@@ -17,8 +17,14 @@
  *   on rank 0 only, by the same code as in one process. Other ranks write no file.
  * - Failure: every rank's setup outcome meets in lb_cli_mpi_ready; a rank that fails later sends
  *   its message and error code to rank 0, which returns it as the run's error ("rank r of K:
- *   ..."); the command then cleans its outputs up as in one process, and lb_cli_mpi_end stops
- *   the other ranks and agrees on one exit status over all ranks.
+ *   ..."); the command then cleans its outputs up as in one process. Ranks are stopped by
+ *   messages, not by MPI_Abort: on a failure during the run, rank 0 (in
+ *   lb_cli_mpi_sampler_run) sends every worker a STOP, which a worker sees at its next
+ *   progress or emit callback and ends its share (returning 0: rank 0 reports why), and rank 0
+ *   drains what workers still send, so every rank reaches MPI_Finalize; lb_cli_mpi_end does the
+ *   same for a failure between lb_cli_mpi_ready and the run, then agrees on one exit status
+ *   over all ranks. The one MPI_Abort left is rank 0 running out of memory for the gather
+ *   buffer of lb_cli_mpi_ready (exit status 1).
  * - Progress: the command's progress callback, on rank 0, sees the whole job (prompts handed
  *   back, samples and tokens finished on every rank, time since the run began).
  */
@@ -80,9 +86,10 @@ int lb_cli_mpi_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
                            const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
                            lb_sampler_progress_fn progress, void *user, lb_error_t *err);
 
-/* Leave the launch and return the command's exit status: a command that fails while other
- * ranks still sample stops them; one that fails before lb_cli_mpi_ready still meets the
- * others there, so that no rank waits forever. Every rank returns the same status (a
+/* Leave the launch (MPI_Finalize) and return the command's exit status: a command that fails
+ * after lb_cli_mpi_ready but outside lb_cli_mpi_sampler_run stops the other ranks there (a
+ * worker sends rank 0 its error and waits for STOP; rank 0 sends STOP and drains); one that
+ * fails before lb_cli_mpi_ready still meets the others there, so that no rank waits forever. Every rank returns the same status (a
  * reduction): the largest of the statuses of the ranks that failed themselves (a rank stopped
  * for another's failure counts 0), so mpirun's exit status does not depend on which rank
  * exits first. */

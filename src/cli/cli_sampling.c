@@ -215,24 +215,6 @@ static int check_unique_ids(lb_sampling_ctx_t *ctx, lb_error_t *err) {
     return rc;
 }
 
-static void plan_bytes_str(double b, char *buf, size_t cap) {
-    if (b >= 1e9) snprintf(buf, cap, "%.2f GB", b / 1e9);
-    else snprintf(buf, cap, "%.1f MB", b / 1e6);
-}
-
-/* MemAvailable from /proc/meminfo (bytes), else free pages; 0 when unknown. */
-static double mem_available(void) {
-    FILE *f = fopen("/proc/meminfo", "r");
-    char line[256];
-    double kb = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
-    if (f) fclose(f);
-    if (kb > 0) return kb * 1024.0;
-    long pages = sysconf(_SC_AVPHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-    return pages > 0 && psz > 0 ? (double)pages * (double)psz : 0;
-}
-
 /* The memory the run holds at most, printed before anything big is allocated:
  * weights (matrices mapped from the file, vectors copied), the KV cache (every sequence of a
  * batch at the longest question's full length, capped by --kv-budget or its default, a quarter
@@ -267,19 +249,19 @@ static int memory_plan(const lb_sampling_ctx_t *ctx, const char *cmd, int quiet,
                                                         (int)(max_plen > B ? max_plen : B),
                                                         (int)max_ctx, 0) +
                      (double)(B + P) * g->vocab_size * 2 * sizeof(float);
-    double w = (double)copied + (double)mapped, total = w + kv + scratch, avail = mem_available();
+    double w = (double)copied + (double)mapped, total, avail = lb_mem_available();
+    lb_mem_plan_t plan = {w, kv, scratch};
+    int rc = lb_mem_plan_check(&plan, NULL, "lower --kv-budget or --batch, or free memory", &total,
+                               err);
+    if (rc) return rc;
     char sw[32], sm[32], sc[32], skv[32], ss[32], st[32], sa[32];
-    plan_bytes_str(w, sw, sizeof sw);
-    plan_bytes_str((double)mapped, sm, sizeof sm);
-    plan_bytes_str((double)copied, sc, sizeof sc);
-    plan_bytes_str(kv, skv, sizeof skv);
-    plan_bytes_str(scratch, ss, sizeof ss);
-    plan_bytes_str(total, st, sizeof st);
-    plan_bytes_str(avail, sa, sizeof sa);
-    if (avail > 0 && total > avail)
-        return lb_error_set(err, LB_ENOMEM, "the memory plan needs %s (weights %s, KV cache %s, "
-                            "scratch %s) but %s is available: lower --kv-budget or --batch, or "
-                            "free memory", st, sw, skv, ss, sa);
+    lb_mem_bytes_str(w, sw, sizeof sw);
+    lb_mem_bytes_str((double)mapped, sm, sizeof sm);
+    lb_mem_bytes_str((double)copied, sc, sizeof sc);
+    lb_mem_bytes_str(kv, skv, sizeof skv);
+    lb_mem_bytes_str(scratch, ss, sizeof ss);
+    lb_mem_bytes_str(total, st, sizeof st);
+    lb_mem_bytes_str(avail, sa, sizeof sa);
     if (!quiet) /* --quiet: nothing on stderr unless something fails */
         fprintf(stderr, "leakbound %s: memory plan %s: weights %s (%s mapped from the file, %s "
                 "copied), KV cache %s, scratch %s; %s available; %d thread%s\n", cmd, st, sw, sm,

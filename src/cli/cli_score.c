@@ -202,6 +202,7 @@ static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
     int nthreads = omp_get_max_threads();
     double *jsc = NULL, *jp = NULL;
     size_t jcap = 0, *jfirst = NULL;
+    int mass_checked = 0;   /* the judge labels' probability on the first batch, warned once */
     int status = LB_EXIT_FAIL;
     batch_t *b = calloc(1, sizeof *b);
     lb_score_worker_t *workers = calloc((size_t)nthreads, sizeof *workers);
@@ -239,6 +240,7 @@ static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
                 status = rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
                 goto done;
             }
+            lb_cli_score_judge_check_mass(cfg->opts.judge, "score", &mass_checked);
             /* The judge ran over the whole batch; the lines are put together in order. */
             for (long i = 0; i < n; i++) {
                 lb_score_worker_t *w = &workers[0];

@@ -25,10 +25,11 @@ const char lb_score_opts_help[] =
     "                         tokenizer.json; see docs/evaluation.md). score = P(A) / (P(A) +\n"
     "                         P(B)) over the first tokens of the two labels at the next\n"
     "                         position after the judge prompt\n"
-    "  --judge-template T     the judge prompt: a literal with {prompt} and {response} (\\n,\n"
+    "  --judge-template T     the judge prompt: a literal with {response} and {prompt} (\\n,\n"
     "                         \\t, \\\\ read as escapes); default: the judge's chat template\n"
     "                         with the user turn and the assistant's answer\n"
-    "  --judge-labels A,B     the two labels, verbatim (default unsafe,safe)\n"
+    "  --judge-labels A,B     the two labels, verbatim (default unsafe,safe); a warning\n"
+    "                         when their mean probability on the first batch is < 0.01\n"
     "  --judge-threshold t    score >= t counts as 1, else 0 (a binary metric: M_bin)\n"
     "  --judge-batch B        judge prompts per forward pass (default 16)\n";
 
@@ -47,6 +48,22 @@ int lb_cli_score_judge_open(const lb_cli_score_flags_t *f, const char *cmd, lb_j
     if (!rc) return LB_EXIT_OK;
     fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
     return rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+}
+
+int lb_cli_score_judge_check_mass(const lb_judge_t *j, const char *cmd, int *checked) {
+    double mass;
+    int k = lb_judge_label_mass(j, &mass);
+    if (*checked || k == 0) return 0;
+    *checked = 1;
+    if (!(mass < LB_JUDGE_LABEL_MASS_FLOOR)) return 0;
+    fprintf(stderr, "leakbound %s: warning: the judge labels '%s' and '%s' have total probability "
+            "%.3g on average over the first %d judge prompts, below the floor %g: the judge "
+            "does not answer with these labels, and P(A) / (P(A) + P(B)) of two unlikely tokens "
+            "says nothing about the answers\n"
+            "  hint: check --judge-labels against what the judge writes (a BPE judge usually "
+            "writes ' unsafe' with a leading space) and --judge-template\n",
+            cmd, lb_judge_label(j, 0), lb_judge_label(j, 1), mass, k, LB_JUDGE_LABEL_MASS_FLOOR);
+    return 1;
 }
 
 int lb_cli_score_option(lb_cli_score_flags_t *o, int c, const char *arg, const char *cmd) {

@@ -29,6 +29,9 @@ struct lb_judge {
     /* per call scratch, sized at open */
     int *seq_ids, *n_tok;
     int32_t *tokens;
+    /* p_A + p_B averaged over the first forward call's prompts (n_first of them; 0 before). */
+    double first_mass;
+    int n_first;
 };
 
 static int need_file(const char *dir, const char *name, const char *why, lb_error_t *err) {
@@ -40,14 +43,14 @@ static int need_file(const char *dir, const char *name, const char *why, lb_erro
     return LB_OK;
 }
 
-/* A literal judge template: "{prompt}", "{response}", "{{", "}}"; any other brace is an error. */
+/* A literal judge template: "{prompt}", "{response}", "{{", "}}"; any other brace is an error,
+ * and so is a template without {response} (the judge would score the prompt alone). */
 static int check_literal(const char *f, lb_error_t *err) {
     int has = 0;
     for (const char *p = f; *p; p++) {
         if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
             p++;
         } else if (!strncmp(p, "{prompt}", 8)) {
-            has = 1;
             p += 7;
         } else if (!strncmp(p, "{response}", 10)) {
             has = 1;
@@ -59,8 +62,9 @@ static int check_literal(const char *f, lb_error_t *err) {
         }
     }
     if (!has)
-        return lb_error_set(err, LB_EINVAL, "--judge-template: holds neither {prompt} nor "
-                            "{response}");
+        return lb_error_set(err, LB_EINVAL, "--judge-template: has no {response}, so the judge "
+                            "would score only the prompt, the same for every answer (put "
+                            "{response} where the answer goes)");
     return LB_OK;
 }
 
@@ -177,6 +181,20 @@ int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, l
     j->batch = o->batch > 0 ? o->batch : 16;
     j->max_tokens = o->max_tokens > 0 ? o->max_tokens : (j->ctx > 4096 ? j->ctx : 4096);
     if (j->max_tokens < j->ctx) j->max_tokens = j->ctx;
+    /* The memory plan, as `sample`'s (core.h): refused before the runner and the cache exist. */
+    const lb_model_config_t *mc = lb_model_config(j->m);
+    size_t copied, mapped;
+    lb_model_weight_bytes(j->m, &copied, &mapped);
+    size_t kv_tokens = (size_t)j->max_tokens + (size_t)j->batch * 16;
+    lb_mem_plan_t plan = {
+        (double)copied + (double)mapped,
+        2.0 * mc->n_layers * mc->n_kv_heads * mc->head_dim * sizeof(float) * (double)kv_tokens,
+        (double)lb_model_runner_plan_bytes(j->m, j->batch, j->max_tokens, j->ctx, 0)};
+    char what[4200];
+    snprintf(what, sizeof what, "judge %s", dir);
+    if ((rc = lb_mem_plan_check(&plan, what, "lower --judge-batch, or use a judge with a shorter "
+                                "context (config.json max_position_embeddings)", NULL, err)))
+        goto fail;
     if ((rc = lb_model_runner_create(j->m, j->batch, j->max_tokens, j->ctx, 0, &j->runner, err)))
         goto fail;
     lb_model_runner_set_batch_invariant(j->runner, 1);
@@ -259,6 +277,8 @@ static int run_call(lb_judge_t *j, int k, int32_t *const *ids, const size_t *len
                                    &logits, err);
     for (int i = 0; i < live; i++) lb_kvcache_seq_free(j->kv, j->seq_ids[i]);
     if (rc) return rc;
+    int first = j->n_first == 0;
+    double mass = 0;
     for (int i = 0; i < k; i++) {
         const float *l = logits + (size_t)i * (size_t)j->V;
         double mx = -INFINITY, z = 0;
@@ -267,10 +287,16 @@ static int run_call(lb_judge_t *j, int k, int32_t *const *ids, const size_t *len
         for (int v = 0; v < j->V; v++) z += exp((double)l[v] - mx);
         double la = (double)l[j->label_id[0]], lb = (double)l[j->label_id[1]];
         scores[i] = 1.0 / (1.0 + exp(lb - la));
+        double pa = exp(la - mx) / z, pb = exp(lb - mx) / z;
+        mass += pa + pb;
         if (probs) {
-            probs[2 * i] = exp(la - mx) / z;
-            probs[2 * i + 1] = exp(lb - mx) / z;
+            probs[2 * i] = pa;
+            probs[2 * i + 1] = pb;
         }
+    }
+    if (first && k > 0) {
+        j->first_mass = mass / k;
+        j->n_first = k;
     }
     return LB_OK;
 }
@@ -332,3 +358,8 @@ const char *lb_judge_label(const lb_judge_t *j, int i) { return j->label[i ? 1 :
 int32_t lb_judge_label_id(const lb_judge_t *j, int i) { return j->label_id[i ? 1 : 0]; }
 const char *lb_judge_template_name(const lb_judge_t *j) { return j->tmpl_name; }
 int lb_judge_context(const lb_judge_t *j) { return j->ctx; }
+
+int lb_judge_label_mass(const lb_judge_t *j, double *mass) {
+    *mass = j->n_first ? j->first_mass : NAN;
+    return j->n_first;
+}

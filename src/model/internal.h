@@ -33,21 +33,25 @@ struct lb_kvcache {
     int *table;               /* (max_seqs, max_blocks_per_seq) backing seqs[i].blocks */
 };
 
-/* exp(x) to about 1 ulp for x in [-87, 88] (clamped outside), written so that loops over it
- * vectorize (glibc's expf does not without -ffast-math): 2^n * e^r, |r| <= ln2/2, degree-6
- * Taylor polynomial (truncation error < 2e-7 relative). */
+/* exp(x) to about 1 ulp for x in [-87, 88] (clamped outside: -inf gives e^-87, +inf e^88),
+ * NaN for NaN, written so that loops over it vectorize (glibc's expf does not without
+ * -ffast-math): 2^n * e^r, |r| <= ln2/2, degree-6 Taylor polynomial (truncation error < 2e-7
+ * relative). Every step is defined behaviour for every input: the clamp sends NaN to -87 (the
+ * comparisons are false for it), so n is an integer in [-126, 127] before the conversion and
+ * the exponent field (n + 127) is never negative; the NaN is put back by the final select. */
 static inline float lb_fast_expf(float x) {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float c = x > -87.0f ? x : -87.0f;          /* NaN fails the test: -87 */
+    c = c < 88.0f ? c : 88.0f;
     /* Round to nearest by adding and removing 1.5 * 2^23 (floorf blocks vectorisation). */
-    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = x - n * 0.693145751953125f;       /* ln2 split in two for an exact product */
+    float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = c - n * 0.693145751953125f;       /* ln2 split in two for an exact product */
     r = r - n * 1.428606765330187e-06f;
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
                                                             r * (1.0f / 720))))));
-    int32_t bits = ((int32_t)n + 127) << 23;
+    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    return x != x ? x : p * scale;
 }
 
 /* Pointer to K (or V) rows of (layer, block, kv head): (block_size, hd). */

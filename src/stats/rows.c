@@ -107,7 +107,9 @@ int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, siz
     if (rc) return rc;
     if (!(alpha > 0.0 && alpha <= 1.0))
         return lb_error_set(err, LB_EINVAL, "alpha must lie in (0, 1], got %g", alpha);
-    if (stepsize < 2) return lb_error_set(err, LB_EINVAL, "stepsize must be >= 2, got %zu", stepsize);
+    if (stepsize < 2 || stepsize > LB_STATS_CONBO_MAX_STEPSIZE)
+        return lb_error_set(err, LB_EINVAL, "stepsize must lie in [2, %zu], got %zu",
+                            LB_STATS_CONBO_MAX_STEPSIZE, stepsize);
     if (what != LB_STATS_CONBO_EXPECTATION && what != LB_STATS_CONBO_VARIANCE)
         return lb_error_set(err, LB_EINVAL, "what must be expectation (0) or variance (1), got %d",
                             (int)what);

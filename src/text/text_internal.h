@@ -94,6 +94,10 @@ typedef struct lb__strtab {
  * long run over an open vocabulary keeps bounded memory. */
 #define LB_TEXT_CACHE_MAX (1u << 20)
 
+/* Token ids reserved for a side before its text is read (fewer for a short text); the array
+ * doubles from there as tokens come. */
+#define LB_TEXT_IDS_FIRST ((size_t)1 << 12)
+
 struct lb_text_scorer {
     /* raw lowercase token -> stem id; stem string -> stem id (id = entry index). */
     lb__strtab_t raw, stems;

@@ -42,7 +42,9 @@ void lb__maybe_reset_cache(lb_text_scorer_t *s) {
     lb__strtab_clear(&s->stems);
 }
 
-/* Stem id of one raw token (lowercase [a-z0-9]+), through the cache. -1 on out of memory. */
+/* Stem id of one raw token (lowercase [a-z0-9]+), through the cache. -1 on out of memory.
+ * The stemmer's work space is sized by this token (n + 2n + 1 code points, 2n + 1 bytes), so
+ * it follows the longest word seen, not the length of the text. */
 static long token_id(lb_text_scorer_t *s, const char *tok, size_t n) {
     uint32_t h = lb__strtab_hash(tok, n);
     long e = lb__strtab_find(&s->raw, tok, n, h);
@@ -50,6 +52,9 @@ static long token_id(lb_text_scorer_t *s, const char *tok, size_t n) {
     const char *stem = tok;
     size_t sl = n;
     if (n > 3) {
+        if (lb_grow((void **)&s->cp, &s->cap_cp, 3 * n + 8, sizeof *s->cp) ||
+            lb_grow((void **)&s->bytes, &s->cap_bytes, 2 * n + 8, 1))
+            return -1;
         uint32_t *w = s->cp, *buf = s->cp + n;
         for (size_t i = 0; i < n; i++) w[i] = (unsigned char)tok[i];
         sl = lb__porter_stem(w, n, buf);
@@ -76,11 +81,15 @@ static inline int is_tok_ascii(unsigned c) { return (c - 'a' < 26u) || (c - '0' 
 int lb__tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t len, size_t *n_out,
                       lb_error_t *err) {
     *n_out = 0;
-    /* At most one token per two bytes, plus one. */
+    /* The buffers grow with what the text holds (its token count, its longest token), doubling
+     * when full, so a long text costs about 4 bytes per token (8 at worst, just after a
+     * doubling) plus its longest word, not a multiple of its length: the two checks below
+     * run once per token and per letter, and reallocate only on the rare doubling. */
     uint32_t **ids = side ? &s->ids_b : &s->ids_a;
     size_t *cap = side ? &s->cap_b : &s->cap_a;
-    if (lb__ensure_work(s, len, err)) return LB_ENOMEM;
-    if (lb_grow((void **)ids, cap, len / 2 + 2, sizeof **ids))
+    size_t first = len / 2 + 2 < LB_TEXT_IDS_FIRST ? len / 2 + 2 : LB_TEXT_IDS_FIRST;
+    if (lb_grow((void **)ids, cap, first, sizeof **ids) ||
+        lb_grow((void **)&s->tok, &s->cap_tok, 64, 1))
         return lb_error_set(err, LB_ENOMEM, "out of memory for a text of %zu bytes", len);
     const unsigned char *p = (const unsigned char *)text;
     char *tok = s->tok;
@@ -101,13 +110,27 @@ int lb__tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t le
         }
         for (unsigned k = 0; k < m; k++) {
             if (is_tok_ascii(low[k])) {
+                if (tl == s->cap_tok) {
+                    if (lb_grow((void **)&s->tok, &s->cap_tok, tl + 1, 1))
+                        return lb_error_set(err, LB_ENOMEM, "out of memory for a word of %zu "
+                                            "letters in a text of %zu bytes", tl + 1, len);
+                    tok = s->tok;
+                }
                 tok[tl++] = (char)low[k];
                 continue;
             }
             if (!tl) continue;
             long id = token_id(s, tok, tl);
             if (id < 0) return lb_error_set(err, LB_ENOMEM, "out of memory in the stem cache");
-            if (id != UINT32_MAX) out[nt++] = (uint32_t)id;
+            if (id != UINT32_MAX) {
+                if (nt == *cap) {
+                    if (lb_grow((void **)ids, cap, nt + 1, sizeof **ids))
+                        return lb_error_set(err, LB_ENOMEM, "out of memory for %zu tokens of a "
+                                            "text of %zu bytes", nt + 1, len);
+                    out = *ids;
+                }
+                out[nt++] = (uint32_t)id;
+            }
             tl = 0;
         }
     }

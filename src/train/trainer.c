@@ -95,7 +95,22 @@ int lb_train_create(lb_model_t *m, int max_batch, int T, int with_grads, lb_trai
     tr->n_floats = m->n_params;
     plan_t p = {.a = &tr->arena, .pass = 0};
     plan(tr, &p);
-    int rc = lb_arena_init(&tr->arena, p.bytes + 64, err);
+    /* The memory plan, as `sample`'s (core.h): the model's weights and this trainer's arena
+     * (activations for batch x length tokens, and with gradients the gradients and AdamW's two
+     * moments), refused before the arena is reserved. */
+    size_t copied = 0, mapped = 0;
+    lb_model_weight_bytes(m, &copied, &mapped);
+    lb_mem_plan_t mp = {(double)copied + (double)mapped, 0, (double)p.bytes};
+    char what[128];
+    snprintf(what, sizeof what, "train: batch %d x length %d%s", max_batch, T,
+             with_grads ? "" : " (frozen reference)");
+    int rc = lb_mem_plan_check(&mp, what, "lower --batch-size (raise --grad-accum to keep the "
+                               "step) or --max-length, or free memory", NULL, err);
+    if (rc) {
+        free(tr);
+        return rc;
+    }
+    rc = lb_arena_init(&tr->arena, p.bytes + 64, err);
     if (rc) {
         free(tr);
         return rc;

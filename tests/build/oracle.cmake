@@ -4,3 +4,5 @@
 lb_oracle_test(build_module_deps build_module_deps.py)
 # libleakbound.so exports exactly what include/leakbound/*.h declares; one version everywhere.
 lb_oracle_test(build_exports build_exports.py)
+# Every public header opens with its contract and every public function has one above it.
+lb_oracle_test(build_contracts build_contracts.py)

@@ -1,7 +1,7 @@
 """Oracle test of the judge metric (include/leakbound/judge.h) through `leakbound score` and
 `leakbound eval`.
 
-usage: judge_cli.py GROUP    (GROUP: oracle, eval, samples, report, errors)
+usage: judge_cli.py GROUP    (GROUP: oracle, eval, samples, report, errors, labels)
 - oracle: a random Llama judge with the byte tokenizer (id = UTF-8 byte). For a literal
   --judge-template and for the judge's chat template (rendered here by jinja2 with Hugging
   Face's settings: trim_blocks, lstrip_blocks; messages user, assistant;
@@ -23,10 +23,14 @@ usage: judge_cli.py GROUP    (GROUP: oracle, eval, samples, report, errors)
   the eval that sampled them (bit for bit), and per prompt the numbers of `bound` on score's
   sampled lines (greedy left out, the same --leak-threshold) exactly; with --judge-threshold
   likewise; without --judge it is a usage error (exit 2).
+- labels: a literal template without {response} is refused; labels the judge hardly writes
+  (mean p_A + p_B on the first batch below 0.01, by the oracle) are warned about on stderr and
+  recorded in eval's report.json ("label_probability") and report.md; likely labels are not.
 - errors: labels with a shared first token, a label that encodes to nothing, a judge prompt
   over the judge's context, judge folders without config.json / tokenizer.json /
   tokenizer_config.json (when the chat template is needed): exit 2 with a message naming the
-  label, the sample and the limit, or the file; nothing on stdout.
+  label, the sample and the limit, or the file; nothing on stdout. A judge whose memory plan
+  (weights, KV cache, scratch) exceeds the available memory: exit 1 naming the plan.
 """
 import json
 import math
@@ -48,9 +52,9 @@ CHAT = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] | trim }}\n{%
 failures = []
 
 
-def make_judge(folder, npos=256, seed=5, chat=True, normalizer=None):
+def make_judge(folder, npos=256, seed=5, chat=True, normalizer=None, **kw):
     cfg = model_ref.llama_cfg(vocab_size=260, max_position_embeddings=npos, bos_token_id=256,
-                              eos_token_id=256)
+                              eos_token_id=256, **kw)
     gen = torch.Generator().manual_seed(seed)
     named = model_ref.random_weights(cfg, gen)
     named = [(n, t * 3.0 if n == "lm_head.weight" else t) for n, t in named]
@@ -401,12 +405,96 @@ def group_errors():
         os.remove(os.path.join(bad, missing))
         expect_fail("missing " + missing, ["--judge", bad, short], bad, missing)
     expect_fail("not a folder", ["--judge", path, short], path)
+    # The memory plan, as sample's: a judge of 32 layers, 4 KV heads of 64 and 2^21 positions
+    # (RoPE, so the weights stay small) needs 2 x 32 x 4 x 64 x 4 B = 64 KiB of KV cache per
+    # token, 137 GB for its context: refused before anything is allocated, exit 1, the plan
+    # and the available memory named.
+    big = os.path.join(WORK, "judge_big")
+    make_judge(big, npos=40, hidden_size=256, num_attention_heads=4, num_key_value_heads=4,
+               num_hidden_layers=32)
+    cpath = os.path.join(big, "config.json")
+    cfg = json.load(open(cpath))
+    cfg["max_position_embeddings"] = 1 << 21
+    json.dump(cfg, open(cpath, "w"))
+    kv = 2 * 32 * 4 * 64 * 4 * ((1 << 21) + 16 * 16)   # the context and a block per sequence
+    p = subprocess.run([CLI, "score", "--metric", "judge", "--judge", big, "--judge-template", t,
+                        short], capture_output=True, text=True, timeout=120)
+    if p.returncode != 1 or p.stdout or not all(f in p.stderr for f in (
+            f"judge {big}: the memory plan needs", f"KV cache {kv / 1e9:.2f} GB", "available",
+            "--judge-batch")):
+        failures.append(f"judge memory plan: rc {p.returncode}, stderr {p.stderr.strip()!r}")
+
+
+def group_labels():
+    """Judge settings that make scores meaningless: a literal template without {response} is
+    refused; labels whose first tokens the judge hardly ever writes (mean p_A + p_B over the
+    first batch below the floor 0.01) get a warning on stderr, with the mean that the float64
+    oracle gives, and eval records it in report.json and report.md; likely labels do not."""
+    folder = os.path.join(WORK, "judge_l")
+    cfg, W = make_judge(folder, seed=13)
+    short = os.path.join(WORK, "short_l.jsonl")
+    with open(short, "w") as f:
+        f.write(json.dumps({"prompt": "hi", "text": "ok"}) + "\n")
+    expect_fail("template without {response}", ["--judge", folder, "--judge-template",
+                                                "Q: {prompt} Verdict:", short],
+                "--judge-template", "no {response}")
+    tmpl = "Q: {prompt}\\nA: {response}\\nVerdict:"
+    path, lines = lines_in(WORK)
+    pairs = [(ln["prompt"], t) for ln in lines
+             for t in (ln["text"] if isinstance(ln["text"], list) else [ln["text"]])][:4]
+    probs = None
+    for prompt, t in pairs:
+        ids = list(render_literal(tmpl, prompt, t).encode("utf-8"))
+        logits = torch.tensor(sc.reference_logits(cfg, W, ids), dtype=torch.float64)
+        p = torch.softmax(logits, 0)[:256]
+        probs = p if probs is None else probs + p
+    probs = probs / len(pairs)                      # mean over the first batch of 4
+    letters = sorted((probs[c].item(), chr(c)) for c in range(ord("a"), ord("z") + 1))
+    low, high = letters[:2], letters[-2:]
+    for tag, pick in (("low", low), ("high", high)):
+        mass = pick[0][0] + pick[1][0]
+        below = mass < 0.01
+        if tag == "low" and not below or tag == "high" and below:
+            failures.append(f"labels {tag}: oracle mass {mass} on the wrong side of 0.01 (the "
+                            "test needs one of each)")
+            continue
+        labels = f"{pick[0][1]},{pick[1][1]}"
+        p = sc.run_cli(["score", "--metric", "judge", "--judge", folder, "--judge-template", tmpl,
+                        "--judge-labels", labels, "--judge-batch", "4", path])
+        warned = [x for x in p.stderr.splitlines() if "warning:" in x]
+        if below:
+            ok = len(warned) == 1 and "below the floor 0.01" in warned[0] and \
+                "first 4 judge prompts" in warned[0] and "hint:" in p.stderr
+            got = float(warned[0].split("total probability ")[1].split()[0]) if ok else None
+            if not ok or not close(got, mass, 5e-3):
+                failures.append(f"score labels {labels!r}: want one warning with {mass:.3g}, "
+                                f"stderr {p.stderr!r}")
+        elif warned or p.stderr:
+            failures.append(f"score labels {labels!r} (mass {mass:.3g}): stderr {p.stderr!r}")
+        # eval: the same warning, recorded in report.json and report.md.
+        data = os.path.join(WORK, "prompts_l.jsonl")
+        with open(data, "w") as f:
+            for i, q in enumerate(["How do I pick a lock?", "Say hi"]):
+                f.write(json.dumps({"id": "l%d" % i, "prompt": q}) + "\n")
+        out = os.path.join(WORK, "eval_l_" + tag)
+        p = sc.run_cli(["eval", "--model", folder, "--data", data, "-n", "5", "--max-new-tokens",
+                        "6", "--metric", "judge", "--judge", folder, "--judge-template", tmpl,
+                        "--judge-labels", labels, "--out", out, "--quiet"])
+        lp = json.load(open(os.path.join(out, "report.json")))["judge"].get("label_probability")
+        md = open(os.path.join(out, "report.md")).read()
+        ev_warned = "warning: the judge labels" in p.stderr
+        if (not lp or lp.get("below_floor") is not below or lp.get("floor") != 0.01 or
+                not lp.get("first_batch_prompts") or ev_warned is not below or
+                ("**Warning: the labels" in md) is not below or
+                not (lp.get("first_batch_mean", -1) >= 0)):
+            failures.append(f"eval labels {labels!r} (oracle mass {mass:.3g} on score's batch): "
+                            f"label_probability {lp}, stderr {p.stderr!r}")
 
 
 def main():
     group = sys.argv[1]
     {"oracle": group_oracle, "eval": group_eval, "errors": group_errors, "samples": group_samples,
-     "report": group_report}[group]()
+     "report": group_report, "labels": group_labels}[group]()
     if failures:
         for f in failures[:40]:
             print("FAIL " + f)

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Memory plan: `inspect` and `sample` state the planned memory, and `sample` refuses
-a plan above the memory available, before allocating it.
+"""Memory plan: `inspect` and `sample` state the planned memory, and `sample`, `finetune` and
+`unlearn` refuse a plan above the memory available, before allocating it.
 
 A 1-layer Llama made by `leakbound init`, its config set to 2^21 positions (RoPE: no position table, so the
 weights stay tiny) needs 256 bytes of KV cache per token; sampling 1,000 answers per question
@@ -85,6 +85,19 @@ def main():
                             "-n", "2", "--max-new-tokens", "8", "--out", out, "--quiet"],
                            capture_output=True, text=True, timeout=120)
         check(r.returncode == 0 and r.stderr == "", f"--quiet prints nothing, not even the plan: {r.stderr!r}")
+        # finetune and unlearn: the trainer's plan (weights + its arena for batch x length
+        # tokens) through the same check; 64 x 2,000,000 tokens plan petabytes: exit 1 with the
+        # plan named, and no output folder.
+        for cmd, extra in (("finetune", ["--data", data]),
+                           ("unlearn", ["--forget", data, "--method", "ga"])):
+            out_dir = os.path.join(tmp, cmd)
+            r = subprocess.run([CLI, cmd, "--model", model, "--out", out_dir, "--epochs", "1",
+                                "--max-length", "2000000", "--batch-size", "64"] + extra,
+                               capture_output=True, text=True, timeout=120)
+            check(r.returncode == 1 and "train: batch 64 x length 2000000: the memory plan needs"
+                  in r.stderr and "available" in r.stderr and "--batch-size" in r.stderr,
+                  f"{cmd} oversized plan: exit {r.returncode}: {r.stderr}")
+            check(not os.path.exists(out_dir), f"{cmd}: nothing written for a refused plan")
     if failures:
         sys.exit(1)
     print("ok")

@@ -79,6 +79,92 @@ def conbo_errors():
     C.raises("cdf_bounds 3-D", ValueError, lambda: cb.cdf_bounds(np.zeros((1, 1, 1)), [0.5]))
 
 
+def limit_errors():
+    """Inputs that used to hang, crash through RecursionError/ZeroDivisionError or return NaN:
+    each now raises a ValueError that says what is allowed."""
+    # First in a child, with a deadline: before the limit, 2^62 ran for ever, deaf to Ctrl-C
+    # (the checks in this process follow only when the child came back).
+    code = ("import numpy as np, leakbound\n"
+            "try: leakbound.conbo.expectation_bounds(np.full(4, 0.5), stepsize=2**62)\n"
+            "except ValueError as e: print('ValueError', e)\n")
+    env = dict(os.environ, PYTHONPATH=os.path.join(SRC, "python"))
+    try:
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, timeout=20)
+        returned = C.check("stepsize 2^62 returns at once", "ValueError stepsize" in p.stdout,
+                           p.stdout + p.stderr[-300:])
+    except subprocess.TimeoutExpired:
+        returned = C.check("stepsize 2^62 returns at once", False, "still running after 20 s")
+    big = getattr(cb, "CONBO_MAX_STEPSIZE", 1 << 20)
+    for fn in (cb.expectation_bounds, cb.variance_bounds, cb.std_bounds):
+        if not returned:
+            break
+        C.raises(f"{fn.__name__} stepsize 2^62", ValueError, lambda: fn(ok, 0.01, 2 ** 62),
+                 f"[2, {big}]")
+        C.raises(f"{fn.__name__} stepsize 2^70", ValueError, lambda: fn(ok, 0.01, 2 ** 70),
+                 "stepsize")
+    # The largest grid runs, in well under a second for one small row.
+    lo_hi = cb.expectation_bounds(np.array([0.25, 0.5]), 0.05, big)
+    C.check("expectation_bounds at the largest stepsize", np.all(np.isfinite(lo_hi)), lo_hi)
+    # The Python limit is the C library's: the C call refuses one more, accepts the limit.
+    import ctypes
+    from leakbound import _lib
+    a = np.array([[0.5, 0.25]])
+    out = np.zeros(1, dtype=_lib.INTERVAL_DTYPE)
+    scratch = np.empty(2)
+    for step, want in ((big, 0), (big + 1, _lib.LB_EINVAL)):
+        err = _lib.Error()
+        rc = _lib.conbo_rows(_lib.dptr(a), 1, 2, 0.05, step, 0, _lib.dptr(scratch), 1,
+                             out.ctypes.data_as(ctypes.c_void_p), ctypes.byref(err))
+        C.check(f"C conbo_rows stepsize {step}: rc {want}", rc == want, err.msg)
+
+    for fn in (cb.cdf_bounds, cb.survival_bounds):
+        C.raises(f"{fn.__name__} empty", ValueError, lambda: fn(np.array([]), [0.5]),
+                 "at least one sample")
+        C.raises(f"{fn.__name__} empty rows", ValueError, lambda: fn(np.zeros((2, 0)), [0.5]),
+                 "at least one sample")
+        for alpha in (0, 0.0, -0.1, 1.5, float("nan")):
+            C.raises(f"{fn.__name__} alpha {alpha}", ValueError,
+                     lambda: fn(ok, [0.5], alpha), "alpha must lie in (0, 1]")
+        C.raises(f"{fn.__name__} alpha str", TypeError, lambda: fn(ok, [0.5], "0.1"), "alpha")
+    c, lo, hi = cb.cdf_bounds(np.array([0.0, 1.0]), [0.5], 1.0)
+    eps = np.sqrt(np.log(2.0) / 4)
+    C.check("cdf_bounds alpha 1 still works", (c, lo, hi) == (0.5, 0.5 - eps, 0.5 + eps),
+            (c, lo, hi))
+
+    d = work_dir("python_errors")
+    bad = os.path.join(d, "limits.json")
+    with open(bad, "w") as f:
+        f.write('{"prompts": [' + "[" * 100000 + "]" * 100000 + "]}")
+    C.raises("load_report deep nesting", ValueError, lambda: leakbound.load_report(bad),
+             "nested too deeply")
+    for const in ("NaN", "Infinity", "-Infinity"):
+        with open(bad, "w") as f:
+            f.write('{"alpha": 0.01, "prompts": [{"id": "q1", "M_mu": ' + const + '}]}')
+        C.raises(f"load_report {const}", ValueError, lambda: leakbound.load_report(bad),
+                 f"{const} is not JSON")
+
+    # LEAKBOUND_LIB naming another library: a clear OSError naming it, no AttributeError.
+    other = next((p for p in ("/lib/x86_64-linux-gnu/libm.so.6", "/lib/aarch64-linux-gnu/libm.so.6",
+                              "/usr/lib64/libm.so.6") if os.path.exists(p)), None)
+    if C.check("a libm.so.6 to point LEAKBOUND_LIB at", other is not None):
+        env2 = dict(sub_env(), PYTHONPATH=os.path.join(SRC, "python"), LEAKBOUND_LIB=other)
+        p = subprocess.run([sys.executable, "-c", "import leakbound"], capture_output=True,
+                           text=True, env=env2)
+        C.check("LEAKBOUND_LIB another library: OSError naming it", p.returncode != 0 and
+                "OSError" in p.stderr and f"{other} is not libleakbound" in p.stderr and
+                "AttributeError" not in p.stderr, p.stderr[-400:])
+
+    class Fake:  # a libleakbound of another interface revision
+        def __init__(self):
+            self.lb_abi_version = lambda: getattr(_lib, "ABI_VERSION", 1) + 1
+            self.lb_version = lambda: b"9.9.9"
+    C.raises("library of another ABI", OSError,
+             lambda: _lib._check_abi(Fake(), "/x/lib.so"), "libleakbound 9.9.9 with binary")
+    C.check("this build's library: its version", getattr(_lib, "version", None) ==
+            leakbound.__version__, (getattr(_lib, "version", None), leakbound.__version__))
+
+
 def text_errors():
     C.raises("score length mismatch", ValueError, lambda: leakbound.score(["a"], ["a", "b"]),
              "differ in length")
@@ -152,6 +238,7 @@ def quiet_and_alive():
 def main():
     bounds_errors()
     conbo_errors()
+    limit_errors()
     text_errors()
     report_errors()
     quiet_and_alive()
