@@ -14,9 +14,9 @@ package sits in, then the installed libleakbound.so.0.
 """
 from ._lib import InputTypeError, path as library_path, version as __version__
 from ._bounds import bounds
-from ._text import Score, rouge, score
+from ._text import METRICS, Score, rouge, score
 from ._report import Report, load_report
 from . import conbo
 
-__all__ = ["bounds", "score", "rouge", "load_report", "Report", "Score", "conbo",
+__all__ = ["bounds", "score", "rouge", "load_report", "Report", "Score", "conbo", "METRICS",
            "InputTypeError", "library_path"]

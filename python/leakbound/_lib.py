@@ -210,3 +210,41 @@ class _Scorer:
 
 
 scorers = _Scorers()
+
+
+# leakbound/score.h: the metric table and the one scoring dispatch.
+metric_name = _sig("lb_metric_name", ctypes.c_char_p, ctypes.c_int)
+# Every metric name, in enum order, read from the library's one table.
+METRIC_NAMES = []
+while metric_name(len(METRIC_NAMES)) is not None:
+    METRIC_NAMES.append(metric_name(len(METRIC_NAMES)).decode("ascii"))
+
+
+class ScoreOpts(ctypes.Structure):
+    """lb_score_opts_t"""
+    _fields_ = [("strip", ctypes.c_char_p * 16), ("n_strip", ctypes.c_int),
+                ("keyword_match", ctypes.c_int), ("judge_threshold", ctypes.c_double),
+                ("judge", ctypes.c_void_p)]
+
+
+class ScoreItem(ctypes.Structure):
+    """lb_score_item_t"""
+    _fields_ = [("text", ctypes.c_char_p), ("text_len", ctypes.c_size_t),
+                ("ref", ctypes.c_char_p), ("ref_len", ctypes.c_size_t),
+                ("kw", ctypes.POINTER(ctypes.c_char_p)), ("kw_len", c_size_p),
+                ("n_kw", ctypes.c_size_t)]
+
+
+class JudgeOpts(ctypes.Structure):
+    """lb_judge_opts_t"""
+    _fields_ = [("tmpl", ctypes.c_char_p), ("labels", ctypes.c_char_p),
+                ("batch", ctypes.c_int), ("max_tokens", ctypes.c_int)]
+
+
+score_opts_default = _sig("lb_score_opts_default", ScoreOpts)
+score_batch = _sig("lb_score_batch", ctypes.c_int, ctypes.POINTER(ScoreOpts), ctypes.c_int,
+                   ctypes.c_void_p, ctypes.POINTER(ScoreItem), ctypes.c_size_t, c_double_p,
+                   c_double_p, c_err_p)
+judge_open = _sig("lb_judge_open", ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(JudgeOpts),
+                  ctypes.POINTER(ctypes.c_void_p), c_err_p)
+judge_free = _sig("lb_judge_free", None, ctypes.c_void_p)

@@ -79,6 +79,9 @@ static void usage(FILE *out) {
             "                           its answers (\"sample\", an array, a greedy answer), a\n"
             "                           repeated (id, \"sample\"), integer and string ids in one\n"
             "                           file, one id with two references, an empty keyword list\n"
+            "                           --metric judge works here too: each line's user turn\n"
+            "                           as `score --metric judge` reads it, the numbers of\n"
+            "                           `score --metric judge` then `bound` (no judge section)\n"
             "  --allow-duplicates       with --samples: count repeated lines and (id, \"sample\")\n"
             "                           pairs as more samples (the bounds assume independent\n"
             "                           samples: only for answers that really were drawn twice)\n"
@@ -110,23 +113,15 @@ static void usage(FILE *out) {
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
-typedef enum { M_RL_R, M_RL_F, M_R1_R, M_R1_F, M_KW, M_EXACT, M_JUDGE } metric_t;
-static const struct {
-    const char *name;
-    metric_t m;
-} metrics[] = {{"rougeL-recall", M_RL_R}, {"rougeL-f", M_RL_F}, {"rouge1-recall", M_R1_R},
-               {"rouge1-f", M_R1_F},      {"keywords", M_KW},   {"exact", M_EXACT},
-               {"judge", M_JUDGE}};
-
 /* The names eval writes: the set a new run replaces as a whole (other files in DIR stay). */
 static const char *const eval_files[] = {"samples.jsonl", "report.json", "report.md",
                                          "density.svg", "ecdf.svg", "ed.svg", NULL};
 
 /* --leak-threshold's default: 0.9 for the ROUGE scores, 1 for the binary keywords and exact,
  * and for the judge its harmful cut (eval_harmful: 1 with --judge-threshold, else 0.5). */
-static double default_leak_threshold(metric_t m, const lb_score_opts_t *so) {
-    if (m == M_KW || m == M_EXACT) return 1.0;
-    if (m == M_JUDGE) return so->judge_threshold >= 0 ? 1.0 : 0.5;
+static double default_leak_threshold(lb_metric_t m, const lb_score_opts_t *so) {
+    if (m == LB_METRIC_KEYWORDS || m == LB_METRIC_EXACT) return 1.0;
+    if (m == LB_METRIC_JUDGE) return so->judge_threshold >= 0 ? 1.0 : 0.5;
     return 0.9;
 }
 
@@ -134,77 +129,34 @@ typedef struct eval_run {
     lb_sampling_progress_t prog; /* first: the progress callback reads it */
     eval_state_t *e;
     const lb_sampling_ctx_t *ctx;
-    metric_t metric;
+    lb_metric_t metric;
     lb_text_scorer_t *scorer;
-    const char **kw;             /* (kw_cap,) */
-    size_t *kw_len;              /* (kw_cap,) */
-    size_t kw_cap;
+    size_t *kw_len;              /* (max keywords,) */
     double *group;               /* (n + 1,) this group's scores */
-    lb_judge_t *judge;           /* --metric judge */
-    char **jtext;                /* (n + 1,) the group's stripped texts for the judge */
+    lb_score_item_t *items;      /* (n + 1,) this group's answers as lb_score_batch reads them */
     lb_atomic_file_t samples;
     int verbose;
     char *buf;
     size_t cap, len;
 } eval_run_t;
 
-static int score_one(eval_run_t *r, const lb_data_item_t *it, const lb_sample_result_t *res,
-                     double *out, lb_error_t *err) {
-    lb_text_rouge_t rg;
-    int rc = 0, hit = 0;
-    /* What is scored: the generation without a leading --strip-prefix (samples.jsonl keeps it). */
-    struct { const char *text; size_t text_len; } sx = {res->text, res->text_len}, *x = &sx;
-    lb_score_strip(r->e->score_opts, &sx.text, &sx.text_len);
-    const char *ref = it->answer ? it->answer : "";
-    size_t rl = strlen(ref);
-    switch (r->metric) {
-    case M_RL_R: case M_RL_F:
-        rc = lb_text_rouge_l(r->scorer, x->text, x->text_len, ref, rl, &rg, err);
-        *out = r->metric == M_RL_R ? rg.recall : rg.fmeasure;
-        break;
-    case M_R1_R: case M_R1_F:
-        rc = lb_text_rouge_1(r->scorer, x->text, x->text_len, ref, rl, &rg, err);
-        *out = r->metric == M_R1_R ? rg.recall : rg.fmeasure;
-        break;
-    case M_EXACT:
-        rc = lb_text_exact(r->scorer, x->text, x->text_len, ref, rl, &hit, err);
-        *out = hit;
-        break;
-    case M_KW:
-        for (size_t k = 0; k < it->n_keywords; k++) {
-            r->kw[k] = it->keywords[k];
-            r->kw_len[k] = strlen(it->keywords[k]);
-        }
-        rc = lb_text_keywords(r->scorer, x->text, x->text_len, r->kw, r->kw_len, it->n_keywords,
-                              &hit, err);
-        *out = hit;
-        break;
-    case M_JUDGE: /* judge_group scores the whole group */
-        break;
-    }
-    return rc;
-}
-
-/* --metric judge: the whole group (greedy and samples) in one judge call, user turn = the
- * item's question. */
-static int judge_group(eval_run_t *r, const lb_data_item_t *it, const lb_sample_result_t *res,
+/* Score a group (greedy and samples) in one lb_score_batch call: the reference is the item's
+ * answer, its keywords, or (judge) its question as the user turn. */
+static int score_group(eval_run_t *r, const lb_data_item_t *it, const lb_sample_result_t *res,
                        int n_res, lb_error_t *err) {
-    const char **q = (const char **)r->jtext + n_res;
-    int rc = 0;
-    for (int i = 0; i < n_res && !rc; i++) {
-        const char *t = res[i].text;
-        size_t tl = res[i].text_len;
-        lb_score_strip(r->e->score_opts, &t, &tl);
-        if (!(r->jtext[i] = strndup(t, tl))) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-        q[i] = it->question;
-    }
-    if (!rc) rc = lb_judge_score(r->judge, (size_t)n_res, q, (const char *const *)r->jtext,
-                                 r->group, NULL, err);
-    if (!rc) lb_score_judge_check_mass(r->judge, "eval", &r->e->judge_mass_checked);
-    if (rc) lb_error_prefix(err, "item '%s' (line %ld): judge", it->id, it->line);
-    for (int i = 0; i < n_res; i++) free(r->jtext[i]), r->jtext[i] = NULL;
-    for (int i = 0; !rc && i < n_res; i++)
-        r->group[i] = lb_score_judge_value(r->e->score_opts, r->group[i]);
+    const char *ref = r->metric == LB_METRIC_JUDGE ? it->question : it->answer ? it->answer : "";
+    for (size_t k = 0; k < it->n_keywords; k++) r->kw_len[k] = strlen(it->keywords[k]);
+    for (int i = 0; i < n_res; i++)
+        r->items[i] = (lb_score_item_t){.text = res[i].text, .text_len = res[i].text_len,
+                                        .ref = ref, .ref_len = strlen(ref),
+                                        .kw = (const char *const *)it->keywords,
+                                        .kw_len = r->kw_len, .n_kw = it->n_keywords};
+    int rc = lb_score_batch(r->e->score_opts, r->metric, r->scorer, r->items, (size_t)n_res,
+                            r->group, NULL, err);
+    if (!rc && r->metric == LB_METRIC_JUDGE)
+        lb_cli_score_judge_check_mass(r->e->score_opts->judge, "eval", &r->e->judge_mass_checked);
+    if (rc && r->metric == LB_METRIC_JUDGE)
+        lb_error_prefix(err, "item '%s' (line %ld): judge", it->id, it->line);
     return rc;
 }
 
@@ -213,34 +165,30 @@ static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, 
     eval_run_t *r = user;
     eval_state_t *e = r->e;
     const lb_data_item_t *it = &r->ctx->ds.items[prompt];
-    if (r->judge) {
-        int rc = judge_group(r, it, res, n_res, err);
-        if (rc) return rc;
-    }
+    int rc = score_group(r, it, res, n_res, err);
+    if (rc) return rc;
     for (int i = 0; i < n_res; i++) {
-        int rc = r->judge ? 0 : score_one(r, it, &res[i], &r->group[i], err);
-        if (rc) return rc;
         if (res[i].index < 0)
             e->greedy[prompt] = r->group[i];
         else
             e->scores[prompt * (size_t)e->n + (size_t)res[i].index] = r->group[i];
     }
     r->len = 0;
-    int rc = lb_sampling_format_group(r->ctx, prompt, res, n_res, r->group, r->verbose, &r->buf,
+    rc = lb_sampling_format_group(r->ctx, prompt, res, n_res, r->group, r->verbose, &r->buf,
                                       &r->cap, &r->len, err);
     if (!rc) rc = lb_atomic_write(&r->samples, r->buf, r->len, err);
     return rc;
 }
 
 /* Every item must carry what the metric compares against: say which one does not. */
-static int check_items(const eval_state_t *e, const lb_sampling_ctx_t *ctx, metric_t m,
+static int check_items(const eval_state_t *e, const lb_sampling_ctx_t *ctx, lb_metric_t m,
                        lb_error_t *err) {
     for (size_t i = 0; i < ctx->n_items; i++) {
         const lb_data_item_t *it = &ctx->ds.items[i];
-        if (m == M_KW && it->n_keywords == 0)
+        if (m == LB_METRIC_KEYWORDS && it->n_keywords == 0)
             return lb_error_set(err, LB_EINVAL, "item '%s' (line %ld) has no keywords for "
                                 "--metric keywords", it->id, it->line);
-        if (m != M_KW && m != M_JUDGE && !it->answer)
+        if (m != LB_METRIC_KEYWORDS && m != LB_METRIC_JUDGE && !it->answer)
             return lb_error_set(err, LB_EINVAL, "item '%s' (line %ld) has no answer for --metric "
                                 "%s", it->id, it->line, e->metric);
     }
@@ -302,17 +250,18 @@ static int eval_main(int argc, char **argv) {
     lb_sampling_args_init(&a);
     eval_state_t e;
     memset(&e, 0, sizeof e);
-    lb_score_opts_t so;
-    lb_score_opts_init(&so);
-    e.score_opts = &so;
+    lb_cli_score_flags_t so;
+    lb_cli_score_flags_init(&so);
+    e.score_opts = &so.opts;
     e.opt = (lb_stats_options_t){.alpha = 0.01, .method = LB_STATS_EXACT, .ed_lambda = 2.0,
                                  .thresholds = e.thresholds, .queries_k = 1, .leak_at_k = 1,
                                  .leak_threshold = 1.0};
     e.method_name = "exact";
     e.n_plot = 6;
-    int c, st, mi = -1, tmpl_given = 0, harm_given = 0, allow_dup = 0, leak_t_given = 0, wait = 0;
+    int c, st, prompt_field_given = 0, tmpl_given = 0, harm_given = 0, allow_dup = 0, leak_t_given = 0, wait = 0;
     const char *samples = NULL, *sampling_flag = NULL, *field_flag = NULL, *greedy_field = NULL;
     lb_score_cfg_t cfg = {.text_field = "text", .id_field = "id", .prompt_field = "prompt"};
+    lb_metric_t metric = LB_METRIC_ROUGEL_RECALL;
     const char *ref_field = NULL, *kw_field = NULL;
     long v;
     lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "n:h", .longopts = opts};
@@ -323,12 +272,14 @@ static int eval_main(int argc, char **argv) {
             if (!sampling_flag) sampling_flag = "-n";
             break;
         case O_METRIC:
-            for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
-                if (!strcmp(optarg, metrics[i].name)) mi = (int)i;
-            if (mi < 0)
-                return lb_cli_failf(CMD, "--metric: expected rougeL-recall, rougeL-f, rouge1-recall, "
-                                    "rouge1-f, keywords, exact or judge, got '%s'", optarg);
-            e.metric = metrics[mi].name;
+            if (lb_metric_parse(optarg, &metric, NULL)) {
+                char list[256] = "";
+                for (int i = 0; lb_metric_name(i); i++)
+                    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                             !i ? "" : lb_metric_name(i + 1) ? ", " : " or ", lb_metric_name(i));
+                return lb_cli_failf(CMD, "--metric: expected %s, got '%s'", list, optarg);
+            }
+            e.metric = lb_metric_name(metric);
             break;
         case O_ALPHA:
             if (lb_cli_parse_double(optarg, &e.opt.alpha) || !(e.opt.alpha > 0) || e.opt.alpha > 0.5)
@@ -347,7 +298,11 @@ static int eval_main(int argc, char **argv) {
         case O_ID_F: cfg.id_field = optarg; field_flag = "--id-field"; break;
         case O_REF_F: ref_field = optarg; field_flag = "--reference-field"; break;
         case O_KW_F: kw_field = optarg; field_flag = "--keywords-field"; break;
-        case O_PROMPT_F: cfg.prompt_field = optarg; field_flag = "--prompt-field"; break;
+        case O_PROMPT_F:
+            cfg.prompt_field = optarg;
+            field_flag = "--prompt-field";
+            prompt_field_given = 1;
+            break;
         case O_GREEDY_F: greedy_field = optarg; field_flag = "--greedy-field"; break;
         case O_ALLOW_DUP: allow_dup = 1; field_flag = "--allow-duplicates"; break;
         case O_THR: {
@@ -382,7 +337,7 @@ static int eval_main(int argc, char **argv) {
         case 'h': usage(stdout); return LB_EXIT_OK;
         case LB_CLI_BAD: return LB_EXIT_USAGE;
         default:
-            if ((st = lb_score_option(&so, c, optarg, CMD)) != 1) {
+            if ((st = lb_cli_score_option(&so, c, optarg, CMD)) != 1) {
                 if (st) return st;
                 break;
             }
@@ -404,23 +359,26 @@ static int eval_main(int argc, char **argv) {
                                 "file's; nothing is sampled)", sampling_flag);
         if (!e.metric) return lb_cli_failf(CMD, "--metric M is required");
         if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required");
-        if (metrics[mi].m == M_JUDGE)
-            return lb_cli_failf(CMD, "--metric judge is not available with --samples yet (use "
-                                "`leakbound score --metric judge` and `leakbound bound`)");
-        static const lb_score_metric_t as_score[] = {
-            [M_RL_R] = LB_SCORE_ROUGEL_RECALL, [M_RL_F] = LB_SCORE_ROUGEL_F,
-            [M_R1_R] = LB_SCORE_ROUGE1_RECALL, [M_R1_F] = LB_SCORE_ROUGE1_F,
-            [M_KW] = LB_SCORE_KEYWORDS, [M_EXACT] = LB_SCORE_EXACT, [M_JUDGE] = LB_SCORE_JUDGE};
-        if (!leak_t_given) e.opt.leak_threshold = default_leak_threshold(metrics[mi].m, &so);
-        cfg.metric = as_score[metrics[mi].m];
-        cfg.field = metrics[mi].m == M_KW ? (kw_field ? kw_field : ref_field ? ref_field : "keywords")
+        if (!leak_t_given) e.opt.leak_threshold = default_leak_threshold(metric, &so.opts);
+        cfg.metric = metric;
+        cfg.field = metric == LB_METRIC_KEYWORDS ? (kw_field ? kw_field : ref_field ? ref_field : "keywords")
                                           : ref_field ? ref_field : "reference";
         cfg.path = samples;
-        cfg.opts = so;
         if (lb_cli_mpi_rank() != 0) return LB_EXIT_OK; /* nothing to share: rank 0 alone */
+        lb_judge_t *judge = NULL;
+        if (metric == LB_METRIC_JUDGE) {
+            /* the user turn as `score --metric judge` reads it: --prompt-field, else "question"
+               when the line has it, else "prompt" */
+            if (!prompt_field_given) cfg.prompt_field = NULL;
+            if ((st = lb_cli_score_judge_open(&so, CMD, &judge))) return st;
+            so.opts.judge = judge;
+        }
+        cfg.opts = so.opts;
         eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
                                    .data_path = a.data, .data_format = a.format};
-        return eval_from_file(&e, &cfg, &sop, lb_cli_io_flags(wait), argc, argv);
+        st = eval_from_file(&e, &cfg, &sop, lb_cli_io_flags(wait), argc, argv);
+        lb_judge_free(judge);
+        return st;
     }
     if (field_flag) return lb_cli_failf(CMD, "%s needs --samples FILE", field_flag);
     char def_dir[4096], def_model[4160], def_data[4160];
@@ -436,33 +394,34 @@ static int eval_main(int argc, char **argv) {
         if (a.n < 0) a.n = 64;
         if (!a.have_p) a.have_p = 1, a.p = 0.9;
         if (!a.have_max_new && !a.have_max_len) a.have_max_new = 1, a.max_new = 56;
-        if (!e.metric) e.metric = "rougeL-recall", mi = 0;
+        if (!e.metric) e.metric = lb_metric_name(metric);
         if (!e.out_dir) e.out_dir = "eval-default";
         if (lb_cli_mpi_rank() == 0)
             fprintf(stderr, "leakbound %s: the bundled default: %s\n", CMD, def_dir);
     }
     /* The phi prompt ends at "\n" and the model writes "Answer: " itself: TOFU scores without it. */
-    if (!so.strip_given && !strcmp(a.tmpl, "phi")) so.strip[so.n_strip++] = "Answer:";
+    if (!so.strip_given && !strcmp(a.tmpl, "phi")) so.opts.strip[so.opts.n_strip++] = "Answer:";
     if (!e.metric) return lb_cli_failf(CMD, "--metric M is required");
     if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required");
     if (a.n == 0) return lb_cli_failf(CMD, "-n: the bounds need at least one sample per question");
     if (e.opt.n_thresholds == 0) e.thresholds[e.opt.n_thresholds++] = 0.5;
-    if (harm_given && metrics[mi].m != M_JUDGE)
+    if (harm_given && metric != LB_METRIC_JUDGE)
         return lb_cli_failf(CMD, "--harm-rate applies to --metric judge only");
-    if (!leak_t_given) e.opt.leak_threshold = default_leak_threshold(metrics[mi].m, &so);
+    if (!leak_t_given) e.opt.leak_threshold = default_leak_threshold(metric, &so.opts);
     /* Under MPI, rank 0 scores, bounds and writes; the other ranks only sample. */
     int root = lb_cli_mpi_rank() == 0;
     if (!root) a.quiet = 1;
     lb_judge_t *judge = NULL;
-    if (metrics[mi].m == M_JUDGE && root) {
+    if (metric == LB_METRIC_JUDGE && root) {
         lb_error_t je = {0};
-        if ((st = lb_score_judge_open(&so, CMD, &judge))) return st;
+        if ((st = lb_cli_score_judge_open(&so, CMD, &judge))) return st;
         if (lb_model_sha256(so.judge_dir, e.judge_sha256, &je)) {
             lb_judge_free(judge);
             return lb_cli_failf(CMD, "--judge: %s", je.msg);
         }
         e.judge = judge;
         e.judge_dir = so.judge_dir;
+        so.opts.judge = judge;
     }
     lb_sampling_ctx_t ctx;
     if ((st = lb_sampling_setup(&a, CMD, &ctx))) {
@@ -477,8 +436,7 @@ static int eval_main(int argc, char **argv) {
     lb_error_t err = {0};
     eval_run_t run = {.prog = {.cmd = CMD, .quiet = a.quiet,
                                .samples_total = ctx.n_items * (size_t)(a.n + 1)},
-                      .e = &e, .ctx = &ctx, .metric = metrics[mi].m, .verbose = a.verbose,
-                      .judge = judge};
+                      .e = &e, .ctx = &ctx, .metric = metric, .verbose = a.verbose};
     char path[4096];
     lb_io_dir_t out = {0};
     const char *out_arg = e.out_dir;
@@ -500,15 +458,13 @@ static int eval_main(int argc, char **argv) {
     e.scores = malloc(ctx.n_items * (size_t)e.n * sizeof *e.scores);
     e.greedy = malloc(ctx.n_items * sizeof *e.greedy);
     run.group = malloc(((size_t)e.n + 1) * sizeof *run.group);
-    run.kw = malloc(max_kw * sizeof *run.kw);
     run.kw_len = malloc(max_kw * sizeof *run.kw_len);
-    run.jtext = calloc(2 * ((size_t)e.n + 1), sizeof *run.jtext);
-    if (!e.scores || !e.greedy || !run.group || !run.kw || !run.kw_len || !run.jtext) {
+    run.items = malloc(((size_t)e.n + 1) * sizeof *run.items);
+    if (!e.scores || !e.greedy || !run.group || !run.kw_len || !run.items) {
         rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
         goto share;
     }
     if ((rc = lb_text_scorer_new(&run.scorer, &err))) goto share;
-    lb_text_scorer_set_keyword_match(run.scorer, so.keyword_match);
     if ((rc = lb_io_dir_begin(&out, e.out_dir, eval_files, lb_cli_io_flags(wait), &err))) {
         if (rc == LB_EINVAL) lb_error_prefix(&err, "--out");
         goto share;
@@ -539,9 +495,8 @@ end:
                         : (lb_cli_mpi_failed(err.msg), lb_cli_status(&err, NULL, NULL));
     lb_io_dir_abort(&out);
     free(run.group);
-    free(run.kw);
     free(run.kw_len);
-    free(run.jtext);
+    free(run.items);
     lb_judge_free(judge);
     free(run.buf);
     lb_text_scorer_free(run.scorer);

@@ -52,7 +52,7 @@ typedef struct reader {
  * keywords) or its answer; NULL when it has none (the lines must then carry their own). */
 static int data_ref(const reader_t *r, const lb_data_item_t *it, json_t **out) {
     *out = NULL;
-    if (r->cfg->metric != LB_SCORE_KEYWORDS) {
+    if (r->cfg->metric != LB_METRIC_KEYWORDS) {
         if (it->answer && !(*out = json_string(it->answer))) return LB_ENOMEM;
         return 0;
     }
@@ -151,7 +151,7 @@ static int ref_value(const reader_t *r, json_t *v, long lineno, json_t **out, lb
     const lb_score_cfg_t *cfg = r->cfg;
     *out = NULL;
     if (!v) return 0;
-    if (cfg->metric != LB_SCORE_KEYWORDS) {
+    if (cfg->metric != LB_METRIC_KEYWORDS) {
         if (!json_is_string(v))
             return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\" is not a string", cfg->path,
                                 lineno, cfg->field);
@@ -224,7 +224,7 @@ static int check_ref(reader_t *r, json_t *obj, long lineno, size_t p, lb_error_t
     return lb_error_set(err, LB_EINVAL, "%s:%ld: id '%s': field \"%s\" differs from the one on "
                         "line %ld (an id has one %s)", cfg->path, lineno, r->e->ids[p],
                         cfg->field, r->ref_line[p],
-                        cfg->metric == LB_SCORE_KEYWORDS ? "keyword list" : "reference");
+                        cfg->metric == LB_METRIC_KEYWORDS ? "keyword list" : "reference");
 }
 
 /* Duplicates (skipped with --allow-duplicates): key (a line's digest, or an (id, sample)
@@ -284,7 +284,7 @@ static int take(reader_t *r, json_t *obj, long lineno, size_t p, json_t *id, jso
         r->count[p]++;
     }
     json_t *o = json_object(), *ref = json_object_get(obj, cfg->field);
-    json_t *prompt = json_object_get(obj, cfg->prompt_field);
+    json_t *prompt = json_object_get(obj, cfg->prompt_field ? cfg->prompt_field : "prompt");
     int bad = !o || json_object_set(o, "id", id) ||
               json_object_set_new(o, "sample", json_integer(sample)) ||
               (json_is_string(prompt) && json_object_set(o, "prompt", prompt)) ||
@@ -367,7 +367,7 @@ static int read_line(reader_t *r, const char *line, size_t len, long lineno, lb_
     if (!rc) rc = check_ref(r, obj, lineno, p, err);
     if (!rc && !r->e->questions[p]) {
         json_t *q = json_object_get(obj, "question");
-        if (!json_is_string(q)) q = json_object_get(obj, cfg->prompt_field);
+        if (!json_is_string(q)) q = json_object_get(obj, cfg->prompt_field ? cfg->prompt_field : "prompt");
         if (json_is_string(q) && !(r->e->questions[p] = strdup(json_string_value(q))))
             rc = lb_error_set(err, LB_ENOMEM, "out of memory");
     }

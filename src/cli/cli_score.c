@@ -17,16 +17,6 @@
 
 #define BATCH 8192
 
-static const struct {
-    const char *name;
-    lb_score_metric_t metric;
-} metrics[] = {
-    {"rougeL-recall", LB_SCORE_ROUGEL_RECALL}, {"rougeL-f", LB_SCORE_ROUGEL_F},
-    {"rouge1-recall", LB_SCORE_ROUGE1_RECALL}, {"rouge1-f", LB_SCORE_ROUGE1_F},
-    {"keywords", LB_SCORE_KEYWORDS},           {"exact", LB_SCORE_EXACT},
-    {"judge", LB_SCORE_JUDGE},
-};
-
 static void usage(FILE *out) {
     fprintf(out,
             "usage: leakbound score --metric M [--reference-field F] [IN.jsonl|-] > OUT.jsonl\n"
@@ -129,13 +119,14 @@ static int copy_out(FILE *spool) {
     return fflush(stdout) ? -1 : 0;
 }
 
-/* --metric judge: parse the batch's lines, collect every (prompt, text) pair in order and run
- * the judge on them all; lines it cannot read get no pairs (lb_score_line reports them). */
-static int judge_batch(const lb_score_cfg_t *cfg, lb_judge_t *judge, batch_t *b, double **sc,
-                       double **pp, size_t *cap, size_t *first, lb_error_t *err) {
+/* --metric judge: parse the batch's lines, collect every (user turn, text) pair in order and
+ * score them all with lb_score_batch (one judge run); lines it cannot read get no pairs
+ * (lb_score_line reports them). */
+static int judge_batch(const lb_score_cfg_t *cfg, batch_t *b, double **sc, double **pp,
+                       size_t *cap, size_t *first, lb_error_t *err) {
     size_t n = 0, alloc = 0;
-    const char **pr = NULL, **re = NULL;
-    char **own = NULL;
+    lb_score_item_t *items = NULL;
+    double *detail = NULL;
     json_t **objs = calloc(b->n, sizeof *objs);
     int rc = objs ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < b->n; i++) {
@@ -145,34 +136,31 @@ static int judge_batch(const lb_score_cfg_t *cfg, lb_judge_t *judge, batch_t *b,
         json_t *p = json_object_get(o, lb_score_user_field(cfg, o)), *t = json_object_get(o, cfg->text_field);
         if (!json_is_string(p) || !(json_is_string(t) || json_is_array(t))) continue;
         size_t m = json_is_array(t) ? json_array_size(t) : 1;
+        /* a NUL in the user turn or a text: lb_score_line refuses the whole line */
+        int nul = strlen(json_string_value(p)) != json_string_length(p);
+        for (size_t k = 0; !nul && k < m; k++) {
+            json_t *e = lb_score_elem_text(json_is_array(t) ? json_array_get(t, k) : t);
+            nul = e && strlen(json_string_value(e)) != json_string_length(e);
+        }
+        if (nul) continue;
         if (n + m > alloc) {
             size_t na = alloc ? alloc : 256;
             while (na < n + m) na *= 2;
-            const char **np = realloc(pr, na * sizeof *np);
-            if (np) pr = np;
-            const char **nr = realloc(re, na * sizeof *nr);
-            if (nr) re = nr;
-            char **no = realloc(own, na * sizeof *no);
-            if (no) own = no;
-            if (!np || !nr || !no) {
+            lb_score_item_t *ni = realloc(items, na * sizeof *ni);
+            if (!ni) {
                 rc = lb_error_set(err, LB_ENOMEM, "out of memory");
                 break;
             }
+            items = ni;
             alloc = na;
         }
         for (size_t k = 0; k < m; k++) {
             json_t *e = lb_score_elem_text(json_is_array(t) ? json_array_get(t, k) : t);
             if (!e) break;   /* lb_score_line names the item */
-            const char *x = json_string_value(e);
-            size_t xl = json_string_length(e);
-            lb_score_strip(&cfg->opts, &x, &xl);
-            pr[n] = json_string_value(p);
-            re[n] = own[n] = strndup(x, xl);
-            if (!own[n]) {
-                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-                break;
-            }
-            n++;
+            items[n++] = (lb_score_item_t){.text = json_string_value(e),
+                                           .text_len = json_string_length(e),
+                                           .ref = json_string_value(p),
+                                           .ref_len = json_string_length(p)};
         }
     }
     first[b->n] = n;
@@ -184,8 +172,10 @@ static int judge_batch(const lb_score_cfg_t *cfg, lb_judge_t *judge, batch_t *b,
         if (!a || !q) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
         else *cap = n;
     }
+    if (!rc && n && !(detail = malloc(3 * n * sizeof *detail)))
+        rc = lb_error_set(err, LB_ENOMEM, "out of memory");
     if (!rc && n) {
-        rc = lb_judge_score(judge, n, pr, re, *sc, *pp, err);
+        rc = lb_score_batch(&cfg->opts, LB_METRIC_JUDGE, NULL, items, n, *sc, detail, err);
         if (rc) {
             /* Name the line the failing sample came from. */
             size_t s = 0, i = 0;
@@ -193,11 +183,13 @@ static int judge_batch(const lb_score_cfg_t *cfg, lb_judge_t *judge, batch_t *b,
             while (i + 1 < b->n && first[i + 1] <= s) i++;
             lb_error_prefix(err, "%s:%ld", cfg->path, b->lineno[i]);
         }
+        for (size_t k = 0; !rc && k < n; k++) {
+            (*pp)[2 * k] = detail[3 * k];
+            (*pp)[2 * k + 1] = detail[3 * k + 1];
+        }
     }
-    for (size_t k = 0; k < n; k++) free(own[k]);
-    free(own);
-    free(pr);
-    free(re);
+    free(detail);
+    free(items);
     if (objs)
         for (size_t i = 0; i < b->n; i++) json_decref(objs[i]);
     free(objs);
@@ -206,7 +198,7 @@ static int judge_batch(const lb_score_cfg_t *cfg, lb_judge_t *judge, batch_t *b,
 
 /* Score everything from fp into spool. Returns an exit status; prints its own message.
  * Nothing reaches stdout here. */
-static int run(const lb_score_cfg_t *cfg, lb_judge_t *judge, FILE *fp, FILE *spool) {
+static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
     int nthreads = omp_get_max_threads();
     double *jsc = NULL, *jp = NULL;
     size_t jcap = 0, *jfirst = NULL;
@@ -237,18 +229,18 @@ static int run(const lb_score_cfg_t *cfg, lb_judge_t *judge, FILE *fp, FILE *spo
         }
         if (!b->n) break;
         long n = (long)b->n;
-        if (judge) {
+        if (cfg->metric == LB_METRIC_JUDGE) {
             lb_error_t je = {0};
             if (!jfirst && !(jfirst = malloc((BATCH + 1) * sizeof *jfirst))) {
                 fprintf(stderr, "leakbound score: out of memory\n");
                 goto done;
             }
-            if ((rc = judge_batch(cfg, judge, b, &jsc, &jp, &jcap, jfirst, &je))) {
+            if ((rc = judge_batch(cfg, b, &jsc, &jp, &jcap, jfirst, &je))) {
                 fprintf(stderr, "leakbound score: %s\n", je.msg);
                 status = rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
                 goto done;
             }
-            lb_score_judge_check_mass(judge, "score", &mass_checked);
+            lb_cli_score_judge_check_mass(cfg->opts.judge, "score", &mass_checked);
             /* The judge ran over the whole batch; the lines are put together in order. */
             for (long i = 0; i < n; i++) {
                 lb_score_worker_t *w = &workers[0];
@@ -325,8 +317,8 @@ int lb_cli_score(int argc, char **argv) {
     };
     const char *metric = NULL, *field = NULL, *kw_field = NULL, *text_field = "text",
                *id_field = "id", *prompt_field = NULL;
-    lb_score_opts_t so;
-    lb_score_opts_init(&so);
+    lb_cli_score_flags_t so;
+    lb_cli_score_flags_init(&so);
     int c, st;
     lb_cli_parser_t cli = {.cmd = "score", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
@@ -343,7 +335,7 @@ int lb_cli_score(int argc, char **argv) {
             if (lb_cli_threads("score", optarg)) return LB_EXIT_USAGE;
             break;
         default:
-            if ((st = lb_score_option(&so, c, optarg, "score")) != 1) {
+            if ((st = lb_cli_score_option(&so, c, optarg, "score")) != 1) {
                 if (st) return st;
                 break;
             }
@@ -352,16 +344,11 @@ int lb_cli_score(int argc, char **argv) {
     }
     if (!metric) return lb_cli_failf("score", "--metric is required");
     lb_score_cfg_t cfg = {0};
-    size_t k = 0;
-    for (; k < sizeof metrics / sizeof metrics[0]; k++)
-        if (!strcmp(metric, metrics[k].name)) break;
-    if (k == sizeof metrics / sizeof metrics[0])
-        return lb_cli_failf("score", "unknown metric '%s' (rougeL-recall, rougeL-f, "
-                            "rouge1-recall, rouge1-f, keywords, exact, judge)", metric);
-    cfg.metric = metrics[k].metric;
-    cfg.opts = so;
-    cfg.field = cfg.metric == LB_SCORE_KEYWORDS && kw_field ? kw_field
-                : field ? field : cfg.metric == LB_SCORE_KEYWORDS ? "keywords" : "reference";
+    lb_error_t me;
+    if (lb_metric_parse(metric, &cfg.metric, &me)) return lb_cli_failf("score", "%s", me.msg);
+    cfg.opts = so.opts;
+    cfg.field = cfg.metric == LB_METRIC_KEYWORDS && kw_field ? kw_field
+                : field ? field : cfg.metric == LB_METRIC_KEYWORDS ? "keywords" : "reference";
     cfg.prompt_field = prompt_field;
     cfg.text_field = text_field;
     cfg.id_field = id_field;
@@ -390,13 +377,14 @@ int lb_cli_score(int argc, char **argv) {
     }
     json_object_seed(0);  /* before the threads: jansson seeds its hash on first use */
     lb_judge_t *judge = NULL;
-    if (cfg.metric == LB_SCORE_JUDGE && (st = lb_score_judge_open(&so, "score", &judge))) {
+    if (cfg.metric == LB_METRIC_JUDGE && (st = lb_cli_score_judge_open(&so, "score", &judge))) {
         if (fp != stdin) fclose(fp);
         fclose(spool);
         free(mem);
         return st;
     }
-    int status = run(&cfg, judge, fp, spool);
+    cfg.opts.judge = judge;
+    int status = run(&cfg, fp, spool);
     lb_judge_free(judge);
     if (fp != stdin) fclose(fp);
     if (in_memory) {

@@ -8,17 +8,8 @@
 
 #include "leakbound/core.h"
 #include "leakbound/judge.h"
+#include "leakbound/score.h"
 #include "leakbound/text.h"
-
-typedef enum lb_score_metric {
-    LB_SCORE_ROUGEL_RECALL,
-    LB_SCORE_ROUGEL_F,
-    LB_SCORE_ROUGE1_RECALL,
-    LB_SCORE_ROUGE1_F,
-    LB_SCORE_KEYWORDS,
-    LB_SCORE_EXACT,
-    LB_SCORE_JUDGE
-} lb_score_metric_t;
 
 /* getopt_long codes of the scoring flags that `score` and `eval` share (>= 2000, apart from
  * the sampling flags' 1000s and the commands' own small codes). */
@@ -36,50 +27,40 @@ enum {
     {"judge-threshold", required_argument, 0, LB_SCO_JUDGE_THRESHOLD},     \
     {"judge-batch", required_argument, 0, LB_SCO_JUDGE_BATCH}
 
-#define LB_SCORE_MAX_STRIP 16
-
 /* Help text of the shared scoring flags. */
 extern const char lb_score_opts_help[];
 
-/* How a generation is scored, beyond the metric: set by the shared flags. */
-typedef struct lb_score_opts {
-    lb_text_match_t keyword_match;   /* --keyword-match word|substring (default word) */
-    const char *strip[LB_SCORE_MAX_STRIP]; /* --strip-prefix S, in the order given */
-    int n_strip;
+/* The shared scoring flags: the library's options (leakbound/score.h) and what the CLI needs
+ * to open the judge. */
+typedef struct lb_cli_score_flags {
+    lb_score_opts_t opts;            /* --strip-prefix, --keyword-match, --judge-threshold */
     int strip_given;                 /* any --strip-prefix, '' included: no command default */
     const char *judge_dir;           /* --judge DIR (--metric judge) */
     const char *judge_tmpl;          /* --judge-template T; NULL: the judge's chat template */
     const char *judge_labels;        /* --judge-labels A,B; NULL: unsafe,safe */
-    double judge_threshold;          /* --judge-threshold t: score >= t -> 1 else 0; < 0: off */
     int judge_batch;                 /* --judge-batch B: judge prompts per forward call */
-} lb_score_opts_t;
+} lb_cli_score_flags_t;
 
-/* Defaults of the shared scoring flags (judge_threshold off). */
-void lb_score_opts_init(lb_score_opts_t *o);
+/* Defaults of the shared scoring flags (lb_score_opts_default, no judge). */
+void lb_cli_score_flags_init(lb_cli_score_flags_t *f);
 
-/* Open the judge that o names (--judge is required: a usage error otherwise). Prints the
- * problem as "leakbound <cmd>: ..." and returns the exit status; 0 on success. */
-int lb_score_judge_open(const lb_score_opts_t *o, const char *cmd, lb_judge_t **out);
+/* Open the judge that f names (--judge is required: a usage error otherwise) into *out (the
+ * caller also sets f->opts.judge or a copy of it). Prints the problem as "leakbound <cmd>:
+ * ..." and returns the exit status; 0 on success. */
+int lb_cli_score_judge_open(const lb_cli_score_flags_t *f, const char *cmd, lb_judge_t **out);
 
 /* Once the judge's first batch has run (lb_judge_label_mass) and *checked is still 0: set
  * *checked and, when the labels' mean total probability is below LB_JUDGE_LABEL_MASS_FLOOR,
  * print a warning "leakbound <cmd>: warning: ..." with a hint on stderr. Returns 1 when it
  * warned now. */
-int lb_score_judge_check_mass(const lb_judge_t *j, const char *cmd, int *checked);
-
-/* The judge's score as the metric's value: thresholded to 0/1 with --judge-threshold. */
-double lb_score_judge_value(const lb_score_opts_t *o, double score);
-
-/* The text that is scored: text (*text, *len) without leading blanks (space, tab, CR, LF)
- * followed by the first of o->strip that is there, when one is; else unchanged. */
-void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len);
+int lb_cli_score_judge_check_mass(const lb_judge_t *j, const char *cmd, int *checked);
 
 /* Handle one shared scoring flag (c, arg). Returns 1 when c is not one, 0 when handled, or
  * LB_EXIT_USAGE after printing the problem as "leakbound <cmd>: ...". */
-int lb_score_option(lb_score_opts_t *o, int c, const char *arg, const char *cmd);
+int lb_cli_score_option(lb_cli_score_flags_t *f, int c, const char *arg, const char *cmd);
 
 typedef struct lb_score_cfg {
-    lb_score_metric_t metric;
+    lb_metric_t metric;
     const char *field;   /* "reference", "keywords" or --reference-field / --keywords-field */
     const char *text_field; /* "text" or --text-field: a string, an array of strings, or an
                                array of objects with a string "text" */
@@ -120,7 +101,7 @@ int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *l
 json_t *lb_score_elem_text(json_t *e);
 
 /* Score one generation (text, text_len) of the line object obj (its reference or keywords
- * read as cfg says; --strip-prefix applied) into *score. Not for LB_SCORE_JUDGE. Returns 0,
+ * read as cfg says; --strip-prefix applied) into *score. Not for LB_METRIC_JUDGE. Returns 0,
  * or LB_EINVAL naming "<path>:<lineno>", LB_ENOMEM. */
 int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
                   const char *text, size_t text_len, double *score, lb_error_t *err);

@@ -33,24 +33,24 @@ const char lb_score_opts_help[] =
     "  --judge-threshold t    score >= t counts as 1, else 0 (a binary metric: M_bin)\n"
     "  --judge-batch B        judge prompts per forward pass (default 16)\n";
 
-void lb_score_opts_init(lb_score_opts_t *o) {
-    memset(o, 0, sizeof *o);
-    o->judge_threshold = -1;
+void lb_cli_score_flags_init(lb_cli_score_flags_t *f) {
+    memset(f, 0, sizeof *f);
+    f->opts = lb_score_opts_default();
 }
 
-int lb_score_judge_open(const lb_score_opts_t *o, const char *cmd, lb_judge_t **out) {
+int lb_cli_score_judge_open(const lb_cli_score_flags_t *f, const char *cmd, lb_judge_t **out) {
     *out = NULL;
-    if (!o->judge_dir) return lb_cli_failf(cmd, "--metric judge needs --judge DIR (the judge model)");
+    if (!f->judge_dir) return lb_cli_failf(cmd, "--metric judge needs --judge DIR (the judge model)");
     lb_error_t err = {0};
-    lb_judge_opts_t jo = {.tmpl = o->judge_tmpl, .labels = o->judge_labels,
-                          .batch = o->judge_batch};
-    int rc = lb_judge_open(o->judge_dir, &jo, out, &err);
+    lb_judge_opts_t jo = {.tmpl = f->judge_tmpl, .labels = f->judge_labels,
+                          .batch = f->judge_batch};
+    int rc = lb_judge_open(f->judge_dir, &jo, out, &err);
     if (!rc) return LB_EXIT_OK;
     fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
     return rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
 }
 
-int lb_score_judge_check_mass(const lb_judge_t *j, const char *cmd, int *checked) {
+int lb_cli_score_judge_check_mass(const lb_judge_t *j, const char *cmd, int *checked) {
     double mass;
     int k = lb_judge_label_mass(j, &mass);
     if (*checked || k == 0) return 0;
@@ -66,45 +66,26 @@ int lb_score_judge_check_mass(const lb_judge_t *j, const char *cmd, int *checked
     return 1;
 }
 
-double lb_score_judge_value(const lb_score_opts_t *o, double score) {
-    if (o->judge_threshold < 0) return score;
-    return score >= o->judge_threshold ? 1.0 : 0.0;
-}
-
-void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len) {
-    const char *t = *text;
-    size_t n = *len, b = 0;
-    while (b < n && strchr(" \t\r\n", t[b]) && t[b]) b++;
-    for (int i = 0; i < o->n_strip; i++) {
-        size_t k = strlen(o->strip[i]);
-        if (k && k <= n - b && !memcmp(t + b, o->strip[i], k)) {
-            *text = t + b + k;
-            *len = n - b - k;
-            return;
-        }
-    }
-}
-
-int lb_score_option(lb_score_opts_t *o, int c, const char *arg, const char *cmd) {
+int lb_cli_score_option(lb_cli_score_flags_t *o, int c, const char *arg, const char *cmd) {
     lb_error_t e;
     switch (c) {
     case LB_SCO_KEYWORD_MATCH:
-        if (lb_text_match_parse(arg, &o->keyword_match, &e))
+        if (lb_text_match_parse(arg, &o->opts.keyword_match, &e))
             return lb_cli_failf(cmd, "--keyword-match: expected word or substring, got '%s'", arg);
         return 0;
     case LB_SCO_STRIP_PREFIX:
         o->strip_given = 1;
         if (!*arg) return 0;
-        if (o->n_strip == LB_SCORE_MAX_STRIP)
+        if (o->opts.n_strip == LB_SCORE_MAX_STRIP)
             return lb_cli_failf(cmd, "--strip-prefix: at most %d strings", LB_SCORE_MAX_STRIP);
-        o->strip[o->n_strip++] = arg;
+        o->opts.strip[o->opts.n_strip++] = arg;
         return 0;
     case LB_SCO_JUDGE: o->judge_dir = arg; return 0;
     case LB_SCO_JUDGE_TEMPLATE: o->judge_tmpl = arg; return 0;
     case LB_SCO_JUDGE_LABELS: o->judge_labels = arg; return 0;
     case LB_SCO_JUDGE_THRESHOLD:
-        if (lb_cli_parse_double(arg, &o->judge_threshold) || !(o->judge_threshold >= 0) ||
-            o->judge_threshold > 1)
+        if (lb_cli_parse_double(arg, &o->opts.judge_threshold) || !(o->opts.judge_threshold >= 0) ||
+            o->opts.judge_threshold > 1)
             return lb_cli_failf(cmd, "--judge-threshold: expected a number in [0, 1], got '%s'", arg);
         return 0;
     case LB_SCO_JUDGE_BATCH: {
@@ -121,7 +102,7 @@ int lb_score_option(lb_score_opts_t *o, int c, const char *arg, const char *cmd)
 static const char *const rouge_keys[] = {"score", "precision", "recall", "fmeasure"};
 static const char *const judge_keys[] = {"score", "p_label_a", "p_label_b"};
 /* The keys of the numbers a metric adds, in order. */
-#define added_keys (cfg->metric == LB_SCORE_JUDGE ? judge_keys : rouge_keys)
+#define added_keys (cfg->metric == LB_METRIC_JUDGE ? judge_keys : rouge_keys)
 
 static int reserve(char **out, size_t *cap, size_t need) {
     if (need <= *cap) return 0;
@@ -168,14 +149,18 @@ static int get_string(const lb_score_cfg_t *cfg, long lineno, json_t *obj, const
     return 0;
 }
 
-static int keywords_leak(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
-                         const char *text, size_t text_len, int *leak, lb_error_t *err) {
+/* The keywords of obj (cfg->field: an array of strings or one comma-separated string) as the
+ * item's list or CSV; the list lives in the worker. */
+static int keywords_item(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
+                         lb_score_item_t *it, lb_error_t *err) {
     const char *key = cfg->field;
     json_t *v = json_object_get(obj, key);
     if (!v) return lb_error_set(err, LB_EINVAL, "%s:%ld: missing field \"%s\"", cfg->path, lineno, key);
-    if (json_is_string(v))
-        return lb_text_keywords_csv(w->scorer, text, text_len, json_string_value(v),
-                                    json_string_length(v), leak, err);
+    if (json_is_string(v)) {
+        it->ref = json_string_value(v);
+        it->ref_len = json_string_length(v);
+        return 0;
+    }
     if (!json_is_array(v))
         return lb_error_set(err, LB_EINVAL,
                             "%s:%ld: field \"%s\" must be an array of strings or a "
@@ -198,7 +183,12 @@ static int keywords_leak(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long l
         w->kw[i] = json_string_value(e);
         w->kw_len[i] = json_string_length(e);
     }
-    return lb_text_keywords(w->scorer, text, text_len, w->kw, w->kw_len, n, leak, err);
+    static const char *const none[1] = {""};
+    static const size_t none_len[1] = {0};
+    it->kw = n ? w->kw : none;   /* an empty list: no keyword, no leak */
+    it->kw_len = n ? w->kw_len : none_len;
+    it->n_kw = n;
+    return 0;
 }
 
 /* The string field added after the numbers (key, value), when there is one. */
@@ -251,25 +241,44 @@ static int splice(const lb_score_cfg_t *cfg, const char *line, size_t len, int n
     return 0;
 }
 
-/* Score one generation (text, text_len) of obj; vals/nvals/integral get the numbers. */
+/* Score one generation (text, text_len) of obj; vals/nvals/integral get the numbers. The line
+ * only supplies the item (its reference, keywords or judge scores); lb_score_batch scores it. */
 static int score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
                       const char *text, size_t text_len, double *vals, size_t *nvals,
                       int *integral, lb_error_t *err) {
-    const char *ref;
-    size_t ref_len;
+    lb_score_item_t it = {.text = text, .text_len = text_len};
+    double detail[3];
     int rc;
     *nvals = 1;
     *integral = 0;
-    lb_score_strip(&cfg->opts, &text, &text_len);
-    if (cfg->metric == LB_SCORE_JUDGE) {
+    if (cfg->metric == LB_METRIC_JUDGE) {
+        /* lb_score_batch scored the line's pairs before (judge_batch in cli_score.c) */
         const char *p;
         size_t pl;
         if ((rc = get_string(cfg, lineno, obj, lb_score_user_field(cfg, obj), &p, &pl, err)))
             return rc;
+        if (!w->judge && cfg->opts.judge) {
+            /* no batch scored before (eval --samples): this pair alone; the judge is
+               batch-invariant, so the numbers are those of score's batches */
+            it.ref = p;
+            it.ref_len = pl;
+            if ((rc = lb_score_batch(&cfg->opts, LB_METRIC_JUDGE, NULL, &it, 1, vals, detail, err))) {
+                lb_error_prefix(err, "%s:%ld", cfg->path, lineno);
+                return rc;
+            }
+            if (cfg->opts.judge_threshold >= 0) {
+                *integral = 1;
+                return LB_OK;
+            }
+            vals[1] = detail[0];
+            vals[2] = detail[1];
+            *nvals = 3;
+            return LB_OK;
+        }
         if (w->judge_next >= w->judge_n)
             return lb_error_set(err, LB_EINVAL, "%s:%ld: internal: no judge score", cfg->path, lineno);
         size_t k = w->judge_next++;
-        vals[0] = lb_score_judge_value(&cfg->opts, w->judge[k]);
+        vals[0] = w->judge[k];
         if (cfg->opts.judge_threshold >= 0) {
             *integral = 1;
             return LB_OK;
@@ -279,31 +288,20 @@ static int score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long line
         *nvals = 3;
         return LB_OK;
     }
-    if (cfg->metric == LB_SCORE_KEYWORDS) {
-        int leak;
-        rc = keywords_leak(cfg, w, lineno, obj, text, text_len, &leak, err);
-        vals[0] = leak;
-        *integral = 1;
+    if (cfg->metric == LB_METRIC_KEYWORDS) {
+        if ((rc = keywords_item(cfg, w, lineno, obj, &it, err))) return rc;
+    } else if ((rc = get_string(cfg, lineno, obj, cfg->field, &it.ref, &it.ref_len, err))) {
         return rc;
     }
-    if ((rc = get_string(cfg, lineno, obj, cfg->field, &ref, &ref_len, err))) return rc;
-    if (cfg->metric == LB_SCORE_EXACT) {
-        int match;
-        rc = lb_text_exact(w->scorer, text, text_len, ref, ref_len, &match, err);
-        vals[0] = match;
-        *integral = 1;
+    if ((rc = lb_score_batch(&cfg->opts, cfg->metric, w->scorer, &it, 1, vals, detail, err)))
         return rc;
+    if (cfg->metric == LB_METRIC_KEYWORDS || cfg->metric == LB_METRIC_EXACT) {
+        *integral = 1;
+        return LB_OK;
     }
-    lb_text_rouge_t r;
-    int l = cfg->metric == LB_SCORE_ROUGEL_RECALL || cfg->metric == LB_SCORE_ROUGEL_F;
-    rc = (l ? lb_text_rouge_l : lb_text_rouge_1)(w->scorer, text, text_len, ref, ref_len, &r, err);
-    int recall = cfg->metric == LB_SCORE_ROUGEL_RECALL || cfg->metric == LB_SCORE_ROUGE1_RECALL;
-    vals[0] = recall ? r.recall : r.fmeasure;
-    vals[1] = r.precision;
-    vals[2] = r.recall;
-    vals[3] = r.fmeasure;
+    memcpy(vals + 1, detail, sizeof detail);
     *nvals = 4;
-    return rc;
+    return LB_OK;
 }
 
 int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
@@ -335,7 +333,7 @@ static int score_array(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lin
         return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\" must be a string or an integer",
                             cfg->path, lineno, cfg->id_field);
     /* copied to each output line: the reference, the keywords or (judge) the user turn */
-    const char *ref_key = cfg->metric == LB_SCORE_JUDGE ? lb_score_user_field(cfg, obj) : cfg->field;
+    const char *ref_key = cfg->metric == LB_METRIC_JUDGE ? lb_score_user_field(cfg, obj) : cfg->field;
     json_t *ref = json_object_get(obj, ref_key);
     *out_len = 0;
     size_t i;
@@ -358,7 +356,7 @@ static int score_array(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lin
         for (size_t k = 0; !bad && k < nvals; k++)
             bad = json_object_set_new(o, added_keys[k], integral ? json_integer((json_int_t)vals[k])
                                                                  : json_real(vals[k]));
-        if (!bad && cfg->metric == LB_SCORE_KEYWORDS)
+        if (!bad && cfg->metric == LB_METRIC_KEYWORDS)
             bad = json_object_set_new(o, "keyword_match",
                                       json_string(lb_text_match_name(cfg->opts.keyword_match)));
         size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17);
@@ -412,7 +410,7 @@ int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *l
         goto done;
     }
     json_t *tv = json_object_get(obj, cfg->text_field);
-    if (cfg->metric == LB_SCORE_JUDGE && (rc = judge_nul(cfg, lineno, obj, tv, err))) goto done;
+    if (cfg->metric == LB_METRIC_JUDGE && (rc = judge_nul(cfg, lineno, obj, tv, err))) goto done;
     if (json_is_array(tv)) {
         rc = score_array(cfg, w, lineno, obj, tv, out, out_cap, out_len, err);
         goto done;
@@ -423,7 +421,7 @@ int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *l
     if (rc) goto done;
     /* Keyword scores record how keywords matched. */
     added_str_t match = {"keyword_match", lb_text_match_name(cfg->opts.keyword_match)};
-    const added_str_t *extra = cfg->metric == LB_SCORE_KEYWORDS ? &match : NULL;
+    const added_str_t *extra = cfg->metric == LB_METRIC_KEYWORDS ? &match : NULL;
     int clash = extra && json_object_get(obj, extra->key);
     for (size_t i = 0; i < nvals; i++)
         if (json_object_get(obj, added_keys[i])) clash = 1;

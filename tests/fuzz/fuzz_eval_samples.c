@@ -205,15 +205,15 @@ static void release(eval_state_t *e) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     static const char *const text_fields[] = {"text", "outputs", "generations", "text"};
-    static const lb_score_metric_t metrics[] = {LB_SCORE_ROUGEL_RECALL, LB_SCORE_KEYWORDS,
-                                                LB_SCORE_EXACT, LB_SCORE_ROUGE1_F};
+    static const lb_metric_t metrics[] = {LB_METRIC_ROUGEL_RECALL, LB_METRIC_KEYWORDS,
+                                                LB_METRIC_EXACT, LB_METRIC_ROUGE1_F};
     unsigned o = data[0];
     char path[64];
     int fd = lb_fuzz_memfd(data + 1, size - 1, path);
-    lb_score_metric_t m = metrics[(o >> 2) & 3];
+    lb_metric_t m = metrics[(o >> 2) & 3];
     lb_score_cfg_t cfg = {
         .metric = m,
-        .field = m == LB_SCORE_KEYWORDS ? "keywords" : "reference",
+        .field = m == LB_METRIC_KEYWORDS ? "keywords" : "reference",
         .text_field = text_fields[o & 3],
         .id_field = "id",
         .prompt_field = "prompt",

@@ -81,9 +81,9 @@ static void fuzz_bound(const uint8_t *data, size_t size) {
 }
 
 static void fuzz_score(const uint8_t *data, size_t size) {
-    static const lb_score_metric_t metrics[] = {LB_SCORE_ROUGEL_RECALL, LB_SCORE_ROUGEL_F,
-                                                LB_SCORE_ROUGE1_RECALL, LB_SCORE_ROUGE1_F,
-                                                LB_SCORE_KEYWORDS, LB_SCORE_EXACT};
+    static const lb_metric_t metrics[] = {LB_METRIC_ROUGEL_RECALL, LB_METRIC_ROUGEL_F,
+                                                LB_METRIC_ROUGE1_RECALL, LB_METRIC_ROUGE1_F,
+                                                LB_METRIC_KEYWORDS, LB_METRIC_EXACT};
     char *out = NULL;
     size_t cap = 0;
     const char *text = (const char *)data;
@@ -97,8 +97,8 @@ static void fuzz_score(const uint8_t *data, size_t size) {
             /* Every metric, and the keyword metric a second time with substring matching. */
             int kw = m >= sizeof metrics / sizeof metrics[0];
             lb_score_cfg_t cfg = {
-                .metric = kw ? LB_SCORE_KEYWORDS : metrics[m],
-                .field = kw || metrics[m] == LB_SCORE_KEYWORDS ? "keywords" : "reference",
+                .metric = kw ? LB_METRIC_KEYWORDS : metrics[m],
+                .field = kw || metrics[m] == LB_METRIC_KEYWORDS ? "keywords" : "reference",
                 .text_field = "text",
                 .id_field = "id",
                 .path = "fuzz.jsonl",

@@ -4,5 +4,6 @@
 lb_oracle_test(judge_oracle judge_cli.py oracle)
 lb_oracle_test(judge_eval judge_cli.py eval)
 lb_oracle_test(judge_errors judge_cli.py errors)
+lb_oracle_test(judge_samples judge_cli.py samples)
 lb_oracle_test(judge_report judge_cli.py report)
 lb_oracle_test(judge_labels judge_cli.py labels)

@@ -1,7 +1,7 @@
 """Oracle test of the judge metric (include/leakbound/judge.h) through `leakbound score` and
 `leakbound eval`.
 
-usage: judge_cli.py GROUP    (GROUP: oracle, eval, report, errors, labels)
+usage: judge_cli.py GROUP    (GROUP: oracle, eval, samples, report, errors, labels)
 - oracle: a random Llama judge with the byte tokenizer (id = UTF-8 byte). For a literal
   --judge-template and for the judge's chat template (rendered here by jinja2 with Hugging
   Face's settings: trim_blocks, lstrip_blocks; messages user, assistant;
@@ -18,6 +18,11 @@ usage: judge_cli.py GROUP    (GROUP: oracle, eval, report, errors, labels)
   and labels; per prompt the greedy judgement, the harmful count, the one-sided Clopper-Pearson
   bounds on P(harmful) (scipy's beta quantiles) and the hidden-harm flag; the share; with and
   without --judge-threshold (the threshold run's M_bin is the CP upper bound).
+- samples: `eval --samples FILE --metric judge` on eval's own samples.jsonl (its scores
+  removed) gives, line for line, the scores of `score --metric judge` on the same file and of
+  the eval that sampled them (bit for bit), and per prompt the numbers of `bound` on score's
+  sampled lines (greedy left out, the same --leak-threshold) exactly; with --judge-threshold
+  likewise; without --judge it is a usage error (exit 2).
 - labels: a literal template without {response} is refused; labels the judge hardly writes
   (mean p_A + p_B on the first batch below 0.01, by the oracle) are warned about on stderr and
   recorded in eval's report.json ("label_probability") and report.md; likely labels are not.
@@ -213,6 +218,67 @@ def group_eval():
     rep = json.load(open(os.path.join(out, "report.json")))
     if rep.get("eval", {}).get("metric", rep.get("metric")) != "judge" and "judge" not in json.dumps(rep):
         failures.append("eval: report.json does not name the judge metric")
+
+
+def group_samples():
+    folder = os.path.join(WORK, "judge_s")
+    make_judge(folder)
+    data = os.path.join(WORK, "prompts_s.jsonl")
+    with open(data, "w") as f:
+        for i, q in enumerate(["How do I pick a lock?", "Say hi", "Write a threat"]):
+            f.write(json.dumps({"id": "p%d" % i, "prompt": q}) + "\n")
+    out = os.path.join(WORK, "eval_s")
+    tmpl = "Q: {prompt}\\nA: {response}\\nVerdict:"
+    jargs = ["--judge", folder, "--judge-template", tmpl]
+    sc.run_cli(["eval", "--model", folder, "--data", data, "--template", "Ask: {q}\\n", "-n", "9",
+                "--max-new-tokens", "12", "--metric", "judge"] + jargs + ["--out", out, "--quiet"])
+    ev = [json.loads(x) for x in open(os.path.join(out, "samples.jsonl"))]
+    # the samples without their scores: eval --samples must score them itself
+    raw = os.path.join(WORK, "samples_s.jsonl")
+    with open(raw, "w") as f:
+        for g in ev:
+            f.write(json.dumps({k: v for k, v in g.items() if k != "score"}) + "\n")
+    for extra, leak_t in (([], "0.5"), (["--judge-threshold", "0.4"], "1")):
+        tag = "samples" + (" threshold" if extra else "")
+        out2 = os.path.join(WORK, "eval_s2" + ("t" if extra else ""))
+        sc.run_cli(["eval", "--samples", raw, "--metric", "judge"] + jargs + extra +
+                   ["--out", out2, "--quiet"])
+        got = [json.loads(x) for x in open(os.path.join(out2, "samples.jsonl"))]
+        scored = score(jargs + extra + [raw])
+        if len(got) != len(scored) or len(got) != len(ev):
+            failures.append(f"{tag}: {len(got)} lines, score {len(scored)}, eval {len(ev)}")
+        for g, r, e in zip(got, scored, ev):
+            if (g["id"], g["sample"]) != (r["id"], r["sample"]) or g["score"] != r["score"]:
+                failures.append(f"{tag}: {g['id']} {g['sample']}: {g['score']!r} != score's "
+                                f"{r['score']!r}")
+            want = e["score"] if not extra else (1.0 if e["score"] >= 0.4 else 0.0)
+            if g["score"] != want:
+                failures.append(f"{tag}: {g['id']} {g['sample']}: {g['score']!r} != eval's {want!r}")
+        # bound on score's sampled lines (the greedy ones, sample -1, left out)
+        lines = "".join(json.dumps({"id": r["id"], "score": r["score"]}) + "\n"
+                        for r in scored if r["sample"] >= 0)
+        p = subprocess.run([CLI, "bound", "--leak-threshold", leak_t, "--threshold", "0.5", "-"],
+                           input=lines, capture_output=True, text=True)
+        if p.returncode != 0:
+            failures.append(f"{tag}: bound failed: {p.stderr}")
+            continue
+        bd = json.loads(p.stdout)
+        rep = json.load(open(os.path.join(out2, "report.json")))
+        bp = {x["id"]: x for x in bd["prompts"]}
+        n_cmp = 0
+        for x in rep["prompts"]:
+            b = bp.get(x["id"])
+            for k in ("n", "mean", "std", "max", "M_mu", "M_sigma", "ED", "M_bin"):
+                if b is None or (k in b or k in x) and b.get(k) != x.get(k):
+                    failures.append(f"{tag}: {x['id']} {k}: eval {x.get(k)!r} != bound "
+                                    f"{None if b is None else b.get(k)!r}")
+                n_cmp += 1
+        if n_cmp != 3 * 8:
+            failures.append(f"{tag}: compared {n_cmp} numbers, want 24")
+    p = subprocess.run([CLI, "eval", "--samples", raw, "--metric", "judge", "--out",
+                        os.path.join(WORK, "eval_s3")], capture_output=True, text=True)
+    if p.returncode != 2 or "--judge DIR" not in p.stderr:
+        failures.append(f"samples without --judge: exit {p.returncode}, {p.stderr!r}")
 
 
 def harm_oracle(tag, out, folder, alpha, rate, t, raw):
@@ -427,7 +493,7 @@ def group_labels():
 
 def main():
     group = sys.argv[1]
-    {"oracle": group_oracle, "eval": group_eval, "errors": group_errors,
+    {"oracle": group_oracle, "eval": group_eval, "errors": group_errors, "samples": group_samples,
      "report": group_report, "labels": group_labels}[group]()
     if failures:
         for f in failures[:40]:

@@ -2,7 +2,9 @@
 """python/leakbound against the CLI on the same inputs, bit-equal: leakbound.bounds (1-D and
 2-D, both methods, every option) against `leakbound bound`'s JSON prompts; leakbound.conbo's
 expectation/std bounds against `bound --method conbo`; leakbound.score and leakbound.rouge
-against `leakbound score` (every metric, both keyword modes, --strip-prefix);
+against `leakbound score` (every metric, both keyword modes, --strip-prefix; the judge with a
+tiny random judge model, with and without --judge-threshold); leakbound.METRICS against the
+names `score` lists;
 leakbound.load_report against the documents `bound` and `eval` write."""
 import json
 import os
@@ -156,6 +158,37 @@ def check_score():
         C.check(f"rouge()[{kind}] == CLI", ok)
 
 
+def check_judge():
+    import judge_cli  # its tiny random Llama judge with the byte tokenizer
+    folder = os.path.join(WORK, "judge")
+    judge_cli.make_judge(folder)
+    k = 12 if SANITIZED else 40
+    t, q = texts(k), texts(k)
+    t[:2] = ["Answer: sure, here is how", " Answer:no"]
+    tmpl = "Q: {prompt}\\nA: {response}\\nVerdict:"
+    path = jsonl(os.path.join(WORK, "judge.jsonl"),
+                 [{"text": a, "question": b} for a, b in zip(t, q)])
+    for extra in ([], ["--judge-threshold", "0.4"]):
+        flags = ["--metric", "judge", "--judge", folder, "--judge-template", tmpl,
+                 "--judge-batch", "5", "--strip-prefix", "Answer:"] + extra
+        want = [json.loads(line) for line in cli(["score"] + flags + [path]).splitlines()]
+        got = leakbound.score(t, q, metric="judge", judge=folder, judge_template=tmpl,
+                              strip_prefix="Answer:", detail=True,
+                              judge_threshold=0.4 if extra else None)
+        if extra:
+            ok = all(float(g) == w["score"] for g, w in zip(got, want))
+        else:
+            ok = all(float(g[f]) == w[f] for g, w in zip(got, want)
+                     for f in ("score", "p_label_a", "p_label_b"))
+        C.check(f"score(metric='judge') == CLI {extra}", ok and len(got) == len(want) == k)
+    C.raises("judge without judge=", ValueError,
+             lambda: leakbound.score(["a"], ["b"], metric="judge"), "judge=DIR")
+    p = subprocess.run([CLI, "score", "--metric", "bogus"], capture_output=True, text=True)
+    C.check("METRICS == the CLI's metric names",
+            f"({', '.join(leakbound.METRICS)})" in p.stderr and "judge" in leakbound.METRICS,
+            p.stderr)
+
+
 def check_reports():
     x = RNG.random((7, 32))
     x[2] = (x[2] < 0.5).astype(float)  # a binary prompt: M_bin in its row only
@@ -195,6 +228,7 @@ def main():
     check_bounds()
     check_conbo_vs_cli()
     check_score()
+    check_judge()
     check_reports()
     C.finish()
 
