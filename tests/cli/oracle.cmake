@@ -25,3 +25,5 @@ lb_oracle_test(cli_provenance cli_provenance.py)
 # midway, an older version's stranded staging folders, demo failing or killed midway: no user
 # file lost, no mixed output, no temporary folder left (docs/guarantees.md).
 lb_oracle_test(cli_concurrent_outputs cli_concurrent_outputs.py)
+# finetune/unlearn --quiet: nothing on stderr, the same model.
+lb_oracle_test(cli_followups_quiet cli_followups.py quiet)

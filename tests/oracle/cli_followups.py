@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""Command-line follow-ups, one mode per argument:
+
+- quiet: `finetune --quiet` and `unlearn --quiet` succeed with nothing on stderr (the same runs
+  without it print step lines), and the model they write is the same as without --quiet.
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+CLI = os.environ["LB_CLI"]
+ROOT = os.environ["LB_SOURCE_DIR"]
+WORK = os.path.join(os.environ.get("LB_WORK", "/tmp/lb_work"), "cli_followups")
+failures = []
+
+
+def check(label, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + label, flush=True)
+    if not ok:
+        failures.append(f"{label}: {detail}")
+
+
+def run(args, stdin=None, cwd=None):
+    return subprocess.run([CLI] + args, input=stdin, capture_output=True, cwd=cwd)
+
+
+def fresh(name):
+    d = os.path.join(WORK, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+def sha(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def tiny_inputs(d):
+    """A fictitious data set, a tokenizer trained on it and a tiny Llama."""
+    for args in (["data", "fictitious", "--authors", "2", "--out", os.path.join(d, "data")],
+                 ["tokenizer", "train", "--vocab-size", "300", "--out", os.path.join(d, "tok.json"),
+                  os.path.join(d, "data", "full.jsonl")],
+                 ["init", "--arch", "llama", "--size", "L1-D16-H2-KV1-I32-T64", "--tokenizer",
+                  os.path.join(d, "tok.json"), "--out", os.path.join(d, "model")]):
+        p = run(args)
+        if p.returncode:
+            sys.exit(f"setup {args[0]} failed: {p.stderr.decode()}")
+    return os.path.join(d, "model"), os.path.join(d, "data")
+
+
+def mode_quiet():
+    d = fresh("quiet")
+    model, data = tiny_inputs(d)
+    common = ["--max-length", "48", "--batch-size", "4", "--epochs", "1", "--threads", "1"]
+    cmds = {"finetune": ["finetune", "--model", model, "--data", os.path.join(data, "full.jsonl")],
+            "unlearn": ["unlearn", "--model", model, "--forget", os.path.join(data, "forget10.jsonl"),
+                        "--retain", os.path.join(data, "retain90.jsonl"), "--method", "gd"]}
+    for name, args in cmds.items():
+        loud = run(args + common + ["--out", os.path.join(d, name + "_loud")])
+        quiet = run(args + common + ["--out", os.path.join(d, name + "_quiet"), "--quiet"])
+        check(f"{name}: runs without --quiet print step lines",
+              loud.returncode == 0 and b"step " in loud.stderr, loud.stderr.decode()[-300:])
+        check(f"{name} --quiet: exit 0, nothing on stderr",
+              quiet.returncode == 0 and quiet.stderr == b"", quiet.stderr.decode()[-300:])
+        if loud.returncode == 0 and quiet.returncode == 0:
+            a = sha(os.path.join(d, name + "_loud", "model.safetensors"))
+            b = sha(os.path.join(d, name + "_quiet", "model.safetensors"))
+            check(f"{name} --quiet: the same model as without it", a == b, f"{a} != {b}")
+
+
+MODES = {"quiet": mode_quiet}
+
+if __name__ == "__main__":
+    os.makedirs(WORK, exist_ok=True)
+    for m in sys.argv[1:] or MODES:
+        MODES[m]()
+    if failures:
+        print("\n".join(failures))
+        sys.exit(1)
