@@ -108,6 +108,12 @@ typedef struct lb_model_options {
 int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **out,
                   lb_error_t *err);
 
+/* LB_OK when dir is a folder holding a readable config.json; otherwise LB_EIO with a message
+ * naming what is missing (the folder, or its config.json) and what a model folder holds
+ * (config.json, the weights, tokenizer.json or --tokenizer). lb_model_load gives the same
+ * message; callers that read config.json themselves check the folder first. */
+int lb_model_check_folder(const char *dir, lb_error_t *err);
+
 /* SHA-256 (hex) of what leakbound reads from the model folder dir, with lb_io_sha256_named's
  * framing (name, NUL, 8-byte size, bytes) in this order: config.json; generation_config.json,
  * tokenizer.json and tokenizer_config.json where present; model.safetensors.index.json where

@@ -27,3 +27,6 @@ lb_oracle_test(cli_provenance cli_provenance.py)
 lb_oracle_test(cli_concurrent_outputs cli_concurrent_outputs.py)
 # finetune/unlearn --quiet: nothing on stderr, the same model.
 lb_oracle_test(cli_followups_quiet cli_followups.py quiet)
+# A model folder without config.json (or no folder): the message says what is missing and what
+# a model folder holds.
+lb_oracle_test(cli_followups_modelfolder cli_followups.py modelfolder)

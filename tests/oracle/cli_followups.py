@@ -3,6 +3,9 @@
 
 - quiet: `finetune --quiet` and `unlearn --quiet` succeed with nothing on stderr (the same runs
   without it print step lines), and the model they write is the same as without --quiet.
+- modelfolder: a model folder without config.json, a folder that does not exist and a file
+  given as the folder: exit 2 from inspect, generate and sample, the message naming the path,
+  what is missing and what a model folder must hold.
 """
 import hashlib
 import json
@@ -71,7 +74,28 @@ def mode_quiet():
             check(f"{name} --quiet: the same model as without it", a == b, f"{a} != {b}")
 
 
-MODES = {"quiet": mode_quiet}
+def mode_modelfolder():
+    d = fresh("modelfolder")
+    model, data = tiny_inputs(d)
+    nocfg = os.path.join(d, "nocfg")
+    shutil.copytree(model, nocfg)
+    os.unlink(os.path.join(nocfg, "config.json"))
+    cases = {nocfg: [os.path.join(nocfg, "config.json"), "missing", "no config.json"],
+             os.path.join(d, "absent"): [os.path.join(d, "absent"), "no such model folder"],
+             os.path.join(d, "tok.json"): [os.path.join(d, "tok.json"), "not a folder"]}
+    holds = ["a model folder holds config.json", "model.safetensors", "tokenizer.json", "--tokenizer"]
+    q = os.path.join(data, "forget01.jsonl")
+    for folder, want in cases.items():
+        for args in (["inspect", folder], ["generate", folder, "--prompt", "hi", "--max-new-tokens", "2"],
+                     ["sample", "--model", folder, "--data", q, "-n", "1", "-o", os.path.join(d, "s.jsonl")]):
+            p = run(args)
+            msg = p.stderr.decode()
+            check(f"{args[0]} {os.path.basename(folder)}: exit 2 naming what is missing and what a "
+                  "model folder holds", p.returncode == 2 and all(w in msg for w in want + holds),
+                  f"exit {p.returncode}: {msg.strip()}")
+
+
+MODES = {"quiet": mode_quiet, "modelfolder": mode_modelfolder}
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
