@@ -30,3 +30,5 @@ lb_oracle_test(cli_followups_quiet cli_followups.py quiet)
 # A model folder without config.json (or no folder): the message says what is missing and what
 # a model folder holds.
 lb_oracle_test(cli_followups_modelfolder cli_followups.py modelfolder)
+# score --metric keywords refuses an empty keyword list with file:line.
+lb_oracle_test(cli_followups_scorekw cli_followups.py scorekw)

@@ -6,6 +6,9 @@
 - modelfolder: a model folder without config.json, a folder that does not exist and a file
   given as the folder: exit 2 from inspect, generate and sample, the message naming the path,
   what is missing and what a model folder must hold.
+- scorekw: `score --metric keywords` on a line whose keyword list is empty ([], "", " , ",
+  ["", "  "]) exits 2 naming the file and line (from a file and from stdin, also under
+  --keywords-field); a list with one real keyword still scores (the leak computed here).
 """
 import hashlib
 import json
@@ -95,7 +98,36 @@ def mode_modelfolder():
                   f"exit {p.returncode}: {msg.strip()}")
 
 
-MODES = {"quiet": mode_quiet, "modelfolder": mode_modelfolder}
+def mode_scorekw():
+    d = fresh("scorekw")
+    good = {"id": "a", "sample": 0, "text": "the Paris answer", "keywords": ["paris"]}
+    for empty in ([], "", " , ", ["", "  "]):
+        for field in ("keywords", "kw"):
+            bad = {"id": "b", "sample": 0, "text": "anything at all", field: empty}
+            g = dict(good)
+            if field != "keywords":
+                g[field] = g.pop("keywords")
+            body = (json.dumps(g) + "\n" + json.dumps(bad) + "\n").encode()
+            path = os.path.join(d, "s.jsonl")
+            open(path, "wb").write(body)
+            extra = [] if field == "keywords" else ["--keywords-field", field]
+            for src, args, stdin in (("file", [path], None), ("stdin", [], body)):
+                p = run(["score", "--metric", "keywords", *extra, *args], stdin=stdin)
+                name = path if src == "file" else "<stdin>"
+                msg = p.stderr.decode()
+                check(f"score {json.dumps(empty)} in \"{field}\" ({src}): exit 2 naming {name}:2",
+                      p.returncode == 2 and f"{name}:2" in msg and "keyword" in msg,
+                      f"exit {p.returncode}: {msg.strip()} / stdout {p.stdout[:200]!r}")
+    # one real keyword among blanks: scored, 1 when it occurs as a word, else 0
+    for kw, text, want in ((["", " paris "], "the Paris answer", 1.0), ("x, ,paris", "no", 0.0)):
+        line = json.dumps({"id": "c", "sample": 0, "text": text, "keywords": kw}) + "\n"
+        p = run(["score", "--metric", "keywords"], stdin=line.encode())
+        ok = p.returncode == 0
+        got = json.loads(p.stdout.decode().splitlines()[0]) if ok else {}
+        check(f"score {json.dumps(kw)}: scored {want}", ok and got.get("score") == want, f"exit {p.returncode}: {p.stderr.decode()} {p.stdout[:200]!r}")
+
+
+MODES = {"quiet": mode_quiet, "modelfolder": mode_modelfolder, "scorekw": mode_scorekw}
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
