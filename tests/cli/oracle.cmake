@@ -32,3 +32,5 @@ lb_oracle_test(cli_followups_quiet cli_followups.py quiet)
 lb_oracle_test(cli_followups_modelfolder cli_followups.py modelfolder)
 # score --metric keywords refuses an empty keyword list with file:line.
 lb_oracle_test(cli_followups_scorekw cli_followups.py scorekw)
+# data fictitious / tokenizer train --out: locked (refused or --wait), one seed's whole set.
+lb_oracle_test(cli_followups_outlock cli_followups.py outlock)

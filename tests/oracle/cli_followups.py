@@ -6,6 +6,12 @@
 - modelfolder: a model folder without config.json, a folder that does not exist and a file
   given as the folder: exit 2 from inspect, generate and sample, the message naming the path,
   what is missing and what a model folder must hold.
+- outlock: `data fictitious --out DIR` and `tokenizer train --out FILE` take the output's lock
+  (".<name>.lock" beside it, flock): while this script holds it, a run is refused at once
+  (exit 2, naming the output and --wait) and writes nothing; with --wait it waits, then writes;
+  two `data fictitious` runs with different seeds at once, trial after trial (with --wait), leave
+  DIR's eight files all from one seed (compared with each seed's own output), the user's file
+  kept, no temporary folder; `data fictitious` still creates missing parent folders.
 - scorekw: `score --metric keywords` on a line whose keyword list is empty ([], "", " , ",
   ["", "  "]) exits 2 naming the file and line (from a file and from stdin, also under
   --keywords-field); a list with one real keyword still scores (the leak computed here).
@@ -27,6 +33,7 @@ def check(label, ok, detail=""):
     print(("ok   " if ok else "FAIL ") + label, flush=True)
     if not ok:
         failures.append(f"{label}: {detail}")
+    return ok
 
 
 def run(args, stdin=None, cwd=None):
@@ -127,7 +134,72 @@ def mode_scorekw():
         check(f"score {json.dumps(kw)}: scored {want}", ok and got.get("score") == want, f"exit {p.returncode}: {p.stderr.decode()} {p.stdout[:200]!r}")
 
 
-MODES = {"quiet": mode_quiet, "modelfolder": mode_modelfolder, "scorekw": mode_scorekw}
+def hold_lock(out):
+    import fcntl
+    parent, base = os.path.split(out.rstrip("/"))
+    fd = os.open(os.path.join(parent, "." + base + ".lock"), os.O_RDONLY | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def tree(d):
+    return {n: open(os.path.join(d, n), "rb").read() for n in sorted(os.listdir(d))}
+
+
+def mode_outlock():
+    import time
+    d = fresh("outlock")
+    model, data = tiny_inputs(d)
+    corpus = os.path.join(data, "full.jsonl")
+    outs = {"data": (os.path.join(d, "fict"),
+                     lambda o, *x: ["data", "fictitious", "--authors", "3", "--seed", "5", "--out", o, *x]),
+            "tokenizer": (os.path.join(d, "tok2.json"),
+                          lambda o, *x: ["tokenizer", "train", "--vocab-size", "300", "--out", o, corpus, *x])}
+    for name, (out, cmd) in outs.items():
+        fd = hold_lock(out)
+        p = run(cmd(out))
+        msg = p.stderr.decode()
+        check(f"{name}: refused while another run holds the lock (exit 2, output and --wait named)",
+              p.returncode == 2 and out in msg and "--wait" in msg and not os.path.exists(out),
+              f"exit {p.returncode}: {msg.strip()}; exists {os.path.exists(out)}")
+        w = subprocess.Popen([CLI] + cmd(out, "--wait"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(1.0)
+        waited = w.poll() is None and not os.path.exists(out)
+        os.close(fd)
+        err = w.communicate(timeout=120)[1]
+        check(f"{name} --wait: waits for the lock, then writes", waited and w.returncode == 0 and
+              os.path.exists(out), f"waited {waited}, exit {w.returncode}: {err.decode().strip()}")
+    # two seeds at once: DIR holds one seed's set, never a mix
+    ref = {}
+    for seed in (1, 2):
+        o = os.path.join(d, f"ref{seed}")
+        run(["data", "fictitious", "--authors", "40", "--seed", str(seed), "--out", o])
+        ref[seed] = tree(o)
+    out = os.path.join(d, "race")
+    for trial in range(12):
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+        open(os.path.join(out, "mine.txt"), "w").write("user file")
+        ps = [subprocess.Popen([CLI, "data", "fictitious", "--authors", "40", "--seed", str(seed),
+                                "--out", out, "--wait"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+              for seed in (1, 2)]
+        codes = [(p.wait(timeout=120), p.stderr.read().decode()) for p in ps]
+        got = tree(out)
+        user = got.pop("mine.txt", None)
+        left = [n for n in os.listdir(d) if n.startswith(".race.") and n != ".race.lock"]
+        ok = all(c == 0 for c, _ in codes) and got in (ref[1], ref[2]) and user == b"user file" and not left
+        if not check(f"race trial {trial}: one seed's whole set, user file kept, no temporary folder",
+                     ok, f"{codes}, mixed: {[n for n in got if got[n] != ref[1].get(n)]} vs seed 1, "
+                     f"user {user!r}, left {left}"):
+            break
+    # parents still created
+    deep = os.path.join(d, "p", "q", "r")
+    p = run(["data", "fictitious", "--authors", "2", "--out", deep])
+    check("data fictitious creates missing parents", p.returncode == 0 and
+          os.path.isfile(os.path.join(deep, "full.jsonl")), p.stderr.decode())
+
+
+MODES = {"outlock": mode_outlock, "quiet": mode_quiet, "modelfolder": mode_modelfolder, "scorekw": mode_scorekw}
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
