@@ -34,3 +34,5 @@ lb_oracle_test(cli_followups_modelfolder cli_followups.py modelfolder)
 lb_oracle_test(cli_followups_scorekw cli_followups.py scorekw)
 # data fictitious / tokenizer train --out: locked (refused or --wait), one seed's whole set.
 lb_oracle_test(cli_followups_outlock cli_followups.py outlock)
+# bound records the SHA-256 of the bytes it read (file, stdin, pipe path).
+lb_oracle_test(cli_followups_boundhash cli_followups.py boundhash)

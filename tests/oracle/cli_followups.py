@@ -12,6 +12,9 @@
   two `data fictitious` runs with different seeds at once, trial after trial (with --wait), leave
   DIR's eight files all from one seed (compared with each seed's own output), the user's file
   kept, no temporary folder; `data fictitious` still creates missing parent folders.
+- boundhash: `bound`'s provenance "data_sha256" is hashlib's SHA-256 of the bytes it read: from
+  a regular file, from stdin ("-") and from a named pipe path (/dev/fd/N), where the file
+  cannot be read again.
 - scorekw: `score --metric keywords` on a line whose keyword list is empty ([], "", " , ",
   ["", "  "]) exits 2 naming the file and line (from a file and from stdin, also under
   --keywords-field); a list with one real keyword still scores (the leak computed here).
@@ -199,7 +202,36 @@ def mode_outlock():
           os.path.isfile(os.path.join(deep, "full.jsonl")), p.stderr.decode())
 
 
-MODES = {"outlock": mode_outlock, "quiet": mode_quiet, "modelfolder": mode_modelfolder, "scorekw": mode_scorekw}
+def mode_boundhash():
+    import random
+    rng = random.Random(3)
+    body = "".join(json.dumps({"id": f"q{i}", "scores": [round(rng.random(), 3) for _ in range(5)]}) + "\n"
+                   for i in range(200)).encode()
+    want = hashlib.sha256(body).hexdigest()
+    d = fresh("boundhash")
+    path = os.path.join(d, "s.jsonl")
+    open(path, "wb").write(body)
+    got = {}
+    p = run(["bound", path])
+    got["file"] = p
+    got["stdin"] = run(["bound", "-"], stdin=body)
+    r, w = os.pipe()
+    proc = subprocess.Popen([CLI, "bound", f"/dev/fd/{r}"], pass_fds=(r,), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    os.close(r)
+    with os.fdopen(w, "wb") as f:
+        f.write(body)
+    out, err = proc.communicate(timeout=60)
+    got["pipe path"] = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    for name, p in got.items():
+        sha = None
+        if p.returncode == 0:
+            sha = json.loads(p.stdout)["provenance"].get("data_sha256")
+        check(f"bound from a {name}: data_sha256 is the hash of the bytes read", sha == want,
+              f"exit {p.returncode}: {p.stderr.decode().strip()}; got {sha}, want {want}")
+
+
+MODES = {"boundhash": mode_boundhash, "outlock": mode_outlock, "quiet": mode_quiet, "modelfolder": mode_modelfolder, "scorekw": mode_scorekw}
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
