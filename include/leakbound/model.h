@@ -124,6 +124,15 @@ int lb_model_check_folder(const char *dir, lb_error_t *err);
  * docs/evaluation.md, 'Provenance'. */
 int lb_model_sha256(const char *dir, char hex[65], lb_error_t *err);
 
+/* lb_model_sha256 of dir with the tokenizer files a load actually reads in place of the
+ * folder's: tokenizer_json (when not NULL) is hashed as "tokenizer.json" and tokenizer_config
+ * (when not NULL; skipped when that file does not exist) as "tokenizer_config.json", in their
+ * places of the order above. So `--tokenizer FILE|DIR` enters the hash, and a folder holding
+ * copies of those files hashes alike. Both NULL: lb_model_sha256. Errors: as lb_model_sha256,
+ * LB_EIO naming a tokenizer file that cannot be read. */
+int lb_model_sha256_with(const char *dir, const char *tokenizer_json, const char *tokenizer_config,
+                         char hex[65], lb_error_t *err);
+
 /* Free a model (NULL is fine). Runners and caches made from it must be freed first. */
 void lb_model_free(lb_model_t *m);
 

@@ -36,3 +36,5 @@ lb_oracle_test(cli_followups_scorekw cli_followups.py scorekw)
 lb_oracle_test(cli_followups_outlock cli_followups.py outlock)
 # bound records the SHA-256 of the bytes it read (file, stdin, pipe path).
 lb_oracle_test(cli_followups_boundhash cli_followups.py boundhash)
+# --tokenizer enters model_sha256 and the provenance; sample --resume with another is refused.
+lb_oracle_test(cli_followups_tokprov cli_followups.py tokprov)

@@ -15,6 +15,11 @@
 - boundhash: `bound`'s provenance "data_sha256" is hashlib's SHA-256 of the bytes it read: from
   a regular file, from stdin ("-") and from a named pipe path (/dev/fd/N), where the file
   cannot be read again.
+- tokprov: a model folder without tokenizer.json, loaded with --tokenizer FILE: eval's
+  model_sha256 equals that of a folder holding the same file as tokenizer.json (the hash covers
+  the tokenizer loaded, under the same framing), another --tokenizer gives another hash, and
+  report.json's provenance names the tokenizer file; `sample --resume` with another
+  --tokenizer is refused (exit 2, naming model_sha256), with the same one it continues.
 - scorekw: `score --metric keywords` on a line whose keyword list is empty ([], "", " , ",
   ["", "  "]) exits 2 naming the file and line (from a file and from stdin, also under
   --keywords-field); a list with one real keyword still scores (the leak computed here).
@@ -231,7 +236,51 @@ def mode_boundhash():
               f"exit {p.returncode}: {p.stderr.decode().strip()}; got {sha}, want {want}")
 
 
-MODES = {"boundhash": mode_boundhash, "outlock": mode_outlock, "quiet": mode_quiet, "modelfolder": mode_modelfolder, "scorekw": mode_scorekw}
+def mode_tokprov():
+    d = fresh("tokprov")
+    model, data = tiny_inputs(d)
+    bare = os.path.join(d, "bare")
+    shutil.copytree(model, bare)
+    os.unlink(os.path.join(bare, "tokenizer.json"))
+    tok_a = os.path.join(d, "tok.json")  # the model's own (init copied it)
+    tok_b = os.path.join(d, "tokB.json")
+    p = run(["tokenizer", "train", "--vocab-size", "300", "--min-frequency", "1", "--out", tok_b,
+             os.path.join(data, "retain90.jsonl")])
+    check("setup: a second tokenizer", p.returncode == 0 and open(tok_a, "rb").read() != open(tok_b, "rb").read(),
+          p.stderr.decode())
+    q = os.path.join(data, "forget01.jsonl")
+
+    def ev(folder, tag, *extra):
+        out = os.path.join(d, "ev_" + tag)
+        p = run(["eval", "--model", folder, "--data", q, "-n", "2", "--limit", "2", "--max-new-tokens", "3",
+                 "--metric", "rougeL-recall", "--threads", "1", "--quiet", "--out", out, *extra])
+        if p.returncode:
+            check(f"eval {tag} runs", False, p.stderr.decode())
+            return {}
+        return json.load(open(os.path.join(out, "report.json")))["provenance"]
+
+    own, with_a, with_b = ev(model, "own"), ev(bare, "a", "--tokenizer", tok_a), ev(bare, "b", "--tokenizer", tok_b)
+    check("--tokenizer FILE: model_sha256 = the folder holding that file as tokenizer.json",
+          own.get("model_sha256") and own.get("model_sha256") == with_a.get("model_sha256"),
+          f"{own.get('model_sha256')} vs {with_a.get('model_sha256')}")
+    check("another --tokenizer: another model_sha256",
+          with_b.get("model_sha256") and with_b.get("model_sha256") != with_a.get("model_sha256"), str(with_b))
+    check("provenance names the tokenizer loaded", with_a.get("tokenizer") == tok_a and
+          with_b.get("tokenizer") == tok_b and "tokenizer" not in own, f"{with_a} {with_b} {own}")
+    out = os.path.join(d, "s.jsonl")
+    base = ["sample", "--model", bare, "--data", q, "-n", "2", "--max-new-tokens", "3", "--threads", "1",
+            "--quiet", "-o", out]
+    p = run(base + ["--tokenizer", tok_a, "--limit", "1"])
+    check("sample with --tokenizer A", p.returncode == 0, p.stderr.decode())
+    p = run(base + ["--tokenizer", tok_b, "--resume"])
+    msg = p.stderr.decode()
+    check("sample --resume with another --tokenizer: refused, naming model_sha256",
+          p.returncode == 2 and "model_sha256" in msg, f"exit {p.returncode}: {msg.strip()}")
+    p = run(base + ["--tokenizer", tok_a, "--resume"])
+    check("sample --resume with the same --tokenizer continues", p.returncode == 0, p.stderr.decode())
+
+
+MODES = {"tokprov": mode_tokprov, "boundhash": mode_boundhash, "outlock": mode_outlock, "quiet": mode_quiet, "modelfolder": mode_modelfolder, "scorekw": mode_scorekw}
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
