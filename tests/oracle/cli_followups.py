@@ -19,7 +19,8 @@
   model_sha256 equals that of a folder holding the same file as tokenizer.json (the hash covers
   the tokenizer loaded, under the same framing), another --tokenizer gives another hash, and
   report.json's provenance names the tokenizer file; `sample --resume` with another
-  --tokenizer is refused (exit 2, naming model_sha256), with the same one it continues.
+  --tokenizer is refused (exit 2, naming model_sha256), with the same one it continues;
+  `finetune --tokenizer` records the same source model_sha256 in leakbound_run.json.
 - scorekw: `score --metric keywords` on a line whose keyword list is empty ([], "", " , ",
   ["", "  "]) exits 2 naming the file and line (from a file and from stdin, also under
   --keywords-field); a list with one real keyword still scores (the leak computed here).
@@ -278,6 +279,13 @@ def mode_tokprov():
           p.returncode == 2 and "model_sha256" in msg, f"exit {p.returncode}: {msg.strip()}")
     p = run(base + ["--tokenizer", tok_a, "--resume"])
     check("sample --resume with the same --tokenizer continues", p.returncode == 0, p.stderr.decode())
+    ft = os.path.join(d, "ft")
+    p = run(["finetune", "--model", bare, "--tokenizer", tok_b, "--data", q, "--epochs", "1",
+             "--max-length", "32", "--batch-size", "2", "--threads", "1", "--quiet", "--out", ft])
+    rec = json.load(open(os.path.join(ft, "leakbound_run.json"))) if p.returncode == 0 else {}
+    check("finetune --tokenizer: leakbound_run.json's model_sha256 covers the tokenizer loaded",
+          rec.get("model_sha256") == with_b.get("model_sha256"),
+          f"exit {p.returncode}: {p.stderr.decode()}; {rec.get('model_sha256')} vs {with_b.get('model_sha256')}")
 
 
 MODES = {"tokprov": mode_tokprov, "boundhash": mode_boundhash, "outlock": mode_outlock, "quiet": mode_quiet, "modelfolder": mode_modelfolder, "scorekw": mode_scorekw}
