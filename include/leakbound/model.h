@@ -107,6 +107,12 @@ typedef struct lb_model_options {
 int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **out,
                   lb_error_t *err);
 
+/* LB_OK when dir is a folder holding a readable config.json; otherwise LB_EIO with a message
+ * naming what is missing (the folder, or its config.json) and what a model folder holds
+ * (config.json, the weights, tokenizer.json or --tokenizer). lb_model_load gives the same
+ * message; callers that read config.json themselves check the folder first. */
+int lb_model_check_folder(const char *dir, lb_error_t *err);
+
 /* SHA-256 (hex) of what leakbound reads from the model folder dir, with lb_io_sha256_named's
  * framing (name, NUL, 8-byte size, bytes) in this order: config.json; generation_config.json,
  * tokenizer.json and tokenizer_config.json where present; model.safetensors.index.json where
@@ -116,6 +122,15 @@ int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **o
  * a path), LB_EIO naming a file that cannot be read, LB_ENOMEM. Documented in
  * docs/evaluation.md, 'Provenance'. */
 int lb_model_sha256(const char *dir, char hex[65], lb_error_t *err);
+
+/* lb_model_sha256 of dir with the tokenizer files a load actually reads in place of the
+ * folder's: tokenizer_json (when not NULL) is hashed as "tokenizer.json" and tokenizer_config
+ * (when not NULL; skipped when that file does not exist) as "tokenizer_config.json", in their
+ * places of the order above. So `--tokenizer FILE|DIR` enters the hash, and a folder holding
+ * copies of those files hashes alike. Both NULL: lb_model_sha256. Errors: as lb_model_sha256,
+ * LB_EIO naming a tokenizer file that cannot be read. */
+int lb_model_sha256_with(const char *dir, const char *tokenizer_json, const char *tokenizer_config,
+                         char hex[65], lb_error_t *err);
 
 /* Free a model (NULL is fine). Runners and caches made from it must be freed first. */
 void lb_model_free(lb_model_t *m);

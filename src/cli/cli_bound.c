@@ -234,8 +234,8 @@ int lb_cli_bound(int argc, char **argv) {
         bound_report_t rep = {.opt = &a.opt,
                               .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
                               .report_above = a.report_above, .in = &in, .prompts = res};
-        /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the input's hash. */
-        if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, NULL, a.path, NULL, &err)))
+        /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the hash of the bytes read. */
+        if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, NULL, a.path, in.sha256, &err)))
             rc = err.code;
         if (!rc) text = a.table ? bound_render_table(&rep) : bound_render_json(&rep);
         json_decref(rep.provenance);

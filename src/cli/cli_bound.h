@@ -23,6 +23,7 @@ typedef struct bound_input {
      * json_int_t in native byte order). */
     char *keys;
     size_t *key_off;  /* (n_prompts + 1) */
+    char sha256[65];  /* SHA-256 (hex) of the bytes read (a file, or stdin / a pipe as read) */
 } bound_input_t;
 
 /* Read IN ("-" = stdin) in the JSONL layout of README.md's Formats section. Returns 0, or

@@ -404,6 +404,8 @@ int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
     int mapped;
     int rc = load_text(path, &text, &len, &mapped, err);
     if (rc) return rc;
+    /* the bytes read, hashed once here: a pipe cannot be read again for the provenance */
+    lb_io_sha256_bytes(text, len, in->sha256);
     json_object_seed(0); /* before any thread creates an object */
     if (bound_alloc_begin()) {
         bound_alloc_end();

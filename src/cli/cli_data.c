@@ -1,4 +1,5 @@
 /* leakbound data: generate the fictitious-author benchmark, show a dataset with rendered prompts. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,8 @@
 #include "cli.h"
 #include "cli_sampling.h"
 #include "leakbound/data.h"
+#include "leakbound/io.h"
+#include <sys/stat.h>
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -21,7 +24,11 @@ static void usage(FILE *out) {
             "            (as many as forget10). The same seed and N give byte-identical files.\n"
             "  --seed S       random seed (default 0)\n"
             "  --authors N    authors in full (default 50, at most 10000)\n"
-            "  --out DIR      output folder (created if needed)\n"
+            "  --out DIR      output folder (created if needed, parents too). The files are\n"
+            "                 written in a temporary folder beside DIR and renamed into place\n"
+            "                 together; other files in DIR are kept\n"
+            "  --wait         if another leakbound run is writing DIR, wait for it to finish\n"
+            "                 (default: refuse at once, exit 2)\n"
             "\n"
             "show        print the first N items of a dataset with their rendered prompts\n"
             "  --template T   raw | phi | llama2 | chat | a literal containing {q} (default raw)\n"
@@ -31,12 +38,42 @@ static void usage(FILE *out) {
             "\n%s", lb_cli_exit_help);
 }
 
+/* The folders above out, created (mkdir -p) before out's lock is taken beside out. Returns 0,
+ * or -1 after printing which folder cannot be created. */
+static int make_parents(const char *out) {
+    size_t n = strlen(out);
+    char *p = malloc(n + 1);
+    if (!p) {
+        fprintf(stderr, "leakbound data: out of memory\n");
+        return -1;
+    }
+    memcpy(p, out, n + 1);
+    while (n > 1 && p[n - 1] == '/') p[--n] = 0; /* "a/b/" is "a/b" */
+    char *last = strrchr(p, '/');
+    n = last && last != p ? (size_t)(last - p) : 0; /* the parent's length; 0: "." or "/" */
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && p[i] != '/') continue;
+        char keep = p[i];
+        p[i] = 0;
+        if (mkdir(p, 0755) && errno != EEXIST) {
+            fprintf(stderr, "leakbound data: --out: cannot create %s: %s\n", p, strerror(errno));
+            free(p);
+            return -1;
+        }
+        p[i] = keep;
+    }
+    free(p);
+    return 0;
+}
+
 static int cmd_fictitious(int argc, char **argv) {
     static const struct option opts[] = {{"seed", required_argument, 0, 's'},
                                          {"authors", required_argument, 0, 'a'},
                                          {"out", required_argument, 0, 'o'},
                                          {"help", no_argument, 0, 'h'},
+                                         LB_CLI_WAIT_OPTION,
                                          {0, 0, 0, 0}};
+    int wait = 0;
     lb_fictitious_opts_t fo = {.seed = 0, .n_authors = 50};
     const char *out = NULL;
     long v;
@@ -58,15 +95,31 @@ static int cmd_fictitious(int argc, char **argv) {
             fo.n_authors = (int)v;
             break;
         case 'o': out = optarg; break;
+        case LB_CLI_O_WAIT: wait = 1; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
     if (optind < argc) return lb_cli_failf("data", "fictitious: unexpected argument '%s'", argv[optind]);
     if (!out) return lb_cli_failf("data", "fictitious: --out DIR is required");
-    lb_error_t err;
-    int rc = lb_fictitious_write(&fo, out, &err);
-    if (rc) return lb_cli_fail_status("data", &err, out, NULL);
+    lb_error_t err = {0};
+    if (make_parents(out)) return LB_EXIT_FAIL;
+    /* the whole set under out's lock, renamed into place together: two runs never mix seeds */
+    static const char *const owned[] = {"full.jsonl", "forget01.jsonl", "forget05.jsonl",
+                                        "forget10.jsonl", "retain99.jsonl", "retain95.jsonl",
+                                        "retain90.jsonl", "holdout.jsonl", NULL};
+    lb_io_dir_t d;
+    int rc = lb_io_dir_begin(&d, out, owned, lb_cli_io_flags(wait), &err);
+    if (rc) {
+        lb_error_prefix(&err, "--out");
+        fprintf(stderr, "leakbound data: %s\n", err.msg);
+        return rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
+    }
+    rc = lb_fictitious_write(&fo, d.path, &err);
+    if (!rc) rc = lb_io_dir_commit(&d, &err);
+    int st = rc ? lb_cli_fail_status("data", &err, out, d.path) : LB_EXIT_OK;
+    lb_io_dir_abort(&d);
+    if (rc) return st;
     fprintf(stderr, "leakbound data: wrote %d authors (+%d holdout) to %s\n", fo.n_authors,
             lb_fictitious_forget_authors(fo.n_authors, 10), out);
     return LB_EXIT_OK;

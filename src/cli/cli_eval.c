@@ -452,6 +452,14 @@ static int eval_main(int argc, char **argv) {
         rc = err.code;
         goto share;
     }
+    if (a.tokenizer) { /* the tokenizer loaded (model_sha256 covers its bytes) */
+        char tok[4096];
+        lb_tokenizer_path(a.model, a.tokenizer, tok, sizeof tok);
+        if (json_object_set_new(e.provenance, "tokenizer", json_string(tok))) {
+            rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
+            goto share;
+        }
+    }
     size_t max_kw = 1;
     for (size_t i = 0; i < ctx.n_items; i++)
         if (ctx.ds.items[i].n_keywords > max_kw) max_kw = ctx.ds.items[i].n_keywords;

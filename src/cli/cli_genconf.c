@@ -1,5 +1,6 @@
 /* Generation settings of a model folder (config.json, generation_config.json). */
 #include "cli_genconf.h"
+#include "leakbound/model.h"
 #include "leakbound/io.h"
 
 #include <jansson.h>
@@ -92,8 +93,10 @@ int lb_cli_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err) {
     gc->max_length = 20;
     char path[4096];
     json_t *root;
+    int rc = lb_model_check_folder(dir, err); /* names what is missing */
+    if (rc) return rc;
     snprintf(path, sizeof path, "%s/config.json", dir);
-    int rc = load_obj(path, &root, err);
+    rc = load_obj(path, &root, err);
     if (rc) return rc;
     rc = read_eos(json_object_get(root, "eos_token_id"), path, gc, err);
     json_decref(root);

@@ -220,6 +220,17 @@ static int check_unique_ids(lb_sampling_ctx_t *ctx, lb_error_t *err) {
  * batch at the longest question's full length, capped by --kv-budget or its default, a quarter
  * of RAM), and the runner's arena plus the sampler's logits. A plan above the memory available
  * now is refused with the numbers. */
+/* lb_model_sha256 of --model with the tokenizer files actually loaded: with --tokenizer, its
+ * tokenizer.json and the tokenizer_config.json of cfg_dir (the chat template's folder) stand in
+ * for the folder's, so the hash (and sample --resume's check of it) covers them. */
+static int model_hash(const lb_sampling_args_t *a, const char *cfg_dir, char hex[65], lb_error_t *err) {
+    if (!a->tokenizer) return lb_model_sha256(a->model, hex, err);
+    char tok[4096], cfg[4200];
+    lb_tokenizer_path(a->model, a->tokenizer, tok, sizeof tok);
+    snprintf(cfg, sizeof cfg, "%s/tokenizer_config.json", cfg_dir);
+    return lb_model_sha256_with(a->model, tok, cfg, hex, err);
+}
+
 static int memory_plan(const lb_sampling_ctx_t *ctx, const char *cmd, int quiet, lb_error_t *err) {
     const lb_model_config_t *g = lb_model_config(ctx->m);
     const lb_sampler_opts_t *o = &ctx->opts;
@@ -286,7 +297,7 @@ int lb_sampling_setup(const lb_sampling_args_t *a, const char *cmd, lb_sampling_
         (rc = lb_template_open(a->tmpl, cfg_dir, &ctx->tmpl, &err)) ||
         (rc = lb_model_load(a->model, &(lb_model_options_t){.keep_file_dtype = 1}, &ctx->m,
                             &err)) ||
-        (rc = lb_model_sha256(a->model, ctx->model_sha256, &err)))
+        (rc = model_hash(a, cfg_dir, ctx->model_sha256, &err)))
         goto fail;
     memcpy(ctx->data_sha256, ctx->ds.sha256, sizeof ctx->data_sha256);
     lb_sampling_warn_data(cmd, a->data, &ctx->ds);

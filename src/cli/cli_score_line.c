@@ -156,6 +156,19 @@ static int keywords_item(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long l
     const char *key = cfg->field;
     json_t *v = json_object_get(obj, key);
     if (!v) return lb_error_set(err, LB_EINVAL, "%s:%ld: missing field \"%s\"", cfg->path, lineno, key);
+    /* an empty list (no keyword after trimming) would score 0 for every answer: refused, as
+     * eval --samples and the data sets do */
+    static const char blank[] = " \t\n\r\v\f", blank_or_comma[] = " \t\n\r\v\f,";
+    int any = 0;
+    if (json_is_string(v))
+        any = strspn(json_string_value(v), blank_or_comma) < json_string_length(v);
+    for (size_t i = 0; json_is_array(v) && i < json_array_size(v); i++) {
+        json_t *e = json_array_get(v, i);
+        any |= json_is_string(e) && strspn(json_string_value(e), blank) < json_string_length(e);
+    }
+    if (!any && (json_is_string(v) || json_is_array(v)))
+        return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\" holds no keyword (an empty "
+                            "list would score 0 for every answer)", cfg->path, lineno, key);
     if (json_is_string(v)) {
         it->ref = json_string_value(v);
         it->ref_len = json_string_length(v);

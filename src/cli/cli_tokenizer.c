@@ -24,6 +24,8 @@ static void usage(FILE *out) {
             "                       \"question\" and \"answer\" of each line); other files are plain\n"
             "                       text, one sequence per line\n"
             "  --out FILE           the tokenizer.json to write (atomically; '-' = stdout)\n"
+            "  --wait               if another leakbound run is writing FILE, wait for it to\n"
+            "                       finish (default: refuse at once, exit 2)\n"
             "  --min-frequency F    never merge a pair seen fewer than F times (default 2)\n"
             "  --special TOKEN      a special token (repeatable; default <|endoftext|>)\n"
             "  --threads N          threads (default: OMP_NUM_THREADS, else the free cores)\n"
@@ -38,7 +40,9 @@ static int train(int argc, char **argv) {
         {"vocab-size", required_argument, 0, 'v'}, {"data", required_argument, 0, 'd'},
         {"out", required_argument, 0, 'o'},        {"min-frequency", required_argument, 0, 'm'},
         {"special", required_argument, 0, 's'},    LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        LB_CLI_WAIT_OPTION, {0, 0, 0, 0}};
+    int wait = 0;
+    lb_io_lock_t lock = {0};
     const char *out = NULL;
     long vocab = -1, minf = 2;
     int c, rc = LB_EXIT_USAGE;
@@ -69,6 +73,7 @@ static int train(int argc, char **argv) {
         case 'd': files[n_files++] = optarg; break;
         case 's': special[n_special++] = optarg; break;
         case 'o': out = optarg; break;
+        case LB_CLI_O_WAIT: wait = 1; break;
         case 'h': usage(stdout); rc = LB_EXIT_OK; goto done;
         case LB_CLI_O_THREADS:
             if (lb_cli_threads("tokenizer", optarg)) goto done;
@@ -82,6 +87,12 @@ static int train(int argc, char **argv) {
         goto done;
     }
     lb_error_t err = {0};
+    /* FILE is this run's until it ends: a second run into it is refused (or waits) */
+    if (strcmp(out, "-") && lb_io_lock_acquire(&lock, out, lb_cli_io_flags(wait), &err)) {
+        if (err.code == LB_EINVAL) lb_error_prefix(&err, "--out");
+        rc = lb_cli_fail_status("tokenizer train", &err, NULL, NULL);
+        goto done;
+    }
     lb_bpe_train_opts_t o = {(size_t)vocab, minf, n_special ? special : NULL, n_special};
     lb_bpe_trainer_t *t = NULL;
     if (lb_bpe_trainer_new(&o, &t, &err)) {
@@ -117,6 +128,7 @@ static int train(int argc, char **argv) {
 free_t:
     lb_bpe_trainer_free(t);
 done:
+    lb_io_lock_release(&lock);
     free(files);
     free(special);
     return rc;

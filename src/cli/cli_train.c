@@ -40,6 +40,8 @@ const char lb_cli_train_flags_help[] =
     "                        into --out\n"
     "  --wait                if another leakbound run is writing DIR, wait for it to finish\n"
     "                        (default: refuse at once, exit 2)\n"
+    "  --quiet               no progress on stderr (step lines, checks, the closing line);\n"
+    "                        errors and warnings still go there\n"
     "  --template T          phi (default: \"Question: q\\nAnswer: a\"), llama2, raw, or a\n"
     "                        string with {q}\n"
     "  --epochs N            default 5 (finetune) / 10 (unlearn)\n"
@@ -69,13 +71,14 @@ const char lb_cli_train_flags_help[] =
     "  --threads N           threads (default: OMP_NUM_THREADS, else the free cores)\n"
     "  -h, --help            this text\n";
 
-/* --wait (kept here: lb_train_run_opts_t is the library's, the lock is the command's). */
-static int train_wait;
+/* --wait and --quiet (kept here: lb_train_run_opts_t is the library's, the lock and the
+ * progress lines are the command's). */
+static int train_wait, train_quiet;
 
 enum { O_MODEL = 256, O_DATA, O_FORGET, O_RETAIN, O_OUT, O_TEMPLATE, O_EPOCHS, O_LR, O_BATCH,
        O_ACCUM, O_MAXLEN, O_WARMUP, O_WD, O_CLIP, O_SEED, O_SAVE, O_RESUME, O_METHOD,
        O_ENTROPY, O_ENTPOS, O_BETA, O_LAMBDA, O_STOP, O_TOKENIZER, O_CONFIG, O_DATADIR,
-       O_EVAL_EVERY, O_EVAL_DATA, O_EVAL_METRIC, O_EVAL_MAXNEW, O_STOP_WHEN };
+       O_EVAL_EVERY, O_EVAL_DATA, O_EVAL_METRIC, O_EVAL_MAXNEW, O_STOP_WHEN, O_QUIET };
 
 /* The greedy checks' settings (--eval-*): the parse fills them, the run's check reads them. */
 static struct {
@@ -145,11 +148,12 @@ static int parse_flags(const char *cmd, int argc, char **argv, lb_train_run_opts
         {"eval-data", required_argument, 0, O_EVAL_DATA},
         {"eval-metric", required_argument, 0, O_EVAL_METRIC},
         {"eval-max-new-tokens", required_argument, 0, O_EVAL_MAXNEW},
-        {"stop-when", required_argument, 0, O_STOP_WHEN},
+        {"stop-when", required_argument, 0, O_STOP_WHEN}, {"quiet", no_argument, 0, O_QUIET},
         LB_CLI_THREADS_OPTION, LB_CLI_WAIT_OPTION, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int unlearn = !strcmp(cmd, "unlearn");
     int c;
     train_wait = 0;
+    train_quiet = 0;
     memset(&g_check, 0, sizeof g_check);
     g_check.metric = "rougeL-recall";
     long v;
@@ -204,6 +208,7 @@ static int parse_flags(const char *cmd, int argc, char **argv, lb_train_run_opts
             break;
         case O_OUT: o->out_dir = optarg; break;
         case LB_CLI_O_WAIT: train_wait = 1; break;
+        case O_QUIET: train_quiet = 1; break;
         case O_TEMPLATE: o->template_spec = optarg, o->answer_prefix = NULL; break;
         case O_RESUME: o->resume_dir = optarg; break;
         case O_EPOCHS: if (!(rc = want_long(cmd, "--epochs", optarg, 1, &v))) o->epochs = (int)v; break;
@@ -469,9 +474,11 @@ static int greedy_check(void *ctx, long step, const char *model_dir, double *gre
     if (!rc) rc = lb_cli_mean_greedy(report, greedy, err);
     lb_io_remove_tree(out);
     for (int i = 0; i < k; i++) free(argv[i]);
-    if (!rc) {
+    if (!rc && !train_quiet) {
         fprintf(stderr, "check after step %ld: greedy %s %.4f on %s\n", step, g_check.metric, *greedy,
                 g_check.data);
+    }
+    if (!rc) {
         g_check.last_step = step;
         g_check.last_greedy = *greedy;
     }
@@ -515,7 +522,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
         int st = check_eval_data(cmd);
         if (st) return st;
     }
-    o->on_step = progress;
+    o->on_step = train_quiet ? NULL : progress;
     o->ctx = &said_ref;
     int rc = lb_io_dir_begin(&out, o->out_dir, train_files, lb_cli_io_flags(train_wait), &err);
     if (rc) {
@@ -533,7 +540,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     }
     rc = lb_train_run(o, &err);
     o->info = NULL;
-    if (!rc && o->stop_rule && !o->stop_after)
+    if (!rc && o->stop_rule && !o->stop_after && !train_quiet)
         fprintf(stderr, "leakbound %s: %s of step %ld (greedy %.4f)\n", cmd,
                 g_check.last_step == kept && lb_train_stop_met(o->stop_rule, o->stop_at, g_check.last_greedy)
                     ? "stop rule met: the output is the model"
@@ -554,7 +561,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     lb_io_dir_abort(&out);
     o->stage_dir = NULL;
     o->on_step = NULL, o->ctx = NULL;   /* said_ref dies here */
-    if (!rc && !o->stop_after)
+    if (!rc && !o->stop_after && !train_quiet)
         fprintf(stderr, "leakbound %s: model written to %s\n", cmd, o->out_dir);
     lb_train_config_free(train_config); /* o's strings from --config end here */
     train_config = NULL;

@@ -2,7 +2,10 @@
 #include "internal.h"
 #include "leakbound/io.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -283,6 +286,33 @@ static int check_sizes(cfg_ctx_t *c, lb_model_config_t *cfg) {
     return 0;
 }
 
+/* The message for a config.json that cannot be read: which of the folder and the file is missing
+ * (or why it cannot be read), and what a model folder holds. */
+static int missing_config(const char *dir, const char *path, lb_error_t *err);
+
+int lb_model_check_folder(const char *dir, lb_error_t *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    struct stat st;
+    if (!stat(path, &st) && S_ISREG(st.st_mode) && !access(path, R_OK)) return LB_OK;
+    return missing_config(dir, path, err);
+}
+
+static int missing_config(const char *dir, const char *path, lb_error_t *err) {
+    static const char holds[] = "a model folder holds config.json (the architecture), the weights "
+                                "(model.safetensors, or model.safetensors.index.json and its shards) "
+                                "and tokenizer.json (or give --tokenizer FILE|DIR)";
+    struct stat st;
+    if (stat(dir, &st)) return lb_error_set(err, LB_EIO, "%s: no such model folder (%s); %s", dir,
+                                            strerror(errno), holds);
+    if (!S_ISDIR(st.st_mode))
+        return lb_error_set(err, LB_EIO, "%s: not a folder; %s", dir, holds);
+    int e = access(path, F_OK) ? errno : 0;
+    if (e == ENOENT)
+        return lb_error_set(err, LB_EIO, "%s: missing: this folder has no config.json; %s", path, holds);
+    return lb_error_set(err, LB_EIO, "%s: cannot open: %s", path, e ? strerror(e) : "cannot be read");
+}
+
 int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", dir);
@@ -291,7 +321,7 @@ int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *e
     int cannot_open;
     json_t *root = lb_io_json_load_file(path, 0, &jerr, &cannot_open);
     if (!root) {
-        if (cannot_open) return lb_error_set(err, LB_EIO, "%s: cannot open", path);
+        if (cannot_open) return missing_config(dir, path, err);
         return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
                             jerr.text);
     }

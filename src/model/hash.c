@@ -15,6 +15,11 @@ static const char *const SIDE_FILES[] = {"config.json", "generation_config.json"
 enum { N_SIDE = sizeof SIDE_FILES / sizeof *SIDE_FILES };
 
 int lb_model_sha256(const char *dir, char hex[65], lb_error_t *err) {
+    return lb_model_sha256_with(dir, NULL, NULL, hex, err);
+}
+
+int lb_model_sha256_with(const char *dir, const char *tokenizer_json, const char *tokenizer_config,
+                         char hex[65], lb_error_t *err) {
     lb_st_t *st = NULL;
     int rc = lb_st_open(dir, &st, err); /* the loader's own choice of files, checked as it does */
     if (rc) return rc;
@@ -30,6 +35,16 @@ int lb_model_sha256(const char *dir, char hex[65], lb_error_t *err) {
             break;
         }
         snprintf(paths[n], sz, "%s/%s", dir, name);
+        /* the tokenizer files actually loaded stand in for the folder's, under the same names */
+        const char *sub = !strcmp(name, "tokenizer.json") ? tokenizer_json
+                          : !strcmp(name, "tokenizer_config.json") ? tokenizer_config : NULL;
+        if (sub) {
+            free(paths[n]);
+            if (!(paths[n] = strdup(sub))) {
+                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+                break;
+            }
+        }
         if (i == 0 || access(paths[n], F_OK) == 0) names[n++] = name;
         else free(paths[n]), paths[n] = NULL;
     }

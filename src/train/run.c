@@ -382,7 +382,15 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
         /* the output holds the weights of the step the stop rule kept, else the last step's */
         in->kept_step = o->eval_every ? kept : in->final_step;
         in->warmup = warmup;
-        rc = lb_model_sha256(o->model_dir, in->model_sha256, err);
+        if (!o->tokenizer) {
+            rc = lb_model_sha256(o->model_dir, in->model_sha256, err);
+        } else { /* the tokenizer files loaded, as sample's and eval's model_sha256 */
+            char tok[4096], dir[4096], cfg[4200];
+            lb_tokenizer_path(o->model_dir, o->tokenizer, tok, sizeof tok);
+            lb_tokenizer_config_dir(o->model_dir, o->tokenizer, dir, sizeof dir);
+            snprintf(cfg, sizeof cfg, "%s/tokenizer_config.json", dir);
+            rc = lb_model_sha256_with(o->model_dir, tok, cfg, in->model_sha256, err);
+        }
     }
     run_free(&s);
     return rc;

@@ -25,3 +25,16 @@ lb_oracle_test(cli_provenance cli_provenance.py)
 # midway, an older version's stranded staging folders, demo failing or killed midway: no user
 # file lost, no mixed output, no temporary folder left (docs/guarantees.md).
 lb_oracle_test(cli_concurrent_outputs cli_concurrent_outputs.py)
+# finetune/unlearn --quiet: nothing on stderr, the same model.
+lb_oracle_test(cli_followups_quiet cli_followups.py quiet)
+# A model folder without config.json (or no folder): the message says what is missing and what
+# a model folder holds.
+lb_oracle_test(cli_followups_modelfolder cli_followups.py modelfolder)
+# score --metric keywords refuses an empty keyword list with file:line.
+lb_oracle_test(cli_followups_scorekw cli_followups.py scorekw)
+# data fictitious / tokenizer train --out: locked (refused or --wait), one seed's whole set.
+lb_oracle_test(cli_followups_outlock cli_followups.py outlock)
+# bound records the SHA-256 of the bytes it read (file, stdin, pipe path).
+lb_oracle_test(cli_followups_boundhash cli_followups.py boundhash)
+# --tokenizer enters model_sha256 and the provenance; sample --resume with another is refused.
+lb_oracle_test(cli_followups_tokprov cli_followups.py tokprov)

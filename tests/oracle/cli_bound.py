@@ -305,7 +305,8 @@ def documents():
         if [q["id"] for q in doc["prompts"]] != [k[1] for k in prompts]:
             fail("many ids: order of first appearance")
         pv = doc.get("provenance", {})
-        if pv.get("data") != "-" or "data_sha256" not in pv or pv["data_sha256"] is not None:
+        want_sha = hashlib.sha256("\n".join(lines).encode()).hexdigest()  # the bytes read
+        if pv.get("data") != "-" or pv.get("data_sha256") != want_sha:
             fail(f"many ids: stdin provenance {pv}")
         for (_, pid), xs in prompts.items():
             n, m = got.get(pid, (0, 0))
