@@ -77,6 +77,11 @@ void lb_mem_bytes_str(double bytes, char *buf, size_t cap);
 int lb_mem_plan_check(const lb_mem_plan_t *p, const char *what, const char *hint, double *total,
                       lb_error_t *err);
 
+/* The Levenshtein distance between a (la bytes) and b (lb bytes): the fewest single-byte
+ * insertions, deletions and substitutions that turn one into the other; SIZE_MAX when either is
+ * longer than 127 bytes. For "did you mean ...?" hints (unknown flags, unknown config keys). */
+size_t lb_edit_distance(const char *a, size_t la, const char *b, size_t lb);
+
 typedef struct lb_arena {
     unsigned char *base;
     size_t cap;    /* bytes reserved */

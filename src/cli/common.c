@@ -66,25 +66,6 @@ int lb_cli_errorf(const char *cmd, int status, const char *fmt, ...) {
     return status;
 }
 
-/* Levenshtein distance of a (la bytes) and b, both at most 63 bytes; 64 when longer. */
-static size_t edit_distance(const char *a, size_t la, const char *b) {
-    size_t lb = strlen(b), row[64];
-    if (la > 63 || lb > 63) return 64;
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
-        }
-    }
-    return row[lb];
-}
-
 /* The long option nearest to the unknown word w ("--name", without "=value"): one edit away,
  * or two from a word of five letters or more; NULL when none is. */
 static const char *nearest_option(const struct option *o, const char *w, size_t wl) {
@@ -92,7 +73,7 @@ static const char *nearest_option(const struct option *o, const char *w, size_t 
     size_t bd = 3;
     if (wl < 3 || strncmp(w, "--", 2)) return NULL;
     for (; o && o->name; o++) {
-        size_t d = edit_distance(w + 2, wl - 2, o->name);
+        size_t d = lb_edit_distance(w + 2, wl - 2, o->name, strlen(o->name));
         if (d < bd && (d <= 1 || wl - 2 >= 5)) bd = d, best = o->name;
     }
     return best;

@@ -106,29 +106,11 @@ static int find(const lb_train_config_t *c, const char *key) {
     return -1;
 }
 
-static size_t edit_distance(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b), row[128];
-    if (la >= 127 || lb >= 127) return 1000;
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
-        }
-    }
-    return row[lb];
-}
-
 /* " (did you mean K?)" for the nearest known key, or "". */
 static void suggest(const lb_train_config_t *c, const char *key, char *buf, size_t cap) {
-    size_t best = 1000, bi = 0;
+    size_t best = SIZE_MAX, bi = 0;
     for (size_t i = 0; i < c->n_spec; i++) {
-        size_t d = edit_distance(key, c->spec[i].key);
+        size_t d = lb_edit_distance(key, strlen(key), c->spec[i].key, strlen(c->spec[i].key));
         if (d < best) best = d, bi = i;
     }
     size_t lim = strlen(key) / 3 > 3 ? strlen(key) / 3 : 3;
