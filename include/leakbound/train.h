@@ -125,6 +125,10 @@ void lb_train_set_opt_step(lb_train_t *tr, long step);
 
 typedef enum { LB_METHOD_FINETUNE, LB_METHOD_GA, LB_METHOD_GD, LB_METHOD_NPO } lb_method_t;
 
+/* The method's name as the command line and the run record spell it: "finetune", "ga", "gd",
+ * "npo" ("?" for a value outside the enum). Never NULL, never freed. */
+const char *lb_train_method_name(lb_method_t m);
+
 typedef struct lb_objective {
     lb_method_t method;
     double lambda;          /* retain weight (GD, NPO) */

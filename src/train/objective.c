@@ -49,3 +49,13 @@ int lb_objective_step(lb_train_t *tr, lb_train_t *ref, const lb_objective_t *o,
     lb_train_backward(tr);
     return 0;
 }
+
+const char *lb_train_method_name(lb_method_t m) {
+    switch (m) {
+    case LB_METHOD_FINETUNE: return "finetune";
+    case LB_METHOD_GA: return "ga";
+    case LB_METHOD_GD: return "gd";
+    case LB_METHOD_NPO: return "npo";
+    }
+    return "?";
+}

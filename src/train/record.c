@@ -7,16 +7,6 @@
 #include "leakbound/io.h"
 #include "leakbound/train_run.h"
 
-static const char *method_key(lb_method_t m) {
-    switch (m) {
-    case LB_METHOD_FINETUNE: return "finetune";
-    case LB_METHOD_GA: return "ga";
-    case LB_METHOD_GD: return "gd";
-    case LB_METHOD_NPO: return "npo";
-    }
-    return "?";
-}
-
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 
 json_t *lb_train_run_config(const lb_train_run_opts_t *o, const lb_train_run_info_t *info,
@@ -26,7 +16,7 @@ json_t *lb_train_run_config(const lb_train_run_opts_t *o, const lb_train_run_inf
     if (!c) return NULL;
     /* One line per setting, in the order of --help; the key is the flag's name. */
     int bad = json_object_set_new(c, "command", json_string(command)) ||
-        json_object_set_new(c, "method", json_string(method_key(o->obj.method))) ||
+        json_object_set_new(c, "method", json_string(lb_train_method_name(o->obj.method))) ||
         json_object_set_new(c, "model", str_or_null(o->model_dir)) ||
         json_object_set_new(c, unlearn ? "forget" : "data", str_or_null(o->data_path)) ||
         (unlearn && json_object_set_new(c, "retain", str_or_null(o->retain_path))) ||

@@ -50,16 +50,6 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static const char *method_name(lb_method_t m) {
-    switch (m) {
-    case LB_METHOD_FINETUNE: return "finetune";
-    case LB_METHOD_GA: return "ga";
-    case LB_METHOD_GD: return "gd";
-    case LB_METHOD_NPO: return "npo";
-    }
-    return "?";
-}
-
 /* Everything that shapes the trajectory; a resumed run must match it exactly. The data files
  * enter by content (sha256; retain "-" when unused), not only by their item counts. */
 static void fingerprint(const lb_train_run_opts_t *o, size_t nf, size_t nr, long warmup,
@@ -68,8 +58,8 @@ static void fingerprint(const lb_train_run_opts_t *o, size_t nf, size_t nr, long
              "%s lambda=%.17g beta=%.17g ent=%.17g,%.17g pos=%d lr=%.17g epochs=%d batch=%d "
              "accum=%d T=%d warmup=%ld wd=%.17g clip=%.17g seed=%llu n=%zu,%zu data=%s "
              "retain=%s tpl=%s",
-             method_name(o->obj.method), o->obj.lambda, o->obj.beta, o->obj.ent_f, o->obj.ent_r,
-             o->obj.ent_answer_only, o->lr, o->epochs, o->batch_size, o->grad_accum,
+             lb_train_method_name(o->obj.method), o->obj.lambda, o->obj.beta, o->obj.ent_f,
+             o->obj.ent_r, o->obj.ent_answer_only, o->lr, o->epochs, o->batch_size, o->grad_accum,
              o->max_length, warmup, o->weight_decay, o->max_grad_norm,
              (unsigned long long)o->seed, nf, nr, data_sha, retain_sha, o->template_spec);
     size_t n = strlen(buf);
@@ -102,7 +92,7 @@ static int check_opts(const lb_train_run_opts_t *o, lb_error_t *err) {
     if (o->obj.method != LB_METHOD_FINETUNE && !o->retain_path &&
         lb_objective_needs_retain(&o->obj))
         return lb_error_set(err, LB_EINVAL, "%s needs a retain set",
-                            method_name(o->obj.method));
+                            lb_train_method_name(o->obj.method));
     if (o->obj.method == LB_METHOD_NPO && !(o->obj.beta > 0.0))
         return lb_error_set(err, LB_EINVAL, "NPO needs beta > 0");
     return 0;
