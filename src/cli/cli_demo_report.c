@@ -630,11 +630,14 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
             d->ft_rounds_used, d->ft_epochs, d->ft_greedy, d->ft_target,
             d->ft_greedy >= d->ft_target ? "reached" : "NOT reached");
     fprintf(f, "Unlearning steps taken: ");
+    const char *sep = "";
     for (size_t i = 0; i < d->n_rows; i++) {
         const demo_row_t *r = &d->rows[i];
-        if (r->method && !r->adaptive)
-            fprintf(f, "%s%s %d of %d%s", r->dir, r->reached ? "" : " (target NOT reached)", r->step, r->steps,
-                    i + 1 < d->n_rows ? "; " : "");
+        if (r->method && !r->adaptive) {
+            fprintf(f, "%s%s%s %d of %d", sep, r->dir, r->reached ? "" : " (target NOT reached)",
+                    r->step, r->steps);
+            sep = "; ";
+        }
     }
     fprintf(f, ".\n\nColumns are means over the %zu forget10 questions, except *leaked*: the share of forget "
                "questions with at least one sampled answer scoring >= %.1f; *hidden leaks*: the share whose "

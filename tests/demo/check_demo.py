@@ -18,6 +18,7 @@ verdicts that follow from its numbers — never for hard-coded values or expecte
   scipy.stats.ks_2samp, model utility as the harmonic mean of the retain split's mean
   probability, mean ROUGE-L recall and mean max(0, 1 - tr), forget truth ratio as the mean of
   min(tr, 1/tr); ATS rows carry their model's values; demo.md's table has the three columns;
+- README.md's seed-0 table is the table this run's demo.md prints (scripts/regen-docs.sh);
 - demo.md states each verdict as demo.json does; demo_forget.svg has one panel per model; each
   demo_trajectory_<method>.svg has the base and EO greedy traces (step 0 = the fine-tuned
   model's greedy score, then the selection trace) and the kept step's sampled mean and M_mu.
@@ -27,6 +28,7 @@ import itertools
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -39,6 +41,7 @@ from scipy import stats  # noqa: E402
 CLI = os.environ.get("LB_CLI", "leakbound")
 WORK = os.environ.get("LB_WORK", "/tmp/lb_demo_work")
 SANITIZED = os.environ.get("LB_SANITIZED") == "1"
+SRC = os.environ.get("LB_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def fail(msg):
@@ -200,6 +203,7 @@ def check_alignment(out, al, md):
 def main():
     # LB_DEMO_DIR=DIR checks a demo folder made before (e.g. a full run) instead of running one.
     out = os.environ.get("LB_DEMO_DIR") or os.path.join(WORK, "demo", "quick")
+    ran_default = not os.environ.get("LB_DEMO_DIR") and not SANITIZED
     if not os.environ.get("LB_DEMO_DIR"):
         os.makedirs(os.path.dirname(out), exist_ok=True)
         cmd = [CLI, "demo", "--quick", "--out", out]
@@ -345,6 +349,17 @@ def main():
     table = [ln for ln in md.split("## Claims")[0].split("\n") if ln.startswith("|")]
     if len(table) != 2 + len(rows) or "greedy forget" not in table[0] or "M\\_mu" not in table[0]:
         fail(f"demo.md: want a table with a header, a rule and {len(rows)} rows")
+    # The README shows this very table (seed 0, default quick settings): it must be what the
+    # current code prints (scripts/regen-docs.sh writes it), not numbers of an older run.
+    if ran_default and doc["quick"] and doc["seed"] == 0:
+        readme = open(os.path.join(SRC, "README.md"), encoding="utf-8").read()
+        m = re.search(r"<!-- demo-quick-table: begin[^\n]*-->\n(.*?)\n<!-- demo-quick-table: end -->",
+                      readme, re.S)
+        if not m:
+            fail("README.md: no <!-- demo-quick-table: begin/end --> block")
+        elif m.group(1).split("\n") != table:
+            fail("README.md's demo table differs from what `demo --quick` prints now; run "
+                 "scripts/regen-docs.sh " + out)
     for title, v in (("1. Greedy evaluation misleads.", c1["verdict"]),
                      ("2. Entropy optimisation reduces sampled leakage.", c2["verdict"]),
                      ("3. Adaptive temperature (ATS) does not add leakage.", c3["verdict"])):
