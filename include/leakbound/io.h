@@ -122,10 +122,10 @@ typedef struct lb_io_dir {
     int reg;      /* internal: 1 + path's slot among the temporaries removed on SIGINT/SIGTERM */
 } lb_io_dir_t;
 
-/* Take out's lock (lb_io_lock_acquire with flags: 0, LB_IO_WAIT or LB_IO_NOLOCK), recover
- * what runs killed earlier left, and create the temporary sibling folder of out (out itself
- * need not exist; its parent must). owned: NULL-terminated fnmatch patterns (FNM_PERIOD) of the
- * names the command writes (its output set, e.g. "report.json", "*.svg"); may be NULL (nothing
+/* Create out's missing parent folders (as `mkdir -p`), take out's lock (lb_io_lock_acquire
+ * with flags: 0, LB_IO_WAIT or LB_IO_NOLOCK), recover what runs killed earlier left, and create
+ * the temporary sibling folder of out (out itself need not exist). owned: NULL-terminated
+ * fnmatch patterns (FNM_PERIOD) of the names the command writes (its output set, e.g. "report.json", "*.svg"); may be NULL (nothing
  * owned); kept by pointer until the commit.
  * Recovery (with the lock held, so their owners are gone): every ".<name>.tmp-<pid>[-<random>]"
  * and ".<name>.old-<pid>[-<random>]" beside out is stale. This version's ".tmp-<pid>-<random>"

@@ -389,6 +389,27 @@ int lb_io_dir_begin(lb_io_dir_t *d, const char *out, const char *const *owned, i
     }
     d->out = given;
     d->owned = owned;
+    /* Missing parent folders are created (each with mkdir, as `mkdir -p`), so that the lock
+     * file and the staging folder beside out can be. */
+    if (base > given) {
+        char *parent = strndup(given, (size_t)(base - given));
+        int e = parent ? 0 : ENOMEM;
+        for (char *q = parent ? parent + 1 : NULL; !e && q && *q; q++) {
+            if (*q != '/') continue;
+            *q = 0;
+            if (mkdir(parent, 0777) != 0 && errno != EEXIST) e = errno;
+            *q = '/';
+        }
+        int rc = e ? (e == ENOMEM ? lb_error_set(err, LB_ENOMEM, "out of memory")
+                                  : lb_error_set(err, LB_EIO, "%s: cannot create its parent folder "
+                                                 "%s: %s", out, parent, strerror(e)))
+                   : LB_OK;
+        free(parent);
+        if (rc) {
+            lb_io_dir_abort(d);
+            return rc;
+        }
+    }
     if (!(flags & LB_IO_NOLOCK)) {
         int rc = lb_io_lock_acquire(&d->lock, d->out, flags & LB_IO_WAIT, err);
         if (rc) {

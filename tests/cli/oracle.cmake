@@ -38,3 +38,5 @@ lb_oracle_test(cli_followups_outlock cli_followups.py outlock)
 lb_oracle_test(cli_followups_boundhash cli_followups.py boundhash)
 # --tokenizer enters model_sha256 and the provenance; sample --resume with another is refused.
 lb_oracle_test(cli_followups_tokprov cli_followups.py tokprov)
+# --out's missing parent folders are created (as --help says), a parent that is a file named.
+lb_oracle_test(cli_followups_outparents cli_followups.py outparents)

@@ -288,7 +288,30 @@ def mode_tokprov():
           f"exit {p.returncode}: {p.stderr.decode()}; {rec.get('model_sha256')} vs {with_b.get('model_sha256')}")
 
 
-MODES = {"tokprov": mode_tokprov, "boundhash": mode_boundhash, "outlock": mode_outlock, "quiet": mode_quiet, "modelfolder": mode_modelfolder, "scorekw": mode_scorekw}
+def mode_outparents():
+    """--help says an output folder is created if needed: missing parents are created too
+    (eval, plot, init), and a parent that is a file is a clear error naming it."""
+    d = fresh("outparents")
+    s = os.path.join(d, "s.jsonl")
+    with open(s, "w") as f:
+        f.write('{"id":"q1","sample":0,"text":"Paris","reference":"Paris"}\n'
+                '{"id":"q1","sample":1,"text":"Rome","reference":"Paris"}\n')
+    out = os.path.join(d, "a", "b", "c")
+    p = run(["eval", "--samples", s, "--metric", "rougeL-recall", "--out", out])
+    check("eval --out a/b/c with a/ missing: exit 0 and the report written",
+          p.returncode == 0 and os.path.isfile(os.path.join(out, "report.json")), p.stderr.decode())
+    p = run(["plot", os.path.join(out, "report.json"), "--out", os.path.join(d, "p", "q", "plots")])
+    check("plot --out p/q/plots with p/ missing: exit 0",
+          p.returncode == 0 and os.path.isdir(os.path.join(d, "p", "q", "plots")), p.stderr.decode())
+    open(os.path.join(d, "file"), "w").close()
+    p = run(["eval", "--samples", s, "--metric", "rougeL-recall", "--out",
+             os.path.join(d, "file", "sub", "out")])
+    check("a parent that is a file: exit 1 naming it",
+          p.returncode == 1 and b"cannot create its parent folder" in p.stderr, p.stderr.decode())
+
+
+MODES = {"tokprov": mode_tokprov, "boundhash": mode_boundhash, "outlock": mode_outlock, "quiet": mode_quiet, "modelfolder": mode_modelfolder, "scorekw": mode_scorekw,
+         "outparents": mode_outparents}
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
