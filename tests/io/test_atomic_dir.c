@@ -131,10 +131,19 @@ static void test_refuses_dot_and_files(void **state) {
     put(lb_tmpdir, "plain", "x");
     assert_int_equal(lb_io_dir_begin(&d, f, NULL, 0, &err), LB_EINVAL);
     assert_non_null(strstr(err.msg, "not a folder"));
-    char miss[300];
+    /* missing parents are created (mkdir -p); a parent that is a file is an error naming it */
+    char miss[300], made[300];
     snprintf(miss, sizeof miss, "%s/no/such/out", lb_tmpdir);
+    assert_int_equal(lb_io_dir_begin(&d, miss, NULL, 0, &err), LB_OK);
+    snprintf(made, sizeof made, "%s/no/such", lb_tmpdir);
+    struct stat st;
+    assert_int_equal(stat(made, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    lb_io_dir_abort(&d);
+    snprintf(miss, sizeof miss, "%s/plain/sub/out", lb_tmpdir);
     assert_int_equal(lb_io_dir_begin(&d, miss, NULL, 0, &err), LB_EIO);
-    assert_non_null(strstr(err.msg, strerror(ENOENT)));
+    assert_non_null(strstr(err.msg, "cannot create its parent folder"));
+    assert_non_null(strstr(err.msg, strerror(ENOTDIR)));
 }
 
 /* Only owned entries in out: the folder is swapped whole (an owned name the new set lacks goes). */
