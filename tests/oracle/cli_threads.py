@@ -25,7 +25,7 @@ def threads(env_extra, args=()):
         p = subprocess.run([CLI, "sample", "--model", MODEL, "--data", DATA, "--limit", "1", "-n", "1",
                             "--max-new-tokens", "2", "-o", os.path.join(d, "s.jsonl"), *args],
                            capture_output=True, text=True, env=env)
-    m = re.search(r"; (\d+) threads?\n", p.stderr)
+    m = re.search(r"; (\d+) threads?(?:; kernels \w+)?\n", p.stderr)
     if p.returncode != 0 or not m:
         failures.append(f"{env_extra} {args}: exit {p.returncode}, stderr {p.stderr!r}")
         return None
