@@ -35,35 +35,13 @@ static void usage(FILE *out) {
     fprintf(out, "\n'leakbound <command> --help' describes a command's options.\n");
 }
 
-/* glibc picks exp, log, pow, log1p, expm1, cos, ... at load time by CPU: its FMA variants give
- * other last bits than its SSE2 ones on some inputs, so the same run would differ between a CPU
- * with FMA and one without. Masking FMA in glibc's CPU features (the glibc.cpu.hwcaps tunable,
- * read at load time) pins the SSE2 variants on every x86-64 CPU; it changes nothing else we use
- * (string functions select on AVX2/EVEX, our kernels and OpenMP read cpuid themselves).
- * Returns 1 when GLIBC_TUNABLES was changed (start again), 0 when the mask is already there. */
-#define LB_HWCAPS_MASK "-FMA,-FMA4"
-static int pin_libm(void) {
-    const char *t = getenv("GLIBC_TUNABLES"), *key = "glibc.cpu.hwcaps=";
-    if (t && strstr(t, LB_HWCAPS_MASK)) return 0;
-    char buf[4096];
-    const char *h = t ? strstr(t, key) : NULL;
-    int n;
-    if (!t || !*t) n = snprintf(buf, sizeof buf, "%s%s", key, LB_HWCAPS_MASK);
-    else if (!h) n = snprintf(buf, sizeof buf, "%s:%s%s", t, key, LB_HWCAPS_MASK);
-    else   /* the user's own masks: ours go first in the same list */
-        n = snprintf(buf, sizeof buf, "%.*s%s,%s", (int)(h - t + strlen(key)), t,
-                     LB_HWCAPS_MASK, h + strlen(key));
-    return n > 0 && (size_t)n < sizeof buf && !setenv("GLIBC_TUNABLES", buf, 1);
-}
-
 int main(int argc, char **argv) {
     /* Spinning OpenMP threads collapse on a shared machine: wait passively unless the
-     * user chose. libgomp reads these at load time, so set them and start again once; the same
-     * start again pins glibc's math functions (pin_libm). */
-    int again = pin_libm();
+     * user chose. libgomp reads these at load time, so set them and start again once.
+     * (glibc's double-precision math is not pinned here: the program and the library loaded
+     * by Python must compute alike; docs/reproducibility.md says how to pin it for both.) */
     if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT") && !setenv("OMP_WAIT_POLICY", "passive", 0))
-        again = 1;
-    if (again) execv("/proc/self/exe", argv);   /* on failure: carry on as we are */
+        execv("/proc/self/exe", argv);   /* on failure: carry on with the default policy */
     lb_cli_keep_argv(argc, argv);
     /* Threads: the cores other processes leave free (LB_PROC_STAT: a stand-in for /proc/stat,
      * for tests), unless OMP_NUM_THREADS says; --threads overrides either. */

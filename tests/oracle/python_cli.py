@@ -124,7 +124,8 @@ def check_score():
     t, r = texts(k), texts(k)
     t[:4] = ["", "Answer: Paris", "  Answer:Paris is", "Answer:"]
     r[:4] = ["", "Paris", "Paris", ""]
-    kws = [RNG.choice(WORDS, int(RNG.integers(0, 4))).tolist() for _ in range(k)]
+    # at least one keyword each: `score` refuses an empty list (it would score 0 for any answer)
+    kws = [RNG.choice(WORDS, int(RNG.integers(1, 4))).tolist() for _ in range(k)]
     kws[1] = "Ron, Tom , , capital"  # one comma-separated string
     for metric in ("rougeL-recall", "rougeL-f", "rouge1-recall", "rouge1-f", "exact", "keywords"):
         for match, strip in (("word", ()), ("substring", ("Answer:", "A:"))):
