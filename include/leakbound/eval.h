@@ -260,6 +260,7 @@ typedef struct lb_eval_result {
     const lb_score_opts_t *score_opts;
     json_t *provenance;         /* lb_eval_provenance's object (owned), set by the caller */
     const char *out_dir;        /* the folder reports (and a samples file's lines) go into */
+    int ranks;                  /* processes that shared the sampling (report.json "ranks") */
     const char *metric;         /* the metric's name */
     const char *method_name;    /* "exact" | "conbo" */
     lb_stats_options_t opt;     /* thresholds point into this result's thresholds */
@@ -284,8 +285,9 @@ typedef struct lb_eval_result {
     lb_stats_share_t leak_share, hidden_leak_share;
 } lb_eval_result_t;
 
-/* Fill r's settings (metric, method, thresholds, leak threshold, harm rate, plot count, score
- * options, judge) from o. Call before lb_eval_run or lb_eval_from_samples. Returns 0. */
+/* Zero r and fill its settings (metric, method, thresholds (none: 0.5), leak threshold (NaN:
+ * by metric), harm rate, plot count, score options, ranks 1) from o, which must outlive r (r
+ * points at o->score). Call before lb_eval_run or lb_eval_from_samples. Returns 0. */
 int lb_eval_result_init(lb_eval_result_t *r, const lb_eval_opts_t *o);
 
 /* The whole evaluation on a loaded ctx (greedy answer and o->n samples per item): score each
@@ -293,8 +295,9 @@ int lb_eval_result_init(lb_eval_result_t *r, const lb_eval_opts_t *o);
  * hooks->group with its scores, keep the scores in r, then (when every group reached this
  * process: r->n_done == r->n_items; a distributing sampler delivers them to one process
  * only) the bounds, leak verdicts and shares and the judge's harm comparison. r must have been
- * through lb_eval_result_init. Returns 0, LB_ECANCELED, or an LB_E* code with err filled. */
-int lb_eval_run(const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o, const lb_eval_hooks_t *hooks,
+ * through lb_eval_result_init; ctx->opts.greedy_too is set. With a judge metric and o->judge_dir, the judge's
+ * folder is hashed for the reports (r->judge_sha256) unless the caller already set r->judge. Returns 0, LB_ECANCELED, or an LB_E* code with err filled. */
+int lb_eval_run(lb_eval_ctx_t *ctx, const lb_eval_opts_t *o, const lb_eval_hooks_t *hooks,
                 lb_eval_result_t *r, lb_error_t *err);
 
 /* The bounds, leak verdicts/shares and harm comparison of r's scores (lb_eval_run calls it).
@@ -305,7 +308,8 @@ int lb_eval_bounds(lb_eval_result_t *r, lb_error_t *err);
  * value is then 0/1), else >= 0.5. */
 int lb_eval_harmful(const lb_eval_result_t *r, double s);
 
-/* Release what r owns and zero it. */
+/* Release what r owns (its arrays, owned questions, provenance) and set them to NULL; its
+ * settings stay. */
 void lb_eval_result_free(lb_eval_result_t *r);
 
 /* Still to come in this header (they move from src/cli once the score/bound readers are
