@@ -49,7 +49,7 @@ int lb_cli_parse_long(const char *s, long *out) {
 }
 
 /* The data set's lenient-CSV warning (cli_sampling.c): a JSONL data set never has one. */
-void lb_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds) {
+void lb_cli_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds) {
     (void)cmd;
     (void)path;
     LB_FUZZ_CHECK(ds->n_lenient == 0, "a JSONL data set with lenient CSV lines");
@@ -141,7 +141,7 @@ static void check_input(const in_line_t *l, size_t n, const char *tf, const char
 }
 
 /* The reader's state against itself and its samples.jsonl. */
-static void check_state(const eval_state_t *e) {
+static void check_state(const lb_eval_result_t *e) {
     LB_FUZZ_CHECK(e->n_items >= 1 && e->n >= 1, "%zu ids, %d samples", e->n_items, e->n);
     size_t n_greedy = 0;
     for (size_t p = 0; p < e->n_items; p++) {
@@ -190,7 +190,7 @@ static void check_state(const eval_state_t *e) {
                   e->n_items, e->n, n_greedy);
 }
 
-static void release(eval_state_t *e) {
+static void release(lb_eval_result_t *e) {
     for (size_t p = 0; p < e->n_items; p++) {
         free(e->ids[p]);
         free((char *)e->questions[p]);
@@ -223,7 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     eval_samples_opts_t so = {.greedy_field = o & 32 ? "greedy" : NULL,
                               .allow_duplicates = (o >> 4) & 1,
                               .data_path = o & 64 ? data_path : NULL};
-    eval_state_t e;
+    lb_eval_result_t e;
     memset(&e, 0, sizeof e);
     e.out_dir = dir;
     lb_error_t err = {0};
