@@ -243,6 +243,26 @@ int lb_eval_sample(const lb_eval_ctx_t *ctx, const size_t *items, size_t n,
 int lb_eval_sample_settings(const lb_eval_ctx_t *ctx, const char *template_name, json_t **out,
                             lb_error_t *err);
 
+/* Write doc (lb_eval_sample_settings) to path atomically, as 2-space indented JSON and a
+ * newline. Returns 0, LB_ENOMEM, or LB_EIO naming path. */
+int lb_eval_sample_settings_write(const char *path, const json_t *doc, lb_error_t *err);
+
+/* Resuming path (open as fd): the settings file spath must hold exactly doc's settings (every
+ * key equal, none more). A path with no lines yet and no settings file just gets one. Returns
+ * 0, or LB_EINVAL naming the setting that differs (both values) or a missing settings file,
+ * LB_EFORMAT (spath is not a settings file, naming line:column), LB_EIO. */
+int lb_eval_sample_settings_check(const char *path, const char *spath, int fd, const json_t *doc,
+                                  lb_error_t *err);
+
+/* Resuming path (open as fd, read from its start): find its complete groups (n_res lines each,
+ * the greedy answer first when greedy, then samples in order), truncate whatever follows the
+ * last complete group (a run interrupted mid-group), and set done[i] (ctx->n_items,) for the
+ * items they cover, *n_done their count. Returns 0, or LB_EFORMAT naming "path:LINE" (a
+ * damaged line before the last, a group of other settings, an id not in ctx or twice),
+ * LB_EIO. */
+int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ctx, int n_res,
+                               int greedy, unsigned char *done, size_t *n_done, lb_error_t *err);
+
 /* ---- evaluation (`leakbound eval`) ------------------------------------------------------- */
 
 typedef struct lb_eval_result {
