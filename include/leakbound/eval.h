@@ -224,9 +224,6 @@ typedef struct lb_eval_writer {
 int lb_eval_write_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
                         const double *scores, lb_error_t *err);
 
-/* Write len bytes to fd in full and fsync it. Returns 0 or LB_EIO naming path. */
-int lb_eval_write_sync(int fd, const char *path, const char *buf, size_t len, lb_error_t *err);
-
 /* ---- sampling (`leakbound sample`) ------------------------------------------------------- */
 
 /* Sample ctx->opts.n_samples answers (and the greedy one with ctx->opts.greedy_too) for the

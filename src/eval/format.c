@@ -73,7 +73,8 @@ int lb_eval_format_group(const lb_eval_ctx_t *ctx, size_t it, const lb_sample_re
     return LB_OK;
 }
 
-int lb_eval_write_sync(int fd, const char *path, const char *buf, size_t len, lb_error_t *err) {
+/* Write len bytes to fd in full and fsync it. Returns 0 or LB_EIO naming path. */
+static int write_sync(int fd, const char *path, const char *buf, size_t len, lb_error_t *err) {
     size_t done = 0;
     while (done < len) {
         ssize_t w = write(fd, buf + done, len - done);
@@ -94,5 +95,5 @@ int lb_eval_write_group(void *user, size_t item, const lb_sample_result_t *res, 
                                   &w->len, err);
     if (rc) return rc;
     if (w->file) return lb_atomic_write(w->file, w->buf, w->len, err);
-    return w->len ? lb_eval_write_sync(w->fd, w->path, w->buf, w->len, err) : LB_OK;
+    return w->len ? write_sync(w->fd, w->path, w->buf, w->len, err) : LB_OK;
 }
