@@ -1,7 +1,7 @@
 /* libFuzzer target: the two JSONL readers of the command-line tools, compiled in from src/cli
  * (they are private to the program): `bound`'s scores reader (bound_read_input,
  * cli_bound_read.c + cli_bound_alloc.c: {"id", "score"} / {"id", "scores": [...]} lines, ids
- * grouped) and `score`'s generation reader (lb_score_line, cli_score_line.c: one
+ * grouped) and `score`'s generation reader (lb_score_line, leakbound/score.h: one
  * {"text", "reference"/"keywords", ...} line in, the line(s) with score fields out), the latter
  * with every metric (and both keyword match modes) on every line of the input.
  * Invariants: bound — every score in [0, 1], offsets increasing from 0 to n_scores, every id
