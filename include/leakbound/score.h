@@ -2,7 +2,9 @@
  * leakbound/score.h — the metrics: one table of their names and one dispatch that scores a
  * batch of generations with any of them (ROUGE, keywords and exact match from text.h, the
  * judge from judge.h). `leakbound score`, `leakbound eval` and Python's leakbound.score all
- * score through lb_score_batch, so a metric means the same number everywhere.
+ * score through lb_score_batch, so a metric means the same number everywhere. It also holds
+ * the JSONL side: scoring lines as `leakbound score` writes them (lb_score_line,
+ * lb_score_stream) and reading a scores file as `leakbound bound` does (lb_scores_read).
  *
  * Contract
  * - Metrics and their names (what `--metric` accepts), in enum order: rougeL-recall,
@@ -167,6 +169,40 @@ int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, 
  * read error", or out cannot be written), LB_ENOMEM. */
 int lb_score_stream(const lb_score_cfg_t *cfg, FILE *in, FILE *out,
                     void (*on_judge_batch)(void *ctx), void *ctx, lb_error_t *err);
+
+/* ---- The scores file: what `leakbound bound` reads ---- */
+
+/* Every prompt's scores, grouped: prompt p owns scores[offset[p] .. offset[p+1]). Prompts are
+ * numbered in order of first appearance. */
+typedef struct lb_scores {
+    size_t n_prompts;
+    size_t n_scores;
+    double *scores;   /* (n_scores) */
+    size_t *offset;   /* (n_prompts + 1) */
+    /* ids: key bytes of prompt p are keys[key_off[p] .. key_off[p+1]); the first byte is 's'
+     * (JSON string, the rest its UTF-8 bytes, NULs allowed) or 'i' (JSON integer, the rest a
+     * json_int_t in native byte order). lb_scores_id_json gives it as JSON. */
+    char *keys;
+    size_t *key_off;  /* (n_prompts + 1) */
+    char sha256[65];  /* SHA-256 (hex) of the bytes read (a file, or stdin / a pipe as read) */
+} lb_scores_t;
+
+/* Read path ("-" = stdin) in the JSONL layout of README.md's Formats section (lines {"id": ID,
+ * "score": s} or {"id": ID, "scores": [s, ...]}, ID a string or an integer, s in [0, 1], any
+ * number of lines per id in any order; blank lines skipped) into *s (zeroed first; free with
+ * lb_scores_free). Lines are parsed in parallel (OpenMP) with jansson's allocator replaced by
+ * a bump allocator for the call (no other thread may use jansson meanwhile); the result and
+ * the error are those of a sequential read: the error is always the first bad line's. Returns
+ * 0, or LB_EFORMAT/LB_EINVAL (bad input: "<file>:<line>[:<col>]: ...", "<file>: empty input:
+ * ..."), LB_EIO ("<file>: cannot open: ..."), LB_ENOMEM; *s then holds nothing. */
+int lb_scores_read(const char *path, lb_scores_t *s, lb_error_t *err);
+
+/* Free what lb_scores_read allocated and zero *s (NULL or a zeroed *s: nothing). */
+void lb_scores_free(lb_scores_t *s);
+
+/* Prompt p's id (p < s->n_prompts) as a new JSON value of its original type (string or
+ * integer); NULL when out of memory. */
+json_t *lb_scores_id_json(const lb_scores_t *s, size_t p);
 
 #ifdef __cplusplus
 }

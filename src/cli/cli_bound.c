@@ -166,7 +166,7 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
 }
 
 /* Bounds for every prompt, in parallel; one scratch row per thread, sized up front. */
-static int compute(const bound_args_t *a, bound_input_t *in, lb_stats_prompt_t *res,
+static int compute(const bound_args_t *a, lb_scores_t *in, lb_stats_prompt_t *res,
                    lb_arena_t *arena, lb_error_t *err) {
     size_t np = in->n_prompts, nt = a->opt.n_thresholds, max_n = 0;
     for (size_t p = 0; p < np; p++)
@@ -209,8 +209,8 @@ int lb_cli_bound(int argc, char **argv) {
     if (st >= 0) return st;
 
     lb_error_t err;
-    bound_input_t in;
-    if (bound_read_input(a.path, &in, &err)) {
+    lb_scores_t in;
+    if (lb_scores_read(a.path, &in, &err)) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return err.code == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
     }
@@ -222,7 +222,7 @@ int lb_cli_bound(int argc, char **argv) {
     size_t need = np * sizeof(lb_stats_prompt_t) + (2 * np * nt + 1) * sizeof(double) +
                   (size_t)omp_get_max_threads() * max_n * sizeof(double) + 4 * 64;
     if (lb_arena_init(&arena, need, &err)) {
-        bound_input_free(&in);
+        lb_scores_free(&in);
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return LB_EXIT_FAIL;
     }
@@ -242,7 +242,7 @@ int lb_cli_bound(int argc, char **argv) {
         if (!rc && !text) rc = lb_error_set(&err, LB_ENOMEM, "out of memory while writing the output");
     }
     lb_arena_free(&arena);
-    bound_input_free(&in);
+    lb_scores_free(&in);
     if (rc) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return LB_EXIT_FAIL;

@@ -85,7 +85,7 @@ static json_t *prompt_json(const bound_report_t *r, size_t i) {
     json_t *j = json_object();
     if (!j) return NULL;
     int bad = 0;
-    bad |= json_object_set_new(j, "id", bound_id_json(r->in, i));
+    bad |= json_object_set_new(j, "id", lb_scores_id_json(r->in, i));
     bad |= json_object_set_new(j, "n", json_integer((json_int_t)p->n));
     double v[F_COUNT];
     prompt_fields(p, v);
@@ -182,7 +182,7 @@ static size_t utf8_width(const char *s, size_t n) {
 }
 
 /* The id as printable text, cut to ID_MAX_WIDTH code points ("..." marks a cut). */
-static void id_text(const bound_input_t *in, size_t p, char *buf, size_t cap, size_t *width) {
+static void id_text(const lb_scores_t *in, size_t p, char *buf, size_t cap, size_t *width) {
     const char *k = in->keys + in->key_off[p];
     size_t len = in->key_off[p + 1] - in->key_off[p];
     if (k[0] == 'i') {
@@ -218,7 +218,7 @@ static void cell(FILE *f, double v, int width) {
 
 char *bound_render_table(const bound_report_t *r) {
     const lb_stats_options_t *o = r->opt;
-    const bound_input_t *in = r->in;
+    const lb_scores_t *in = r->in;
     summary_t s;
     if (summarize(r, &s)) {
         summary_free(&s);
