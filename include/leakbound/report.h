@@ -1,5 +1,6 @@
 /*
- * leakbound/report.h — what `eval`, `demo` and `plot` show to people: tables and SVG plots.
+ * leakbound/report.h — what `eval`, `demo` and `plot` show to people: tables and SVG plots,
+ * and the bound document that `bound` and `eval` write.
  *
  * Contract
  * - Tables: build a table column by column (header, alignment, number format), fill it row by
@@ -31,8 +32,12 @@
 #ifndef LEAKBOUND_REPORT_H
 #define LEAKBOUND_REPORT_H
 
+#include <jansson.h>
 #include <stddef.h>
+
 #include "leakbound/core.h"
+#include "leakbound/score.h"
+#include "leakbound/stats.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -159,6 +164,30 @@ typedef struct lb_report_series {
  * each, with a legend. series: (n_series), n_series in 1..64. Errors as above. */
 int lb_report_svg_lines(const char *path, const lb_report_series_t *series, size_t n_series,
                         const lb_report_plot_t *opt, lb_error_t *err);
+
+/* ---- the bound document (`leakbound bound`, eval's report.json) ------------------------- */
+
+/* What the bound document shows: every prompt's bounds (lb_stats_prompt_bounds on the scores
+ * of in's prompt p, in in's order) under the settings that computed them. */
+typedef struct lb_report_bound {
+    const lb_stats_options_t *opt;    /* the settings the bounds were computed with */
+    const char *method_name;          /* "exact" or "conbo" (the document's "method") */
+    double report_above;              /* summary: share of binary prompts with M_bin above it */
+    const lb_scores_t *in;            /* the prompts (ids, n) */
+    const lb_stats_prompt_t *prompts; /* (in->n_prompts) */
+    json_t *provenance;               /* the document's "provenance", or NULL (borrowed) */
+} lb_report_bound_t;
+
+/* The JSON document of docs/bounds.md (settings, "prompts" in order with every bound,
+ * "summary" of means over prompts, "provenance"; compact, 17 significant digits, NaN as null,
+ * one trailing newline) as one malloc'd string the caller frees, so that nothing is written
+ * unless all of it is ready. NULL when out of memory. */
+char *lb_report_bound_json(const lb_report_bound_t *r);
+
+/* The same as an aligned plain-text table for a terminal (`bound --format table`: a settings
+ * line, a header, a row per prompt with ids cut to 40 code points, a row of means and a
+ * summary line), one malloc'd string; NULL when out of memory. */
+char *lb_report_bound_table(const lb_report_bound_t *r);
 
 #ifdef __cplusplus
 }

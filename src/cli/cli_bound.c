@@ -231,13 +231,13 @@ int lb_cli_bound(int argc, char **argv) {
                  : lb_error_set(&err, LB_ENOMEM, "out of memory");
     char *text = NULL;
     if (!rc) {
-        bound_report_t rep = {.opt = &a.opt,
+        lb_report_bound_t rep = {.opt = &a.opt,
                               .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
                               .report_above = a.report_above, .in = &in, .prompts = res};
         /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the hash of the bytes read. */
         if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, NULL, a.path, in.sha256, &err)))
             rc = err.code;
-        if (!rc) text = a.table ? bound_render_table(&rep) : bound_render_json(&rep);
+        if (!rc) text = a.table ? lb_report_bound_table(&rep) : lb_report_bound_json(&rep);
         json_decref(rep.provenance);
         if (!rc && !text) rc = lb_error_set(&err, LB_ENOMEM, "out of memory while writing the output");
     }

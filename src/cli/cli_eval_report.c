@@ -303,9 +303,9 @@ static int write_json(const eval_state_t *e, lb_error_t *err) {
         lb_scores_free(&in);
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }
-    bound_report_t rep = {.opt = &e->opt, .method_name = e->method_name, .report_above = 0.1,
+    lb_report_bound_t rep = {.opt = &e->opt, .method_name = e->method_name, .report_above = 0.1,
                           .in = &in, .prompts = e->res, .provenance = e->provenance};
-    char *doc_text = bound_render_json(&rep);
+    char *doc_text = lb_report_bound_json(&rep);
     lb_scores_free(&in);
     json_error_t je;
     json_t *doc = doc_text ? json_loads(doc_text, 0, &je) : NULL;

@@ -1,11 +1,13 @@
-/* `leakbound bound` output: the JSON document of docs/bounds.md (built with jansson) and the
- * aligned human table. Both are rendered into memory first so a failure prints nothing. */
-#include "cli_bound.h"
-
+/* bound_doc.c — the bound document (`leakbound bound`'s output, eval's report.json): the JSON
+ * document of docs/bounds.md (built with jansson) and the aligned human table. Both are
+ * rendered into memory first so a failure prints nothing. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "leakbound/report.h"
 
 /* JSON has no NaN; a value that is not a number (conbo's sqrt of a negative) becomes null. */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
@@ -37,7 +39,7 @@ typedef struct summary {
     size_t n, n_binary, n_above;
 } summary_t;
 
-static int summarize(const bound_report_t *r, summary_t *s) {
+static int summarize(const lb_report_bound_t *r, summary_t *s) {
     size_t nt = r->opt->n_thresholds;
     memset(s, 0, sizeof *s);
     s->gen = calloc(nt + 1, sizeof *s->gen);
@@ -79,7 +81,7 @@ static json_t *threshold_object(const double *vals, const double *th, size_t nt,
     return o;
 }
 
-static json_t *prompt_json(const bound_report_t *r, size_t i) {
+static json_t *prompt_json(const lb_report_bound_t *r, size_t i) {
     const lb_stats_prompt_t *p = &r->prompts[i];
     const lb_stats_options_t *o = r->opt;
     json_t *j = json_object();
@@ -102,7 +104,7 @@ static json_t *prompt_json(const bound_report_t *r, size_t i) {
     return j;
 }
 
-static json_t *summary_json(const bound_report_t *r, const summary_t *s) {
+static json_t *summary_json(const lb_report_bound_t *r, const summary_t *s) {
     const lb_stats_options_t *o = r->opt;
     double inv = 1.0 / (double)s->n;
     json_t *j = json_object();
@@ -128,7 +130,7 @@ static json_t *summary_json(const bound_report_t *r, const summary_t *s) {
     return j;
 }
 
-char *bound_render_json(const bound_report_t *r) {
+char *lb_report_bound_json(const lb_report_bound_t *r) {
     const lb_stats_options_t *o = r->opt;
     summary_t s;
     if (summarize(r, &s)) {
@@ -216,7 +218,7 @@ static void cell(FILE *f, double v, int width) {
         fprintf(f, "  %*s", width, "-");
 }
 
-char *bound_render_table(const bound_report_t *r) {
+char *lb_report_bound_table(const lb_report_bound_t *r) {
     const lb_stats_options_t *o = r->opt;
     const lb_scores_t *in = r->in;
     summary_t s;
