@@ -1,6 +1,6 @@
 /* leakbound bound — high-probability bounds per prompt from sampled scores.
- * Flags and orchestration; input in cli_bound_read.c, output in cli_bound_write.c, the
- * statistics in the stats module. */
+ * Flags and orchestration; input by lb_scores_read (score module), output by
+ * lb_report_bound_json/table (report module), the statistics in the stats module. */
 #include <getopt.h>
 #include <math.h>
 #include <omp.h>
