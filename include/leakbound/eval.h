@@ -46,6 +46,7 @@
 #include "leakbound/io.h"
 #include "leakbound/judge.h"
 #include "leakbound/model.h"
+#include "leakbound/report.h"
 #include "leakbound/sample.h"
 #include "leakbound/score.h"
 #include "leakbound/stats.h"
@@ -300,6 +301,10 @@ typedef struct lb_eval_result {
     double *gen_pge;            /* (P, 2, n_thresholds) storage for res[].M_gen/P_ge */
     lb_stats_leak_t *leak;      /* (P,) leak verdicts */
     lb_stats_share_t leak_share, hidden_leak_share;
+    /* lb_eval_from_samples with a data set: blanks around quoted CSV fields skipped (the
+       lenient reader: count and first line), for the caller to warn about */
+    size_t data_n_lenient;
+    long data_lenient_line;
 } lb_eval_result_t;
 
 /* Zero r and fill its settings (metric, method, thresholds (none: 0.5), leak threshold (NaN:
@@ -329,9 +334,34 @@ int lb_eval_harmful(const lb_eval_result_t *r, double s);
  * settings stay. */
 void lb_eval_result_free(lb_eval_result_t *r);
 
-/* Still to come in this header (they move from src/cli once the score/bound readers are
- * library functions): lb_eval_from_samples(path, ...) (`eval --samples FILE`) and
- * lb_eval_write_reports(r, err) (report.json, report.md, the plots into r->out_dir). */
+/* How lb_eval_from_samples reads the samples file beyond the score fields. */
+typedef struct lb_eval_samples_opts {
+    const char *greedy_field;  /* the field holding the greedy answer, or NULL */
+    int allow_duplicates;      /* identical lines and repeated (id, "sample") pairs count as
+                                  more samples instead of being refused */
+    const char *data_path;     /* a data set: each id's reference/keywords/question from its
+                                  item of that id (both files must hold the same ids), or NULL */
+    lb_data_format_t data_format; /* LB_DATA_AUTO: by extension */
+} lb_eval_samples_opts_t;
+
+/* `eval --samples FILE`: read, score and group the sample lines of cfg->path (the shapes of
+ * `score --text-field`: a string, an array of strings, an array of objects with "text") into r
+ * (n_items, ids, questions, n, scores, greedy, samples_sha256 of the bytes read) and write the
+ * scored lines to r->out_dir/samples.jsonl (atomically). cfg names the fields and the metric;
+ * o the greedy field, duplicates and the data set to join (docs/evaluation.md, 'Input
+ * files'). Refused, naming FILE:LINE: a greedy line with more or less than one answer, a
+ * greedy field no line has, duplicated lines or (id, "sample") pairs (unless
+ * o->allow_duplicates), integer and string ids in one file, one id with different references,
+ * an empty keyword list, ids with different sample counts. Returns 0, or LB_EINVAL/LB_EFORMAT
+ * naming "FILE:LINE", LB_EIO, LB_ENOMEM. Then lb_eval_bounds. */
+int lb_eval_from_samples(lb_eval_result_t *r, const lb_score_cfg_t *cfg,
+                         const lb_eval_samples_opts_t *o, lb_error_t *err);
+
+/* Write r->out_dir/report.json (the `bound` document (docs/bounds.md) with "question" and
+ * "greedy" added to each prompt and an "eval" object of settings), report.md and the SVG plots
+ * (density.svg, ecdf.svg, ed.svg) of a bounded r. Each file is written atomically. Returns 0 or
+ * an LB_E* code with err set. */
+int lb_eval_write_reports(const lb_eval_result_t *r, lb_error_t *err);
 
 /* ---- provenance -------------------------------------------------------------------------- */
 

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli_eval.h"
+#include "cli_sampling.h"
+#include "cli_score.h"
 #include "cli_mpi.h"
 #include "leakbound/io.h"
 #include "leakbound/eval.h"
@@ -136,7 +137,7 @@ static int eval_group(void *user, size_t item, const lb_sample_result_t *res, in
 
 /* --samples FILE: score, bound and report the file's answers (no model, no sampling). */
 static int eval_from_file(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
-                          const eval_samples_opts_t *so, const char *out_dir, int io_flags,
+                          const lb_eval_samples_opts_t *so, const char *out_dir, int io_flags,
                           int argc, char **argv) {
     lb_error_t err = {0};
     lb_io_dir_t out = {0};
@@ -148,10 +149,11 @@ static int eval_from_file(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
     if (!rc) {
         e->out_dir = out.path;
         snprintf(tmp_dir, sizeof tmp_dir, "%s", out.path);
-        rc = eval_read_samples(e, cfg, so, &err);
+        rc = lb_eval_from_samples(e, cfg, so, &err);
+        lb_cli_sampling_warn_data(CMD, so->data_path, e->data_n_lenient, e->data_lenient_line);
     }
     if (!rc) rc = lb_eval_bounds(e, &err);
-    if (!rc) rc = eval_write_reports(e, &err);
+    if (!rc) rc = lb_eval_write_reports(e, &err);
     if (!rc) rc = lb_io_dir_commit(&out, &err);
     lb_io_dir_abort(&out);
     lb_eval_result_free(e);
@@ -305,7 +307,7 @@ static int eval_main(int argc, char **argv) {
         cfg.opts = so.opts;
         a.score = so.opts;
         lb_eval_result_init(&e, &a);
-        eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
+        lb_eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
                                    .data_path = a.data, .data_format = a.format};
         st = eval_from_file(&e, &cfg, &sop, out_dir, lb_cli_io_flags(wait), argc, argv);
         lb_judge_free(judge);
@@ -412,7 +414,7 @@ share: /* every rank, rank 0 also on its errors above: rank 0's outcome with its
                                         .sampler = lb_cli_mpi_sampler_run},
                      &e, &err);
     if (!root) goto end;
-    if (!rc) rc = eval_write_reports(&e, &err);
+    if (!rc) rc = lb_eval_write_reports(&e, &err);
     if (!rc) {
         opened = 0;
         rc = lb_atomic_commit(&samples_file, &err);

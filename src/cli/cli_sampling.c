@@ -171,11 +171,10 @@ int lb_cli_sampling_option(lb_eval_opts_t *a, int *quiet, int c, const char *arg
     }
 }
 
-void lb_cli_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds) {
-    if (ds->n_lenient)
+void lb_cli_sampling_warn_data(const char *cmd, const char *path, size_t n_lenient, long line) {
+    if (n_lenient)
         fprintf(stderr, "leakbound %s: warning: %s:%ld: blanks around a quoted field skipped (not "
-                "RFC 4180; %zu line%s)\n", cmd, path, ds->lenient_line, ds->n_lenient,
-                ds->n_lenient == 1 ? "" : "s");
+                "RFC 4180; %zu line%s)\n", cmd, path, line, n_lenient, n_lenient == 1 ? "" : "s");
 }
 
 int lb_cli_sampling_setup(const lb_eval_opts_t *a, const char *cmd, int quiet, lb_eval_ctx_t *ctx,
@@ -189,7 +188,7 @@ int lb_cli_sampling_setup(const lb_eval_opts_t *a, const char *cmd, int quiet, l
         fprintf(stderr, "leakbound %s: %s\n", cmd, err->msg);
         return rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
     }
-    lb_cli_sampling_warn_data(cmd, a->data, &ctx->ds);
+    lb_cli_sampling_warn_data(cmd, a->data, ctx->ds.n_lenient, ctx->ds.lenient_line);
     const lb_eval_memplan_t *p = &ctx->plan;
     char sw[32], sm[32], sc[32], skv[32], ss[32], st[32], sa[32];
     lb_mem_bytes_str(p->weights, sw, sizeof sw);

@@ -51,9 +51,9 @@ void lb_cli_sampling_init(lb_eval_opts_t *a);
  * sets *quiet (may be NULL when the command has no use for it). */
 int lb_cli_sampling_option(lb_eval_opts_t *a, int *quiet, int c, const char *optarg, const char *cmd);
 
-/* Warn on stderr, once, when the CSV reader skipped blanks around quoted fields
- * (ds->n_lenient), naming path and the first such line. */
-void lb_cli_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds);
+/* Warn on stderr, once, when the CSV reader skipped blanks around quoted fields (n_lenient
+ * lines: lb_dataset_t.n_lenient), naming path and the first such line. */
+void lb_cli_sampling_warn_data(const char *cmd, const char *path, size_t n_lenient, long line);
 
 /* Check the required flags (usage errors), then lb_eval_load; print the data warning and,
  * unless quiet, the memory plan line. Errors print "leakbound <cmd>: ..." and return the exit

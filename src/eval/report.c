@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_bound.h"
-#include "cli_eval.h"
+#include "leakbound/eval.h"
 #include "leakbound/io.h"
 #include "leakbound/report.h"
+#include "leakbound/score.h"
 
 /* Write text to path atomically. */
 static int write_file(const char *path, const char *text, lb_error_t *err) {
@@ -574,7 +574,7 @@ static int write_plots(const lb_eval_result_t *e, lb_error_t *err) {
     return rc;
 }
 
-int eval_write_reports(const lb_eval_result_t *e, lb_error_t *err) {
+int lb_eval_write_reports(const lb_eval_result_t *e, lb_error_t *err) {
     int rc = write_json(e, err);
     if (!rc) rc = write_md(e, err);
     if (!rc) rc = write_plots(e, err);
