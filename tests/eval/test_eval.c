@@ -300,11 +300,90 @@ static void test_provenance(void **state) {
     assert_null(lb_eval_provenance(1, argv, "/nonexistent/model", NULL, NULL, NULL, &err));
 }
 
+static void write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    fclose(f);
+}
+
+/* eval --samples as library calls: keyword scores (1 when the text has the item's keyword),
+ * greedy lines, the data set joined by id (its lenient CSV line reported, not printed), the
+ * bounds, and the report files. */
+static void test_from_samples_reports(void **state) {
+    (void)state;
+    char dir[] = "/tmp/lb_eval_fsXXXXXX", path[256], data[256], file[300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/s.jsonl", dir);
+    snprintf(data, sizeof data, "%s/d.csv", dir);
+    write_text(path, "{\"id\": \"a\", \"sample\": -1, \"text\": \"yes\"}\n"
+                     "{\"id\": \"a\", \"sample\": 0, \"text\": \"yes\"}\n"
+                     "{\"id\": \"a\", \"sample\": 1, \"text\": \"no\"}\n"
+                     "{\"id\": \"b\", \"sample\": 0, \"text\": \"two\"}\n"
+                     "{\"id\": \"b\", \"sample\": 1, \"text\": \"two\"}\n");
+    write_text(data, "id,Question,Key Words\na, \"q a\",yes\nb,q b,two\n");
+    lb_eval_opts_t o;
+    lb_eval_opts_default(&o);
+    o.metric = LB_METRIC_KEYWORDS;
+    lb_eval_result_t r;
+    lb_eval_result_init(&r, &o);
+    r.out_dir = dir;
+    lb_score_cfg_t cfg = {.metric = LB_METRIC_KEYWORDS, .field = "keywords", .text_field = "text",
+                          .id_field = "id", .prompt_field = "prompt", .path = path,
+                          .opts = o.score};
+    lb_eval_samples_opts_t so = {.data_path = data};
+    lb_error_t err = {0};
+    assert_int_equal(lb_eval_from_samples(&r, &cfg, &so, &err), LB_OK);
+    assert_int_equal(r.n_items, 2);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.data_n_lenient, 1);
+    assert_int_equal(r.data_lenient_line, 2);
+    assert_string_equal(r.ids[0], "a");
+    assert_true(r.scores[0] == 1 && r.scores[1] == 0 && r.scores[2] == 1 && r.scores[3] == 1);
+    assert_true(r.greedy[0] == 1 && isnan(r.greedy[1]));
+    assert_int_equal(strlen(r.samples_sha256), 64);
+    assert_int_equal(lb_eval_bounds(&r, &err), LB_OK);
+    assert_true(r.res[0].mean == 0.5 && r.res[1].mean == 1);
+    assert_int_equal(lb_eval_write_reports(&r, &err), LB_OK);
+    static const char *const files[] = {"samples.jsonl", "report.json", "report.md",
+                                        "density.svg", "ecdf.svg", "ed.svg"};
+    for (size_t i = 0; i < 6; i++) {
+        snprintf(file, sizeof file, "%s/%s", dir, files[i]);
+        assert_int_equal(access(file, R_OK), 0);
+    }
+    snprintf(file, sizeof file, "%s/report.json", dir);
+    json_error_t je;
+    json_t *doc = json_load_file(file, 0, &je);
+    assert_non_null(doc);
+    json_t *prompts = json_object_get(doc, "prompts");
+    assert_int_equal(json_is_array(prompts) ? json_array_size(prompts) : json_object_size(prompts), 2);
+    json_decref(doc);
+    /* a bad line is refused, naming FILE:LINE */
+    lb_eval_result_free(&r);
+    write_text(path, "{\"id\": \"a\", \"sample\": 0, \"text\": \"yes\", \"keywords\": [\"y\"]}\n"
+                     "not json\n");
+    lb_eval_result_init(&r, &o);
+    r.out_dir = dir;
+    so.data_path = NULL;
+    assert_true(lb_eval_from_samples(&r, &cfg, &so, &err) < 0);
+    char want[300];
+    snprintf(want, sizeof want, "%s:2", path);
+    assert_non_null(strstr(err.msg, want));
+    lb_eval_result_free(&r);
+    for (size_t i = 0; i < 6; i++) {
+        snprintf(file, sizeof file, "%s/%s", dir, files[i]);
+        unlink(file);
+    }
+    unlink(path);
+    unlink(data);
+    rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),     cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_sample_and_run), cmocka_unit_test(test_format_group),
-        cmocka_unit_test(test_provenance),
+        cmocka_unit_test(test_provenance),   cmocka_unit_test(test_from_samples_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
