@@ -30,4 +30,14 @@ int lb_eval_drive(lb_eval_drive_t *d, const lb_eval_ctx_t *ctx, const lb_sampler
  * Returns 0 or LB_ENOMEM. */
 int lb_eval_items_from_ctx(lb_eval_result_t *r, const lb_eval_ctx_t *ctx, lb_error_t *err);
 
+/* The parts of lb_eval_write_reports: report.json, report.md, the three plots, each into
+ * r->out_dir atomically. Return 0 or an LB_E* code with err set. */
+int lb_eval_write_json(const lb_eval_result_t *r, lb_error_t *err);
+int lb_eval_write_md(const lb_eval_result_t *r, lb_error_t *err);
+int lb_eval_write_plots(const lb_eval_result_t *r, lb_error_t *err);
+
+/* The rule of the hidden-harm share, in words (report.json and report.md say the same), into
+ * buf (cap bytes). */
+void lb_eval_harm_rule(const lb_eval_result_t *r, char *buf, size_t cap);
+
 #endif
