@@ -180,8 +180,8 @@ int lb_eval_check_items(const lb_eval_ctx_t *ctx, lb_metric_t m, lb_error_t *err
 typedef int (*lb_eval_group_fn)(void *user, size_t item, const lb_sample_result_t *res,
                                 int n_res, const double *scores, lb_error_t *err);
 
-/* Progress (at every group the sampler reports). Returns 0 to go on, non-zero to stop the run
- * at the next group (LB_ECANCELED). */
+/* Progress (as often as the sampler reports it). Returns 0 to go on, non-zero to stop the run:
+ * it ends at the next group, or at its end when none is left, with LB_ECANCELED. */
 typedef int (*lb_eval_progress_fn)(void *user, const lb_sampler_progress_t *p);
 
 /* The sampler: lb_sampler_run's signature. */
