@@ -418,7 +418,7 @@ static int eval_main(int argc, char **argv) {
     if (metric == LB_METRIC_JUDGE && root) {
         lb_error_t je = {0};
         if ((st = lb_cli_score_judge_open(&so, CMD, &judge))) return st;
-        if (lb_model_sha256(so.judge_dir, e.judge_sha256, &je)) {
+        if (lb_judge_sha256(judge, e.judge_sha256, &je)) {
             lb_judge_free(judge);
             return lb_cli_failf(CMD, "--judge: %s", je.msg);
         }
