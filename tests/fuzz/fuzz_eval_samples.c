@@ -28,25 +28,7 @@
 static char dir[64];
 static char data_path[128], out_path[128];
 
-/* cli_score_line.c's flag parser reports through the CLI's printer (src/cli/common.c, which
- * stands on every module); the reader never calls it, so the harness stands in for it. */
-int lb_cli_failf(const char *cmd, const char *fmt, ...) {
-    (void)cmd;
-    (void)fmt;
-    abort();
-}
-
-int lb_cli_parse_double(const char *s, double *out) {
-    (void)s;
-    (void)out;
-    abort();
-}
-
-int lb_cli_parse_long(const char *s, long *out) {
-    (void)s;
-    (void)out;
-    abort();
-}
+LB_FUZZ_CLI_STANDINS /* lb_cli_failf and the number parsers: never called (fuzz_common.h) */
 
 /* The data set's lenient-CSV warning (cli_sampling.c): a JSONL data set never has one. */
 void lb_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds) {

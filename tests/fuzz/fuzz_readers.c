@@ -18,26 +18,7 @@
 
 static lb_score_worker_t worker;
 
-/* cli_score_line.c's flag parser reports through the CLI's printer (src/cli/common.c, which
- * stands on every module); the readers never call it, so the harness stands in for it. */
-int lb_cli_failf(const char *cmd, const char *fmt, ...) {
-    (void)cmd;
-    (void)fmt;
-    abort();
-}
-
-/* Likewise its number parsers (used by the flag parser only). */
-int lb_cli_parse_double(const char *s, double *out) {
-    (void)s;
-    (void)out;
-    abort();
-}
-
-int lb_cli_parse_long(const char *s, long *out) {
-    (void)s;
-    (void)out;
-    abort();
-}
+LB_FUZZ_CLI_STANDINS /* lb_cli_failf and the number parsers: never called (fuzz_common.h) */
 
 static void release(void) {
     lb_text_scorer_free(worker.scorer);
