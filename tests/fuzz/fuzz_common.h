@@ -58,25 +58,4 @@ static inline char *lb_fuzz_cstr(const uint8_t *data, size_t size) {
         }                                                                              \
     } while (0)
 
-/* Targets that compile in a reader from src/cli with cli_score_line.c: its flag parser reports
- * through the CLI's printer and number parsers (src/cli/common.c, which stands on every
- * module); the readers never call them, so the harness stands in for them (an abort would be
- * a finding). Expand once, at file scope, in such a target. */
-#define LB_FUZZ_CLI_STANDINS                                                           \
-    int lb_cli_failf(const char *cmd, const char *fmt, ...) {                          \
-        (void)cmd;                                                                     \
-        (void)fmt;                                                                     \
-        abort();                                                                       \
-    }                                                                                  \
-    int lb_cli_parse_double(const char *s, double *out) {                              \
-        (void)s;                                                                       \
-        (void)out;                                                                     \
-        abort();                                                                       \
-    }                                                                                  \
-    int lb_cli_parse_long(const char *s, long *out) {                                  \
-        (void)s;                                                                       \
-        (void)out;                                                                     \
-        abort();                                                                       \
-    }
-
 #endif

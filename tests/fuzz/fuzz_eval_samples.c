@@ -1,5 +1,5 @@
 /* libFuzzer target: `eval --samples FILE`'s reader (eval_read_samples, src/cli/cli_eval_samples.c,
- * scoring through cli_score_line.c), compiled in from src/cli (it is private to the program).
+ * scoring through lb_score_text of the score module), compiled in from src/cli (it is private to the program).
  * The first input byte picks the options, the rest is FILE:
  *   bits 0-1  the text field: text, outputs, generations, text
  *   bits 2-3  the metric: rougeL-recall, keywords, exact, rouge1-f
@@ -27,8 +27,6 @@
 
 static char dir[64];
 static char data_path[128], out_path[128];
-
-LB_FUZZ_CLI_STANDINS /* lb_cli_failf and the number parsers: never called (fuzz_common.h) */
 
 /* The data set's lenient-CSV warning (cli_sampling.c): a JSONL data set never has one. */
 void lb_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds) {
