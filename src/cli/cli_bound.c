@@ -1,6 +1,6 @@
 /* leakbound bound — high-probability bounds per prompt from sampled scores.
- * Flags and orchestration; input in cli_bound_read.c, output in cli_bound_write.c, the
- * statistics in the stats module. */
+ * Flags and orchestration; input by lb_scores_read (score module), output by
+ * lb_report_bound_json/table (report module), the statistics in the stats module. */
 #include <getopt.h>
 #include <math.h>
 #include <omp.h>
@@ -20,10 +20,13 @@ static void usage(FILE *out) {
             "\n"
             "High-probability bounds per prompt from n sampled scores in [0,1] (docs/bounds.md).\n"
             "Input lines: {\"id\": ID, \"score\": s} (any number per id, any order) or\n"
-            "{\"id\": ID, \"scores\": [s, ...]}; ID is a string or an integer. Output: one JSON\n"
-            "document (or --format table) with, per prompt in order of first appearance,\n"
-            "n mean std max M_mu M_mu_lower M_sigma ED M_gen{x} [M_bin] P_ge{x} queries leak_at,\n"
-            "and a summary of means over prompts.\n"
+            "{\"id\": ID, \"scores\": [s, ...]}; ID is a string or an integer. A line may\n"
+            "number its answer with \"sample\" (as `sample` and `score` write them): -1 is\n"
+            "the greedy answer, reported as the prompt's \"greedy\" and not counted as a\n"
+            "sample; a repeated (id, sample) pair is refused (see --allow-duplicates).\n"
+            "Output: one JSON document (or --format table) with, per prompt in order of\n"
+            "first appearance, n [greedy] mean std max M_mu M_mu_lower M_sigma ED M_gen{x}\n"
+            "[M_bin] P_ge{x} queries leak_at, and a summary of means over prompts.\n"
             "\n"
             "options:\n"
             "  --alpha A            each bound holds with probability >= 1-A (default 0.01,\n"
@@ -41,6 +44,9 @@ static void usage(FILE *out) {
             "  --leak-threshold t   a sample leaks when its score >= t (default 1.0)\n"
             "  --report-above r     summary share of binary prompts with M_bin > r (default 0.1)\n"
             "  --format json|table  output format (default json)\n"
+            "  --allow-duplicates   count a repeated (id, \"sample\") pair as one more sample\n"
+            "                       (default: refused; a file concatenated twice would double n\n"
+            "                       and tighten every bound without any new evidence)\n"
             "  --threads N          threads (default: OMP_NUM_THREADS, else the free cores)\n"
             "  -h, --help           this help\n"
             "\n"
@@ -54,6 +60,7 @@ typedef struct bound_args {
     double thresholds[MAX_THRESHOLDS];
     double report_above;
     int table;
+    unsigned read_flags; /* lb_scores_read: LB_SCORES_ALLOW_DUPLICATES */
     const char *path;
 } bound_args_t;
 
@@ -89,7 +96,7 @@ static int add_threshold(bound_args_t *a, const char *s) {
 /* Returns -1 to continue, or the exit status. */
 static int parse_args(int argc, char **argv, bound_args_t *a) {
     enum { O_ALPHA = 256, O_METHOD, O_THRESHOLD, O_LAMBDA, O_QUERIES, O_LEAK_AT, O_LEAK_T,
-           O_REPORT, O_FORMAT };
+           O_REPORT, O_FORMAT, O_ALLOW_DUP };
     static const struct option longopts[] = {
         {"alpha", required_argument, 0, O_ALPHA},
         {"method", required_argument, 0, O_METHOD},
@@ -100,6 +107,7 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
         {"leak-threshold", required_argument, 0, O_LEAK_T},
         {"report-above", required_argument, 0, O_REPORT},
         {"format", required_argument, 0, O_FORMAT},
+        {"allow-duplicates", no_argument, 0, O_ALLOW_DUP},
         LB_CLI_THREADS_OPTION,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -151,6 +159,9 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
             else
                 return lb_cli_failf(CMD, "--format: expected json or table, got '%s'", optarg);
             break;
+        case O_ALLOW_DUP:
+            a->read_flags |= LB_SCORES_ALLOW_DUPLICATES;
+            break;
         case 'h':
             usage(stdout);
             return LB_EXIT_OK;
@@ -166,7 +177,7 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
 }
 
 /* Bounds for every prompt, in parallel; one scratch row per thread, sized up front. */
-static int compute(const bound_args_t *a, bound_input_t *in, lb_stats_prompt_t *res,
+static int compute(const bound_args_t *a, lb_scores_t *in, lb_stats_prompt_t *res,
                    lb_arena_t *arena, lb_error_t *err) {
     size_t np = in->n_prompts, nt = a->opt.n_thresholds, max_n = 0;
     for (size_t p = 0; p < np; p++)
@@ -209,8 +220,8 @@ int lb_cli_bound(int argc, char **argv) {
     if (st >= 0) return st;
 
     lb_error_t err;
-    bound_input_t in;
-    if (bound_read_input(a.path, &in, &err)) {
+    lb_scores_t in;
+    if (lb_scores_read(a.path, a.read_flags, &in, &err)) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return err.code == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
     }
@@ -222,7 +233,7 @@ int lb_cli_bound(int argc, char **argv) {
     size_t need = np * sizeof(lb_stats_prompt_t) + (2 * np * nt + 1) * sizeof(double) +
                   (size_t)omp_get_max_threads() * max_n * sizeof(double) + 4 * 64;
     if (lb_arena_init(&arena, need, &err)) {
-        bound_input_free(&in);
+        lb_scores_free(&in);
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return LB_EXIT_FAIL;
     }
@@ -231,18 +242,18 @@ int lb_cli_bound(int argc, char **argv) {
                  : lb_error_set(&err, LB_ENOMEM, "out of memory");
     char *text = NULL;
     if (!rc) {
-        bound_report_t rep = {.opt = &a.opt,
+        lb_report_bound_t rep = {.opt = &a.opt,
                               .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
                               .report_above = a.report_above, .in = &in, .prompts = res};
         /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the hash of the bytes read. */
         if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, NULL, a.path, in.sha256, &err)))
             rc = err.code;
-        if (!rc) text = a.table ? bound_render_table(&rep) : bound_render_json(&rep);
+        if (!rc) text = a.table ? lb_report_bound_table(&rep) : lb_report_bound_json(&rep);
         json_decref(rep.provenance);
         if (!rc && !text) rc = lb_error_set(&err, LB_ENOMEM, "out of memory while writing the output");
     }
     lb_arena_free(&arena);
-    bound_input_free(&in);
+    lb_scores_free(&in);
     if (rc) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return LB_EXIT_FAIL;

@@ -1,4 +1,4 @@
-/* `leakbound bound`'s fast line reader: the common lines {"id": ..., "scores": [...]} (or
+/* lb_scores_read's fast line reader: the common lines {"id": ..., "scores": [...]} (or
  * "score") parsed straight into doubles, without building jansson values.
  *
  * It accepts a strict subset of JSON and declines (returns 0) everything else — escapes or
@@ -9,7 +9,7 @@
  * lb_io_json_number, which rounds as strtod does). */
 #include <string.h>
 
-#include "cli_bound.h"
+#include "scores_internal.h"
 #include "leakbound/io.h"
 
 #define MAX_KEYS 16
@@ -48,10 +48,11 @@ static const char *score(const char *p, const char *end, double *v) {
     return stop;
 }
 
-int bound_fast_parse(const char *s, size_t n, bound_fast_line_t *o, double *vals, size_t cap) {
+int lb_scores_fast_parse(const char *s, size_t n, lb_scores_fast_line_t *o, double *vals, size_t cap) {
     const char *p = s, *end = s + n, *keys[MAX_KEYS];
     size_t key_len[MAX_KEYS], n_keys = 0;
     int have_id = 0, have_score = 0;
+    o->has_sample = 0;
     p = skip_ws(p, end);
     if (p >= end || *p != '{') return 0;
     p = skip_ws(p + 1, end);
@@ -83,6 +84,16 @@ int bound_fast_parse(const char *s, size_t n, bound_fast_line_t *o, double *vals
                 o->id_is_int = 1;
                 p = stop;
             }
+        } else if (key_is(k, kn, "sample")) {
+            double d;
+            int is_int;
+            const char *stop;
+            if (lb_io_json_number(p, end, &d, &is_int, &stop) || !is_int || d < -1) return 0;
+            long long v = 0; /* at most 18 digits: lb_io_json_number declines longer ones */
+            for (const char *q = p + (*p == '-'); q < stop; q++) v = v * 10 + (*q - '0');
+            o->sample = *p == '-' ? -v : v;
+            o->has_sample = 1;
+            p = stop;
         } else if (key_is(k, kn, "score")) {
             if (have_score || cap < 1 || !(p = score(p, end, &vals[0]))) return 0;
             have_score = 1;
@@ -130,5 +141,10 @@ int bound_fast_parse(const char *s, size_t n, bound_fast_line_t *o, double *vals
         return 0;
     }
     p = skip_ws(p + 1, end);
-    return p == end && have_id && have_score;
+    if (p != end || !have_id || !have_score) return 0;
+    if (o->has_sample && o->count != 1) {
+        if (o->sample == -1) return 0; /* a greedy line holds one score: jansson's path says so */
+        o->has_sample = 0;             /* numbers one answer only on a one-score line */
+    }
+    return 1;
 }
