@@ -78,6 +78,52 @@ typedef struct lb_genconf {
  * JSON or a field of the wrong type: message names the file and the field). */
 int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err);
 
+/* ---- generate: one prompt, one streamed continuation -------------------------------------- */
+
+/* What lb_eval_generate runs (lb_eval_generate_opts_default: every setting from the folder). */
+typedef struct lb_eval_generate_opts {
+    const char *model_dir;   /* checkpoint folder (config.json, safetensors, tokenizer.json) */
+    const char *tokenizer;   /* a tokenizer.json or its folder; NULL: model_dir's */
+    const char *prompt;      /* the raw prompt (no template), encoded with special tokens */
+    int greedy;              /* 1: always the most likely token (HF do_sample=False) */
+    double temperature;      /* > 0; NaN (default): generation_config's */
+    long top_k;              /* >= 0 (0 off); -1 (default): generation_config's */
+    double top_p;            /* (0, 1]; NaN (default): generation_config's */
+    long max_new_tokens;     /* >= 0; -1 (default): generation_config's max_new_tokens, else its
+                                max_length minus the prompt's length; cut to the context */
+    uint64_t seed;           /* the draws are keyed (seed, id, sample 0, step) as `sample`'s */
+    const char *id;          /* the prompt's id in that key (default "0") */
+    size_t kv_budget;        /* the sampler's KV-cache budget in bytes; 0: none */
+    /* Called with each new piece of the decoded continuation (special tokens skipped; a
+       partial UTF-8 character is held back until complete); a nonzero return (with err set)
+       stops the run with that code. NULL: no text is decoded. */
+    int (*on_text)(void *ctx, const char *text, size_t len, lb_error_t *err);
+    void *ctx;
+} lb_eval_generate_opts_t;
+
+/* The generated ids (free with lb_eval_generate_result_free). */
+typedef struct lb_eval_generate_result {
+    int32_t *ids;      /* (n_ids) the new tokens, EOS included when it ended the text */
+    int n_ids;
+    size_t n_prompt;   /* tokens of the encoded prompt */
+} lb_eval_generate_result_t;
+
+/* Fill *o with the defaults: no paths, sampling settings from the folder, seed 0, id "0". */
+void lb_eval_generate_opts_default(lb_eval_generate_opts_t *o);
+
+/* `leakbound generate`: read o->model_dir's generation settings (lb_eval_genconf_read), its
+ * tokenizer and model, encode o->prompt and draw one continuation with the sampler (one
+ * sequence, batch-invariant; sampling as HF generate with do_sample: temperature -> top-k ->
+ * top-p -> softmax -> multinomial), streaming its text to o->on_text; stops at an EOS id or
+ * after max_new_tokens. The memory plan is checked before the cache exists. *res is zeroed
+ * first and holds the ids on success. Returns 0, or the readers' LB_EIO/LB_EFORMAT naming the
+ * file, LB_EINVAL (an empty prompt, a prompt longer than the context, a prompt id outside the
+ * vocabulary, a memory plan over the available memory), LB_ENOMEM, or on_text's code. */
+int lb_eval_generate(const lb_eval_generate_opts_t *o, lb_eval_generate_result_t *res, lb_error_t *err);
+
+/* Free res->ids and zero *res. */
+void lb_eval_generate_result_free(lb_eval_generate_result_t *res);
+
 /* ---- options ----------------------------------------------------------------------------- */
 
 typedef struct lb_eval_opts {
