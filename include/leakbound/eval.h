@@ -78,6 +78,23 @@ typedef struct lb_genconf {
  * JSON or a field of the wrong type: message names the file and the field). */
 int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err);
 
+/* ---- inspect: what a checkpoint folder holds ------------------------------------------------ */
+
+/* Describe the checkpoint folder dir as a new JSON object *doc (the document `inspect --json`
+ * prints; keys in this order): model (dir), architecture, model_type, family (llama, phi,
+ * gpt2), parameters, dtype (the file's main dtype), tensor_dtypes {dtype: count}, tensors,
+ * checkpoint_bytes, context_length, layers, heads, kv_heads, head_dim, hidden_size,
+ * intermediate_size, vocab_size, rotary_dim, rope_theta, tie_word_embeddings, eos_token_ids
+ * (lb_eval_genconf_read's), tokenizer (lb_tokenizer_describe's line of tokenizer, a
+ * tokenizer.json or its folder, or NULL: dir's; null when dir has none), memory_plan
+ * {weights_mapped_bytes, weights_copied_bytes, kv_bytes_per_token, kv_bytes_full_context,
+ * scratch_bytes, total_bytes (one sequence at the full context, loaded as sample/eval load it),
+ * available_bytes (MemAvailable, 0 when unknown)} and, when dir holds leakbound_run.json
+ * (finetune/unlearn), run: that record as it is. Weights are mapped, not converted. Returns 0,
+ * or the loaders' LB_EIO/LB_EFORMAT naming the file (a run record that is not a JSON object
+ * with "config": LB_EFORMAT "FILE:LINE:COL: ..."), LB_ENOMEM; *doc is NULL on failure. */
+int lb_eval_inspect(const char *dir, const char *tokenizer, json_t **doc, lb_error_t *err);
+
 /* ---- generate: one prompt, one streamed continuation -------------------------------------- */
 
 /* What lb_eval_generate runs (lb_eval_generate_opts_default: every setting from the folder). */
