@@ -115,9 +115,7 @@ static void usage(FILE *out) {
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
-/* The names eval writes: the set a new run replaces as a whole (other files in DIR stay). */
-static const char *const eval_files[] = {"samples.jsonl", "report.json", "report.md",
-                                         "density.svg", "ecdf.svg", "ed.svg", NULL};
+/* The names eval writes: lb_eval_out_files (a new run replaces them as a set). */
 
 /* The run's hook state: progress lines, and each scored group's samples.jsonl lines written
  * into the output folder's samples.jsonl (the default writer). */
@@ -144,7 +142,7 @@ static int eval_from_file(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
     char tmp_dir[4096] = "";
     e->samples_path = cfg->path;
     int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, NULL, so->data_path, NULL, &err)) ? 0 : err.code;
-    if (!rc && (rc = lb_io_dir_begin(&out, out_dir, eval_files, io_flags, &err)) == LB_EINVAL)
+    if (!rc && (rc = lb_io_dir_begin(&out, out_dir, lb_eval_out_files, io_flags, &err)) == LB_EINVAL)
         lb_error_prefix(&err, "--out");
     if (!rc) {
         e->out_dir = out.path;
@@ -395,7 +393,7 @@ static int eval_main(int argc, char **argv) {
             goto share;
         }
     }
-    if ((rc = lb_io_dir_begin(&out, out_dir, eval_files, lb_cli_io_flags(wait), &err))) {
+    if ((rc = lb_io_dir_begin(&out, out_dir, lb_eval_out_files, lb_cli_io_flags(wait), &err))) {
         if (rc == LB_EINVAL) lb_error_prefix(&err, "--out");
         goto share;
     }
