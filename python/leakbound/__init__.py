@@ -19,8 +19,9 @@ from ._lib import InputTypeError, path as library_path, version as __version__
 from ._bounds import bounds
 from ._text import METRICS, Score, rouge, score
 from ._report import Report, load_report
-from ._eval import Samples, eval, sample
+from ._eval import LoadedSamples, Samples, eval, load_samples, sample
 from . import conbo
 
 __all__ = ["bounds", "score", "rouge", "load_report", "Report", "Score", "conbo", "METRICS",
-           "InputTypeError", "library_path", "sample", "eval", "Samples"]
+           "InputTypeError", "library_path", "sample", "eval", "Samples",
+           "load_samples", "LoadedSamples"]

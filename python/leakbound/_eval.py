@@ -300,3 +300,99 @@ def eval(model_dir, data, out=None, argv=None, **kw):  # noqa: A001 (the CLI's n
             np.zeros((P, n.value))
         report["greedy_scores"] = np.ctypeslib.as_array(g, (P,)).copy() if P else np.zeros(0)
         return report
+
+
+class _Scores(ctypes.Structure):
+    """lb_scores_t (include/leakbound/score.h), checked against lb_scores_struct_size()."""
+    _fields_ = [("n_prompts", ctypes.c_size_t), ("n_scores", ctypes.c_size_t),
+                ("scores", _lib.c_double_p), ("offset", _lib.c_size_p),
+                ("keys", ctypes.c_void_p), ("key_off", _lib.c_size_p),
+                ("sha256", ctypes.c_char * 65), ("greedy", _lib.c_double_p),
+                ("n_greedy", ctypes.c_size_t)]
+
+
+_reader = []
+
+
+def _scores_reader():
+    """lb_scores_read and lb_scores_free, once the library's lb_scores_t is checked to be the
+    size mirrored here (a mismatch would corrupt memory: refused)."""
+    if not _reader:
+        try:
+            size = _lib._sig("lb_scores_struct_size", ctypes.c_size_t)()
+        except AttributeError:
+            size = None
+        if size != ctypes.sizeof(_Scores):
+            raise OSError(f"leakbound: lb_scores_t in {_lib.path} is "
+                          f"{'unknown' if size is None else size} bytes, "
+                          f"{ctypes.sizeof(_Scores)} here: use the package and the library of "
+                          "one release")
+        _reader.append(_lib._sig("lb_scores_read", ctypes.c_int, ctypes.c_char_p,
+                                 ctypes.c_uint, ctypes.POINTER(_Scores), _lib.c_err_p))
+        _reader.append(_lib._sig("lb_scores_free", None, ctypes.POINTER(_Scores)))
+    return _reader
+
+
+LB_SCORES_ALLOW_DUPLICATES = 1
+
+
+class LoadedSamples:
+    """What load_samples returns: ids (each prompt's id, str or int as in the file, in order
+    of first appearance), scores (the (P, n) float64 matrix, samples in file order; a list of
+    1-D arrays with ragged=True), greedy ((P,) float64, NaN where a prompt has no
+    "sample": -1 line), sha256 (of the bytes read)."""
+
+    def __init__(self, ids, scores, greedy, sha256):
+        self.ids, self.scores, self.greedy, self.sha256 = ids, scores, greedy, sha256
+
+    def __repr__(self):
+        shape = self.scores.shape if isinstance(self.scores, np.ndarray) else len(self.scores)
+        return f"LoadedSamples(prompts={len(self.ids)}, scores={shape})"
+
+
+def load_samples(path, allow_duplicates=False, ragged=False):
+    """Read a samples or scores file (`leakbound sample`/`eval`'s samples.jsonl with scores,
+    `leakbound score`'s output, or {"id", "score"|"scores"} lines) as `leakbound bound` reads it
+    (lb_scores_read): lines with "sample": -1 are the greedy scores, kept apart; a repeated
+    (id, sample) pair is refused unless allow_duplicates=True. Prompts whose sample counts
+    differ raise ValueError unless ragged=True. Returns a LoadedSamples (.ids, .scores (P, n),
+    .greedy (P,), .sha256). Bad lines raise ValueError naming FILE:LINE, a missing file
+    OSError."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise _lib.InputTypeError(f"path: expected a file path, got {type(path).__name__}")
+    _scores_read, _scores_free = _scores_reader()
+    s, err = _Scores(), _lib.Error()
+    rc = _scores_read(os.fsencode(path), LB_SCORES_ALLOW_DUPLICATES if allow_duplicates else 0,
+                      ctypes.byref(s), ctypes.byref(err))
+    if rc:
+        _lib.raise_for(rc, err)
+    try:
+        P = s.n_prompts
+        off = np.ctypeslib.as_array(s.offset, (P + 1,)).astype(np.int64)
+        ko = np.ctypeslib.as_array(s.key_off, (P + 1,)).astype(np.int64)
+        allv = np.ctypeslib.as_array(s.scores, (s.n_scores,)).copy() if s.n_scores else \
+            np.zeros(0)
+        keys = ctypes.string_at(s.keys, int(ko[-1])) if P else b""
+        ids = []
+        for p in range(P):
+            k = keys[ko[p]:ko[p + 1]]
+            if k[:1] == b"i":
+                ids.append(int.from_bytes(k[1:], sys.byteorder, signed=True))
+            else:
+                ids.append(k[1:].decode("utf-8"))
+        greedy = (np.ctypeslib.as_array(s.greedy, (P,)).copy() if s.greedy and P
+                  else np.full(P, np.nan))
+        sha = s.sha256.decode("ascii")
+    finally:
+        _scores_free(ctypes.byref(s))
+    counts = np.diff(off)
+    rows = [allv[off[p]:off[p + 1]] for p in range(P)]
+    if ragged:
+        return LoadedSamples(ids, rows, greedy, sha)
+    if P and (counts != counts[0]).any():
+        q = int(np.argmax(counts != counts[0]))
+        raise ValueError(f"{os.fsdecode(path)}: ids have different sample counts ({ids[0]!r}: "
+                         f"{counts[0]}, {ids[q]!r}: {counts[q]}); pass ragged=True for a list "
+                         "of rows")
+    mat = allv.reshape(P, int(counts[0]) if P else 0)
+    return LoadedSamples(ids, mat, greedy, sha)
