@@ -237,13 +237,9 @@ int lb_eval_sample(const lb_eval_ctx_t *ctx, const size_t *items, size_t n,
  * order ("format", model_sha256, data_sha256, template, n, greedy_too, seed, temperature,
  * top_k, top_p, min_p, adaptive, confidence, confidence_threshold, low_temperature,
  * max_new_tokens, max_length, stop). template_name is the --template given. Returns 0 or
- * LB_ENOMEM; *out is a new object. */
+ * LB_ENOMEM; *out is a new object (written with lb_atomic_write_json). */
 int lb_eval_sample_settings(const lb_eval_ctx_t *ctx, const char *template_name, json_t **out,
                             lb_error_t *err);
-
-/* Write doc (lb_eval_sample_settings) to path atomically, as 2-space indented JSON and a
- * newline. Returns 0, LB_ENOMEM, or LB_EIO naming path. */
-int lb_eval_sample_settings_write(const char *path, const json_t *doc, lb_error_t *err);
 
 /* Resuming path (open as fd): the settings file spath must hold exactly doc's settings (every
  * key equal, none more). A path with no lines yet and no settings file just gets one. Returns

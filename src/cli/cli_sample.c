@@ -151,7 +151,7 @@ static int sample_main(int argc, char **argv) {
     }
     if ((rc = lb_eval_sample_settings(&ctx, a.tmpl, &settings, &err))) goto share;
     rc = resume ? lb_eval_sample_settings_check(out, spath, fd, settings, &err)
-                : lb_eval_sample_settings_write(spath, settings, &err);
+                : lb_atomic_write_json(spath, settings, &err);
     if (rc) goto share;
     if (resume && n_res > 0 &&
         (rc = lb_eval_sample_resume_scan(out, fd, &ctx, n_res, a.greedy_too, done, &n_done, &err)))

@@ -82,7 +82,7 @@ int lb_eval_run(lb_eval_ctx_t *ctx, const lb_eval_opts_t *o, const lb_eval_hooks
     if (o->metric == LB_METRIC_JUDGE && o->score.judge && !r->judge) {
         r->judge = o->score.judge;
         r->judge_dir = o->judge_dir;
-        if (o->judge_dir && (rc = lb_model_sha256(o->judge_dir, r->judge_sha256, err))) return rc;
+        if ((rc = lb_judge_sha256(o->score.judge, r->judge_sha256, err))) return rc;
     }
     run_state_t s = {.r = r, .ctx = ctx, .so = &o->score, .metric = o->metric};
     size_t max_kw = 1, np = ctx->n_items, n = (size_t)r->n;

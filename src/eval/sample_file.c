@@ -8,19 +8,7 @@
 #include <unistd.h>
 
 #include "leakbound/eval.h"
-
-int lb_eval_sample_settings_write(const char *path, const json_t *doc, lb_error_t *err) {
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-    if (!text) return lb_error_set(err, LB_ENOMEM, "out of memory");
-    lb_atomic_file_t f;
-    int rc = lb_atomic_open(&f, path, err);
-    if (!rc) rc = lb_atomic_write(&f, text, strlen(text), err);
-    if (!rc) rc = lb_atomic_write(&f, "\n", 1, err);
-    if (!rc) rc = lb_atomic_commit(&f, err);
-    else lb_atomic_abort(&f);
-    free(text);
-    return rc;
-}
+#include "leakbound/io.h"
 
 /* A setting's value for a message: JSON, reals with the fewest digits that read back exactly. */
 static char *show_value(const json_t *v) {
@@ -45,7 +33,7 @@ int lb_eval_sample_settings_check(const char *path, const char *spath, int fd, c
     if (access(spath, F_OK) != 0) {
         if (errno != ENOENT)
             return lb_error_set(err, LB_EIO, "%s: cannot read: %s", spath, strerror(errno));
-        if (fstat(fd, &st) == 0 && st.st_size == 0) return lb_eval_sample_settings_write(spath, doc, err);
+        if (fstat(fd, &st) == 0 && st.st_size == 0) return lb_atomic_write_json(spath, doc, err);
         return lb_error_set(err, LB_EINVAL, "%s is missing: nothing tells which settings made %s, "
                             "so it cannot be resumed safely (sample again without --resume)",
                             spath, path);
