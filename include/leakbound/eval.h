@@ -402,7 +402,8 @@ void lb_eval_job_free(lb_eval_job_t *j);
 
 /* Set a flag as lb_eval_opts_set does, value copied into the job; also "model", "data",
  * "tokenizer", "out" (eval's output folder), "threads" (>= 1), "n", "judge" (the judge folder),
- * "judge-template", "judge-labels", "judge-batch" (1..4096) and "wait" (wait for out's lock).
+ * "judge-template", "judge-labels", "judge-tokenizer", "judge-batch" (1..4096) and "wait"
+ * (wait for out's lock).
  * Returns 0, LB_EINVAL (as lb_eval_opts_set), LB_ENOMEM. */
 int lb_eval_job_set(lb_eval_job_t *j, const char *flag, const char *value, lb_error_t *err);
 
@@ -416,8 +417,8 @@ int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *use
 
 /* `leakbound eval` (not --samples): the checks of the CLI (model, data, n >= 1, metric and out
  * given; --harm-rate with the judge only; the phi template strips "Answer:" unless strip-prefix
- * was set), the judge (opened and hashed), lb_eval_load, lb_eval_check_items, provenance
- * (lb_eval_provenance of argv[0..argc) with "tokenizer" when set), lb_eval_run, and
+ * was set), the judge (opened and hashed: lb_judge_sha256), lb_eval_load, lb_eval_check_items,
+ * provenance (lb_eval_provenance of argv[0..argc) with "tokenizer" when set), lb_eval_run, and
  * samples.jsonl, report.json, report.md and the plots written into out as one atomic set
  * (lb_io_dir_*): the files the CLI writes for the same flags. Scores stay in the job
  * (lb_eval_job_scores). Returns 0 or an LB_E* code with err filled (LB_ECANCELED when progress

@@ -247,6 +247,7 @@ int lb_eval_job_set(lb_eval_job_t *j, const char *f, const char *v, lb_error_t *
     else if (!strcmp(f, "judge")) j->judge_dir = a;
     else if (!strcmp(f, "judge-template")) j->jo.tmpl = a;
     else if (!strcmp(f, "judge-labels")) j->jo.labels = a;
+    else if (!strcmp(f, "judge-tokenizer")) j->jo.tokenizer = a;
     else if (!strcmp(f, "judge-batch")) {
         long n;
         if (parse_long(a, &n) || n < 1 || n > 4096)
@@ -343,7 +344,7 @@ int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_prog
     if (o->metric == LB_METRIC_JUDGE) {
         if (!j->judge_dir) BAD("--metric judge needs --judge DIR (the judge model)");
         if ((rc = lb_judge_open(j->judge_dir, &j->jo, &j->judge, err))) return rc;
-        if ((rc = lb_model_sha256(j->judge_dir, judge_sha, err))) {
+        if ((rc = lb_judge_sha256(j->judge, judge_sha, err))) {
             lb_error_prefix(err, "--judge");
             return rc == LB_ENOMEM ? rc : LB_EINVAL;
         }
