@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "leakbound/eval.h"
@@ -133,9 +134,52 @@ static void test_job_sample(void **state) {
     }
 }
 
+/* eval: a full run fills the scores and writes the CLI's files; a stopped run leaves out
+   untouched (no folder) */
+static void test_job_eval(void **state) {
+    (void)state;
+    paths();
+    lb_error_t err = {0};
+    char out[4200];
+    snprintf(out, sizeof out, "%s/test_eval_job-%d", getenv("LB_WORK") ? getenv("LB_WORK") : "/tmp",
+             (int)getpid());
+    for (int stop = 1; stop >= 0; stop--) {
+        lb_eval_job_t *j;
+        assert_int_equal(lb_eval_job_new(&j, &err), 0);
+        const char *kv[][2] = {{"model", model_dir}, {"data", data_path}, {"n", "3"},
+                               {"limit", "3"}, {"template", "phi"}, {"max-new-tokens", "8"},
+                               {"threads", "1"}, {"batch", "2"}, {"metric", "rougeL-recall"},
+                               {"out", out}};
+        for (size_t k = 0; k < sizeof kv / sizeof *kv; k++)
+            assert_int_equal(lb_eval_job_set(j, kv[k][0], kv[k][1], &err), 0);
+        int calls = 0;
+        char *argv[] = {"test"};
+        int rc = lb_eval_job_eval(j, 1, argv, stop ? stop_at : NULL, &calls, &err);
+        char path[4300];
+        snprintf(path, sizeof path, "%s/report.json", out);
+        if (stop) {
+            assert_int_equal(rc, LB_ECANCELED);
+            assert_int_equal(access(out, F_OK), -1);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_int_equal(access(path, F_OK), 0);
+            size_t n;
+            const double *g;
+            const double *s = lb_eval_job_scores(j, &n, &g);
+            assert_non_null(s);
+            assert_int_equal((int)n, 3);
+            for (size_t i = 0; i < 9; i++) assert_true(s[i] >= 0 && s[i] <= 1);
+            for (size_t p = 0; p < 3; p++) assert_true(g[p] >= 0 && g[p] <= 1);
+        }
+        lb_eval_job_free(j);
+    }
+    lb_io_remove_tree(out);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_opts_set),
                                        cmocka_unit_test(test_job_checks),
-                                       cmocka_unit_test(test_job_sample)};
+                                       cmocka_unit_test(test_job_sample),
+                                       cmocka_unit_test(test_job_eval)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
