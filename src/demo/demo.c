@@ -110,6 +110,9 @@ json_t *demo_provenance(const lb_demo_result_t *d, const char *model_dir, const 
         json_object_set_new(p, "model", json_string(demo_final_path(d, model_dir, buf, sizeof buf)));
     if (data_path && json_object_get(p, "data"))
         json_object_set_new(p, "data", json_string(demo_final_path(d, data_path, buf, sizeof buf)));
+    json_t *run = json_object_get(p, "model_run"), *file = json_object_get(run, "file");
+    if (json_is_string(file))
+        json_object_set_new(run, "file", json_string(demo_final_path(d, json_string_value(file), buf, sizeof buf)));
     return p;
 }
 
