@@ -1,5 +1,6 @@
 /*
- * leakbound/report.h — what `eval`, `demo` and `plot` show to people: tables and SVG plots.
+ * leakbound/report.h — what `eval`, `demo` and `plot` show to people: tables and SVG plots,
+ * and the bound document that `bound` and `eval` write.
  *
  * Contract
  * - Tables: build a table column by column (header, alignment, number format), fill it row by
@@ -31,8 +32,12 @@
 #ifndef LEAKBOUND_REPORT_H
 #define LEAKBOUND_REPORT_H
 
+#include <jansson.h>
 #include <stddef.h>
+
 #include "leakbound/core.h"
+#include "leakbound/score.h"
+#include "leakbound/stats.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -165,6 +170,80 @@ int lb_report_svg_lines(const char *path, const lb_report_series_t *series, size
  * series labelled "greedy <check_metric> (eval_log.csv)". Errors: LB_EIO (a file unreadable or
  * unwritable, naming it), LB_ENOMEM. */
 int lb_report_loss_svg(const char *dir, const char *check_metric, lb_error_t *err);
+
+/* ---- the bound document (`leakbound bound`, eval's report.json) ------------------------- */
+
+/* What the bound document shows: every prompt's bounds (lb_stats_prompt_bounds on the scores
+ * of in's prompt p, in in's order) under the settings that computed them. */
+typedef struct lb_report_bound {
+    const lb_stats_options_t *opt;    /* the settings the bounds were computed with */
+    const char *method_name;          /* "exact" or "conbo" (the document's "method") */
+    double report_above;              /* summary: share of binary prompts with M_bin above it */
+    const lb_scores_t *in;            /* the prompts (ids, n) */
+    const lb_stats_prompt_t *prompts; /* (in->n_prompts) */
+    json_t *provenance;               /* the document's "provenance", or NULL (borrowed) */
+} lb_report_bound_t;
+
+/* The JSON document of docs/bounds.md (settings, "prompts" in order with every bound,
+ * "summary" of means over prompts, "provenance"; compact, 17 significant digits, NaN as null,
+ * one trailing newline) as one malloc'd string the caller frees, so that nothing is written
+ * unless all of it is ready. NULL when out of memory. */
+char *lb_report_bound_json(const lb_report_bound_t *r);
+
+/* The same as an aligned plain-text table for a terminal (`bound --format table`: a settings
+ * line, a header, a row per prompt with ids cut to 40 code points, a row of means and a
+ * summary line), one malloc'd string; NULL when out of memory. */
+char *lb_report_bound_table(const lb_report_bound_t *r);
+
+/* ---- what `plot` reads: a report document and a scores JSONL ------------------------------ */
+
+/* What the plots need from a report document (`leakbound bound`'s output or eval's
+ * report.json). */
+typedef struct lb_report_plot_doc {
+    json_t *root;        /* the parsed document (owned) */
+    size_t n_prompts;
+    json_t **ids;        /* (n_prompts) borrowed from root: string or integer */
+    double *ed;          /* (n_prompts) NaN where the document has null */
+    double *greedy;      /* (n_prompts) NaN where the document has none */
+    long *n;             /* (n_prompts) "n" of each prompt, -1 when absent */
+    double alpha;        /* NaN when absent */
+    double ed_lambda;    /* NaN when absent */
+} lb_report_plot_doc_t;
+
+/* Read and check the document at path into *d (zeroed first; free with
+ * lb_report_plot_doc_free, also after an error): {"prompts": [{"id", "ED", "n"?, "greedy"? or
+ * "greedy_score"?} ...], "alpha"?, "ed_lambda"?}; ids strings or integers, ED a number or null
+ * with |ED| <= 1e300, greedy in [0, 1], alpha in (0, 1). Returns 0, or LB_EFORMAT/LB_EINVAL
+ * naming the file and the place ("report.json:3:7: ..." for JSON syntax, "report.json:
+ * prompts[4].ED: ..." for content), LB_EIO (cannot read), LB_ENOMEM. */
+int lb_report_plot_doc_read(const char *path, lb_report_plot_doc_t *d, lb_error_t *err);
+
+/* Free what lb_report_plot_doc_read allocated and zero *d. */
+void lb_report_plot_doc_free(lb_report_plot_doc_t *d);
+
+/* The sampled scores of the selected prompts. */
+typedef struct lb_report_plot_scores {
+    size_t k;            /* selected prompts */
+    double **v;          /* (k) arrays of scores, in file order */
+    size_t *n, *cap;     /* (k) */
+    double *greedy;      /* (k) score of the line with "sample": -1; NaN when none */
+} lb_report_plot_scores_t;
+
+/* Read the scores JSONL at path ("-" = stdin; lines {"id", "score"} or {"id", "scores":
+ * [...]}, scores in [0, 1]; a line with "sample": -1 is the greedy answer, not a sample, and
+ * holds one "score") into *s (zeroed first; free with lb_report_plot_scores_free, also after
+ * an error), keeping the scores of the k prompts whose ids are sel (k; compared as JSON
+ * values); every line is checked. Returns 0, or LB_EFORMAT/LB_EINVAL with "file:line: ...",
+ * LB_EIO, LB_ENOMEM. */
+int lb_report_plot_scores_read(const char *path, json_t *const *sel, size_t k,
+                               lb_report_plot_scores_t *s, lb_error_t *err);
+
+/* Free what lb_report_plot_scores_read allocated and zero *s. */
+void lb_report_plot_scores_free(lb_report_plot_scores_t *s);
+
+/* A prompt id as text: a JSON string as is (its bytes), an integer in decimal written to buf
+ * (cap bytes); returns the text. */
+const char *lb_report_id_text(const json_t *id, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,9 @@
  * leakbound/score.h — the metrics: one table of their names and one dispatch that scores a
  * batch of generations with any of them (ROUGE, keywords and exact match from text.h, the
  * judge from judge.h). `leakbound score`, `leakbound eval` and Python's leakbound.score all
- * score through lb_score_batch, so a metric means the same number everywhere.
+ * score through lb_score_batch, so a metric means the same number everywhere. It also holds
+ * the JSONL side: scoring lines as `leakbound score` writes them (lb_score_line,
+ * lb_score_stream) and reading a scores file as `leakbound bound` does (lb_scores_read).
  *
  * Contract
  * - Metrics and their names (what `--metric` accepts), in enum order: rougeL-recall,
@@ -28,7 +30,9 @@
 #ifndef LEAKBOUND_SCORE_H
 #define LEAKBOUND_SCORE_H
 
+#include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "leakbound/core.h"
 #include "leakbound/judge.h"
@@ -97,6 +101,108 @@ typedef struct lb_score_item {
 int lb_score_batch(const lb_score_opts_t *o, lb_metric_t m, lb_text_scorer_t *s,
                    const lb_score_item_t *items, size_t n, double *scores, double *detail,
                    lb_error_t *err);
+
+/* ---- Scoring JSONL lines (what `leakbound score` and `eval --samples` do per line) ---- */
+
+/* How the lines of one input are scored. */
+typedef struct lb_score_cfg {
+    lb_metric_t metric;
+    const char *field;   /* "reference", "keywords" or --reference-field / --keywords-field */
+    const char *text_field; /* "text" or --text-field: a string, an array of strings, or an
+                               array of objects with a string "text" */
+    const char *id_field;   /* "id" or --id-field: the "id" of lines built from an array */
+    const char *prompt_field; /* --prompt-field: the user turn (--metric judge); NULL: see
+                                 lb_score_user_field */
+    const char *path;    /* input name for messages ("<stdin>" for -) */
+    lb_score_opts_t opts;
+} lb_score_cfg_t;
+
+/* One thread's reusable state: its scorer and room for a line's keyword list. Zero it, then
+ * set scorer (lb_text_scorer_new); the owner frees scorer, kw and kw_len. */
+typedef struct lb_score_worker {
+    lb_text_scorer_t *scorer;
+    const char **kw;     /* (kw_cap,) */
+    size_t *kw_len;      /* (kw_cap,) */
+    size_t kw_cap;
+    /* --metric judge: the judge's scores and (p_A, p_B) of the line being scored, in the
+       order of its texts, computed before lb_score_line (which only reads them); judge NULL:
+       lb_score_text asks cfg->opts.judge for each pair alone. */
+    const double *judge, *judge_p;
+    size_t judge_n, judge_next;
+} lb_score_worker_t;
+
+/* The field of obj that holds the user turn for --metric judge: --prompt-field when given;
+ * else "question" when obj has a string "question" (the item's question before the prompt
+ * template, as `sample` and `eval` write it, which is what `eval --metric judge` judges), else
+ * "prompt". */
+const char *lb_score_user_field(const lb_score_cfg_t *cfg, json_t *obj);
+
+/* Parse one input line (len bytes, line number lineno), score it and write the output line
+ * (without newline; several, joined by newlines, when the text field is an array; none for an
+ * empty array) to *out (*out_cap bytes, grown with realloc as needed), *out_len bytes. The
+ * output is the line's own bytes with the new fields ("score"; ROUGE: "precision", "recall",
+ * "fmeasure"; judge: "p_label_a", "p_label_b"; keywords: "keyword_match") before its closing
+ * brace, or the object re-serialised when it already has one of them. Thread-safe with one
+ * worker per thread. Returns 0, or LB_EFORMAT/LB_EINVAL with err naming
+ * "<path>:<lineno>[:<col>]", or LB_ENOMEM. */
+int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
+                  long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err);
+
+/* The generation that one element e of a text field array holds: e when it is a string, else
+ * e's string "text" member (vLLM "outputs", OpenAI-style "choices"); NULL when neither. */
+json_t *lb_score_elem_text(json_t *e);
+
+/* Score one generation (text, text_len) of the line object obj (its reference or keywords
+ * read as cfg says; --strip-prefix applied) into *score. Returns 0, or LB_EINVAL naming
+ * "<path>:<lineno>", LB_ENOMEM. */
+int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
+                  const char *text, size_t text_len, double *score, lb_error_t *err);
+
+/* Score every line of in (JSONL; blank lines skipped; line numbers count them) as
+ * lb_score_line does and write the output lines, each ending in a newline, to out in input
+ * order. Lines are read in batches of 8192 and scored in parallel (OpenMP, omp_get_max_threads
+ * threads); --metric judge scores each batch's pairs in one lb_score_batch call on
+ * cfg->opts.judge and then calls on_judge_batch(ctx) when it is non-NULL. Stops at the first
+ * bad line: out then holds the lines before its batch (write to a temporary file to keep a
+ * result whole). Returns 0, or the first error in input order: LB_EFORMAT/LB_EINVAL (a bad
+ * line, as lb_score_line; "<path>: empty input (no JSON lines)"), LB_EIO ("<path>:<line>:
+ * read error", or out cannot be written), LB_ENOMEM. */
+int lb_score_stream(const lb_score_cfg_t *cfg, FILE *in, FILE *out,
+                    void (*on_judge_batch)(void *ctx), void *ctx, lb_error_t *err);
+
+/* ---- The scores file: what `leakbound bound` reads ---- */
+
+/* Every prompt's scores, grouped: prompt p owns scores[offset[p] .. offset[p+1]). Prompts are
+ * numbered in order of first appearance. */
+typedef struct lb_scores {
+    size_t n_prompts;
+    size_t n_scores;
+    double *scores;   /* (n_scores) */
+    size_t *offset;   /* (n_prompts + 1) */
+    /* ids: key bytes of prompt p are keys[key_off[p] .. key_off[p+1]); the first byte is 's'
+     * (JSON string, the rest its UTF-8 bytes, NULs allowed) or 'i' (JSON integer, the rest a
+     * json_int_t in native byte order). lb_scores_id_json gives it as JSON. */
+    char *keys;
+    size_t *key_off;  /* (n_prompts + 1) */
+    char sha256[65];  /* SHA-256 (hex) of the bytes read (a file, or stdin / a pipe as read) */
+} lb_scores_t;
+
+/* Read path ("-" = stdin) in the JSONL layout of README.md's Formats section (lines {"id": ID,
+ * "score": s} or {"id": ID, "scores": [s, ...]}, ID a string or an integer, s in [0, 1], any
+ * number of lines per id in any order; blank lines skipped) into *s (zeroed first; free with
+ * lb_scores_free). Lines are parsed in parallel (OpenMP) with jansson's allocator replaced by
+ * a bump allocator for the call (no other thread may use jansson meanwhile); the result and
+ * the error are those of a sequential read: the error is always the first bad line's. Returns
+ * 0, or LB_EFORMAT/LB_EINVAL (bad input: "<file>:<line>[:<col>]: ...", "<file>: empty input:
+ * ..."), LB_EIO ("<file>: cannot open: ..."), LB_ENOMEM; *s then holds nothing. */
+int lb_scores_read(const char *path, lb_scores_t *s, lb_error_t *err);
+
+/* Free what lb_scores_read allocated and zero *s (NULL or a zeroed *s: nothing). */
+void lb_scores_free(lb_scores_t *s);
+
+/* Prompt p's id (p < s->n_prompts) as a new JSON value of its original type (string or
+ * integer); NULL when out of memory. */
+json_t *lb_scores_id_json(const lb_scores_t *s, size_t p);
 
 #ifdef __cplusplus
 }

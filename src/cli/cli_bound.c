@@ -1,6 +1,6 @@
 /* leakbound bound — high-probability bounds per prompt from sampled scores.
- * Flags and orchestration; input in cli_bound_read.c, output in cli_bound_write.c, the
- * statistics in the stats module. */
+ * Flags and orchestration; input by lb_scores_read (score module), output by
+ * lb_report_bound_json/table (report module), the statistics in the stats module. */
 #include <getopt.h>
 #include <math.h>
 #include <omp.h>
@@ -166,7 +166,7 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
 }
 
 /* Bounds for every prompt, in parallel; one scratch row per thread, sized up front. */
-static int compute(const bound_args_t *a, bound_input_t *in, lb_stats_prompt_t *res,
+static int compute(const bound_args_t *a, lb_scores_t *in, lb_stats_prompt_t *res,
                    lb_arena_t *arena, lb_error_t *err) {
     size_t np = in->n_prompts, nt = a->opt.n_thresholds, max_n = 0;
     for (size_t p = 0; p < np; p++)
@@ -209,8 +209,8 @@ int lb_cli_bound(int argc, char **argv) {
     if (st >= 0) return st;
 
     lb_error_t err;
-    bound_input_t in;
-    if (bound_read_input(a.path, &in, &err)) {
+    lb_scores_t in;
+    if (lb_scores_read(a.path, &in, &err)) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return err.code == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
     }
@@ -222,7 +222,7 @@ int lb_cli_bound(int argc, char **argv) {
     size_t need = np * sizeof(lb_stats_prompt_t) + (2 * np * nt + 1) * sizeof(double) +
                   (size_t)omp_get_max_threads() * max_n * sizeof(double) + 4 * 64;
     if (lb_arena_init(&arena, need, &err)) {
-        bound_input_free(&in);
+        lb_scores_free(&in);
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return LB_EXIT_FAIL;
     }
@@ -231,18 +231,18 @@ int lb_cli_bound(int argc, char **argv) {
                  : lb_error_set(&err, LB_ENOMEM, "out of memory");
     char *text = NULL;
     if (!rc) {
-        bound_report_t rep = {.opt = &a.opt,
+        lb_report_bound_t rep = {.opt = &a.opt,
                               .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
                               .report_above = a.report_above, .in = &in, .prompts = res};
         /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the hash of the bytes read. */
         if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, NULL, a.path, in.sha256, &err)))
             rc = err.code;
-        if (!rc) text = a.table ? bound_render_table(&rep) : bound_render_json(&rep);
+        if (!rc) text = a.table ? lb_report_bound_table(&rep) : lb_report_bound_json(&rep);
         json_decref(rep.provenance);
         if (!rc && !text) rc = lb_error_set(&err, LB_ENOMEM, "out of memory while writing the output");
     }
     lb_arena_free(&arena);
-    bound_input_free(&in);
+    lb_scores_free(&in);
     if (rc) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return LB_EXIT_FAIL;

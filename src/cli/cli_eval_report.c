@@ -134,7 +134,7 @@ static int write_file(const char *path, const char *text, lb_error_t *err) {
 }
 
 /* The `bound` renderer's input: every prompt's scores and its id as a JSON string key. */
-static int bound_input_of(const eval_state_t *e, bound_input_t *in) {
+static int bound_input_of(const eval_state_t *e, lb_scores_t *in) {
     size_t np = e->n_items, n = (size_t)e->n, kb = 0;
     for (size_t p = 0; p < np; p++) kb += 1 + (e->id_is_int[p] ? sizeof(json_int_t) : strlen(e->ids[p]));
     memset(in, 0, sizeof *in);
@@ -296,17 +296,17 @@ static void share_json(json_t *sum, const char *name, const lb_stats_share_t *s,
 }
 
 static int write_json(const eval_state_t *e, lb_error_t *err) {
-    bound_input_t in;
+    lb_scores_t in;
     char path[4096], *text = NULL;
     int rc = 0;
     if (bound_input_of(e, &in)) {
-        bound_input_free(&in);
+        lb_scores_free(&in);
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }
-    bound_report_t rep = {.opt = &e->opt, .method_name = e->method_name, .report_above = 0.1,
+    lb_report_bound_t rep = {.opt = &e->opt, .method_name = e->method_name, .report_above = 0.1,
                           .in = &in, .prompts = e->res, .provenance = e->provenance};
-    char *doc_text = bound_render_json(&rep);
-    bound_input_free(&in);
+    char *doc_text = lb_report_bound_json(&rep);
+    lb_scores_free(&in);
     json_error_t je;
     json_t *doc = doc_text ? json_loads(doc_text, 0, &je) : NULL;
     free(doc_text);

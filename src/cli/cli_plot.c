@@ -118,7 +118,7 @@ static int parse_args(int argc, char **argv, plot_args_t *a) {
 }
 
 /* The chosen prompts as indices into the document: from --prompts, or the highest ED. */
-static int choose(const plot_args_t *a, const plot_doc_t *d, size_t *pick, size_t *k) {
+static int choose(const plot_args_t *a, const lb_report_plot_doc_t *d, size_t *pick, size_t *k) {
     *k = 0;
     if (a->prompts) {
         char *list = strdup(a->prompts), *save = NULL;
@@ -127,7 +127,7 @@ static int choose(const plot_args_t *a, const plot_doc_t *d, size_t *pick, size_
             size_t found = d->n_prompts;
             char buf[32];
             for (size_t i = 0; i < d->n_prompts && found == d->n_prompts; i++)
-                if (!strcmp(plot_id_text(d->ids[i], buf, sizeof buf), tok)) found = i;
+                if (!strcmp(lb_report_id_text(d->ids[i], buf, sizeof buf), tok)) found = i;
             if (found == d->n_prompts) {
                 int rc = lb_cli_failf(CMD, "--prompts: no prompt '%s' in %s", tok, a->bound);
                 free(list);
@@ -173,13 +173,13 @@ static char *join(const char *dir, const char *name) {
 }
 
 /* Draw the three plots into the folder dir; returns the exit status. */
-static int draw(const plot_args_t *a, const char *dir, const plot_doc_t *d, const size_t *pick,
-                size_t k, const plot_scores_t *sc) {
+static int draw(const plot_args_t *a, const char *dir, const lb_report_plot_doc_t *d, const size_t *pick,
+                size_t k, const lb_report_plot_scores_t *sc) {
     lb_report_samples_t panels[PLOT_MAX_PANELS];
     char labels[PLOT_MAX_PANELS][96];
     for (size_t i = 0; i < k; i++) {
         char buf[32];
-        snprintf(labels[i], sizeof labels[i], "prompt %.80s", plot_id_text(d->ids[pick[i]], buf, sizeof buf));
+        snprintf(labels[i], sizeof labels[i], "prompt %.80s", lb_report_id_text(d->ids[pick[i]], buf, sizeof buf));
         panels[i] = (lb_report_samples_t){.label = labels[i], .values = sc->v[i], .n = sc->n[i],
                                           .greedy = isnan(sc->greedy[i]) ? d->greedy[pick[i]] : sc->greedy[i]};
     }
@@ -227,31 +227,31 @@ int lb_cli_plot(int argc, char **argv) {
     int st = parse_args(argc, argv, &a);
     if (st >= 0) return st;
     lb_error_t err;
-    plot_doc_t d;
-    if (plot_doc_read(a.bound, &d, &err)) {
-        plot_doc_free(&d);
+    lb_report_plot_doc_t d;
+    if (lb_report_plot_doc_read(a.bound, &d, &err)) {
+        lb_report_plot_doc_free(&d);
         lb_cli_fail(CMD, &err);
         return err.code == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
     }
     size_t pick[PLOT_MAX_PANELS], k;
     st = choose(&a, &d, pick, &k);
     if (st >= 0) {
-        plot_doc_free(&d);
+        lb_report_plot_doc_free(&d);
         return st;
     }
     json_t *sel[PLOT_MAX_PANELS];
     for (size_t i = 0; i < k; i++) sel[i] = d.ids[pick[i]];
-    plot_scores_t sc;
-    if (plot_scores_read(a.scores, sel, k, &sc, &err)) {
-        plot_scores_free(&sc);
-        plot_doc_free(&d);
+    lb_report_plot_scores_t sc;
+    if (lb_report_plot_scores_read(a.scores, sel, k, &sc, &err)) {
+        lb_report_plot_scores_free(&sc);
+        lb_report_plot_doc_free(&d);
         lb_cli_fail(CMD, &err);
         return err.code == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
     }
     st = LB_EXIT_OK;
     for (size_t i = 0; i < k && st == LB_EXIT_OK; i++) {
         char buf[32];
-        const char *id = plot_id_text(sel[i], buf, sizeof buf);
+        const char *id = lb_report_id_text(sel[i], buf, sizeof buf);
         if (!sc.n[i])
             st = lb_cli_errorf(CMD, LB_EXIT_USAGE, "%s: no sampled scores for prompt '%s' (of %s)", a.scores, id, a.bound);
         else if (d.n[pick[i]] >= 0 && (size_t)d.n[pick[i]] != sc.n[i])
@@ -269,7 +269,7 @@ int lb_cli_plot(int argc, char **argv) {
         st = LB_EXIT_FAIL;
     }
     lb_io_dir_abort(&out);
-    plot_scores_free(&sc);
-    plot_doc_free(&d);
+    lb_report_plot_scores_free(&sc);
+    lb_report_plot_doc_free(&d);
     return st;
 }

@@ -1,5 +1,5 @@
-/* cli_score.h — `leakbound score`, private to src/cli: scoring one JSONL line (cli_score_line.c)
- * for the batch driver (cli_score.c). */
+/* cli_score.h — the scoring flags that `score` and `eval` share, private to src/cli
+ * (cli_score_flags.c); the scoring is leakbound/score.h's. */
 #ifndef LEAKBOUND_CLI_SCORE_H
 #define LEAKBOUND_CLI_SCORE_H
 
@@ -58,52 +58,5 @@ int lb_cli_score_judge_check_mass(const lb_judge_t *j, const char *cmd, int *che
 /* Handle one shared scoring flag (c, arg). Returns 1 when c is not one, 0 when handled, or
  * LB_EXIT_USAGE after printing the problem as "leakbound <cmd>: ...". */
 int lb_cli_score_option(lb_cli_score_flags_t *f, int c, const char *arg, const char *cmd);
-
-typedef struct lb_score_cfg {
-    lb_metric_t metric;
-    const char *field;   /* "reference", "keywords" or --reference-field / --keywords-field */
-    const char *text_field; /* "text" or --text-field: a string, an array of strings, or an
-                               array of objects with a string "text" */
-    const char *id_field;   /* "id" or --id-field: the "id" of lines built from an array */
-    const char *prompt_field; /* --prompt-field: the user turn (--metric judge); NULL: see
-                                 lb_score_user_field */
-    const char *path;    /* input name for messages ("<stdin>" for -) */
-    lb_score_opts_t opts;
-} lb_score_cfg_t;
-
-/* One thread's reusable state: its scorer and room for a line's keyword list. */
-typedef struct lb_score_worker {
-    lb_text_scorer_t *scorer;
-    const char **kw;     /* (kw_cap,) */
-    size_t *kw_len;      /* (kw_cap,) */
-    size_t kw_cap;
-    /* --metric judge: the judge's scores and (p_A, p_B) of the line being scored, in the
-       order of its texts, computed before lb_score_line (which only reads them). */
-    const double *judge, *judge_p;
-    size_t judge_n, judge_next;
-} lb_score_worker_t;
-
-/* The field of obj that holds the user turn for --metric judge: --prompt-field when given;
- * else "question" when obj has a string "question" (the item's question before the prompt
- * template, as `sample` and `eval` write it, which is what `eval --metric judge` judges), else
- * "prompt". */
-const char *lb_score_user_field(const lb_score_cfg_t *cfg, json_t *obj);
-
-/* Parse one input line (len bytes, line number lineno), score it and write the output line
- * (without newline; several, joined by newlines, when the text field is an array; none for an
- * empty array) to *out (*out_cap bytes, grown with realloc as needed), *out_len bytes.
- * Returns 0, or LB_EFORMAT/LB_EINVAL with err naming "<path>:<lineno>[:<col>]", or LB_ENOMEM. */
-int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
-                  long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err);
-
-/* The generation that one element e of a text field array holds: e when it is a string, else
- * e's string "text" member (vLLM "outputs", OpenAI-style "choices"); NULL when neither. */
-json_t *lb_score_elem_text(json_t *e);
-
-/* Score one generation (text, text_len) of the line object obj (its reference or keywords
- * read as cfg says; --strip-prefix applied) into *score. Not for LB_METRIC_JUDGE. Returns 0,
- * or LB_EINVAL naming "<path>:<lineno>", LB_ENOMEM. */
-int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
-                  const char *text, size_t text_len, double *score, lb_error_t *err);
 
 #endif

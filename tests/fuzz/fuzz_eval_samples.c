@@ -1,5 +1,5 @@
 /* libFuzzer target: `eval --samples FILE`'s reader (eval_read_samples, src/cli/cli_eval_samples.c,
- * scoring through cli_score_line.c), compiled in from src/cli (it is private to the program).
+ * scoring through lb_score_text of the score module), compiled in from src/cli (it is private to the program).
  * The first input byte picks the options, the rest is FILE:
  *   bits 0-1  the text field: text, outputs, generations, text
  *   bits 2-3  the metric: rougeL-recall, keywords, exact, rouge1-f
@@ -27,26 +27,6 @@
 
 static char dir[64];
 static char data_path[128], out_path[128];
-
-/* cli_score_line.c's flag parser reports through the CLI's printer (src/cli/common.c, which
- * stands on every module); the reader never calls it, so the harness stands in for it. */
-int lb_cli_failf(const char *cmd, const char *fmt, ...) {
-    (void)cmd;
-    (void)fmt;
-    abort();
-}
-
-int lb_cli_parse_double(const char *s, double *out) {
-    (void)s;
-    (void)out;
-    abort();
-}
-
-int lb_cli_parse_long(const char *s, long *out) {
-    (void)s;
-    (void)out;
-    abort();
-}
 
 /* The data set's lenient-CSV warning (cli_sampling.c): a JSONL data set never has one. */
 void lb_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds) {

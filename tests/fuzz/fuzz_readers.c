@@ -1,43 +1,21 @@
-/* libFuzzer target: the two JSONL readers of the command-line tools, compiled in from src/cli
- * (they are private to the program): `bound`'s scores reader (bound_read_input,
- * cli_bound_read.c + cli_bound_alloc.c: {"id", "score"} / {"id", "scores": [...]} lines, ids
- * grouped) and `score`'s generation reader (lb_score_line, cli_score_line.c: one
+/* libFuzzer target: the two JSONL readers of the score module: the scores reader
+ * (lb_scores_read, scores_read.c + scores_alloc.c: {"id", "score"} / {"id", "scores": [...]}
+ * lines, ids grouped, as `bound` reads them) and `score`'s generation reader (lb_score_line: one
  * {"text", "reference"/"keywords", ...} line in, the line(s) with score fields out), the latter
  * with every metric (and both keyword match modes) on every line of the input.
  * Invariants: bound — every score in [0, 1], offsets increasing from 0 to n_scores, every id
- * key typed 's' or 'i'; every line that bound's fast reader (cli_bound_fast.c) accepts is one
- * jansson accepts too, with the same id and bit-identical scores; score — every output line (one per sample: "text" may be an array) is
- * a JSON object holding "score". */
+ * key typed 's' or 'i'; every line that the fast reader (scores_fast.c, module-private)
+ * accepts is one jansson accepts too, with the same id and bit-identical scores; score — every
+ * output line (one per sample: "text" may be an array) is a JSON object holding "score". */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cli_bound.h"
-#include "cli_score.h"
 #include "fuzz_common.h"
+#include "leakbound/score.h"
+#include "scores_internal.h"
 
 static lb_score_worker_t worker;
-
-/* cli_score_line.c's flag parser reports through the CLI's printer (src/cli/common.c, which
- * stands on every module); the readers never call it, so the harness stands in for it. */
-int lb_cli_failf(const char *cmd, const char *fmt, ...) {
-    (void)cmd;
-    (void)fmt;
-    abort();
-}
-
-/* Likewise its number parsers (used by the flag parser only). */
-int lb_cli_parse_double(const char *s, double *out) {
-    (void)s;
-    (void)out;
-    abort();
-}
-
-int lb_cli_parse_long(const char *s, long *out) {
-    (void)s;
-    (void)out;
-    abort();
-}
 
 static void release(void) {
     lb_text_scorer_free(worker.scorer);
@@ -54,9 +32,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 static void fuzz_bound(const uint8_t *data, size_t size) {
     char path[64];
     int fd = lb_fuzz_memfd(data, size, path);
-    bound_input_t in;
+    lb_scores_t in;
     lb_error_t err = {0};
-    int rc = bound_read_input(path, &in, &err);
+    int rc = lb_scores_read(path, &in, &err);
     close(fd);
     if (rc) {
         LB_FUZZ_CHECK(rc < 0 && rc >= LB_EUNSUPPORTED && err.msg[0], "bound rc %d", rc);
@@ -70,14 +48,14 @@ static void fuzz_bound(const uint8_t *data, size_t size) {
         LB_FUZZ_CHECK(in.key_off[p] < in.key_off[p + 1], "bound: prompt %zu has no key", p);
         char kind = in.keys[in.key_off[p]];
         LB_FUZZ_CHECK(kind == 's' || kind == 'i', "bound: key type %d", kind);
-        json_t *id = bound_id_json(&in, p);
+        json_t *id = lb_scores_id_json(&in, p);
         LB_FUZZ_CHECK(id && (json_is_string(id) || json_is_integer(id)), "bound: id %zu", p);
         json_decref(id);
     }
     for (size_t i = 0; i < in.n_scores; i++)
         LB_FUZZ_CHECK(in.scores[i] >= 0.0 && in.scores[i] <= 1.0, "bound: score %.17g",
                       in.scores[i]);
-    bound_input_free(&in);
+    lb_scores_free(&in);
 }
 
 static void fuzz_score(const uint8_t *data, size_t size) {
@@ -133,9 +111,9 @@ static void fuzz_score(const uint8_t *data, size_t size) {
 static void fuzz_fast_line(const char *s, size_t n) {
     size_t cap = (n + 1) / 2;
     double *vals = malloc((cap ? cap : 1) * sizeof *vals);
-    bound_fast_line_t fl;
+    lb_scores_fast_line_t fl;
     if (!vals) abort();
-    if (bound_fast_parse(s, n, &fl, vals, cap)) {
+    if (lb_scores_fast_parse(s, n, &fl, vals, cap)) {
         json_error_t je;
         json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
         LB_FUZZ_CHECK(v && json_is_object(v), "fast: accepted what jansson rejects: %s", je.text);

@@ -1,11 +1,12 @@
-/* `leakbound bound` input: JSONL lines {"id", "score"} or {"id", "scores": [...]}, ids string
- * or integer, many lines per id in any order.
+/* lb_scores_read — the scores/samples file (`leakbound bound` reads it): JSONL lines
+ * {"id", "score"} or {"id", "scores": [...]}, ids string or integer, many lines per id in any
+ * order.
  *
  * Parsing with jansson dominates the run time (10,000 x 1,024 scores is ~130 MB of JSON), so
  * lines are parsed in parallel in batches; everything order-dependent (numbering prompts by
  * first appearance, picking the first bad line) happens sequentially between the parallel
  * steps, which keeps the result identical to a sequential read. */
-#include "cli_bound.h"
+#include "scores_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +29,8 @@ typedef struct line_ref {
 
 /* A parsed line: its JSON value (owned until its scores are copied) and where they go. */
 typedef struct line_slot {
-    int fast;       /* read by bound_fast_parse: fl and vals hold it, v is NULL */
-    bound_fast_line_t fl;
+    int fast;       /* read by lb_scores_fast_parse: fl and vals hold it, v is NULL */
+    lb_scores_fast_line_t fl;
     double *vals;   /* fast lines: the scores, in the batch's staging buffer */
     json_t *v;
     json_t *scores; /* borrowed from v: the array, or NULL for a single "score" */
@@ -58,7 +59,7 @@ static uint64_t hash_bytes(const char *s, size_t n) {
 
 typedef struct reader {
     const char *path;
-    bound_input_t *in;
+    lb_scores_t *in;
     size_t key_off_cap, first_cap, count_cap, key_cap, score_cap;
     id_map_t map;
     /* Per-prompt segments in the staging array while every prompt's lines are adjacent. */
@@ -98,7 +99,7 @@ static int map_rehash(reader_t *r, size_t cap) {
 
 /* Prompt index of key (new prompts are appended). Returns 0 or -1 when out of memory. */
 static int map_find_or_add(reader_t *r, const char *key, size_t klen, size_t *prompt) {
-    bound_input_t *in = r->in;
+    lb_scores_t *in = r->in;
     if ((in->n_prompts + 1) * 2 > r->map.cap && map_rehash(r, r->map.cap ? r->map.cap * 2 : 1024))
         return -1;
     uint64_t h = hash_bytes(key, klen);
@@ -248,7 +249,7 @@ static int nomem(lb_error_t *err) { return lb_error_set(err, LB_ENOMEM, "out of 
 
 /* Number the batch's prompts, place its scores in the staging array, then copy them. */
 static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *err) {
-    bound_input_t *in = r->in;
+    lb_scores_t *in = r->in;
     char small[256], *big = NULL;
     for (size_t i = 0; i < nb; i++) {
         const char *key;
@@ -304,9 +305,9 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
         } else {
             for (size_t k = 0; k < s->count; k++) d[k] = json_number_value(json_array_get(s->scores, k)) + 0.0;
         }
-        s->v = NULL; /* released all at once by bound_alloc_rewind */
+        s->v = NULL; /* released all at once by lb_scores_alloc_rewind */
     }
-    bound_alloc_rewind();
+    lb_scores_alloc_rewind();
     return 0;
 }
 
@@ -322,7 +323,7 @@ static int parse_batch(reader_t *r, const char *text, const line_ref_t *lines, s
         line_slot_t *slot = &slots[i];
         memset(slot, 0, sizeof *slot);
         slot->vals = stage + (lines[i].start - base) / 2;
-        if (bound_fast_parse(text + lines[i].start, lines[i].len, &slot->fl, slot->vals,
+        if (lb_scores_fast_parse(text + lines[i].start, lines[i].len, &slot->fl, slot->vals,
                              (lines[i].len + 1) / 2)) {
             slot->fast = 1;
             slot->count = slot->fl.count;
@@ -347,7 +348,7 @@ static int parse_batch(reader_t *r, const char *text, const line_ref_t *lines, s
 
 /* Group every prompt's scores together when some id's lines were interleaved. */
 static int regroup(reader_t *r, lb_error_t *err) {
-    bound_input_t *in = r->in;
+    lb_scores_t *in = r->in;
     double *out = malloc((in->n_scores ? in->n_scores : 1) * sizeof *out);
     if (!out) return nomem(err);
     size_t *pos = r->first; /* reuse: running write position per prompt */
@@ -396,7 +397,7 @@ static int load_text(const char *path, char **text, size_t *len, int *mapped, lb
     return lb_io_read_file(path, text, len, err);
 }
 
-int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
+int lb_scores_read(const char *path, lb_scores_t *in, lb_error_t *err) {
     memset(in, 0, sizeof *in);
     const char *name = strcmp(path, "-") ? path : "<stdin>";
     char *text;
@@ -407,8 +408,8 @@ int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
     /* the bytes read, hashed once here: a pipe cannot be read again for the provenance */
     lb_io_sha256_bytes(text, len, in->sha256);
     json_object_seed(0); /* before any thread creates an object */
-    if (bound_alloc_begin()) {
-        bound_alloc_end();
+    if (lb_scores_alloc_begin()) {
+        lb_scores_alloc_end();
         if (mapped)
             munmap(text, len);
         else
@@ -455,7 +456,7 @@ int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
         for (size_t p = 0; p < in->n_prompts; p++) in->offset[p] = r.first[p];
         in->offset[in->n_prompts] = in->n_scores;
     }
-    bound_alloc_end();
+    lb_scores_alloc_end();
     if (mapped)
         munmap(text, len);
     else
@@ -470,11 +471,12 @@ int bound_read_input(const char *path, bound_input_t *in, lb_error_t *err) {
     free(r.rec_dst);
     free(r.rec_count);
     free(r.stage);
-    if (rc) bound_input_free(in);
+    if (rc) lb_scores_free(in);
     return rc;
 }
 
-void bound_input_free(bound_input_t *in) {
+void lb_scores_free(lb_scores_t *in) {
+    if (!in) return;
     free(in->scores);
     free(in->offset);
     free(in->keys);
@@ -482,7 +484,7 @@ void bound_input_free(bound_input_t *in) {
     memset(in, 0, sizeof *in);
 }
 
-json_t *bound_id_json(const bound_input_t *in, size_t p) {
+json_t *lb_scores_id_json(const lb_scores_t *in, size_t p) {
     const char *k = in->keys + in->key_off[p];
     size_t len = in->key_off[p + 1] - in->key_off[p];
     if (k[0] == 'i') {

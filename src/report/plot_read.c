@@ -1,6 +1,6 @@
-/* `leakbound plot` input: the report document (of `bound` or `eval`) and the scores JSONL,
- * both checked fully before any plot is written. */
-#include "cli_plot.h"
+/* plot_read.c — what `leakbound plot` reads: the report document (of `bound` or `eval`) and
+ * the scores JSONL, both checked fully before any plot is written. */
+#include "leakbound/report.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -9,8 +9,9 @@
 #include <string.h>
 
 #include "leakbound/io.h"
+#include "report_internal.h"
 
-const char *plot_id_text(const json_t *id, char *buf, size_t cap) {
+const char *lb_report_id_text(const json_t *id, char *buf, size_t cap) {
     if (json_is_string(id)) return json_string_value(id);
     snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
     return buf;
@@ -18,7 +19,7 @@ const char *plot_id_text(const json_t *id, char *buf, size_t cap) {
 
 static int is_id(const json_t *v) { return json_is_string(v) || json_is_integer(v); }
 
-void plot_doc_free(plot_doc_t *d) {
+void lb_report_plot_doc_free(lb_report_plot_doc_t *d) {
     json_decref(d->root);
     free(d->ids);
     free(d->ed);
@@ -37,7 +38,7 @@ static int opt_number(const json_t *o, const char *key, double *out) {
     return 0;
 }
 
-int plot_doc_read(const char *path, plot_doc_t *d, lb_error_t *err) {
+int lb_report_plot_doc_read(const char *path, lb_report_plot_doc_t *d, lb_error_t *err) {
     memset(d, 0, sizeof *d);
     char *text;
     size_t len;
@@ -81,9 +82,9 @@ int plot_doc_read(const char *path, plot_doc_t *d, lb_error_t *err) {
         if (!isnan(d->ed[i]) && !isfinite(d->ed[i]))
             return lb_error_set(err, LB_EFORMAT, "%s: prompts[%zu].ED is not finite", path, i);
         /* ed.svg's axis cannot span more (report.h: plotted values are at most 1e300). */
-        if (fabs(d->ed[i]) > PLOT_MAX_ABS)
+        if (fabs(d->ed[i]) > SVG_MAX_ABS)
             return lb_error_set(err, LB_EFORMAT, "%s: prompts[%zu].ED = %g: too large to plot "
-                                "(|ED| <= %g)", path, i, d->ed[i], PLOT_MAX_ABS);
+                                "(|ED| <= %g)", path, i, d->ed[i], SVG_MAX_ABS);
         /* eval adds the greedy answer's score; either spelling is accepted. */
         const char *gkey = json_object_get(p, "greedy") ? "greedy" : "greedy_score";
         double g;
@@ -99,7 +100,7 @@ int plot_doc_read(const char *path, plot_doc_t *d, lb_error_t *err) {
 
 /* ---- scores ------------------------------------------------------------------------------- */
 
-void plot_scores_free(plot_scores_t *s) {
+void lb_report_plot_scores_free(lb_report_plot_scores_t *s) {
     for (size_t i = 0; s->v && i < s->k; i++) free(s->v[i]);
     free(s->v);
     free(s->n);
@@ -108,7 +109,7 @@ void plot_scores_free(plot_scores_t *s) {
     memset(s, 0, sizeof *s);
 }
 
-static int push(plot_scores_t *s, size_t i, double x) {
+static int push(lb_report_plot_scores_t *s, size_t i, double x) {
     if (s->n[i] == s->cap[i]) {
         size_t cap = s->cap[i] ? 2 * s->cap[i] : 256;
         double *v = realloc(s->v[i], cap * sizeof *v);
@@ -126,7 +127,7 @@ static int bad_score(const json_t *v) {
 
 /* Check one line and keep its scores if its prompt is selected. */
 static int take_line(const lb_jsonl_reader_t *r, json_t *line, json_t *const *sel,
-                     plot_scores_t *s, lb_error_t *err) {
+                     lb_report_plot_scores_t *s, lb_error_t *err) {
     const char *path = r->path;
     long ln = r->lineno;
     if (!json_is_object(line))
@@ -168,7 +169,7 @@ static int take_line(const lb_jsonl_reader_t *r, json_t *line, json_t *const *se
     return 0;
 }
 
-int plot_scores_read(const char *path, json_t *const *sel, size_t k, plot_scores_t *s,
+int lb_report_plot_scores_read(const char *path, json_t *const *sel, size_t k, lb_report_plot_scores_t *s,
                      lb_error_t *err) {
     memset(s, 0, sizeof *s);
     s->k = k;

@@ -1,13 +1,13 @@
-/* A per-thread bump allocator for jansson while `leakbound bound` parses its input.
+/* A per-thread bump allocator for jansson while lb_scores_read parses its input.
  *
  * Parsing 10 million scores creates 10 million jansson values that live only until their
  * numbers are copied out; with malloc/free that churn (allocation, free, consolidation, page
  * faults as memory is returned and taken back) costs about a fifth of the run. jansson lets a
  * program install its own allocator (json_set_alloc_funcs): here each OpenMP thread bumps
  * through its own chunks, free is a no-op, and the chunks are rewound after every batch and
- * reused. Only valid while no jansson value outlives a batch: bound_read_input guarantees that
+ * reused. Only valid while no jansson value outlives a batch: lb_scores_read guarantees that
  * and restores malloc/free before any other JSON is built. */
-#include "cli_bound.h"
+#include "scores_internal.h"
 
 #include <omp.h>
 #include <stdint.h>
@@ -71,7 +71,7 @@ static void *arena_malloc(size_t size) {
 
 static void arena_free(void *p) { (void)p; }
 
-int bound_alloc_begin(void) {
+int lb_scores_alloc_begin(void) {
     n_arenas = omp_get_max_threads();
     arenas = calloc((size_t)n_arenas, sizeof *arenas);
     if (!arenas) return -1;
@@ -79,7 +79,7 @@ int bound_alloc_begin(void) {
     return 0;
 }
 
-void bound_alloc_rewind(void) {
+void lb_scores_alloc_rewind(void) {
     for (int t = 0; t < n_arenas; t++) {
         thread_arena_t *a = &arenas[t];
         while (a->head) {
@@ -91,7 +91,7 @@ void bound_alloc_rewind(void) {
     }
 }
 
-void bound_alloc_end(void) {
+void lb_scores_alloc_end(void) {
     json_set_alloc_funcs(malloc, free);
     for (int t = 0; arenas && t < n_arenas; t++) {
         for (chunk_t *lists[2] = {arenas[t].head, arenas[t].spare}, **l = lists; l < lists + 2; l++) {

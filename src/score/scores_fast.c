@@ -1,4 +1,4 @@
-/* `leakbound bound`'s fast line reader: the common lines {"id": ..., "scores": [...]} (or
+/* lb_scores_read's fast line reader: the common lines {"id": ..., "scores": [...]} (or
  * "score") parsed straight into doubles, without building jansson values.
  *
  * It accepts a strict subset of JSON and declines (returns 0) everything else — escapes or
@@ -9,7 +9,7 @@
  * lb_io_json_number, which rounds as strtod does). */
 #include <string.h>
 
-#include "cli_bound.h"
+#include "scores_internal.h"
 #include "leakbound/io.h"
 
 #define MAX_KEYS 16
@@ -48,7 +48,7 @@ static const char *score(const char *p, const char *end, double *v) {
     return stop;
 }
 
-int bound_fast_parse(const char *s, size_t n, bound_fast_line_t *o, double *vals, size_t cap) {
+int lb_scores_fast_parse(const char *s, size_t n, lb_scores_fast_line_t *o, double *vals, size_t cap) {
     const char *p = s, *end = s + n, *keys[MAX_KEYS];
     size_t key_len[MAX_KEYS], n_keys = 0;
     int have_id = 0, have_score = 0;

@@ -1,11 +1,13 @@
-/* `leakbound bound` output: the JSON document of docs/bounds.md (built with jansson) and the
- * aligned human table. Both are rendered into memory first so a failure prints nothing. */
-#include "cli_bound.h"
-
+/* bound_doc.c — the bound document (`leakbound bound`'s output, eval's report.json): the JSON
+ * document of docs/bounds.md (built with jansson) and the aligned human table. Both are
+ * rendered into memory first so a failure prints nothing. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "leakbound/report.h"
 
 /* JSON has no NaN; a value that is not a number (conbo's sqrt of a negative) becomes null. */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
@@ -37,7 +39,7 @@ typedef struct summary {
     size_t n, n_binary, n_above;
 } summary_t;
 
-static int summarize(const bound_report_t *r, summary_t *s) {
+static int summarize(const lb_report_bound_t *r, summary_t *s) {
     size_t nt = r->opt->n_thresholds;
     memset(s, 0, sizeof *s);
     s->gen = calloc(nt + 1, sizeof *s->gen);
@@ -79,13 +81,13 @@ static json_t *threshold_object(const double *vals, const double *th, size_t nt,
     return o;
 }
 
-static json_t *prompt_json(const bound_report_t *r, size_t i) {
+static json_t *prompt_json(const lb_report_bound_t *r, size_t i) {
     const lb_stats_prompt_t *p = &r->prompts[i];
     const lb_stats_options_t *o = r->opt;
     json_t *j = json_object();
     if (!j) return NULL;
     int bad = 0;
-    bad |= json_object_set_new(j, "id", bound_id_json(r->in, i));
+    bad |= json_object_set_new(j, "id", lb_scores_id_json(r->in, i));
     bad |= json_object_set_new(j, "n", json_integer((json_int_t)p->n));
     double v[F_COUNT];
     prompt_fields(p, v);
@@ -102,7 +104,7 @@ static json_t *prompt_json(const bound_report_t *r, size_t i) {
     return j;
 }
 
-static json_t *summary_json(const bound_report_t *r, const summary_t *s) {
+static json_t *summary_json(const lb_report_bound_t *r, const summary_t *s) {
     const lb_stats_options_t *o = r->opt;
     double inv = 1.0 / (double)s->n;
     json_t *j = json_object();
@@ -128,7 +130,7 @@ static json_t *summary_json(const bound_report_t *r, const summary_t *s) {
     return j;
 }
 
-char *bound_render_json(const bound_report_t *r) {
+char *lb_report_bound_json(const lb_report_bound_t *r) {
     const lb_stats_options_t *o = r->opt;
     summary_t s;
     if (summarize(r, &s)) {
@@ -182,7 +184,7 @@ static size_t utf8_width(const char *s, size_t n) {
 }
 
 /* The id as printable text, cut to ID_MAX_WIDTH code points ("..." marks a cut). */
-static void id_text(const bound_input_t *in, size_t p, char *buf, size_t cap, size_t *width) {
+static void id_text(const lb_scores_t *in, size_t p, char *buf, size_t cap, size_t *width) {
     const char *k = in->keys + in->key_off[p];
     size_t len = in->key_off[p + 1] - in->key_off[p];
     if (k[0] == 'i') {
@@ -216,9 +218,9 @@ static void cell(FILE *f, double v, int width) {
         fprintf(f, "  %*s", width, "-");
 }
 
-char *bound_render_table(const bound_report_t *r) {
+char *lb_report_bound_table(const lb_report_bound_t *r) {
     const lb_stats_options_t *o = r->opt;
-    const bound_input_t *in = r->in;
+    const lb_scores_t *in = r->in;
     summary_t s;
     if (summarize(r, &s)) {
         summary_free(&s);
