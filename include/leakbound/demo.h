@@ -177,7 +177,7 @@ typedef struct lb_demo_result {
     const char *final_out;  /* opts.out once its lock is held and the temporary folder made
                                (NULL when lb_demo_run failed before: options, lock, out) */
     char stage_dir[4096];   /* a failed run's kept temporary folder ("" when none) */
-    const lb_demo_opts_t *opts;
+    const lb_demo_opts_t *opts;   /* borrowed from lb_demo_run's arguments: valid during the run */
     const lb_demo_hooks_t *hooks;
     int quick;
     long seed;

@@ -282,7 +282,6 @@ static void train_defaults(lb_train_run_opts_t *o, int unlearn) {
     o->max_grad_norm = 1.0;
     o->grad_accum = 1;
     o->max_length = 72;
-    o->seed = (uint64_t)0;
 }
 
 /* An eval of one model on forget10 or a retain sample (limit questions): n sampled answers. */

@@ -46,14 +46,14 @@ int demo_tofu(lb_demo_result_t *d, const char *model, const char *eval_dir, lb_d
     fo.retain_model_dir = demo_final_path(d, ref_dir, fr, sizeof fr);
     fo.splits[0].path = demo_final_path(d, forget, ff, sizeof ff);
     fo.splits[1].path = demo_final_path(d, retain, fre, sizeof fre);
-    for (int i = 0; !rc && i < res.n_splits; i++) {
-        const char *p = i == 0 ? ff : fre;
-        char *c = strdup(res.splits[i].path && !strcmp(res.splits[i].path, forget) ? ff
-                         : res.splits[i].path && !strcmp(res.splits[i].path, retain) ? fre : p);
-        if (!c) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-        else {
+    for (int i = 0; !rc && i < res.n_splits; i++) { /* the splits' recorded paths too */
+        const char *p = res.splits[i].path;
+        char *c = p && !strcmp(p, forget) ? strdup(ff) : p && !strcmp(p, retain) ? strdup(fre) : NULL;
+        if (c) {
             free(res.splits[i].path);
             res.splits[i].path = c;
+        } else if (p && (!strcmp(p, forget) || !strcmp(p, retain))) {
+            rc = lb_error_set(err, LB_ENOMEM, "out of memory");
         }
     }
     json_t *prov = NULL;
