@@ -20,7 +20,7 @@ def build(build_dir, out, src, name):
     OpenBLAS comes first on the link line so cblas_* binds to it, not to GSL's CBLAS.
     Returns (sgemm path, program path)."""
     libs = sh(["pkg-config", "--libs", "openblas", "jansson", "libutf8proc", "libpcre2-8",
-               "gsl", "nettle"]).split()
+               "gsl", "nettle", "yaml-0.1", "zlib"]).split()
     cflags = sh(["pkg-config", "--cflags", "openblas"]).split()
     sg, lb = os.path.join(out, "sgemm"), os.path.join(out, name)
     sh(["cc", "-O3", "-march=native", *cflags, "-o", sg,

@@ -3,7 +3,8 @@
 
 usage: /usr/bin/python3 bench/update_results.py TOPIC FILE.md
 Sections are delimited by <!-- BEGIN TOPIC --> / <!-- END TOPIC -->; other sections are kept,
-and the file is rewritten atomically (temporary file + rename).
+and the file is rewritten atomically (temporary file + rename). BENCH_RESULTS=PATH writes PATH
+instead of bench/RESULTS.md (bench/run_all_quiet_busy.sh --smoke checks itself on a copy).
 """
 import os
 import sys
@@ -17,7 +18,8 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     topic, src = sys.argv[1], sys.argv[2]
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
+    path = os.environ.get("BENCH_RESULTS") or \
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
     body = open(src, encoding="utf-8").read().rstrip("\n") + "\n"
     text = open(path, encoding="utf-8").read() if os.path.exists(path) else HEADER
     begin, end = f"<!-- BEGIN {topic} -->", f"<!-- END {topic} -->"

@@ -14,7 +14,7 @@ PACKAGES=(
   libjansson-dev                          # every JSON/JSONL read and write
   libutf8proc-dev                         # Unicode lowercase mapping for ROUGE
   libpcre2-dev                            # tokenizer pre-tokenizer regexes
-  libopenblas-openmp-dev                  # sgemm for the model module
+  libopenblas-openmp-dev                  # bench/ only: OpenBLAS sgemm is the benchmarks' reference (the library does not link it)
   libyaml-dev                             # the reference's Hydra YAML configs (finetune/unlearn --config)
   libopenmpi-dev openmpi-bin              # MPI: `mpirun leakbound sample|eval` over ranks (src/cli/cli_mpi.c)
   python3 python3-numpy python3-scipy python3-statsmodels python3-nltk  # oracles

@@ -68,6 +68,11 @@ typedef struct lb_mem_plan {
  * unknown. */
 double lb_mem_available(void);
 
+/* A memory size as the CLI's --kv-budget takes it: a positive number with an optional K, M or
+ * G (binary: 1024, 1024^2, 1024^3; "B" or "iB" may follow), e.g. 512M, 4G, 1.5GiB; at least 1
+ * byte, at most 1e18. Returns 0 and *out, or -1 (*out untouched). */
+int lb_mem_size_parse(const char *s, size_t *out);
+
 /* "12.3 MB" / "4.56 GB" into buf (cap bytes). */
 void lb_mem_bytes_str(double bytes, char *buf, size_t cap);
 

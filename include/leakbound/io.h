@@ -74,6 +74,12 @@ int lb_atomic_write(lb_atomic_file_t *f, const void *data, size_t len, lb_error_
  * file at path stays as it was). Returns 0 or the error of the step that failed. */
 int lb_atomic_write_file(const char *path, const void *data, size_t len, lb_error_t *err);
 
+/* A JSON document as a whole file: doc dumped as leakbound writes its documents (2-space
+ * indent, keys in insertion order, reals to 17 significant digits) plus a final newline, then
+ * lb_atomic_write_file (an existing file at path stays as it was on any failure). doc is not
+ * changed. Returns 0, LB_ENOMEM (the dump) or the error of the write. */
+int lb_atomic_write_json(const char *path, const json_t *doc, lb_error_t *err);
+
 /* An advisory lock on a destination (a folder or a file): flock(2) on the lock file
  * "<parent>/.<name>.lock" beside it (created when missing, never removed: removing a lock file
  * lets two processes lock two different files of one name). Every leakbound command that writes

@@ -56,14 +56,23 @@ typedef struct lb_judge_opts {
     const char *labels;   /* "A,B"; NULL: "unsafe,safe" */
     int batch;            /* judge prompts per forward call; 0: 16 */
     int max_tokens;       /* tokens per forward call; 0: max(context, 4096) */
+    const char *tokenizer; /* a tokenizer.json, or the folder holding it (and the
+                              tokenizer_config.json of the chat template); NULL: the judge
+                              folder's own (lb_tokenizer_path, lb_tokenizer_config_dir) */
 } lb_judge_opts_t;
 
 /* Load the judge in folder dir with options o (NULL: defaults). Errors: LB_EIO (a missing or
- * unreadable file, named), LB_EFORMAT / LB_EUNSUPPORTED (from the model, tokenizer or template),
+ * unreadable file, named; a folder without tokenizer.json says to give o->tokenizer, the CLI's
+ * --judge-tokenizer), LB_EFORMAT / LB_EUNSUPPORTED (from the model, tokenizer or template),
  * LB_EINVAL (bad labels or template: the message names the label or the template; a literal
  * template without {response} is one), LB_ENOMEM.
  * *out is freed with lb_judge_free. */
 int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, lb_error_t *err);
+
+/* The judge's provenance hash: lb_model_sha256 of its folder, with the tokenizer files it
+ * loaded in place of the folder's when o->tokenizer named others (lb_model_sha256_with), so a
+ * judge run with another tokenizer hashes differently. Errors: as lb_model_sha256_with. */
+int lb_judge_sha256(const lb_judge_t *j, char hex[65], lb_error_t *err);
 
 /* Free the judge, its model, tokenizer, cache and runner; NULL is a no-op. */
 void lb_judge_free(lb_judge_t *j);

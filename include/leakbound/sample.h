@@ -281,6 +281,14 @@ void lb_sampler_sched_finish(lb_sampler_sched_t *s, int slot);
  * max_new_tokens, else max_length − n_prompt (>= 0), capped at ctx − n_prompt. */
 long lb_sampler_max_new(const lb_sampler_opts_t *o, size_t n_prompt, int ctx);
 
+/* The memory plan of lb_sampler_run on these prompts under o (core.h's lb_mem_plan_t, for
+ * lb_mem_plan_check before the run): the model's weights (copied and mapped), the KV cache of
+ * (batch + prompts in flight) sequences at the longest prompt + its new tokens, capped at
+ * o->kv_budget (0: a quarter of physical memory), and the runner's scratch plus two logits rows
+ * per sequence. Allocates nothing. */
+void lb_sampler_mem_plan(const lb_model_t *m, const lb_sampler_prompt_t *prompts, size_t n_prompts,
+                         const lb_sampler_opts_t *o, lb_mem_plan_t *plan);
+
 #ifdef __cplusplus
 }
 #endif

@@ -185,17 +185,31 @@ typedef struct lb_scores {
     char *keys;
     size_t *key_off;  /* (n_prompts + 1) */
     char sha256[65];  /* SHA-256 (hex) of the bytes read (a file, or stdin / a pipe as read) */
+    /* The greedy answers: a line with "sample": -1 (as `sample --greedy-too` and `score` write
+     * it) is prompt p's greedy score greedy[p], not one of its samples; NaN where p has none.
+     * NULL when no line was a greedy one (n_greedy 0). Callers that build an lb_scores_t by
+     * hand leave both zero. */
+    double *greedy;   /* (n_prompts) or NULL */
+    size_t n_greedy;
 } lb_scores_t;
+
+/* lb_scores_read's flags. */
+#define LB_SCORES_ALLOW_DUPLICATES 1u /* count a repeated (id, "sample") pair as another sample */
 
 /* Read path ("-" = stdin) in the JSONL layout of README.md's Formats section (lines {"id": ID,
  * "score": s} or {"id": ID, "scores": [s, ...]}, ID a string or an integer, s in [0, 1], any
  * number of lines per id in any order; blank lines skipped) into *s (zeroed first; free with
- * lb_scores_free). Lines are parsed in parallel (OpenMP) with jansson's allocator replaced by
+ * lb_scores_free). A line with one score may number its answer with "sample", an integer >= -1
+ * (on a line of several scores it is only checked to be one); -1 marks the greedy answer, kept
+ * in s->greedy and not counted as a sample (a greedy line holds one score). Each
+ * (id, sample) pair may appear once (a file concatenated twice would otherwise double n and
+ * tighten every bound unsoundly) unless flags has LB_SCORES_ALLOW_DUPLICATES; a second greedy
+ * line for an id, and an id with a greedy line but no sampled score, are errors too. Lines are parsed in parallel (OpenMP) with jansson's allocator replaced by
  * a bump allocator for the call (no other thread may use jansson meanwhile); the result and
  * the error are those of a sequential read: the error is always the first bad line's. Returns
  * 0, or LB_EFORMAT/LB_EINVAL (bad input: "<file>:<line>[:<col>]: ...", "<file>: empty input:
  * ..."), LB_EIO ("<file>: cannot open: ..."), LB_ENOMEM; *s then holds nothing. */
-int lb_scores_read(const char *path, lb_scores_t *s, lb_error_t *err);
+int lb_scores_read(const char *path, unsigned flags, lb_scores_t *s, lb_error_t *err);
 
 /* Free what lb_scores_read allocated and zero *s (NULL or a zeroed *s: nothing). */
 void lb_scores_free(lb_scores_t *s);

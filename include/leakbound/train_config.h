@@ -1,6 +1,7 @@
 /*
  * leakbound/train_config.h — the reference's Hydra YAML experiment files (finetuning/configs/
- * phi.yaml, unlearning/configs/phi-{GA,GD,NPO}.yaml) as finetune/unlearn run options.
+ * phi.yaml, unlearning/configs/phi-{GA,GD,NPO}.yaml) as finetune/unlearn run options, and as
+ * the flags of eval and tofu (lb_train_config_args).
  *
  * Contract
  * - The file is YAML (libyaml). Its keys are flattened with dots: "hparams.learning_rate",
@@ -23,6 +24,12 @@
  *   own tokenizer.json is used instead when it has one, with a note). `split: N` names TOFU's
  *   forgetNN and retain(100-N) files, `dataset: NAME` NAME's file, .json or .jsonl, in
  *   hparams.data_dir (leakbound's key; the CLI's --data-dir sets it).
+ * - eval and tofu read the same files plus the reference sampling demo's hparams.num_samples,
+ *   hparams.top_p and hparams.temperature. Keys that apply: model, tokenizer_model, the three
+ *   tags, max_length, split, data_dir; eval also seed, num_samples, top_p, temperature and
+ *   dataset. Every training key (and, for tofu, the sampling keys, seed and dataset: tofu's
+ *   answers are greedy) is accepted and listed as ignored. Keys the file omits keep the
+ *   command's own defaults (the tags: phi's; answer_tag: none).
  */
 #ifndef LEAKBOUND_TRAIN_CONFIG_H
 #define LEAKBOUND_TRAIN_CONFIG_H
@@ -38,7 +45,8 @@ extern "C" {
 
 typedef struct lb_train_config lb_train_config_t;
 
-/* Read path (YAML) for command "finetune" or "unlearn" ("" or NULL: guessed from the file:
+/* Read path (YAML) for command "finetune", "unlearn", "eval" or "tofu" ("" or NULL: guessed
+ * between finetune and unlearn from the file:
  * hparams.training or hparams.dataset -> finetune, else unlearn), apply the n overrides, type-
  * and range-check every key. *out owns everything (lb_train_config_free). Errors: LB_EIO (the
  * file cannot be read), LB_EFORMAT (malformed YAML: file:line:column; a bad key or value: file,
@@ -46,10 +54,10 @@ typedef struct lb_train_config lb_train_config_t;
 int lb_train_config_load(const char *path, const char *command, const char *const *overrides,
                          size_t n_overrides, lb_train_config_t **out, lb_error_t *err);
 
-/* "finetune" or "unlearn". */
+/* "finetune", "unlearn", "eval" or "tofu". */
 const char *lb_train_config_command(const lb_train_config_t *c);
 
-/* Set the run options the file gives (o already holds the command's defaults; keys the file and
+/* finetune/unlearn (an eval/tofu configuration: LB_EINVAL). Set the run options the file gives (o already holds the command's defaults; keys the file and
  * overrides leave unset keep the reference's published values listed in the contract). Paths:
  * o->model_dir, o->tokenizer, o->data_path, o->retain_path, o->template_spec, o->answer_prefix
  * point into c (keep c alive while o is used). Paths are checked by lb_train_config_check.
@@ -65,6 +73,23 @@ int lb_train_config_apply(const lb_train_config_t *c, lb_train_run_opts_t *o, FI
  * error says what to give. Errors: LB_EINVAL naming the file, line and key. */
 int lb_train_config_check(const lb_train_config_t *c, lb_train_run_opts_t *o, FILE *notes,
                           lb_error_t *err);
+
+/* eval/tofu: the file's settings as the command's flags, (flag, value) pairs in *args (2 * pairs
+ * strings, valid while c lives, until the next call): --model, --tokenizer, --template (phi
+ * for phi's tags, else the literal question_start_tag{q}question_end_tag), --strip-prefix
+ * (eval: a literal's answer_tag, trailing blanks cut), --max-length; eval: --seed, -n, --top-p,
+ * --temperature, --data (split N: DIR/forgetNN.json|.jsonl, else hparams.dataset's file);
+ * tofu: --forget (forgetNN_perturbed when present, else forgetNN), --retain (retain_perturbed
+ * when present, else retain(100-N); only when it exists). The caller puts them before the
+ * command's own arguments so that those win. argv/argc: the command's own arguments; a path is
+ * checked (a local folder or file, a hub name named as such; the split file exists; a split or
+ * dataset without data_dir needs the data flag) unless its flag is among them. argv NULL: no
+ * checks (config show). A tokenizer_model that is not local falls back to the model folder's
+ * own tokenizer.json with a note to notes (NULL ok); tofu refuses a local tokenizer_model other
+ * than the model folder (it reads the model's own) and an answer_tag with non-phi tags.
+ * Errors: LB_EINVAL naming the file, line and key; LB_ENOMEM. */
+int lb_train_config_args(lb_train_config_t *c, int argc, char *const *argv, FILE *notes,
+                         const char *const **args, size_t *n, lb_error_t *err);
 
 /* The resolved configuration, one key per setting, the file's key names:
  * {"hparams.model": "...", "hparams.learning_rate": 1e-05, ...} with typed values (a new

@@ -238,7 +238,8 @@ class ScoreItem(ctypes.Structure):
 class JudgeOpts(ctypes.Structure):
     """lb_judge_opts_t"""
     _fields_ = [("tmpl", ctypes.c_char_p), ("labels", ctypes.c_char_p),
-                ("batch", ctypes.c_int), ("max_tokens", ctypes.c_int)]
+                ("batch", ctypes.c_int), ("max_tokens", ctypes.c_int),
+                ("tokenizer", ctypes.c_char_p)]
 
 
 score_opts_default = _sig("lb_score_opts_default", ScoreOpts)

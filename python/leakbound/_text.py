@@ -31,18 +31,20 @@ def _listlike(name, v):
     return list(v)
 
 
-def _judge(folder, template, labels, batch):
+def _judge(folder, template, labels, batch, tokenizer=None):
     """lb_judge_open, freed by the caller (judge_free)."""
     if not isinstance(folder, (str, os.PathLike)):
         raise _lib.InputTypeError(f"judge: expected a folder path, got {type(folder).__name__}")
-    for name, v in (("judge_template", template), ("judge_labels", labels)):
-        if v is not None and not isinstance(v, str):
+    for name, v in (("judge_template", template), ("judge_labels", labels),
+                    ("judge_tokenizer", tokenizer)):
+        if v is not None and not isinstance(v, (str, os.PathLike) if name == "judge_tokenizer" else str):
             raise _lib.InputTypeError(f"{name}: expected a str, got {type(v).__name__}")
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or
                               not 1 <= batch <= 4096):
         raise ValueError(f"judge_batch: expected an integer in [1, 4096], got {batch!r}")
     jo = _lib.JudgeOpts(template.encode("utf-8") if template is not None else None,
-                        labels.encode("utf-8") if labels is not None else None, batch or 0, 0)
+                        labels.encode("utf-8") if labels is not None else None, batch or 0, 0,
+                        os.fsencode(tokenizer) if tokenizer is not None else None)
     h, err = ctypes.c_void_p(), _lib.Error()
     rc = _lib.judge_open(os.fsencode(folder), ctypes.byref(jo), ctypes.byref(h),
                          ctypes.byref(err))
@@ -53,7 +55,7 @@ def _judge(folder, template, labels, batch):
 
 def score(texts, references, metric="rougeL-recall", keyword_match="word", strip_prefix=(),
           detail=False, judge=None, judge_template=None, judge_labels=None,
-          judge_threshold=None, judge_batch=None):
+          judge_threshold=None, judge_batch=None, judge_tokenizer=None):
     """Score each text against its reference, as `leakbound score --metric METRIC
     [--keyword-match M] [--strip-prefix S ...] [--judge DIR ...]` scores JSONL lines {"text",
     "reference"} (or {"text", "keywords"}, or {"text", "question"} for the judge): one call
@@ -67,8 +69,8 @@ def score(texts, references, metric="rougeL-recall", keyword_match="word", strip
     strip_prefix: str or sequence of str, as --strip-prefix (each text is scored without a
     leading one, after leading blanks).
     judge: the judge model folder (required for metric="judge"), with judge_template,
-    judge_labels ("A,B"), judge_threshold (score >= t -> 1, else 0) and judge_batch as the
-    --judge-* flags.
+    judge_labels ("A,B"), judge_threshold (score >= t -> 1, else 0), judge_batch and
+    judge_tokenizer (a tokenizer.json or the folder holding it) as the --judge-* flags.
     Returns a float64 array of the scores; with detail=True and a ROUGE metric, a structured
     array with fields score, precision, recall, fmeasure; with detail=True and the judge
     (without a threshold), fields score, p_label_a, p_label_b (the CLI's added fields).
@@ -139,7 +141,7 @@ def score(texts, references, metric="rougeL-recall", keyword_match="word", strip
     h = None
     try:
         if metric == "judge":
-            h = _judge(judge, judge_template, judge_labels, judge_batch)
+            h = _judge(judge, judge_template, judge_labels, judge_batch, judge_tokenizer)
             opts.judge = h
             scorer = None
         else:

@@ -54,6 +54,15 @@ LB_CLI_ENTRY(unlearn);
 LB_CLI_ENTRY(config);
 LB_CLI_ENTRY(tofu);
 
+/* eval/tofu --config FILE.yaml [KEY=VALUE ...] [--data-dir DIR] (cli_config.c): when argv has
+ * --config, load the file for cmd with the KEY=VALUE words right after FILE as overrides and
+ * --data-dir as hparams.data_dir=DIR, and replace *argc and *argv by argv[0], the file's settings
+ * as flags (lb_train_config_args), then the rest of argv: the command's own flags come later and
+ * win. Ignored keys and notes go to stderr (MPI rank 0 only). The new argv lives until exit.
+ * Returns 0 (argv unchanged without --config) or an exit status (a bad file, key or value:
+ * LB_EXIT_USAGE naming the file, line and key). */
+int lb_cli_config_expand(const char *cmd, int *argc, char ***argv);
+
 /* The exit-status paragraph every --help ends with. */
 extern const char lb_cli_exit_help[];
 

@@ -20,10 +20,13 @@ static void usage(FILE *out) {
             "\n"
             "High-probability bounds per prompt from n sampled scores in [0,1] (docs/bounds.md).\n"
             "Input lines: {\"id\": ID, \"score\": s} (any number per id, any order) or\n"
-            "{\"id\": ID, \"scores\": [s, ...]}; ID is a string or an integer. Output: one JSON\n"
-            "document (or --format table) with, per prompt in order of first appearance,\n"
-            "n mean std max M_mu M_mu_lower M_sigma ED M_gen{x} [M_bin] P_ge{x} queries leak_at,\n"
-            "and a summary of means over prompts.\n"
+            "{\"id\": ID, \"scores\": [s, ...]}; ID is a string or an integer. A line may\n"
+            "number its answer with \"sample\" (as `sample` and `score` write them): -1 is\n"
+            "the greedy answer, reported as the prompt's \"greedy\" and not counted as a\n"
+            "sample; a repeated (id, sample) pair is refused (see --allow-duplicates).\n"
+            "Output: one JSON document (or --format table) with, per prompt in order of\n"
+            "first appearance, n [greedy] mean std max M_mu M_mu_lower M_sigma ED M_gen{x}\n"
+            "[M_bin] P_ge{x} queries leak_at, and a summary of means over prompts.\n"
             "\n"
             "options:\n"
             "  --alpha A            each bound holds with probability >= 1-A (default 0.01,\n"
@@ -41,6 +44,9 @@ static void usage(FILE *out) {
             "  --leak-threshold t   a sample leaks when its score >= t (default 1.0)\n"
             "  --report-above r     summary share of binary prompts with M_bin > r (default 0.1)\n"
             "  --format json|table  output format (default json)\n"
+            "  --allow-duplicates   count a repeated (id, \"sample\") pair as one more sample\n"
+            "                       (default: refused; a file concatenated twice would double n\n"
+            "                       and tighten every bound without any new evidence)\n"
             "  --threads N          threads (default: OMP_NUM_THREADS, else the free cores)\n"
             "  -h, --help           this help\n"
             "\n"
@@ -54,6 +60,7 @@ typedef struct bound_args {
     double thresholds[MAX_THRESHOLDS];
     double report_above;
     int table;
+    unsigned read_flags; /* lb_scores_read: LB_SCORES_ALLOW_DUPLICATES */
     const char *path;
 } bound_args_t;
 
@@ -89,7 +96,7 @@ static int add_threshold(bound_args_t *a, const char *s) {
 /* Returns -1 to continue, or the exit status. */
 static int parse_args(int argc, char **argv, bound_args_t *a) {
     enum { O_ALPHA = 256, O_METHOD, O_THRESHOLD, O_LAMBDA, O_QUERIES, O_LEAK_AT, O_LEAK_T,
-           O_REPORT, O_FORMAT };
+           O_REPORT, O_FORMAT, O_ALLOW_DUP };
     static const struct option longopts[] = {
         {"alpha", required_argument, 0, O_ALPHA},
         {"method", required_argument, 0, O_METHOD},
@@ -100,6 +107,7 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
         {"leak-threshold", required_argument, 0, O_LEAK_T},
         {"report-above", required_argument, 0, O_REPORT},
         {"format", required_argument, 0, O_FORMAT},
+        {"allow-duplicates", no_argument, 0, O_ALLOW_DUP},
         LB_CLI_THREADS_OPTION,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -150,6 +158,9 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
                 a->table = !strcmp(optarg, "table");
             else
                 return lb_cli_failf(CMD, "--format: expected json or table, got '%s'", optarg);
+            break;
+        case O_ALLOW_DUP:
+            a->read_flags |= LB_SCORES_ALLOW_DUPLICATES;
             break;
         case 'h':
             usage(stdout);
@@ -210,7 +221,7 @@ int lb_cli_bound(int argc, char **argv) {
 
     lb_error_t err;
     lb_scores_t in;
-    if (lb_scores_read(a.path, &in, &err)) {
+    if (lb_scores_read(a.path, a.read_flags, &in, &err)) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return err.code == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
     }

@@ -21,6 +21,9 @@ static void usage(FILE *out) {
             "                      [--alpha A] [--method exact|conbo] --out DIR [options]\n"
             "       leakbound eval --samples FILE --metric M --out DIR [--data FILE] [options]\n"
             "       leakbound eval [options]   (the bundled default, see below)\n"
+            "       leakbound eval --config FILE.yaml [KEY=VALUE ...] [--data-dir DIR] [options]\n"
+            "                  (the reference's Hydra file as flags, before the others: a flag\n"
+            "                  beats the file; docs/training.md, `leakbound config show`)\n"
             "\n"
             "For every question: the greedy answer and N sampled answers (as `leakbound sample\n"
             "--greedy-too`), each scored with M against the item's answer (or keywords), then\n"
@@ -415,7 +418,7 @@ static int eval_main(int argc, char **argv) {
     if (metric == LB_METRIC_JUDGE && root) {
         lb_error_t je = {0};
         if ((st = lb_cli_score_judge_open(&so, CMD, &judge))) return st;
-        if (lb_model_sha256(so.judge_dir, e.judge_sha256, &je)) {
+        if (lb_judge_sha256(judge, e.judge_sha256, &je)) {
             lb_judge_free(judge);
             return lb_cli_failf(CMD, "--judge: %s", je.msg);
         }
@@ -515,5 +518,6 @@ end:
 
 int lb_cli_eval(int argc, char **argv) {
     lb_cli_mpi_begin(CMD);
-    return lb_cli_mpi_end(eval_main(argc, argv));
+    int st = lb_cli_config_expand(CMD, &argc, &argv); /* --config FILE.yaml: its flags first */
+    return lb_cli_mpi_end(st ? st : eval_main(argc, argv));
 }

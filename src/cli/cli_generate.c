@@ -15,7 +15,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: leakbound generate DIR --prompt TEXT [--greedy | --temperature T\n"
             "                          --top-p P --top-k K] [--max-new-tokens N] [--seed S] [--id ID]\n"
-            "                          [--ids]\n\n"
+            "                          [--ids] [--kv-budget SIZE]\n\n"
             "Encode TEXT with DIR/tokenizer.json (special tokens added, as HF's tokenizer(text)),\n"
             "run the model in DIR and stream the decoded continuation to stdout (special tokens\n"
             "skipped; a partial UTF-8 character is held back until it is complete), ending with a\n"
@@ -44,6 +44,10 @@ static void usage(FILE *out) {
             "  --id ID               the prompt's key in the draws (default 0: the id `sample`\n"
             "                        gives the first question of a file without ids)\n"
             "  --ids                 print the generated token ids as a JSON array instead of text\n"
+            "  --kv-budget SIZE      KV cache memory, e.g. 512M, 4G (default: a quarter of RAM).\n"
+            "                        Before loading the cache, the memory plan (weights, KV\n"
+            "                        cache, scratch) is checked against the available memory: a\n"
+            "                        plan above it is refused (exit 1), as `sample` does\n"
             "  -h, --help            this text\n");
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
@@ -53,6 +57,7 @@ typedef struct gen_args {
     int greedy, print_ids, have_T, have_k, have_p;
     double T, p;
     long k, max_new, seed;
+    size_t kv_budget;
 } gen_args_t;
 
 static int parse_args(int argc, char **argv, gen_args_t *a) {
@@ -63,7 +68,7 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
         {"max-new-tokens", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
         {"ids", no_argument, 0, 'i'},               LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},
         {"id", required_argument, 0, 'I'},          {"tokenizer", required_argument, 0, 'z'},
-        {0, 0, 0, 0}};
+        {"kv-budget", required_argument, 0, 'K'},   {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->max_new = -1;
     a->id = "0";
@@ -100,6 +105,11 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
         case 's':
             if (lb_cli_parse_long(optarg, &a->seed))
                 return lb_cli_failf("generate", "--seed: want an integer, got '%s'", optarg);
+            break;
+        case 'K':
+            if (lb_mem_size_parse(optarg, &a->kv_budget))
+                return lb_cli_failf("generate", "--kv-budget: expected a size such as 512M or 4G, "
+                                    "got '%s'", optarg);
             break;
         case 'h': usage(stdout); return -1;
         case LB_CLI_O_THREADS:
@@ -213,7 +223,16 @@ int lb_cli_generate(int argc, char **argv) {
     so.n_eos = gc.n_eos;
     so.seed = (uint64_t)a.seed;
     so.batch = 1;
+    so.kv_budget = a.kv_budget;
     so.on_token = stream_token;
+    lb_sampler_prompt_t sp = {a.id, prompt_ids, n_prompt};
+    /* The memory plan, as `sample`'s (core.h): refused before the cache and the runner exist. */
+    lb_mem_plan_t plan;
+    lb_sampler_mem_plan(m, &sp, 1, &so, &plan);
+    plan.scratch += 2.0 * ((double)max_new + 1) * sizeof(int32_t); /* the streamer's ids */
+    if ((rc = lb_mem_plan_check(&plan, NULL, "lower --max-new-tokens or --kv-budget, or free "
+                                "memory", NULL, &err)))
+        goto done;
     s.tok = tok;
     s.known = malloc(((size_t)max_new + 1) * sizeof *s.known);
     s.ids = malloc(((size_t)max_new + 1) * sizeof *s.ids);
@@ -221,7 +240,6 @@ int lb_cli_generate(int argc, char **argv) {
         rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
         goto done;
     }
-    lb_sampler_prompt_t sp = {a.id, prompt_ids, n_prompt};
     if (max_new > 0 && (rc = lb_sampler_run(m, tok, &sp, 1, &so, NULL, NULL, &s, &err)))
         goto done;
     if (a.print_ids) {

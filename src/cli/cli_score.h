@@ -15,7 +15,7 @@
  * the sampling flags' 1000s and the commands' own small codes). */
 enum {
     LB_SCO_KEYWORD_MATCH = 2000, LB_SCO_STRIP_PREFIX, LB_SCO_JUDGE, LB_SCO_JUDGE_TEMPLATE,
-    LB_SCO_JUDGE_LABELS, LB_SCO_JUDGE_THRESHOLD, LB_SCO_JUDGE_BATCH
+    LB_SCO_JUDGE_LABELS, LB_SCO_JUDGE_THRESHOLD, LB_SCO_JUDGE_BATCH, LB_SCO_JUDGE_TOKENIZER
 };
 
 #define LB_SCORE_OPTIONS                                                   \
@@ -25,7 +25,8 @@ enum {
     {"judge-template", required_argument, 0, LB_SCO_JUDGE_TEMPLATE},       \
     {"judge-labels", required_argument, 0, LB_SCO_JUDGE_LABELS},           \
     {"judge-threshold", required_argument, 0, LB_SCO_JUDGE_THRESHOLD},     \
-    {"judge-batch", required_argument, 0, LB_SCO_JUDGE_BATCH}
+    {"judge-batch", required_argument, 0, LB_SCO_JUDGE_BATCH},             \
+    {"judge-tokenizer", required_argument, 0, LB_SCO_JUDGE_TOKENIZER}
 
 /* Help text of the shared scoring flags. */
 extern const char lb_score_opts_help[];
@@ -39,6 +40,7 @@ typedef struct lb_cli_score_flags {
     const char *judge_tmpl;          /* --judge-template T; NULL: the judge's chat template */
     const char *judge_labels;        /* --judge-labels A,B; NULL: unsafe,safe */
     int judge_batch;                 /* --judge-batch B: judge prompts per forward call */
+    const char *judge_tokenizer;     /* --judge-tokenizer FILE|DIR; NULL: the judge folder's */
 } lb_cli_score_flags_t;
 
 /* Defaults of the shared scoring flags (lb_score_opts_default, no judge). */

@@ -28,7 +28,10 @@ const char lb_score_opts_help[] =
     "  --judge-labels A,B     the two labels, verbatim (default unsafe,safe); a warning\n"
     "                         when their mean probability on the first batch is < 0.01\n"
     "  --judge-threshold t    score >= t counts as 1, else 0 (a binary metric: M_bin)\n"
-    "  --judge-batch B        judge prompts per forward pass (default 16)\n";
+    "  --judge-batch B        judge prompts per forward pass (default 16)\n"
+    "  --judge-tokenizer F    the judge's tokenizer.json (or the folder holding it and its\n"
+    "                         tokenizer_config.json) when the judge folder has none; the\n"
+    "                         judge's sha256 in report.json then covers it\n";
 
 void lb_cli_score_flags_init(lb_cli_score_flags_t *f) {
     memset(f, 0, sizeof *f);
@@ -40,7 +43,7 @@ int lb_cli_score_judge_open(const lb_cli_score_flags_t *f, const char *cmd, lb_j
     if (!f->judge_dir) return lb_cli_failf(cmd, "--metric judge needs --judge DIR (the judge model)");
     lb_error_t err = {0};
     lb_judge_opts_t jo = {.tmpl = f->judge_tmpl, .labels = f->judge_labels,
-                          .batch = f->judge_batch};
+                          .batch = f->judge_batch, .tokenizer = f->judge_tokenizer};
     int rc = lb_judge_open(f->judge_dir, &jo, out, &err);
     if (!rc) return LB_EXIT_OK;
     fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
@@ -78,6 +81,7 @@ int lb_cli_score_option(lb_cli_score_flags_t *o, int c, const char *arg, const c
         o->opts.strip[o->opts.n_strip++] = arg;
         return 0;
     case LB_SCO_JUDGE: o->judge_dir = arg; return 0;
+    case LB_SCO_JUDGE_TOKENIZER: o->judge_tokenizer = arg; return 0;
     case LB_SCO_JUDGE_TEMPLATE: o->judge_tmpl = arg; return 0;
     case LB_SCO_JUDGE_LABELS: o->judge_labels = arg; return 0;
     case LB_SCO_JUDGE_THRESHOLD:

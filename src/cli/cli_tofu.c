@@ -20,6 +20,7 @@ static void usage(FILE *out) {
             "                      [--utility NAME=FILE]... [--template phi|chat|'...']\n"
             "                      [--max-length N] [--max-new-tokens N] [--metrics LIST]\n"
             "                      [--threads N] --out OUT\n"
+            "       leakbound tofu --config FILE.yaml [KEY=VALUE ...] [--data-dir DIR] [options]\n"
             "\n"
             "TOFU's standard unlearning metrics, as locuslab/tofu and open-unlearning define them\n"
             "(docs/tofu.md): per item the answer's mean NLL and probability, the truth ratio\n"
@@ -64,6 +65,13 @@ static void usage(FILE *out) {
             "  --threads N              OpenMP threads\n"
             "  --quiet                  no progress on stderr\n"
             "  --out OUT                output folder (required)\n"
+            "  --config FILE.yaml [KEY=VALUE ...]\n"
+            "                           the reference's Hydra file (hparams.model, the tags,\n"
+            "                           max_length, split) as the flags above, put first: a flag\n"
+            "                           beats the file; training keys listed as ignored\n"
+            "                           (docs/training.md; `leakbound config show FILE --for tofu`)\n"
+            "  --data-dir DIR           with --config: the folder of split N's forgetNN(_perturbed)\n"
+            "                           and retain_perturbed or retain(100-N) files\n"
             "%s"
             "  -h, --help               this help\n", lb_cli_wait_help);
     fprintf(out, "\n%s", lb_cli_exit_help);
@@ -128,6 +136,7 @@ int lb_cli_tofu(int argc, char **argv) {
     progress_t prog = {0};
     long v;
     double d;
+    if ((st = lb_cli_config_expand(CMD, &argc, &argv))) return st; /* --config: its flags first */
     lb_cli_parser_t p = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
     while ((c = lb_cli_next(&p)) != -1) {
         switch (c) {

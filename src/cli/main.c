@@ -23,7 +23,7 @@ static const lb_cli_command_t commands[] = {
     {"init", "a fresh random model (llama, phi, gpt2) in Hugging Face layout", lb_cli_init},
     {"finetune", "fine-tune a model on question/answer pairs (fp32 AdamW)", lb_cli_finetune},
     {"unlearn", "unlearn a forget set: GA, GD or NPO, with optional entropy optimisation", lb_cli_unlearn},
-    {"config", "show the resolved configuration of a finetune/unlearn --config YAML file", lb_cli_config},
+    {"config", "show the resolved configuration of a --config YAML file (finetune, unlearn, eval, tofu)", lb_cli_config},
     {"demo", "the paper's experiment end to end on a generated benchmark (demo.md)", lb_cli_demo},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];

@@ -1,6 +1,9 @@
 /* Memory plans (core.h): the one check every command that loads a model runs before it
  * allocates the model's working memory (sample, generate, the judge). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "leakbound/core.h"
@@ -36,4 +39,25 @@ int lb_mem_plan_check(const lb_mem_plan_t *p, const char *what, const char *hint
     return lb_error_set(err, LB_ENOMEM, "%s%sthe memory plan needs %s (weights %s, KV cache %s, "
                         "scratch %s) but %s is available: %s", what ? what : "", what ? ": " : "",
                         st, sw, skv, ss, sa, hint);
+}
+
+int lb_mem_size_parse(const char *s, size_t *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || !(v > 0)) return -1;
+    double mul = 1;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': mul = 1024.0; break;
+        case 'm': case 'M': mul = 1048576.0; break;
+        case 'g': case 'G': mul = 1073741824.0; break;
+        default: return -1;
+        }
+        if (end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "iB")) return -1;
+    }
+    v *= mul;
+    if (v < 1 || v > 1e18) return -1;
+    *out = (size_t)v;
+    return 0;
 }

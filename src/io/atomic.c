@@ -115,6 +115,21 @@ int lb_atomic_write_file(const char *path, const void *data, size_t len, lb_erro
     return lb_atomic_commit(&f, err);
 }
 
+int lb_atomic_write_json(const char *path, const json_t *doc, lb_error_t *err) {
+    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    if (!s) return lb_error_set(err, LB_ENOMEM, "%s: out of memory", path);
+    size_t n = strlen(s);
+    char *t = realloc(s, n + 2);
+    if (!t) {
+        free(s);
+        return lb_error_set(err, LB_ENOMEM, "%s: out of memory", path);
+    }
+    t[n] = '\n', t[n + 1] = '\0';
+    int rc = lb_atomic_write_file(path, t, n + 1, err);
+    free(t);
+    return rc;
+}
+
 static int remove_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
     (void)st, (void)ftw;
     return flag == FTW_DP ? rmdir(path) : unlink(path);

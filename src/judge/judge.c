@@ -15,6 +15,7 @@
 
 struct lb_judge {
     char *dir;
+    char *tok_json, *tok_cfg_dir; /* the tokenizer.json loaded, the folder of its tokenizer_config.json */
     lb_model_t *m;
     lb_tokenizer_t *tok;
     lb_template_t *chat;    /* chat template, or NULL */
@@ -35,7 +36,7 @@ struct lb_judge {
 };
 
 static int need_file(const char *dir, const char *name, const char *why, lb_error_t *err) {
-    char path[4096];
+    char path[4200];
     struct stat st;
     snprintf(path, sizeof path, "%s/%s", dir, name);
     if (stat(path, &st) || !S_ISREG(st.st_mode))
@@ -116,7 +117,7 @@ static int parse_labels(lb_judge_t *j, const char *labels, lb_error_t *err) {
         free(ids);
         if (!n)
             return lb_error_set(err, LB_EINVAL, "--judge-labels: label '%s' encodes to no token "
-                                "with %s/tokenizer.json", j->label[i], j->dir);
+                                "with %s", j->label[i], j->tok_json);
         if (j->label_id[i] >= j->V)
             return lb_error_set(err, LB_EINVAL, "--judge-labels: label '%s' starts with token %d, "
                                 "outside the judge model's vocabulary of %d", j->label[i],
@@ -141,21 +142,28 @@ int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, l
     int rc;
     static const char folder[] = "a judge folder holds config.json, model.safetensors and "
                                  "tokenizer.json";
-    if ((rc = need_file(dir, "config.json", folder, err)) ||
-        (rc = need_file(dir, "tokenizer.json", folder, err)))
-        return rc;
+    static const char no_tok[] = "a judge folder holds config.json, model.safetensors and "
+                                 "tokenizer.json; or give --judge-tokenizer FILE|DIR";
+    if ((rc = need_file(dir, "config.json", folder, err))) return rc;
+    if (!o->tokenizer && (rc = need_file(dir, "tokenizer.json", no_tok, err))) return rc;
+    char path[4096], cfg_dir[4096];
+    lb_tokenizer_path(dir, o->tokenizer, path, sizeof path);
+    lb_tokenizer_config_dir(dir, o->tokenizer, cfg_dir, sizeof cfg_dir);
+    if (o->tokenizer && (stat(path, &st) || !S_ISREG(st.st_mode)))
+        return lb_error_set(err, LB_EIO, "judge tokenizer %s: cannot open %s (give a tokenizer.json "
+                            "or the folder that holds it)", o->tokenizer, path);
     int chat = !o->tmpl || !strcmp(o->tmpl, "chat");
-    if (chat && (rc = need_file(dir, "tokenizer_config.json", "its chat_template renders the "
+    if (chat && (rc = need_file(cfg_dir, "tokenizer_config.json", "its chat_template renders the "
                                 "judge prompt; or give --judge-template with {prompt} and "
                                 "{response}", err)))
         return rc;
     lb_judge_t *j = calloc(1, sizeof *j);
-    if (!j || !(j->dir = strdup(dir))) {
+    if (!j || !(j->dir = strdup(dir)) || !(j->tok_json = strdup(path)) ||
+        !(j->tok_cfg_dir = strdup(cfg_dir))) {
+        if (j) free(j->dir), free(j->tok_json);
         free(j);
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tokenizer.json", dir);
     if ((rc = lb_tokenizer_load(path, &j->tok, err)) ||
         (rc = lb_model_load(dir, &(lb_model_options_t){.keep_file_dtype = 1}, &j->m, err)))
         goto fail;
@@ -163,7 +171,7 @@ int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, l
     j->V = g->vocab_size;
     j->ctx = g->max_position_embeddings;
     if (chat) {
-        if ((rc = lb_template_open("chat", dir, &j->chat, err))) goto fail;
+        if ((rc = lb_template_open("chat", cfg_dir, &j->chat, err))) goto fail;
         j->tmpl_name = strdup("chat");
         j->add_special = 0;
     } else {
@@ -231,6 +239,8 @@ void lb_judge_free(lb_judge_t *j) {
     free(j->n_tok);
     free(j->tokens);
     free(j->dir);
+    free(j->tok_json);
+    free(j->tok_cfg_dir);
     free(j);
 }
 
@@ -362,4 +372,13 @@ int lb_judge_context(const lb_judge_t *j) { return j->ctx; }
 int lb_judge_label_mass(const lb_judge_t *j, double *mass) {
     *mass = j->n_first ? j->first_mass : NAN;
     return j->n_first;
+}
+
+int lb_judge_sha256(const lb_judge_t *j, char hex[65], lb_error_t *err) {
+    char own[4200];
+    snprintf(own, sizeof own, "%s/tokenizer.json", j->dir);
+    if (!strcmp(own, j->tok_json)) return lb_model_sha256(j->dir, hex, err);
+    char cfg[4200];
+    snprintf(cfg, sizeof cfg, "%s/tokenizer_config.json", j->tok_cfg_dir);
+    return lb_model_sha256_with(j->dir, j->tok_json, strcmp(j->tok_cfg_dir, j->dir) ? cfg : NULL, hex, err);
 }

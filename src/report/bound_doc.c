@@ -89,6 +89,8 @@ static json_t *prompt_json(const lb_report_bound_t *r, size_t i) {
     int bad = 0;
     bad |= json_object_set_new(j, "id", lb_scores_id_json(r->in, i));
     bad |= json_object_set_new(j, "n", json_integer((json_int_t)p->n));
+    if (r->in->greedy && !isnan(r->in->greedy[i]))
+        bad |= json_object_set_new(j, "greedy", json_real(r->in->greedy[i]));
     double v[F_COUNT];
     prompt_fields(p, v);
     for (int f = F_MEAN; f <= F_ED; f++) bad |= json_object_set_new(j, field_names[f], num(v[f]));

@@ -528,3 +528,32 @@ done:
     sampler_free(&s);
     return rc;
 }
+
+void lb_sampler_mem_plan(const lb_model_t *m, const lb_sampler_prompt_t *prompts, size_t n_prompts,
+                         const lb_sampler_opts_t *o, lb_mem_plan_t *plan) {
+    const lb_model_config_t *g = lb_model_config(m);
+    size_t copied, mapped;
+    lb_model_weight_bytes(m, &copied, &mapped);
+    long max_plen = 1, max_ctx = 1;
+    for (size_t i = 0; i < n_prompts; i++) {
+        long n = (long)prompts[i].n_ids, mn = lb_sampler_max_new(o, prompts[i].n_ids,
+                                                                 g->max_position_embeddings);
+        if (n > max_plen) max_plen = n;
+        if (n + (mn > 0 ? mn : 0) > max_ctx) max_ctx = n + (mn > 0 ? mn : 0);
+    }
+    if (max_ctx > g->max_position_embeddings) max_ctx = g->max_position_embeddings;
+    long n_res = o->n_samples + (o->greedy_too ? 1 : 0), seqs = n_res * (long)n_prompts;
+    long B = o->batch > 0 ? o->batch : 256;
+    if (B > seqs) B = seqs;
+    if (B < 1) B = 1;
+    long P = B / (n_res > 0 ? n_res : 1) + 2;
+    if (P > (long)n_prompts) P = (long)n_prompts;
+    double bpt = 2.0 * g->n_layers * g->n_kv_heads * g->head_dim * sizeof(float);
+    double budget = o->kv_budget ? (double)o->kv_budget : (double)default_budget();
+    double kv = bpt * (double)(B + P) * (double)max_ctx;
+    if (kv > budget) kv = budget;
+    double scratch = (double)lb_model_runner_plan_bytes(m, (int)B, (int)(max_plen > B ? max_plen : B),
+                                                        (int)max_ctx, 0) +
+                     (double)(B + P) * g->vocab_size * 2 * sizeof(float);
+    *plan = (lb_mem_plan_t){(double)copied + (double)mapped, kv, scratch};
+}

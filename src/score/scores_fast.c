@@ -52,6 +52,7 @@ int lb_scores_fast_parse(const char *s, size_t n, lb_scores_fast_line_t *o, doub
     const char *p = s, *end = s + n, *keys[MAX_KEYS];
     size_t key_len[MAX_KEYS], n_keys = 0;
     int have_id = 0, have_score = 0;
+    o->has_sample = 0;
     p = skip_ws(p, end);
     if (p >= end || *p != '{') return 0;
     p = skip_ws(p + 1, end);
@@ -83,6 +84,16 @@ int lb_scores_fast_parse(const char *s, size_t n, lb_scores_fast_line_t *o, doub
                 o->id_is_int = 1;
                 p = stop;
             }
+        } else if (key_is(k, kn, "sample")) {
+            double d;
+            int is_int;
+            const char *stop;
+            if (lb_io_json_number(p, end, &d, &is_int, &stop) || !is_int || d < -1) return 0;
+            long long v = 0; /* at most 18 digits: lb_io_json_number declines longer ones */
+            for (const char *q = p + (*p == '-'); q < stop; q++) v = v * 10 + (*q - '0');
+            o->sample = *p == '-' ? -v : v;
+            o->has_sample = 1;
+            p = stop;
         } else if (key_is(k, kn, "score")) {
             if (have_score || cap < 1 || !(p = score(p, end, &vals[0]))) return 0;
             have_score = 1;
@@ -130,5 +141,10 @@ int lb_scores_fast_parse(const char *s, size_t n, lb_scores_fast_line_t *o, doub
         return 0;
     }
     p = skip_ws(p + 1, end);
-    return p == end && have_id && have_score;
+    if (p != end || !have_id || !have_score) return 0;
+    if (o->has_sample && o->count != 1) {
+        if (o->sample == -1) return 0; /* a greedy line holds one score: jansson's path says so */
+        o->has_sample = 0;             /* numbers one answer only on a one-score line */
+    }
+    return 1;
 }

@@ -14,6 +14,8 @@ typedef struct lb_scores_fast_line {
     const char *id_str; /* otherwise: the id's bytes in the line (no escapes), id_len of them */
     size_t id_len;
     size_t count;       /* scores written to vals */
+    int has_sample;     /* the line has an integer "sample" field ... */
+    long long sample;   /* ... with this value */
 } lb_scores_fast_line_t;
 
 /* Parse the line s[0..n) when it is in the fast subset (a JSON object with a plain-string or
@@ -22,6 +24,9 @@ typedef struct lb_scores_fast_line {
  * filled and the scores in vals[0 .. o->count), count <= cap. Returns 0 for every other line
  * (including every malformed one), which the caller then parses with jansson; vals may have
  * been written. Thread-safe. */
+/* A "sample" field must be an integer >= -1 (else the line is declined and jansson's path
+ * reports it); it numbers the answer on a line with one score and is ignored on a line with
+ * several, except -1 (the greedy answer), which declines such a line. */
 int lb_scores_fast_parse(const char *s, size_t n, lb_scores_fast_line_t *o, double *vals, size_t cap);
 
 /* jansson's allocator during parsing (scores_alloc.c): per-thread bump chunks, free a

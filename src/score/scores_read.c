@@ -9,6 +9,8 @@
 #include "scores_internal.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +40,9 @@ typedef struct line_slot {
     size_t prompt;
     size_t dst;     /* first index in the staging array */
     int bad;
+    int has_sample; /* the line's "sample" (an integer >= -1; -1: the greedy answer) */
+    long long sample;
+    long lineno;
 } line_slot_t;
 
 /* ---- id hash map: open addressing on (type byte + bytes) -------------------------------- */
@@ -57,9 +62,21 @@ static uint64_t hash_bytes(const char *s, size_t n) {
     return h;
 }
 
+/* The (prompt, sample) pairs seen, for refusing a repeated one: open addressing. */
+typedef struct pair_set {
+    size_t *prompt;     /* (cap) prompt index + 1, 0 = empty */
+    long long *sample;  /* (cap) */
+    long *line;         /* (cap) the line that brought the pair first */
+    size_t cap, n;
+} pair_set_t;
+
 typedef struct reader {
     const char *path;
+    unsigned flags;
     lb_scores_t *in;
+    long *greedy_line;  /* (n_prompts) line of prompt p's greedy answer, 0: none */
+    size_t greedy_cap, greedy_line_cap;
+    pair_set_t pairs;
     size_t key_off_cap, first_cap, count_cap, key_cap, score_cap;
     id_map_t map;
     /* Per-prompt segments in the staging array while every prompt's lines are adjacent. */
@@ -118,6 +135,11 @@ static int map_find_or_add(reader_t *r, const char *key, size_t klen, size_t *pr
         lb_grow((void **)&r->first, &r->first_cap, p + 1, sizeof(size_t)) ||
         lb_grow((void **)&r->count, &r->count_cap, p + 1, sizeof(size_t)))
         return -1;
+    if (lb_grow((void **)&in->greedy, &r->greedy_cap, p + 1, sizeof(double)) ||
+        lb_grow((void **)&r->greedy_line, &r->greedy_line_cap, p + 1, sizeof(long)))
+        return -1;
+    in->greedy[p] = NAN;
+    r->greedy_line[p] = 0;
     if (lb_grow((void **)&in->keys, &r->key_cap, in->key_off[p] + klen, 1)) return -1;
     memcpy(in->keys + in->key_off[p], key, klen);
     in->key_off[p + 1] = in->key_off[p] + klen;
@@ -127,6 +149,74 @@ static int map_find_or_add(reader_t *r, const char *key, size_t klen, size_t *pr
     in->n_prompts = p + 1;
     *prompt = p;
     return 0;
+}
+
+static uint64_t pair_hash(size_t p, long long sample) {
+    uint64_t h = (uint64_t)p * 0x9e3779b97f4a7c15ULL ^ (uint64_t)sample * 0xc2b2ae3d27d4eb4fULL;
+    h ^= h >> 31;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
+/* Insert (p, sample) brought by line; *first is 0 when new, else the line that brought it
+ * first. Returns 0 or -1 when out of memory. */
+static int pair_add(pair_set_t *ps, size_t p, long long sample, long line, long *first) {
+    if ((ps->n + 1) * 2 > ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 4096;
+        size_t *np = calloc(cap, sizeof *np);
+        long long *ns = malloc(cap * sizeof *ns);
+        long *nl = malloc(cap * sizeof *nl);
+        if (!np || !ns || !nl) {
+            free(np);
+            free(ns);
+            free(nl);
+            return -1;
+        }
+        for (size_t i = 0; i < ps->cap; i++) {
+            if (!ps->prompt[i]) continue;
+            size_t j = pair_hash(ps->prompt[i] - 1, ps->sample[i]) & (cap - 1);
+            while (np[j]) j = (j + 1) & (cap - 1);
+            np[j] = ps->prompt[i];
+            ns[j] = ps->sample[i];
+            nl[j] = ps->line[i];
+        }
+        free(ps->prompt);
+        free(ps->sample);
+        free(ps->line);
+        ps->prompt = np;
+        ps->sample = ns;
+        ps->line = nl;
+        ps->cap = cap;
+    }
+    size_t j = pair_hash(p, sample) & (ps->cap - 1);
+    while (ps->prompt[j]) {
+        if (ps->prompt[j] == p + 1 && ps->sample[j] == sample) {
+            *first = ps->line[j];
+            return 0;
+        }
+        j = (j + 1) & (ps->cap - 1);
+    }
+    ps->prompt[j] = p + 1;
+    ps->sample[j] = sample;
+    ps->line[j] = line;
+    ps->n++;
+    *first = 0;
+    return 0;
+}
+
+/* Prompt p's id for a message: 'text' (cut at 60 bytes) or the integer. */
+static const char *id_desc(const lb_scores_t *in, size_t p, char *buf, size_t cap) {
+    const char *k = in->keys + in->key_off[p];
+    size_t len = in->key_off[p + 1] - in->key_off[p];
+    if (k[0] == 'i') {
+        json_int_t i;
+        memcpy(&i, k + 1, sizeof i);
+        snprintf(buf, cap, "%lld", (long long)i);
+    } else {
+        int n = (int)(len - 1 > 60 ? 60 : len - 1);
+        snprintf(buf, cap, "'%.*s%s'", n, k + 1, len - 1 > 60 ? "..." : "");
+    }
+    return buf;
 }
 
 /* ---- one line ------------------------------------------------------------------------- */
@@ -180,6 +270,16 @@ static int parse_line(const char *text, const line_ref_t *lr, const char *path, 
     if (!one && !many)
         return lb_error_set(err, LB_EINVAL, "%s:%ld: missing field \"score\" (or \"scores\")", path,
                             ln);
+    json_t *smp = json_object_get(v, "sample");
+    slot->has_sample = smp != NULL;
+    if (smp) {
+        if (!json_is_integer(smp) || json_integer_value(smp) < -1)
+            return lb_error_set(err, LB_EINVAL,
+                                "%s:%ld: field \"sample\" must be an integer >= 0, or -1 for the "
+                                "greedy answer; got %s",
+                                path, ln, json_is_integer(smp) ? "a smaller integer" : type_name(smp));
+        slot->sample = json_integer_value(smp);
+    }
     if (one) {
         slot->scores = NULL;
         slot->count = 1;
@@ -200,6 +300,14 @@ static int parse_line(const char *text, const line_ref_t *lr, const char *path, 
     }
     slot->scores = many;
     slot->count = n;
+    if (smp && n != 1) {
+        if (slot->sample == -1)
+            return lb_error_set(err, LB_EINVAL,
+                                "%s:%ld: a greedy line (\"sample\": -1) holds one score, got %zu "
+                                "in \"scores\"",
+                                path, ln, n);
+        slot->has_sample = 0; /* "sample" numbers one answer: not a line of several */
+    }
     return 0;
 }
 
@@ -274,6 +382,54 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
             return nomem(err);
         }
         slots[i].prompt = p;
+        if (slots[i].has_sample) {
+            char idb[80];
+            if (slots[i].sample == -1) { /* the greedy answer: kept apart, not a sample */
+                const line_slot_t *g = &slots[i];
+                double gv = (g->fast ? g->vals[0]
+                             : g->scores ? json_number_value(json_array_get(g->scores, 0))
+                                         : json_number_value(json_object_get(g->v, "score"))) +
+                            0.0;
+                if (r->greedy_line[p] && (r->flags & LB_SCORES_ALLOW_DUPLICATES) &&
+                    gv == in->greedy[p]) { /* the same greedy answer repeated: keep one */
+                    slots[i].count = 0;
+                    continue;
+                }
+                if (r->greedy_line[p]) {
+                    free(big);
+                    return lb_error_set(err, LB_EINVAL,
+                                        "%s:%ld: id %s has a second greedy answer (\"sample\": -1; "
+                                        "the first is on line %ld%s)",
+                                        r->path, slots[i].lineno, id_desc(in, p, idb, sizeof idb),
+                                        r->greedy_line[p],
+                                        (r->flags & LB_SCORES_ALLOW_DUPLICATES)
+                                            ? ", with another score"
+                                            : "");
+                }
+                in->greedy[p] = gv;
+                r->greedy_line[p] = g->lineno;
+                in->n_greedy++;
+                slots[i].count = 0;
+                continue;
+            }
+            if (!(r->flags & LB_SCORES_ALLOW_DUPLICATES)) {
+                long first;
+                if (pair_add(&r->pairs, p, slots[i].sample, slots[i].lineno, &first)) {
+                    free(big);
+                    return nomem(err);
+                }
+                if (first) {
+                    free(big);
+                    return lb_error_set(err, LB_EINVAL,
+                                        "%s:%ld: id %s, sample %lld again (first on line %ld): a "
+                                        "repeated answer would count twice and tighten every bound; "
+                                        "remove the duplicate lines, or allow them with "
+                                        "--allow-duplicates",
+                                        r->path, slots[i].lineno, id_desc(in, p, idb, sizeof idb),
+                                        slots[i].sample, first);
+                }
+            }
+        }
         slots[i].dst = in->n_scores;
         if (r->count[p] && r->first[p] + r->count[p] != in->n_scores) r->contiguous = 0;
         if (!r->count[p]) r->first[p] = in->n_scores;
@@ -297,7 +453,9 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
     for (size_t i = 0; i < nb; i++) {
         line_slot_t *s = &slots[i];
         double *d = dst + s->dst;
-        if (s->fast) {
+        if (!s->count) { /* a greedy line: read in the loop above */
+            s->v = NULL;
+        } else if (s->fast) {
             memcpy(d, s->vals, s->count * sizeof *d); /* already + 0.0 */
         } else if (!s->scores) {
             /* + 0.0 turns -0.0 into 0.0 */
@@ -322,11 +480,14 @@ static int parse_batch(reader_t *r, const char *text, const line_ref_t *lines, s
         lb_error_t local;
         line_slot_t *slot = &slots[i];
         memset(slot, 0, sizeof *slot);
+        slot->lineno = lines[i].lineno;
         slot->vals = stage + (lines[i].start - base) / 2;
         if (lb_scores_fast_parse(text + lines[i].start, lines[i].len, &slot->fl, slot->vals,
                              (lines[i].len + 1) / 2)) {
             slot->fast = 1;
             slot->count = slot->fl.count;
+            slot->has_sample = slot->fl.has_sample;
+            slot->sample = slot->fl.sample;
             continue;
         }
         slot->bad = parse_line(text, &lines[i], r->path, slot, &local) != 0;
@@ -397,7 +558,7 @@ static int load_text(const char *path, char **text, size_t *len, int *mapped, lb
     return lb_io_read_file(path, text, len, err);
 }
 
-int lb_scores_read(const char *path, lb_scores_t *in, lb_error_t *err) {
+int lb_scores_read(const char *path, unsigned flags, lb_scores_t *in, lb_error_t *err) {
     memset(in, 0, sizeof *in);
     const char *name = strcmp(path, "-") ? path : "<stdin>";
     char *text;
@@ -417,7 +578,7 @@ int lb_scores_read(const char *path, lb_scores_t *in, lb_error_t *err) {
         return nomem(err);
     }
 
-    reader_t r = {.path = name, .in = in, .contiguous = 1};
+    reader_t r = {.path = name, .flags = flags, .in = in, .contiguous = 1};
     line_ref_t *lines = malloc(BATCH_LINES * sizeof *lines);
     line_slot_t *slots = malloc(BATCH_LINES * sizeof *slots);
     in->key_off = calloc(2, sizeof *in->key_off);
@@ -444,9 +605,21 @@ int lb_scores_read(const char *path, lb_scores_t *in, lb_error_t *err) {
         if (!rc && (rc = place_batch(&r, slots, nb, err)) != 0)
             for (size_t i = 0; i < nb; i++) json_decref(slots[i].v); /* not copied: release */
     }
+    for (size_t p = 0; !rc && p < in->n_prompts; p++)
+        if (!r.count[p]) {
+            char idb[80];
+            rc = lb_error_set(err, LB_EINVAL,
+                              "%s:%ld: id %s has a greedy answer (\"sample\": -1) but no sampled "
+                              "score: the bounds need the sampled answers",
+                              name, r.greedy_line[p], id_desc(in, p, idb, sizeof idb));
+        }
     if (!rc && in->n_scores == 0)
         rc = lb_error_set(err, LB_EINVAL, "%s: empty input: no JSON lines (%ld lines read)", name,
                           lineno);
+    if (!rc && in->n_greedy == 0) {
+        free(in->greedy);
+        in->greedy = NULL;
+    }
     if (!rc && !r.contiguous) rc = regroup(&r, err);
     if (!rc) {
         in->offset = malloc((in->n_prompts + 1) * sizeof *in->offset);
@@ -471,6 +644,10 @@ int lb_scores_read(const char *path, lb_scores_t *in, lb_error_t *err) {
     free(r.rec_dst);
     free(r.rec_count);
     free(r.stage);
+    free(r.greedy_line);
+    free(r.pairs.prompt);
+    free(r.pairs.sample);
+    free(r.pairs.line);
     if (rc) lb_scores_free(in);
     return rc;
 }
@@ -481,6 +658,7 @@ void lb_scores_free(lb_scores_t *in) {
     free(in->offset);
     free(in->keys);
     free(in->key_off);
+    free(in->greedy);
     memset(in, 0, sizeof *in);
 }
 

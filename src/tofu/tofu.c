@@ -1,26 +1,21 @@
-/* leakbound tofu — TOFU's unlearning metrics (docs/tofu.md): the encoding of TOFU's data
- * collator, batched teacher forcing, per-item metrics, greedy answers, MIA, forget quality and
- * model utility. */
+/* leakbound tofu — TOFU's unlearning metrics (docs/tofu.md). This file holds the options, the
+ * model (engine), the inputs (splits and the metric groups each can run), one split scored with
+ * one model, the retain model or --reference, and lb_tofu_run, which puts forget quality,
+ * model utility and privleak together. The parts it calls: tofu_seqset.c (labels and collator),
+ * tofu_forward.c (teacher forcing), tofu_metrics.c (per-item metrics, aggregates, MIA),
+ * tofu_generate.c (greedy answers); tofu_write.c writes the documents. */
 #include <math.h>
-#include <omp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <zlib.h>
 
 #include "leakbound/io.h"
-#include "leakbound/kvcache.h"
 #include "leakbound/model.h"
-#include "leakbound/sample.h"
 #include "leakbound/stats.h"
-#include "leakbound/text.h"
 #include "leakbound/tofu.h"
 #include "leakbound/tokenizer.h"
-
-#define MAX_SEQS_PER_PASS 64
-#define LOGITS_BUDGET (64L << 20) /* floats of logits per forward pass (256 MiB) */
-#define TR_EPS 1e-10 /* open-unlearning's guards in the truth ratio and normalised probability */
+#include "tofu_internal.h"
 
 lb_tofu_opts_t lb_tofu_opts_default(void) {
     lb_tofu_opts_t o;
@@ -42,34 +37,16 @@ unsigned lb_tofu_metric_bit(const char *name) {
     return 0;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---------------------------------------------------------------- the model side */
 
-typedef struct engine {
-    const char *dir;
-    lb_model_t *m;
-    lb_tokenizer_t *tok;
-    lb_template_t *tpl;
-    int add_special;
-    const char *answer_tag;
-    long max_length;
-    int32_t eos;
-    int V;
-} engine_t;
-
-static void engine_free(engine_t *e) {
+void lb_tofu_engine_free(engine_t *e) {
     lb_template_free(e->tpl);
     lb_model_free(e->m);
     lb_tokenizer_free(e->tok);
     memset(e, 0, sizeof *e);
 }
 
-static int engine_open(engine_t *e, const char *dir, const lb_tofu_opts_t *o, lb_error_t *err) {
+int lb_tofu_engine_open(engine_t *e, const char *dir, const lb_tofu_opts_t *o, lb_error_t *err) {
     memset(e, 0, sizeof *e);
     e->dir = dir;
     char path[4200];
@@ -92,427 +69,6 @@ static int engine_open(engine_t *e, const char *dir, const lb_tofu_opts_t *o, lb
         return lb_error_set(err, LB_EINVAL, "--max-length %ld: at least 2 tokens are needed",
                             e->max_length);
     return LB_OK;
-}
-
-/* ---------------------------------------------------------------- sequences of one split */
-
-enum { K_REF = 0, K_CORRECT, K_PERT };
-
-typedef struct seqset {
-    size_t n, cap;
-    int32_t *ids;      /* all sequences' tokens */
-    size_t n_ids, cap_ids;
-    size_t *off;       /* (n) start of each sequence in ids */
-    int *len, *nq, *nlab, *item, *kind;
-    unsigned char *eos_label, *vocab_stats;
-    size_t *loff;      /* (n) start of each sequence's labels in lp/match/zpp */
-    size_t n_lab;
-    double *lp, *zpp;  /* (n_lab) log-prob of the label; min-k++ z-score */
-    unsigned char *match; /* (n_lab) argmax == label */
-    double *nll;       /* (n) summed NLL over every label */
-} seqset_t;
-
-static void seqset_free(seqset_t *s) {
-    free(s->ids), free(s->off), free(s->len), free(s->nq), free(s->nlab), free(s->item);
-    free(s->kind), free(s->eos_label), free(s->vocab_stats), free(s->loff), free(s->lp);
-    free(s->zpp), free(s->match), free(s->nll);
-    memset(s, 0, sizeof *s);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
-static int seqset_reserve(seqset_t *s, size_t n) {
-    if (n <= s->cap) return 0;
-    size_t c = s->cap ? s->cap * 2 : 256;
-    while (c < n) c *= 2;
-#define RE(f) do { void *q = realloc(s->f, c * sizeof *s->f); if (!q) return -1; s->f = q; } while (0)
-    RE(off); RE(len); RE(nq); RE(nlab); RE(item); RE(kind); RE(eos_label); RE(vocab_stats);
-    RE(loff); RE(nll);
-#undef RE
-    s->cap = c;
-    return 0;
-}
-
-/* Encode question part and full text of one (question, answer) pair into a new sequence. */
-static int add_seq(seqset_t *s, const engine_t *e, const char *qpart, size_t qn, const char *answer,
-                   int item, int kind, int vocab_stats, const lb_tofu_split_result_t *sp,
-                   const lb_data_item_t *it, int *truncated, lb_error_t *err) {
-    size_t tl = strlen(e->answer_tag), al = strlen(answer);
-    char *full = malloc(strlen(qpart) + tl + al + 1);
-    if (!full) return lb_error_set(err, LB_ENOMEM, "out of memory");
-    memcpy(full, qpart, strlen(qpart));
-    memcpy(full + strlen(qpart), e->answer_tag, tl);
-    memcpy(full + strlen(qpart) + tl, answer, al + 1);
-    int32_t *ids = NULL;
-    size_t n = 0;
-    int rc = lb_tokenizer_encode(e->tok, full, strlen(full), e->add_special, &ids, &n, err);
-    free(full);
-    if (rc) {
-        lb_error_prefix(err, "%s:%ld: item '%s'", sp->path, it->line, it->id);
-        return rc;
-    }
-    /* TOFU: EOS only when the text is shorter than max_length; a longer one is cut. */
-    int trunc = (long)n > e->max_length, eos = (long)n < e->max_length;
-    if (trunc) n = (size_t)e->max_length;
-    long L = (long)n, nlab = L - (long)qn + eos;
-    if ((long)qn > L) nlab = eos;
-    if (qn == 0 || nlab <= 0) {
-        free(ids);
-        return lb_error_set(err, LB_EINVAL, "%s:%ld: item '%s': the question part takes %zu of "
-                            "the %ld tokens --max-length allows: no answer token is left to score "
-                            "(raise --max-length)", sp->path, it->line, it->id, qn, e->max_length);
-    }
-    if (seqset_reserve(s, s->n + 1) ||
-        grow((void **)&s->ids, &s->cap_ids, s->n_ids + n, sizeof *s->ids)) {
-        free(ids);
-        return lb_error_set(err, LB_ENOMEM, "out of memory");
-    }
-    size_t k = s->n++;
-    memcpy(s->ids + s->n_ids, ids, n * sizeof *ids);
-    free(ids);
-    s->off[k] = s->n_ids;
-    s->n_ids += n;
-    s->len[k] = (int)L;
-    s->nq[k] = (int)qn < (int)L ? (int)qn : (int)L;
-    s->nlab[k] = (int)nlab;
-    s->eos_label[k] = (unsigned char)eos;
-    s->item[k] = item;
-    s->kind[k] = kind;
-    s->vocab_stats[k] = (unsigned char)vocab_stats;
-    s->loff[k] = s->n_lab;
-    s->n_lab += (size_t)nlab;
-    if (truncated) *truncated = trunc;
-    return LB_OK;
-}
-
-/* The target of logits row p (0-based position) of sequence k: the next input token, or EOS. */
-static inline int32_t target_of(const seqset_t *s, size_t k, int p, int32_t eos) {
-    return p + 1 < s->len[k] ? s->ids[s->off[k] + (size_t)p + 1] : eos;
-}
-
-/* One logits row: log-prob of y, whether argmax == y, and (vs) min-k++'s z-score. */
-static void row_stats(const float *x, int V, int32_t y, int vs, double *lp, unsigned char *match,
-                      double *z) {
-    float mx = x[0];
-    int am = 0;
-    for (int v = 1; v < V; v++)
-        if (x[v] > mx) mx = x[v], am = v;
-    double sum = 0.0;
-    for (int v = 0; v < V; v++) sum += (double)expf(x[v] - mx);
-    double lse = (double)mx + log(sum);
-    *lp = (double)x[y] - lse;
-    *match = am == y;
-    if (vs) {
-        double mu = 0.0, m2 = 0.0;
-        float lsef = (float)lse;
-        for (int v = 0; v < V; v++) {
-            float l = x[v] - lsef, p = expf(l);
-            mu += (double)(p * l);
-            m2 += (double)(p * l * l);
-        }
-        double sigma = m2 - mu * mu;
-        if (sigma < 1e-6) sigma = 1e-6;
-        *z = (*lp - mu) / sqrt(sigma);
-    } else {
-        *z = NAN;
-    }
-}
-
-typedef struct rowref {
-    int seq, pos;
-    size_t row, lab;
-} rowref_t;
-
-/* The statistics of the rows q0 .. q1-1 of rows (parallel over rows). */
-static void rows_stats(const engine_t *e, seqset_t *s, const rowref_t *rows, size_t q0, size_t q1,
-                       const float *logits) {
-    int V = e->V;
-    int32_t eos = e->eos;
-#pragma omp parallel for schedule(dynamic, 4)
-    for (size_t q = q0; q < q1; q++) {
-        const rowref_t *rr = &rows[q];
-        row_stats(logits + rr->row * (size_t)V, V, target_of(s, (size_t)rr->seq, rr->pos, eos),
-                  s->vocab_stats[rr->seq], &s->lp[rr->lab], &s->match[rr->lab], &s->zpp[rr->lab]);
-    }
-}
-
-/* Teacher forcing of every sequence of s, several per forward pass. Each batch is two calls on
- * the same cache: the question parts (logits of their last token only: the row that predicts
- * the first label), then the answers with every row's logits, so the head never runs on the
- * question's other positions. */
-static int forward_all(const engine_t *e, seqset_t *s, long batch_tokens, const char *stage,
-                       const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res, lb_error_t *err) {
-    if (!s->n) return LB_OK;
-    double t0 = now_s();
-    /* One pass's logits stay within LOGITS_BUDGET floats (a 128k vocabulary: 512 tokens), but
-     * the longest sequence always fits. */
-    long cap = batch_tokens, by_mem = LOGITS_BUDGET / e->V;
-    if (cap > by_mem) cap = by_mem;
-    for (size_t k = 0; k < s->n; k++)
-        if (s->len[k] > cap) cap = s->len[k];
-    free(s->lp), free(s->zpp), free(s->match);
-    s->lp = malloc((s->n_lab + 1) * sizeof *s->lp);
-    s->zpp = malloc((s->n_lab + 1) * sizeof *s->zpp);
-    s->match = malloc(s->n_lab + 1);
-    rowref_t *rows = malloc((size_t)(cap + MAX_SEQS_PER_PASS) * sizeof *rows);
-    int32_t *stage_ids = malloc((size_t)cap * sizeof *stage_ids);
-    int *sids = malloc(2 * MAX_SEQS_PER_PASS * sizeof *sids), *ntok = malloc(MAX_SEQS_PER_PASS * sizeof *ntok);
-    if (!s->lp || !s->zpp || !s->match || !rows || !stage_ids || !sids || !ntok) {
-        free(rows), free(stage_ids), free(sids), free(ntok);
-        return lb_error_set(err, LB_ENOMEM, "out of memory");
-    }
-    int *sidb = sids + MAX_SEQS_PER_PASS;
-    lb_model_runner_t *r = NULL;
-    lb_kvcache_t *kv = NULL;
-    int rc = lb_model_runner_create(e->m, MAX_SEQS_PER_PASS, (int)cap, (int)e->max_length, 1,
-                                    &r, err);
-    if (!rc)
-        rc = lb_kvcache_create(e->m, (size_t)cap + 16 * MAX_SEQS_PER_PASS, MAX_SEQS_PER_PASS,
-                               (int)e->max_length, 16, &kv, err);
-    size_t i = 0;
-    while (!rc && i < s->n) {
-        size_t j = i, tokens = 0;
-        while (j < s->n && j - i < MAX_SEQS_PER_PASS && tokens + (size_t)s->len[j] <= (size_t)cap)
-            tokens += (size_t)s->len[j++];
-        int nb = (int)(j - i);
-        /* call A: the question parts */
-        size_t nt = 0;
-        for (int b = 0; b < nb && !rc; b++) {
-            size_t k = i + (size_t)b;
-            int id = lb_kvcache_seq_new(kv, err);
-            if (id < 0) rc = id;
-            sids[b] = id;
-            ntok[b] = s->nq[k];
-            memcpy(stage_ids + nt, s->ids + s->off[k], (size_t)s->nq[k] * sizeof *stage_ids);
-            nt += (size_t)s->nq[k];
-        }
-        const float *logits = NULL;
-        if (!rc) rc = lb_model_forward(r, kv, nb, sids, ntok, stage_ids, 0, &logits, err);
-        if (!rc) {
-            for (int b = 0; b < nb; b++) {
-                size_t k = i + (size_t)b;
-                rows[b] = (rowref_t){(int)k, s->nq[k] - 1, (size_t)b, s->loff[k]};
-            }
-            rows_stats(e, s, rows, 0, (size_t)nb, logits);
-        }
-        /* call B: the answers (positions nq .. last), every row's logits */
-        int nbb = 0;
-        size_t nrows = 0;
-        nt = 0;
-        for (int b = 0; b < nb && !rc; b++) {
-            size_t k = i + (size_t)b;
-            int last = s->len[k] - (s->eos_label[k] ? 1 : 2), n = last - s->nq[k] + 1;
-            if (n <= 0) continue;
-            sidb[nbb] = sids[b];
-            ntok[nbb++] = n;
-            memcpy(stage_ids + nt, s->ids + s->off[k] + s->nq[k], (size_t)n * sizeof *stage_ids);
-            for (int p = s->nq[k]; p <= last; p++)
-                rows[nrows++] = (rowref_t){(int)k, p, nt + (size_t)(p - s->nq[k]),
-                                           s->loff[k] + (size_t)(p - s->nq[k] + 1)};
-            nt += (size_t)n;
-        }
-        if (!rc && nbb > 0) {
-            rc = lb_model_forward(r, kv, nbb, sidb, ntok, stage_ids, LB_FORWARD_ALL_LOGITS,
-                                  &logits, err);
-            if (!rc) rows_stats(e, s, rows, 0, nrows, logits);
-        }
-        for (int b = 0; !rc && b < nb; b++) {
-            size_t k = i + (size_t)b;
-            double sum = 0.0;
-            for (int l = 0; l < s->nlab[k]; l++) sum -= s->lp[s->loff[k] + (size_t)l];
-            s->nll[k] = sum;
-        }
-        for (int b = 0; b < nb; b++) lb_kvcache_seq_free(kv, sids[b]);
-        res->tokens_forward += tokens;
-        i = j;
-        if (hooks && hooks->progress) hooks->progress(hooks->user, stage, i, s->n);
-    }
-    lb_kvcache_free(kv);
-    lb_model_runner_free(r);
-    free(rows), free(stage_ids), free(sids), free(ntok);
-    res->seconds_forward += now_s() - t0;
-    return rc;
-}
-
-/* ---------------------------------------------------------------- per-item metrics */
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* -mean of the num_k = max(1, int(m * k)) smallest of v (m); v is sorted in place. */
-static double min_k_score(double *v, int m, double k) {
-    if (m <= 0) return 0.0;
-    qsort(v, (size_t)m, sizeof *v, cmp_double);
-    int nk = (int)((double)m * k);
-    if (nk < 1) nk = 1;
-    double s = 0.0;
-    for (int i = 0; i < nk; i++) s += v[i];
-    return -s / nk;
-}
-
-static int zlib_len(const engine_t *e, const seqset_t *s, size_t k, size_t *out, lb_error_t *err) {
-    int32_t *lab = malloc((size_t)s->nlab[k] * sizeof *lab);
-    if (!lab) return lb_error_set(err, LB_ENOMEM, "out of memory");
-    for (int l = 0; l < s->nlab[k]; l++) lab[l] = target_of(s, k, s->nq[k] - 1 + l, e->eos);
-    char *text = NULL;
-    size_t tl = 0;
-    int rc = lb_tokenizer_decode(e->tok, lab, (size_t)s->nlab[k], 1, &text, &tl, err);
-    free(lab);
-    if (rc) return rc;
-    uLongf dl = compressBound((uLong)tl);
-    unsigned char *buf = malloc(dl);
-    if (!buf) {
-        free(text);
-        return lb_error_set(err, LB_ENOMEM, "out of memory");
-    }
-    if (compress(buf, &dl, (const unsigned char *)text, (uLong)tl) != Z_OK)
-        rc = lb_error_set(err, LB_ENOMEM, "zlib: compress failed");
-    *out = dl;
-    free(buf);
-    free(text);
-    return rc;
-}
-
-static void item_metrics(const engine_t *e, const seqset_t *s, lb_tofu_split_result_t *sp,
-                         const lb_tofu_opts_t *o, double *scratch, lb_error_t *err, int *rc) {
-    /* sequences of one item are consecutive: ref, [correct], [perturbed...] */
-    for (size_t k = 0; k < s->n && !*rc;) {
-        size_t end = k + 1;
-        while (end < s->n && s->item[end] == s->item[k]) end++;
-        lb_tofu_item_t *it = &sp->items[s->item[k]];
-        size_t ref = k;
-        it->labels = s->nlab[ref];
-        it->avg_nll = s->nll[ref] / s->nlab[ref];
-        it->probability = exp(-it->avg_nll);
-        int m = s->nlab[ref] - 1; /* open-unlearning drops the EOS prediction here */
-        const double *lp = s->lp + s->loff[ref];
-        const unsigned char *mt = s->match + s->loff[ref];
-        if (sp->metrics & LB_TOFU_MEMORIZATION) {
-            if (m <= 0) {
-                it->exact_memorization = NAN;
-                it->extraction_strength = 0.0;
-            } else {
-                int hits = 0, last_miss = -1;
-                for (int l = 0; l < m; l++) {
-                    hits += mt[l];
-                    if (!mt[l]) last_miss = l;
-                }
-                it->exact_memorization = (double)hits / m;
-                int kk = last_miss + 1;
-                if (kk > m - 1) kk = m - 1; /* no suffix matched: the loop's last k */
-                it->extraction_strength = 1.0 - (double)kk / m;
-            }
-        }
-        if (sp->metrics & LB_TOFU_MIA) {
-            it->mia_loss = it->avg_nll;
-            size_t zl = 0;
-            if ((*rc = zlib_len(e, s, ref, &zl, err))) break;
-            it->mia_zlib = it->avg_nll / (double)zl;
-            for (int l = 0; l < m; l++) scratch[l] = lp[l];
-            it->mia_min_k = min_k_score(scratch, m, o->min_k);
-            const double *z = s->zpp + s->loff[ref];
-            for (int l = 0; l < m; l++) scratch[l] = z[l];
-            it->mia_min_k_plus_plus = min_k_score(scratch, m, o->min_k);
-        }
-        if (sp->metrics & LB_TOFU_TRUTH_RATIO) {
-            double correct = s->nll[ref] / s->nlab[ref], wrong = 0.0, pw = 0.0;
-            int nw = 0;
-            for (size_t q = k + 1; q < end; q++) {
-                double a = s->nll[q] / s->nlab[q];
-                if (s->kind[q] == K_CORRECT) correct = a;
-                else wrong += a, pw += exp(-a), nw++;
-            }
-            wrong /= nw;
-            it->truth_ratio = exp(-wrong) / (exp(-correct) + TR_EPS);
-            if (sp->role == LB_TOFU_UTILITY)
-                it->normalized_probability =
-                    it->probability / (it->probability + pw + TR_EPS);
-        }
-        k = end;
-    }
-}
-
-/* ---------------------------------------------------------------- greedy answers */
-
-typedef struct gen_ctx {
-    lb_tofu_split_result_t *sp;
-    lb_text_scorer_t *scorer;
-    const char *strip;
-    const lb_tofu_hooks_t *hooks;
-    char stage[96];
-    size_t done;
-    lb_tofu_result_t *res;
-} gen_ctx_t;
-
-static int gen_emit(void *user, size_t prompt, const lb_sample_result_t *r, int n_res,
-                    lb_error_t *err) {
-    gen_ctx_t *g = user;
-    lb_tofu_item_t *it = &g->sp->items[prompt];
-    const lb_data_item_t *di = &g->sp->ds.items[prompt];
-    if (n_res < 1) return lb_error_set(err, LB_EINVAL, "greedy answer missing");
-    if (!(it->generation = strndup(r[0].text, r[0].text_len)))
-        return lb_error_set(err, LB_ENOMEM, "out of memory");
-    const char *t = r[0].text;
-    size_t tl = r[0].text_len;
-    if (g->strip && *g->strip) {
-        size_t b = 0, k = strlen(g->strip);
-        while (b < tl && strchr(" \t\r\n", t[b]) && t[b]) b++;
-        if (k <= tl - b && !memcmp(t + b, g->strip, k)) t += b + k, tl -= b + k;
-    }
-    lb_text_rouge_t rg;
-    int rc = lb_text_rouge_l(g->scorer, t, tl, di->answer, strlen(di->answer), &rg, err);
-    if (rc) return rc;
-    it->rougeL_recall = rg.recall;
-    g->res->tokens_generated += (size_t)r[0].n_tokens;
-    g->done++;
-    if (g->hooks && g->hooks->progress) g->hooks->progress(g->hooks->user, g->stage, g->done, g->sp->n);
-    return LB_OK;
-}
-
-static int generate_split(const engine_t *e, lb_tofu_split_result_t *sp, const lb_tofu_opts_t *o,
-                          char **qparts, const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res,
-                          lb_error_t *err) {
-    double t0 = now_s();
-    lb_sampler_prompt_t *pr = calloc(sp->n, sizeof *pr);
-    int32_t **ids = calloc(sp->n, sizeof *ids);
-    int rc = (!pr || !ids) ? lb_error_set(err, LB_ENOMEM, "out of memory") : 0;
-    for (size_t i = 0; i < sp->n && !rc; i++) {
-        size_t n = 0;
-        rc = lb_tokenizer_encode(e->tok, qparts[i], strlen(qparts[i]), e->add_special, &ids[i], &n,
-                                 err);
-        pr[i] = (lb_sampler_prompt_t){sp->ds.items[i].id, ids[i], n};
-    }
-    lb_text_scorer_t *scorer = NULL;
-    if (!rc) rc = lb_text_scorer_new(&scorer, err);
-    if (!rc) {
-        lb_sampler_opts_t so = lb_sampler_defaults();
-        so.n_samples = 0;
-        so.greedy_too = 1;
-        so.max_new_tokens = o->max_new_tokens;
-        int32_t eos1 = e->eos;
-        so.eos = o->eos && o->n_eos ? o->eos : &eos1;
-        so.n_eos = o->eos && o->n_eos ? o->n_eos : 1;
-        gen_ctx_t g = {.sp = sp, .scorer = scorer, .strip = res->strip, .hooks = hooks, .res = res};
-        snprintf(g.stage, sizeof g.stage, "greedy %s", sp->name);
-        rc = lb_sampler_run(e->m, e->tok, pr, sp->n, &so, gen_emit, NULL, &g, err);
-    }
-    lb_text_scorer_free(scorer);
-    for (size_t i = 0; ids && i < sp->n; i++) free(ids[i]);
-    free(ids);
-    free(pr);
-    res->seconds_generate += now_s() - t0;
-    return rc;
 }
 
 /* ---------------------------------------------------------------- one split, one model */
@@ -544,67 +100,34 @@ static int score_split(const engine_t *e, lb_tofu_split_result_t *sp, const lb_t
         }
         if (qn > (size_t)e->max_length) qn = (size_t)e->max_length;
         int trunc = 0;
-        rc = add_seq(&s, e, qparts[i], qn, it->answer, (int)i, K_REF, mia, sp, it, &trunc, err);
+        rc = lb_tofu_add_seq(&s, e, qparts[i], qn, it->answer, (int)i, K_REF, mia, sp, it, &trunc, err);
         ti->truncated = trunc;
         sp->n_truncated += (size_t)trunc;
         if (!rc && tr && sp->role != LB_TOFU_UTILITY)
-            rc = add_seq(&s, e, qparts[i], qn, it->paraphrased_answer, (int)i, K_CORRECT, 0, sp,
-                         it, NULL, err);
+            rc = lb_tofu_add_seq(&s, e, qparts[i], qn, it->paraphrased_answer, (int)i, K_CORRECT, 0, sp,
+                                 it, NULL, err);
         for (size_t j = 0; !rc && tr && j < it->n_perturbed; j++)
-            rc = add_seq(&s, e, qparts[i], qn, it->perturbed[j], (int)i, K_PERT, 0, sp, it, NULL,
-                         err);
+            rc = lb_tofu_add_seq(&s, e, qparts[i], qn, it->perturbed[j], (int)i, K_PERT, 0, sp, it, NULL,
+                                 err);
     }
     char stage[96];
     snprintf(stage, sizeof stage, "teacher forcing %s", sp->name);
-    if (!rc) rc = forward_all(e, &s, o->batch_tokens, stage, hooks, res, err);
+    if (!rc) rc = lb_tofu_forward_all(e, &s, o->batch_tokens, stage, hooks, res, err);
     if (!rc) {
         int maxl = 1;
         for (size_t k = 0; k < s.n; k++)
             if (s.nlab[k] > maxl) maxl = s.nlab[k];
         double *scratch = malloc((size_t)maxl * sizeof *scratch);
         if (!scratch) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-        else item_metrics(e, &s, sp, o, scratch, err, &rc);
+        else lb_tofu_item_metrics(e, &s, sp, o, scratch, err, &rc);
         free(scratch);
     }
     if (!rc && gen && (sp->metrics & LB_TOFU_ROUGE))
-        rc = generate_split(e, sp, o, qparts, hooks, res, err);
+        rc = lb_tofu_generate_split(e, sp, o, qparts, hooks, res, err);
     for (size_t i = 0; qparts && i < sp->n; i++) free(qparts[i]);
     free(qparts);
-    seqset_free(&s);
+    lb_tofu_seqset_free(&s);
     return rc;
-}
-
-/* ---------------------------------------------------------------- aggregates */
-
-static double mean_of(const lb_tofu_split_result_t *sp, size_t field_off) {
-    double s = 0.0;
-    size_t n = 0;
-    for (size_t i = 0; i < sp->n; i++) {
-        double v = *(const double *)((const char *)&sp->items[i] + field_off);
-        if (!isnan(v)) s += v, n++;
-    }
-    return n ? s / (double)n : NAN;
-}
-
-static void aggregate(lb_tofu_split_result_t *sp) {
-    sp->probability = sp->metrics & LB_TOFU_PROBABILITY
-                          ? mean_of(sp, offsetof(lb_tofu_item_t, probability)) : NAN;
-    sp->rougeL_recall = sp->metrics & LB_TOFU_ROUGE
-                            ? mean_of(sp, offsetof(lb_tofu_item_t, rougeL_recall)) : NAN;
-    sp->exact_memorization = sp->metrics & LB_TOFU_MEMORIZATION
-                                 ? mean_of(sp, offsetof(lb_tofu_item_t, exact_memorization)) : NAN;
-    sp->extraction_strength = sp->metrics & LB_TOFU_MEMORIZATION
-                                  ? mean_of(sp, offsetof(lb_tofu_item_t, extraction_strength)) : NAN;
-    sp->truth_ratio = NAN;
-    if (sp->metrics & LB_TOFU_TRUTH_RATIO) {
-        double s = 0.0;
-        for (size_t i = 0; i < sp->n; i++) {
-            double tr = sp->items[i].truth_ratio;
-            if (sp->role == LB_TOFU_FORGET) s += fmin(tr, 1.0 / (tr + TR_EPS));
-            else s += fmax(0.0, 1.0 - tr);
-        }
-        sp->truth_ratio = s / (double)sp->n;
-    }
 }
 
 /* ---------------------------------------------------------------- inputs */
@@ -701,28 +224,6 @@ static lb_tofu_split_result_t *find_role(lb_tofu_result_t *res, lb_tofu_role_t r
     return NULL;
 }
 
-static int mia_aucs(const lb_tofu_split_result_t *f, const lb_tofu_split_result_t *h, double out[4],
-                    lb_error_t *err) {
-    size_t n = f->n + h->n;
-    double *sc = malloc(n * sizeof *sc);
-    int *lab = malloc(n * sizeof *lab);
-    int rc = (!sc || !lab) ? lb_error_set(err, LB_ENOMEM, "out of memory") : 0;
-    const size_t offs[4] = {offsetof(lb_tofu_item_t, mia_loss), offsetof(lb_tofu_item_t, mia_zlib),
-                            offsetof(lb_tofu_item_t, mia_min_k),
-                            offsetof(lb_tofu_item_t, mia_min_k_plus_plus)};
-    for (int a = 0; a < 4 && !rc; a++) {
-        size_t k = 0;
-        for (size_t i = 0; i < f->n; i++, k++)
-            sc[k] = *(const double *)((const char *)&f->items[i] + offs[a]), lab[k] = 0;
-        for (size_t i = 0; i < h->n; i++, k++)
-            sc[k] = *(const double *)((const char *)&h->items[i] + offs[a]), lab[k] = 1;
-        rc = lb_stats_auc(sc, lab, n, &out[a], err);
-    }
-    free(sc);
-    free(lab);
-    return rc;
-}
-
 /* --reference: the forget truth ratios (items.jsonl beside it) and the min-k AUC of tofu.json. */
 static int read_reference(const char *path, double **tr, size_t *n, double *auc, lb_error_t *err) {
     *tr = NULL, *n = 0, *auc = NAN;
@@ -756,7 +257,7 @@ static int read_reference(const char *path, double **tr, size_t *n, double *auc,
                 json_decref(v);
                 break;
             }
-            if (grow((void **)tr, &cap, *n + 1, sizeof **tr)) {
+            if (lb_tofu_grow((void **)tr, &cap, *n + 1, sizeof **tr)) {
                 rc = lb_error_set(err, LB_ENOMEM, "out of memory");
                 json_decref(v);
                 break;
@@ -786,8 +287,8 @@ static int retain_model_run(const lb_tofu_opts_t *o, const engine_t *main_e, lb_
                             "must share the evaluated model's tokenizer (the truth ratios are "
                             "compared item by item's token sequences)", pb, pa);
     engine_t e;
-    if ((rc = engine_open(&e, o->retain_model_dir, o, err))) {
-        engine_free(&e);
+    if ((rc = lb_tofu_engine_open(&e, o->retain_model_dir, o, err))) {
+        lb_tofu_engine_free(&e);
         return rc;
     }
     lb_tofu_split_result_t *f = find_role(res, LB_TOFU_FORGET), *h = find_role(res, LB_TOFU_HOLDOUT);
@@ -809,22 +310,13 @@ static int retain_model_run(const lb_tofu_opts_t *o, const engine_t *main_e, lb_
     }
     if (!rc && h && (sf.metrics & LB_TOFU_MIA)) {
         double au[4];
-        rc = mia_aucs(&sf, &sh, au, err);
+        rc = lb_tofu_mia_aucs(&sf, &sh, au, err);
         if (!rc) *auc = au[2];
     }
     free(sf.items);
     free(sh.items);
-    engine_free(&e);
+    lb_tofu_engine_free(&e);
     return rc;
-}
-
-static double hmean(const double *v, int n) {
-    double s = 0.0;
-    for (int i = 0; i < n; i++) {
-        if (v[i] == 0.0) return 0.0;
-        s += 1.0 / v[i];
-    }
-    return n / s;
 }
 
 int lb_tofu_run(const lb_tofu_opts_t *o, const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res,
@@ -848,21 +340,21 @@ int lb_tofu_run(const lb_tofu_opts_t *o, const lb_tofu_hooks_t *hooks, lb_tofu_r
     int rc = load_splits(o, res, err);
     if (rc) return rc;
     engine_t e;
-    if ((rc = engine_open(&e, o->model_dir, o, err))) {
-        engine_free(&e);
+    if ((rc = lb_tofu_engine_open(&e, o->model_dir, o, err))) {
+        lb_tofu_engine_free(&e);
         return rc;
     }
     res->max_length = e.max_length;
     for (int i = 0; i < res->n_splits && !rc; i++) {
         rc = score_split(&e, &res->splits[i], o, 1, hooks, res, err);
-        if (!rc) aggregate(&res->splits[i]);
+        if (!rc) lb_tofu_aggregate(&res->splits[i]);
     }
     lb_tofu_split_result_t *f = find_role(res, LB_TOFU_FORGET), *h = find_role(res, LB_TOFU_HOLDOUT);
     /* MIA */
     if (!rc) {
         if (!h) snprintf(res->why_mia, sizeof res->why_mia, "no holdout split (--holdout FILE)");
         else if (!(f->metrics & LB_TOFU_MIA)) snprintf(res->why_mia, sizeof res->why_mia, "not in --metrics");
-        else rc = mia_aucs(f, h, res->mia, err);
+        else rc = lb_tofu_mia_aucs(f, h, res->mia, err);
     }
     /* The retain model's forget truth ratios and min-k AUC. */
     double *rtr = NULL, rauc = NAN;
@@ -917,7 +409,7 @@ int lb_tofu_run(const lb_tofu_opts_t *o, const lb_tofu_hooks_t *hooks, lb_tofu_r
             if (sp->role != LB_TOFU_RETAIN && sp->role != LB_TOFU_UTILITY) continue;
             double p = sp->probability;
             if (sp->role == LB_TOFU_UTILITY && (sp->metrics & LB_TOFU_TRUTH_RATIO))
-                p = mean_of(sp, offsetof(lb_tofu_item_t, normalized_probability));
+                p = lb_tofu_mean_of(sp, offsetof(lb_tofu_item_t, normalized_probability));
             v[nv++] = p, v[nv++] = sp->rougeL_recall, v[nv++] = sp->truth_ratio;
             for (int k = nv - 3; k < nv; k++)
                 if (isnan(v[k])) {
@@ -930,14 +422,14 @@ int lb_tofu_run(const lb_tofu_opts_t *o, const lb_tofu_hooks_t *hooks, lb_tofu_r
         }
         if (miss && miss != res->why_model_utility)
             snprintf(res->why_model_utility, sizeof res->why_model_utility, "%s", miss);
-        if (!miss) res->model_utility = hmean(v, nv);
+        if (!miss) res->model_utility = lb_tofu_hmean(v, nv);
     }
     if (!rc) {
         char p[4200];
         snprintf(p, sizeof p, "%s/tokenizer.json", o->model_dir);
         rc = lb_io_sha256_file(p, res->model_sha_tokenizer, err);
     }
-    engine_free(&e);
+    lb_tofu_engine_free(&e);
     return rc;
 }
 

@@ -198,19 +198,9 @@ int lb_tofu_write(const lb_tofu_result_t *res, const lb_tofu_opts_t *o, json_t *
     char p[4200];
     json_t *doc = lb_tofu_json(res, o, provenance);
     if (!doc) return lb_error_set(err, LB_ENOMEM, "out of memory");
-    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-    json_decref(doc);
-    if (!s) return lb_error_set(err, LB_ENOMEM, "out of memory");
     snprintf(p, sizeof p, "%s/tofu.json", dir);
-    size_t n = strlen(s);
-    char *t = realloc(s, n + 2);
-    if (!t) {
-        free(s);
-        return lb_error_set(err, LB_ENOMEM, "out of memory");
-    }
-    t[n] = '\n', t[n + 1] = '\0';
-    int rc = lb_atomic_write_file(p, t, n + 1, err);
-    free(t);
+    int rc = lb_atomic_write_json(p, doc, err);
+    json_decref(doc);
     snprintf(p, sizeof p, "%s/items.jsonl", dir);
     if (!rc) rc = write_items(res, p, err);
     snprintf(p, sizeof p, "%s/tofu.md", dir);

@@ -24,7 +24,7 @@ typedef struct {
 } spec_t;
 
 #define BIG 1e300
-#define NSPEC_MAX 32
+#define NSPEC_MAX 48
 
 /* The reference's keys, in its files' order, with its published values. */
 static const spec_t UNLEARN[] = {
@@ -73,6 +73,49 @@ static const spec_t FINETUNE[] = {
     {"hparams.data_dir", K_STR, NULL, 0, 0, 0, NULL},
 };
 
+/* eval and tofu read the same files (and the sampling demo's num_samples, top_p, temperature):
+ * the keys that describe the model, the prompt and the data apply, the training keys are
+ * ignored. E: the kind of the sampling keys (K_INT for eval, K_IGN for tofu). */
+#define EVAL_KEYS(E)                                                                    \
+    {"hparams.device", K_IGN, NULL, 0, 0, 0, NULL},                                     \
+    {"hparams.tokenizer_model", K_STR, NULL, 0, 0, 0, NULL},                            \
+    {"hparams.model", K_STR, NULL, 0, 0, 0, NULL},                                      \
+    {"hparams.question_start_tag", K_STR, "Question: ", 0, 0, 0, NULL},                 \
+    {"hparams.question_end_tag", K_STR, "\n", 0, 0, 0, NULL},                           \
+    {"hparams.answer_tag", K_STR, NULL, 0, 0, 0, NULL},                                 \
+    {"hparams.max_length", K_INT, NULL, 2, 1 << 20, 0, NULL},                           \
+    {"hparams.batch_size_inference", K_IGN, NULL, 0, 0, 0, NULL},                       \
+    {"hparams.unlearning_loss", K_IGN, NULL, 0, 0, 0, NULL},                            \
+    {"hparams.lambda", K_IGN, NULL, 0, 0, 0, NULL},                                     \
+    {"hparams.beta", K_IGN, NULL, 0, 0, 0, NULL},                                       \
+    {"hparams.regularization", K_IGN, NULL, 0, 0, 0, NULL},                             \
+    {"hparams.lambda_f", K_IGN, NULL, 0, 0, 0, NULL},                                   \
+    {"hparams.lambda_r", K_IGN, NULL, 0, 0, 0, NULL},                                   \
+    {"hparams.batch_size", K_IGN, NULL, 0, 0, 0, NULL},                                 \
+    {"hparams.gradient_accumulation_steps", K_IGN, NULL, 0, 0, 0, NULL},                \
+    {"hparams.learning_rate", K_IGN, NULL, 0, 0, 0, NULL},                              \
+    {"hparams.num_epochs", K_IGN, NULL, 0, 0, 0, NULL},                                 \
+    {"hparams.weight_decay", K_IGN, NULL, 0, 0, 0, NULL},                               \
+    {"hparams.gradient_checkpointing", K_IGN, NULL, 0, 0, 0, NULL},                     \
+    {"hparams.save_model", K_IGN, NULL, 0, 0, 0, NULL},                                 \
+    {"hparams.seed", E, NULL, 0, 1099511627776.0, 0, NULL},                             \
+    {"hparams.split", K_INT, NULL, 1, 99, 0, NULL},                                     \
+    {"hparams.dataset", E == K_INT ? K_STR : K_IGN, NULL, 0, 0, 0, NULL},               \
+    {"hparams.training.seed", K_IGN, NULL, 0, 0, 0, NULL},                              \
+    {"hparams.training.batch_size", K_IGN, NULL, 0, 0, 0, NULL},                        \
+    {"hparams.training.gradient_accumulation_steps", K_IGN, NULL, 0, 0, 0, NULL},       \
+    {"hparams.training.learning_rate", K_IGN, NULL, 0, 0, 0, NULL},                     \
+    {"hparams.training.num_epochs", K_IGN, NULL, 0, 0, 0, NULL},                        \
+    {"hparams.training.weight_decay", K_IGN, NULL, 0, 0, 0, NULL},                      \
+    {"hparams.training.gradient_checkpointing", K_IGN, NULL, 0, 0, 0, NULL},            \
+    {"hparams.num_samples", E, NULL, 1, 1000000, 0, NULL},                              \
+    {"hparams.top_p", E == K_INT ? K_NUM : K_IGN, NULL, 0, 1, 1, NULL},                 \
+    {"hparams.temperature", E == K_INT ? K_NUM : K_IGN, NULL, 0, BIG, 1, NULL},         \
+    {"hparams.data_dir", K_STR, NULL, 0, 0, 0, NULL}
+
+static const spec_t EVAL[] = {EVAL_KEYS(K_INT)};
+static const spec_t TOFU[] = {EVAL_KEYS(K_IGN)};
+
 /* Top-level blocks that configure Hydra itself (launcher, sweeper, output dirs). */
 static const char *const BLOCKS[] = {"defaults", "hydra"};
 
@@ -86,9 +129,13 @@ typedef struct {
     long long i;
 } val_t;
 
+enum { CMD_FINETUNE, CMD_UNLEARN, CMD_EVAL, CMD_TOFU };
+static const char *const CMD_NAME[] = {"finetune", "unlearn", "eval", "tofu"};
+
 struct lb_train_config {
     char *path;
     int unlearn;
+    int cmd;                       /* CMD_* */
     const spec_t *spec;
     size_t n_spec;
     val_t val[NSPEC_MAX];
@@ -96,6 +143,9 @@ struct lb_train_config {
     size_t n_ignored;
     /* applied strings (owned) */
     char *template_lit, *data_path, *retain_path;
+    /* eval/tofu: the flags (lb_train_config_args; owned) */
+    char **args;
+    size_t n_args;
 };
 
 static const char *SRC_NAME[] = {"default", "file", "override"};
@@ -116,7 +166,8 @@ static void suggest(const lb_train_config_t *c, const char *key, char *buf, size
     size_t lim = strlen(key) / 3 > 3 ? strlen(key) / 3 : 3;
     if (best <= lim) snprintf(buf, cap, " (did you mean %s?)", c->spec[bi].key);
     else snprintf(buf, cap, " (known keys: hparams.*, as in the reference's %s files)",
-                  c->unlearn ? "unlearning/configs" : "finetuning/configs");
+                  c->cmd == CMD_UNLEARN ? "unlearning/configs" : c->cmd == CMD_FINETUNE
+                  ? "finetuning/configs" : "finetuning/ and unlearning/configs");
 }
 
 static int is_block(const char *key) {
@@ -346,18 +397,24 @@ int lb_train_config_load(const char *path, const char *command, const char *cons
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }
     if (command && *command) {
-        if (!strcmp(command, "unlearn")) c->unlearn = 1;
-        else if (strcmp(command, "finetune")) {
+        c->cmd = -1;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(command, CMD_NAME[i])) c->cmd = i;
+        if (c->cmd < 0) {
             free(buf);
             lb_train_config_free(c);
-            return lb_error_set(err, LB_EINVAL, "command '%s': want finetune or unlearn", command);
+            return lb_error_set(err, LB_EINVAL, "command '%s': want finetune, unlearn, eval or tofu",
+                                command);
         }
     } else {
         /* The finetuning files nest the optimiser under hparams.training and name a dataset. */
-        c->unlearn = !(strstr(buf, "\n  training:") || strstr(buf, "\n  dataset:"));
+        c->cmd = strstr(buf, "\n  training:") || strstr(buf, "\n  dataset:") ? CMD_FINETUNE : CMD_UNLEARN;
     }
-    c->spec = c->unlearn ? UNLEARN : FINETUNE;
-    c->n_spec = c->unlearn ? sizeof UNLEARN / sizeof *UNLEARN : sizeof FINETUNE / sizeof *FINETUNE;
+    c->unlearn = c->cmd == CMD_UNLEARN;
+    if (c->cmd == CMD_EVAL) c->spec = EVAL, c->n_spec = sizeof EVAL / sizeof *EVAL;
+    else if (c->cmd == CMD_TOFU) c->spec = TOFU, c->n_spec = sizeof TOFU / sizeof *TOFU;
+    else if (c->unlearn) c->spec = UNLEARN, c->n_spec = sizeof UNLEARN / sizeof *UNLEARN;
+    else c->spec = FINETUNE, c->n_spec = sizeof FINETUNE / sizeof *FINETUNE;
     rc = load_yaml(c, buf, len, err);
     free(buf);
     for (size_t i = 0; !rc && i < n_overrides; i++) rc = apply_override(c, overrides[i], err);
@@ -371,7 +428,7 @@ int lb_train_config_load(const char *path, const char *command, const char *cons
 }
 
 const char *lb_train_config_command(const lb_train_config_t *c) {
-    return c->unlearn ? "unlearn" : "finetune";
+    return CMD_NAME[c->cmd];
 }
 
 static const val_t *get(const lb_train_config_t *c, const char *key) {
@@ -411,6 +468,9 @@ int lb_train_config_apply(const lb_train_config_t *cc, lb_train_run_opts_t *o, F
                           lb_error_t *err) {
     lb_train_config_t *c = (lb_train_config_t *)cc;
     (void)notes;
+    if (c->cmd >= CMD_EVAL)
+        return lb_error_set(err, LB_EINVAL, "%s: a %s configuration has no training options",
+                            c->path, CMD_NAME[c->cmd]);
     const val_t *v;
     if ((v = get(c, "hparams.model"))) o->model_dir = v->text;
     if ((v = get(c, "hparams.tokenizer_model"))) o->tokenizer = v->text;
@@ -484,6 +544,9 @@ static int is_dir(const char *p) {
 
 int lb_train_config_check(const lb_train_config_t *c, lb_train_run_opts_t *o, FILE *notes,
                           lb_error_t *err) {
+    if (c->cmd >= CMD_EVAL)
+        return lb_error_set(err, LB_EINVAL, "%s: a %s configuration has no training options",
+                            c->path, CMD_NAME[c->cmd]);
     const val_t *m = get(c, "hparams.model"), *t = get(c, "hparams.tokenizer_model");
     char at[700];
     if (m && o->model_dir == m->text && !is_dir(m->text)) {
@@ -539,6 +602,198 @@ int lb_train_config_check(const lb_train_config_t *c, lb_train_run_opts_t *o, FI
     return 0;
 }
 
+/* Is flag (e.g. "--model") among the command's own arguments ("--model X" or "--model=X")? */
+static int flag_given(int argc, char *const *argv, const char *flag) {
+    size_t n = strlen(flag);
+    for (int i = 0; argv && i < argc; i++)
+        if (!strncmp(argv[i], flag, n) && (argv[i][n] == '\0' || argv[i][n] == '=')) return 1;
+    return 0;
+}
+
+static int push_arg(lb_train_config_t *c, const char *flag, const char *value, lb_error_t *err) {
+    char **p = realloc(c->args, (c->n_args + 2) * sizeof *p);
+    if (!p) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    c->args = p;
+    if (!(p[c->n_args] = strdup(flag))) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    if (!(p[c->n_args + 1] = strdup(value))) {
+        free(p[c->n_args]);
+        return lb_error_set(err, LB_ENOMEM, "out of memory");
+    }
+    c->n_args += 2;
+    return 0;
+}
+
+/* A literal template's text for lb_template_open: braces doubled, backslashes doubled (it
+ * reads \n, \t and \\ as escapes). */
+static char *lit_template(const char *qs, const char *qe) {
+    char *t = malloc(2 * (strlen(qs) + strlen(qe)) + 4), *d = t;
+    if (!t) return NULL;
+    for (int part = 0; part < 2; part++) {
+        for (const char *s = part ? qe : qs; *s; s++) {
+            *d++ = *s;
+            if (*s == '{' || *s == '}' || *s == '\\') *d++ = *s;
+        }
+        if (!part) d += sprintf(d, "{q}");
+    }
+    *d = '\0';
+    return t;
+}
+
+/* The path key's value must be a local folder (or file) unless its flag is given. */
+static int check_path(const lb_train_config_t *c, const char *key, const char *flag, lb_error_t *err) {
+    const val_t *v = get(c, key);
+    if (!v || is_dir(v->text) || access(v->text, R_OK) == 0) return 0;
+    char at[700];
+    where(c, find(c, key), at, sizeof at);
+    return lb_error_set(err, LB_EINVAL, "%s: '%s' is not a local folder%s; give one: %s=DIR or "
+                        "%s DIR", at, v->text, looks_like_hub(v->text) ? " (a Hugging Face hub "
+                        "name: the hub is not reachable from leakbound)" : "", key, flag);
+}
+
+int lb_train_config_args(lb_train_config_t *c, int argc, char *const *argv, FILE *notes,
+                         const char *const **args, size_t *n, lb_error_t *err) {
+    *args = NULL, *n = 0;
+    if (c->cmd < CMD_EVAL)
+        return lb_error_set(err, LB_EINVAL, "%s: a %s configuration runs as training options",
+                            c->path, CMD_NAME[c->cmd]);
+    for (size_t i = 0; i < c->n_args; i++) free(c->args[i]);
+    c->n_args = 0;
+    int tofu = c->cmd == CMD_TOFU, rc = 0;
+    const val_t *v, *m = get(c, "hparams.model"), *t = get(c, "hparams.tokenizer_model");
+    char at[700], num[64];
+    int check = argv != NULL;
+    if (check && !flag_given(argc, argv, "--model") && (rc = check_path(c, "hparams.model", "--model", err)))
+        return rc;
+    if (m && (rc = push_arg(c, "--model", m->text, err))) return rc;
+    /* the tokenizer: the model folder's own when tokenizer_model is the model or not local */
+    const char *model_dir = m ? m->text : NULL;
+    for (int i = 0; argv && i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--model")) model_dir = argv[i + 1];
+    if (t && !(model_dir && !strcmp(t->text, model_dir)) &&
+        (tofu || !check || !flag_given(argc, argv, "--tokenizer"))) {
+        int local = is_dir(t->text) || access(t->text, R_OK) == 0;
+        char own[4200];
+        snprintf(own, sizeof own, "%s/tokenizer.json", model_dir ? model_dir : ".");
+        int has_own = model_dir && access(own, R_OK) == 0;
+        where(c, find(c, "hparams.tokenizer_model"), at, sizeof at);
+        if (local && tofu && check)
+            return lb_error_set(err, LB_EINVAL, "%s: '%s': tofu reads the model folder's own "
+                                "tokenizer.json; leave hparams.tokenizer_model out (~hparams."
+                                "tokenizer_model) or make it the model folder", at, t->text);
+        if (local) {
+            if ((rc = push_arg(c, "--tokenizer", t->text, err))) return rc;
+        } else if (check && has_own) {
+            if (notes)
+                fprintf(notes, "%s: '%s' is %s; using the model folder's own %s%s\n", at, t->text,
+                        looks_like_hub(t->text) ? "a Hugging Face hub name (the hub is not reachable)"
+                                                : "not a local folder", own,
+                        tofu ? "" : " (--tokenizer or hparams.tokenizer_model=DIR chooses another)");
+        } else if (check) {
+            return lb_error_set(err, LB_EINVAL, "%s: '%s' is not a local folder%s, and %s has no "
+                                "tokenizer.json; give one: hparams.tokenizer_model=DIR%s", at,
+                                t->text, looks_like_hub(t->text) ? " (a Hugging Face hub name: "
+                                "the hub is not reachable from leakbound)" : "",
+                                model_dir ? model_dir : "the model folder",
+                                tofu ? "" : " or --tokenizer FILE|DIR");
+        }
+    }
+    /* The prompt: question_start_tag + q + question_end_tag; the model writes answer_tag. */
+    const char *qs = get(c, "hparams.question_start_tag")->text, *qe = get(c, "hparams.question_end_tag")->text;
+    const val_t *atag = get(c, "hparams.answer_tag");
+    if (!strcmp(qs, "Question: ") && !strcmp(qe, "\n") && (!atag || !strcmp(atag->text, "Answer: "))) {
+        rc = push_arg(c, "--template", "phi", err);
+    } else {
+        char *lit = lit_template(qs, qe);
+        if (!lit) return lb_error_set(err, LB_ENOMEM, "out of memory");
+        rc = push_arg(c, "--template", lit, err);
+        free(lit);
+        if (!rc && atag && *atag->text) {
+            if (tofu) {
+                where(c, find(c, "hparams.answer_tag"), at, sizeof at);
+                return lb_error_set(err, LB_EINVAL, "%s: tofu takes an answer tag only with the phi "
+                                    "tags (Question: , \\n, Answer: ); leave it out "
+                                    "(~hparams.answer_tag) for a prompt without one", at);
+            }
+            /* the sampled answers start with the tag: scored without it, as phi's "Answer:" */
+            char tag[4096];
+            snprintf(tag, sizeof tag, "%s", atag->text);
+            for (size_t k = strlen(tag); k > 0 && (tag[k - 1] == ' ' || tag[k - 1] == '\t');) tag[--k] = '\0';
+            if (*tag) rc = push_arg(c, "--strip-prefix", tag, err);
+        }
+    }
+    if (rc) return rc;
+    if ((v = get(c, "hparams.max_length"))) {
+        snprintf(num, sizeof num, "%lld", v->i);
+        if ((rc = push_arg(c, "--max-length", num, err))) return rc;
+    }
+    if (!tofu) {
+        if ((v = get(c, "hparams.seed"))) {
+            snprintf(num, sizeof num, "%lld", v->i);
+            if ((rc = push_arg(c, "--seed", num, err))) return rc;
+        }
+        if ((v = get(c, "hparams.num_samples"))) {
+            snprintf(num, sizeof num, "%lld", v->i);
+            if ((rc = push_arg(c, "-n", num, err))) return rc;
+        }
+        if ((v = get(c, "hparams.top_p")) && (rc = push_arg(c, "--top-p", v->text, err))) return rc;
+        if ((v = get(c, "hparams.temperature")) && (rc = push_arg(c, "--temperature", v->text, err)))
+            return rc;
+    }
+    /* The data: split N names TOFU's forgetNN (tofu: forgetNN_perturbed when present, and
+       retain_perturbed, else retain(100-N)); eval without a split: dataset's file. */
+    const val_t *dir = get(c, "hparams.data_dir"), *split = get(c, "hparams.split");
+    const val_t *ds = tofu ? NULL : get(c, "hparams.dataset");
+    const char *data_flag = tofu ? "--forget" : "--data";
+    int data_given = check && flag_given(argc, argv, data_flag);
+    if (dir && (split || ds)) {
+        char name[64];
+        const char *key = split ? "hparams.split" : "hparams.dataset";
+        char *f = NULL, *r = NULL;
+        if (split) {
+            snprintf(name, sizeof name, "forget%02lld_perturbed", split->i);
+            if (tofu && (f = tofu_file(dir->text, name)) && access(f, R_OK) != 0) free(f), f = NULL;
+            snprintf(name, sizeof name, "forget%02lld", split->i);
+            if (!f) f = tofu_file(dir->text, name);
+            if (tofu) {
+                if ((r = tofu_file(dir->text, "retain_perturbed")) && access(r, R_OK) != 0) {
+                    free(r);
+                    snprintf(name, sizeof name, "retain%lld", 100 - split->i);
+                    r = tofu_file(dir->text, name);
+                }
+                if (!r) {
+                    free(f);
+                    return lb_error_set(err, LB_ENOMEM, "out of memory");
+                }
+            }
+        } else {
+            f = tofu_file(dir->text, ds->text);
+        }
+        if (!f) return lb_error_set(err, LB_ENOMEM, "out of memory");
+        if (!data_given) {
+            where(c, find(c, key), at, sizeof at);
+            if (check && access(f, R_OK) != 0)
+                rc = lb_error_set(err, LB_EINVAL, "%s: %s (or its .jsonl) does not exist", at, f);
+            if (!rc) rc = push_arg(c, data_flag, f, err);
+            if (!rc && r && !(check && flag_given(argc, argv, "--retain")) && access(r, R_OK) == 0)
+                rc = push_arg(c, "--retain", r, err);
+        }
+        free(f);
+        free(r);
+        if (rc) return rc;
+    } else if (check && !data_given && (split || ds)) {
+        if (split)
+            return lb_error_set(err, LB_EINVAL, "%s: hparams.split %lld names TOFU's forget%02lld "
+                                "file: give its folder with --data-dir DIR (or hparams.data_dir=DIR), "
+                                "or %s FILE", c->path, split->i, split->i, data_flag);
+        return lb_error_set(err, LB_EINVAL, "%s: hparams.dataset '%s' names a TOFU file: give its "
+                            "folder with --data-dir DIR (or hparams.data_dir=DIR), or --data FILE",
+                            c->path, ds->text);
+    }
+    *args = (const char *const *)c->args;
+    *n = c->n_args;
+    return 0;
+}
+
 json_t *lb_train_config_json(const lb_train_config_t *c, int with_sources) {
     json_t *o = json_object();
     if (!o) return NULL;
@@ -571,6 +826,8 @@ void lb_train_config_free(lb_train_config_t *c) {
     for (size_t k = 0; k < NSPEC_MAX; k++) free(c->val[k].text);
     for (size_t i = 0; i < c->n_ignored; i++) free(c->ignored[i]);
     free(c->ignored);
+    for (size_t i = 0; i < c->n_args; i++) free(c->args[i]);
+    free(c->args);
     free(c->template_lit);
     free(c->data_path);
     free(c->retain_path);

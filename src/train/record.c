@@ -73,18 +73,13 @@ int lb_train_write_record(const char *dir, const lb_train_run_opts_t *o,
     json_decref(av);
     json_decref(ds);
     json_decref(cfg);
-    char *text = bad ? NULL : json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                                  JSON_REAL_PRECISION(17));
-    json_decref(doc);
-    if (!text) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    if (bad) {
+        json_decref(doc);
+        return lb_error_set(err, LB_ENOMEM, "out of memory");
+    }
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, LB_TRAIN_RUN_FILE);
-    lb_atomic_file_t f;
-    int rc = lb_atomic_open(&f, path, err);
-    if (!rc) rc = lb_atomic_write(&f, text, strlen(text), err);
-    if (!rc) rc = lb_atomic_write(&f, "\n", 1, err);
-    if (!rc) rc = lb_atomic_commit(&f, err);
-    else lb_atomic_abort(&f);
-    free(text);
+    int rc = lb_atomic_write_json(path, doc, err);
+    json_decref(doc);
     return rc;
 }

@@ -8,6 +8,9 @@ lb_oracle_test(cli_inspect_generate cli_inspect_generate.py)
 lb_oracle_test(cli_atomic_outputs cli_atomic_outputs.py)
 # `leakbound bound` against scipy/statsmodels and independent numpy code.
 lb_oracle_test(cli_bound cli_bound.py)
+# `bound` on numbered answers: "sample": -1 is the greedy answer (not counted in n), repeated
+# (id, sample) pairs refused unless --allow-duplicates; fast and jansson paths agree.
+lb_oracle_test(cli_bound_samples cli_bound_samples.py)
 # `leakbound score`: bad input (exit 2, file and line named), stdin, fields kept byte for byte, output order across batches and threads.
 lb_oracle_test(cli_score cli_score.py)
 # One CLI dialect: every subcommand's unknown option, missing value, missing input, --threads

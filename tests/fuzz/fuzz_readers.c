@@ -34,7 +34,7 @@ static void fuzz_bound(const uint8_t *data, size_t size) {
     int fd = lb_fuzz_memfd(data, size, path);
     lb_scores_t in;
     lb_error_t err = {0};
-    int rc = lb_scores_read(path, &in, &err);
+    int rc = lb_scores_read(path, 0, &in, &err);
     close(fd);
     if (rc) {
         LB_FUZZ_CHECK(rc < 0 && rc >= LB_EUNSUPPORTED && err.msg[0], "bound rc %d", rc);

@@ -6,12 +6,12 @@
   -aux-info over a file including every header, as build_exports does), has a comment ending
   on the line directly above its declaration.
 """
-import glob
 import os
 import re
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import build_common  # noqa: E402
 
 SRC = os.environ["LB_SOURCE_DIR"]
 failures = []
@@ -23,8 +23,7 @@ def check(cond, what):
         print("FAIL:", what, file=sys.stderr)
 
 
-inc = os.path.join(SRC, "include", "leakbound")
-headers = sorted(glob.glob(os.path.join(inc, "*.h")))
+headers = build_common.public_headers(SRC)
 check(len(headers) > 10, "found the public headers (%d)" % len(headers))
 text = {os.path.realpath(h): open(h, encoding="utf-8").read().split("\n") for h in headers}
 
@@ -41,28 +40,11 @@ for h in headers:
           "%s: does not open with a comment block holding the module's Contract" %
           os.path.basename(h))
 
-with tempfile.TemporaryDirectory() as tmp:
-    tu = os.path.join(tmp, "all.c")
-    aux = os.path.join(tmp, "aux.txt")
-    with open(tu, "w") as f:
-        for h in headers:
-            f.write('#include "leakbound/%s"\n' % os.path.basename(h))
-    cflags = subprocess.run(["pkg-config", "--cflags", "jansson"], capture_output=True,
-                            text=True).stdout.split()
-    subprocess.run(["gcc", "-std=c11", "-fsyntax-only", "-I", os.path.join(SRC, "include"),
-                    *cflags, "-aux-info", aux, tu], check=True)
-    decls = []
-    for line in open(aux):
-        m = re.match(r"/\* (\S+):(\d+):\w+ \*/ (.*)", line)
-        if not m:
-            continue
-        path = os.path.realpath(m.group(1))
-        if path not in text or m.group(3).startswith("static"):
-            continue
-        name = re.search(r"(\w+) \(", m.group(3))
-        check(name is not None, "cannot read declaration: " + m.group(3))
-        if name:
-            decls.append((path, int(m.group(2)), name.group(1)))
+decls = []
+for path, lineno, decl, name in build_common.public_declarations(SRC, headers):
+    check(name is not None, "cannot read declaration: " + decl)
+    if name:
+        decls.append((path, lineno, name))
 
 check(len(decls) > 100, "found the public declarations (%d)" % len(decls))
 for path, lineno, name in decls:

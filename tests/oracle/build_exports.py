@@ -8,12 +8,13 @@
 - One version: CMake's project(VERSION), `leakbound --version`, lb_version() through Python
   (leakbound.__version__), the shared library's file name and python/pyproject.toml agree.
 """
-import glob
 import os
 import re
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import build_common  # noqa: E402
 
 SRC = os.environ["LB_SOURCE_DIR"]
 CLI = os.environ["LB_CLI"]
@@ -32,30 +33,12 @@ out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, t
                      check=True).stdout
 exported = {f[2] for f in (l.split() for l in out.splitlines()) if len(f) == 3 and f[1] in "TWiV"}
 
-headers = sorted(glob.glob(os.path.join(SRC, "include", "leakbound", "*.h")))
-with tempfile.TemporaryDirectory() as tmp:
-    tu = os.path.join(tmp, "all.c")
-    aux = os.path.join(tmp, "aux.txt")
-    with open(tu, "w") as f:
-        for h in headers:
-            f.write('#include "leakbound/%s"\n' % os.path.basename(h))
-    cflags = subprocess.run(["pkg-config", "--cflags", "jansson"], capture_output=True,
-                            text=True).stdout.split()
-    subprocess.run(["gcc", "-std=c11", "-fsyntax-only", "-I", os.path.join(SRC, "include"),
-                    *cflags, "-aux-info", aux, tu], check=True)
-    declared = set()
-    inc = os.path.join(SRC, "include", "leakbound") + os.sep
-    for line in open(aux):
-        m = re.match(r"/\* (\S+):\d+:\w+ \*/ (.*)", line)
-        if not m or not os.path.realpath(m.group(1)).startswith(os.path.realpath(inc)):
-            continue
-        decl = m.group(2)
-        if decl.startswith("static"):
-            continue
-        name = re.search(r"(\w+) \(", decl)
-        check(name is not None, "cannot read declaration: " + decl)
-        if name:
-            declared.add(name.group(1))
+headers = build_common.public_headers(SRC)
+declared = set()
+for _, _, decl, name in build_common.public_declarations(SRC, headers):
+    check(name is not None, "cannot read declaration: " + decl)
+    if name:
+        declared.add(name)
 
 check(len(declared) > 100, "found the public declarations (%d)" % len(declared))
 extra = sorted(exported - declared)

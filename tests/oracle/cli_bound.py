@@ -354,7 +354,7 @@ def fast_vs_full():
             sep = rng.choice([",", ", ", " ,\t"])
             fields.append('"scores":' + rng.choice(["", " "]) + "[" + rng.choice(["", " "]) +
                           sep.join(fmt_score(rng, v) for v in vals) + rng.choice(["", " "]) + "]")
-        fields += rng.sample(['"sample": 3', '"text": "plain"', '"raw": "esc\\"aped"', '"ok": true',
+        fields += rng.sample(['"k": 3', '"text": "plain"', '"raw": "esc\\"aped"', '"ok": true',
                               '"none": null', '"f": false', '"t": "ünï"', '"neg": -1.5e-3',
                               '"big": 1234567890123456789'], rng.randint(0, 3))
         rng.shuffle(fields)

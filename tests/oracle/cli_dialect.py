@@ -105,7 +105,8 @@ def main():
                 fail(f"{words} --help: exit {h.returncode}, exit rule missing")
     # an abbreviation of several options names them
     usage_error(["score"], ["--judge-t", "x"], re.escape("option '--judge-t' is ambiguous: "
-                                                         "--judge-template, --judge-threshold") + "$",
+                                                         "--judge-template, --judge-threshold, "
+                                                         "--judge-tokenizer") + "$",
                 "score --judge-t")
     r = run(["no-such-command"], [])
     if r.returncode != 2 or r.stderr != ("leakbound: unknown command 'no-such-command'\n"

@@ -23,17 +23,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sample_common as sc  # noqa: E402
 
-CLI = os.environ["LB_CLI"]
-ROOT = os.environ["LB_SOURCE_DIR"]
-MODEL = os.path.join(ROOT, "examples", "default", "model")
-DATA = os.path.join(ROOT, "examples", "default", "forget.jsonl")
-failures = []
-
-
-def check(label, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + label)
-    if not ok:
-        failures.append(f"{label}: {detail}")
+from provenance_common import CLI, DATA, MODEL, check  # noqa: E402
+import provenance_common  # noqa: E402
 
 
 def run(args, stdin=None, cwd=None):
@@ -167,11 +158,7 @@ def main():
                 check(f"{cmd[0]}: shard '{bad}' refused (exit 2, index and entry named)",
                       p.returncode == 2 and index in err and f'is "{bad}"' in err and "weight_map[" in err,
                       f"exit {p.returncode}: {err}")
-    if failures:
-        print("\n".join(failures))
-        return 1
-    print("OK")
-    return 0
+    return provenance_common.status()
 
 
 if __name__ == "__main__":

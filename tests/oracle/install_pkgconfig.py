@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """`cmake --install` + pkg-config: a program built only from the installed headers, library and
 leakbound.pc computes a Clopper-Pearson bound equal to scipy's, and the installed `leakbound`
-finds its bundled default under share/leakbound/default."""
+finds its bundled default under share/leakbound/default. Nothing installed needs a BLAS: the
+library calls no cblas_*/BLAS symbol, leakbound.pc does not require one and the shared library
+does not load one (products run on leakbound's own fixed-order GEMM, docs/reproducibility.md)."""
 import os
 import subprocess
 import sys
@@ -49,9 +51,31 @@ def main():
         ok2 = r.returncode == 0 and "share/leakbound/default" in r.stderr and \
             os.path.exists(os.path.join(out, "report.json"))
         print(f"installed leakbound eval on share/leakbound/default: {'ok' if ok2 else 'FAIL ' + r.stderr}")
-        passed = int(ok) + int(ok2)
-        print(f"{passed} passed, {2 - passed} failed")
-        sys.exit(0 if passed == 2 else 1)
+        ok3 = no_blas(prefix, env)
+        passed = int(ok) + int(ok2) + int(ok3)
+        print(f"{passed} passed, {3 - passed} failed")
+        sys.exit(0 if passed == 3 else 1)
+
+
+def no_blas(prefix, env):
+    """True when neither the installed libraries nor leakbound.pc bring in a BLAS."""
+    bad = []
+    pc = run(["pkg-config", "--print-requires", "--print-requires-private", "leakbound"], env=env)
+    bad += [f"leakbound.pc requires {m}" for m in pc.split() if "blas" in m.lower()]
+    libs = [os.path.join(r, f) for r, _, fs in os.walk(prefix) for f in fs
+            if f.startswith("libleakbound.") and (f.endswith(".a") or ".so" in f)]
+    for lib in libs:
+        if lib.endswith(".a"):
+            und = run(["nm", "-u", lib]).split()
+            bad += [f"{lib} calls {s}" for s in set(und)
+                    if s.startswith(("cblas_", "openblas_", "goto_")) or s in ("sgemm_", "dgemm_")]
+        elif not os.path.islink(lib):
+            needed = run(["readelf", "-d", lib])
+            bad += [f"{lib} needs {ln.split('[')[-1].rstrip(']')}" for ln in needed.splitlines()
+                    if "NEEDED" in ln and "blas" in ln.lower()]
+    print(f"no BLAS in {len(libs)} installed libraries and leakbound.pc: "
+          f"{'ok' if libs and not bad else 'FAIL ' + '; '.join(bad or ['no library installed'])}")
+    return bool(libs) and not bad
 
 
 if __name__ == "__main__":

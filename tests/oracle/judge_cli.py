@@ -491,10 +491,64 @@ def group_labels():
                             f"label_probability {lp}, stderr {p.stderr!r}")
 
 
+def group_tokenizer():
+    """--judge-tokenizer FILE|DIR: a judge folder without tokenizer.json (and
+    tokenizer_config.json) takes them from elsewhere; scores equal the whole folder's, chat
+    template included; without it the error names --judge-tokenizer; eval's judge sha256
+    covers the tokenizer loaded (a folder holding copies hashes alike, another tokenizer
+    differently)."""
+    import shutil
+    whole = os.path.join(WORK, "judge_tok_whole")
+    make_judge(whole)
+    bare, tokdir = os.path.join(WORK, "judge_tok_bare"), os.path.join(WORK, "judge_tok_files")
+    shutil.rmtree(bare, ignore_errors=True)
+    shutil.rmtree(tokdir, ignore_errors=True)
+    shutil.copytree(whole, bare)
+    os.makedirs(tokdir)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.move(os.path.join(bare, name), os.path.join(tokdir, name))
+    path, _ = lines_in(WORK)
+    expect_fail("no tokenizer.json", ["--judge", bare, path], bare, "tokenizer.json",
+                "--judge-tokenizer")
+    expect_fail("--judge-tokenizer missing", ["--judge", bare, "--judge-tokenizer",
+                                              os.path.join(WORK, "nope"), path], "nope")
+    want = sc.run_cli(["score", "--metric", "judge", "--judge", whole, path]).stdout
+    for tok in (tokdir, os.path.join(tokdir, "tokenizer.json")):
+        got = sc.run_cli(["score", "--metric", "judge", "--judge", bare, "--judge-tokenizer", tok,
+                          path]).stdout
+        if got != want or not want:
+            failures.append(f"--judge-tokenizer {tok}: score output differs from the whole folder's")
+    data = os.path.join(WORK, "tok_prompts.jsonl")
+    with open(data, "w") as f:
+        for i, q in enumerate(["Say hi", "Write a threat"]):
+            f.write(json.dumps({"id": "p%d" % i, "prompt": q}) + "\n")
+
+    def judge_sha(tag, *judge):
+        out = os.path.join(WORK, "tok_eval_" + tag)
+        sc.run_cli(["eval", "--model", whole, "--data", data, "-n", "3", "--max-new-tokens", "4",
+                    "--metric", "judge", "--judge", *judge, "--out", out, "--quiet"])
+        return json.load(open(os.path.join(out, "report.json")))["judge"]["sha256"]
+
+    a = judge_sha("whole", whole)
+    b = judge_sha("bare", bare, "--judge-tokenizer", tokdir)
+    if a != b:
+        failures.append(f"eval: judge sha256 with copies of the tokenizer files {b} != {a}")
+    other = os.path.join(WORK, "judge_tok_other")
+    shutil.rmtree(other, ignore_errors=True)
+    shutil.copytree(tokdir, other)
+    cfgp = os.path.join(other, "tokenizer_config.json")
+    doc = json.load(open(cfgp))
+    doc["chat_template"] = doc["chat_template"].replace("Verdict:", "Verdict: ")
+    json.dump(doc, open(cfgp, "w"))
+    c = judge_sha("other", bare, "--judge-tokenizer", other)
+    if c == a:
+        failures.append("eval: judge sha256 does not cover --judge-tokenizer's tokenizer_config.json")
+
+
 def main():
     group = sys.argv[1]
     {"oracle": group_oracle, "eval": group_eval, "errors": group_errors, "samples": group_samples,
-     "report": group_report, "labels": group_labels}[group]()
+     "report": group_report, "labels": group_labels, "tokenizer": group_tokenizer}[group]()
     if failures:
         for f in failures[:40]:
             print("FAIL " + f)

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Memory plan: `inspect` and `sample` state the planned memory, and `sample`, `finetune` and
-`unlearn` refuse a plan above the memory available, before allocating it.
+"""Memory plan: `inspect` and `sample` state the planned memory, and `sample`, `generate`,
+`finetune` and `unlearn` refuse a plan above the memory available, before allocating it.
 
 A 1-layer Llama made by `leakbound init`, its config set to 2^21 positions (RoPE: no position table, so the
 weights stay tiny) needs 256 bytes of KV cache per token; sampling 1,000 answers per question
@@ -85,6 +85,34 @@ def main():
                             "-n", "2", "--max-new-tokens", "8", "--out", out, "--quiet"],
                            capture_output=True, text=True, timeout=120)
         check(r.returncode == 0 and r.stderr == "", f"--quiet prints nothing, not even the plan: {r.stderr!r}")
+        # generate: the sampler's plan for its one sequence (lb_sampler_mem_plan), checked as
+        # sample's. 32 layers x 4 KV heads x 64 x 4 B x 2 = 64 KiB of KV cache per token; the
+        # sampler's 2 sequences (batch + prompt in flight) x (2,000,000 new tokens + the
+        # prompt's 1 or 2) = 262.14 GB: refused
+        # with exit 1 before the cache exists, nothing on stdout; a small request runs.
+        deep = os.path.join(tmp, "deep")
+        r = subprocess.run([CLI, "init", "--arch", "llama", "--size", "L32-D256-H4-KV4-I128-T256",
+                            "--tokenizer", os.path.join(DEFAULT, "model", "tokenizer.json"),
+                            "--out", deep], capture_output=True, text=True)
+        check(r.returncode == 0, f"init deep: {r.stderr}")
+        cpath = os.path.join(deep, "config.json")
+        cfg = json.load(open(cpath))
+        cfg["max_position_embeddings"] = 1 << 21
+        json.dump(cfg, open(cpath, "w"))
+        kv = 2 * 32 * 4 * 64 * 4 * 2 * (2000000 + 2)
+        r = subprocess.run([CLI, "generate", deep, "--prompt", "hi", "--max-new-tokens", "2000000",
+                            "--kv-budget", "100000G"], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 1 and r.stdout == "" and
+              f"generate: the memory plan needs" in r.stderr and f"KV cache {kv / 1e9:.2f} GB" in r.stderr
+              and "available" in r.stderr and "--kv-budget" in r.stderr,
+              f"generate oversized plan: exit {r.returncode}: {r.stderr!r} {r.stdout[:80]!r}")
+        r = subprocess.run([CLI, "generate", deep, "--prompt", "hi", "--max-new-tokens", "3",
+                            "--kv-budget", "64M"], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0 and r.stdout.endswith("\n"), f"generate small plan runs: {r.stderr}")
+        r = subprocess.run([CLI, "generate", deep, "--prompt", "hi", "--kv-budget", "lots"],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 2 and "--kv-budget" in r.stderr and "lots" in r.stderr,
+              f"generate --kv-budget lots: {r.returncode} {r.stderr}")
         # finetune and unlearn: the trainer's plan (weights + its arena for batch x length
         # tokens) through the same check; 64 x 2,000,000 tokens plan petabytes: exit 1 with the
         # plan named, and no output folder.

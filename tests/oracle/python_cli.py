@@ -182,6 +182,23 @@ def check_judge():
             ok = all(float(g[f]) == w[f] for g, w in zip(got, want)
                      for f in ("score", "p_label_a", "p_label_b"))
         C.check(f"score(metric='judge') == CLI {extra}", ok and len(got) == len(want) == k)
+    # judge_tokenizer (--judge-tokenizer): the judge's tokenizer.json kept elsewhere
+    import shutil
+    bare, tok = os.path.join(WORK, "judge_bare"), os.path.join(WORK, "judge_tok")
+    shutil.rmtree(bare, ignore_errors=True)
+    shutil.rmtree(tok, ignore_errors=True)
+    shutil.copytree(folder, bare)
+    os.makedirs(tok)
+    shutil.move(os.path.join(bare, "tokenizer.json"), os.path.join(tok, "tokenizer.json"))
+    whole = leakbound.score(t, q, metric="judge", judge=folder, judge_template=tmpl, detail=True)
+    split = leakbound.score(t, q, metric="judge", judge=bare, judge_template=tmpl, detail=True,
+                            judge_tokenizer=tok)
+    C.check("score(judge_tokenizer=) == the whole judge folder's",
+            len(split) == k and all(float(a[f]) == float(b[f]) for a, b in zip(split, whole)
+                                    for f in ("score", "p_label_a", "p_label_b")))
+    C.raises("judge folder without tokenizer.json", Exception,
+             lambda: leakbound.score(t, q, metric="judge", judge=bare, judge_template=tmpl),
+             "--judge-tokenizer")
     C.raises("judge without judge=", ValueError,
              lambda: leakbound.score(["a"], ["b"], metric="judge"), "judge=DIR")
     p = subprocess.run([CLI, "score", "--metric", "bogus"], capture_output=True, text=True)

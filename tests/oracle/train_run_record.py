@@ -17,17 +17,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sample_common as sc  # noqa: E402
 
-CLI = os.environ["LB_CLI"]
-ROOT = os.environ["LB_SOURCE_DIR"]
-MODEL = os.path.join(ROOT, "examples", "default", "model")
-DATA = os.path.join(ROOT, "examples", "default", "forget.jsonl")
-failures = []
-
-
-def check(label, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + label)
-    if not ok:
-        failures.append(f"{label}: {detail}")
+from provenance_common import CLI, DATA, MODEL, ROOT, check  # noqa: E402
+import provenance_common  # noqa: E402
 
 
 def sha(path):
@@ -114,11 +105,7 @@ def main():
             p = subprocess.run([CLI, "inspect", out], capture_output=True, text=True)
             check("inspect: a malformed record exits 2 naming the file",
                   p.returncode == 2 and "leakbound_run.json" in p.stderr, p.stderr)
-    if failures:
-        print("\n".join(failures))
-        return 1
-    print("OK")
-    return 0
+    return provenance_common.status()
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ static void test_read_groups(void **state) {
 
     lb_scores_t s;
     lb_error_t err = {0};
-    assert_int_equal(lb_scores_read(path, &s, &err), 0);
+    assert_int_equal(lb_scores_read(path, 0, &s, &err), 0);
     assert_int_equal(s.n_prompts, NP);
     assert_int_equal(s.n_scores, NP * PER);
     char sha[65];
@@ -129,7 +129,7 @@ static void test_read_errors(void **state) {
         write_file(path, cases[i].text);
         lb_scores_t s;
         lb_error_t err = {0};
-        int rc = lb_scores_read(path, &s, &err);
+        int rc = lb_scores_read(path, 0, &s, &err);
         assert_true(rc == LB_EINVAL || rc == LB_EFORMAT);
         snprintf(want, sizeof want, "%s%s", path, cases[i].where);
         assert_memory_equal(err.msg, want, strlen(want));
@@ -140,7 +140,7 @@ static void test_read_errors(void **state) {
     lb_scores_t s;
     lb_error_t err = {0};
     snprintf(path, sizeof path, "%s/none.jsonl", lb_tmpdir);
-    assert_int_equal(lb_scores_read(path, &s, &err), LB_EIO);
+    assert_int_equal(lb_scores_read(path, 0, &s, &err), LB_EIO);
     assert_non_null(strstr(err.msg, "none.jsonl: cannot open"));
 }
 

@@ -16,6 +16,8 @@ lb_oracle_test(train_cli_dtype train_cli.py dtype)
 lb_oracle_test(train_cli_errors train_cli.py errors)
 # The reference's Hydra YAML files (tests/train/hydra) through --config and `config show`.
 lb_oracle_test(train_config train_config.py)
+# eval/tofu --config: the same files as the flags they stand for (tests/oracle/train_config_eval.py).
+lb_oracle_test(train_config_eval train_config_eval.py)
 # leakbound_run.json in finetune/unlearn outputs: fields against the command line, hashlib and
 # the schedule's arithmetic; shown by inspect; linked from eval's provenance.
 lb_oracle_test(train_run_record train_run_record.py)
