@@ -64,9 +64,6 @@ typedef struct lb_demo_opts {
     int unlearn_epochs;        /* at most this many unlearning epochs, 1..1000 */
     const char *entropy;       /* EO weights "LF,LR" (two finite numbers) */
     const char *entropy_positions; /* "all" or "answer" */
-    const char *const *argv;   /* the caller's command line for demo.json's provenance (may be
-                                  NULL; argc entries) */
-    int argc;
 } lb_demo_opts_t;
 
 /* Defaults: out "leakbound-demo", quick 0, seed 0, authors 10, n 1024, finetune_epochs 15,

@@ -260,8 +260,6 @@ int lb_cli_demo(int argc, char **argv) {
             return lb_cli_failf("demo", "--entropy: want LF,LR (two numbers), got '%s'", o.entropy);
     }
     o.n = n > 0 ? n : o.quick ? 128 : 1024;
-    o.argc = ctx.argc;
-    o.argv = (const char *const *)full;
     lb_demo_hooks_t hooks = {.user = &ctx, .log = on_log, .step_begin = on_begin, .step_end = on_end,
                              .eval = on_eval, .provenance = on_provenance};
     lb_demo_result_t r;
