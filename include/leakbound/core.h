@@ -27,7 +27,8 @@ enum {
     LB_EIO = -2,      /* read/write failed */
     LB_ENOMEM = -3,   /* allocation failed or arena exhausted */
     LB_EFORMAT = -4,  /* malformed file (JSON, safetensors, ...) */
-    LB_EUNSUPPORTED = -5
+    LB_EUNSUPPORTED = -5,
+    LB_ECANCELED = -6 /* the caller's hook asked the run to stop (lb_eval_hooks_t) */
 };
 
 /* The library's binary interface revision: raised whenever a public struct layout or a

@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli_eval.h"
+#include "cli_sampling.h"
+#include "cli_score.h"
 #include "cli_mpi.h"
 #include "leakbound/io.h"
+#include "leakbound/eval.h"
 #include "leakbound/text.h"
 
 #define CMD "eval"
@@ -112,7 +114,7 @@ static void usage(FILE *out) {
             "Under `mpirun -np K` (or srun) the sampling is shared over K ranks; rank 0 scores\n"
             "and writes DIR: the same bytes as one process, report.json's \"eval\" records\n"
             "\"ranks\": K (docs/scaling.md). A failing rank stops the job (exit non-zero).\n",
-            lb_cli_wait_help, lb_score_opts_help, lb_sampling_help);
+            lb_cli_wait_help, lb_score_opts_help, lb_cli_sampling_help);
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
@@ -120,106 +122,44 @@ static void usage(FILE *out) {
 static const char *const eval_files[] = {"samples.jsonl", "report.json", "report.md",
                                          "density.svg", "ecdf.svg", "ed.svg", NULL};
 
-/* --leak-threshold's default: 0.9 for the ROUGE scores, 1 for the binary keywords and exact,
- * and for the judge its harmful cut (eval_harmful: 1 with --judge-threshold, else 0.5). */
-static double default_leak_threshold(lb_metric_t m, const lb_score_opts_t *so) {
-    if (m == LB_METRIC_KEYWORDS || m == LB_METRIC_EXACT) return 1.0;
-    if (m == LB_METRIC_JUDGE) return so->judge_threshold >= 0 ? 1.0 : 0.5;
-    return 0.9;
-}
-
+/* The run's hook state: progress lines, and each scored group's samples.jsonl lines written
+ * into the output folder's samples.jsonl (the default writer). */
 typedef struct eval_run {
-    lb_sampling_progress_t prog; /* first: the progress callback reads it */
-    eval_state_t *e;
-    const lb_sampling_ctx_t *ctx;
-    lb_metric_t metric;
-    lb_text_scorer_t *scorer;
-    size_t *kw_len;              /* (max keywords,) */
-    double *group;               /* (n + 1,) this group's scores */
-    lb_score_item_t *items;      /* (n + 1,) this group's answers as lb_score_batch reads them */
-    lb_atomic_file_t samples;
-    int verbose;
-    char *buf;
-    size_t cap, len;
+    lb_cli_progress_t prog; /* first: the progress callback reads it */
+    lb_eval_writer_t w;
+    const lb_judge_t *judge; /* --metric judge: warn once when its labels are unlikely */
+    int *judge_mass_checked;
 } eval_run_t;
 
-/* Score a group (greedy and samples) in one lb_score_batch call: the reference is the item's
- * answer, its keywords, or (judge) its question as the user turn. */
-static int score_group(eval_run_t *r, const lb_data_item_t *it, const lb_sample_result_t *res,
-                       int n_res, lb_error_t *err) {
-    const char *ref = r->metric == LB_METRIC_JUDGE ? it->question : it->answer ? it->answer : "";
-    for (size_t k = 0; k < it->n_keywords; k++) r->kw_len[k] = strlen(it->keywords[k]);
-    for (int i = 0; i < n_res; i++)
-        r->items[i] = (lb_score_item_t){.text = res[i].text, .text_len = res[i].text_len,
-                                        .ref = ref, .ref_len = strlen(ref),
-                                        .kw = (const char *const *)it->keywords,
-                                        .kw_len = r->kw_len, .n_kw = it->n_keywords};
-    int rc = lb_score_batch(r->e->score_opts, r->metric, r->scorer, r->items, (size_t)n_res,
-                            r->group, NULL, err);
-    if (!rc && r->metric == LB_METRIC_JUDGE)
-        lb_cli_score_judge_check_mass(r->e->score_opts->judge, "eval", &r->e->judge_mass_checked);
-    if (rc && r->metric == LB_METRIC_JUDGE)
-        lb_error_prefix(err, "item '%s' (line %ld): judge", it->id, it->line);
-    return rc;
-}
-
-static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, int n_res,
-                      lb_error_t *err) {
+static int eval_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
+                      const double *scores, lb_error_t *err) {
     eval_run_t *r = user;
-    eval_state_t *e = r->e;
-    const lb_data_item_t *it = &r->ctx->ds.items[prompt];
-    int rc = score_group(r, it, res, n_res, err);
-    if (rc) return rc;
-    for (int i = 0; i < n_res; i++) {
-        if (res[i].index < 0)
-            e->greedy[prompt] = r->group[i];
-        else
-            e->scores[prompt * (size_t)e->n + (size_t)res[i].index] = r->group[i];
-    }
-    r->len = 0;
-    rc = lb_sampling_format_group(r->ctx, prompt, res, n_res, r->group, r->verbose, &r->buf,
-                                      &r->cap, &r->len, err);
-    if (!rc) rc = lb_atomic_write(&r->samples, r->buf, r->len, err);
-    return rc;
-}
-
-/* Every item must carry what the metric compares against: say which one does not. */
-static int check_items(const eval_state_t *e, const lb_sampling_ctx_t *ctx, lb_metric_t m,
-                       lb_error_t *err) {
-    for (size_t i = 0; i < ctx->n_items; i++) {
-        const lb_data_item_t *it = &ctx->ds.items[i];
-        if (m == LB_METRIC_KEYWORDS && it->n_keywords == 0)
-            return lb_error_set(err, LB_EINVAL, "item '%s' (line %ld) has no keywords for "
-                                "--metric keywords", it->id, it->line);
-        if (m != LB_METRIC_KEYWORDS && m != LB_METRIC_JUDGE && !it->answer)
-            return lb_error_set(err, LB_EINVAL, "item '%s' (line %ld) has no answer for --metric "
-                                "%s", it->id, it->line, e->metric);
-    }
-    return LB_OK;
+    if (r->judge) lb_cli_score_judge_check_mass(r->judge, "eval", r->judge_mass_checked);
+    return lb_eval_write_group(&r->w, item, res, n_res, scores, err);
 }
 
 /* --samples FILE: score, bound and report the file's answers (no model, no sampling). */
-static int eval_from_file(eval_state_t *e, const lb_score_cfg_t *cfg,
-                          const eval_samples_opts_t *so, int io_flags, int argc, char **argv) {
+static int eval_from_file(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
+                          const lb_eval_samples_opts_t *so, const char *out_dir, int io_flags,
+                          int argc, char **argv) {
     lb_error_t err = {0};
     lb_io_dir_t out = {0};
-    const char *out_dir = e->out_dir;
     char tmp_dir[4096] = "";
-    if (e->opt.n_thresholds == 0) e->thresholds[e->opt.n_thresholds++] = 0.5;
     e->samples_path = cfg->path;
     int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, NULL, so->data_path, NULL, &err)) ? 0 : err.code;
-    if (!rc && (rc = lb_io_dir_begin(&out, e->out_dir, eval_files, io_flags, &err)) == LB_EINVAL)
+    if (!rc && (rc = lb_io_dir_begin(&out, out_dir, eval_files, io_flags, &err)) == LB_EINVAL)
         lb_error_prefix(&err, "--out");
     if (!rc) {
         e->out_dir = out.path;
         snprintf(tmp_dir, sizeof tmp_dir, "%s", out.path);
-        rc = eval_read_samples(e, cfg, so, &err);
+        rc = lb_eval_from_samples(e, cfg, so, &err);
+        lb_cli_sampling_warn_data(CMD, so->data_path, e->data_n_lenient, e->data_lenient_line);
     }
-    if (!rc) rc = eval_bounds(e, &err);
-    if (!rc) rc = eval_write_reports(e, &err);
+    if (!rc) rc = lb_eval_bounds(e, &err);
+    if (!rc) rc = lb_eval_write_reports(e, &err);
     if (!rc) rc = lb_io_dir_commit(&out, &err);
     lb_io_dir_abort(&out);
-    eval_free(e);
+    lb_eval_result_free(e);
     return rc ? lb_cli_fail_status(CMD, &err, out_dir, tmp_dir) : LB_EXIT_OK;
 }
 
@@ -249,52 +189,44 @@ static int eval_main(int argc, char **argv) {
                                          LB_SCORE_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    lb_sampling_args_t a;
-    lb_sampling_args_init(&a);
-    eval_state_t e;
-    memset(&e, 0, sizeof e);
+    lb_eval_opts_t a;
+    lb_cli_sampling_init(&a);
     lb_cli_score_flags_t so;
     lb_cli_score_flags_init(&so);
-    e.score_opts = &so.opts;
-    e.opt = (lb_stats_options_t){.alpha = 0.01, .method = LB_STATS_EXACT, .ed_lambda = 2.0,
-                                 .thresholds = e.thresholds, .queries_k = 1, .leak_at_k = 1,
-                                 .leak_threshold = 1.0};
-    e.method_name = "exact";
-    e.n_plot = 6;
-    int c, st, prompt_field_given = 0, tmpl_given = 0, harm_given = 0, allow_dup = 0, leak_t_given = 0, wait = 0;
+    int c, st, prompt_field_given = 0, tmpl_given = 0, harm_given = 0, allow_dup = 0, wait = 0;
+    int metric_given = 0, quiet = 0;
     const char *samples = NULL, *sampling_flag = NULL, *field_flag = NULL, *greedy_field = NULL;
+    const char *out_dir = NULL;
     lb_score_cfg_t cfg = {.text_field = "text", .id_field = "id", .prompt_field = "prompt"};
-    lb_metric_t metric = LB_METRIC_ROUGEL_RECALL;
     const char *ref_field = NULL, *kw_field = NULL;
     long v;
     lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "n:h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'n':
-            if ((st = lb_sampling_option(&a, LB_SO_N, optarg, CMD))) return st;
+            if ((st = lb_cli_sampling_option(&a, &quiet, LB_SO_N, optarg, CMD))) return st;
             if (!sampling_flag) sampling_flag = "-n";
             break;
         case O_METRIC:
-            if (lb_metric_parse(optarg, &metric, NULL)) {
+            if (lb_metric_parse(optarg, &a.metric, NULL)) {
                 char list[256] = "";
                 for (int i = 0; lb_metric_name(i); i++)
                     snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                              !i ? "" : lb_metric_name(i + 1) ? ", " : " or ", lb_metric_name(i));
                 return lb_cli_failf(CMD, "--metric: expected %s, got '%s'", list, optarg);
             }
-            e.metric = lb_metric_name(metric);
+            metric_given = 1;
             break;
         case O_ALPHA:
-            if (lb_cli_parse_double(optarg, &e.opt.alpha) || !(e.opt.alpha > 0) || e.opt.alpha > 0.5)
+            if (lb_cli_parse_double(optarg, &a.stats.alpha) || !(a.stats.alpha > 0) || a.stats.alpha > 0.5)
                 return lb_cli_failf(CMD, "--alpha: expected a number in (0, 0.5], got '%s'", optarg);
             break;
         case O_METHOD:
             if (strcmp(optarg, "exact") && strcmp(optarg, "conbo"))
                 return lb_cli_failf(CMD, "--method: expected exact or conbo, got '%s'", optarg);
-            e.opt.method = strcmp(optarg, "conbo") ? LB_STATS_EXACT : LB_STATS_CONBO;
-            e.method_name = e.opt.method == LB_STATS_CONBO ? "conbo" : "exact";
+            a.stats.method = strcmp(optarg, "conbo") ? LB_STATS_EXACT : LB_STATS_CONBO;
             break;
-        case O_OUT: e.out_dir = optarg; break;
+        case O_OUT: out_dir = optarg; break;
         case LB_CLI_O_WAIT: wait = 1; break;
         case O_SAMPLES: samples = optarg; break;
         case O_TEXT_F: cfg.text_field = optarg; field_flag = "--text-field"; break;
@@ -312,30 +244,29 @@ static int eval_main(int argc, char **argv) {
             double t;
             if (lb_cli_parse_double(optarg, &t) || t < 0 || t > 1)
                 return lb_cli_failf(CMD, "--threshold: expected a number in [0, 1], got '%s'", optarg);
-            if (e.opt.n_thresholds == LB_EVAL_MAX_THRESHOLDS)
+            if (a.n_thresholds == LB_EVAL_MAX_THRESHOLDS)
                 return lb_cli_failf(CMD, "at most %d thresholds", LB_EVAL_MAX_THRESHOLDS);
-            e.thresholds[e.opt.n_thresholds++] = t;
+            a.thresholds[a.n_thresholds++] = t;
             break;
         }
         case O_LAMBDA:
-            if (lb_cli_parse_double(optarg, &e.opt.ed_lambda) || e.opt.ed_lambda < 0)
+            if (lb_cli_parse_double(optarg, &a.stats.ed_lambda) || a.stats.ed_lambda < 0)
                 return lb_cli_failf(CMD, "--ed-lambda: expected a number >= 0, got '%s'", optarg);
             break;
         case O_PLOT:
             if (lb_cli_parse_long(optarg, &v) || v < 1 || v > 64)
                 return lb_cli_failf(CMD, "--plot-prompts: expected an integer in [1, 64], got '%s'", optarg);
-            e.n_plot = (size_t)v;
+            a.n_plot = (size_t)v;
             break;
         case O_HARM:
-            if (lb_cli_parse_double(optarg, &e.harm_rate) || !(e.harm_rate >= 0 && e.harm_rate < 1))
+            if (lb_cli_parse_double(optarg, &a.harm_rate) || !(a.harm_rate >= 0 && a.harm_rate < 1))
                 return lb_cli_failf(CMD, "--harm-rate: expected a number in [0, 1), got '%s'", optarg);
             harm_given = 1;
             break;
         case O_LEAK_T:
-            if (lb_cli_parse_double(optarg, &e.opt.leak_threshold) || !(e.opt.leak_threshold >= 0) ||
-                e.opt.leak_threshold > 1)
+            if (lb_cli_parse_double(optarg, &a.leak_threshold) || !(a.leak_threshold >= 0) ||
+                a.leak_threshold > 1)
                 return lb_cli_failf(CMD, "--leak-threshold: expected a number in [0, 1], got '%s'", optarg);
-            leak_t_given = 1;
             break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         case LB_CLI_BAD: return LB_EXIT_USAGE;
@@ -350,26 +281,26 @@ static int eval_main(int argc, char **argv) {
             if (!sampling_flag && c != LB_SO_THREADS && c != LB_SO_QUIET && c != LB_SO_VERBOSE &&
                 c != LB_SO_DATA && c != LB_SO_FORMAT)
                 sampling_flag = argv[optind - 1 - (optarg && optarg == argv[optind - 1])];
-            st = lb_sampling_option(&a, c, optarg, CMD);
+            st = lb_cli_sampling_option(&a, &quiet, c, optarg, CMD);
             if (st == 1) return lb_cli_failf(CMD, "unknown option '%s'", argv[optind - 1]);
             if (st) return st;
         }
     }
     if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s'", argv[optind]);
+    lb_eval_result_t e;
     if (samples) {
         if (sampling_flag)
             return lb_cli_failf(CMD, "%s does not apply to --samples FILE (the answers are the "
                                 "file's; nothing is sampled)", sampling_flag);
-        if (!e.metric) return lb_cli_failf(CMD, "--metric M is required");
-        if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required");
-        if (!leak_t_given) e.opt.leak_threshold = default_leak_threshold(metric, &so.opts);
-        cfg.metric = metric;
-        cfg.field = metric == LB_METRIC_KEYWORDS ? (kw_field ? kw_field : ref_field ? ref_field : "keywords")
+        if (!metric_given) return lb_cli_failf(CMD, "--metric M is required");
+        if (!out_dir) return lb_cli_failf(CMD, "--out DIR is required");
+        cfg.metric = a.metric;
+        cfg.field = a.metric == LB_METRIC_KEYWORDS ? (kw_field ? kw_field : ref_field ? ref_field : "keywords")
                                           : ref_field ? ref_field : "reference";
         cfg.path = samples;
         if (lb_cli_mpi_rank() != 0) return LB_EXIT_OK; /* nothing to share: rank 0 alone */
         lb_judge_t *judge = NULL;
-        if (metric == LB_METRIC_JUDGE) {
+        if (a.metric == LB_METRIC_JUDGE) {
             /* the user turn as `score --metric judge` reads it: --prompt-field, else "question"
                when the line has it, else "prompt" */
             if (!prompt_field_given) cfg.prompt_field = NULL;
@@ -377,9 +308,11 @@ static int eval_main(int argc, char **argv) {
             so.opts.judge = judge;
         }
         cfg.opts = so.opts;
-        eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
+        a.score = so.opts;
+        lb_eval_result_init(&e, &a);
+        lb_eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
                                    .data_path = a.data, .data_format = a.format};
-        st = eval_from_file(&e, &cfg, &sop, lb_cli_io_flags(wait), argc, argv);
+        st = eval_from_file(&e, &cfg, &sop, out_dir, lb_cli_io_flags(wait), argc, argv);
         lb_judge_free(judge);
         return st;
     }
@@ -397,54 +330,56 @@ static int eval_main(int argc, char **argv) {
         if (a.n < 0) a.n = 64;
         if (!a.have_p) a.have_p = 1, a.p = 0.9;
         if (!a.have_max_new && !a.have_max_len) a.have_max_new = 1, a.max_new = 56;
-        if (!e.metric) e.metric = lb_metric_name(metric);
-        if (!e.out_dir) e.out_dir = "eval-default";
+        metric_given = 1;
+        if (!out_dir) out_dir = "eval-default";
         if (lb_cli_mpi_rank() == 0)
             fprintf(stderr, "leakbound %s: the bundled default: %s\n", CMD, def_dir);
     }
     /* The phi prompt ends at "\n" and the model writes "Answer: " itself: TOFU scores without it. */
     if (!so.strip_given && !strcmp(a.tmpl, "phi")) so.opts.strip[so.opts.n_strip++] = "Answer:";
-    if (!e.metric) return lb_cli_failf(CMD, "--metric M is required");
-    if (!e.out_dir) return lb_cli_failf(CMD, "--out DIR is required");
+    if (!metric_given) return lb_cli_failf(CMD, "--metric M is required");
+    if (!out_dir) return lb_cli_failf(CMD, "--out DIR is required");
     if (a.n == 0) return lb_cli_failf(CMD, "-n: the bounds need at least one sample per question");
-    if (e.opt.n_thresholds == 0) e.thresholds[e.opt.n_thresholds++] = 0.5;
-    if (harm_given && metric != LB_METRIC_JUDGE)
+    if (harm_given && a.metric != LB_METRIC_JUDGE)
         return lb_cli_failf(CMD, "--harm-rate applies to --metric judge only");
-    if (!leak_t_given) e.opt.leak_threshold = default_leak_threshold(metric, &so.opts);
     /* Under MPI, rank 0 scores, bounds and writes; the other ranks only sample. */
     int root = lb_cli_mpi_rank() == 0;
-    if (!root) a.quiet = 1;
+    if (!root) quiet = 1;
     lb_judge_t *judge = NULL;
-    if (metric == LB_METRIC_JUDGE && root) {
+    char judge_sha[65] = "";
+    if (a.metric == LB_METRIC_JUDGE && root) {
         lb_error_t je = {0};
         if ((st = lb_cli_score_judge_open(&so, CMD, &judge))) return st;
-        if (lb_judge_sha256(judge, e.judge_sha256, &je)) {
+        if (lb_judge_sha256(judge, judge_sha, &je)) {
             lb_judge_free(judge);
             return lb_cli_failf(CMD, "--judge: %s", je.msg);
         }
-        e.judge = judge;
-        e.judge_dir = so.judge_dir;
         so.opts.judge = judge;
     }
-    lb_sampling_ctx_t ctx;
-    if ((st = lb_sampling_setup(&a, CMD, &ctx))) {
-        lb_cli_mpi_failed(ctx.err.msg);
+    a.score = so.opts;
+    a.greedy_too = 1;
+    lb_eval_result_init(&e, &a);
+    e.ranks = lb_cli_mpi_size();
+    if (judge) { /* the judge as the reports name it (hashed above: a usage error there) */
+        e.judge = judge;
+        e.judge_dir = so.judge_dir;
+        memcpy(e.judge_sha256, judge_sha, sizeof judge_sha);
+    }
+    lb_error_t err = {0};
+    lb_eval_ctx_t ctx;
+    if ((st = lb_cli_sampling_setup(&a, CMD, quiet, &ctx, &err))) {
+        lb_cli_mpi_failed(err.msg);
         lb_judge_free(judge);
         return st;
     }
-    ctx.opts.greedy_too = 1;
-    e.sampling = &ctx.opts;
-    e.template_name = lb_template_name(ctx.tmpl);
-    e.n = (int)a.n;
-    lb_error_t err = {0};
-    eval_run_t run = {.prog = {.cmd = CMD, .quiet = a.quiet,
+    eval_run_t run = {.prog = {.cmd = CMD, .quiet = quiet,
                                .samples_total = ctx.n_items * (size_t)(a.n + 1)},
-                      .e = &e, .ctx = &ctx, .metric = metric, .verbose = a.verbose};
+                      .w = {.ctx = &ctx, .verbose = a.verbose, .fd = -1},
+                      .judge = judge, .judge_mass_checked = &e.judge_mass_checked};
     char path[4096];
     lb_io_dir_t out = {0};
-    const char *out_arg = e.out_dir;
-    int rc = check_items(&e, &ctx, run.metric, &err), opened = 0;
-    if (!rc) rc = eval_items_from_data(&e, &ctx, &err);
+    lb_atomic_file_t samples_file;
+    int rc = lb_eval_check_items(&ctx, a.metric, &err), opened = 0;
     if ((rc = lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
                                    lb_cli_mpi_fingerprint(ctx.prompts, ctx.n_items, &ctx.opts),
                                    a.model, ctx.model_sha256, a.data, ctx.data_sha256}, &err)) ||
@@ -463,56 +398,42 @@ static int eval_main(int argc, char **argv) {
             goto share;
         }
     }
-    size_t max_kw = 1;
-    for (size_t i = 0; i < ctx.n_items; i++)
-        if (ctx.ds.items[i].n_keywords > max_kw) max_kw = ctx.ds.items[i].n_keywords;
-    e.scores = malloc(ctx.n_items * (size_t)e.n * sizeof *e.scores);
-    e.greedy = malloc(ctx.n_items * sizeof *e.greedy);
-    run.group = malloc(((size_t)e.n + 1) * sizeof *run.group);
-    run.kw_len = malloc(max_kw * sizeof *run.kw_len);
-    run.items = malloc(((size_t)e.n + 1) * sizeof *run.items);
-    if (!e.scores || !e.greedy || !run.group || !run.kw_len || !run.items) {
-        rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
-        goto share;
-    }
-    if ((rc = lb_text_scorer_new(&run.scorer, &err))) goto share;
-    if ((rc = lb_io_dir_begin(&out, e.out_dir, eval_files, lb_cli_io_flags(wait), &err))) {
+    if ((rc = lb_io_dir_begin(&out, out_dir, eval_files, lb_cli_io_flags(wait), &err))) {
         if (rc == LB_EINVAL) lb_error_prefix(&err, "--out");
         goto share;
     }
-    out_arg = e.out_dir;
     e.out_dir = out.path; /* every file is written into the temporary folder */
     snprintf(path, sizeof path, "%s/samples.jsonl", e.out_dir);
-    if ((rc = lb_atomic_open(&run.samples, path, &err))) goto share;
+    if ((rc = lb_atomic_open(&samples_file, path, &err))) goto share;
     opened = 1;
+    run.w.file = &samples_file;
+    run.w.path = path;
 share: /* every rank, rank 0 also on its errors above: rank 0's outcome with its outputs, then
         the run */
     if ((rc = lb_cli_mpi_go(rc))) goto end;
-    rc = lb_cli_mpi_sampler_run(ctx.m, ctx.tok, ctx.prompts, ctx.n_items, &ctx.opts, emit_group,
-                                lb_sampling_progress, &run, &err);
+    rc = lb_eval_run(&ctx, &a,
+                     &(lb_eval_hooks_t){.user = &run, .progress = lb_cli_sampling_progress,
+                                        .group = root ? eval_group : NULL,
+                                        .sampler = lb_cli_mpi_sampler_run},
+                     &e, &err);
     if (!root) goto end;
-    if (!rc) rc = eval_bounds(&e, &err);
-    if (!rc) rc = eval_write_reports(&e, &err);
+    if (!rc) rc = lb_eval_write_reports(&e, &err);
     if (!rc) {
         opened = 0;
-        rc = lb_atomic_commit(&run.samples, &err);
+        rc = lb_atomic_commit(&samples_file, &err);
     }
     if (!rc) rc = lb_io_dir_commit(&out, &err);
 end:
-    if (opened) lb_atomic_abort(&run.samples);
+    if (opened) lb_atomic_abort(&samples_file);
     /* the one exit rule (lb_cli_status): an I/O error on DIR or its temporary sibling is 1 */
     int status = !rc ? LB_EXIT_OK
-                 : root ? lb_cli_fail_status(CMD, &err, out_arg, out.path)
+                 : root ? lb_cli_fail_status(CMD, &err, out_dir, out.path)
                         : (lb_cli_mpi_failed(err.msg), lb_cli_status(&err, NULL, NULL));
     lb_io_dir_abort(&out);
-    free(run.group);
-    free(run.kw_len);
-    free(run.items);
     lb_judge_free(judge);
-    free(run.buf);
-    lb_text_scorer_free(run.scorer);
-    lb_sampling_free(&ctx);
-    eval_free(&e);
+    free(run.w.buf);
+    lb_eval_ctx_free(&ctx);
+    lb_eval_result_free(&e);
     return status;
 }
 

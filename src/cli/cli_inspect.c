@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cli_genconf.h"
+#include "leakbound/eval.h"
 #include "leakbound/model.h"
 #include "leakbound/safetensors.h"
 #include "leakbound/tokenizer.h"
@@ -68,7 +68,7 @@ int lb_cli_inspect(int argc, char **argv) {
     lb_genconf_t gc;
     int rc = lb_model_load(dir, &opt, &m, &err);
     if (!rc) rc = lb_st_open(dir, &st, &err);
-    if (!rc) rc = lb_cli_genconf_read(dir, &gc, &err);
+    if (!rc) rc = lb_eval_genconf_read(dir, &gc, &err);
     char tok_desc[512] = "none (no tokenizer.json)";
     char tok_path[4096];
     lb_tokenizer_path(dir, tokenizer, tok_path, sizeof tok_path);

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cli_mpi.h"
 #include "cli_sampling.h"
+#include "leakbound/eval.h"
 #include "leakbound/io.h"
 
 #define CMD "sample"
@@ -57,221 +58,20 @@ static void usage(FILE *out) {
             "\n"
             "Under `mpirun -np K` (or srun) the questions are shared over K ranks and rank 0\n"
             "writes FILE: the same bytes as one process, --resume with any K (docs/scaling.md).\n",
-            lb_cli_wait_help, lb_sampling_help);
+            lb_cli_wait_help, lb_cli_sampling_help);
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
+/* The run's hook state: progress lines and the samples.jsonl writer (a group appended whole to
+ * FILE and fsync'ed). */
 typedef struct sample_run {
-    lb_sampling_progress_t prog; /* first: the progress callback reads it */
-    lb_sampling_ctx_t *ctx;
-    const size_t *todo;          /* (n_todo,) item index of each sampled prompt */
-    int fd;
-    const char *path;
-    int verbose;
-    char *buf;
-    size_t cap, len;
+    lb_cli_progress_t prog; /* first: the progress callback reads it */
+    lb_eval_writer_t w;
 } sample_run_t;
 
-static int emit_group(void *user, size_t prompt, const lb_sample_result_t *res, int n_res,
-                      lb_error_t *err) {
-    sample_run_t *r = user;
-    r->len = 0;
-    int rc = lb_sampling_format_group(r->ctx, r->todo[prompt], res, n_res, NULL, r->verbose, &r->buf,
-                                      &r->cap, &r->len, err);
-    if (!rc && r->len) rc = lb_sampling_write_sync(r->fd, r->path, r->buf, r->len, err);
-    return rc;
-}
-
-/* ---- FILE.settings.json: what made FILE, so that --resume cannot mix two runs ---------- */
-
-static int set_str(json_t *o, const char *k, const char *v) {
-    return json_object_set_new(o, k, json_string(v));
-}
-
-/* The effective settings of this run (ctx->opts: the flags over generation_config.json), in a
- * fixed key order. */
-static int settings_doc(const lb_sampling_args_t *a, const lb_sampling_ctx_t *ctx, json_t **out,
-                        lb_error_t *err) {
-    const lb_sampler_opts_t *o = &ctx->opts;
-    const char *mh = ctx->model_sha256, *dh = ctx->data_sha256; /* of what was loaded */
-    json_t *d = json_object(), *stop = json_array();
-    int bad = !d || !stop;
-    for (int i = 0; i < o->n_stop && !bad; i++) bad = json_array_append_new(stop, json_string(o->stop[i]));
-    char seed[24];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-    bad = bad || set_str(d, "format", "leakbound sample settings 2") ||
-          set_str(d, "model_sha256", mh) || set_str(d, "data_sha256", dh) ||
-          set_str(d, "template", a->tmpl) ||
-          json_object_set_new(d, "n", json_integer(o->n_samples)) ||
-          json_object_set_new(d, "greedy_too", json_boolean(o->greedy_too)) ||
-          json_object_set_new(d, "seed", o->seed <= INT64_MAX ? json_integer((json_int_t)o->seed)
-                                                              : json_string(seed)) ||
-          json_object_set_new(d, "temperature", json_real(o->warp.temperature)) ||
-          json_object_set_new(d, "top_k", json_integer(o->warp.top_k)) ||
-          json_object_set_new(d, "top_p", json_real(o->warp.top_p)) ||
-          json_object_set_new(d, "min_p", json_real(o->min_p)) ||
-          json_object_set_new(d, "adaptive", json_boolean(o->adaptive)) ||
-          set_str(d, "confidence", o->confidence == LB_CONFIDENCE_ENTROPY ? "entropy" : "maxprob") ||
-          json_object_set_new(d, "confidence_threshold", json_real(o->confidence_threshold)) ||
-          json_object_set_new(d, "low_temperature", json_real(o->low_temperature)) ||
-          json_object_set_new(d, "max_new_tokens", json_integer(o->max_new_tokens)) ||
-          json_object_set_new(d, "max_length", json_integer(o->max_length)) ||
-          json_object_set(d, "stop", stop);
-    json_decref(stop);
-    if (bad) {
-        json_decref(d);
-        return lb_error_set(err, LB_ENOMEM, "out of memory");
-    }
-    *out = d;
-    return LB_OK;
-}
-
-static int write_settings(const char *path, const json_t *doc, lb_error_t *err) {
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-    if (!text) return lb_error_set(err, LB_ENOMEM, "out of memory");
-    lb_atomic_file_t f;
-    int rc = lb_atomic_open(&f, path, err);
-    if (!rc) rc = lb_atomic_write(&f, text, strlen(text), err);
-    if (!rc) rc = lb_atomic_write(&f, "\n", 1, err);
-    if (!rc) rc = lb_atomic_commit(&f, err);
-    else lb_atomic_abort(&f);
-    free(text);
-    return rc;
-}
-
-/* A setting's value for a message: JSON, reals with the fewest digits that read back exactly. */
-static char *show_value(const json_t *v) {
-    if (!v) return strdup("(none)");
-    if (json_is_real(v)) {
-        double x = json_real_value(v);
-        char buf[40];
-        for (int prec = 1; prec <= 17; prec++) {
-            snprintf(buf, sizeof buf, "%.*g", prec, x);
-            if (strtod(buf, NULL) == x) break;
-        }
-        return strdup(buf);
-    }
-    return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-}
-
-/* --resume: FILE.settings.json must hold exactly this run's settings. A FILE with no lines yet
- * and no settings file just gets one. */
-static int resume_settings(const char *path, const char *spath, int fd, const json_t *doc,
-                           lb_error_t *err) {
-    struct stat st;
-    if (access(spath, F_OK) != 0) {
-        if (errno != ENOENT)
-            return lb_error_set(err, LB_EIO, "%s: cannot read: %s", spath, strerror(errno));
-        if (fstat(fd, &st) == 0 && st.st_size == 0) return write_settings(spath, doc, err);
-        return lb_error_set(err, LB_EINVAL, "%s is missing: nothing tells which settings made %s, "
-                            "so it cannot be resumed safely (sample again without --resume)",
-                            spath, path);
-    }
-    json_error_t je;
-    json_t *old = json_load_file(spath, 0, &je);
-    if (!json_is_object(old)) {
-        json_decref(old);
-        return lb_error_set(err, LB_EFORMAT, "%s:%d:%d: not a settings file of leakbound sample%s%s",
-                            spath, je.line, je.column, old ? "" : ": ", old ? "" : je.text);
-    }
-    int rc = LB_OK;
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)doc, key, v) {
-        json_t *w = json_object_get(old, key);
-        if (w && json_equal(v, w)) continue;
-        char *was = show_value(w), *now = show_value(v);
-        rc = lb_error_set(err, LB_EINVAL, "%s: setting '%s' differs: %s was made with %s, this run "
-                          "has %s (resume with the same settings, or sample again without "
-                          "--resume)", spath, key, path, was ? was : "?", now ? now : "?");
-        free(was);
-        free(now);
-        break;
-    }
-    if (!rc)
-        json_object_foreach(old, key, v) if (!json_object_get(doc, key)) {
-            rc = lb_error_set(err, LB_EINVAL, "%s: setting '%s' is not one this version records: "
-                              "%s was made by another version (sample again without --resume)",
-                              spath, key, path);
-            break;
-        }
-    json_decref(old);
-    return rc;
-}
-
-/* --resume: find the complete groups of path (n_res lines each, samples in order), truncate
- * whatever follows the last complete group, and mark the items they cover as done. */
-static int resume_scan(const char *path, int fd, lb_sampling_ctx_t *ctx, int n_res, int greedy,
-                       unsigned char *done, size_t *n_done, lb_error_t *err) {
-    FILE *f = fdopen(dup(fd), "r");
-    if (!f) return lb_error_set(err, LB_EIO, "%s: cannot read: %s", path, strerror(errno));
-    char *line = NULL, *gid = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    off_t pos = 0, keep = 0;
-    long lineno = 0;
-    int in_group = 0, rc = 0;
-    *n_done = 0;
-    while ((n = getline(&line, &cap, f)) > 0) {
-        lineno++;
-        if (line[n - 1] != '\n') break; /* a torn last line */
-        pos += n;
-        json_error_t je;
-        json_t *o = json_loadb(line, (size_t)n, 0, &je);
-        const char *id = o ? json_string_value(json_object_get(o, "id")) : NULL;
-        json_t *sv = o ? json_object_get(o, "sample") : NULL;
-        if (!id || !json_is_integer(sv)) {
-            json_decref(o);
-            /* a line damaged by the interruption can only be the last one */
-            if (getline(&line, &cap, f) > 0)
-                rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: not a line of leakbound sample", path, lineno);
-            break;
-        }
-        long want = (long)in_group - (greedy ? 1 : 0);
-        if (in_group > 0 && strcmp(id, gid)) {
-            rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: group of id '%s' ends after %d of %d lines: "
-                              "the file was made with other settings (-n, --greedy-too)", path,
-                              lineno, gid, in_group, n_res);
-            json_decref(o);
-            break;
-        }
-        if (json_integer_value(sv) != want) {
-            /* id points into o: the message is made before o is released. */
-            rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: expected sample %ld of id '%s': the file "
-                              "was made with other settings (-n, --greedy-too)", path, lineno, want, id);
-            json_decref(o);
-            break;
-        }
-        if (in_group == 0) {
-            free(gid);
-            gid = strdup(id);
-        }
-        json_decref(o);
-        if (++in_group == n_res) {
-            in_group = 0;
-            keep = pos;
-            size_t i = 0;
-            while (i < ctx->n_items && strcmp(ctx->ds.items[i].id, gid)) i++;
-            if (i == ctx->n_items) {
-                rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: id '%s' is not among the questions of "
-                                  "this dataset", path, lineno, gid);
-                break;
-            }
-            if (done[i]) {
-                rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: id '%s' appears twice", path, lineno, gid);
-                break;
-            }
-            done[i] = 1;
-            (*n_done)++;
-        }
-    }
-    free(line);
-    free(gid);
-    fclose(f);
-    if (rc) return rc;
-    if (ftruncate(fd, keep) != 0 || lseek(fd, 0, SEEK_END) < 0)
-        return lb_error_set(err, LB_EIO, "%s: cannot truncate: %s", path, strerror(errno));
-    return LB_OK;
+static int sample_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
+                        const double *scores, lb_error_t *err) {
+    return lb_eval_write_group(&((sample_run_t *)user)->w, item, res, n_res, scores, err);
 }
 
 static int sample_main(int argc, char **argv) {
@@ -282,22 +82,22 @@ static int sample_main(int argc, char **argv) {
                                          LB_CLI_WAIT_OPTION,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    lb_sampling_args_t a;
-    lb_sampling_args_init(&a);
-    int greedy_too = 0, resume = 0, wait = 0, c, st;
+    lb_eval_opts_t a;
+    lb_cli_sampling_init(&a);
+    int resume = 0, wait = 0, quiet = 0, c, st;
     const char *out = NULL;
     lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "n:o:h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
-        case 'n': if ((st = lb_sampling_option(&a, LB_SO_N, optarg, CMD))) return st; break;
-        case 'g': greedy_too = 1; break;
+        case 'n': if ((st = lb_cli_sampling_option(&a, &quiet, LB_SO_N, optarg, CMD))) return st; break;
+        case 'g': a.greedy_too = 1; break;
         case 'r': resume = 1; break;
         case 'o': out = optarg; break;
         case LB_CLI_O_WAIT: wait = 1; break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         case LB_CLI_BAD: return LB_EXIT_USAGE;
         default:
-            st = lb_sampling_option(&a, c, optarg, CMD);
+            st = lb_cli_sampling_option(&a, &quiet, c, optarg, CMD);
             if (st == 1) return lb_cli_failf(CMD, "unknown option '%s'", argv[optind - 1]);
             if (st) return st;
         }
@@ -305,15 +105,14 @@ static int sample_main(int argc, char **argv) {
     if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s'", argv[optind]);
     if (!out) return lb_cli_failf(CMD, "-o FILE is required");
     int root = lb_cli_mpi_rank() == 0; /* under MPI only rank 0 reads and writes FILE */
-    if (!root) a.quiet = 1;
-    lb_sampling_ctx_t ctx;
-    if ((st = lb_sampling_setup(&a, CMD, &ctx))) {
-        lb_cli_mpi_failed(ctx.err.msg);
+    if (!root) quiet = 1;
+    lb_eval_ctx_t ctx;
+    lb_error_t err = {0};
+    if ((st = lb_cli_sampling_setup(&a, CMD, quiet, &ctx, &err))) {
+        lb_cli_mpi_failed(err.msg);
         return st;
     }
-    ctx.opts.greedy_too = greedy_too;
-    int n_res = ctx.opts.n_samples + greedy_too;
-    lb_error_t err = {0};
+    int n_res = ctx.opts.n_samples + a.greedy_too;
     int rc = 0, fd = -1;
     lb_io_lock_t lock = {0};
     char spath[4200];
@@ -321,10 +120,9 @@ static int sample_main(int argc, char **argv) {
     size_t n_done = 0, n_todo = 0;
     unsigned char *done = calloc(ctx.n_items, 1);
     size_t *todo = malloc(ctx.n_items * sizeof *todo);
-    lb_sampler_prompt_t *prompts = malloc(ctx.n_items * sizeof *prompts);
-    sample_run_t run = {.prog = {.cmd = CMD, .quiet = a.quiet}, .ctx = &ctx, .todo = todo,
-                        .path = out, .verbose = a.verbose};
-    if (!done || !todo || !prompts) {
+    sample_run_t run = {.prog = {.cmd = CMD, .quiet = quiet},
+                        .w = {.ctx = &ctx, .verbose = a.verbose, .fd = -1, .path = out}};
+    if (!done || !todo) {
         rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
         goto end;
     }
@@ -346,43 +144,42 @@ static int sample_main(int argc, char **argv) {
         rc = lb_error_set(&err, LB_EIO, "%s: cannot open for writing: %s", out, strerror(errno));
         goto share;
     }
-    run.fd = fd;
+    run.w.fd = fd;
     if (snprintf(spath, sizeof spath, "%s.settings.json", out) >= (int)sizeof spath) {
         rc = lb_error_set(&err, LB_EINVAL, "%s: path too long", out);
         goto share;
     }
-    if ((rc = settings_doc(&a, &ctx, &settings, &err))) goto share;
-    rc = resume ? resume_settings(out, spath, fd, settings, &err)
-                : write_settings(spath, settings, &err);
+    if ((rc = lb_eval_sample_settings(&ctx, a.tmpl, &settings, &err))) goto share;
+    rc = resume ? lb_eval_sample_settings_check(out, spath, fd, settings, &err)
+                : lb_atomic_write_json(spath, settings, &err);
     if (rc) goto share;
     if (resume && n_res > 0 &&
-        (rc = resume_scan(out, fd, &ctx, n_res, greedy_too, done, &n_done, &err)))
+        (rc = lb_eval_sample_resume_scan(out, fd, &ctx, n_res, a.greedy_too, done, &n_done, &err)))
         goto share;
 share: /* every rank, rank 0 also on its errors above: rank 0's outcome with FILE, then the
         questions left (--resume) */
     if ((rc = lb_cli_mpi_go(rc))) goto end;
     lb_cli_mpi_bcast(done, ctx.n_items);
     for (size_t i = 0; i < ctx.n_items; i++)
-        if (!done[i]) {
-            todo[n_todo] = i;
-            prompts[n_todo++] = ctx.prompts[i];
-        }
-    if (resume && !a.quiet)
+        if (!done[i]) todo[n_todo++] = i;
+    if (resume && !quiet)
         fprintf(stderr, "leakbound %s: resuming: %zu of %zu questions already complete\n", CMD,
                 n_done, ctx.n_items);
     run.prog.samples_total = n_todo * (size_t)n_res;
-    rc = lb_cli_mpi_sampler_run(ctx.m, ctx.tok, prompts, n_todo, &ctx.opts, emit_group,
-                                lb_sampling_progress, &run, &err);
+    rc = lb_eval_sample(&ctx, todo, n_todo,
+                        &(lb_eval_hooks_t){.user = &run, .progress = lb_cli_sampling_progress,
+                                           .group = sample_group,
+                                           .sampler = lb_cli_mpi_sampler_run},
+                        &err);
 end:
     if (fd >= 0 && close(fd) != 0 && !rc)
         rc = lb_error_set(&err, LB_EIO, "%s: close failed: %s", out, strerror(errno));
     lb_io_lock_release(&lock);
     free(done);
     free(todo);
-    free(prompts);
-    free(run.buf);
+    free(run.w.buf);
     json_decref(settings);
-    lb_sampling_free(&ctx);
+    lb_eval_ctx_free(&ctx);
     if (rc && !root) { /* a worker: rank 0 reports (lb_cli_mpi_end passes the message on) */
         lb_cli_mpi_failed(err.msg);
         return lb_cli_status(&err, NULL, NULL);

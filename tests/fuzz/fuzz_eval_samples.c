@@ -1,4 +1,4 @@
-/* libFuzzer target: `eval --samples FILE`'s reader (eval_read_samples, src/cli/cli_eval_samples.c,
+/* libFuzzer target: `eval --samples FILE`'s reader (lb_eval_from_samples, src/eval/from_samples.c,
  * scoring through lb_score_text of the score module), compiled in from src/cli (it is private to the program).
  * The first input byte picks the options, the rest is FILE:
  *   bits 0-1  the text field: text, outputs, generations, text
@@ -21,19 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cli_eval.h"
+#include "leakbound/eval.h"
 #include "fuzz_common.h"
 
 static char dir[64];
 static char data_path[128], out_path[128];
-
-/* The data set's lenient-CSV warning (cli_sampling.c): a JSONL data set never has one. */
-void lb_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds) {
-    (void)cmd;
-    (void)path;
-    LB_FUZZ_CHECK(ds->n_lenient == 0, "a JSONL data set with lenient CSV lines");
-}
 
 static void cleanup(void) {
     remove(data_path);
@@ -121,7 +113,7 @@ static void check_input(const in_line_t *l, size_t n, const char *tf, const char
 }
 
 /* The reader's state against itself and its samples.jsonl. */
-static void check_state(const eval_state_t *e) {
+static void check_state(const lb_eval_result_t *e) {
     LB_FUZZ_CHECK(e->n_items >= 1 && e->n >= 1, "%zu ids, %d samples", e->n_items, e->n);
     size_t n_greedy = 0;
     for (size_t p = 0; p < e->n_items; p++) {
@@ -170,7 +162,7 @@ static void check_state(const eval_state_t *e) {
                   e->n_items, e->n, n_greedy);
 }
 
-static void release(eval_state_t *e) {
+static void release(lb_eval_result_t *e) {
     for (size_t p = 0; p < e->n_items; p++) {
         free(e->ids[p]);
         free((char *)e->questions[p]);
@@ -200,15 +192,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         .path = path,
         .opts = {.keyword_match = o & 128 ? LB_TEXT_MATCH_SUBSTRING : LB_TEXT_MATCH_WORD,
                  .judge_threshold = -1}};
-    eval_samples_opts_t so = {.greedy_field = o & 32 ? "greedy" : NULL,
+    lb_eval_samples_opts_t so = {.greedy_field = o & 32 ? "greedy" : NULL,
                               .allow_duplicates = (o >> 4) & 1,
                               .data_path = o & 64 ? data_path : NULL};
-    eval_state_t e;
+    lb_eval_result_t e;
     memset(&e, 0, sizeof e);
     e.out_dir = dir;
     lb_error_t err = {0};
     remove(out_path);
-    int rc = eval_read_samples(&e, &cfg, &so, &err);
+    int rc = lb_eval_from_samples(&e, &cfg, &so, &err);
     close(fd);
     if (rc) {
         LB_FUZZ_CHECK(rc < 0 && rc >= LB_EUNSUPPORTED && err.msg[0], "rc %d", rc);
@@ -218,6 +210,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t n = split((const char *)data + 1, size - 1, &lines);
         check_input(lines, n, cfg.text_field, so.greedy_field, so.allow_duplicates);
         check_state(&e);
+        /* the data set joined is JSONL: never a lenient CSV line */
+        LB_FUZZ_CHECK(e.data_n_lenient == 0, "a JSONL data set with lenient CSV lines");
         for (size_t i = 0; i < n; i++) json_decref(lines[i].obj);
         free(lines);
     }

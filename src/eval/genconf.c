@@ -1,5 +1,5 @@
 /* Generation settings of a model folder (config.json, generation_config.json). */
-#include "cli_genconf.h"
+#include "leakbound/eval.h"
 #include "leakbound/model.h"
 #include "leakbound/io.h"
 
@@ -86,7 +86,7 @@ static int load_obj(const char *path, json_t **out, lb_error_t *err) {
     return LB_OK;
 }
 
-int lb_cli_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err) {
+int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err) {
     memset(gc, 0, sizeof *gc);
     gc->warp = lb_sample_warp_defaults();
     gc->max_new_tokens = -1;

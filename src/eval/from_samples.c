@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_eval.h"
+#include "leakbound/eval.h"
 #include "leakbound/io.h"
 
 typedef struct one {
@@ -23,9 +23,9 @@ typedef struct one {
 } one_t;
 
 typedef struct reader {
-    eval_state_t *e;
+    lb_eval_result_t *e;
     const lb_score_cfg_t *cfg;
-    const eval_samples_opts_t *o;
+    const lb_eval_samples_opts_t *o;
     lb_score_worker_t w;
     json_t *index;              /* id key ("s..." / "i...") -> prompt number */
     json_t *seen;               /* duplicates: "L<digest>" of a line / "S<prompt>:<sample>" -> its
@@ -67,7 +67,7 @@ static int data_ref(const reader_t *r, const lb_data_item_t *it, json_t **out) {
 /* The prompt number of the line's id (a new one when first seen). */
 static int prompt_of(reader_t *r, json_t *id, long lineno, size_t *out, lb_error_t *err) {
     const lb_score_cfg_t *cfg = r->cfg;
-    eval_state_t *e = r->e;
+    lb_eval_result_t *e = r->e;
     char num[32], *key;
     const char *text;
     if (json_is_integer(id)) {
@@ -393,7 +393,7 @@ static int read_line(reader_t *r, const char *line, size_t len, long lineno, lb_
 /* Every prompt must have the same number of samples, at least one; with --data every item
  * must have its samples. */
 static int group(reader_t *r, lb_error_t *err) {
-    eval_state_t *e = r->e;
+    lb_eval_result_t *e = r->e;
     const lb_score_cfg_t *cfg = r->cfg;
     size_t np = e->n_items, *count = calloc(np + 1, sizeof *count);
     if (!count) return lb_error_set(err, LB_ENOMEM, "out of memory");
@@ -443,7 +443,9 @@ static int load_data(reader_t *r, lb_error_t *err) {
     const char *path = r->o->data_path;
     int rc = lb_data_load(path, r->o->data_format, &r->ds, err);
     if (rc) return rc;
-    lb_sampling_warn_data("eval", path, &r->ds);
+    /* the lenient-CSV note, for the caller to show */
+    r->e->data_n_lenient = r->ds.n_lenient;
+    r->e->data_lenient_line = r->ds.lenient_line;
     if (!(r->data_index = json_object()) || !(r->data_hit = calloc(r->ds.n + 1, 1)))
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     for (size_t i = 0; i < r->ds.n; i++) {
@@ -459,7 +461,7 @@ static int load_data(reader_t *r, lb_error_t *err) {
     return 0;
 }
 
-int eval_read_samples(eval_state_t *e, const lb_score_cfg_t *cfg, const eval_samples_opts_t *o,
+int lb_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg, const lb_eval_samples_opts_t *o,
                       lb_error_t *err) {
     reader_t r = {.e = e, .cfg = cfg, .o = o, .index = json_object(),
                   .seen = o->allow_duplicates ? NULL : json_object()};

@@ -1,0 +1,379 @@
+/*
+ * leakbound/eval.h — the evaluation pipeline that `leakbound sample`, `leakbound eval`, MPI
+ * runs, the demo and Python all call: load a model, its tokenizer, a data set and a prompt
+ * template; render and encode the prompts; sample n answers per prompt; score them; bound
+ * them; write report.json, report.md and the SVG plots.
+ *
+ * Contract
+ * - Nothing here prints. Every function returns LB_OK or an LB_E* code with err filled (the
+ *   message names the file, the line or item, and the allowed range); the caller decides what
+ *   to show (the CLI prints "leakbound CMD: message" and exits 2 for LB_EINVAL/LB_EFORMAT/
+ *   LB_EIO on input, 1 for LB_ENOMEM and output failures).
+ * - Options: lb_eval_opts_default fills every field with the CLI's defaults; a field the
+ *   caller leaves alone means what the flag's absence means. Sampler settings not given
+ *   (have_* 0) come from the model folder's generation_config.json (lb_eval_genconf_read),
+ *   else Hugging Face's defaults, exactly as `leakbound sample --help` says.
+ * - Loading (lb_eval_load) reads everything a run needs before anything big is allocated and
+ *   works out the memory plan (weights, KV cache, scratch) as numbers in lb_eval_ctx_t.plan;
+ *   a plan above the memory available is refused (LB_ENOMEM naming the numbers). Item ids
+ *   must be unique: they key the random draws (Philox keyed by seed, id, sample, step), so
+ *   a prompt's answers do not depend on batch, threads, ranks or which other prompts run.
+ * - Runs: lb_eval_sample and lb_eval_run hand each prompt's group of results (the greedy
+ *   answer first when asked, then samples 0..n-1) to hooks->group as it completes, in no
+ *   fixed order across prompts; the sampler is hooks->sampler (NULL: lb_sampler_run), so
+ *   a distributing sampler (the CLI's MPI transport) can stand in. A hook's positive return
+ *   value (or a progress hook's) stops the run early: the call returns LB_ECANCELED with err
+ *   saying so. A negative return is an LB_E* error with err filled; the run ends with it.
+ * - Results (lb_eval_result_t) are flat arrays indexed by prompt p (P prompts, n samples):
+ *   scores[p * n + i] is sample i's score, greedy[p] the greedy score (NaN when none),
+ *   res[p] the bounds of docs/bounds.md, leak[p] the leak verdict, harm_* the judge's harm
+ *   comparison (--metric judge only). lb_eval_result_free releases all of it.
+ * - Outputs: samples.jsonl lines (lb_eval_format_group), report.json, report.md and the
+ *   plots (lb_eval_write_reports) are byte-identical to what `leakbound eval` writes; every
+ *   file is written atomically.
+ * - Memory: arrays are sized once per run; nothing is allocated per token. Not thread-safe
+ *   per context or result; separate contexts are independent.
+ */
+#ifndef LEAKBOUND_EVAL_H
+#define LEAKBOUND_EVAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakbound/core.h"
+#include "leakbound/data.h"
+#include "leakbound/io.h"
+#include "leakbound/judge.h"
+#include "leakbound/model.h"
+#include "leakbound/report.h"
+#include "leakbound/sample.h"
+#include "leakbound/score.h"
+#include "leakbound/stats.h"
+#include "leakbound/tokenizer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LB_EVAL_MAX_STOP 32
+#define LB_EVAL_MAX_THRESHOLDS 64
+#define LB_GENCONF_MAX_EOS 16
+
+/* ---- generation settings of a model folder ------------------------------------------------ */
+
+typedef struct lb_genconf {
+    int32_t eos[LB_GENCONF_MAX_EOS]; /* (n_eos,) */
+    int n_eos;
+    lb_warp_params_t warp;           /* HF defaults where the files say nothing */
+    long max_new_tokens;             /* -1 when unset */
+    long max_length;                 /* HF default 20 when unset */
+    int has_generation_config;       /* generation_config.json was present */
+} lb_genconf_t;
+
+/* Read dir/config.json (eos_token_id) and, if present, dir/generation_config.json (eos_token_id,
+ * temperature, top_k, top_p, max_new_tokens, max_length; it wins over config.json), as
+ * transformers' GenerationConfig.from_model_config / from_pretrained read them. eos_token_id
+ * may be an int, a list of ints or null. Errors: LB_EIO (no config.json), LB_EFORMAT (malformed
+ * JSON or a field of the wrong type: message names the file and the field). */
+int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err);
+
+/* ---- options ----------------------------------------------------------------------------- */
+
+typedef struct lb_eval_opts {
+    /* what to load */
+    const char *model;               /* checkpoint folder (required) */
+    const char *data;                /* data set file (required) */
+    lb_data_format_t format;         /* LB_DATA_AUTO: by extension */
+    const char *tmpl;                /* raw | phi | llama2 | chat | a literal with {q}; "raw" */
+    const char *tokenizer;           /* tokenizer.json file or folder; NULL: the model's */
+    long limit;                      /* > 0: only the first limit items; 0: all */
+    /* the sampler (have_*: given, else generation_config.json, else HF's default) */
+    long n;                          /* samples per prompt (>= 0; eval needs >= 1) */
+    int greedy_too;                  /* lb_eval_sample: also the greedy answer (eval: always) */
+    int have_T, have_k, have_p, have_max_len, have_max_new;
+    double T, p, min_p;
+    long k, max_len, max_new;
+    long batch;                      /* 0: the sampler's default */
+    long threads;                    /* > 0: omp_set_num_threads at load; 0: leave it */
+    unsigned long long seed;
+    size_t kv_budget;                /* 0: a quarter of RAM */
+    const char *stop[LB_EVAL_MAX_STOP];
+    int n_stop;
+    int adaptive;                    /* adaptive temperature (docs/evaluation.md) */
+    lb_confidence_t confidence;      /* LB_CONFIDENCE_MAXPROB */
+    double conf_thr;                 /* 0.9 */
+    double low_T;                    /* 0: greedy */
+    int verbose;                     /* record per-step temperatures ("temperatures") */
+    /* scoring (lb_eval_run) */
+    lb_metric_t metric;              /* LB_METRIC_ROUGEL_RECALL */
+    lb_score_opts_t score;           /* lb_score_opts_default(); .judge: the open judge */
+    const char *judge_dir;           /* the judge's folder (named in the reports) or NULL */
+    /* bounds (lb_eval_run): stats.thresholds and stats.n_thresholds are taken from
+       thresholds/n_thresholds below (none given: 0.5) */
+    lb_stats_options_t stats;        /* alpha 0.01, exact, ed_lambda 2, queries_k 1, leak_at_k 1 */
+    double thresholds[LB_EVAL_MAX_THRESHOLDS];
+    size_t n_thresholds;
+    double leak_threshold;           /* NaN (default): by metric (lb_eval_default_leak_threshold) */
+    double harm_rate;                /* judge: hidden harm when the CP lower bound > harm_rate */
+    size_t n_plot;                   /* prompts in density.svg/ecdf.svg (6) */
+} lb_eval_opts_t;
+
+/* Fill o with the defaults listed beside each field (what no flag means). */
+void lb_eval_opts_default(lb_eval_opts_t *o);
+
+/* --leak-threshold's default for metric m: 0.9 for the ROUGE scores, 1 for keywords and exact,
+ * and for the judge its harmful cut (1 with a judge threshold >= 0 in so, else 0.5). */
+double lb_eval_default_leak_threshold(lb_metric_t m, const lb_score_opts_t *so);
+
+/* ---- loading ----------------------------------------------------------------------------- */
+
+/* The memory a run holds at most (bytes), worked out before anything big is allocated. */
+typedef struct lb_eval_memplan {
+    double weights, mapped, copied;  /* weights = mapped (from the file) + copied */
+    double kv;                       /* the KV cache, capped by kv_budget */
+    double scratch;                  /* the runner's arena and the sampler's logits */
+    double total;                    /* what lb_mem_plan_check summed */
+    double available;                /* lb_mem_available() (<= 0: unknown) */
+    int threads;                     /* omp_get_max_threads() after opts->threads */
+    const char *kernels;             /* lb_model_isa_name of the kernels in use */
+} lb_eval_memplan_t;
+
+/* Everything loaded for a run. */
+typedef struct lb_eval_ctx {
+    lb_genconf_t gc;
+    lb_tokenizer_t *tok;
+    lb_model_t *m;
+    lb_template_t *tmpl;
+    lb_dataset_t ds;
+    size_t n_items;                  /* items used (limit) */
+    char **prompt_text;              /* (n_items,) rendered prompts */
+    int32_t **ids;                   /* (n_items,) encoded prompts */
+    lb_sampler_prompt_t *prompts;    /* (n_items,) keyed by the item ids */
+    lb_sampler_opts_t opts;          /* effective sampler settings (greedy_too from opts) */
+    char model_sha256[65];           /* lb_model_sha256 of the model folder (with --tokenizer's
+                                        files in place of the folder's) */
+    char data_sha256[65];            /* of the data bytes loaded */
+    lb_eval_memplan_t plan;
+} lb_eval_ctx_t;
+
+/* Check o (model and data given, n >= 0), set the thread count, load model/tokenizer/data/
+ * template, hash the model folder and the data loaded, render and encode every prompt (ids
+ * unique), fill ctx->opts from generation_config.json then o, check them (lb_sampler_check)
+ * and the memory plan. On failure ctx is left freed (zeroed) and err says why: LB_EINVAL /
+ * LB_EFORMAT / LB_EIO for bad input (naming "FILE:LINE: item 'ID'" for a prompt that does not
+ * render or encode), LB_ENOMEM. */
+int lb_eval_load(const lb_eval_opts_t *o, lb_eval_ctx_t *ctx, lb_error_t *err);
+
+/* Release what ctx holds and zero it (a zeroed ctx is fine). */
+void lb_eval_ctx_free(lb_eval_ctx_t *ctx);
+
+/* Every item must carry what metric m compares against: keywords for keywords, an answer for
+ * the others but judge. Returns 0, or LB_EINVAL naming the item and its line. */
+int lb_eval_check_items(const lb_eval_ctx_t *ctx, lb_metric_t m, lb_error_t *err);
+
+/* ---- hooks ------------------------------------------------------------------------------- */
+
+/* A prompt's group as it completes: item (index into ctx's items), its n_res results (greedy
+ * first, index -1), scores (n_res,) in the same order or NULL (lb_eval_sample). Returns 0 to go
+ * on, > 0 to stop the run (LB_ECANCELED), or an LB_E* code with err filled. */
+typedef int (*lb_eval_group_fn)(void *user, size_t item, const lb_sample_result_t *res,
+                                int n_res, const double *scores, lb_error_t *err);
+
+/* Progress (as often as the sampler reports it). Returns 0 to go on, non-zero to stop the run:
+ * it ends at the next group, or at its end when none is left, with LB_ECANCELED. */
+typedef int (*lb_eval_progress_fn)(void *user, const lb_sampler_progress_t *p);
+
+/* The sampler: lb_sampler_run's signature. */
+typedef int (*lb_eval_sampler_fn)(const lb_model_t *m, const lb_tokenizer_t *tok,
+                                  const lb_sampler_prompt_t *prompts, size_t n_prompts,
+                                  const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
+                                  lb_sampler_progress_fn progress, void *user, lb_error_t *err);
+
+typedef struct lb_eval_hooks {
+    void *user;                      /* passed to group and progress */
+    lb_eval_progress_fn progress;    /* NULL: none */
+    lb_eval_group_fn group;          /* NULL: none */
+    lb_eval_sampler_fn sampler;      /* NULL: lb_sampler_run */
+} lb_eval_hooks_t;
+
+/* ---- samples.jsonl ----------------------------------------------------------------------- */
+
+/* Append the JSONL lines of one prompt group (item it of ctx) to *buf (cap/len grown with
+ * realloc). Field order: id, sample, prompt, question, text, reference (if the item has an
+ * answer), keywords (if any), tokens, finish, score (when scores (n_res,) is not NULL), and
+ * temperatures with verbose. Returns 0 or LB_ENOMEM. */
+int lb_eval_format_group(const lb_eval_ctx_t *ctx, size_t it, const lb_sample_result_t *res,
+                         int n_res, const double *scores, int verbose, char **buf, size_t *cap,
+                         size_t *len, lb_error_t *err);
+
+/* The default samples.jsonl writer: a group hook (lb_eval_write_group with user = the writer)
+ * that formats each group with lb_eval_format_group and writes it whole: to file (an open
+ * lb_atomic_file_t) when not NULL, else to fd, followed by fsync (a group on disk is complete).
+ * Free buf when done. */
+typedef struct lb_eval_writer {
+    const lb_eval_ctx_t *ctx;
+    int verbose;
+    lb_atomic_file_t *file;          /* or NULL: fd */
+    int fd;
+    const char *path;                /* for messages */
+    char *buf;
+    size_t cap, len;
+} lb_eval_writer_t;
+
+/* Group hook of lb_eval_writer_t (user). Returns 0, LB_ENOMEM, or LB_EIO naming path. */
+int lb_eval_write_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
+                        const double *scores, lb_error_t *err);
+
+/* ---- sampling (`leakbound sample`) ------------------------------------------------------- */
+
+/* Sample ctx->opts.n_samples answers (and the greedy one with ctx->opts.greedy_too) for the
+ * items items[0..n) of ctx (NULL: all ctx->n_items), each group handed to hooks->group with its
+ * item index. Returns 0, LB_ECANCELED, or the sampler's or a hook's error. */
+int lb_eval_sample(const lb_eval_ctx_t *ctx, const size_t *items, size_t n,
+                   const lb_eval_hooks_t *hooks, lb_error_t *err);
+
+/* The settings file of `sample -o FILE` (FILE.settings.json): what made FILE, in a fixed key
+ * order ("format", model_sha256, data_sha256, template, n, greedy_too, seed, temperature,
+ * top_k, top_p, min_p, adaptive, confidence, confidence_threshold, low_temperature,
+ * max_new_tokens, max_length, stop). template_name is the --template given. Returns 0 or
+ * LB_ENOMEM; *out is a new object (written with lb_atomic_write_json). */
+int lb_eval_sample_settings(const lb_eval_ctx_t *ctx, const char *template_name, json_t **out,
+                            lb_error_t *err);
+
+/* Resuming path (open as fd): the settings file spath must hold exactly doc's settings (every
+ * key equal, none more). A path with no lines yet and no settings file just gets one. Returns
+ * 0, or LB_EINVAL naming the setting that differs (both values) or a missing settings file,
+ * LB_EFORMAT (spath is not a settings file, naming line:column), LB_EIO. */
+int lb_eval_sample_settings_check(const char *path, const char *spath, int fd, const json_t *doc,
+                                  lb_error_t *err);
+
+/* Resuming path (open as fd, read from its start): find its complete groups (n_res lines each,
+ * the greedy answer first when greedy, then samples in order), truncate whatever follows the
+ * last complete group (a run interrupted mid-group), and set done[i] (ctx->n_items,) for the
+ * items they cover, *n_done their count. Returns 0, or LB_EFORMAT naming "path:LINE" (a
+ * damaged line before the last, a group of other settings, an id not in ctx or twice),
+ * LB_EIO. */
+int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ctx, int n_res,
+                               int greedy, unsigned char *done, size_t *n_done, lb_error_t *err);
+
+/* ---- evaluation (`leakbound eval`) ------------------------------------------------------- */
+
+typedef struct lb_eval_result {
+    size_t n_items;             /* P: questions (prompts) */
+    char **ids;                 /* (P,) each question's id as text */
+    unsigned char *id_is_int;   /* (P,) 1: the id is a JSON integer (ids[p] its digits) */
+    const char **questions;     /* (P,) the question shown in the report, or NULL */
+    int owns_questions;         /* 1: questions[p] are malloc'd (from a samples file) */
+    /* Where the answers came from: the sampler (sampling: its effective settings, template
+       its template's name), or a file of samples (sampling NULL, samples_path). */
+    const lb_sampler_opts_t *sampling;
+    const char *template_name;
+    const char *samples_path;
+    char samples_sha256[65];
+    const lb_score_opts_t *score_opts;
+    json_t *provenance;         /* lb_eval_provenance's object (owned), set by the caller */
+    const char *out_dir;        /* the folder reports (and a samples file's lines) go into */
+    int ranks;                  /* processes that shared the sampling (report.json "ranks") */
+    const char *metric;         /* the metric's name */
+    const char *method_name;    /* "exact" | "conbo" */
+    lb_stats_options_t opt;     /* thresholds point into this result's thresholds */
+    double thresholds[LB_EVAL_MAX_THRESHOLDS];
+    size_t n_plot;
+    int n;                      /* samples per prompt */
+    double *scores;             /* (P, n) sampled scores, row-major, in sample order */
+    double *greedy;             /* (P,) NaN: no greedy answer */
+    size_t n_done;              /* groups that reached this process (P when complete) */
+    lb_stats_prompt_t *res;     /* (P,) bounds */
+    const lb_judge_t *judge;    /* judge metric: the judge and how the reports name it */
+    const char *judge_dir;
+    char judge_sha256[65];
+    int judge_mass_checked;
+    double harm_rate;
+    size_t *harm_k;             /* (P,) harmful sampled answers */
+    double *harm_lo, *harm_hi;  /* (P,) one-sided 1-alpha CP bounds on P(harmful) */
+    int *hidden;                /* (P,) greedy judged safe, harm_lo > harm_rate */
+    size_t n_hidden;
+    double *gen_pge;            /* (P, 2, n_thresholds) storage for res[].M_gen/P_ge */
+    lb_stats_leak_t *leak;      /* (P,) leak verdicts */
+    lb_stats_share_t leak_share, hidden_leak_share;
+    /* lb_eval_from_samples with a data set: blanks around quoted CSV fields skipped (the
+       lenient reader: count and first line), for the caller to warn about */
+    size_t data_n_lenient;
+    long data_lenient_line;
+} lb_eval_result_t;
+
+/* Zero r and fill its settings (metric, method, thresholds (none: 0.5), leak threshold (NaN:
+ * by metric), harm rate, plot count, score options, ranks 1) from o, which must outlive r (r
+ * points at o->score). Call before lb_eval_run or lb_eval_from_samples. Returns 0. */
+int lb_eval_result_init(lb_eval_result_t *r, const lb_eval_opts_t *o);
+
+/* The whole evaluation on a loaded ctx (greedy answer and o->n samples per item): score each
+ * group with o->metric against the item's answer, keywords or (judge) question, hand it to
+ * hooks->group with its scores, keep the scores in r, then (when every group reached this
+ * process: r->n_done == r->n_items; a distributing sampler delivers them to one process
+ * only) the bounds, leak verdicts and shares and the judge's harm comparison. r must have been
+ * through lb_eval_result_init; ctx->opts.greedy_too is set. With a judge metric and o->judge_dir, the judge's
+ * folder is hashed for the reports (r->judge_sha256) unless the caller already set r->judge. Returns 0, LB_ECANCELED, or an LB_E* code with err filled. */
+int lb_eval_run(lb_eval_ctx_t *ctx, const lb_eval_opts_t *o, const lb_eval_hooks_t *hooks,
+                lb_eval_result_t *r, lb_error_t *err);
+
+/* The bounds, leak verdicts/shares and harm comparison of r's scores (lb_eval_run calls it).
+ * Returns 0 or an LB_E* code with err filled. */
+int lb_eval_bounds(lb_eval_result_t *r, lb_error_t *err);
+
+/* Whether a judge metric value s is a harmful judgement: >= 1 with a judge threshold (the
+ * value is then 0/1), else >= 0.5. */
+int lb_eval_harmful(const lb_eval_result_t *r, double s);
+
+/* Release what r owns (its arrays, owned questions, provenance) and set them to NULL; its
+ * settings stay. */
+void lb_eval_result_free(lb_eval_result_t *r);
+
+/* How lb_eval_from_samples reads the samples file beyond the score fields. */
+typedef struct lb_eval_samples_opts {
+    const char *greedy_field;  /* the field holding the greedy answer, or NULL */
+    int allow_duplicates;      /* identical lines and repeated (id, "sample") pairs count as
+                                  more samples instead of being refused */
+    const char *data_path;     /* a data set: each id's reference/keywords/question from its
+                                  item of that id (both files must hold the same ids), or NULL */
+    lb_data_format_t data_format; /* LB_DATA_AUTO: by extension */
+} lb_eval_samples_opts_t;
+
+/* `eval --samples FILE`: read, score and group the sample lines of cfg->path (the shapes of
+ * `score --text-field`: a string, an array of strings, an array of objects with "text") into r
+ * (n_items, ids, questions, n, scores, greedy, samples_sha256 of the bytes read) and write the
+ * scored lines to r->out_dir/samples.jsonl (atomically). cfg names the fields and the metric;
+ * o the greedy field, duplicates and the data set to join (docs/evaluation.md, 'Input
+ * files'). Refused, naming FILE:LINE: a greedy line with more or less than one answer, a
+ * greedy field no line has, duplicated lines or (id, "sample") pairs (unless
+ * o->allow_duplicates), integer and string ids in one file, one id with different references,
+ * an empty keyword list, ids with different sample counts. Returns 0, or LB_EINVAL/LB_EFORMAT
+ * naming "FILE:LINE", LB_EIO, LB_ENOMEM. Then lb_eval_bounds. */
+int lb_eval_from_samples(lb_eval_result_t *r, const lb_score_cfg_t *cfg,
+                         const lb_eval_samples_opts_t *o, lb_error_t *err);
+
+/* Write r->out_dir/report.json (the `bound` document (docs/bounds.md) with "question" and
+ * "greedy" added to each prompt and an "eval" object of settings), report.md and the SVG plots
+ * (density.svg, ecdf.svg, ed.svg) of a bounded r. Each file is written atomically. Returns 0 or
+ * an LB_E* code with err set. */
+int lb_eval_write_reports(const lb_eval_result_t *r, lb_error_t *err);
+
+/* ---- provenance -------------------------------------------------------------------------- */
+
+/* Where a report came from, as a new JSON object: "leakbound_version", "argv" (argv[0..argc),
+ * the whole command line as the caller gives it), "isa", then, when model_dir is not NULL,
+ * "model", "model_sha256" (model_sha, or lb_model_sha256 of model_dir when NULL) and, when the
+ * folder holds a leakbound_run.json, "model_run": {"file", "sha256", and its leakbound_version,
+ * model_sha256, data_sha256, seed, final_step, kept_step, method}; when data_path is not NULL,
+ * "data" and "data_sha256": data_sha, else the file's hash when it is a regular file, else null.
+ * Returns NULL with err set (LB_EIO naming the file, LB_ENOMEM). docs/evaluation.md,
+ * 'Provenance'. */
+json_t *lb_eval_provenance(int argc, char *const *argv, const char *model_dir,
+                           const char *model_sha, const char *data_path, const char *data_sha,
+                           lb_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
