@@ -197,6 +197,11 @@ int lb_train_init_model(lb_arch_t arch, const lb_model_size_t *size, int vocab, 
                         int eos, const char *tokenizer_path, uint64_t seed, const char *out_dir,
                         lb_error_t *err);
 
+/* The ids `init` gives a fresh model for its tokenizer: eos the first of "<|endoftext|>", "</s>",
+ * "<eos>", "<|end_of_text|>" the tokenizer has, bos the first of "<s>", "<bos>",
+ * "<|begin_of_text|>", "<|endoftext|>"; -1 when it has none. */
+void lb_train_special_ids(const lb_tokenizer_t *tok, int *bos, int *eos);
+
 #ifdef __cplusplus
 }
 #endif
