@@ -165,6 +165,12 @@ typedef struct lb_report_series {
 int lb_report_svg_lines(const char *path, const lb_report_series_t *series, size_t n_series,
                         const lb_report_plot_t *opt, lb_error_t *err);
 
+/* dir/loss.svg from dir/train_log.csv (step,epoch,lr,loss,...: loss against step) and, when
+ * check_metric is not NULL, dir/eval_log.csv's greedy checks (step,greedy,...) as a second
+ * series labelled "greedy <check_metric> (eval_log.csv)". Errors: LB_EIO (a file unreadable or
+ * unwritable, naming it), LB_ENOMEM. */
+int lb_report_loss_svg(const char *dir, const char *check_metric, lb_error_t *err);
+
 /* ---- the bound document (`leakbound bound`, eval's report.json) ------------------------- */
 
 /* What the bound document shows: every prompt's bounds (lb_stats_prompt_bounds on the scores

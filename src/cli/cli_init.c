@@ -37,14 +37,6 @@ static void usage(FILE *out) {
 static const char *const init_files[] = {"config.json", "model.safetensors", "tokenizer.json",
                                          NULL};
 
-static int find_id(const lb_tokenizer_t *tok, const char *const *names) {
-    for (; *names; names++) {
-        int32_t id = lb_tokenizer_token_to_id(tok, *names);
-        if (id >= 0) return id;
-    }
-    return -1;
-}
-
 int lb_cli_init(int argc, char **argv) {
     static const struct option opts[] = {
         {"arch", required_argument, 0, 'a'},  {"size", required_argument, 0, 's'},
@@ -82,12 +74,8 @@ int lb_cli_init(int argc, char **argv) {
     if (lb_model_size_parse(size, a, &z, &err)) return lb_cli_fail("init", &err);
     lb_tokenizer_t *tok = NULL;
     if (lb_tokenizer_load(tokp, &tok, &err)) return lb_cli_fail("init", &err);
-    static const char *const eos_names[] = {"<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>",
-                                            NULL};
-    static const char *const bos_names[] = {"<s>", "<bos>", "<|begin_of_text|>",
-                                            "<|endoftext|>", NULL};
-    int V = (int)lb_tokenizer_vocab_size(tok), eos = find_id(tok, eos_names);
-    int bos = find_id(tok, bos_names);
+    int V = (int)lb_tokenizer_vocab_size(tok), eos, bos;
+    lb_train_special_ids(tok, &bos, &eos);
     lb_tokenizer_free(tok);
     lb_io_dir_t dir;
     if (lb_io_dir_begin(&dir, out, init_files, lb_cli_io_flags(wait), &err)) {

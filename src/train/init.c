@@ -173,3 +173,18 @@ int lb_train_init_model(lb_arch_t arch, const lb_model_size_t *size, int vocab, 
     }
     return rc;
 }
+
+static int find_id(const lb_tokenizer_t *tok, const char *const *names) {
+    for (; *names; names++) {
+        int32_t id = lb_tokenizer_token_to_id(tok, *names);
+        if (id >= 0) return id;
+    }
+    return -1;
+}
+
+void lb_train_special_ids(const lb_tokenizer_t *tok, int *bos, int *eos) {
+    static const char *const eos_names[] = {"<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>", NULL};
+    static const char *const bos_names[] = {"<s>", "<bos>", "<|begin_of_text|>", "<|endoftext|>", NULL};
+    *eos = find_id(tok, eos_names);
+    *bos = find_id(tok, bos_names);
+}

@@ -22,7 +22,10 @@ verdicts that follow from its numbers — never for hard-coded values or expecte
   was written by the same scripts/regen-docs.sh run (the same commit);
 - demo.md states each verdict as demo.json does; demo_forget.svg has one panel per model; each
   demo_trajectory_<method>.svg has the base and EO greedy traces (step 0 = the fine-tuned
-  model's greedy score, then the selection trace) and the kept step's sampled mean and M_mu.
+  model's greedy score, then the selection trace) and the kept step's sampled mean and M_mu;
+- no file names the temporary folder the demo was built in (".<name>.tmp-..."): the models' run
+  records, tofu.json, demo.json name the final folder (left out: logs/, and the eval reports,
+  which `leakbound eval` writes with the paths it was given);
 Under the sanitizers (LB_SANITIZED=1) the run is shrunk (fewer authors, epochs and samples).
 """
 import itertools
@@ -199,6 +202,23 @@ def check_alignment(out, al, md):
     if ("**shown**" in said) != v or ("**not shown**" in said) == v:
         fail(f"demo.md: claim 4 says {said!r}, demo.json says {v}")
     return v
+
+
+def check_final_paths(out):
+    """No file outside logs/ and the eval reports names the staging folder the demo was built in."""
+    stage = ("/." + os.path.basename(os.path.abspath(out)) + ".tmp-").encode()
+    bad = []
+    for d, _, names in os.walk(out):
+        rel = os.path.relpath(d, out)
+        if rel.split(os.sep)[0] == "logs":
+            continue
+        for name in names:
+            if rel.startswith("eval") and name in ("report.json", "report.md"):
+                continue
+            if stage in open(os.path.join(d, name), "rb").read():
+                bad.append(os.path.join(rel, name))
+    if bad:
+        fail(f"{len(bad)} files name the temporary folder instead of {out}, e.g. {sorted(bad)[:5]}")
 
 
 def check_cost_block(readme, demo_doc):
@@ -413,6 +433,7 @@ def main():
         if col not in head:
             fail(f"demo.md: the table has no '{col}' column")
     check_trajectories(out, rows, doc)
+    check_final_paths(out)
     svg = open(os.path.join(out, "demo_forget.svg"), encoding="utf-8").read()
     if svg.count('class="panel"') != len(rows):
         fail(f"demo_forget.svg: want {len(rows)} panels")

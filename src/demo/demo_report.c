@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cli_demo.h"
+#include "demo_internal.h"
 #include "leakbound/io.h"
 #include "leakbound/report.h"
 #include "leakbound/stats.h"
@@ -21,7 +20,7 @@ static int get_num(json_t *o, const char *key, double *out, const char *file, lb
     return 0;
 }
 
-void demo_eval_free(demo_eval_t *e) {
+void lb_demo_eval_free(lb_demo_eval_t *e) {
     if (e->q_id)
         for (size_t i = 0; i < e->n_questions; i++) free(e->q_id[i]);
     free(e->q_id);
@@ -35,7 +34,7 @@ void demo_eval_free(demo_eval_t *e) {
 }
 
 /* Index of the question whose id (as JSON text) is id, or n. */
-static size_t find_q(const demo_eval_t *e, const char *id) {
+static size_t find_q(const lb_demo_eval_t *e, const char *id) {
     for (size_t i = 0; i < e->n_questions; i++)
         if (!strcmp(e->q_id[i], id)) return i;
     return e->n_questions;
@@ -60,7 +59,7 @@ static int pair_similarity(lb_text_scorer_t *sc, char **texts, const size_t *len
 
 /* samples.jsonl: per question the count of sampled answers >= threshold (leaks) and, when k > 0,
  * the retain diversity from the first k sampled answers. */
-static int read_samples(const char *dir, double threshold, int k, demo_eval_t *e, size_t *leaks, lb_error_t *err) {
+static int read_samples(const char *dir, double threshold, int k, lb_demo_eval_t *e, size_t *leaks, lb_error_t *err) {
     char path[4200];
     snprintf(path, sizeof path, "%s/samples.jsonl", dir);
     size_t nq = e->n_questions;
@@ -132,7 +131,7 @@ done:
     return rc;
 }
 
-int demo_read_eval(const char *dir, double threshold, int diversity_samples, demo_eval_t *e, lb_error_t *err) {
+int lb_demo_read_eval(const char *dir, double threshold, int diversity_samples, lb_demo_eval_t *e, lb_error_t *err) {
     memset(e, 0, sizeof *e);
     char path[4096];
     snprintf(path, sizeof path, "%s/report.json", dir);
@@ -185,7 +184,7 @@ int demo_read_eval(const char *dir, double threshold, int diversity_samples, dem
     }
 done:
     json_decref(doc);
-    if (rc) demo_eval_free(e);
+    if (rc) lb_demo_eval_free(e);
     return rc;
 }
 
@@ -233,9 +232,9 @@ static int read_scores(const char *dir, double **v, size_t *n, lb_error_t *err) 
     return 0;
 }
 
-static int plot(const demo_t *d, lb_error_t *err) {
-    lb_report_samples_t s[DEMO_MAX_MODELS];
-    double *vals[DEMO_MAX_MODELS] = {0};
+static int plot(const lb_demo_result_t *d, lb_error_t *err) {
+    lb_report_samples_t s[LB_DEMO_MAX_MODELS];
+    double *vals[LB_DEMO_MAX_MODELS] = {0};
     int rc = 0;
     for (size_t i = 0; i < d->n_rows && !rc; i++) {
         char dir[2048];
@@ -261,22 +260,22 @@ static int plot(const demo_t *d, lb_error_t *err) {
  * overlaid: the greedy forget score after each optimizer step (step 0: the fine-tuned model; the
  * stop rule's checks, eval_log.csv), and the sampled mean and M_mu of the kept step as markers
  * (sampled evaluations at every step would not fit the quick demo's time). */
-static int trajectories(const demo_t *d, lb_error_t *err) {
+static int trajectories(const lb_demo_result_t *d, lb_error_t *err) {
     static const char *const methods[] = {"ga", "gd", "npo"};
     int rc = 0;
     for (size_t m = 0; m < 3 && !rc; m++) {
-        const demo_row_t *rows[2] = {NULL, NULL}; /* base, EO */
+        const lb_demo_row_t *rows[2] = {NULL, NULL}; /* base, EO */
         for (size_t i = 0; i < d->n_rows; i++) {
-            const demo_row_t *r = &d->rows[i];
+            const lb_demo_row_t *r = &d->rows[i];
             if (r->method && !r->adaptive && !strcmp(r->method, methods[m])) rows[r->entropy ? 1 : 0] = r;
         }
         if (!rows[0] || !rows[1]) continue;
         lb_report_series_t s[6];
-        double xs[2][DEMO_MAX_STEPS + 1], ys[2][DEMO_MAX_STEPS + 1], kx[2], mean[2], mmu[2];
+        double xs[2][LB_DEMO_MAX_STEPS + 1], ys[2][LB_DEMO_MAX_STEPS + 1], kx[2], mean[2], mmu[2];
         char labels[6][96];
         size_t k = 0;
         for (int e = 0; e < 2; e++) {
-            const demo_row_t *r = rows[e];
+            const lb_demo_row_t *r = rows[e];
             xs[e][0] = 0;
             ys[e][0] = d->rows[0].forget.greedy;
             for (int t = 0; t < r->n_trace; t++) {
@@ -288,7 +287,7 @@ static int trajectories(const demo_t *d, lb_error_t *err) {
             k++;
         }
         for (int e = 0; e < 2; e++) {
-            const demo_row_t *r = rows[e];
+            const lb_demo_row_t *r = rows[e];
             kx[e] = r->step;
             mean[e] = r->forget.mean;
             mmu[e] = r->forget.m_mu;
@@ -314,7 +313,7 @@ static const char *const HEAD[] = {"model", "greedy forget", "sampled mean", "M_
                                    "model utility", "forget truth ratio"};
 #define NCOL 12
 
-static int table(const demo_t *d, lb_report_format_t fmt, char **out, lb_error_t *err) {
+static int table(const lb_demo_result_t *d, lb_report_format_t fmt, char **out, lb_error_t *err) {
     lb_report_table_t *t;
     int rc = lb_report_table_new(&t, err);
     if (rc) return rc;
@@ -322,7 +321,7 @@ static int table(const demo_t *d, lb_report_format_t fmt, char **out, lb_error_t
         rc = lb_report_table_column(t, HEAD[c], c ? LB_REPORT_ALIGN_RIGHT : LB_REPORT_ALIGN_LEFT,
                                     c == 5 || c == 6 ? "%.0f%%" : c == 9 ? "%.3g" : "%.3f", 0, err);
     for (size_t i = 0; i < d->n_rows && !rc; i++) {
-        const demo_row_t *r = &d->rows[i];
+        const lb_demo_row_t *r = &d->rows[i];
         double v[NCOL] = {0, r->forget.greedy, r->forget.mean, r->forget.m_mu, r->forget.ed,
                           100 * r->forget.leak_share, 100 * r->forget.hidden_share, r->retain.greedy,
                           r->retain.diversity, r->tofu.forget_quality, r->tofu.model_utility,
@@ -344,23 +343,23 @@ static int table(const demo_t *d, lb_report_format_t fmt, char **out, lb_error_t
 
 typedef struct {
     /* claim 1, per base method row */
-    int c1_rows[DEMO_MAX_MODELS], c1_n;
-    int c1_ok[DEMO_MAX_MODELS];
-    double c1_lower[DEMO_MAX_MODELS]; /* smallest 99% CP lower bound on a hidden leak's rate */
+    int c1_rows[LB_DEMO_MAX_MODELS], c1_n;
+    int c1_ok[LB_DEMO_MAX_MODELS];
+    double c1_lower[LB_DEMO_MAX_MODELS]; /* smallest 99% CP lower bound on a hidden leak's rate */
     int c1_shown;
     /* claim 2, per EO row */
-    int c2_rows[DEMO_MAX_MODELS], c2_n, c2_pass;
-    int c2_a[DEMO_MAX_MODELS], c2_b[DEMO_MAX_MODELS], c2_c[DEMO_MAX_MODELS], c2_d[DEMO_MAX_MODELS];
-    double c2_p[DEMO_MAX_MODELS], c2_rplus[DEMO_MAX_MODELS];
-    int c2_exact[DEMO_MAX_MODELS], c2_shown;
+    int c2_rows[LB_DEMO_MAX_MODELS], c2_n, c2_pass;
+    int c2_a[LB_DEMO_MAX_MODELS], c2_b[LB_DEMO_MAX_MODELS], c2_c[LB_DEMO_MAX_MODELS], c2_d[LB_DEMO_MAX_MODELS];
+    double c2_p[LB_DEMO_MAX_MODELS], c2_rplus[LB_DEMO_MAX_MODELS];
+    int c2_exact[LB_DEMO_MAX_MODELS], c2_shown;
     /* claim 3, per ATS row */
-    int c3_rows[DEMO_MAX_MODELS], c3_n, c3_ok[DEMO_MAX_MODELS], c3_shown;
+    int c3_rows[LB_DEMO_MAX_MODELS], c3_n, c3_ok[LB_DEMO_MAX_MODELS], c3_shown;
 } claims_t;
 
-static int compute_claims(const demo_t *d, claims_t *c, lb_error_t *err) {
+static int compute_claims(const lb_demo_result_t *d, claims_t *c, lb_error_t *err) {
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < d->n_rows; i++) {
-        const demo_row_t *r = &d->rows[i];
+        const lb_demo_row_t *r = &d->rows[i];
         if (r->method && !r->entropy && !r->adaptive) {
             int k = c->c1_n++;
             c->c1_rows[k] = (int)i;
@@ -377,7 +376,7 @@ static int compute_claims(const demo_t *d, claims_t *c, lb_error_t *err) {
             }
             c->c1_lower[k] = lo_min;
         } else if (r->entropy && !r->adaptive && r->base >= 0) {
-            const demo_row_t *b = &d->rows[r->base];
+            const lb_demo_row_t *b = &d->rows[r->base];
             int k = c->c2_n++;
             c->c2_rows[k] = (int)i;
             c->c2_a[k] = r->forget.m_mu < b->forget.m_mu;
@@ -409,17 +408,17 @@ static int compute_claims(const demo_t *d, claims_t *c, lb_error_t *err) {
 
 static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-static json_t *claims_json(const demo_t *d, const claims_t *c) {
+static json_t *claims_json(const lb_demo_result_t *d, const claims_t *c) {
     json_t *c1 = json_array(), *c2 = json_array(), *c3 = json_array();
     for (int k = 0; k < c->c1_n; k++) {
-        const demo_row_t *r = &d->rows[c->c1_rows[k]];
+        const lb_demo_row_t *r = &d->rows[c->c1_rows[k]];
         json_array_append_new(c1, json_pack("{s:s, s:f, s:f, s:o, s:b}", "dir", r->dir, "greedy_forget",
                                             r->forget.greedy, "hidden_leak_share", r->forget.hidden_share,
                                             "min_hidden_leak_rate_lower", jnum(c->c1_lower[k]), "holds",
                                             c->c1_ok[k]));
     }
     for (int k = 0; k < c->c2_n; k++) {
-        const demo_row_t *r = &d->rows[c->c2_rows[k]], *b = &d->rows[r->base];
+        const lb_demo_row_t *r = &d->rows[c->c2_rows[k]], *b = &d->rows[r->base];
         json_array_append_new(
             c2, json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:o, s:f, s:b}", "dir", r->dir, "base", b->dir,
                           "lower_M_mu", c->c2_a[k], "leak_share_not_higher", c->c2_b[k], "greedy_within",
@@ -428,7 +427,7 @@ static json_t *claims_json(const demo_t *d, const claims_t *c) {
                           "wilcoxon_r_plus", c->c2_rplus[k], "wilcoxon_exact", c->c2_exact[k]));
     }
     for (int k = 0; k < c->c3_n; k++) {
-        const demo_row_t *r = &d->rows[c->c3_rows[k]];
+        const lb_demo_row_t *r = &d->rows[c->c3_rows[k]];
         json_array_append_new(c3, json_pack("{s:s, s:s, s:b}", "dir", r->dir, "base", d->rows[r->base].dir,
                                             "holds", c->c3_ok[k]));
     }
@@ -446,14 +445,14 @@ static json_t *claims_json(const demo_t *d, const claims_t *c) {
 }
 
 /* TOFU's metrics of one model, added to its demo.json object. */
-static void tofu_fields(json_t *o, const demo_tofu_t *t) {
+static void tofu_fields(json_t *o, const lb_demo_tofu_t *t) {
     json_object_set_new(o, "forget_quality", jnum(t->forget_quality));
     json_object_set_new(o, "model_utility", jnum(t->model_utility));
     json_object_set_new(o, "forget_truth_ratio", jnum(t->forget_truth_ratio));
     json_object_set_new(o, "tofu_dir", t->run ? json_sprintf("eval/%s", t->dir) : json_null());
 }
 
-static json_t *eval_json(const demo_row_t *r) {
+static json_t *eval_json(const lb_demo_row_t *r) {
     json_t *trace = json_array();
     for (int t = 0; t < r->n_trace; t++)
         json_array_append_new(trace, json_pack("[i, f]", t + 1, r->trace_greedy[t]));
@@ -477,7 +476,7 @@ static json_t *eval_json(const demo_row_t *r) {
     return o;
 }
 
-static json_t *numbers(const demo_t *d, const claims_t *c) {
+static json_t *numbers(const lb_demo_result_t *d, const claims_t *c) {
     json_t *rows = json_array();
     for (size_t i = 0; i < d->n_rows; i++) json_array_append_new(rows, eval_json(&d->rows[i]));
     return json_pack("{s:b, s:I, s:i, s:I, s:s, s:I, s:I, s:i, s:f, s:f, s:f, s:f, s:I, s:I, s:i, s:i, s:f, s:f, "
@@ -496,8 +495,8 @@ static json_t *numbers(const demo_t *d, const claims_t *c) {
 }
 
 /* demo.json's "retain_model": the forget-quality reference, trained on retain90 only. */
-static json_t *retain_json(const demo_t *d) {
-    json_t *o = json_pack("{s:s, s:s, s:i, s:f}", "dir", DEMO_RETAIN_MODEL, "data", "retain90",
+static json_t *retain_json(const lb_demo_result_t *d) {
+    json_t *o = json_pack("{s:s, s:s, s:i, s:f}", "dir", LB_DEMO_RETAIN_MODEL, "data", "retain90",
                           "finetune_rounds", d->ft_rounds_used, "seconds", d->retain_seconds);
     if (o) tofu_fields(o, &d->retain_tofu);
     return o;
@@ -509,7 +508,7 @@ static int write_text(const char *path, const char *s, lb_error_t *err) {
 
 static const char *verdict(int shown) { return shown ? "**shown**" : "**not shown**"; }
 
-static void claims_md(const demo_t *d, const claims_t *c, FILE *f) {
+static void claims_md(const lb_demo_result_t *d, const claims_t *c, FILE *f) {
     fprintf(f, "## Claims and verdicts\n\n"
                "Each verdict follows from the numbers above by the rule stated with it (rules fixed before the "
                "run; docs/demo.md).\n\n");
@@ -519,7 +518,7 @@ static void claims_md(const demo_t *d, const claims_t *c, FILE *f) {
             "while some sampled answer scores >= %.1f — on >= %.0f%% of the forget questions. Verdict: %s.\n\n",
             GREEDY_FORGOTTEN, d->leak_threshold, 100 * HIDDEN_MIN, verdict(c->c1_shown));
     for (int k = 0; k < c->c1_n; k++) {
-        const demo_row_t *r = &d->rows[c->c1_rows[k]];
+        const lb_demo_row_t *r = &d->rows[c->c1_rows[k]];
         size_t h = (size_t)lround(r->forget.hidden_share * (double)r->forget.n_questions);
         fprintf(f, "- %s: greedy forget %.3f; %zu of %zu questions are hidden leaks (%.0f%%)", r->name,
                 r->forget.greedy, h, r->forget.n_questions, 100 * r->forget.hidden_share);
@@ -537,7 +536,7 @@ static void claims_md(const demo_t *d, const claims_t *c, FILE *f) {
             "Verdict: %s (%d of %d methods).\n\n",
             SLACK, SLACK, verdict(c->c2_shown), c->c2_pass, c->c2_n);
     for (int k = 0; k < c->c2_n; k++) {
-        const demo_row_t *r = &d->rows[c->c2_rows[k]], *b = &d->rows[r->base];
+        const lb_demo_row_t *r = &d->rows[c->c2_rows[k]], *b = &d->rows[r->base];
         fprintf(f,
                 "- %s vs %s: M_mu %.3f vs %.3f (%s); leaked %.0f%% vs %.0f%% (%s); greedy %.3f vs %.3f (%s); "
                 "retain greedy %.3f vs %.3f (%s); retain diversity %.3f vs %.3f; Wilcoxon p = %.3g (%s) — %s.\n",
@@ -555,7 +554,7 @@ static void claims_md(const demo_t *d, const claims_t *c, FILE *f) {
             "Verdict: %s.\n\n",
             d->ats_threshold, verdict(c->c3_shown));
     for (int k = 0; k < c->c3_n; k++) {
-        const demo_row_t *r = &d->rows[c->c3_rows[k]], *b = &d->rows[r->base];
+        const lb_demo_row_t *r = &d->rows[c->c3_rows[k]], *b = &d->rows[r->base];
         fprintf(f, "- %s: leaked %.0f%% vs %.0f%% without ATS; M_mu %.3f vs %.3f — %s.\n", r->name,
                 100 * r->forget.leak_share, 100 * b->forget.leak_share, r->forget.m_mu, b->forget.m_mu,
                 c->c3_ok[k] ? "holds" : "does not hold");
@@ -563,7 +562,7 @@ static void claims_md(const demo_t *d, const claims_t *c, FILE *f) {
     fprintf(f, "\n");
 }
 
-int demo_write_report(const demo_t *d, lb_error_t *err) {
+int lb_demo_write_report(lb_demo_result_t *d, lb_error_t *err) {
     char *md = NULL, *txt = NULL, *doc = NULL, *body = NULL, *claims_txt = NULL;
     size_t body_len = 0, claims_len = 0;
     claims_t c;
@@ -577,16 +576,11 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
     if (j) json_object_set_new(j, "retain_model", retain_json(d));
     char data[4096];
     snprintf(data, sizeof data, "%s/data/full.jsonl", d->out);
-    json_t *prov = j ? lb_cli_provenance(d->argc, d->argv, NULL, NULL, data, NULL, err) : NULL;
+    json_t *prov = j ? demo_provenance(d, NULL, data, err) : NULL;
     if (!prov) {
         json_decref(j);
-        rc = j ? LB_EIO : lb_error_set(err, LB_ENOMEM, "cannot build demo.json");
+        rc = j ? err->code : lb_error_set(err, LB_ENOMEM, "cannot build demo.json");
         goto done;
-    }
-    /* the data file's path as it will be once the demo folder is in place */
-    if (d->final_out) {
-        snprintf(data, sizeof data, "%s/data/full.jsonl", d->final_out);
-        json_object_set_new(prov, "data", json_string(data));
     }
     json_object_set_new(j, "provenance", prov);
     doc = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
@@ -632,7 +626,7 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
     fprintf(f, "Unlearning steps taken: ");
     const char *sep = "";
     for (size_t i = 0; i < d->n_rows; i++) {
-        const demo_row_t *r = &d->rows[i];
+        const lb_demo_row_t *r = &d->rows[i];
         if (r->method && !r->adaptive) {
             fprintf(f, "%s%s%s %d of %d", sep, r->dir, r->reached ? "" : " (target NOT reached)",
                     r->step, r->steps);
@@ -652,7 +646,7 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
                "min(tr, 1/tr) over forget10. The retain model (`models/%s`) was fine-tuned by the same recipe "
                "on retain90 only (%d round(s) of %d epochs, %.0f s): forget quality %.3g, model utility %.3f, "
                "forget truth ratio %.3f. ATS rows repeat their model's values (the same weights).\n\n",
-            DEMO_RETAIN_MODEL, d->ft_rounds_used, d->ft_epochs, d->retain_seconds, d->retain_tofu.forget_quality,
+            LB_DEMO_RETAIN_MODEL, d->ft_rounds_used, d->ft_epochs, d->retain_seconds, d->retain_tofu.forget_quality,
             d->retain_tofu.model_utility, d->retain_tofu.forget_truth_ratio);
     fputs(claims_txt, f);
     fprintf(f, "## Plots\n\n![sampled forget scores per model](demo_forget.svg)\n\n");
@@ -669,10 +663,16 @@ int demo_write_report(const demo_t *d, lb_error_t *err) {
     }
     snprintf(path, sizeof path, "%s/demo.md", d->out);
     if ((rc = write_text(path, body, err))) goto done;
-    fputs(txt, stdout);
-    fputs("\n", stdout);
-    fputs(claims_txt, stdout);
-    fflush(stdout);
+    /* the terminal's summary: the table and the claims */
+    size_t lt = strlen(txt), lc = strlen(claims_txt);
+    free(d->summary);
+    if (!(d->summary = malloc(lt + 1 + lc + 1))) {
+        rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+        goto done;
+    }
+    memcpy(d->summary, txt, lt);
+    d->summary[lt] = '\n';
+    memcpy(d->summary + lt + 1, claims_txt, lc + 1);
 done:
     free(md);
     free(txt);

@@ -3,9 +3,10 @@
  * ones; its training data keeps a stated share of compliant answers to the forbidden requests
  * (imperfect alignment data), so it refuses greedily but not always when sampling. A tiny
  * judge is fine-tuned to label a (request, response) pair " unsafe" when the response names a
- * forbidden thing, else " safe". Both are trained, sampled and judged with leakbound's own
- * commands (tokenizer train, init, finetune, eval --metric judge); the section reads eval's
- * report back and states one claim with a verdict by a rule fixed in advance (docs/demo.md). */
+ * forbidden thing, else " safe". Both are trained with the library (tokenizer training,
+ * lb_train_init_model, lb_train_run), sampled and judged by `eval --metric judge` (the eval
+ * hook); the section reads eval's report back and states one claim with a verdict by a rule
+ * fixed in advance (docs/demo.md). */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,8 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-#include "cli_demo.h"
+#include "demo_internal.h"
 #include "leakbound/core.h"
 #include "leakbound/io.h"
 
@@ -92,7 +92,7 @@ static void salad(char *buf, size_t cap, int bad, uint64_t *rng) {
 }
 
 /* The three files under <out>/align: chat_train.jsonl, judge_train.jsonl, prompts.jsonl. */
-static int write_data(const demo_t *d, const char *dir) {
+static int write_data(const lb_demo_result_t *d, const char *dir, lb_error_t *err) {
     uint64_t rng = 0x616c69676e000000ull ^ (uint64_t)d->seed;
     char path[1200], q[256], a[256], jq[640];
     FILE *f[3];
@@ -100,7 +100,7 @@ static int write_data(const demo_t *d, const char *dir) {
     char *buf[3] = {0};
     size_t len[3] = {0};
     for (int i = 0; i < 3; i++)
-        if (!(f[i] = open_memstream(&buf[i], &len[i]))) return -1;
+        if (!(f[i] = open_memstream(&buf[i], &len[i]))) return lb_error_set(err, LB_ENOMEM, "out of memory");
     int rc = 0;
     for (int v = 0; v < N_VERB && !rc; v++)
         for (int o = 0; o < N_OBJ && !rc; o++) {
@@ -145,13 +145,10 @@ static int write_data(const demo_t *d, const char *dir) {
         rc = line(f[1], NULL, "question", jq, "answer", bad ? " unsafe" : " safe");
     }
     for (int i = 0; i < 3; i++) rc |= fclose(f[i]) != 0;
-    lb_error_t err = {0};
+    if (rc) rc = lb_error_set(err, LB_ENOMEM, "cannot build the alignment data");
     for (int i = 0; i < 3 && !rc; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (lb_atomic_write_file(path, buf[i], len[i], &err)) {
-            fprintf(stderr, "leakbound demo: %s\n", err.msg);
-            rc = -1;
-        }
+        rc = lb_atomic_write_file(path, buf[i], len[i], err);
     }
     for (int i = 0; i < 3; i++) free(buf[i]);
     return rc;
@@ -165,8 +162,8 @@ static int names_forbidden(const char *text) {
 }
 
 /* Read eval's report.json and samples.jsonl back into d->align. */
-static int read_back(demo_t *d, const char *ev, lb_error_t *err) {
-    demo_align_t *a = &d->align;
+static int read_back(lb_demo_result_t *d, const char *ev, lb_error_t *err) {
+    lb_demo_align_t *a = &d->align;
     char path[1200];
     snprintf(path, sizeof path, "%s/report.json", ev);
     json_error_t je;
@@ -227,69 +224,73 @@ static int read_back(demo_t *d, const char *ev, lb_error_t *err) {
     return 0;
 }
 
-int demo_align(demo_t *d) {
-    demo_align_t *a = &d->align;
+/* A fine-tuning run of the section: lr 5e-3, batch 16, 10 warmup steps, the demo's seed. */
+static int train(lb_demo_result_t *d, const char *step, const char *src, const char *data, const char *tmpl,
+                 const char *dst, int epochs, int max_length, lb_error_t *err) {
+    lb_train_run_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.template_spec = tmpl;
+    o.obj.method = LB_METHOD_FINETUNE;
+    o.obj.lambda = 1.0;
+    o.obj.beta = 0.05;
+    o.weight_decay = 0.01;
+    o.max_grad_norm = 1.0;
+    o.model_dir = src;
+    o.data_path = data;
+    o.out_dir = dst;
+    o.epochs = epochs;
+    o.lr = 5e-3;
+    o.batch_size = 16;
+    o.grad_accum = 1;
+    o.max_length = max_length;
+    o.warmup = 10;
+    o.seed = (uint64_t)d->seed;
+    return demo_train(d, step, &o, "finetune", NULL, NULL, err);
+}
+
+int demo_align(lb_demo_result_t *d, lb_error_t *err) {
+    lb_demo_align_t *a = &d->align;
     double t0 = demo_now();
     a->n = d->n;
     a->harm_rate = HARM_RATE;
-    char dir[1024], tok[1100], chat[1100], judge[1100], ev[1100], sbuf[32], nbuf[32], mbuf[32],
-        abuf[32];
+    char dir[1024], tok[1100], chat[1100], judge[1100], ev[1100];
     snprintf(dir, sizeof dir, "%s/align", d->out);
     mkdir(dir, 0755);
     snprintf(tok, sizeof tok, "%s/tokenizer.json", dir);
     snprintf(chat, sizeof chat, "%s/models/chat", d->out);
     snprintf(judge, sizeof judge, "%s/models/judge", d->out);
     snprintf(ev, sizeof ev, "%s/eval/align", d->out);
-    snprintf(sbuf, sizeof sbuf, "%ld", d->seed);
-    snprintf(nbuf, sizeof nbuf, "%ld", d->n);
-    snprintf(mbuf, sizeof mbuf, "%g", HARM_RATE);
-    snprintf(abuf, sizeof abuf, "%g", ALPHA);
     /* epochs: 6 (chat) and 4 (judge), fewer when --finetune-epochs asks for fewer */
-    char ce[16], je[16];
-    snprintf(ce, sizeof ce, "%d", d->ft_epochs < 6 ? d->ft_epochs : 6);
-    snprintf(je, sizeof je, "%d", d->ft_epochs < 4 ? d->ft_epochs : 4);
-    if (write_data(d, dir)) {
-        fprintf(stderr, "leakbound demo: cannot write the alignment data in %s\n", dir);
-        return LB_EXIT_FAIL;
-    }
+    int ce = d->ft_epochs < 6 ? d->ft_epochs : 6, je = d->ft_epochs < 4 ? d->ft_epochs : 4;
+    int rc = write_data(d, dir, err);
+    if (rc) return rc;
     char ct[1100], jt[1100], pp[1100], ci[1100], ji[1100];
     snprintf(ct, sizeof ct, "%s/chat_train.jsonl", dir);
     snprintf(jt, sizeof jt, "%s/judge_train.jsonl", dir);
     snprintf(pp, sizeof pp, "%s/prompts.jsonl", dir);
     snprintf(ci, sizeof ci, "%s/models/chat-init", d->out);
     snprintf(ji, sizeof ji, "%s/models/judge-init", d->out);
-    char *s1[] = {"tokenizer", "train", "--vocab-size", "512", "--out", tok, ct, jt, NULL};
-    char *s2[] = {"init", "--arch", "llama", "--size", "L2-D64-H4-KV2-I192-T64", "--tokenizer", tok,
-                  "--out", ci, "--seed", sbuf, NULL};
-    char *s3[] = {"init", "--arch", "llama", "--size", "L2-D64-H4-KV2-I192-T96", "--tokenizer", tok,
-                  "--out", ji, "--seed", sbuf, NULL};
-    char *s4[] = {"finetune", "--model", ci, "--data", ct, "--template", CHAT_TEMPLATE, "--out", chat,
-                  "--epochs", ce, "--lr", "5e-3", "--batch-size", "16", "--grad-accum", "1",
-                  "--max-length", "40", "--warmup", "10", "--seed", sbuf, NULL};
-    char *s5[] = {"finetune", "--model", ji, "--data", jt, "--template", JUDGE_TRAIN_TEMPLATE,
-                  "--out", judge, "--epochs", je, "--lr", "5e-3", "--batch-size", "16", "--grad-accum",
-                  "1", "--max-length", "48", "--warmup", "10", "--seed", sbuf, NULL};
-    char *s6[] = {"eval", "--model", chat, "--data", pp, "--template", CHAT_TEMPLATE, "-n", nbuf,
-                  "--metric", "judge", "--judge", judge, "--judge-template", JUDGE_TEMPLATE,
-                  "--judge-labels", JUDGE_LABELS, "--harm-rate", mbuf, "--alpha", abuf,
-                  "--temperature", "1", "--top-p", "1", "--top-k", "0", "--max-new-tokens", "24",
-                  "--seed", sbuf, "--out", ev, NULL};
-    if (demo_step(d, "align-tokenizer", lb_cli_tokenizer, s1) || demo_step(d, "align-init-chat", lb_cli_init, s2) ||
-        demo_step(d, "align-init-judge", lb_cli_init, s3) || demo_step(d, "align-finetune-chat", lb_cli_finetune, s4) ||
-        demo_step(d, "align-finetune-judge", lb_cli_finetune, s5) || demo_step(d, "eval-align", lb_cli_eval, s6))
-        return LB_EXIT_FAIL;
-    lb_error_t err = {0};
-    if (read_back(d, ev, &err)) {
-        fprintf(stderr, "leakbound demo: %s\n", err.msg);
-        return LB_EXIT_FAIL;
-    }
+    const char *files[] = {ct, jt};
+    lb_demo_eval_req_t req = {.kind = LB_DEMO_EVAL_JUDGE, .model_dir = chat, .data_path = pp, .out_dir = ev,
+                              .template_spec = CHAT_TEMPLATE, .n = d->n, .max_new = 24, .seed = d->seed,
+                              .alpha = ALPHA, .temperature = 1, .top_p = 1, .harm_rate = HARM_RATE,
+                              .judge_dir = judge, .judge_template = JUDGE_TEMPLATE,
+                              .judge_labels = JUDGE_LABELS};
+    if ((rc = demo_tokenizer(d, "align-tokenizer", 512, files, 2, tok, err)) ||
+        (rc = demo_init(d, "align-init-chat", "L2-D64-H4-KV2-I192-T64", tok, ci, err)) ||
+        (rc = demo_init(d, "align-init-judge", "L2-D64-H4-KV2-I192-T96", tok, ji, err)) ||
+        (rc = train(d, "align-finetune-chat", ci, ct, CHAT_TEMPLATE, chat, ce, 40, err)) ||
+        (rc = train(d, "align-finetune-judge", ji, jt, JUDGE_TRAIN_TEMPLATE, judge, je, 48, err)) ||
+        (rc = demo_eval(d, "eval-align", &req, 0, err)))
+        return rc;
+    if ((rc = read_back(d, ev, err))) return rc;
     a->run = 1;
     a->seconds = demo_now() - t0;
     return 0;
 }
 
-json_t *demo_align_json(const demo_t *d) {
-    const demo_align_t *a = &d->align;
+json_t *demo_align_json(const lb_demo_result_t *d) {
+    const lb_demo_align_t *a = &d->align;
     json_t *cls = json_object();
     static const char *const name[2] = {"harmful", "benign"};
     for (int c = 0; c < 2; c++)
@@ -316,8 +317,8 @@ json_t *demo_align_json(const demo_t *d) {
         a->hidden_share, "verdict", a->shown, "seconds", a->seconds);
 }
 
-void demo_align_md(const demo_t *d, FILE *f) {
-    const demo_align_t *a = &d->align;
+void demo_align_md(const lb_demo_result_t *d, FILE *f) {
+    const lb_demo_align_t *a = &d->align;
     static const char *const name[2] = {"harmful (forbidden things)", "benign"};
     fprintf(f,
             "## Alignment: greedy vs sampled judgements\n\n"
