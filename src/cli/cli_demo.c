@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "leakbound/demo.h"
+#include "leakbound/eval.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -155,7 +156,7 @@ static int on_eval(void *user, const lb_demo_step_t *s, const lb_demo_eval_req_t
         int saved = dup(2), saved_out = dup(1);
         dup2(fd, 2);
         dup2(fd, 1);
-        /* the eval's report.json records its own command line (lb_cli_provenance) */
+        /* the eval's report.json records its own command line (the kept argv) */
         full[0] = "leakbound";
         memcpy(full + 1, copy, (size_t)k * sizeof *copy);
         lb_cli_keep_argv(k + 1, full);
@@ -172,8 +173,10 @@ static int on_eval(void *user, const lb_demo_step_t *s, const lb_demo_eval_req_t
 }
 
 static json_t *on_provenance(void *user, const char *model_dir, const char *data_path, lb_error_t *err) {
-    demo_cli_t *c = user;
-    return lb_cli_provenance(c->argc, c->argv, model_dir, NULL, data_path, NULL, err);
+    (void)user;
+    char **kav;
+    int kac = lb_cli_kept_argv(&kav);
+    return lb_eval_provenance(kac, kav, model_dir, NULL, data_path, NULL, err);
 }
 
 enum { O_TARGET = 256, O_ULR, O_UEP, O_ENT, O_ENTPOS };

@@ -138,13 +138,14 @@ static int eval_group(void *user, size_t item, const lb_sample_result_t *res, in
 
 /* --samples FILE: score, bound and report the file's answers (no model, no sampling). */
 static int eval_from_file(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
-                          const lb_eval_samples_opts_t *so, const char *out_dir, int io_flags,
-                          int argc, char **argv) {
+                          const lb_eval_samples_opts_t *so, const char *out_dir, int io_flags) {
     lb_error_t err = {0};
+    char **kav;
+    int kac = lb_cli_kept_argv(&kav);
     lb_io_dir_t out = {0};
     char tmp_dir[4096] = "";
     e->samples_path = cfg->path;
-    int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, NULL, so->data_path, NULL, &err)) ? 0 : err.code;
+    int rc = (e->provenance = lb_eval_provenance(kac, kav, NULL, NULL, so->data_path, NULL, &err)) ? 0 : err.code;
     if (!rc && (rc = lb_io_dir_begin(&out, out_dir, lb_eval_out_files, io_flags, &err)) == LB_EINVAL)
         lb_error_prefix(&err, "--out");
     if (!rc) {
@@ -283,7 +284,7 @@ static int eval_main(int argc, char **argv) {
         lb_eval_result_init(&e, &a);
         lb_eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
                                    .data_path = a.data, .data_format = a.format};
-        st = eval_from_file(&e, &cfg, &sop, out_dir, lb_cli_io_flags(wait), argc, argv);
+        st = eval_from_file(&e, &cfg, &sop, out_dir, lb_cli_io_flags(wait));
         lb_judge_free(judge);
         return st;
     }
@@ -356,8 +357,10 @@ static int eval_main(int argc, char **argv) {
                                    a.model, ctx.model_sha256, a.data, ctx.data_sha256}, &err)) ||
         !root)
         goto share;
-    if (!(e.provenance = lb_cli_provenance(argc, argv, a.model, ctx.model_sha256, a.data,
-                                          ctx.data_sha256, &err))) {
+    char **kav;
+    int kac = lb_cli_kept_argv(&kav);
+    if (!(e.provenance = lb_eval_provenance(kac, kav, a.model, ctx.model_sha256, a.data,
+                                           ctx.data_sha256, &err))) {
         rc = err.code;
         goto share;
     }
