@@ -76,20 +76,11 @@ int lb_cli_tokenize(int argc, char **argv) {
     if (argc - optind > 1) return lb_cli_failf("tokenize", "at most one input file (got %d)", argc - optind);
     const char *in = optind < argc ? argv[optind] : "-";
 
-    char *path = NULL;
-    if (model_dir) {
-        size_t n = strlen(model_dir) + sizeof "/tokenizer.json";
-        if (!(path = malloc(n))) return LB_EXIT_FAIL;
-        snprintf(path, n, "%s/tokenizer.json", model_dir);
-        tok_path = path;
-    }
+    char path[4096];
+    if (model_dir) lb_tokenizer_path(model_dir, NULL, path, sizeof path), tok_path = path;
     lb_error_t err = {0};
     lb_tokenizer_t *tok = NULL;
-    if (lb_tokenizer_load(tok_path, &tok, &err)) {
-        free(path);
-        return lb_cli_fail("tokenize", &err);
-    }
-    free(path);
+    if (lb_tokenizer_load(tok_path, &tok, &err)) return lb_cli_fail("tokenize", &err);
     FILE *tmp = tmpfile();
     if (!tmp) {
         lb_tokenizer_free(tok);
