@@ -376,9 +376,9 @@ json_t *lb_eval_provenance(int argc, char *const *argv, const char *model_dir,
 /* ---- the eval flow (`leakbound eval` and lb_eval_job_eval) -------------------------------- */
 
 /* Where lb_eval_flow_run stopped (lb_eval_flow_t.stage): a check of the flags (a usage error),
- * the setup (opening the judge, lb_eval_load: before the ranks meet), or the run (from
- * lb_eval_check_items on). */
-enum { LB_EVAL_FLOW_CHECK = 1, LB_EVAL_FLOW_SETUP, LB_EVAL_FLOW_RUN };
+ * opening the judge, lb_eval_load or the loaded hook (both before the ranks meet), or the run
+ * (from lb_eval_check_items on). */
+enum { LB_EVAL_FLOW_CHECK = 1, LB_EVAL_FLOW_JUDGE, LB_EVAL_FLOW_LOAD, LB_EVAL_FLOW_RUN };
 
 /* One `eval` run's settings beyond lb_eval_opts_t, its transport hooks and what it reports
  * back. Zero-initialize, then set the inputs. */
@@ -404,9 +404,10 @@ typedef struct lb_eval_flow {
                  lb_error_t *err);
     /* collective (NULL: returns rc): rank 0's outcome of opening its outputs, on every rank */
     int (*go)(void *user, int rc);
-    /* the provenance object (NULL: lb_eval_provenance of argc/argv); NULL return: err set */
-    json_t *(*provenance)(void *user, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
-                          lb_error_t *err);
+    /* the provenance object, lb_eval_provenance's arguments after argv (NULL: that function
+       with argc/argv); a NULL return has err set */
+    json_t *(*provenance)(void *user, const char *model_dir, const char *model_sha,
+                          const char *data_path, const char *data_sha, lb_error_t *err);
     /* outputs */
     int stage;                       /* LB_EVAL_FLOW_*: where a failure happened */
     char tmp_dir[4096];              /* the temporary folder (for lb_io_dir's error paths) */
@@ -426,6 +427,17 @@ typedef struct lb_eval_flow {
  * when a hook stopped it); on failure out_dir is as it was. */
 int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
                      lb_eval_result_t *r, lb_error_t *err);
+
+/* `leakbound eval --samples FILE` (cfg->path), as one flow: the provenance (with
+ * so->data_path), the atomic folder f->out_dir (lb_io_dir_begin with f->io_flags; r->out_dir
+ * is its temporary folder, f->tmp_dir too), lb_eval_from_samples(r, cfg, so), lb_eval_bounds,
+ * lb_eval_write_reports, then the folder committed. r: set up by the caller
+ * (lb_eval_result_init) and freed by it whatever the outcome; its data_n_lenient and
+ * data_lenient_line stay for the caller's note. Only out_dir, io_flags, argc/argv,
+ * provenance and hooks.user of f are read. Returns 0 or an LB_E* code with err filled
+ * (f->stage LB_EVAL_FLOW_RUN); on failure out_dir is as it was. */
+int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_cfg_t *cfg,
+                         const lb_eval_samples_opts_t *so, lb_error_t *err);
 
 /* Close the judge lb_eval_flow_run opened (NULL or none: nothing). */
 void lb_eval_flow_free(lb_eval_flow_t *f);

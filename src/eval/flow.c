@@ -46,7 +46,7 @@ static int flow_setup(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
     int rc;
     if (o->metric == LB_METRIC_JUDGE && f->rank == 0) { /* only rank 0 scores */
         if (!f->judge_dir) BAD("--metric judge needs --judge DIR (the judge model)");
-        f->stage = LB_EVAL_FLOW_SETUP;
+        f->stage = LB_EVAL_FLOW_JUDGE;
         if ((rc = lb_judge_open(f->judge_dir, &f->judge_opts, &f->judge, err))) return rc;
         f->stage = LB_EVAL_FLOW_CHECK;
         if ((rc = lb_judge_sha256(f->judge, judge_sha, err))) {
@@ -67,19 +67,22 @@ static int flow_setup(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
     if (!o->model) BAD("--model DIR is required");
     if (!o->data) BAD("--data FILE is required");
     if (o->n < 0) BAD("-n N is required");
-    f->stage = LB_EVAL_FLOW_SETUP;
+    f->stage = LB_EVAL_FLOW_LOAD;
     if ((rc = lb_eval_load(o, ctx, err))) return rc;
     return f->loaded ? f->loaded(f->hooks.user, ctx, err) : 0;
+}
+
+static json_t *provenance(const lb_eval_flow_t *f, const char *model, const char *model_sha,
+                          const char *data, const char *data_sha, lb_error_t *err) {
+    if (f->provenance) return f->provenance(f->hooks.user, model, model_sha, data, data_sha, err);
+    return lb_eval_provenance(f->argc, f->argv, model, model_sha, data, data_sha, err);
 }
 
 /* Rank 0 before the run: provenance, the temporary folder and its samples.jsonl. */
 static int flow_open(lb_eval_flow_t *f, const lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
                      lb_eval_result_t *r, lb_io_dir_t *out, lb_atomic_file_t *sf, char *path,
                      size_t path_size, lb_error_t *err) {
-    r->provenance = f->provenance
-                        ? f->provenance(f->hooks.user, ctx, o, err)
-                        : lb_eval_provenance(f->argc, f->argv, o->model, ctx->model_sha256,
-                                             o->data, ctx->data_sha256, err);
+    r->provenance = provenance(f, o->model, ctx->model_sha256, o->data, ctx->data_sha256, err);
     if (!r->provenance) return err->code ? err->code : LB_ENOMEM;
     if (o->tokenizer) { /* the tokenizer loaded (model_sha256 covers its bytes) */
         char tok[4096];
@@ -140,6 +143,29 @@ int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
     lb_io_dir_abort(&out);
     r->out_dir = NULL;
     free(w.buf);
+    return rc;
+}
+
+int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_cfg_t *cfg,
+                         const lb_eval_samples_opts_t *so, lb_error_t *err) {
+    lb_io_dir_t out = {0};
+    f->stage = LB_EVAL_FLOW_RUN;
+    f->tmp_dir[0] = 0;
+    r->samples_path = cfg->path;
+    int rc = (r->provenance = provenance(f, NULL, NULL, so->data_path, NULL, err)) ? 0 : err->code;
+    if (!rc && (rc = lb_io_dir_begin(&out, f->out_dir, lb_eval_out_files, f->io_flags, err)) ==
+                   LB_EINVAL)
+        lb_error_prefix(err, "--out");
+    if (!rc) {
+        r->out_dir = out.path;
+        snprintf(f->tmp_dir, sizeof f->tmp_dir, "%s", out.path);
+        rc = lb_eval_from_samples(r, cfg, so, err);
+    }
+    if (!rc) rc = lb_eval_bounds(r, err);
+    if (!rc) rc = lb_eval_write_reports(r, err);
+    if (!rc) rc = lb_io_dir_commit(&out, err);
+    lb_io_dir_abort(&out);
+    r->out_dir = NULL;
     return rc;
 }
 
