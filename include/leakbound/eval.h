@@ -436,6 +436,75 @@ json_t *lb_eval_provenance(int argc, char *const *argv, const char *model_dir,
                            const char *model_sha, const char *data_path, const char *data_sha,
                            lb_error_t *err);
 
+/* ---- the eval flow (`leakbound eval` and lb_eval_job_eval) -------------------------------- */
+
+/* Where lb_eval_flow_run stopped (lb_eval_flow_t.stage): a check of the flags (a usage error),
+ * opening the judge, lb_eval_load or the loaded hook (both before the ranks meet), or the run
+ * (from lb_eval_check_items on). */
+enum { LB_EVAL_FLOW_CHECK = 1, LB_EVAL_FLOW_JUDGE, LB_EVAL_FLOW_LOAD, LB_EVAL_FLOW_RUN };
+
+/* One `eval` run's settings beyond lb_eval_opts_t, its transport hooks and what it reports
+ * back. Zero-initialize, then set the inputs. */
+typedef struct lb_eval_flow {
+    /* inputs */
+    const char *out_dir;             /* --out DIR (NULL: "--out DIR is required") */
+    int io_flags;                    /* lb_io_dir_begin's flags (LB_IO_WAIT, LB_IO_NOLOCK) */
+    int argc;                        /* the command line lb_eval_provenance records */
+    char *const *argv;
+    int metric_given, strip_given, harm_given; /* --metric, --strip-prefix, --harm-rate given */
+    const char *judge_dir;           /* --judge DIR (opened with judge_opts on rank 0) */
+    lb_judge_opts_t judge_opts;
+    int rank, ranks;                 /* this process and the job's processes (0 and 1: alone);
+                                        only rank 0 opens the judge, scores and writes */
+    lb_eval_hooks_t hooks;           /* user; progress; group: rank 0, each scored group before
+                                        samples.jsonl gets it; sampler (NULL: lb_sampler_run) */
+    /* after lb_eval_load (NULL: none): print what loading found; non-zero (an LB_E* code
+       with err filled) stops the run */
+    int (*loaded)(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err);
+    /* collective (NULL: returns rc): every rank's outcome of lb_eval_check_items (rc, err);
+       returns 0 when every rank may go on, else an LB_E* code with err filled */
+    int (*ready)(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
+                 lb_error_t *err);
+    /* collective (NULL: returns rc): rank 0's outcome of opening its outputs, on every rank */
+    int (*go)(void *user, int rc);
+    /* the provenance object, lb_eval_provenance's arguments after argv (NULL: that function
+       with argc/argv); a NULL return has err set */
+    json_t *(*provenance)(void *user, const char *model_dir, const char *model_sha,
+                          const char *data_path, const char *data_sha, lb_error_t *err);
+    /* outputs */
+    int stage;                       /* LB_EVAL_FLOW_*: where a failure happened */
+    char tmp_dir[4096];              /* the temporary folder (for lb_io_dir's error paths) */
+    lb_judge_t *judge;               /* the judge opened (lb_eval_flow_free closes it) */
+} lb_eval_flow_t;
+
+/* `leakbound eval` without --samples, as one flow: the checks (metric and out given, n != 0,
+ * --harm-rate with the judge only; the phi template strips "Answer:" unless strip_given),
+ * the judge (rank 0: opened and hashed with lb_judge_sha256), model, data and n >= 0 required,
+ * lb_eval_load (ctx, reset first) and f->loaded, lb_eval_check_items and f->ready; rank 0 then
+ * makes the provenance, begins the atomic folder out_dir (lb_io_dir_begin with io_flags) and
+ * opens its samples.jsonl; f->go; lb_eval_run over f->hooks.sampler (rank 0 writes each group
+ * to samples.jsonl after f->hooks.group); rank 0 writes the reports and commits the folder.
+ * Other ranks only sample: they write nothing. r (reset first) and ctx are the caller's to
+ * free (lb_eval_result_free, lb_eval_ctx_free) whatever the outcome, the judge with
+ * lb_eval_flow_free. Returns 0 or an LB_E* code with err filled and f->stage set (LB_ECANCELED
+ * when a hook stopped it); on failure out_dir is as it was. */
+int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
+                     lb_eval_result_t *r, lb_error_t *err);
+
+/* `leakbound eval --samples FILE` (cfg->path), as one flow: the provenance (with
+ * so->data_path), the atomic folder f->out_dir (lb_io_dir_begin with f->io_flags; r->out_dir
+ * is its temporary folder, f->tmp_dir too), lb_eval_from_samples(r, cfg, so), lb_eval_bounds,
+ * lb_eval_write_reports, then the folder committed. r: set up by the caller
+ * (lb_eval_result_init) and freed by it whatever the outcome; its data_n_lenient and
+ * data_lenient_line stay for the caller's note. Only out_dir, io_flags, argc/argv,
+ * provenance and hooks.user of f are read. Returns 0 or an LB_E* code with err filled
+ * (f->stage LB_EVAL_FLOW_RUN); on failure out_dir is as it was. */
+int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_cfg_t *cfg,
+                         const lb_eval_samples_opts_t *so, lb_error_t *err);
+
+/* Close the judge lb_eval_flow_run opened (NULL or none: nothing). */
+void lb_eval_flow_free(lb_eval_flow_t *f);
+
 /* ---- a run by flag names (Python, other bindings) ----------------------------------------- */
 
 /* The files `leakbound eval --out DIR` owns in DIR (NULL-terminated): a new run replaces them
