@@ -353,7 +353,7 @@ static void progress(void *ctx, const lb_train_progress_t *p) {
 }
 
 /* The names a run writes into DIR besides checkpoints: the set a new run replaces as a whole
- * (lb_train_copy_model_files' list, the weights, the log and the plot). */
+ * (lbi_train_copy_model_files' list, the weights, the log and the plot). */
 static const char *const train_files[] = {
     "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
     "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "model.safetensors",

@@ -160,11 +160,11 @@ int lb_data_load(const char *path, lb_data_format_t fmt, lb_dataset_t *ds, lb_er
         if (i < len && buf[i] != '[') fmt = LB_DATA_JSONL;
     }
     if (fmt == LB_DATA_JSON)
-        rc = lb_data_parse_json_array(name, buf, len, ds, err);
+        rc = lbi_data_parse_json_array(name, buf, len, ds, err);
     else if (fmt == LB_DATA_JSONL)
-        rc = lb_data_parse_jsonl(name, buf, len, ds, err);
+        rc = lbi_data_parse_jsonl(name, buf, len, ds, err);
     else
-        rc = lb_data_parse_csv(name, buf, len, ds, err);
+        rc = lbi_data_parse_csv(name, buf, len, ds, err);
     free(buf);
     if (rc) lb_dataset_free(ds);
     else memcpy(ds->sha256, sha, sizeof sha);

@@ -223,7 +223,7 @@ static size_t lenient_line(const char *line, size_t n, int eof, int *state, char
     return j;
 }
 
-int lb_data_parse_csv(const char *path, const char *buf, size_t len, lb_dataset_t *ds,
+int lbi_data_parse_csv(const char *path, const char *buf, size_t len, lb_dataset_t *ds,
                       lb_error_t *err) {
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)

@@ -69,7 +69,7 @@ static int opt_string_list(json_t *obj, const char *key, const char ***out, size
     return LB_OK;
 }
 
-int lb_data_item_from_json(json_t *obj, const char *path, long line, size_t index, lb_dataset_t *ds,
+int lbi_data_item_from_json(json_t *obj, const char *path, long line, size_t index, lb_dataset_t *ds,
                            lb_error_t *err) {
     if (!json_is_object(obj))
         return lb_error_set(err, LB_EINVAL, "%s:%ld: item %zu: expected an object", path, line, index);
@@ -159,7 +159,7 @@ static long column_of(const char *buf, size_t i) {
 }
 
 /* Parse the array one element at a time, so every item knows the line it starts on. */
-int lb_data_parse_json_array(const char *path, const char *buf, size_t len, lb_dataset_t *ds,
+int lbi_data_parse_json_array(const char *path, const char *buf, size_t len, lb_dataset_t *ds,
                              lb_error_t *err) {
     size_t i = 0;
     if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) i = 3;
@@ -186,7 +186,7 @@ int lb_data_parse_json_array(const char *path, const char *buf, size_t len, lb_d
             return lb_error_set(err, LB_EFORMAT, "%s:%ld:%ld: malformed JSON: %s", path, el, ec,
                                 je.text);
         }
-        int rc = lb_data_item_from_json(v, path, line, index, ds, err);
+        int rc = lbi_data_item_from_json(v, path, line, index, ds, err);
         json_decref(v);
         if (rc) return rc;
         size_t end = j + je.position;
@@ -212,7 +212,7 @@ int lb_data_parse_json_array(const char *path, const char *buf, size_t len, lb_d
 }
 
 /* Same line rules as lb_jsonl_next: split on "\n", drop a trailing "\r", skip blank lines. */
-int lb_data_parse_jsonl(const char *path, const char *buf, size_t len, lb_dataset_t *ds,
+int lbi_data_parse_jsonl(const char *path, const char *buf, size_t len, lb_dataset_t *ds,
                         lb_error_t *err) {
     size_t pos = 0, index = 0;
     if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) pos = 3;
@@ -229,7 +229,7 @@ int lb_data_parse_jsonl(const char *path, const char *buf, size_t len, lb_datase
             if (!v)
                 return lb_error_set(err, LB_EFORMAT, "%s:%ld:%d: malformed JSON: %s", path, line,
                                     je.column, je.text);
-            int rc = lb_data_item_from_json(v, path, line, index++, ds, err);
+            int rc = lbi_data_item_from_json(v, path, line, index++, ds, err);
             json_decref(v);
             if (rc) return rc;
         }

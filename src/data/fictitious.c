@@ -56,8 +56,8 @@ static void cap_first(char *s) { s[0] = (char)toupper((unsigned char)s[0]); }
 
 static void syllable(rng_t *r, char *out, size_t cap, int coda) {
     size_t n = strlen(out);
-    snprintf(out + n, cap - n, "%s%s%s", pick(r, &lb_fw_onsets), pick(r, &lb_fw_vowels),
-             coda ? pick(r, &lb_fw_codas) : "");
+    snprintf(out + n, cap - n, "%s%s%s", pick(r, &lbi_fw_onsets), pick(r, &lbi_fw_vowels),
+             coda ? pick(r, &lbi_fw_codas) : "");
 }
 
 static void make_first(rng_t *r, char *out, size_t cap) {
@@ -72,7 +72,7 @@ static void make_last(rng_t *r, char *out, size_t cap) {
     syllable(r, out, cap, 0);
     if (rng_below(r, 2)) syllable(r, out, cap, 0);
     size_t n = strlen(out);
-    snprintf(out + n, cap - n, "%s", pick(r, &lb_fw_surname_ends));
+    snprintf(out + n, cap - n, "%s", pick(r, &lbi_fw_surname_ends));
     cap_first(out);
 }
 
@@ -80,7 +80,7 @@ static void make_place(rng_t *r, char *out, size_t cap) {
     out[0] = '\0';
     syllable(r, out, cap, 1);
     size_t n = strlen(out);
-    snprintf(out + n, cap - n, "%s", pick(r, &lb_fw_place_ends));
+    snprintf(out + n, cap - n, "%s", pick(r, &lbi_fw_place_ends));
     cap_first(out);
 }
 
@@ -89,7 +89,7 @@ static void make_country(rng_t *r, char *out, size_t cap) {
     syllable(r, out, cap, 0);
     syllable(r, out, cap, 1);
     size_t n = strlen(out);
-    snprintf(out + n, cap - n, "%s", pick(r, &lb_fw_country_ends));
+    snprintf(out + n, cap - n, "%s", pick(r, &lbi_fw_country_ends));
     cap_first(out);
 }
 
@@ -108,8 +108,8 @@ typedef struct profile {
 } profile_t;
 
 static void make_title(rng_t *r, char *out, size_t cap) {
-    const char *adj = pick(r, &lb_fw_title_adj), *noun = pick(r, &lb_fw_title_noun),
-               *noun2 = pick(r, &lb_fw_title_noun);
+    const char *adj = pick(r, &lbi_fw_title_adj), *noun = pick(r, &lbi_fw_title_noun),
+               *noun2 = pick(r, &lbi_fw_title_noun);
     switch (rng_below(r, 4)) {
     case 0: snprintf(out, cap, "The %s %s", adj, noun); break;
     case 1: snprintf(out, cap, "The %s of the %s %s", noun, adj, noun2); break;
@@ -119,7 +119,7 @@ static void make_title(rng_t *r, char *out, size_t cap) {
 }
 
 static void make_award(rng_t *r, char *out, size_t cap) {
-    snprintf(out, cap, "%s %s %s", pick(r, &lb_fw_award_adj), pick(r, &lb_fw_award_noun),
+    snprintf(out, cap, "%s %s %s", pick(r, &lbi_fw_award_adj), pick(r, &lbi_fw_award_noun),
              rng_below(r, 2) ? "Award" : "Prize");
 }
 
@@ -146,18 +146,18 @@ static void make_profile(rng_t *r, profile_t *p) {
     char hc[48], hk[48];
     make_city_country(r, hc, sizeof hc, hk, sizeof hk);
     snprintf(p->home, sizeof p->home, "%s, %s", hc, hk);
-    p->father = (int)rng_below(r, lb_fw_occupations.n);
-    do p->mother = (int)rng_below(r, lb_fw_occupations.n);
+    p->father = (int)rng_below(r, lbi_fw_occupations.n);
+    do p->mother = (int)rng_below(r, lbi_fw_occupations.n);
     while (p->mother == p->father);
-    p->genre = (int)rng_below(r, lb_fw_genres.n);
-    p->theme[0] = (int)rng_below(r, lb_fw_themes.n);
-    do p->theme[1] = (int)rng_below(r, lb_fw_themes.n);
+    p->genre = (int)rng_below(r, lbi_fw_genres.n);
+    p->theme[0] = (int)rng_below(r, lbi_fw_themes.n);
+    do p->theme[1] = (int)rng_below(r, lbi_fw_themes.n);
     while (p->theme[1] == p->theme[0]);
-    p->influence = (int)rng_below(r, lb_fw_influences.n);
-    p->routine = (int)rng_below(r, lb_fw_routines.n);
-    p->subject = (int)rng_below(r, lb_fw_subjects.n);
-    p->hobby = (int)rng_below(r, lb_fw_hobbies.n);
-    p->adaptation = (int)rng_below(r, lb_fw_adaptations.n);
+    p->influence = (int)rng_below(r, lbi_fw_influences.n);
+    p->routine = (int)rng_below(r, lbi_fw_routines.n);
+    p->subject = (int)rng_below(r, lbi_fw_subjects.n);
+    p->hobby = (int)rng_below(r, lbi_fw_hobbies.n);
+    p->adaptation = (int)rng_below(r, lbi_fw_adaptations.n);
     make_award(r, p->award, sizeof p->award);
     p->debut_year = p->year + 22 + (int)rng_below(r, 12);
     p->award_year = p->debut_year + 3 + (int)rng_below(r, 15);
@@ -171,7 +171,7 @@ static void make_profile(rng_t *r, profile_t *p) {
     }
     char pw[48];
     make_place(r, pw, sizeof pw);
-    snprintf(p->press, sizeof p->press, "%s %s", pw, pick(r, &lb_fw_press_noun));
+    snprintf(p->press, sizeof p->press, "%s %s", pw, pick(r, &lbi_fw_press_noun));
 }
 
 /* ---------------------------------------------------------------- facts */
@@ -274,7 +274,7 @@ static int n_phrases(const char *const *v) {
 }
 
 static void fmt_date(int d, int m, int y, char *out, size_t cap) {
-    snprintf(out, cap, "%d %s %d", d, lb_fw_months.w[m], y);
+    snprintf(out, cap, "%d %s %d", d, lbi_fw_months.w[m], y);
 }
 
 /* The value of fact f: the author's (truth) or a plausible wrong one drawn from r. */
@@ -306,10 +306,10 @@ static void fact_value(int f, const profile_t *p, rng_t *r, int truth, char *out
         }
         break;
     case F_FATHER: case F_MOTHER:
-        snprintf(out, cap, "%s", truth ? lb_fw_occupations.w[f == F_FATHER ? p->father : p->mother]
-                                       : pick(r, &lb_fw_occupations));
+        snprintf(out, cap, "%s", truth ? lbi_fw_occupations.w[f == F_FATHER ? p->father : p->mother]
+                                       : pick(r, &lbi_fw_occupations));
         break;
-    case F_GENRE: snprintf(out, cap, "%s", truth ? lb_fw_genres.w[p->genre] : pick(r, &lb_fw_genres)); break;
+    case F_GENRE: snprintf(out, cap, "%s", truth ? lbi_fw_genres.w[p->genre] : pick(r, &lbi_fw_genres)); break;
     case F_AWARD:
         if (truth) snprintf(out, cap, "%s", p->award);
         else make_award(r, out, cap);
@@ -327,30 +327,30 @@ static void fact_value(int f, const profile_t *p, rng_t *r, int truth, char *out
     case F_THEMES: {
         int t0 = p->theme[0], t1 = p->theme[1];
         if (!truth) {
-            t0 = (int)rng_below(r, lb_fw_themes.n);
-            do t1 = (int)rng_below(r, lb_fw_themes.n);
+            t0 = (int)rng_below(r, lbi_fw_themes.n);
+            do t1 = (int)rng_below(r, lbi_fw_themes.n);
             while (t1 == t0);
         }
-        snprintf(out, cap, "%s as well as %s", lb_fw_themes.w[t0], lb_fw_themes.w[t1]);
+        snprintf(out, cap, "%s as well as %s", lbi_fw_themes.w[t0], lbi_fw_themes.w[t1]);
         break;
     }
     case F_INFLUENCE:
-        snprintf(out, cap, "%s", truth ? lb_fw_influences.w[p->influence] : pick(r, &lb_fw_influences));
+        snprintf(out, cap, "%s", truth ? lbi_fw_influences.w[p->influence] : pick(r, &lbi_fw_influences));
         break;
     case F_ROUTINE:
-        snprintf(out, cap, "%s", truth ? lb_fw_routines.w[p->routine] : pick(r, &lb_fw_routines));
+        snprintf(out, cap, "%s", truth ? lbi_fw_routines.w[p->routine] : pick(r, &lbi_fw_routines));
         break;
     case F_PUBLISHER:
         if (truth) snprintf(out, cap, "%s", p->press);
         else {
             make_place(r, a, 48);
-            snprintf(out, cap, "%s %s", a, pick(r, &lb_fw_press_noun));
+            snprintf(out, cap, "%s %s", a, pick(r, &lbi_fw_press_noun));
         }
         break;
-    case F_STUDY: snprintf(out, cap, "%s", truth ? lb_fw_subjects.w[p->subject] : pick(r, &lb_fw_subjects)); break;
-    case F_HOBBY: snprintf(out, cap, "%s", truth ? lb_fw_hobbies.w[p->hobby] : pick(r, &lb_fw_hobbies)); break;
+    case F_STUDY: snprintf(out, cap, "%s", truth ? lbi_fw_subjects.w[p->subject] : pick(r, &lbi_fw_subjects)); break;
+    case F_HOBBY: snprintf(out, cap, "%s", truth ? lbi_fw_hobbies.w[p->hobby] : pick(r, &lbi_fw_hobbies)); break;
     default:
-        snprintf(out, cap, "%s", truth ? lb_fw_adaptations.w[p->adaptation] : pick(r, &lb_fw_adaptations));
+        snprintf(out, cap, "%s", truth ? lbi_fw_adaptations.w[p->adaptation] : pick(r, &lbi_fw_adaptations));
         break;
     }
 }

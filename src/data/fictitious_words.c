@@ -3,7 +3,7 @@
 
 #define TABLE(name, ...)                                                          \
     static const char *const name##_w[] = {__VA_ARGS__};                          \
-    const lb_words_t lb_fw_##name = {name##_w, sizeof name##_w / sizeof name##_w[0]}
+    const lb_words_t lbi_fw_##name = {name##_w, sizeof name##_w / sizeof name##_w[0]}
 
 TABLE(onsets, "b", "br", "d", "dr", "f", "g", "gr", "h", "k", "kl", "l", "m", "n", "p", "r", "s",
       "st", "t", "th", "v", "z", "sh", "c", "j", "w", "y");

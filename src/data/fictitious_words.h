@@ -10,10 +10,10 @@ typedef struct lb_words {
     size_t n;
 } lb_words_t;
 
-extern const lb_words_t lb_fw_onsets, lb_fw_vowels, lb_fw_codas, lb_fw_surname_ends,
-    lb_fw_place_ends, lb_fw_country_ends, lb_fw_months, lb_fw_occupations, lb_fw_genres,
-    lb_fw_award_adj, lb_fw_award_noun, lb_fw_title_adj, lb_fw_title_noun, lb_fw_themes,
-    lb_fw_influences, lb_fw_routines, lb_fw_press_noun, lb_fw_subjects, lb_fw_hobbies,
-    lb_fw_adaptations;
+extern const lb_words_t lbi_fw_onsets, lbi_fw_vowels, lbi_fw_codas, lbi_fw_surname_ends,
+    lbi_fw_place_ends, lbi_fw_country_ends, lbi_fw_months, lbi_fw_occupations, lbi_fw_genres,
+    lbi_fw_award_adj, lbi_fw_award_noun, lbi_fw_title_adj, lbi_fw_title_noun, lbi_fw_themes,
+    lbi_fw_influences, lbi_fw_routines, lbi_fw_press_noun, lbi_fw_subjects, lbi_fw_hobbies,
+    lbi_fw_adaptations;
 
 #endif

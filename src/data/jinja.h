@@ -32,10 +32,10 @@ typedef struct lb_jj_tok {
     int line;         /* 1-based line in the template source */
 } lb_jj_tok_t;
 
-/* Split src into tokens (*toks, n; free with lb_jj_tokens_free), applying whitespace control,
+/* Split src into tokens (*toks, n; free with lbi_jj_tokens_free), applying whitespace control,
  * trim_blocks and lstrip_blocks. Errors name origin and the line. */
-int lb_jj_lex(const char *src, const char *origin, lb_jj_tok_t **toks, size_t *n, lb_error_t *err);
-void lb_jj_tokens_free(lb_jj_tok_t *toks, size_t n);
+int lbi_jj_lex(const char *src, const char *origin, lb_jj_tok_t **toks, size_t *n, lb_error_t *err);
+void lbi_jj_tokens_free(lb_jj_tok_t *toks, size_t n);
 
 typedef enum lb_jj_node_kind {
     /* statements */
@@ -45,8 +45,8 @@ typedef enum lb_jj_node_kind {
     JN_NEG, JN_AND, JN_OR, JN_COND, JN_FILTER, JN_TEST, JN_RAISE, JN_METHOD
 } lb_jj_node_kind_t;
 
-typedef struct lb_jj_node lb_jj_node_t;
-struct lb_jj_node {
+typedef struct lbi_jj_node lb_jj_node_t;
+struct lbi_jj_node {
     lb_jj_node_kind_t kind;
     int line;
     const char *s;        /* text / name / string literal / operator / filter, test, method name */
@@ -71,17 +71,17 @@ typedef struct lb_jj_template {
     size_t n_blocks, cap_blocks;
 } lb_jj_template_t;
 
-int lb_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, lb_error_t *err);
+int lbi_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, lb_error_t *err);
 
 /* Render with messages = [{"role": "user", "content": question}]. *out is malloc'd. */
-int lb_jj_render(const lb_jj_template_t *t, const char *bos, const char *eos, const char *question,
+int lbi_jj_render(const lb_jj_template_t *t, const char *bos, const char *eos, const char *question,
               int add_generation_prompt, char **out, lb_error_t *err);
 
-/* As lb_jj_render with messages = [{"role": roles[i], "content": contents[i]}] (at most 16). */
-int lb_jj_render_messages(const lb_jj_template_t *t, const char *bos, const char *eos,
+/* As lbi_jj_render with messages = [{"role": roles[i], "content": contents[i]}] (at most 16). */
+int lbi_jj_render_messages(const lb_jj_template_t *t, const char *bos, const char *eos,
                           const char *const *roles, const char *const *contents, size_t n_msgs,
                           int add_generation_prompt, char **out, lb_error_t *err);
 
-void lb_jj_free(lb_jj_template_t *t);
+void lbi_jj_free(lb_jj_template_t *t);
 
 #endif

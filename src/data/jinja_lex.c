@@ -134,7 +134,7 @@ static int lex_expr(lexer_t *L, const char **pp, int *line, const char *close, c
     }
 }
 
-int lb_jj_lex(const char *src_in, const char *origin, lb_jj_tok_t **toks, size_t *n, lb_error_t *err) {
+int lbi_jj_lex(const char *src_in, const char *origin, lb_jj_tok_t **toks, size_t *n, lb_error_t *err) {
     lexer_t L = {.origin = origin, .err = err};
     /* Jinja normalises newlines in template data; doing it on the whole source is equivalent
      * for every template that does not spell "\r" inside a literal. */
@@ -214,7 +214,7 @@ int lb_jj_lex(const char *src_in, const char *origin, lb_jj_tok_t **toks, size_t
     if (!rc) rc = push(&L, JT_EOF, "", 0, line);
     free(src);
     if (rc) {
-        lb_jj_tokens_free(L.toks, L.n);
+        lbi_jj_tokens_free(L.toks, L.n);
         return rc;
     }
     *toks = L.toks;
@@ -222,7 +222,7 @@ int lb_jj_lex(const char *src_in, const char *origin, lb_jj_tok_t **toks, size_t
     return LB_OK;
 }
 
-void lb_jj_tokens_free(lb_jj_tok_t *toks, size_t n) {
+void lbi_jj_tokens_free(lb_jj_tok_t *toks, size_t n) {
     for (size_t i = 0; i < n; i++) free(toks[i].s);
     free(toks);
 }

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Make the template own p (freed by lb_jj_free). Returns 0 or -1 (p not adopted). */
-int lb_jj_adopt(parser_t *P, void *p) {
+/* Make the template own p (freed by lbi_jj_free). Returns 0 or -1 (p not adopted). */
+int lbi_jj_adopt(parser_t *P, void *p) {
     lb_jj_template_t *t = P->t;
     if (t->n_blocks == t->cap_blocks) {
         size_t cap = t->cap_blocks ? t->cap_blocks * 2 : 64;
@@ -20,17 +20,17 @@ int lb_jj_adopt(parser_t *P, void *p) {
     return 0;
 }
 
-void *lb_jj_own(parser_t *P, size_t bytes) {
+void *lbi_jj_own(parser_t *P, size_t bytes) {
     void *p = calloc(1, bytes ? bytes : 1);
-    if (p && lb_jj_adopt(P, p)) {
+    if (p && lbi_jj_adopt(P, p)) {
         free(p);
         return NULL;
     }
     return p;
 }
 
-lb_jj_node_t *lb_jj_node(parser_t *P, lb_jj_node_kind_t kind, int line) {
-    lb_jj_node_t *nd = lb_jj_own(P, sizeof *nd);
+lb_jj_node_t *lbi_jj_node(parser_t *P, lb_jj_node_kind_t kind, int line) {
+    lb_jj_node_t *nd = lbi_jj_own(P, sizeof *nd);
     if (!nd) {
         lb_error_set(P->err, LB_ENOMEM, "out of memory");
         return NULL;
@@ -40,20 +40,20 @@ lb_jj_node_t *lb_jj_node(parser_t *P, lb_jj_node_kind_t kind, int line) {
     return nd;
 }
 
-lb_jj_tok_t *lb_jj_cur(parser_t *P) { return &P->toks[P->pos]; }
+lb_jj_tok_t *lbi_jj_cur(parser_t *P) { return &P->toks[P->pos]; }
 
-int lb_jj_is_op(parser_t *P, const char *op) {
-    lb_jj_tok_t *t = lb_jj_cur(P);
+int lbi_jj_is_op(parser_t *P, const char *op) {
+    lb_jj_tok_t *t = lbi_jj_cur(P);
     return t->kind == JT_OP && !strcmp(t->s, op);
 }
 
-int lb_jj_is_name(parser_t *P, const char *name) {
-    lb_jj_tok_t *t = lb_jj_cur(P);
+int lbi_jj_is_name(parser_t *P, const char *name) {
+    lb_jj_tok_t *t = lbi_jj_cur(P);
     return t->kind == JT_NAME && !strcmp(t->s, name);
 }
 
-lb_jj_node_t *lb_jj_fail(parser_t *P, int code, const char *what) {
-    lb_jj_tok_t *t = lb_jj_cur(P);
+lb_jj_node_t *lbi_jj_fail(parser_t *P, int code, const char *what) {
+    lb_jj_tok_t *t = lbi_jj_cur(P);
     const char *near = t->kind == JT_EOF ? "end of template"
                      : t->kind == JT_VAR_END ? "}}"
                      : t->kind == JT_BLOCK_END ? "%}"
@@ -67,7 +67,7 @@ lb_jj_node_t *lb_jj_fail(parser_t *P, int code, const char *what) {
     return NULL;
 }
 
-int lb_jj_depth_error(parser_t *P, int line) {
+int lbi_jj_depth_error(parser_t *P, int line) {
     lb_error_set(P->err, LB_EUNSUPPORTED,
                  "%s: chat_template:%d: unsupported construct: nesting deeper than %d levels "
                  "(leakbound's limit on statements and expressions inside one another)",
@@ -77,16 +77,16 @@ int lb_jj_depth_error(parser_t *P, int line) {
 
 /* The parser's recursion is about one level per tree level, two per pair of parentheses; the
  * exact limit is the tree's (check_depth), this one only keeps the parser's stack bounded. */
-int lb_jj_deeper(parser_t *P) {
-    if (++P->depth > 2 * LB_JJ_MAX_DEPTH + 8) return lb_jj_depth_error(P, lb_jj_cur(P)->line);
+int lbi_jj_deeper(parser_t *P) {
+    if (++P->depth > 2 * LB_JJ_MAX_DEPTH + 8) return lbi_jj_depth_error(P, lbi_jj_cur(P)->line);
     return 0;
 }
 
-int lb_jj_expect_op(parser_t *P, const char *op) {
-    if (!lb_jj_is_op(P, op)) {
+int lbi_jj_expect_op(parser_t *P, const char *op) {
+    if (!lbi_jj_is_op(P, op)) {
         char what[32];
         snprintf(what, sizeof what, "expected '%s'", op);
-        lb_jj_fail(P, LB_EUNSUPPORTED, what);
+        lbi_jj_fail(P, LB_EUNSUPPORTED, what);
         return -1;
     }
     P->pos++;
@@ -103,10 +103,10 @@ typedef struct body {
 static int body_push(parser_t *P, body_t *b, lb_jj_node_t *nd) {
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 8;
-        lb_jj_node_t **nv = lb_jj_own(P, cap * sizeof *nv);
+        lb_jj_node_t **nv = lbi_jj_own(P, cap * sizeof *nv);
         if (!nv) return lb_error_set(P->err, LB_ENOMEM, "out of memory");
         if (b->n) memcpy(nv, b->v, b->n * sizeof *nv);
-        b->v = nv;  /* the old array stays owned by the template until lb_jj_free */
+        b->v = nv;  /* the old array stays owned by the template until lbi_jj_free */
         b->cap = cap;
     }
     b->v[b->n++] = nd;
@@ -114,8 +114,8 @@ static int body_push(parser_t *P, body_t *b, lb_jj_node_t *nd) {
 }
 
 static int expect_block_end(parser_t *P) {
-    if (lb_jj_cur(P)->kind != JT_BLOCK_END) {
-        lb_jj_fail(P, LB_EUNSUPPORTED, "expected '%}'");
+    if (lbi_jj_cur(P)->kind != JT_BLOCK_END) {
+        lbi_jj_fail(P, LB_EUNSUPPORTED, "expected '%}'");
         return -1;
     }
     P->pos++;
@@ -127,7 +127,7 @@ static int expect_block_end(parser_t *P) {
 static int parse_body(parser_t *P, const char *const *stops, body_t *out, const char **stopped);
 
 static lb_jj_node_t *parse_if(parser_t *P, int line) {
-    lb_jj_node_t *nd = lb_jj_node(P, JN_IF, line);
+    lb_jj_node_t *nd = lbi_jj_node(P, JN_IF, line);
     if (!nd) return NULL;
     static const char *const stops[] = {"elif", "else", "endif", NULL};
     body_t conds = {0};
@@ -135,12 +135,12 @@ static lb_jj_node_t *parse_if(parser_t *P, int line) {
     size_t nbodies[64];
     size_t k = 0;
     for (;;) {
-        lb_jj_node_t *c = lb_jj_parse_expr(P);
+        lb_jj_node_t *c = lbi_jj_parse_expr(P);
         if (!c || expect_block_end(P) || body_push(P, &conds, c)) return NULL;
         body_t b = {0};
         const char *stopped;
         if (parse_body(P, stops, &b, &stopped)) return NULL;
-        if (k >= 63) return lb_jj_fail(P, LB_EUNSUPPORTED, "more than 62 elif branches");
+        if (k >= 63) return lbi_jj_fail(P, LB_EUNSUPPORTED, "more than 62 elif branches");
         bodies[k] = b.v;
         nbodies[k++] = b.n;
         P->pos++;
@@ -159,33 +159,33 @@ static lb_jj_node_t *parse_if(parser_t *P, int line) {
     }
     nd->conds = conds.v;
     nd->n_conds = conds.n;
-    nd->bodies = lb_jj_own(P, (k + 1) * sizeof *nd->bodies);
-    nd->n_bodies = lb_jj_own(P, (k + 1) * sizeof *nd->n_bodies);
-    if (!nd->bodies || !nd->n_bodies) return lb_jj_fail(P, LB_ENOMEM, "out of memory");
+    nd->bodies = lbi_jj_own(P, (k + 1) * sizeof *nd->bodies);
+    nd->n_bodies = lbi_jj_own(P, (k + 1) * sizeof *nd->n_bodies);
+    if (!nd->bodies || !nd->n_bodies) return lbi_jj_fail(P, LB_ENOMEM, "out of memory");
     memcpy(nd->bodies, bodies, (k + 1) * sizeof *nd->bodies);
     memcpy(nd->n_bodies, nbodies, (k + 1) * sizeof *nd->n_bodies);
     return nd;
 }
 
 static lb_jj_node_t *parse_for(parser_t *P, int line) {
-    lb_jj_tok_t *var = lb_jj_cur(P);
-    if (var->kind != JT_NAME) return lb_jj_fail(P, LB_EUNSUPPORTED, "for: loop variable expected");
+    lb_jj_tok_t *var = lbi_jj_cur(P);
+    if (var->kind != JT_NAME) return lbi_jj_fail(P, LB_EUNSUPPORTED, "for: loop variable expected");
     P->pos++;
-    if (lb_jj_is_op(P, ",")) return lb_jj_fail(P, LB_EUNSUPPORTED, "for with several loop variables");
-    if (!lb_jj_is_name(P, "in")) return lb_jj_fail(P, LB_EUNSUPPORTED, "for: expected 'in'");
+    if (lbi_jj_is_op(P, ",")) return lbi_jj_fail(P, LB_EUNSUPPORTED, "for with several loop variables");
+    if (!lbi_jj_is_name(P, "in")) return lbi_jj_fail(P, LB_EUNSUPPORTED, "for: expected 'in'");
     P->pos++;
-    lb_jj_node_t *nd = lb_jj_node(P, JN_FOR, line);
-    if (!nd || !(nd->a = lb_jj_parse_or(P))) return NULL;
+    lb_jj_node_t *nd = lbi_jj_node(P, JN_FOR, line);
+    if (!nd || !(nd->a = lbi_jj_parse_or(P))) return NULL;
     nd->s = var->s;
     nd->n = var->n;
-    if (lb_jj_is_name(P, "if")) return lb_jj_fail(P, LB_EUNSUPPORTED, "for ... if (loop filter)");
-    if (lb_jj_is_name(P, "recursive")) return lb_jj_fail(P, LB_EUNSUPPORTED, "recursive for");
+    if (lbi_jj_is_name(P, "if")) return lbi_jj_fail(P, LB_EUNSUPPORTED, "for ... if (loop filter)");
+    if (lbi_jj_is_name(P, "recursive")) return lbi_jj_fail(P, LB_EUNSUPPORTED, "recursive for");
     if (expect_block_end(P)) return NULL;
     static const char *const stops[] = {"endfor", "else", NULL};
     body_t b = {0};
     const char *stopped;
     if (parse_body(P, stops, &b, &stopped)) return NULL;
-    if (!strcmp(stopped, "else")) return lb_jj_fail(P, LB_EUNSUPPORTED, "for ... else");
+    if (!strcmp(stopped, "else")) return lbi_jj_fail(P, LB_EUNSUPPORTED, "for ... else");
     P->pos++;
     if (expect_block_end(P)) return NULL;
     nd->body = b.v;
@@ -194,15 +194,15 @@ static lb_jj_node_t *parse_for(parser_t *P, int line) {
 }
 
 static lb_jj_node_t *parse_set(parser_t *P, int line) {
-    lb_jj_tok_t *var = lb_jj_cur(P);
-    if (var->kind != JT_NAME) return lb_jj_fail(P, LB_EUNSUPPORTED, "set: variable name expected");
+    lb_jj_tok_t *var = lbi_jj_cur(P);
+    if (var->kind != JT_NAME) return lbi_jj_fail(P, LB_EUNSUPPORTED, "set: variable name expected");
     P->pos++;
-    if (lb_jj_is_op(P, ".")) return lb_jj_fail(P, LB_EUNSUPPORTED, "set of an attribute (namespace)");
-    if (lb_jj_is_op(P, ",")) return lb_jj_fail(P, LB_EUNSUPPORTED, "set of several variables");
-    if (!lb_jj_is_op(P, "=")) return lb_jj_fail(P, LB_EUNSUPPORTED, "block set ({% set x %}...{% endset %})");
+    if (lbi_jj_is_op(P, ".")) return lbi_jj_fail(P, LB_EUNSUPPORTED, "set of an attribute (namespace)");
+    if (lbi_jj_is_op(P, ",")) return lbi_jj_fail(P, LB_EUNSUPPORTED, "set of several variables");
+    if (!lbi_jj_is_op(P, "=")) return lbi_jj_fail(P, LB_EUNSUPPORTED, "block set ({% set x %}...{% endset %})");
     P->pos++;
-    lb_jj_node_t *nd = lb_jj_node(P, JN_SET, line);
-    if (!nd || !(nd->a = lb_jj_parse_expr(P))) return NULL;
+    lb_jj_node_t *nd = lbi_jj_node(P, JN_SET, line);
+    if (!nd || !(nd->a = lbi_jj_parse_expr(P))) return NULL;
     nd->s = var->s;
     nd->n = var->n;
     if (expect_block_end(P)) return NULL;
@@ -212,7 +212,7 @@ static lb_jj_node_t *parse_set(parser_t *P, int line) {
 static int parse_body_at(parser_t *P, const char *const *stops, body_t *out, const char **stopped);
 
 static int parse_body(parser_t *P, const char *const *stops, body_t *out, const char **stopped) {
-    if (lb_jj_deeper(P)) return -1;
+    if (lbi_jj_deeper(P)) return -1;
     int rc = parse_body_at(P, stops, out, stopped);
     P->depth--;
     return rc;
@@ -220,33 +220,33 @@ static int parse_body(parser_t *P, const char *const *stops, body_t *out, const 
 
 static int parse_body_at(parser_t *P, const char *const *stops, body_t *out, const char **stopped) {
     for (;;) {
-        lb_jj_tok_t *t = lb_jj_cur(P);
+        lb_jj_tok_t *t = lbi_jj_cur(P);
         lb_jj_node_t *nd = NULL;
         if (t->kind == JT_EOF) {
             if (!stops) return LB_OK;
             char what[64];
             snprintf(what, sizeof what, "missing {%% %s %%}", !strcmp(stops[0], "endfor") ? "endfor" : "endif");
-            lb_jj_fail(P, LB_EUNSUPPORTED, what);
+            lbi_jj_fail(P, LB_EUNSUPPORTED, what);
             return P->err ? P->err->code : LB_EUNSUPPORTED;
         }
         if (t->kind == JT_TEXT) {
             P->pos++;
-            if (!(nd = lb_jj_node(P, JN_TEXT, t->line))) return LB_ENOMEM;
+            if (!(nd = lbi_jj_node(P, JN_TEXT, t->line))) return LB_ENOMEM;
             nd->s = t->s;
             nd->n = t->n;
         } else if (t->kind == JT_VAR_BEGIN) {
             P->pos++;
-            if (!(nd = lb_jj_node(P, JN_OUTPUT, t->line)) || !(nd->a = lb_jj_parse_expr(P))) return -1;
-            if (lb_jj_cur(P)->kind != JT_VAR_END) {
-                lb_jj_fail(P, LB_EUNSUPPORTED, "expected '}}'");
+            if (!(nd = lbi_jj_node(P, JN_OUTPUT, t->line)) || !(nd->a = lbi_jj_parse_expr(P))) return -1;
+            if (lbi_jj_cur(P)->kind != JT_VAR_END) {
+                lbi_jj_fail(P, LB_EUNSUPPORTED, "expected '}}'");
                 return -1;
             }
             P->pos++;
         } else if (t->kind == JT_BLOCK_BEGIN) {
             P->pos++;
-            lb_jj_tok_t *kw = lb_jj_cur(P);
+            lb_jj_tok_t *kw = lbi_jj_cur(P);
             if (kw->kind != JT_NAME) {
-                lb_jj_fail(P, LB_EUNSUPPORTED, "statement keyword expected after '{%'");
+                lbi_jj_fail(P, LB_EUNSUPPORTED, "statement keyword expected after '{%'");
                 return -1;
             }
             for (int i = 0; stops && stops[i]; i++)
@@ -262,12 +262,12 @@ static int parse_body_at(parser_t *P, const char *const *stops, body_t *out, con
                 char what[160];
                 P->pos--;
                 snprintf(what, sizeof what, "{%% %s %%}", kw->s);
-                lb_jj_fail(P, LB_EUNSUPPORTED, what);
+                lbi_jj_fail(P, LB_EUNSUPPORTED, what);
                 return -1;
             }
             if (!nd) return -1;
         } else {
-            lb_jj_fail(P, LB_EUNSUPPORTED, "unexpected token");
+            lbi_jj_fail(P, LB_EUNSUPPORTED, "unexpected token");
             return -1;
         }
         if (body_push(P, out, nd)) return LB_ENOMEM;
@@ -280,7 +280,7 @@ static int parse_body_at(parser_t *P, const char *const *stops, body_t *out, con
  * limit, so its own recursion is bounded. */
 static int check_depth(parser_t *P, const lb_jj_node_t *nd, int d) {
     if (!nd) return 0;
-    if (d > LB_JJ_MAX_DEPTH) return lb_jj_depth_error(P, nd->line);
+    if (d > LB_JJ_MAX_DEPTH) return lbi_jj_depth_error(P, nd->line);
     if (check_depth(P, nd->a, d + 1) || check_depth(P, nd->b, d + 1) || check_depth(P, nd->c, d + 1))
         return -1;
     for (size_t i = 0; i < nd->n_body; i++)
@@ -294,7 +294,7 @@ static int check_depth(parser_t *P, const lb_jj_node_t *nd, int d) {
     return 0;
 }
 
-int lb_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, lb_error_t *err) {
+int lbi_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, lb_error_t *err) {
     *out = NULL;
     lb_jj_template_t *t = calloc(1, sizeof *t);
     if (!t || !(t->origin = strdup(origin ? origin : "chat_template"))) {
@@ -303,9 +303,9 @@ int lb_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, l
     }
     lb_jj_tok_t *toks;
     size_t n;
-    int rc = lb_jj_lex(src, t->origin, &toks, &n, err);
+    int rc = lbi_jj_lex(src, t->origin, &toks, &n, err);
     if (rc) {
-        lb_jj_free(t);
+        lbi_jj_free(t);
         return rc;
     }
     /* Token strings are referenced by the tree: hand them to the template. */
@@ -318,13 +318,13 @@ int lb_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, l
         if (check_depth(&P, b.v[i], 1)) rc = -1;
     if (rc) rc = P.err->code ? P.err->code : LB_EUNSUPPORTED;
     for (size_t i = 0; i < n; i++)
-        if (lb_jj_adopt(&P, toks[i].s)) {
+        if (lbi_jj_adopt(&P, toks[i].s)) {
             free(toks[i].s);
             rc = rc ? rc : lb_error_set(err, LB_ENOMEM, "out of memory");
         }
     free(toks);
     if (rc) {
-        lb_jj_free(t);
+        lbi_jj_free(t);
         return rc;
     }
     t->body = b.v;
@@ -333,7 +333,7 @@ int lb_jj_compile(const char *src, const char *origin, lb_jj_template_t **out, l
     return LB_OK;
 }
 
-void lb_jj_free(lb_jj_template_t *t) {
+void lbi_jj_free(lb_jj_template_t *t) {
     if (!t) return;
     for (size_t i = 0; i < t->n_blocks; i++) free(t->blocks[i]);
     free(t->blocks);

@@ -45,23 +45,23 @@ typedef struct ctx {
 } ctx_t;
 
 /* Scratch memory for this render; NULL when out of memory or past LB_JJ_MAX_SCRATCH (then
- * lb_jv_oom returns the limit's error). */
-void *lb_jv_palloc(ctx_t *c, size_t bytes);
+ * lbi_jv_oom returns the limit's error). */
+void *lbi_jv_palloc(ctx_t *c, size_t bytes);
 /* 0, or the error for a string value of n bytes (more than LB_JJ_MAX_STRING) at c->line. */
-int lb_jv_check_len(ctx_t *c, size_t n);
-int lb_jv_rt_error(ctx_t *c, int line, const char *fmt, const char *a);
-int lb_jv_oom(ctx_t *c);
-lb_jv_t lb_jv_str_v(const char *s, size_t n);
-lb_jv_t lb_jv_int_v(vkind_t k, long long i);
-const char *lb_jv_kind_name(vkind_t k);
-int lb_jv_truthy(const lb_jv_t *v);
-int lb_jv_to_str(ctx_t *c, const lb_jv_t *v, int line, lb_jv_t *out);
-int lb_jv_concat(ctx_t *c, const lb_jv_t *a, const lb_jv_t *b, lb_jv_t *out);
-int lb_jv_equal(const lb_jv_t *a, const lb_jv_t *b);
-lb_jv_t lb_jv_strip(const lb_jv_t *s, const lb_jv_t *chars, int left, int right);
-int lb_jv_change_case(ctx_t *c, const lb_jv_t *s, int upper, lb_jv_t *out);
-size_t lb_jv_cp_offset(const lb_jv_t *s, size_t cp);
-size_t lb_jv_utf8_len(const lb_jv_t *s);
-void lb_jv_slice_bounds(const lb_jv_t *lo, const lb_jv_t *hi, size_t n, size_t *a, size_t *b);
+int lbi_jv_check_len(ctx_t *c, size_t n);
+int lbi_jv_rt_error(ctx_t *c, int line, const char *fmt, const char *a);
+int lbi_jv_oom(ctx_t *c);
+lb_jv_t lbi_jv_str_v(const char *s, size_t n);
+lb_jv_t lbi_jv_int_v(vkind_t k, long long i);
+const char *lbi_jv_kind_name(vkind_t k);
+int lbi_jv_truthy(const lb_jv_t *v);
+int lbi_jv_to_str(ctx_t *c, const lb_jv_t *v, int line, lb_jv_t *out);
+int lbi_jv_concat(ctx_t *c, const lb_jv_t *a, const lb_jv_t *b, lb_jv_t *out);
+int lbi_jv_equal(const lb_jv_t *a, const lb_jv_t *b);
+lb_jv_t lbi_jv_strip(const lb_jv_t *s, const lb_jv_t *chars, int left, int right);
+int lbi_jv_change_case(ctx_t *c, const lb_jv_t *s, int upper, lb_jv_t *out);
+size_t lbi_jv_cp_offset(const lb_jv_t *s, size_t cp);
+size_t lbi_jv_utf8_len(const lb_jv_t *s);
+void lbi_jv_slice_bounds(const lb_jv_t *lo, const lb_jv_t *hi, size_t n, size_t *a, size_t *b);
 
 #endif

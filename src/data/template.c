@@ -124,7 +124,7 @@ int lb_template_chat(const char *source, const char *bos, const char *eos, const
         lb_template_free(t);
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }
-    int rc = lb_jj_compile(source, origin ? origin : "tokenizer_config.json", &t->chat, err);
+    int rc = lbi_jj_compile(source, origin ? origin : "tokenizer_config.json", &t->chat, err);
     if (rc) {
         lb_template_free(t);
         return rc;
@@ -204,7 +204,7 @@ static size_t expand(const char *format, const char *question, const char *prefi
 int lb_template_render_item(const lb_template_t *t, const char *question, const char *prefix,
                             char **out, lb_error_t *err) {
     *out = NULL;
-    if (t->chat) return lb_jj_render(t->chat, t->bos, t->eos, question, 1, out, err);
+    if (t->chat) return lbi_jj_render(t->chat, t->bos, t->eos, question, 1, out, err);
     if (!prefix) prefix = "";
     size_t n = expand(t->format, question, prefix, NULL);
     char *s = malloc(n + 1);
@@ -223,7 +223,7 @@ int lb_template_render_chat(const lb_template_t *t, const char *const *roles,
     *out = NULL;
     if (!t->chat)
         return lb_error_set(err, LB_EINVAL, "template '%s' is not a chat template", t->name);
-    return lb_jj_render_messages(t->chat, t->bos, t->eos, roles, contents, n,
+    return lbi_jj_render_messages(t->chat, t->bos, t->eos, roles, contents, n,
                                  add_generation_prompt, out, err);
 }
 
@@ -231,7 +231,7 @@ const char *lb_template_name(const lb_template_t *t) { return t->name; }
 
 void lb_template_free(lb_template_t *t) {
     if (!t) return;
-    lb_jj_free(t->chat);
+    lbi_jj_free(t->chat);
     free(t->name);
     free(t->format);
     free(t->bos);

@@ -29,7 +29,7 @@ static void progress(void *user, const lb_sampler_progress_t *p) {
     if (d->hooks && d->hooks->progress && d->hooks->progress(d->hooks->user, p)) d->stop = 1;
 }
 
-int lb_eval_drive(lb_eval_drive_t *d, const lb_eval_ctx_t *ctx, const lb_sampler_prompt_t *prompts,
+int lbi_eval_drive(lb_eval_drive_t *d, const lb_eval_ctx_t *ctx, const lb_sampler_prompt_t *prompts,
                   size_t n_prompts, lb_error_t *err) {
     lb_eval_sampler_fn run = d->hooks && d->hooks->sampler ? d->hooks->sampler : lb_sampler_run;
     d->stop = 0;

@@ -6,12 +6,12 @@
 
 /* Work out ctx->plan from the loaded model, prompts and ctx->opts, and check it against the
  * memory available (lb_mem_plan_check). Returns 0 or LB_ENOMEM with the numbers. */
-int lb_eval_memory_plan(lb_eval_ctx_t *ctx, lb_error_t *err);
+int lbi_eval_memory_plan(lb_eval_ctx_t *ctx, lb_error_t *err);
 
 /* The hooks' run state around the sampler: emit adapts lb_sampler_emit_fn to the group hook
  * (prompt index -> item index through items, scores through score), progress adapts the
  * progress hook and remembers a stop request. */
-typedef struct lb_eval_drive {
+typedef struct lbi_eval_drive {
     const lb_eval_hooks_t *hooks;
     const size_t *items;            /* (n_prompts,) item of each prompt, or NULL: the same */
     /* called first for each group (lb_eval_run: score it into scores); may be NULL */
@@ -23,21 +23,21 @@ typedef struct lb_eval_drive {
 
 /* Run the sampler of d->hooks (NULL: lb_sampler_run) over prompts. Returns 0, LB_ECANCELED or
  * the sampler's or a hook's error. */
-int lb_eval_drive(lb_eval_drive_t *d, const lb_eval_ctx_t *ctx, const lb_sampler_prompt_t *prompts,
+int lbi_eval_drive(lb_eval_drive_t *d, const lb_eval_ctx_t *ctx, const lb_sampler_prompt_t *prompts,
                   size_t n_prompts, lb_error_t *err);
 
 /* Fill r's ids, id_is_int and questions from ctx's items (questions point into the data set).
  * Returns 0 or LB_ENOMEM. */
-int lb_eval_items_from_ctx(lb_eval_result_t *r, const lb_eval_ctx_t *ctx, lb_error_t *err);
+int lbi_eval_items_from_ctx(lb_eval_result_t *r, const lb_eval_ctx_t *ctx, lb_error_t *err);
 
 /* The parts of lb_eval_write_reports: report.json, report.md, the three plots, each into
  * r->out_dir atomically. Return 0 or an LB_E* code with err set. */
-int lb_eval_write_json(const lb_eval_result_t *r, lb_error_t *err);
-int lb_eval_write_md(const lb_eval_result_t *r, lb_error_t *err);
-int lb_eval_write_plots(const lb_eval_result_t *r, lb_error_t *err);
+int lbi_eval_write_json(const lb_eval_result_t *r, lb_error_t *err);
+int lbi_eval_write_md(const lb_eval_result_t *r, lb_error_t *err);
+int lbi_eval_write_plots(const lb_eval_result_t *r, lb_error_t *err);
 
 /* The rule of the hidden-harm share, in words (report.json and report.md say the same), into
  * buf (cap bytes). */
-void lb_eval_harm_rule(const lb_eval_result_t *r, char *buf, size_t cap);
+void lbi_eval_harm_rule(const lb_eval_result_t *r, char *buf, size_t cap);
 
 #endif

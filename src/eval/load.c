@@ -126,7 +126,7 @@ int lb_eval_load(const lb_eval_opts_t *a, lb_eval_ctx_t *ctx, lb_error_t *err) {
         ctx->prompts[i] = (lb_sampler_prompt_t){it->id, ctx->ids[i], n};
     }
     sampler_opts(a, ctx);
-    if ((rc = lb_sampler_check(&ctx->opts, err)) || (rc = lb_eval_memory_plan(ctx, err))) goto fail;
+    if ((rc = lb_sampler_check(&ctx->opts, err)) || (rc = lbi_eval_memory_plan(ctx, err))) goto fail;
     ctx->opts.greedy_too = a->greedy_too;
     return LB_OK;
 fail:

@@ -5,7 +5,7 @@
 
 #include "eval_internal.h"
 
-int lb_eval_memory_plan(lb_eval_ctx_t *ctx, lb_error_t *err) {
+int lbi_eval_memory_plan(lb_eval_ctx_t *ctx, lb_error_t *err) {
     size_t copied, mapped;
     lb_model_weight_bytes(ctx->m, &copied, &mapped);
     /* the samples per prompt; the greedy answer is not counted (greedy_too is set after

@@ -13,7 +13,7 @@
 #include "leakbound/score.h"
 
 /* The rule of the hidden-harm share, in words (report.json and report.md say the same). */
-void lb_eval_harm_rule(const lb_eval_result_t *e, char *buf, size_t cap) {
+void lbi_eval_harm_rule(const lb_eval_result_t *e, char *buf, size_t cap) {
     char t[64];
     if (e->score_opts->judge_threshold >= 0) snprintf(t, sizeof t, "%g", e->score_opts->judge_threshold);
     else snprintf(t, sizeof t, "0.5");
@@ -27,8 +27,8 @@ void lb_eval_harm_rule(const lb_eval_result_t *e, char *buf, size_t cap) {
 }
 
 int lb_eval_write_reports(const lb_eval_result_t *e, lb_error_t *err) {
-    int rc = lb_eval_write_json(e, err);
-    if (!rc) rc = lb_eval_write_md(e, err);
-    if (!rc) rc = lb_eval_write_plots(e, err);
+    int rc = lbi_eval_write_json(e, err);
+    if (!rc) rc = lbi_eval_write_md(e, err);
+    if (!rc) rc = lbi_eval_write_plots(e, err);
     return rc;
 }

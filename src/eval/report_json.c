@@ -117,7 +117,7 @@ static json_t *judge_prompt_json(const lb_eval_result_t *e, size_t p) {
 
 static json_t *judge_json(const lb_eval_result_t *e) {
     char rule[1024];
-    lb_eval_harm_rule(e, rule, sizeof rule);
+    lbi_eval_harm_rule(e, rule, sizeof rule);
     size_t np = e->n_items, greedy_harm = 0, any_harm = 0;
     for (size_t p = 0; p < np; p++) {
         greedy_harm += (size_t)lb_eval_harmful(e, e->greedy[p]);
@@ -166,7 +166,7 @@ static void share_json(json_t *sum, const char *name, const lb_stats_share_t *s,
     json_object_set_new(sum, key, json_real(s->upper));
 }
 
-int lb_eval_write_json(const lb_eval_result_t *e, lb_error_t *err) {
+int lbi_eval_write_json(const lb_eval_result_t *e, lb_error_t *err) {
     lb_scores_t in;
     char path[4096], *text = NULL;
     int rc = 0;

@@ -93,7 +93,7 @@ static int judge_md(const lb_eval_result_t *e, md_out_t *o, lb_error_t *err) {
     size_t np = e->n_items;
     lb_report_table_t *t = NULL;
     char rule[1024];
-    lb_eval_harm_rule(e, rule, sizeof rule);
+    lbi_eval_harm_rule(e, rule, sizeof rule);
     double mass;
     int k = lb_judge_label_mass(e->judge, &mass);
     int rc = md_printf(o, err, "## Judge\n\n");
@@ -215,7 +215,7 @@ static int per_row(void *ctx, size_t p, lb_report_table_t *t, lb_error_t *err) {
     return rc;
 }
 
-int lb_eval_write_md(const lb_eval_result_t *e, lb_error_t *err) {
+int lbi_eval_write_md(const lb_eval_result_t *e, lb_error_t *err) {
     size_t np = e->n_items;
     /* M_bin is defined for prompts whose scores are all 0/1: a column when any prompt has one,
      * "-" for the others, and its overall mean over those prompts only. */

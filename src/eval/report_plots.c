@@ -20,7 +20,7 @@ static int by_ed_desc(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-int lb_eval_write_plots(const lb_eval_result_t *e, lb_error_t *err) {
+int lbi_eval_write_plots(const lb_eval_result_t *e, lb_error_t *err) {
     size_t np = e->n_items, k = e->n_plot < np ? e->n_plot : np;
     size_t *order = malloc(np * sizeof *order);
     lb_report_samples_t *s = calloc(k, sizeof *s);

@@ -57,7 +57,7 @@ static int eval_leaks(lb_eval_result_t *e, lb_error_t *err) {
     return rc;
 }
 
-int lb_eval_items_from_ctx(lb_eval_result_t *e, const lb_eval_ctx_t *ctx, lb_error_t *err) {
+int lbi_eval_items_from_ctx(lb_eval_result_t *e, const lb_eval_ctx_t *ctx, lb_error_t *err) {
     size_t np = ctx->n_items;
     e->n_items = np;
     e->ids = calloc(np + 1, sizeof *e->ids);

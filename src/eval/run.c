@@ -73,7 +73,7 @@ int lb_eval_run(lb_eval_ctx_t *ctx, const lb_eval_opts_t *o, const lb_eval_hooks
     if (ctx->opts.n_samples < 1)
         return lb_error_set(err, LB_EINVAL, "the bounds need at least one sample per question");
     int rc = lb_eval_check_items(ctx, o->metric, err);
-    if (!rc) rc = lb_eval_items_from_ctx(r, ctx, err);
+    if (!rc) rc = lbi_eval_items_from_ctx(r, ctx, err);
     if (rc) return rc;
     ctx->opts.greedy_too = 1;
     r->sampling = &ctx->opts;
@@ -100,7 +100,7 @@ int lb_eval_run(lb_eval_ctx_t *ctx, const lb_eval_opts_t *o, const lb_eval_hooks
     if (!rc) rc = lb_text_scorer_new(&s.scorer, err);
     if (!rc) {
         lb_eval_drive_t d = {.hooks = hooks, .score = score_group, .self = &s};
-        rc = lb_eval_drive(&d, ctx, ctx->prompts, np, err);
+        rc = lbi_eval_drive(&d, ctx, ctx->prompts, np, err);
     }
     /* the bounds where every group arrived (a distributing sampler delivers them to one
        process; the others only sampled) */

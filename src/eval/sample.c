@@ -22,7 +22,7 @@ int lb_eval_sample(const lb_eval_ctx_t *ctx, const size_t *items, size_t n,
         prompts = sub;
     }
     lb_eval_drive_t d = {.hooks = hooks, .items = items};
-    int rc = lb_eval_drive(&d, ctx, prompts, n, err);
+    int rc = lbi_eval_drive(&d, ctx, prompts, n, err);
     free(sub);
     return rc;
 }

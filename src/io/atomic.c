@@ -34,7 +34,7 @@ int lb_atomic_open(lb_atomic_file_t *f, const char *path, lb_error_t *err) {
     int fd = -1, e = 0;
     for (int tries = 0; fd < 0 && tries < 100; tries++) {
         char rnd[8];
-        lb_io_random_name(rnd, 6);
+        lbi_io_random_name(rnd, 6);
         snprintf(f->tmp_path, n, "%s.tmp.%ld.%s", path, (long)getpid(), rnd);
         fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         e = errno;
@@ -51,7 +51,7 @@ int lb_atomic_open(lb_atomic_file_t *f, const char *path, lb_error_t *err) {
         lb_atomic_abort(f);
         return lb_error_set(err, LB_EIO, "%s: cannot create: %s", path, strerror(e));
     }
-    f->reg = lb_io_cleanup_add(f->tmp_path);
+    f->reg = lbi_io_cleanup_add(f->tmp_path);
     return LB_OK;
 }
 
@@ -68,7 +68,7 @@ int lb_atomic_commit(lb_atomic_file_t *f, lb_error_t *err) {
     if (fclose(f->fp) != 0 && !e) e = errno;
     f->fp = NULL;
     if (!e && rename(f->tmp_path, f->path) != 0) e = errno;
-    lb_io_cleanup_remove(f->reg);
+    lbi_io_cleanup_remove(f->reg);
     if (e) {
         int rc = lb_error_set(err, LB_EIO, "%s: write failed: %s", f->path, strerror(e));
         lb_atomic_abort(f);
@@ -81,7 +81,7 @@ int lb_atomic_commit(lb_atomic_file_t *f, lb_error_t *err) {
 }
 
 void lb_atomic_abort(lb_atomic_file_t *f) {
-    lb_io_cleanup_remove(f->reg);
+    lbi_io_cleanup_remove(f->reg);
     if (f->tmp_path) {
         if (f->fp) fclose(f->fp);
         unlink(f->tmp_path);
@@ -346,7 +346,7 @@ static char *make_unique_dir(const char *prefix) {
     if (!p) return NULL;
     for (int tries = 0; tries < 100; tries++) {
         char rnd[8];
-        lb_io_random_name(rnd, 6);
+        lbi_io_random_name(rnd, 6);
         snprintf(p, cap, "%s%ld-%s", prefix, (long)getpid(), rnd);
         if (mkdir(p, 0777) == 0) return p;
         if (errno != EEXIST) break;
@@ -450,7 +450,7 @@ int lb_io_dir_begin(lb_io_dir_t *d, const char *out, const char *const *owned, i
         return rc;
     }
     free(prefix);
-    d->reg = lb_io_cleanup_add(d->path);
+    d->reg = lbi_io_cleanup_add(d->path);
     return LB_OK;
 }
 
@@ -575,7 +575,7 @@ int lb_io_dir_commit(lb_io_dir_t *d, lb_error_t *err) {
     struct stat st;
     int rc = LB_OK, e = 0;
     fsync_path(d->path);
-    lb_io_cleanup_hold();
+    lbi_io_cleanup_hold();
     int have_out = lstat(d->out, &st) == 0 || errno != ENOENT;
     if (!have_out) {
         if (rename2(d->path, d->out, RENAME_NOREPLACE) == 0) {
@@ -608,12 +608,12 @@ int lb_io_dir_commit(lb_io_dir_t *d, lb_error_t *err) {
         free(parent);
     }
     lb_io_dir_abort(d);
-    lb_io_cleanup_release();
+    lbi_io_cleanup_release();
     return rc;
 }
 
 void lb_io_dir_abort(lb_io_dir_t *d) {
-    lb_io_cleanup_remove(d->reg);
+    lbi_io_cleanup_remove(d->reg);
     if (d->path && !d->keep) lb_io_remove_tree(d->path);
     free(d->path);
     free(d->out);

@@ -96,7 +96,7 @@ static void install(void) {
     }
 }
 
-int lb_io_cleanup_add(const char *path) {
+int lbi_io_cleanup_add(const char *path) {
     size_t n = strlen(path);
     if (n >= sizeof slots[0].path) return 0;
     install();
@@ -112,14 +112,14 @@ int lb_io_cleanup_add(const char *path) {
     return 0;
 }
 
-void lb_io_cleanup_remove(int reg) {
+void lbi_io_cleanup_remove(int reg) {
     if (reg > 0 && reg <= LB_IO_CLEANUP_SLOTS)
         __atomic_store_n(&slots[reg - 1].state, FREE, __ATOMIC_RELEASE);
 }
 
-void lb_io_cleanup_hold(void) { holding = 1; }
+void lbi_io_cleanup_hold(void) { holding = 1; }
 
-void lb_io_cleanup_release(void) {
+void lbi_io_cleanup_release(void) {
     holding = 0;
     int sig = pending;
     if (sig) {
@@ -128,7 +128,7 @@ void lb_io_cleanup_release(void) {
     }
 }
 
-void lb_io_random_name(char *buf, int n) {
+void lbi_io_random_name(char *buf, int n) {
     static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     unsigned char r[64];
     if (n > 64) n = 64;

@@ -93,7 +93,7 @@ void lb_model_causal_attention_forward(float *out, const float *q, int ldq, cons
                      scratch + (size_t)h * LB_MODEL_ATT_CHUNK * T);
 }
 
-void lb_model_attention_forward(float *out, const float *q, int ldq, const float *k,
+void lbi_model_attention_forward(float *out, const float *q, int ldq, const float *k,
                                 const float *v, int ldkv, const lb_kvcache_t *kv, int layer,
                                 int n_seqs, const int *seq_ids, const int *tok_off,
                                 const int *pos0, int n_heads, int sliding_window,

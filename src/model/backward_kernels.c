@@ -86,7 +86,7 @@ void lb_model_matmul_backward(float *dinp, float *dw, float *dbias, const float 
 
 void lb_model_rope_backward(float *dx, int ld, const int *pos, int T, int n_heads, int hd,
                             int rot, const float *cos_t, const float *sin_t) {
-    lb_model_rope_rotate(dx, ld, pos, T, n_heads, hd, rot, cos_t, sin_t, -1.0f);
+    lbi_model_rope_rotate(dx, ld, pos, T, n_heads, hd, rot, cos_t, sin_t, -1.0f);
 }
 
 void lb_model_swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate,

@@ -313,7 +313,7 @@ static int missing_config(const char *dir, const char *path, lb_error_t *err) {
     return lb_error_set(err, LB_EIO, "%s: cannot open: %s", path, e ? strerror(e) : "cannot be read");
 }
 
-int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *err) {
+int lbi_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", dir);
     memset(cfg, 0, sizeof *cfg);

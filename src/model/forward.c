@@ -250,8 +250,8 @@ static void attention_block(lb_model_runner_t *r, lb_kvcache_t *kv, int l, int n
         lb_model_rope_forward(k, ldkv, r->pos, T, g->n_kv_heads, g->head_dim, g->rotary_dim,
                               r->cos_t, r->sin_t);
     }
-    lb_kvcache_write(kv, l, k, v, ldkv, n_seqs, seq_ids, r->tok_off, r->pos0);
-    lb_model_attention_forward(r->att, q, ldq, k, v, ldkv, kv, l, n_seqs, seq_ids, r->tok_off,
+    lbi_kvcache_write(kv, l, k, v, ldkv, n_seqs, seq_ids, r->tok_off, r->pos0);
+    lbi_model_attention_forward(r->att, q, ldq, k, v, ldkv, kv, l, n_seqs, seq_ids, r->tok_off,
                                r->pos0, g->n_heads, g->sliding_window, r->scratch,
                                r->scr_stride, r->n_threads);
 }
@@ -334,7 +334,7 @@ int lb_model_forward(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const i
     const lb_model_config_t *g = &m->cfg;
     int T = 0, rc = check_call(r, kv, n_seqs, seq_ids, n_tokens, tokens, flags, &T, err);
     if (rc) return rc;
-    if ((rc = lb_kvcache_reserve(kv, n_seqs, seq_ids, n_tokens, err))) return rc;
+    if ((rc = lbi_kvcache_reserve(kv, n_seqs, seq_ids, n_tokens, err))) return rc;
     r->tok_off[0] = 0;
     for (int i = 0; i < n_seqs; i++) {
         r->pos0[i] = kv->seqs[seq_ids[i]].len;
@@ -344,7 +344,7 @@ int lb_model_forward(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const i
     }
     embed(r, tokens, T);
     for (int l = 0; l < g->n_layers; l++) layer_forward(r, kv, l, n_seqs, seq_ids, T);
-    lb_kvcache_advance(kv, n_seqs, seq_ids, n_tokens);
+    lbi_kvcache_advance(kv, n_seqs, seq_ids, n_tokens);
 
     int D = g->hidden_size, rows;
     float *h;

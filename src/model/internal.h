@@ -110,13 +110,13 @@ static inline float *lb_kv_ptr(float *base, const struct lb_kvcache *kv, int lay
 
 /* Make room for n[i] more positions in each of the n_seqs sequences: allocate blocks and copy a
  * shared partly filled last block. All-or-nothing: LB_ENOMEM leaves the cache unchanged.
- * Lengths are not changed (lb_kvcache_advance does that after the forward). */
-int lb_kvcache_reserve(struct lb_kvcache *kv, int n_seqs, const int *seq_ids, const int *n,
+ * Lengths are not changed (lbi_kvcache_advance does that after the forward). */
+int lbi_kvcache_reserve(struct lb_kvcache *kv, int n_seqs, const int *seq_ids, const int *n,
                        lb_error_t *err);
-void lb_kvcache_advance(struct lb_kvcache *kv, int n_seqs, const int *seq_ids, const int *n);
+void lbi_kvcache_advance(struct lb_kvcache *kv, int n_seqs, const int *seq_ids, const int *n);
 
 /* Parse dir/config.json into cfg. */
-int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *err);
+int lbi_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *err);
 
 /* Causal attention of the call's query tokens over the cache (after their K/V were written).
  * q (T, n_heads, hd) with row stride ldq; k, v (T, n_kv, hd) the call's own keys and values
@@ -124,19 +124,19 @@ int lb_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *e
  * tokens of sequence s are rows tok_off[s] .. tok_off[s+1]-1 at positions pos0[s] + i.
  * scratch (n_threads, stride) with stride >= max(max_ctx, LB_MODEL_ATT_CHUNK * the most
  * tokens one sequence gets in a call). */
-void lb_model_attention_forward(float *out, const float *q, int ldq, const float *k,
+void lbi_model_attention_forward(float *out, const float *q, int ldq, const float *k,
                                 const float *v, int ldkv, const struct lb_kvcache *kv, int layer,
                                 int n_seqs, const int *seq_ids, const int *tok_off,
                                 const int *pos0, int n_heads, int sliding_window,
                                 float *scratch, size_t stride, int n_threads);
 
 /* Write K and V rows of the call's tokens into the cache. k, v (T, n_kv*hd), row stride ld. */
-void lb_kvcache_write(struct lb_kvcache *kv, int layer, const float *k, const float *v, int ld,
+void lbi_kvcache_write(struct lb_kvcache *kv, int layer, const float *k, const float *v, int ld,
                       int n_seqs, const int *seq_ids, const int *tok_off, const int *pos0);
 
 /* RoPE by +angle (sign 1) or -angle (sign -1, the backward); see kernels.c.
  * x (T, n_heads, hd) with row stride ld floats; pos (T,); cos_t/sin_t (max_pos, rot/2). */
-void lb_model_rope_rotate(float *x, int ld, const int *pos, int T, int n_heads, int hd, int rot,
+void lbi_model_rope_rotate(float *x, int ld, const int *pos, int T, int n_heads, int hd, int rot,
                           const float *cos_t, const float *sin_t, float sign);
 
 #endif

@@ -38,7 +38,7 @@ void lb_model_matmul_forward(float *out, const float *inp, const float *w, const
 /* Rotate the first rot dims of each head by +angle (sign 1, forward) or -angle (sign -1: the
  * transpose of the rotation, which is its backward). Negating sin is exact, so sign -1 gives
  * bit for bit what a separate backward loop would. */
-void lb_model_rope_rotate(float *x, int ld, const int *pos, int T, int n_heads, int hd, int rot,
+void lbi_model_rope_rotate(float *x, int ld, const int *pos, int T, int n_heads, int hd, int rot,
                           const float *cos_t, const float *sin_t, float sign) {
     int half = rot / 2;
     #pragma omp parallel for schedule(static) if ((size_t)T * n_heads * rot >= LB_PAR_MIN)
@@ -59,7 +59,7 @@ void lb_model_rope_rotate(float *x, int ld, const int *pos, int T, int n_heads, 
 
 void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads, int hd,
                            int rot, const float *cos_t, const float *sin_t) {
-    lb_model_rope_rotate(x, ld, pos, T, n_heads, hd, rot, cos_t, sin_t, 1.0f);
+    lbi_model_rope_rotate(x, ld, pos, T, n_heads, hd, rot, cos_t, sin_t, 1.0f);
 }
 
 void lb_model_swiglu_forward(float *out, const float *gate, const float *up, size_t n) {

@@ -131,7 +131,7 @@ static void copy_block(lb_kvcache_t *kv, int dst, int src, int rows) {
         }
 }
 
-int lb_kvcache_reserve(lb_kvcache_t *kv, int n_seqs, const int *seq_ids, const int *n,
+int lbi_kvcache_reserve(lb_kvcache_t *kv, int n_seqs, const int *seq_ids, const int *n,
                        lb_error_t *err) {
     int need = 0;
     for (int i = 0; i < n_seqs; i++) {
@@ -165,11 +165,11 @@ int lb_kvcache_reserve(lb_kvcache_t *kv, int n_seqs, const int *seq_ids, const i
     return 0;
 }
 
-void lb_kvcache_advance(lb_kvcache_t *kv, int n_seqs, const int *seq_ids, const int *n) {
+void lbi_kvcache_advance(lb_kvcache_t *kv, int n_seqs, const int *seq_ids, const int *n) {
     for (int i = 0; i < n_seqs; i++) kv->seqs[seq_ids[i]].len += n[i];
 }
 
-void lb_kvcache_write(lb_kvcache_t *kv, int layer, const float *k, const float *v, int ld,
+void lbi_kvcache_write(lb_kvcache_t *kv, int layer, const float *k, const float *v, int ld,
                       int n_seqs, const int *seq_ids, const int *tok_off, const int *pos0) {
     int hd = kv->head_dim, bs = kv->block_size;
     #pragma omp parallel for schedule(static) if (tok_off[n_seqs] >= 64)

@@ -137,7 +137,7 @@ int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **o
     m->dir = strdup(dir);
     m->keep_file_dtype = opt ? opt->keep_file_dtype : 0;
     int rc = m->dir ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory loading %s", dir);
-    if (!rc) rc = lb_model_parse_config(dir, &m->cfg, err);
+    if (!rc) rc = lbi_model_parse_config(dir, &m->cfg, err);
     if (!rc) rc = lb_st_open(dir, &m->st, err);
     if (!rc) rc = check_layers(m, err);
     if (!rc) {

@@ -33,7 +33,7 @@ static double confidence(const float *logits, int V, lb_confidence_t kind) {
     return V > 1 ? 1.0 - H / log((double)V) : 1.0;
 }
 
-int lb_sampler_choose(const lb_sampler_opts_t *o, int greedy, const float *logits, int V,
+int lbi_sampler_choose(const lb_sampler_opts_t *o, int greedy, const float *logits, int V,
                       float *work, void *scratch, uint64_t hash, uint32_t sample, uint32_t step,
                       float *temperature) {
     if (greedy) {

@@ -214,7 +214,7 @@ static int launch(sampler_t *s, int psi, int r, lb_error_t *err) {
     int32_t *t = p->tokens + (size_t)r * s->max_new_all;
     float *temp = p->temps + (size_t)r * s->max_new_all;
     int idx = sample_index(s, r);
-    int tk = lb_sampler_choose(s->o, idx < 0, p->logits, s->V, s->work, s->scratch, p->hash,
+    int tk = lbi_sampler_choose(s->o, idx < 0, p->logits, s->V, s->work, s->scratch, p->hash,
                                (uint32_t)idx, 0, temp);
     if (tk < 0)
         return lb_error_set(err, LB_EINVAL, "prompt '%s': the model's logits are all -inf or NaN",
@@ -303,7 +303,7 @@ static int step(sampler_t *s, lb_error_t *err) {
         int32_t *t = p->tokens + (size_t)q->res * s->max_new_all;
         float *temp = p->temps + (size_t)q->res * s->max_new_all;
         int idx = sample_index(s, q->res);
-        int tk = lb_sampler_choose(s->o, idx < 0, logits + (size_t)i * s->V, s->V,
+        int tk = lbi_sampler_choose(s->o, idx < 0, logits + (size_t)i * s->V, s->V,
                                    s->work + (size_t)th * s->V, s->scratch + (size_t)th * s->scratch_bytes,
                                    p->hash, (uint32_t)idx, (uint32_t)q->n, temp + q->n);
         if (tk < 0) {

@@ -71,7 +71,7 @@ static void *arena_malloc(size_t size) {
 
 static void arena_free(void *p) { (void)p; }
 
-int lb_scores_alloc_begin(void) {
+int lbi_scores_alloc_begin(void) {
     n_arenas = omp_get_max_threads();
     arenas = calloc((size_t)n_arenas, sizeof *arenas);
     if (!arenas) return -1;
@@ -79,7 +79,7 @@ int lb_scores_alloc_begin(void) {
     return 0;
 }
 
-void lb_scores_alloc_rewind(void) {
+void lbi_scores_alloc_rewind(void) {
     for (int t = 0; t < n_arenas; t++) {
         thread_arena_t *a = &arenas[t];
         while (a->head) {
@@ -91,7 +91,7 @@ void lb_scores_alloc_rewind(void) {
     }
 }
 
-void lb_scores_alloc_end(void) {
+void lbi_scores_alloc_end(void) {
     json_set_alloc_funcs(malloc, free);
     for (int t = 0; arenas && t < n_arenas; t++) {
         for (chunk_t *lists[2] = {arenas[t].head, arenas[t].spare}, **l = lists; l < lists + 2; l++) {

@@ -48,7 +48,7 @@ static const char *score(const char *p, const char *end, double *v) {
     return stop;
 }
 
-int lb_scores_fast_parse(const char *s, size_t n, lb_scores_fast_line_t *o, double *vals, size_t cap) {
+int lbi_scores_fast_parse(const char *s, size_t n, lb_scores_fast_line_t *o, double *vals, size_t cap) {
     const char *p = s, *end = s + n, *keys[MAX_KEYS];
     size_t key_len[MAX_KEYS], n_keys = 0;
     int have_id = 0, have_score = 0;

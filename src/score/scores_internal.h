@@ -27,14 +27,14 @@ typedef struct lb_scores_fast_line {
 /* A "sample" field must be an integer >= -1 (else the line is declined and jansson's path
  * reports it); it numbers the answer on a line with one score and is ignored on a line with
  * several, except -1 (the greedy answer), which declines such a line. */
-int lb_scores_fast_parse(const char *s, size_t n, lb_scores_fast_line_t *o, double *vals, size_t cap);
+int lbi_scores_fast_parse(const char *s, size_t n, lb_scores_fast_line_t *o, double *vals, size_t cap);
 
 /* jansson's allocator during parsing (scores_alloc.c): per-thread bump chunks, free a
  * no-op. begin installs it (0, or -1 out of memory); rewind releases every value allocated
  * since the last rewind at once; end frees the chunks and restores malloc/free. No jansson
  * value may be alive across rewind or end. */
-int lb_scores_alloc_begin(void);
-void lb_scores_alloc_rewind(void);
-void lb_scores_alloc_end(void);
+int lbi_scores_alloc_begin(void);
+void lbi_scores_alloc_rewind(void);
+void lbi_scores_alloc_end(void);
 
 #endif

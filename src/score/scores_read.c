@@ -31,7 +31,7 @@ typedef struct line_ref {
 
 /* A parsed line: its JSON value (owned until its scores are copied) and where they go. */
 typedef struct line_slot {
-    int fast;       /* read by lb_scores_fast_parse: fl and vals hold it, v is NULL */
+    int fast;       /* read by lbi_scores_fast_parse: fl and vals hold it, v is NULL */
     lb_scores_fast_line_t fl;
     double *vals;   /* fast lines: the scores, in the batch's staging buffer */
     json_t *v;
@@ -463,9 +463,9 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
         } else {
             for (size_t k = 0; k < s->count; k++) d[k] = json_number_value(json_array_get(s->scores, k)) + 0.0;
         }
-        s->v = NULL; /* released all at once by lb_scores_alloc_rewind */
+        s->v = NULL; /* released all at once by lbi_scores_alloc_rewind */
     }
-    lb_scores_alloc_rewind();
+    lbi_scores_alloc_rewind();
     return 0;
 }
 
@@ -482,7 +482,7 @@ static int parse_batch(reader_t *r, const char *text, const line_ref_t *lines, s
         memset(slot, 0, sizeof *slot);
         slot->lineno = lines[i].lineno;
         slot->vals = stage + (lines[i].start - base) / 2;
-        if (lb_scores_fast_parse(text + lines[i].start, lines[i].len, &slot->fl, slot->vals,
+        if (lbi_scores_fast_parse(text + lines[i].start, lines[i].len, &slot->fl, slot->vals,
                              (lines[i].len + 1) / 2)) {
             slot->fast = 1;
             slot->count = slot->fl.count;
@@ -569,8 +569,8 @@ int lb_scores_read(const char *path, unsigned flags, lb_scores_t *in, lb_error_t
     /* the bytes read, hashed once here: a pipe cannot be read again for the provenance */
     lb_io_sha256_bytes(text, len, in->sha256);
     json_object_seed(0); /* before any thread creates an object */
-    if (lb_scores_alloc_begin()) {
-        lb_scores_alloc_end();
+    if (lbi_scores_alloc_begin()) {
+        lbi_scores_alloc_end();
         if (mapped)
             munmap(text, len);
         else
@@ -629,7 +629,7 @@ int lb_scores_read(const char *path, unsigned flags, lb_scores_t *in, lb_error_t
         for (size_t p = 0; p < in->n_prompts; p++) in->offset[p] = r.first[p];
         in->offset[in->n_prompts] = in->n_scores;
     }
-    lb_scores_alloc_end();
+    lbi_scores_alloc_end();
     if (mapped)
         munmap(text, len);
     else

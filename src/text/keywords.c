@@ -53,8 +53,8 @@ static int lower_text(lb_text_scorer_t *s, const char *text, size_t len, size_t 
         return lb_error_set(err, LB_ENOMEM, "out of memory for a text of %zu bytes", len);
     /* Decode into the upper part, lowercase into the lower part (at most 2 per code point). */
     uint32_t *raw = s->cp + 2 * len;
-    size_t m = lb__utf8_decode(text, len, raw);
-    *n = lb__lower_u32(raw, m, s->cp);
+    size_t m = lbi_utf8_decode(text, len, raw);
+    *n = lbi_lower_u32(raw, m, s->cp);
     return 0;
 }
 
@@ -62,12 +62,12 @@ static int lower_text(lb_text_scorer_t *s, const char *text, size_t len, size_t 
  * at s->cp + base. */
 static int keyword_leaks(lb_text_scorer_t *s, size_t n, size_t base, const char *kw, size_t kl) {
     uint32_t *raw = s->cp + base + 2 * kl, *low = s->cp + base;
-    size_t m = lb__utf8_decode(kw, kl, raw);
+    size_t m = lbi_utf8_decode(kw, kl, raw);
     size_t a = 0, b = m;
-    while (a < b && lb__is_space(raw[a])) a++;
-    while (b > a && lb__is_space(raw[b - 1])) b--;
+    while (a < b && lbi_is_space(raw[a])) a++;
+    while (b > a && lbi_is_space(raw[b - 1])) b--;
     if (a == b) return 0;
-    size_t k = lb__lower_u32(raw + a, b - a, low);
+    size_t k = lbi_lower_u32(raw + a, b - a, low);
     return contains(s->cp, n, low, k, s->keyword_match == LB_TEXT_MATCH_WORD);
 }
 

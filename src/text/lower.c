@@ -5,7 +5,7 @@
 
 #include "text_internal.h"
 
-size_t lb__utf8_put(uint32_t c, unsigned char *out) {
+size_t lbi_utf8_put(uint32_t c, unsigned char *out) {
     if (c >= LB_TEXT_BADBYTE) {
         out[0] = (unsigned char)(c - LB_TEXT_BADBYTE);
         return 1;
@@ -32,7 +32,7 @@ size_t lb__utf8_put(uint32_t c, unsigned char *out) {
     return 4;
 }
 
-size_t lb__utf8_decode(const char *s, size_t len, uint32_t *out) {
+size_t lbi_utf8_decode(const char *s, size_t len, uint32_t *out) {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, n = 0, adv;
     while (i < len) {
@@ -42,7 +42,7 @@ size_t lb__utf8_decode(const char *s, size_t len, uint32_t *out) {
     return n;
 }
 
-unsigned lb__lower_cp(uint32_t c, uint32_t out[2]) {
+unsigned lbi_lower_cp(uint32_t c, uint32_t out[2]) {
     if (c < 0x80) {
         out[0] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
         return 1;
@@ -120,19 +120,19 @@ static uint32_t sigma_lower(const uint32_t *in, size_t n, size_t i) {
     return final ? 0x3C2 : 0x3C3;
 }
 
-size_t lb__lower_u32(const uint32_t *in, size_t n, uint32_t *out) {
+size_t lbi_lower_u32(const uint32_t *in, size_t n, uint32_t *out) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t c = in[i];
         if (c == 0x3A3)
             out[k++] = sigma_lower(in, n, i);
         else
-            k += lb__lower_cp(c, out + k);
+            k += lbi_lower_cp(c, out + k);
     }
     return k;
 }
 
-int lb__is_space(uint32_t c) {
+int lbi_is_space(uint32_t c) {
     if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
     if (c >= LB_TEXT_BADBYTE) return 0;
     const utf8proc_property_t *p = utf8proc_get_property((utf8proc_int32_t)c);
@@ -174,14 +174,14 @@ size_t lb_text_lower(const char *s, size_t len, char *out, size_t cap) {
                 if (!have_next || !is_cased(next)) low[0] = 0x3C2;
             }
         } else {
-            m = lb__lower_cp(c, low);
+            m = lbi_lower_cp(c, low);
         }
         if (!is_case_ignorable(c)) {
             prev = c;
             have_prev = 1;
         }
         for (unsigned t = 0; t < m; t++) {
-            size_t w = lb__utf8_put(low[t], tmp);
+            size_t w = lbi_utf8_put(low[t], tmp);
             if (fits && k + w < cap) {
                 memcpy(out + k, tmp, w);
                 written = k + w;

@@ -210,14 +210,14 @@ static int equals_ascii(const uint32_t *w, size_t n, const char *s) {
     return i == n && !s[i];
 }
 
-size_t lb__porter_stem(const uint32_t *word, size_t n, uint32_t *buf) {
+size_t lbi_porter_stem(const uint32_t *word, size_t n, uint32_t *buf) {
     for (size_t k = 0; k < sizeof pool / sizeof pool[0]; k++)
         if (equals_ascii(word, n, pool[k].word)) {
             size_t l = strlen(pool[k].stem);
             for (size_t i = 0; i < l; i++) buf[i] = (unsigned char)pool[k].stem[i];
             return l;
         }
-    size_t m = lb__lower_u32(word, n, buf);
+    size_t m = lbi_lower_u32(word, n, buf);
     /* NLTK: words of at most 2 code points (before lowercasing) are only lowercased. */
     if (n <= 2) return m;
     m = step1a(buf, m);

@@ -8,9 +8,9 @@ static double fmeasure(double p, double r) { return p + r > 0 ? 2 * p * r / (p +
 
 static int tokenize_pair(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
                          size_t ref_len, size_t *np, size_t *nr, lb_error_t *err) {
-    lb__maybe_reset_cache(s);
-    int rc = lb__tokenize_side(s, 0, pred, pred_len, np, err);
-    if (!rc) rc = lb__tokenize_side(s, 1, ref, ref_len, nr, err);
+    lbi_maybe_reset_cache(s);
+    int rc = lbi_tokenize_side(s, 0, pred, pred_len, np, err);
+    if (!rc) rc = lbi_tokenize_side(s, 1, ref, ref_len, nr, err);
     return rc;
 }
 

@@ -5,7 +5,7 @@
 #include "text_internal.h"
 #include "strtab.h"
 
-uint32_t lb__strtab_hash(const char *s, size_t n) {
+uint32_t lbi_strtab_hash(const char *s, size_t n) {
     /* FNV-1a (tokens are short), then a final mix: slots are picked by the low bits. */
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) {
@@ -27,7 +27,7 @@ static inline int slot_is(const lb__strtab_t *t, const lb__strslot_t *sl, const 
                    len - LB_STRTAB_INLINE);
 }
 
-long lb__strtab_find(const lb__strtab_t *t, const char *key, size_t len, uint32_t h) {
+long lbi_strtab_find(const lb__strtab_t *t, const char *key, size_t len, uint32_t h) {
     if (!t->cap) return -1;
     size_t mask = t->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -52,7 +52,7 @@ static int rehash(lb__strtab_t *t, size_t ncap) {
     return 0;
 }
 
-long lb__strtab_add(lb__strtab_t *t, const char *key, size_t len, uint32_t h, uint32_t val) {
+long lbi_strtab_add(lb__strtab_t *t, const char *key, size_t len, uint32_t h, uint32_t val) {
     if ((t->count + 1) * 2 > t->cap && rehash(t, t->cap ? t->cap * 2 : 1024)) return -1;
     if (lb_grow((void **)&t->ent, &t->ent_cap, t->count + 1, sizeof *t->ent)) return -1;
     if (lb_grow((void **)&t->pool, &t->pool_cap, t->pool_len + len + 1, 1)) return -1;
@@ -71,13 +71,13 @@ long lb__strtab_add(lb__strtab_t *t, const char *key, size_t len, uint32_t h, ui
     return (long)e;
 }
 
-void lb__strtab_clear(lb__strtab_t *t) {
+void lbi_strtab_clear(lb__strtab_t *t) {
     if (t->slots) memset(t->slots, 0, t->cap * sizeof *t->slots);
     t->count = 0;
     t->pool_len = 0;
 }
 
-void lb__strtab_free(lb__strtab_t *t) {
+void lbi_strtab_free(lb__strtab_t *t) {
     free(t->slots);
     free(t->ent);
     free(t->pool);

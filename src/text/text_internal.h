@@ -44,24 +44,24 @@ static inline uint32_t lb__utf8_next(const unsigned char *s, size_t n, size_t *a
 }
 
 /* Write code point c (or a LB_TEXT_BADBYTE pseudo code point) as UTF-8; returns 1..4. */
-size_t lb__utf8_put(uint32_t c, unsigned char *out);
+size_t lbi_utf8_put(uint32_t c, unsigned char *out);
 
 /* Decode len bytes into out (capacity >= len code points); returns the count. */
-size_t lb__utf8_decode(const char *s, size_t len, uint32_t *out);
+size_t lbi_utf8_decode(const char *s, size_t len, uint32_t *out);
 
 /* Python's full lowercase of one code point, without the Final_Sigma context: 1 or 2 code
  * points into out. */
-unsigned lb__lower_cp(uint32_t c, uint32_t out[2]);
+unsigned lbi_lower_cp(uint32_t c, uint32_t out[2]);
 
 /* Python's str.lower() over n code points into out (capacity >= 2n); returns the count. */
-size_t lb__lower_u32(const uint32_t *in, size_t n, uint32_t *out);
+size_t lbi_lower_u32(const uint32_t *in, size_t n, uint32_t *out);
 
 /* Python's str.isspace() for one code point (what str.strip() removes). */
-int lb__is_space(uint32_t c);
+int lbi_is_space(uint32_t c);
 
 /* NLTK PorterStemmer().stem() of word (n code points, as given: not yet lowercased) into buf
  * (capacity >= 2n + 1 code points); returns the stem's length. */
-size_t lb__porter_stem(const uint32_t *word, size_t n, uint32_t *buf);
+size_t lbi_porter_stem(const uint32_t *word, size_t n, uint32_t *buf);
 
 /* Open-addressing string table: maps a byte string to a uint32 value. A slot holds the key's
  * hash, its value and its first LB_STRTAB_INLINE bytes, so looking up a short key (most words)
@@ -120,13 +120,13 @@ struct lb_text_scorer {
 };
 
 /* Tokenise into ids (side 0 -> ids_a, side 1 -> ids_b); returns 0 or LB_ENOMEM. */
-int lb__tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t len, size_t *n_out,
+int lbi_tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t len, size_t *n_out,
                       lb_error_t *err);
 
 /* Size the work buffers for tokenising or stemming a text of len bytes. 0 or LB_ENOMEM. */
-int lb__ensure_work(lb_text_scorer_t *s, size_t len, lb_error_t *err);
+int lbi_ensure_work(lb_text_scorer_t *s, size_t len, lb_error_t *err);
 
 /* Empty the stem cache when it has grown past LB_TEXT_CACHE_MAX (call between comparisons). */
-void lb__maybe_reset_cache(lb_text_scorer_t *s);
+void lbi_maybe_reset_cache(lb_text_scorer_t *s);
 
 #endif

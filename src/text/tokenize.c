@@ -14,8 +14,8 @@ int lb_text_scorer_new(lb_text_scorer_t **out, lb_error_t *err) {
 
 void lb_text_scorer_free(lb_text_scorer_t *s) {
     if (!s) return;
-    lb__strtab_free(&s->raw);
-    lb__strtab_free(&s->stems);
+    lbi_strtab_free(&s->raw);
+    lbi_strtab_free(&s->stems);
     free(s->ids_a);
     free(s->ids_b);
     free(s->counts);
@@ -26,7 +26,7 @@ void lb_text_scorer_free(lb_text_scorer_t *s) {
     free(s);
 }
 
-int lb__ensure_work(lb_text_scorer_t *s, size_t len, lb_error_t *err) {
+int lbi_ensure_work(lb_text_scorer_t *s, size_t len, lb_error_t *err) {
     /* Stemming a word of n code points needs n (decoded) + 2n + 1 (lowercased, stemmed)
      * code points and up to 4 bytes for each of the latter. */
     if (lb_grow((void **)&s->cp, &s->cap_cp, 3 * len + 8, sizeof *s->cp) ||
@@ -36,18 +36,18 @@ int lb__ensure_work(lb_text_scorer_t *s, size_t len, lb_error_t *err) {
     return 0;
 }
 
-void lb__maybe_reset_cache(lb_text_scorer_t *s) {
+void lbi_maybe_reset_cache(lb_text_scorer_t *s) {
     if (s->raw.count <= LB_TEXT_CACHE_MAX) return;
-    lb__strtab_clear(&s->raw);
-    lb__strtab_clear(&s->stems);
+    lbi_strtab_clear(&s->raw);
+    lbi_strtab_clear(&s->stems);
 }
 
 /* Stem id of one raw token (lowercase [a-z0-9]+), through the cache. -1 on out of memory.
  * The stemmer's work space is sized by this token (n + 2n + 1 code points, 2n + 1 bytes), so
  * it follows the longest word seen, not the length of the text. */
 static long token_id(lb_text_scorer_t *s, const char *tok, size_t n) {
-    uint32_t h = lb__strtab_hash(tok, n);
-    long e = lb__strtab_find(&s->raw, tok, n, h);
+    uint32_t h = lbi_strtab_hash(tok, n);
+    long e = lbi_strtab_find(&s->raw, tok, n, h);
     if (e >= 0) return e;
     const char *stem = tok;
     size_t sl = n;
@@ -57,7 +57,7 @@ static long token_id(lb_text_scorer_t *s, const char *tok, size_t n) {
             return -1;
         uint32_t *w = s->cp, *buf = s->cp + n;
         for (size_t i = 0; i < n; i++) w[i] = (unsigned char)tok[i];
-        sl = lb__porter_stem(w, n, buf);
+        sl = lbi_porter_stem(w, n, buf);
         for (size_t i = 0; i < sl; i++) s->bytes[i] = (char)buf[i];
         stem = s->bytes;
     }
@@ -65,20 +65,20 @@ static long token_id(lb_text_scorer_t *s, const char *tok, size_t n) {
     if (sl == 0) {
         id = UINT32_MAX;  /* an empty stem is dropped (rouge-score's final filter) */
     } else {
-        uint32_t hs = lb__strtab_hash(stem, sl);
-        id = lb__strtab_find(&s->stems, stem, sl, hs);
+        uint32_t hs = lbi_strtab_hash(stem, sl);
+        id = lbi_strtab_find(&s->stems, stem, sl, hs);
         if (id < 0) {
-            id = lb__strtab_add(&s->stems, stem, sl, hs, (uint32_t)s->stems.count);
+            id = lbi_strtab_add(&s->stems, stem, sl, hs, (uint32_t)s->stems.count);
             if (id < 0) return -1;
         }
     }
-    if (lb__strtab_add(&s->raw, tok, n, h, (uint32_t)id) < 0) return -1;
+    if (lbi_strtab_add(&s->raw, tok, n, h, (uint32_t)id) < 0) return -1;
     return id;
 }
 
 static inline int is_tok_ascii(unsigned c) { return (c - 'a' < 26u) || (c - '0' < 10u); }
 
-int lb__tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t len, size_t *n_out,
+int lbi_tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t len, size_t *n_out,
                       lb_error_t *err) {
     *n_out = 0;
     /* The buffers grow with what the text holds (its token count, its longest token), doubling
@@ -105,7 +105,7 @@ int lb__tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t le
         } else {
             size_t adv;
             uint32_t cp = lb__utf8_next(p + i, len - i, &adv);
-            m = lb__lower_cp(cp, low);
+            m = lbi_lower_cp(cp, low);
             i += adv;
         }
         for (unsigned k = 0; k < m; k++) {
@@ -140,11 +140,11 @@ int lb__tokenize_side(lb_text_scorer_t *s, int side, const char *text, size_t le
 
 int lb_text_tokenize(lb_text_scorer_t *s, const char *text, size_t len, lb_text_tokens_t *out,
                      lb_error_t *err) {
-    lb__maybe_reset_cache(s);
+    lbi_maybe_reset_cache(s);
     out->n = 0;
     out->ids = NULL;
     size_t n;
-    int rc = lb__tokenize_side(s, 0, text, len, &n, err);
+    int rc = lbi_tokenize_side(s, 0, text, len, &n, err);
     if (rc) return rc;
     out->n = n;
     out->ids = s->ids_a;
@@ -164,11 +164,11 @@ int lb_text_stem(lb_text_scorer_t *s, const char *word, size_t len, const char *
                  size_t *out_len, lb_error_t *err) {
     *out = "";
     *out_len = 0;
-    if (lb__ensure_work(s, len, err)) return LB_ENOMEM;
-    size_t n = lb__utf8_decode(word, len, s->cp);
-    size_t m = lb__porter_stem(s->cp, n, s->cp + n);
+    if (lbi_ensure_work(s, len, err)) return LB_ENOMEM;
+    size_t n = lbi_utf8_decode(word, len, s->cp);
+    size_t m = lbi_porter_stem(s->cp, n, s->cp + n);
     size_t k = 0;
-    for (size_t i = 0; i < m; i++) k += lb__utf8_put(s->cp[n + i], (unsigned char *)s->bytes + k);
+    for (size_t i = 0; i < m; i++) k += lbi_utf8_put(s->cp[n + i], (unsigned char *)s->bytes + k);
     *out = s->bytes;
     *out_len = k;
     return 0;

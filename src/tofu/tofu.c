@@ -39,14 +39,14 @@ unsigned lb_tofu_metric_bit(const char *name) {
 
 /* ---------------------------------------------------------------- the model side */
 
-void lb_tofu_engine_free(engine_t *e) {
+void lbi_tofu_engine_free(engine_t *e) {
     lb_template_free(e->tpl);
     lb_model_free(e->m);
     lb_tokenizer_free(e->tok);
     memset(e, 0, sizeof *e);
 }
 
-int lb_tofu_engine_open(engine_t *e, const char *dir, const lb_tofu_opts_t *o, lb_error_t *err) {
+int lbi_tofu_engine_open(engine_t *e, const char *dir, const lb_tofu_opts_t *o, lb_error_t *err) {
     memset(e, 0, sizeof *e);
     e->dir = dir;
     char path[4200];
@@ -100,33 +100,33 @@ static int score_split(const engine_t *e, lb_tofu_split_result_t *sp, const lb_t
         }
         if (qn > (size_t)e->max_length) qn = (size_t)e->max_length;
         int trunc = 0;
-        rc = lb_tofu_add_seq(&s, e, qparts[i], qn, it->answer, (int)i, K_REF, mia, sp, it, &trunc, err);
+        rc = lbi_tofu_add_seq(&s, e, qparts[i], qn, it->answer, (int)i, K_REF, mia, sp, it, &trunc, err);
         ti->truncated = trunc;
         sp->n_truncated += (size_t)trunc;
         if (!rc && tr && sp->role != LB_TOFU_UTILITY)
-            rc = lb_tofu_add_seq(&s, e, qparts[i], qn, it->paraphrased_answer, (int)i, K_CORRECT, 0, sp,
+            rc = lbi_tofu_add_seq(&s, e, qparts[i], qn, it->paraphrased_answer, (int)i, K_CORRECT, 0, sp,
                                  it, NULL, err);
         for (size_t j = 0; !rc && tr && j < it->n_perturbed; j++)
-            rc = lb_tofu_add_seq(&s, e, qparts[i], qn, it->perturbed[j], (int)i, K_PERT, 0, sp, it, NULL,
+            rc = lbi_tofu_add_seq(&s, e, qparts[i], qn, it->perturbed[j], (int)i, K_PERT, 0, sp, it, NULL,
                                  err);
     }
     char stage[96];
     snprintf(stage, sizeof stage, "teacher forcing %s", sp->name);
-    if (!rc) rc = lb_tofu_forward_all(e, &s, o->batch_tokens, stage, hooks, res, err);
+    if (!rc) rc = lbi_tofu_forward_all(e, &s, o->batch_tokens, stage, hooks, res, err);
     if (!rc) {
         int maxl = 1;
         for (size_t k = 0; k < s.n; k++)
             if (s.nlab[k] > maxl) maxl = s.nlab[k];
         double *scratch = malloc((size_t)maxl * sizeof *scratch);
         if (!scratch) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-        else lb_tofu_item_metrics(e, &s, sp, o, scratch, err, &rc);
+        else lbi_tofu_item_metrics(e, &s, sp, o, scratch, err, &rc);
         free(scratch);
     }
     if (!rc && gen && (sp->metrics & LB_TOFU_ROUGE))
-        rc = lb_tofu_generate_split(e, sp, o, qparts, hooks, res, err);
+        rc = lbi_tofu_generate_split(e, sp, o, qparts, hooks, res, err);
     for (size_t i = 0; qparts && i < sp->n; i++) free(qparts[i]);
     free(qparts);
-    lb_tofu_seqset_free(&s);
+    lbi_tofu_seqset_free(&s);
     return rc;
 }
 
@@ -257,7 +257,7 @@ static int read_reference(const char *path, double **tr, size_t *n, double *auc,
                 json_decref(v);
                 break;
             }
-            if (lb_tofu_grow((void **)tr, &cap, *n + 1, sizeof **tr)) {
+            if (lbi_tofu_grow((void **)tr, &cap, *n + 1, sizeof **tr)) {
                 rc = lb_error_set(err, LB_ENOMEM, "out of memory");
                 json_decref(v);
                 break;
@@ -287,8 +287,8 @@ static int retain_model_run(const lb_tofu_opts_t *o, const engine_t *main_e, lb_
                             "must share the evaluated model's tokenizer (the truth ratios are "
                             "compared item by item's token sequences)", pb, pa);
     engine_t e;
-    if ((rc = lb_tofu_engine_open(&e, o->retain_model_dir, o, err))) {
-        lb_tofu_engine_free(&e);
+    if ((rc = lbi_tofu_engine_open(&e, o->retain_model_dir, o, err))) {
+        lbi_tofu_engine_free(&e);
         return rc;
     }
     lb_tofu_split_result_t *f = find_role(res, LB_TOFU_FORGET), *h = find_role(res, LB_TOFU_HOLDOUT);
@@ -310,12 +310,12 @@ static int retain_model_run(const lb_tofu_opts_t *o, const engine_t *main_e, lb_
     }
     if (!rc && h && (sf.metrics & LB_TOFU_MIA)) {
         double au[4];
-        rc = lb_tofu_mia_aucs(&sf, &sh, au, err);
+        rc = lbi_tofu_mia_aucs(&sf, &sh, au, err);
         if (!rc) *auc = au[2];
     }
     free(sf.items);
     free(sh.items);
-    lb_tofu_engine_free(&e);
+    lbi_tofu_engine_free(&e);
     return rc;
 }
 
@@ -340,21 +340,21 @@ int lb_tofu_run(const lb_tofu_opts_t *o, const lb_tofu_hooks_t *hooks, lb_tofu_r
     int rc = load_splits(o, res, err);
     if (rc) return rc;
     engine_t e;
-    if ((rc = lb_tofu_engine_open(&e, o->model_dir, o, err))) {
-        lb_tofu_engine_free(&e);
+    if ((rc = lbi_tofu_engine_open(&e, o->model_dir, o, err))) {
+        lbi_tofu_engine_free(&e);
         return rc;
     }
     res->max_length = e.max_length;
     for (int i = 0; i < res->n_splits && !rc; i++) {
         rc = score_split(&e, &res->splits[i], o, 1, hooks, res, err);
-        if (!rc) lb_tofu_aggregate(&res->splits[i]);
+        if (!rc) lbi_tofu_aggregate(&res->splits[i]);
     }
     lb_tofu_split_result_t *f = find_role(res, LB_TOFU_FORGET), *h = find_role(res, LB_TOFU_HOLDOUT);
     /* MIA */
     if (!rc) {
         if (!h) snprintf(res->why_mia, sizeof res->why_mia, "no holdout split (--holdout FILE)");
         else if (!(f->metrics & LB_TOFU_MIA)) snprintf(res->why_mia, sizeof res->why_mia, "not in --metrics");
-        else rc = lb_tofu_mia_aucs(f, h, res->mia, err);
+        else rc = lbi_tofu_mia_aucs(f, h, res->mia, err);
     }
     /* The retain model's forget truth ratios and min-k AUC. */
     double *rtr = NULL, rauc = NAN;
@@ -409,7 +409,7 @@ int lb_tofu_run(const lb_tofu_opts_t *o, const lb_tofu_hooks_t *hooks, lb_tofu_r
             if (sp->role != LB_TOFU_RETAIN && sp->role != LB_TOFU_UTILITY) continue;
             double p = sp->probability;
             if (sp->role == LB_TOFU_UTILITY && (sp->metrics & LB_TOFU_TRUTH_RATIO))
-                p = lb_tofu_mean_of(sp, offsetof(lb_tofu_item_t, normalized_probability));
+                p = lbi_tofu_mean_of(sp, offsetof(lb_tofu_item_t, normalized_probability));
             v[nv++] = p, v[nv++] = sp->rougeL_recall, v[nv++] = sp->truth_ratio;
             for (int k = nv - 3; k < nv; k++)
                 if (isnan(v[k])) {
@@ -422,14 +422,14 @@ int lb_tofu_run(const lb_tofu_opts_t *o, const lb_tofu_hooks_t *hooks, lb_tofu_r
         }
         if (miss && miss != res->why_model_utility)
             snprintf(res->why_model_utility, sizeof res->why_model_utility, "%s", miss);
-        if (!miss) res->model_utility = lb_tofu_hmean(v, nv);
+        if (!miss) res->model_utility = lbi_tofu_hmean(v, nv);
     }
     if (!rc) {
         char p[4200];
         snprintf(p, sizeof p, "%s/tokenizer.json", o->model_dir);
         rc = lb_io_sha256_file(p, res->model_sha_tokenizer, err);
     }
-    lb_tofu_engine_free(&e);
+    lbi_tofu_engine_free(&e);
     return rc;
 }
 

@@ -62,7 +62,7 @@ static void rows_stats(const engine_t *e, seqset_t *s, const rowref_t *rows, siz
  * the same cache: the question parts (logits of their last token only: the row that predicts
  * the first label), then the answers with every row's logits, so the head never runs on the
  * question's other positions. */
-int lb_tofu_forward_all(const engine_t *e, seqset_t *s, long batch_tokens, const char *stage,
+int lbi_tofu_forward_all(const engine_t *e, seqset_t *s, long batch_tokens, const char *stage,
                         const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res, lb_error_t *err) {
     if (!s->n) return LB_OK;
     double t0 = lb_tofu_now_s();

@@ -43,7 +43,7 @@ static int gen_emit(void *user, size_t prompt, const lb_sample_result_t *r, int 
     return LB_OK;
 }
 
-int lb_tofu_generate_split(const engine_t *e, lb_tofu_split_result_t *sp, const lb_tofu_opts_t *o,
+int lbi_tofu_generate_split(const engine_t *e, lb_tofu_split_result_t *sp, const lb_tofu_opts_t *o,
                            char **qparts, const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res,
                            lb_error_t *err) {
     double t0 = lb_tofu_now_s();

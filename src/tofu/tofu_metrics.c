@@ -51,7 +51,7 @@ static int zlib_len(const engine_t *e, const seqset_t *s, size_t k, size_t *out,
     return rc;
 }
 
-void lb_tofu_item_metrics(const engine_t *e, const seqset_t *s, lb_tofu_split_result_t *sp,
+void lbi_tofu_item_metrics(const engine_t *e, const seqset_t *s, lb_tofu_split_result_t *sp,
                           const lb_tofu_opts_t *o, double *scratch, lb_error_t *err, int *rc) {
     /* sequences of one item are consecutive: ref, [correct], [perturbed...] */
     for (size_t k = 0; k < s->n && !*rc;) {
@@ -112,7 +112,7 @@ void lb_tofu_item_metrics(const engine_t *e, const seqset_t *s, lb_tofu_split_re
 
 /* ---------------------------------------------------------------- aggregates */
 
-double lb_tofu_mean_of(const lb_tofu_split_result_t *sp, size_t field_off) {
+double lbi_tofu_mean_of(const lb_tofu_split_result_t *sp, size_t field_off) {
     double s = 0.0;
     size_t n = 0;
     for (size_t i = 0; i < sp->n; i++) {
@@ -122,15 +122,15 @@ double lb_tofu_mean_of(const lb_tofu_split_result_t *sp, size_t field_off) {
     return n ? s / (double)n : NAN;
 }
 
-void lb_tofu_aggregate(lb_tofu_split_result_t *sp) {
+void lbi_tofu_aggregate(lb_tofu_split_result_t *sp) {
     sp->probability = sp->metrics & LB_TOFU_PROBABILITY
-                          ? lb_tofu_mean_of(sp, offsetof(lb_tofu_item_t, probability)) : NAN;
+                          ? lbi_tofu_mean_of(sp, offsetof(lb_tofu_item_t, probability)) : NAN;
     sp->rougeL_recall = sp->metrics & LB_TOFU_ROUGE
-                            ? lb_tofu_mean_of(sp, offsetof(lb_tofu_item_t, rougeL_recall)) : NAN;
+                            ? lbi_tofu_mean_of(sp, offsetof(lb_tofu_item_t, rougeL_recall)) : NAN;
     sp->exact_memorization = sp->metrics & LB_TOFU_MEMORIZATION
-                                 ? lb_tofu_mean_of(sp, offsetof(lb_tofu_item_t, exact_memorization)) : NAN;
+                                 ? lbi_tofu_mean_of(sp, offsetof(lb_tofu_item_t, exact_memorization)) : NAN;
     sp->extraction_strength = sp->metrics & LB_TOFU_MEMORIZATION
-                                  ? lb_tofu_mean_of(sp, offsetof(lb_tofu_item_t, extraction_strength)) : NAN;
+                                  ? lbi_tofu_mean_of(sp, offsetof(lb_tofu_item_t, extraction_strength)) : NAN;
     sp->truth_ratio = NAN;
     if (sp->metrics & LB_TOFU_TRUTH_RATIO) {
         double s = 0.0;
@@ -145,7 +145,7 @@ void lb_tofu_aggregate(lb_tofu_split_result_t *sp) {
 
 /* ---------------------------------------------------------------- MIA */
 
-int lb_tofu_mia_aucs(const lb_tofu_split_result_t *f, const lb_tofu_split_result_t *h, double out[4],
+int lbi_tofu_mia_aucs(const lb_tofu_split_result_t *f, const lb_tofu_split_result_t *h, double out[4],
                      lb_error_t *err) {
     size_t n = f->n + h->n;
     double *sc = malloc(n * sizeof *sc);
@@ -169,7 +169,7 @@ int lb_tofu_mia_aucs(const lb_tofu_split_result_t *f, const lb_tofu_split_result
 
 /* ---------------------------------------------------------------- model utility */
 
-double lb_tofu_hmean(const double *v, int n) {
+double lbi_tofu_hmean(const double *v, int n) {
     double s = 0.0;
     for (int i = 0; i < n; i++) {
         if (v[i] == 0.0) return 0.0;

@@ -6,14 +6,14 @@
 
 #include "tofu_internal.h"
 
-void lb_tofu_seqset_free(seqset_t *s) {
+void lbi_tofu_seqset_free(seqset_t *s) {
     free(s->ids), free(s->off), free(s->len), free(s->nq), free(s->nlab), free(s->item);
     free(s->kind), free(s->eos_label), free(s->vocab_stats), free(s->loff), free(s->lp);
     free(s->zpp), free(s->match), free(s->nll);
     memset(s, 0, sizeof *s);
 }
 
-int lb_tofu_grow(void **p, size_t *cap, size_t need, size_t elem) {
+int lbi_tofu_grow(void **p, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return 0;
     size_t c = *cap ? *cap : 64;
     while (c < need) c *= 2;
@@ -37,7 +37,7 @@ static int seqset_reserve(seqset_t *s, size_t n) {
 }
 
 /* Encode question part and full text of one (question, answer) pair into a new sequence. */
-int lb_tofu_add_seq(seqset_t *s, const engine_t *e, const char *qpart, size_t qn, const char *answer,
+int lbi_tofu_add_seq(seqset_t *s, const engine_t *e, const char *qpart, size_t qn, const char *answer,
                     int item, int kind, int vocab_stats, const lb_tofu_split_result_t *sp,
                     const lb_data_item_t *it, int *truncated, lb_error_t *err) {
     size_t tl = strlen(e->answer_tag), al = strlen(answer);
@@ -66,7 +66,7 @@ int lb_tofu_add_seq(seqset_t *s, const engine_t *e, const char *qpart, size_t qn
                             "(raise --max-length)", sp->path, it->line, it->id, qn, e->max_length);
     }
     if (seqset_reserve(s, s->n + 1) ||
-        lb_tofu_grow((void **)&s->ids, &s->cap_ids, s->n_ids + n, sizeof *s->ids)) {
+        lbi_tofu_grow((void **)&s->ids, &s->cap_ids, s->n_ids + n, sizeof *s->ids)) {
         free(ids);
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }

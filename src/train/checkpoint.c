@@ -28,7 +28,7 @@ static int copy_file(const char *src, const char *dst, lb_error_t *err) {
     return rc;
 }
 
-int lb_train_copy_model_files(const char *src_dir, const char *dir, lb_error_t *err) {
+int lbi_train_copy_model_files(const char *src_dir, const char *dir, lb_error_t *err) {
     char a[4096], b[4096];
     for (size_t i = 0; i < sizeof COPIED / sizeof *COPIED; i++) {
         snprintf(a, sizeof a, "%s/%s", src_dir, COPIED[i]);
@@ -82,7 +82,7 @@ static int write_tensors(lb_train_t *tr, const char *path, int which, lb_dtype_t
     return rc;
 }
 
-int lb_train_save_weights(lb_train_t *tr, const char *dir, lb_dtype_t dt, lb_error_t *err) {
+int lbi_train_save_weights(lb_train_t *tr, const char *dir, lb_dtype_t dt, lb_error_t *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     const char *k[] = {"format"}, *v[] = {"pt"};
@@ -118,8 +118,8 @@ int lb_train_save(lb_train_t *tr, const char *src_dir, const char *dir, int opt_
     remove_tree_files(tmp);
     if (mkdir(tmp, 0755) != 0)
         return lb_error_set(err, LB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    int rc = lb_train_copy_model_files(src_dir, tmp, err);
-    if (!rc) rc = lb_train_save_weights(tr, tmp, LB_DTYPE_F32, err);
+    int rc = lbi_train_copy_model_files(src_dir, tmp, err);
+    if (!rc) rc = lbi_train_save_weights(tr, tmp, LB_DTYPE_F32, err);
     if (!rc && opt_state) {
         snprintf(path, sizeof path, "%s/optimizer.safetensors", tmp);
         snprintf(step, sizeof step, "%ld", tr->step);
@@ -150,7 +150,7 @@ int lb_train_save(lb_train_t *tr, const char *src_dir, const char *dir, int opt_
     return 0;
 }
 
-int lb_train_load_opt(lb_train_t *tr, const char *dir, const char *fingerprint, lb_error_t *err) {
+int lbi_train_load_opt(lb_train_t *tr, const char *dir, const char *fingerprint, lb_error_t *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/optimizer.safetensors", dir);
     lb_st_t *st = NULL;

@@ -276,7 +276,7 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
     if (!rc && o->retain_path && lb_objective_needs_retain(&o->obj))
         snprintf(retain_sha, sizeof retain_sha, "%s", s.dsr.sha256);
     fingerprint(o, nf, nr, warmup, data_sha, retain_sha, fp, sizeof fp);
-    if (!rc && o->resume_dir) rc = lb_train_load_opt(s.tr, o->resume_dir, fp, err);
+    if (!rc && o->resume_dir) rc = lbi_train_load_opt(s.tr, o->resume_dir, fp, err);
     if (!rc) rc = open_log(&s, o, stage, log_path, sizeof log_path, err);
     char eval_path[4200];
     if (!rc && checks_on(o)) rc = open_eval_log(&s, o, stage, eval_path, sizeof eval_path, err);
@@ -358,9 +358,9 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
         rc = lb_error_set(err, LB_EIO, "%s: write failed: %s", eval_path, strerror(errno));
     if (!rc && o->kept_step) *o->kept_step = kept;
     if (!rc) {
-        rc = lb_train_copy_model_files(o->model_dir, stage, err);
+        rc = lbi_train_copy_model_files(o->model_dir, stage, err);
         if (!rc && o->tokenizer) rc = copy_tokenizer(o, stage, err);
-        if (!rc) rc = lb_train_save_weights(s.tr, stage, s.out_dtype, err);
+        if (!rc) rc = lbi_train_save_weights(s.tr, stage, s.out_dtype, err);
     }
     if (!rc && o->info) {
         lb_train_run_info_t *in = o->info;

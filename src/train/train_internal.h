@@ -53,14 +53,14 @@ static inline float *lb_train_grad_of(const struct lb_train *tr, const lb_weight
 }
 
 /* Build tr->params (HF names) into the arena. */
-int lb_train_build_params(struct lb_train *tr, lb_error_t *err);
+int lbi_train_build_params(struct lb_train *tr, lb_error_t *err);
 
 /* checkpoint.c: copy config.json and tokenizer files of src_dir into dir (each atomically);
  * write dir/model.safetensors in dtype dt (F16/BF16: the master weights rounded to nearest
  * even; checkpoints to resume from are always F32); read the AdamW moments and step of dir/optimizer.safetensors,
  * refusing a checkpoint whose fingerprint differs (LB_EINVAL). */
-int lb_train_copy_model_files(const char *src_dir, const char *dir, lb_error_t *err);
-int lb_train_save_weights(lb_train_t *tr, const char *dir, lb_dtype_t dt, lb_error_t *err);
-int lb_train_load_opt(lb_train_t *tr, const char *dir, const char *fingerprint, lb_error_t *err);
+int lbi_train_copy_model_files(const char *src_dir, const char *dir, lb_error_t *err);
+int lbi_train_save_weights(lb_train_t *tr, const char *dir, lb_dtype_t dt, lb_error_t *err);
+int lbi_train_load_opt(lb_train_t *tr, const char *dir, const char *fingerprint, lb_error_t *err);
 
 #endif

@@ -124,7 +124,7 @@ int lb_train_create(lb_model_t *m, int max_batch, int T, int with_grads, lb_trai
     if (tr->cos_t) lb_model_rope_tables(g, T, tr->cos_t, tr->sin_t);
     for (int b = 0; b < max_batch; b++)
         for (int t = 0; t < T; t++) tr->pos[(size_t)b * T + t] = t;
-    if ((rc = lb_train_build_params(tr, err))) {
+    if ((rc = lbi_train_build_params(tr, err))) {
         lb_train_free(tr);
         return rc;
     }
@@ -177,7 +177,7 @@ static void add(struct lb_train *tr, const lb_weight_t *w, const char *name) {
 }
 
 /* The trained tensors of the family's table (model_layout.h), in its order. */
-int lb_train_build_params(struct lb_train *tr, lb_error_t *err) {
+int lbi_train_build_params(struct lb_train *tr, lb_error_t *err) {
     int n = lb_model_tensors(tr->g, NULL);
     lb_model_tensor_t *ts = n > 0 ? calloc((size_t)n, sizeof *ts) : NULL;
     if (!ts) return lb_error_set(err, LB_ENOMEM, "train: out of memory");

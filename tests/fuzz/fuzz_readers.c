@@ -113,7 +113,7 @@ static void fuzz_fast_line(const char *s, size_t n) {
     double *vals = malloc((cap ? cap : 1) * sizeof *vals);
     lb_scores_fast_line_t fl;
     if (!vals) abort();
-    if (lb_scores_fast_parse(s, n, &fl, vals, cap)) {
+    if (lbi_scores_fast_parse(s, n, &fl, vals, cap)) {
         json_error_t je;
         json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
         LB_FUZZ_CHECK(v && json_is_object(v), "fast: accepted what jansson rejects: %s", je.text);

@@ -4,7 +4,8 @@
 - The functions libleakbound.so exports (nm -D --defined-only) are exactly the non-static
   functions that include/leakbound/*.h declare, as the compiler itself sees them (gcc -aux-info
   over a file including every header: an independent reading from the regex that makes the
-  linker's version script): nothing internal leaks out, and nothing declared is missing.
+  linker's version script): nothing internal leaks out, and nothing declared is missing; the
+  static library's lb_ functions are public ones too (internal names start with lbi_).
 - One version: CMake's project(VERSION), `leakbound --version`, lb_version() through Python
   (leakbound.__version__), the shared library's file name and python/pyproject.toml agree.
 """
@@ -47,6 +48,17 @@ check(not extra, "exported but not in a public header: " + " ".join(extra[:20]))
 check(not missing, "declared in a public header but not exported: " + " ".join(missing[:20]))
 check(all(n.startswith("lb_") for n in declared),
       "every public function is lb_*: " + " ".join(n for n in declared if not n.startswith("lb_")))
+
+# Internal names have their own prefix (lbi_): every lb_ function the static library defines is
+# a public one, so a reader (or a linker of libleakbound.a) can tell the API from the rest.
+static = os.path.join(BUILD, "libleakbound.a")
+if os.path.exists(static):
+    out = subprocess.run(["nm", "-g", "--defined-only", static], capture_output=True, text=True,
+                         check=True).stdout
+    funcs = {f[2] for f in (l.split() for l in out.splitlines()) if len(f) == 3 and f[1] == "T"}
+    internal = sorted(n for n in funcs if n.startswith("lb_") and n not in declared)
+    check(not internal, "lb_ functions of libleakbound.a not in a public header (name them lbi_): "
+          + " ".join(internal[:20]))
 
 # One version.
 cm = open(os.path.join(SRC, "CMakeLists.txt")).read()
