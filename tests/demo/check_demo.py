@@ -24,8 +24,8 @@ verdicts that follow from its numbers — never for hard-coded values or expecte
   demo_trajectory_<method>.svg has the base and EO greedy traces (step 0 = the fine-tuned
   model's greedy score, then the selection trace) and the kept step's sampled mean and M_mu;
 - no file names the temporary folder the demo was built in (".<name>.tmp-..."): the models' run
-  records, tofu.json, demo.json name the final folder (left out: logs/, and the eval reports,
-  which `leakbound eval` writes with the paths it was given);
+  records, tofu.json, demo.json and the eval reports name the final folder (left out: logs/);
+  an eval report's provenance is the demo's (its argv the demo's command line);
 Under the sanitizers (LB_SANITIZED=1) the run is shrunk (fewer authors, epochs and samples).
 """
 import itertools
@@ -205,7 +205,8 @@ def check_alignment(out, al, md):
 
 
 def check_final_paths(out):
-    """No file outside logs/ and the eval reports names the staging folder the demo was built in."""
+    """No file outside logs/ names the staging folder the demo was built in; the eval reports'
+    provenance is the demo's (argv: the demo's command line, model/data: final paths)."""
     stage = ("/." + os.path.basename(os.path.abspath(out)) + ".tmp-").encode()
     bad = []
     for d, _, names in os.walk(out):
@@ -213,12 +214,17 @@ def check_final_paths(out):
         if rel.split(os.sep)[0] == "logs":
             continue
         for name in names:
-            if rel.startswith("eval") and name in ("report.json", "report.md"):
-                continue
             if stage in open(os.path.join(d, name), "rb").read():
                 bad.append(os.path.join(rel, name))
     if bad:
         fail(f"{len(bad)} files name the temporary folder instead of {out}, e.g. {sorted(bad)[:5]}")
+    for rel in ("eval/ga/forget/report.json", "eval/align/report.json"):
+        prov = json.load(open(os.path.join(out, rel)))["provenance"]
+        if prov["argv"][:2] != ["leakbound", "demo"]:
+            fail(f"{rel}: provenance argv {prov['argv'][:4]}, want the demo's command line")
+        for k in ("model", "data"):
+            if not os.path.exists(prov[k]) or not os.path.abspath(prov[k]).startswith(os.path.abspath(out)):
+                fail(f"{rel}: provenance {k} {prov[k]!r} is not a file under {out}")
 
 
 def check_cost_block(readme, demo_doc):
