@@ -373,6 +373,71 @@ json_t *lb_eval_provenance(int argc, char *const *argv, const char *model_dir,
                            const char *model_sha, const char *data_path, const char *data_sha,
                            lb_error_t *err);
 
+/* ---- a run by flag names (Python, other bindings) ----------------------------------------- */
+
+/* The files `leakbound eval --out DIR` owns in DIR (NULL-terminated): a new run replaces them
+ * as a set (lb_io_dir_begin's owned list). */
+extern const char *const lb_eval_out_files[];
+
+/* Set the option named by `leakbound sample`/`eval` flag (without the dashes: "top-p",
+ * "max-new-tokens", "metric", "threshold", ...) from its text value, checked as the CLI checks
+ * it (same range and message, "--FLAG: expected ..., got 'VALUE'"). Flags without a value
+ * ("adaptive-temperature", "verbose", "greedy-too") take NULL or "". Repeatable flags ("stop",
+ * "threshold", "strip-prefix") add one value per call. String values (template, stop,
+ * strip-prefix) are kept by pointer: value must outlive o. model, data, tokenizer, out, judge*
+ * and threads are not options of o (lb_eval_job_set takes them). Returns 0, or LB_EINVAL naming
+ * the flag and the allowed range, or an unknown flag. */
+int lb_eval_opts_set(lb_eval_opts_t *o, const char *flag, const char *value, lb_error_t *err);
+
+/* A run configured by flag names and owning everything it needs: what Python's
+ * leakbound.sample and leakbound.eval call. Opaque; not thread-safe; one run per job. */
+typedef struct lb_eval_job lb_eval_job_t;
+
+/* A new job with the CLI's defaults (n unset). Returns 0 or LB_ENOMEM. Free with
+ * lb_eval_job_free. */
+int lb_eval_job_new(lb_eval_job_t **out, lb_error_t *err);
+
+/* Release the job and everything it holds (NULL: nothing). */
+void lb_eval_job_free(lb_eval_job_t *j);
+
+/* Set a flag as lb_eval_opts_set does, value copied into the job; also "model", "data",
+ * "tokenizer", "out" (eval's output folder), "threads" (>= 1), "n", "judge" (the judge folder),
+ * "judge-template", "judge-labels", "judge-tokenizer", "judge-batch" (1..4096) and "wait"
+ * (wait for out's lock).
+ * Returns 0, LB_EINVAL (as lb_eval_opts_set), LB_ENOMEM. */
+int lb_eval_job_set(lb_eval_job_t *j, const char *flag, const char *value, lb_error_t *err);
+
+/* `leakbound sample`: load (lb_eval_load) and sample every item, keeping each item's
+ * samples.jsonl lines (lb_eval_format_group, the greedy line first with greedy-too) in the job.
+ * progress (may be NULL) is called with user as the sampler reports; non-zero stops the run
+ * (LB_ECANCELED). Returns 0 or an LB_E* code with err filled (as lb_eval_load,
+ * lb_eval_sample); a second run on one job is LB_EINVAL. */
+int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
+                       lb_error_t *err);
+
+/* `leakbound eval` (not --samples): the checks of the CLI (model, data, n >= 1, metric and out
+ * given; --harm-rate with the judge only; the phi template strips "Answer:" unless strip-prefix
+ * was set), the judge (opened and hashed: lb_judge_sha256), lb_eval_load, lb_eval_check_items,
+ * provenance (lb_eval_provenance of argv[0..argc) with "tokenizer" when set), lb_eval_run, and
+ * samples.jsonl, report.json, report.md and the plots written into out as one atomic set
+ * (lb_io_dir_*): the files the CLI writes for the same flags. Scores stay in the job
+ * (lb_eval_job_scores). Returns 0 or an LB_E* code with err filled (LB_ECANCELED when progress
+ * stopped it: out untouched). */
+int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_progress_fn progress,
+                     void *user, lb_error_t *err);
+
+/* After a run: the items loaded (P). 0 before. */
+size_t lb_eval_job_n_items(const lb_eval_job_t *j);
+
+/* After lb_eval_job_sample or lb_eval_job_eval: item p's samples.jsonl lines (the bytes the CLI
+ * writes for it, each ending in a newline; eval's with scores), *len their length; NULL when
+ * p >= P or the item's group did not complete. Owned by the job. */
+const char *lb_eval_job_lines(const lb_eval_job_t *j, size_t p, size_t *len);
+
+/* After lb_eval_job_eval: the (P, n) score matrix (row-major), *n_out samples per prompt, and
+ * *greedy the (P,) greedy scores; NULL before (or after lb_eval_job_sample). Owned by the job. */
+const double *lb_eval_job_scores(const lb_eval_job_t *j, size_t *n_out, const double **greedy);
+
 #ifdef __cplusplus
 }
 #endif

@@ -218,6 +218,10 @@ void lb_scores_free(lb_scores_t *s);
  * integer); NULL when out of memory. */
 json_t *lb_scores_id_json(const lb_scores_t *s, size_t p);
 
+/* sizeof(lb_scores_t): a binding that mirrors the struct (Python's ctypes) checks its own
+ * layout against it before calling lb_scores_read, and refuses to run on a mismatch. */
+size_t lb_scores_struct_size(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,9 @@ and reports, over the C library libleakbound.so (through ctypes; numpy in and ou
     leakbound.score(texts, references, metric="rougeL-recall")
     leakbound.rouge("Paris is the capital", "Paris")
     leakbound.load_report("report.json").frame
+    leakbound.sample("examples/default/model", ["Who wrote ...?"], n=4, seed=1)  # texts
+    leakbound.eval(model_dir, data="forget.jsonl", n=16, metric="rougeL-recall")  # report
+    leakbound.load_samples("samples.jsonl")                 # (P x n) scores, ids, greedy
 
 The library is found through $LEAKBOUND_LIB, then the build/ folder of the checkout this
 package sits in, then the installed libleakbound.so.0.
@@ -16,7 +19,9 @@ from ._lib import InputTypeError, path as library_path, version as __version__
 from ._bounds import bounds
 from ._text import METRICS, Score, rouge, score
 from ._report import Report, load_report
+from ._eval import LoadedSamples, Samples, eval, load_samples, sample
 from . import conbo
 
 __all__ = ["bounds", "score", "rouge", "load_report", "Report", "Score", "conbo", "METRICS",
-           "InputTypeError", "library_path"]
+           "InputTypeError", "library_path", "sample", "eval", "Samples",
+           "load_samples", "LoadedSamples"]

@@ -118,9 +118,7 @@ static void usage(FILE *out) {
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
-/* The names eval writes: the set a new run replaces as a whole (other files in DIR stay). */
-static const char *const eval_files[] = {"samples.jsonl", "report.json", "report.md",
-                                         "density.svg", "ecdf.svg", "ed.svg", NULL};
+/* The names eval writes: lb_eval_out_files (a new run replaces them as a set). */
 
 /* The run's hook state: progress lines, and each scored group's samples.jsonl lines written
  * into the output folder's samples.jsonl (the default writer). */
@@ -147,7 +145,7 @@ static int eval_from_file(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
     char tmp_dir[4096] = "";
     e->samples_path = cfg->path;
     int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, NULL, so->data_path, NULL, &err)) ? 0 : err.code;
-    if (!rc && (rc = lb_io_dir_begin(&out, out_dir, eval_files, io_flags, &err)) == LB_EINVAL)
+    if (!rc && (rc = lb_io_dir_begin(&out, out_dir, lb_eval_out_files, io_flags, &err)) == LB_EINVAL)
         lb_error_prefix(&err, "--out");
     if (!rc) {
         e->out_dir = out.path;
@@ -161,6 +159,13 @@ static int eval_from_file(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
     lb_io_dir_abort(&out);
     lb_eval_result_free(e);
     return rc ? lb_cli_fail_status(CMD, &err, out_dir, tmp_dir) : LB_EXIT_OK;
+}
+
+/* One of eval's bound flags (lb_eval_opts_set checks it), by its name. */
+static int eval_flag(lb_eval_opts_t *a, const char *name, const char *value) {
+    lb_error_t e = {0};
+    if (lb_eval_opts_set(a, name, value, &e)) return lb_cli_failf(CMD, "%s", e.msg);
+    return 0;
 }
 
 static int eval_main(int argc, char **argv) {
@@ -199,7 +204,6 @@ static int eval_main(int argc, char **argv) {
     const char *out_dir = NULL;
     lb_score_cfg_t cfg = {.text_field = "text", .id_field = "id", .prompt_field = "prompt"};
     const char *ref_field = NULL, *kw_field = NULL;
-    long v;
     lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "n:h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
@@ -208,24 +212,11 @@ static int eval_main(int argc, char **argv) {
             if (!sampling_flag) sampling_flag = "-n";
             break;
         case O_METRIC:
-            if (lb_metric_parse(optarg, &a.metric, NULL)) {
-                char list[256] = "";
-                for (int i = 0; lb_metric_name(i); i++)
-                    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                             !i ? "" : lb_metric_name(i + 1) ? ", " : " or ", lb_metric_name(i));
-                return lb_cli_failf(CMD, "--metric: expected %s, got '%s'", list, optarg);
-            }
+            if ((st = eval_flag(&a, "metric", optarg))) return st;
             metric_given = 1;
             break;
-        case O_ALPHA:
-            if (lb_cli_parse_double(optarg, &a.stats.alpha) || !(a.stats.alpha > 0) || a.stats.alpha > 0.5)
-                return lb_cli_failf(CMD, "--alpha: expected a number in (0, 0.5], got '%s'", optarg);
-            break;
-        case O_METHOD:
-            if (strcmp(optarg, "exact") && strcmp(optarg, "conbo"))
-                return lb_cli_failf(CMD, "--method: expected exact or conbo, got '%s'", optarg);
-            a.stats.method = strcmp(optarg, "conbo") ? LB_STATS_EXACT : LB_STATS_CONBO;
-            break;
+        case O_ALPHA: if ((st = eval_flag(&a, "alpha", optarg))) return st; break;
+        case O_METHOD: if ((st = eval_flag(&a, "method", optarg))) return st; break;
         case O_OUT: out_dir = optarg; break;
         case LB_CLI_O_WAIT: wait = 1; break;
         case O_SAMPLES: samples = optarg; break;
@@ -240,33 +231,13 @@ static int eval_main(int argc, char **argv) {
             break;
         case O_GREEDY_F: greedy_field = optarg; field_flag = "--greedy-field"; break;
         case O_ALLOW_DUP: allow_dup = 1; field_flag = "--allow-duplicates"; break;
-        case O_THR: {
-            double t;
-            if (lb_cli_parse_double(optarg, &t) || t < 0 || t > 1)
-                return lb_cli_failf(CMD, "--threshold: expected a number in [0, 1], got '%s'", optarg);
-            if (a.n_thresholds == LB_EVAL_MAX_THRESHOLDS)
-                return lb_cli_failf(CMD, "at most %d thresholds", LB_EVAL_MAX_THRESHOLDS);
-            a.thresholds[a.n_thresholds++] = t;
-            break;
-        }
-        case O_LAMBDA:
-            if (lb_cli_parse_double(optarg, &a.stats.ed_lambda) || a.stats.ed_lambda < 0)
-                return lb_cli_failf(CMD, "--ed-lambda: expected a number >= 0, got '%s'", optarg);
-            break;
-        case O_PLOT:
-            if (lb_cli_parse_long(optarg, &v) || v < 1 || v > 64)
-                return lb_cli_failf(CMD, "--plot-prompts: expected an integer in [1, 64], got '%s'", optarg);
-            a.n_plot = (size_t)v;
-            break;
+        case O_THR: if ((st = eval_flag(&a, "threshold", optarg))) return st; break;
+        case O_LAMBDA: if ((st = eval_flag(&a, "ed-lambda", optarg))) return st; break;
+        case O_PLOT: if ((st = eval_flag(&a, "plot-prompts", optarg))) return st; break;
+        case O_LEAK_T: if ((st = eval_flag(&a, "leak-threshold", optarg))) return st; break;
         case O_HARM:
-            if (lb_cli_parse_double(optarg, &a.harm_rate) || !(a.harm_rate >= 0 && a.harm_rate < 1))
-                return lb_cli_failf(CMD, "--harm-rate: expected a number in [0, 1), got '%s'", optarg);
+            if ((st = eval_flag(&a, "harm-rate", optarg))) return st;
             harm_given = 1;
-            break;
-        case O_LEAK_T:
-            if (lb_cli_parse_double(optarg, &a.leak_threshold) || !(a.leak_threshold >= 0) ||
-                a.leak_threshold > 1)
-                return lb_cli_failf(CMD, "--leak-threshold: expected a number in [0, 1], got '%s'", optarg);
             break;
         case 'h': usage(stdout); return LB_EXIT_OK;
         case LB_CLI_BAD: return LB_EXIT_USAGE;
@@ -398,7 +369,7 @@ static int eval_main(int argc, char **argv) {
             goto share;
         }
     }
-    if ((rc = lb_io_dir_begin(&out, out_dir, eval_files, lb_cli_io_flags(wait), &err))) {
+    if ((rc = lb_io_dir_begin(&out, out_dir, lb_eval_out_files, lb_cli_io_flags(wait), &err))) {
         if (rc == LB_EINVAL) lb_error_prefix(&err, "--out");
         goto share;
     }

@@ -54,118 +54,47 @@ void lb_cli_sampling_init(lb_eval_opts_t *a) {
     a->n = -1;
 }
 
-static int parse_size(const char *s, size_t *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || !(v > 0)) return -1;
-    double mul = 1;
-    if (*end) {
-        switch (*end) {
-        case 'k': case 'K': mul = 1024.0; break;
-        case 'm': case 'M': mul = 1048576.0; break;
-        case 'g': case 'G': mul = 1073741824.0; break;
-        default: return -1;
-        }
-        if (end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "iB")) return -1;
+/* The shared flags lb_eval_opts_set checks (one parser for the CLI and the bindings). */
+static const char *flag_name(int c) {
+    switch (c) {
+    case LB_SO_TEMPLATE: return "template";
+    case LB_SO_FORMAT: return "data-format";
+    case LB_SO_N: return "n";
+    case LB_SO_LIMIT: return "limit";
+    case LB_SO_TEMPERATURE: return "temperature";
+    case LB_SO_TOP_K: return "top-k";
+    case LB_SO_TOP_P: return "top-p";
+    case LB_SO_MIN_P: return "min-p";
+    case LB_SO_MAX_LENGTH: return "max-length";
+    case LB_SO_MAX_NEW: return "max-new-tokens";
+    case LB_SO_STOP: return "stop";
+    case LB_SO_SEED: return "seed";
+    case LB_SO_BATCH: return "batch";
+    case LB_SO_KV_BUDGET: return "kv-budget";
+    case LB_SO_ADAPTIVE: return "adaptive-temperature";
+    case LB_SO_CONFIDENCE: return "confidence";
+    case LB_SO_CONF_THR: return "confidence-threshold";
+    case LB_SO_LOW_T: return "low-temperature";
+    case LB_SO_VERBOSE: return "verbose";
+    default: return NULL;
     }
-    v *= mul;
-    if (v < 1 || v > 1e18) return -1;
-    *out = (size_t)v;
-    return 0;
 }
 
 int lb_cli_sampling_option(lb_eval_opts_t *a, int *quiet, int c, const char *arg, const char *cmd) {
+    const char *name = flag_name(c);
+    if (name) {
+        lb_error_t e = {0};
+        if (lb_eval_opts_set(a, name, arg, &e)) return lb_cli_failf(cmd, "%s", e.msg);
+        return 0;
+    }
     switch (c) {
     case LB_SO_MODEL: a->model = arg; return 0;
     case LB_SO_TOKENIZER: a->tokenizer = arg; return 0;
     case LB_SO_DATA: a->data = arg; return 0;
-    case LB_SO_TEMPLATE: a->tmpl = arg; return 0;
-    case LB_SO_FORMAT: {
-        lb_error_t e;
-        if (lb_data_format_parse(arg, &a->format, &e))
-            return lb_cli_failf(cmd, "--data-format: expected auto, json, jsonl or csv, got '%s'", arg);
-        return 0;
-    }
-    case LB_SO_N:
-        if (lb_cli_parse_long(arg, &a->n) || a->n < 0 || a->n > 1000000)
-            return lb_cli_failf(cmd, "-n: expected an integer in [0, 1000000], got '%s'", arg);
-        return 0;
-    case LB_SO_LIMIT:
-        if (lb_cli_parse_long(arg, &a->limit) || a->limit < 1)
-            return lb_cli_failf(cmd, "--limit: expected an integer >= 1, got '%s'", arg);
-        return 0;
-    case LB_SO_TEMPERATURE:
-        if (lb_cli_parse_double(arg, &a->T) || !(a->T > 0))
-            return lb_cli_failf(cmd, "--temperature: expected a number > 0, got '%s'", arg);
-        a->have_T = 1;
-        return 0;
-    case LB_SO_TOP_K:
-        if (lb_cli_parse_long(arg, &a->k) || a->k < 0 || a->k > 1 << 30)
-            return lb_cli_failf(cmd, "--top-k: expected an integer >= 0, got '%s'", arg);
-        a->have_k = 1;
-        return 0;
-    case LB_SO_TOP_P:
-        if (lb_cli_parse_double(arg, &a->p) || !(a->p > 0 && a->p <= 1))
-            return lb_cli_failf(cmd, "--top-p: expected a number in (0, 1], got '%s'", arg);
-        a->have_p = 1;
-        return 0;
-    case LB_SO_MIN_P:
-        if (lb_cli_parse_double(arg, &a->min_p) || !(a->min_p >= 0 && a->min_p <= 1))
-            return lb_cli_failf(cmd, "--min-p: expected a number in [0, 1], got '%s'", arg);
-        return 0;
-    case LB_SO_MAX_LENGTH:
-        if (lb_cli_parse_long(arg, &a->max_len) || a->max_len < 1 || a->max_len > 1 << 24)
-            return lb_cli_failf(cmd, "--max-length: expected an integer >= 1, got '%s'", arg);
-        a->have_max_len = 1;
-        return 0;
-    case LB_SO_MAX_NEW:
-        if (lb_cli_parse_long(arg, &a->max_new) || a->max_new < 0 || a->max_new > 1 << 24)
-            return lb_cli_failf(cmd, "--max-new-tokens: expected an integer >= 0, got '%s'", arg);
-        a->have_max_new = 1;
-        return 0;
-    case LB_SO_STOP:
-        if (!*arg) return lb_cli_failf(cmd, "--stop: the string must not be empty");
-        if (a->n_stop == LB_EVAL_MAX_STOP)
-            return lb_cli_failf(cmd, "--stop: at most %d strings", LB_EVAL_MAX_STOP);
-        a->stop[a->n_stop++] = arg;
-        return 0;
-    case LB_SO_SEED: {
-        char *end;
-        errno = 0;
-        unsigned long long s = strtoull(arg, &end, 10);
-        if (!*arg || *end || errno || arg[0] == '-')
-            return lb_cli_failf(cmd, "--seed: expected a non-negative integer, got '%s'", arg);
-        a->seed = s;
-        return 0;
-    }
-    case LB_SO_BATCH:
-        if (lb_cli_parse_long(arg, &a->batch) || a->batch < 1 || a->batch > 65536)
-            return lb_cli_failf(cmd, "--batch: expected an integer in [1, 65536], got '%s'", arg);
-        return 0;
-    case LB_SO_KV_BUDGET:
-        if (parse_size(arg, &a->kv_budget))
-            return lb_cli_failf(cmd, "--kv-budget: expected a size such as 512M or 4G, got '%s'", arg);
-        return 0;
     case LB_SO_THREADS:
         if (lb_cli_threads(cmd, arg)) return LB_EXIT_USAGE;
         a->threads = atol(arg);
         return 0;
-    case LB_SO_ADAPTIVE: a->adaptive = 1; return 0;
-    case LB_SO_CONFIDENCE:
-        if (!strcmp(arg, "maxprob")) a->confidence = LB_CONFIDENCE_MAXPROB;
-        else if (!strcmp(arg, "entropy")) a->confidence = LB_CONFIDENCE_ENTROPY;
-        else return lb_cli_failf(cmd, "--confidence: expected maxprob or entropy, got '%s'", arg);
-        return 0;
-    case LB_SO_CONF_THR:
-        if (lb_cli_parse_double(arg, &a->conf_thr) || !(a->conf_thr >= 0 && a->conf_thr <= 1))
-            return lb_cli_failf(cmd, "--confidence-threshold: expected a number in [0, 1], got '%s'", arg);
-        return 0;
-    case LB_SO_LOW_T:
-        if (lb_cli_parse_double(arg, &a->low_T) || !(a->low_T >= 0))
-            return lb_cli_failf(cmd, "--low-temperature: expected a number >= 0, got '%s'", arg);
-        return 0;
-    case LB_SO_VERBOSE: a->verbose = 1; return 0;
     case LB_SO_QUIET: if (quiet) *quiet = 1; return 0;
     default: return 1;
     }

@@ -1,0 +1,426 @@
+/* A run configured by flag names (lb_eval_opts_set, lb_eval_job_*): what bindings call to run
+ * `sample` and `eval` exactly as the CLI does, without mirroring lb_eval_opts_t. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakbound/eval.h"
+#include "leakbound/text.h"
+
+const char *const lb_eval_out_files[] = {"samples.jsonl", "report.json", "report.md",
+                                         "density.svg", "ecdf.svg", "ed.svg", NULL};
+
+static int parse_double(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    double v = s ? strtod(s, &end) : 0;
+    if (!s || errno || end == s || *end || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_long(const char *s, long *out) {
+    char *end;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (!s || errno || end == s || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_size(const char *s, size_t *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || !(v > 0)) return -1;
+    double mul = 1;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': mul = 1024.0; break;
+        case 'm': case 'M': mul = 1048576.0; break;
+        case 'g': case 'G': mul = 1073741824.0; break;
+        default: return -1;
+        }
+        if (end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "iB")) return -1;
+    }
+    v *= mul;
+    if (v < 1 || v > 1e18) return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+#define BAD(...) return lb_error_set(err, LB_EINVAL, __VA_ARGS__)
+
+int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t *err) {
+    const char *a = v ? v : "";
+    if (!f) BAD("no flag name given");
+    if (!strcmp(f, "template")) {
+        o->tmpl = a;
+    } else if (!strcmp(f, "data-format")) {
+        lb_error_t e;
+        if (lb_data_format_parse(a, &o->format, &e))
+            BAD("--data-format: expected auto, json, jsonl or csv, got '%s'", a);
+    } else if (!strcmp(f, "n")) {
+        if (parse_long(a, &o->n) || o->n < 0 || o->n > 1000000)
+            BAD("-n: expected an integer in [0, 1000000], got '%s'", a);
+    } else if (!strcmp(f, "limit")) {
+        if (parse_long(a, &o->limit) || o->limit < 1)
+            BAD("--limit: expected an integer >= 1, got '%s'", a);
+    } else if (!strcmp(f, "temperature")) {
+        if (parse_double(a, &o->T) || !(o->T > 0))
+            BAD("--temperature: expected a number > 0, got '%s'", a);
+        o->have_T = 1;
+    } else if (!strcmp(f, "top-k")) {
+        if (parse_long(a, &o->k) || o->k < 0 || o->k > 1 << 30)
+            BAD("--top-k: expected an integer >= 0, got '%s'", a);
+        o->have_k = 1;
+    } else if (!strcmp(f, "top-p")) {
+        if (parse_double(a, &o->p) || !(o->p > 0 && o->p <= 1))
+            BAD("--top-p: expected a number in (0, 1], got '%s'", a);
+        o->have_p = 1;
+    } else if (!strcmp(f, "min-p")) {
+        if (parse_double(a, &o->min_p) || !(o->min_p >= 0 && o->min_p <= 1))
+            BAD("--min-p: expected a number in [0, 1], got '%s'", a);
+    } else if (!strcmp(f, "max-length")) {
+        if (parse_long(a, &o->max_len) || o->max_len < 1 || o->max_len > 1 << 24)
+            BAD("--max-length: expected an integer >= 1, got '%s'", a);
+        o->have_max_len = 1;
+    } else if (!strcmp(f, "max-new-tokens")) {
+        if (parse_long(a, &o->max_new) || o->max_new < 0 || o->max_new > 1 << 24)
+            BAD("--max-new-tokens: expected an integer >= 0, got '%s'", a);
+        o->have_max_new = 1;
+    } else if (!strcmp(f, "stop")) {
+        if (!*a) BAD("--stop: the string must not be empty");
+        if (o->n_stop == LB_EVAL_MAX_STOP) BAD("--stop: at most %d strings", LB_EVAL_MAX_STOP);
+        o->stop[o->n_stop++] = a;
+    } else if (!strcmp(f, "seed")) {
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(a, &end, 10);
+        if (!*a || *end || errno || a[0] == '-')
+            BAD("--seed: expected a non-negative integer, got '%s'", a);
+        o->seed = s;
+    } else if (!strcmp(f, "batch")) {
+        if (parse_long(a, &o->batch) || o->batch < 1 || o->batch > 65536)
+            BAD("--batch: expected an integer in [1, 65536], got '%s'", a);
+    } else if (!strcmp(f, "kv-budget")) {
+        if (parse_size(a, &o->kv_budget))
+            BAD("--kv-budget: expected a size such as 512M or 4G, got '%s'", a);
+    } else if (!strcmp(f, "adaptive-temperature")) {
+        o->adaptive = 1;
+    } else if (!strcmp(f, "confidence")) {
+        if (!strcmp(a, "maxprob")) o->confidence = LB_CONFIDENCE_MAXPROB;
+        else if (!strcmp(a, "entropy")) o->confidence = LB_CONFIDENCE_ENTROPY;
+        else BAD("--confidence: expected maxprob or entropy, got '%s'", a);
+    } else if (!strcmp(f, "confidence-threshold")) {
+        if (parse_double(a, &o->conf_thr) || !(o->conf_thr >= 0 && o->conf_thr <= 1))
+            BAD("--confidence-threshold: expected a number in [0, 1], got '%s'", a);
+    } else if (!strcmp(f, "low-temperature")) {
+        if (parse_double(a, &o->low_T) || !(o->low_T >= 0))
+            BAD("--low-temperature: expected a number >= 0, got '%s'", a);
+    } else if (!strcmp(f, "verbose")) {
+        o->verbose = 1;
+    } else if (!strcmp(f, "greedy-too")) {
+        o->greedy_too = 1;
+    } else if (!strcmp(f, "metric")) {
+        if (lb_metric_parse(a, &o->metric, NULL)) {
+            char list[256] = "";
+            for (int i = 0; lb_metric_name(i); i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                         !i ? "" : lb_metric_name(i + 1) ? ", " : " or ", lb_metric_name(i));
+            BAD("--metric: expected %s, got '%s'", list, a);
+        }
+    } else if (!strcmp(f, "alpha")) {
+        if (parse_double(a, &o->stats.alpha) || !(o->stats.alpha > 0) || o->stats.alpha > 0.5)
+            BAD("--alpha: expected a number in (0, 0.5], got '%s'", a);
+    } else if (!strcmp(f, "method")) {
+        if (strcmp(a, "exact") && strcmp(a, "conbo"))
+            BAD("--method: expected exact or conbo, got '%s'", a);
+        o->stats.method = strcmp(a, "conbo") ? LB_STATS_EXACT : LB_STATS_CONBO;
+    } else if (!strcmp(f, "threshold")) {
+        double t;
+        if (parse_double(a, &t) || t < 0 || t > 1)
+            BAD("--threshold: expected a number in [0, 1], got '%s'", a);
+        if (o->n_thresholds == LB_EVAL_MAX_THRESHOLDS)
+            BAD("at most %d thresholds", LB_EVAL_MAX_THRESHOLDS);
+        o->thresholds[o->n_thresholds++] = t;
+    } else if (!strcmp(f, "ed-lambda")) {
+        if (parse_double(a, &o->stats.ed_lambda) || o->stats.ed_lambda < 0)
+            BAD("--ed-lambda: expected a number >= 0, got '%s'", a);
+    } else if (!strcmp(f, "plot-prompts")) {
+        long n;
+        if (parse_long(a, &n) || n < 1 || n > 64)
+            BAD("--plot-prompts: expected an integer in [1, 64], got '%s'", a);
+        o->n_plot = (size_t)n;
+    } else if (!strcmp(f, "harm-rate")) {
+        if (parse_double(a, &o->harm_rate) || !(o->harm_rate >= 0 && o->harm_rate < 1))
+            BAD("--harm-rate: expected a number in [0, 1), got '%s'", a);
+    } else if (!strcmp(f, "leak-threshold")) {
+        if (parse_double(a, &o->leak_threshold) || !(o->leak_threshold >= 0) ||
+            o->leak_threshold > 1)
+            BAD("--leak-threshold: expected a number in [0, 1], got '%s'", a);
+    } else if (!strcmp(f, "keyword-match")) {
+        lb_error_t e;
+        if (lb_text_match_parse(a, &o->score.keyword_match, &e))
+            BAD("--keyword-match: expected word or substring, got '%s'", a);
+    } else if (!strcmp(f, "strip-prefix")) {
+        if (!*a) return 0;
+        if (o->score.n_strip == LB_SCORE_MAX_STRIP)
+            BAD("--strip-prefix: at most %d strings", LB_SCORE_MAX_STRIP);
+        o->score.strip[o->score.n_strip++] = a;
+    } else if (!strcmp(f, "judge-threshold")) {
+        if (parse_double(a, &o->score.judge_threshold) || !(o->score.judge_threshold >= 0) ||
+            o->score.judge_threshold > 1)
+            BAD("--judge-threshold: expected a number in [0, 1], got '%s'", a);
+    } else {
+        BAD("unknown option '%s'", f);
+    }
+    return 0;
+}
+
+/* ---- the job ------------------------------------------------------------------------------- */
+
+#define MAX_STRS 256
+
+struct lb_eval_job {
+    lb_eval_opts_t o;
+    char *strs[MAX_STRS]; /* the copies of every string value set */
+    int n_strs;
+    int n_given, strip_given, harm_given, metric_given, wait, ran;
+    const char *out_dir;
+    const char *judge_dir;
+    lb_judge_opts_t jo;
+    lb_judge_t *judge;
+    lb_eval_ctx_t ctx;
+    lb_eval_result_t r;
+    int have_result;
+    char **lines;   /* (P,) each item's lines */
+    size_t *lens;   /* (P,) */
+    char *buf;      /* lb_eval_format_group's buffer, reused */
+    size_t cap;
+    int verbose;
+    lb_eval_progress_fn hook_progress; /* the caller's progress hook and its user */
+    void *hook_user;
+    lb_eval_writer_t *w; /* eval: samples.jsonl's writer, else NULL */
+};
+
+int lb_eval_job_new(lb_eval_job_t **out, lb_error_t *err) {
+    lb_eval_job_t *j = calloc(1, sizeof *j);
+    *out = j;
+    if (!j) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    lb_eval_opts_default(&j->o);
+    j->o.n = -1;
+    return 0;
+}
+
+void lb_eval_job_free(lb_eval_job_t *j) {
+    if (!j) return;
+    if (j->lines)
+        for (size_t p = 0; p < j->ctx.n_items; p++) free(j->lines[p]);
+    free(j->lines);
+    free(j->lens);
+    free(j->buf);
+    if (j->have_result) lb_eval_result_free(&j->r);
+    lb_eval_ctx_free(&j->ctx);
+    lb_judge_free(j->judge);
+    for (int i = 0; i < j->n_strs; i++) free(j->strs[i]);
+    free(j);
+}
+
+int lb_eval_job_set(lb_eval_job_t *j, const char *f, const char *v, lb_error_t *err) {
+    if (!f) BAD("no flag name given");
+    if (j->ran) BAD("the job has run already: set its options before running it");
+    char *s = NULL;
+    if (v) {
+        if (j->n_strs == MAX_STRS) BAD("at most %d option values per run", MAX_STRS);
+        if (!(s = strdup(v))) return lb_error_set(err, LB_ENOMEM, "out of memory");
+        j->strs[j->n_strs++] = s;
+    }
+    const char *a = s ? s : "";
+    if (!strcmp(f, "model")) j->o.model = a;
+    else if (!strcmp(f, "data")) j->o.data = a;
+    else if (!strcmp(f, "tokenizer")) j->o.tokenizer = a;
+    else if (!strcmp(f, "out")) j->out_dir = a;
+    else if (!strcmp(f, "wait")) j->wait = 1;
+    else if (!strcmp(f, "judge")) j->judge_dir = a;
+    else if (!strcmp(f, "judge-template")) j->jo.tmpl = a;
+    else if (!strcmp(f, "judge-labels")) j->jo.labels = a;
+    else if (!strcmp(f, "judge-tokenizer")) j->jo.tokenizer = a;
+    else if (!strcmp(f, "judge-batch")) {
+        long n;
+        if (parse_long(a, &n) || n < 1 || n > 4096)
+            BAD("--judge-batch: expected an integer in [1, 4096], got '%s'", a);
+        j->jo.batch = (int)n;
+    } else if (!strcmp(f, "threads")) {
+        if (parse_long(a, &j->o.threads) || j->o.threads < 1 || j->o.threads > 1024)
+            BAD("--threads: expected an integer in [1, 1024], got '%s'", a);
+    } else {
+        int rc = lb_eval_opts_set(&j->o, f, s, err);
+        if (rc) return rc;
+        j->strip_given |= !strcmp(f, "strip-prefix");
+        j->harm_given |= !strcmp(f, "harm-rate");
+        j->metric_given |= !strcmp(f, "metric");
+    }
+    return 0;
+}
+
+static int job_progress(void *user, const lb_sampler_progress_t *p) {
+    lb_eval_job_t *j = user;
+    return j->hook_progress(j->hook_user, p);
+}
+
+/* The group hook: keep the item's lines. */
+static int keep_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
+                      const double *scores, lb_error_t *err) {
+    lb_eval_job_t *j = user;
+    size_t len = 0;
+    int rc = j->w ? lb_eval_write_group(j->w, item, res, n_res, scores, err) : 0;
+    if (rc) return rc;
+    rc = lb_eval_format_group(&j->ctx, item, res, n_res, scores, j->verbose, &j->buf,
+                                  &j->cap, &len, err);
+    if (rc) return rc;
+    char *c = malloc(len + 1);
+    if (!c) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    memcpy(c, j->buf, len);
+    c[len] = 0;
+    free(j->lines[item]);
+    j->lines[item] = c;
+    j->lens[item] = len;
+    return 0;
+}
+
+static int begin(lb_eval_job_t *j, lb_error_t *err) {
+    if (j->ran) BAD("the job has run already: one run per job");
+    j->ran = 1;
+    if (!j->o.model) BAD("--model DIR is required");
+    if (!j->o.data) BAD("--data FILE is required");
+    if (j->o.n < 0) BAD("-n N is required");
+    return 0;
+}
+
+static int load(lb_eval_job_t *j, lb_error_t *err) {
+    int rc = lb_eval_load(&j->o, &j->ctx, err);
+    if (rc) return rc;
+    j->lines = calloc(j->ctx.n_items ? j->ctx.n_items : 1, sizeof *j->lines);
+    j->lens = calloc(j->ctx.n_items ? j->ctx.n_items : 1, sizeof *j->lens);
+    if (!j->lines || !j->lens) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    j->verbose = j->o.verbose;
+    return 0;
+}
+
+int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
+                       lb_error_t *err) {
+    int rc = begin(j, err);
+    if (!rc) rc = load(j, err);
+    if (!rc) {
+        /* the progress hook gets the caller's user; the group hook the job */
+        lb_eval_hooks_t h = {.user = j, .group = keep_group};
+        if (progress) {
+            j->hook_progress = progress;
+            j->hook_user = user;
+            h.progress = job_progress;
+        }
+        rc = lb_eval_sample(&j->ctx, NULL, 0, &h, err);
+    }
+    return rc;
+}
+
+int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_progress_fn progress,
+                     void *user, lb_error_t *err) {
+    int rc = begin(j, err);
+    if (rc) return rc;
+    lb_eval_opts_t *o = &j->o;
+    /* The phi prompt ends at "\n" and the model writes "Answer: " itself: TOFU scores without it. */
+    if (!j->strip_given && !strcmp(o->tmpl, "phi") && o->score.n_strip < LB_SCORE_MAX_STRIP)
+        o->score.strip[o->score.n_strip++] = "Answer:";
+    if (!j->metric_given) BAD("--metric M is required");
+    if (!j->out_dir) BAD("--out DIR is required");
+    if (o->n == 0) BAD("-n: the bounds need at least one sample per question");
+    if (j->harm_given && o->metric != LB_METRIC_JUDGE)
+        BAD("--harm-rate applies to --metric judge only");
+    char judge_sha[65] = "";
+    if (o->metric == LB_METRIC_JUDGE) {
+        if (!j->judge_dir) BAD("--metric judge needs --judge DIR (the judge model)");
+        if ((rc = lb_judge_open(j->judge_dir, &j->jo, &j->judge, err))) return rc;
+        if ((rc = lb_judge_sha256(j->judge, judge_sha, err))) {
+            lb_error_prefix(err, "--judge");
+            return rc == LB_ENOMEM ? rc : LB_EINVAL;
+        }
+        o->score.judge = j->judge;
+        o->judge_dir = j->judge_dir;
+    }
+    o->greedy_too = 1;
+    lb_eval_result_init(&j->r, o);
+    j->have_result = 1;
+    if (j->judge) {
+        j->r.judge = j->judge;
+        j->r.judge_dir = j->judge_dir;
+        memcpy(j->r.judge_sha256, judge_sha, sizeof judge_sha);
+    }
+    if ((rc = load(j, err))) return rc;
+    if ((rc = lb_eval_check_items(&j->ctx, o->metric, err))) return rc;
+    if (!(j->r.provenance = lb_eval_provenance(argc, argv, o->model, j->ctx.model_sha256, o->data,
+                                               j->ctx.data_sha256, err)))
+        return err->code ? err->code : LB_ENOMEM;
+    if (o->tokenizer) { /* the tokenizer loaded (model_sha256 covers its bytes) */
+        char tok[4096];
+        lb_tokenizer_path(o->model, o->tokenizer, tok, sizeof tok);
+        if (json_object_set_new(j->r.provenance, "tokenizer", json_string(tok)))
+            return lb_error_set(err, LB_ENOMEM, "out of memory");
+    }
+    lb_io_dir_t out = {0};
+    lb_atomic_file_t samples_file;
+    int opened = 0;
+    char path[4096];
+    if ((rc = lb_io_dir_begin(&out, j->out_dir, lb_eval_out_files, j->wait ? LB_IO_WAIT : 0,
+                              err))) {
+        if (rc == LB_EINVAL) lb_error_prefix(err, "--out");
+        return rc;
+    }
+    j->r.out_dir = out.path; /* every file is written into the temporary folder */
+    snprintf(path, sizeof path, "%s/samples.jsonl", out.path);
+    lb_eval_writer_t w = {.ctx = &j->ctx, .verbose = o->verbose, .fd = -1, .file = &samples_file,
+                          .path = path};
+    if (!(rc = lb_atomic_open(&samples_file, path, err))) {
+        opened = 1;
+        j->hook_progress = progress;
+        j->hook_user = user;
+        j->w = &w;
+        rc = lb_eval_run(&j->ctx, o,
+                         &(lb_eval_hooks_t){.user = j, .progress = progress ? job_progress : NULL,
+                                            .group = keep_group},
+                         &j->r, err);
+    }
+    if (!rc) rc = lb_eval_write_reports(&j->r, err);
+    if (!rc) {
+        opened = 0;
+        rc = lb_atomic_commit(&samples_file, err);
+    }
+    if (!rc) rc = lb_io_dir_commit(&out, err);
+    if (opened) lb_atomic_abort(&samples_file);
+    lb_io_dir_abort(&out);
+    j->r.out_dir = NULL;
+    j->w = NULL;
+    free(w.buf);
+    return rc;
+}
+
+size_t lb_eval_job_n_items(const lb_eval_job_t *j) { return j && j->lines ? j->ctx.n_items : 0; }
+
+const char *lb_eval_job_lines(const lb_eval_job_t *j, size_t p, size_t *len) {
+    if (!j || !j->lines || p >= j->ctx.n_items || !j->lines[p]) {
+        if (len) *len = 0;
+        return NULL;
+    }
+    if (len) *len = j->lens[p];
+    return j->lines[p];
+}
+
+const double *lb_eval_job_scores(const lb_eval_job_t *j, size_t *n_out, const double **greedy) {
+    int ok = j && j->have_result && j->r.scores;
+    if (n_out) *n_out = ok ? (size_t)j->r.n : 0;
+    if (greedy) *greedy = ok ? j->r.greedy : NULL;
+    return ok ? j->r.scores : NULL;
+}
