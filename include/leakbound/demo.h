@@ -95,8 +95,9 @@ typedef struct lb_demo_hooks {
     void (*log)(void *user, const lb_demo_step_t *step, const char *line);
     void (*step_begin)(void *user, const lb_demo_step_t *step);
     void (*step_end)(void *user, const lb_demo_step_t *step);
-    /* demo.json's and tofu.json's "provenance" object for a model and a data file (new
-     * reference), or NULL: {"leakbound_version"} is used. */
+    /* demo.json's, tofu.json's and the eval reports' "provenance" object for a model and a
+     * data file (new reference; paths the run gives are the temporary folder's, rewritten to
+     * the final folder's afterwards), or NULL: {"leakbound_version"} is used. */
     json_t *(*provenance)(void *user, const char *model_dir, const char *data_path, lb_error_t *err);
 } lb_demo_hooks_t;
 
