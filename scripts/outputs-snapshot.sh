@@ -31,7 +31,7 @@ for t in 1 2; do
   $LB bound --threads $t $d/score.jsonl >$d/bound.json 2>/dev/null || echo "failed: bound --threads $t $d/score.jsonl >$d/bound.json" >>$d/FAILED
   $LB bound --threads $t --method conbo $d/score.jsonl >$d/bound_conbo.json 2>/dev/null || echo "failed: bound --threads $t --method conbo $d/score.jsonl >$d/bound_conbo.json" >>$d/FAILED
   $LB bound --threads $t --format table $d/score.jsonl >$d/bound.txt 2>/dev/null || true
-  $LB plot --threads $t $d/eval/report.json --scores $d/eval/samples.jsonl --out $d/plot >/dev/null 2>&1 || true
+  $LB plot $d/eval/report.json --scores $d/eval/samples.jsonl --out $d/plot >/dev/null 2>&1 || true
   $LB tofu --threads $t --model "$DEF/model" --forget "$DEF/forget.jsonl" --retain "$DEF/retain.jsonl" \
       --max-new-tokens 24 --out $d/tofu >/dev/null 2>&1 || echo "tofu failed ($t threads)" >$d/tofu.failed
 done

@@ -205,6 +205,23 @@ int lb_fictitious_forget_authors(int n_authors, int pct);
  * Returns 0, LB_EINVAL, LB_EIO or LB_ENOMEM. */
 int lb_fictitious_write(const lb_fictitious_opts_t *opts, const char *dir, lb_error_t *err);
 
+/* Where lb_fictitious_write_set failed. */
+enum {
+    LB_FICTITIOUS_AT_WRITE = 0, /* writing the files (or out of memory) */
+    LB_FICTITIOUS_AT_DIR = 1    /* the folder itself: a parent cannot be created, or it is locked */
+};
+
+/* `leakbound data fictitious`: lb_fictitious_write into the folder out as one set: out's
+ * parents are created (mkdir -p), then the files are written in a temporary sibling folder
+ * under out's lock (lb_io_dir_begin with io_flags: 0 or LB_IO_WAIT) and renamed into place
+ * together; other files in out are kept, and a failure leaves out as it was. *at (may be NULL)
+ * says where a failure happened. Returns 0, or LB_EIO "cannot create PARENT: reason" (*at
+ * LB_FICTITIOUS_AT_DIR), lb_io_dir_begin's LB_EINVAL (another run holds out's lock) or LB_EIO
+ * (*at LB_FICTITIOUS_AT_DIR), LB_EIO naming a file written (*at LB_FICTITIOUS_AT_WRITE),
+ * LB_EINVAL (opts out of range), LB_ENOMEM. */
+int lb_fictitious_write_set(const lb_fictitious_opts_t *opts, const char *out, int io_flags, int *at,
+                            lb_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

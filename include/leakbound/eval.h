@@ -78,6 +78,69 @@ typedef struct lb_genconf {
  * JSON or a field of the wrong type: message names the file and the field). */
 int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err);
 
+/* ---- inspect: what a checkpoint folder holds ------------------------------------------------ */
+
+/* Describe the checkpoint folder dir as a new JSON object *doc (the document `inspect --json`
+ * prints; keys in this order): model (dir), architecture, model_type, family (llama, phi,
+ * gpt2), parameters, dtype (the file's main dtype), tensor_dtypes {dtype: count}, tensors,
+ * checkpoint_bytes, context_length, layers, heads, kv_heads, head_dim, hidden_size,
+ * intermediate_size, vocab_size, rotary_dim, rope_theta, tie_word_embeddings, eos_token_ids
+ * (lb_eval_genconf_read's), tokenizer (lb_tokenizer_describe's line of tokenizer, a
+ * tokenizer.json or its folder, or NULL: dir's; null when dir has none), memory_plan
+ * {weights_mapped_bytes, weights_copied_bytes, kv_bytes_per_token, kv_bytes_full_context,
+ * scratch_bytes, total_bytes (one sequence at the full context, loaded as sample/eval load it),
+ * available_bytes (MemAvailable, 0 when unknown)} and, when dir holds leakbound_run.json
+ * (finetune/unlearn), run: that record as it is. Weights are mapped, not converted. Returns 0,
+ * or the loaders' LB_EIO/LB_EFORMAT naming the file (a run record that is not a JSON object
+ * with "config": LB_EFORMAT "FILE:LINE:COL: ..."), LB_ENOMEM; *doc is NULL on failure. */
+int lb_eval_inspect(const char *dir, const char *tokenizer, json_t **doc, lb_error_t *err);
+
+/* ---- generate: one prompt, one streamed continuation -------------------------------------- */
+
+/* What lb_eval_generate runs (lb_eval_generate_opts_default: every setting from the folder). */
+typedef struct lb_eval_generate_opts {
+    const char *model_dir;   /* checkpoint folder (config.json, safetensors, tokenizer.json) */
+    const char *tokenizer;   /* a tokenizer.json or its folder; NULL: model_dir's */
+    const char *prompt;      /* the raw prompt (no template), encoded with special tokens */
+    int greedy;              /* 1: always the most likely token (HF do_sample=False) */
+    double temperature;      /* > 0; NaN (default): generation_config's */
+    long top_k;              /* >= 0 (0 off); -1 (default): generation_config's */
+    double top_p;            /* (0, 1]; NaN (default): generation_config's */
+    long max_new_tokens;     /* >= 0; -1 (default): generation_config's max_new_tokens, else its
+                                max_length minus the prompt's length; cut to the context */
+    uint64_t seed;           /* the draws are keyed (seed, id, sample 0, step) as `sample`'s */
+    const char *id;          /* the prompt's id in that key (default "0") */
+    size_t kv_budget;        /* the sampler's KV-cache budget in bytes; 0: none */
+    /* Called with each new piece of the decoded continuation (special tokens skipped; a
+       partial UTF-8 character is held back until complete); a nonzero return (with err set)
+       stops the run with that code. NULL: no text is decoded. */
+    int (*on_text)(void *ctx, const char *text, size_t len, lb_error_t *err);
+    void *ctx;
+} lb_eval_generate_opts_t;
+
+/* The generated ids (free with lb_eval_generate_result_free). */
+typedef struct lb_eval_generate_result {
+    int32_t *ids;      /* (n_ids) the new tokens, EOS included when it ended the text */
+    int n_ids;
+    size_t n_prompt;   /* tokens of the encoded prompt */
+} lb_eval_generate_result_t;
+
+/* Fill *o with the defaults: no paths, sampling settings from the folder, seed 0, id "0". */
+void lb_eval_generate_opts_default(lb_eval_generate_opts_t *o);
+
+/* `leakbound generate`: read o->model_dir's generation settings (lb_eval_genconf_read), its
+ * tokenizer and model, encode o->prompt and draw one continuation with the sampler (one
+ * sequence, batch-invariant; sampling as HF generate with do_sample: temperature -> top-k ->
+ * top-p -> softmax -> multinomial), streaming its text to o->on_text; stops at an EOS id or
+ * after max_new_tokens. The memory plan is checked before the cache exists. *res is zeroed
+ * first and holds the ids on success. Returns 0, or the readers' LB_EIO/LB_EFORMAT naming the
+ * file, LB_EINVAL (an empty prompt, a prompt longer than the context, a prompt id outside the
+ * vocabulary, a memory plan over the available memory), LB_ENOMEM, or on_text's code. */
+int lb_eval_generate(const lb_eval_generate_opts_t *o, lb_eval_generate_result_t *res, lb_error_t *err);
+
+/* Free res->ids and zero *res. */
+void lb_eval_generate_result_free(lb_eval_generate_result_t *res);
+
 /* ---- options ----------------------------------------------------------------------------- */
 
 typedef struct lb_eval_opts {
@@ -372,6 +435,75 @@ int lb_eval_write_reports(const lb_eval_result_t *r, lb_error_t *err);
 json_t *lb_eval_provenance(int argc, char *const *argv, const char *model_dir,
                            const char *model_sha, const char *data_path, const char *data_sha,
                            lb_error_t *err);
+
+/* ---- the eval flow (`leakbound eval` and lb_eval_job_eval) -------------------------------- */
+
+/* Where lb_eval_flow_run stopped (lb_eval_flow_t.stage): a check of the flags (a usage error),
+ * opening the judge, lb_eval_load or the loaded hook (both before the ranks meet), or the run
+ * (from lb_eval_check_items on). */
+enum { LB_EVAL_FLOW_CHECK = 1, LB_EVAL_FLOW_JUDGE, LB_EVAL_FLOW_LOAD, LB_EVAL_FLOW_RUN };
+
+/* One `eval` run's settings beyond lb_eval_opts_t, its transport hooks and what it reports
+ * back. Zero-initialize, then set the inputs. */
+typedef struct lb_eval_flow {
+    /* inputs */
+    const char *out_dir;             /* --out DIR (NULL: "--out DIR is required") */
+    int io_flags;                    /* lb_io_dir_begin's flags (LB_IO_WAIT, LB_IO_NOLOCK) */
+    int argc;                        /* the command line lb_eval_provenance records */
+    char *const *argv;
+    int metric_given, strip_given, harm_given; /* --metric, --strip-prefix, --harm-rate given */
+    const char *judge_dir;           /* --judge DIR (opened with judge_opts on rank 0) */
+    lb_judge_opts_t judge_opts;
+    int rank, ranks;                 /* this process and the job's processes (0 and 1: alone);
+                                        only rank 0 opens the judge, scores and writes */
+    lb_eval_hooks_t hooks;           /* user; progress; group: rank 0, each scored group before
+                                        samples.jsonl gets it; sampler (NULL: lb_sampler_run) */
+    /* after lb_eval_load (NULL: none): print what loading found; non-zero (an LB_E* code
+       with err filled) stops the run */
+    int (*loaded)(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err);
+    /* collective (NULL: returns rc): every rank's outcome of lb_eval_check_items (rc, err);
+       returns 0 when every rank may go on, else an LB_E* code with err filled */
+    int (*ready)(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
+                 lb_error_t *err);
+    /* collective (NULL: returns rc): rank 0's outcome of opening its outputs, on every rank */
+    int (*go)(void *user, int rc);
+    /* the provenance object, lb_eval_provenance's arguments after argv (NULL: that function
+       with argc/argv); a NULL return has err set */
+    json_t *(*provenance)(void *user, const char *model_dir, const char *model_sha,
+                          const char *data_path, const char *data_sha, lb_error_t *err);
+    /* outputs */
+    int stage;                       /* LB_EVAL_FLOW_*: where a failure happened */
+    char tmp_dir[4096];              /* the temporary folder (for lb_io_dir's error paths) */
+    lb_judge_t *judge;               /* the judge opened (lb_eval_flow_free closes it) */
+} lb_eval_flow_t;
+
+/* `leakbound eval` without --samples, as one flow: the checks (metric and out given, n != 0,
+ * --harm-rate with the judge only; the phi template strips "Answer:" unless strip_given),
+ * the judge (rank 0: opened and hashed with lb_judge_sha256), model, data and n >= 0 required,
+ * lb_eval_load (ctx, reset first) and f->loaded, lb_eval_check_items and f->ready; rank 0 then
+ * makes the provenance, begins the atomic folder out_dir (lb_io_dir_begin with io_flags) and
+ * opens its samples.jsonl; f->go; lb_eval_run over f->hooks.sampler (rank 0 writes each group
+ * to samples.jsonl after f->hooks.group); rank 0 writes the reports and commits the folder.
+ * Other ranks only sample: they write nothing. r (reset first) and ctx are the caller's to
+ * free (lb_eval_result_free, lb_eval_ctx_free) whatever the outcome, the judge with
+ * lb_eval_flow_free. Returns 0 or an LB_E* code with err filled and f->stage set (LB_ECANCELED
+ * when a hook stopped it); on failure out_dir is as it was. */
+int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
+                     lb_eval_result_t *r, lb_error_t *err);
+
+/* `leakbound eval --samples FILE` (cfg->path), as one flow: the provenance (with
+ * so->data_path), the atomic folder f->out_dir (lb_io_dir_begin with f->io_flags; r->out_dir
+ * is its temporary folder, f->tmp_dir too), lb_eval_from_samples(r, cfg, so), lb_eval_bounds,
+ * lb_eval_write_reports, then the folder committed. r: set up by the caller
+ * (lb_eval_result_init) and freed by it whatever the outcome; its data_n_lenient and
+ * data_lenient_line stay for the caller's note. Only out_dir, io_flags, argc/argv,
+ * provenance and hooks.user of f are read. Returns 0 or an LB_E* code with err filled
+ * (f->stage LB_EVAL_FLOW_RUN); on failure out_dir is as it was. */
+int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_cfg_t *cfg,
+                         const lb_eval_samples_opts_t *so, lb_error_t *err);
+
+/* Close the judge lb_eval_flow_run opened (NULL or none: nothing). */
+void lb_eval_flow_free(lb_eval_flow_t *f);
 
 /* ---- a run by flag names (Python, other bindings) ----------------------------------------- */
 

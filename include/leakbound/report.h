@@ -241,6 +241,52 @@ int lb_report_plot_scores_read(const char *path, json_t *const *sel, size_t k,
 /* Free what lb_report_plot_scores_read allocated and zero *s. */
 void lb_report_plot_scores_free(lb_report_plot_scores_t *s);
 
+/* ---- `plot` as one call: the three SVG files of a report ------------------------------------ */
+
+#define LB_REPORT_PLOT_MAX_PANELS 64    /* prompts drawn at most */
+#define LB_REPORT_PLOT_DEFAULT_PANELS 4 /* prompts drawn when none are named */
+
+/* What lb_report_plot_files draws (lb_report_plot_files_opts_default sets the defaults). */
+typedef struct lb_report_plot_files_opts {
+    const char *report;          /* the report document (lb_report_plot_doc_read; "-" stdin) */
+    const char *scores;          /* the scores JSONL (lb_report_plot_scores_read; "-" stdin) */
+    const char *out_dir;         /* the folder receiving density.svg, ecdf.svg, ed.svg */
+    const char *const *prompts;  /* n_prompts ids (as text) to draw, in this order; */
+    size_t n_prompts;            /*   0: the max_panels prompts of highest ED, in report order */
+    size_t max_panels;           /* default LB_REPORT_PLOT_DEFAULT_PANELS (1..MAX_PANELS) */
+    double alpha;                /* DKW band level; NaN (default): the report's, else 0.01 */
+    size_t bins;                 /* histogram bins (default 20) */
+    int io_flags;                /* lb_io_dir_begin's flags for out_dir (LB_IO_WAIT: wait) */
+    /* Called with each note (a prompt whose n differs from its scores, prompts with ED null
+       left out of ed.svg), one sentence without a newline; NULL: notes are dropped. */
+    void (*note)(void *ctx, const char *msg);
+    void *note_ctx;
+} lb_report_plot_files_opts_t;
+
+/* What lb_report_plot_files tells about its run, also on failure. */
+typedef struct lb_report_plot_files_result {
+    size_t n_panels;      /* prompts drawn (0 on failure) */
+    long unknown_prompt;  /* index into opts.prompts of an id the report lacks, else -1 */
+    int writing;          /* 1: the inputs were good and the failure is in writing out_dir */
+} lb_report_plot_files_result_t;
+
+/* Set *o to the defaults: no paths, alpha NaN, bins 20, max_panels 4, no notes, no flags. */
+void lb_report_plot_files_opts_default(lb_report_plot_files_opts_t *o);
+
+/* `leakbound plot`: read o->report and o->scores in full (every line checked), choose the
+ * prompts, then write density.svg (per prompt: histogram and KDE, greedy score dashed),
+ * ecdf.svg (per prompt: ECDF with the two-sided DKW band at level alpha) and ed.svg (ED over
+ * every prompt whose ED is not null) into o->out_dir as one set: they are built in a
+ * temporary sibling folder and renamed into place together (lb_io_dir_*), so a failure
+ * leaves out_dir as it was and other files there are kept. res (may be NULL) is filled also
+ * on failure. Returns 0, or LB_EINVAL (an id not in the report: "no prompt 'ID' in REPORT",
+ * res->unknown_prompt set; more than LB_REPORT_PLOT_MAX_PANELS ids; a chosen prompt without
+ * scores: "SCORES: no sampled scores for prompt 'ID' (of REPORT)"; every ED null; out_dir
+ * locked by another run), the readers' LB_EFORMAT/LB_EINVAL/LB_EIO naming file and place,
+ * LB_EIO (a write failed: the file and the reason; res->writing set), LB_ENOMEM. */
+int lb_report_plot_files(const lb_report_plot_files_opts_t *o, lb_report_plot_files_result_t *res,
+                         lb_error_t *err);
+
 /* A prompt id as text: a JSON string as is (its bytes), an integer in decimal written to buf
  * (cap bytes); returns the text. */
 const char *lb_report_id_text(const json_t *id, char *buf, size_t cap);

@@ -37,6 +37,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "leakbound/core.h"
 
 #ifdef __cplusplus
@@ -106,4 +107,28 @@ void lb_tokenizer_describe(const lb_tokenizer_t *tok, char *buf, size_t cap);
 #ifdef __cplusplus
 }
 #endif
+
+/* ---- tokenize: a JSON Lines stream through the tokenizer ---------------------------------- */
+
+/* What lb_tokenizer_jsonl does (lb_tokenizer_jsonl_opts_default: encode with special tokens). */
+typedef struct lb_tokenizer_jsonl_opts {
+    int decode;        /* 0: text -> ids; 1: ids -> text */
+    int add_special;   /* encoding: add_special_tokens (default 1) */
+    int skip_special;  /* decoding: skip_special_tokens (default 1) */
+} lb_tokenizer_jsonl_opts_t;
+
+/* Fill *o with the defaults: encode, add_special 1, skip_special 1. */
+void lb_tokenizer_jsonl_opts_default(lb_tokenizer_jsonl_opts_t *o);
+
+/* `leakbound tokenize`: read the JSON Lines file in ("-" = stdin; lb_jsonl_open) and write one
+ * line to out per input line: encoding, each input a JSON string or an object with a string
+ * "text", each output the JSON array of ids of lb_tokenizer_encode(text, add_special);
+ * decoding, each input a JSON array of ids (integers in [0, INT32_MAX]), each output the JSON
+ * string of lb_tokenizer_decode(ids, skip_special). Stops at the first bad line; what was
+ * written to out before it stays (the caller buffers when it must not show). Returns 0, or
+ * LB_EINVAL/LB_EFORMAT "IN:LINE: ..." (a line of the wrong shape, malformed JSON), LB_EIO
+ * (in cannot be read; "IN:LINE: cannot write the output"), LB_ENOMEM. */
+int lb_tokenizer_jsonl(const lb_tokenizer_t *tok, const char *in, FILE *out,
+                       const lb_tokenizer_jsonl_opts_t *o, lb_error_t *err);
+
 #endif

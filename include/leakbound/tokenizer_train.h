@@ -69,6 +69,31 @@ size_t lb_bpe_trainer_n_merges(const lb_bpe_trainer_t *t);
  * frees), *len its length. Errors: LB_EINVAL (not trained yet), LB_ENOMEM. */
 int lb_bpe_trainer_to_json(const lb_bpe_trainer_t *t, char **json, size_t *len, lb_error_t *err);
 
+/* Where lb_bpe_train_write stopped, and what it wrote. */
+enum {
+    LB_BPE_AT_LOCK = 0,  /* taking out's lock (lb_io_lock_acquire) */
+    LB_BPE_AT_INPUT = 1, /* the options or a training file (lb_bpe_trainer_new/feed_file) */
+    LB_BPE_AT_TRAIN = 2, /* learning the merges, building the document */
+    LB_BPE_AT_OPEN = 3,  /* opening out (lb_atomic_open) */
+    LB_BPE_AT_WRITE = 4  /* writing or renaming out */
+};
+typedef struct lb_bpe_train_result {
+    int stage;          /* the last stage reached (LB_BPE_AT_*) */
+    size_t vocab_size;  /* on success: lb_bpe_trainer_vocab_size */
+    size_t n_merges;    /* on success: lb_bpe_trainer_n_merges */
+} lb_bpe_train_result_t;
+
+/* `leakbound tokenizer train`: a trainer with opts fed the n_files files in order
+ * (lb_bpe_trainer_feed_file), trained, its tokenizer.json plus a newline written atomically to
+ * out ("-" = stdout), holding out's lock (lb_io_lock_acquire with io_flags: 0 or LB_IO_WAIT)
+ * from before the first file is read to the rename. The same files in the same order give the
+ * same bytes. res (may be NULL) is filled also on failure. Returns 0, or the error of the stage
+ * res->stage names: lb_io_lock_acquire's (LB_EINVAL: another run holds the lock), the trainer's
+ * LB_EINVAL/LB_EIO/LB_EFORMAT naming the file and line, LB_ENOMEM, lb_atomic_open's LB_EIO, or
+ * LB_EIO "cannot write OUT" / the rename's error; out is never left half-written. */
+int lb_bpe_train_write(const lb_bpe_train_opts_t *opts, const char *const *files, size_t n_files,
+                       const char *out, int io_flags, lb_bpe_train_result_t *res, lb_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -137,6 +137,12 @@ typedef struct lb_train_run_opts {
 
 enum { LB_TRAIN_STOP_NONE = 0, LB_TRAIN_STOP_AT_MOST = 1, LB_TRAIN_STOP_AT_LEAST = 2 };
 
+/* Fill o with what no flag of `leakbound finetune` (unlearn 0) or `leakbound unlearn` (unlearn 1)
+ * means (docs/training.md): template phi, method finetune / GA, lambda 1, beta 0.05, epochs 5 /
+ * 10, lr 2e-5 / 1e-5, batch 16, grad_accum 2 / 4, max_length 256, warmup one epoch (-1),
+ * weight_decay 0.01, max_grad_norm 1; everything else 0 / NULL. */
+void lb_train_run_opts_default(lb_train_run_opts_t *o, int unlearn);
+
 /* Whether greedy satisfies the stop rule (rule, at) as lb_train_run applies it (NaN never does).
  * The one rule `unlearn --stop-when` and `demo` use. */
 int lb_train_stop_met(int rule, double at, double greedy);

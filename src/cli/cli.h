@@ -146,24 +146,10 @@ int lb_cli_parse_double(const char *s, double *out);
 int lb_cli_parse_long(const char *s, long *out);
 
 /* Keep a copy of the program's whole command line (main() calls this first, before any
- * getopt_long reorders a subcommand's argv) for lb_cli_provenance. */
+ * getopt_long reorders a subcommand's argv): the "argv" of lb_eval_provenance. */
 void lb_cli_keep_argv(int argc, char **argv);
 
 /* The command line lb_cli_keep_argv kept: its argc, and *argv (NULL when none was kept). */
 int lb_cli_kept_argv(char ***argv);
-
-/* Where a report came from, as a new JSON object: "leakbound_version" (the project version
- * CMake defines), "argv" (the whole command line kept by lb_cli_keep_argv, else "leakbound"
- * followed by the given argc/argv), then, when model_dir is not NULL, "model", "model_sha256"
- * (model_sha, or lb_model_sha256 of model_dir when it is NULL) and, when the folder holds a
- * leakbound_run.json (finetune/unlearn), "model_run": {"file", "sha256" of that file, and its
- * leakbound_version, model_sha256 (the source model), data_sha256, seed, final_step, kept_step,
- * method}; when data_path is not NULL, "data" and "data_sha256": data_sha (the hash of the
- * bytes actually loaded, lb_dataset_t.sha256), else the file's hash when data_path is a
- * regular file, else null (stdin or a pipe, whose bytes cannot be read again). Returns NULL
- * with err set (LB_EIO naming the file, LB_ENOMEM). Documented in docs/evaluation.md,
- * 'Provenance'. */
-json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const char *model_sha,
-                          const char *data_path, const char *data_sha, lb_error_t *err);
 
 #endif

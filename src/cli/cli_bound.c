@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cli_bound.h"
+#include "leakbound/eval.h"
 
 #define CMD "bound"
 #define MAX_THRESHOLDS 256
@@ -246,7 +247,9 @@ int lb_cli_bound(int argc, char **argv) {
                               .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
                               .report_above = a.report_above, .in = &in, .prompts = res};
         /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the hash of the bytes read. */
-        if (!a.table && !(rep.provenance = lb_cli_provenance(argc, argv, NULL, NULL, a.path, in.sha256, &err)))
+        char **kav;
+        int kac = lb_cli_kept_argv(&kav);
+        if (!a.table && !(rep.provenance = lb_eval_provenance(kac, kav, NULL, NULL, a.path, in.sha256, &err)))
             rc = err.code;
         if (!rc) text = a.table ? lb_report_bound_table(&rep) : lb_report_bound_json(&rep);
         json_decref(rep.provenance);

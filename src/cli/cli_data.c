@@ -1,5 +1,4 @@
 /* leakbound data: generate the fictitious-author benchmark, show a dataset with rendered prompts. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +7,6 @@
 #include "cli.h"
 #include "cli_sampling.h"
 #include "leakbound/data.h"
-#include "leakbound/io.h"
-#include <sys/stat.h>
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -36,34 +33,6 @@ static void usage(FILE *out) {
             "  --format F     auto | json | jsonl | csv (default auto: by extension)\n"
             "  -n N           items to show (default 5; 0 = all)\n"
             "\n%s", lb_cli_exit_help);
-}
-
-/* The folders above out, created (mkdir -p) before out's lock is taken beside out. Returns 0,
- * or -1 after printing which folder cannot be created. */
-static int make_parents(const char *out) {
-    size_t n = strlen(out);
-    char *p = malloc(n + 1);
-    if (!p) {
-        fprintf(stderr, "leakbound data: out of memory\n");
-        return -1;
-    }
-    memcpy(p, out, n + 1);
-    while (n > 1 && p[n - 1] == '/') p[--n] = 0; /* "a/b/" is "a/b" */
-    char *last = strrchr(p, '/');
-    n = last && last != p ? (size_t)(last - p) : 0; /* the parent's length; 0: "." or "/" */
-    for (size_t i = 1; i <= n; i++) {
-        if (i < n && p[i] != '/') continue;
-        char keep = p[i];
-        p[i] = 0;
-        if (mkdir(p, 0755) && errno != EEXIST) {
-            fprintf(stderr, "leakbound data: --out: cannot create %s: %s\n", p, strerror(errno));
-            free(p);
-            return -1;
-        }
-        p[i] = keep;
-    }
-    free(p);
-    return 0;
 }
 
 static int cmd_fictitious(int argc, char **argv) {
@@ -103,23 +72,16 @@ static int cmd_fictitious(int argc, char **argv) {
     if (optind < argc) return lb_cli_failf("data", "fictitious: unexpected argument '%s'", argv[optind]);
     if (!out) return lb_cli_failf("data", "fictitious: --out DIR is required");
     lb_error_t err = {0};
-    if (make_parents(out)) return LB_EXIT_FAIL;
-    /* the whole set under out's lock, renamed into place together: two runs never mix seeds */
-    static const char *const owned[] = {"full.jsonl", "forget01.jsonl", "forget05.jsonl",
-                                        "forget10.jsonl", "retain99.jsonl", "retain95.jsonl",
-                                        "retain90.jsonl", "holdout.jsonl", NULL};
-    lb_io_dir_t d;
-    int rc = lb_io_dir_begin(&d, out, owned, lb_cli_io_flags(wait), &err);
-    if (rc) {
+    int at, rc = lb_fictitious_write_set(&fo, out, lb_cli_io_flags(wait), &at, &err);
+    if (rc && at == LB_FICTITIOUS_AT_DIR) {
         lb_error_prefix(&err, "--out");
         fprintf(stderr, "leakbound data: %s\n", err.msg);
         return rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
     }
-    rc = lb_fictitious_write(&fo, d.path, &err);
-    if (!rc) rc = lb_io_dir_commit(&d, &err);
-    int st = rc ? lb_cli_fail_status("data", &err, out, d.path) : LB_EXIT_OK;
-    lb_io_dir_abort(&d);
-    if (rc) return st;
+    if (rc) {
+        fprintf(stderr, "leakbound data: %s\n", err.msg);
+        return rc == LB_EIO || rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+    }
     fprintf(stderr, "leakbound data: wrote %d authors (+%d holdout) to %s\n", fo.n_authors,
             lb_fictitious_forget_authors(fo.n_authors, 10), out);
     return LB_EXIT_OK;

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "leakbound/demo.h"
+#include "leakbound/eval.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -95,8 +96,10 @@ static void on_end(void *user, const lb_demo_step_t *s) {
 }
 
 static json_t *on_provenance(void *user, const char *model_dir, const char *data_path, lb_error_t *err) {
-    demo_cli_t *c = user;
-    return lb_cli_provenance(c->argc, c->argv, model_dir, NULL, data_path, NULL, err);
+    (void)user;
+    char **kav;
+    int kac = lb_cli_kept_argv(&kav);
+    return lb_eval_provenance(kac, kav, model_dir, NULL, data_path, NULL, err);
 }
 
 enum { O_TARGET = 256, O_ULR, O_UEP, O_ENT, O_ENTPOS };

@@ -120,45 +120,67 @@ static void usage(FILE *out) {
 
 /* The names eval writes: lb_eval_out_files (a new run replaces them as a set). */
 
-/* The run's hook state: progress lines, and each scored group's samples.jsonl lines written
- * into the output folder's samples.jsonl (the default writer). */
+/* The run's hook state (lb_eval_flow_t's user): progress lines, the judge's label check, and
+ * what the MPI transport needs. */
 typedef struct eval_run {
     lb_cli_progress_t prog; /* first: the progress callback reads it */
-    lb_eval_writer_t w;
-    const lb_judge_t *judge; /* --metric judge: warn once when its labels are unlikely */
-    int *judge_mass_checked;
+    const lb_eval_flow_t *flow;
+    lb_eval_result_t *e;
+    const lb_eval_opts_t *a;
 } eval_run_t;
 
+/* Each scored group (rank 0), before the flow writes it: warn once when the judge's labels
+ * are unlikely. */
 static int eval_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
                       const double *scores, lb_error_t *err) {
     eval_run_t *r = user;
-    if (r->judge) lb_cli_score_judge_check_mass(r->judge, "eval", r->judge_mass_checked);
-    return lb_eval_write_group(&r->w, item, res, n_res, scores, err);
+    (void)item, (void)res, (void)n_res, (void)scores, (void)err;
+    if (r->flow->judge) lb_cli_score_judge_check_mass(r->flow->judge, CMD, &r->e->judge_mass_checked);
+    return 0;
 }
 
-/* --samples FILE: score, bound and report the file's answers (no model, no sampling). */
+/* After loading: the data warning, the memory plan line, the progress total. */
+static int eval_loaded(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err) {
+    eval_run_t *r = user;
+    (void)err;
+    lb_cli_sampling_loaded(r->a, CMD, r->prog.quiet, ctx);
+    r->prog.samples_total = ctx->n_items * (size_t)(r->a->n + 1);
+    return 0;
+}
+
+/* The ranks meet (cli_mpi.h): every rank's setup outcome and job. */
+static int eval_ready(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
+                      lb_error_t *err) {
+    (void)user;
+    return lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
+                                lb_cli_mpi_fingerprint(ctx->prompts, ctx->n_items, &ctx->opts),
+                                o->model, ctx->model_sha256, o->data, ctx->data_sha256}, err);
+}
+
+static int eval_go(void *user, int rc) {
+    (void)user;
+    return lb_cli_mpi_go(rc);
+}
+
+static json_t *eval_provenance(void *user, const char *model, const char *model_sha,
+                               const char *data, const char *data_sha, lb_error_t *err) {
+    (void)user; /* the whole command line main() kept, as every report records it */
+    char **kav;
+    int kac = lb_cli_kept_argv(&kav);
+    return lb_eval_provenance(kac, kav, model, model_sha, data, data_sha, err);
+}
+
+/* --samples FILE: score, bound and report the file's answers (lb_eval_flow_samples). */
 static int eval_from_file(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
-                          const lb_eval_samples_opts_t *so, const char *out_dir, int io_flags,
-                          int argc, char **argv) {
+                          const lb_eval_samples_opts_t *so, const char *out_dir, int io_flags) {
     lb_error_t err = {0};
-    lb_io_dir_t out = {0};
-    char tmp_dir[4096] = "";
-    e->samples_path = cfg->path;
-    int rc = (e->provenance = lb_cli_provenance(argc, argv, NULL, NULL, so->data_path, NULL, &err)) ? 0 : err.code;
-    if (!rc && (rc = lb_io_dir_begin(&out, out_dir, lb_eval_out_files, io_flags, &err)) == LB_EINVAL)
-        lb_error_prefix(&err, "--out");
-    if (!rc) {
-        e->out_dir = out.path;
-        snprintf(tmp_dir, sizeof tmp_dir, "%s", out.path);
-        rc = lb_eval_from_samples(e, cfg, so, &err);
-        lb_cli_sampling_warn_data(CMD, so->data_path, e->data_n_lenient, e->data_lenient_line);
-    }
-    if (!rc) rc = lb_eval_bounds(e, &err);
-    if (!rc) rc = lb_eval_write_reports(e, &err);
-    if (!rc) rc = lb_io_dir_commit(&out, &err);
-    lb_io_dir_abort(&out);
+    eval_run_t run = {0};
+    lb_eval_flow_t f = {.out_dir = out_dir, .io_flags = io_flags, .hooks = {.user = &run},
+                        .provenance = eval_provenance};
+    int rc = lb_eval_flow_samples(&f, e, cfg, so, &err);
+    lb_cli_sampling_warn_data(CMD, so->data_path, e->data_n_lenient, e->data_lenient_line);
     lb_eval_result_free(e);
-    return rc ? lb_cli_fail_status(CMD, &err, out_dir, tmp_dir) : LB_EXIT_OK;
+    return rc ? lb_cli_fail_status(CMD, &err, out_dir, f.tmp_dir) : LB_EXIT_OK;
 }
 
 /* One of eval's bound flags (lb_eval_opts_set checks it), by its name. */
@@ -283,7 +305,7 @@ static int eval_main(int argc, char **argv) {
         lb_eval_result_init(&e, &a);
         lb_eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
                                    .data_path = a.data, .data_format = a.format};
-        st = eval_from_file(&e, &cfg, &sop, out_dir, lb_cli_io_flags(wait), argc, argv);
+        st = eval_from_file(&e, &cfg, &sop, out_dir, lb_cli_io_flags(wait));
         lb_judge_free(judge);
         return st;
     }
@@ -306,103 +328,39 @@ static int eval_main(int argc, char **argv) {
         if (lb_cli_mpi_rank() == 0)
             fprintf(stderr, "leakbound %s: the bundled default: %s\n", CMD, def_dir);
     }
-    /* The phi prompt ends at "\n" and the model writes "Answer: " itself: TOFU scores without it. */
-    if (!so.strip_given && !strcmp(a.tmpl, "phi")) so.opts.strip[so.opts.n_strip++] = "Answer:";
-    if (!metric_given) return lb_cli_failf(CMD, "--metric M is required");
-    if (!out_dir) return lb_cli_failf(CMD, "--out DIR is required");
-    if (a.n == 0) return lb_cli_failf(CMD, "-n: the bounds need at least one sample per question");
-    if (harm_given && a.metric != LB_METRIC_JUDGE)
-        return lb_cli_failf(CMD, "--harm-rate applies to --metric judge only");
-    /* Under MPI, rank 0 scores, bounds and writes; the other ranks only sample. */
+    /* the flow (lb_eval_flow_run): the checks, the judge, loading, the run over the MPI
+       transport; under MPI only rank 0 scores, bounds and writes */
     int root = lb_cli_mpi_rank() == 0;
     if (!root) quiet = 1;
-    lb_judge_t *judge = NULL;
-    char judge_sha[65] = "";
-    if (a.metric == LB_METRIC_JUDGE && root) {
-        lb_error_t je = {0};
-        if ((st = lb_cli_score_judge_open(&so, CMD, &judge))) return st;
-        if (lb_judge_sha256(judge, judge_sha, &je)) {
-            lb_judge_free(judge);
-            return lb_cli_failf(CMD, "--judge: %s", je.msg);
-        }
-        so.opts.judge = judge;
-    }
     a.score = so.opts;
-    a.greedy_too = 1;
-    lb_eval_result_init(&e, &a);
-    e.ranks = lb_cli_mpi_size();
-    if (judge) { /* the judge as the reports name it (hashed above: a usage error there) */
-        e.judge = judge;
-        e.judge_dir = so.judge_dir;
-        memcpy(e.judge_sha256, judge_sha, sizeof judge_sha);
-    }
-    lb_error_t err = {0};
     lb_eval_ctx_t ctx;
-    if ((st = lb_cli_sampling_setup(&a, CMD, quiet, &ctx, &err))) {
-        lb_cli_mpi_failed(err.msg);
-        lb_judge_free(judge);
-        return st;
+    lb_error_t err = {0};
+    eval_run_t run = {.prog = {.cmd = CMD, .quiet = quiet}, .e = &e, .a = &a};
+    lb_eval_flow_t f = {
+        .out_dir = out_dir, .io_flags = lb_cli_io_flags(wait), .argc = argc, .argv = argv,
+        .metric_given = metric_given, .strip_given = so.strip_given, .harm_given = harm_given,
+        .judge_dir = so.judge_dir,
+        .judge_opts = {.tmpl = so.judge_tmpl, .labels = so.judge_labels, .batch = so.judge_batch,
+                       .tokenizer = so.judge_tokenizer},
+        .rank = lb_cli_mpi_rank(), .ranks = lb_cli_mpi_size(),
+        .hooks = {.user = &run, .progress = lb_cli_sampling_progress, .group = eval_group,
+                  .sampler = lb_cli_mpi_sampler_run},
+        .loaded = eval_loaded, .ready = eval_ready, .go = eval_go, .provenance = eval_provenance};
+    run.flow = &f;
+    int rc = lb_eval_flow_run(&f, &a, &ctx, &e, &err), status = LB_EXIT_OK;
+    if (rc && f.stage == LB_EVAL_FLOW_CHECK) {
+        status = lb_cli_failf(CMD, "%s", err.msg);
+    } else if (rc && f.stage != LB_EVAL_FLOW_RUN) { /* the judge or loading */
+        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
+        if (f.stage == LB_EVAL_FLOW_LOAD) lb_cli_mpi_failed(err.msg);
+        status = rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+    } else if (rc) { /* the one exit rule (lb_cli_status): an I/O error on DIR or its
+                        temporary sibling is 1 */
+        const char *tmp = f.tmp_dir[0] ? f.tmp_dir : NULL;
+        status = root ? lb_cli_fail_status(CMD, &err, out_dir, tmp)
+                      : (lb_cli_mpi_failed(err.msg), lb_cli_status(&err, NULL, NULL));
     }
-    eval_run_t run = {.prog = {.cmd = CMD, .quiet = quiet,
-                               .samples_total = ctx.n_items * (size_t)(a.n + 1)},
-                      .w = {.ctx = &ctx, .verbose = a.verbose, .fd = -1},
-                      .judge = judge, .judge_mass_checked = &e.judge_mass_checked};
-    char path[4096];
-    lb_io_dir_t out = {0};
-    lb_atomic_file_t samples_file;
-    int rc = lb_eval_check_items(&ctx, a.metric, &err), opened = 0;
-    if ((rc = lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
-                                   lb_cli_mpi_fingerprint(ctx.prompts, ctx.n_items, &ctx.opts),
-                                   a.model, ctx.model_sha256, a.data, ctx.data_sha256}, &err)) ||
-        !root)
-        goto share;
-    if (!(e.provenance = lb_cli_provenance(argc, argv, a.model, ctx.model_sha256, a.data,
-                                          ctx.data_sha256, &err))) {
-        rc = err.code;
-        goto share;
-    }
-    if (a.tokenizer) { /* the tokenizer loaded (model_sha256 covers its bytes) */
-        char tok[4096];
-        lb_tokenizer_path(a.model, a.tokenizer, tok, sizeof tok);
-        if (json_object_set_new(e.provenance, "tokenizer", json_string(tok))) {
-            rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
-            goto share;
-        }
-    }
-    if ((rc = lb_io_dir_begin(&out, out_dir, lb_eval_out_files, lb_cli_io_flags(wait), &err))) {
-        if (rc == LB_EINVAL) lb_error_prefix(&err, "--out");
-        goto share;
-    }
-    e.out_dir = out.path; /* every file is written into the temporary folder */
-    snprintf(path, sizeof path, "%s/samples.jsonl", e.out_dir);
-    if ((rc = lb_atomic_open(&samples_file, path, &err))) goto share;
-    opened = 1;
-    run.w.file = &samples_file;
-    run.w.path = path;
-share: /* every rank, rank 0 also on its errors above: rank 0's outcome with its outputs, then
-        the run */
-    if ((rc = lb_cli_mpi_go(rc))) goto end;
-    rc = lb_eval_run(&ctx, &a,
-                     &(lb_eval_hooks_t){.user = &run, .progress = lb_cli_sampling_progress,
-                                        .group = root ? eval_group : NULL,
-                                        .sampler = lb_cli_mpi_sampler_run},
-                     &e, &err);
-    if (!root) goto end;
-    if (!rc) rc = lb_eval_write_reports(&e, &err);
-    if (!rc) {
-        opened = 0;
-        rc = lb_atomic_commit(&samples_file, &err);
-    }
-    if (!rc) rc = lb_io_dir_commit(&out, &err);
-end:
-    if (opened) lb_atomic_abort(&samples_file);
-    /* the one exit rule (lb_cli_status): an I/O error on DIR or its temporary sibling is 1 */
-    int status = !rc ? LB_EXIT_OK
-                 : root ? lb_cli_fail_status(CMD, &err, out_dir, out.path)
-                        : (lb_cli_mpi_failed(err.msg), lb_cli_status(&err, NULL, NULL));
-    lb_io_dir_abort(&out);
-    lb_judge_free(judge);
-    free(run.w.buf);
+    lb_eval_flow_free(&f);
     lb_eval_ctx_free(&ctx);
     lb_eval_result_free(&e);
     return status;

@@ -1,15 +1,13 @@
-/* leakbound generate: stream a model's continuation of one prompt, sampled as HF generate does. */
+/* leakbound generate: stream a model's continuation of one prompt, sampled as HF generate does:
+ * argv into lb_eval_generate_opts_t; the run is lb_eval_generate (leakbound/eval.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "cli_genconf.h"
 #include "leakbound/data.h"
-#include "leakbound/model.h"
-#include "leakbound/sample.h"
-#include "leakbound/tokenizer.h"
+#include "leakbound/eval.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -127,40 +125,11 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
     return 0;
 }
 
-/* Streams decoded text: each token decodes every generated id (HF TextStreamer does the same)
- * and prints what is new, except while the text ends in U+FFFD: that is a UTF-8 character whose
- * remaining bytes are still to come, so it is held back until it completes (or the end). Ids
- * the tokenizer does not know are dropped first, as the sampler drops them from its text. */
-typedef struct streamer {
-    const lb_tokenizer_t *tok;
-    int print_ids;
-    size_t printed;  /* bytes of the decoded text already written */
-    int32_t *known;  /* (max_new,) the ids handed to the tokenizer */
-    int32_t *ids;    /* (max_new,) the generated ids, for --ids */
-    int n_ids;
-} streamer_t;
-
-static int stream_token(void *user, size_t prompt, int index, const int32_t *ids, int n,
-                        int final, lb_error_t *err) {
-    streamer_t *s = user;
-    (void)prompt, (void)index;
-    memcpy(s->ids, ids, (size_t)n * sizeof *ids);
-    s->n_ids = n;
-    if (s->print_ids) return LB_OK;
-    size_t nv = lb_tokenizer_vocab_size(s->tok), k = 0;
-    for (int i = 0; i < n; i++)
-        if (ids[i] >= 0 && (size_t)ids[i] < nv) s->known[k++] = ids[i];
-    char *text;
-    size_t len;
-    int rc = lb_tokenizer_decode(s->tok, s->known, k, 1, &text, &len, err);
-    if (rc) return rc;
-    int pending = len >= 3 && !memcmp(text + len - 3, "\xef\xbf\xbd", 3);
-    if ((final || !pending) && len > s->printed) {
-        fwrite(text + s->printed, 1, len - s->printed, stdout);
-        fflush(stdout);
-        s->printed = len;
-    }
-    free(text);
+/* Each new piece of the continuation, straight to stdout. */
+static int print_text(void *ctx, const char *text, size_t len, lb_error_t *err) {
+    (void)ctx, (void)err;
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
     return LB_OK;
 }
 
@@ -169,82 +138,28 @@ int lb_cli_generate(int argc, char **argv) {
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc < 0 ? LB_EXIT_OK : rc;
     lb_error_t err = {0};
-    lb_genconf_t gc;
-    lb_tokenizer_t *tok = NULL;
-    lb_model_t *m = NULL;
-    int32_t *prompt_ids = NULL;
+    lb_eval_generate_opts_t o;
+    lb_eval_generate_opts_default(&o);
+    lb_eval_generate_result_t res = {0};
     char *prompt = NULL;
-    streamer_t s = {.print_ids = a.print_ids};
-    size_t n_prompt = 0;
     int out_failed = 0;
-    char tok_path[4096];
-    lb_tokenizer_path(a.dir, a.tokenizer, tok_path, sizeof tok_path);
-    if ((rc = lb_cli_genconf_read(a.dir, &gc, &err)) ||
-        (rc = lb_tokenizer_load_for_model(a.dir, a.tokenizer, &tok, &err)) ||
-        (rc = lb_template_unescape(a.prompt, &prompt, &err)) ||
-        (rc = lb_tokenizer_encode(tok, prompt, strlen(prompt), 1, &prompt_ids, &n_prompt, &err)) ||
-        (rc = lb_model_load(a.dir, &(lb_model_options_t){.keep_file_dtype = 1}, &m, &err)))
-        goto done;
-    const lb_model_config_t *cfg = lb_model_config(m);
-    int V = cfg->vocab_size, ctx = cfg->max_position_embeddings;
-    lb_warp_params_t wp = gc.warp;
-    if (a.have_T) wp.temperature = a.T;
-    if (a.have_k) wp.top_k = (int)a.k;
-    if (a.have_p) wp.top_p = a.p;
-    long max_new = a.max_new >= 0 ? a.max_new
-                   : gc.max_new_tokens >= 0 ? gc.max_new_tokens
-                                            : gc.max_length - (long)n_prompt;
-    if (max_new < 0) max_new = 0;
-    if (n_prompt == 0) {
-        rc = lb_error_set(&err, LB_EINVAL, "the prompt encodes to no tokens (the tokenizer adds "
-                          "no start token): give a non-empty prompt");
-        goto done;
-    }
-    if ((long)n_prompt > ctx) {
-        rc = lb_error_set(&err, LB_EINVAL, "the prompt is %zu tokens, longer than the model's "
-                          "context (%d)", n_prompt, ctx);
-        goto done;
-    }
-    if ((long)n_prompt + max_new > ctx) max_new = ctx - (long)n_prompt;
-    for (size_t i = 0; i < n_prompt; i++)
-        if (prompt_ids[i] < 0 || prompt_ids[i] >= V) {
-            rc = lb_error_set(&err, LB_EINVAL, "%s: token id %d of the prompt is outside the "
-                              "model's vocabulary (%d)", tok_path, prompt_ids[i], V);
-            goto done;
-        }
-    /* One prompt, one continuation, drawn by the sampler (the draws and warpers of `sample`):
-     * sample 0 keyed by (seed, --id), or the greedy one. */
-    lb_sampler_opts_t so = lb_sampler_defaults();
-    so.warp = wp;
-    so.n_samples = a.greedy ? 0 : 1;
-    so.greedy_too = a.greedy;
-    so.max_new_tokens = max_new;
-    so.eos = gc.eos;
-    so.n_eos = gc.n_eos;
-    so.seed = (uint64_t)a.seed;
-    so.batch = 1;
-    so.kv_budget = a.kv_budget;
-    so.on_token = stream_token;
-    lb_sampler_prompt_t sp = {a.id, prompt_ids, n_prompt};
-    /* The memory plan, as `sample`'s (core.h): refused before the cache and the runner exist. */
-    lb_mem_plan_t plan;
-    lb_sampler_mem_plan(m, &sp, 1, &so, &plan);
-    plan.scratch += 2.0 * ((double)max_new + 1) * sizeof(int32_t); /* the streamer's ids */
-    if ((rc = lb_mem_plan_check(&plan, NULL, "lower --max-new-tokens or --kv-budget, or free "
-                                "memory", NULL, &err)))
-        goto done;
-    s.tok = tok;
-    s.known = malloc(((size_t)max_new + 1) * sizeof *s.known);
-    s.ids = malloc(((size_t)max_new + 1) * sizeof *s.ids);
-    if (!s.known || !s.ids) {
-        rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
-        goto done;
-    }
-    if (max_new > 0 && (rc = lb_sampler_run(m, tok, &sp, 1, &so, NULL, NULL, &s, &err)))
-        goto done;
+    o.model_dir = a.dir;
+    o.tokenizer = a.tokenizer;
+    o.greedy = a.greedy;
+    if (a.have_T) o.temperature = a.T;
+    if (a.have_k) o.top_k = a.k;
+    if (a.have_p) o.top_p = a.p;
+    o.max_new_tokens = a.max_new;
+    o.seed = (uint64_t)a.seed;
+    o.id = a.id;
+    o.kv_budget = a.kv_budget;
+    o.on_text = a.print_ids ? NULL : print_text;
+    if ((rc = lb_template_unescape(a.prompt, &prompt, &err))) goto done;
+    o.prompt = prompt;
+    if ((rc = lb_eval_generate(&o, &res, &err))) goto done;
     if (a.print_ids) {
         printf("[");
-        for (int i = 0; i < s.n_ids; i++) printf("%s%d", i ? "," : "", s.ids[i]);
+        for (int i = 0; i < res.n_ids; i++) printf("%s%d", i ? "," : "", res.ids[i]);
         printf("]");
     }
     printf("\n");
@@ -258,11 +173,7 @@ done:;
         code = rc == LB_ENOMEM || out_failed ? LB_EXIT_FAIL : LB_EXIT_USAGE;
         fprintf(stderr, "leakbound generate: %s\n", err.msg);
     }
-    lb_model_free(m);
-    lb_tokenizer_free(tok);
-    free(prompt_ids);
+    lb_eval_generate_result_free(&res);
     free(prompt);
-    free(s.known);
-    free(s.ids);
     return code;
 }

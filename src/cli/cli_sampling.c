@@ -117,6 +117,12 @@ int lb_cli_sampling_setup(const lb_eval_opts_t *a, const char *cmd, int quiet, l
         fprintf(stderr, "leakbound %s: %s\n", cmd, err->msg);
         return rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
     }
+    lb_cli_sampling_loaded(a, cmd, quiet, ctx);
+    return LB_EXIT_OK;
+}
+
+void lb_cli_sampling_loaded(const lb_eval_opts_t *a, const char *cmd, int quiet,
+                            const lb_eval_ctx_t *ctx) {
     lb_cli_sampling_warn_data(cmd, a->data, ctx->ds.n_lenient, ctx->ds.lenient_line);
     const lb_eval_memplan_t *p = &ctx->plan;
     char sw[32], sm[32], sc[32], skv[32], ss[32], st[32], sa[32];
@@ -132,7 +138,6 @@ int lb_cli_sampling_setup(const lb_eval_opts_t *a, const char *cmd, int quiet, l
                 "copied), KV cache %s, scratch %s; %s available; %d thread%s; kernels %s\n", cmd,
                 st, sw, sm, sc, skv, ss, p->available > 0 ? sa : "? (unknown)", p->threads,
                 p->threads == 1 ? "" : "s", p->kernels);
-    return LB_EXIT_OK;
 }
 
 int lb_cli_sampling_progress(void *user, const lb_sampler_progress_t *p) {

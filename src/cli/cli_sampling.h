@@ -62,6 +62,11 @@ void lb_cli_sampling_warn_data(const char *cmd, const char *path, size_t n_lenie
 int lb_cli_sampling_setup(const lb_eval_opts_t *a, const char *cmd, int quiet, lb_eval_ctx_t *ctx,
                           lb_error_t *err);
 
+/* What loading found, on stderr: the data warning and, unless quiet, the memory plan line
+ * (lb_cli_sampling_setup's printing, for a command whose library flow loads). */
+void lb_cli_sampling_loaded(const lb_eval_opts_t *a, const char *cmd, int quiet,
+                            const lb_eval_ctx_t *ctx);
+
 /* Progress on stderr, at most every 2 s: prompts done, samples/s, tokens/s, ETA (an
  * lb_eval_progress_fn; user is an lb_cli_progress_t; never asks to stop). */
 typedef struct lb_cli_progress {

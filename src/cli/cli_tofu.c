@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "cli_genconf.h"
+#include "leakbound/eval.h"
 #include "leakbound/io.h"
 #include "leakbound/tofu.h"
 
@@ -218,14 +218,16 @@ int lb_cli_tofu(int argc, char **argv) {
     /* The model folder's EOS ids (config.json, generation_config.json) end a greedy answer. */
     lb_genconf_t gc;
     lb_error_t err = {0};
-    if (lb_cli_genconf_read(o.model_dir, &gc, &err)) return lb_cli_fail(CMD, &err);
+    if (lb_eval_genconf_read(o.model_dir, &gc, &err)) return lb_cli_fail(CMD, &err);
     if (gc.n_eos > 0) o.eos = gc.eos, o.n_eos = gc.n_eos;
     lb_tofu_hooks_t hooks = {.progress = on_progress, .user = &prog};
     lb_tofu_result_t res;
     lb_io_dir_t out = {0};
     json_t *prov = NULL;
+    char **kav;
+    int kac = lb_cli_kept_argv(&kav);
     int rc = lb_tofu_run(&o, &hooks, &res, &err);
-    if (!rc && !(prov = lb_cli_provenance(argc, argv, o.model_dir, NULL, forget, NULL, &err))) rc = err.code;
+    if (!rc && !(prov = lb_eval_provenance(kac, kav, o.model_dir, NULL, forget, NULL, &err))) rc = err.code;
     if (!rc && (rc = lb_io_dir_begin(&out, out_dir, tofu_files, lb_cli_io_flags(wait), &err)) == LB_EINVAL) lb_error_prefix(&err, "--out");
     if (!rc) rc = lb_tofu_write(&res, &o, prov, out.path, &err);
     if (!rc) rc = lb_io_dir_commit(&out, &err);

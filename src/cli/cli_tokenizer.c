@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "leakbound/io.h"
 #include "leakbound/tokenizer_train.h"
 
 static void usage(FILE *out) {
@@ -42,7 +41,6 @@ static int train(int argc, char **argv) {
         {"special", required_argument, 0, 's'},    LB_CLI_THREADS_OPTION, {"help", no_argument, 0, 'h'},
         LB_CLI_WAIT_OPTION, {0, 0, 0, 0}};
     int wait = 0;
-    lb_io_lock_t lock = {0};
     const char *out = NULL;
     long vocab = -1, minf = 2;
     int c, rc = LB_EXIT_USAGE;
@@ -87,48 +85,20 @@ static int train(int argc, char **argv) {
         goto done;
     }
     lb_error_t err = {0};
-    /* FILE is this run's until it ends: a second run into it is refused (or waits) */
-    if (strcmp(out, "-") && lb_io_lock_acquire(&lock, out, lb_cli_io_flags(wait), &err)) {
-        if (err.code == LB_EINVAL) lb_error_prefix(&err, "--out");
-        rc = lb_cli_fail_status("tokenizer train", &err, NULL, NULL);
-        goto done;
-    }
     lb_bpe_train_opts_t o = {(size_t)vocab, minf, n_special ? special : NULL, n_special};
-    lb_bpe_trainer_t *t = NULL;
-    if (lb_bpe_trainer_new(&o, &t, &err)) {
-        lb_cli_fail("tokenizer train", &err);
+    lb_bpe_train_result_t res;
+    if (lb_bpe_train_write(&o, files, n_files, out, lb_cli_io_flags(wait), &res, &err)) {
+        if (res.stage == LB_BPE_AT_LOCK && err.code == LB_EINVAL) lb_error_prefix(&err, "--out");
+        fprintf(stderr, "leakbound tokenizer train: %s\n", err.msg);
+        rc = res.stage == LB_BPE_AT_LOCK ? lb_cli_status(&err, NULL, NULL)
+             : res.stage == LB_BPE_AT_TRAIN || res.stage == LB_BPE_AT_WRITE ? LB_EXIT_FAIL
+                                                                            : LB_EXIT_USAGE;
         goto done;
     }
-    for (size_t i = 0; i < n_files; i++)
-        if (lb_bpe_trainer_feed_file(t, files[i], &err)) {
-            lb_cli_fail("tokenizer train", &err);
-            goto free_t;
-        }
-    char *json = NULL;
-    size_t len = 0;
-    rc = LB_EXIT_FAIL;
-    if (lb_bpe_trainer_train(t, &err) || lb_bpe_trainer_to_json(t, &json, &len, &err)) {
-        fprintf(stderr, "leakbound tokenizer train: %s\n", err.msg);
-        goto free_t;
-    }
-    lb_atomic_file_t f;
-    if (lb_atomic_open(&f, out, &err)) {
-        rc = lb_cli_fail("tokenizer train", &err);
-    } else if (fwrite(json, 1, len, f.fp) != len || fputc('\n', f.fp) == EOF) {
-        lb_atomic_abort(&f);
-        fprintf(stderr, "leakbound tokenizer train: cannot write %s\n", out);
-    } else if (lb_atomic_commit(&f, &err)) {
-        fprintf(stderr, "leakbound tokenizer train: %s\n", err.msg);
-    } else {
-        fprintf(stderr, "leakbound tokenizer train: %zu tokens (%zu merges) written to %s\n",
-                lb_bpe_trainer_vocab_size(t), lb_bpe_trainer_n_merges(t), out);
-        rc = LB_EXIT_OK;
-    }
-    free(json);
-free_t:
-    lb_bpe_trainer_free(t);
+    fprintf(stderr, "leakbound tokenizer train: %zu tokens (%zu merges) written to %s\n",
+            res.vocab_size, res.n_merges, out);
+    rc = LB_EXIT_OK;
 done:
-    lb_io_lock_release(&lock);
     free(files);
     free(special);
     return rc;

@@ -1,4 +1,4 @@
-/* Shared by leakbound finetune / unlearn: flag parsing, progress lines, the loss curve. */
+/* Shared by leakbound finetune / unlearn: flag parsing and progress lines. */
 #include <getopt.h>
 #include <omp.h>
 #include <jansson.h>
@@ -8,9 +8,8 @@
 
 #include "cli.h"
 #include "cli_train.h"
-#include "leakbound/data.h"
+#include "leakbound/eval_checkpoint.h"
 #include "leakbound/io.h"
-#include "leakbound/report.h"
 #include "leakbound/train_config.h"
 
 const char lb_cli_train_flags_help[] =
@@ -82,8 +81,10 @@ enum { O_MODEL = 256, O_DATA, O_FORGET, O_RETAIN, O_OUT, O_TEMPLATE, O_EPOCHS, O
 
 /* The greedy checks' settings (--eval-*): the parse fills them, the run's check reads them. */
 static struct {
-    const char *data, *metric, *max_new, *tmpl, *cmd;
+    const char *data, *metric;
+    long max_new;    /* 0: eval's default */
     int flags_given; /* --eval-metric or --eval-max-new-tokens */
+    lb_eval_opts_t eo; /* the checks' evaluation (lb_cli_train_run fills it) */
     long last_step; /* the latest check: its step and score */
     double last_greedy;
 } g_check;
@@ -98,22 +99,6 @@ static int want_double(const char *cmd, const char *flag, const char *s, double 
     if (lb_cli_parse_double(s, out))
         return lb_cli_failf(cmd, "%s: want a number, got '%s'", flag, s);
     return 0;
-}
-
-static void set_defaults(lb_train_run_opts_t *o, int unlearn) {
-    memset(o, 0, sizeof *o);
-    o->template_spec = "phi";
-    o->obj.method = unlearn ? LB_METHOD_GA : LB_METHOD_FINETUNE;
-    o->obj.lambda = 1.0;
-    o->obj.beta = 0.05;
-    o->epochs = unlearn ? 10 : 5;
-    o->lr = unlearn ? 1e-5 : 2e-5;
-    o->batch_size = 16;
-    o->grad_accum = unlearn ? 4 : 2;
-    o->max_length = 256;
-    o->warmup = -1;
-    o->weight_decay = 0.01;
-    o->max_grad_norm = 1.0;
 }
 
 /* The resolved --config file: o's strings point into it, so it lives until lb_cli_train_run
@@ -221,8 +206,7 @@ static int parse_flags(const char *cmd, int argc, char **argv, lb_train_run_opts
         case O_EVAL_EVERY: rc = want_long(cmd, "--eval-every", optarg, 1, &o->eval_every); break;
         case O_EVAL_DATA: g_check.data = optarg; break;
         case O_EVAL_MAXNEW:
-            rc = want_long(cmd, "--eval-max-new-tokens", optarg, 1, &v);
-            g_check.max_new = optarg;
+            rc = want_long(cmd, "--eval-max-new-tokens", optarg, 1, &g_check.max_new);
             g_check.flags_given = 1;
             break;
         case O_EVAL_METRIC: {
@@ -298,7 +282,7 @@ static int load_config(const char *cmd, int argc, char **argv, lb_train_run_opts
     free(ov);
     free(dd);
     if (!rc) {
-        set_defaults(o, !strcmp(cmd, "unlearn"));
+        lb_train_run_opts_default(o, !strcmp(cmd, "unlearn"));
         rc = lb_train_config_apply(train_config, o, stderr, &err);
     }
     if (!rc) {
@@ -324,7 +308,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
                        void (*usage)(FILE *)) {
     int unlearn = !strcmp(cmd, "unlearn"), have_method = 0;
     const char *config = NULL, *data_dir = NULL;
-    set_defaults(o, unlearn);
+    lb_train_run_opts_default(o, unlearn);
     int rc = parse_flags(cmd, argc, argv, o, usage, &have_method, &config, &data_dir);
     if (rc) return rc;
     if (config) {
@@ -345,8 +329,6 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
     if (!o->eval_every && (o->stop_rule || g_check.flags_given))
         return lb_cli_failf(cmd, "--stop-when, --eval-metric and --eval-max-new-tokens need --eval-every K "
                             "--eval-data FILE");
-    g_check.tmpl = o->template_spec;
-    g_check.cmd = cmd;
     if (unlearn && !o->retain_path && lb_objective_needs_retain(&o->obj))
         return lb_cli_failf(cmd, "--retain is required for this method / entropy weight");
     return 0;
@@ -379,85 +361,41 @@ static const char *const train_files[] = {
     "loss.svg",
     LB_TRAIN_RUN_FILE, NULL};
 
-/* Mean greedy score over the questions of an eval report.json (its prompts' "greedy", summed in
- * order and divided by their number: the demo's rule). */
-int lb_cli_mean_greedy(const char *report, double *out, lb_error_t *err) {
-    json_error_t je;
-    json_t *doc = json_load_file(report, 0, &je);
-    if (!doc) return lb_error_set(err, LB_EFORMAT, "%s:%d: %s", report, je.line, je.text);
-    json_t *pr = json_object_get(doc, "prompts");
-    size_t n = json_array_size(pr);
-    double g = 0;
-    int rc = n ? 0 : lb_error_set(err, LB_EFORMAT, "%s: no prompts", report);
-    for (size_t i = 0; !rc && i < n; i++) {
-        json_t *v = json_object_get(json_array_get(pr, i), "greedy");
-        if (!json_is_number(v)) rc = lb_error_set(err, LB_EFORMAT, "%s: prompt %zu has no greedy score", report, i);
-        else g += json_number_value(v);
-    }
-    if (!rc) *out = g / (double)n;
-    json_decref(doc);
-    return rc;
-}
-
-/* The run's check: `leakbound eval -n 1` of the check's model on --eval-data (greedy answers),
- * its mean greedy score. */
+/* The run's check: the greedy answers of the check's model on --eval-data (eval's, as `eval
+ * -n 1 --template T --metric M` scores them), their mean score. */
 static int greedy_check(void *ctx, long step, const char *model_dir, double *greedy, lb_error_t *err) {
     (void)ctx;
-    char out[4300], report[4400];
-    snprintf(out, sizeof out, "%s-eval", model_dir);
-    char *argv[24];
-    int k = 0;
-    const char *fixed[] = {"eval", "--model", model_dir, "--data", g_check.data, "--template", g_check.tmpl,
-                           "-n", "1", "--metric", g_check.metric, "--out", out, "--quiet"};
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) argv[k++] = strdup(fixed[i]);
-    if (g_check.max_new) {
-        argv[k++] = strdup("--max-new-tokens");
-        argv[k++] = strdup(g_check.max_new);
+    lb_eval_checkpoint_summary_t sum;
+    int rc = lb_eval_checkpoint(model_dir, &g_check.eo, &sum, err);
+    if (rc) {
+        lb_error_prefix(err, "the greedy check after step %ld", step);
+        return rc;
     }
-    argv[k] = NULL;
-    int ok = 1;
-    for (int i = 0; i < k; i++) ok &= argv[i] != NULL;
-    int rc = ok ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory");
-    if (!rc && lb_cli_eval(k, argv) != LB_EXIT_OK)
-        rc = lb_error_set(err, LB_EINVAL, "the greedy check after step %ld failed (its message is above)", step);
-    snprintf(report, sizeof report, "%s/report.json", out);
-    if (!rc) rc = lb_cli_mean_greedy(report, greedy, err);
-    lb_io_remove_tree(out);
-    for (int i = 0; i < k; i++) free(argv[i]);
-    if (!rc && !train_quiet) {
+    *greedy = sum.greedy;
+    if (!train_quiet)
         fprintf(stderr, "check after step %ld: greedy %s %.4f on %s\n", step, g_check.metric, *greedy,
                 g_check.data);
-    }
-    if (!rc) {
-        g_check.last_step = step;
-        g_check.last_greedy = *greedy;
-    }
-    return rc;
+    g_check.last_step = step;
+    g_check.last_greedy = *greedy;
+    return 0;
 }
 
 /* --eval-data is read before any training: a file eval would refuse (unreadable, malformed, an
- * item without the answer or keywords the metric compares against) fails now, not at the first
- * check. */
-static int check_eval_data(const char *cmd) {
-    lb_dataset_t ds;
+ * item without the answer or keywords the metric compares against, no item) fails now, not at
+ * the first check. The checks' options are set here too. */
+static int check_eval_data(const char *cmd, const lb_train_run_opts_t *o) {
     lb_error_t err = {0};
-    memset(&ds, 0, sizeof ds);
-    int rc = lb_data_load(g_check.data, LB_DATA_AUTO, &ds, &err);
-    if (rc) {
-        lb_error_prefix(&err, "--eval-data");
-        fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
-        return LB_EXIT_USAGE;
-    }
-    int kw = !strcmp(g_check.metric, "keywords");
-    for (size_t i = 0; !rc && i < ds.n; i++) {
-        const lb_data_item_t *it = &ds.items[i];
-        if (kw ? it->n_keywords == 0 : !it->answer)
-            rc = lb_cli_failf(cmd, "--eval-data: %s: item '%s' (line %ld) has no %s for --eval-metric %s",
-                              g_check.data, it->id, it->line, kw ? "keywords" : "answer", g_check.metric);
-    }
-    if (!rc && !ds.n) rc = lb_cli_failf(cmd, "--eval-data: %s holds no questions", g_check.data);
-    lb_dataset_free(&ds);
-    return rc;
+    lb_eval_opts_default(&g_check.eo);
+    g_check.eo.data = g_check.data;
+    g_check.eo.tmpl = o->template_spec;
+    g_check.eo.n = 0; /* greedy answers only */
+    if (g_check.max_new) g_check.eo.have_max_new = 1, g_check.eo.max_new = g_check.max_new;
+    int rc = lb_metric_parse(g_check.metric, &g_check.eo.metric, &err);
+    if (!rc) rc = lb_eval_check_data(g_check.data, g_check.eo.metric, &err);
+    if (!rc) return 0;
+    lb_error_prefix(&err, "--eval-data");
+    fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
+    return LB_EXIT_USAGE;
 }
 
 /* The run is staged in a temporary sibling of --out (lb_io_dir_*); checkpoints go to --out
@@ -469,7 +407,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     lb_io_dir_t out = {0};
     int said_ref = 0;
     if (o->eval_every) {
-        int st = check_eval_data(cmd);
+        int st = check_eval_data(cmd, o);
         if (st) return st;
     }
     o->on_step = train_quiet ? NULL : progress;

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "leakbound/eval.h"
 #include "leakbound/io.h"
 #include "leakbound/model.h"
 
@@ -208,22 +207,4 @@ void lb_cli_keep_argv(int argc, char **argv) {
 int lb_cli_kept_argv(char ***argv) {
     *argv = kept_argv;
     return kept_argc;
-}
-
-json_t *lb_cli_provenance(int argc, char **argv, const char *model_dir, const char *model_sha,
-                          const char *data_path, const char *data_sha, lb_error_t *err) {
-    if (kept_argv)
-        return lb_eval_provenance(kept_argc, kept_argv, model_dir, model_sha, data_path, data_sha,
-                                  err);
-    /* no command line kept: "leakbound" and the subcommand's own arguments */
-    char **av = malloc(((size_t)argc + 1) * sizeof *av);
-    if (!av) {
-        lb_error_set(err, LB_ENOMEM, "out of memory");
-        return NULL;
-    }
-    av[0] = (char *)"leakbound";
-    if (argc > 0) memcpy(av + 1, argv, (size_t)argc * sizeof *av);
-    json_t *p = lb_eval_provenance(argc + 1, av, model_dir, model_sha, data_path, data_sha, err);
-    free(av);
-    return p;
 }

@@ -192,7 +192,7 @@ struct lb_eval_job {
     const char *out_dir;
     const char *judge_dir;
     lb_judge_opts_t jo;
-    lb_judge_t *judge;
+    lb_eval_flow_t flow; /* eval: the flow's settings and its judge */
     lb_eval_ctx_t ctx;
     lb_eval_result_t r;
     int have_result;
@@ -203,7 +203,6 @@ struct lb_eval_job {
     int verbose;
     lb_eval_progress_fn hook_progress; /* the caller's progress hook and its user */
     void *hook_user;
-    lb_eval_writer_t *w; /* eval: samples.jsonl's writer, else NULL */
 };
 
 int lb_eval_job_new(lb_eval_job_t **out, lb_error_t *err) {
@@ -224,7 +223,7 @@ void lb_eval_job_free(lb_eval_job_t *j) {
     free(j->buf);
     if (j->have_result) lb_eval_result_free(&j->r);
     lb_eval_ctx_free(&j->ctx);
-    lb_judge_free(j->judge);
+    lb_eval_flow_free(&j->flow);
     for (int i = 0; i < j->n_strs; i++) free(j->strs[i]);
     free(j);
 }
@@ -276,9 +275,7 @@ static int keep_group(void *user, size_t item, const lb_sample_result_t *res, in
                       const double *scores, lb_error_t *err) {
     lb_eval_job_t *j = user;
     size_t len = 0;
-    int rc = j->w ? lb_eval_write_group(j->w, item, res, n_res, scores, err) : 0;
-    if (rc) return rc;
-    rc = lb_eval_format_group(&j->ctx, item, res, n_res, scores, j->verbose, &j->buf,
+    int rc = lb_eval_format_group(&j->ctx, item, res, n_res, scores, j->verbose, &j->buf,
                                   &j->cap, &len, err);
     if (rc) return rc;
     char *c = malloc(len + 1);
@@ -300,12 +297,16 @@ static int begin(lb_eval_job_t *j, lb_error_t *err) {
     return 0;
 }
 
+static int alloc_lines(lb_eval_job_t *j, lb_error_t *err) {
+    j->lines = calloc(j->ctx.n_items ? j->ctx.n_items : 1, sizeof *j->lines);
+    j->lens = calloc(j->ctx.n_items ? j->ctx.n_items : 1, sizeof *j->lens);
+    return !j->lines || !j->lens ? lb_error_set(err, LB_ENOMEM, "out of memory") : 0;
+}
+
 static int load(lb_eval_job_t *j, lb_error_t *err) {
     int rc = lb_eval_load(&j->o, &j->ctx, err);
     if (rc) return rc;
-    j->lines = calloc(j->ctx.n_items ? j->ctx.n_items : 1, sizeof *j->lines);
-    j->lens = calloc(j->ctx.n_items ? j->ctx.n_items : 1, sizeof *j->lens);
-    if (!j->lines || !j->lens) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    if ((rc = alloc_lines(j, err))) return rc;
     j->verbose = j->o.verbose;
     return 0;
 }
@@ -327,84 +328,28 @@ int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *use
     return rc;
 }
 
+/* lb_eval_flow_t.loaded: room for each item's lines. */
+static int job_loaded(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err) {
+    (void)ctx;
+    return alloc_lines(user, err);
+}
+
 int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_progress_fn progress,
                      void *user, lb_error_t *err) {
     int rc = begin(j, err);
     if (rc) return rc;
-    lb_eval_opts_t *o = &j->o;
-    /* The phi prompt ends at "\n" and the model writes "Answer: " itself: TOFU scores without it. */
-    if (!j->strip_given && !strcmp(o->tmpl, "phi") && o->score.n_strip < LB_SCORE_MAX_STRIP)
-        o->score.strip[o->score.n_strip++] = "Answer:";
-    if (!j->metric_given) BAD("--metric M is required");
-    if (!j->out_dir) BAD("--out DIR is required");
-    if (o->n == 0) BAD("-n: the bounds need at least one sample per question");
-    if (j->harm_given && o->metric != LB_METRIC_JUDGE)
-        BAD("--harm-rate applies to --metric judge only");
-    char judge_sha[65] = "";
-    if (o->metric == LB_METRIC_JUDGE) {
-        if (!j->judge_dir) BAD("--metric judge needs --judge DIR (the judge model)");
-        if ((rc = lb_judge_open(j->judge_dir, &j->jo, &j->judge, err))) return rc;
-        if ((rc = lb_judge_sha256(j->judge, judge_sha, err))) {
-            lb_error_prefix(err, "--judge");
-            return rc == LB_ENOMEM ? rc : LB_EINVAL;
-        }
-        o->score.judge = j->judge;
-        o->judge_dir = j->judge_dir;
-    }
-    o->greedy_too = 1;
-    lb_eval_result_init(&j->r, o);
+    j->hook_progress = progress;
+    j->hook_user = user;
+    j->verbose = j->o.verbose;
     j->have_result = 1;
-    if (j->judge) {
-        j->r.judge = j->judge;
-        j->r.judge_dir = j->judge_dir;
-        memcpy(j->r.judge_sha256, judge_sha, sizeof judge_sha);
-    }
-    if ((rc = load(j, err))) return rc;
-    if ((rc = lb_eval_check_items(&j->ctx, o->metric, err))) return rc;
-    if (!(j->r.provenance = lb_eval_provenance(argc, argv, o->model, j->ctx.model_sha256, o->data,
-                                               j->ctx.data_sha256, err)))
-        return err->code ? err->code : LB_ENOMEM;
-    if (o->tokenizer) { /* the tokenizer loaded (model_sha256 covers its bytes) */
-        char tok[4096];
-        lb_tokenizer_path(o->model, o->tokenizer, tok, sizeof tok);
-        if (json_object_set_new(j->r.provenance, "tokenizer", json_string(tok)))
-            return lb_error_set(err, LB_ENOMEM, "out of memory");
-    }
-    lb_io_dir_t out = {0};
-    lb_atomic_file_t samples_file;
-    int opened = 0;
-    char path[4096];
-    if ((rc = lb_io_dir_begin(&out, j->out_dir, lb_eval_out_files, j->wait ? LB_IO_WAIT : 0,
-                              err))) {
-        if (rc == LB_EINVAL) lb_error_prefix(err, "--out");
-        return rc;
-    }
-    j->r.out_dir = out.path; /* every file is written into the temporary folder */
-    snprintf(path, sizeof path, "%s/samples.jsonl", out.path);
-    lb_eval_writer_t w = {.ctx = &j->ctx, .verbose = o->verbose, .fd = -1, .file = &samples_file,
-                          .path = path};
-    if (!(rc = lb_atomic_open(&samples_file, path, err))) {
-        opened = 1;
-        j->hook_progress = progress;
-        j->hook_user = user;
-        j->w = &w;
-        rc = lb_eval_run(&j->ctx, o,
-                         &(lb_eval_hooks_t){.user = j, .progress = progress ? job_progress : NULL,
-                                            .group = keep_group},
-                         &j->r, err);
-    }
-    if (!rc) rc = lb_eval_write_reports(&j->r, err);
-    if (!rc) {
-        opened = 0;
-        rc = lb_atomic_commit(&samples_file, err);
-    }
-    if (!rc) rc = lb_io_dir_commit(&out, err);
-    if (opened) lb_atomic_abort(&samples_file);
-    lb_io_dir_abort(&out);
-    j->r.out_dir = NULL;
-    j->w = NULL;
-    free(w.buf);
-    return rc;
+    j->flow = (lb_eval_flow_t){.out_dir = j->out_dir, .io_flags = j->wait ? LB_IO_WAIT : 0,
+                               .argc = argc, .argv = argv, .metric_given = j->metric_given,
+                               .strip_given = j->strip_given, .harm_given = j->harm_given,
+                               .judge_dir = j->judge_dir, .judge_opts = j->jo, .ranks = 1,
+                               .hooks = {.user = j, .progress = progress ? job_progress : NULL,
+                                         .group = keep_group},
+                               .loaded = job_loaded};
+    return lb_eval_flow_run(&j->flow, &j->o, &j->ctx, &j->r, err);
 }
 
 size_t lb_eval_job_n_items(const lb_eval_job_t *j) { return j && j->lines ? j->ctx.n_items : 0; }

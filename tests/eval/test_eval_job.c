@@ -1,7 +1,7 @@
 /* lb_eval_opts_set and lb_eval_job_*: each flag's range and message as the CLI's, repeatable
  * flags, unknown flags, the job's checks (required flags, one run per job), its accessors
  * before and after a run, and a progress hook that stops the run (LB_ECANCELED) on the bundled
- * default (examples/default). The texts and reports themselves are compared with the CLI's
+ * default (examples/default); lb_eval_flow_run's transport hooks and rank rule. The texts and reports themselves are compared with the CLI's
  * byte for byte in tests/oracle/python_eval.py. */
 #include <math.h>
 #include <setjmp.h>
@@ -176,10 +176,109 @@ static void test_job_eval(void **state) {
     lb_io_remove_tree(out);
 }
 
+/* lb_eval_flow_run's transport contract: each hook once and in order (loaded, ready, go), only
+ * rank 0 makes provenance and writes (a worker's run leaves out untouched), the caller's group
+ * hook sees every group on rank 0, a failing ready stops every step after it with out never
+ * created, and r->ranks records the job's ranks. */
+typedef struct flow_log {
+    char order[16];
+    int n, groups, prov, ready_rc;
+} flow_log_t;
+
+static void flow_mark(flow_log_t *l, char c) {
+    if (l->n < 15) l->order[l->n++] = c;
+}
+static int flow_loaded(void *u, const lb_eval_ctx_t *ctx, lb_error_t *err) {
+    (void)ctx, (void)err;
+    flow_mark(u, 'L');
+    return 0;
+}
+static int flow_ready(void *u, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
+                      lb_error_t *err) {
+    flow_log_t *l = u;
+    (void)ctx, (void)o;
+    flow_mark(l, 'R');
+    if (!rc && l->ready_rc) return lb_error_set(err, l->ready_rc, "rank 1 of 2: failed");
+    return rc;
+}
+static int flow_go(void *u, int rc) {
+    flow_mark(u, 'G');
+    return rc;
+}
+static int flow_group(void *u, size_t item, const lb_sample_result_t *res, int n_res,
+                      const double *scores, lb_error_t *err) {
+    (void)item, (void)res, (void)err;
+    assert_int_equal(n_res, 3); /* the greedy answer and -n 2 */
+    assert_non_null(scores);
+    ((flow_log_t *)u)->groups++;
+    return 0;
+}
+static json_t *flow_prov(void *u, const char *model, const char *model_sha, const char *data,
+                         const char *data_sha, lb_error_t *err) {
+    (void)model, (void)model_sha, (void)data, (void)data_sha, (void)err;
+    ((flow_log_t *)u)->prov++;
+    return json_object();
+}
+
+static void test_flow_ranks(void **state) {
+    (void)state;
+    paths();
+    char out[4200], path[4300];
+    snprintf(out, sizeof out, "%s/test_eval_flow-%d", getenv("LB_WORK") ? getenv("LB_WORK") : "/tmp",
+             (int)getpid());
+    snprintf(path, sizeof path, "%s/samples.jsonl", out);
+    /* rank 1 of 2; rank 0 whose ready fails; rank 0 of 2 */
+    const int ranks[] = {1, 0, 0}, fails[] = {0, LB_EIO, 0};
+    const char *orders[] = {"LRG", "LRG", "LRG"};
+    for (int t = 0; t < 3; t++) {
+        lb_eval_opts_t o;
+        lb_eval_opts_default(&o);
+        lb_error_t err = {0};
+        const char *kv[][2] = {{"n", "2"}, {"limit", "3"}, {"template", "phi"},
+                               {"max-new-tokens", "6"}, {"batch", "2"},
+                               {"metric", "rougeL-recall"}};
+        for (size_t k = 0; k < sizeof kv / sizeof *kv; k++)
+            assert_int_equal(lb_eval_opts_set(&o, kv[k][0], kv[k][1], &err), 0);
+        o.model = model_dir;
+        o.data = data_path;
+        o.threads = 1;
+        flow_log_t log = {.ready_rc = fails[t]};
+        lb_eval_flow_t f = {.out_dir = out, .metric_given = 1, .rank = ranks[t], .ranks = 2,
+                            .hooks = {.user = &log, .group = flow_group},
+                            .loaded = flow_loaded, .ready = flow_ready, .go = flow_go,
+                            .provenance = flow_prov};
+        lb_eval_ctx_t ctx;
+        lb_eval_result_t r;
+        int rc = lb_eval_flow_run(&f, &o, &ctx, &r, &err);
+        assert_string_equal(log.order, orders[t]);
+        assert_int_equal(f.stage, LB_EVAL_FLOW_RUN);
+        if (t < 2) { /* a worker, or a failed job: nothing written, no provenance */
+            assert_int_equal(rc, fails[t]);
+            assert_int_equal(log.prov, 0);
+            assert_int_equal(log.groups, 0);
+            assert_int_equal(access(out, F_OK), -1);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_int_equal(log.prov, 1);
+            assert_int_equal(log.groups, 3);
+            assert_int_equal(r.ranks, 2);
+            assert_int_equal(access(path, F_OK), 0);
+            /* the phi template's "Answer:" strip was added: no --strip-prefix given */
+            assert_int_equal(o.score.n_strip, 1);
+            assert_string_equal(o.score.strip[0], "Answer:");
+        }
+        lb_eval_flow_free(&f);
+        lb_eval_ctx_free(&ctx);
+        lb_eval_result_free(&r);
+        lb_io_remove_tree(out);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_opts_set),
                                        cmocka_unit_test(test_job_checks),
                                        cmocka_unit_test(test_job_sample),
-                                       cmocka_unit_test(test_job_eval)};
+                                       cmocka_unit_test(test_job_eval),
+                                       cmocka_unit_test(test_flow_ranks)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,7 +88,7 @@ def check_run(out, data, k, total, rule, tag):
     series = [e for e in svg.iter("{http://www.w3.org/2000/svg}polyline") if "series" in (e.get("class") or "")]
     if len(series) != 2:
         fail(f"{tag}: loss.svg has {len(series)} series, want loss and greedy")
-    if any(n.startswith(".check") for n in os.listdir(out)):
+    if any(n.startswith(".check") or ("check-" in n and not n.startswith("checkpoint-")) for n in os.listdir(out)):
         fail(f"{tag}: a check folder was left in {out}: {os.listdir(out)}")
     print(f"{tag}: checks {[(s, round(g, 4)) for s, g, _ in rows]}, kept step {kept} of {total}, "
           f"independent eval {g:.4f}")
