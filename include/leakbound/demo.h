@@ -17,14 +17,18 @@
  *   replaced as a set; other files there are kept.
  * - Paths: every path the run records (step messages, leakbound_run.json's config, tofu.json's
  *   settings, demo.json's provenance) names the final folder under opts.out, never the
- *   temporary one. Exception: the eval reports written by the eval hook name the paths the
- *   hook was given (the temporary folder), as `leakbound eval` records its own arguments.
+ *   temporary one; so do the eval folders' reports (their provenance is the demo's: see
+ *   Evaluation).
  * - Steps: every step is announced by hooks->step_begin, its human lines (progress, checks,
  *   summaries) go to hooks->log with the step's name, and it ends with hooks->step_end (rc 0
  *   on success). Nothing is printed by the library.
- * - Evaluation: until the library has an eval module, `leakbound eval` is reached through
- *   hooks->eval (the request says every setting); the run reads the report.json and
- *   samples.jsonl the hook wrote back (lb_demo_read_eval).
+ * - Evaluation: the eval module (leakbound/eval.h: lb_eval_load, lb_eval_run,
+ *   lb_eval_write_reports) with the settings docs/demo.md lists; each eval folder holds what
+ *   `leakbound eval` with those settings writes, except its report.json's "provenance": that
+ *   is hooks->provenance's object for the model and data (the demo's own command line as
+ *   "argv", final paths), as in demo.json. The rows' numbers are read back from the folders'
+ *   report.json and samples.jsonl (lb_demo_read_eval); the greedy checks (training's stop
+ *   rule, fine-tuning rounds) take their greedy mean from lb_eval_result_t and write no files.
  * - Models' run records (leakbound_run.json): written by lb_train_write_record with no argv (a
  *   library call has none): "argv" is an empty list; the config names final paths.
  * - Determinism: for the same opts (and thread-independent kernels) every output except the
@@ -47,6 +51,8 @@ extern "C" {
 
 #define LB_DEMO_MAX_MODELS 16
 #define LB_DEMO_MAX_STEPS 512
+#define LB_DEMO_TRAJ_POINTS 9   /* sampled trajectory points before the kept step (at most) */
+#define LB_DEMO_TRAJ_N 8        /* sampled answers per forget question at those points */
 #define LB_DEMO_RETAIN_MODEL "retain90" /* models/ folder of the retain model */
 
 /* The run's settings. Strings are borrowed for the whole lb_demo_run call. */
@@ -82,38 +88,16 @@ typedef struct lb_demo_step {
     const char *summary;       /* step_end: one line of results (may be NULL) */
 } lb_demo_step_t;
 
-/* One evaluation the run needs (`leakbound eval` settings; docs/eval.md). */
-typedef enum {
-    LB_DEMO_EVAL_ROUGE = 0,    /* ROUGE-L recall, alpha/temperature/top_p/top-k 0/max_new/seed,
-                                  thresholds leak_threshold, limit (0: all), adaptive */
-    LB_DEMO_EVAL_CHECK = 1,    /* a greedy check: -n 1, ROUGE-L recall, max_new; eval's defaults
-                                  otherwise, no output but report.json wanted */
-    LB_DEMO_EVAL_JUDGE = 2     /* --metric judge with judge_dir, judge_template, judge_labels,
-                                  harm_rate, alpha, temperature, top_p, top-k 0, max_new, seed */
-} lb_demo_eval_kind_t;
-
-typedef struct lb_demo_eval_req {
-    lb_demo_eval_kind_t kind;
-    const char *model_dir, *data_path, *out_dir;
-    const char *template_spec; /* "phi" or a "{q}" string */
-    long n, limit, max_new, seed;
-    double alpha, temperature, top_p, leak_threshold, confidence_threshold, harm_rate;
-    int adaptive;              /* adaptive temperature with confidence_threshold */
-    const char *judge_dir, *judge_template, *judge_labels;
-} lb_demo_eval_req_t;
-
-/* The caller's side of the run. Every member may be NULL except eval. */
+/* The caller's side of the run. Every member may be NULL. */
 typedef struct lb_demo_hooks {
     void *user;
     /* Each human line of a step (no trailing newline). */
     void (*log)(void *user, const lb_demo_step_t *step, const char *line);
     void (*step_begin)(void *user, const lb_demo_step_t *step);
     void (*step_end)(void *user, const lb_demo_step_t *step);
-    /* Run the evaluation req, writing report.json and samples.jsonl into req->out_dir. Returns 0
-     * or an lb_error code with err set. Called between step_begin and step_end of its step. */
-    int (*eval)(void *user, const lb_demo_step_t *step, const lb_demo_eval_req_t *req, lb_error_t *err);
-    /* demo.json's and tofu.json's "provenance" object for a model and a data file (new
-     * reference), or NULL: {"leakbound_version"} is used. */
+    /* demo.json's, tofu.json's and the eval reports' "provenance" object for a model and a
+     * data file (new reference; paths the run gives are the temporary folder's, rewritten to
+     * the final folder's afterwards), or NULL: {"leakbound_version"} is used. */
     json_t *(*provenance)(void *user, const char *model_dir, const char *data_path, lb_error_t *err);
 } lb_demo_hooks_t;
 
@@ -151,6 +135,15 @@ typedef struct lb_demo_row {
     int step, steps, reached; /* unlearning: the kept step, of the schedule, target reached */
     int n_trace;
     double trace_greedy[LB_DEMO_MAX_STEPS]; /* greedy forget after each optimizer step */
+    /* The sampled trajectory (unlearning rows without ATS; n_traj 0 otherwise): at steps k, 2k,
+     * ... < step with k = ceil(step / LB_DEMO_TRAJ_POINTS), LB_DEMO_TRAJ_N sampled answers per
+     * forget question (the forget eval's settings), then the kept step with the row's forget
+     * eval (n answers). Greedy is the trace's value at that step; means are over questions. */
+    int n_traj;
+    int traj_step[LB_DEMO_TRAJ_POINTS + 1];
+    double traj_greedy[LB_DEMO_TRAJ_POINTS + 1], traj_mean[LB_DEMO_TRAJ_POINTS + 1];
+    double traj_m_mu[LB_DEMO_TRAJ_POINTS + 1];
+    double traj_seconds;    /* the trajectory's evaluations (wall time) */
     double seconds;
     lb_demo_tofu_t tofu;
 } lb_demo_row_t;

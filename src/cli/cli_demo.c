@@ -1,14 +1,11 @@
 /* `leakbound demo`: argv into lb_demo_opts_t, --help, and the hooks that print: each step's lines
- * go to <out>/logs/<step>.log, the terminal gets one line per step, and eval (until the library
- * has an eval module) runs `leakbound eval` in this process with its output sent to the step's
- * log. The experiment itself is the demo module's (include/leakbound/demo.h). */
-#include <fcntl.h>
+ * go to <out>/logs/<step>.log, the terminal gets one line per step, and provenance objects carry
+ * the demo's command line. The experiment itself is the demo module's (include/leakbound/demo.h). */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "leakbound/demo.h"
@@ -35,8 +32,8 @@ static void usage(FILE *out) {
             "model (forget quality, model utility, forget truth ratio; eval/<model>/tofu/). Writes\n"
             "DIR/demo.md (the table, the claims and their verdicts), DIR/demo.json (the same numbers),\n"
             "DIR/demo_forget.svg, DIR/demo_trajectory_{ga,gd,npo}.svg (greedy forget score per unlearning\n"
-            "step; sampled mean and M_mu at the kept step), and every step's files (data/, tokenizer.json,\n"
-            "models/, eval/, logs/).\n"
+            "step; sampled mean and M_mu at about 10 steps of each run, 8 answers per question there),\n"
+            "and every step's files (data/, tokenizer.json, models/, eval/, logs/).\n"
             "docs/demo.md explains the design.\n"
             "\n"
             "The whole run is built in a temporary folder beside DIR (.DIR.tmp-PID-XXXXXX) and put in\n"
@@ -98,80 +95,6 @@ static void on_end(void *user, const lb_demo_step_t *s) {
     else if (!s->quiet) fprintf(stderr, "  %-28s %6.1fs\n", s->name, s->seconds);
 }
 
-static char *num(char *buf, size_t cap, double v) {
-    snprintf(buf, cap, "%.17g", v);
-    return buf;
-}
-
-/* `leakbound eval` for r (its argv as the demo always gave it), stdout and stderr into the
- * running step's log. */
-static int on_eval(void *user, const lb_demo_step_t *s, const lb_demo_eval_req_t *r, lb_error_t *err) {
-    demo_cli_t *c = user;
-    char nb[32], lb[32], mb[32], sb[32], ab[32], tb[32], pb[32], hb[32], cb[32], thb[32];
-    char *av[64];
-    int k = 0;
-#define A(x) (av[k++] = (char *)(x))
-    A("eval"), A("--model"), A(r->model_dir), A("--data"), A(r->data_path), A("--template"), A(r->template_spec);
-    snprintf(nb, sizeof nb, "%ld", r->n);
-    snprintf(mb, sizeof mb, "%ld", r->max_new);
-    snprintf(sb, sizeof sb, "%ld", r->seed);
-    A("-n"), A(nb);
-    if (r->kind == LB_DEMO_EVAL_CHECK) {
-        A("--metric"), A("rougeL-recall"), A("--out"), A(r->out_dir), A("--quiet"), A("--max-new-tokens"), A(mb);
-    } else if (r->kind == LB_DEMO_EVAL_JUDGE) {
-        snprintf(hb, sizeof hb, "%g", r->harm_rate);
-        snprintf(ab, sizeof ab, "%g", r->alpha);
-        A("--metric"), A("judge"), A("--judge"), A(r->judge_dir), A("--judge-template"), A(r->judge_template);
-        A("--judge-labels"), A(r->judge_labels), A("--harm-rate"), A(hb), A("--alpha"), A(ab);
-        A("--temperature"), A("1"), A("--top-p"), A("1"), A("--top-k"), A("0"), A("--max-new-tokens"), A(mb);
-        A("--seed"), A(sb), A("--out"), A(r->out_dir);
-    } else {
-        A("--metric"), A("rougeL-recall"), A("--alpha"), A(num(ab, sizeof ab, r->alpha));
-        A("--temperature"), A(num(tb, sizeof tb, r->temperature)), A("--top-p"), A(num(pb, sizeof pb, r->top_p));
-        A("--top-k"), A("0"), A("--max-new-tokens"), A(mb), A("--seed"), A(sb);
-        A("--threshold"), A(num(thb, sizeof thb, r->leak_threshold));
-        A("--leak-threshold"), A(thb), A("--out"), A(r->out_dir);
-        if (r->limit > 0) {
-            snprintf(lb, sizeof lb, "%ld", r->limit);
-            A("--limit"), A(lb);
-        }
-        if (r->adaptive) { /* with top-p 0.9 a threshold >= 0.9 would change nothing: docs/demo.md */
-            A("--adaptive-temperature"), A("--confidence-threshold"), A(num(cb, sizeof cb, r->confidence_threshold));
-        }
-    }
-#undef A
-    av[k] = NULL;
-    /* eval may write into its arguments: hand it writable copies, as a real argv would be */
-    char *copy[64], *full[65];
-    int ok = 1;
-    for (int i = 0; i < k; i++) ok &= (copy[i] = strdup(av[i])) != NULL;
-    copy[k] = NULL;
-    int rc = ok ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory");
-    int fd = c->log ? fileno(c->log) : -1;
-    if (!rc && fd < 0) rc = lb_error_set(err, LB_EIO, "cannot write %s", s->log_path);
-    if (!rc) {
-        fflush(stdout);
-        fflush(stderr);
-        fflush(c->log);
-        int saved = dup(2), saved_out = dup(1);
-        dup2(fd, 2);
-        dup2(fd, 1);
-        /* the eval's report.json records its own command line (the kept argv) */
-        full[0] = "leakbound";
-        memcpy(full + 1, copy, (size_t)k * sizeof *copy);
-        lb_cli_keep_argv(k + 1, full);
-        int st = lb_cli_eval(k, copy);
-        lb_cli_keep_argv(c->argc, c->argv);
-        fflush(stdout);
-        fflush(stderr);
-        if (saved_out >= 0) dup2(saved_out, 1), close(saved_out);
-        if (saved >= 0) dup2(saved, 2), close(saved);
-        if (st) rc = lb_error_set(err, LB_EINVAL, "leakbound eval exited %d (its message is in %s)", st, s->log_path);
-    }
-    for (int i = 0; i < k; i++) free(copy[i]);
-    return rc;
-}
-
 static json_t *on_provenance(void *user, const char *model_dir, const char *data_path, lb_error_t *err) {
     (void)user;
     char **kav;
@@ -194,7 +117,7 @@ int lb_cli_demo(int argc, char **argv) {
                                          LB_CLI_WAIT_OPTION,
                                          {0, 0, 0, 0}};
     lb_demo_opts_t o = lb_demo_opts_default();
-    /* the demo's own command line, for demo.json and to restore after each eval */
+    /* the demo's own command line, for demo.json's and the eval reports' provenance */
     static char *full[256];
     if (argc >= 255) return lb_cli_failf("demo", "too many arguments");
     full[0] = "leakbound";
@@ -264,7 +187,7 @@ int lb_cli_demo(int argc, char **argv) {
     }
     o.n = n > 0 ? n : o.quick ? 128 : 1024;
     lb_demo_hooks_t hooks = {.user = &ctx, .log = on_log, .step_begin = on_begin, .step_end = on_end,
-                             .eval = on_eval, .provenance = on_provenance};
+                             .provenance = on_provenance};
     lb_demo_result_t r;
     lb_error_t err = {0};
     lb_cli_keep_argv(ctx.argc, full);

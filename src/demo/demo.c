@@ -2,7 +2,7 @@
  * data (lb_fictitious_write) → tokenizer (lb_bpe_trainer_*) → init (lb_train_init_model) →
  * finetune (lb_train_run, until greedy ROUGE-L recall on forget10 reaches the target, within a
  * round limit) → the retain model → unlearn (lb_train_run: GA, GD, NPO, each ± entropy, with the
- * greedy stop rule) → eval of every model on forget10 and a retain sample (hooks->eval) → TOFU
+ * greedy stop rule) → eval of every model on forget10 and a retain sample (the eval module) → TOFU
  * (lb_tofu_run) → the alignment section → demo.md / demo.json / plots. Each step's human lines
  * go to hooks->log; nothing is printed here. */
 #include <errno.h>
@@ -168,19 +168,12 @@ int demo_init(lb_demo_result_t *d, const char *step, const char *size, const cha
     return demo_step_end(d, &s, rc, err, NULL);
 }
 
-int demo_eval(lb_demo_result_t *d, const char *step, const lb_demo_eval_req_t *req, int quiet, lb_error_t *err) {
-    demo_step_t s;
-    demo_step_begin(d, &s, step, quiet ? DEMO_QUIET : 0);
-    int rc = d->hooks && d->hooks->eval ? d->hooks->eval(d->hooks->user, &s.st, req, err)
-                                        : lb_error_set(err, LB_EINVAL, "no eval hook");
-    return demo_step_end(d, &s, rc, err, NULL);
-}
-
 /* The training step's context: its step (for the log) and the greedy checks. */
 typedef struct {
     lb_demo_result_t *d;
     demo_step_t *s;
     const char *check_data;
+    const char *stash;  /* each check's model moved to stash/step-<N> (NULL: none) */
     int said_ref;
     long last_step;
     double last_greedy;
@@ -204,22 +197,20 @@ static void progress(void *ctx, const lb_train_progress_t *p) {
     demo_log(c->d, c->s, "%s", buf);
 }
 
-/* lb_train_run's check: the eval hook's greedy check (-n 1) of the check's model on the check
- * data, the mean of its questions' greedy scores (summed in order, divided by their number). */
+/* lb_train_run's check: a greedy check (n 1, no files) of the check's model on the check data,
+ * the mean of its questions' greedy scores (summed in order, divided by their number). */
 static int greedy_check(void *ctx, long step, const char *model_dir, double *greedy, lb_error_t *err) {
     train_ctx_t *c = ctx;
-    char out[4300];
-    snprintf(out, sizeof out, "%s-eval", model_dir);
-    lb_demo_eval_req_t req = {.kind = LB_DEMO_EVAL_CHECK, .model_dir = model_dir, .data_path = c->check_data,
-                              .out_dir = out, .template_spec = "phi", .n = 1, .max_new = c->d->max_new};
-    int rc = c->d->hooks->eval(c->d->hooks->user, &c->s->st, &req, err);
+    demo_eval_req_t req = {.kind = DEMO_EVAL_CHECK, .model_dir = model_dir, .data_path = c->check_data,
+                           .template_spec = "phi", .n = 1, .max_new = c->d->max_new};
+    int rc = demo_eval_in(c->d, c->s, &req, greedy, err);
     if (rc && !err->code) rc = lb_error_set(err, LB_EINVAL, "the greedy check after step %ld failed", step);
-    lb_demo_eval_t e;
-    if (!rc && !(rc = lb_demo_read_eval(out, c->d->leak_threshold, 0, &e, err))) {
-        *greedy = e.greedy;
-        lb_demo_eval_free(&e);
+    if (!rc && c->stash) { /* keep this step's model for the sampled trajectory (a rename: no copy) */
+        char dst[4400];
+        snprintf(dst, sizeof dst, "%s/step-%ld", c->stash, step);
+        if (rename(model_dir, dst) != 0)
+            rc = lb_error_set(err, LB_EIO, "%s: cannot move to %s: %s", model_dir, dst, strerror(errno));
     }
-    lb_io_remove_tree(out);
     if (!rc) {
         char fin[4300];
         demo_log(c->d, c->s, "check after step %ld: greedy rougeL-recall %.4f on %s", step, *greedy,
@@ -232,9 +223,14 @@ static int greedy_check(void *ctx, long step, const char *model_dir, double *gre
 
 int demo_train(lb_demo_result_t *d, const char *step, lb_train_run_opts_t *o, const char *command,
                const char *check_data, long *kept, lb_error_t *err) {
+    return demo_train_stash(d, step, o, command, check_data, NULL, kept, err);
+}
+
+int demo_train_stash(lb_demo_result_t *d, const char *step, lb_train_run_opts_t *o, const char *command,
+                     const char *check_data, const char *stash, long *kept, lb_error_t *err) {
     demo_step_t s;
     demo_step_begin(d, &s, step, 0);
-    train_ctx_t c = {.d = d, .s = &s, .check_data = check_data};
+    train_ctx_t c = {.d = d, .s = &s, .check_data = check_data, .stash = stash};
     lb_train_run_info_t info;
     long kept_step = 0;
     o->on_step = progress;
@@ -286,13 +282,13 @@ static void train_defaults(lb_train_run_opts_t *o, int unlearn) {
 
 /* An eval of one model on forget10 or a retain sample (limit questions): n sampled answers. */
 static int eval(lb_demo_result_t *d, const char *model, const char *data, const char *out, const char *step, long n,
-                long limit, int adaptive, int quiet, lb_error_t *err) {
-    lb_demo_eval_req_t req = {.kind = LB_DEMO_EVAL_ROUGE, .model_dir = model, .data_path = data, .out_dir = out,
+                long limit, int adaptive, int quiet, double *greedy, lb_error_t *err) {
+    demo_eval_req_t req = {.kind = DEMO_EVAL_ROUGE, .model_dir = model, .data_path = data, .out_dir = out,
                               .template_spec = "phi", .n = n, .limit = limit, .max_new = d->max_new, .seed = d->seed,
                               .alpha = d->alpha, .temperature = d->temperature, .top_p = d->top_p,
                               .leak_threshold = d->leak_threshold, .confidence_threshold = d->ats_threshold,
                               .adaptive = adaptive};
-    return demo_eval(d, step, &req, quiet, err);
+    return demo_eval(d, step, &req, quiet, greedy, err);
 }
 
 /* One fine-tuning round r of the demo's recipe (ft_epochs epochs, lr ft_lr, batch 8, max length 72,
@@ -333,12 +329,7 @@ static int finetune(lb_demo_result_t *d, lb_error_t *err) {
         snprintf(check, sizeof check, "%s/eval/finetune-check-%d", d->out, r);
         snprintf(step2, sizeof step2, "eval-finetune-check-%d", r);
         int rc = finetune_round(d, src, data, dst, step, r, err);
-        if (!rc) rc = eval(d, dst, fcheck, check, step2, 1, 0, 0, 1, err);
-        lb_demo_eval_t e;
-        if (!rc && !(rc = lb_demo_read_eval(check, d->leak_threshold, 0, &e, err))) {
-            d->ft_greedy = e.greedy;
-            lb_demo_eval_free(&e);
-        }
+        if (!rc) rc = eval(d, dst, fcheck, check, step2, 1, 0, 0, 1, &d->ft_greedy, err);
         if (rc) return rc;
         d->ft_rounds_used = r;
         demo_step_t s;
@@ -428,7 +419,11 @@ static int unlearn(lb_demo_result_t *d, lb_demo_row_t *row, lb_error_t *err) {
         o.obj.ent_r = strtod(strchr(d->entropy, ',') + 1, NULL);
         o.obj.ent_answer_only = !strcmp(d->entropy_positions, "answer");
     }
-    int rc = demo_train(d, step, &o, "unlearn", data, NULL, err);
+    char stash[1100];
+    snprintf(stash, sizeof stash, "%s/models/.traj-%s", d->out, row->dir);
+    lb_io_remove_tree(stash);
+    if (mkdir(stash, 0755) != 0) return lb_error_set(err, LB_EIO, "%s: cannot create: %s", stash, strerror(errno));
+    int rc = demo_train_stash(d, step, &o, "unlearn", data, stash, NULL, err);
     if (rc) return rc;
     /* the trace: eval_log.csv's rows (step,greedy,stop), one per step */
     char path[1200], line[256];
@@ -468,10 +463,54 @@ static int evaluate(lb_demo_result_t *d, lb_demo_row_t *row, lb_error_t *err) {
     snprintf(dr, sizeof dr, "%s/data/retain90.jsonl", d->out);
     snprintf(sf, sizeof sf, "eval-%s-forget", row->dir);
     snprintf(sr, sizeof sr, "eval-%s-retain", row->dir);
-    int rc = eval(d, model, df, ef, sf, d->n, 0, row->adaptive, 0, err);
-    if (!rc) rc = eval(d, model, dr, er, sr, d->retain_n, d->retain_q, row->adaptive, 0, err);
+    int rc = eval(d, model, df, ef, sf, d->n, 0, row->adaptive, 0, NULL, err);
+    if (!rc) rc = eval(d, model, dr, er, sr, d->retain_n, d->retain_q, row->adaptive, 0, NULL, err);
     if (!rc) rc = lb_demo_read_eval(ef, d->leak_threshold, 0, &row->forget, err);
     if (!rc) rc = lb_demo_read_eval(er, d->leak_threshold, d->diversity_samples, &row->retain, err);
+    return rc;
+}
+
+/* The sampled trajectory of an unlearning row (after its forget eval): the stashed check models
+ * at steps k, 2k, ... < row->step (k = ceil(step / LB_DEMO_TRAJ_POINTS)) evaluated with
+ * LB_DEMO_TRAJ_N sampled answers per forget question (the forget eval's settings, no files),
+ * then the kept step from the row's forget eval. The stash is removed. */
+static int trajectory(lb_demo_result_t *d, lb_demo_row_t *row, lb_error_t *err) {
+    char stash[1100], model[1200], df[1024], step[96];
+    snprintf(stash, sizeof stash, "%s/models/.traj-%s", d->out, row->dir);
+    snprintf(df, sizeof df, "%s/data/forget10.jsonl", d->out);
+    snprintf(step, sizeof step, "trajectory-%s", row->dir);
+    demo_step_t s;
+    demo_step_begin(d, &s, step, 0);
+    int S = row->step, k = (S + LB_DEMO_TRAJ_POINTS - 1) / LB_DEMO_TRAJ_POINTS, rc = 0;
+    row->n_traj = 0;
+    for (int t = k; t < S && !rc && row->n_traj < LB_DEMO_TRAJ_POINTS; t += k) {
+        snprintf(model, sizeof model, "%s/step-%d", stash, t);
+        demo_eval_req_t req = {.kind = DEMO_EVAL_ROUGE, .model_dir = model, .data_path = df,
+                               .template_spec = "phi", .n = LB_DEMO_TRAJ_N, .max_new = d->max_new,
+                               .seed = d->seed, .alpha = d->alpha, .temperature = d->temperature,
+                               .top_p = d->top_p, .leak_threshold = d->leak_threshold};
+        int i = row->n_traj;
+        double g;
+        rc = demo_eval_means(d, &s, &req, &g, &row->traj_mean[i], &row->traj_m_mu[i], err);
+        if (!rc) {
+            row->traj_step[i] = t;
+            row->traj_greedy[i] = row->trace_greedy[t - 1];
+            row->n_traj++;
+            demo_log(d, &s, "step %d: greedy %.4f, sampled mean %.4f, M_mu %.4f (n %d)", t, row->traj_greedy[i],
+                     row->traj_mean[i], row->traj_m_mu[i], LB_DEMO_TRAJ_N);
+        }
+    }
+    if (!rc) {
+        int i = row->n_traj++;
+        row->traj_step[i] = S;
+        row->traj_greedy[i] = row->trace_greedy[S - 1];
+        row->traj_mean[i] = row->forget.mean;
+        row->traj_m_mu[i] = row->forget.m_mu;
+    }
+    lb_io_remove_tree(stash);
+    rc = demo_step_end(d, &s, rc, err, rc ? NULL : "%d points (every %d steps, n %d; the kept step %d: n %ld)",
+                       row->n_traj, k, LB_DEMO_TRAJ_N, S, d->n);
+    row->traj_seconds = s.st.seconds;
     return rc;
 }
 
@@ -532,7 +571,6 @@ int lb_demo_run(const lb_demo_opts_t *opts, const lb_demo_hooks_t *hooks, lb_dem
     memset(d, 0, sizeof *d);
     int rc = check_opts(opts, err);
     if (rc) return rc;
-    if (!hooks || !hooks->eval) return lb_error_set(err, LB_EINVAL, "the demo needs an eval hook");
     d->opts = opts;
     d->hooks = hooks;
     /* Sizes: see docs/demo.md. The model is small enough to memorise the benchmark in seconds;
@@ -626,6 +664,7 @@ static int run_steps(lb_demo_result_t *d, lb_error_t *err) {
         }
         if (row->method && !row->adaptive) rc = unlearn(d, row, err);
         if (!rc) rc = evaluate(d, row, err);
+        if (!rc && row->method && !row->adaptive) rc = trajectory(d, row, err);
         row->seconds = demo_now() - t1;
         if (!rc && row->adaptive) row->tofu = d->rows[row->base].tofu; /* the same model */
         else if (!rc) rc = demo_tofu(d, row->model_dir, row->dir, &row->tofu, err);

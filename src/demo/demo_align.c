@@ -271,7 +271,7 @@ int demo_align(lb_demo_result_t *d, lb_error_t *err) {
     snprintf(ci, sizeof ci, "%s/models/chat-init", d->out);
     snprintf(ji, sizeof ji, "%s/models/judge-init", d->out);
     const char *files[] = {ct, jt};
-    lb_demo_eval_req_t req = {.kind = LB_DEMO_EVAL_JUDGE, .model_dir = chat, .data_path = pp, .out_dir = ev,
+    demo_eval_req_t req = {.kind = DEMO_EVAL_JUDGE, .model_dir = chat, .data_path = pp, .out_dir = ev,
                               .template_spec = CHAT_TEMPLATE, .n = d->n, .max_new = 24, .seed = d->seed,
                               .alpha = ALPHA, .temperature = 1, .top_p = 1, .harm_rate = HARM_RATE,
                               .judge_dir = judge, .judge_template = JUDGE_TEMPLATE,
@@ -281,7 +281,7 @@ int demo_align(lb_demo_result_t *d, lb_error_t *err) {
         (rc = demo_init(d, "align-init-judge", "L2-D64-H4-KV2-I192-T96", tok, ji, err)) ||
         (rc = train(d, "align-finetune-chat", ci, ct, CHAT_TEMPLATE, chat, ce, 40, err)) ||
         (rc = train(d, "align-finetune-judge", ji, jt, JUDGE_TRAIN_TEMPLATE, judge, je, 48, err)) ||
-        (rc = demo_eval(d, "eval-align", &req, 0, err)))
+        (rc = demo_eval(d, "eval-align", &req, 0, NULL, err)))
         return rc;
     if ((rc = read_back(d, ev, err))) return rc;
     a->run = 1;

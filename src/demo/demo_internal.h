@@ -52,11 +52,46 @@ int demo_init(lb_demo_result_t *d, const char *step, const char *size, const cha
               lb_error_t *err);
 /* lb_train_run o (command "finetune" or "unlearn") into o->out_dir; the progress lines go to the
  * step's log; then loss.svg and leakbound_run.json (final paths, no argv). *kept: the kept step
- * (may be NULL). With o->eval_every, the greedy checks run through the eval hook on check_data. */
+ * (may be NULL). With o->eval_every, the greedy checks (demo_eval_in) run on check_data. */
 int demo_train(lb_demo_result_t *d, const char *step, lb_train_run_opts_t *o, const char *command,
                const char *check_data, long *kept, lb_error_t *err);
-/* The eval hook for req, as step (quiet: no terminal line). */
-int demo_eval(lb_demo_result_t *d, const char *step, const lb_demo_eval_req_t *req, int quiet, lb_error_t *err);
+/* demo_train, and with stash (a folder, or NULL) each greedy check's model is moved to
+ * stash/step-<N> instead of being removed (for the sampled trajectory). */
+int demo_train_stash(lb_demo_result_t *d, const char *step, lb_train_run_opts_t *o, const char *command,
+                     const char *check_data, const char *stash, long *kept, lb_error_t *err);
+/* One evaluation the run needs. */
+typedef enum {
+    DEMO_EVAL_ROUGE = 0,    /* ROUGE-L recall, alpha/temperature/top_p/top-k 0/max_new/seed,
+                               thresholds leak_threshold, limit (0: all), adaptive */
+    DEMO_EVAL_CHECK = 1,    /* a greedy check: n 1, ROUGE-L recall, max_new; eval's defaults
+                               otherwise */
+    DEMO_EVAL_JUDGE = 2     /* metric judge with judge_dir, judge_template, judge_labels,
+                               harm_rate, alpha, temperature 1, top_p 1, top-k 0, max_new, seed */
+} demo_eval_kind_t;
+
+typedef struct {
+    demo_eval_kind_t kind;
+    const char *model_dir, *data_path;
+    const char *out_dir;       /* the eval folder (report.json, samples.jsonl, ...); NULL: none */
+    const char *template_spec; /* "phi" or a "{q}" string ("phi" strips "Answer:") */
+    long n, limit, max_new, seed;
+    double alpha, temperature, top_p, leak_threshold, confidence_threshold, harm_rate;
+    int adaptive;              /* adaptive temperature with confidence_threshold */
+    const char *judge_dir, *judge_template, *judge_labels;
+} demo_eval_req_t;
+
+/* The eval of req inside the running step s (eval module calls; its lines go to s's log):
+ * the files into req->out_dir (final paths in the reports), *greedy_mean (may be NULL) the
+ * mean greedy score over the questions in their order. */
+int demo_eval_in(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *req, double *greedy_mean,
+                 lb_error_t *err);
+/* demo_eval_in, and *mean / *m_mu (may be NULL): the means over questions of the sampled mean and
+ * M_mu (each summed in question order, times 1/questions, as report.json's summary). */
+int demo_eval_means(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *req, double *greedy_mean,
+                    double *mean, double *m_mu, lb_error_t *err);
+/* demo_eval_in as its own step (quiet: no terminal line). */
+int demo_eval(lb_demo_result_t *d, const char *step, const demo_eval_req_t *req, int quiet, double *greedy_mean,
+              lb_error_t *err);
 
 /* The alignment section into d->align. */
 int demo_align(lb_demo_result_t *d, lb_error_t *err);

@@ -258,8 +258,8 @@ static int plot(const lb_demo_result_t *d, lb_error_t *err) {
 
 /* Every unlearning run's trajectory, one SVG (one panel) per method with the base and the EO run
  * overlaid: the greedy forget score after each optimizer step (step 0: the fine-tuned model; the
- * stop rule's checks, eval_log.csv), and the sampled mean and M_mu of the kept step as markers
- * (sampled evaluations at every step would not fit the quick demo's time). */
+ * stop rule's checks, eval_log.csv), and the sampled mean and M_mu at the sampled trajectory's
+ * steps (row->traj_*: LB_DEMO_TRAJ_N answers per question, the kept step's from its eval). */
 static int trajectories(const lb_demo_result_t *d, lb_error_t *err) {
     static const char *const methods[] = {"ga", "gd", "npo"};
     int rc = 0;
@@ -271,7 +271,7 @@ static int trajectories(const lb_demo_result_t *d, lb_error_t *err) {
         }
         if (!rows[0] || !rows[1]) continue;
         lb_report_series_t s[6];
-        double xs[2][LB_DEMO_MAX_STEPS + 1], ys[2][LB_DEMO_MAX_STEPS + 1], kx[2], mean[2], mmu[2];
+        double xs[2][LB_DEMO_MAX_STEPS + 1], ys[2][LB_DEMO_MAX_STEPS + 1], kx[2][LB_DEMO_TRAJ_POINTS + 1];
         char labels[6][96];
         size_t k = 0;
         for (int e = 0; e < 2; e++) {
@@ -288,20 +288,19 @@ static int trajectories(const lb_demo_result_t *d, lb_error_t *err) {
         }
         for (int e = 0; e < 2; e++) {
             const lb_demo_row_t *r = rows[e];
-            kx[e] = r->step;
-            mean[e] = r->forget.mean;
-            mmu[e] = r->forget.m_mu;
-            snprintf(labels[k], sizeof labels[k], "%s: sampled mean (step %d)", r->name, r->step);
-            s[k] = (lb_report_series_t){labels[k], &kx[e], &mean[e], 1};
+            if (!r->n_traj) continue;
+            for (int t = 0; t < r->n_traj; t++) kx[e][t] = r->traj_step[t];
+            snprintf(labels[k], sizeof labels[k], "%s: sampled mean", r->name);
+            s[k] = (lb_report_series_t){labels[k], kx[e], r->traj_mean, (size_t)r->n_traj};
             k++;
-            snprintf(labels[k], sizeof labels[k], "%s: M_mu (step %d)", r->name, r->step);
-            s[k] = (lb_report_series_t){labels[k], &kx[e], &mmu[e], 1};
+            snprintf(labels[k], sizeof labels[k], "%s: M_mu", r->name);
+            s[k] = (lb_report_series_t){labels[k], kx[e], r->traj_m_mu, (size_t)r->n_traj};
             k++;
         }
         char path[4096], title[256];
         snprintf(path, sizeof path, "%s/demo_trajectory_%s.svg", d->out, methods[m]);
-        snprintf(title, sizeof title, "%s: forget10 ROUGE-L recall per step (dots: kept step, n %ld)",
-                 rows[0]->name, d->n);
+        snprintf(title, sizeof title, "%s: forget10 ROUGE-L recall per step (sampled: n %d, last point n %ld)",
+                 rows[0]->name, LB_DEMO_TRAJ_N, d->n);
         lb_report_plot_t opt = {title, "optimizer step", "ROUGE-L recall", 0, 0, 0};
         rc = lb_report_svg_lines(path, s, k, &opt, err);
     }
@@ -472,6 +471,19 @@ static json_t *eval_json(const lb_demo_row_t *r) {
         json_object_set_new(o, "target_reached", json_boolean(r->reached));
         json_object_set_new(o, "selection", trace);
     } else json_decref(trace);
+    if (r->n_traj) { /* the sampled trajectory (docs/demo.md) */
+        json_t *st = json_array(), *g = json_array(), *m = json_array(), *u = json_array();
+        for (int t = 0; t < r->n_traj; t++) {
+            json_array_append_new(st, json_integer(r->traj_step[t]));
+            json_array_append_new(g, jnum(r->traj_greedy[t]));
+            json_array_append_new(m, jnum(r->traj_mean[t]));
+            json_array_append_new(u, jnum(r->traj_m_mu[t]));
+        }
+        json_object_set_new(o, "trajectory",
+                            json_pack("{s:o, s:o, s:o, s:o, s:i, s:I, s:f}", "steps", st, "greedy", g, "sampled_mean",
+                                      m, "M_mu", u, "samples_per_question", LB_DEMO_TRAJ_N, "kept_step_samples",
+                                      (json_int_t)r->forget.n_samples, "seconds", r->traj_seconds));
+    }
     tofu_fields(o, &r->tofu);
     return o;
 }
@@ -651,8 +663,10 @@ int lb_demo_write_report(lb_demo_result_t *d, lb_error_t *err) {
     fputs(claims_txt, f);
     fprintf(f, "## Plots\n\n![sampled forget scores per model](demo_forget.svg)\n\n");
     fprintf(f, "Unlearning trajectories (greedy forget score after every optimizer step, from the stop rule's "
-               "checks; sampled mean and M_mu at the kept step only):\n\n"
-               "![GA](demo_trajectory_ga.svg)\n![GD](demo_trajectory_gd.svg)\n![NPO](demo_trajectory_npo.svg)\n\n");
+               "checks) with the sampled mean and M_mu at about %d steps of each run (%d sampled answers per "
+               "question; the last point, the kept step, is the row's evaluation with n %ld):\n\n"
+               "![GA](demo_trajectory_ga.svg)\n![GD](demo_trajectory_gd.svg)\n![NPO](demo_trajectory_npo.svg)\n\n",
+            LB_DEMO_TRAJ_POINTS + 1, LB_DEMO_TRAJ_N, d->n);
     fprintf(f, ""
                "Per model and set: `eval/<dir>/<forget|retain>/` holds report.md, report.json, "
                "samples.jsonl, density.svg, ecdf.svg and ed.svg; `models/*/loss.svg` the training "

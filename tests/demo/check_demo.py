@@ -22,10 +22,14 @@ verdicts that follow from its numbers — never for hard-coded values or expecte
   was written by the same scripts/regen-docs.sh run (the same commit);
 - demo.md states each verdict as demo.json does; demo_forget.svg has one panel per model; each
   demo_trajectory_<method>.svg has the base and EO greedy traces (step 0 = the fine-tuned
-  model's greedy score, then the selection trace) and the kept step's sampled mean and M_mu;
+  model's greedy score, then the selection trace) and their sampled mean and M_mu trajectories;
+- each unlearning row's "trajectory" (docs/demo.md's rule): steps k, 2k, ... below the kept step
+  (k = ceil(kept / 9)) then the kept step, arrays of equal length, greedy equal to the selection
+  trace at those steps, means and M_mu in [0, 1] with M_mu >= the mean, and the kept step's
+  sampled mean and M_mu equal to the row's;
 - no file names the temporary folder the demo was built in (".<name>.tmp-..."): the models' run
-  records, tofu.json, demo.json name the final folder (left out: logs/, and the eval reports,
-  which `leakbound eval` writes with the paths it was given);
+  records, tofu.json, demo.json and the eval reports name the final folder (left out: logs/);
+  an eval report's provenance is the demo's (its argv the demo's command line);
 Under the sanitizers (LB_SANITIZED=1) the run is shrunk (fewer authors, epochs and samples).
 """
 import itertools
@@ -114,15 +118,44 @@ def check_tofu(out, row, ref_tr, tag):
             fail(f"{tag}: {key} = {got} outside [0, 1]")
 
 
+def check_trajectory(row, tag):
+    """The sampled trajectory of one unlearning row against docs/demo.md's rule."""
+    t = row.get("trajectory")
+    if not isinstance(t, dict):
+        fail(f"{tag}: no \"trajectory\" object")
+    st, g, mean, mmu = t["steps"], t["greedy"], t["sampled_mean"], t["M_mu"]
+    if not (len(st) == len(g) == len(mean) == len(mmu)) or not st:
+        fail(f"{tag}: trajectory arrays of lengths {len(st)}, {len(g)}, {len(mean)}, {len(mmu)}")
+    if any(b <= a for a, b in zip(st, st[1:])) or st[0] < 1:
+        fail(f"{tag}: trajectory steps {st} are not increasing from 1")
+    kept = row["unlearn_step"]
+    k = -(-kept // 9)
+    want = list(range(k, kept, k))[:9] + [kept]
+    if st != want:
+        fail(f"{tag}: trajectory steps {st}, the rule (every {k} steps, then the kept step {kept}) says {want}")
+    sel = dict((a, b) for a, b in row["selection"])
+    for i, s_ in enumerate(st):
+        if g[i] != sel[s_]:
+            fail(f"{tag}: trajectory greedy {g[i]} at step {s_}, the selection trace says {sel[s_]}")
+        if not (0 <= mean[i] <= 1 and 0 <= mmu[i] <= 1 and mmu[i] >= mean[i] - 1e-12):
+            fail(f"{tag}: trajectory step {s_}: sampled mean {mean[i]}, M_mu {mmu[i]} (want both in [0, 1], "
+                 f"M_mu >= mean)")
+    if mean[-1] != row["sampled_mean"] or mmu[-1] != row["M_mu"]:
+        fail(f"{tag}: the kept step's sampled mean/M_mu {mean[-1]}/{mmu[-1]}, the row's "
+             f"{row['sampled_mean']}/{row['M_mu']}")
+    if t["samples_per_question"] < 1 or t["kept_step_samples"] != row["samples"]:
+        fail(f"{tag}: trajectory samples {t['samples_per_question']}/{t['kept_step_samples']}")
+
+
 def check_trajectories(out, rows, doc):
     ft = rows[0]["greedy_forget"]
     for m in ("ga", "gd", "npo"):
         svg = open(os.path.join(out, f"demo_trajectory_{m}.svg"), encoding="utf-8").read()
         pair = [x for x in rows if x["method"] == m and not x["adaptive_temperature"]]
         if len(pair) != 2 or svg.count('class="series"') != 6:
-            fail(f"demo_trajectory_{m}.svg: want a greedy trace for base and EO and 4 markers")
+            fail(f"demo_trajectory_{m}.svg: want greedy, sampled mean and M_mu traces for base and EO")
         for x in pair:
-            for what in ("greedy", f"sampled mean (step {x['unlearn_step']})", f"M_mu (step {x['unlearn_step']})"):
+            for what in ("greedy", "sampled mean", "M_mu"):
                 if f"{x['name']}: {what}" not in svg:
                     fail(f"demo_trajectory_{m}.svg: no series '{x['name']}: {what}'")
         # the polylines: step 0 then every selection step, in order
@@ -132,6 +165,10 @@ def check_trajectories(out, rows, doc):
             if len(pts) != len(x["selection"]) + 1:
                 fail(f"demo_trajectory_{m}.svg: {x['name']}: {len(pts)} points, want step 0 and "
                      f"{len(x['selection'])} steps")
+        for x, pts in zip(pair + pair, polys[2:6:2] + polys[3:6:2]):
+            if len(pts) != len(x["trajectory"]["steps"]):
+                fail(f"demo_trajectory_{m}.svg: {x['name']}: a sampled trace of {len(pts)} points, "
+                     f"want {len(x['trajectory']['steps'])}")
     if not 0 <= ft <= 1:
         fail("fine-tuned greedy outside [0, 1]")
 
@@ -205,7 +242,8 @@ def check_alignment(out, al, md):
 
 
 def check_final_paths(out):
-    """No file outside logs/ and the eval reports names the staging folder the demo was built in."""
+    """No file outside logs/ names the staging folder the demo was built in; the eval reports'
+    provenance is the demo's (argv: the demo's command line, model/data: final paths)."""
     stage = ("/." + os.path.basename(os.path.abspath(out)) + ".tmp-").encode()
     bad = []
     for d, _, names in os.walk(out):
@@ -213,12 +251,17 @@ def check_final_paths(out):
         if rel.split(os.sep)[0] == "logs":
             continue
         for name in names:
-            if rel.startswith("eval") and name in ("report.json", "report.md"):
-                continue
             if stage in open(os.path.join(d, name), "rb").read():
                 bad.append(os.path.join(rel, name))
     if bad:
         fail(f"{len(bad)} files name the temporary folder instead of {out}, e.g. {sorted(bad)[:5]}")
+    for rel in ("eval/ga/forget/report.json", "eval/align/report.json"):
+        prov = json.load(open(os.path.join(out, rel)))["provenance"]
+        if prov["argv"][:2] != ["leakbound", "demo"]:
+            fail(f"{rel}: provenance argv {prov['argv'][:4]}, want the demo's command line")
+        for k in ("model", "data"):
+            if not os.path.exists(prov[k]) or not os.path.abspath(prov[k]).startswith(os.path.abspath(out)):
+                fail(f"{rel}: provenance {k} {prov[k]!r} is not a file under {out}")
 
 
 def check_cost_block(readme, demo_doc):
@@ -323,6 +366,7 @@ def main():
                 fail(f"{tag}: step {row['unlearn_step']} outside the schedule's {row['unlearn_steps']} steps")
             if [st for st, _ in tr] != list(range(1, len(tr) + 1)):
                 fail(f"{tag}: the selection trace must visit every step in order")
+            check_trajectory(row, tag)
     claims = doc["claims"]
     # claim 1: greedy misleads
     c1 = claims["greedy_misleads"]

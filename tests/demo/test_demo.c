@@ -1,5 +1,6 @@
 /* Unit tests for the demo module's contract (include/leakbound/demo.h): the defaults, bad
- * options refused naming the field before anything is written, and a run whose eval hook fails:
+ * options refused naming the field before anything is written, and a run whose first eval fails
+ * (its provenance hook refuses):
  * the steps before it are library calls that announce themselves through the hooks (begin/end
  * pairs, log lines naming the final folder, never the temporary one), the error names the
  * failing step, the output folder is left as it was and the temporary one is kept and named.
@@ -69,13 +70,14 @@ static void on_end(void *user, const lb_demo_step_t *s) {
     }
 }
 
-static int eval_fails(void *user, const lb_demo_step_t *s, const lb_demo_eval_req_t *r, lb_error_t *err) {
+/* The first eval's report asks for its provenance: failing here fails that eval's step. */
+static json_t *provenance_fails(void *user, const char *model_dir, const char *data_path, lb_error_t *err) {
     seen_t *v = user;
-    (void)s;
     v->evals++;
-    assert_non_null(r->model_dir);
-    assert_non_null(r->out_dir);
-    return lb_error_set(err, LB_EIO, "no evaluation in this test");
+    assert_non_null(model_dir);
+    assert_non_null(data_path);
+    lb_error_set(err, LB_EIO, "no evaluation in this test");
+    return NULL;
 }
 
 static void test_defaults(void **state) {
@@ -96,7 +98,7 @@ static void test_defaults(void **state) {
 static void test_bad_options(void **state) {
     (void)state;
     seen_t v = {0};
-    lb_demo_hooks_t h = {.user = &v, .eval = eval_fails};
+    lb_demo_hooks_t h = {.user = &v, .provenance = provenance_fails};
     static const char *const field[] = {"n:", "authors:", "finetune_epochs:", "unlearn_target:", "unlearn_lr:",
                                         "unlearn_epochs:", "entropy:", "entropy_positions:"};
     for (int k = 0; k < 8; k++) {
@@ -125,7 +127,7 @@ static void test_eval_failure(void **state) {
     (void)state;
     seen_t v = {0};
     lb_demo_hooks_t h = {.user = &v, .log = on_log, .step_begin = on_begin, .step_end = on_end,
-                         .eval = eval_fails};
+                         .provenance = provenance_fails};
     lb_demo_opts_t o = lb_demo_opts_default();
     o.out = out;
     o.authors = 1;
