@@ -30,27 +30,6 @@ static int parse_long(const char *s, long *out) {
     return 0;
 }
 
-static int parse_size(const char *s, size_t *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || !(v > 0)) return -1;
-    double mul = 1;
-    if (*end) {
-        switch (*end) {
-        case 'k': case 'K': mul = 1024.0; break;
-        case 'm': case 'M': mul = 1048576.0; break;
-        case 'g': case 'G': mul = 1073741824.0; break;
-        default: return -1;
-        }
-        if (end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "iB")) return -1;
-    }
-    v *= mul;
-    if (v < 1 || v > 1e18) return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
 #define BAD(...) return lb_error_set(err, LB_EINVAL, __VA_ARGS__)
 
 int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t *err) {
@@ -106,7 +85,7 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
         if (parse_long(a, &o->batch) || o->batch < 1 || o->batch > 65536)
             BAD("--batch: expected an integer in [1, 65536], got '%s'", a);
     } else if (!strcmp(f, "kv-budget")) {
-        if (parse_size(a, &o->kv_budget))
+        if (lb_mem_size_parse(a, &o->kv_budget))
             BAD("--kv-budget: expected a size such as 512M or 4G, got '%s'", a);
     } else if (!strcmp(f, "adaptive-temperature")) {
         o->adaptive = 1;
