@@ -47,9 +47,8 @@ static void req_opts(const demo_eval_req_t *r, lb_eval_opts_t *a) {
         a->limit = r->limit > 0 ? r->limit : 0;
         if (r->adaptive) a->adaptive = 1, a->conf_thr = r->confidence_threshold;
     }
-    /* The phi prompt ends at "\n" and the model writes "Answer: " itself: TOFU scores without it. */
     a->score = lb_score_opts_default();
-    if (!strcmp(a->tmpl, "phi")) a->score.strip[a->score.n_strip++] = "Answer:";
+    lb_eval_default_strip(a, 0);
 }
 
 typedef struct {

@@ -12,8 +12,7 @@ int lb_eval_checkpoint(const char *model_dir, const lb_eval_opts_t *o,
     a.model = model_dir;
     a.n = o->n ? o->n : 1; /* the bounds need one sample; not reported with o->n == 0 */
     a.greedy_too = 1;
-    /* `eval`'s rule: the phi prompt ends at "\n" and the model writes "Answer: " itself */
-    if (a.score.n_strip == 0 && a.tmpl && !strcmp(a.tmpl, "phi")) a.score.strip[a.score.n_strip++] = "Answer:";
+    lb_eval_default_strip(&a, a.score.n_strip > 0); /* `eval`'s rule */
     lb_eval_ctx_t ctx;
     lb_eval_result_t r;
     lb_eval_result_init(&r, &a);

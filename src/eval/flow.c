@@ -33,10 +33,7 @@ static int flow_progress(void *user, const lb_sampler_progress_t *p) {
 /* Everything before the ranks meet: the checks, the judge (rank 0), lb_eval_load. */
 static int flow_setup(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
                       lb_eval_result_t *r, lb_error_t *err) {
-    /* The phi prompt ends at "\n" and the model writes "Answer: " itself: TOFU scores without it. */
-    if (!f->strip_given && o->tmpl && !strcmp(o->tmpl, "phi") &&
-        o->score.n_strip < LB_SCORE_MAX_STRIP)
-        o->score.strip[o->score.n_strip++] = "Answer:";
+    lb_eval_default_strip(o, f->strip_given);
     if (!f->metric_given) BAD("--metric M is required");
     if (!f->out_dir) BAD("--out DIR is required");
     if (o->n == 0) BAD("-n: the bounds need at least one sample per question");

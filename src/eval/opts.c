@@ -23,3 +23,8 @@ double lb_eval_default_leak_threshold(lb_metric_t m, const lb_score_opts_t *so) 
     if (m == LB_METRIC_JUDGE) return so->judge_threshold >= 0 ? 1.0 : 0.5;
     return 0.9;
 }
+
+void lb_eval_default_strip(lb_eval_opts_t *o, int strip_given) {
+    if (!strip_given && o->tmpl && !strcmp(o->tmpl, "phi") && o->score.n_strip < LB_SCORE_MAX_STRIP)
+        o->score.strip[o->score.n_strip++] = "Answer:";
+}
