@@ -26,9 +26,13 @@
  *   lb_eval_write_reports) with the settings docs/demo.md lists; each eval folder holds what
  *   `leakbound eval` with those settings writes, except its report.json's "provenance": that
  *   is hooks->provenance's object for the model and data (the demo's own command line as
- *   "argv", final paths), as in demo.json. The rows' numbers are read back from the folders'
- *   report.json and samples.jsonl (lb_demo_read_eval); the greedy checks (training's stop
- *   rule, fine-tuning rounds) take their greedy mean from lb_eval_result_t and write no files.
+ *   "argv", final paths), as in demo.json. The rows' numbers (lb_demo_eval_t) come from each
+ *   run's lb_eval_result_t, not from its files: the same numbers as the folder's report.json
+ *   (summary means summed over questions in their order, per-question greedy score, M_mu and
+ *   leak counts, the leak verdicts' shares), the retain diversity from the answers' texts as
+ *   the run hands each question's group over; the sampled trajectory and the greedy checks
+ *   (training's stop rule, fine-tuning rounds) take their means from lb_eval_result_t too (the
+ *   checks write no files).
  * - Models' run records (leakbound_run.json): written by lb_train_write_record with no argv (a
  *   library call has none): "argv" is an empty list; the config names final paths.
  * - Determinism: for the same opts (and thread-independent kernels) every output except the
@@ -101,7 +105,8 @@ typedef struct lb_demo_hooks {
     json_t *(*provenance)(void *user, const char *model_dir, const char *data_path, lb_error_t *err);
 } lb_demo_hooks_t;
 
-/* What one eval folder (forget or retain set) says. Means are over questions. */
+/* One eval (forget or retain set) of a row, from its run's lb_eval_result_t: what its folder's
+ * report.json says. Means are over questions. */
 typedef struct lb_demo_eval {
     double greedy, mean, max, m_mu, m_sigma, ed;
     double leak_share;      /* share of questions with a sampled answer >= the leak threshold */
@@ -113,6 +118,9 @@ typedef struct lb_demo_eval {
     double *q_greedy;       /* (n_questions) per-question greedy score; owned */
     size_t *q_leaks;        /* (n_questions) sampled answers >= the leak threshold; owned */
     size_t n_samples;       /* sampled answers per question */
+    double *samples;        /* (n_questions * n_samples) the sampled scores in the order the eval
+                               folder's samples.jsonl lists them (question groups as the run
+                               completed them; demo_forget.svg's values); owned */
 } lb_demo_eval_t;
 
 /* TOFU's metrics of one model against the retain model; NaN when not computed. */
@@ -203,13 +211,7 @@ int lb_demo_run(const lb_demo_opts_t *opts, const lb_demo_hooks_t *hooks, lb_dem
 /* Free what the run put in *result and zero it; NULL is a no-op. */
 void lb_demo_result_free(lb_demo_result_t *result);
 
-/* Read DIR/report.json and DIR/samples.jsonl of an eval into *e (zeroed first). threshold: the
- * leak threshold; diversity_samples > 0 also computes e->diversity from the first that many
- * sampled answers of each question. Errors: LB_EFORMAT (naming the file and line), LB_EIO,
- * LB_ENOMEM. Free with lb_demo_eval_free. */
-int lb_demo_read_eval(const char *dir, double threshold, int diversity_samples, lb_demo_eval_t *e,
-                      lb_error_t *err);
-/* Free e's arrays and zero them. */
+/* Free e's arrays (a row's lb_demo_eval_t, filled by lb_demo_run) and set them to NULL. */
 void lb_demo_eval_free(lb_demo_eval_t *e);
 
 /* Write <r->out>/demo.md, demo.json, demo_forget.svg and demo_trajectory_{ga,gd,npo}.svg (each

@@ -280,15 +280,21 @@ static void train_defaults(lb_train_run_opts_t *o, int unlearn) {
     o->max_length = 72;
 }
 
-/* An eval of one model on forget10 or a retain sample (limit questions): n sampled answers. */
+/* An eval of one model on forget10 or a retain sample (limit questions): n sampled answers;
+ * with row, the row's numbers from the run's result (diversity: its first that many answers). */
 static int eval(lb_demo_result_t *d, const char *model, const char *data, const char *out, const char *step, long n,
-                long limit, int adaptive, int quiet, double *greedy, lb_error_t *err) {
+                long limit, int adaptive, int quiet, double *greedy, lb_demo_eval_t *row, int diversity,
+                lb_error_t *err) {
     demo_eval_req_t req = {.kind = DEMO_EVAL_ROUGE, .model_dir = model, .data_path = data, .out_dir = out,
                               .template_spec = "phi", .n = n, .limit = limit, .max_new = d->max_new, .seed = d->seed,
                               .alpha = d->alpha, .temperature = d->temperature, .top_p = d->top_p,
                               .leak_threshold = d->leak_threshold, .confidence_threshold = d->ats_threshold,
                               .adaptive = adaptive};
-    return demo_eval(d, step, &req, quiet, greedy, err);
+    if (!row) return demo_eval(d, step, &req, quiet, greedy, err);
+    demo_step_t s;
+    demo_step_begin(d, &s, step, quiet ? DEMO_QUIET : 0);
+    int rc = demo_eval_row(d, &s, &req, diversity, row, err);
+    return demo_step_end(d, &s, rc, err, NULL);
 }
 
 /* One fine-tuning round r of the demo's recipe (ft_epochs epochs, lr ft_lr, batch 8, max length 72,
@@ -329,7 +335,7 @@ static int finetune(lb_demo_result_t *d, lb_error_t *err) {
         snprintf(check, sizeof check, "%s/eval/finetune-check-%d", d->out, r);
         snprintf(step2, sizeof step2, "eval-finetune-check-%d", r);
         int rc = finetune_round(d, src, data, dst, step, r, err);
-        if (!rc) rc = eval(d, dst, fcheck, check, step2, 1, 0, 0, 1, &d->ft_greedy, err);
+        if (!rc) rc = eval(d, dst, fcheck, check, step2, 1, 0, 0, 1, &d->ft_greedy, NULL, 0, err);
         if (rc) return rc;
         d->ft_rounds_used = r;
         demo_step_t s;
@@ -452,6 +458,8 @@ static int unlearn(lb_demo_result_t *d, lb_demo_row_t *row, lb_error_t *err) {
     return 0;
 }
 
+/* A row's forget and retain evals: their folders under eval/<dir>/, and the row's numbers from
+ * each run's lb_eval_result_t (demo_eval_row; nothing is read back from the folders). */
 static int evaluate(lb_demo_result_t *d, lb_demo_row_t *row, lb_error_t *err) {
     char model[1024], ef[1024], er[1024], df[1024], dr[1024], sf[96], sr[96];
     snprintf(model, sizeof model, "%s/models/%s", d->out, row->model_dir);
@@ -463,10 +471,9 @@ static int evaluate(lb_demo_result_t *d, lb_demo_row_t *row, lb_error_t *err) {
     snprintf(dr, sizeof dr, "%s/data/retain90.jsonl", d->out);
     snprintf(sf, sizeof sf, "eval-%s-forget", row->dir);
     snprintf(sr, sizeof sr, "eval-%s-retain", row->dir);
-    int rc = eval(d, model, df, ef, sf, d->n, 0, row->adaptive, 0, NULL, err);
-    if (!rc) rc = eval(d, model, dr, er, sr, d->retain_n, d->retain_q, row->adaptive, 0, NULL, err);
-    if (!rc) rc = lb_demo_read_eval(ef, d->leak_threshold, 0, &row->forget, err);
-    if (!rc) rc = lb_demo_read_eval(er, d->leak_threshold, d->diversity_samples, &row->retain, err);
+    int rc = eval(d, model, df, ef, sf, d->n, 0, row->adaptive, 0, NULL, &row->forget, 0, err);
+    if (!rc) rc = eval(d, model, dr, er, sr, d->retain_n, d->retain_q, row->adaptive, 0, NULL, &row->retain,
+                       d->diversity_samples, err);
     return rc;
 }
 

@@ -1,6 +1,8 @@
 /* The demo's evaluations as eval-module calls (include/leakbound/eval.h): the settings the demo
  * always used (docs/demo.md), the run, and the reports written into the step's eval folder. The
- * reports name the final paths (demo_provenance) and the greedy mean comes from the result. */
+ * reports name the final paths (demo_provenance); what the demo takes from a run (means, a
+ * row's numbers, the alignment counts) comes from its lb_eval_result_t and group hook through
+ * a demo_eval_sink_t, never from the files. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,16 +56,20 @@ static void req_opts(const demo_eval_req_t *r, lb_eval_opts_t *a) {
 typedef struct {
     lb_eval_writer_t w;
     int writing;
+    const demo_eval_sink_t *sink;
 } group_ctx_t;
 
+/* Each group: samples.jsonl's lines first (when the eval writes files), then the sink's hook. */
 static int on_group(void *user, size_t item, const lb_sample_result_t *res, int n_res, const double *scores,
                     lb_error_t *err) {
     group_ctx_t *g = user;
-    return g->writing ? lb_eval_write_group(&g->w, item, res, n_res, scores, err) : 0;
+    int rc = g->writing ? lb_eval_write_group(&g->w, item, res, n_res, scores, err) : 0;
+    if (!rc && g->sink && g->sink->group) rc = g->sink->group(g->sink->user, item, res, n_res, scores, err);
+    return rc;
 }
 
-int demo_eval_means(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *req, double *greedy_mean,
-                    double *mean, double *m_mu, lb_error_t *err) {
+int demo_eval_sink(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *req, const demo_eval_sink_t *sink,
+                   lb_error_t *err) {
     lb_eval_opts_t a;
     req_opts(req, &a);
     lb_eval_result_t e;
@@ -74,7 +80,7 @@ int demo_eval_means(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *
     lb_atomic_file_t samples_file;
     int opened = 0;
     char path[4300], fin_judge[4300];
-    group_ctx_t g = {.w = {.ctx = &ctx, .fd = -1}};
+    group_ctx_t g = {.w = {.ctx = &ctx, .fd = -1}, .sink = sink};
     int rc = 0;
     if (req->kind == DEMO_EVAL_JUDGE) {
         lb_judge_opts_t jo = {.tmpl = req->judge_template, .labels = req->judge_labels};
@@ -93,6 +99,7 @@ int demo_eval_means(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *
                  a.n, p->total / 1e6, p->threads, p->threads == 1 ? "" : "s", p->kernels);
     }
     if (!rc) rc = lb_eval_check_items(&ctx, a.metric, err);
+    if (!rc && sink && sink->begin) rc = sink->begin(sink->user, ctx.n_items, ctx.opts.n_samples, err);
     if (!rc && req->out_dir) {
         /* the reports name the final paths: the demo's provenance (demo_provenance) */
         if (!(e.provenance = demo_provenance(d, req->model_dir, req->data_path, err))) rc = err->code;
@@ -109,17 +116,9 @@ int demo_eval_means(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *
         }
     }
     if (!rc) rc = lb_eval_run(&ctx, &a, &(lb_eval_hooks_t){.user = &g, .group = on_group}, &e, err);
-    if (!rc && greedy_mean) { /* summed in item order, divided by their number */
-        double sum = 0;
-        for (size_t p = 0; p < e.n_items; p++) sum += e.greedy[p];
-        *greedy_mean = e.n_items ? sum / (double)e.n_items : NAN;
-    }
-    if (!rc && (mean || m_mu)) {
-        double sm = 0, su = 0, inv = e.n_items ? 1.0 / (double)e.n_items : NAN;
-        for (size_t p = 0; p < e.n_items; p++) sm += e.res[p].mean, su += e.res[p].M_mu;
-        if (mean) *mean = sm * inv;
-        if (m_mu) *m_mu = su * inv;
-    }
+    if (!rc && e.n_done != e.n_items)
+        rc = lb_error_set(err, LB_EINVAL, "the eval ended with %zu of %zu questions answered", e.n_done, e.n_items);
+    if (!rc && sink && sink->result) rc = sink->result(sink->user, &e, err);
     if (!rc && req->out_dir) {
         rc = lb_eval_write_reports(&e, err);
         if (!rc) {
@@ -135,6 +134,35 @@ int demo_eval_means(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *
     lb_eval_result_free(&e);
     lb_judge_free(judge);
     return rc;
+}
+
+/* demo_eval_means' outputs, taken from the run's result. */
+typedef struct {
+    double *greedy_mean, *mean, *m_mu;
+} means_t;
+
+static int means_result(void *user, const lb_eval_result_t *e, lb_error_t *err) {
+    (void)err;
+    means_t *m = user;
+    if (m->greedy_mean) { /* summed in item order, divided by their number */
+        double sum = 0;
+        for (size_t p = 0; p < e->n_items; p++) sum += e->greedy[p];
+        *m->greedy_mean = e->n_items ? sum / (double)e->n_items : NAN;
+    }
+    if (m->mean || m->m_mu) {
+        double sm = 0, su = 0, inv = e->n_items ? 1.0 / (double)e->n_items : NAN;
+        for (size_t p = 0; p < e->n_items; p++) sm += e->res[p].mean, su += e->res[p].M_mu;
+        if (m->mean) *m->mean = sm * inv;
+        if (m->m_mu) *m->m_mu = su * inv;
+    }
+    return 0;
+}
+
+int demo_eval_means(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *req, double *greedy_mean,
+                    double *mean, double *m_mu, lb_error_t *err) {
+    means_t m = {greedy_mean, mean, m_mu};
+    demo_eval_sink_t sink = {.user = &m, .result = means_result};
+    return demo_eval_sink(d, s, req, &sink, err);
 }
 
 int demo_eval_in(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *req, double *greedy_mean,

@@ -12,6 +12,7 @@
 
 #include "leakbound/core.h"
 #include "leakbound/demo.h"
+#include "leakbound/eval.h"
 #include "leakbound/train_run.h"
 
 /* Seconds on the monotonic clock (the demo's step and section timings). */
@@ -80,6 +81,23 @@ typedef struct {
     const char *judge_dir, *judge_template, *judge_labels;
 } demo_eval_req_t;
 
+/* What an eval hands the demo besides its files, while its lb_eval_result_t is alive. Every
+ * member may be NULL. begin: after loading, the questions (n_items, in report order) and the
+ * sampled answers per question (n); group: each question's group as the run completes it
+ * (lb_eval_hooks_t.group's arguments, after samples.jsonl has its lines); result: the finished
+ * run (every question answered and bounded), before its reports are written. A non-zero
+ * return (an LB_E* code with err filled) ends the eval with it. */
+typedef struct {
+    void *user;
+    int (*begin)(void *user, size_t n_items, long n, lb_error_t *err);
+    lb_eval_group_fn group;
+    int (*result)(void *user, const lb_eval_result_t *e, lb_error_t *err);
+} demo_eval_sink_t;
+
+/* The eval of req inside the running step s (eval module calls; its lines go to s's log), the
+ * files into req->out_dir (final paths in the reports), with sink (may be NULL). */
+int demo_eval_sink(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *req, const demo_eval_sink_t *sink,
+                   lb_error_t *err);
 /* The eval of req inside the running step s (eval module calls; its lines go to s's log):
  * the files into req->out_dir (final paths in the reports), *greedy_mean (may be NULL) the
  * mean greedy score over the questions in their order. */
@@ -89,6 +107,13 @@ int demo_eval_in(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *req
  * M_mu (each summed in question order, times 1/questions, as report.json's summary). */
 int demo_eval_means(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *req, double *greedy_mean,
                     double *mean, double *m_mu, lb_error_t *err);
+/* demo_eval_in, and *row (zeroed first; free with lb_demo_eval_free) from the run's result
+ * (demo_rows.c): every field is the result's (lb_eval_result_t: scores, greedy, res[p], leak
+ * verdicts and shares), summed in question order as report.json's summary; with
+ * diversity_samples > 0 also row->diversity from the first that many sampled answers of each
+ * question, taken from the run's groups (no file is read back). */
+int demo_eval_row(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *req, int diversity_samples,
+                  lb_demo_eval_t *row, lb_error_t *err);
 /* demo_eval_in as its own step (quiet: no terminal line). */
 int demo_eval(lb_demo_result_t *d, const char *step, const demo_eval_req_t *req, int quiet, double *greedy_mean,
               lb_error_t *err);
