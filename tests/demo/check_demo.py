@@ -6,6 +6,9 @@ verdicts that follow from its numbers — never for hard-coded values or expecte
 - every aggregate is recomputed here from each model's eval files (samples.jsonl, report.json):
   greedy mean, sampled mean/max, leak share, hidden-leak share, retain greedy, retain diversity
   (pairwise ROUGE-L F with the independent rouge-score reimplementation text_rouge_ref);
+- the rows come from the evals' results, not from their files: each number equals what the
+  folders' report.json says exactly (summary means and shares, the greedy means summed over its
+  per-question greedy scores in report order, question and sample counts, hidden-leak flags);
 - the unlearning stop rule: the chosen step is the first of the selection trace at or below the
   target (or the last one, flagged not reached);
 - the three claims: each verdict is recomputed from the rows by the rule stated in demo.md; the
@@ -82,6 +85,36 @@ def diversity(texts, k):
         sim = sum(text_rouge_ref.rouge("rougeL", b, a)[2] for a, b in pairs) / len(pairs) if pairs else 1.0
         tot += 1 - sim
     return tot / len(texts)
+
+
+def check_row_is_report(row, rep, ev, tag):
+    """The row's numbers are its evals' result, so exactly what their report.json files say (no
+    tolerance: the same doubles, summed in the same question order): the summary means, the leak
+    shares, the greedy means over report.json's per-question greedy scores (in report order), the
+    question and sample counts; and the per-question values behind claim 1 (the hidden leaks,
+    report.json's "hidden_leak" flags)."""
+    sm = rep["summary"]
+    want = {"sampled_mean": sm["mean"], "sampled_max": sm["max"], "M_mu": sm["M_mu"], "M_sigma": sm["M_sigma"],
+            "ED": sm["ED"], "leak_share": sm["leak_share"], "hidden_leak_share": sm["hidden_leak_share"],
+            "forget_questions": len(rep["prompts"]), "samples": rep["prompts"][0]["n"]}
+    g = 0.0
+    for p in rep["prompts"]:
+        g += p["greedy"]
+        if p["n"] != want["samples"]:
+            fail(f"{tag}: question {p['id']} has n {p['n']}, the first {want['samples']}")
+    want["greedy_forget"] = g / len(rep["prompts"])
+    if sum(p["hidden_leak"] for p in rep["prompts"]) != round(row["hidden_leak_share"] * len(rep["prompts"])):
+        fail(f"{tag}: hidden leak share {row['hidden_leak_share']}, report.json flags "
+             f"{sum(p['hidden_leak'] for p in rep['prompts'])} of {len(rep['prompts'])}")
+    ret = json.load(open(os.path.join(ev, "retain", "report.json")))
+    g = 0.0
+    for p in ret["prompts"]:
+        g += p["greedy"]
+    want["retain_greedy"] = g / len(ret["prompts"])
+    want["retain_mean"] = ret["summary"]["mean"]
+    for key, v in want.items():
+        if row[key] != v:
+            fail(f"{tag}: {key} = {row[key]!r}, its report.json says {v!r}")
 
 
 def tofu_items(out, tofu_dir, tag):
@@ -353,6 +386,7 @@ def main():
         for key, v in recomputed.items():
             if not close(row[key], v, 1e-9):
                 fail(f"{tag}: {key} = {row[key]}, recomputed {v}")
+        check_row_is_report(row, rep, os.path.join(out, "eval", row["dir"]), tag)
         row["_q"], row["_g"], row["_s"], row["_mmu"] = q, g, s, mmu
         # the unlearning stop rule
         if row["method"] and not row["adaptive_temperature"]:
