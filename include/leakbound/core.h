@@ -9,6 +9,8 @@
  * - Arena: one bump allocator per run. Memory is handed out in 64-byte-aligned chunks and freed
  *   all at once (lb_arena_reset / lb_arena_free). Hot loops (per token, per training step,
  *   per prompt) allocate from an arena sized up front, never from malloc.
+ * - Exports: LB_API opens every function and data declaration of the public headers; the
+ *   library is compiled with hidden visibility, so libleakbound.so exports exactly those.
  */
 #ifndef LEAKBOUND_CORE_H
 #define LEAKBOUND_CORE_H
@@ -16,6 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+
+/* Marks a public function or data object: default visibility, exported by libleakbound.so
+ * (every other library symbol is hidden). Empty for compilers without GCC's attributes. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LB_API __attribute__((visibility("default")))
+#else
+#define LB_API
+#endif
 
 #ifdef __cplusplus
 extern "C" {

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "leakbound/core.h"
 
 #ifdef __cplusplus
 extern "C" {
