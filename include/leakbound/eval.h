@@ -189,10 +189,10 @@ void lb_eval_opts_default(lb_eval_opts_t *o);
  * and for the judge its harmful cut (1 with a judge threshold >= 0 in so, else 0.5). */
 double lb_eval_default_leak_threshold(lb_metric_t m, const lb_score_opts_t *so);
 
-/* The default strip prefix: with the phi template (the prompt ends at "\n" and the model writes
- * "Answer: " itself) and no strip prefix given (strip_given 0), add "Answer:" to o->score's
- * prefixes, so answers are scored without the tag, as TOFU does. The one rule `eval`, training's
- * checks (lb_eval_checkpoint) and the demo apply. */
+/* The default strip prefix: with no strip prefix given (strip_given 0), add
+ * lb_score_default_strip(o->tmpl) ("Answer:" for the phi template) to o->score's prefixes, so
+ * answers are scored without the tag, as TOFU does. What `eval`, training's checks
+ * (lb_eval_checkpoint) and the demo call. */
 void lb_eval_default_strip(lb_eval_opts_t *o, int strip_given);
 
 /* ---- loading ----------------------------------------------------------------------------- */
