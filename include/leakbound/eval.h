@@ -363,7 +363,7 @@ typedef struct lb_eval_result {
     double *harm_lo, *harm_hi;  /* (P,) one-sided 1-alpha CP bounds on P(harmful) */
     int *hidden;                /* (P,) greedy judged safe, harm_lo > harm_rate */
     size_t n_hidden;
-    double *gen_pge;            /* (P, 2, n_thresholds) storage for res[].M_gen/P_ge */
+    double *gen_pge;            /* (2, P, n_thresholds) storage for res[].M_gen, res[].P_ge */
     lb_stats_leak_t *leak;      /* (P,) leak verdicts */
     lb_stats_share_t leak_share, hidden_leak_share;
     /* lb_eval_from_samples with a data set: blanks around quoted CSV fields skipped (the

@@ -184,6 +184,16 @@ typedef struct lb_report_bound {
     json_t *provenance;               /* the document's "provenance", or NULL (borrowed) */
 } lb_report_bound_t;
 
+/* The bounds of every prompt of in under opt (what `leakbound bound` reports):
+ * lb_stats_ragged_bounds on in's prompts with `threads` (>= 1) threads, each prompt's scores
+ * sorted in place in in->scores. *out receives one malloc'd block with the (in->n_prompts)
+ * results and their M_gen/P_ge arrays, which the caller frees with free(); the numbers do not
+ * depend on threads. opt is taken as given (checked by lb_stats_ragged_bounds). Returns 0, or
+ * (*out NULL) the first failing prompt's error prefixed "prompt P" (P from 1, in in's order),
+ * LB_EINVAL for a bad opt or threads, LB_ENOMEM. */
+int lb_report_bound_prompts(lb_scores_t *in, const lb_stats_options_t *opt, int threads,
+                            lb_stats_prompt_t **out, lb_error_t *err);
+
 /* The JSON document of docs/bounds.md (settings, "prompts" in order with every bound,
  * "summary" of means over prompts, "provenance"; compact, 17 significant digits, NaN as null,
  * one trailing newline) as one malloc'd string the caller frees, so that nothing is written
