@@ -239,12 +239,13 @@ typedef struct lb_report_plot_scores {
     double *greedy;      /* (k) score of the line with "sample": -1; NaN when none */
 } lb_report_plot_scores_t;
 
-/* Read the scores JSONL at path ("-" = stdin; lines {"id", "score"} or {"id", "scores":
- * [...]}, scores in [0, 1]; a line with "sample": -1 is the greedy answer, not a sample, and
- * holds one "score") into *s (zeroed first; free with lb_report_plot_scores_free, also after
- * an error), keeping the scores of the k prompts whose ids are sel (k; compared as JSON
- * values); every line is checked. Returns 0, or LB_EFORMAT/LB_EINVAL with "file:line: ...",
- * LB_EIO, LB_ENOMEM. */
+/* Read the scores JSONL at path ("-" = stdin) with lb_scores_read (the one scores reader, as
+ * `bound` reads it; every line checked, its errors naming "file:line"), repeated (id, sample)
+ * pairs allowed (LB_SCORES_ALLOW_DUPLICATES), into *s (zeroed first; free with
+ * lb_report_plot_scores_free, also after an error), keeping the scores of the k prompts whose
+ * ids are sel (k; a string or an integer, matched by type and value) in file order and their
+ * greedy scores (a line with "sample": -1). A selected id the file lacks gets n 0. Returns 0, or
+ * lb_scores_read's LB_EFORMAT/LB_EINVAL/LB_EIO, LB_ENOMEM. */
 int lb_report_plot_scores_read(const char *path, json_t *const *sel, size_t k,
                                lb_report_plot_scores_t *s, lb_error_t *err);
 
