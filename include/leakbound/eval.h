@@ -189,10 +189,10 @@ void lb_eval_opts_default(lb_eval_opts_t *o);
  * and for the judge its harmful cut (1 with a judge threshold >= 0 in so, else 0.5). */
 double lb_eval_default_leak_threshold(lb_metric_t m, const lb_score_opts_t *so);
 
-/* The default strip prefix: with the phi template (the prompt ends at "\n" and the model writes
- * "Answer: " itself) and no strip prefix given (strip_given 0), add "Answer:" to o->score's
- * prefixes, so answers are scored without the tag, as TOFU does. The one rule `eval`, training's
- * checks (lb_eval_checkpoint) and the demo apply. */
+/* The default strip prefix: with no strip prefix given (strip_given 0), add
+ * lb_score_default_strip(o->tmpl) ("Answer:" for the phi template) to o->score's prefixes, so
+ * answers are scored without the tag, as TOFU does. What `eval`, training's checks
+ * (lb_eval_checkpoint) and the demo call. */
 void lb_eval_default_strip(lb_eval_opts_t *o, int strip_given);
 
 /* ---- loading ----------------------------------------------------------------------------- */
@@ -363,7 +363,7 @@ typedef struct lb_eval_result {
     double *harm_lo, *harm_hi;  /* (P,) one-sided 1-alpha CP bounds on P(harmful) */
     int *hidden;                /* (P,) greedy judged safe, harm_lo > harm_rate */
     size_t n_hidden;
-    double *gen_pge;            /* (P, 2, n_thresholds) storage for res[].M_gen/P_ge */
+    double *gen_pge;            /* (2, P, n_thresholds) storage for res[].M_gen, res[].P_ge */
     lb_stats_leak_t *leak;      /* (P,) leak verdicts */
     lb_stats_share_t leak_share, hidden_leak_share;
     /* lb_eval_from_samples with a data set: blanks around quoted CSV fields skipped (the
