@@ -613,9 +613,10 @@ int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *use
                        lb_error_t *err);
 
 /* `leakbound eval` (not --samples): the checks of the CLI (model, data, n >= 1, metric and out
- * given, no output or resume; --harm-rate with the judge only; the phi template strips "Answer:" unless strip-prefix
- * was set), the judge (opened and hashed: lb_judge_sha256), lb_eval_load, lb_eval_check_items,
- * provenance (lb_eval_provenance of argv[0..argc) with "tokenizer" when set), lb_eval_run, and
+ * given, no output or resume; --harm-rate with the judge only; the phi template strips
+ * "Answer:" unless strip-prefix was set), the judge (opened and hashed: lb_judge_sha256),
+ * lb_eval_load, lb_eval_check_items, provenance (lb_eval_provenance of argv[0..argc) with
+ * "tokenizer" when set), lb_eval_run, and
  * samples.jsonl, report.json, report.md and the plots written into out as one atomic set
  * (lb_io_dir_*): the files the CLI writes for the same flags. Scores stay in the job
  * (lb_eval_job_scores). Returns 0 or an LB_E* code with err filled (LB_ECANCELED when progress

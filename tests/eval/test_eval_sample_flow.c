@@ -1,8 +1,8 @@
 /* lb_eval_sample_flow_run (`sample -o FILE` as a library call) on the bundled default
  * (examples/default): a run writes FILE and FILE.settings.json; a second writer of FILE is
  * refused while the first holds the lock (FILE untouched); runs stopped by their progress or
- * group hook and a FILE cut inside a group (a torn line) resume to the bytes of one uninterrupted run;
- * resuming with another seed is refused naming the setting; the transport hooks run in order
+ * group hook and a FILE cut inside a group (a torn line) resume to the bytes of one
+ * uninterrupted run; resuming with another seed is refused naming the setting; the transport hooks run in order
  * (loaded, ready, go, bcast, started), a worker (rank 1) never touches FILE and samples what
  * the broadcast leaves, and rank 0 meets the others at go with its error when FILE cannot be
  * locked. The CLI's bytes themselves are compared in tests/oracle/python_eval.py and the
