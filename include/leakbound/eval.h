@@ -189,10 +189,10 @@ LB_API void lb_eval_opts_default(lb_eval_opts_t *o);
  * and for the judge its harmful cut (1 with a judge threshold >= 0 in so, else 0.5). */
 LB_API double lb_eval_default_leak_threshold(lb_metric_t m, const lb_score_opts_t *so);
 
-/* The default strip prefix: with the phi template (the prompt ends at "\n" and the model writes
- * "Answer: " itself) and no strip prefix given (strip_given 0), add "Answer:" to o->score's
- * prefixes, so answers are scored without the tag, as TOFU does. The one rule `eval`, training's
- * checks (lb_eval_checkpoint) and the demo apply. */
+/* The default strip prefix: with no strip prefix given (strip_given 0), add
+ * lb_score_default_strip(o->tmpl) ("Answer:" for the phi template) to o->score's prefixes, so
+ * answers are scored without the tag, as TOFU does. What `eval`, training's checks
+ * (lb_eval_checkpoint) and the demo call. */
 LB_API void lb_eval_default_strip(lb_eval_opts_t *o, int strip_given);
 
 /* ---- loading ----------------------------------------------------------------------------- */
@@ -363,7 +363,7 @@ typedef struct lb_eval_result {
     double *harm_lo, *harm_hi;  /* (P,) one-sided 1-alpha CP bounds on P(harmful) */
     int *hidden;                /* (P,) greedy judged safe, harm_lo > harm_rate */
     size_t n_hidden;
-    double *gen_pge;            /* (P, 2, n_thresholds) storage for res[].M_gen/P_ge */
+    double *gen_pge;            /* (2, P, n_thresholds) storage for res[].M_gen, res[].P_ge */
     lb_stats_leak_t *leak;      /* (P,) leak verdicts */
     lb_stats_share_t leak_share, hidden_leak_share;
     /* lb_eval_from_samples with a data set: blanks around quoted CSV fields skipped (the
@@ -511,6 +511,59 @@ LB_API int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb
 /* Close the judge lb_eval_flow_run opened (NULL or none: nothing). */
 LB_API void lb_eval_flow_free(lb_eval_flow_t *f);
 
+/* ---- the sample flow (`leakbound sample -o FILE` and lb_eval_job_sample) ------------------ */
+
+/* One `sample -o FILE` run's settings beyond lb_eval_opts_t, its transport hooks and what it
+ * reports back. Zero-initialize, then set the inputs. */
+typedef struct lb_eval_sample_flow {
+    /* inputs */
+    const char *out;                 /* -o FILE (NULL: "-o FILE is required") */
+    int resume;                      /* --resume: keep FILE's complete groups, sample the rest */
+    int io_flags;                    /* lb_io_lock_acquire's flags (LB_IO_WAIT, LB_IO_NOLOCK) */
+    int rank, ranks;                 /* this process and the job's processes (0 and 1: alone);
+                                        only rank 0 locks, reads and writes FILE */
+    lb_eval_hooks_t hooks;           /* user; progress; group: rank 0, each group before FILE
+                                        gets it (NULL: none); sampler (NULL: lb_sampler_run) */
+    /* after lb_eval_load (NULL: none): print what loading found; non-zero (an LB_E* code
+       with err filled) stops the run */
+    int (*loaded)(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err);
+    /* collective (NULL: returns rc): every rank's outcome of its setup (rc, err); returns 0
+       when every rank may go on, else an LB_E* code with err filled */
+    int (*ready)(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
+                 lb_error_t *err);
+    /* collective (NULL: returns rc): rank 0's outcome of opening FILE, on every rank */
+    int (*go)(void *user, int rc);
+    /* collective (NULL: one process): rank 0's n bytes of buf to every rank (the questions
+       FILE already holds) */
+    void (*bcast)(void *user, void *buf, size_t n);
+    /* every rank, after go and before the run (NULL: none): what is left, as n_done and n_todo
+       below; non-zero (an LB_E* code with err filled) stops the run */
+    int (*started)(void *user, const lb_eval_ctx_t *ctx, size_t n_done, size_t n_todo,
+                   lb_error_t *err);
+    /* outputs */
+    int stage;                       /* LB_EVAL_FLOW_CHECK, _LOAD or _RUN: where a failure was */
+    size_t n_done;                   /* questions FILE already held complete (--resume) */
+    size_t n_todo;                   /* questions sampled by this run (n_items - n_done) */
+} lb_eval_sample_flow_t;
+
+/* `leakbound sample -o FILE`, as one flow: the checks (out, model, data given, n >= 0),
+ * lb_eval_load (ctx, reset first) and f->loaded; f->ready with every rank's setup (so every
+ * rank is set up before rank 0 touches FILE); rank 0 then takes FILE's lock
+ * (lb_io_lock_acquire with io_flags; a second writer is refused, LB_EINVAL "-o: another
+ * leakbound run is writing FILE ..."), opens FILE for appending (truncated unless resume),
+ * writes FILE.settings.json (lb_eval_sample_settings, atomically) or with resume checks it
+ * (lb_eval_sample_settings_check) and scans FILE (lb_eval_sample_resume_scan: a trailing
+ * partial group is cut off); f->go with rank 0's outcome (every rank meets there, also when
+ * rank 0 failed); f->bcast of which questions FILE holds; f->started; lb_eval_sample of the
+ * other questions over f->hooks.sampler, rank 0 appending each group whole to FILE with fsync
+ * (lb_eval_write_group) after f->hooks.group. FILE then holds the bytes one uninterrupted run
+ * writes, whatever the ranks and resumes. FILE's lock is released and FILE closed before the
+ * return. ctx is the caller's to free (lb_eval_ctx_free) whatever the outcome. Returns 0 or an
+ * LB_E* code with err filled and f->stage set (LB_ECANCELED when a hook stopped it: FILE keeps
+ * the groups completed, for a resume); LB_EIO naming FILE for a failed open, write or close. */
+LB_API int lb_eval_sample_flow_run(lb_eval_sample_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
+                            lb_error_t *err);
+
 /* ---- a run by flag names (Python, other bindings) ----------------------------------------- */
 
 /* The files `leakbound eval --out DIR` owns in DIR (NULL-terminated): a new run replaces them
@@ -539,24 +592,31 @@ LB_API int lb_eval_job_new(lb_eval_job_t **out, lb_error_t *err);
 LB_API void lb_eval_job_free(lb_eval_job_t *j);
 
 /* Set a flag as lb_eval_opts_set does, value copied into the job; also "model", "data",
- * "tokenizer", "out" (eval's output folder), "threads" (>= 1), "n", "judge" (the judge folder),
- * "judge-template", "judge-labels", "judge-tokenizer", "judge-batch" (1..4096) and "wait"
- * (wait for out's lock).
+ * "tokenizer", "out" (eval's output folder), "output" (sample's -o FILE), "resume" (sample's
+ * --resume, no value), "threads" (>= 1), "n", "judge" (the judge folder), "judge-template",
+ * "judge-labels", "judge-tokenizer", "judge-batch" (1..4096) and "wait" (wait for the lock of
+ * out or output).
  * Returns 0, LB_EINVAL (as lb_eval_opts_set), LB_ENOMEM. */
 LB_API int lb_eval_job_set(lb_eval_job_t *j, const char *flag, const char *value, lb_error_t *err);
 
 /* `leakbound sample`: load (lb_eval_load) and sample every item, keeping each item's
  * samples.jsonl lines (lb_eval_format_group, the greedy line first with greedy-too) in the job.
+ * With "output" (or "resume") set, `sample -o FILE [--resume]` as the CLI runs it
+ * (lb_eval_sample_flow_run): FILE and FILE.settings.json get the CLI's bytes, FILE is locked
+ * while the job writes it, and with "resume" only the items FILE does not hold complete are
+ * sampled (the job keeps the lines of those only; lb_eval_job_lines is NULL for the others).
  * progress (may be NULL) is called with user as the sampler reports; non-zero stops the run
- * (LB_ECANCELED). Returns 0 or an LB_E* code with err filled (as lb_eval_load,
- * lb_eval_sample); a second run on one job is LB_EINVAL. */
+ * (LB_ECANCELED; FILE keeps the groups completed). Returns 0 or an LB_E* code with err filled
+ * (as lb_eval_load, lb_eval_sample, lb_eval_sample_flow_run); a second run on one job is
+ * LB_EINVAL. */
 LB_API int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
                        lb_error_t *err);
 
 /* `leakbound eval` (not --samples): the checks of the CLI (model, data, n >= 1, metric and out
- * given; --harm-rate with the judge only; the phi template strips "Answer:" unless strip-prefix
- * was set), the judge (opened and hashed: lb_judge_sha256), lb_eval_load, lb_eval_check_items,
- * provenance (lb_eval_provenance of argv[0..argc) with "tokenizer" when set), lb_eval_run, and
+ * given, no output or resume; --harm-rate with the judge only; the phi template strips
+ * "Answer:" unless strip-prefix was set), the judge (opened and hashed: lb_judge_sha256),
+ * lb_eval_load, lb_eval_check_items, provenance (lb_eval_provenance of argv[0..argc) with
+ * "tokenizer" when set), lb_eval_run, and
  * samples.jsonl, report.json, report.md and the plots written into out as one atomic set
  * (lb_io_dir_*): the files the CLI writes for the same flags. Scores stay in the job
  * (lb_eval_job_scores). Returns 0 or an LB_E* code with err filled (LB_ECANCELED when progress

@@ -184,6 +184,16 @@ typedef struct lb_report_bound {
     json_t *provenance;               /* the document's "provenance", or NULL (borrowed) */
 } lb_report_bound_t;
 
+/* The bounds of every prompt of in under opt (what `leakbound bound` reports):
+ * lb_stats_ragged_bounds on in's prompts with `threads` (>= 1) threads, each prompt's scores
+ * sorted in place in in->scores. *out receives one malloc'd block with the (in->n_prompts)
+ * results and their M_gen/P_ge arrays, which the caller frees with free(); the numbers do not
+ * depend on threads. opt is taken as given (checked by lb_stats_ragged_bounds). Returns 0, or
+ * (*out NULL) the first failing prompt's error prefixed "prompt P" (P from 1, in in's order),
+ * LB_EINVAL for a bad opt or threads, LB_ENOMEM. */
+LB_API int lb_report_bound_prompts(lb_scores_t *in, const lb_stats_options_t *opt, int threads,
+                            lb_stats_prompt_t **out, lb_error_t *err);
+
 /* The JSON document of docs/bounds.md (settings, "prompts" in order with every bound,
  * "summary" of means over prompts, "provenance"; compact, 17 significant digits, NaN as null,
  * one trailing newline) as one malloc'd string the caller frees, so that nothing is written
@@ -229,12 +239,13 @@ typedef struct lb_report_plot_scores {
     double *greedy;      /* (k) score of the line with "sample": -1; NaN when none */
 } lb_report_plot_scores_t;
 
-/* Read the scores JSONL at path ("-" = stdin; lines {"id", "score"} or {"id", "scores":
- * [...]}, scores in [0, 1]; a line with "sample": -1 is the greedy answer, not a sample, and
- * holds one "score") into *s (zeroed first; free with lb_report_plot_scores_free, also after
- * an error), keeping the scores of the k prompts whose ids are sel (k; compared as JSON
- * values); every line is checked. Returns 0, or LB_EFORMAT/LB_EINVAL with "file:line: ...",
- * LB_EIO, LB_ENOMEM. */
+/* Read the scores JSONL at path ("-" = stdin) with lb_scores_read (the one scores reader, as
+ * `bound` reads it; every line checked, its errors naming "file:line"), repeated (id, sample)
+ * pairs allowed (LB_SCORES_ALLOW_DUPLICATES), into *s (zeroed first; free with
+ * lb_report_plot_scores_free, also after an error), keeping the scores of the k prompts whose
+ * ids are sel (k; a string or an integer, matched by type and value) in file order and their
+ * greedy scores (a line with "sample": -1). A selected id the file lacks gets n 0. Returns 0, or
+ * lb_scores_read's LB_EFORMAT/LB_EINVAL/LB_EIO, LB_ENOMEM. */
 LB_API int lb_report_plot_scores_read(const char *path, json_t *const *sel, size_t k,
                                lb_report_plot_scores_t *s, lb_error_t *err);
 

@@ -77,6 +77,12 @@ LB_API lb_score_opts_t lb_score_opts_default(void);
 /* The text that is scored (see the contract): *text and *len moved past the stripped prefix. */
 LB_API void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len);
 
+/* The strip prefix a chat template implies when none is given: "Answer:" for the phi template
+ * (its prompt ends at "\n" and the model writes "Answer: " itself, so answers are scored
+ * without the tag, as TOFU does), NULL for any other template name (and for NULL). The one rule
+ * that `eval`, training's checks, the demo (lb_eval_default_strip) and `tofu` apply. */
+LB_API const char *lb_score_default_strip(const char *template_name);
+
 /* A judge score as the metric's value: thresholded to 0/1 when o->judge_threshold >= 0. */
 LB_API double lb_score_judge_value(const lb_score_opts_t *o, double score);
 

@@ -201,10 +201,37 @@ LB_API int lb_stats_prompt_bounds(double *scores, size_t n, double *scratch,
 LB_API int lb_stats_wilcoxon_less(const double *x, const double *y, size_t n, double *r_plus, double *p,
                            int *exact, lb_error_t *err);
 
-/* ---- many prompts at once (a (rows, n) matrix) ----------------------------------------- */
+/* ---- many prompts at once (ragged rows, or a (rows, n) matrix) ------------------------- */
 
-/* lb_stats_prompt_bounds for each row of a row-major (rows, n) matrix of scores, in one call:
- * the batched form for callers that hold a whole matrix (python/leakbound's bounds()). Row r's
+/* lb_stats_prompt_bounds for every prompt of a set, in one call: the one loop "bounds for every
+ * prompt" (`leakbound bound` through lb_report_bound_prompts, eval's lb_eval_bounds, and
+ * lb_stats_rows_bounds for Python). Row r's result is exactly what lb_stats_prompt_bounds gives
+ * for that row alone, whatever threads is.
+ * - offset: (rows + 1) non-decreasing; row r is scores[offset[r] .. offset[r+1]) (a row may be
+ *   empty, which fails as n = 0 does). NULL: rectangular, row r is scores[r*n .. (r+1)*n).
+ * - n: without offsets the row length (>= 1); with offsets the length of a scratch row, at least
+ *   the longest row (>= 1).
+ * - scores: every value must lie in [0, 1] (NaN is rejected here); each row is sorted in place.
+ * - scratch: (threads, n) doubles the caller owns; threads >= 1: rows are shared among at
+ *   most that many OpenMP threads. Nothing is allocated.
+ * - opt: validated as lb_stats_rows_bounds says.
+ * - out: (rows); M_gen, P_ge: (rows, n_thresholds) caller-owned; out[r].M_gen and out[r].P_ge
+ *   are set to point at row r of them.
+ * - bad_row (may be NULL): on a row's failure the lowest failing row (the same at any thread
+ *   count), else rows.
+ * Returns 0, or LB_EINVAL / LB_EUNSUPPORTED with a message that does not name the row, so that
+ * each caller prefixes its own name for it ("sample 7: score nan is outside [0, 1]", or
+ * lb_stats_prompt_bounds' message); a bad argument (option, shape, offsets) leaves *bad_row at
+ * rows. rows = 0 is allowed (nothing to do). Reentrant. */
+LB_API int lb_stats_ragged_bounds(double *scores, const size_t *offset, size_t rows, size_t n,
+                           double *scratch, int threads, const lb_stats_options_t *opt,
+                           lb_stats_prompt_t *out, double *M_gen, double *P_ge, size_t *bad_row,
+                           lb_error_t *err);
+
+
+/* lb_stats_ragged_bounds on a row-major (rows, n) matrix of scores (offset NULL), with its
+ * errors naming the row: the batched form for callers that hold a whole matrix
+ * (python/leakbound's bounds()). Row r's
  * result is exactly what lb_stats_prompt_bounds gives for that row alone, so equal to
  * `leakbound bound` on the same scores.
  * - scores: (rows, n), n >= 1; every value must lie in [0, 1] (NaN is rejected here). Each row

@@ -78,7 +78,8 @@ typedef struct lb_tofu_opts {
     const int32_t *eos;             /* (n_eos,) ids ending a greedy answer; NULL: config's */
     int n_eos;
     const char *strip;              /* prefix removed from a greedy answer before ROUGE;
-                                       NULL: "Answer:" with phi, none otherwise */
+                                       NULL: lb_score_default_strip of the
+                                       template ("Answer:" with phi), else none */
 } lb_tofu_opts_t;
 
 /* Defaults: template phi, max_new_tokens 200, min_k 0.4, batch_tokens 2048, the rest 0/NULL. */
