@@ -12,7 +12,7 @@ Workload: one PROMPT-token prompt, n samples x NEW tokens, T = 1, top-k 50, THRE
 
 usage: /usr/bin/python3 bench/sampler/peers.py --model DIR [--build build] [--n 128,1024]
          [--new 64] [--prompt 32] [--threads 2] [--rounds 2] [--busy] [--llamacpp]
-         [--llamacpp-max-n 128] [--no-update]
+         [--llamacpp-max-n 128] [--torch-chunk 128] [--no-update]
 --busy runs `yes > /dev/null` (one process keeping one core busy) for the whole run. The section
 `sampler-peers-quiet` or `sampler-peers-busy` of bench/RESULTS.md is replaced."""
 import argparse
@@ -46,6 +46,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--busy", action="store_true")
+    ap.add_argument("--torch-chunk", type=int, default=128,
+                    help="the PyTorch peer decodes at most this many rows at once (default 128)")
     ap.add_argument("--llamacpp", action="store_true")
     ap.add_argument("--llamacpp-max-n", type=int, default=128)
     ap.add_argument("--no-update", action="store_true")
@@ -68,7 +70,7 @@ def main():
                 engines = {
                     "leakbound": [lb, a.model, tok, str(n), str(a.new), str(n), str(a.prompt)],
                     "torch_kv": ["/usr/bin/python3", os.path.join(HERE, "torch_sampler_kv.py"),
-                                 a.model, str(n), str(a.new), str(a.prompt)],
+                                 a.model, str(n), str(a.new), str(a.prompt), str(a.torch_chunk)],
                 }
                 if a.llamacpp and n <= a.llamacpp_max_n:
                     engines["llamacpp"] = ["node", os.path.join(HERE, "llamacpp", "sample.mjs"),
@@ -87,6 +89,7 @@ def main():
     cmd = (f"/usr/bin/python3 bench/sampler/peers.py --model {a.model} --build {a.build} --n {a.n} "
            f"--new {a.new} --prompt {a.prompt} --threads {a.threads} --rounds {a.rounds}"
            + (" --busy" if a.busy else "") + (" --llamacpp" if a.llamacpp else "")
+           + f" --torch-chunk {a.torch_chunk}"
            + (f" --section {a.section}" if a.section else ""))
     md = [f"### {'Beside one busy process (`yes > /dev/null`)' if a.busy else 'Quiet machine'}", "",
           f"Command: `{cmd}`; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "

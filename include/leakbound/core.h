@@ -9,6 +9,8 @@
  * - Arena: one bump allocator per run. Memory is handed out in 64-byte-aligned chunks and freed
  *   all at once (lb_arena_reset / lb_arena_free). Hot loops (per token, per training step,
  *   per prompt) allocate from an arena sized up front, never from malloc.
+ * - Exports: LB_API opens every function and data declaration of the public headers; the
+ *   library is compiled with hidden visibility, so libleakbound.so exports exactly those.
  */
 #ifndef LEAKBOUND_CORE_H
 #define LEAKBOUND_CORE_H
@@ -16,6 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+
+/* Marks a public function or data object: default visibility, exported by libleakbound.so
+ * (every other library symbol is hidden). Empty for compilers without GCC's attributes. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LB_API __attribute__((visibility("default")))
+#else
+#define LB_API
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,7 +47,7 @@ enum {
 
 /* LB_ABI_VERSION as compiled into the library (a binding compares it with the revision it was
  * written for, and so recognises a library that is not libleakbound at all: no such symbol). */
-int lb_abi_version(void);
+LB_API int lb_abi_version(void);
 
 typedef struct lb_error {
     int code;
@@ -46,16 +56,16 @@ typedef struct lb_error {
 
 /* Set err (if non-NULL) to code and a printf-style message; returns code so callers can
  * `return lb_error_set(err, LB_EINVAL, "...")`. */
-int lb_error_set(lb_error_t *err, int code, const char *fmt, ...)
+LB_API int lb_error_set(lb_error_t *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Prefix an existing message with "prefix: " (used to add a file name on the way up). */
-void lb_error_prefix(lb_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+LB_API void lb_error_prefix(lb_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The library's version ("MAJOR.MINOR.PATCH", from CMake's project(VERSION)): the one version
  * string; the CLI prints it, reports record it and Python's leakbound.__version__ reads it.
  * Never NULL, never freed. */
-const char *lb_version(void);
+LB_API const char *lb_version(void);
 
 /* ---- memory plans: what a run will hold at most, checked before it is allocated ---------- */
 
@@ -67,26 +77,26 @@ typedef struct lb_mem_plan {
 
 /* Bytes of memory available now: MemAvailable of /proc/meminfo, else the free pages; 0 when
  * unknown. */
-double lb_mem_available(void);
+LB_API double lb_mem_available(void);
 
 /* A memory size as the CLI's --kv-budget takes it: a positive number with an optional K, M or
  * G (binary: 1024, 1024^2, 1024^3; "B" or "iB" may follow), e.g. 512M, 4G, 1.5GiB; at least 1
  * byte, at most 1e18. Returns 0 and *out, or -1 (*out untouched). */
-int lb_mem_size_parse(const char *s, size_t *out);
+LB_API int lb_mem_size_parse(const char *s, size_t *out);
 
 /* "12.3 MB" / "4.56 GB" into buf (cap bytes). */
-void lb_mem_bytes_str(double bytes, char *buf, size_t cap);
+LB_API void lb_mem_bytes_str(double bytes, char *buf, size_t cap);
 
 /* Refuse a plan above the memory available now: returns LB_ENOMEM with "<what>: the memory
  * plan needs T (weights W, KV cache K, scratch S) but A is available: <hint>", else 0 (also
  * when the available memory is unknown). *total (may be NULL) gets the plan's sum. */
-int lb_mem_plan_check(const lb_mem_plan_t *p, const char *what, const char *hint, double *total,
+LB_API int lb_mem_plan_check(const lb_mem_plan_t *p, const char *what, const char *hint, double *total,
                       lb_error_t *err);
 
 /* The Levenshtein distance between a (la bytes) and b (lb bytes): the fewest single-byte
  * insertions, deletions and substitutions that turn one into the other; SIZE_MAX when either is
  * longer than 127 bytes. For "did you mean ...?" hints (unknown flags, unknown config keys). */
-size_t lb_edit_distance(const char *a, size_t la, const char *b, size_t lb);
+LB_API size_t lb_edit_distance(const char *a, size_t la, const char *b, size_t lb);
 
 typedef struct lb_arena {
     unsigned char *base;
@@ -96,26 +106,26 @@ typedef struct lb_arena {
 } lb_arena_t;
 
 /* Reserve cap bytes. Returns 0 or LB_ENOMEM. */
-int lb_arena_init(lb_arena_t *a, size_t cap, lb_error_t *err);
+LB_API int lb_arena_init(lb_arena_t *a, size_t cap, lb_error_t *err);
 /* 64-byte aligned, uninitialised memory, or NULL when the arena is exhausted. */
-void *lb_arena_alloc(lb_arena_t *a, size_t bytes);
+LB_API void *lb_arena_alloc(lb_arena_t *a, size_t bytes);
 /* Like lb_arena_alloc but zero-filled. */
-void *lb_arena_calloc(lb_arena_t *a, size_t count, size_t size);
+LB_API void *lb_arena_calloc(lb_arena_t *a, size_t count, size_t size);
 /* Mark/rewind: everything allocated after the mark is released. */
-size_t lb_arena_mark(const lb_arena_t *a);
+LB_API size_t lb_arena_mark(const lb_arena_t *a);
 /* Release everything allocated after `mark` (a mark above the current use is ignored). */
-void lb_arena_rewind(lb_arena_t *a, size_t mark);
+LB_API void lb_arena_rewind(lb_arena_t *a, size_t mark);
 /* Release everything; the buffer stays allocated for reuse. */
-void lb_arena_reset(lb_arena_t *a);
+LB_API void lb_arena_reset(lb_arena_t *a);
 /* Free the buffer and zero *a (a zeroed arena may be freed again). */
-void lb_arena_free(lb_arena_t *a);
+LB_API void lb_arena_free(lb_arena_t *a);
 
 /* Make room for need elements of elem bytes in the growable array *buf of *cap elements:
  * nothing when need <= *cap, else realloc to the first power-of-two multiple of *cap (16 when
  * it is 0) that holds need, updating *buf and *cap. Returns 0, or LB_ENOMEM (allocation failed
  * or the size overflows size_t), leaving *buf and *cap as they were. The one growth rule behind
  * every growable array of leakbound's readers and scorers. */
-int lb_grow(void **buf, size_t *cap, size_t need, size_t elem);
+LB_API int lb_grow(void **buf, size_t *cap, size_t need, size_t elem);
 
 /* splitmix64 (Steele, Lea and Flood, 2014): advance *state by the golden-ratio increment and
  * return its mix. The one definition behind every seeded stream of leakbound (the generated

@@ -108,7 +108,7 @@ typedef struct lb_dataset {
 } lb_dataset_t;
 
 /* Parse a format name ("auto", "json", "jsonl", "csv"). Returns 0 or LB_EINVAL. */
-int lb_data_format_parse(const char *name, lb_data_format_t *out, lb_error_t *err);
+LB_API int lb_data_format_parse(const char *name, lb_data_format_t *out, lb_error_t *err);
 
 /* Read the dataset at path ("-" = stdin, which needs an explicit format) into *ds (which need not
  * be initialised; on failure it is left empty). The format comes from the extension when fmt is
@@ -116,18 +116,18 @@ int lb_data_format_parse(const char *name, lb_data_format_t *out, lb_error_t *er
  * hashing its path again later would see other bytes). Returns 0, LB_EIO (cannot read),
  * LB_EFORMAT (malformed file) or LB_EINVAL (well-formed file with a missing or mistyped
  * field); err names the file and the place. */
-int lb_data_load(const char *path, lb_data_format_t fmt, lb_dataset_t *ds, lb_error_t *err);
+LB_API int lb_data_load(const char *path, lb_data_format_t fmt, lb_dataset_t *ds, lb_error_t *err);
 
 /* Append a copy of item (every string duplicated) to ds; ds may start zero-initialised.
  * item->id may be NULL (the index is used). Returns 0 or LB_ENOMEM. */
-int lb_data_append(lb_dataset_t *ds, const lb_data_item_t *item, lb_error_t *err);
+LB_API int lb_data_append(lb_dataset_t *ds, const lb_data_item_t *item, lb_error_t *err);
 
 /* Split a comma-separated keyword list (trimmed, empty ones dropped) into a malloc'd
  * array of malloc'd strings. *out is NULL when there are none. Returns 0 or LB_ENOMEM. */
-int lb_data_split_keywords(const char *s, char ***out, size_t *n, lb_error_t *err);
+LB_API int lb_data_split_keywords(const char *s, char ***out, size_t *n, lb_error_t *err);
 
 /* Release everything ds owns and zero it. Safe on a zeroed dataset. */
-void lb_dataset_free(lb_dataset_t *ds);
+LB_API void lb_dataset_free(lb_dataset_t *ds);
 
 /* ---------------------------------------------------------------- templates */
 
@@ -139,45 +139,45 @@ typedef struct lb_template lb_template_t;
  * "chat" without config), LB_EIO/LB_EFORMAT (tokenizer_config.json unreadable or malformed),
  * LB_EUNSUPPORTED (chat_template outside the documented subset; the message names the file,
  * the template line and the construct). *out is owned by the caller (lb_template_free). */
-int lb_template_open(const char *spec, const char *config, lb_template_t **out, lb_error_t *err);
+LB_API int lb_template_open(const char *spec, const char *config, lb_template_t **out, lb_error_t *err);
 
 /* Compile a chat template from its source text. bos/eos may be NULL (rendered as ""); origin
  * names the source in messages (e.g. "tokenizer_config.json"). Errors as lb_template_open. */
-int lb_template_chat(const char *source, const char *bos, const char *eos, const char *origin,
+LB_API int lb_template_chat(const char *source, const char *bos, const char *eos, const char *origin,
                      lb_template_t **out, lb_error_t *err);
 
 /* Interpret the escapes \n, \t and \\ in s (newline, tab, backslash; any other backslash is
  * kept as it is) into a malloc'd string *out (caller frees). The one unescape of the CLI's
  * text arguments (literal templates, `generate --prompt`). Returns 0 or LB_ENOMEM. */
-int lb_template_unescape(const char *s, char **out, lb_error_t *err);
+LB_API int lb_template_unescape(const char *s, char **out, lb_error_t *err);
 
 /* Render the prompt for one question into a malloc'd string (*out, caller frees).
  * Errors: LB_EINVAL when a chat template calls raise_exception or fails at run time (type error,
  * undefined value used as a list, ...), with the template line. */
-int lb_template_render(const lb_template_t *t, const char *question, char **out, lb_error_t *err);
+LB_API int lb_template_render(const lb_template_t *t, const char *question, char **out, lb_error_t *err);
 
 /* As lb_template_render, with the item's prefix for a literal's "{prefix}" (NULL = ""); chat
  * templates ignore it. */
-int lb_template_render_item(const lb_template_t *t, const char *question, const char *prefix,
+LB_API int lb_template_render_item(const lb_template_t *t, const char *question, const char *prefix,
                             char **out, lb_error_t *err);
 
 /* Whether t is a chat template ("chat" or lb_template_chat). */
-int lb_template_is_chat(const lb_template_t *t);
+LB_API int lb_template_is_chat(const lb_template_t *t);
 
 /* Render a chat template with a whole conversation: messages = [{"role": roles[i], "content":
  * contents[i]}] for i < n (n <= 16), and add_generation_prompt as given (a judge reads the
  * conversation user, assistant with add_generation_prompt = false, as Hugging Face's
  * apply_chat_template defaults to). Errors: LB_EINVAL (t is not a chat template, n > 16, or a
  * run-time failure of the template, with its line), LB_ENOMEM. */
-int lb_template_render_chat(const lb_template_t *t, const char *const *roles,
+LB_API int lb_template_render_chat(const lb_template_t *t, const char *const *roles,
                             const char *const *contents, size_t n, int add_generation_prompt,
                             char **out, lb_error_t *err);
 
 /* The spec the template was built from ("phi", "chat", the literal string, ...). */
-const char *lb_template_name(const lb_template_t *t);
+LB_API const char *lb_template_name(const lb_template_t *t);
 
 /* Free t and everything it owns; NULL is a no-op. */
-void lb_template_free(lb_template_t *t);
+LB_API void lb_template_free(lb_template_t *t);
 
 /* ---------------------------------------------------------------- fictitious benchmark */
 
@@ -188,22 +188,22 @@ typedef struct lb_fictitious_opts {
 
 /* The dataset splits written by lb_fictitious_write, in this order. */
 #define LB_FICTITIOUS_N_SPLITS 8
-extern const char *const lb_fictitious_splits[LB_FICTITIOUS_N_SPLITS];
+LB_API extern const char *const lb_fictitious_splits[LB_FICTITIOUS_N_SPLITS];
 
 /* Generate the benchmark in memory: full (n_authors authors) and holdout (the extra authors).
  * Each item has author set; ids are "<author index>-<fact index>". Pure function of opts.
  * Returns 0, LB_EINVAL (n_authors < 1 or > 10000) or LB_ENOMEM. */
-int lb_fictitious_generate(const lb_fictitious_opts_t *opts, lb_dataset_t *full,
+LB_API int lb_fictitious_generate(const lb_fictitious_opts_t *opts, lb_dataset_t *full,
                            lb_dataset_t *holdout, lb_error_t *err);
 
 /* Number of authors in forget<pct> (pct = 1, 5 or 10) for a set of n authors: TOFU's share,
  * rounded to nearest, at least 1. The forget set is the last ones; retain the others. */
-int lb_fictitious_forget_authors(int n_authors, int pct);
+LB_API int lb_fictitious_forget_authors(int n_authors, int pct);
 
 /* Write <dir>/<split>.jsonl (JSON Lines, TOFU layout plus "author") for every split in
  * lb_fictitious_splits; dir is created if needed; each file is written atomically.
  * Returns 0, LB_EINVAL, LB_EIO or LB_ENOMEM. */
-int lb_fictitious_write(const lb_fictitious_opts_t *opts, const char *dir, lb_error_t *err);
+LB_API int lb_fictitious_write(const lb_fictitious_opts_t *opts, const char *dir, lb_error_t *err);
 
 /* Where lb_fictitious_write_set failed. */
 enum {
@@ -219,7 +219,7 @@ enum {
  * LB_FICTITIOUS_AT_DIR), lb_io_dir_begin's LB_EINVAL (another run holds out's lock) or LB_EIO
  * (*at LB_FICTITIOUS_AT_DIR), LB_EIO naming a file written (*at LB_FICTITIOUS_AT_WRITE),
  * LB_EINVAL (opts out of range), LB_ENOMEM. */
-int lb_fictitious_write_set(const lb_fictitious_opts_t *opts, const char *out, int io_flags, int *at,
+LB_API int lb_fictitious_write_set(const lb_fictitious_opts_t *opts, const char *out, int io_flags, int *at,
                             lb_error_t *err);
 
 #ifdef __cplusplus

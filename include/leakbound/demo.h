@@ -78,7 +78,7 @@ typedef struct lb_demo_opts {
 
 /* Defaults: out "leakbound-demo", quick 0, seed 0, authors 10, n 1024, finetune_epochs 15,
  * unlearn_target 0.45, unlearn_lr "1e-4", unlearn_epochs 30, entropy "0.3,0", positions "all". */
-lb_demo_opts_t lb_demo_opts_default(void);
+LB_API lb_demo_opts_t lb_demo_opts_default(void);
 
 /* One step as the hooks see it. */
 typedef struct lb_demo_step {
@@ -205,20 +205,20 @@ typedef struct lb_demo_result {
  * with lb_demo_result_free (also after a failure). Errors: LB_EINVAL (bad options, naming the
  * field and the allowed range; an unusable out; out being written by another run and !wait),
  * those of the failing step (its name in err and its log), LB_EIO, LB_ENOMEM. */
-int lb_demo_run(const lb_demo_opts_t *opts, const lb_demo_hooks_t *hooks, lb_demo_result_t *result,
+LB_API int lb_demo_run(const lb_demo_opts_t *opts, const lb_demo_hooks_t *hooks, lb_demo_result_t *result,
                 lb_error_t *err);
 
 /* Free what the run put in *result and zero it; NULL is a no-op. */
-void lb_demo_result_free(lb_demo_result_t *result);
+LB_API void lb_demo_result_free(lb_demo_result_t *result);
 
 /* Free e's arrays (a row's lb_demo_eval_t, filled by lb_demo_run) and set them to NULL. */
-void lb_demo_eval_free(lb_demo_eval_t *e);
+LB_API void lb_demo_eval_free(lb_demo_eval_t *e);
 
 /* Write <r->out>/demo.md, demo.json, demo_forget.svg and demo_trajectory_{ga,gd,npo}.svg (each
  * atomically) from the result, and set r->summary (the table and the claims as text). The
  * claims' verdicts are computed from r's rows by the rules the report states. Errors: LB_EIO,
  * LB_EFORMAT (rows evaluated on different questions), LB_ENOMEM. */
-int lb_demo_write_report(lb_demo_result_t *r, lb_error_t *err);
+LB_API int lb_demo_write_report(lb_demo_result_t *r, lb_error_t *err);
 
 #ifdef __cplusplus
 }

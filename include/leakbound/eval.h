@@ -76,7 +76,7 @@ typedef struct lb_genconf {
  * transformers' GenerationConfig.from_model_config / from_pretrained read them. eos_token_id
  * may be an int, a list of ints or null. Errors: LB_EIO (no config.json), LB_EFORMAT (malformed
  * JSON or a field of the wrong type: message names the file and the field). */
-int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err);
+LB_API int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err);
 
 /* ---- inspect: what a checkpoint folder holds ------------------------------------------------ */
 
@@ -93,7 +93,7 @@ int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err);
  * (finetune/unlearn), run: that record as it is. Weights are mapped, not converted. Returns 0,
  * or the loaders' LB_EIO/LB_EFORMAT naming the file (a run record that is not a JSON object
  * with "config": LB_EFORMAT "FILE:LINE:COL: ..."), LB_ENOMEM; *doc is NULL on failure. */
-int lb_eval_inspect(const char *dir, const char *tokenizer, json_t **doc, lb_error_t *err);
+LB_API int lb_eval_inspect(const char *dir, const char *tokenizer, json_t **doc, lb_error_t *err);
 
 /* ---- generate: one prompt, one streamed continuation -------------------------------------- */
 
@@ -126,7 +126,7 @@ typedef struct lb_eval_generate_result {
 } lb_eval_generate_result_t;
 
 /* Fill *o with the defaults: no paths, sampling settings from the folder, seed 0, id "0". */
-void lb_eval_generate_opts_default(lb_eval_generate_opts_t *o);
+LB_API void lb_eval_generate_opts_default(lb_eval_generate_opts_t *o);
 
 /* `leakbound generate`: read o->model_dir's generation settings (lb_eval_genconf_read), its
  * tokenizer and model, encode o->prompt and draw one continuation with the sampler (one
@@ -136,10 +136,10 @@ void lb_eval_generate_opts_default(lb_eval_generate_opts_t *o);
  * first and holds the ids on success. Returns 0, or the readers' LB_EIO/LB_EFORMAT naming the
  * file, LB_EINVAL (an empty prompt, a prompt longer than the context, a prompt id outside the
  * vocabulary, a memory plan over the available memory), LB_ENOMEM, or on_text's code. */
-int lb_eval_generate(const lb_eval_generate_opts_t *o, lb_eval_generate_result_t *res, lb_error_t *err);
+LB_API int lb_eval_generate(const lb_eval_generate_opts_t *o, lb_eval_generate_result_t *res, lb_error_t *err);
 
 /* Free res->ids and zero *res. */
-void lb_eval_generate_result_free(lb_eval_generate_result_t *res);
+LB_API void lb_eval_generate_result_free(lb_eval_generate_result_t *res);
 
 /* ---- options ----------------------------------------------------------------------------- */
 
@@ -183,17 +183,17 @@ typedef struct lb_eval_opts {
 } lb_eval_opts_t;
 
 /* Fill o with the defaults listed beside each field (what no flag means). */
-void lb_eval_opts_default(lb_eval_opts_t *o);
+LB_API void lb_eval_opts_default(lb_eval_opts_t *o);
 
 /* --leak-threshold's default for metric m: 0.9 for the ROUGE scores, 1 for keywords and exact,
  * and for the judge its harmful cut (1 with a judge threshold >= 0 in so, else 0.5). */
-double lb_eval_default_leak_threshold(lb_metric_t m, const lb_score_opts_t *so);
+LB_API double lb_eval_default_leak_threshold(lb_metric_t m, const lb_score_opts_t *so);
 
-/* The default strip prefix: with the phi template (the prompt ends at "\n" and the model writes
- * "Answer: " itself) and no strip prefix given (strip_given 0), add "Answer:" to o->score's
- * prefixes, so answers are scored without the tag, as TOFU does. The one rule `eval`, training's
- * checks (lb_eval_checkpoint) and the demo apply. */
-void lb_eval_default_strip(lb_eval_opts_t *o, int strip_given);
+/* The default strip prefix: with no strip prefix given (strip_given 0), add
+ * lb_score_default_strip(o->tmpl) ("Answer:" for the phi template) to o->score's prefixes, so
+ * answers are scored without the tag, as TOFU does. What `eval`, training's checks
+ * (lb_eval_checkpoint) and the demo call. */
+LB_API void lb_eval_default_strip(lb_eval_opts_t *o, int strip_given);
 
 /* ---- loading ----------------------------------------------------------------------------- */
 
@@ -232,14 +232,14 @@ typedef struct lb_eval_ctx {
  * and the memory plan. On failure ctx is left freed (zeroed) and err says why: LB_EINVAL /
  * LB_EFORMAT / LB_EIO for bad input (naming "FILE:LINE: item 'ID'" for a prompt that does not
  * render or encode), LB_ENOMEM. */
-int lb_eval_load(const lb_eval_opts_t *o, lb_eval_ctx_t *ctx, lb_error_t *err);
+LB_API int lb_eval_load(const lb_eval_opts_t *o, lb_eval_ctx_t *ctx, lb_error_t *err);
 
 /* Release what ctx holds and zero it (a zeroed ctx is fine). */
-void lb_eval_ctx_free(lb_eval_ctx_t *ctx);
+LB_API void lb_eval_ctx_free(lb_eval_ctx_t *ctx);
 
 /* Every item must carry what metric m compares against: keywords for keywords, an answer for
  * the others but judge. Returns 0, or LB_EINVAL naming the item and its line. */
-int lb_eval_check_items(const lb_eval_ctx_t *ctx, lb_metric_t m, lb_error_t *err);
+LB_API int lb_eval_check_items(const lb_eval_ctx_t *ctx, lb_metric_t m, lb_error_t *err);
 
 /* ---- hooks ------------------------------------------------------------------------------- */
 
@@ -272,7 +272,7 @@ typedef struct lb_eval_hooks {
  * realloc). Field order: id, sample, prompt, question, text, reference (if the item has an
  * answer), keywords (if any), tokens, finish, score (when scores (n_res,) is not NULL), and
  * temperatures with verbose. Returns 0 or LB_ENOMEM. */
-int lb_eval_format_group(const lb_eval_ctx_t *ctx, size_t it, const lb_sample_result_t *res,
+LB_API int lb_eval_format_group(const lb_eval_ctx_t *ctx, size_t it, const lb_sample_result_t *res,
                          int n_res, const double *scores, int verbose, char **buf, size_t *cap,
                          size_t *len, lb_error_t *err);
 
@@ -291,7 +291,7 @@ typedef struct lb_eval_writer {
 } lb_eval_writer_t;
 
 /* Group hook of lb_eval_writer_t (user). Returns 0, LB_ENOMEM, or LB_EIO naming path. */
-int lb_eval_write_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
+LB_API int lb_eval_write_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
                         const double *scores, lb_error_t *err);
 
 /* ---- sampling (`leakbound sample`) ------------------------------------------------------- */
@@ -299,7 +299,7 @@ int lb_eval_write_group(void *user, size_t item, const lb_sample_result_t *res, 
 /* Sample ctx->opts.n_samples answers (and the greedy one with ctx->opts.greedy_too) for the
  * items items[0..n) of ctx (NULL: all ctx->n_items), each group handed to hooks->group with its
  * item index. Returns 0, LB_ECANCELED, or the sampler's or a hook's error. */
-int lb_eval_sample(const lb_eval_ctx_t *ctx, const size_t *items, size_t n,
+LB_API int lb_eval_sample(const lb_eval_ctx_t *ctx, const size_t *items, size_t n,
                    const lb_eval_hooks_t *hooks, lb_error_t *err);
 
 /* The settings file of `sample -o FILE` (FILE.settings.json): what made FILE, in a fixed key
@@ -307,14 +307,14 @@ int lb_eval_sample(const lb_eval_ctx_t *ctx, const size_t *items, size_t n,
  * top_k, top_p, min_p, adaptive, confidence, confidence_threshold, low_temperature,
  * max_new_tokens, max_length, stop). template_name is the --template given. Returns 0 or
  * LB_ENOMEM; *out is a new object (written with lb_atomic_write_json). */
-int lb_eval_sample_settings(const lb_eval_ctx_t *ctx, const char *template_name, json_t **out,
+LB_API int lb_eval_sample_settings(const lb_eval_ctx_t *ctx, const char *template_name, json_t **out,
                             lb_error_t *err);
 
 /* Resuming path (open as fd): the settings file spath must hold exactly doc's settings (every
  * key equal, none more). A path with no lines yet and no settings file just gets one. Returns
  * 0, or LB_EINVAL naming the setting that differs (both values) or a missing settings file,
  * LB_EFORMAT (spath is not a settings file, naming line:column), LB_EIO. */
-int lb_eval_sample_settings_check(const char *path, const char *spath, int fd, const json_t *doc,
+LB_API int lb_eval_sample_settings_check(const char *path, const char *spath, int fd, const json_t *doc,
                                   lb_error_t *err);
 
 /* Resuming path (open as fd, read from its start): find its complete groups (n_res lines each,
@@ -323,7 +323,7 @@ int lb_eval_sample_settings_check(const char *path, const char *spath, int fd, c
  * items they cover, *n_done their count. Returns 0, or LB_EFORMAT naming "path:LINE" (a
  * damaged line before the last, a group of other settings, an id not in ctx or twice),
  * LB_EIO. */
-int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ctx, int n_res,
+LB_API int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ctx, int n_res,
                                int greedy, unsigned char *done, size_t *n_done, lb_error_t *err);
 
 /* ---- evaluation (`leakbound eval`) ------------------------------------------------------- */
@@ -363,7 +363,7 @@ typedef struct lb_eval_result {
     double *harm_lo, *harm_hi;  /* (P,) one-sided 1-alpha CP bounds on P(harmful) */
     int *hidden;                /* (P,) greedy judged safe, harm_lo > harm_rate */
     size_t n_hidden;
-    double *gen_pge;            /* (P, 2, n_thresholds) storage for res[].M_gen/P_ge */
+    double *gen_pge;            /* (2, P, n_thresholds) storage for res[].M_gen, res[].P_ge */
     lb_stats_leak_t *leak;      /* (P,) leak verdicts */
     lb_stats_share_t leak_share, hidden_leak_share;
     /* lb_eval_from_samples with a data set: blanks around quoted CSV fields skipped (the
@@ -375,7 +375,7 @@ typedef struct lb_eval_result {
 /* Zero r and fill its settings (metric, method, thresholds (none: 0.5), leak threshold (NaN:
  * by metric), harm rate, plot count, score options, ranks 1) from o, which must outlive r (r
  * points at o->score). Call before lb_eval_run or lb_eval_from_samples. Returns 0. */
-int lb_eval_result_init(lb_eval_result_t *r, const lb_eval_opts_t *o);
+LB_API int lb_eval_result_init(lb_eval_result_t *r, const lb_eval_opts_t *o);
 
 /* The whole evaluation on a loaded ctx (greedy answer and o->n samples per item): score each
  * group with o->metric against the item's answer, keywords or (judge) question, hand it to
@@ -384,20 +384,20 @@ int lb_eval_result_init(lb_eval_result_t *r, const lb_eval_opts_t *o);
  * only) the bounds, leak verdicts and shares and the judge's harm comparison. r must have been
  * through lb_eval_result_init; ctx->opts.greedy_too is set. With a judge metric and o->judge_dir, the judge's
  * folder is hashed for the reports (r->judge_sha256) unless the caller already set r->judge. Returns 0, LB_ECANCELED, or an LB_E* code with err filled. */
-int lb_eval_run(lb_eval_ctx_t *ctx, const lb_eval_opts_t *o, const lb_eval_hooks_t *hooks,
+LB_API int lb_eval_run(lb_eval_ctx_t *ctx, const lb_eval_opts_t *o, const lb_eval_hooks_t *hooks,
                 lb_eval_result_t *r, lb_error_t *err);
 
 /* The bounds, leak verdicts/shares and harm comparison of r's scores (lb_eval_run calls it).
  * Returns 0 or an LB_E* code with err filled. */
-int lb_eval_bounds(lb_eval_result_t *r, lb_error_t *err);
+LB_API int lb_eval_bounds(lb_eval_result_t *r, lb_error_t *err);
 
 /* Whether a judge metric value s is a harmful judgement: >= 1 with a judge threshold (the
  * value is then 0/1), else >= 0.5. */
-int lb_eval_harmful(const lb_eval_result_t *r, double s);
+LB_API int lb_eval_harmful(const lb_eval_result_t *r, double s);
 
 /* Release what r owns (its arrays, owned questions, provenance) and set them to NULL; its
  * settings stay. */
-void lb_eval_result_free(lb_eval_result_t *r);
+LB_API void lb_eval_result_free(lb_eval_result_t *r);
 
 /* How lb_eval_from_samples reads the samples file beyond the score fields. */
 typedef struct lb_eval_samples_opts {
@@ -419,14 +419,14 @@ typedef struct lb_eval_samples_opts {
  * o->allow_duplicates), integer and string ids in one file, one id with different references,
  * an empty keyword list, ids with different sample counts. Returns 0, or LB_EINVAL/LB_EFORMAT
  * naming "FILE:LINE", LB_EIO, LB_ENOMEM. Then lb_eval_bounds. */
-int lb_eval_from_samples(lb_eval_result_t *r, const lb_score_cfg_t *cfg,
+LB_API int lb_eval_from_samples(lb_eval_result_t *r, const lb_score_cfg_t *cfg,
                          const lb_eval_samples_opts_t *o, lb_error_t *err);
 
 /* Write r->out_dir/report.json (the `bound` document (docs/bounds.md) with "question" and
  * "greedy" added to each prompt and an "eval" object of settings), report.md and the SVG plots
  * (density.svg, ecdf.svg, ed.svg) of a bounded r. Each file is written atomically. Returns 0 or
  * an LB_E* code with err set. */
-int lb_eval_write_reports(const lb_eval_result_t *r, lb_error_t *err);
+LB_API int lb_eval_write_reports(const lb_eval_result_t *r, lb_error_t *err);
 
 /* ---- provenance -------------------------------------------------------------------------- */
 
@@ -438,7 +438,7 @@ int lb_eval_write_reports(const lb_eval_result_t *r, lb_error_t *err);
  * "data" and "data_sha256": data_sha, else the file's hash when it is a regular file, else null.
  * Returns NULL with err set (LB_EIO naming the file, LB_ENOMEM). docs/evaluation.md,
  * 'Provenance'. */
-json_t *lb_eval_provenance(int argc, char *const *argv, const char *model_dir,
+LB_API json_t *lb_eval_provenance(int argc, char *const *argv, const char *model_dir,
                            const char *model_sha, const char *data_path, const char *data_sha,
                            lb_error_t *err);
 
@@ -494,7 +494,7 @@ typedef struct lb_eval_flow {
  * free (lb_eval_result_free, lb_eval_ctx_free) whatever the outcome, the judge with
  * lb_eval_flow_free. Returns 0 or an LB_E* code with err filled and f->stage set (LB_ECANCELED
  * when a hook stopped it); on failure out_dir is as it was. */
-int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
+LB_API int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
                      lb_eval_result_t *r, lb_error_t *err);
 
 /* `leakbound eval --samples FILE` (cfg->path), as one flow: the provenance (with
@@ -505,17 +505,70 @@ int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
  * data_lenient_line stay for the caller's note. Only out_dir, io_flags, argc/argv,
  * provenance and hooks.user of f are read. Returns 0 or an LB_E* code with err filled
  * (f->stage LB_EVAL_FLOW_RUN); on failure out_dir is as it was. */
-int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_cfg_t *cfg,
+LB_API int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_cfg_t *cfg,
                          const lb_eval_samples_opts_t *so, lb_error_t *err);
 
 /* Close the judge lb_eval_flow_run opened (NULL or none: nothing). */
-void lb_eval_flow_free(lb_eval_flow_t *f);
+LB_API void lb_eval_flow_free(lb_eval_flow_t *f);
+
+/* ---- the sample flow (`leakbound sample -o FILE` and lb_eval_job_sample) ------------------ */
+
+/* One `sample -o FILE` run's settings beyond lb_eval_opts_t, its transport hooks and what it
+ * reports back. Zero-initialize, then set the inputs. */
+typedef struct lb_eval_sample_flow {
+    /* inputs */
+    const char *out;                 /* -o FILE (NULL: "-o FILE is required") */
+    int resume;                      /* --resume: keep FILE's complete groups, sample the rest */
+    int io_flags;                    /* lb_io_lock_acquire's flags (LB_IO_WAIT, LB_IO_NOLOCK) */
+    int rank, ranks;                 /* this process and the job's processes (0 and 1: alone);
+                                        only rank 0 locks, reads and writes FILE */
+    lb_eval_hooks_t hooks;           /* user; progress; group: rank 0, each group before FILE
+                                        gets it (NULL: none); sampler (NULL: lb_sampler_run) */
+    /* after lb_eval_load (NULL: none): print what loading found; non-zero (an LB_E* code
+       with err filled) stops the run */
+    int (*loaded)(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err);
+    /* collective (NULL: returns rc): every rank's outcome of its setup (rc, err); returns 0
+       when every rank may go on, else an LB_E* code with err filled */
+    int (*ready)(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
+                 lb_error_t *err);
+    /* collective (NULL: returns rc): rank 0's outcome of opening FILE, on every rank */
+    int (*go)(void *user, int rc);
+    /* collective (NULL: one process): rank 0's n bytes of buf to every rank (the questions
+       FILE already holds) */
+    void (*bcast)(void *user, void *buf, size_t n);
+    /* every rank, after go and before the run (NULL: none): what is left, as n_done and n_todo
+       below; non-zero (an LB_E* code with err filled) stops the run */
+    int (*started)(void *user, const lb_eval_ctx_t *ctx, size_t n_done, size_t n_todo,
+                   lb_error_t *err);
+    /* outputs */
+    int stage;                       /* LB_EVAL_FLOW_CHECK, _LOAD or _RUN: where a failure was */
+    size_t n_done;                   /* questions FILE already held complete (--resume) */
+    size_t n_todo;                   /* questions sampled by this run (n_items - n_done) */
+} lb_eval_sample_flow_t;
+
+/* `leakbound sample -o FILE`, as one flow: the checks (out, model, data given, n >= 0),
+ * lb_eval_load (ctx, reset first) and f->loaded; f->ready with every rank's setup (so every
+ * rank is set up before rank 0 touches FILE); rank 0 then takes FILE's lock
+ * (lb_io_lock_acquire with io_flags; a second writer is refused, LB_EINVAL "-o: another
+ * leakbound run is writing FILE ..."), opens FILE for appending (truncated unless resume),
+ * writes FILE.settings.json (lb_eval_sample_settings, atomically) or with resume checks it
+ * (lb_eval_sample_settings_check) and scans FILE (lb_eval_sample_resume_scan: a trailing
+ * partial group is cut off); f->go with rank 0's outcome (every rank meets there, also when
+ * rank 0 failed); f->bcast of which questions FILE holds; f->started; lb_eval_sample of the
+ * other questions over f->hooks.sampler, rank 0 appending each group whole to FILE with fsync
+ * (lb_eval_write_group) after f->hooks.group. FILE then holds the bytes one uninterrupted run
+ * writes, whatever the ranks and resumes. FILE's lock is released and FILE closed before the
+ * return. ctx is the caller's to free (lb_eval_ctx_free) whatever the outcome. Returns 0 or an
+ * LB_E* code with err filled and f->stage set (LB_ECANCELED when a hook stopped it: FILE keeps
+ * the groups completed, for a resume); LB_EIO naming FILE for a failed open, write or close. */
+LB_API int lb_eval_sample_flow_run(lb_eval_sample_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
+                            lb_error_t *err);
 
 /* ---- a run by flag names (Python, other bindings) ----------------------------------------- */
 
 /* The files `leakbound eval --out DIR` owns in DIR (NULL-terminated): a new run replaces them
  * as a set (lb_io_dir_begin's owned list). */
-extern const char *const lb_eval_out_files[];
+LB_API extern const char *const lb_eval_out_files[];
 
 /* Set the option named by `leakbound sample`/`eval` flag (without the dashes: "top-p",
  * "max-new-tokens", "metric", "threshold", ...) from its text value, checked as the CLI checks
@@ -525,7 +578,7 @@ extern const char *const lb_eval_out_files[];
  * strip-prefix) are kept by pointer: value must outlive o. model, data, tokenizer, out, judge*
  * and threads are not options of o (lb_eval_job_set takes them). Returns 0, or LB_EINVAL naming
  * the flag and the allowed range, or an unknown flag. */
-int lb_eval_opts_set(lb_eval_opts_t *o, const char *flag, const char *value, lb_error_t *err);
+LB_API int lb_eval_opts_set(lb_eval_opts_t *o, const char *flag, const char *value, lb_error_t *err);
 
 /* A run configured by flag names and owning everything it needs: what Python's
  * leakbound.sample and leakbound.eval call. Opaque; not thread-safe; one run per job. */
@@ -533,48 +586,55 @@ typedef struct lb_eval_job lb_eval_job_t;
 
 /* A new job with the CLI's defaults (n unset). Returns 0 or LB_ENOMEM. Free with
  * lb_eval_job_free. */
-int lb_eval_job_new(lb_eval_job_t **out, lb_error_t *err);
+LB_API int lb_eval_job_new(lb_eval_job_t **out, lb_error_t *err);
 
 /* Release the job and everything it holds (NULL: nothing). */
-void lb_eval_job_free(lb_eval_job_t *j);
+LB_API void lb_eval_job_free(lb_eval_job_t *j);
 
 /* Set a flag as lb_eval_opts_set does, value copied into the job; also "model", "data",
- * "tokenizer", "out" (eval's output folder), "threads" (>= 1), "n", "judge" (the judge folder),
- * "judge-template", "judge-labels", "judge-tokenizer", "judge-batch" (1..4096) and "wait"
- * (wait for out's lock).
+ * "tokenizer", "out" (eval's output folder), "output" (sample's -o FILE), "resume" (sample's
+ * --resume, no value), "threads" (>= 1), "n", "judge" (the judge folder), "judge-template",
+ * "judge-labels", "judge-tokenizer", "judge-batch" (1..4096) and "wait" (wait for the lock of
+ * out or output).
  * Returns 0, LB_EINVAL (as lb_eval_opts_set), LB_ENOMEM. */
-int lb_eval_job_set(lb_eval_job_t *j, const char *flag, const char *value, lb_error_t *err);
+LB_API int lb_eval_job_set(lb_eval_job_t *j, const char *flag, const char *value, lb_error_t *err);
 
 /* `leakbound sample`: load (lb_eval_load) and sample every item, keeping each item's
  * samples.jsonl lines (lb_eval_format_group, the greedy line first with greedy-too) in the job.
+ * With "output" (or "resume") set, `sample -o FILE [--resume]` as the CLI runs it
+ * (lb_eval_sample_flow_run): FILE and FILE.settings.json get the CLI's bytes, FILE is locked
+ * while the job writes it, and with "resume" only the items FILE does not hold complete are
+ * sampled (the job keeps the lines of those only; lb_eval_job_lines is NULL for the others).
  * progress (may be NULL) is called with user as the sampler reports; non-zero stops the run
- * (LB_ECANCELED). Returns 0 or an LB_E* code with err filled (as lb_eval_load,
- * lb_eval_sample); a second run on one job is LB_EINVAL. */
-int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
+ * (LB_ECANCELED; FILE keeps the groups completed). Returns 0 or an LB_E* code with err filled
+ * (as lb_eval_load, lb_eval_sample, lb_eval_sample_flow_run); a second run on one job is
+ * LB_EINVAL. */
+LB_API int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
                        lb_error_t *err);
 
 /* `leakbound eval` (not --samples): the checks of the CLI (model, data, n >= 1, metric and out
- * given; --harm-rate with the judge only; the phi template strips "Answer:" unless strip-prefix
- * was set), the judge (opened and hashed: lb_judge_sha256), lb_eval_load, lb_eval_check_items,
- * provenance (lb_eval_provenance of argv[0..argc) with "tokenizer" when set), lb_eval_run, and
+ * given, no output or resume; --harm-rate with the judge only; the phi template strips
+ * "Answer:" unless strip-prefix was set), the judge (opened and hashed: lb_judge_sha256),
+ * lb_eval_load, lb_eval_check_items, provenance (lb_eval_provenance of argv[0..argc) with
+ * "tokenizer" when set), lb_eval_run, and
  * samples.jsonl, report.json, report.md and the plots written into out as one atomic set
  * (lb_io_dir_*): the files the CLI writes for the same flags. Scores stay in the job
  * (lb_eval_job_scores). Returns 0 or an LB_E* code with err filled (LB_ECANCELED when progress
  * stopped it: out untouched). */
-int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_progress_fn progress,
+LB_API int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_progress_fn progress,
                      void *user, lb_error_t *err);
 
 /* After a run: the items loaded (P). 0 before. */
-size_t lb_eval_job_n_items(const lb_eval_job_t *j);
+LB_API size_t lb_eval_job_n_items(const lb_eval_job_t *j);
 
 /* After lb_eval_job_sample or lb_eval_job_eval: item p's samples.jsonl lines (the bytes the CLI
  * writes for it, each ending in a newline; eval's with scores), *len their length; NULL when
  * p >= P or the item's group did not complete. Owned by the job. */
-const char *lb_eval_job_lines(const lb_eval_job_t *j, size_t p, size_t *len);
+LB_API const char *lb_eval_job_lines(const lb_eval_job_t *j, size_t p, size_t *len);
 
 /* After lb_eval_job_eval: the (P, n) score matrix (row-major), *n_out samples per prompt, and
  * *greedy the (P,) greedy scores; NULL before (or after lb_eval_job_sample). Owned by the job. */
-const double *lb_eval_job_scores(const lb_eval_job_t *j, size_t *n_out, const double **greedy);
+LB_API const double *lb_eval_job_scores(const lb_eval_job_t *j, size_t *n_out, const double **greedy);
 
 #ifdef __cplusplus
 }

@@ -41,7 +41,7 @@ typedef struct lb_eval_checkpoint_summary {
  * Errors: lb_eval_load's and lb_eval_run's (LB_EINVAL naming an item without the answer or
  * keywords o->metric compares against, LB_EFORMAT, LB_EIO, LB_ENOMEM); LB_EINVAL for o->n < 0.
  * On error *out is left as it was. */
-int lb_eval_checkpoint(const char *model_dir, const lb_eval_opts_t *o,
+LB_API int lb_eval_checkpoint(const char *model_dir, const lb_eval_opts_t *o,
                        lb_eval_checkpoint_summary_t *out, lb_error_t *err);
 
 /* Read the data set at path (lb_data_load, format by extension) and check that it has at least
@@ -50,7 +50,7 @@ int lb_eval_checkpoint(const char *model_dir, const lb_eval_opts_t *o,
  * lb_eval_check_items does on a loaded run. For checking a file before work that will evaluate on
  * it. Returns 0, lb_data_load's error, or LB_EINVAL: "PATH: item 'ID' (line N) has no answer for
  * metric M", "PATH holds no questions". */
-int lb_eval_check_data(const char *path, lb_metric_t m, lb_error_t *err);
+LB_API int lb_eval_check_data(const char *path, lb_metric_t m, lb_error_t *err);
 
 #ifdef __cplusplus
 }

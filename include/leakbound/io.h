@@ -40,18 +40,18 @@ typedef struct lb_jsonl_reader {
 } lb_jsonl_reader_t;
 
 /* Open path ("-" for stdin). Returns 0 or LB_EIO with a message naming the file. */
-int lb_jsonl_open(lb_jsonl_reader_t *r, const char *path, lb_error_t *err);
+LB_API int lb_jsonl_open(lb_jsonl_reader_t *r, const char *path, lb_error_t *err);
 
 /* Read the next non-blank line into *out (a new reference the caller must json_decref).
  * Returns 1 when a value was read, 0 at end of file, LB_EFORMAT/LB_EIO on error
  * ("<file>:<line>:<col>: <jansson message>"). */
-int lb_jsonl_next(lb_jsonl_reader_t *r, json_t **out, lb_error_t *err);
+LB_API int lb_jsonl_next(lb_jsonl_reader_t *r, json_t **out, lb_error_t *err);
 
 /* Close the file (not stdin), free the reader's buffers and zero *r. */
-void lb_jsonl_close(lb_jsonl_reader_t *r);
+LB_API void lb_jsonl_close(lb_jsonl_reader_t *r);
 
 /* Read a whole file into a NUL-terminated malloc'd buffer (caller frees). "-" is stdin. */
-int lb_io_read_file(const char *path, char **data, size_t *len, lb_error_t *err);
+LB_API int lb_io_read_file(const char *path, char **data, size_t *len, lb_error_t *err);
 
 typedef struct lb_atomic_file {
     FILE *fp;
@@ -61,24 +61,24 @@ typedef struct lb_atomic_file {
 } lb_atomic_file_t;
 
 /* Begin writing path ("-" = stdout). Nothing appears at path until lb_atomic_commit. */
-int lb_atomic_open(lb_atomic_file_t *f, const char *path, lb_error_t *err);
+LB_API int lb_atomic_open(lb_atomic_file_t *f, const char *path, lb_error_t *err);
 /* Flush, fsync and rename over path. Returns 0 or LB_EIO (the temporary is removed). */
-int lb_atomic_commit(lb_atomic_file_t *f, lb_error_t *err);
+LB_API int lb_atomic_commit(lb_atomic_file_t *f, lb_error_t *err);
 /* Discard: remove the temporary, leave any existing file at path untouched. */
-void lb_atomic_abort(lb_atomic_file_t *f);
+LB_API void lb_atomic_abort(lb_atomic_file_t *f);
 /* Write len bytes to f. Returns 0 or LB_EIO "<path>: write failed: <strerror>" (f stays open:
  * the caller aborts it). */
-int lb_atomic_write(lb_atomic_file_t *f, const void *data, size_t len, lb_error_t *err);
+LB_API int lb_atomic_write(lb_atomic_file_t *f, const void *data, size_t len, lb_error_t *err);
 
 /* The whole file at once: open, write len bytes, commit (abort on any failure, so an existing
  * file at path stays as it was). Returns 0 or the error of the step that failed. */
-int lb_atomic_write_file(const char *path, const void *data, size_t len, lb_error_t *err);
+LB_API int lb_atomic_write_file(const char *path, const void *data, size_t len, lb_error_t *err);
 
 /* A JSON document as a whole file: doc dumped as leakbound writes its documents (2-space
  * indent, keys in insertion order, reals to 17 significant digits) plus a final newline, then
  * lb_atomic_write_file (an existing file at path stays as it was on any failure). doc is not
  * changed. Returns 0, LB_ENOMEM (the dump) or the error of the write. */
-int lb_atomic_write_json(const char *path, const json_t *doc, lb_error_t *err);
+LB_API int lb_atomic_write_json(const char *path, const json_t *doc, lb_error_t *err);
 
 /* An advisory lock on a destination (a folder or a file): flock(2) on the lock file
  * "<parent>/.<name>.lock" beside it (created when missing, never removed: removing a lock file
@@ -104,10 +104,10 @@ enum {
  * file>); wait for it or pass --wait" when another process (or another lock of this process)
  * holds it and LB_IO_WAIT is not given; LB_EIO naming the lock file when it cannot be created
  * or locked (the parent is missing or read-only); LB_ENOMEM. */
-int lb_io_lock_acquire(lb_io_lock_t *l, const char *path, int flags, lb_error_t *err);
+LB_API int lb_io_lock_acquire(lb_io_lock_t *l, const char *path, int flags, lb_error_t *err);
 
 /* Release the lock (the lock file stays). Safe on a zeroed or released lock. */
-void lb_io_lock_release(lb_io_lock_t *l);
+LB_API void lb_io_lock_release(lb_io_lock_t *l);
 
 /* A folder written as one (see the contract). Use:
  *
@@ -142,7 +142,7 @@ typedef struct lb_io_dir {
  * Errors: LB_EINVAL (out is empty, ".", "..", "/" or an existing non-folder; another run holds
  * the lock), LB_EIO (the lock file or the folder cannot be created: the message names it and
  * the reason), LB_ENOMEM. On error nothing is held. */
-int lb_io_dir_begin(lb_io_dir_t *d, const char *out, const char *const *owned, int flags,
+LB_API int lb_io_dir_begin(lb_io_dir_t *d, const char *out, const char *const *owned, int flags,
                     lb_error_t *err);
 
 /* Put the new set in place, then release d and its lock (whatever the result). It never
@@ -162,26 +162,26 @@ int lb_io_dir_begin(lb_io_dir_t *d, const char *out, const char *const *owned, i
  * The new folder takes the old one's mode. SIGINT/SIGTERM arriving during the commit are held
  * until it ends. Returns 0, or LB_EIO naming out and the reason (out then holds its previous
  * entries). */
-int lb_io_dir_commit(lb_io_dir_t *d, lb_error_t *err);
+LB_API int lb_io_dir_commit(lb_io_dir_t *d, lb_error_t *err);
 
 /* Remove the file or folder tree at path, not following links (a link is removed, not its
  * target); a missing path is fine. Best effort: what cannot be removed stays. */
-void lb_io_remove_tree(const char *path);
+LB_API void lb_io_remove_tree(const char *path);
 
 /* Discard: remove the temporary folder and everything in it and release the lock; out is
  * untouched. Safe on a zeroed or already released d. */
-void lb_io_dir_abort(lb_io_dir_t *d);
+LB_API void lb_io_dir_abort(lb_io_dir_t *d);
 
 /* SHA-256 (FIPS 180-4, Debian's libnettle) of the bytes of the file at path, as 64 lowercase hex
  * digits and a NUL in hex. Errors: LB_EIO naming the file and the reason. */
-int lb_io_sha256_file(const char *path, char hex[65], lb_error_t *err);
+LB_API int lb_io_sha256_file(const char *path, char hex[65], lb_error_t *err);
 
 /* SHA-256 of the n files' bytes one after another, in the order given (= sha256 of their
  * concatenation). */
-int lb_io_sha256_files(const char *const *paths, size_t n, char hex[65], lb_error_t *err);
+LB_API int lb_io_sha256_files(const char *const *paths, size_t n, char hex[65], lb_error_t *err);
 
 /* SHA-256 of the n bytes at p (p may be NULL when n is 0): 64 lowercase hex digits and a NUL. */
-void lb_io_sha256_bytes(const void *p, size_t n, char hex[65]);
+LB_API void lb_io_sha256_bytes(const void *p, size_t n, char hex[65]);
 
 /* SHA-256 of a set of named regular files, in the order given: for each file its name
  * (names[i], as UTF-8), one NUL byte, its size as 8 bytes little-endian, then its bytes (so
@@ -189,7 +189,7 @@ void lb_io_sha256_bytes(const void *p, size_t n, char hex[65]);
  *   for name, data in files: h.update(name.encode() + b"\0" + len(data).to_bytes(8, "little") + data)
  * Errors: LB_EIO naming the file (unreadable, not a regular file, or its size changed while it
  * was read). */
-int lb_io_sha256_named(const char *const *paths, const char *const *names, size_t n,
+LB_API int lb_io_sha256_named(const char *const *paths, const char *const *names, size_t n,
                        char hex[65], lb_error_t *err);
 
 /* Parses the JSON number token that starts at s (strict RFC 8259 grammar:
@@ -200,7 +200,7 @@ int lb_io_sha256_named(const char *const *paths, const char *const *names, size_
  * LB_EUNSUPPORTED when the token is valid but this fast path declines it (an integer of 19+ digits,
  * which jansson reads as an integer that may overflow, a token of 128+ bytes, or a real that
  * overflows): callers then fall back to a full JSON parser for the exact error or value. */
-int lb_io_json_number(const char *s, const char *end, double *value, int *is_integer,
+LB_API int lb_io_json_number(const char *s, const char *end, double *value, int *is_integer,
                       const char **stop);
 
 /* json_loadb that accepts every valid JSON number (RFC 8259 sets no limit), as Python's json
@@ -210,20 +210,20 @@ int lb_io_json_number(const char *s, const char *end, double *value, int *is_int
  * and the second +-DBL_MAX. Every other value is jansson's own (integers that fit stay exact
  * json_int_t), so a reader that range-checks the fields it uses rejects such a value by name.
  * Returns the root (a new reference) or NULL with je filled as json_loadb fills it. */
-json_t *lb_io_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *je);
+LB_API json_t *lb_io_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *je);
 
 /* lb_io_json_loadb on the file at path. NULL on failure: *cannot_open = 1 when the file cannot
  * be read (je->text holds "<path>: <reason>"), else 0 and je holds the parse error. */
-json_t *lb_io_json_load_file(const char *path, size_t flags, json_error_t *je, int *cannot_open);
+LB_API json_t *lb_io_json_load_file(const char *path, size_t flags, json_error_t *je, int *cannot_open);
 
 /* v in a few words for "got ..." in messages: an integer exactly, a real as the shortest %g
  * (6 to 17 significant digits) that reads back as the same double, a string quoted (first 40 bytes), true/false/null, "a list", "an object", or
  * "nothing" for NULL. */
-void lb_io_json_describe(const json_t *v, char *buf, size_t cap);
+LB_API void lb_io_json_describe(const json_t *v, char *buf, size_t cap);
 
 /* *out = v when v is a JSON integer in [lo, hi]; LB_EFORMAT (out untouched) otherwise (a real,
  * such as a rewritten too-big integer, is out of every range). */
-int lb_io_json_int(const json_t *v, long long lo, long long hi, long long *out);
+LB_API int lb_io_json_int(const json_t *v, long long lo, long long hi, long long *out);
 
 #ifdef __cplusplus
 }

@@ -67,44 +67,44 @@ typedef struct lb_judge_opts {
  * LB_EINVAL (bad labels or template: the message names the label or the template; a literal
  * template without {response} is one), LB_ENOMEM.
  * *out is freed with lb_judge_free. */
-int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, lb_error_t *err);
+LB_API int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, lb_error_t *err);
 
 /* The judge's provenance hash: lb_model_sha256 of its folder, with the tokenizer files it
  * loaded in place of the folder's when o->tokenizer named others (lb_model_sha256_with), so a
  * judge run with another tokenizer hashes differently. Errors: as lb_model_sha256_with. */
-int lb_judge_sha256(const lb_judge_t *j, char hex[65], lb_error_t *err);
+LB_API int lb_judge_sha256(const lb_judge_t *j, char hex[65], lb_error_t *err);
 
 /* Free the judge, its model, tokenizer, cache and runner; NULL is a no-op. */
-void lb_judge_free(lb_judge_t *j);
+LB_API void lb_judge_free(lb_judge_t *j);
 
 /* The judge prompt text of one pair (malloc'd, caller frees). Errors: LB_EINVAL (a chat
  * template failing at run time), LB_ENOMEM. */
-int lb_judge_render(const lb_judge_t *j, const char *prompt, const char *response, char **out,
+LB_API int lb_judge_render(const lb_judge_t *j, const char *prompt, const char *response, char **out,
                     lb_error_t *err);
 
 /* The token ids the judge is run on for one pair (malloc'd, caller frees). Errors as
  * lb_judge_render, and LB_EINVAL for invalid UTF-8. */
-int lb_judge_encode(const lb_judge_t *j, const char *prompt, const char *response, int32_t **ids,
+LB_API int lb_judge_encode(const lb_judge_t *j, const char *prompt, const char *response, int32_t **ids,
                     size_t *n_ids, lb_error_t *err);
 
 /* Score n pairs (prompts[i], responses[i]) into scores (n,); probs (n, 2) receives (p_A, p_B)
  * per pair when not NULL. Errors: LB_EINVAL naming "sample i" (a prompt over the context, an
  * empty encoding, a template failure), LB_ENOMEM; scores are then unspecified. */
-int lb_judge_score(lb_judge_t *j, size_t n, const char *const *prompts,
+LB_API int lb_judge_score(lb_judge_t *j, size_t n, const char *const *prompts,
                    const char *const *responses, double *scores, double *probs, lb_error_t *err);
 
 /* Label i as given (i 0, or any other value for 1). Owned by j. */
-const char *lb_judge_label(const lb_judge_t *j, int i);
+LB_API const char *lb_judge_label(const lb_judge_t *j, int i);
 /* The first token id of label i (as lb_judge_label picks it). */
-int32_t lb_judge_label_id(const lb_judge_t *j, int i);
+LB_API int32_t lb_judge_label_id(const lb_judge_t *j, int i);
 /* "chat", or the literal template as given. Owned by j. */
-const char *lb_judge_template_name(const lb_judge_t *j);
+LB_API const char *lb_judge_template_name(const lb_judge_t *j);
 /* The judge's context: the longest judge prompt it accepts, in tokens. */
-int lb_judge_context(const lb_judge_t *j);
+LB_API int lb_judge_context(const lb_judge_t *j);
 
 /* The mean of p_A + p_B over the prompts of the judge's first forward call (its first batch)
  * into *mass, and their count as the return value; 0 and NaN before any call has run. */
-int lb_judge_label_mass(const lb_judge_t *j, double *mass);
+LB_API int lb_judge_label_mass(const lb_judge_t *j, double *mass);
 
 #ifdef __cplusplus
 }

@@ -28,32 +28,32 @@ extern "C" {
  * blocks), at most max_seqs live sequences, each at most max_seq_len positions long
  * (0 = the model's max_position_embeddings). block_size 0 means 16. Errors: LB_EINVAL,
  * LB_ENOMEM. The cache borrows nothing from m after creation. */
-int lb_kvcache_create(const lb_model_t *m, size_t capacity_tokens, int max_seqs,
+LB_API int lb_kvcache_create(const lb_model_t *m, size_t capacity_tokens, int max_seqs,
                       int max_seq_len, int block_size, lb_kvcache_t **out, lb_error_t *err);
 /* Free the cache and its block pool; NULL is a no-op. */
-void lb_kvcache_free(lb_kvcache_t *kv);
+LB_API void lb_kvcache_free(lb_kvcache_t *kv);
 
 /* A new empty sequence; returns its id (>= 0) or LB_ENOMEM when max_seqs are live. */
-int lb_kvcache_seq_new(lb_kvcache_t *kv, lb_error_t *err);
+LB_API int lb_kvcache_seq_new(lb_kvcache_t *kv, lb_error_t *err);
 
 /* A new sequence whose cache is src's as it is now (blocks shared, not copied); returns its
  * id, LB_EINVAL (src not live) or LB_ENOMEM (no free sequence slot). */
-int lb_kvcache_seq_fork(lb_kvcache_t *kv, int src, lb_error_t *err);
+LB_API int lb_kvcache_seq_fork(lb_kvcache_t *kv, int src, lb_error_t *err);
 
 /* Release a sequence and its references to blocks (blocks no one references become free).
  * Freeing a dead or out-of-range id does nothing. */
-void lb_kvcache_seq_free(lb_kvcache_t *kv, int seq);
+LB_API void lb_kvcache_seq_free(lb_kvcache_t *kv, int seq);
 
 /* Positions cached for seq (0 for a dead id). */
-int lb_kvcache_seq_len(const lb_kvcache_t *kv, int seq);
+LB_API int lb_kvcache_seq_len(const lb_kvcache_t *kv, int seq);
 
 /* Blocks currently free (referenced by no live sequence). */
-int lb_kvcache_free_blocks(const lb_kvcache_t *kv);
+LB_API int lb_kvcache_free_blocks(const lb_kvcache_t *kv);
 /* Positions per block. */
-int lb_kvcache_block_size(const lb_kvcache_t *kv);
+LB_API int lb_kvcache_block_size(const lb_kvcache_t *kv);
 
 /* Bytes reserved for K and V. */
-size_t lb_kvcache_bytes(const lb_kvcache_t *kv);
+LB_API size_t lb_kvcache_bytes(const lb_kvcache_t *kv);
 
 #ifdef __cplusplus
 }

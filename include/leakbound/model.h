@@ -104,14 +104,14 @@ typedef struct lb_model_options {
  * success *out owns everything (free with lb_model_free). Errors: LB_EIO (missing file),
  * LB_EFORMAT (bad config, missing or misshapen tensor: the message names it and the
  * checkpoint), LB_EUNSUPPORTED (architecture, activation, rope type), LB_ENOMEM. */
-int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **out,
+LB_API int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **out,
                   lb_error_t *err);
 
 /* LB_OK when dir is a folder holding a readable config.json; otherwise LB_EIO with a message
  * naming what is missing (the folder, or its config.json) and what a model folder holds
  * (config.json, the weights, tokenizer.json or --tokenizer). lb_model_load gives the same
  * message; callers that read config.json themselves check the folder first. */
-int lb_model_check_folder(const char *dir, lb_error_t *err);
+LB_API int lb_model_check_folder(const char *dir, lb_error_t *err);
 
 /* SHA-256 (hex) of what leakbound reads from the model folder dir, with lb_io_sha256_named's
  * framing (name, NUL, 8-byte size, bytes) in this order: config.json; generation_config.json,
@@ -121,7 +121,7 @@ int lb_model_check_folder(const char *dir, lb_error_t *err);
  * when a load reads the same bytes. Errors: those of lb_st_open (a bad index, a shard named by
  * a path), LB_EIO naming a file that cannot be read, LB_ENOMEM. Documented in
  * docs/evaluation.md, 'Provenance'. */
-int lb_model_sha256(const char *dir, char hex[65], lb_error_t *err);
+LB_API int lb_model_sha256(const char *dir, char hex[65], lb_error_t *err);
 
 /* lb_model_sha256 of dir with the tokenizer files a load actually reads in place of the
  * folder's: tokenizer_json (when not NULL) is hashed as "tokenizer.json" and tokenizer_config
@@ -129,28 +129,28 @@ int lb_model_sha256(const char *dir, char hex[65], lb_error_t *err);
  * places of the order above. So `--tokenizer FILE|DIR` enters the hash, and a folder holding
  * copies of those files hashes alike. Both NULL: lb_model_sha256. Errors: as lb_model_sha256,
  * LB_EIO naming a tokenizer file that cannot be read. */
-int lb_model_sha256_with(const char *dir, const char *tokenizer_json, const char *tokenizer_config,
+LB_API int lb_model_sha256_with(const char *dir, const char *tokenizer_json, const char *tokenizer_config,
                          char hex[65], lb_error_t *err);
 
 /* Free a model (NULL is fine). Runners and caches made from it must be freed first. */
-void lb_model_free(lb_model_t *m);
+LB_API void lb_model_free(lb_model_t *m);
 
 /* The parsed configuration (owned by m). */
-const lb_model_config_t *lb_model_config(const lb_model_t *m);
+LB_API const lb_model_config_t *lb_model_config(const lb_model_t *m);
 
 /* Number of parameters (tied matrices counted once). */
-size_t lb_model_param_count(const lb_model_t *m);
+LB_API size_t lb_model_param_count(const lb_model_t *m);
 
 /* Bytes of weights the model holds: *copied widened fp32 copies (its own memory), *mapped the
  * matrices read in place from the file mapping (resident once touched). Either may be NULL. */
-void lb_model_weight_bytes(const lb_model_t *m, size_t *copied, size_t *mapped);
+LB_API void lb_model_weight_bytes(const lb_model_t *m, size_t *copied, size_t *mapped);
 
 /* Bytes lb_model_runner_create(m, max_seqs, max_tokens, max_ctx, all_logits) would reserve. */
-size_t lb_model_runner_plan_bytes(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
+LB_API size_t lb_model_runner_plan_bytes(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
                                   int all_logits);
 
 /* The dtype most of the model's parameters have in the file. */
-lb_dtype_t lb_model_file_dtype(const lb_model_t *m);
+LB_API lb_dtype_t lb_model_file_dtype(const lb_model_t *m);
 
 /* ---- Forward ------------------------------------------------------------------------- */
 
@@ -165,18 +165,18 @@ typedef struct lb_model_runner lb_model_runner_t;
  * at positions < max_ctx (0 = max_position_embeddings, which GPT-2 cannot exceed). all_logits
  * reserves room for LB_FORWARD_ALL_LOGITS ((max_tokens, V) floats). Errors: LB_EINVAL (bad
  * sizes), LB_ENOMEM. The runner borrows m. */
-int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
+LB_API int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
                            int all_logits, lb_model_runner_t **out, lb_error_t *err);
 /* Free the runner and its arena (not the model); NULL is a no-op. */
-void lb_model_runner_free(lb_model_runner_t *r);
+LB_API void lb_model_runner_free(lb_model_runner_t *r);
 
 /* Batch-invariant mode on (on != 0) or off (the default) for r's later calls. Both modes now
  * run the same fixed-order products (see the contract above); kept for existing callers.
  * Cheap; needs no memory. */
-void lb_model_runner_set_batch_invariant(lb_model_runner_t *r, int on);
+LB_API void lb_model_runner_set_batch_invariant(lb_model_runner_t *r, int on);
 
 /* Bytes the runner's arena reserved. */
-size_t lb_model_runner_bytes(const lb_model_runner_t *r);
+LB_API size_t lb_model_runner_bytes(const lb_model_runner_t *r);
 
 /* Append tokens to n_seqs sequences of kv and run the model on them.
  *   seq_ids  (n_seqs,)  distinct live sequences of kv (lb_kvcache_seq_new / _fork)
@@ -188,12 +188,12 @@ size_t lb_model_runner_bytes(const lb_model_runner_t *r);
  * Errors (nothing is changed): LB_EINVAL (bad id, duplicate sequence, token out of range,
  * too many tokens or sequences for the runner, position >= max_ctx), LB_ENOMEM (the cache has
  * no free block). */
-int lb_model_forward(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const int *seq_ids,
+LB_API int lb_model_forward(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const int *seq_ids,
                      const int *n_tokens, const int32_t *tokens, int flags,
                      const float **logits, lb_error_t *err);
 
 /* One decode step: one token per sequence; *logits is (n_seqs, V). */
-int lb_model_decode(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const int *seq_ids,
+LB_API int lb_model_decode(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const int *seq_ids,
                     const int32_t *tokens, const float **logits, lb_error_t *err);
 
 /* ---- Layer kernels (llm.c style; training adds *_backward next to each) ---------------
@@ -201,18 +201,18 @@ int lb_model_decode(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const in
 
 /* out = rmsnorm(inp) * w, as LlamaRMSNorm: x * rsqrt(mean(x^2) + eps) * w.
  * out (T, C), inp (T, C), w (C,). out may equal inp. */
-void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int T, int C,
+LB_API void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int T, int C,
                               float eps);
 
 /* out = layernorm(inp) * w + b (biased variance, as torch.nn.LayerNorm).
  * out (T, C), inp (T, C), w (C,), b (C,). out may equal inp. */
-void lb_model_layernorm_forward(float *out, const float *inp, const float *w, const float *b,
+LB_API void lb_model_layernorm_forward(float *out, const float *inp, const float *w, const float *b,
                                 int T, int C, float eps);
 
 /* out = beta * out + inp @ W^T (+ bias), by lb_model_matmul_forward_inv's fixed order (the
  * same bits). W is (OC, C) as nn.Linear stores
  * it, or (C, OC) when w_in_out (GPT-2 Conv1D). out (T, OC), inp (T, C), bias (OC,) or NULL. */
-void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
+LB_API void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                              int T, int C, int OC, int w_in_out, float beta);
 
 /* lb_model_matmul_forward with a fixed order of operations per output element: one fused
@@ -220,33 +220,33 @@ void lb_model_matmul_forward(float *out, const float *inp, const float *w, const
  * w(k, o), acc) for k = 0 .. C-1, then out = acc (+ bias[o]). It depends only on C, never on T,
  * the row's place or the thread count, and every implementation (AVX-512, AVX2/FMA, scalar
  * fmaf) gives the same bits. Same arguments and shapes. */
-void lb_model_matmul_forward_inv(float *out, const float *inp, const float *w,
+LB_API void lb_model_matmul_forward_inv(float *out, const float *inp, const float *w,
                                  const float *bias, int T, int C, int OC, int w_in_out,
                                  float beta);
 
 /* As lb_model_matmul_forward_inv with w in dtype dt (F32, F16 or BF16, widened exactly on
  * the fly while the kernel packs it; w is not modified or copied whole). */
-void lb_model_matmul_inv(float *out, const float *inp, const void *w, lb_dtype_t dt,
+LB_API void lb_model_matmul_inv(float *out, const float *inp, const void *w, lb_dtype_t dt,
                          const float *bias, int T, int C, int OC, int w_in_out, float beta);
 
 /* Choose the implementation of lb_model_matmul_inv for the whole process: 0 the portable
  * scalar loop, 1 AVX2+FMA+F16C, 2 AVX-512F, -1 (or more than the CPU has) the best the CPU
  * has. Returns the level chosen. Not thread-safe: call it before any product runs. */
-int lb_model_matmul_inv_select(int level);
+LB_API int lb_model_matmul_inv_select(int level);
 
 /* The name of implementation level 0, 1 or 2 of the fixed-order kernels ("scalar", "avx2",
  * "avx512"); "?" for any other level. */
-const char *lb_model_isa_name(int level);
+LB_API const char *lb_model_isa_name(int level);
 
 /* The level the fixed-order kernels use (choosing the CPU's best on the first call). */
-int lb_model_isa_current(void);
+LB_API int lb_model_isa_current(void);
 
 /* Force the fixed-order kernels onto the path named "scalar", "avx2" or "avx512" (what the
  * environment variable LEAKBOUND_ISA carries). Every path gives the same bits; forcing one is
  * for tests and for checking a result on the path another machine took. LB_EINVAL (err names
  * the allowed values) for another name or a path this CPU lacks. Not thread-safe: call it
  * before any product runs. */
-int lb_model_isa_force(const char *name, lb_error_t *err);
+LB_API int lb_model_isa_force(const char *name, lb_error_t *err);
 
 /* c (M, N) with row stride ldc = chain(i, j) for i < M, j < N, where chain is the same fixed
  * sequence as lb_model_matmul_forward_inv's: acc = beta != 0 ? beta * c[i][j] : 0, then
@@ -255,12 +255,12 @@ int lb_model_isa_force(const char *name, lb_error_t *err);
  * bits depend only on the operands and K: never on M, N, the thread count (inside an OpenMP
  * parallel region it runs on the calling thread) or the implementation chosen by
  * lb_model_matmul_inv_select. c must not overlap a or b. */
-void lb_model_gemm(float *c, int ldc, const float *a, int lda, int a_trans, const float *b,
+LB_API void lb_model_gemm(float *c, int ldc, const float *a, int lda, int a_trans, const float *b,
                    int ldb, int b_kn, int M, int N, int K, float beta);
 
 /* Rotate the first rot dims of each head in place, HF rotate_half convention (pairs i and
  * i + rot/2). x (T, n_heads, hd) with row stride ld floats; pos (T,); cos/sin (max_pos, rot/2). */
-void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads, int hd,
+LB_API void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads, int hd,
                            int rot, const float *cos_t, const float *sin_t);
 
 /* Queries per chunk of lb_model_causal_attention_forward's score matrix. */
@@ -272,22 +272,22 @@ void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads,
  * queries; OpenMP over heads.
  * out (T, n_heads * hd); q (T, n_heads, hd) with row stride ldq; k, v (T, n_kv_heads, hd) with
  * row stride ldkv; scratch (n_heads, LB_MODEL_ATT_CHUNK * T). */
-void lb_model_causal_attention_forward(float *out, const float *q, int ldq, const float *k,
+LB_API void lb_model_causal_attention_forward(float *out, const float *q, int ldq, const float *k,
                                        const float *v, int ldkv, int T, int n_heads,
                                        int n_kv_heads, int hd, float *scratch);
 
 /* The RoPE tables lb_model_rope_forward reads: HF's default inv_freq (with the llama3
  * rope_scaling adjustment when configured), in fp32 as HF computes it, and cos/sin of
  * position * inv_freq. cos_t, sin_t (max_pos, rotary_dim / 2). */
-void lb_model_rope_tables(const lb_model_config_t *g, int max_pos, float *cos_t, float *sin_t);
+LB_API void lb_model_rope_tables(const lb_model_config_t *g, int max_pos, float *cos_t, float *sin_t);
 
 /* out = silu(gate) * up. out (T, I), gate (T, I), up (T, I); out may equal gate. */
-void lb_model_swiglu_forward(float *out, const float *gate, const float *up, size_t n);
+LB_API void lb_model_swiglu_forward(float *out, const float *gate, const float *up, size_t n);
 
 /* In place: x = gelu_new(x) (tanh form) or exact gelu (erf form). x (n,). */
-void lb_model_gelu_new_forward(float *x, size_t n);
+LB_API void lb_model_gelu_new_forward(float *x, size_t n);
 /* In place: x = exact gelu(x) = x * Phi(x) (erf form). x (n,). */
-void lb_model_gelu_forward(float *x, size_t n);
+LB_API void lb_model_gelu_forward(float *x, size_t n);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "leakbound/core.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,41 +22,41 @@ extern "C" {
 
 /* Backward of lb_model_rmsnorm_forward. dinp (T, C) is written; dw (C,) accumulated.
  * dout (T, C), inp (T, C) the forward's input, w (C,). dinp must not alias dout or inp. */
-void lb_model_rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp,
+LB_API void lb_model_rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp,
                                const float *w, int T, int C, float eps);
 
 /* Backward of lb_model_layernorm_forward. dinp (T, C) written; dw, db (C,) accumulated.
  * dout (T, C), inp (T, C) the forward's input, w (C,). dinp must not alias dout or inp. */
-void lb_model_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
+LB_API void lb_model_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
                                  const float *inp, const float *w, int T, int C, float eps);
 
 /* Backward of lb_model_matmul_forward (out = inp @ W^T + bias; W (OC, C), or (C, OC) when
  * w_in_out). dinp (T, C) = beta * dinp + dout @ W (dinp may be NULL: not needed);
  * dw (same layout as w) += the weight gradient; dbias (OC,) += column sums of dout (NULL: no
  * bias). dout (T, OC), inp (T, C). */
-void lb_model_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
+LB_API void lb_model_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
                               const float *inp, const float *w, int T, int C, int OC,
                               int w_in_out, float beta);
 
 /* Backward of lb_model_rope_forward, in place on the gradient dx (T, n_heads, hd) with row
  * stride ld: the rotation is orthogonal, so its backward rotates by the opposite angle. */
-void lb_model_rope_backward(float *dx, int ld, const int *pos, int T, int n_heads, int hd,
+LB_API void lb_model_rope_backward(float *dx, int ld, const int *pos, int T, int n_heads, int hd,
                             int rot, const float *cos_t, const float *sin_t);
 
 /* Backward of lb_model_swiglu_forward. dgate, dup (n,) written; dout, gate, up (n,) the
  * forward's inputs. dgate may alias dout. */
-void lb_model_swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate,
+LB_API void lb_model_swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate,
                               const float *up, size_t n);
 
 /* Backward of gelu_new / exact gelu: dx (n,) = dout * gelu'(x), x (n,) the forward's input.
  * dx may alias dout. */
-void lb_model_gelu_new_backward(float *dx, const float *dout, const float *x, size_t n);
+LB_API void lb_model_gelu_new_backward(float *dx, const float *dout, const float *x, size_t n);
 /* Backward of exact (erf) gelu: dx (n,) = dout * gelu'(x); dx may alias dout. */
-void lb_model_gelu_backward(float *dx, const float *dout, const float *x, size_t n);
+LB_API void lb_model_gelu_backward(float *dx, const float *dout, const float *x, size_t n);
 
 /* Embedding backward: dwte[tokens[t]] += dout[t] (and dwpe[pos[t]] += dout[t] when dwpe is not
  * NULL). dout (T, C), tokens (T,), pos (T,). */
-void lb_model_embedding_backward(float *dwte, float *dwpe, const float *dout,
+LB_API void lb_model_embedding_backward(float *dwte, float *dwpe, const float *dout,
                                  const int32_t *tokens, const int *pos, int T, int C);
 
 /* Training attention over B sequences of T tokens each (rows b*T .. b*T+T-1), causal,
@@ -65,7 +66,7 @@ void lb_model_embedding_backward(float *dwte, float *dwpe, const float *dout,
  * all T) hidden from every query. out (B*T, n_heads*hd); probs (B, n_heads, T, T) keeps softmax(q k^T / sqrt(hd)) (zeros
  * above the diagonal) for the backward; q (B*T, n_heads, hd) row stride ldq; k, v
  * (B*T, n_kv_heads, hd) row stride ldkv. Two lb_model_gemm products per (sequence, head). */
-void lb_model_attention_train_forward(float *out, float *probs, const float *q, int ldq,
+LB_API void lb_model_attention_train_forward(float *out, float *probs, const float *q, int ldq,
                                       const float *k, const float *v, int ldkv, int B, int T,
                                       int n_heads, int n_kv_heads, int hd, int window,
                                       const int *lens);
@@ -73,7 +74,7 @@ void lb_model_attention_train_forward(float *out, float *probs, const float *q, 
 /* Its backward. dq (written), dk, dv (written) in the layouts of q, k, v (strides ldq, ldkv);
  * dout (B*T, n_heads*hd); probs from the forward; scratch (n_threads, T*T) floats where
  * n_threads is omp_get_max_threads(). */
-void lb_model_attention_train_backward(float *dq, float *dk, float *dv, const float *dout,
+LB_API void lb_model_attention_train_backward(float *dq, float *dk, float *dv, const float *dout,
                                        const float *probs, const float *q, int ldq,
                                        const float *k, const float *v, int ldkv, int B, int T,
                                        int n_heads, int n_kv_heads, int hd, float *scratch);

@@ -125,13 +125,13 @@ typedef struct lb_model_family {
 } lb_model_family_t;
 
 /* The table of family arch (never NULL for a valid lb_arch_t; NULL otherwise). */
-const lb_model_family_t *lb_model_family(lb_arch_t arch);
+LB_API const lb_model_family_t *lb_model_family(lb_arch_t arch);
 
 /* Size of symbol d under config g (0 for LB_DIM_NONE). */
-int lb_model_dim(const lb_model_config_t *g, lb_dim_t d);
+LB_API int lb_model_dim(const lb_model_config_t *g, lb_dim_t d);
 
 /* Whether a tensor with rule `when` is present under config g. */
-int lb_model_tensor_present(const lb_model_config_t *g, lb_when_t when);
+LB_API int lb_model_tensor_present(const lb_model_config_t *g, lb_when_t when);
 
 /* One tensor of a model with config g, resolved from its family's table. */
 typedef struct lb_model_tensor {
@@ -145,10 +145,10 @@ typedef struct lb_model_tensor {
  * layer between the model-level ones. Fills out[0 .. n) when out is not NULL (room for
  * lb_model_tensors(g, NULL) entries) and returns n (a negative LB_EINVAL for an unknown
  * arch). No allocation. */
-int lb_model_tensors(const lb_model_config_t *g, lb_model_tensor_t *out);
+LB_API int lb_model_tensors(const lb_model_config_t *g, lb_model_tensor_t *out);
 
 /* The weight slot of tensor t in m (m's layers must exist). */
-lb_weight_t *lb_model_tensor_slot(lb_model_t *m, const lb_model_tensor_t *t);
+LB_API lb_weight_t *lb_model_tensor_slot(lb_model_t *m, const lb_model_tensor_t *t);
 
 #ifdef __cplusplus
 }

@@ -59,7 +59,7 @@ typedef enum lb_report_format {
 typedef struct lb_report_table lb_report_table_t; /* opaque */
 
 /* A new empty table in *out (free with lb_report_table_free). Returns 0 or LB_ENOMEM. */
-int lb_report_table_new(lb_report_table_t **out, lb_error_t *err);
+LB_API int lb_report_table_new(lb_report_table_t **out, lb_error_t *err);
 
 /* Append a column. header: text (copied). number_format: a printf conversion for one double
  * ("%.4f", "%g", "%.1f%%"...; NULL means "%.4g") used by lb_report_table_number; it is checked
@@ -67,24 +67,24 @@ int lb_report_table_new(lb_report_table_t **out, lb_error_t *err);
  * and "%%". max_width: cells wider than this many code points are cut and end in "..."
  * (0 = no limit; otherwise >= 4). Columns must all be added before the first row.
  * Returns 0, LB_EINVAL (bad format, bad width, rows already added) or LB_ENOMEM. */
-int lb_report_table_column(lb_report_table_t *t, const char *header, lb_report_align_t align,
+LB_API int lb_report_table_column(lb_report_table_t *t, const char *header, lb_report_align_t align,
                            const char *number_format, size_t max_width, lb_error_t *err);
 
 /* Start a new row; its cells are empty until set. Returns 0, LB_EINVAL (no columns) or
  * LB_ENOMEM. */
-int lb_report_table_row(lb_report_table_t *t, lb_error_t *err);
+LB_API int lb_report_table_row(lb_report_table_t *t, lb_error_t *err);
 
 /* Set cell `col` of the current row to text (copied; NULL = empty) or to v printed with the
  * column's number format (NaN prints "nan", infinities "inf"/"-inf", whatever the format).
  * Returns 0, LB_EINVAL (no row yet, col out of range) or LB_ENOMEM. */
-int lb_report_table_text(lb_report_table_t *t, size_t col, const char *text, lb_error_t *err);
+LB_API int lb_report_table_text(lb_report_table_t *t, size_t col, const char *text, lb_error_t *err);
 /* Cell `col` of the current row = v in the column's number format (as above). */
-int lb_report_table_number(lb_report_table_t *t, size_t col, double v, lb_error_t *err);
+LB_API int lb_report_table_number(lb_report_table_t *t, size_t col, double v, lb_error_t *err);
 
 /* Render the whole table into *out (malloc'd, NUL-terminated, ends in "\n"; caller frees).
  * A table with columns and no rows renders its header only. Returns 0, LB_EINVAL (no
  * columns) or LB_ENOMEM. */
-int lb_report_table_render(const lb_report_table_t *t, lb_report_format_t fmt, char **out,
+LB_API int lb_report_table_render(const lb_report_table_t *t, lb_report_format_t fmt, char **out,
                            lb_error_t *err);
 
 /* Streamed rendering, for tables with one row per question: the rows are not stored. fill is
@@ -100,14 +100,14 @@ typedef int (*lb_report_fill_fn)(void *ctx, size_t row, lb_report_table_t *t, lb
 typedef int (*lb_report_write_fn)(void *ctx, const char *text, size_t len, lb_error_t *err);
 /* Write n_rows rows filled one at a time by fill, as the comment above the two callback
  * types says. */
-int lb_report_table_stream(lb_report_table_t *t, size_t n_rows, lb_report_fill_fn fill,
+LB_API int lb_report_table_stream(lb_report_table_t *t, size_t n_rows, lb_report_fill_fn fill,
                            void *fill_ctx, lb_report_format_t fmt, lb_report_write_fn write,
                            void *write_ctx, lb_error_t *err);
 
 /* Rows stored so far (0 again after lb_report_table_stream). */
-size_t lb_report_table_rows(const lb_report_table_t *t);
+LB_API size_t lb_report_table_rows(const lb_report_table_t *t);
 /* Free the table and every string it copied; NULL is a no-op. */
-void lb_report_table_free(lb_report_table_t *t);
+LB_API void lb_report_table_free(lb_report_table_t *t);
 
 /* ---- plots ------------------------------------------------------------------------------- */
 
@@ -136,20 +136,20 @@ typedef struct lb_report_samples {
  * when every value (and greedy) lies there, else nice ticks around the data. s: (n_panels).
  * Returns 0, LB_EINVAL (n_panels = 0, an empty panel, a NaN/inf value, bins > 10000),
  * LB_ENOMEM or LB_EIO (with the path). */
-int lb_report_svg_density(const char *path, const lb_report_samples_t *s, size_t n_panels,
+LB_API int lb_report_svg_density(const char *path, const lb_report_samples_t *s, size_t n_panels,
                           size_t bins, const lb_report_plot_t *opt, lb_error_t *err);
 
 /* Empirical CDF F_n of each entry's scores as a step line, with the simultaneous two-sided
  * DKW band [max(F_n - eps, 0), min(F_n + eps, 1)], eps = lb_stats_eps_two_sided(n, alpha):
  * with probability >= 1 - alpha the true CDF lies inside the band everywhere. The greedy
  * score (when not NaN) is marked. s: (n_panels). alpha in (0, 1). Errors as above. */
-int lb_report_svg_ecdf(const char *path, const lb_report_samples_t *s, size_t n_panels,
+LB_API int lb_report_svg_ecdf(const char *path, const lb_report_samples_t *s, size_t n_panels,
                        double alpha, const lb_report_plot_t *opt, lb_error_t *err);
 
 /* Histogram of counts of one value per prompt (e.g. ED over prompts): `bins` equal bins
  * (0 = 20) on a nice range around the data (width 1 around a single repeated value).
  * values: (n), n >= 1. legend: the series name (NULL = "prompts"). Errors as above. */
-int lb_report_svg_histogram(const char *path, const double *values, size_t n, size_t bins,
+LB_API int lb_report_svg_histogram(const char *path, const double *values, size_t n, size_t bins,
                             const char *legend, const lb_report_plot_t *opt, lb_error_t *err);
 
 /* One line series of a line chart (e.g. training loss against step). */
@@ -162,14 +162,14 @@ typedef struct lb_report_series {
 
 /* Line chart of several series on shared axes (nice ranges covering every point), one colour
  * each, with a legend. series: (n_series), n_series in 1..64. Errors as above. */
-int lb_report_svg_lines(const char *path, const lb_report_series_t *series, size_t n_series,
+LB_API int lb_report_svg_lines(const char *path, const lb_report_series_t *series, size_t n_series,
                         const lb_report_plot_t *opt, lb_error_t *err);
 
 /* dir/loss.svg from dir/train_log.csv (step,epoch,lr,loss,...: loss against step) and, when
  * check_metric is not NULL, dir/eval_log.csv's greedy checks (step,greedy,...) as a second
  * series labelled "greedy <check_metric> (eval_log.csv)". Errors: LB_EIO (a file unreadable or
  * unwritable, naming it), LB_ENOMEM. */
-int lb_report_loss_svg(const char *dir, const char *check_metric, lb_error_t *err);
+LB_API int lb_report_loss_svg(const char *dir, const char *check_metric, lb_error_t *err);
 
 /* ---- the bound document (`leakbound bound`, eval's report.json) ------------------------- */
 
@@ -184,16 +184,26 @@ typedef struct lb_report_bound {
     json_t *provenance;               /* the document's "provenance", or NULL (borrowed) */
 } lb_report_bound_t;
 
+/* The bounds of every prompt of in under opt (what `leakbound bound` reports):
+ * lb_stats_ragged_bounds on in's prompts with `threads` (>= 1) threads, each prompt's scores
+ * sorted in place in in->scores. *out receives one malloc'd block with the (in->n_prompts)
+ * results and their M_gen/P_ge arrays, which the caller frees with free(); the numbers do not
+ * depend on threads. opt is taken as given (checked by lb_stats_ragged_bounds). Returns 0, or
+ * (*out NULL) the first failing prompt's error prefixed "prompt P" (P from 1, in in's order),
+ * LB_EINVAL for a bad opt or threads, LB_ENOMEM. */
+LB_API int lb_report_bound_prompts(lb_scores_t *in, const lb_stats_options_t *opt, int threads,
+                            lb_stats_prompt_t **out, lb_error_t *err);
+
 /* The JSON document of docs/bounds.md (settings, "prompts" in order with every bound,
  * "summary" of means over prompts, "provenance"; compact, 17 significant digits, NaN as null,
  * one trailing newline) as one malloc'd string the caller frees, so that nothing is written
  * unless all of it is ready. NULL when out of memory. */
-char *lb_report_bound_json(const lb_report_bound_t *r);
+LB_API char *lb_report_bound_json(const lb_report_bound_t *r);
 
 /* The same as an aligned plain-text table for a terminal (`bound --format table`: a settings
  * line, a header, a row per prompt with ids cut to 40 code points, a row of means and a
  * summary line), one malloc'd string; NULL when out of memory. */
-char *lb_report_bound_table(const lb_report_bound_t *r);
+LB_API char *lb_report_bound_table(const lb_report_bound_t *r);
 
 /* ---- what `plot` reads: a report document and a scores JSONL ------------------------------ */
 
@@ -216,10 +226,10 @@ typedef struct lb_report_plot_doc {
  * with |ED| <= 1e300, greedy in [0, 1], alpha in (0, 1). Returns 0, or LB_EFORMAT/LB_EINVAL
  * naming the file and the place ("report.json:3:7: ..." for JSON syntax, "report.json:
  * prompts[4].ED: ..." for content), LB_EIO (cannot read), LB_ENOMEM. */
-int lb_report_plot_doc_read(const char *path, lb_report_plot_doc_t *d, lb_error_t *err);
+LB_API int lb_report_plot_doc_read(const char *path, lb_report_plot_doc_t *d, lb_error_t *err);
 
 /* Free what lb_report_plot_doc_read allocated and zero *d. */
-void lb_report_plot_doc_free(lb_report_plot_doc_t *d);
+LB_API void lb_report_plot_doc_free(lb_report_plot_doc_t *d);
 
 /* The sampled scores of the selected prompts. */
 typedef struct lb_report_plot_scores {
@@ -229,17 +239,18 @@ typedef struct lb_report_plot_scores {
     double *greedy;      /* (k) score of the line with "sample": -1; NaN when none */
 } lb_report_plot_scores_t;
 
-/* Read the scores JSONL at path ("-" = stdin; lines {"id", "score"} or {"id", "scores":
- * [...]}, scores in [0, 1]; a line with "sample": -1 is the greedy answer, not a sample, and
- * holds one "score") into *s (zeroed first; free with lb_report_plot_scores_free, also after
- * an error), keeping the scores of the k prompts whose ids are sel (k; compared as JSON
- * values); every line is checked. Returns 0, or LB_EFORMAT/LB_EINVAL with "file:line: ...",
- * LB_EIO, LB_ENOMEM. */
-int lb_report_plot_scores_read(const char *path, json_t *const *sel, size_t k,
+/* Read the scores JSONL at path ("-" = stdin) with lb_scores_read (the one scores reader, as
+ * `bound` reads it; every line checked, its errors naming "file:line"), repeated (id, sample)
+ * pairs allowed (LB_SCORES_ALLOW_DUPLICATES), into *s (zeroed first; free with
+ * lb_report_plot_scores_free, also after an error), keeping the scores of the k prompts whose
+ * ids are sel (k; a string or an integer, matched by type and value) in file order and their
+ * greedy scores (a line with "sample": -1). A selected id the file lacks gets n 0. Returns 0, or
+ * lb_scores_read's LB_EFORMAT/LB_EINVAL/LB_EIO, LB_ENOMEM. */
+LB_API int lb_report_plot_scores_read(const char *path, json_t *const *sel, size_t k,
                                lb_report_plot_scores_t *s, lb_error_t *err);
 
 /* Free what lb_report_plot_scores_read allocated and zero *s. */
-void lb_report_plot_scores_free(lb_report_plot_scores_t *s);
+LB_API void lb_report_plot_scores_free(lb_report_plot_scores_t *s);
 
 /* ---- `plot` as one call: the three SVG files of a report ------------------------------------ */
 
@@ -271,7 +282,7 @@ typedef struct lb_report_plot_files_result {
 } lb_report_plot_files_result_t;
 
 /* Set *o to the defaults: no paths, alpha NaN, bins 20, max_panels 4, no notes, no flags. */
-void lb_report_plot_files_opts_default(lb_report_plot_files_opts_t *o);
+LB_API void lb_report_plot_files_opts_default(lb_report_plot_files_opts_t *o);
 
 /* `leakbound plot`: read o->report and o->scores in full (every line checked), choose the
  * prompts, then write density.svg (per prompt: histogram and KDE, greedy score dashed),
@@ -284,12 +295,12 @@ void lb_report_plot_files_opts_default(lb_report_plot_files_opts_t *o);
  * scores: "SCORES: no sampled scores for prompt 'ID' (of REPORT)"; every ED null; out_dir
  * locked by another run), the readers' LB_EFORMAT/LB_EINVAL/LB_EIO naming file and place,
  * LB_EIO (a write failed: the file and the reason; res->writing set), LB_ENOMEM. */
-int lb_report_plot_files(const lb_report_plot_files_opts_t *o, lb_report_plot_files_result_t *res,
+LB_API int lb_report_plot_files(const lb_report_plot_files_opts_t *o, lb_report_plot_files_result_t *res,
                          lb_error_t *err);
 
 /* A prompt id as text: a JSON string as is (its bytes), an integer in decimal written to buf
  * (cap bytes); returns the text. */
-const char *lb_report_id_text(const json_t *id, char *buf, size_t cap);
+LB_API const char *lb_report_id_text(const json_t *id, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

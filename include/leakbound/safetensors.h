@@ -55,59 +55,59 @@ typedef struct lb_st lb_st_t;
  * (missing/unreadable file), LB_EFORMAT (malformed or lying header, bad index),
  * LB_EUNSUPPORTED (dtype other than F32/F16/BF16), LB_ENOMEM; the message names the file and,
  * where one is at fault, the tensor. */
-int lb_st_open(const char *dir_or_file, lb_st_t **out, lb_error_t *err);
+LB_API int lb_st_open(const char *dir_or_file, lb_st_t **out, lb_error_t *err);
 
 /* Unmap and free everything (NULL is fine). Tensor pointers die with it. */
-void lb_st_close(lb_st_t *st);
+LB_API void lb_st_close(lb_st_t *st);
 
 /* The tensor called name, or NULL when absent. */
-const lb_st_tensor_t *lb_st_find(const lb_st_t *st, const char *name);
+LB_API const lb_st_tensor_t *lb_st_find(const lb_st_t *st, const char *name);
 
 /* Number of tensors, and the i-th of them (0 <= i < count; NULL otherwise) in name order. */
-size_t lb_st_count(const lb_st_t *st);
+LB_API size_t lb_st_count(const lb_st_t *st);
 /* The i-th tensor in name order; NULL when i >= lb_st_count(st). */
-const lb_st_tensor_t *lb_st_at(const lb_st_t *st, size_t i);
+LB_API const lb_st_tensor_t *lb_st_at(const lb_st_t *st, size_t i);
 
 /* Number of files st mapped, and the path of the i-th (0 <= i < count; NULL otherwise) as
  * opened: the single file, or an index's distinct shards in name order (their folder joined
  * to the index's entries). Owned by st. */
-size_t lb_st_file_count(const lb_st_t *st);
+LB_API size_t lb_st_file_count(const lb_st_t *st);
 /* The path of the i-th mapped file; NULL when i >= lb_st_file_count(st). Owned by st. */
-const char *lb_st_file_path(const lb_st_t *st, size_t i);
+LB_API const char *lb_st_file_path(const lb_st_t *st, size_t i);
 
 /* Value of "__metadata__"[key] in the first file that has it, or NULL. Owned by st. */
-const char *lb_st_metadata(const lb_st_t *st, const char *key);
+LB_API const char *lb_st_metadata(const lb_st_t *st, const char *key);
 
 /* Number of "__metadata__" entries (over all files), and the i-th as *key / *val (owned by st).
  * Returns 0, or -1 when i is out of range. */
-size_t lb_st_metadata_count(const lb_st_t *st);
+LB_API size_t lb_st_metadata_count(const lb_st_t *st);
 /* The i-th metadata entry as *key / *val (owned by st); 0, or -1 when i is out of range. */
-int lb_st_metadata_at(const lb_st_t *st, size_t i, const char **key, const char **val);
+LB_API int lb_st_metadata_at(const lb_st_t *st, size_t i, const char **key, const char **val);
 
 /* Where t (a tensor of st) lives: *file (owned by st) and the byte offset of its data from the
  * start of that file. Returns 0, or -1 when t is not one of st's tensors. */
-int lb_st_locate(const lb_st_t *st, const lb_st_tensor_t *t, const char **file, uint64_t *offset);
+LB_API int lb_st_locate(const lb_st_t *st, const lb_st_tensor_t *t, const char **file, uint64_t *offset);
 
 /* Number of elements of t (product of its shape; 1 for a scalar). */
-size_t lb_st_numel(const lb_st_tensor_t *t);
+LB_API size_t lb_st_numel(const lb_st_tensor_t *t);
 
 /* Bytes per element of a dtype, and its safetensors name ("F32", "F16", "BF16"). */
-size_t lb_dtype_size(lb_dtype_t dt);
+LB_API size_t lb_dtype_size(lb_dtype_t dt);
 /* "F32", "F16" or "BF16". */
-const char *lb_dtype_name(lb_dtype_t dt);
+LB_API const char *lb_dtype_name(lb_dtype_t dt);
 
 /* Widen n elements starting at element offset `off` of t into dst (n,) (F16/BF16 → F32
  * exactly; F32 copied). The caller keeps off + n <= lb_st_numel(t). */
-void lb_st_to_f32(const lb_st_tensor_t *t, size_t off, size_t n, float *dst);
+LB_API void lb_st_to_f32(const lb_st_tensor_t *t, size_t off, size_t n, float *dst);
 
 /* Element conversions, exact. F32 → F16/BF16 round to nearest even (NaN stays NaN). */
-float lb_f16_to_f32(uint16_t h);
+LB_API float lb_f16_to_f32(uint16_t h);
 /* BF16 → F32, exact. */
-float lb_bf16_to_f32(uint16_t b);
+LB_API float lb_bf16_to_f32(uint16_t b);
 /* F32 → F16, round to nearest even (NaN stays NaN). */
-uint16_t lb_f32_to_f16(float f);
+LB_API uint16_t lb_f32_to_f16(float f);
 /* F32 → BF16, round to nearest even (NaN stays NaN). */
-uint16_t lb_f32_to_bf16(float f);
+LB_API uint16_t lb_f32_to_bf16(float f);
 
 /* Write a single-file checkpoint at path atomically (temporary file + rename). tensors (n,):
  * each needs name, dtype, ndim, shape and data with nbytes == numel × dtype size (written as is,
@@ -116,7 +116,7 @@ uint16_t lb_f32_to_bf16(float f);
  * are laid out back to back in the order given and the header is padded with spaces to a
  * multiple of 8 bytes. Errors: LB_EINVAL (bad tensor description, naming it), LB_EIO (naming
  * path). */
-int lb_st_write(const char *path, const lb_st_tensor_t *tensors, size_t n,
+LB_API int lb_st_write(const char *path, const lb_st_tensor_t *tensors, size_t n,
                 const char *const *meta_keys, const char *const *meta_vals, size_t n_meta,
                 lb_error_t *err);
 

@@ -48,39 +48,39 @@ typedef struct lb_warp_params {
 } lb_warp_params_t;
 
 /* Hugging Face's GenerationConfig defaults: temperature 1, top_k 50, top_p 1. */
-lb_warp_params_t lb_sample_warp_defaults(void);
+LB_API lb_warp_params_t lb_sample_warp_defaults(void);
 
 /* Check params; LB_EINVAL with a message naming the bad field. */
-int lb_sample_warp_check(const lb_warp_params_t *p, lb_error_t *err);
+LB_API int lb_sample_warp_check(const lb_warp_params_t *p, lb_error_t *err);
 
 /* Bytes of scratch lb_sample_warp needs for a vocabulary of V tokens. */
-size_t lb_sample_scratch_bytes(int V);
+LB_API size_t lb_sample_scratch_bytes(int V);
 
 /* Apply temperature → top-k → top-p to logits (V,) in place; removed entries become −inf.
  * scratch: at least lb_sample_scratch_bytes(V) bytes, 8-byte aligned. Returns the number of
  * tokens kept (>= 1 when any logit is finite), n; on return lb_sample_warp_kept(scratch, V)
  * lists them: the n ids whose logits are finite, ascending. p must pass lb_sample_warp_check. */
-int lb_sample_warp(float *logits, int V, const lb_warp_params_t *p, void *scratch);
+LB_API int lb_sample_warp(float *logits, int V, const lb_warp_params_t *p, void *scratch);
 
 /* The ascending ids kept by the last lb_sample_warp on this scratch (n of them: its return
  * value); valid until scratch is used again. Callers may shorten the list in place. */
-int32_t *lb_sample_warp_kept(void *scratch, int V);
+LB_API int32_t *lb_sample_warp_kept(void *scratch, int V);
 
 /* min-p (as lb_sample_min_p) over the n listed ids only (ids ascending, the only finite
  * logits): drops go to −inf and leave the list, which is compacted in place. Returns the
  * number kept. */
-int lb_sample_min_p_list(float *logits, int32_t *ids, int n, double min_p);
+LB_API int lb_sample_min_p_list(float *logits, int32_t *ids, int n, double min_p);
 
 /* lb_sample_pick when the finite logits are exactly those of the n ids listed (ascending):
  * the same id for the same u (the same sums in the same order), without reading all V. */
-int lb_sample_pick_list(const float *logits, const int32_t *ids, int n, double u);
+LB_API int lb_sample_pick_list(const float *logits, const int32_t *ids, int n, double u);
 
 /* Multinomial draw from softmax(logits) (V,), −inf entries having probability 0; u in [0, 1).
  * Returns the id, or -1 when no logit is finite. */
-int lb_sample_pick(const float *logits, int V, double u);
+LB_API int lb_sample_pick(const float *logits, int V, double u);
 
 /* First index of the largest logit (V,); -1 when V == 0. NaN entries are never chosen. */
-int lb_sample_argmax(const float *logits, int V);
+LB_API int lb_sample_argmax(const float *logits, int V);
 
 /* ---- Counter-based randomness (Philox4x32-10) ------------------------------------------
  * The sampler draws every random number from Philox4x32-10 (Salmon et al., SC'11; Random123's
@@ -90,14 +90,14 @@ int lb_sample_argmax(const float *logits, int V);
  * prompt-key hash low 32, hash high 32). */
 
 /* One Philox4x32-10 block: out (4,) = philox(ctr (4,), key (2,)). */
-void lb_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+LB_API void lb_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
 /* 64-bit FNV-1a hash of len bytes: the prompt's place in the counter. */
-uint64_t lb_sample_key_hash(const char *s, size_t len);
+LB_API uint64_t lb_sample_key_hash(const char *s, size_t len);
 
 /* Uniform double in [0, 1) with 53 random bits for draw (seed, prompt hash, sample, step):
  * ((out[0] << 32 | out[1]) >> 11) * 2^-53 of the Philox block above. */
-double lb_sample_philox_uniform(uint64_t seed, uint64_t prompt_hash, uint32_t sample,
+LB_API double lb_sample_philox_uniform(uint64_t seed, uint64_t prompt_hash, uint32_t sample,
                                 uint32_t step);
 
 /* ---- min-p ----------------------------------------------------------------------------- */
@@ -105,7 +105,7 @@ double lb_sample_philox_uniform(uint64_t seed, uint64_t prompt_hash, uint32_t sa
 /* HF MinPLogitsWarper (applied after top-p): probs = softmax(logits) in double; tokens whose
  * probability is < min_p * max prob become −inf; the most likely token always stays (ties at
  * the top all stay). min_p in [0, 1]; 0 disables. logits (V,). Returns the tokens kept. */
-int lb_sample_min_p(float *logits, int V, double min_p);
+LB_API int lb_sample_min_p(float *logits, int V, double min_p);
 
 /* ---- The many-sample sampler (sampler.c) ------------------------------------------------
  * For each prompt: one prefill, then n continuations forked off the prompt's KV cache (its
@@ -127,7 +127,7 @@ typedef enum lb_confidence {
 typedef enum lb_finish { LB_FINISH_EOS = 0, LB_FINISH_LENGTH = 1, LB_FINISH_STOP = 2 } lb_finish_t;
 
 /* "eos", "length", "stop". */
-const char *lb_sample_finish_name(lb_finish_t f);
+LB_API const char *lb_sample_finish_name(lb_finish_t f);
 
 typedef struct lb_sampler_opts {
     lb_warp_params_t warp;      /* temperature, top-k, top-p */
@@ -163,10 +163,10 @@ typedef struct lb_sampler_opts {
 
 /* Defaults: HF warpers (T 1, top-k 50, top-p 1), min-p off, n 1, max_new_tokens -1,
  * max_length 20, seed 0, batch and budget automatic, adaptive off (maxprob, 0.9, 0). */
-lb_sampler_opts_t lb_sampler_defaults(void);
+LB_API lb_sampler_opts_t lb_sampler_defaults(void);
 
 /* Check the options; LB_EINVAL naming the bad field. */
-int lb_sampler_check(const lb_sampler_opts_t *o, lb_error_t *err);
+LB_API int lb_sampler_check(const lb_sampler_opts_t *o, lb_error_t *err);
 
 typedef struct lb_sample_result {
     int index;                  /* sample index, -1 for greedy */
@@ -215,7 +215,7 @@ typedef void (*lb_sampler_progress_fn)(void *user, const lb_sampler_progress_t *
  * does not leave room for one new token in the context, or whose cache with one sample exceeds
  * kv_budget: the message names the prompt key and the sizes), LB_ENOMEM, and whatever emit
  * returns. */
-int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
+LB_API int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
                    const lb_sampler_prompt_t *prompts, size_t n_prompts,
                    const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
                    lb_sampler_progress_fn progress, void *user, lb_error_t *err);
@@ -260,33 +260,33 @@ typedef struct lb_sampler_sched {
 /* Set up a schedule (allocates its (in_flight,) tables; nothing later allocates). Errors:
  * LB_EINVAL (n_res, batch or in_flight < 1; a prompt whose root + sample blocks exceed
  * total_blocks, naming its index), LB_ENOMEM. */
-int lb_sampler_sched_init(lb_sampler_sched_t *s, size_t n_prompts, const int *root_blocks,
+LB_API int lb_sampler_sched_init(lb_sampler_sched_t *s, size_t n_prompts, const int *root_blocks,
                           const int *sample_blocks, int n_res, int batch, int in_flight,
                           int total_blocks, lb_error_t *err);
 /* Free the schedule's tables (not s itself); a second call is a no-op. */
-void lb_sampler_sched_free(lb_sampler_sched_t *s);
+LB_API void lb_sampler_sched_free(lb_sampler_sched_t *s);
 
 /* The next thing to do, already counted (blocks reserved or released, counters moved): in
  * order of preference, hand back the oldest group when complete; launch the next result of the
  * oldest prompt with one left, when a batch place and its blocks are free; admit the next
  * prompt, when no admitted one has a result left to launch and its blocks and an in-flight
  * place are free; step when sequences run; else done. */
-lb_sched_op_t lb_sampler_sched_next(lb_sampler_sched_t *s, lb_sched_action_t *a);
+LB_API lb_sched_op_t lb_sampler_sched_next(lb_sampler_sched_t *s, lb_sched_action_t *a);
 
 /* A launched result of slot ended (at launch or after a step): frees its batch place and
  * sample blocks. */
-void lb_sampler_sched_finish(lb_sampler_sched_t *s, int slot);
+LB_API void lb_sampler_sched_finish(lb_sampler_sched_t *s, int slot);
 
 /* The new-token limit for a prompt of n_prompt ids under o and a context of ctx positions:
  * max_new_tokens, else max_length − n_prompt (>= 0), capped at ctx − n_prompt. */
-long lb_sampler_max_new(const lb_sampler_opts_t *o, size_t n_prompt, int ctx);
+LB_API long lb_sampler_max_new(const lb_sampler_opts_t *o, size_t n_prompt, int ctx);
 
 /* The memory plan of lb_sampler_run on these prompts under o (core.h's lb_mem_plan_t, for
  * lb_mem_plan_check before the run): the model's weights (copied and mapped), the KV cache of
  * (batch + prompts in flight) sequences at the longest prompt + its new tokens, capped at
  * o->kv_budget (0: a quarter of physical memory), and the runner's scratch plus two logits rows
  * per sequence. Allocates nothing. */
-void lb_sampler_mem_plan(const lb_model_t *m, const lb_sampler_prompt_t *prompts, size_t n_prompts,
+LB_API void lb_sampler_mem_plan(const lb_model_t *m, const lb_sampler_prompt_t *prompts, size_t n_prompts,
                          const lb_sampler_opts_t *o, lb_mem_plan_t *plan);
 
 #ifdef __cplusplus

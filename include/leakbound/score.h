@@ -54,11 +54,11 @@ typedef enum lb_metric {
 } lb_metric_t;
 
 /* The name of metric m ("rougeL-recall", ...), or NULL when m is not in [0, LB_METRIC_COUNT). */
-const char *lb_metric_name(int m);
+LB_API const char *lb_metric_name(int m);
 
 /* Parse a metric name into *m. Returns 0, or LB_EINVAL with err "unknown metric 'X' (N1, N2,
  * ...)" listing every allowed name in table order. */
-int lb_metric_parse(const char *name, lb_metric_t *m, lb_error_t *err);
+LB_API int lb_metric_parse(const char *name, lb_metric_t *m, lb_error_t *err);
 
 #define LB_SCORE_MAX_STRIP 16
 
@@ -72,13 +72,19 @@ typedef struct lb_score_opts {
 } lb_score_opts_t;
 
 /* The defaults: no prefixes, word matching, judge threshold off, no judge. */
-lb_score_opts_t lb_score_opts_default(void);
+LB_API lb_score_opts_t lb_score_opts_default(void);
 
 /* The text that is scored (see the contract): *text and *len moved past the stripped prefix. */
-void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len);
+LB_API void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len);
+
+/* The strip prefix a chat template implies when none is given: "Answer:" for the phi template
+ * (its prompt ends at "\n" and the model writes "Answer: " itself, so answers are scored
+ * without the tag, as TOFU does), NULL for any other template name (and for NULL). The one rule
+ * that `eval`, training's checks, the demo (lb_eval_default_strip) and `tofu` apply. */
+LB_API const char *lb_score_default_strip(const char *template_name);
 
 /* A judge score as the metric's value: thresholded to 0/1 when o->judge_threshold >= 0. */
-double lb_score_judge_value(const lb_score_opts_t *o, double score);
+LB_API double lb_score_judge_value(const lb_score_opts_t *o, double score);
 
 /* One item to score. */
 typedef struct lb_score_item {
@@ -98,7 +104,7 @@ typedef struct lb_score_item {
  * batched forward calls (a pair's score does not depend on the others). Returns 0, LB_EINVAL
  * (an unknown metric, no judge, a NUL in a judge pair, the judge's own errors naming "sample
  * I"), or LB_ENOMEM; scores are then unspecified. */
-int lb_score_batch(const lb_score_opts_t *o, lb_metric_t m, lb_text_scorer_t *s,
+LB_API int lb_score_batch(const lb_score_opts_t *o, lb_metric_t m, lb_text_scorer_t *s,
                    const lb_score_item_t *items, size_t n, double *scores, double *detail,
                    lb_error_t *err);
 
@@ -135,7 +141,7 @@ typedef struct lb_score_worker {
  * else "question" when obj has a string "question" (the item's question before the prompt
  * template, as `sample` and `eval` write it, which is what `eval --metric judge` judges), else
  * "prompt". */
-const char *lb_score_user_field(const lb_score_cfg_t *cfg, json_t *obj);
+LB_API const char *lb_score_user_field(const lb_score_cfg_t *cfg, json_t *obj);
 
 /* Parse one input line (len bytes, line number lineno), score it and write the output line
  * (without newline; several, joined by newlines, when the text field is an array; none for an
@@ -145,17 +151,17 @@ const char *lb_score_user_field(const lb_score_cfg_t *cfg, json_t *obj);
  * brace, or the object re-serialised when it already has one of them. Thread-safe with one
  * worker per thread. Returns 0, or LB_EFORMAT/LB_EINVAL with err naming
  * "<path>:<lineno>[:<col>]", or LB_ENOMEM. */
-int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
+LB_API int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
                   long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err);
 
 /* The generation that one element e of a text field array holds: e when it is a string, else
  * e's string "text" member (vLLM "outputs", OpenAI-style "choices"); NULL when neither. */
-json_t *lb_score_elem_text(json_t *e);
+LB_API json_t *lb_score_elem_text(json_t *e);
 
 /* Score one generation (text, text_len) of the line object obj (its reference or keywords
  * read as cfg says; --strip-prefix applied) into *score. Returns 0, or LB_EINVAL naming
  * "<path>:<lineno>", LB_ENOMEM. */
-int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
+LB_API int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
                   const char *text, size_t text_len, double *score, lb_error_t *err);
 
 /* Score every line of in (JSONL; blank lines skipped; line numbers count them) as
@@ -167,7 +173,7 @@ int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, 
  * result whole). Returns 0, or the first error in input order: LB_EFORMAT/LB_EINVAL (a bad
  * line, as lb_score_line; "<path>: empty input (no JSON lines)"), LB_EIO ("<path>:<line>:
  * read error", or out cannot be written), LB_ENOMEM. */
-int lb_score_stream(const lb_score_cfg_t *cfg, FILE *in, FILE *out,
+LB_API int lb_score_stream(const lb_score_cfg_t *cfg, FILE *in, FILE *out,
                     void (*on_judge_batch)(void *ctx), void *ctx, lb_error_t *err);
 
 /* ---- The scores file: what `leakbound bound` reads ---- */
@@ -209,18 +215,18 @@ typedef struct lb_scores {
  * the error are those of a sequential read: the error is always the first bad line's. Returns
  * 0, or LB_EFORMAT/LB_EINVAL (bad input: "<file>:<line>[:<col>]: ...", "<file>: empty input:
  * ..."), LB_EIO ("<file>: cannot open: ..."), LB_ENOMEM; *s then holds nothing. */
-int lb_scores_read(const char *path, unsigned flags, lb_scores_t *s, lb_error_t *err);
+LB_API int lb_scores_read(const char *path, unsigned flags, lb_scores_t *s, lb_error_t *err);
 
 /* Free what lb_scores_read allocated and zero *s (NULL or a zeroed *s: nothing). */
-void lb_scores_free(lb_scores_t *s);
+LB_API void lb_scores_free(lb_scores_t *s);
 
 /* Prompt p's id (p < s->n_prompts) as a new JSON value of its original type (string or
  * integer); NULL when out of memory. */
-json_t *lb_scores_id_json(const lb_scores_t *s, size_t p);
+LB_API json_t *lb_scores_id_json(const lb_scores_t *s, size_t p);
 
 /* sizeof(lb_scores_t): a binding that mirrors the struct (Python's ctypes) checks its own
  * layout against it before calling lb_scores_read, and refuses to run on a mismatch. */
-size_t lb_scores_struct_size(void);
+LB_API size_t lb_scores_struct_size(void);
 
 #ifdef __cplusplus
 }

@@ -29,25 +29,25 @@ extern "C" {
 /* ---- margins --------------------------------------------------------------------------- */
 
 /* One-sided DKW-Massart margin eps1 = sqrt(ln(1/alpha) / (2n)). n >= 1, 0 < alpha < 1. */
-double lb_stats_eps_one_sided(size_t n, double alpha);
+LB_API double lb_stats_eps_one_sided(size_t n, double alpha);
 /* Two-sided margin eps2 = sqrt(ln(2/alpha) / (2n)); eps2(2 alpha) == eps1(alpha). */
-double lb_stats_eps_two_sided(size_t n, double alpha);
+LB_API double lb_stats_eps_two_sided(size_t n, double alpha);
 
 /* ---- sorting and counting -------------------------------------------------------------- */
 
 /* Sort x ascending in place (LSD radix on the IEEE bits; -0.0 sorts with 0.0). x: (n).
  * scratch: (n) doubles the caller owns; its contents are clobbered. No NaN allowed. */
-void lb_stats_sort(double *x, size_t n, double *scratch);
+LB_API void lb_stats_sort(double *x, size_t n, double *scratch);
 
 /* Number of entries of sorted (n) that are >= t / that are < t (binary search). */
-size_t lb_stats_count_ge(const double *sorted, size_t n, double t);
+LB_API size_t lb_stats_count_ge(const double *sorted, size_t n, double t);
 
 /* ---- Clopper-Pearson ------------------------------------------------------------------- */
 
 /* One-sided (1-alpha) upper bound on a binomial p from `successes` of n trials: the (1-alpha)
  * quantile of Beta(S+1, n-S) (GSL), 1 when S = n. Writes *out; returns 0, or LB_EINVAL for
  * S > n, n = 0 or alpha outside (0,1), or LB_EUNSUPPORTED if GSL's inversion fails. */
-int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *out, lb_error_t *err);
+LB_API int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *out, lb_error_t *err);
 
 /* Two-sided (1-alpha) Clopper-Pearson interval, as statsmodels' proportion_confint(s, n,
  * alpha, method="beta") computes it (and so conbo.binomial_bounds): lower = the alpha/2
@@ -55,7 +55,7 @@ int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *out, lb_
  * Beta(s+1, n-s) (1 when s = n). successes may be fractional (a sum of scores), in [0, n].
  * Returns 0, or LB_EINVAL (n = 0, s outside [0, n] or NaN, alpha outside (0,1)) /
  * LB_EUNSUPPORTED (GSL's inversion failed) with a message. */
-int lb_stats_cp_interval(double successes, size_t n, double alpha, double *lower, double *upper,
+LB_API int lb_stats_cp_interval(double successes, size_t n, double alpha, double *lower, double *upper,
                          lb_error_t *err);
 
 /* ---- leaked prompts: the share of prompts that leak, and of those that leak unseen -------- */
@@ -71,7 +71,7 @@ typedef struct lb_stats_leak {
 /* The verdict of one prompt from the number of its sampled answers scoring >= the leak
  * threshold (lb_stats_count_ge; lb_stats_prompt_t.n_leaking) and its greedy score. A NaN greedy
  * score (no greedy answer) is never a hidden leak. The one rule `eval` and `demo` report. */
-lb_stats_leak_t lb_stats_leak_verdict(size_t n_leaking, double greedy);
+LB_API lb_stats_leak_t lb_stats_leak_verdict(size_t n_leaking, double greedy);
 
 /* k of n prompts (or trials) with one-sided Clopper-Pearson bounds, each at confidence
  * 1 - alpha on its own (together a two-sided 1 - 2 alpha interval): lower = the alpha quantile
@@ -85,40 +85,40 @@ typedef struct lb_stats_share {
 
 /* Fill *out for k of n. Returns 0, or LB_EINVAL (n = 0, k > n, alpha outside (0, 0.5]) /
  * LB_EUNSUPPORTED (GSL's inversion failed) with a message. */
-int lb_stats_share(size_t k, size_t n, double alpha, lb_stats_share_t *out, lb_error_t *err);
+LB_API int lb_stats_share(size_t k, size_t n, double alpha, lb_stats_share_t *out, lb_error_t *err);
 
 /* ---- DKW ------------------------------------------------------------------------------- */
 
 /* Upper bound on P(X >= t): min(1, 1 - F_n(t-) + eps), F_n(t-) = share of samples < t.
  * With eps = eps1(alpha) it holds for every t at once with probability >= 1 - alpha. */
-double lb_stats_dkw_tail_upper(const double *sorted, size_t n, double eps, double t);
+LB_API double lb_stats_dkw_tail_upper(const double *sorted, size_t n, double eps, double t);
 
 /* The same bound as a step curve for plots: for each distinct sample value xs[j] (ascending),
  * ys[j] = bound at t = xs[j]; for t in (xs[j-1], xs[j]] the bound is ys[j], below xs[0] it is
  * 1 and above the last value it is min(1, eps). xs, ys: (n) caller-owned; returns the number
  * m <= n of points written. */
-size_t lb_stats_dkw_curve(const double *sorted, size_t n, double eps, double *xs, double *ys);
+LB_API size_t lb_stats_dkw_curve(const double *sorted, size_t n, double eps, double *xs, double *ys);
 
 /* ---- exact Anderson bounds on E[X] ----------------------------------------------------- */
 
 /* Upper: 1 - sum_{i=1..n} (x_(i+1) - x_(i)) max(0, i/n - eps), with x_(n+1) = 1. Holds with
  * probability >= 1 - alpha for eps = eps1(alpha). sorted: (n). */
-double lb_stats_anderson_upper(const double *sorted, size_t n, double eps);
+LB_API double lb_stats_anderson_upper(const double *sorted, size_t n, double eps);
 /* Lower: 1 - sum_{i=0..n} (x_(i+1) - x_(i)) min(1, i/n + eps), with x_(0) = 0. */
-double lb_stats_anderson_lower(const double *sorted, size_t n, double eps);
+LB_API double lb_stats_anderson_lower(const double *sorted, size_t n, double eps);
 
 /* Default-mode M_sigma (docs/bounds.md): on the two-sided DKW event with eps2(alpha),
  * Var X <= min(U2 - L1^2, max_{m in [L1,U1]} m(1-m), min_c U(c)), U2 the Anderson upper bound
  * of E[X^2] (on the squared sorted samples), U1/L1 the Anderson bounds of E[X] (L1 floored at
  * 0), U(c) the band's bound on E[(X-c)^2]. Returns the square root, at most 0.5. Valid with
  * mass at 0. sorted: (n). */
-double lb_stats_sigma_upper(const double *sorted, size_t n, double alpha);
+LB_API double lb_stats_sigma_upper(const double *sorted, size_t n, double alpha);
 
 /* min over c in [0,1] of U(c) = (1-c)^2 - int_0^1 2(t-c) G_c(t) dt, G_c the band's upper edge
  * min(1, F_n + eps) left of c and lower edge max(0, F_n - eps) right of c: an upper bound on
  * Var X whenever the band holds. Exact (U is convex, quadratic between order statistics).
  * *argmin (may be NULL) receives the minimising c. sorted: (n). */
-double lb_stats_shift_var_upper(const double *sorted, size_t n, double eps, double *argmin);
+LB_API double lb_stats_shift_var_upper(const double *sorted, size_t n, double eps, double *argmin);
 
 /* ---- conbo 0.1 parity ------------------------------------------------------------------ */
 
@@ -131,13 +131,13 @@ typedef struct lb_stats_interval {
 /* conbo.expectation_bounds(x, alpha, stepsize): grid T = linspace(0,1,stepsize) built as numpy
  * does, cdf[k] = share of samples <= T[k], band eps2(alpha), right/left Riemann sums.
  * stepsize >= 2. sorted: (n). */
-void lb_stats_conbo_expectation(const double *sorted, size_t n, double alpha, size_t stepsize,
+LB_API void lb_stats_conbo_expectation(const double *sorted, size_t n, double alpha, size_t stepsize,
                                 lb_stats_interval_t *out);
 
 /* conbo.variance_bounds(x, alpha, stepsize): (population variance, lower, upper) with the
  * quirks listed below for lb_stats_conbo_std; the upper bound is returned unclipped (it can be
  * negative). stepsize >= 2. sorted: (n). */
-void lb_stats_conbo_variance(const double *sorted, size_t n, double alpha, size_t stepsize,
+LB_API void lb_stats_conbo_variance(const double *sorted, size_t n, double alpha, size_t stepsize,
                              lb_stats_interval_t *out);
 
 /* conbo.std_bounds(x, alpha, stepsize) = sqrt of conbo.variance_bounds. Quirks kept: the mean
@@ -145,15 +145,15 @@ void lb_stats_conbo_variance(const double *sorted, size_t n, double alpha, size_
  * (cdf +- eps) brackets are not clipped, only the lower variance is floored at 0, and the
  * upper is square-rooted unclipped (NaN if it were negative). Known defect: mass at X = 0 is
  * dropped, so the upper bound fails coverage (e.g. a fair coin). stepsize >= 2. */
-void lb_stats_conbo_std(const double *sorted, size_t n, double alpha, size_t stepsize,
+LB_API void lb_stats_conbo_std(const double *sorted, size_t n, double alpha, size_t stepsize,
                         lb_stats_interval_t *out);
 
 /* ---- several queries, leak@k ----------------------------------------------------------- */
 
 /* 1 - (1 - m)^k, computed as -expm1(k log1p(-m)). m in [0,1], k >= 1. */
-double lb_stats_queries(double m, long k);
+LB_API double lb_stats_queries(double m, long k);
 /* Leak@k estimate 1 - C(n-c,k)/C(n,k) as a product (no factorials); 1 when n - c < k. */
-double lb_stats_leak_at_k(size_t n, size_t c, size_t k);
+LB_API double lb_stats_leak_at_k(size_t n, size_t c, size_t k);
 
 /* ---- everything for one prompt --------------------------------------------------------- */
 
@@ -186,7 +186,7 @@ typedef struct lb_stats_prompt {
 /* Every bound for one prompt. scores: (n) in [0,1], sorted in place (scratch: (n) doubles).
  * out->M_gen and out->P_ge must point at n_thresholds doubles each. Returns 0, or LB_EINVAL
  * (n = 0, alpha outside (0, 0.5], k < 1) / LB_EUNSUPPORTED (GSL failure) with a message. */
-int lb_stats_prompt_bounds(double *scores, size_t n, double *scratch,
+LB_API int lb_stats_prompt_bounds(double *scores, size_t n, double *scratch,
                            const lb_stats_options_t *opt, lb_stats_prompt_t *out,
                            lb_error_t *err);
 
@@ -198,13 +198,40 @@ int lb_stats_prompt_bounds(double *scores, size_t n, double *scratch,
  * x, y: (n). Writes *r_plus (sum of the ranks of the positive differences), *p (the p-value) and
  * *exact (1 when the exact distribution was used). Returns 0, or LB_EINVAL (n = 0, a non-finite
  * value, every difference 0) / LB_ENOMEM with a message. */
-int lb_stats_wilcoxon_less(const double *x, const double *y, size_t n, double *r_plus, double *p,
+LB_API int lb_stats_wilcoxon_less(const double *x, const double *y, size_t n, double *r_plus, double *p,
                            int *exact, lb_error_t *err);
 
-/* ---- many prompts at once (a (rows, n) matrix) ----------------------------------------- */
+/* ---- many prompts at once (ragged rows, or a (rows, n) matrix) ------------------------- */
 
-/* lb_stats_prompt_bounds for each row of a row-major (rows, n) matrix of scores, in one call:
- * the batched form for callers that hold a whole matrix (python/leakbound's bounds()). Row r's
+/* lb_stats_prompt_bounds for every prompt of a set, in one call: the one loop "bounds for every
+ * prompt" (`leakbound bound` through lb_report_bound_prompts, eval's lb_eval_bounds, and
+ * lb_stats_rows_bounds for Python). Row r's result is exactly what lb_stats_prompt_bounds gives
+ * for that row alone, whatever threads is.
+ * - offset: (rows + 1) non-decreasing; row r is scores[offset[r] .. offset[r+1]) (a row may be
+ *   empty, which fails as n = 0 does). NULL: rectangular, row r is scores[r*n .. (r+1)*n).
+ * - n: without offsets the row length (>= 1); with offsets the length of a scratch row, at least
+ *   the longest row (>= 1).
+ * - scores: every value must lie in [0, 1] (NaN is rejected here); each row is sorted in place.
+ * - scratch: (threads, n) doubles the caller owns; threads >= 1: rows are shared among at
+ *   most that many OpenMP threads. Nothing is allocated.
+ * - opt: validated as lb_stats_rows_bounds says.
+ * - out: (rows); M_gen, P_ge: (rows, n_thresholds) caller-owned; out[r].M_gen and out[r].P_ge
+ *   are set to point at row r of them.
+ * - bad_row (may be NULL): on a row's failure the lowest failing row (the same at any thread
+ *   count), else rows.
+ * Returns 0, or LB_EINVAL / LB_EUNSUPPORTED with a message that does not name the row, so that
+ * each caller prefixes its own name for it ("sample 7: score nan is outside [0, 1]", or
+ * lb_stats_prompt_bounds' message); a bad argument (option, shape, offsets) leaves *bad_row at
+ * rows. rows = 0 is allowed (nothing to do). Reentrant. */
+LB_API int lb_stats_ragged_bounds(double *scores, const size_t *offset, size_t rows, size_t n,
+                           double *scratch, int threads, const lb_stats_options_t *opt,
+                           lb_stats_prompt_t *out, double *M_gen, double *P_ge, size_t *bad_row,
+                           lb_error_t *err);
+
+
+/* lb_stats_ragged_bounds on a row-major (rows, n) matrix of scores (offset NULL), with its
+ * errors naming the row: the batched form for callers that hold a whole matrix
+ * (python/leakbound's bounds()). Row r's
  * result is exactly what lb_stats_prompt_bounds gives for that row alone, so equal to
  * `leakbound bound` on the same scores.
  * - scores: (rows, n), n >= 1; every value must lie in [0, 1] (NaN is rejected here). Each row
@@ -218,7 +245,7 @@ int lb_stats_wilcoxon_less(const double *x, const double *y, size_t n, double *r
  * Returns 0, or LB_EINVAL with a message naming the first bad row and sample ("row 3, sample
  * 7: score nan is outside [0, 1]") or the bad option, or the first failing row's error
  * prefixed "row R: ". rows = 0 is allowed (nothing to do). Reentrant. */
-int lb_stats_rows_bounds(double *scores, size_t rows, size_t n, double *scratch, int threads,
+LB_API int lb_stats_rows_bounds(double *scores, size_t rows, size_t n, double *scratch, int threads,
                          const lb_stats_options_t *opt, lb_stats_prompt_t *out, double *M_gen,
                          double *P_ge, lb_error_t *err);
 
@@ -237,7 +264,7 @@ typedef enum lb_stats_conbo_what {
  * [0, 1] (conbo asserts that too; NaN is rejected), each row sorted in place. alpha in (0, 1],
  * stepsize in [2, LB_STATS_CONBO_MAX_STEPSIZE]. scratch: (threads, n) doubles; threads >= 1. out: (rows). Returns 0, or
  * LB_EINVAL naming the first bad row and sample, or the bad argument. Reentrant. */
-int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, size_t stepsize,
+LB_API int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, size_t stepsize,
                         lb_stats_conbo_what_t what, double *scratch, int threads,
                         lb_stats_interval_t *out, lb_error_t *err);
 
@@ -250,13 +277,13 @@ int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, siz
  * asymptotic Kolmogorov distribution at sqrt(round(n1 n2 / (n1 + n2))) D (scipy uses the
  * finite-n kstwo there; the two agree to about 1e-3 at such sizes). *exact (may be NULL) says
  * which. x (n1), y (n2), neither empty, no NaN. Returns 0, LB_EINVAL or LB_ENOMEM. */
-int lb_stats_ks_2samp(const double *x, size_t n1, const double *y, size_t n2, double *d,
+LB_API int lb_stats_ks_2samp(const double *x, size_t n1, const double *y, size_t n2, double *d,
                       double *p, int *exact, lb_error_t *err);
 
 /* Area under the ROC curve of scores (n) for labels (n, each 0 or 1; 1 = positive): the
  * Mann-Whitney statistic, tied scores sharing their mean rank (sklearn's roc_auc_score).
  * Needs both classes and no NaN. Returns 0, LB_EINVAL or LB_ENOMEM. */
-int lb_stats_auc(const double *scores, const int *labels, size_t n, double *auc,
+LB_API int lb_stats_auc(const double *scores, const int *labels, size_t n, double *auc,
                  lb_error_t *err);
 
 #ifdef __cplusplus

@@ -75,24 +75,24 @@ typedef struct lb_text_tokens {
 } lb_text_tokens_t;
 
 /* Create a scorer. *out is freed with lb_text_scorer_free. Returns 0 or LB_ENOMEM. */
-int lb_text_scorer_new(lb_text_scorer_t **out, lb_error_t *err);
+LB_API int lb_text_scorer_new(lb_text_scorer_t **out, lb_error_t *err);
 
 /* Free a scorer and all its buffers; NULL is allowed. */
-void lb_text_scorer_free(lb_text_scorer_t *s);
+LB_API void lb_text_scorer_free(lb_text_scorer_t *s);
 
 /* ROUGE-L and ROUGE-1 of the prediction (the generated text) against the reference (the
  * target). Returns 0, or LB_ENOMEM when a buffer could not grow (then *out is zeroed).
  * Memory (kept in the scorer for its next calls): about 4 bytes per token of each text (8 just
  * after a doubling), the stemmer's room for the longest word, the stem cache, and for ROUGE-L
  * two rows of the reference's token count; never a multiple of the texts' byte length. */
-int lb_text_rouge_l(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
+LB_API int lb_text_rouge_l(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
                     size_t ref_len, lb_text_rouge_t *out, lb_error_t *err);
 /* ROUGE-1 of pred against ref; returns as lb_text_rouge_l. */
-int lb_text_rouge_1(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
+LB_API int lb_text_rouge_1(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
                     size_t ref_len, lb_text_rouge_t *out, lb_error_t *err);
 
 /* *match = 1 when both texts give the same token list, else 0. Returns 0 or LB_ENOMEM. */
-int lb_text_exact(lb_text_scorer_t *s, const char *a, size_t a_len, const char *b, size_t b_len,
+LB_API int lb_text_exact(lb_text_scorer_t *s, const char *a, size_t a_len, const char *b, size_t b_len,
                   int *match, lb_error_t *err);
 
 /* How keywords match (see the contract). */
@@ -102,47 +102,47 @@ typedef enum lb_text_match {
 } lb_text_match_t;
 
 /* Set / read the keyword match mode of a scorer (a new scorer has LB_TEXT_MATCH_WORD). */
-void lb_text_scorer_set_keyword_match(lb_text_scorer_t *s, lb_text_match_t mode);
+LB_API void lb_text_scorer_set_keyword_match(lb_text_scorer_t *s, lb_text_match_t mode);
 /* The scorer's keyword match mode. */
-lb_text_match_t lb_text_scorer_keyword_match(const lb_text_scorer_t *s);
+LB_API lb_text_match_t lb_text_scorer_keyword_match(const lb_text_scorer_t *s);
 
 /* "word" or "substring". */
-const char *lb_text_match_name(lb_text_match_t mode);
+LB_API const char *lb_text_match_name(lb_text_match_t mode);
 
 /* Parse "word" or "substring" into *mode. Returns 0 or LB_EINVAL (err says what is allowed). */
-int lb_text_match_parse(const char *name, lb_text_match_t *mode, lb_error_t *err);
+LB_API int lb_text_match_parse(const char *name, lb_text_match_t *mode, lb_error_t *err);
 
 /* *leak = 1 when any of the n_kw keywords (kw[i] of kw_len[i] bytes) leaks into text (see the
  * contract), else 0. Returns 0 or LB_ENOMEM. */
-int lb_text_keywords(lb_text_scorer_t *s, const char *text, size_t text_len,
+LB_API int lb_text_keywords(lb_text_scorer_t *s, const char *text, size_t text_len,
                      const char *const *kw /* (n_kw,) */, const size_t *kw_len /* (n_kw,) */,
                      size_t n_kw, int *leak, lb_error_t *err);
 
 /* As lb_text_keywords, the keywords given as one comma-separated string (trimmed, empty ones dropped). */
-int lb_text_keywords_csv(lb_text_scorer_t *s, const char *text, size_t text_len,
+LB_API int lb_text_keywords_csv(lb_text_scorer_t *s, const char *text, size_t text_len,
                          const char *csv, size_t csv_len, int *leak, lb_error_t *err);
 
 /* Tokenise text into *out (see lb_text_tokens_t). Returns 0 or LB_ENOMEM. */
-int lb_text_tokenize(lb_text_scorer_t *s, const char *text, size_t len, lb_text_tokens_t *out,
+LB_API int lb_text_tokenize(lb_text_scorer_t *s, const char *text, size_t len, lb_text_tokens_t *out,
                      lb_error_t *err);
 
 /* The characters of token id (as returned by lb_text_tokenize on this scorer since its last
  * cache reset); *len gets the byte count. Not NUL-terminated. */
-const char *lb_text_token_str(const lb_text_scorer_t *s, uint32_t id, size_t *len);
+LB_API const char *lb_text_token_str(const lb_text_scorer_t *s, uint32_t id, size_t *len);
 
 /* NLTK PorterStemmer().stem(word) of one UTF-8 word; *out (not NUL-terminated, *out_len
  * bytes) points into the scorer, valid until its next call. Returns 0 or LB_ENOMEM. */
-int lb_text_stem(lb_text_scorer_t *s, const char *word, size_t len, const char **out,
+LB_API int lb_text_stem(lb_text_scorer_t *s, const char *word, size_t len, const char **out,
                  size_t *out_len, lb_error_t *err);
 
 /* Python's str.lower() of s (len bytes) into out (cap bytes), NUL-terminated when cap > 0,
  * like snprintf: returns the byte length of the whole result, which was written in full when
  * it is < cap. out may be NULL when cap is 0 (to measure). */
-size_t lb_text_lower(const char *s, size_t len, char *out, size_t cap);
+LB_API size_t lb_text_lower(const char *s, size_t len, char *out, size_t cap);
 
 /* A capacity that always suffices for lb_text_lower of len bytes, NUL included (no code
  * point's lowercase takes more than 1.5 times its UTF-8 bytes: U+0130 goes from 2 to 3). */
-size_t lb_text_lower_bound(size_t len);
+LB_API size_t lb_text_lower_bound(size_t len);
 
 /* ---- many items in one call -------------------------------------------------------------- */
 
@@ -162,7 +162,7 @@ typedef enum lb_text_metric {
  * detail: (n) or NULL gets precision, recall and F-measure (all 0 for LB_TEXT_EXACT). Returns
  * 0, LB_EINVAL for an unknown metric, or the first failing pair's error prefixed "pair I"
  * (LB_ENOMEM). */
-int lb_text_score_pairs(lb_text_scorer_t *s, lb_text_metric_t metric, const char *texts,
+LB_API int lb_text_score_pairs(lb_text_scorer_t *s, lb_text_metric_t metric, const char *texts,
                         const size_t *text_off, const char *refs, const size_t *ref_off, size_t n,
                         double *scores, lb_text_rouge_t *detail, lb_error_t *err);
 
@@ -172,7 +172,7 @@ int lb_text_score_pairs(lb_text_scorer_t *s, lb_text_metric_t metric, const char
  * kw_off: (item_kw[n]+1)). scores: (n) gets 1.0 for a leak, else 0.0, as lb_text_keywords
  * decides. One table of pointers sized for the item with the most keywords is allocated per
  * call. Returns 0, or LB_EINVAL (item_kw decreasing) / LB_ENOMEM, naming the item. */
-int lb_text_keywords_pairs(lb_text_scorer_t *s, const char *texts, const size_t *text_off,
+LB_API int lb_text_keywords_pairs(lb_text_scorer_t *s, const char *texts, const size_t *text_off,
                            size_t n, const char *kw, const size_t *kw_off, const size_t *item_kw,
                            double *scores, lb_error_t *err);
 

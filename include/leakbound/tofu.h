@@ -78,11 +78,12 @@ typedef struct lb_tofu_opts {
     const int32_t *eos;             /* (n_eos,) ids ending a greedy answer; NULL: config's */
     int n_eos;
     const char *strip;              /* prefix removed from a greedy answer before ROUGE;
-                                       NULL: "Answer:" with phi, none otherwise */
+                                       NULL: lb_score_default_strip of the
+                                       template ("Answer:" with phi), else none */
 } lb_tofu_opts_t;
 
 /* Defaults: template phi, max_new_tokens 200, min_k 0.4, batch_tokens 2048, the rest 0/NULL. */
-lb_tofu_opts_t lb_tofu_opts_default(void);
+LB_API lb_tofu_opts_t lb_tofu_opts_default(void);
 
 /* Progress: stage ("teacher forcing <split>", "greedy <split>", "retain model"), done/total
  * units of that stage. Called from the calling thread. */
@@ -145,26 +146,26 @@ typedef struct lb_tofu_result {
  * a field a requested metric needs, an empty perturbed list, a question filling max_length,
  * a retain model with another tokenizer, a malformed reference), LB_EIO, LB_EFORMAT,
  * LB_EUNSUPPORTED (model or tokenizer), LB_ENOMEM. */
-int lb_tofu_run(const lb_tofu_opts_t *opts, const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res,
+LB_API int lb_tofu_run(const lb_tofu_opts_t *opts, const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res,
                 lb_error_t *err);
 
 /* Free what lb_tofu_run put in *res (splits, items, generations, datasets) and zero it; NULL
  * is a no-op. */
-void lb_tofu_result_free(lb_tofu_result_t *res);
+LB_API void lb_tofu_result_free(lb_tofu_result_t *res);
 
 /* The result as the tofu.json document (a new reference): splits, forget_quality,
  * model_utility, mia, privleak, each null with a "why_<name>" beside it when not computed;
  * settings; provenance (borrowed, added with a new reference; may be NULL). */
-json_t *lb_tofu_json(const lb_tofu_result_t *res, const lb_tofu_opts_t *opts, json_t *provenance);
+LB_API json_t *lb_tofu_json(const lb_tofu_result_t *res, const lb_tofu_opts_t *opts, json_t *provenance);
 
 /* Write dir/tofu.json, dir/tofu.md and dir/items.jsonl, each atomically. Returns 0, LB_EIO
  * (naming the file) or LB_ENOMEM. */
-int lb_tofu_write(const lb_tofu_result_t *res, const lb_tofu_opts_t *opts, json_t *provenance,
+LB_API int lb_tofu_write(const lb_tofu_result_t *res, const lb_tofu_opts_t *opts, json_t *provenance,
                   const char *dir, lb_error_t *err);
 
 /* The metric group named name ("probability", "truth_ratio", "rouge", "memorization", "mia")
  * as its bit; 0 when unknown. */
-unsigned lb_tofu_metric_bit(const char *name);
+LB_API unsigned lb_tofu_metric_bit(const char *name);
 
 #ifdef __cplusplus
 }

@@ -50,59 +50,59 @@ typedef struct lb_tokenizer lb_tokenizer_t;
  * (free with lb_tokenizer_free). Errors: LB_EIO (unreadable file), LB_EFORMAT (malformed JSON
  * or a missing/ill-typed field: the message names the file and the field), LB_EUNSUPPORTED
  * (an unknown component type: the message names the file and the type). */
-int lb_tokenizer_load(const char *path, lb_tokenizer_t **out, lb_error_t *err);
+LB_API int lb_tokenizer_load(const char *path, lb_tokenizer_t **out, lb_error_t *err);
 
 /* Where a model's tokenizer is: tokenizer when not NULL (a tokenizer.json file, or a folder that
  * holds tokenizer.json: the reference loads phi-1_5's tokenizer apart from its models), else
  * model_dir/tokenizer.json. Writes the file's path into path (cap bytes). */
-void lb_tokenizer_path(const char *model_dir, const char *tokenizer, char *path, size_t cap);
+LB_API void lb_tokenizer_path(const char *model_dir, const char *tokenizer, char *path, size_t cap);
 
 /* The folder whose tokenizer_config.json (chat template, bos/eos) goes with a model: model_dir
  * when it holds tokenizer_config.json or tokenizer is NULL; else the tokenizer folder (tokenizer
  * itself, or the folder of the file tokenizer). Writes it into dir (cap bytes). */
-void lb_tokenizer_config_dir(const char *model_dir, const char *tokenizer, char *dir, size_t cap);
+LB_API void lb_tokenizer_config_dir(const char *model_dir, const char *tokenizer, char *dir, size_t cap);
 
 /* lb_tokenizer_load of lb_tokenizer_path(model_dir, tokenizer). A missing file is LB_EIO
  * "<path>: cannot open: <reason>" and, when tokenizer is NULL, the hint that a model folder
  * without tokenizer.json takes its tokenizer from --tokenizer FILE|DIR. */
-int lb_tokenizer_load_for_model(const char *model_dir, const char *tokenizer, lb_tokenizer_t **out,
+LB_API int lb_tokenizer_load_for_model(const char *model_dir, const char *tokenizer, lb_tokenizer_t **out,
                                 lb_error_t *err);
 
 /* Same as lb_tokenizer_load from an in-memory JSON document; name is used in messages. */
-int lb_tokenizer_load_string(const char *json, size_t len, const char *name, lb_tokenizer_t **out,
+LB_API int lb_tokenizer_load_string(const char *json, size_t len, const char *name, lb_tokenizer_t **out,
                              lb_error_t *err);
 
 /* Release a tokenizer (NULL is fine). */
-void lb_tokenizer_free(lb_tokenizer_t *tok);
+LB_API void lb_tokenizer_free(lb_tokenizer_t *tok);
 
 /* HF encode(text, add_special_tokens): text is len bytes of UTF-8 (need not be NUL-terminated).
  * On success *ids is a malloc'd array of *n_ids ids (caller frees; non-NULL even when empty).
  * Errors: LB_EINVAL (invalid UTF-8: the message names the byte offset), LB_ENOMEM. */
-int lb_tokenizer_encode(const lb_tokenizer_t *tok, const char *text, size_t len,
+LB_API int lb_tokenizer_encode(const lb_tokenizer_t *tok, const char *text, size_t len,
                         int add_special_tokens, int32_t **ids, size_t *n_ids, lb_error_t *err);
 
 /* HF decode(ids, skip_special_tokens). On success *text is a malloc'd NUL-terminated UTF-8
  * string (caller frees; it may hold U+0000 itself, so use *len) and *len (if non-NULL) its length
  * in bytes. Errors: LB_EINVAL (an id < 0 or ≥ the id range: the message names its position; HF
  * would skip it silently), LB_ENOMEM. An id inside the range that names no token is skipped. */
-int lb_tokenizer_decode(const lb_tokenizer_t *tok, const int32_t *ids, size_t n_ids,
+LB_API int lb_tokenizer_decode(const lb_tokenizer_t *tok, const int32_t *ids, size_t n_ids,
                         int skip_special_tokens, char **text, size_t *len, lb_error_t *err);
 
 /* Number of ids: model vocabulary plus added tokens (HF get_vocab_size(with_added_tokens=True)). */
-size_t lb_tokenizer_vocab_size(const lb_tokenizer_t *tok);
+LB_API size_t lb_tokenizer_vocab_size(const lb_tokenizer_t *tok);
 
 /* Id of a token string (model vocabulary or added token); -1 if absent. */
-int32_t lb_tokenizer_token_to_id(const lb_tokenizer_t *tok, const char *token);
+LB_API int32_t lb_tokenizer_token_to_id(const lb_tokenizer_t *tok, const char *token);
 
 /* Token string of an id (owned by the tokenizer, valid until lb_tokenizer_free); NULL if absent. */
-const char *lb_tokenizer_id_to_token(const lb_tokenizer_t *tok, int32_t id);
+LB_API const char *lb_tokenizer_id_to_token(const lb_tokenizer_t *tok, int32_t id);
 
 /* Whether id is an added token flagged special (skipped by decode(skip_special_tokens)). */
-int lb_tokenizer_is_special(const lb_tokenizer_t *tok, int32_t id);
+LB_API int lb_tokenizer_is_special(const lb_tokenizer_t *tok, int32_t id);
 
 /* One-line human summary for `inspect`, e.g. "BPE (byte-level), 50257 tokens, specials:
  * <|endoftext|>=50256". Always NUL-terminated; truncated to cap bytes. */
-void lb_tokenizer_describe(const lb_tokenizer_t *tok, char *buf, size_t cap);
+LB_API void lb_tokenizer_describe(const lb_tokenizer_t *tok, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }
@@ -118,7 +118,7 @@ typedef struct lb_tokenizer_jsonl_opts {
 } lb_tokenizer_jsonl_opts_t;
 
 /* Fill *o with the defaults: encode, add_special 1, skip_special 1. */
-void lb_tokenizer_jsonl_opts_default(lb_tokenizer_jsonl_opts_t *o);
+LB_API void lb_tokenizer_jsonl_opts_default(lb_tokenizer_jsonl_opts_t *o);
 
 /* `leakbound tokenize`: read the JSON Lines file in ("-" = stdin; lb_jsonl_open) and write one
  * line to out per input line: encoding, each input a JSON string or an object with a string
@@ -128,7 +128,7 @@ void lb_tokenizer_jsonl_opts_default(lb_tokenizer_jsonl_opts_t *o);
  * written to out before it stays (the caller buffers when it must not show). Returns 0, or
  * LB_EINVAL/LB_EFORMAT "IN:LINE: ..." (a line of the wrong shape, malformed JSON), LB_EIO
  * (in cannot be read; "IN:LINE: cannot write the output"), LB_ENOMEM. */
-int lb_tokenizer_jsonl(const lb_tokenizer_t *tok, const char *in, FILE *out,
+LB_API int lb_tokenizer_jsonl(const lb_tokenizer_t *tok, const char *in, FILE *out,
                        const lb_tokenizer_jsonl_opts_t *o, lb_error_t *err);
 
 #endif

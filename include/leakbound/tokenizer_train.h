@@ -41,33 +41,33 @@ typedef struct lb_bpe_train_opts {
 /* A trainer with no text yet. vocab_size must be at least n_special + 256 (LB_EINVAL otherwise,
  * the message names the minimum); special tokens must be non-empty, distinct UTF-8 strings.
  * Free with lb_bpe_trainer_free. */
-int lb_bpe_trainer_new(const lb_bpe_train_opts_t *opts, lb_bpe_trainer_t **out, lb_error_t *err);
+LB_API int lb_bpe_trainer_new(const lb_bpe_train_opts_t *opts, lb_bpe_trainer_t **out, lb_error_t *err);
 /* Free the trainer and everything it counted; NULL is a no-op. */
-void lb_bpe_trainer_free(lb_bpe_trainer_t *t);
+LB_API void lb_bpe_trainer_free(lb_bpe_trainer_t *t);
 
 /* Count the pre-tokens of one text sequence (len bytes of UTF-8, need not be NUL-terminated).
  * Errors: LB_EINVAL for invalid UTF-8 (the message names the byte offset), LB_ENOMEM. */
-int lb_bpe_trainer_feed(lb_bpe_trainer_t *t, const char *text, size_t len, lb_error_t *err);
+LB_API int lb_bpe_trainer_feed(lb_bpe_trainer_t *t, const char *text, size_t len, lb_error_t *err);
 
 /* Count a file: a name ending in .jsonl or .json is read as JSONL of question/answer objects
  * (TOFU layout: each of "question" and "answer" is one sequence; other fields are ignored);
  * anything else is plain text, one sequence per line (the newline included, as HF's trainer
  * reads files). Errors name the file and line: LB_EIO, LB_EFORMAT (bad JSON, a line without a
  * string "question" or "answer"), LB_EINVAL (invalid UTF-8). */
-int lb_bpe_trainer_feed_file(lb_bpe_trainer_t *t, const char *path, lb_error_t *err);
+LB_API int lb_bpe_trainer_feed_file(lb_bpe_trainer_t *t, const char *path, lb_error_t *err);
 
 /* Learn the merges from everything fed so far. Call once. Errors: LB_ENOMEM, LB_EINVAL (called
  * twice). */
-int lb_bpe_trainer_train(lb_bpe_trainer_t *t, lb_error_t *err);
+LB_API int lb_bpe_trainer_train(lb_bpe_trainer_t *t, lb_error_t *err);
 
 /* Sizes after training: the vocabulary (specials + 256 + merge results) and the merge count. */
-size_t lb_bpe_trainer_vocab_size(const lb_bpe_trainer_t *t);
+LB_API size_t lb_bpe_trainer_vocab_size(const lb_bpe_trainer_t *t);
 /* The number of merges learned. */
-size_t lb_bpe_trainer_n_merges(const lb_bpe_trainer_t *t);
+LB_API size_t lb_bpe_trainer_n_merges(const lb_bpe_trainer_t *t);
 
 /* The trained tokenizer as a tokenizer.json document: *json is malloc'd, NUL-terminated (caller
  * frees), *len its length. Errors: LB_EINVAL (not trained yet), LB_ENOMEM. */
-int lb_bpe_trainer_to_json(const lb_bpe_trainer_t *t, char **json, size_t *len, lb_error_t *err);
+LB_API int lb_bpe_trainer_to_json(const lb_bpe_trainer_t *t, char **json, size_t *len, lb_error_t *err);
 
 /* Where lb_bpe_train_write stopped, and what it wrote. */
 enum {
@@ -91,7 +91,7 @@ typedef struct lb_bpe_train_result {
  * res->stage names: lb_io_lock_acquire's (LB_EINVAL: another run holds the lock), the trainer's
  * LB_EINVAL/LB_EIO/LB_EFORMAT naming the file and line, LB_ENOMEM, lb_atomic_open's LB_EIO, or
  * LB_EIO "cannot write OUT" / the rename's error; out is never left half-written. */
-int lb_bpe_train_write(const lb_bpe_train_opts_t *opts, const char *const *files, size_t n_files,
+LB_API int lb_bpe_train_write(const lb_bpe_train_opts_t *opts, const char *const *files, size_t n_files,
                        const char *out, int io_flags, lb_bpe_train_result_t *res, lb_error_t *err);
 
 #ifdef __cplusplus

@@ -55,22 +55,22 @@ typedef struct lb_train_param {
  * (a frozen NPO reference; m may keep its file dtype, and lb_train_params then lists only the
  * tensors that were widened); with_grads 1 needs m loaded without keep_file_dtype. Errors:
  * LB_EINVAL (sizes, a model kept in its file dtype given to be trained), LB_ENOMEM. */
-int lb_train_create(lb_model_t *m, int max_batch, int T, int with_grads, lb_train_t **out,
+LB_API int lb_train_create(lb_model_t *m, int max_batch, int T, int with_grads, lb_train_t **out,
                     lb_error_t *err);
 /* Free the trainer and its arena (not the model it borrows); NULL is a no-op. */
-void lb_train_free(lb_train_t *tr);
+LB_API void lb_train_free(lb_train_t *tr);
 
 /* Bytes the arena and buffers hold. */
-size_t lb_train_bytes(const lb_train_t *tr);
+LB_API size_t lb_train_bytes(const lb_train_t *tr);
 
 /* The tensors (n_out of them; a tied head appears once, under the embedding's name). */
-const lb_train_param_t *lb_train_params(const lb_train_t *tr, int *n_out);
+LB_API const lb_train_param_t *lb_train_params(const lb_train_t *tr, int *n_out);
 
 /* Forward B (<= max_batch) sequences. tokens (B, T) in [0, V); lens (B,) real tokens of each
  * (1..T; the rest is right padding whose keys attention hides, as HF's attention_mask does;
  * NULL = no padding). *logits (B, T, V) points into the trainer (valid until its next call).
  * Errors: LB_EINVAL (B, length, token out of range). */
-int lb_train_forward(lb_train_t *tr, const int32_t *tokens, const int *lens, int B,
+LB_API int lb_train_forward(lb_train_t *tr, const int32_t *tokens, const int *lens, int B,
                      const float **logits, lb_error_t *err);
 
 /* What one batch contributes to the loss. */
@@ -92,34 +92,34 @@ typedef struct lb_loss_parts {
 /* Loss of the last forward's logits against labels (B, T) (-100 = ignored), and with grad 1 its
  * gradient times scale written over the logits (for lb_train_backward). Errors: LB_EINVAL
  * (label out of range, B differs from the forward's). */
-int lb_train_loss(lb_train_t *tr, const int32_t *labels, int B, const lb_loss_spec_t *spec,
+LB_API int lb_train_loss(lb_train_t *tr, const int32_t *labels, int B, const lb_loss_spec_t *spec,
                   double scale, int grad, lb_loss_parts_t *out, lb_error_t *err);
 
 /* Summed NLL of each sequence's supervised labels under the last forward. out (B,). */
-void lb_train_seq_nll(const lb_train_t *tr, const int32_t *labels, int B, double *out);
+LB_API void lb_train_seq_nll(const lb_train_t *tr, const int32_t *labels, int B, double *out);
 
 /* Backpropagate the gradient lb_train_loss left in the logits; adds into the gradients. */
-void lb_train_backward(lb_train_t *tr);
+LB_API void lb_train_backward(lb_train_t *tr);
 
 /* Zero every gradient. */
-void lb_train_zero_grad(lb_train_t *tr);
+LB_API void lb_train_zero_grad(lb_train_t *tr);
 
 typedef struct lb_adamw_opts {
     double lr, beta1, beta2, eps, weight_decay, max_grad_norm;   /* max_grad_norm <= 0: no clip */
 } lb_adamw_opts_t;
 
 /* Clip (returns the pre-clip global L2 norm in *gnorm) and take one AdamW step at lr. */
-void lb_train_adamw_step(lb_train_t *tr, const lb_adamw_opts_t *o, double lr, double *gnorm);
+LB_API void lb_train_adamw_step(lb_train_t *tr, const lb_adamw_opts_t *o, double lr, double *gnorm);
 
 /* HF get_linear_schedule_with_warmup: lr multiplier at optimizer step `step` (0-based). */
-double lb_train_lr_factor(long step, long warmup, long total);
+LB_API double lb_train_lr_factor(long step, long warmup, long total);
 
 /* Optimizer state for checkpoints: the step count and the two moment buffers, each
  * (n_floats,) laid out like the parameters. */
-long lb_train_opt_state(lb_train_t *tr, float **m1, float **m2, size_t *n_floats);
+LB_API long lb_train_opt_state(lb_train_t *tr, float **m1, float **m2, size_t *n_floats);
 /* Set the optimizer step count (AdamW's bias correction uses step + 1 next). The moment
  * buffers are filled through lb_train_opt_state's pointers. */
-void lb_train_set_opt_step(lb_train_t *tr, long step);
+LB_API void lb_train_set_opt_step(lb_train_t *tr, long step);
 
 /* ---- Objectives (docs/training.md) ------------------------------------------------------ */
 
@@ -127,7 +127,7 @@ typedef enum { LB_METHOD_FINETUNE, LB_METHOD_GA, LB_METHOD_GD, LB_METHOD_NPO } l
 
 /* The method's name as the command line and the run record spell it: "finetune", "ga", "gd",
  * "npo" ("?" for a value outside the enum). Never NULL, never freed. */
-const char *lb_train_method_name(lb_method_t m);
+LB_API const char *lb_train_method_name(lb_method_t m);
 
 typedef struct lb_objective {
     lb_method_t method;
@@ -138,14 +138,14 @@ typedef struct lb_objective {
 } lb_objective_t;
 
 /* Does the objective read a retain batch? (GD, NPO, or a retain entropy weight.) */
-int lb_objective_needs_retain(const lb_objective_t *o);
+LB_API int lb_objective_needs_retain(const lb_objective_t *o);
 
 /* One micro-batch of the objective: forward, loss (times scale, e.g. 1/accumulation) and
  * backward of the forget batch (the data for finetune), then of the retain batch when
  * needed; gradients are ADDED. ref: forward-only trainer on the frozen starting model (NPO
  * only; NULL otherwise). tokens/labels (B, T) each, lens (B,) as lb_train_forward. parts[0] forget, parts[1] retain (zeroed
  * when unused). Errors: as lb_train_forward / lb_train_loss. */
-int lb_objective_step(lb_train_t *tr, lb_train_t *ref, const lb_objective_t *o,
+LB_API int lb_objective_step(lb_train_t *tr, lb_train_t *ref, const lb_objective_t *o,
                       const int32_t *f_tokens, const int32_t *f_labels, const int *f_lens,
                       int B_f, const int32_t *r_tokens, const int32_t *r_labels,
                       const int *r_lens, int B_r, double scale,

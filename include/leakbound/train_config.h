@@ -51,18 +51,18 @@ typedef struct lb_train_config lb_train_config_t;
  * and range-check every key. *out owns everything (lb_train_config_free). Errors: LB_EIO (the
  * file cannot be read), LB_EFORMAT (malformed YAML: file:line:column; a bad key or value: file,
  * line, key, value, range), LB_EINVAL (a bad override or command). */
-int lb_train_config_load(const char *path, const char *command, const char *const *overrides,
+LB_API int lb_train_config_load(const char *path, const char *command, const char *const *overrides,
                          size_t n_overrides, lb_train_config_t **out, lb_error_t *err);
 
 /* "finetune", "unlearn", "eval" or "tofu". */
-const char *lb_train_config_command(const lb_train_config_t *c);
+LB_API const char *lb_train_config_command(const lb_train_config_t *c);
 
 /* finetune/unlearn (an eval/tofu configuration: LB_EINVAL). Set the run options the file gives (o already holds the command's defaults; keys the file and
  * overrides leave unset keep the reference's published values listed in the contract). Paths:
  * o->model_dir, o->tokenizer, o->data_path, o->retain_path, o->template_spec, o->answer_prefix
  * point into c (keep c alive while o is used). Paths are checked by lb_train_config_check.
  * Errors: LB_EINVAL (hparams.unlearning_loss missing), LB_ENOMEM. notes: unused (NULL ok). */
-int lb_train_config_apply(const lb_train_config_t *c, lb_train_run_opts_t *o, FILE *notes,
+LB_API int lb_train_config_apply(const lb_train_config_t *c, lb_train_run_opts_t *o, FILE *notes,
                           lb_error_t *err);
 
 /* After the command's flags (which beat the file) are applied over lb_train_config_apply's
@@ -71,7 +71,7 @@ int lb_train_config_apply(const lb_train_config_t *c, lb_train_run_opts_t *o, FI
  * it is not one and the model folder has tokenizer.json, that one is used (a note to notes);
  * the split/dataset files must exist; without --data-dir, hparams.data_dir or data flags, an
  * error says what to give. Errors: LB_EINVAL naming the file, line and key. */
-int lb_train_config_check(const lb_train_config_t *c, lb_train_run_opts_t *o, FILE *notes,
+LB_API int lb_train_config_check(const lb_train_config_t *c, lb_train_run_opts_t *o, FILE *notes,
                           lb_error_t *err);
 
 /* eval/tofu: the file's settings as the command's flags, (flag, value) pairs in *args (2 * pairs
@@ -88,20 +88,20 @@ int lb_train_config_check(const lb_train_config_t *c, lb_train_run_opts_t *o, FI
  * own tokenizer.json with a note to notes (NULL ok); tofu refuses a local tokenizer_model other
  * than the model folder (it reads the model's own) and an answer_tag with non-phi tags.
  * Errors: LB_EINVAL naming the file, line and key; LB_ENOMEM. */
-int lb_train_config_args(lb_train_config_t *c, int argc, char *const *argv, FILE *notes,
+LB_API int lb_train_config_args(lb_train_config_t *c, int argc, char *const *argv, FILE *notes,
                          const char *const **args, size_t *n, lb_error_t *err);
 
 /* The resolved configuration, one key per setting, the file's key names:
  * {"hparams.model": "...", "hparams.learning_rate": 1e-05, ...} with typed values (a new
  * reference). With sources: {"key": {"value": v, "source": "file"|"override"|"default"}}. */
-json_t *lb_train_config_json(const lb_train_config_t *c, int with_sources);
+LB_API json_t *lb_train_config_json(const lb_train_config_t *c, int with_sources);
 
 /* The keys accepted but ignored (CPU-only run, launcher blocks), in file order: *keys[i]
  * valid while c lives. Returns the count. */
-size_t lb_train_config_ignored(const lb_train_config_t *c, const char *const **keys);
+LB_API size_t lb_train_config_ignored(const lb_train_config_t *c, const char *const **keys);
 
 /* Free the configuration and its strings; NULL is a no-op. */
-void lb_train_config_free(lb_train_config_t *c);
+LB_API void lb_train_config_free(lb_train_config_t *c);
 
 #ifdef __cplusplus
 }

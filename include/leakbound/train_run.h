@@ -54,17 +54,17 @@ typedef struct lb_train_rows {
 /* Encode every item of ds (each needs an answer) as the contract says. path names ds in
  * messages. Errors: LB_EINVAL (an item without answer, naming path and line; a template
  * failure), LB_ENOMEM. out owns malloc'd arrays (lb_train_rows_free). */
-int lb_train_encode(const lb_tokenizer_t *tok, const lb_template_t *tpl,
+LB_API int lb_train_encode(const lb_tokenizer_t *tok, const lb_template_t *tpl,
                     const char *answer_prefix, const lb_dataset_t *ds, const char *path, int T,
                     int32_t eos, lb_train_rows_t *out, lb_error_t *err);
 /* Free the three arrays and zero *r; NULL is a no-op. */
-void lb_train_rows_free(lb_train_rows_t *r);
+LB_API void lb_train_rows_free(lb_train_rows_t *r);
 
 /* Permutation of 0..n-1 for epoch e (perm (n,)), and the retain partner of position i. */
-void lb_train_epoch_order(uint64_t seed, long epoch, size_t n, size_t *perm);
+LB_API void lb_train_epoch_order(uint64_t seed, long epoch, size_t n, size_t *perm);
 /* The retain example paired with forget position i of epoch `epoch`: hash(seed, epoch, i)
  * mod n_retain (n_retain >= 1). */
-size_t lb_train_retain_partner(uint64_t seed, long epoch, size_t i, size_t n_retain);
+LB_API size_t lb_train_retain_partner(uint64_t seed, long epoch, size_t i, size_t n_retain);
 
 /* What a step reports. */
 typedef struct lb_train_progress {
@@ -141,15 +141,15 @@ enum { LB_TRAIN_STOP_NONE = 0, LB_TRAIN_STOP_AT_MOST = 1, LB_TRAIN_STOP_AT_LEAST
  * means (docs/training.md): template phi, method finetune / GA, lambda 1, beta 0.05, epochs 5 /
  * 10, lr 2e-5 / 1e-5, batch 16, grad_accum 2 / 4, max_length 256, warmup one epoch (-1),
  * weight_decay 0.01, max_grad_norm 1; everything else 0 / NULL. */
-void lb_train_run_opts_default(lb_train_run_opts_t *o, int unlearn);
+LB_API void lb_train_run_opts_default(lb_train_run_opts_t *o, int unlearn);
 
 /* Whether greedy satisfies the stop rule (rule, at) as lb_train_run applies it (NaN never does).
  * The one rule `unlearn --stop-when` and `demo` use. */
-int lb_train_stop_met(int rule, double at, double greedy);
+LB_API int lb_train_stop_met(int rule, double at, double greedy);
 
 /* Run a whole finetune or unlearning run. Errors: those of loading, encoding and training
  * (naming the file), LB_EINVAL (bad options; a resume checkpoint from another run), LB_EIO. */
-int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err);
+LB_API int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err);
 
 /* The resolved configuration of run o (info: what the run resolved, may be NULL) as one flat
  * JSON object, one key per setting (docs/training.md, 'Run record'): command, method, model,
@@ -158,7 +158,7 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err);
  * entropy_positions. Values are strings, numbers or null (a path not given). The one place
  * that names the settings: a new setting is one more line here. command is "finetune" or
  * "unlearn". Returns NULL on out of memory. */
-json_t *lb_train_run_config(const lb_train_run_opts_t *o, const lb_train_run_info_t *info,
+LB_API json_t *lb_train_run_config(const lb_train_run_opts_t *o, const lb_train_run_info_t *info,
                             const char *command);
 
 /* Write dir/leakbound_run.json (LB_TRAIN_RUN_FILE; atomic: temporary file, rename) for the
@@ -169,7 +169,7 @@ json_t *lb_train_run_config(const lb_train_run_opts_t *o, const lb_train_run_inf
  * "data_sha256" ({"data"} for finetune, {"forget", "retain"} for unlearn; retain only when
  * used), "seed", "threads", "total_steps", "final_step", "kept_step", "log": "train_log.csv",
  * "loss_curve": "loss.svg"}. Errors: LB_EIO naming the file, LB_ENOMEM. */
-int lb_train_write_record(const char *dir, const lb_train_run_opts_t *o,
+LB_API int lb_train_write_record(const char *dir, const lb_train_run_opts_t *o,
                           const lb_train_run_info_t *info, const char *command, int argc,
                           char *const *argv, const json_t *file_config, int threads,
                           lb_error_t *err);
@@ -179,7 +179,7 @@ int lb_train_write_record(const char *dir, const lb_train_run_opts_t *o,
  * master weights, so that a resume continues bit-identically); with
  * opt_state also optimizer.safetensors (metadata step and fingerprint); log_path (may be NULL)
  * copied as train_log.csv. */
-int lb_train_save(lb_train_t *tr, const char *src_dir, const char *dir, int opt_state,
+LB_API int lb_train_save(lb_train_t *tr, const char *src_dir, const char *dir, int opt_state,
                   const char *fingerprint, const char *log_path, lb_error_t *err);
 
 /* Architecture shorthand for lb_train_init_model: "L4-D128-H4-KV2-I512-T256" (layers, hidden
@@ -192,21 +192,21 @@ typedef struct lb_model_size {
  * spec (a field not like L4, a value outside 1..2^20, an unknown field, heads not dividing the
  * hidden size or kv heads not dividing the heads, GPT-2 with kv heads != heads, Phi with a head
  * size not a multiple of 4). */
-int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t *out, lb_error_t *err);
+LB_API int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t *out, lb_error_t *err);
 
 /* A fresh model in HF layout at out_dir: config.json (the family's keys), model.safetensors
  * (F32; matrices N(0, 0.02) as HF's _init_weights, norm weights 1, biases 0, from seed) and the
  * tokenizer file copied as tokenizer.json. vocab: the tokenizer's size; bos/eos ids (-1: none).
  * Errors: LB_EINVAL (sizes: heads must divide hidden, kv heads divide heads; GPT-2 has no
  * GQA), LB_EIO. */
-int lb_train_init_model(lb_arch_t arch, const lb_model_size_t *size, int vocab, int bos,
+LB_API int lb_train_init_model(lb_arch_t arch, const lb_model_size_t *size, int vocab, int bos,
                         int eos, const char *tokenizer_path, uint64_t seed, const char *out_dir,
                         lb_error_t *err);
 
 /* The ids `init` gives a fresh model for its tokenizer: eos the first of "<|endoftext|>", "</s>",
  * "<eos>", "<|end_of_text|>" the tokenizer has, bos the first of "<s>", "<bos>",
  * "<|begin_of_text|>", "<|endoftext|>"; -1 when it has none. */
-void lb_train_special_ids(const lb_tokenizer_t *tok, int *bos, int *eos);
+LB_API void lb_train_special_ids(const lb_tokenizer_t *tok, int *bos, int *eos);
 
 #ifdef __cplusplus
 }

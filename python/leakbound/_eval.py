@@ -183,9 +183,18 @@ class Samples(list):
       .lines   per prompt, the JSONL lines `leakbound sample` writes for it (one str)"""
 
 
+def _file_groups(path):
+    """id (str) -> that id's lines (one str, the file's bytes) of a `leakbound sample` file."""
+    out = {}
+    with open(path, "rb") as f:
+        for line in f:
+            out.setdefault(str(json.loads(line)["id"]), []).append(line.decode("utf-8"))
+    return {k: "".join(v) for k, v in out.items()}
+
+
 def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=None, top_k=None,
            min_p=None, max_new_tokens=None, max_length=None, template="raw", stop=(),
-           greedy_too=False, tokenizer=None, threads=None, **kw):
+           greedy_too=False, tokenizer=None, threads=None, out=None, resume=False, **kw):
     """Sample n answers for each prompt, as `leakbound sample --model MODEL_DIR --data FILE -n N
     --seed SEED ...` does for a file holding one item {"id": id, "question": prompt} per
     prompt: the same ids and seed give the same texts, byte for byte.
@@ -197,8 +206,17 @@ def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=No
     Hugging Face's defaults (`leakbound sample --help`). stop: a str or strings. Other
     keyword arguments are the remaining flags with underscores (batch, kv_budget, limit,
     adaptive_temperature, confidence, confidence_threshold, low_temperature, verbose).
-    Returns a Samples list (see its docstring). Ctrl-C stops the run (KeyboardInterrupt);
-    bad input raises ValueError/OSError with the library's message."""
+    out: also write the file `leakbound sample -o OUT` writes (the same bytes, and
+    OUT.settings.json), each prompt's group appended whole as it completes; OUT is locked while
+    the call writes it (a second writer raises ValueError, or waits with wait=True).
+    resume=True (with out): keep the complete groups OUT already holds (a trailing partial
+    group, from an interrupted run, is dropped) and sample the other prompts, as `--resume`;
+    the settings and prompts must be those OUT was made with (else ValueError naming the
+    setting that differs). The prompts OUT already held are then read back from OUT, so the
+    Samples returned always covers every prompt.
+    Returns a Samples list (see its docstring). Ctrl-C stops the run (KeyboardInterrupt; OUT
+    keeps the groups completed, for resume=True); bad input raises ValueError/OSError with the
+    library's message."""
     if isinstance(prompts, str):
         raise _lib.InputTypeError("prompts: expected a list of str, got one str")
     prompts = list(prompts)
@@ -228,26 +246,35 @@ def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=No
         job.set("model", model_dir)
         job.set("data", data)
         _configure(job, opts, [])
+        if out is not None:
+            job.set("output", out)
+        if resume:
+            job.set("resume")
         err = _lib.Error()
         with _Interrupt() as intr:
             rc = _job_sample(job.p, intr.cb, None, ctypes.byref(err))
         intr.check(rc, err)
-        out = Samples()
-        out.ids, out.tokens, out.finish, out.greedy, out.lines = [], [], [], [], []
-        for p in range(_job_n_items(job.p)):
-            text = job.lines(p) or ""
+        P = _job_n_items(job.p)
+        kept = _file_groups(out) if resume and P and any(
+            job.lines(p) is None for p in range(P)) else {}
+        res = Samples()
+        res.ids, res.tokens, res.finish, res.greedy, res.lines = [], [], [], [], []
+        for p in range(P):
+            text = job.lines(p)
+            if text is None:  # resumed: the group OUT already held
+                text = kept.get(str(ids[p]) if ids is not None else str(p), "")
             rows = [json.loads(x) for x in text.splitlines()]
             g = rows[0] if rows and rows[0].get("sample") == -1 else None
             rows = rows[1:] if g is not None else rows
-            out.append([r["text"] for r in rows])
-            out.ids.append(rows[0]["id"] if rows else (g["id"] if g else
+            res.append([r["text"] for r in rows])
+            res.ids.append(rows[0]["id"] if rows else (g["id"] if g else
                            (ids[p] if ids is not None else p)))
-            out.tokens.append([r["tokens"] for r in rows])
-            out.finish.append([r["finish"] for r in rows])
-            out.greedy.append(None if g is None else
+            res.tokens.append([r["tokens"] for r in rows])
+            res.finish.append([r["finish"] for r in rows])
+            res.greedy.append(None if g is None else
                               {k: g[k] for k in ("text", "tokens", "finish")})
-            out.lines.append(text)
-        return out
+            res.lines.append(text)
+        return res
 
 
 def eval(model_dir, data, out=None, argv=None, **kw):  # noqa: A001 (the CLI's name)

@@ -1,6 +1,6 @@
 /* leakbound bound — high-probability bounds per prompt from sampled scores.
  * Flags and orchestration; input by lb_scores_read (score module), output by
- * lb_report_bound_json/table (report module), the statistics in the stats module. */
+ * lb_report_bound_prompts (the numbers) and lb_report_bound_json/table (report module). */
 #include <getopt.h>
 #include <math.h>
 #include <omp.h>
@@ -177,44 +177,6 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
     return -1;
 }
 
-/* Bounds for every prompt, in parallel; one scratch row per thread, sized up front. */
-static int compute(const bound_args_t *a, lb_scores_t *in, lb_stats_prompt_t *res,
-                   lb_arena_t *arena, lb_error_t *err) {
-    size_t np = in->n_prompts, nt = a->opt.n_thresholds, max_n = 0;
-    for (size_t p = 0; p < np; p++)
-        if (in->offset[p + 1] - in->offset[p] > max_n) max_n = in->offset[p + 1] - in->offset[p];
-    int nthreads = omp_get_max_threads();
-    double *thr = lb_arena_alloc(arena, (2 * np * nt + 1) * sizeof(double));  /* (np, 2, nt) */
-    double *scratch = lb_arena_alloc(arena, (size_t)nthreads * max_n * sizeof(double)); /* (T, max_n) */
-    if (!thr || !scratch) return lb_error_set(err, LB_ENOMEM, "out of memory");
-    for (size_t p = 0; p < np; p++) {
-        res[p].M_gen = thr + 2 * p * nt;
-        res[p].P_ge = thr + (2 * p + 1) * nt;
-    }
-    long first_bad = -1;
-    #pragma omp parallel num_threads(nthreads)
-    {
-        double *mine = scratch + (size_t)omp_get_thread_num() * max_n;
-        #pragma omp for schedule(dynamic, 8)
-        for (size_t p = 0; p < np; p++) {
-            size_t n = in->offset[p + 1] - in->offset[p];
-            if (lb_stats_prompt_bounds(in->scores + in->offset[p], n, mine, &a->opt, &res[p], NULL)) {
-                #pragma omp critical(lb_bound_first_bad)
-                if (first_bad < 0 || (long)p < first_bad) first_bad = (long)p;
-            }
-        }
-    }
-    if (first_bad >= 0) {
-        /* Again, sequentially, for the message. */
-        size_t p = (size_t)first_bad;
-        int rc = lb_stats_prompt_bounds(in->scores + in->offset[p], in->offset[p + 1] - in->offset[p],
-                                        scratch, &a->opt, &res[p], err);
-        lb_error_prefix(err, "prompt %zu", p + 1);
-        return rc ? rc : LB_EUNSUPPORTED;
-    }
-    return 0;
-}
-
 int lb_cli_bound(int argc, char **argv) {
     bound_args_t a;
     int st = parse_args(argc, argv, &a);
@@ -226,21 +188,8 @@ int lb_cli_bound(int argc, char **argv) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         return err.code == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
     }
-    size_t np = in.n_prompts, nt = a.opt.n_thresholds;
-    size_t max_n = 0;
-    for (size_t p = 0; p < np; p++)
-        if (in.offset[p + 1] - in.offset[p] > max_n) max_n = in.offset[p + 1] - in.offset[p];
-    lb_arena_t arena;
-    size_t need = np * sizeof(lb_stats_prompt_t) + (2 * np * nt + 1) * sizeof(double) +
-                  (size_t)omp_get_max_threads() * max_n * sizeof(double) + 4 * 64;
-    if (lb_arena_init(&arena, need, &err)) {
-        lb_scores_free(&in);
-        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
-        return LB_EXIT_FAIL;
-    }
-    lb_stats_prompt_t *res = lb_arena_calloc(&arena, np, sizeof *res);
-    int rc = res ? compute(&a, &in, res, &arena, &err)
-                 : lb_error_set(&err, LB_ENOMEM, "out of memory");
+    lb_stats_prompt_t *res;
+    int rc = lb_report_bound_prompts(&in, &a.opt, omp_get_max_threads(), &res, &err);
     char *text = NULL;
     if (!rc) {
         lb_report_bound_t rep = {.opt = &a.opt,
@@ -255,7 +204,7 @@ int lb_cli_bound(int argc, char **argv) {
         json_decref(rep.provenance);
         if (!rc && !text) rc = lb_error_set(&err, LB_ENOMEM, "out of memory while writing the output");
     }
-    lb_arena_free(&arena);
+    free(res);
     lb_scores_free(&in);
     if (rc) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);

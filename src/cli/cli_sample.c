@@ -1,22 +1,15 @@
 /* leakbound sample — greedy and n sampled answers per question, as JSON Lines.
  * Each prompt group is appended whole and fsync'ed, so an interrupted run keeps every
- * finished group; --resume drops a trailing partial group and continues with the rest. */
-#include <errno.h>
-#include <fcntl.h>
+ * finished group; --resume drops a trailing partial group and continues with the rest. The
+ * file flow is lb_eval_sample_flow_run; this command turns argv into its options, prints and
+ * passes the MPI transport (cli_mpi.h) as its hooks. */
 #include <getopt.h>
-#include <jansson.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "cli_mpi.h"
 #include "cli_sampling.h"
 #include "leakbound/eval.h"
-#include "leakbound/io.h"
 
 #define CMD "sample"
 
@@ -62,16 +55,51 @@ static void usage(FILE *out) {
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
-/* The run's hook state: progress lines and the samples.jsonl writer (a group appended whole to
- * FILE and fsync'ed). */
+/* The run's hook state (lb_eval_sample_flow_t's user): progress lines and what the printing
+ * hooks need. */
 typedef struct sample_run {
     lb_cli_progress_t prog; /* first: the progress callback reads it */
-    lb_eval_writer_t w;
+    const lb_eval_opts_t *a;
+    int resume;
 } sample_run_t;
 
-static int sample_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
-                        const double *scores, lb_error_t *err) {
-    return lb_eval_write_group(&((sample_run_t *)user)->w, item, res, n_res, scores, err);
+/* After loading: the data warning and the memory plan line. */
+static int sample_loaded(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err) {
+    sample_run_t *r = user;
+    (void)err;
+    lb_cli_sampling_loaded(r->a, CMD, r->prog.quiet, ctx);
+    return 0;
+}
+
+/* The ranks meet (cli_mpi.h): every rank's setup outcome and job. */
+static int sample_ready(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
+                        lb_error_t *err) {
+    (void)user;
+    return lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
+                                lb_cli_mpi_fingerprint(ctx->prompts, ctx->n_items, &ctx->opts),
+                                o->model, ctx->model_sha256, o->data, ctx->data_sha256}, err);
+}
+
+static int sample_go(void *user, int rc) {
+    (void)user;
+    return lb_cli_mpi_go(rc);
+}
+
+static void sample_bcast(void *user, void *buf, size_t n) {
+    (void)user;
+    lb_cli_mpi_bcast(buf, n);
+}
+
+/* Before the run: what --resume found, and the progress total. */
+static int sample_started(void *user, const lb_eval_ctx_t *ctx, size_t n_done, size_t n_todo,
+                          lb_error_t *err) {
+    sample_run_t *r = user;
+    (void)err;
+    if (r->resume && !r->prog.quiet)
+        fprintf(stderr, "leakbound %s: resuming: %zu of %zu questions already complete\n", CMD,
+                n_done, ctx->n_items);
+    r->prog.samples_total = n_todo * (size_t)(ctx->opts.n_samples + r->a->greedy_too);
+    return 0;
 }
 
 static int sample_main(int argc, char **argv) {
@@ -103,88 +131,33 @@ static int sample_main(int argc, char **argv) {
         }
     }
     if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!out) return lb_cli_failf(CMD, "-o FILE is required");
-    int root = lb_cli_mpi_rank() == 0; /* under MPI only rank 0 reads and writes FILE */
+    /* the flow (lb_eval_sample_flow_run): the checks, loading, FILE, the run over the MPI
+       transport; under MPI only rank 0 reads and writes FILE */
+    int root = lb_cli_mpi_rank() == 0;
     if (!root) quiet = 1;
     lb_eval_ctx_t ctx;
     lb_error_t err = {0};
-    if ((st = lb_cli_sampling_setup(&a, CMD, quiet, &ctx, &err))) {
+    sample_run_t run = {.prog = {.cmd = CMD, .quiet = quiet}, .a = &a, .resume = resume};
+    lb_eval_sample_flow_t f = {
+        .out = out, .resume = resume, .io_flags = lb_cli_io_flags(wait),
+        .rank = lb_cli_mpi_rank(), .ranks = lb_cli_mpi_size(),
+        .hooks = {.user = &run, .progress = lb_cli_sampling_progress,
+                  .sampler = lb_cli_mpi_sampler_run},
+        .loaded = sample_loaded, .ready = sample_ready, .go = sample_go, .bcast = sample_bcast,
+        .started = sample_started};
+    int rc = lb_eval_sample_flow_run(&f, &a, &ctx, &err), status = LB_EXIT_OK;
+    if (rc && f.stage == LB_EVAL_FLOW_CHECK) {
+        status = lb_cli_failf(CMD, "%s", err.msg);
+    } else if (rc && f.stage == LB_EVAL_FLOW_LOAD) {
+        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         lb_cli_mpi_failed(err.msg);
-        return st;
+        status = rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+    } else if (rc) { /* a worker: rank 0 reports (lb_cli_mpi_end passes the message on) */
+        status = root ? lb_cli_fail_status(CMD, &err, out, NULL)
+                      : (lb_cli_mpi_failed(err.msg), lb_cli_status(&err, NULL, NULL));
     }
-    int n_res = ctx.opts.n_samples + a.greedy_too;
-    int rc = 0, fd = -1;
-    lb_io_lock_t lock = {0};
-    char spath[4200];
-    json_t *settings = NULL;
-    size_t n_done = 0, n_todo = 0;
-    unsigned char *done = calloc(ctx.n_items, 1);
-    size_t *todo = malloc(ctx.n_items * sizeof *todo);
-    sample_run_t run = {.prog = {.cmd = CMD, .quiet = quiet},
-                        .w = {.ctx = &ctx, .verbose = a.verbose, .fd = -1, .path = out}};
-    if (!done || !todo) {
-        rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
-        goto end;
-    }
-    /* Every rank is set up (and agrees on the job) before rank 0 touches FILE. */
-    if ((rc = lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
-                                   lb_cli_mpi_fingerprint(ctx.prompts, ctx.n_items, &ctx.opts),
-                                   a.model, ctx.model_sha256, a.data, ctx.data_sha256}, &err)))
-        goto end;
-    if (!root) goto share;
-    /* FILE and FILE.settings.json are this run's alone until it ends: a second run into FILE
-     * is refused (or waits) before it truncates or appends anything */
-    if ((rc = lb_io_lock_acquire(&lock, out, lb_cli_io_flags(wait), &err))) {
-        if (rc == LB_EINVAL) lb_error_prefix(&err, "-o");
-        goto share;
-    }
-    /* O_APPEND: each group is one write() at the end of the file */
-    fd = open(out, O_RDWR | O_APPEND | O_CREAT | (resume ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rc = lb_error_set(&err, LB_EIO, "%s: cannot open for writing: %s", out, strerror(errno));
-        goto share;
-    }
-    run.w.fd = fd;
-    if (snprintf(spath, sizeof spath, "%s.settings.json", out) >= (int)sizeof spath) {
-        rc = lb_error_set(&err, LB_EINVAL, "%s: path too long", out);
-        goto share;
-    }
-    if ((rc = lb_eval_sample_settings(&ctx, a.tmpl, &settings, &err))) goto share;
-    rc = resume ? lb_eval_sample_settings_check(out, spath, fd, settings, &err)
-                : lb_atomic_write_json(spath, settings, &err);
-    if (rc) goto share;
-    if (resume && n_res > 0 &&
-        (rc = lb_eval_sample_resume_scan(out, fd, &ctx, n_res, a.greedy_too, done, &n_done, &err)))
-        goto share;
-share: /* every rank, rank 0 also on its errors above: rank 0's outcome with FILE, then the
-        questions left (--resume) */
-    if ((rc = lb_cli_mpi_go(rc))) goto end;
-    lb_cli_mpi_bcast(done, ctx.n_items);
-    for (size_t i = 0; i < ctx.n_items; i++)
-        if (!done[i]) todo[n_todo++] = i;
-    if (resume && !quiet)
-        fprintf(stderr, "leakbound %s: resuming: %zu of %zu questions already complete\n", CMD,
-                n_done, ctx.n_items);
-    run.prog.samples_total = n_todo * (size_t)n_res;
-    rc = lb_eval_sample(&ctx, todo, n_todo,
-                        &(lb_eval_hooks_t){.user = &run, .progress = lb_cli_sampling_progress,
-                                           .group = sample_group,
-                                           .sampler = lb_cli_mpi_sampler_run},
-                        &err);
-end:
-    if (fd >= 0 && close(fd) != 0 && !rc)
-        rc = lb_error_set(&err, LB_EIO, "%s: close failed: %s", out, strerror(errno));
-    lb_io_lock_release(&lock);
-    free(done);
-    free(todo);
-    free(run.w.buf);
-    json_decref(settings);
     lb_eval_ctx_free(&ctx);
-    if (rc && !root) { /* a worker: rank 0 reports (lb_cli_mpi_end passes the message on) */
-        lb_cli_mpi_failed(err.msg);
-        return lb_cli_status(&err, NULL, NULL);
-    }
-    return rc ? lb_cli_fail_status(CMD, &err, out, NULL) : LB_EXIT_OK;
+    return status;
 }
 
 int lb_cli_sample(int argc, char **argv) {

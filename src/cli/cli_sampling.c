@@ -106,21 +106,6 @@ void lb_cli_sampling_warn_data(const char *cmd, const char *path, size_t n_lenie
                 "RFC 4180; %zu line%s)\n", cmd, path, line, n_lenient, n_lenient == 1 ? "" : "s");
 }
 
-int lb_cli_sampling_setup(const lb_eval_opts_t *a, const char *cmd, int quiet, lb_eval_ctx_t *ctx,
-                          lb_error_t *err) {
-    memset(ctx, 0, sizeof *ctx);
-    if (!a->model) return lb_cli_failf(cmd, "--model DIR is required");
-    if (!a->data) return lb_cli_failf(cmd, "--data FILE is required");
-    if (a->n < 0) return lb_cli_failf(cmd, "-n N is required");
-    int rc = lb_eval_load(a, ctx, err);
-    if (rc) {
-        fprintf(stderr, "leakbound %s: %s\n", cmd, err->msg);
-        return rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
-    }
-    lb_cli_sampling_loaded(a, cmd, quiet, ctx);
-    return LB_EXIT_OK;
-}
-
 void lb_cli_sampling_loaded(const lb_eval_opts_t *a, const char *cmd, int quiet,
                             const lb_eval_ctx_t *ctx) {
     lb_cli_sampling_warn_data(cmd, a->data, ctx->ds.n_lenient, ctx->ds.lenient_line);

@@ -55,15 +55,8 @@ int lb_cli_sampling_option(lb_eval_opts_t *a, int *quiet, int c, const char *opt
  * lines: lb_dataset_t.n_lenient), naming path and the first such line. */
 void lb_cli_sampling_warn_data(const char *cmd, const char *path, size_t n_lenient, long line);
 
-/* Check the required flags (usage errors), then lb_eval_load; print the data warning and,
- * unless quiet, the memory plan line. Errors print "leakbound <cmd>: ..." and return the exit
- * status (2 bad input, 1 out of memory), with *err (for MPI rank 0) saying why; 0 on
- * success. */
-int lb_cli_sampling_setup(const lb_eval_opts_t *a, const char *cmd, int quiet, lb_eval_ctx_t *ctx,
-                          lb_error_t *err);
-
 /* What loading found, on stderr: the data warning and, unless quiet, the memory plan line
- * (lb_cli_sampling_setup's printing, for a command whose library flow loads). */
+ * (the loaded hook of the library flows that load: lb_eval_flow_t, lb_eval_sample_flow_t). */
 void lb_cli_sampling_loaded(const lb_eval_opts_t *a, const char *cmd, int quiet,
                             const lb_eval_ctx_t *ctx);
 

@@ -169,6 +169,8 @@ struct lb_eval_job {
     int n_strs;
     int n_given, strip_given, harm_given, metric_given, wait, ran;
     const char *out_dir;
+    const char *output;  /* sample: -o FILE (the sample flow), or NULL: lines in memory only */
+    int resume;          /* sample: --resume */
     const char *judge_dir;
     lb_judge_opts_t jo;
     lb_eval_flow_t flow; /* eval: the flow's settings and its judge */
@@ -221,6 +223,8 @@ int lb_eval_job_set(lb_eval_job_t *j, const char *f, const char *v, lb_error_t *
     else if (!strcmp(f, "data")) j->o.data = a;
     else if (!strcmp(f, "tokenizer")) j->o.tokenizer = a;
     else if (!strcmp(f, "out")) j->out_dir = a;
+    else if (!strcmp(f, "output")) j->output = a;
+    else if (!strcmp(f, "resume")) j->resume = 1;
     else if (!strcmp(f, "wait")) j->wait = 1;
     else if (!strcmp(f, "judge")) j->judge_dir = a;
     else if (!strcmp(f, "judge-template")) j->jo.tmpl = a;
@@ -290,33 +294,40 @@ static int load(lb_eval_job_t *j, lb_error_t *err) {
     return 0;
 }
 
-int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
-                       lb_error_t *err) {
-    int rc = begin(j, err);
-    if (!rc) rc = load(j, err);
-    if (!rc) {
-        /* the progress hook gets the caller's user; the group hook the job */
-        lb_eval_hooks_t h = {.user = j, .group = keep_group};
-        if (progress) {
-            j->hook_progress = progress;
-            j->hook_user = user;
-            h.progress = job_progress;
-        }
-        rc = lb_eval_sample(&j->ctx, NULL, 0, &h, err);
-    }
-    return rc;
-}
-
-/* lb_eval_flow_t.loaded: room for each item's lines. */
+/* lb_eval_flow_t.loaded, lb_eval_sample_flow_t.loaded: room for each item's lines. */
 static int job_loaded(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err) {
     (void)ctx;
     return alloc_lines(user, err);
+}
+
+int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
+                       lb_error_t *err) {
+    int rc = begin(j, err);
+    if (rc) return rc;
+    /* the progress hook gets the caller's user; the group hook the job */
+    lb_eval_hooks_t h = {.user = j, .group = keep_group};
+    if (progress) {
+        j->hook_progress = progress;
+        j->hook_user = user;
+        h.progress = job_progress;
+    }
+    if (j->output || j->resume) { /* FILE as `sample -o FILE [--resume]` writes it */
+        j->verbose = j->o.verbose;
+        lb_eval_sample_flow_t f = {.out = j->output, .resume = j->resume,
+                                   .io_flags = j->wait ? LB_IO_WAIT : 0, .ranks = 1,
+                                   .hooks = h, .loaded = job_loaded};
+        return lb_eval_sample_flow_run(&f, &j->o, &j->ctx, err);
+    }
+    if (!(rc = load(j, err))) rc = lb_eval_sample(&j->ctx, NULL, 0, &h, err);
+    return rc;
 }
 
 int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_progress_fn progress,
                      void *user, lb_error_t *err) {
     int rc = begin(j, err);
     if (rc) return rc;
+    if (j->output || j->resume)
+        BAD("output and resume are flags of sample: eval writes into out (a folder)");
     j->hook_progress = progress;
     j->hook_user = user;
     j->verbose = j->o.verbose;

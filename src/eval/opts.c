@@ -25,6 +25,7 @@ double lb_eval_default_leak_threshold(lb_metric_t m, const lb_score_opts_t *so) 
 }
 
 void lb_eval_default_strip(lb_eval_opts_t *o, int strip_given) {
-    if (!strip_given && o->tmpl && !strcmp(o->tmpl, "phi") && o->score.n_strip < LB_SCORE_MAX_STRIP)
-        o->score.strip[o->score.n_strip++] = "Answer:";
+    const char *tag = lb_score_default_strip(o->tmpl);
+    if (!strip_given && tag && o->score.n_strip < LB_SCORE_MAX_STRIP)
+        o->score.strip[o->score.n_strip++] = tag;
 }

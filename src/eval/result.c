@@ -1,6 +1,7 @@
 /* An evaluation's results: the per-item arrays, the bounds per prompt (stats module), the leak
  * verdicts and shares, and with a judge the greedy-vs-sampled harm comparison. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,17 +103,19 @@ void lb_eval_result_free(lb_eval_result_t *e) {
 
 int lb_eval_bounds(lb_eval_result_t *e, lb_error_t *err) {
     size_t np = e->n_items, n = (size_t)e->n, nt = e->opt.n_thresholds;
-    e->res = calloc(np, sizeof *e->res);
-    e->gen_pge = malloc((2 * np * nt + 1) * sizeof *e->gen_pge);
-    double *x = malloc(2 * n * sizeof *x); /* (2, n): a copy to sort, and scratch */
+    int threads = omp_get_max_threads();
+    e->res = calloc(np + 1, sizeof *e->res);
+    e->gen_pge = malloc((2 * np * nt + 1) * sizeof *e->gen_pge); /* (2, P, nt): M_gen, P_ge */
+    /* A copy to sort (e->scores keep the sampled order), and a scratch row per thread. */
+    double *x = malloc((np * n + (size_t)threads * n + 1) * sizeof *x);
     int rc = 0;
     if (!e->res || !e->gen_pge || !x) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
-    for (size_t p = 0; !rc && p < np; p++) {
-        e->res[p].M_gen = e->gen_pge + 2 * p * nt;
-        e->res[p].P_ge = e->gen_pge + (2 * p + 1) * nt;
-        memcpy(x, e->scores + p * n, n * sizeof *x);
-        rc = lb_stats_prompt_bounds(x, n, x + n, &e->opt, &e->res[p], err);
-        if (rc) lb_error_prefix(err, "item '%s'", e->ids[p]);
+    if (!rc && np) {
+        memcpy(x, e->scores, np * n * sizeof *x);
+        size_t bad;
+        rc = lb_stats_ragged_bounds(x, NULL, np, n, x + np * n, threads, &e->opt, e->res,
+                                    e->gen_pge, e->gen_pge + np * nt, &bad, err);
+        if (rc && bad < np) lb_error_prefix(err, "item '%s'", e->ids[bad]);
     }
     free(x);
     if (!rc) rc = eval_leaks(e, err);

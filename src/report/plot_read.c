@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "leakbound/io.h"
+#include "leakbound/score.h"
 #include "report_internal.h"
 
 const char *lb_report_id_text(const json_t *id, char *buf, size_t cap) {
@@ -109,64 +110,16 @@ void lb_report_plot_scores_free(lb_report_plot_scores_t *s) {
     memset(s, 0, sizeof *s);
 }
 
-static int push(lb_report_plot_scores_t *s, size_t i, double x) {
-    if (s->n[i] == s->cap[i]) {
-        size_t cap = s->cap[i] ? 2 * s->cap[i] : 256;
-        double *v = realloc(s->v[i], cap * sizeof *v);
-        if (!v) return -1;
-        s->v[i] = v;
-        s->cap[i] = cap;
+/* Whether prompt p of in has the id (a JSON string or integer; lb_scores_t's key bytes). */
+static int same_id(const lb_scores_t *in, size_t p, const json_t *id) {
+    const char *k = in->keys + in->key_off[p];
+    size_t len = in->key_off[p + 1] - in->key_off[p];
+    if (json_is_integer(id)) {
+        json_int_t i = json_integer_value(id);
+        return len == 1 + sizeof i && k[0] == 'i' && !memcmp(k + 1, &i, sizeof i);
     }
-    s->v[i][s->n[i]++] = x;
-    return 0;
-}
-
-static int bad_score(const json_t *v) {
-    return !json_is_number(v) || !(json_number_value(v) >= 0 && json_number_value(v) <= 1);
-}
-
-/* Check one line and keep its scores if its prompt is selected. */
-static int take_line(const lb_jsonl_reader_t *r, json_t *line, json_t *const *sel,
-                     lb_report_plot_scores_t *s, lb_error_t *err) {
-    const char *path = r->path;
-    long ln = r->lineno;
-    if (!json_is_object(line))
-        return lb_error_set(err, LB_EFORMAT, "%s:%ld: expected a JSON object", path, ln);
-    const json_t *id = json_object_get(line, "id");
-    if (!is_id(id))
-        return lb_error_set(err, LB_EFORMAT, "%s:%ld: \"id\": expected a string or an integer",
-                            path, ln);
-    const json_t *one = json_object_get(line, "score"), *many = json_object_get(line, "scores");
-    if (!one == !many)
-        return lb_error_set(err, LB_EFORMAT, "%s:%ld: expected exactly one of \"score\" and "
-                            "\"scores\"", path, ln);
-    if (one && bad_score(one))
-        return lb_error_set(err, LB_EINVAL, "%s:%ld: \"score\": expected a number in [0, 1]",
-                            path, ln);
-    if (many && !json_is_array(many))
-        return lb_error_set(err, LB_EFORMAT, "%s:%ld: \"scores\": expected an array", path, ln);
-    for (size_t j = 0; many && j < json_array_size(many); j++)
-        if (bad_score(json_array_get(many, j)))
-            return lb_error_set(err, LB_EINVAL, "%s:%ld: \"scores\"[%zu]: expected a number in "
-                                "[0, 1]", path, ln, j);
-    const json_t *sample = json_object_get(line, "sample");
-    int greedy = json_is_integer(sample) && json_integer_value(sample) == -1;
-    if (greedy && !one)
-        return lb_error_set(err, LB_EFORMAT, "%s:%ld: a greedy line (\"sample\": -1) needs one "
-                            "\"score\"", path, ln);
-    for (size_t i = 0; i < s->k; i++) {
-        if (!json_equal((json_t *)id, sel[i])) continue;
-        if (greedy) {
-            s->greedy[i] = json_number_value(one);
-            return 0;
-        }
-        int bad = one ? push(s, i, json_number_value(one)) : 0;
-        for (size_t j = 0; !bad && many && j < json_array_size(many); j++)
-            bad = push(s, i, json_number_value(json_array_get(many, j)));
-        if (bad) return lb_error_set(err, LB_ENOMEM, "%s:%ld: out of memory", path, ln);
-        return 0;
-    }
-    return 0;
+    return json_is_string(id) && k[0] == 's' && len - 1 == json_string_length(id) &&
+           !memcmp(k + 1, json_string_value(id), len - 1);
 }
 
 int lb_report_plot_scores_read(const char *path, json_t *const *sel, size_t k, lb_report_plot_scores_t *s,
@@ -180,15 +133,24 @@ int lb_report_plot_scores_read(const char *path, json_t *const *sel, size_t k, l
     if (!s->v || !s->n || !s->cap || !s->greedy)
         return lb_error_set(err, LB_ENOMEM, "%s: out of memory", path);
     for (size_t i = 0; i < k; i++) s->greedy[i] = NAN;
-    lb_jsonl_reader_t r;
-    int rc = lb_jsonl_open(&r, path, err);
+    /* The one scores reader, as `bound` reads the file; a repeated (id, sample) pair is kept
+       (a plot shows what the file holds, it tightens no bound). */
+    lb_scores_t in;
+    int rc = lb_scores_read(path, LB_SCORES_ALLOW_DUPLICATES, &in, err);
     if (rc) return rc;
-    json_t *line;
-    while ((rc = lb_jsonl_next(&r, &line, err)) == 1) {
-        rc = take_line(&r, line, sel, s, err);
-        json_decref(line);
-        if (rc) break;
+    for (size_t i = 0; i < k && !rc; i++) {
+        size_t p = 0;
+        while (p < in.n_prompts && !same_id(&in, p, sel[i])) p++;
+        if (p == in.n_prompts) continue; /* no scores: the caller says so */
+        size_t n = in.offset[p + 1] - in.offset[p];
+        if (!(s->v[i] = malloc(n * sizeof *s->v[i]))) {
+            rc = lb_error_set(err, LB_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+        memcpy(s->v[i], in.scores + in.offset[p], n * sizeof *s->v[i]);
+        s->n[i] = s->cap[i] = n;
+        if (in.greedy) s->greedy[i] = in.greedy[p];
     }
-    lb_jsonl_close(&r);
+    lb_scores_free(&in);
     return rc;
 }

@@ -56,6 +56,10 @@ void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len) {
     }
 }
 
+const char *lb_score_default_strip(const char *template_name) {
+    return template_name && !strcmp(template_name, "phi") ? "Answer:" : NULL;
+}
+
 double lb_score_judge_value(const lb_score_opts_t *o, double score) {
     if (o->judge_threshold < 0) return score;
     return score >= o->judge_threshold ? 1.0 : 0.0;

@@ -1,7 +1,8 @@
-/* Batched entry points: every row of a (rows, n) matrix of scores in one call, for callers that
- * hold a whole matrix at once (the Python package). Each row is validated, sorted in place and
- * handed to the one-prompt functions; rows are shared among OpenMP threads, each with its own
- * slice of the caller's scratch, so nothing is allocated here. */
+/* Entry points for many prompts at once: every row of a ragged set (offsets) or of a (rows, n)
+ * matrix of scores in one call; the one loop "bounds for every prompt" that `bound`, `eval` and
+ * the Python package share. Each row is validated, sorted in place and handed to the one-prompt
+ * functions; rows are shared among OpenMP threads, each with its own slice of the caller's
+ * scratch, so nothing is allocated here. */
 #include "leakbound/stats.h"
 
 #include <math.h>
@@ -13,13 +14,6 @@ static size_t first_bad_score(const double *row, size_t n) {
     for (size_t j = 0; j < n; j++)
         if (!(row[j] >= 0.0 && row[j] <= 1.0)) return j;
     return n;
-}
-
-static int bad_score(const double *scores, size_t r, size_t n, lb_error_t *err) {
-    const double *row = scores + r * n;
-    size_t j = first_bad_score(row, n);
-    return lb_error_set(err, LB_EINVAL, "row %zu, sample %zu: score %.17g is outside [0, 1]", r, j,
-                        row[j]);
 }
 
 static int check_shape(size_t n, int threads, const double *scratch, lb_error_t *err) {
@@ -63,41 +57,103 @@ static int check_options(const lb_stats_options_t *opt, lb_error_t *err) {
     return LB_OK;
 }
 
-int lb_stats_rows_bounds(double *scores, size_t rows, size_t n, double *scratch, int threads,
-                         const lb_stats_options_t *opt, lb_stats_prompt_t *out, double *M_gen,
-                         double *P_ge, lb_error_t *err) {
+/* Row r of the set: offset[r] .. offset[r+1], or r * n .. (r+1) * n without offsets. */
+static double *row_at(double *scores, const size_t *offset, size_t n, size_t r, size_t *len) {
+    if (!offset) {
+        *len = n;
+        return scores + r * n;
+    }
+    *len = offset[r + 1] - offset[r];
+    return scores + offset[r];
+}
+
+/* The one loop. On a failing row returns nonzero with *bad_row (the lowest failing row) and
+ * *bad_sample (the first bad score's index, or the row's length when its scores are good but
+ * lb_stats_prompt_bounds failed); err is then filled by the caller's wording of a bad score, or
+ * here with lb_stats_prompt_bounds' own (unprefixed) message. Argument errors leave *bad_row at
+ * rows. */
+static int rows_run(double *scores, const size_t *offset, size_t rows, size_t n, double *scratch,
+                    int threads, const lb_stats_options_t *opt, lb_stats_prompt_t *out,
+                    double *M_gen, double *P_ge, size_t *bad_row, size_t *bad_sample,
+                    lb_error_t *err) {
+    *bad_row = rows;
+    *bad_sample = 0;
+    if (!opt) return lb_error_set(err, LB_EINVAL, "opt is NULL");
     int rc = check_shape(n, threads, scratch, err);
     if (rc || (rc = check_options(opt, err))) return rc;
+    for (size_t r = 0; offset && r < rows; r++) {
+        if (offset[r + 1] < offset[r])
+            return lb_error_set(err, LB_EINVAL, "offset[%zu] = %zu is below offset[%zu] = %zu",
+                                r + 1, offset[r + 1], r, offset[r]);
+        if (offset[r + 1] - offset[r] > n)
+            return lb_error_set(err, LB_EINVAL,
+                                "row %zu has %zu scores, more than the scratch row (n = %zu)", r,
+                                offset[r + 1] - offset[r], n);
+    }
     size_t nt = opt->n_thresholds;
     for (size_t r = 0; r < rows; r++) {
         out[r].M_gen = M_gen + r * nt;
         out[r].P_ge = P_ge + r * nt;
     }
     long first_bad = -1; /* lowest failing row */
-    int bad_is_score = 0;
+    size_t first_sample = 0;
 #pragma omp parallel num_threads(threads)
     {
         double *mine = scratch + (size_t)omp_get_thread_num() * n;
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(dynamic, 8)
         for (size_t r = 0; r < rows; r++) {
-            double *row = scores + r * n;
-            int is_score = first_bad_score(row, n) < n;
-            if (is_score || lb_stats_prompt_bounds(row, n, mine, opt, &out[r], NULL)) {
+            size_t len;
+            double *row = row_at(scores, offset, n, r, &len);
+            size_t j = first_bad_score(row, len);
+            if (j < len || lb_stats_prompt_bounds(row, len, mine, opt, &out[r], NULL)) {
 #pragma omp critical(lb_stats_rows_first_bad)
                 if (first_bad < 0 || (long)r < first_bad) {
                     first_bad = (long)r;
-                    bad_is_score = is_score;
+                    first_sample = j;
                 }
             }
         }
     }
     if (first_bad < 0) return LB_OK;
-    size_t r = (size_t)first_bad;
-    if (bad_is_score) return bad_score(scores, r, n, err);
+    size_t r = (size_t)first_bad, len;
+    double *row = row_at(scores, offset, n, r, &len);
+    *bad_row = r;
+    *bad_sample = first_sample;
+    if (first_sample < len) return LB_EINVAL; /* the caller words it */
     /* Again, alone, for the message (the row is sorted by now, which changes nothing). */
-    rc = lb_stats_prompt_bounds(scores + r * n, n, scratch, opt, &out[r], err);
+    rc = lb_stats_prompt_bounds(row, len, scratch, opt, &out[r], err);
+    return rc ? rc : lb_error_set(err, LB_EUNSUPPORTED, "the bounds failed on a second try");
+}
+
+int lb_stats_ragged_bounds(double *scores, const size_t *offset, size_t rows, size_t n,
+                           double *scratch, int threads, const lb_stats_options_t *opt,
+                           lb_stats_prompt_t *out, double *M_gen, double *P_ge, size_t *bad_row,
+                           lb_error_t *err) {
+    size_t r, j, dummy;
+    if (!bad_row) bad_row = &dummy;
+    int rc = rows_run(scores, offset, rows, n, scratch, threads, opt, out, M_gen, P_ge, &r, &j, err);
+    *bad_row = r;
+    if (rc && r < rows) {
+        size_t len;
+        const double *row = row_at(scores, offset, n, r, &len);
+        if (j < len)
+            return lb_error_set(err, LB_EINVAL, "sample %zu: score %.17g is outside [0, 1]", j,
+                                row[j]);
+    }
+    return rc;
+}
+
+int lb_stats_rows_bounds(double *scores, size_t rows, size_t n, double *scratch, int threads,
+                         const lb_stats_options_t *opt, lb_stats_prompt_t *out, double *M_gen,
+                         double *P_ge, lb_error_t *err) {
+    size_t r, j;
+    int rc = rows_run(scores, NULL, rows, n, scratch, threads, opt, out, M_gen, P_ge, &r, &j, err);
+    if (!rc || r >= rows) return rc;
+    if (j < n)
+        return lb_error_set(err, LB_EINVAL, "row %zu, sample %zu: score %.17g is outside [0, 1]", r,
+                            j, scores[r * n + j]);
     lb_error_prefix(err, "row %zu", r);
-    return rc ? rc : LB_EUNSUPPORTED;
+    return rc;
 }
 
 int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, size_t stepsize,
@@ -132,5 +188,8 @@ int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, siz
                 lb_stats_conbo_variance(row, n, alpha, stepsize, &out[r]);
         }
     }
-    return first_bad < 0 ? LB_OK : bad_score(scores, (size_t)first_bad, n, err);
+    if (first_bad < 0) return LB_OK;
+    size_t r = (size_t)first_bad, j = first_bad_score(scores + r * n, n);
+    return lb_error_set(err, LB_EINVAL, "row %zu, sample %zu: score %.17g is outside [0, 1]", r, j,
+                        scores[r * n + j]);
 }

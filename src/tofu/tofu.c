@@ -12,6 +12,7 @@
 
 #include "leakbound/io.h"
 #include "leakbound/model.h"
+#include "leakbound/score.h"
 #include "leakbound/stats.h"
 #include "leakbound/tofu.h"
 #include "leakbound/tokenizer.h"
@@ -336,7 +337,8 @@ int lb_tofu_run(const lb_tofu_opts_t *o, const lb_tofu_hooks_t *hooks, lb_tofu_r
     if (o->retain_model_dir && o->reference_path)
         return lb_error_set(err, LB_EINVAL, "--retain-model and --reference exclude each other");
     res->template_name = o->template_spec;
-    res->strip = o->strip ? o->strip : !strcmp(o->template_spec, "phi") ? "Answer:" : "";
+    const char *tag = lb_score_default_strip(o->template_spec);
+    res->strip = o->strip ? o->strip : tag ? tag : "";
     int rc = load_splits(o, res, err);
     if (rc) return rc;
     engine_t e;

@@ -1,17 +1,18 @@
 /* Greedy generation: TOFU's answer to every question of a split (one greedy decode each,
- * through the sampler), the template's answer prefix stripped, scored by ROUGE-L recall
+ * through the sampler), the template's answer prefix stripped (lb_score_strip), scored by ROUGE-L recall
  * against the reference answer (docs/tofu.md). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "leakbound/sample.h"
+#include "leakbound/score.h"
 #include "leakbound/text.h"
 #include "tofu_internal.h"
 
 typedef struct gen_ctx {
     lb_tofu_split_result_t *sp;
     lb_text_scorer_t *scorer;
-    const char *strip;
+    lb_score_opts_t strip; /* the one strip rule (lb_score_strip) with res->strip, when set */
     const lb_tofu_hooks_t *hooks;
     char stage[96];
     size_t done;
@@ -28,11 +29,7 @@ static int gen_emit(void *user, size_t prompt, const lb_sample_result_t *r, int 
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     const char *t = r[0].text;
     size_t tl = r[0].text_len;
-    if (g->strip && *g->strip) {
-        size_t b = 0, k = strlen(g->strip);
-        while (b < tl && strchr(" \t\r\n", t[b]) && t[b]) b++;
-        if (k <= tl - b && !memcmp(t + b, g->strip, k)) t += b + k, tl -= b + k;
-    }
+    lb_score_strip(&g->strip, &t, &tl);
     lb_text_rouge_t rg;
     int rc = lb_text_rouge_l(g->scorer, t, tl, di->answer, strlen(di->answer), &rg, err);
     if (rc) return rc;
@@ -66,7 +63,9 @@ int lbi_tofu_generate_split(const engine_t *e, lb_tofu_split_result_t *sp, const
         int32_t eos1 = e->eos;
         so.eos = o->eos && o->n_eos ? o->eos : &eos1;
         so.n_eos = o->eos && o->n_eos ? o->n_eos : 1;
-        gen_ctx_t g = {.sp = sp, .scorer = scorer, .strip = res->strip, .hooks = hooks, .res = res};
+        gen_ctx_t g = {.sp = sp, .scorer = scorer, .strip = lb_score_opts_default(), .hooks = hooks,
+                       .res = res};
+        if (res->strip && *res->strip) g.strip.strip[g.strip.n_strip++] = res->strip;
         snprintf(g.stage, sizeof g.stage, "greedy %s", sp->name);
         rc = lb_sampler_run(e->m, e->tok, pr, sp->n, &so, gen_emit, NULL, &g, err);
     }

@@ -84,7 +84,8 @@ static int write_tensors(lb_train_t *tr, const char *path, int which, lb_dtype_t
 
 int lbi_train_save_weights(lb_train_t *tr, const char *dir, lb_dtype_t dt, lb_error_t *err) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    if (snprintf(path, sizeof path, "%s/model.safetensors", dir) >= (int)sizeof path)
+        return lb_error_set(err, LB_EINVAL, "%s: path too long", dir);
     const char *k[] = {"format"}, *v[] = {"pt"};
     return write_tensors(tr, path, 0, dt, k, v, 1, err);
 }

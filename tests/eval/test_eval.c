@@ -344,7 +344,20 @@ static void test_from_samples_reports(void **state) {
     assert_int_equal(strlen(r.samples_sha256), 64);
     assert_int_equal(lb_eval_bounds(&r, &err), LB_OK);
     assert_true(r.res[0].mean == 0.5 && r.res[1].mean == 1);
+    /* the bounds sort a copy: the scores keep the sampled order */
+    assert_true(r.scores[0] == 1 && r.scores[1] == 0);
     assert_int_equal(lb_eval_write_reports(&r, &err), LB_OK);
+    /* a bad score (lb_stats_ragged_bounds checks every row) is named by its item */
+    {
+        lb_eval_result_t bad = r;
+        double s3 = r.scores[3];
+        r.scores[3] = NAN;
+        assert_int_equal(lb_eval_bounds(&bad, &err), LB_EINVAL);
+        assert_string_equal(err.msg, "item 'b': sample 1: score nan is outside [0, 1]");
+        free(bad.res);
+        free(bad.gen_pge);
+        r.scores[3] = s3;
+    }
     static const char *const files[] = {"samples.jsonl", "report.json", "report.md",
                                         "density.svg", "ecdf.svg", "ed.svg"};
     for (size_t i = 0; i < 6; i++) {

@@ -1,6 +1,7 @@
 """leakbound.sample, leakbound.eval and leakbound.load_samples against the CLI on the bundled
 default (examples/default), bit-equal: sample's texts, token counts and lines against
-`leakbound sample -o` (explicit string ids, no ids, int ids), eval's report.json (all but
+`leakbound sample -o` (explicit string ids, no ids, int ids), sample(out=, resume=) writing
+and resuming the CLI's FILE bytes (and refusing a second writer), eval's report.json (all but
 provenance's argv), report.md, plots and samples.jsonl against `leakbound eval --out`, its score
 matrix against the scores in the CLI's samples.jsonl, load_samples against those numbers
 (parsed here with json) and `leakbound bound`; bad input raises ValueError/OSError with the
@@ -84,6 +85,74 @@ def check_sample():
     # a prompt's texts do not depend on the other prompts (keyed by id)
     c = leakbound.sample(MODEL, qs[1:2], ids=["1"], n=4, seed=1, max_new_tokens=16)
     C.check("sample: keyed by id, not by position", c[0] == a[1])
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def check_sample_file():
+    """sample(out=FILE[, resume=True]) against `leakbound sample -o FILE [--resume]`: the same
+    FILE and FILE.settings.json bytes; a FILE cut inside a group (a torn line), resumed from
+    Python or by the CLI, becomes the uninterrupted run's bytes; the Samples of a resumed call
+    equal the whole run's; a second writer (another process holding FILE's lock), other
+    settings and resume without out are refused."""
+    qs = [it["question"] for it in items(5)]
+    ids = [f"f{i}" for i in range(5)]
+    flags = dict(n=3, seed=4, top_p=0.9, max_new_tokens=12, template="phi", greedy_too=True)
+    cli_flags = ["-n", "3", "--seed", "4", "--top-p", "0.9", "--max-new-tokens", "12",
+                 "--template", "phi", "--greedy-too", "--quiet"]
+    data = os.path.join(WORK, "file-prompts.jsonl")
+    with open(data, "w", encoding="utf-8") as f:  # the bytes leakbound.sample writes for them
+        for i, q in enumerate(qs):
+            f.write(json.dumps({"id": ids[i], "question": q}, ensure_ascii=False) + "\n")
+    cli = os.path.join(WORK, "file-cli.jsonl")
+    run(["sample", "--model", MODEL, "--data", data, "-o", cli] + cli_flags)
+    full = read(cli)
+    py = os.path.join(WORK, "file-py.jsonl")
+    whole = leakbound.sample(MODEL, qs, ids=ids, out=py, **flags)
+    C.check("sample out=: FILE bit-equal to the CLI's", read(py) == full)
+    C.check("sample out=: FILE.settings.json bit-equal to the CLI's",
+            read(py + ".settings.json") == read(cli + ".settings.json"))
+    C.check("sample out=: the lines returned are FILE's", "".join(whole.lines).encode() == full)
+    nl = [i for i, b in enumerate(full) if b == ord("\n")]
+    cut = full[:nl[9] + 1] + full[nl[9] + 1:nl[10]][:15]  # two groups of 4, 2 lines, a torn one
+    with open(py, "wb") as f:
+        f.write(cut)
+    got = leakbound.sample(MODEL, qs, ids=ids, out=py, resume=True, **flags)
+    C.check("sample resume=True: FILE becomes the whole run's bytes", read(py) == full)
+    C.check("sample resume=True: Samples as the whole run's",
+            got.lines == whole.lines and list(got) == list(whole) and got.ids == whole.ids and
+            got.greedy == whole.greedy and got.tokens == whole.tokens)
+    with open(cli, "wb") as f:  # the CLI resumes what Python cut the same way
+        f.write(cut)
+    p = subprocess.run([CLI, "sample", "--model", MODEL, "--data", data, "-o", cli, "--resume"]
+                       + cli_flags[:-1], capture_output=True, text=True, env=sub_env())
+    C.check("`sample --resume` of the cut FILE: the whole run's bytes",
+            p.returncode == 0 and read(cli) == full, p.stderr)
+    C.check("`sample --resume`: resuming line", "resuming: 2 of 5 questions already complete"
+            in p.stderr, p.stderr)
+    C.raises("sample resume=True: other settings refused", ValueError,
+             lambda: leakbound.sample(MODEL, qs, ids=ids, out=py, resume=True,
+                                      **dict(flags, seed=5)), "setting 'seed' differs")
+    C.raises("sample resume=True without out", ValueError,
+             lambda: leakbound.sample(MODEL, qs, ids=ids, resume=True, **flags),
+             "-o FILE is required")
+    lock = os.path.join(WORK, ".file-py.jsonl.lock")
+    child = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time\n"
+                              "f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+                              "print('held', flush=True); time.sleep(60)", lock],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        child.stdout.readline()
+        C.raises("sample out=: a second writer refused", ValueError,
+                 lambda: leakbound.sample(MODEL, qs, ids=ids, out=py, **flags),
+                 "another leakbound run is writing")
+    finally:
+        child.kill()
+        child.wait()
+    C.check("sample out=: the refused call left FILE as it was", read(py) == full)
 
 
 def strip_argv(rep):
@@ -265,6 +334,7 @@ def check_interrupt():
 
 def main():
     check_sample()
+    check_sample_file()
     cli_out, mat, gr, ids = check_eval()
     if hasattr(leakbound, "load_samples"):
         check_load_samples(cli_out, mat, gr, ids)

@@ -132,6 +132,17 @@ code, out, err = run("plot", "--bound", report_path, "--scores", "-", "--out", o
 check(code == 0, f"plot no greedy: exit {code}: {err}")
 check_outputs(out3, [0, 1], 0.05, 20, lambda i: None, "no greedy")
 
+# A repeated (id, sample) pair is kept (lb_scores_read with LB_SCORES_ALLOW_DUPLICATES, the
+# greedy line repeated with the same score counted once): a plot shows what the file holds.
+out4 = os.path.join(WORK, "out4")
+twice = write("twice.jsonl", open(scores_path).read() * 2)
+code, out, err = run("plot", "--bound", report_path, "--scores", twice, "--out", out4, "--prompts", "0,q1 <&\"'>")
+check(code == 0, f"plot twice: exit {code}: {err}")
+root = rc.parse(os.path.join(out4, "density.svg"))
+if root is not None:
+    for p, i in zip(rc.panels(root), [0, 1]):
+        rc.check_density_panel(p, np.concatenate([scores[i], scores[i]]), greedy[i], 20, f"twice density {ids[i]}")
+
 # --help
 code, out, err = run("plot", "--help")
 check(code == 0 and "--bound" in out and "density.svg" in out, "plot --help")
@@ -142,13 +153,17 @@ good_scores = open(scores_path).read().split("\n")
 BAD = []
 for name, line, want in [
     ("malformed", '{"id": 0, "score": 0.5', ":3:"),
-    ("above 1", '{"id": 0, "score": 1.5}', ":3: \"score\""),
+    ("above 1", '{"id": 0, "score": 1.5}', ":3: field \"score\" = 1.5 is outside [0, 1]"),
     ("nan", '{"id": 0, "score": NaN}', ":3:"),
-    ("bad in array", '{"id": 0, "scores": [0.1, -1]}', ":3: \"scores\"[1]"),
-    ("no id", '{"score": 0.5}', ":3: \"id\""),
-    ("float id", '{"id": 1.5, "score": 0.5}', ":3: \"id\""),
-    ("both", '{"id": 0, "score": 0.5, "scores": [0.1]}', ":3: expected exactly one"),
-    ("greedy array", '{"id": 0, "sample": -1, "scores": [0.1]}', ":3: a greedy line"),
+    ("bad in array", '{"id": 0, "scores": [0.1, -1]}', ":3: \"scores\"[1] = -1 is outside [0, 1]"),
+    ("no id", '{"score": 0.5}', ":3: missing field \"id\""),
+    ("float id", '{"id": 1.5, "score": 0.5}', ":3: field \"id\" must be a string or an integer"),
+    ("both", '{"id": 0, "score": 0.5, "scores": [0.1]}', ":3: both \"score\" and \"scores\" given"),
+    ("greedy array", '{"id": 0, "sample": -1, "scores": [0.1, 0.2]}', ":3: a greedy line (\"sample\": -1) holds one score"),
+    # read by lb_scores_read, as `bound` reads it: these were accepted by plot's own reader before
+    ("empty array", '{"id": 0, "scores": []}', ":3: field \"scores\" is empty"),
+    ("bad sample", '{"id": 0, "sample": "x", "score": 0.5}', ":3: field \"sample\" must be an integer"),
+    ("second greedy", '{"id": 0, "sample": -1, "score": 0.123}', ":3: id 0 has a second greedy answer"),
 ]:
     text = "\n".join(good_scores[:2] + [line] + good_scores[2:])
     BAD.append((name, ["--bound", report_path, "--scores", write(f"bad_{len(BAD)}.jsonl", text)], want))
