@@ -56,11 +56,12 @@ typedef struct lb_error {
 
 /* Set err (if non-NULL) to code and a printf-style message; returns code so callers can
  * `return lb_error_set(err, LB_EINVAL, "...")`. */
-LB_API int lb_error_set(lb_error_t *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+LB_API int lb_error_set(lb_error_t *err, int code, const char *fmt,
+                        ...) __attribute__((format(printf, 3, 4)));
 
 /* Prefix an existing message with "prefix: " (used to add a file name on the way up). */
-LB_API void lb_error_prefix(lb_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+LB_API void lb_error_prefix(lb_error_t *err, const char *fmt,
+                            ...) __attribute__((format(printf, 2, 3)));
 
 /* The library's version ("MAJOR.MINOR.PATCH", from CMake's project(VERSION)): the one version
  * string; the CLI prints it, reports record it and Python's leakbound.__version__ reads it.
@@ -90,8 +91,8 @@ LB_API void lb_mem_bytes_str(double bytes, char *buf, size_t cap);
 /* Refuse a plan above the memory available now: returns LB_ENOMEM with "<what>: the memory
  * plan needs T (weights W, KV cache K, scratch S) but A is available: <hint>", else 0 (also
  * when the available memory is unknown). *total (may be NULL) gets the plan's sum. */
-LB_API int lb_mem_plan_check(const lb_mem_plan_t *p, const char *what, const char *hint, double *total,
-                      lb_error_t *err);
+LB_API int lb_mem_plan_check(const lb_mem_plan_t *p, const char *what, const char *hint,
+                             double *total, lb_error_t *err);
 
 /* The Levenshtein distance between a (la bytes) and b (lb bytes): the fewest single-byte
  * insertions, deletions and substitutions that turn one into the other; SIZE_MAX when either is

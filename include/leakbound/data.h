@@ -139,12 +139,13 @@ typedef struct lb_template lb_template_t;
  * "chat" without config), LB_EIO/LB_EFORMAT (tokenizer_config.json unreadable or malformed),
  * LB_EUNSUPPORTED (chat_template outside the documented subset; the message names the file,
  * the template line and the construct). *out is owned by the caller (lb_template_free). */
-LB_API int lb_template_open(const char *spec, const char *config, lb_template_t **out, lb_error_t *err);
+LB_API int lb_template_open(const char *spec, const char *config, lb_template_t **out,
+                            lb_error_t *err);
 
 /* Compile a chat template from its source text. bos/eos may be NULL (rendered as ""); origin
  * names the source in messages (e.g. "tokenizer_config.json"). Errors as lb_template_open. */
-LB_API int lb_template_chat(const char *source, const char *bos, const char *eos, const char *origin,
-                     lb_template_t **out, lb_error_t *err);
+LB_API int lb_template_chat(const char *source, const char *bos, const char *eos,
+                            const char *origin, lb_template_t **out, lb_error_t *err);
 
 /* Interpret the escapes \n, \t and \\ in s (newline, tab, backslash; any other backslash is
  * kept as it is) into a malloc'd string *out (caller frees). The one unescape of the CLI's
@@ -154,12 +155,13 @@ LB_API int lb_template_unescape(const char *s, char **out, lb_error_t *err);
 /* Render the prompt for one question into a malloc'd string (*out, caller frees).
  * Errors: LB_EINVAL when a chat template calls raise_exception or fails at run time (type error,
  * undefined value used as a list, ...), with the template line. */
-LB_API int lb_template_render(const lb_template_t *t, const char *question, char **out, lb_error_t *err);
+LB_API int lb_template_render(const lb_template_t *t, const char *question, char **out,
+                              lb_error_t *err);
 
 /* As lb_template_render, with the item's prefix for a literal's "{prefix}" (NULL = ""); chat
  * templates ignore it. */
 LB_API int lb_template_render_item(const lb_template_t *t, const char *question, const char *prefix,
-                            char **out, lb_error_t *err);
+                                   char **out, lb_error_t *err);
 
 /* Whether t is a chat template ("chat" or lb_template_chat). */
 LB_API int lb_template_is_chat(const lb_template_t *t);
@@ -170,8 +172,8 @@ LB_API int lb_template_is_chat(const lb_template_t *t);
  * apply_chat_template defaults to). Errors: LB_EINVAL (t is not a chat template, n > 16, or a
  * run-time failure of the template, with its line), LB_ENOMEM. */
 LB_API int lb_template_render_chat(const lb_template_t *t, const char *const *roles,
-                            const char *const *contents, size_t n, int add_generation_prompt,
-                            char **out, lb_error_t *err);
+                                   const char *const *contents, size_t n, int add_generation_prompt,
+                                   char **out, lb_error_t *err);
 
 /* The spec the template was built from ("phi", "chat", the literal string, ...). */
 LB_API const char *lb_template_name(const lb_template_t *t);
@@ -194,7 +196,7 @@ LB_API extern const char *const lb_fictitious_splits[LB_FICTITIOUS_N_SPLITS];
  * Each item has author set; ids are "<author index>-<fact index>". Pure function of opts.
  * Returns 0, LB_EINVAL (n_authors < 1 or > 10000) or LB_ENOMEM. */
 LB_API int lb_fictitious_generate(const lb_fictitious_opts_t *opts, lb_dataset_t *full,
-                           lb_dataset_t *holdout, lb_error_t *err);
+                                  lb_dataset_t *holdout, lb_error_t *err);
 
 /* Number of authors in forget<pct> (pct = 1, 5 or 10) for a set of n authors: TOFU's share,
  * rounded to nearest, at least 1. The forget set is the last ones; retain the others. */
@@ -219,8 +221,8 @@ enum {
  * LB_FICTITIOUS_AT_DIR), lb_io_dir_begin's LB_EINVAL (another run holds out's lock) or LB_EIO
  * (*at LB_FICTITIOUS_AT_DIR), LB_EIO naming a file written (*at LB_FICTITIOUS_AT_WRITE),
  * LB_EINVAL (opts out of range), LB_ENOMEM. */
-LB_API int lb_fictitious_write_set(const lb_fictitious_opts_t *opts, const char *out, int io_flags, int *at,
-                            lb_error_t *err);
+LB_API int lb_fictitious_write_set(const lb_fictitious_opts_t *opts, const char *out, int io_flags,
+                                   int *at, lb_error_t *err);
 
 #ifdef __cplusplus
 }

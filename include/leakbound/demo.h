@@ -205,8 +205,8 @@ typedef struct lb_demo_result {
  * with lb_demo_result_free (also after a failure). Errors: LB_EINVAL (bad options, naming the
  * field and the allowed range; an unusable out; out being written by another run and !wait),
  * those of the failing step (its name in err and its log), LB_EIO, LB_ENOMEM. */
-LB_API int lb_demo_run(const lb_demo_opts_t *opts, const lb_demo_hooks_t *hooks, lb_demo_result_t *result,
-                lb_error_t *err);
+LB_API int lb_demo_run(const lb_demo_opts_t *opts, const lb_demo_hooks_t *hooks,
+                       lb_demo_result_t *result, lb_error_t *err);
 
 /* Free what the run put in *result and zero it; NULL is a no-op. */
 LB_API void lb_demo_result_free(lb_demo_result_t *result);

@@ -136,7 +136,8 @@ LB_API void lb_eval_generate_opts_default(lb_eval_generate_opts_t *o);
  * first and holds the ids on success. Returns 0, or the readers' LB_EIO/LB_EFORMAT naming the
  * file, LB_EINVAL (an empty prompt, a prompt longer than the context, a prompt id outside the
  * vocabulary, a memory plan over the available memory), LB_ENOMEM, or on_text's code. */
-LB_API int lb_eval_generate(const lb_eval_generate_opts_t *o, lb_eval_generate_result_t *res, lb_error_t *err);
+LB_API int lb_eval_generate(const lb_eval_generate_opts_t *o, lb_eval_generate_result_t *res,
+                            lb_error_t *err);
 
 /* Free res->ids and zero *res. */
 LB_API void lb_eval_generate_result_free(lb_eval_generate_result_t *res);
@@ -273,8 +274,8 @@ typedef struct lb_eval_hooks {
  * answer), keywords (if any), tokens, finish, score (when scores (n_res,) is not NULL), and
  * temperatures with verbose. Returns 0 or LB_ENOMEM. */
 LB_API int lb_eval_format_group(const lb_eval_ctx_t *ctx, size_t it, const lb_sample_result_t *res,
-                         int n_res, const double *scores, int verbose, char **buf, size_t *cap,
-                         size_t *len, lb_error_t *err);
+                                int n_res, const double *scores, int verbose, char **buf,
+                                size_t *cap, size_t *len, lb_error_t *err);
 
 /* The default samples.jsonl writer: a group hook (lb_eval_write_group with user = the writer)
  * that formats each group with lb_eval_format_group and writes it whole: to file (an open
@@ -292,7 +293,7 @@ typedef struct lb_eval_writer {
 
 /* Group hook of lb_eval_writer_t (user). Returns 0, LB_ENOMEM, or LB_EIO naming path. */
 LB_API int lb_eval_write_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
-                        const double *scores, lb_error_t *err);
+                               const double *scores, lb_error_t *err);
 
 /* ---- sampling (`leakbound sample`) ------------------------------------------------------- */
 
@@ -300,22 +301,22 @@ LB_API int lb_eval_write_group(void *user, size_t item, const lb_sample_result_t
  * items items[0..n) of ctx (NULL: all ctx->n_items), each group handed to hooks->group with its
  * item index. Returns 0, LB_ECANCELED, or the sampler's or a hook's error. */
 LB_API int lb_eval_sample(const lb_eval_ctx_t *ctx, const size_t *items, size_t n,
-                   const lb_eval_hooks_t *hooks, lb_error_t *err);
+                          const lb_eval_hooks_t *hooks, lb_error_t *err);
 
 /* The settings file of `sample -o FILE` (FILE.settings.json): what made FILE, in a fixed key
  * order ("format", model_sha256, data_sha256, template, n, greedy_too, seed, temperature,
  * top_k, top_p, min_p, adaptive, confidence, confidence_threshold, low_temperature,
  * max_new_tokens, max_length, stop). template_name is the --template given. Returns 0 or
  * LB_ENOMEM; *out is a new object (written with lb_atomic_write_json). */
-LB_API int lb_eval_sample_settings(const lb_eval_ctx_t *ctx, const char *template_name, json_t **out,
-                            lb_error_t *err);
+LB_API int lb_eval_sample_settings(const lb_eval_ctx_t *ctx, const char *template_name,
+                                   json_t **out, lb_error_t *err);
 
 /* Resuming path (open as fd): the settings file spath must hold exactly doc's settings (every
  * key equal, none more). A path with no lines yet and no settings file just gets one. Returns
  * 0, or LB_EINVAL naming the setting that differs (both values) or a missing settings file,
  * LB_EFORMAT (spath is not a settings file, naming line:column), LB_EIO. */
-LB_API int lb_eval_sample_settings_check(const char *path, const char *spath, int fd, const json_t *doc,
-                                  lb_error_t *err);
+LB_API int lb_eval_sample_settings_check(const char *path, const char *spath, int fd,
+                                         const json_t *doc, lb_error_t *err);
 
 /* Resuming path (open as fd, read from its start): find its complete groups (n_res lines each,
  * the greedy answer first when greedy, then samples in order), truncate whatever follows the
@@ -324,7 +325,8 @@ LB_API int lb_eval_sample_settings_check(const char *path, const char *spath, in
  * damaged line before the last, a group of other settings, an id not in ctx or twice),
  * LB_EIO. */
 LB_API int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ctx, int n_res,
-                               int greedy, unsigned char *done, size_t *n_done, lb_error_t *err);
+                                      int greedy, unsigned char *done, size_t *n_done,
+                                      lb_error_t *err);
 
 /* ---- evaluation (`leakbound eval`) ------------------------------------------------------- */
 
@@ -385,7 +387,7 @@ LB_API int lb_eval_result_init(lb_eval_result_t *r, const lb_eval_opts_t *o);
  * through lb_eval_result_init; ctx->opts.greedy_too is set. With a judge metric and o->judge_dir, the judge's
  * folder is hashed for the reports (r->judge_sha256) unless the caller already set r->judge. Returns 0, LB_ECANCELED, or an LB_E* code with err filled. */
 LB_API int lb_eval_run(lb_eval_ctx_t *ctx, const lb_eval_opts_t *o, const lb_eval_hooks_t *hooks,
-                lb_eval_result_t *r, lb_error_t *err);
+                       lb_eval_result_t *r, lb_error_t *err);
 
 /* The bounds, leak verdicts/shares and harm comparison of r's scores (lb_eval_run calls it).
  * Returns 0 or an LB_E* code with err filled. */
@@ -420,7 +422,7 @@ typedef struct lb_eval_samples_opts {
  * an empty keyword list, ids with different sample counts. Returns 0, or LB_EINVAL/LB_EFORMAT
  * naming "FILE:LINE", LB_EIO, LB_ENOMEM. Then lb_eval_bounds. */
 LB_API int lb_eval_from_samples(lb_eval_result_t *r, const lb_score_cfg_t *cfg,
-                         const lb_eval_samples_opts_t *o, lb_error_t *err);
+                                const lb_eval_samples_opts_t *o, lb_error_t *err);
 
 /* Write r->out_dir/report.json (the `bound` document (docs/bounds.md) with "question" and
  * "greedy" added to each prompt and an "eval" object of settings), report.md and the SVG plots
@@ -439,8 +441,8 @@ LB_API int lb_eval_write_reports(const lb_eval_result_t *r, lb_error_t *err);
  * Returns NULL with err set (LB_EIO naming the file, LB_ENOMEM). docs/evaluation.md,
  * 'Provenance'. */
 LB_API json_t *lb_eval_provenance(int argc, char *const *argv, const char *model_dir,
-                           const char *model_sha, const char *data_path, const char *data_sha,
-                           lb_error_t *err);
+                                  const char *model_sha, const char *data_path,
+                                  const char *data_sha, lb_error_t *err);
 
 /* ---- the eval flow (`leakbound eval` and lb_eval_job_eval) -------------------------------- */
 
@@ -495,7 +497,7 @@ typedef struct lb_eval_flow {
  * lb_eval_flow_free. Returns 0 or an LB_E* code with err filled and f->stage set (LB_ECANCELED
  * when a hook stopped it); on failure out_dir is as it was. */
 LB_API int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
-                     lb_eval_result_t *r, lb_error_t *err);
+                            lb_eval_result_t *r, lb_error_t *err);
 
 /* `leakbound eval --samples FILE` (cfg->path), as one flow: the provenance (with
  * so->data_path), the atomic folder f->out_dir (lb_io_dir_begin with f->io_flags; r->out_dir
@@ -506,7 +508,7 @@ LB_API int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t 
  * provenance and hooks.user of f are read. Returns 0 or an LB_E* code with err filled
  * (f->stage LB_EVAL_FLOW_RUN); on failure out_dir is as it was. */
 LB_API int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_cfg_t *cfg,
-                         const lb_eval_samples_opts_t *so, lb_error_t *err);
+                                const lb_eval_samples_opts_t *so, lb_error_t *err);
 
 /* Close the judge lb_eval_flow_run opened (NULL or none: nothing). */
 LB_API void lb_eval_flow_free(lb_eval_flow_t *f);
@@ -562,7 +564,7 @@ typedef struct lb_eval_sample_flow {
  * LB_E* code with err filled and f->stage set (LB_ECANCELED when a hook stopped it: FILE keeps
  * the groups completed, for a resume); LB_EIO naming FILE for a failed open, write or close. */
 LB_API int lb_eval_sample_flow_run(lb_eval_sample_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
-                            lb_error_t *err);
+                                   lb_error_t *err);
 
 /* ---- a run by flag names (Python, other bindings) ----------------------------------------- */
 
@@ -578,7 +580,8 @@ LB_API extern const char *const lb_eval_out_files[];
  * strip-prefix) are kept by pointer: value must outlive o. model, data, tokenizer, out, judge*
  * and threads are not options of o (lb_eval_job_set takes them). Returns 0, or LB_EINVAL naming
  * the flag and the allowed range, or an unknown flag. */
-LB_API int lb_eval_opts_set(lb_eval_opts_t *o, const char *flag, const char *value, lb_error_t *err);
+LB_API int lb_eval_opts_set(lb_eval_opts_t *o, const char *flag, const char *value,
+                            lb_error_t *err);
 
 /* A run configured by flag names and owning everything it needs: what Python's
  * leakbound.sample and leakbound.eval call. Opaque; not thread-safe; one run per job. */
@@ -610,7 +613,7 @@ LB_API int lb_eval_job_set(lb_eval_job_t *j, const char *flag, const char *value
  * (as lb_eval_load, lb_eval_sample, lb_eval_sample_flow_run); a second run on one job is
  * LB_EINVAL. */
 LB_API int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
-                       lb_error_t *err);
+                              lb_error_t *err);
 
 /* `leakbound eval` (not --samples): the checks of the CLI (model, data, n >= 1, metric and out
  * given, no output or resume; --harm-rate with the judge only; the phi template strips
@@ -621,8 +624,8 @@ LB_API int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, vo
  * (lb_io_dir_*): the files the CLI writes for the same flags. Scores stay in the job
  * (lb_eval_job_scores). Returns 0 or an LB_E* code with err filled (LB_ECANCELED when progress
  * stopped it: out untouched). */
-LB_API int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_progress_fn progress,
-                     void *user, lb_error_t *err);
+LB_API int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv,
+                            lb_eval_progress_fn progress, void *user, lb_error_t *err);
 
 /* After a run: the items loaded (P). 0 before. */
 LB_API size_t lb_eval_job_n_items(const lb_eval_job_t *j);
@@ -634,7 +637,8 @@ LB_API const char *lb_eval_job_lines(const lb_eval_job_t *j, size_t p, size_t *l
 
 /* After lb_eval_job_eval: the (P, n) score matrix (row-major), *n_out samples per prompt, and
  * *greedy the (P,) greedy scores; NULL before (or after lb_eval_job_sample). Owned by the job. */
-LB_API const double *lb_eval_job_scores(const lb_eval_job_t *j, size_t *n_out, const double **greedy);
+LB_API const double *lb_eval_job_scores(const lb_eval_job_t *j, size_t *n_out,
+                                        const double **greedy);
 
 #ifdef __cplusplus
 }

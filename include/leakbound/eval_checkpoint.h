@@ -42,7 +42,7 @@ typedef struct lb_eval_checkpoint_summary {
  * keywords o->metric compares against, LB_EFORMAT, LB_EIO, LB_ENOMEM); LB_EINVAL for o->n < 0.
  * On error *out is left as it was. */
 LB_API int lb_eval_checkpoint(const char *model_dir, const lb_eval_opts_t *o,
-                       lb_eval_checkpoint_summary_t *out, lb_error_t *err);
+                              lb_eval_checkpoint_summary_t *out, lb_error_t *err);
 
 /* Read the data set at path (lb_data_load, format by extension) and check that it has at least
  * one item and that every item carries what metric m compares against: keywords for

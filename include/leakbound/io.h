@@ -143,7 +143,7 @@ typedef struct lb_io_dir {
  * the lock), LB_EIO (the lock file or the folder cannot be created: the message names it and
  * the reason), LB_ENOMEM. On error nothing is held. */
 LB_API int lb_io_dir_begin(lb_io_dir_t *d, const char *out, const char *const *owned, int flags,
-                    lb_error_t *err);
+                           lb_error_t *err);
 
 /* Put the new set in place, then release d and its lock (whatever the result). It never
  * moves, replaces or removes an entry of out that is not owned:
@@ -190,7 +190,7 @@ LB_API void lb_io_sha256_bytes(const void *p, size_t n, char hex[65]);
  * Errors: LB_EIO naming the file (unreadable, not a regular file, or its size changed while it
  * was read). */
 LB_API int lb_io_sha256_named(const char *const *paths, const char *const *names, size_t n,
-                       char hex[65], lb_error_t *err);
+                              char hex[65], lb_error_t *err);
 
 /* Parses the JSON number token that starts at s (strict RFC 8259 grammar:
  * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) and ends at or before end, without a NUL.
@@ -201,7 +201,7 @@ LB_API int lb_io_sha256_named(const char *const *paths, const char *const *names
  * which jansson reads as an integer that may overflow, a token of 128+ bytes, or a real that
  * overflows): callers then fall back to a full JSON parser for the exact error or value. */
 LB_API int lb_io_json_number(const char *s, const char *end, double *value, int *is_integer,
-                      const char **stop);
+                             const char **stop);
 
 /* json_loadb that accepts every valid JSON number (RFC 8259 sets no limit), as Python's json
  * does. jansson refuses an integer beyond long long ("too big integer": Hugging Face writes
@@ -214,7 +214,8 @@ LB_API json_t *lb_io_json_loadb(const char *buf, size_t len, size_t flags, json_
 
 /* lb_io_json_loadb on the file at path. NULL on failure: *cannot_open = 1 when the file cannot
  * be read (je->text holds "<path>: <reason>"), else 0 and je holds the parse error. */
-LB_API json_t *lb_io_json_load_file(const char *path, size_t flags, json_error_t *je, int *cannot_open);
+LB_API json_t *lb_io_json_load_file(const char *path, size_t flags, json_error_t *je,
+                                    int *cannot_open);
 
 /* v in a few words for "got ..." in messages: an integer exactly, a real as the shortest %g
  * (6 to 17 significant digits) that reads back as the same double, a string quoted (first 40 bytes), true/false/null, "a list", "an object", or

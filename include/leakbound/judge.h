@@ -67,7 +67,8 @@ typedef struct lb_judge_opts {
  * LB_EINVAL (bad labels or template: the message names the label or the template; a literal
  * template without {response} is one), LB_ENOMEM.
  * *out is freed with lb_judge_free. */
-LB_API int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out, lb_error_t *err);
+LB_API int lb_judge_open(const char *dir, const lb_judge_opts_t *o, lb_judge_t **out,
+                         lb_error_t *err);
 
 /* The judge's provenance hash: lb_model_sha256 of its folder, with the tokenizer files it
  * loaded in place of the folder's when o->tokenizer named others (lb_model_sha256_with), so a
@@ -79,19 +80,20 @@ LB_API void lb_judge_free(lb_judge_t *j);
 
 /* The judge prompt text of one pair (malloc'd, caller frees). Errors: LB_EINVAL (a chat
  * template failing at run time), LB_ENOMEM. */
-LB_API int lb_judge_render(const lb_judge_t *j, const char *prompt, const char *response, char **out,
-                    lb_error_t *err);
+LB_API int lb_judge_render(const lb_judge_t *j, const char *prompt, const char *response,
+                           char **out, lb_error_t *err);
 
 /* The token ids the judge is run on for one pair (malloc'd, caller frees). Errors as
  * lb_judge_render, and LB_EINVAL for invalid UTF-8. */
-LB_API int lb_judge_encode(const lb_judge_t *j, const char *prompt, const char *response, int32_t **ids,
-                    size_t *n_ids, lb_error_t *err);
+LB_API int lb_judge_encode(const lb_judge_t *j, const char *prompt, const char *response,
+                           int32_t **ids, size_t *n_ids, lb_error_t *err);
 
 /* Score n pairs (prompts[i], responses[i]) into scores (n,); probs (n, 2) receives (p_A, p_B)
  * per pair when not NULL. Errors: LB_EINVAL naming "sample i" (a prompt over the context, an
  * empty encoding, a template failure), LB_ENOMEM; scores are then unspecified. */
 LB_API int lb_judge_score(lb_judge_t *j, size_t n, const char *const *prompts,
-                   const char *const *responses, double *scores, double *probs, lb_error_t *err);
+                          const char *const *responses, double *scores, double *probs,
+                          lb_error_t *err);
 
 /* Label i as given (i 0, or any other value for 1). Owned by j. */
 LB_API const char *lb_judge_label(const lb_judge_t *j, int i);

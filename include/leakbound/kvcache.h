@@ -29,7 +29,7 @@ extern "C" {
  * (0 = the model's max_position_embeddings). block_size 0 means 16. Errors: LB_EINVAL,
  * LB_ENOMEM. The cache borrows nothing from m after creation. */
 LB_API int lb_kvcache_create(const lb_model_t *m, size_t capacity_tokens, int max_seqs,
-                      int max_seq_len, int block_size, lb_kvcache_t **out, lb_error_t *err);
+                             int max_seq_len, int block_size, lb_kvcache_t **out, lb_error_t *err);
 /* Free the cache and its block pool; NULL is a no-op. */
 LB_API void lb_kvcache_free(lb_kvcache_t *kv);
 

@@ -105,7 +105,7 @@ typedef struct lb_model_options {
  * LB_EFORMAT (bad config, missing or misshapen tensor: the message names it and the
  * checkpoint), LB_EUNSUPPORTED (architecture, activation, rope type), LB_ENOMEM. */
 LB_API int lb_model_load(const char *dir, const lb_model_options_t *opt, lb_model_t **out,
-                  lb_error_t *err);
+                         lb_error_t *err);
 
 /* LB_OK when dir is a folder holding a readable config.json; otherwise LB_EIO with a message
  * naming what is missing (the folder, or its config.json) and what a model folder holds
@@ -129,8 +129,8 @@ LB_API int lb_model_sha256(const char *dir, char hex[65], lb_error_t *err);
  * places of the order above. So `--tokenizer FILE|DIR` enters the hash, and a folder holding
  * copies of those files hashes alike. Both NULL: lb_model_sha256. Errors: as lb_model_sha256,
  * LB_EIO naming a tokenizer file that cannot be read. */
-LB_API int lb_model_sha256_with(const char *dir, const char *tokenizer_json, const char *tokenizer_config,
-                         char hex[65], lb_error_t *err);
+LB_API int lb_model_sha256_with(const char *dir, const char *tokenizer_json,
+                                const char *tokenizer_config, char hex[65], lb_error_t *err);
 
 /* Free a model (NULL is fine). Runners and caches made from it must be freed first. */
 LB_API void lb_model_free(lb_model_t *m);
@@ -146,8 +146,8 @@ LB_API size_t lb_model_param_count(const lb_model_t *m);
 LB_API void lb_model_weight_bytes(const lb_model_t *m, size_t *copied, size_t *mapped);
 
 /* Bytes lb_model_runner_create(m, max_seqs, max_tokens, max_ctx, all_logits) would reserve. */
-LB_API size_t lb_model_runner_plan_bytes(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
-                                  int all_logits);
+LB_API size_t lb_model_runner_plan_bytes(const lb_model_t *m, int max_seqs, int max_tokens,
+                                         int max_ctx, int all_logits);
 
 /* The dtype most of the model's parameters have in the file. */
 LB_API lb_dtype_t lb_model_file_dtype(const lb_model_t *m);
@@ -166,7 +166,7 @@ typedef struct lb_model_runner lb_model_runner_t;
  * reserves room for LB_FORWARD_ALL_LOGITS ((max_tokens, V) floats). Errors: LB_EINVAL (bad
  * sizes), LB_ENOMEM. The runner borrows m. */
 LB_API int lb_model_runner_create(const lb_model_t *m, int max_seqs, int max_tokens, int max_ctx,
-                           int all_logits, lb_model_runner_t **out, lb_error_t *err);
+                                  int all_logits, lb_model_runner_t **out, lb_error_t *err);
 /* Free the runner and its arena (not the model); NULL is a no-op. */
 LB_API void lb_model_runner_free(lb_model_runner_t *r);
 
@@ -189,12 +189,12 @@ LB_API size_t lb_model_runner_bytes(const lb_model_runner_t *r);
  * too many tokens or sequences for the runner, position >= max_ctx), LB_ENOMEM (the cache has
  * no free block). */
 LB_API int lb_model_forward(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const int *seq_ids,
-                     const int *n_tokens, const int32_t *tokens, int flags,
-                     const float **logits, lb_error_t *err);
+                            const int *n_tokens, const int32_t *tokens, int flags,
+                            const float **logits, lb_error_t *err);
 
 /* One decode step: one token per sequence; *logits is (n_seqs, V). */
 LB_API int lb_model_decode(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, const int *seq_ids,
-                    const int32_t *tokens, const float **logits, lb_error_t *err);
+                           const int32_t *tokens, const float **logits, lb_error_t *err);
 
 /* ---- Layer kernels (llm.c style; training adds *_backward next to each) ---------------
  * All are fp32, row-major, OpenMP-parallel over rows; none allocates. */
@@ -202,18 +202,18 @@ LB_API int lb_model_decode(lb_model_runner_t *r, lb_kvcache_t *kv, int n_seqs, c
 /* out = rmsnorm(inp) * w, as LlamaRMSNorm: x * rsqrt(mean(x^2) + eps) * w.
  * out (T, C), inp (T, C), w (C,). out may equal inp. */
 LB_API void lb_model_rmsnorm_forward(float *out, const float *inp, const float *w, int T, int C,
-                              float eps);
+                                     float eps);
 
 /* out = layernorm(inp) * w + b (biased variance, as torch.nn.LayerNorm).
  * out (T, C), inp (T, C), w (C,), b (C,). out may equal inp. */
 LB_API void lb_model_layernorm_forward(float *out, const float *inp, const float *w, const float *b,
-                                int T, int C, float eps);
+                                       int T, int C, float eps);
 
 /* out = beta * out + inp @ W^T (+ bias), by lb_model_matmul_forward_inv's fixed order (the
  * same bits). W is (OC, C) as nn.Linear stores
  * it, or (C, OC) when w_in_out (GPT-2 Conv1D). out (T, OC), inp (T, C), bias (OC,) or NULL. */
 LB_API void lb_model_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
-                             int T, int C, int OC, int w_in_out, float beta);
+                                    int T, int C, int OC, int w_in_out, float beta);
 
 /* lb_model_matmul_forward with a fixed order of operations per output element: one fused
  * multiply-add chain over k in order, acc = beta != 0 ? beta * out : 0, acc = fma(inp[t][k],
@@ -221,13 +221,13 @@ LB_API void lb_model_matmul_forward(float *out, const float *inp, const float *w
  * the row's place or the thread count, and every implementation (AVX-512, AVX2/FMA, scalar
  * fmaf) gives the same bits. Same arguments and shapes. */
 LB_API void lb_model_matmul_forward_inv(float *out, const float *inp, const float *w,
-                                 const float *bias, int T, int C, int OC, int w_in_out,
-                                 float beta);
+                                        const float *bias, int T, int C, int OC, int w_in_out,
+                                        float beta);
 
 /* As lb_model_matmul_forward_inv with w in dtype dt (F32, F16 or BF16, widened exactly on
  * the fly while the kernel packs it; w is not modified or copied whole). */
 LB_API void lb_model_matmul_inv(float *out, const float *inp, const void *w, lb_dtype_t dt,
-                         const float *bias, int T, int C, int OC, int w_in_out, float beta);
+                                const float *bias, int T, int C, int OC, int w_in_out, float beta);
 
 /* Choose the implementation of lb_model_matmul_inv for the whole process: 0 the portable
  * scalar loop, 1 AVX2+FMA+F16C, 2 AVX-512F, -1 (or more than the CPU has) the best the CPU
@@ -256,12 +256,12 @@ LB_API int lb_model_isa_force(const char *name, lb_error_t *err);
  * parallel region it runs on the calling thread) or the implementation chosen by
  * lb_model_matmul_inv_select. c must not overlap a or b. */
 LB_API void lb_model_gemm(float *c, int ldc, const float *a, int lda, int a_trans, const float *b,
-                   int ldb, int b_kn, int M, int N, int K, float beta);
+                          int ldb, int b_kn, int M, int N, int K, float beta);
 
 /* Rotate the first rot dims of each head in place, HF rotate_half convention (pairs i and
  * i + rot/2). x (T, n_heads, hd) with row stride ld floats; pos (T,); cos/sin (max_pos, rot/2). */
 LB_API void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n_heads, int hd,
-                           int rot, const float *cos_t, const float *sin_t);
+                                  int rot, const float *cos_t, const float *sin_t);
 
 /* Queries per chunk of lb_model_causal_attention_forward's score matrix. */
 #define LB_MODEL_ATT_CHUNK 64
@@ -273,13 +273,14 @@ LB_API void lb_model_rope_forward(float *x, int ld, const int *pos, int T, int n
  * out (T, n_heads * hd); q (T, n_heads, hd) with row stride ldq; k, v (T, n_kv_heads, hd) with
  * row stride ldkv; scratch (n_heads, LB_MODEL_ATT_CHUNK * T). */
 LB_API void lb_model_causal_attention_forward(float *out, const float *q, int ldq, const float *k,
-                                       const float *v, int ldkv, int T, int n_heads,
-                                       int n_kv_heads, int hd, float *scratch);
+                                              const float *v, int ldkv, int T, int n_heads,
+                                              int n_kv_heads, int hd, float *scratch);
 
 /* The RoPE tables lb_model_rope_forward reads: HF's default inv_freq (with the llama3
  * rope_scaling adjustment when configured), in fp32 as HF computes it, and cos/sin of
  * position * inv_freq. cos_t, sin_t (max_pos, rotary_dim / 2). */
-LB_API void lb_model_rope_tables(const lb_model_config_t *g, int max_pos, float *cos_t, float *sin_t);
+LB_API void lb_model_rope_tables(const lb_model_config_t *g, int max_pos, float *cos_t,
+                                 float *sin_t);
 
 /* out = silu(gate) * up. out (T, I), gate (T, I), up (T, I); out may equal gate. */
 LB_API void lb_model_swiglu_forward(float *out, const float *gate, const float *up, size_t n);

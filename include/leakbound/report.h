@@ -68,7 +68,7 @@ LB_API int lb_report_table_new(lb_report_table_t **out, lb_error_t *err);
  * (0 = no limit; otherwise >= 4). Columns must all be added before the first row.
  * Returns 0, LB_EINVAL (bad format, bad width, rows already added) or LB_ENOMEM. */
 LB_API int lb_report_table_column(lb_report_table_t *t, const char *header, lb_report_align_t align,
-                           const char *number_format, size_t max_width, lb_error_t *err);
+                                  const char *number_format, size_t max_width, lb_error_t *err);
 
 /* Start a new row; its cells are empty until set. Returns 0, LB_EINVAL (no columns) or
  * LB_ENOMEM. */
@@ -77,7 +77,8 @@ LB_API int lb_report_table_row(lb_report_table_t *t, lb_error_t *err);
 /* Set cell `col` of the current row to text (copied; NULL = empty) or to v printed with the
  * column's number format (NaN prints "nan", infinities "inf"/"-inf", whatever the format).
  * Returns 0, LB_EINVAL (no row yet, col out of range) or LB_ENOMEM. */
-LB_API int lb_report_table_text(lb_report_table_t *t, size_t col, const char *text, lb_error_t *err);
+LB_API int lb_report_table_text(lb_report_table_t *t, size_t col, const char *text,
+                                lb_error_t *err);
 /* Cell `col` of the current row = v in the column's number format (as above). */
 LB_API int lb_report_table_number(lb_report_table_t *t, size_t col, double v, lb_error_t *err);
 
@@ -85,7 +86,7 @@ LB_API int lb_report_table_number(lb_report_table_t *t, size_t col, double v, lb
  * A table with columns and no rows renders its header only. Returns 0, LB_EINVAL (no
  * columns) or LB_ENOMEM. */
 LB_API int lb_report_table_render(const lb_report_table_t *t, lb_report_format_t fmt, char **out,
-                           lb_error_t *err);
+                                  lb_error_t *err);
 
 /* Streamed rendering, for tables with one row per question: the rows are not stored. fill is
  * called twice for each row r in 0..n_rows-1, in order (once to measure the column widths,
@@ -101,8 +102,8 @@ typedef int (*lb_report_write_fn)(void *ctx, const char *text, size_t len, lb_er
 /* Write n_rows rows filled one at a time by fill, as the comment above the two callback
  * types says. */
 LB_API int lb_report_table_stream(lb_report_table_t *t, size_t n_rows, lb_report_fill_fn fill,
-                           void *fill_ctx, lb_report_format_t fmt, lb_report_write_fn write,
-                           void *write_ctx, lb_error_t *err);
+                                  void *fill_ctx, lb_report_format_t fmt, lb_report_write_fn write,
+                                  void *write_ctx, lb_error_t *err);
 
 /* Rows stored so far (0 again after lb_report_table_stream). */
 LB_API size_t lb_report_table_rows(const lb_report_table_t *t);
@@ -137,20 +138,21 @@ typedef struct lb_report_samples {
  * Returns 0, LB_EINVAL (n_panels = 0, an empty panel, a NaN/inf value, bins > 10000),
  * LB_ENOMEM or LB_EIO (with the path). */
 LB_API int lb_report_svg_density(const char *path, const lb_report_samples_t *s, size_t n_panels,
-                          size_t bins, const lb_report_plot_t *opt, lb_error_t *err);
+                                 size_t bins, const lb_report_plot_t *opt, lb_error_t *err);
 
 /* Empirical CDF F_n of each entry's scores as a step line, with the simultaneous two-sided
  * DKW band [max(F_n - eps, 0), min(F_n + eps, 1)], eps = lb_stats_eps_two_sided(n, alpha):
  * with probability >= 1 - alpha the true CDF lies inside the band everywhere. The greedy
  * score (when not NaN) is marked. s: (n_panels). alpha in (0, 1). Errors as above. */
 LB_API int lb_report_svg_ecdf(const char *path, const lb_report_samples_t *s, size_t n_panels,
-                       double alpha, const lb_report_plot_t *opt, lb_error_t *err);
+                              double alpha, const lb_report_plot_t *opt, lb_error_t *err);
 
 /* Histogram of counts of one value per prompt (e.g. ED over prompts): `bins` equal bins
  * (0 = 20) on a nice range around the data (width 1 around a single repeated value).
  * values: (n), n >= 1. legend: the series name (NULL = "prompts"). Errors as above. */
 LB_API int lb_report_svg_histogram(const char *path, const double *values, size_t n, size_t bins,
-                            const char *legend, const lb_report_plot_t *opt, lb_error_t *err);
+                                   const char *legend, const lb_report_plot_t *opt,
+                                   lb_error_t *err);
 
 /* One line series of a line chart (e.g. training loss against step). */
 typedef struct lb_report_series {
@@ -163,7 +165,7 @@ typedef struct lb_report_series {
 /* Line chart of several series on shared axes (nice ranges covering every point), one colour
  * each, with a legend. series: (n_series), n_series in 1..64. Errors as above. */
 LB_API int lb_report_svg_lines(const char *path, const lb_report_series_t *series, size_t n_series,
-                        const lb_report_plot_t *opt, lb_error_t *err);
+                               const lb_report_plot_t *opt, lb_error_t *err);
 
 /* dir/loss.svg from dir/train_log.csv (step,epoch,lr,loss,...: loss against step) and, when
  * check_metric is not NULL, dir/eval_log.csv's greedy checks (step,greedy,...) as a second
@@ -192,7 +194,7 @@ typedef struct lb_report_bound {
  * (*out NULL) the first failing prompt's error prefixed "prompt P" (P from 1, in in's order),
  * LB_EINVAL for a bad opt or threads, LB_ENOMEM. */
 LB_API int lb_report_bound_prompts(lb_scores_t *in, const lb_stats_options_t *opt, int threads,
-                            lb_stats_prompt_t **out, lb_error_t *err);
+                                   lb_stats_prompt_t **out, lb_error_t *err);
 
 /* The JSON document of docs/bounds.md (settings, "prompts" in order with every bound,
  * "summary" of means over prompts, "provenance"; compact, 17 significant digits, NaN as null,
@@ -247,7 +249,7 @@ typedef struct lb_report_plot_scores {
  * greedy scores (a line with "sample": -1). A selected id the file lacks gets n 0. Returns 0, or
  * lb_scores_read's LB_EFORMAT/LB_EINVAL/LB_EIO, LB_ENOMEM. */
 LB_API int lb_report_plot_scores_read(const char *path, json_t *const *sel, size_t k,
-                               lb_report_plot_scores_t *s, lb_error_t *err);
+                                      lb_report_plot_scores_t *s, lb_error_t *err);
 
 /* Free what lb_report_plot_scores_read allocated and zero *s. */
 LB_API void lb_report_plot_scores_free(lb_report_plot_scores_t *s);
@@ -295,8 +297,8 @@ LB_API void lb_report_plot_files_opts_default(lb_report_plot_files_opts_t *o);
  * scores: "SCORES: no sampled scores for prompt 'ID' (of REPORT)"; every ED null; out_dir
  * locked by another run), the readers' LB_EFORMAT/LB_EINVAL/LB_EIO naming file and place,
  * LB_EIO (a write failed: the file and the reason; res->writing set), LB_ENOMEM. */
-LB_API int lb_report_plot_files(const lb_report_plot_files_opts_t *o, lb_report_plot_files_result_t *res,
-                         lb_error_t *err);
+LB_API int lb_report_plot_files(const lb_report_plot_files_opts_t *o,
+                                lb_report_plot_files_result_t *res, lb_error_t *err);
 
 /* A prompt id as text: a JSON string as is (its bytes), an integer in decimal written to buf
  * (cap bytes); returns the text. */

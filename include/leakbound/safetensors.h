@@ -86,7 +86,8 @@ LB_API int lb_st_metadata_at(const lb_st_t *st, size_t i, const char **key, cons
 
 /* Where t (a tensor of st) lives: *file (owned by st) and the byte offset of its data from the
  * start of that file. Returns 0, or -1 when t is not one of st's tensors. */
-LB_API int lb_st_locate(const lb_st_t *st, const lb_st_tensor_t *t, const char **file, uint64_t *offset);
+LB_API int lb_st_locate(const lb_st_t *st, const lb_st_tensor_t *t, const char **file,
+                        uint64_t *offset);
 
 /* Number of elements of t (product of its shape; 1 for a scalar). */
 LB_API size_t lb_st_numel(const lb_st_tensor_t *t);
@@ -117,8 +118,8 @@ LB_API uint16_t lb_f32_to_bf16(float f);
  * multiple of 8 bytes. Errors: LB_EINVAL (bad tensor description, naming it), LB_EIO (naming
  * path). */
 LB_API int lb_st_write(const char *path, const lb_st_tensor_t *tensors, size_t n,
-                const char *const *meta_keys, const char *const *meta_vals, size_t n_meta,
-                lb_error_t *err);
+                       const char *const *meta_keys, const char *const *meta_vals, size_t n_meta,
+                       lb_error_t *err);
 
 #ifdef __cplusplus
 }

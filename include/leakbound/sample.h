@@ -98,7 +98,7 @@ LB_API uint64_t lb_sample_key_hash(const char *s, size_t len);
 /* Uniform double in [0, 1) with 53 random bits for draw (seed, prompt hash, sample, step):
  * ((out[0] << 32 | out[1]) >> 11) * 2^-53 of the Philox block above. */
 LB_API double lb_sample_philox_uniform(uint64_t seed, uint64_t prompt_hash, uint32_t sample,
-                                uint32_t step);
+                                       uint32_t step);
 
 /* ---- min-p ----------------------------------------------------------------------------- */
 
@@ -216,9 +216,9 @@ typedef void (*lb_sampler_progress_fn)(void *user, const lb_sampler_progress_t *
  * kv_budget: the message names the prompt key and the sizes), LB_ENOMEM, and whatever emit
  * returns. */
 LB_API int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
-                   const lb_sampler_prompt_t *prompts, size_t n_prompts,
-                   const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
-                   lb_sampler_progress_fn progress, void *user, lb_error_t *err);
+                          const lb_sampler_prompt_t *prompts, size_t n_prompts,
+                          const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
+                          lb_sampler_progress_fn progress, void *user, lb_error_t *err);
 
 /* ---- The sampler's schedule (sched.c) ---------------------------------------------------
  * The bookkeeping lb_sampler_run follows, apart from the model, so that it can be tested on its
@@ -261,8 +261,8 @@ typedef struct lb_sampler_sched {
  * LB_EINVAL (n_res, batch or in_flight < 1; a prompt whose root + sample blocks exceed
  * total_blocks, naming its index), LB_ENOMEM. */
 LB_API int lb_sampler_sched_init(lb_sampler_sched_t *s, size_t n_prompts, const int *root_blocks,
-                          const int *sample_blocks, int n_res, int batch, int in_flight,
-                          int total_blocks, lb_error_t *err);
+                                 const int *sample_blocks, int n_res, int batch, int in_flight,
+                                 int total_blocks, lb_error_t *err);
 /* Free the schedule's tables (not s itself); a second call is a no-op. */
 LB_API void lb_sampler_sched_free(lb_sampler_sched_t *s);
 
@@ -286,8 +286,8 @@ LB_API long lb_sampler_max_new(const lb_sampler_opts_t *o, size_t n_prompt, int 
  * (batch + prompts in flight) sequences at the longest prompt + its new tokens, capped at
  * o->kv_budget (0: a quarter of physical memory), and the runner's scratch plus two logits rows
  * per sequence. Allocates nothing. */
-LB_API void lb_sampler_mem_plan(const lb_model_t *m, const lb_sampler_prompt_t *prompts, size_t n_prompts,
-                         const lb_sampler_opts_t *o, lb_mem_plan_t *plan);
+LB_API void lb_sampler_mem_plan(const lb_model_t *m, const lb_sampler_prompt_t *prompts,
+                                size_t n_prompts, const lb_sampler_opts_t *o, lb_mem_plan_t *plan);
 
 #ifdef __cplusplus
 }

@@ -105,8 +105,8 @@ typedef struct lb_score_item {
  * (an unknown metric, no judge, a NUL in a judge pair, the judge's own errors naming "sample
  * I"), or LB_ENOMEM; scores are then unspecified. */
 LB_API int lb_score_batch(const lb_score_opts_t *o, lb_metric_t m, lb_text_scorer_t *s,
-                   const lb_score_item_t *items, size_t n, double *scores, double *detail,
-                   lb_error_t *err);
+                          const lb_score_item_t *items, size_t n, double *scores, double *detail,
+                          lb_error_t *err);
 
 /* ---- Scoring JSONL lines (what `leakbound score` and `eval --samples` do per line) ---- */
 
@@ -151,8 +151,9 @@ LB_API const char *lb_score_user_field(const lb_score_cfg_t *cfg, json_t *obj);
  * brace, or the object re-serialised when it already has one of them. Thread-safe with one
  * worker per thread. Returns 0, or LB_EFORMAT/LB_EINVAL with err naming
  * "<path>:<lineno>[:<col>]", or LB_ENOMEM. */
-LB_API int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
-                  long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err);
+LB_API int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line,
+                         size_t len, long lineno, char **out, size_t *out_cap, size_t *out_len,
+                         lb_error_t *err);
 
 /* The generation that one element e of a text field array holds: e when it is a string, else
  * e's string "text" member (vLLM "outputs", OpenAI-style "choices"); NULL when neither. */
@@ -162,7 +163,7 @@ LB_API json_t *lb_score_elem_text(json_t *e);
  * read as cfg says; --strip-prefix applied) into *score. Returns 0, or LB_EINVAL naming
  * "<path>:<lineno>", LB_ENOMEM. */
 LB_API int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
-                  const char *text, size_t text_len, double *score, lb_error_t *err);
+                         const char *text, size_t text_len, double *score, lb_error_t *err);
 
 /* Score every line of in (JSONL; blank lines skipped; line numbers count them) as
  * lb_score_line does and write the output lines, each ending in a newline, to out in input
@@ -174,7 +175,7 @@ LB_API int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long l
  * line, as lb_score_line; "<path>: empty input (no JSON lines)"), LB_EIO ("<path>:<line>:
  * read error", or out cannot be written), LB_ENOMEM. */
 LB_API int lb_score_stream(const lb_score_cfg_t *cfg, FILE *in, FILE *out,
-                    void (*on_judge_batch)(void *ctx), void *ctx, lb_error_t *err);
+                           void (*on_judge_batch)(void *ctx), void *ctx, lb_error_t *err);
 
 /* ---- The scores file: what `leakbound bound` reads ---- */
 

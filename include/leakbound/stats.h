@@ -47,7 +47,8 @@ LB_API size_t lb_stats_count_ge(const double *sorted, size_t n, double t);
 /* One-sided (1-alpha) upper bound on a binomial p from `successes` of n trials: the (1-alpha)
  * quantile of Beta(S+1, n-S) (GSL), 1 when S = n. Writes *out; returns 0, or LB_EINVAL for
  * S > n, n = 0 or alpha outside (0,1), or LB_EUNSUPPORTED if GSL's inversion fails. */
-LB_API int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *out, lb_error_t *err);
+LB_API int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *out,
+                             lb_error_t *err);
 
 /* Two-sided (1-alpha) Clopper-Pearson interval, as statsmodels' proportion_confint(s, n,
  * alpha, method="beta") computes it (and so conbo.binomial_bounds): lower = the alpha/2
@@ -55,8 +56,8 @@ LB_API int lb_stats_cp_upper(size_t successes, size_t n, double alpha, double *o
  * Beta(s+1, n-s) (1 when s = n). successes may be fractional (a sum of scores), in [0, n].
  * Returns 0, or LB_EINVAL (n = 0, s outside [0, n] or NaN, alpha outside (0,1)) /
  * LB_EUNSUPPORTED (GSL's inversion failed) with a message. */
-LB_API int lb_stats_cp_interval(double successes, size_t n, double alpha, double *lower, double *upper,
-                         lb_error_t *err);
+LB_API int lb_stats_cp_interval(double successes, size_t n, double alpha, double *lower,
+                                double *upper, lb_error_t *err);
 
 /* ---- leaked prompts: the share of prompts that leak, and of those that leak unseen -------- */
 
@@ -97,7 +98,8 @@ LB_API double lb_stats_dkw_tail_upper(const double *sorted, size_t n, double eps
  * ys[j] = bound at t = xs[j]; for t in (xs[j-1], xs[j]] the bound is ys[j], below xs[0] it is
  * 1 and above the last value it is min(1, eps). xs, ys: (n) caller-owned; returns the number
  * m <= n of points written. */
-LB_API size_t lb_stats_dkw_curve(const double *sorted, size_t n, double eps, double *xs, double *ys);
+LB_API size_t lb_stats_dkw_curve(const double *sorted, size_t n, double eps, double *xs,
+                                 double *ys);
 
 /* ---- exact Anderson bounds on E[X] ----------------------------------------------------- */
 
@@ -131,14 +133,14 @@ typedef struct lb_stats_interval {
 /* conbo.expectation_bounds(x, alpha, stepsize): grid T = linspace(0,1,stepsize) built as numpy
  * does, cdf[k] = share of samples <= T[k], band eps2(alpha), right/left Riemann sums.
  * stepsize >= 2. sorted: (n). */
-LB_API void lb_stats_conbo_expectation(const double *sorted, size_t n, double alpha, size_t stepsize,
-                                lb_stats_interval_t *out);
+LB_API void lb_stats_conbo_expectation(const double *sorted, size_t n, double alpha,
+                                       size_t stepsize, lb_stats_interval_t *out);
 
 /* conbo.variance_bounds(x, alpha, stepsize): (population variance, lower, upper) with the
  * quirks listed below for lb_stats_conbo_std; the upper bound is returned unclipped (it can be
  * negative). stepsize >= 2. sorted: (n). */
 LB_API void lb_stats_conbo_variance(const double *sorted, size_t n, double alpha, size_t stepsize,
-                             lb_stats_interval_t *out);
+                                    lb_stats_interval_t *out);
 
 /* conbo.std_bounds(x, alpha, stepsize) = sqrt of conbo.variance_bounds. Quirks kept: the mean
  * bounds inside use the same alpha and the default 100-point grid whatever stepsize is, the
@@ -146,7 +148,7 @@ LB_API void lb_stats_conbo_variance(const double *sorted, size_t n, double alpha
  * upper is square-rooted unclipped (NaN if it were negative). Known defect: mass at X = 0 is
  * dropped, so the upper bound fails coverage (e.g. a fair coin). stepsize >= 2. */
 LB_API void lb_stats_conbo_std(const double *sorted, size_t n, double alpha, size_t stepsize,
-                        lb_stats_interval_t *out);
+                               lb_stats_interval_t *out);
 
 /* ---- several queries, leak@k ----------------------------------------------------------- */
 
@@ -187,8 +189,8 @@ typedef struct lb_stats_prompt {
  * out->M_gen and out->P_ge must point at n_thresholds doubles each. Returns 0, or LB_EINVAL
  * (n = 0, alpha outside (0, 0.5], k < 1) / LB_EUNSUPPORTED (GSL failure) with a message. */
 LB_API int lb_stats_prompt_bounds(double *scores, size_t n, double *scratch,
-                           const lb_stats_options_t *opt, lb_stats_prompt_t *out,
-                           lb_error_t *err);
+                                  const lb_stats_options_t *opt, lb_stats_prompt_t *out,
+                                  lb_error_t *err);
 
 /* Wilcoxon signed-rank test of paired samples, one-sided, H1: x tends to be smaller than y
  * (scipy.stats.wilcoxon(x, y, alternative="less"), zero_method "wilcox", no continuity
@@ -198,8 +200,8 @@ LB_API int lb_stats_prompt_bounds(double *scores, size_t n, double *scratch,
  * x, y: (n). Writes *r_plus (sum of the ranks of the positive differences), *p (the p-value) and
  * *exact (1 when the exact distribution was used). Returns 0, or LB_EINVAL (n = 0, a non-finite
  * value, every difference 0) / LB_ENOMEM with a message. */
-LB_API int lb_stats_wilcoxon_less(const double *x, const double *y, size_t n, double *r_plus, double *p,
-                           int *exact, lb_error_t *err);
+LB_API int lb_stats_wilcoxon_less(const double *x, const double *y, size_t n, double *r_plus,
+                                  double *p, int *exact, lb_error_t *err);
 
 /* ---- many prompts at once (ragged rows, or a (rows, n) matrix) ------------------------- */
 
@@ -224,9 +226,9 @@ LB_API int lb_stats_wilcoxon_less(const double *x, const double *y, size_t n, do
  * lb_stats_prompt_bounds' message); a bad argument (option, shape, offsets) leaves *bad_row at
  * rows. rows = 0 is allowed (nothing to do). Reentrant. */
 LB_API int lb_stats_ragged_bounds(double *scores, const size_t *offset, size_t rows, size_t n,
-                           double *scratch, int threads, const lb_stats_options_t *opt,
-                           lb_stats_prompt_t *out, double *M_gen, double *P_ge, size_t *bad_row,
-                           lb_error_t *err);
+                                  double *scratch, int threads, const lb_stats_options_t *opt,
+                                  lb_stats_prompt_t *out, double *M_gen, double *P_ge,
+                                  size_t *bad_row, lb_error_t *err);
 
 
 /* lb_stats_ragged_bounds on a row-major (rows, n) matrix of scores (offset NULL), with its
@@ -246,8 +248,8 @@ LB_API int lb_stats_ragged_bounds(double *scores, const size_t *offset, size_t r
  * 7: score nan is outside [0, 1]") or the bad option, or the first failing row's error
  * prefixed "row R: ". rows = 0 is allowed (nothing to do). Reentrant. */
 LB_API int lb_stats_rows_bounds(double *scores, size_t rows, size_t n, double *scratch, int threads,
-                         const lb_stats_options_t *opt, lb_stats_prompt_t *out, double *M_gen,
-                         double *P_ge, lb_error_t *err);
+                                const lb_stats_options_t *opt, lb_stats_prompt_t *out,
+                                double *M_gen, double *P_ge, lb_error_t *err);
 
 /* The largest conbo grid lb_stats_conbo_rows accepts: 2^20 points (spacing 1e-6, far finer than
  * any score needs; conbo's default is 100). The grid walk costs O(stepsize + n) per row, so an
@@ -265,8 +267,8 @@ typedef enum lb_stats_conbo_what {
  * stepsize in [2, LB_STATS_CONBO_MAX_STEPSIZE]. scratch: (threads, n) doubles; threads >= 1. out: (rows). Returns 0, or
  * LB_EINVAL naming the first bad row and sample, or the bad argument. Reentrant. */
 LB_API int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alpha, size_t stepsize,
-                        lb_stats_conbo_what_t what, double *scratch, int threads,
-                        lb_stats_interval_t *out, lb_error_t *err);
+                               lb_stats_conbo_what_t what, double *scratch, int threads,
+                               lb_stats_interval_t *out, lb_error_t *err);
 
 /* ---- two-sample tests (unlearning metrics, docs/tofu.md) ------------------------------ */
 
@@ -278,13 +280,13 @@ LB_API int lb_stats_conbo_rows(double *scores, size_t rows, size_t n, double alp
  * finite-n kstwo there; the two agree to about 1e-3 at such sizes). *exact (may be NULL) says
  * which. x (n1), y (n2), neither empty, no NaN. Returns 0, LB_EINVAL or LB_ENOMEM. */
 LB_API int lb_stats_ks_2samp(const double *x, size_t n1, const double *y, size_t n2, double *d,
-                      double *p, int *exact, lb_error_t *err);
+                             double *p, int *exact, lb_error_t *err);
 
 /* Area under the ROC curve of scores (n) for labels (n, each 0 or 1; 1 = positive): the
  * Mann-Whitney statistic, tied scores sharing their mean rank (sklearn's roc_auc_score).
  * Needs both classes and no NaN. Returns 0, LB_EINVAL or LB_ENOMEM. */
 LB_API int lb_stats_auc(const double *scores, const int *labels, size_t n, double *auc,
-                 lb_error_t *err);
+                        lb_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -86,14 +86,14 @@ LB_API void lb_text_scorer_free(lb_text_scorer_t *s);
  * after a doubling), the stemmer's room for the longest word, the stem cache, and for ROUGE-L
  * two rows of the reference's token count; never a multiple of the texts' byte length. */
 LB_API int lb_text_rouge_l(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
-                    size_t ref_len, lb_text_rouge_t *out, lb_error_t *err);
+                           size_t ref_len, lb_text_rouge_t *out, lb_error_t *err);
 /* ROUGE-1 of pred against ref; returns as lb_text_rouge_l. */
 LB_API int lb_text_rouge_1(lb_text_scorer_t *s, const char *pred, size_t pred_len, const char *ref,
-                    size_t ref_len, lb_text_rouge_t *out, lb_error_t *err);
+                           size_t ref_len, lb_text_rouge_t *out, lb_error_t *err);
 
 /* *match = 1 when both texts give the same token list, else 0. Returns 0 or LB_ENOMEM. */
-LB_API int lb_text_exact(lb_text_scorer_t *s, const char *a, size_t a_len, const char *b, size_t b_len,
-                  int *match, lb_error_t *err);
+LB_API int lb_text_exact(lb_text_scorer_t *s, const char *a, size_t a_len, const char *b,
+                         size_t b_len, int *match, lb_error_t *err);
 
 /* How keywords match (see the contract). */
 typedef enum lb_text_match {
@@ -120,11 +120,11 @@ LB_API int lb_text_keywords(lb_text_scorer_t *s, const char *text, size_t text_l
 
 /* As lb_text_keywords, the keywords given as one comma-separated string (trimmed, empty ones dropped). */
 LB_API int lb_text_keywords_csv(lb_text_scorer_t *s, const char *text, size_t text_len,
-                         const char *csv, size_t csv_len, int *leak, lb_error_t *err);
+                                const char *csv, size_t csv_len, int *leak, lb_error_t *err);
 
 /* Tokenise text into *out (see lb_text_tokens_t). Returns 0 or LB_ENOMEM. */
-LB_API int lb_text_tokenize(lb_text_scorer_t *s, const char *text, size_t len, lb_text_tokens_t *out,
-                     lb_error_t *err);
+LB_API int lb_text_tokenize(lb_text_scorer_t *s, const char *text, size_t len,
+                            lb_text_tokens_t *out, lb_error_t *err);
 
 /* The characters of token id (as returned by lb_text_tokenize on this scorer since its last
  * cache reset); *len gets the byte count. Not NUL-terminated. */
@@ -133,7 +133,7 @@ LB_API const char *lb_text_token_str(const lb_text_scorer_t *s, uint32_t id, siz
 /* NLTK PorterStemmer().stem(word) of one UTF-8 word; *out (not NUL-terminated, *out_len
  * bytes) points into the scorer, valid until its next call. Returns 0 or LB_ENOMEM. */
 LB_API int lb_text_stem(lb_text_scorer_t *s, const char *word, size_t len, const char **out,
-                 size_t *out_len, lb_error_t *err);
+                        size_t *out_len, lb_error_t *err);
 
 /* Python's str.lower() of s (len bytes) into out (cap bytes), NUL-terminated when cap > 0,
  * like snprintf: returns the byte length of the whole result, which was written in full when
@@ -163,8 +163,8 @@ typedef enum lb_text_metric {
  * 0, LB_EINVAL for an unknown metric, or the first failing pair's error prefixed "pair I"
  * (LB_ENOMEM). */
 LB_API int lb_text_score_pairs(lb_text_scorer_t *s, lb_text_metric_t metric, const char *texts,
-                        const size_t *text_off, const char *refs, const size_t *ref_off, size_t n,
-                        double *scores, lb_text_rouge_t *detail, lb_error_t *err);
+                               const size_t *text_off, const char *refs, const size_t *ref_off,
+                               size_t n, double *scores, lb_text_rouge_t *detail, lb_error_t *err);
 
 /* Keyword leaks of n items with one scorer (its keyword match mode): item i's text is
  * texts[text_off[i] .. text_off[i+1]) and its keywords are keywords j = item_kw[i] ..
@@ -173,8 +173,8 @@ LB_API int lb_text_score_pairs(lb_text_scorer_t *s, lb_text_metric_t metric, con
  * decides. One table of pointers sized for the item with the most keywords is allocated per
  * call. Returns 0, or LB_EINVAL (item_kw decreasing) / LB_ENOMEM, naming the item. */
 LB_API int lb_text_keywords_pairs(lb_text_scorer_t *s, const char *texts, const size_t *text_off,
-                           size_t n, const char *kw, const size_t *kw_off, const size_t *item_kw,
-                           double *scores, lb_error_t *err);
+                                  size_t n, const char *kw, const size_t *kw_off,
+                                  const size_t *item_kw, double *scores, lb_error_t *err);
 
 #ifdef __cplusplus
 }

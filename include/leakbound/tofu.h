@@ -146,8 +146,8 @@ typedef struct lb_tofu_result {
  * a field a requested metric needs, an empty perturbed list, a question filling max_length,
  * a retain model with another tokenizer, a malformed reference), LB_EIO, LB_EFORMAT,
  * LB_EUNSUPPORTED (model or tokenizer), LB_ENOMEM. */
-LB_API int lb_tofu_run(const lb_tofu_opts_t *opts, const lb_tofu_hooks_t *hooks, lb_tofu_result_t *res,
-                lb_error_t *err);
+LB_API int lb_tofu_run(const lb_tofu_opts_t *opts, const lb_tofu_hooks_t *hooks,
+                       lb_tofu_result_t *res, lb_error_t *err);
 
 /* Free what lb_tofu_run put in *res (splits, items, generations, datasets) and zero it; NULL
  * is a no-op. */
@@ -156,12 +156,13 @@ LB_API void lb_tofu_result_free(lb_tofu_result_t *res);
 /* The result as the tofu.json document (a new reference): splits, forget_quality,
  * model_utility, mia, privleak, each null with a "why_<name>" beside it when not computed;
  * settings; provenance (borrowed, added with a new reference; may be NULL). */
-LB_API json_t *lb_tofu_json(const lb_tofu_result_t *res, const lb_tofu_opts_t *opts, json_t *provenance);
+LB_API json_t *lb_tofu_json(const lb_tofu_result_t *res, const lb_tofu_opts_t *opts,
+                            json_t *provenance);
 
 /* Write dir/tofu.json, dir/tofu.md and dir/items.jsonl, each atomically. Returns 0, LB_EIO
  * (naming the file) or LB_ENOMEM. */
-LB_API int lb_tofu_write(const lb_tofu_result_t *res, const lb_tofu_opts_t *opts, json_t *provenance,
-                  const char *dir, lb_error_t *err);
+LB_API int lb_tofu_write(const lb_tofu_result_t *res, const lb_tofu_opts_t *opts,
+                         json_t *provenance, const char *dir, lb_error_t *err);
 
 /* The metric group named name ("probability", "truth_ratio", "rouge", "memorization", "mia")
  * as its bit; 0 when unknown. */

@@ -60,17 +60,18 @@ LB_API void lb_tokenizer_path(const char *model_dir, const char *tokenizer, char
 /* The folder whose tokenizer_config.json (chat template, bos/eos) goes with a model: model_dir
  * when it holds tokenizer_config.json or tokenizer is NULL; else the tokenizer folder (tokenizer
  * itself, or the folder of the file tokenizer). Writes it into dir (cap bytes). */
-LB_API void lb_tokenizer_config_dir(const char *model_dir, const char *tokenizer, char *dir, size_t cap);
+LB_API void lb_tokenizer_config_dir(const char *model_dir, const char *tokenizer, char *dir,
+                                    size_t cap);
 
 /* lb_tokenizer_load of lb_tokenizer_path(model_dir, tokenizer). A missing file is LB_EIO
  * "<path>: cannot open: <reason>" and, when tokenizer is NULL, the hint that a model folder
  * without tokenizer.json takes its tokenizer from --tokenizer FILE|DIR. */
-LB_API int lb_tokenizer_load_for_model(const char *model_dir, const char *tokenizer, lb_tokenizer_t **out,
-                                lb_error_t *err);
+LB_API int lb_tokenizer_load_for_model(const char *model_dir, const char *tokenizer,
+                                       lb_tokenizer_t **out, lb_error_t *err);
 
 /* Same as lb_tokenizer_load from an in-memory JSON document; name is used in messages. */
-LB_API int lb_tokenizer_load_string(const char *json, size_t len, const char *name, lb_tokenizer_t **out,
-                             lb_error_t *err);
+LB_API int lb_tokenizer_load_string(const char *json, size_t len, const char *name,
+                                    lb_tokenizer_t **out, lb_error_t *err);
 
 /* Release a tokenizer (NULL is fine). */
 LB_API void lb_tokenizer_free(lb_tokenizer_t *tok);
@@ -79,14 +80,15 @@ LB_API void lb_tokenizer_free(lb_tokenizer_t *tok);
  * On success *ids is a malloc'd array of *n_ids ids (caller frees; non-NULL even when empty).
  * Errors: LB_EINVAL (invalid UTF-8: the message names the byte offset), LB_ENOMEM. */
 LB_API int lb_tokenizer_encode(const lb_tokenizer_t *tok, const char *text, size_t len,
-                        int add_special_tokens, int32_t **ids, size_t *n_ids, lb_error_t *err);
+                               int add_special_tokens, int32_t **ids, size_t *n_ids,
+                               lb_error_t *err);
 
 /* HF decode(ids, skip_special_tokens). On success *text is a malloc'd NUL-terminated UTF-8
  * string (caller frees; it may hold U+0000 itself, so use *len) and *len (if non-NULL) its length
  * in bytes. Errors: LB_EINVAL (an id < 0 or ≥ the id range: the message names its position; HF
  * would skip it silently), LB_ENOMEM. An id inside the range that names no token is skipped. */
 LB_API int lb_tokenizer_decode(const lb_tokenizer_t *tok, const int32_t *ids, size_t n_ids,
-                        int skip_special_tokens, char **text, size_t *len, lb_error_t *err);
+                               int skip_special_tokens, char **text, size_t *len, lb_error_t *err);
 
 /* Number of ids: model vocabulary plus added tokens (HF get_vocab_size(with_added_tokens=True)). */
 LB_API size_t lb_tokenizer_vocab_size(const lb_tokenizer_t *tok);
@@ -129,6 +131,6 @@ LB_API void lb_tokenizer_jsonl_opts_default(lb_tokenizer_jsonl_opts_t *o);
  * LB_EINVAL/LB_EFORMAT "IN:LINE: ..." (a line of the wrong shape, malformed JSON), LB_EIO
  * (in cannot be read; "IN:LINE: cannot write the output"), LB_ENOMEM. */
 LB_API int lb_tokenizer_jsonl(const lb_tokenizer_t *tok, const char *in, FILE *out,
-                       const lb_tokenizer_jsonl_opts_t *o, lb_error_t *err);
+                              const lb_tokenizer_jsonl_opts_t *o, lb_error_t *err);
 
 #endif

@@ -41,7 +41,8 @@ typedef struct lb_bpe_train_opts {
 /* A trainer with no text yet. vocab_size must be at least n_special + 256 (LB_EINVAL otherwise,
  * the message names the minimum); special tokens must be non-empty, distinct UTF-8 strings.
  * Free with lb_bpe_trainer_free. */
-LB_API int lb_bpe_trainer_new(const lb_bpe_train_opts_t *opts, lb_bpe_trainer_t **out, lb_error_t *err);
+LB_API int lb_bpe_trainer_new(const lb_bpe_train_opts_t *opts, lb_bpe_trainer_t **out,
+                              lb_error_t *err);
 /* Free the trainer and everything it counted; NULL is a no-op. */
 LB_API void lb_bpe_trainer_free(lb_bpe_trainer_t *t);
 
@@ -67,7 +68,8 @@ LB_API size_t lb_bpe_trainer_n_merges(const lb_bpe_trainer_t *t);
 
 /* The trained tokenizer as a tokenizer.json document: *json is malloc'd, NUL-terminated (caller
  * frees), *len its length. Errors: LB_EINVAL (not trained yet), LB_ENOMEM. */
-LB_API int lb_bpe_trainer_to_json(const lb_bpe_trainer_t *t, char **json, size_t *len, lb_error_t *err);
+LB_API int lb_bpe_trainer_to_json(const lb_bpe_trainer_t *t, char **json, size_t *len,
+                                  lb_error_t *err);
 
 /* Where lb_bpe_train_write stopped, and what it wrote. */
 enum {
@@ -91,8 +93,9 @@ typedef struct lb_bpe_train_result {
  * res->stage names: lb_io_lock_acquire's (LB_EINVAL: another run holds the lock), the trainer's
  * LB_EINVAL/LB_EIO/LB_EFORMAT naming the file and line, LB_ENOMEM, lb_atomic_open's LB_EIO, or
  * LB_EIO "cannot write OUT" / the rename's error; out is never left half-written. */
-LB_API int lb_bpe_train_write(const lb_bpe_train_opts_t *opts, const char *const *files, size_t n_files,
-                       const char *out, int io_flags, lb_bpe_train_result_t *res, lb_error_t *err);
+LB_API int lb_bpe_train_write(const lb_bpe_train_opts_t *opts, const char *const *files,
+                              size_t n_files, const char *out, int io_flags,
+                              lb_bpe_train_result_t *res, lb_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -56,7 +56,7 @@ typedef struct lb_train_param {
  * tensors that were widened); with_grads 1 needs m loaded without keep_file_dtype. Errors:
  * LB_EINVAL (sizes, a model kept in its file dtype given to be trained), LB_ENOMEM. */
 LB_API int lb_train_create(lb_model_t *m, int max_batch, int T, int with_grads, lb_train_t **out,
-                    lb_error_t *err);
+                           lb_error_t *err);
 /* Free the trainer and its arena (not the model it borrows); NULL is a no-op. */
 LB_API void lb_train_free(lb_train_t *tr);
 
@@ -71,7 +71,7 @@ LB_API const lb_train_param_t *lb_train_params(const lb_train_t *tr, int *n_out)
  * NULL = no padding). *logits (B, T, V) points into the trainer (valid until its next call).
  * Errors: LB_EINVAL (B, length, token out of range). */
 LB_API int lb_train_forward(lb_train_t *tr, const int32_t *tokens, const int *lens, int B,
-                     const float **logits, lb_error_t *err);
+                            const float **logits, lb_error_t *err);
 
 /* What one batch contributes to the loss. */
 typedef struct lb_loss_spec {
@@ -93,7 +93,7 @@ typedef struct lb_loss_parts {
  * gradient times scale written over the logits (for lb_train_backward). Errors: LB_EINVAL
  * (label out of range, B differs from the forward's). */
 LB_API int lb_train_loss(lb_train_t *tr, const int32_t *labels, int B, const lb_loss_spec_t *spec,
-                  double scale, int grad, lb_loss_parts_t *out, lb_error_t *err);
+                         double scale, int grad, lb_loss_parts_t *out, lb_error_t *err);
 
 /* Summed NLL of each sequence's supervised labels under the last forward. out (B,). */
 LB_API void lb_train_seq_nll(const lb_train_t *tr, const int32_t *labels, int B, double *out);
@@ -146,10 +146,10 @@ LB_API int lb_objective_needs_retain(const lb_objective_t *o);
  * only; NULL otherwise). tokens/labels (B, T) each, lens (B,) as lb_train_forward. parts[0] forget, parts[1] retain (zeroed
  * when unused). Errors: as lb_train_forward / lb_train_loss. */
 LB_API int lb_objective_step(lb_train_t *tr, lb_train_t *ref, const lb_objective_t *o,
-                      const int32_t *f_tokens, const int32_t *f_labels, const int *f_lens,
-                      int B_f, const int32_t *r_tokens, const int32_t *r_labels,
-                      const int *r_lens, int B_r, double scale,
-                      lb_loss_parts_t parts[2], lb_error_t *err);
+                             const int32_t *f_tokens, const int32_t *f_labels, const int *f_lens,
+                             int B_f, const int32_t *r_tokens, const int32_t *r_labels,
+                             const int *r_lens, int B_r, double scale, lb_loss_parts_t parts[2],
+                             lb_error_t *err);
 
 #ifdef __cplusplus
 }

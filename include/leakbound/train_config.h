@@ -52,7 +52,7 @@ typedef struct lb_train_config lb_train_config_t;
  * file cannot be read), LB_EFORMAT (malformed YAML: file:line:column; a bad key or value: file,
  * line, key, value, range), LB_EINVAL (a bad override or command). */
 LB_API int lb_train_config_load(const char *path, const char *command, const char *const *overrides,
-                         size_t n_overrides, lb_train_config_t **out, lb_error_t *err);
+                                size_t n_overrides, lb_train_config_t **out, lb_error_t *err);
 
 /* "finetune", "unlearn", "eval" or "tofu". */
 LB_API const char *lb_train_config_command(const lb_train_config_t *c);
@@ -63,7 +63,7 @@ LB_API const char *lb_train_config_command(const lb_train_config_t *c);
  * point into c (keep c alive while o is used). Paths are checked by lb_train_config_check.
  * Errors: LB_EINVAL (hparams.unlearning_loss missing), LB_ENOMEM. notes: unused (NULL ok). */
 LB_API int lb_train_config_apply(const lb_train_config_t *c, lb_train_run_opts_t *o, FILE *notes,
-                          lb_error_t *err);
+                                 lb_error_t *err);
 
 /* After the command's flags (which beat the file) are applied over lb_train_config_apply's
  * options: check what still comes from the file. hparams.model must be a local folder (a hub
@@ -72,7 +72,7 @@ LB_API int lb_train_config_apply(const lb_train_config_t *c, lb_train_run_opts_t
  * the split/dataset files must exist; without --data-dir, hparams.data_dir or data flags, an
  * error says what to give. Errors: LB_EINVAL naming the file, line and key. */
 LB_API int lb_train_config_check(const lb_train_config_t *c, lb_train_run_opts_t *o, FILE *notes,
-                          lb_error_t *err);
+                                 lb_error_t *err);
 
 /* eval/tofu: the file's settings as the command's flags, (flag, value) pairs in *args (2 * pairs
  * strings, valid while c lives, until the next call): --model, --tokenizer, --template (phi
@@ -89,7 +89,7 @@ LB_API int lb_train_config_check(const lb_train_config_t *c, lb_train_run_opts_t
  * than the model folder (it reads the model's own) and an answer_tag with non-phi tags.
  * Errors: LB_EINVAL naming the file, line and key; LB_ENOMEM. */
 LB_API int lb_train_config_args(lb_train_config_t *c, int argc, char *const *argv, FILE *notes,
-                         const char *const **args, size_t *n, lb_error_t *err);
+                                const char *const **args, size_t *n, lb_error_t *err);
 
 /* The resolved configuration, one key per setting, the file's key names:
  * {"hparams.model": "...", "hparams.learning_rate": 1e-05, ...} with typed values (a new

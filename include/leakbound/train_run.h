@@ -55,8 +55,8 @@ typedef struct lb_train_rows {
  * messages. Errors: LB_EINVAL (an item without answer, naming path and line; a template
  * failure), LB_ENOMEM. out owns malloc'd arrays (lb_train_rows_free). */
 LB_API int lb_train_encode(const lb_tokenizer_t *tok, const lb_template_t *tpl,
-                    const char *answer_prefix, const lb_dataset_t *ds, const char *path, int T,
-                    int32_t eos, lb_train_rows_t *out, lb_error_t *err);
+                           const char *answer_prefix, const lb_dataset_t *ds, const char *path,
+                           int T, int32_t eos, lb_train_rows_t *out, lb_error_t *err);
 /* Free the three arrays and zero *r; NULL is a no-op. */
 LB_API void lb_train_rows_free(lb_train_rows_t *r);
 
@@ -159,7 +159,7 @@ LB_API int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err);
  * that names the settings: a new setting is one more line here. command is "finetune" or
  * "unlearn". Returns NULL on out of memory. */
 LB_API json_t *lb_train_run_config(const lb_train_run_opts_t *o, const lb_train_run_info_t *info,
-                            const char *command);
+                                   const char *command);
 
 /* Write dir/leakbound_run.json (LB_TRAIN_RUN_FILE; atomic: temporary file, rename) for the
  * completed run o: {"format": "leakbound run 1", "leakbound_version": lb_version(), "argv" (argc
@@ -170,9 +170,9 @@ LB_API json_t *lb_train_run_config(const lb_train_run_opts_t *o, const lb_train_
  * used), "seed", "threads", "total_steps", "final_step", "kept_step", "log": "train_log.csv",
  * "loss_curve": "loss.svg"}. Errors: LB_EIO naming the file, LB_ENOMEM. */
 LB_API int lb_train_write_record(const char *dir, const lb_train_run_opts_t *o,
-                          const lb_train_run_info_t *info, const char *command, int argc,
-                          char *const *argv, const json_t *file_config, int threads,
-                          lb_error_t *err);
+                                 const lb_train_run_info_t *info, const char *command, int argc,
+                                 char *const *argv, const json_t *file_config, int threads,
+                                 lb_error_t *err);
 
 /* Write a checkpoint folder dir (atomic: temporary folder, fsync, rename) from the trainer's
  * weights: config.json and tokenizer files copied from src_dir, model.safetensors (F32: the
@@ -180,7 +180,7 @@ LB_API int lb_train_write_record(const char *dir, const lb_train_run_opts_t *o,
  * opt_state also optimizer.safetensors (metadata step and fingerprint); log_path (may be NULL)
  * copied as train_log.csv. */
 LB_API int lb_train_save(lb_train_t *tr, const char *src_dir, const char *dir, int opt_state,
-                  const char *fingerprint, const char *log_path, lb_error_t *err);
+                         const char *fingerprint, const char *log_path, lb_error_t *err);
 
 /* Architecture shorthand for lb_train_init_model: "L4-D128-H4-KV2-I512-T256" (layers, hidden
  * size, heads, kv heads, MLP width, max positions); any field may be left out (defaults
@@ -192,7 +192,8 @@ typedef struct lb_model_size {
  * spec (a field not like L4, a value outside 1..2^20, an unknown field, heads not dividing the
  * hidden size or kv heads not dividing the heads, GPT-2 with kv heads != heads, Phi with a head
  * size not a multiple of 4). */
-LB_API int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t *out, lb_error_t *err);
+LB_API int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t *out,
+                               lb_error_t *err);
 
 /* A fresh model in HF layout at out_dir: config.json (the family's keys), model.safetensors
  * (F32; matrices N(0, 0.02) as HF's _init_weights, norm weights 1, biases 0, from seed) and the
@@ -200,8 +201,8 @@ LB_API int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t
  * Errors: LB_EINVAL (sizes: heads must divide hidden, kv heads divide heads; GPT-2 has no
  * GQA), LB_EIO. */
 LB_API int lb_train_init_model(lb_arch_t arch, const lb_model_size_t *size, int vocab, int bos,
-                        int eos, const char *tokenizer_path, uint64_t seed, const char *out_dir,
-                        lb_error_t *err);
+                               int eos, const char *tokenizer_path, uint64_t seed,
+                               const char *out_dir, lb_error_t *err);
 
 /* The ids `init` gives a fresh model for its tokenizer: eos the first of "<|endoftext|>", "</s>",
  * "<eos>", "<|end_of_text|>" the tokenizer has, bos the first of "<s>", "<bos>",
