@@ -523,20 +523,22 @@ typedef struct lb_eval_sample_flow {
     int resume;                      /* --resume: keep FILE's complete groups, sample the rest */
     int io_flags;                    /* lb_io_lock_acquire's flags (LB_IO_WAIT, LB_IO_NOLOCK) */
     int rank, ranks;                 /* this process and the job's processes (0 and 1: alone);
-                                        only rank 0 locks, reads and writes FILE */
+                                        only rank 0 locks, reads and writes FILE (ranks is not
+                                        read by the flow: the transport hooks know it) */
     lb_eval_hooks_t hooks;           /* user; progress; group: rank 0, each group before FILE
                                         gets it (NULL: none); sampler (NULL: lb_sampler_run) */
     /* after lb_eval_load (NULL: none): print what loading found; non-zero (an LB_E* code
        with err filled) stops the run */
     int (*loaded)(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err);
-    /* collective (NULL: returns rc): every rank's outcome of its setup (rc, err); returns 0
-       when every rank may go on, else an LB_E* code with err filled */
+    /* collective (NULL: returns rc): called once this rank is loaded, with rc 0 or the
+       flow's own LB_ENOMEM (a failed check or load returns before it: the caller tells the
+       other ranks); returns 0 when every rank may go on, else an LB_E* code with err filled */
     int (*ready)(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
                  lb_error_t *err);
     /* collective (NULL: returns rc): rank 0's outcome of opening FILE, on every rank */
     int (*go)(void *user, int rc);
-    /* collective (NULL: one process): rank 0's n bytes of buf to every rank (the questions
-       FILE already holds) */
+    /* collective (NULL: one process): rank 0's n bytes of buf to every rank (done[] of the
+       n_items questions: 1 where FILE already holds the complete group) */
     void (*bcast)(void *user, void *buf, size_t n);
     /* every rank, after go and before the run (NULL: none): what is left, as n_done and n_todo
        below; non-zero (an LB_E* code with err filled) stops the run */
@@ -548,12 +550,14 @@ typedef struct lb_eval_sample_flow {
     size_t n_todo;                   /* questions sampled by this run (n_items - n_done) */
 } lb_eval_sample_flow_t;
 
-/* `leakbound sample -o FILE`, as one flow: the checks (out, model, data given, n >= 0),
- * lb_eval_load (ctx, reset first) and f->loaded; f->ready with every rank's setup (so every
- * rank is set up before rank 0 touches FILE); rank 0 then takes FILE's lock
- * (lb_io_lock_acquire with io_flags; a second writer is refused, LB_EINVAL "-o: another
- * leakbound run is writing FILE ..."), opens FILE for appending (truncated unless resume),
- * writes FILE.settings.json (lb_eval_sample_settings, atomically) or with resume checks it
+/* `leakbound sample -o FILE`, as one flow: the checks (out, model, data given, n >= 0:
+ * LB_EINVAL "-o FILE is required", ..., stage LB_EVAL_FLOW_CHECK), lb_eval_load (ctx, reset
+ * first) and f->loaded (stage LB_EVAL_FLOW_LOAD); a failure there returns at once, before any
+ * collective hook. Then f->ready (so every rank is set up before rank 0 touches FILE); rank 0
+ * takes FILE's lock (lb_io_lock_acquire with io_flags; a second writer is refused, LB_EINVAL
+ * "-o: another leakbound run is writing FILE ..."), opens FILE for appending (truncated
+ * unless resume: from here a failure leaves FILE with the groups written so far), writes
+ * FILE.settings.json (lb_eval_sample_settings, atomically) or with resume checks it
  * (lb_eval_sample_settings_check) and scans FILE (lb_eval_sample_resume_scan: a trailing
  * partial group is cut off); f->go with rank 0's outcome (every rank meets there, also when
  * rank 0 failed); f->bcast of which questions FILE holds; f->started; lb_eval_sample of the
@@ -562,7 +566,9 @@ typedef struct lb_eval_sample_flow {
  * writes, whatever the ranks and resumes. FILE's lock is released and FILE closed before the
  * return. ctx is the caller's to free (lb_eval_ctx_free) whatever the outcome. Returns 0 or an
  * LB_E* code with err filled and f->stage set (LB_ECANCELED when a hook stopped it: FILE keeps
- * the groups completed, for a resume); LB_EIO naming FILE for a failed open, write or close. */
+ * the groups completed, for a resume): those of lb_eval_load, lb_eval_sample_settings(_check),
+ * lb_eval_sample_resume_scan and lb_eval_sample; LB_EINVAL for a FILE path too long for its
+ * settings file; LB_EIO naming FILE for a failed open, write or close; LB_ENOMEM. */
 LB_API int lb_eval_sample_flow_run(lb_eval_sample_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
                                    lb_error_t *err);
 
@@ -595,22 +601,26 @@ LB_API int lb_eval_job_new(lb_eval_job_t **out, lb_error_t *err);
 LB_API void lb_eval_job_free(lb_eval_job_t *j);
 
 /* Set a flag as lb_eval_opts_set does, value copied into the job; also "model", "data",
- * "tokenizer", "out" (eval's output folder), "output" (sample's -o FILE), "resume" (sample's
- * --resume, no value), "threads" (>= 1), "n", "judge" (the judge folder), "judge-template",
- * "judge-labels", "judge-tokenizer", "judge-batch" (1..4096) and "wait" (wait for the lock of
- * out or output).
- * Returns 0, LB_EINVAL (as lb_eval_opts_set), LB_ENOMEM. */
+ * "tokenizer", "out" (eval's output folder), "output" (sample's -o FILE: lb_eval_job_sample
+ * then writes FILE; lb_eval_job_eval refuses it), "resume" (sample's --resume), "threads"
+ * (1..1024), "n", "judge" (the judge folder), "judge-template", "judge-labels",
+ * "judge-tokenizer", "judge-batch" (1..4096) and "wait" (wait for the lock of out or output).
+ * "resume" and "wait" take no value (one given is ignored). Returns 0, LB_EINVAL (as
+ * lb_eval_opts_set: a bad value or an unknown flag; also after the job has run, and past 256
+ * values set on one job), LB_ENOMEM. */
 LB_API int lb_eval_job_set(lb_eval_job_t *j, const char *flag, const char *value, lb_error_t *err);
 
 /* `leakbound sample`: load (lb_eval_load) and sample every item, keeping each item's
  * samples.jsonl lines (lb_eval_format_group, the greedy line first with greedy-too) in the job.
  * With "output" (or "resume") set, `sample -o FILE [--resume]` as the CLI runs it
- * (lb_eval_sample_flow_run): FILE and FILE.settings.json get the CLI's bytes, FILE is locked
- * while the job writes it, and with "resume" only the items FILE does not hold complete are
- * sampled (the job keeps the lines of those only; lb_eval_job_lines is NULL for the others).
+ * (lb_eval_sample_flow_run, one process): FILE and FILE.settings.json get the CLI's bytes,
+ * FILE is locked while the job writes it, and with "resume" only the items FILE does not hold
+ * complete are sampled (the job keeps the lines of those only; lb_eval_job_lines is NULL for
+ * the others); "resume" without "output" is LB_EINVAL "-o FILE is required".
  * progress (may be NULL) is called with user as the sampler reports; non-zero stops the run
- * (LB_ECANCELED; FILE keeps the groups completed). Returns 0 or an LB_E* code with err filled
- * (as lb_eval_load, lb_eval_sample, lb_eval_sample_flow_run); a second run on one job is
+ * (LB_ECANCELED; FILE keeps the groups completed). Returns 0 or an LB_E* code with err
+ * filled (model, data and n not set: LB_EINVAL; then as lb_eval_load, lb_eval_sample,
+ * lb_eval_sample_flow_run); a job runs once: a second run, also after a failed one, is
  * LB_EINVAL. */
 LB_API int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
                               lb_error_t *err);
