@@ -211,7 +211,9 @@ LB_API int lb_demo_run(const lb_demo_opts_t *opts, const lb_demo_hooks_t *hooks,
 /* Free what the run put in *result and zero it; NULL is a no-op. */
 LB_API void lb_demo_result_free(lb_demo_result_t *result);
 
-/* Free e's arrays (a row's lb_demo_eval_t, filled by lb_demo_run) and set them to NULL. */
+/* Free e's arrays (q_m_mu, q_id and its strings, q_greedy, q_leaks, samples: a row's
+ * lb_demo_eval_t, filled by lb_demo_run) and set them to NULL; e must not be NULL, its counts
+ * and means are kept. lb_demo_result_free does this for every row. */
 LB_API void lb_demo_eval_free(lb_demo_eval_t *e);
 
 /* Write <r->out>/demo.md, demo.json, demo_forget.svg and demo_trajectory_{ga,gd,npo}.svg (each

@@ -187,12 +187,15 @@ typedef struct lb_report_bound {
 } lb_report_bound_t;
 
 /* The bounds of every prompt of in under opt (what `leakbound bound` reports):
- * lb_stats_ragged_bounds on in's prompts with `threads` (>= 1) threads, each prompt's scores
- * sorted in place in in->scores. *out receives one malloc'd block with the (in->n_prompts)
- * results and their M_gen/P_ge arrays, which the caller frees with free(); the numbers do not
- * depend on threads. opt is taken as given (checked by lb_stats_ragged_bounds). Returns 0, or
- * (*out NULL) the first failing prompt's error prefixed "prompt P" (P from 1, in in's order),
- * LB_EINVAL for a bad opt or threads, LB_ENOMEM. */
+ * lb_stats_ragged_bounds on in's prompts with `threads` (>= 1) OpenMP threads, each prompt's
+ * scores sorted in place in in->scores (in is modified; its other fields are not). *out
+ * receives one malloc'd block with the (in->n_prompts) results and their M_gen/P_ge arrays,
+ * which the caller frees with free(); the numbers do not depend on threads. opt (not NULL) is
+ * taken as given (checked by lb_stats_ragged_bounds). Returns 0, or (*out NULL) the lowest
+ * failing prompt's error prefixed "prompt P" (P from 1, in in's order; a score outside [0, 1]
+ * reads "prompt P: sample J: score ... is outside [0, 1]", J from 0 among that prompt's scores
+ * as in holds them), LB_EINVAL for a bad opt or threads, LB_EUNSUPPORTED (a bound's GSL
+ * failure), LB_ENOMEM. Reentrant: calls on different in may run at once. */
 LB_API int lb_report_bound_prompts(lb_scores_t *in, const lb_stats_options_t *opt, int threads,
                                    lb_stats_prompt_t **out, lb_error_t *err);
 

@@ -79,8 +79,9 @@ LB_API void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *
 
 /* The strip prefix a chat template implies when none is given: "Answer:" for the phi template
  * (its prompt ends at "\n" and the model writes "Answer: " itself, so answers are scored
- * without the tag, as TOFU does), NULL for any other template name (and for NULL). The one rule
- * that `eval`, training's checks, the demo (lb_eval_default_strip) and `tofu` apply. */
+ * without the tag, as TOFU does), NULL for any other template name (and for NULL). The result
+ * is a static string (never freed); thread-safe. The one rule that `eval`, training's checks,
+ * the demo (lb_eval_default_strip) and `tofu` (lb_tofu_opts_t.strip NULL) apply. */
 LB_API const char *lb_score_default_strip(const char *template_name);
 
 /* A judge score as the metric's value: thresholded to 0/1 when o->judge_threshold >= 0. */
