@@ -1,7 +1,8 @@
 /*
  * leakbound/eval_checkpoint.h — a model folder's greedy (and sampled) scores on a data set as
  * numbers, no files: the evaluation `finetune|unlearn --eval-every` runs after a training step
- * (lb_train_run_opts_t.check), and the demo and Python call.
+ * (the CLI's lb_train_run_opts_t.check). The demo's checks make the same eval-module calls
+ * itself (src/demo/demo_eval.c); Python does not call it.
  *
  * Contract
  * - Nothing here prints or writes a file; errors come back in err (the message names the file,
