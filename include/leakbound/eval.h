@@ -321,9 +321,10 @@ LB_API int lb_eval_sample_settings_check(const char *path, const char *spath, in
 /* Resuming path (open as fd, read from its start): find its complete groups (n_res lines each,
  * the greedy answer first when greedy, then samples in order), truncate whatever follows the
  * last complete group (a run interrupted mid-group), and set done[i] (ctx->n_items,) for the
- * items they cover, *n_done their count. Returns 0, or LB_EFORMAT naming "path:LINE" (a
- * damaged line before the last, a group of other settings, an id not in ctx or twice),
- * LB_EIO. */
+ * items they cover, *n_done their count (an id on several items: the first of them). Each
+ * group's item is found in a sorted index of ctx's ids (O(P log P) for P items in all).
+ * Returns 0, or LB_EFORMAT naming "path:LINE" (a damaged line before the last, a group of
+ * other settings, an id not in ctx or twice), LB_EIO, LB_ENOMEM. */
 LB_API int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ctx, int n_res,
                                       int greedy, unsigned char *done, size_t *n_done,
                                       lb_error_t *err);

@@ -205,14 +205,16 @@ typedef struct lb_scores {
 #define LB_SCORES_ALLOW_DUPLICATES 1u /* count a repeated (id, "sample") pair as another sample */
 
 /* Read path ("-" = stdin) in the JSONL layout of README.md's Formats section (lines {"id": ID,
- * "score": s} or {"id": ID, "scores": [s, ...]}, ID a string or an integer, s in [0, 1], any
+ * "score": s} or {"id": ID, "scores": [s, ...]}, ID a string or an integer (one id written one
+ * way: "1" on one line and 1 on another is an error naming both lines), s in [0, 1], any
  * number of lines per id in any order; blank lines skipped) into *s (zeroed first; free with
  * lb_scores_free). A line with one score may number its answer with "sample", an integer >= -1
  * (on a line of several scores it is only checked to be one); -1 marks the greedy answer, kept
  * in s->greedy and not counted as a sample (a greedy line holds one score). Each
  * (id, sample) pair may appear once (a file concatenated twice would otherwise double n and
  * tighten every bound unsoundly) unless flags has LB_SCORES_ALLOW_DUPLICATES; a second greedy
- * line for an id, and an id with a greedy line but no sampled score, are errors too. Lines are parsed in parallel (OpenMP) with jansson's allocator replaced by
+ * line for an id (with LB_SCORES_ALLOW_DUPLICATES: one with another score; the same score is
+ * kept once), and an id with a greedy line but no sampled score, are errors too. Lines are parsed in parallel (OpenMP) with jansson's allocator replaced by
  * a bump allocator for the call (no other thread may use jansson meanwhile); the result and
  * the error are those of a sequential read: the error is always the first bad line's. Returns
  * 0, or LB_EFORMAT/LB_EINVAL (bad input: "<file>:<line>[:<col>]: ...", "<file>: empty input:

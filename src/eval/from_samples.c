@@ -3,9 +3,11 @@
  * strings, an array of objects with "text": leakbound, HF, vLLM, OpenAI-style) and scored by
  * the same code (lb_score_text); the greedy answer is a one-answer line with "sample": -1, or
  * the --greedy-field of a line. The bounds assume independent samples, so a repeated line or
- * (id, "sample") pair is refused (unless --allow-duplicates), as are ids of two JSON types and
- * one id with two references. With --data, each id's reference/keywords and question come
- * from the data set's item of that id. */
+ * (id, "sample") pair is refused (unless --allow-duplicates, which keeps one copy of a
+ * repeated greedy answer of the same text), as are one id written as an integer and as a
+ * string ("1" and 1) and one id with two references: what `leakbound bound` (lb_scores_read)
+ * refuses and keeps too. With --data, each id's reference/keywords and question come from the
+ * data set's item of that id. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -34,6 +36,7 @@ typedef struct reader {
     one_t *all;                 /* (n_all,) the sampled scores in file order */
     size_t n_all, cap_all;
     long *greedy_line;          /* (cap_items,) the line of each prompt's greedy answer, 0 none */
+    json_t **greedy_text;       /* (cap_items,) its text (a reference), NULL none */
     long *first_line;           /* (cap_items,) the line where each id first appears */
     size_t *count;              /* (cap_items,) sampled answers of each prompt so far */
     json_t **ref;               /* (cap_items,) each prompt's reference (keywords: an array of
@@ -89,16 +92,21 @@ static int prompt_of(reader_t *r, json_t *id, long lineno, size_t *out, lb_error
         *out = (size_t)json_integer_value(have);
         return 0;
     }
-    /* "1" and 1 would be two questions both shown as 1: one file, one id type. */
-    int now = json_is_integer(id), first = e->n_items ? e->id_is_int[0] : now;
+    /* "1" and 1 would be two questions both shown as 1 (and both --data's item "1"): one id,
+     * one JSON type (as `leakbound bound`, lb_scores_read, reads it). */
+    int now = json_is_integer(id);
+    key[0] = now ? 's' : 'i';
+    json_t *other = json_object_get(r->index, key);
+    key[0] = now ? 'i' : 's';
 #define Q(x) ((x) ? "" : "\"")
-    if (first != now) {
+    if (other) {
+        size_t q = (size_t)json_integer_value(other);
         free(key);
         return lb_error_set(err, LB_EINVAL, "%s:%ld: id %s%s%s is %s, but line %ld's id %s%s%s "
-                            "is %s: the ids of one file must all be integers or all strings "
-                            "(mixed id types)", cfg->path, lineno, Q(now), text, Q(now),
-                            now ? "an integer" : "a string", r->first_line[0], Q(first),
-                            e->ids[0], Q(first), first ? "an integer" : "a string");
+                            "is %s: one id must be written one way in a file, always an integer "
+                            "or always a string (mixed id types)", cfg->path, lineno, Q(now), text,
+                            Q(now), now ? "an integer" : "a string", r->first_line[q], Q(!now),
+                            e->ids[q], Q(!now), now ? "a string" : "an integer");
     }
 #undef Q
     json_t *item = r->data_index ? json_object_get(r->data_index, text) : NULL;
@@ -108,13 +116,13 @@ static int prompt_of(reader_t *r, json_t *id, long lineno, size_t *out, lb_error
                             "needs its item there, and every item its samples here)", cfg->path,
                             lineno, text, r->o->data_path);
     }
-    /* Nine arrays of cap_items entries: lb_grow's new capacity depends only on (cap, need),
+    /* Ten arrays of cap_items entries: lb_grow's new capacity depends only on (cap, need),
      * so each grows from the same cap to the same one. */
     size_t p = e->n_items, c = 0;
 #define GROW(a) (c = r->cap_items, lb_grow((void **)&(a), &c, p + 1, sizeof *(a)))
     int bad = GROW(e->ids) || GROW(e->id_is_int) || GROW(e->questions) || GROW(r->greedy_line) ||
-              GROW(r->first_line) || GROW(e->greedy) || GROW(r->count) || GROW(r->ref) ||
-              GROW(r->ref_line);
+              GROW(r->greedy_text) || GROW(r->first_line) || GROW(e->greedy) || GROW(r->count) ||
+              GROW(r->ref) || GROW(r->ref_line);
 #undef GROW
     if (!bad) r->cap_items = c;
     if (bad ||
@@ -129,6 +137,7 @@ static int prompt_of(reader_t *r, json_t *id, long lineno, size_t *out, lb_error
     e->greedy[p] = NAN;
     r->count[p] = 0;
     r->greedy_line[p] = 0;
+    r->greedy_text[p] = NULL;
     r->first_line[p] = lineno;
     r->ref[p] = NULL;
     r->ref_line[p] = 0;
@@ -265,10 +274,14 @@ static int take(reader_t *r, json_t *obj, long lineno, size_t p, json_t *id, jso
     long sample = greedy ? -1 : (long)r->count[p];
     const lb_score_cfg_t *cfg = r->cfg;
     double s;
+    /* --allow-duplicates keeps one copy of a repeated greedy answer (as `bound` does): it is
+     * one answer whichever line repeats it, never a sample. */
+    if (greedy && r->greedy_line[p] && r->o->allow_duplicates && json_equal(t, r->greedy_text[p]))
+        return 0;
     if (greedy && r->greedy_line[p])
         return lb_error_set(err, LB_EINVAL, "%s:%ld: a second greedy answer for id '%s' (the "
-                            "first is on line %ld)", cfg->path, lineno, r->e->ids[p],
-                            r->greedy_line[p]);
+                            "first is on line %ld%s)", cfg->path, lineno, r->e->ids[p],
+                            r->greedy_line[p], r->o->allow_duplicates ? ", with another text" : "");
     int rc = lb_score_text(cfg, &r->w, lineno, obj, json_string_value(t), json_string_length(t),
                            &s, err);
     if (rc) return rc;
@@ -276,6 +289,7 @@ static int take(reader_t *r, json_t *obj, long lineno, size_t p, json_t *id, jso
         return lb_error_set(err, LB_EINVAL, "%s:%ld: score %g is outside [0, 1]", cfg->path, lineno, s);
     if (greedy) {
         r->greedy_line[p] = lineno;
+        r->greedy_text[p] = json_incref(t);
         r->e->greedy[p] = s;
     } else {
         if (lb_grow((void **)&r->all, &r->cap_all, r->n_all + 1, sizeof *r->all))
@@ -511,6 +525,8 @@ int lb_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg, const l
     free(line);
     free(r.all);
     free(r.greedy_line);
+    for (size_t p = 0; r.greedy_text && p < e->n_items; p++) json_decref(r.greedy_text[p]);
+    free(r.greedy_text);
     free(r.first_line);
     free(r.count);
     for (size_t p = 0; r.ref && p < e->n_items; p++) json_decref(r.ref[p]);

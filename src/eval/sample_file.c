@@ -70,12 +70,45 @@ int lb_eval_sample_settings_check(const char *path, const char *spath, int fd, c
     return rc;
 }
 
+/* ctx's item ids sorted (ties by item number), for finding a group's item in O(log P). */
+typedef struct id_ix {
+    const char *id;
+    size_t i;
+} id_ix_t;
+
+static int id_ix_cmp(const void *a, const void *b) {
+    const id_ix_t *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The first item (lowest number) with this id, as a scan from item 0 finds it; n when none. */
+static size_t id_ix_find(const id_ix_t *ix, size_t n, const char *id) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ix[mid].id, id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && !strcmp(ix[lo].id, id) ? ix[lo].i : n;
+}
+
 /* --resume: find the complete groups of path (n_res lines each, samples in order), truncate
  * whatever follows the last complete group, and mark the items they cover as done. */
 int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ctx, int n_res, int greedy,
                        unsigned char *done, size_t *n_done, lb_error_t *err) {
+    size_t n_items = ctx->n_items;
+    id_ix_t *ix = malloc((n_items ? n_items : 1) * sizeof *ix);
+    if (!ix) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n_items; i++) ix[i] = (id_ix_t){ctx->ds.items[i].id, i};
+    qsort(ix, n_items, sizeof *ix, id_ix_cmp);
     FILE *f = fdopen(dup(fd), "r");
-    if (!f) return lb_error_set(err, LB_EIO, "%s: cannot read: %s", path, strerror(errno));
+    if (!f) {
+        free(ix);
+        return lb_error_set(err, LB_EIO, "%s: cannot read: %s", path, strerror(errno));
+    }
     char *line = NULL, *gid = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -121,9 +154,8 @@ int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ct
         if (++in_group == n_res) {
             in_group = 0;
             keep = pos;
-            size_t i = 0;
-            while (i < ctx->n_items && strcmp(ctx->ds.items[i].id, gid)) i++;
-            if (i == ctx->n_items) {
+            size_t i = id_ix_find(ix, n_items, gid);
+            if (i == n_items) {
                 rc = lb_error_set(err, LB_EFORMAT, "%s:%ld: id '%s' is not among the questions of "
                                   "this dataset", path, lineno, gid);
                 break;
@@ -138,6 +170,7 @@ int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ct
     }
     free(line);
     free(gid);
+    free(ix);
     fclose(f);
     if (rc) return rc;
     if (ftruncate(fd, keep) != 0 || lseek(fd, 0, SEEK_END) < 0)

@@ -1,6 +1,6 @@
 /* lb_scores_read — the scores/samples file (`leakbound bound` reads it): JSONL lines
- * {"id", "score"} or {"id", "scores": [...]}, ids string or integer, many lines per id in any
- * order.
+ * {"id", "score"} or {"id", "scores": [...]}, ids string or integer ("1" and 1 in one file
+ * refused), many lines per id in any order.
  *
  * Parsing with jansson dominates the run time (10,000 x 1,024 scores is ~130 MB of JSON), so
  * lines are parsed in parallel in batches; everything order-dependent (numbering prompts by
@@ -75,7 +75,8 @@ typedef struct reader {
     unsigned flags;
     lb_scores_t *in;
     long *greedy_line;  /* (n_prompts) line of prompt p's greedy answer, 0: none */
-    size_t greedy_cap, greedy_line_cap;
+    long *id_line;      /* (n_prompts) the line where prompt p's id first appears */
+    size_t greedy_cap, greedy_line_cap, id_line_cap;
     pair_set_t pairs;
     size_t key_off_cap, first_cap, count_cap, key_cap, score_cap;
     id_map_t map;
@@ -138,8 +139,10 @@ static int map_find_or_add(reader_t *r, const char *key, size_t klen, size_t *pr
     if (lb_grow((void **)&in->greedy, &r->greedy_cap, p + 1, sizeof(double)) ||
         lb_grow((void **)&r->greedy_line, &r->greedy_line_cap, p + 1, sizeof(long)))
         return -1;
+    if (lb_grow((void **)&r->id_line, &r->id_line_cap, p + 1, sizeof(long))) return -1;
     in->greedy[p] = NAN;
     r->greedy_line[p] = 0;
+    r->id_line[p] = 0;
     if (lb_grow((void **)&in->keys, &r->key_cap, in->key_off[p] + klen, 1)) return -1;
     memcpy(in->keys + in->key_off[p], key, klen);
     in->key_off[p + 1] = in->key_off[p] + klen;
@@ -149,6 +152,54 @@ static int map_find_or_add(reader_t *r, const char *key, size_t klen, size_t *pr
     in->n_prompts = p + 1;
     *prompt = p;
     return 0;
+}
+
+/* Prompt of key when it is in the map: 1 (*prompt set) or 0. */
+static int map_find(const reader_t *r, const char *key, size_t klen, size_t *prompt) {
+    const lb_scores_t *in = r->in;
+    uint64_t h = hash_bytes(key, klen);
+    for (size_t j = h & (r->map.cap - 1); r->map.slot[j]; j = (j + 1) & (r->map.cap - 1)) {
+        size_t p = r->map.slot[j] - 1;
+        if (r->map.hash[j] == h && in->key_off[p + 1] - in->key_off[p] == klen &&
+            !memcmp(in->keys + in->key_off[p], key, klen)) {
+            *prompt = p;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* "1" and 1 would be two questions both shown as 1 (and both matched to item "1" by `eval
+ * --samples --data`): 1 (*q set) when prompt p's id is an integer and prompt q's the string of
+ * its digits, or the other way round. */
+static int other_type(const reader_t *r, size_t p, size_t *q) {
+    const lb_scores_t *in = r->in;
+    const char *k = in->keys + in->key_off[p];
+    size_t len = in->key_off[p + 1] - in->key_off[p];
+    char buf[32];
+    if (k[0] == 'i') {
+        json_int_t i;
+        memcpy(&i, k + 1, sizeof i);
+        int n = snprintf(buf + 1, sizeof buf - 1, "%" JSON_INTEGER_FORMAT, i);
+        buf[0] = 's';
+        return map_find(r, buf, (size_t)n + 1, q);
+    }
+    /* the string of an integer's digits as JSON writes them: -?(0|[1-9][0-9]*), in range */
+    size_t n = len - 1, d = n && k[1] == '-';
+    if (n - d == 0 || n - d > 19 || (k[1 + d] == '0' && n - d > 1)) return 0;
+    for (size_t i = d; i < n; i++)
+        if (k[1 + i] < '0' || k[1 + i] > '9') return 0;
+    memcpy(buf, k + 1, n);
+    buf[n] = 0;
+    if (!strcmp(buf, "-0")) return 0; /* JSON's -0 is the integer 0, written "0" */
+    errno = 0;
+    long long v = strtoll(buf, NULL, 10);
+    if (errno) return 0;
+    json_int_t i = (json_int_t)v;
+    char key[1 + sizeof i];
+    key[0] = 'i';
+    memcpy(key + 1, &i, sizeof i);
+    return map_find(r, key, sizeof key, q);
 }
 
 static uint64_t pair_hash(size_t p, long long sample) {
@@ -382,6 +433,23 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
             return nomem(err);
         }
         slots[i].prompt = p;
+        if (p + 1 == in->n_prompts && !r->id_line[p]) {
+            r->id_line[p] = slots[i].lineno;
+            size_t q;
+            if (other_type(r, p, &q)) {
+                char idb[80], idq[80];
+                int is_int = in->keys[in->key_off[p]] == 'i';
+                free(big);
+                return lb_error_set(err, LB_EINVAL,
+                                    "%s:%ld: id %s is %s, but line %ld's id %s is %s: one id "
+                                    "must be written one way in a file, always an integer or "
+                                    "always a string (mixed id types)",
+                                    r->path, slots[i].lineno, id_desc(in, p, idb, sizeof idb),
+                                    is_int ? "an integer" : "a string", r->id_line[q],
+                                    id_desc(in, q, idq, sizeof idq),
+                                    is_int ? "a string" : "an integer");
+            }
+        }
         if (slots[i].has_sample) {
             char idb[80];
             if (slots[i].sample == -1) { /* the greedy answer: kept apart, not a sample */
@@ -645,6 +713,7 @@ int lb_scores_read(const char *path, unsigned flags, lb_scores_t *in, lb_error_t
     free(r.rec_count);
     free(r.stage);
     free(r.greedy_line);
+    free(r.id_line);
     free(r.pairs.prompt);
     free(r.pairs.sample);
     free(r.pairs.line);

@@ -222,9 +222,10 @@ def add(prompts, pid, vals):
 
 def documents():
     rng = random.Random(4242)
-    # 1. binary, one score per line, ids interleaved, "1" and 1 distinct.
+    # 1. binary, one score per line, ids interleaved, "01" and 1 distinct (the string of an
+    #    integer's digits, "1" beside 1, is refused: cli_bound_samples.py).
     prompts, lines = {}, []
-    for pid in ["1", 1, "alpha", 42, "ünïcode ✓"]:
+    for pid in ["01", 1, "alpha", 42, "ünïcode ✓"]:
         prompts[(type(pid).__name__, pid)] = []
     rows = []
     for (_, pid) in list(prompts.keys()):

@@ -4,7 +4,7 @@
 (before, `sample --greedy-too | score | bound` counted it as one more sample); a repeated
 (id, sample) pair is refused with the file and line (a file concatenated twice doubled n and
 tightened every bound) unless --allow-duplicates; a second greedy line, a greedy answer without
-samples and a bad "sample" value are errors. Each case runs on lines the fast reader takes and
+samples, a bad "sample" value and one id written as an integer and as a string are errors. Each case runs on lines the fast reader takes and
 on lines only jansson's path takes (an escaped string), which must agree. n, mean and max are
 checked against numpy, and every bound against `bound` on the file without its greedy lines."""
 import json
@@ -118,6 +118,12 @@ for variant in ("fast", "jansson"):
         ("below -1", [dict(ls[1], sample=-2)], 1, "field \"sample\" must be an integer >= 0, or -1"),
         ("greedy with scores", [{"id": "q", "sample": -1, "scores": [0.1, 0.2]}], 1,
          "greedy line (\"sample\": -1) holds one score, got 2"),
+        # one id as an integer and as a string: refused as `eval --samples` refuses it (ids of
+        # both types that differ, "q1" and 7 above, are fine)
+        ("mixed id types", [dict(ls[1], id=1), dict(ls[2], id="q"), dict(ls[3], id="1")], 3,
+         "id '1' is a string, but line 1's id 1 is an integer"),
+        ("mixed id types, int second", [dict(ls[1], id="-12"), dict(ls[2], id=-12)], 2,
+         "id -12 is an integer, but line 1's id '-12' is a string"),
     ]
     for name, body, line, msg in cases:
         path = write(f"{variant}_{name.replace(' ', '_')}.jsonl", body)

@@ -12,9 +12,11 @@
 5. The report records the file (path, sha256 by hashlib, also when read from a pipe) and no
    sampling setting.
 6. Malformed input: exit 2, a message naming FILE:LINE, no output folder; duplicated samples
-   (the file concatenated twice, a repeated (id, "sample"), a repeated vLLM line), integer and
-   string ids, one id with two references, an empty keyword list, a greedy line with two
-   answers, a --greedy-field no line has. --allow-duplicates counts repeats (n doubles).
+   (the file concatenated twice, a repeated (id, "sample"), a repeated vLLM line), one id as an
+   integer and a string (1 and "1"; "q1" and 7 are fine, as in `bound`), one id with two
+   references, an empty keyword list, a greedy line with two answers, a --greedy-field no line
+   has. --allow-duplicates counts repeats (n doubles) and keeps one copy of a repeated greedy
+   answer of the same text (as `bound` keeps one of the same score).
 7. --data FILE (TOFU JSONL, HP CSV) joins references/keywords by id: the same numbers as the
    lines carrying them; ids in one file only, or a different reference, are errors.
 """
@@ -307,7 +309,12 @@ def errors(tmp, own):
                                   {"id": "a", "outputs": ["x", "y"], "reference": "x"}],
          ["--text-field", "outputs"], ":4: the same bytes as line 1"),
         ("mixed id types", [{"id": 1, "text": "x", "reference": "x"},
-                            {"id": "1", "text": "x", "reference": "x"}], [], ":2: id \"1\""),
+                            {"id": "1", "text": "x", "reference": "x"}], [],
+         ":2: id \"1\" is a string, but line 1's id 1 is an integer"),
+        ("mixed id types, later", [{"id": "a", "text": "x", "reference": "x"},
+                                   {"id": 7, "text": "x", "reference": "x"},
+                                   {"id": "7", "text": "x", "reference": "x"}], [],
+         ":3: id \"7\" is a string, but line 2's id 7 is an integer"),
         ("two references", [good, {"id": "b", "text": "x", "reference": "x"},
                             {"id": "b", "text": "y", "reference": "x"},
                             {"id": "a", "text": "x", "reference": "z"}], [],
@@ -334,6 +341,15 @@ def errors(tmp, own):
             fail(f"{label}: exit {r.returncode}, stderr {r.stderr!r} (want 2, '{p}' and '{want}')")
         if os.path.exists(out):
             fail(f"{label}: an output folder was left")
+    # ids of both types that differ are two questions, as `bound` reads them
+    p = os.path.join(tmp, "two-types.jsonl")
+    write_jsonl(p, [{"id": "q1", "text": "x", "reference": "x"}, {"id": 7, "text": "y", "reference": "x"}])
+    out = os.path.join(tmp, "o-two-types")
+    r = run(["eval", "--samples", p, "--metric", "rougeL-recall", "--out", out])
+    if r.returncode:
+        fail(f"ids \"q1\" and 7: exit {r.returncode}: {r.stderr}")
+    elif [q["id"] for q in json.load(open(os.path.join(out, "report.json")))["prompts"]] != ["q1", 7]:
+        fail("ids \"q1\" and 7: report ids")
     out = os.path.join(tmp, "bad-flags")
     for label, args in [("sampling flag", ["--temperature", "0.5"]), ("model", ["--model", tmp]),
                         ("-n", ["-n", "4"]), ("judge", ["--metric", "judge"])]:
@@ -388,6 +404,40 @@ def duplicates(tmp, own, base, vllm):
                 fail(f"--allow-duplicates: prompt {q['id']} n {q['n']} mean {q['mean']}, want "
                      f"{2 * b['n']} and {b['mean']}")
         check_against_ref(rep, out, "--allow-duplicates")
+    # --allow-duplicates on the file with its greedy lines, concatenated twice: each sample
+    # counted twice, the repeated greedy answer (the same text) kept once, as `bound` keeps a
+    # repeated greedy line of the same score; a greedy answer of another text is still refused.
+    p = os.path.join(tmp, "twice-greedy.jsonl")
+    rows = [{k: v for k, v in json.loads(l).items() if k != "score"}
+            for l in open(own, encoding="utf-8")]
+    write_jsonl(p, rows + rows)
+    out = os.path.join(tmp, "o-twice-greedy")
+    r = run(["eval", "--samples", p, "--metric", "rougeL-recall", "--strip-prefix", "Answer:",
+             "--out", out, "--allow-duplicates"])
+    if r.returncode:
+        fail(f"--allow-duplicates, greedy lines repeated: exit {r.returncode}: {r.stderr}")
+    else:
+        rep = json.load(open(os.path.join(out, "report.json")))
+        for q, b in zip(rep["prompts"], base["prompts"]):
+            if q["n"] != 2 * b["n"] or abs(q["mean"] - b["mean"]) > 1e-12 or \
+                    q["greedy"] != b["greedy"]:
+                fail(f"--allow-duplicates, greedy repeated: prompt {q['id']} n {q['n']} mean "
+                     f"{q['mean']} greedy {q['greedy']}, want {2 * b['n']}, {b['mean']}, "
+                     f"{b['greedy']}")
+        check_against_ref(rep, out, "--allow-duplicates, greedy repeated")
+        # what eval writes keeps one greedy line: `bound` reads it without --allow-duplicates
+        bound = run(["bound", os.path.join(out, "samples.jsonl")])
+        if bound.returncode:
+            fail(f"bound on eval's samples.jsonl: exit {bound.returncode}: {bound.stderr}")
+    g = next(k for k, o in enumerate(rows) if o["sample"] == -1)
+    other = dict(rows[g], text=rows[g]["text"] + " and more")
+    write_jsonl(p, rows + [other])
+    r = run(["eval", "--samples", p, "--metric", "rougeL-recall", "--out", out + "-2",
+             "--allow-duplicates"])
+    want = f"{p}:{len(rows) + 1}: a second greedy answer for id '{rows[g]['id']}' (the first " \
+           f"is on line {g + 1}, with another text)"
+    if r.returncode != 2 or want not in r.stderr:
+        fail(f"--allow-duplicates, another greedy text: exit {r.returncode}, {r.stderr!r}")
     # without it, a vLLM file with the same line twice for one request is refused (item 10)
     p = os.path.join(tmp, "dup-sample.jsonl")
     rows = [json.loads(l) for l in open(own, encoding="utf-8")]
