@@ -164,6 +164,33 @@ LB_API json_t *lb_tofu_json(const lb_tofu_result_t *res, const lb_tofu_opts_t *o
 LB_API int lb_tofu_write(const lb_tofu_result_t *res, const lb_tofu_opts_t *opts,
                          json_t *provenance, const char *dir, lb_error_t *err);
 
+/* Where lb_tofu_run_to_dir failed (lb_tofu_dir_t.stage). */
+enum { LB_TOFU_DIR_CHECK = 1, LB_TOFU_DIR_RUN, LB_TOFU_DIR_OUT };
+
+/* The output folder of `leakbound tofu` (lb_tofu_run_to_dir). */
+typedef struct lb_tofu_dir {
+    const char *out_dir;
+    int io_flags;              /* lb_io_dir_begin's: 0, LB_IO_WAIT, LB_IO_NOLOCK */
+    /* tofu.json's provenance, built after the run (the caller's: lb_eval_provenance sits above
+       tofu); returns a new reference, or NULL with err set. NULL: no provenance. */
+    json_t *(*provenance)(void *user, lb_error_t *err);
+    void *user;
+    /* out */
+    int stage;                 /* LB_TOFU_DIR_*: where a failure happened */
+    char tmp_dir[4096];        /* the temporary folder (for lb_io_dir's error paths) */
+} lb_tofu_dir_t;
+
+/* `leakbound tofu` as one call: the options' check (LB_EINVAL "--metrics mia needs --holdout
+ * FILE" when opts->metrics asks for mia and no split is the holdout; stage LB_TOFU_DIR_CHECK),
+ * lb_tofu_run and d->provenance (stage LB_TOFU_DIR_RUN), then lb_io_dir_begin(d->out_dir, the
+ * set tofu.json, tofu.md, items.jsonl, d->io_flags; LB_EINVAL there prefixed "--out: "),
+ * lb_tofu_write into its temporary folder and lb_io_dir_commit (stage LB_TOFU_DIR_OUT). The EOS
+ * ids stay the caller's (opts->eos: the reader of generation_config.json sits above tofu). *res
+ * as lb_tofu_run's (release it with lb_tofu_result_free, also after a failure). On failure
+ * out_dir is as it was. Errors: those of the calls named. */
+LB_API int lb_tofu_run_to_dir(const lb_tofu_opts_t *opts, const lb_tofu_hooks_t *hooks,
+                              lb_tofu_dir_t *d, lb_tofu_result_t *res, lb_error_t *err);
+
 /* The metric group named name ("probability", "truth_ratio", "rouge", "memorization", "mia")
  * as its bit; 0 when unknown. */
 LB_API unsigned lb_tofu_metric_bit(const char *name);

@@ -151,6 +151,40 @@ LB_API int lb_train_stop_met(int rule, double at, double greedy);
  * (naming the file), LB_EINVAL (bad options; a resume checkpoint from another run), LB_EIO. */
 LB_API int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err);
 
+/* Where lb_train_run_to_dir failed (lb_train_dir_t.stage). */
+enum { LB_TRAIN_DIR_BEGIN = 1, LB_TRAIN_DIR_RUN };
+
+/* The output folder of a whole finetune / unlearn run (lb_train_run_to_dir). */
+typedef struct lb_train_dir {
+    const char *command;       /* "finetune" or "unlearn": the run record's command */
+    int io_flags;              /* lb_io_dir_begin's: 0, LB_IO_WAIT, LB_IO_NOLOCK */
+    int argc;                  /* the run record's argv (0, NULL: []) */
+    char *const *argv;
+    const json_t *file_config; /* the record's YAML keys (lb_train_config_json), may be NULL */
+    const lb_train_run_opts_t *record; /* the options the record names (paths as a caller will
+                                          show them); NULL: the run's own */
+    const char *check_metric;  /* loss.svg's greedy series label (NULL: no checks) */
+    /* Writes dir/loss.svg from its train_log.csv and eval_log.csv: lb_report_loss_svg (the
+       report module sits above train, so the caller hands it in). NULL: no plot. */
+    int (*plot)(const char *dir, const char *check_metric, lb_error_t *err);
+    /* out */
+    int stage;                 /* LB_TRAIN_DIR_*: where a failure happened */
+    int trained;               /* 1 when lb_train_run itself succeeded */
+    char tmp_dir[4096];        /* the temporary folder (for lb_io_dir's error paths) */
+} lb_train_dir_t;
+
+/* A whole run into o->out_dir as one folder. lb_io_dir_begin(o->out_dir, the run's output set,
+ * d->io_flags) (the set: the model files copied from the source, the weights, train_log.csv,
+ * eval_log.csv, loss.svg, LB_TRAIN_RUN_FILE; a failure there is stage LB_TRAIN_DIR_BEGIN, nothing
+ * written); lb_train_run(o) with stage_dir the temporary folder (o->stage_dir and o->info are
+ * replaced by the call's own; o's hooks, checks and kept_step act as given); then d->plot
+ * (loss.svg), lb_train_write_record (d->record or o, d->argv, d->file_config,
+ * omp_get_max_threads()) and lb_io_dir_commit (a failure from the run on is stage
+ * LB_TRAIN_DIR_RUN). With o->stop_after (tests of --resume) the run ends without the final set:
+ * no plot, no record, nothing renamed. On failure out_dir is as it was (checkpoints written
+ * straight into it stay) and the temporary folder is removed. Errors: those of the calls named. */
+LB_API int lb_train_run_to_dir(const lb_train_run_opts_t *o, lb_train_dir_t *d, lb_error_t *err);
+
 /* The resolved configuration of run o (info: what the run resolved, may be NULL) as one flat
  * JSON object, one key per setting (docs/training.md, 'Run record'): command, method, model,
  * data, retain, out, resume, template, epochs, lr, batch_size, grad_accum, max_length, warmup,

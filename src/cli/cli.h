@@ -106,14 +106,11 @@ int lb_cli_threads(const char *cmd, const char *arg);
  * (lb_io_lock_*) while the command writes it; a second run into the same output is refused at
  * once (exit 2, "another leakbound run is writing OUT; wait for it or pass --wait"), or with
  * --wait waits for the first one to finish. lb_cli_wait_help is its --help line (ends with a
- * newline). lb_cli_io_flags gives the lb_io flags for such an output: LB_IO_WAIT with --wait;
- * LB_IO_NOLOCK while lb_cli_set_nested(1) is in force (demo's steps, which write inside the
- * demo's own temporary folder, whose lock the demo holds). */
+ * newline). lb_cli_io_flags gives the lb_io flags for such an output: LB_IO_WAIT with --wait. */
 #define LB_CLI_O_WAIT 3001
 #define LB_CLI_WAIT_OPTION {"wait", no_argument, 0, LB_CLI_O_WAIT}
 extern const char lb_cli_wait_help[];
 int lb_cli_io_flags(int wait);
-void lb_cli_set_nested(int on);
 
 /* The default thread count on a shared machine: ncpu minus the other processes runnable when
  * leakbound starts (procs_running of stat_path, normally /proc/stat, minus the caller; the

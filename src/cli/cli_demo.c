@@ -193,9 +193,7 @@ int lb_cli_demo(int argc, char **argv) {
     lb_cli_keep_argv(ctx.argc, full);
     fprintf(stderr, "leakbound demo: %s run into %s (%d authors, n %ld); step logs in %s/logs\n",
             o.quick ? "quick" : "full", o.out, o.authors, o.n, o.out);
-    lb_cli_set_nested(1); /* the steps write inside the demo's temporary folder: no locks of their own */
     int rc = lb_demo_run(&o, &hooks, &r, &err);
-    lb_cli_set_nested(0);
     if (ctx.log) fclose(ctx.log);
     int status = LB_EXIT_OK;
     if (rc && !r.final_out) {

@@ -77,8 +77,6 @@ static void usage(FILE *out) {
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
-static const char *const tofu_files[] = {"tofu.json", "tofu.md", "items.jsonl", NULL};
-
 typedef struct progress {
     int quiet;
     double last;
@@ -104,6 +102,18 @@ static void on_progress(void *user, const char *stage, size_t done, size_t total
 static void print_num(const char *name, double v, const char *why) {
     if (isnan(v)) printf("%-22s null (%s)\n", name, why);
     else printf("%-22s %.6g\n", name, v);
+}
+
+/* tofu.json's provenance (lb_eval_provenance of the kept argv, the model and the forget file). */
+typedef struct tofu_prov {
+    const char *model_dir, *forget;
+} tofu_prov_t;
+
+static json_t *provenance(void *user, lb_error_t *err) {
+    const tofu_prov_t *p = user;
+    char **kav;
+    int kac = lb_cli_kept_argv(&kav);
+    return lb_eval_provenance(kac, kav, p->model_dir, NULL, p->forget, NULL, err);
 }
 
 int lb_cli_tofu(int argc, char **argv) {
@@ -208,31 +218,25 @@ int lb_cli_tofu(int argc, char **argv) {
     if (!out_dir) return lb_cli_failf(CMD, "--out OUT is required");
     if (o.retain_model_dir && o.reference_path)
         return lb_cli_failf(CMD, "--retain-model and --reference exclude each other");
-    if ((o.metrics & LB_TOFU_MIA) && !holdout)
-        return lb_cli_failf(CMD, "--metrics mia needs --holdout FILE");
     o.splits[o.n_splits++] = (lb_tofu_split_spec_t){"forget", forget, LB_TOFU_FORGET};
     if (retain) o.splits[o.n_splits++] = (lb_tofu_split_spec_t){"retain", retain, LB_TOFU_RETAIN};
     if (holdout) o.splits[o.n_splits++] = (lb_tofu_split_spec_t){"holdout", holdout, LB_TOFU_HOLDOUT};
     for (int i = 0; i < n_util; i++)
         o.splits[o.n_splits++] = (lb_tofu_split_spec_t){util_name[i], util_path[i], LB_TOFU_UTILITY};
-    /* The model folder's EOS ids (config.json, generation_config.json) end a greedy answer. */
+    /* The model folder's EOS ids (config.json, generation_config.json) end a greedy answer; the
+       reader is eval's, which sits above the tofu module, so they go in as options. */
     lb_genconf_t gc;
     lb_error_t err = {0};
     if (lb_eval_genconf_read(o.model_dir, &gc, &err)) return lb_cli_fail(CMD, &err);
     if (gc.n_eos > 0) o.eos = gc.eos, o.n_eos = gc.n_eos;
     lb_tofu_hooks_t hooks = {.progress = on_progress, .user = &prog};
     lb_tofu_result_t res;
-    lb_io_dir_t out = {0};
-    json_t *prov = NULL;
-    char **kav;
-    int kac = lb_cli_kept_argv(&kav);
-    int rc = lb_tofu_run(&o, &hooks, &res, &err);
-    if (!rc && !(prov = lb_eval_provenance(kac, kav, o.model_dir, NULL, forget, NULL, &err))) rc = err.code;
-    if (!rc && (rc = lb_io_dir_begin(&out, out_dir, tofu_files, lb_cli_io_flags(wait), &err)) == LB_EINVAL) lb_error_prefix(&err, "--out");
-    if (!rc) rc = lb_tofu_write(&res, &o, prov, out.path, &err);
-    if (!rc) rc = lb_io_dir_commit(&out, &err);
-    int status = rc ? lb_cli_fail_status(CMD, &err, out_dir, out.path) : LB_EXIT_OK;
-    lb_io_dir_abort(&out);
+    tofu_prov_t pv = {.model_dir = o.model_dir, .forget = forget};
+    lb_tofu_dir_t td = {.out_dir = out_dir, .io_flags = lb_cli_io_flags(wait), .provenance = provenance,
+                       .user = &pv};
+    int rc = lb_tofu_run_to_dir(&o, &hooks, &td, &res, &err), status = LB_EXIT_OK;
+    if (rc && td.stage == LB_TOFU_DIR_CHECK) status = lb_cli_failf(CMD, "%s", err.msg);
+    else if (rc) status = lb_cli_fail_status(CMD, &err, out_dir, td.tmp_dir[0] ? td.tmp_dir : NULL);
     if (!rc) {
         for (int i = 0; i < res.n_splits; i++) {
             const lb_tofu_split_result_t *sp = &res.splits[i];
@@ -248,7 +252,6 @@ int lb_cli_tofu(int argc, char **argv) {
         printf("wrote %s/tofu.json, tofu.md, items.jsonl\n", out_dir);
         status = lb_cli_stdout_done(CMD, status);
     }
-    json_decref(prov);
     lb_tofu_result_free(&res);
     return status;
 }

@@ -1,6 +1,5 @@
 /* Shared by leakbound finetune / unlearn: flag parsing and progress lines. */
 #include <getopt.h>
-#include <omp.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,15 +351,6 @@ static void progress(void *ctx, const lb_train_progress_t *p) {
             p->eta_s);
 }
 
-/* The names a run writes into DIR besides checkpoints: the set a new run replaces as a whole
- * (lbi_train_copy_model_files' list, the weights, the log and the plot). */
-static const char *const train_files[] = {
-    "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-    "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "model.safetensors",
-    "model-*.safetensors", "model.safetensors.index.json", "train_log.csv", "eval_log.csv",
-    "loss.svg",
-    LB_TRAIN_RUN_FILE, NULL};
-
 /* The run's check: the greedy answers of the check's model on --eval-data (eval's, as `eval
  * -n 1 --template T --metric M` scores them), their mean score. */
 static int greedy_check(void *ctx, long step, const char *model_dir, double *greedy, lb_error_t *err) {
@@ -398,13 +388,10 @@ static int check_eval_data(const char *cmd, const lb_train_run_opts_t *o) {
     return LB_EXIT_USAGE;
 }
 
-/* The run is staged in a temporary sibling of --out (lb_io_dir_*); checkpoints go to --out
- * itself, so that a killed run can be resumed from them, and the commit carries them (and any
- * other file of the user's) into the new folder. --resume reads only the checkpoint folder,
- * never the staged files. --stop-after (tests) ends without the final set: nothing is renamed. */
+/* The run into --out as one folder (lb_train_run_to_dir); --stop-after (tests) ends without the
+ * final set: nothing is renamed. */
 int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     lb_error_t err = {0};
-    lb_io_dir_t out = {0};
     int said_ref = 0;
     if (o->eval_every) {
         int st = check_eval_data(cmd, o);
@@ -412,42 +399,34 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     }
     o->on_step = train_quiet ? NULL : progress;
     o->ctx = &said_ref;
-    int rc = lb_io_dir_begin(&out, o->out_dir, train_files, lb_cli_io_flags(train_wait), &err);
-    if (rc) {
-        lb_error_prefix(&err, "--out");
-        fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
-        return rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
-    }
-    o->stage_dir = out.path;
-    lb_train_run_info_t info;
-    o->info = &info;
     long kept = 0;
     if (o->eval_every) {
         o->check = greedy_check;
         o->kept_step = &kept;
     }
-    rc = lb_train_run(o, &err);
-    o->info = NULL;
-    if (!rc && o->stop_rule && !o->stop_after && !train_quiet)
+    char **av;
+    int ac = lb_cli_kept_argv(&av);
+    json_t *file_cfg = train_config ? lb_train_config_json(train_config, 0) : NULL;
+    lb_train_dir_t d = {.command = cmd, .io_flags = lb_cli_io_flags(train_wait), .argc = ac, .argv = av,
+                        .file_config = file_cfg, .check_metric = g_check.data ? g_check.metric : NULL,
+                        .plot = lb_report_loss_svg};
+    int rc = train_config && !file_cfg ? lb_error_set(&err, LB_ENOMEM, "out of memory")
+                                       : lb_train_run_to_dir(o, &d, &err);
+    json_decref(file_cfg);
+    if (d.trained && o->stop_rule && !o->stop_after && !train_quiet)
         fprintf(stderr, "leakbound %s: %s of step %ld (greedy %.4f)\n", cmd,
                 g_check.last_step == kept && lb_train_stop_met(o->stop_rule, o->stop_at, g_check.last_greedy)
                     ? "stop rule met: the output is the model"
                     : "stop rule not met: the output is the last model",
                 kept, g_check.last_greedy);
-    if (!rc && !o->stop_after) rc = lb_report_loss_svg(out.path, g_check.data ? g_check.metric : NULL, &err);
-    if (!rc && !o->stop_after) { /* how the model was made (docs/training.md, 'Run record') */
-        char **av;
-        int ac = lb_cli_kept_argv(&av);
-        json_t *file_cfg = train_config ? lb_train_config_json(train_config, 0) : NULL;
-        if (train_config && !file_cfg) rc = lb_error_set(&err, LB_ENOMEM, "out of memory");
-        else rc = lb_train_write_record(out.path, o, &info, cmd, ac, av, file_cfg,
-                                        omp_get_max_threads(), &err);
-        json_decref(file_cfg);
+    int status = LB_EXIT_OK;
+    if (rc && d.stage == LB_TRAIN_DIR_BEGIN) {
+        lb_error_prefix(&err, "--out");
+        fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
+        status = rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
+    } else if (rc) {
+        status = lb_cli_fail_status(cmd, &err, o->out_dir, d.tmp_dir[0] ? d.tmp_dir : NULL);
     }
-    if (!rc && !o->stop_after) rc = lb_io_dir_commit(&out, &err);
-    int status = rc ? lb_cli_fail_status(cmd, &err, o->out_dir, out.path) : LB_EXIT_OK;
-    lb_io_dir_abort(&out);
-    o->stage_dir = NULL;
     o->on_step = NULL, o->ctx = NULL;   /* said_ref dies here */
     if (!rc && !o->stop_after && !train_quiet)
         fprintf(stderr, "leakbound %s: model written to %s\n", cmd, o->out_dir);

@@ -24,11 +24,7 @@ const char lb_cli_wait_help[] =
     "  --wait                   if another leakbound run is writing the same output, wait for\n"
     "                           it to finish (default: refuse at once, exit 2)\n";
 
-static int nested;
-
-int lb_cli_io_flags(int wait) { return (wait ? LB_IO_WAIT : 0) | (nested ? LB_IO_NOLOCK : 0); }
-
-void lb_cli_set_nested(int on) { nested = on; }
+int lb_cli_io_flags(int wait) { return wait ? LB_IO_WAIT : 0; }
 
 /* The part of cmd before a blank ("data show" -> "data"): the command whose --help helps. */
 static void hint(const char *cmd) {

@@ -7,7 +7,6 @@
  * go to hooks->log; nothing is printed here. */
 #include <errno.h>
 #include <math.h>
-#include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,35 +230,33 @@ int demo_train_stash(lb_demo_result_t *d, const char *step, lb_train_run_opts_t 
     demo_step_t s;
     demo_step_begin(d, &s, step, 0);
     train_ctx_t c = {.d = d, .s = &s, .check_data = check_data, .stash = stash};
-    lb_train_run_info_t info;
     long kept_step = 0;
     o->on_step = progress;
     o->ctx = &c;
-    o->info = &info;
     if (o->eval_every) {
         o->check = greedy_check;
         o->check_ctx = &c;
         o->kept_step = &kept_step;
     }
+    /* the run record names the folders as they will be once the demo is in place */
+    char fm[4300], fd[4300], fr[4300], fo[4300];
+    lb_train_run_opts_t rec = *o;
+    rec.model_dir = demo_final_path(d, o->model_dir, fm, sizeof fm);
+    rec.data_path = demo_final_path(d, o->data_path, fd, sizeof fd);
+    rec.retain_path = o->retain_path ? demo_final_path(d, o->retain_path, fr, sizeof fr) : NULL;
+    rec.out_dir = demo_final_path(d, o->out_dir, fo, sizeof fo);
+    /* the folder lies inside the demo's own temporary folder, whose lock the demo holds */
+    lb_train_dir_t td = {.command = command, .io_flags = LB_IO_NOLOCK, .record = &rec,
+                         .check_metric = check_data ? "rougeL-recall" : NULL, .plot = lb_report_loss_svg};
     lb_io_remove_tree(o->out_dir);
-    int rc = lb_train_run(o, err);
-    if (!rc && o->stop_rule)
+    int rc = lb_train_run_to_dir(o, &td, err);
+    if (td.trained && o->stop_rule)
         demo_log(d, &s, "leakbound %s: %s of step %ld (greedy %.4f)", command,
                  c.last_step == kept_step && lb_train_stop_met(o->stop_rule, o->stop_at, c.last_greedy)
                      ? "stop rule met: the output is the model"
                      : "stop rule not met: the output is the last model",
                  kept_step, c.last_greedy);
-    if (!rc) rc = lb_report_loss_svg(o->out_dir, check_data ? "rougeL-recall" : NULL, err);
-    if (!rc) { /* the run record names the folders as they will be once the demo is in place */
-        char fm[4300], fd[4300], fr[4300], fo[4300];
-        lb_train_run_opts_t rec = *o;
-        rec.model_dir = demo_final_path(d, o->model_dir, fm, sizeof fm);
-        rec.data_path = demo_final_path(d, o->data_path, fd, sizeof fd);
-        rec.retain_path = o->retain_path ? demo_final_path(d, o->retain_path, fr, sizeof fr) : NULL;
-        rec.out_dir = demo_final_path(d, o->out_dir, fo, sizeof fo);
-        rc = lb_train_write_record(o->out_dir, &rec, &info, command, 0, NULL, NULL, omp_get_max_threads(), err);
-        if (!rc) demo_log(d, &s, "leakbound %s: model written to %s", command, fo);
-    }
+    if (!rc) demo_log(d, &s, "leakbound %s: model written to %s", command, fo);
     o->on_step = NULL, o->ctx = NULL, o->info = NULL, o->check = NULL, o->check_ctx = NULL, o->kept_step = NULL;
     if (kept) *kept = kept_step;
     return demo_step_end(d, &s, rc, err, NULL);

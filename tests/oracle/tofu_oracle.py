@@ -427,7 +427,8 @@ def main():
               "items.jsonl"),
              ("utility_usage", rows, ["--utility", "nameonly"], "NAME=FILE"),
              ("other_tok", rows, ["--retain-model", m3], "tokenizer"),
-             ("question_fills", rows, ["--max-length", "12"], "--max-length")]
+             ("question_fills", rows, ["--max-length", "12"], "--max-length"),
+             ("mia_no_holdout", rows, ["--metrics", "mia"], "--metrics mia needs --holdout FILE")]
     for name, rws, extra, needle in cases:
         path = os.path.join(bad_dir, name + ".jsonl")
         write_jsonl(path, rws)
