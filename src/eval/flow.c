@@ -6,27 +6,7 @@
 
 #include "leakbound/eval.h"
 #include "leakbound/text.h"
-
-/* The group hook of the flow: the caller's hook first, then samples.jsonl's writer. */
-typedef struct flow_run {
-    const lb_eval_flow_t *f;
-    lb_eval_writer_t *w;
-} flow_run_t;
-
-static int flow_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
-                      const double *scores, lb_error_t *err) {
-    flow_run_t *r = user;
-    if (r->f->hooks.group) {
-        int rc = r->f->hooks.group(r->f->hooks.user, item, res, n_res, scores, err);
-        if (rc) return rc;
-    }
-    return lb_eval_write_group(r->w, item, res, n_res, scores, err);
-}
-
-static int flow_progress(void *user, const lb_sampler_progress_t *p) {
-    flow_run_t *r = user;
-    return r->f->hooks.progress(r->f->hooks.user, p);
-}
+#include "eval_internal.h"
 
 #define BAD(...) return lb_error_set(err, LB_EINVAL, __VA_ARGS__)
 
@@ -113,7 +93,7 @@ int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
     lb_atomic_file_t sf;
     char path[4096];
     lb_eval_writer_t w = {.ctx = ctx, .verbose = o->verbose, .fd = -1, .file = &sf, .path = path};
-    flow_run_t run = {.f = f, .w = &w};
+    lbi_eval_chain_t run = {.hooks = &f->hooks, .w = &w};
     rc = lb_eval_check_items(ctx, o->metric, err);
     if (f->ready) rc = f->ready(f->hooks.user, rc, ctx, o, err);
     if (!rc && root) {
@@ -121,13 +101,10 @@ int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
         opened = !rc;
     }
     if (f->go) rc = f->go(f->hooks.user, rc); /* rank 0's outcome, on every rank */
-    if (!rc)
-        rc = lb_eval_run(ctx, o,
-                         &(lb_eval_hooks_t){.user = &run,
-                                            .progress = f->hooks.progress ? flow_progress : NULL,
-                                            .group = root ? flow_group : NULL,
-                                            .sampler = f->hooks.sampler},
-                         r, err);
+    if (!rc) {
+        lb_eval_hooks_t hooks = lbi_eval_chain_hooks(&run, root);
+        rc = lb_eval_run(ctx, o, &hooks, r, err);
+    }
     if (root) {
         if (!rc) rc = lb_eval_write_reports(r, err);
         if (!rc) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "leakbound/eval.h"
+#include "eval_internal.h"
 
 static int append(char **buf, size_t *cap, size_t *len, const char *s, size_t n) {
     if (*len + n + 1 > *cap) {
@@ -96,4 +97,26 @@ int lb_eval_write_group(void *user, size_t item, const lb_sample_result_t *res, 
     if (rc) return rc;
     if (w->file) return lb_atomic_write(w->file, w->buf, w->len, err);
     return w->len ? write_sync(w->fd, w->path, w->buf, w->len, err) : LB_OK;
+}
+
+static int chain_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
+                       const double *scores, lb_error_t *err) {
+    lbi_eval_chain_t *c = user;
+    if (c->hooks->group) {
+        int rc = c->hooks->group(c->hooks->user, item, res, n_res, scores, err);
+        if (rc) return rc;
+    }
+    return lb_eval_write_group(c->w, item, res, n_res, scores, err);
+}
+
+static int chain_progress(void *user, const lb_sampler_progress_t *p) {
+    lbi_eval_chain_t *c = user;
+    return c->hooks->progress(c->hooks->user, p);
+}
+
+lb_eval_hooks_t lbi_eval_chain_hooks(lbi_eval_chain_t *c, int write) {
+    return (lb_eval_hooks_t){.user = c,
+                             .progress = c->hooks->progress ? chain_progress : NULL,
+                             .group = write ? chain_group : NULL,
+                             .sampler = c->hooks->sampler};
 }

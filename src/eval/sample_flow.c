@@ -11,27 +11,7 @@
 
 #include "leakbound/eval.h"
 #include "leakbound/io.h"
-
-/* The group hook of the flow: the caller's hook first, then FILE's writer. */
-typedef struct sample_run {
-    const lb_eval_sample_flow_t *f;
-    lb_eval_writer_t *w;
-} sample_run_t;
-
-static int run_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
-                     const double *scores, lb_error_t *err) {
-    sample_run_t *r = user;
-    if (r->f->hooks.group) {
-        int rc = r->f->hooks.group(r->f->hooks.user, item, res, n_res, scores, err);
-        if (rc) return rc;
-    }
-    return lb_eval_write_group(r->w, item, res, n_res, scores, err);
-}
-
-static int run_progress(void *user, const lb_sampler_progress_t *p) {
-    sample_run_t *r = user;
-    return r->f->hooks.progress(r->f->hooks.user, p);
-}
+#include "eval_internal.h"
 
 #define BAD(...) return lb_error_set(err, LB_EINVAL, __VA_ARGS__)
 
@@ -94,7 +74,7 @@ int lb_eval_sample_flow_run(lb_eval_sample_flow_t *f, lb_eval_opts_t *o, lb_eval
     unsigned char *done = calloc(n ? n : 1, 1);
     size_t *todo = malloc((n ? n : 1) * sizeof *todo);
     lb_eval_writer_t w = {.ctx = ctx, .verbose = o->verbose, .fd = -1, .path = f->out};
-    sample_run_t run = {.f = f, .w = &w};
+    lbi_eval_chain_t run = {.hooks = &f->hooks, .w = &w};
     if (!done || !todo) rc = lb_error_set(err, LB_ENOMEM, "out of memory");
     /* Every rank is set up (and agrees on the job) before rank 0 touches FILE. */
     if (f->ready) rc = f->ready(f->hooks.user, rc, ctx, o, err);
@@ -110,12 +90,10 @@ int lb_eval_sample_flow_run(lb_eval_sample_flow_t *f, lb_eval_opts_t *o, lb_eval
         if (!done[i]) todo[f->n_todo++] = i;
     f->n_done = n - f->n_todo;
     if (f->started && (rc = f->started(f->hooks.user, ctx, f->n_done, f->n_todo, err))) goto end;
-    rc = lb_eval_sample(ctx, todo, f->n_todo,
-                        &(lb_eval_hooks_t){.user = &run,
-                                           .progress = f->hooks.progress ? run_progress : NULL,
-                                           .group = root ? run_group : NULL,
-                                           .sampler = f->hooks.sampler},
-                        err);
+    {
+        lb_eval_hooks_t hooks = lbi_eval_chain_hooks(&run, root);
+        rc = lb_eval_sample(ctx, todo, f->n_todo, &hooks, err);
+    }
 end:
     if (fd >= 0 && close(fd) != 0 && !rc)
         rc = lb_error_set(err, LB_EIO, "%s: close failed: %s", f->out, strerror(errno));
