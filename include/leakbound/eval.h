@@ -265,6 +265,11 @@ typedef struct lb_eval_hooks {
     lb_eval_progress_fn progress;    /* NULL: none */
     lb_eval_group_fn group;          /* NULL: none */
     lb_eval_sampler_fn sampler;      /* NULL: lb_sampler_run */
+    /* the judge's label warning (lb_judge_warn_once), called with user at most once per run
+       by the eval module's scoring with a judge metric when the labels are unlikely: after
+       the first scored group (lb_eval_run, before the group hook) or after the lines of
+       `eval --samples` are scored (lb_eval_flow_samples); NULL: none */
+    lb_judge_warn_fn warn;
 } lb_eval_hooks_t;
 
 /* ---- samples.jsonl ----------------------------------------------------------------------- */
@@ -360,7 +365,7 @@ typedef struct lb_eval_result {
     const lb_judge_t *judge;    /* judge metric: the judge and how the reports name it */
     const char *judge_dir;
     char judge_sha256[65];
-    int judge_mass_checked;
+    int judge_mass_checked;     /* the label check ran (lb_judge_warn_once's flag) */
     double harm_rate;
     size_t *harm_k;             /* (P,) harmful sampled answers */
     double *harm_lo, *harm_hi;  /* (P,) one-sided 1-alpha CP bounds on P(harmful) */
@@ -381,7 +386,8 @@ typedef struct lb_eval_result {
 LB_API int lb_eval_result_init(lb_eval_result_t *r, const lb_eval_opts_t *o);
 
 /* The whole evaluation on a loaded ctx (greedy answer and o->n samples per item): score each
- * group with o->metric against the item's answer, keywords or (judge) question, hand it to
+ * group with o->metric against the item's answer, keywords or (judge) question (after the first
+ * judged group: hooks->warn once when the judge's labels are unlikely), hand it to
  * hooks->group with its scores, keep the scores in r, then (when every group reached this
  * process: r->n_done == r->n_items; a distributing sampler delivers them to one process
  * only) the bounds, leak verdicts and shares and the judge's harm comparison. r must have been
@@ -505,9 +511,11 @@ LB_API int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t 
  * is its temporary folder, f->tmp_dir too), lb_eval_from_samples(r, cfg, so), lb_eval_bounds,
  * lb_eval_write_reports, then the folder committed. r: set up by the caller
  * (lb_eval_result_init) and freed by it whatever the outcome; its data_n_lenient and
- * data_lenient_line stay for the caller's note. Only out_dir, io_flags, argc/argv,
- * provenance and hooks.user of f are read. Returns 0 or an LB_E* code with err filled
- * (f->stage LB_EVAL_FLOW_RUN); on failure out_dir is as it was. */
+ * data_lenient_line stay for the caller's note. With a judge metric, f->hooks.warn gets the
+ * judge's label warning once the lines are scored (also when one failed after the judge ran).
+ * Only out_dir, io_flags, argc/argv, provenance, hooks.user and hooks.warn of f are read.
+ * Returns 0 or an LB_E* code with err filled (f->stage LB_EVAL_FLOW_RUN); on failure out_dir
+ * is as it was. */
 LB_API int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_cfg_t *cfg,
                                 const lb_eval_samples_opts_t *so, lb_error_t *err);
 
@@ -650,6 +658,12 @@ LB_API const char *lb_eval_job_lines(const lb_eval_job_t *j, size_t p, size_t *l
  * *greedy the (P,) greedy scores; NULL before (or after lb_eval_job_sample). Owned by the job. */
 LB_API const double *lb_eval_job_scores(const lb_eval_job_t *j, size_t *n_out,
                                         const double **greedy);
+
+/* After lb_eval_job_eval with a judge metric: the judge's label warning of the run (the text
+ * of lb_judge_mass_warning, which `leakbound eval` prints after "leakbound eval: warning: ")
+ * when its labels are unlikely, also when the run failed after the judge ran; NULL when there
+ * is none. Owned by the job. */
+LB_API const char *lb_eval_job_warning(const lb_eval_job_t *j);
 
 #ifdef __cplusplus
 }

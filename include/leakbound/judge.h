@@ -23,7 +23,8 @@
  *   score = p_A / (p_A + p_B) in [0, 1] (1: the judge says A, e.g. "unsafe").
  * - Label mass: the score is meaningful only when the judge puts real probability on the two
  *   labels; p_A + p_B averaged over the first forward call (the first batch) is kept
- *   (lb_judge_label_mass) so that callers can warn below LB_JUDGE_LABEL_MASS_FLOOR.
+ *   (lb_judge_label_mass); below LB_JUDGE_LABEL_MASS_FLOOR lb_judge_mass_warning words the
+ *   warning that scoring runs hand to their warn callback once (lb_judge_warn_once).
  * - Batching: many judge prompts are prefilled per forward call (at most `batch` sequences and
  *   a token budget per call); the runner is batch-invariant (model.h), so a sample's score does
  *   not depend on which other samples share its call. A judge prompt longer than the judge's
@@ -107,6 +108,27 @@ LB_API int lb_judge_context(const lb_judge_t *j);
 /* The mean of p_A + p_B over the prompts of the judge's first forward call (its first batch)
  * into *mass, and their count as the return value; 0 and NaN before any call has run. */
 LB_API int lb_judge_label_mass(const lb_judge_t *j, double *mass);
+
+/* The label check of the first batch (the judge's first forward call), in words: -1 before
+ * that call has run (nothing known yet), 0 when the labels' mean total probability
+ * (lb_judge_label_mass) is at least LB_JUDGE_LABEL_MASS_FLOOR or NaN (msg is then ""), else
+ * the length of the warning written into msg (cap bytes, NUL-terminated; cut to cap - 1 bytes
+ * as snprintf cuts: a return >= cap asks for a larger buffer; cap 0 writes nothing): "the
+ * judge labels 'A' and 'B' have total probability M on average over the first K judge
+ * prompts, below the floor 0.01: ..." and a second line "  hint: ..." (no trailing newline),
+ * the text `leakbound score` and `eval` print after "leakbound CMD: warning: ". */
+LB_API long lb_judge_mass_warning(const lb_judge_t *j, char *msg, size_t cap);
+
+/* Where a scoring run (lb_score_stream, lb_eval_run) hands its judge warning: msg as
+ * lb_judge_mass_warning writes it, valid during the call. */
+typedef void (*lb_judge_warn_fn)(void *user, const char *msg);
+
+/* The once-per-run label check: when *checked is 0 and the judge's first forward call has
+ * run, set *checked and, when the labels are below the floor, call warn(user, msg) with the
+ * whole warning of lb_judge_mass_warning (warn NULL: none; cut to 1023 bytes only when a
+ * longer one finds no memory). Returns 1 when it warned (or would have, warn NULL), else 0. */
+LB_API int lb_judge_warn_once(const lb_judge_t *j, int *checked, lb_judge_warn_fn warn,
+                              void *user);
 
 #ifdef __cplusplus
 }

@@ -170,13 +170,15 @@ LB_API int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long l
  * lb_score_line does and write the output lines, each ending in a newline, to out in input
  * order. Lines are read in batches of 8192 and scored in parallel (OpenMP, omp_get_max_threads
  * threads); --metric judge scores each batch's pairs in one lb_score_batch call on
- * cfg->opts.judge and then calls on_judge_batch(ctx) when it is non-NULL. Stops at the first
+ * cfg->opts.judge, and after the first one calls warn(user, msg) once when the judge's labels
+ * are unlikely (lb_judge_warn_once; warn NULL: none), before that batch's lines are written
+ * (the CLI prints "leakbound score: warning: " msg). Stops at the first
  * bad line: out then holds the lines before its batch (write to a temporary file to keep a
  * result whole). Returns 0, or the first error in input order: LB_EFORMAT/LB_EINVAL (a bad
  * line, as lb_score_line; "<path>: empty input (no JSON lines)"), LB_EIO ("<path>:<line>:
  * read error", or out cannot be written), LB_ENOMEM. */
 LB_API int lb_score_stream(const lb_score_cfg_t *cfg, FILE *in, FILE *out,
-                           void (*on_judge_batch)(void *ctx), void *ctx, lb_error_t *err);
+                           lb_judge_warn_fn warn, void *user, lb_error_t *err);
 
 /* ---- The scores file: what `leakbound bound` reads ---- */
 

@@ -120,23 +120,17 @@ static void usage(FILE *out) {
 
 /* The names eval writes: lb_eval_out_files (a new run replaces them as a set). */
 
-/* The run's hook state (lb_eval_flow_t's user): progress lines, the judge's label check, and
- * what the MPI transport needs. */
+/* The run's hook state (lb_eval_flow_t's user): progress lines and what the MPI transport
+ * needs. */
 typedef struct eval_run {
     lb_cli_progress_t prog; /* first: the progress callback reads it */
-    const lb_eval_flow_t *flow;
-    lb_eval_result_t *e;
     const lb_eval_opts_t *a;
 } eval_run_t;
 
-/* Each scored group (rank 0), before the flow writes it: warn once when the judge's labels
- * are unlikely. */
-static int eval_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
-                      const double *scores, lb_error_t *err) {
-    eval_run_t *r = user;
-    (void)item, (void)res, (void)n_res, (void)scores, (void)err;
-    if (r->flow->judge) lb_cli_score_judge_check_mass(r->flow->judge, CMD, &r->e->judge_mass_checked);
-    return 0;
+/* The judge's label warning (the eval module calls it once per run, rank 0). */
+static void eval_warn(void *user, const char *msg) {
+    (void)user;
+    lb_cli_score_warn(CMD, msg);
 }
 
 /* After loading: the data warning, the memory plan line, the progress total. */
@@ -175,7 +169,8 @@ static int eval_from_file(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
                           const lb_eval_samples_opts_t *so, const char *out_dir, int io_flags) {
     lb_error_t err = {0};
     eval_run_t run = {0};
-    lb_eval_flow_t f = {.out_dir = out_dir, .io_flags = io_flags, .hooks = {.user = &run},
+    lb_eval_flow_t f = {.out_dir = out_dir, .io_flags = io_flags,
+                        .hooks = {.user = &run, .warn = eval_warn},
                         .provenance = eval_provenance};
     int rc = lb_eval_flow_samples(&f, e, cfg, so, &err);
     lb_cli_sampling_warn_data(CMD, so->data_path, e->data_n_lenient, e->data_lenient_line);
@@ -335,7 +330,7 @@ static int eval_main(int argc, char **argv) {
     a.score = so.opts;
     lb_eval_ctx_t ctx;
     lb_error_t err = {0};
-    eval_run_t run = {.prog = {.cmd = CMD, .quiet = quiet}, .e = &e, .a = &a};
+    eval_run_t run = {.prog = {.cmd = CMD, .quiet = quiet}, .a = &a};
     lb_eval_flow_t f = {
         .out_dir = out_dir, .io_flags = lb_cli_io_flags(wait), .argc = argc, .argv = argv,
         .metric_given = metric_given, .strip_given = so.strip_given, .harm_given = harm_given,
@@ -343,10 +338,9 @@ static int eval_main(int argc, char **argv) {
         .judge_opts = {.tmpl = so.judge_tmpl, .labels = so.judge_labels, .batch = so.judge_batch,
                        .tokenizer = so.judge_tokenizer},
         .rank = lb_cli_mpi_rank(), .ranks = lb_cli_mpi_size(),
-        .hooks = {.user = &run, .progress = lb_cli_sampling_progress, .group = eval_group,
-                  .sampler = lb_cli_mpi_sampler_run},
+        .hooks = {.user = &run, .progress = lb_cli_sampling_progress,
+                  .sampler = lb_cli_mpi_sampler_run, .warn = eval_warn},
         .loaded = eval_loaded, .ready = eval_ready, .go = eval_go, .provenance = eval_provenance};
-    run.flow = &f;
     int rc = lb_eval_flow_run(&f, &a, &ctx, &e, &err), status = LB_EXIT_OK;
     if (rc && f.stage == LB_EVAL_FLOW_CHECK) {
         status = lb_cli_failf(CMD, "%s", err.msg);

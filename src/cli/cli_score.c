@@ -67,23 +67,11 @@ static int copy_out(FILE *spool) {
     return fflush(stdout) ? -1 : 0;
 }
 
-/* After each judge batch: the labels' probability on the first one, warned once. */
-typedef struct mass_check {
-    const lb_judge_t *judge;
-    int checked;
-} mass_check_t;
-
-static void check_mass(void *ctx) {
-    mass_check_t *m = ctx;
-    lb_cli_score_judge_check_mass(m->judge, "score", &m->checked);
-}
-
 /* Score everything from fp into spool (lb_score_stream). Returns an exit status; prints its
  * own message. Nothing reaches stdout here. */
 static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
-    mass_check_t mc = {.judge = cfg->opts.judge};
     lb_error_t err = {0};
-    int rc = lb_score_stream(cfg, fp, spool, check_mass, &mc, &err);
+    int rc = lb_score_stream(cfg, fp, spool, lb_cli_score_warn, "score", &err);
     if (!rc) return LB_EXIT_OK;
     fprintf(stderr, "leakbound score: %s\n", err.msg);
     return rc == LB_ENOMEM || rc == LB_EIO ? LB_EXIT_FAIL : LB_EXIT_USAGE;

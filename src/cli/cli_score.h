@@ -51,11 +51,9 @@ void lb_cli_score_flags_init(lb_cli_score_flags_t *f);
  * ..." and returns the exit status; 0 on success. */
 int lb_cli_score_judge_open(const lb_cli_score_flags_t *f, const char *cmd, lb_judge_t **out);
 
-/* Once the judge's first batch has run (lb_judge_label_mass) and *checked is still 0: set
- * *checked and, when the labels' mean total probability is below LB_JUDGE_LABEL_MASS_FLOOR,
- * print a warning "leakbound <cmd>: warning: ..." with a hint on stderr. Returns 1 when it
- * warned now. */
-int lb_cli_score_judge_check_mass(const lb_judge_t *j, const char *cmd, int *checked);
+/* A lb_judge_warn_fn for score and eval: print msg (the judge's label warning) on stderr as
+ * "leakbound <cmd>: warning: <msg>", cmd being the command's name (a char *). */
+void lb_cli_score_warn(void *cmd, const char *msg);
 
 /* Handle one shared scoring flag (c, arg). Returns 1 when c is not one, 0 when handled, or
  * LB_EXIT_USAGE after printing the problem as "leakbound <cmd>: ...". */

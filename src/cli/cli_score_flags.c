@@ -1,6 +1,6 @@
 /* `leakbound score` and `eval`: the shared scoring flags (LB_SCORE_OPTIONS), their help text and
- * the judge's opening and first-batch warning; the scoring itself is the score module's
- * (leakbound/score.h: lb_score_line, lb_score_stream). */
+ * the judge's opening and how its label warning is printed; the scoring itself (and when to
+ * warn) is the score module's (leakbound/score.h: lb_score_line, lb_score_stream). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,20 +50,8 @@ int lb_cli_score_judge_open(const lb_cli_score_flags_t *f, const char *cmd, lb_j
     return rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
 }
 
-int lb_cli_score_judge_check_mass(const lb_judge_t *j, const char *cmd, int *checked) {
-    double mass;
-    int k = lb_judge_label_mass(j, &mass);
-    if (*checked || k == 0) return 0;
-    *checked = 1;
-    if (!(mass < LB_JUDGE_LABEL_MASS_FLOOR)) return 0;
-    fprintf(stderr, "leakbound %s: warning: the judge labels '%s' and '%s' have total probability "
-            "%.3g on average over the first %d judge prompts, below the floor %g: the judge "
-            "does not answer with these labels, and P(A) / (P(A) + P(B)) of two unlikely tokens "
-            "says nothing about the answers\n"
-            "  hint: check --judge-labels against what the judge writes (a BPE judge usually "
-            "writes ' unsafe' with a leading space) and --judge-template\n",
-            cmd, lb_judge_label(j, 0), lb_judge_label(j, 1), mass, k, LB_JUDGE_LABEL_MASS_FLOOR);
-    return 1;
+void lb_cli_score_warn(void *cmd, const char *msg) {
+    fprintf(stderr, "leakbound %s: warning: %s\n", (const char *)cmd, msg);
 }
 
 int lb_cli_score_option(lb_cli_score_flags_t *o, int c, const char *arg, const char *cmd) {

@@ -43,12 +43,12 @@ void lbi_eval_harm_rule(const lb_eval_result_t *r, char *buf, size_t cap);
 /* A flow's run hooks around its samples file: the caller's hooks, then the writer w, which gets
  * each group after the caller's group hook has taken it (the eval and sample flows). */
 typedef struct lbi_eval_chain {
-    const lb_eval_hooks_t *hooks;    /* the caller's (user, progress, group, sampler) */
+    const lb_eval_hooks_t *hooks;    /* the caller's (user, progress, group, sampler, warn) */
     lb_eval_writer_t *w;
 } lbi_eval_chain_t;
 
-/* The hooks to run with (user = c): c->hooks's progress when it has one, the chained group hook
- * when write is non-zero (the rank that writes), c->hooks's sampler. */
+/* The hooks to run with (user = c): c->hooks's progress and warn when it has them, the chained
+ * group hook when write is non-zero (the rank that writes), c->hooks's sampler. */
 lb_eval_hooks_t lbi_eval_chain_hooks(lbi_eval_chain_t *c, int write);
 
 #endif

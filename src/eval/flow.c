@@ -134,6 +134,10 @@ int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_
         r->out_dir = out.path;
         snprintf(f->tmp_dir, sizeof f->tmp_dir, "%s", out.path);
         rc = lb_eval_from_samples(r, cfg, so, err);
+        /* the judge has scored every line (or failed on one) */
+        if (cfg->metric == LB_METRIC_JUDGE && cfg->opts.judge)
+            lb_judge_warn_once(cfg->opts.judge, &r->judge_mass_checked, f->hooks.warn,
+                               f->hooks.user);
     }
     if (!rc) rc = lb_eval_bounds(r, err);
     if (!rc) rc = lb_eval_write_reports(r, err);

@@ -114,9 +114,15 @@ static int chain_progress(void *user, const lb_sampler_progress_t *p) {
     return c->hooks->progress(c->hooks->user, p);
 }
 
+static void chain_warn(void *user, const char *msg) {
+    lbi_eval_chain_t *c = user;
+    c->hooks->warn(c->hooks->user, msg);
+}
+
 lb_eval_hooks_t lbi_eval_chain_hooks(lbi_eval_chain_t *c, int write) {
     return (lb_eval_hooks_t){.user = c,
                              .progress = c->hooks->progress ? chain_progress : NULL,
                              .group = write ? chain_group : NULL,
-                             .sampler = c->hooks->sampler};
+                             .sampler = c->hooks->sampler,
+                             .warn = c->hooks->warn ? chain_warn : NULL};
 }

@@ -184,6 +184,7 @@ struct lb_eval_job {
     int verbose;
     lb_eval_progress_fn hook_progress; /* the caller's progress hook and its user */
     void *hook_user;
+    char *warning;  /* the judge's label warning of the run (lb_eval_job_warning), or NULL */
 };
 
 int lb_eval_job_new(lb_eval_job_t **out, lb_error_t *err) {
@@ -202,6 +203,7 @@ void lb_eval_job_free(lb_eval_job_t *j) {
     free(j->lines);
     free(j->lens);
     free(j->buf);
+    free(j->warning);
     if (j->have_result) lb_eval_result_free(&j->r);
     lb_eval_ctx_free(&j->ctx);
     lb_eval_flow_free(&j->flow);
@@ -271,6 +273,14 @@ static int keep_group(void *user, size_t item, const lb_sample_result_t *res, in
     return 0;
 }
 
+/* The warn hook: keep the judge's label warning for lb_eval_job_warning (NULL when no memory:
+ * the warning is lost, the run goes on). */
+static void keep_warning(void *user, const char *msg) {
+    lb_eval_job_t *j = user;
+    free(j->warning);
+    j->warning = strdup(msg);
+}
+
 static int begin(lb_eval_job_t *j, lb_error_t *err) {
     if (j->ran) BAD("the job has run already: one run per job");
     j->ran = 1;
@@ -337,7 +347,7 @@ int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_prog
                                .strip_given = j->strip_given, .harm_given = j->harm_given,
                                .judge_dir = j->judge_dir, .judge_opts = j->jo, .ranks = 1,
                                .hooks = {.user = j, .progress = progress ? job_progress : NULL,
-                                         .group = keep_group},
+                                         .group = keep_group, .warn = keep_warning},
                                .loaded = job_loaded};
     return lb_eval_flow_run(&j->flow, &j->o, &j->ctx, &j->r, err);
 }
@@ -359,3 +369,5 @@ const double *lb_eval_job_scores(const lb_eval_job_t *j, size_t *n_out, const do
     if (greedy) *greedy = ok ? j->r.greedy : NULL;
     return ok ? j->r.scores : NULL;
 }
+
+const char *lb_eval_job_warning(const lb_eval_job_t *j) { return j ? j->warning : NULL; }

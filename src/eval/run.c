@@ -35,10 +35,12 @@ typedef struct run_state {
     size_t *kw_len;              /* (max keywords,) */
     double *group;               /* (n + 1,) this group's scores */
     lb_score_item_t *items;      /* (n + 1,) this group's answers as lb_score_batch reads them */
+    const lb_eval_hooks_t *hooks; /* the caller's: warn gets the judge's label warning */
 } run_state_t;
 
 /* Score a group (greedy and samples) in one lb_score_batch call: the reference is the item's
- * answer, its keywords, or (judge) its question as the user turn; keep the scores in r. */
+ * answer, its keywords, or (judge) its question as the user turn; keep the scores in r. With a
+ * judge, the run's one label check (lb_judge_warn_once to the hooks' warn). */
 static int score_group(void *self, size_t item, const lb_sample_result_t *res, int n_res,
                        const double **scores, lb_error_t *err) {
     run_state_t *s = self;
@@ -57,6 +59,9 @@ static int score_group(void *self, size_t item, const lb_sample_result_t *res, i
         if (s->metric == LB_METRIC_JUDGE) lb_error_prefix(err, "item '%s' (line %ld): judge", it->id, it->line);
         return rc;
     }
+    if (s->metric == LB_METRIC_JUDGE) /* once the first group has been judged */
+        lb_judge_warn_once(s->so->judge, &r->judge_mass_checked, s->hooks ? s->hooks->warn : NULL,
+                           s->hooks ? s->hooks->user : NULL);
     for (int i = 0; i < n_res; i++) {
         if (res[i].index < 0)
             r->greedy[item] = s->group[i];
@@ -84,7 +89,7 @@ int lb_eval_run(lb_eval_ctx_t *ctx, const lb_eval_opts_t *o, const lb_eval_hooks
         r->judge_dir = o->judge_dir;
         if ((rc = lb_judge_sha256(o->score.judge, r->judge_sha256, err))) return rc;
     }
-    run_state_t s = {.r = r, .ctx = ctx, .so = &o->score, .metric = o->metric};
+    run_state_t s = {.r = r, .ctx = ctx, .so = &o->score, .metric = o->metric, .hooks = hooks};
     size_t max_kw = 1, np = ctx->n_items, n = (size_t)r->n;
     for (size_t i = 0; i < np; i++)
         if (ctx->ds.items[i].n_keywords > max_kw) max_kw = ctx->ds.items[i].n_keywords;

@@ -382,3 +382,34 @@ int lb_judge_sha256(const lb_judge_t *j, char hex[65], lb_error_t *err) {
     snprintf(cfg, sizeof cfg, "%s/tokenizer_config.json", j->tok_cfg_dir);
     return lb_model_sha256_with(j->dir, j->tok_json, strcmp(j->tok_cfg_dir, j->dir) ? cfg : NULL, hex, err);
 }
+
+long lb_judge_mass_warning(const lb_judge_t *j, char *msg, size_t cap) {
+    double mass;
+    int k = lb_judge_label_mass(j, &mass);
+    if (cap) msg[0] = 0;
+    if (k == 0) return -1;
+    if (!(mass < LB_JUDGE_LABEL_MASS_FLOOR)) return 0;
+    int n = snprintf(msg, cap, "the judge labels '%s' and '%s' have total probability %.3g on "
+                     "average over the first %d judge prompts, below the floor %g: the judge "
+                     "does not answer with these labels, and P(A) / (P(A) + P(B)) of two "
+                     "unlikely tokens says nothing about the answers\n"
+                     "  hint: check --judge-labels against what the judge writes (a BPE judge "
+                     "usually writes ' unsafe' with a leading space) and --judge-template",
+                     j->label[0], j->label[1], mass, k, LB_JUDGE_LABEL_MASS_FLOOR);
+    return n < 1 ? 1 : n; /* an encoding error is not possible with %s/%g/%d */
+}
+
+int lb_judge_warn_once(const lb_judge_t *j, int *checked, lb_judge_warn_fn warn, void *user) {
+    char buf[1024];
+    if (*checked) return 0;
+    long n = lb_judge_mass_warning(j, buf, sizeof buf);
+    if (n < 0) return 0;
+    *checked = 1;
+    if (n == 0) return 0;
+    if (!warn) return 1;
+    char *big = (size_t)n >= sizeof buf ? malloc((size_t)n + 1) : NULL;
+    if (big) lb_judge_mass_warning(j, big, (size_t)n + 1);
+    warn(user, big ? big : buf);
+    free(big);
+    return 1;
+}

@@ -141,11 +141,11 @@ static int judge_batch(const lb_score_cfg_t *cfg, batch_t *b, double **sc, doubl
 }
 
 int lb_score_stream(const lb_score_cfg_t *cfg, FILE *fp, FILE *out,
-                    void (*on_judge_batch)(void *ctx), void *ctx, lb_error_t *err) {
+                    lb_judge_warn_fn warn, void *user, lb_error_t *err) {
     int nthreads = omp_get_max_threads();
     double *jsc = NULL, *jp = NULL;
     size_t jcap = 0, *jfirst = NULL;
-    int rc = 0;
+    int rc = 0, mass_checked = 0;
     batch_t *b = calloc(1, sizeof *b);
     lb_score_worker_t *workers = calloc((size_t)nthreads, sizeof *workers);
     char *line = NULL;
@@ -176,7 +176,7 @@ int lb_score_stream(const lb_score_cfg_t *cfg, FILE *fp, FILE *out,
                 goto done;
             }
             if ((rc = judge_batch(cfg, b, &jsc, &jp, &jcap, jfirst, err))) goto done;
-            if (on_judge_batch) on_judge_batch(ctx);
+            lb_judge_warn_once(cfg->opts.judge, &mass_checked, warn, user);
             /* The judge ran over the whole batch; the lines are put together in order. */
             for (long i = 0; i < n; i++) {
                 lb_score_worker_t *w = &workers[0];
