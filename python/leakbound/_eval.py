@@ -11,6 +11,7 @@ import signal
 import sys
 import tempfile
 import threading
+import warnings
 
 import numpy as np
 
@@ -31,6 +32,7 @@ _job_lines = _lib._sig("lb_eval_job_lines", ctypes.c_void_p, ctypes.c_void_p, ct
                        _lib.c_size_p)
 _job_scores = _lib._sig("lb_eval_job_scores", _lib.c_double_p, ctypes.c_void_p, _lib.c_size_p,
                         ctypes.POINTER(_lib.c_double_p))
+_job_warning = _lib._sig("lb_eval_job_warning", ctypes.c_char_p, ctypes.c_void_p)
 
 LB_ECANCELED = -6
 
@@ -294,6 +296,8 @@ def eval(model_dir, data, out=None, argv=None, **kw):  # noqa: A001 (the CLI's n
     provenance records (default: the equivalent `leakbound eval ...` command).
     Returns report.json as a dict, with "scores" the (P, n) float64 matrix of the sampled
     scores (prompts in report order) and "greedy_scores" the (P,) greedy scores, numpy arrays.
+    With metric="judge", labels the judge hardly writes (mean p_A + p_B over its first batch
+    below 0.01) issue a leakbound.JudgeLabelWarning with the CLI's warning text, once.
     """
     with tempfile.TemporaryDirectory(prefix="leakbound-eval-") as tmp, _Job() as job:
         if isinstance(data, (str, os.PathLike)):
@@ -316,6 +320,10 @@ def eval(model_dir, data, out=None, argv=None, **kw):  # noqa: A001 (the CLI's n
         err = _lib.Error()
         with _Interrupt() as intr:
             rc = _job_eval(job.p, len(cmd), arr, intr.cb, None, ctypes.byref(err))
+        warning = _job_warning(job.p)  # the judge's label warning, as the CLI prints it
+        if warning is not None:
+            warnings.warn(warning.decode("utf-8", "replace"), _lib.JudgeLabelWarning,
+                          stacklevel=2)
         intr.check(rc, err)
         with open(os.path.join(dest, "report.json"), encoding="utf-8") as f:
             report = json.load(f)

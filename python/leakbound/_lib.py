@@ -21,6 +21,12 @@ class InputTypeError(TypeError, ValueError):
     `except ValueError` catches every problem with the input."""
 
 
+class JudgeLabelWarning(UserWarning):
+    """The judge puts hardly any probability on its two labels (their mean p_A + p_B over the
+    first batch is below 0.01): the scores say nothing about the answers. The message is the
+    CLI's warning (`leakbound score: warning: ...` without that prefix), hint included."""
+
+
 class Error(ctypes.Structure):
     _fields_ = [("code", ctypes.c_int), ("msg", ctypes.c_char * 1024)]
 
@@ -249,3 +255,17 @@ score_batch = _sig("lb_score_batch", ctypes.c_int, ctypes.POINTER(ScoreOpts), ct
 judge_open = _sig("lb_judge_open", ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(JudgeOpts),
                   ctypes.POINTER(ctypes.c_void_p), c_err_p)
 judge_free = _sig("lb_judge_free", None, ctypes.c_void_p)
+_mass_warning = _sig("lb_judge_mass_warning", ctypes.c_long, ctypes.c_void_p, ctypes.c_char_p,
+                     ctypes.c_size_t)
+
+
+def judge_warning(h):
+    """The open judge h's label warning (lb_judge_mass_warning) once it has scored, or None."""
+    buf = ctypes.create_string_buffer(1024)
+    n = _mass_warning(h, buf, len(buf))
+    if n <= 0:
+        return None
+    if n >= len(buf):
+        buf = ctypes.create_string_buffer(n + 1)
+        _mass_warning(h, buf, n + 1)
+    return buf.value.decode("utf-8", "replace")

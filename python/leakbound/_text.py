@@ -2,6 +2,7 @@
 with the NLTK Porter stemmer, keyword leaks, exact match), as `leakbound score` computes it."""
 import ctypes
 import os
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -70,7 +71,9 @@ def score(texts, references, metric="rougeL-recall", keyword_match="word", strip
     leading one, after leading blanks).
     judge: the judge model folder (required for metric="judge"), with judge_template,
     judge_labels ("A,B"), judge_threshold (score >= t -> 1, else 0), judge_batch and
-    judge_tokenizer (a tokenizer.json or the folder holding it) as the --judge-* flags.
+    judge_tokenizer (a tokenizer.json or the folder holding it) as the --judge-* flags. When
+    the judge hardly writes its labels (mean p_A + p_B over its first batch below 0.01) a
+    leakbound.JudgeLabelWarning with the CLI's warning text is issued (warnings.warn, once).
     Returns a float64 array of the scores; with detail=True and a ROUGE metric, a structured
     array with fields score, precision, recall, fmeasure; with detail=True and the judge
     (without a threshold), fields score, p_label_a, p_label_b (the CLI's added fields).
@@ -138,7 +141,7 @@ def score(texts, references, metric="rougeL-recall", keyword_match="word", strip
     scores = np.zeros(n, dtype=np.float64)
     det = np.zeros((n, 3), dtype=np.float64)
     err = _lib.Error()
-    h = None
+    h = warning = None
     try:
         if metric == "judge":
             h = _judge(judge, judge_template, judge_labels, judge_batch, judge_tokenizer)
@@ -148,9 +151,13 @@ def score(texts, references, metric="rougeL-recall", keyword_match="word", strip
             scorer = _lib.scorers.get(_MATCH[keyword_match])
         rc = _lib.score_batch(ctypes.byref(opts), METRICS.index(metric), scorer, items, n,
                               _lib.dptr(scores), _lib.dptr(det), ctypes.byref(err)) if n else 0
+        if h is not None:
+            warning = _lib.judge_warning(h)
     finally:
         if h is not None:
             _lib.judge_free(h)
+    if warning is not None:  # the CLI's label warning, once per call
+        warnings.warn(warning, _lib.JudgeLabelWarning, stacklevel=2)
     if rc:
         _lib.raise_for(rc, err)
     if detail and metric.startswith("rouge"):

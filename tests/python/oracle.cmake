@@ -16,3 +16,7 @@ foreach(t cli conbo errors memory install eval)
   set_property(TEST oracle.python_${t} APPEND PROPERTY ENVIRONMENT ${LB_PY_ENV})
   set_property(TEST oracle.python_${t} APPEND PROPERTY LABELS python)
 endforeach()
+# leakbound.JudgeLabelWarning: score's and eval's judge label warning in Python is the CLI's.
+lb_oracle_test(python_judge_warn python_judge_warn.py)
+set_property(TEST oracle.python_judge_warn APPEND PROPERTY ENVIRONMENT ${LB_PY_ENV})
+set_property(TEST oracle.python_judge_warn APPEND PROPERTY LABELS python)
