@@ -114,6 +114,18 @@ def main():
             C.check(f"score: no warning with likely labels {labels}", not got and want is None,
                     f"python {got!r}, cli {want!r}")
 
+    # labels long enough that the warning outgrows a 1,024-byte buffer: whole in both (a label
+    # counts by its first token, its first byte here)
+    long = ",".join(c + "-" + "x" * 700 for c in low.split(","))
+    flags = ["--judge", folder, "--judge-template", TMPL, "--judge-labels", long,
+             "--judge-batch", "4"]
+    want = cli_warning("score", ["score", "--metric", "judge"] + flags + [path])
+    got = caught(lambda: leakbound.score(texts, questions, metric="judge", judge=folder,
+                                         judge_template=TMPL, judge_labels=long, judge_batch=4))
+    C.check("score: a warning over 1,024 bytes is whole, in Python and the CLI",
+            len(got) == 1 and got[0] == want and len(want) > 1500 and
+            all(f"'{x}'" in want for x in long.split(",")), f"python {got!r}, cli {want!r}")
+
     # eval: the same settings in Python and the CLI sample the same answers (the sampling does
     # not depend on the judge), so the unlikely labels' run also gives the oracle each
     # question's group, from which two letters likely in every group are picked
