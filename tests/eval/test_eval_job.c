@@ -366,7 +366,11 @@ static void test_flow_samples(void **state) {
           "{\"id\": \"b\", \"reference\": \"q\", \"sample\": -1, \"text\": \"q\"}\n", fp);
     fclose(fp);
     lb_eval_samples_opts_t so = {.path = file};
-    struct { int metric_given, rank, judge; const char *out_dir, *judge_dir; int rc, stage; } t[] = {
+    struct {
+        int metric_given, rank, judge;
+        const char *out_dir, *judge_dir;
+        int rc, stage;
+    } t[] = {
         {0, 0, 0, out, NULL, LB_EINVAL, LB_EVAL_FLOW_CHECK},
         {1, 0, 0, NULL, NULL, LB_EINVAL, LB_EVAL_FLOW_CHECK},
         {1, 1, 1, out, NULL, 0, LB_EVAL_FLOW_CHECK}, /* a worker: nothing to do, no judge */
