@@ -15,8 +15,9 @@ below 0.01) and two it does (above) are picked by that oracle; then
   (same seed: the same samples), whose mean equals the oracle's mean over one question's group
   (the first group scored: greedy and n samples, read back from samples.jsonl); the likely
   labels give no warning;
-- eval --samples (the CLI over eval's samples.jsonl, scores removed): the same warning text
-  whose mean is the oracle's over the first line's pair (the lines are judged one by one).
+- eval --samples (the CLI over eval's samples.jsonl, scores removed): the warning's mean is the
+  oracle's over the first line's pair (the lines are judged one by one), and Python's
+  eval(samples=...) warns once with exactly that text.
 """
 import json
 import os
@@ -173,6 +174,12 @@ def main():
         one = sample_lines[0]
         check_mass("eval --samples (the first line)", s_msg,
                    label_mass(oracle_p(cfg, W, one["question"], one["text"]), labels), 1)
+        py_s = caught(lambda: leakbound.eval(samples=bare, metric="judge", judge=folder,
+                                             judge_template=TMPL, judge_labels=labels,
+                                             out=os.path.join(WORK, "py_samples")))
+        C.check("eval(samples=...): one JudgeLabelWarning with the CLI's exact text",
+                len(py_s) == 1 and s_msg is not None and py_s[0] == s_msg,
+                f"python {py_s!r}, cli {s_msg!r}")
         worst = sorted((min(g[c].item() for g in group_means), chr(c))
                        for c in range(ord("a"), ord("z") + 1))
         labels = f"{worst[-1][1]},{worst[-2][1]}"
