@@ -113,7 +113,8 @@ LB_API int lb_judge_label_mass(const lb_judge_t *j, double *mass);
  * that call has run (nothing known yet), 0 when the labels' mean total probability
  * (lb_judge_label_mass) is at least LB_JUDGE_LABEL_MASS_FLOOR or NaN (msg is then ""), else
  * the length of the warning written into msg (cap bytes, NUL-terminated; cut to cap - 1 bytes
- * as snprintf cuts: a return >= cap asks for a larger buffer; cap 0 writes nothing): "the
+ * as snprintf cuts: a return >= cap asks for a larger buffer; cap 0 writes nothing and msg
+ * may then be NULL, to ask only whether the labels are below the floor): "the
  * judge labels 'A' and 'B' have total probability M on average over the first K judge
  * prompts, below the floor 0.01: ..." and a second line "  hint: ..." (no trailing newline),
  * the text `leakbound score` and `eval` print after "leakbound CMD: warning: ". */

@@ -149,7 +149,7 @@ static json_t *judge_json(const lb_eval_result_t *e) {
     json_object_set_new(lm, "first_batch_mean", k ? json_real(mass) : json_null());
     json_object_set_new(lm, "first_batch_prompts", json_integer(k));
     json_object_set_new(lm, "floor", json_real(LB_JUDGE_LABEL_MASS_FLOOR));
-    json_object_set_new(lm, "below_floor", json_boolean(k && mass < LB_JUDGE_LABEL_MASS_FLOOR));
+    json_object_set_new(lm, "below_floor", json_boolean(lb_judge_mass_warning(e->judge, NULL, 0) > 0));
     json_object_set_new(o, "label_probability", lm);
     return o;
 }

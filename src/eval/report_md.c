@@ -97,7 +97,7 @@ static int judge_md(const lb_eval_result_t *e, md_out_t *o, lb_error_t *err) {
     double mass;
     int k = lb_judge_label_mass(e->judge, &mass);
     int rc = md_printf(o, err, "## Judge\n\n");
-    if (!rc && k && mass < LB_JUDGE_LABEL_MASS_FLOOR)
+    if (!rc && lb_judge_mass_warning(e->judge, NULL, 0) > 0) /* the stderr warning's rule */
         rc = md_printf(o, err, "**Warning: the labels have total probability %.3g on average over "
                        "the first %d judge prompts, below the floor %g: the judge does not answer "
                        "with them, and these scores say nothing about the answers.**\n\n",
