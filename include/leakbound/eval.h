@@ -571,7 +571,7 @@ typedef struct lb_eval_sample_flow {
  * unless resume: from here a failure leaves FILE with the groups written so far), writes
  * FILE.settings.json (lb_eval_sample_settings, atomically) or with resume checks it
  * (lb_eval_sample_settings_check) and scans FILE (lb_eval_sample_resume_scan: a trailing
- * partial group is cut off; f->resumed gets each complete group's bytes); f->go with rank 0's outcome (every rank meets there, also when
+ * partial group is cut off); f->go with rank 0's outcome (every rank meets there, also when
  * rank 0 failed); f->bcast of which questions FILE holds; f->started; lb_eval_sample of the
  * other questions over f->hooks.sampler, rank 0 appending each group whole to FILE with fsync
  * (lb_eval_write_group) after f->hooks.group. FILE then holds the bytes one uninterrupted run
@@ -580,7 +580,8 @@ typedef struct lb_eval_sample_flow {
  * LB_E* code with err filled and f->stage set (LB_ECANCELED when a hook stopped it: FILE keeps
  * the groups completed, for a resume): those of lb_eval_load, lb_eval_sample_settings(_check),
  * lb_eval_sample_resume_scan and lb_eval_sample; LB_EINVAL for a FILE path too long for its
- * settings file; LB_EIO naming FILE for a failed open, write or close; LB_ENOMEM. */
+ * settings file; LB_EIO naming FILE for a failed open, write or close; LB_ENOMEM. With resume,
+ * the scan hands f->resumed each complete group FILE held (its bytes: no second read). */
 LB_API int lb_eval_sample_flow_run(lb_eval_sample_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
                                    lb_error_t *err);
 
