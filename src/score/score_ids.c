@@ -55,7 +55,7 @@ static size_t find(const lb_score_ids_t *b, char type, const char *s, size_t n, 
         size_t p = b->slot[j] - 1;
         const char *k = b->keys + b->key_off[p];
         if (b->hash[j] == h && b->key_off[p + 1] - b->key_off[p] == n + 1 && k[0] == type &&
-            !memcmp(k + 1, s, n)) {
+            (!n || !memcmp(k + 1, s, n))) {
             if (at) *at = j;
             return p + 1;
         }
@@ -236,7 +236,7 @@ int lb_score_ids_prompt(lb_score_ids_t *b, int is_int, long long ival, const cha
         return nomem(err);
     char *k = b->keys + b->key_off[n];
     k[0] = type;
-    memcpy(k + 1, s, len);
+    if (len) memcpy(k + 1, s, len);
     b->key_off[n + 1] = b->key_off[n] + len + 1;
     b->first_line[n] = line;
     b->greedy_line[n] = 0;

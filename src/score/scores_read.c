@@ -49,7 +49,6 @@ typedef struct line_slot {
 
 typedef struct reader {
     const char *path;
-    unsigned flags;
     lb_scores_t *in;
     lb_score_ids_t *ids;  /* the ids: numbering, types, greedy answers, (id, sample) pairs */
     size_t greedy_cap, first_cap, count_cap, score_cap;
@@ -392,7 +391,7 @@ int lb_scores_read(const char *path, unsigned flags, lb_scores_t *in, lb_error_t
         return nomem(err);
     }
 
-    reader_t r = {.path = name, .flags = flags, .in = in, .contiguous = 1};
+    reader_t r = {.path = name, .in = in, .contiguous = 1};
     line_ref_t *lines = malloc(BATCH_LINES * sizeof *lines);
     line_slot_t *slots = malloc(BATCH_LINES * sizeof *slots);
     if (!lines || !slots) rc = nomem(err);
