@@ -15,7 +15,8 @@ and reports, over the C library libleakbound.so (through ctypes; numpy in and ou
 The library is found through $LEAKBOUND_LIB, then the build/ folder of the checkout this
 package sits in, then the installed libleakbound.so.0.
 """
-from ._lib import InputTypeError, JudgeLabelWarning, path as library_path, version as __version__
+from ._lib import (DataWarning, InputTypeError, JudgeLabelWarning, path as library_path,
+                   version as __version__)
 from ._bounds import bounds
 from ._text import METRICS, Score, rouge, score
 from ._report import Report, load_report
@@ -23,5 +24,5 @@ from ._eval import LoadedSamples, Samples, eval, load_samples, sample
 from . import conbo
 
 __all__ = ["bounds", "score", "rouge", "load_report", "Report", "Score", "conbo", "METRICS",
-           "InputTypeError", "JudgeLabelWarning", "library_path", "sample", "eval", "Samples",
+           "InputTypeError", "JudgeLabelWarning", "DataWarning", "library_path", "sample", "eval", "Samples",
            "load_samples", "LoadedSamples"]
