@@ -274,7 +274,8 @@ typedef struct lb_eval_samples_progress {
     long lines;                /* lines read and scored */
     size_t answers;            /* answers scored (greedy ones included) */
     double seconds;            /* since lb_eval_from_samples began (its --data load included) */
-    int final;                 /* 1: the last call, every line read and scored */
+    int final;                 /* 1: the last call, every line read, scored and grouped (a
+                                  file the checks refuse has none) */
 } lb_eval_samples_progress_t;
 
 /* Progress of `eval --samples` (every few thousand lines, every line with a judge metric, and

@@ -59,7 +59,7 @@ void lbi_eval_warn_data(lb_judge_warn_fn warn, void *user, const lb_dataset_t *d
 
 /* lb_eval_from_samples with h's samples_progress (h or it NULL: none) called with h->user
  * every LBI_EVAL_SAMPLES_EVERY lines (every line with a judge metric) and once when every line
- * is read and scored (final 1); a non-zero return ends it with LB_ECANCELED. */
+ * is read, scored and grouped (final 1); a non-zero return ends it with LB_ECANCELED. */
 #define LBI_EVAL_SAMPLES_EVERY 4096
 int lbi_eval_from_samples(lb_eval_result_t *r, const lb_score_cfg_t *cfg,
                           const lb_eval_samples_opts_t *o, const lb_eval_hooks_t *h,

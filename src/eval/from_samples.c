@@ -513,14 +513,6 @@ int lbi_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
             rc = report(h, &prog, &t0, err);
         }
     }
-    if (!rc) { /* every line read and scored */
-        prog.bytes_done = nbytes;
-        prog.bytes_total = nbytes;
-        prog.lines = lineno;
-        prog.answers = r.n_all + r.n_greedy;
-        prog.final = 1;
-        rc = report(h, &prog, &t0, err);
-    }
     if (!rc && e->n_items == 0)
         rc = lb_error_set(err, LB_EINVAL, "%s: no samples: %lld bytes read, no JSON line",
                           cfg->path, nbytes);
@@ -529,6 +521,14 @@ int lbi_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
                           "the name, or leave the flag out when there is no greedy answer",
                           cfg->path, o->greedy_field);
     if (!rc) rc = group(&r, err);
+    if (!rc) { /* every line read, scored and grouped: no error of the file's is left */
+        prog.bytes_done = nbytes;
+        prog.bytes_total = nbytes;
+        prog.lines = lineno;
+        prog.answers = r.n_all + r.n_greedy;
+        prog.final = 1;
+        rc = report(h, &prog, &t0, err);
+    }
     if (!rc) {
         unsigned char d[SHA256_DIGEST_SIZE];
         sha256_digest(&r.sha, sizeof d, d);

@@ -169,11 +169,43 @@ static void test_progress_cancels(void **state) {
     free(after);
 }
 
+/* A file the checks refuse at its end (unequal sample counts) gets no final call: the error
+ * is the last word. */
+static void test_refused_no_final(void **state) {
+    (void)state;
+    char bad[600], out[600];
+    snprintf(bad, sizeof bad, "%s/bad.jsonl", dir);
+    snprintf(out, sizeof out, "%s/out-bad", dir);
+    FILE *f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("{\"id\": \"a\", \"text\": \"x\", \"reference\": \"x\"}\n"
+          "{\"id\": \"a\", \"text\": \"y\", \"reference\": \"x\"}\n"
+          "{\"id\": \"b\", \"text\": \"z\", \"reference\": \"z\"}\n", f);
+    assert_int_equal(fclose(f), 0);
+    lb_eval_opts_t o;
+    lb_eval_opts_default(&o);
+    o.metric = LB_METRIC_ROUGEL_RECALL;
+    lb_eval_samples_opts_t so = {.path = bad};
+    char *argv[] = {"leakbound", "eval"};
+    seen_t s = {0};
+    lb_eval_flow_t fl = {.out_dir = out, .argc = 2, .argv = argv, .metric_given = 1, .ranks = 1,
+                         .hooks = {.user = &s, .samples_progress = on_progress}};
+    lb_eval_result_t r;
+    lb_error_t err = {0};
+    assert_int_equal(lb_eval_flow_samples(&fl, &o, &so, &r, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "same number"));
+    assert_int_equal(s.n, 0);
+    assert_int_equal(access(out, F_OK), -1);
+    lb_eval_result_free(&r);
+    lb_eval_flow_free(&fl);
+}
+
 int main(void) {
     files();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_progress_counts),
         cmocka_unit_test(test_progress_cancels),
+        cmocka_unit_test(test_refused_no_final),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
