@@ -119,12 +119,8 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
             BAD("--method: expected exact or conbo, got '%s'", a);
         o->stats.method = strcmp(a, "conbo") ? LB_STATS_EXACT : LB_STATS_CONBO;
     } else if (!strcmp(f, "threshold")) {
-        double t;
-        if (parse_double(a, &t) || t < 0 || t > 1)
-            BAD("--threshold: expected a number in [0, 1], got '%s'", a);
-        if (o->n_thresholds == LB_EVAL_MAX_THRESHOLDS)
-            BAD("at most %d thresholds", LB_EVAL_MAX_THRESHOLDS);
-        o->thresholds[o->n_thresholds++] = t;
+        return lb_report_threshold_add(o->thresholds, &o->n_thresholds, LB_EVAL_MAX_THRESHOLDS,
+                                       a, err);
     } else if (!strcmp(f, "ed-lambda")) {
         if (parse_double(a, &o->stats.ed_lambda) || o->stats.ed_lambda < 0)
             BAD("--ed-lambda: expected a number >= 0, got '%s'", a);
