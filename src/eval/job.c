@@ -2,6 +2,7 @@
  * `sample` and `eval` exactly as the CLI does, without mirroring lb_eval_opts_t. */
 #include <errno.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,9 @@ static int begin(lb_eval_job_t *j, lb_error_t *err) {
     if (!j->o.model) BAD("--model DIR is required");
     if (!j->o.data) BAD("--data FILE is required");
     if (j->o.n < 0) BAD("-n N is required");
+    /* no "threads" and no OMP_NUM_THREADS: the free cores, as the CLI starts with */
+    if (j->o.threads == 0 && !getenv("OMP_NUM_THREADS"))
+        j->o.threads = lb_core_default_threads(omp_get_num_procs(), NULL);
     return 0;
 }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""The default thread count on a shared machine (src/cli/common.c, lb_cli_default_threads):
+"""The default thread count on a shared machine (src/core/threads.c, lb_core_default_threads):
 all cores minus the other processes runnable at start (procs_running of /proc/stat, here a
 stand-in file named by LB_PROC_STAT), at least 1; OMP_NUM_THREADS and --threads override it; an
 unreadable file means all cores. Observed on `sample`'s memory-plan line ("; N threads"). The
-expected counts are computed here from the stand-in file and the CPUs this process may use."""
+expected counts are computed here from the stand-in file and the CPUs this process may use.
+The library's eval job applies the same rule: tests/eval/test_eval_job_threads.c."""
 import os
 import re
 import subprocess
