@@ -20,7 +20,7 @@ int lb_eval_inspect(const char *dir, const char *tokenizer, json_t **out, lb_err
     lb_genconf_t gc;
     int rc = lb_model_load(dir, &opt, &m, err);
     if (!rc) rc = lb_st_open(dir, &st, err);
-    if (!rc) rc = lb_eval_genconf_read(dir, &gc, err);
+    if (!rc) rc = lb_sample_genconf_read(dir, &gc, err);
     char tok_desc[512] = "none (no tokenizer.json)";
     char tok_path[4096];
     lb_tokenizer_path(dir, tokenizer, tok_path, sizeof tok_path);
