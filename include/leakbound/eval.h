@@ -383,7 +383,9 @@ LB_API int lb_eval_harmful(const lb_eval_result_t *r, double s);
  * settings stay. */
 LB_API void lb_eval_result_free(lb_eval_result_t *r);
 
-/* How lb_eval_from_samples reads the samples file beyond the score fields. */
+/* How lb_eval_from_samples reads the samples file beyond the score fields; the fields after
+ * data_format are read by lb_eval_flow_samples only, which makes lb_eval_from_samples's
+ * lb_score_cfg_t of them (NULL: the flag not given). */
 typedef struct lb_eval_samples_opts {
     const char *greedy_field;  /* the field holding the greedy answer, or NULL */
     int allow_duplicates;      /* identical lines and repeated (id, "sample") pairs count as
@@ -391,7 +393,39 @@ typedef struct lb_eval_samples_opts {
     const char *data_path;     /* a data set: each id's reference/keywords/question from its
                                   item of that id (both files must hold the same ids), or NULL */
     lb_data_format_t data_format; /* LB_DATA_AUTO: by extension */
+    const char *path;          /* --samples FILE */
+    const char *text_field;    /* --text-field (NULL: "text") */
+    const char *id_field;      /* --id-field (NULL: "id") */
+    const char *reference_field; /* --reference-field, --keywords-field (NULL: the metric's */
+    const char *keywords_field;  /* default, lb_score_set_field) */
+    const char *prompt_field;  /* --prompt-field (NULL: "prompt"; --metric judge: "question"
+                                  when the line has it, else "prompt": lb_score_user_field) */
 } lb_eval_samples_opts_t;
+
+/* Which `eval` runs a flag applies to (lb_eval_flag_scope). */
+enum {
+    LB_EVAL_FLAG_BOTH = 0,     /* every run (or not a flag of eval) */
+    LB_EVAL_FLAG_SAMPLING,     /* a run that samples: refused with --samples FILE */
+    LB_EVAL_FLAG_SAMPLES       /* --samples FILE only: refused without it */
+};
+
+/* The scope of the `eval` flag named flag (without dashes, as lb_eval_job_set takes it; NULL:
+ * LB_EVAL_FLAG_BOTH). LB_EVAL_FLAG_SAMPLING: model, tokenizer, template, n, limit,
+ * temperature, top-k, top-p, min-p, max-length, max-new-tokens, stop, seed, batch, kv-budget,
+ * adaptive-temperature, confidence, confidence-threshold, low-temperature, greedy-too (data,
+ * data-format: the items --samples joins; threads, quiet, verbose: both). LB_EVAL_FLAG_SAMPLES:
+ * text-field, id-field, reference-field, keywords-field, prompt-field, greedy-field,
+ * allow-duplicates. The one list the CLI and lb_eval_job_eval check flags against. */
+LB_API int lb_eval_flag_scope(const char *flag);
+
+/* `eval`'s rule for its flags and --samples: with samples (the file; NULL: not given),
+ * sampling_flag (the first LB_EVAL_FLAG_SAMPLING flag given, as the caller names it: "--top-p",
+ * "-n"; NULL: none) is refused: LB_EINVAL "<flag> does not apply to --samples FILE (the
+ * answers are the file's; nothing is sampled)"; without samples, samples_flag (an
+ * LB_EVAL_FLAG_SAMPLES flag given, "--text-field"; NULL: none) is: LB_EINVAL "<flag> needs
+ * --samples FILE". Returns 0 or LB_EINVAL with err filled. */
+LB_API int lb_eval_samples_check(const char *samples, const char *sampling_flag,
+                                 const char *samples_flag, lb_error_t *err);
 
 /* `eval --samples FILE`: read, score and group the sample lines of cfg->path (the shapes of
  * `score --text-field`: a string, an array of strings, an array of objects with "text") into r
@@ -481,16 +515,35 @@ typedef struct lb_eval_flow {
 LB_API int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
                             lb_eval_result_t *r, lb_error_t *err);
 
-/* `leakbound eval --samples FILE` (cfg->path), as one flow: the provenance (with
- * so->data_path), the atomic folder f->out_dir (lb_io_dir_begin with f->io_flags; r->out_dir
- * is its temporary folder, f->tmp_dir too), lb_eval_from_samples(r, cfg, so), lb_eval_bounds,
- * lb_eval_write_reports, then the folder committed. r: set up by the caller
- * (lb_eval_result_init) and freed by it whatever the outcome; its data_n_lenient and
- * data_lenient_line stay for the caller's note. Only out_dir, io_flags, argc/argv,
- * provenance and hooks.user of f are read. Returns 0 or an LB_E* code with err filled
- * (f->stage LB_EVAL_FLOW_RUN); on failure out_dir is as it was. */
-LB_API int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_cfg_t *cfg,
-                                const lb_eval_samples_opts_t *so, lb_error_t *err);
+/* `leakbound eval --samples FILE` (so->path), as one flow (the caller has checked its flags
+ * with lb_eval_samples_check): r set up from o (lb_eval_result_init; o must outlive r); the
+ * checks (stage LB_EVAL_FLOW_CHECK: f->metric_given, "--metric M is required", and
+ * f->out_dir, "--out DIR is required"); a rank other than 0 then returns 0 (nothing to share);
+ * the lb_score_cfg_t of so's fields, o->metric and o->score (lb_score_set_field; --metric
+ * judge: f->judge_dir needed, "--metric judge needs --judge DIR (the judge model)", stage
+ * CHECK, and opened with f->judge_opts into f->judge, stage LB_EVAL_FLOW_JUDGE; the reports
+ * have no judge section); then (stage LB_EVAL_FLOW_RUN) the provenance (with so->data_path),
+ * the atomic folder f->out_dir (lb_io_dir_begin with f->io_flags; r->out_dir is its temporary
+ * folder, f->tmp_dir too), lb_eval_from_samples, lb_eval_bounds, lb_eval_write_reports, then
+ * the folder committed. r is the caller's to free (lb_eval_result_free) whatever the
+ * outcome, the judge with lb_eval_flow_free; r's data_n_lenient and data_lenient_line stay
+ * for the caller's note. Of f, out_dir, io_flags, argc/argv, metric_given, judge_dir,
+ * judge_opts, rank, provenance and hooks.user are read. Returns 0 or an LB_E* code with err
+ * filled and f->stage set; on failure out_dir is as it was. */
+LB_API int lb_eval_flow_samples(lb_eval_flow_t *f, const lb_eval_opts_t *o,
+                                const lb_eval_samples_opts_t *so, lb_eval_result_t *r,
+                                lb_error_t *err);
+
+/* The bundled default (`leakbound eval` without --model and --data: a small model unlearned
+ * with gradient difference and its forget set, in the folder dir, examples/default), applied
+ * to o and f: o->model dir/model and o->data dir/forget.jsonl (written into buf, cap bytes,
+ * which must outlive o) and, unless the caller gave them, --template phi (tmpl_given 0),
+ * -n 64 (o->n < 0), --top-p 0.9 (o->have_p 0), --max-new-tokens 56 (neither have_max_new nor
+ * have_max_len), --metric as o->metric holds it (f->metric_given set; rougeL-recall by
+ * default) and --out eval-default (f->out_dir NULL). Returns 0, or LB_EINVAL when the two
+ * paths do not fit in buf (o and f then unchanged). */
+LB_API int lb_eval_default_apply(lb_eval_opts_t *o, lb_eval_flow_t *f, const char *dir,
+                                 int tmpl_given, char *buf, size_t cap, lb_error_t *err);
 
 /* Close the judge lb_eval_flow_run opened (NULL or none: nothing). */
 LB_API void lb_eval_flow_free(lb_eval_flow_t *f);
@@ -586,8 +639,11 @@ LB_API void lb_eval_job_free(lb_eval_job_t *j);
  * "tokenizer", "out" (eval's output folder), "output" (sample's -o FILE: lb_eval_job_sample
  * then writes FILE; lb_eval_job_eval refuses it), "resume" (sample's --resume), "threads"
  * (1..1024), "n", "judge" (the judge folder), "judge-template", "judge-labels",
- * "judge-tokenizer", "judge-batch" (1..4096) and "wait" (wait for the lock of out or output).
- * "resume" and "wait" take no value (one given is ignored). Returns 0, LB_EINVAL (as
+ * "judge-tokenizer", "judge-batch" (1..4096) and "wait" (wait for the lock of out or output);
+ * and `eval --samples FILE`'s "samples" (FILE: lb_eval_job_eval then runs that flow, "data"
+ * and "data-format" the items it joins), "text-field", "id-field", "reference-field",
+ * "keywords-field", "prompt-field", "greedy-field" and "allow-duplicates". "resume", "wait"
+ * and "allow-duplicates" take no value (one given is ignored). Returns 0, LB_EINVAL (as
  * lb_eval_opts_set: a bad value or an unknown flag; also after the job has run, and past 256
  * values set on one job), LB_ENOMEM. */
 LB_API int lb_eval_job_set(lb_eval_job_t *j, const char *flag, const char *value, lb_error_t *err);
@@ -607,7 +663,12 @@ LB_API int lb_eval_job_set(lb_eval_job_t *j, const char *flag, const char *value
 LB_API int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
                               lb_error_t *err);
 
-/* `leakbound eval` (not --samples): the checks of the CLI (model, data, n >= 1, metric and out
+/* `leakbound eval`: the flags' scopes first (lb_eval_samples_check with the first
+ * LB_EVAL_FLAG_SAMPLING flag set and the last LB_EVAL_FLAG_SAMPLES flag set, named "--FLAG"
+ * or "-n"). With "samples" set: `eval --samples FILE` (lb_eval_flow_samples, one process; no
+ * model, n or sampling flags): the same files the CLI writes for the same flags, the scores
+ * in the job (lb_eval_job_scores; lb_eval_job_lines is NULL); lb_eval_job_sample refuses
+ * "samples" and its fields. Else the checks of the CLI (model, data, n >= 1, metric and out
  * given, no output or resume; --harm-rate with the judge only; the phi template strips
  * "Answer:" unless strip-prefix was set), the judge (opened and hashed: lb_judge_sha256),
  * lb_eval_load, lb_eval_check_items, provenance (lb_eval_provenance of argv[0..argc) with
@@ -619,7 +680,7 @@ LB_API int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, vo
 LB_API int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv,
                             lb_eval_progress_fn progress, void *user, lb_error_t *err);
 
-/* After a run: the items loaded (P). 0 before. */
+/* After a run: the items loaded (P; with "samples": the file's ids). 0 before. */
 LB_API size_t lb_eval_job_n_items(const lb_eval_job_t *j);
 
 /* After lb_eval_job_sample or lb_eval_job_eval: item p's samples.jsonl lines (the bytes the CLI

@@ -138,6 +138,15 @@ typedef struct lb_score_worker {
     size_t judge_n, judge_next;
 } lb_score_worker_t;
 
+/* The field rule of `score` and `eval --samples`: set cfg->field, where each line keeps what
+ * cfg->metric compares against, from --reference-field (reference_field) and
+ * --keywords-field (keywords_field), each NULL when not given: for --metric keywords
+ * keywords_field, else reference_field, else "keywords"; for the other metrics
+ * reference_field, else "reference" (keywords_field is then not read). The strings are kept
+ * by pointer. */
+LB_API void lb_score_set_field(lb_score_cfg_t *cfg, const char *reference_field,
+                               const char *keywords_field);
+
 /* The field of obj that holds the user turn for --metric judge: --prompt-field when given;
  * else "question" when obj has a string "question" (the item's question before the prompt
  * template, as `sample` and `eval` write it, which is what `eval --metric judge` judges), else

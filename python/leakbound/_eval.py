@@ -277,36 +277,49 @@ def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=No
         return res
 
 
-def eval(model_dir, data, out=None, argv=None, **kw):  # noqa: A001 (the CLI's name)
+def eval(model_dir=None, data=None, out=None, argv=None, samples=None, **kw):  # noqa: A001
     """`leakbound eval --model MODEL_DIR --data DATA --out OUT ...` in-process: the greedy
     answer and n samples per question, scored, bounded and reported by the same C code.
+    With samples=PATH, `leakbound eval --samples PATH [--data DATA] --out OUT ...` instead: no
+    model and no sampling, the answers in the file PATH (the shapes `leakbound eval --help`
+    lists) scored, bounded and reported (docs/evaluation.md, 'Input files').
 
     data: a data set file (TOFU JSON/JSONL, Harry Potter CSV) or a list of item dicts
     ({"id", "question", "answer" or "keywords", ...}, written to a temporary JSONL file, which
-    the report's provenance then names). Keyword arguments are the CLI's flags with
+    the report's provenance then names); with samples, optional: each id's reference,
+    keywords and question from the item of that id. Keyword arguments are the CLI's flags with
     underscores: n (required), metric (required), seed, template, temperature, top_p, top_k,
     min_p, max_new_tokens, max_length, stop, alpha, method, thresholds (a list; or threshold),
     leak_threshold, ed_lambda, plot_prompts, harm_rate, keyword_match, strip_prefix, judge
     (the judge folder), judge_template, judge_labels, judge_threshold, judge_batch, tokenizer,
-    threads, batch, kv_budget, limit, data_format, verbose, wait.
+    threads, batch, kv_budget, limit, data_format, verbose, wait; with samples (and then no
+    model_dir, n or sampling keyword: ValueError as the CLI refuses them): metric (required),
+    text_field, id_field, reference_field, keywords_field, prompt_field, greedy_field,
+    allow_duplicates=True, and the scoring, bound and judge keywords above.
     out: the folder to write samples.jsonl, report.json, report.md and the plots into, as the
     CLI does (default: a temporary folder, removed). argv: the command line the report's
     provenance records (default: the equivalent `leakbound eval ...` command).
     Returns report.json as a dict, with "scores" the (P, n) float64 matrix of the sampled
-    scores (prompts in report order) and "greedy_scores" the (P,) greedy scores, numpy arrays.
+    scores (prompts in report order) and "greedy_scores" the (P,) greedy scores (NaN where a
+    prompt has none), numpy arrays.
     """
+    for name, v in (("model_dir", model_dir), ("samples", samples)):
+        if v is not None and not isinstance(v, (str, os.PathLike)):
+            raise _lib.InputTypeError(f"{name}: expected a path, got {type(v).__name__}")
     with tempfile.TemporaryDirectory(prefix="leakbound-eval-") as tmp, _Job() as job:
+        path = None
         if isinstance(data, (str, os.PathLike)):
             path = os.fspath(data)
-        else:
+        elif data is not None:
             items = list(data)
             path = os.path.join(tmp, "data.jsonl")
             _write_items(path, items)
         dest = os.fspath(out) if out is not None else os.path.join(tmp, "out")
-        cmd = ["leakbound", "eval", "--model", os.fsdecode(os.fspath(model_dir)),
-               "--data", os.fsdecode(path)]
-        job.set("model", model_dir)
-        job.set("data", path)
+        cmd = ["leakbound", "eval"]
+        for flag, v in (("samples", samples), ("model", model_dir), ("data", path)):
+            if v is not None:
+                job.set(flag, v)
+                cmd += ["--" + flag, os.fsdecode(os.fspath(v))]
         _configure(job, kw, cmd)
         job.set("out", dest)
         cmd += ["--out", os.fsdecode(dest)]

@@ -126,7 +126,9 @@ int lb_cli_stdout_done(const char *cmd, int status);
 
 /* Find the bundled default (a folder with model/ and forget.jsonl): $LEAKBOUND_DEFAULT_DIR, else
  * next to the program (../examples/default, ../share/leakbound/default), else the source tree.
- * Writes the folder into out; returns 0, or -1 when none is there. */
+ * Writes the folder into out; returns 0, or -1 when none is there. It stays in the CLI (it
+ * looks beside the running program, /proc/self/exe); what the folder means for a run, its
+ * files and settings, is the library's (lb_eval_default_apply). */
 int lb_cli_default_dir(char *out, size_t cap);
 
 /* Parse a finite double / a base-10 long (any sign: callers check the range) from a whole flag

@@ -170,17 +170,32 @@ static json_t *eval_provenance(void *user, const char *model, const char *model_
     return lb_eval_provenance(kac, kav, model, model_sha, data, data_sha, err);
 }
 
-/* --samples FILE: score, bound and report the file's answers (lb_eval_flow_samples). */
-static int eval_from_file(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
-                          const lb_eval_samples_opts_t *so, const char *out_dir, int io_flags) {
+/* --samples FILE: score, bound and report the file's answers (lb_eval_flow_samples: its
+ * checks, the judge, the run); here only the messages and the exit status. */
+static int eval_from_file(lb_eval_flow_t *f, const lb_eval_opts_t *a,
+                          const lb_eval_samples_opts_t *so) {
     lb_error_t err = {0};
-    eval_run_t run = {0};
-    lb_eval_flow_t f = {.out_dir = out_dir, .io_flags = io_flags, .hooks = {.user = &run},
-                        .provenance = eval_provenance};
-    int rc = lb_eval_flow_samples(&f, e, cfg, so, &err);
-    lb_cli_sampling_warn_data(CMD, so->data_path, e->data_n_lenient, e->data_lenient_line);
-    lb_eval_result_free(e);
-    return rc ? lb_cli_fail_status(CMD, &err, out_dir, f.tmp_dir) : LB_EXIT_OK;
+    lb_eval_result_t e;
+    int rc = lb_eval_flow_samples(f, a, so, &e, &err), status = LB_EXIT_OK;
+    if (rc && f->stage == LB_EVAL_FLOW_CHECK) {
+        status = lb_cli_failf(CMD, "%s", err.msg);
+    } else if (rc && f->stage == LB_EVAL_FLOW_JUDGE) {
+        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
+        status = rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
+    } else {
+        lb_cli_sampling_warn_data(CMD, so->data_path, e.data_n_lenient, e.data_lenient_line);
+        if (rc) status = lb_cli_fail_status(CMD, &err, f->out_dir, f->tmp_dir);
+    }
+    lb_eval_result_free(&e);
+    lb_eval_flow_free(f);
+    return status;
+}
+
+/* The long name of the option with code c in o (NULL: none). */
+static const char *opt_name(const struct option *o, int c) {
+    for (; o->name; o++)
+        if (o->val == c) return o->name;
+    return NULL;
 }
 
 /* One of eval's bound flags (lb_eval_opts_set checks it), by its name. */
@@ -220,18 +235,24 @@ static int eval_main(int argc, char **argv) {
     lb_cli_sampling_init(&a);
     lb_cli_score_flags_t so;
     lb_cli_score_flags_init(&so);
-    int c, st, prompt_field_given = 0, tmpl_given = 0, harm_given = 0, allow_dup = 0, wait = 0;
+    int c, st, tmpl_given = 0, harm_given = 0, wait = 0;
     int metric_given = 0, quiet = 0;
-    const char *samples = NULL, *sampling_flag = NULL, *field_flag = NULL, *greedy_field = NULL;
-    const char *out_dir = NULL;
-    lb_score_cfg_t cfg = {.text_field = "text", .id_field = "id", .prompt_field = "prompt"};
-    const char *ref_field = NULL, *kw_field = NULL;
+    const char *sampling_flag = NULL, *out_dir = NULL;
+    char field_flag[64] = "";
+    lb_eval_samples_opts_t sop = {0};
     lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "n:h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
+        /* which runs the flag applies to (lb_eval_samples_check below): the first sampling
+           flag as written, the last --samples one */
+        int scope = lb_eval_flag_scope(c == 'n' ? "n" : opt_name(opts, c));
+        if (scope == LB_EVAL_FLAG_SAMPLING && !sampling_flag)
+            sampling_flag = c == 'n' ? "-n"
+                                     : argv[optind - 1 - (optarg && optarg == argv[optind - 1])];
+        if (scope == LB_EVAL_FLAG_SAMPLES)
+            snprintf(field_flag, sizeof field_flag, "--%s", opt_name(opts, c));
         switch (c) {
         case 'n':
             if ((st = lb_cli_sampling_option(&a, &quiet, LB_SO_N, optarg, CMD))) return st;
-            if (!sampling_flag) sampling_flag = "-n";
             break;
         case O_METRIC:
             if ((st = eval_flag(&a, "metric", optarg))) return st;
@@ -241,18 +262,14 @@ static int eval_main(int argc, char **argv) {
         case O_METHOD: if ((st = eval_flag(&a, "method", optarg))) return st; break;
         case O_OUT: out_dir = optarg; break;
         case LB_CLI_O_WAIT: wait = 1; break;
-        case O_SAMPLES: samples = optarg; break;
-        case O_TEXT_F: cfg.text_field = optarg; field_flag = "--text-field"; break;
-        case O_ID_F: cfg.id_field = optarg; field_flag = "--id-field"; break;
-        case O_REF_F: ref_field = optarg; field_flag = "--reference-field"; break;
-        case O_KW_F: kw_field = optarg; field_flag = "--keywords-field"; break;
-        case O_PROMPT_F:
-            cfg.prompt_field = optarg;
-            field_flag = "--prompt-field";
-            prompt_field_given = 1;
-            break;
-        case O_GREEDY_F: greedy_field = optarg; field_flag = "--greedy-field"; break;
-        case O_ALLOW_DUP: allow_dup = 1; field_flag = "--allow-duplicates"; break;
+        case O_SAMPLES: sop.path = optarg; break;
+        case O_TEXT_F: sop.text_field = optarg; break;
+        case O_ID_F: sop.id_field = optarg; break;
+        case O_REF_F: sop.reference_field = optarg; break;
+        case O_KW_F: sop.keywords_field = optarg; break;
+        case O_PROMPT_F: sop.prompt_field = optarg; break;
+        case O_GREEDY_F: sop.greedy_field = optarg; break;
+        case O_ALLOW_DUP: sop.allow_duplicates = 1; break;
         case O_THR: if ((st = eval_flag(&a, "threshold", optarg))) return st; break;
         case O_LAMBDA: if ((st = eval_flag(&a, "ed-lambda", optarg))) return st; break;
         case O_PLOT: if ((st = eval_flag(&a, "plot-prompts", optarg))) return st; break;
@@ -269,11 +286,6 @@ static int eval_main(int argc, char **argv) {
                 break;
             }
             tmpl_given |= c == LB_SO_TEMPLATE;
-            /* every sampling flag but these describes a sampling run --samples does not make
-               (--data: the items whose references --samples joins by id) */
-            if (!sampling_flag && c != LB_SO_THREADS && c != LB_SO_QUIET && c != LB_SO_VERBOSE &&
-                c != LB_SO_DATA && c != LB_SO_FORMAT)
-                sampling_flag = argv[optind - 1 - (optarg && optarg == argv[optind - 1])];
             st = lb_cli_sampling_option(&a, &quiet, c, optarg, CMD);
             if (st == 1) return lb_cli_failf(CMD, "unknown option '%s'", argv[optind - 1]);
             if (st) return st;
@@ -281,50 +293,29 @@ static int eval_main(int argc, char **argv) {
     }
     if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s'", argv[optind]);
     lb_eval_result_t e;
-    if (samples) {
-        if (sampling_flag)
-            return lb_cli_failf(CMD, "%s does not apply to --samples FILE (the answers are the "
-                                "file's; nothing is sampled)", sampling_flag);
-        if (!metric_given) return lb_cli_failf(CMD, "--metric M is required");
-        if (!out_dir) return lb_cli_failf(CMD, "--out DIR is required");
-        cfg.metric = a.metric;
-        cfg.field = a.metric == LB_METRIC_KEYWORDS ? (kw_field ? kw_field : ref_field ? ref_field : "keywords")
-                                          : ref_field ? ref_field : "reference";
-        cfg.path = samples;
-        if (lb_cli_mpi_rank() != 0) return LB_EXIT_OK; /* nothing to share: rank 0 alone */
-        lb_judge_t *judge = NULL;
-        if (a.metric == LB_METRIC_JUDGE) {
-            /* the user turn as `score --metric judge` reads it: --prompt-field, else "question"
-               when the line has it, else "prompt" */
-            if (!prompt_field_given) cfg.prompt_field = NULL;
-            if ((st = lb_cli_score_judge_open(&so, CMD, &judge))) return st;
-            so.opts.judge = judge;
-        }
-        cfg.opts = so.opts;
-        a.score = so.opts;
-        lb_eval_result_init(&e, &a);
-        lb_eval_samples_opts_t sop = {.greedy_field = greedy_field, .allow_duplicates = allow_dup,
-                                   .data_path = a.data, .data_format = a.format};
-        st = eval_from_file(&e, &cfg, &sop, out_dir, lb_cli_io_flags(wait));
-        lb_judge_free(judge);
-        return st;
+    lb_error_t err = {0};
+    if (lb_eval_samples_check(sop.path, sampling_flag, field_flag[0] ? field_flag : NULL, &err))
+        return lb_cli_failf(CMD, "%s", err.msg);
+    a.score = so.opts;
+    lb_eval_flow_t f = {
+        .out_dir = out_dir, .io_flags = lb_cli_io_flags(wait), .argc = argc, .argv = argv,
+        .metric_given = metric_given, .strip_given = so.strip_given, .harm_given = harm_given,
+        .judge_dir = so.judge_dir,
+        .judge_opts = {.tmpl = so.judge_tmpl, .labels = so.judge_labels, .batch = so.judge_batch,
+                       .tokenizer = so.judge_tokenizer},
+        .rank = lb_cli_mpi_rank(), .ranks = lb_cli_mpi_size(), .provenance = eval_provenance};
+    if (sop.path) { /* the items --data names are the ones the file's ids join */
+        sop.data_path = a.data;
+        sop.data_format = a.format;
+        return eval_from_file(&f, &a, &sop);
     }
-    if (field_flag) return lb_cli_failf(CMD, "%s needs --samples FILE", field_flag);
-    char def_dir[4096], def_model[4160], def_data[4160];
+    char def_dir[4096], def_paths[8320];
     if (!a.model && !a.data) {
         if (lb_cli_default_dir(def_dir, sizeof def_dir))
             return lb_cli_failf(CMD, "no --model/--data given and the bundled default was not "
                                 "found (set LEAKBOUND_DEFAULT_DIR to examples/default)");
-        snprintf(def_model, sizeof def_model, "%s/model", def_dir);
-        snprintf(def_data, sizeof def_data, "%s/forget.jsonl", def_dir);
-        a.model = def_model;
-        a.data = def_data;
-        if (!tmpl_given) a.tmpl = "phi";
-        if (a.n < 0) a.n = 64;
-        if (!a.have_p) a.have_p = 1, a.p = 0.9;
-        if (!a.have_max_new && !a.have_max_len) a.have_max_new = 1, a.max_new = 56;
-        metric_given = 1;
-        if (!out_dir) out_dir = "eval-default";
+        if (lb_eval_default_apply(&a, &f, def_dir, tmpl_given, def_paths, sizeof def_paths, &err))
+            return lb_cli_failf(CMD, "%s", err.msg);
         if (lb_cli_mpi_rank() == 0)
             fprintf(stderr, "leakbound %s: the bundled default: %s\n", CMD, def_dir);
     }
@@ -332,20 +323,13 @@ static int eval_main(int argc, char **argv) {
        transport; under MPI only rank 0 scores, bounds and writes */
     int root = lb_cli_mpi_rank() == 0;
     if (!root) quiet = 1;
-    a.score = so.opts;
     lb_eval_ctx_t ctx;
-    lb_error_t err = {0};
     eval_run_t run = {.prog = {.cmd = CMD, .quiet = quiet}, .e = &e, .a = &a};
-    lb_eval_flow_t f = {
-        .out_dir = out_dir, .io_flags = lb_cli_io_flags(wait), .argc = argc, .argv = argv,
-        .metric_given = metric_given, .strip_given = so.strip_given, .harm_given = harm_given,
-        .judge_dir = so.judge_dir,
-        .judge_opts = {.tmpl = so.judge_tmpl, .labels = so.judge_labels, .batch = so.judge_batch,
-                       .tokenizer = so.judge_tokenizer},
-        .rank = lb_cli_mpi_rank(), .ranks = lb_cli_mpi_size(),
-        .hooks = {.user = &run, .progress = lb_cli_sampling_progress, .group = eval_group,
-                  .sampler = lb_cli_mpi_sampler_run},
-        .loaded = eval_loaded, .ready = eval_ready, .go = eval_go, .provenance = eval_provenance};
+    f.hooks = (lb_eval_hooks_t){.user = &run, .progress = lb_cli_sampling_progress,
+                                .group = eval_group, .sampler = lb_cli_mpi_sampler_run};
+    f.loaded = eval_loaded;
+    f.ready = eval_ready;
+    f.go = eval_go;
     run.flow = &f;
     int rc = lb_eval_flow_run(&f, &a, &ctx, &e, &err), status = LB_EXIT_OK;
     if (rc && f.stage == LB_EVAL_FLOW_CHECK) {
@@ -357,7 +341,7 @@ static int eval_main(int argc, char **argv) {
     } else if (rc) { /* the one exit rule (lb_cli_status): an I/O error on DIR or its
                         temporary sibling is 1 */
         const char *tmp = f.tmp_dir[0] ? f.tmp_dir : NULL;
-        status = root ? lb_cli_fail_status(CMD, &err, out_dir, tmp)
+        status = root ? lb_cli_fail_status(CMD, &err, f.out_dir, tmp)
                       : (lb_cli_mpi_failed(err.msg), lb_cli_status(&err, NULL, NULL));
     }
     lb_eval_flow_free(&f);

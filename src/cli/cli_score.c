@@ -134,8 +134,7 @@ int lb_cli_score(int argc, char **argv) {
     lb_error_t me;
     if (lb_metric_parse(metric, &cfg.metric, &me)) return lb_cli_failf("score", "%s", me.msg);
     cfg.opts = so.opts;
-    cfg.field = cfg.metric == LB_METRIC_KEYWORDS && kw_field ? kw_field
-                : field ? field : cfg.metric == LB_METRIC_KEYWORDS ? "keywords" : "reference";
+    lb_score_set_field(&cfg, field, kw_field);
     cfg.prompt_field = prompt_field;
     cfg.text_field = text_field;
     cfg.id_field = id_field;

@@ -1,5 +1,6 @@
-/* The flow of `leakbound eval` (not --samples), once: what the CLI (with its MPI transport) and
- * lb_eval_job_eval both run. Nothing here prints; the caller's hooks do. */
+/* The flows of `leakbound eval` and `eval --samples FILE`, once each, and the rule of which
+ * flags apply to which: what the CLI (with its MPI transport) and lb_eval_job_eval both run.
+ * Nothing here prints; the caller's hooks do. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,20 +121,70 @@ int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
     return rc;
 }
 
-int lb_eval_flow_samples(lb_eval_flow_t *f, lb_eval_result_t *r, const lb_score_cfg_t *cfg,
-                         const lb_eval_samples_opts_t *so, lb_error_t *err) {
+int lb_eval_flag_scope(const char *flag) {
+    static const char *const sampling[] = {
+        "model", "tokenizer", "template", "n", "limit", "temperature", "top-k", "top-p", "min-p",
+        "max-length", "max-new-tokens", "stop", "seed", "batch", "kv-budget",
+        "adaptive-temperature", "confidence", "confidence-threshold", "low-temperature",
+        "greedy-too", NULL};
+    static const char *const samples[] = {"text-field", "id-field", "reference-field",
+                                          "keywords-field", "prompt-field", "greedy-field",
+                                          "allow-duplicates", NULL};
+    for (int i = 0; flag && sampling[i]; i++)
+        if (!strcmp(flag, sampling[i])) return LB_EVAL_FLAG_SAMPLING;
+    for (int i = 0; flag && samples[i]; i++)
+        if (!strcmp(flag, samples[i])) return LB_EVAL_FLAG_SAMPLES;
+    return LB_EVAL_FLAG_BOTH;
+}
+
+int lb_eval_samples_check(const char *samples, const char *sampling_flag,
+                          const char *samples_flag, lb_error_t *err) {
+    if (samples && sampling_flag)
+        BAD("%s does not apply to --samples FILE (the answers are the file's; nothing is "
+            "sampled)", sampling_flag);
+    if (!samples && samples_flag) BAD("%s needs --samples FILE", samples_flag);
+    return 0;
+}
+
+/* --samples before its run: the checks, the score settings, the judge (rank 0). */
+static int samples_setup(lb_eval_flow_t *f, const lb_eval_opts_t *o,
+                         const lb_eval_samples_opts_t *so, lb_score_cfg_t *cfg, lb_error_t *err) {
+    if (!f->metric_given) BAD("--metric M is required");
+    if (!f->out_dir) BAD("--out DIR is required");
+    if (f->rank != 0) return 0;
+    *cfg = (lb_score_cfg_t){.metric = o->metric, .prompt_field = so->prompt_field,
+                            .text_field = so->text_field ? so->text_field : "text",
+                            .id_field = so->id_field ? so->id_field : "id", .path = so->path,
+                            .opts = o->score};
+    lb_score_set_field(cfg, so->reference_field, so->keywords_field);
+    if (o->metric != LB_METRIC_JUDGE) return 0;
+    if (!f->judge_dir) BAD("--metric judge needs --judge DIR (the judge model)");
+    f->stage = LB_EVAL_FLOW_JUDGE;
+    int rc = lb_judge_open(f->judge_dir, &f->judge_opts, &f->judge, err);
+    cfg->opts.judge = f->judge;
+    return rc;
+}
+
+int lb_eval_flow_samples(lb_eval_flow_t *f, const lb_eval_opts_t *o,
+                         const lb_eval_samples_opts_t *so, lb_eval_result_t *r, lb_error_t *err) {
     lb_io_dir_t out = {0};
-    f->stage = LB_EVAL_FLOW_RUN;
+    lb_score_cfg_t cfg;
+    lb_eval_result_init(r, o);
+    f->judge = NULL;
     f->tmp_dir[0] = 0;
-    r->samples_path = cfg->path;
-    int rc = (r->provenance = provenance(f, NULL, NULL, so->data_path, NULL, err)) ? 0 : err->code;
+    f->stage = LB_EVAL_FLOW_CHECK;
+    int rc = samples_setup(f, o, so, &cfg, err);
+    if (rc || f->rank != 0) return rc;
+    f->stage = LB_EVAL_FLOW_RUN;
+    r->samples_path = so->path;
+    rc = (r->provenance = provenance(f, NULL, NULL, so->data_path, NULL, err)) ? 0 : err->code;
     if (!rc && (rc = lb_io_dir_begin(&out, f->out_dir, lb_eval_out_files, f->io_flags, err)) ==
                    LB_EINVAL)
         lb_error_prefix(err, "--out");
     if (!rc) {
         r->out_dir = out.path;
         snprintf(f->tmp_dir, sizeof f->tmp_dir, "%s", out.path);
-        rc = lb_eval_from_samples(r, cfg, so, err);
+        rc = lb_eval_from_samples(r, &cfg, so, err);
     }
     if (!rc) rc = lb_eval_bounds(r, err);
     if (!rc) rc = lb_eval_write_reports(r, err);

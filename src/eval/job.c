@@ -181,6 +181,9 @@ struct lb_eval_job {
     int verbose;
     lb_eval_progress_fn hook_progress; /* the caller's progress hook and its user */
     void *hook_user;
+    lb_eval_samples_opts_t so;  /* eval --samples FILE (so.path) and its fields */
+    char sampling_flag[32];     /* the first LB_EVAL_FLAG_SAMPLING flag set ("--top-p"), or "" */
+    char samples_flag[32];      /* the last LB_EVAL_FLAG_SAMPLES flag set, or "" */
 };
 
 int lb_eval_job_new(lb_eval_job_t **out, lb_error_t *err) {
@@ -206,7 +209,34 @@ void lb_eval_job_free(lb_eval_job_t *j) {
     free(j);
 }
 
+/* The flags of `eval --samples FILE` (1: f is not one). */
+static int samples_set(lb_eval_job_t *j, const char *f, const char *a) {
+    if (!strcmp(f, "samples")) j->so.path = a;
+    else if (!strcmp(f, "text-field")) j->so.text_field = a;
+    else if (!strcmp(f, "id-field")) j->so.id_field = a;
+    else if (!strcmp(f, "reference-field")) j->so.reference_field = a;
+    else if (!strcmp(f, "keywords-field")) j->so.keywords_field = a;
+    else if (!strcmp(f, "prompt-field")) j->so.prompt_field = a;
+    else if (!strcmp(f, "greedy-field")) j->so.greedy_field = a;
+    else if (!strcmp(f, "allow-duplicates")) j->so.allow_duplicates = 1;
+    else return 1;
+    return 0;
+}
+
+static int job_set(lb_eval_job_t *j, const char *f, const char *v, lb_error_t *err);
+
 int lb_eval_job_set(lb_eval_job_t *j, const char *f, const char *v, lb_error_t *err) {
+    int rc = job_set(j, f, v, err);
+    if (rc) return rc;
+    int scope = lb_eval_flag_scope(f); /* what lb_eval_job_eval checks them against */
+    if (scope == LB_EVAL_FLAG_SAMPLING && !j->sampling_flag[0])
+        snprintf(j->sampling_flag, sizeof j->sampling_flag, "%s%s", strcmp(f, "n") ? "--" : "-", f);
+    if (scope == LB_EVAL_FLAG_SAMPLES)
+        snprintf(j->samples_flag, sizeof j->samples_flag, "--%s", f);
+    return 0;
+}
+
+static int job_set(lb_eval_job_t *j, const char *f, const char *v, lb_error_t *err) {
     if (!f) BAD("no flag name given");
     if (j->ran) BAD("the job has run already: set its options before running it");
     char *s = NULL;
@@ -227,6 +257,7 @@ int lb_eval_job_set(lb_eval_job_t *j, const char *f, const char *v, lb_error_t *
     else if (!strcmp(f, "judge-template")) j->jo.tmpl = a;
     else if (!strcmp(f, "judge-labels")) j->jo.labels = a;
     else if (!strcmp(f, "judge-tokenizer")) j->jo.tokenizer = a;
+    else if (!samples_set(j, f, a)) return 0;
     else if (!strcmp(f, "judge-batch")) {
         long n;
         if (parse_long(a, &n) || n < 1 || n > 4096)
@@ -268,9 +299,15 @@ static int keep_group(void *user, size_t item, const lb_sample_result_t *res, in
     return 0;
 }
 
-static int begin(lb_eval_job_t *j, lb_error_t *err) {
+/* One run per job. */
+static int once(lb_eval_job_t *j, lb_error_t *err) {
     if (j->ran) BAD("the job has run already: one run per job");
     j->ran = 1;
+    return 0;
+}
+
+/* What a sampling run needs. */
+static int required(lb_eval_job_t *j, lb_error_t *err) {
     if (!j->o.model) BAD("--model DIR is required");
     if (!j->o.data) BAD("--data FILE is required");
     if (j->o.n < 0) BAD("-n N is required");
@@ -302,7 +339,10 @@ static int job_loaded(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err) {
 
 int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *user,
                        lb_error_t *err) {
-    int rc = begin(j, err);
+    int rc = once(j, err);
+    if (!rc && (j->so.path || j->samples_flag[0]))
+        BAD("%s is a flag of eval, not of sample", j->so.path ? "--samples" : j->samples_flag);
+    if (!rc) rc = required(j, err);
     if (rc) return rc;
     /* the progress hook gets the caller's user; the group hook the job */
     lb_eval_hooks_t h = {.user = j, .group = keep_group};
@@ -322,12 +362,27 @@ int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *use
     return rc;
 }
 
+/* `eval --samples FILE`: the flow of the CLI, its items joined from data when set. */
+static int job_samples(lb_eval_job_t *j, int argc, char *const *argv, lb_error_t *err) {
+    j->so.data_path = j->o.data;
+    j->so.data_format = j->o.format;
+    j->have_result = 1;
+    j->flow = (lb_eval_flow_t){.out_dir = j->out_dir, .io_flags = j->wait ? LB_IO_WAIT : 0,
+                               .argc = argc, .argv = argv, .metric_given = j->metric_given,
+                               .judge_dir = j->judge_dir, .judge_opts = j->jo, .ranks = 1};
+    return lb_eval_flow_samples(&j->flow, &j->o, &j->so, &j->r, err);
+}
+
 int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_progress_fn progress,
                      void *user, lb_error_t *err) {
-    int rc = begin(j, err);
+    int rc = once(j, err);
+    if (!rc) rc = lb_eval_samples_check(j->so.path, j->sampling_flag[0] ? j->sampling_flag : NULL,
+                                        j->samples_flag[0] ? j->samples_flag : NULL, err);
+    if (!rc && !j->so.path) rc = required(j, err);
     if (rc) return rc;
     if (j->output || j->resume)
         BAD("output and resume are flags of sample: eval writes into out (a folder)");
+    if (j->so.path) return job_samples(j, argc, argv, err);
     j->hook_progress = progress;
     j->hook_user = user;
     j->verbose = j->o.verbose;
@@ -342,7 +397,10 @@ int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_prog
     return lb_eval_flow_run(&j->flow, &j->o, &j->ctx, &j->r, err);
 }
 
-size_t lb_eval_job_n_items(const lb_eval_job_t *j) { return j && j->lines ? j->ctx.n_items : 0; }
+size_t lb_eval_job_n_items(const lb_eval_job_t *j) {
+    if (j && j->so.path) return j->have_result ? j->r.n_items : 0; /* --samples: the file's */
+    return j && j->lines ? j->ctx.n_items : 0;
+}
 
 const char *lb_eval_job_lines(const lb_eval_job_t *j, size_t p, size_t *len) {
     if (!j || !j->lines || p >= j->ctx.n_items || !j->lines[p]) {

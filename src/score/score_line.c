@@ -42,6 +42,15 @@ static size_t fmt_real(char *buf, double v) {
     return (size_t)n;
 }
 
+void lb_score_set_field(lb_score_cfg_t *cfg, const char *reference_field,
+                        const char *keywords_field) {
+    if (cfg->metric == LB_METRIC_KEYWORDS)
+        cfg->field = keywords_field ? keywords_field
+                     : reference_field ? reference_field : "keywords";
+    else
+        cfg->field = reference_field ? reference_field : "reference";
+}
+
 const char *lb_score_user_field(const lb_score_cfg_t *cfg, json_t *obj) {
     if (cfg->prompt_field) return cfg->prompt_field;
     return json_is_string(json_object_get(obj, "question")) ? "question" : "prompt";

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -285,11 +286,188 @@ static void test_flow_ranks(void **state) {
     }
 }
 
+/* Which runs each flag applies to (lb_eval_flag_scope) and the refusals of the wrong ones
+ * (lb_eval_samples_check), with the CLI's messages. */
+static void test_flag_scope(void **state) {
+    (void)state;
+    const char *sampling[] = {"model", "tokenizer", "template", "n", "limit", "temperature",
+                              "top-k", "top-p", "min-p", "max-length", "max-new-tokens", "stop",
+                              "seed", "batch", "kv-budget", "adaptive-temperature", "confidence",
+                              "confidence-threshold", "low-temperature", "greedy-too"};
+    const char *samples[] = {"text-field", "id-field", "reference-field", "keywords-field",
+                             "prompt-field", "greedy-field", "allow-duplicates"};
+    const char *both[] = {"data", "data-format", "threads", "quiet", "verbose", "metric",
+                          "alpha", "out", "judge", "strip-prefix", "samples", "wait", "x", ""};
+    for (size_t i = 0; i < sizeof sampling / sizeof *sampling; i++)
+        assert_int_equal(lb_eval_flag_scope(sampling[i]), LB_EVAL_FLAG_SAMPLING);
+    for (size_t i = 0; i < sizeof samples / sizeof *samples; i++)
+        assert_int_equal(lb_eval_flag_scope(samples[i]), LB_EVAL_FLAG_SAMPLES);
+    for (size_t i = 0; i < sizeof both / sizeof *both; i++)
+        assert_int_equal(lb_eval_flag_scope(both[i]), LB_EVAL_FLAG_BOTH);
+    assert_int_equal(lb_eval_flag_scope(NULL), LB_EVAL_FLAG_BOTH);
+    lb_error_t err = {0};
+    assert_int_equal(lb_eval_samples_check("f", NULL, "--text-field", &err), 0);
+    assert_int_equal(lb_eval_samples_check(NULL, "--top-p", NULL, &err), 0);
+    assert_int_equal(lb_eval_samples_check("f", "--top-p=0.9", NULL, &err), LB_EINVAL);
+    assert_string_equal(err.msg, "--top-p=0.9 does not apply to --samples FILE (the answers are "
+                        "the file's; nothing is sampled)");
+    assert_int_equal(lb_eval_samples_check(NULL, "-n", "--greedy-field", &err), LB_EINVAL);
+    assert_string_equal(err.msg, "--greedy-field needs --samples FILE");
+}
+
+/* The bundled default's settings: given ones kept, the others set, paths into the buffer. */
+static void test_default_apply(void **state) {
+    (void)state;
+    lb_error_t err = {0};
+    char buf[64];
+    for (int given = 0; given < 2; given++) {
+        lb_eval_opts_t o;
+        lb_eval_opts_default(&o);
+        o.n = -1;
+        lb_eval_flow_t f = {0};
+        if (given) {
+            assert_int_equal(lb_eval_opts_set(&o, "template", "raw", &err), 0);
+            assert_int_equal(lb_eval_opts_set(&o, "n", "3", &err), 0);
+            assert_int_equal(lb_eval_opts_set(&o, "top-p", "0.5", &err), 0);
+            assert_int_equal(lb_eval_opts_set(&o, "max-length", "30", &err), 0);
+            assert_int_equal(lb_eval_opts_set(&o, "metric", "exact", &err), 0);
+            f.out_dir = "mine";
+        }
+        assert_int_equal(lb_eval_default_apply(&o, &f, "/d", given, buf, sizeof buf, &err), 0);
+        assert_string_equal(o.model, "/d/model");
+        assert_string_equal(o.data, "/d/forget.jsonl");
+        assert_string_equal(o.tmpl, given ? "raw" : "phi");
+        assert_int_equal((int)o.n, given ? 3 : 64);
+        assert_true(o.have_p && o.p == (given ? 0.5 : 0.9));
+        assert_int_equal(o.have_max_new, !given);
+        if (!given) assert_int_equal((int)o.max_new, 56);
+        assert_int_equal(o.metric, given ? LB_METRIC_EXACT : LB_METRIC_ROUGEL_RECALL);
+        assert_int_equal(f.metric_given, 1);
+        assert_string_equal(f.out_dir, given ? "mine" : "eval-default");
+    }
+    lb_eval_opts_t o;
+    lb_eval_opts_default(&o);
+    lb_eval_flow_t f = {0};
+    const char *long_dir = "/a-folder-whose-name-is-long-enough/default";
+    assert_int_equal(lb_eval_default_apply(&o, &f, long_dir, 0, buf, sizeof buf, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "too long"));
+    assert_null(o.model);
+    assert_null(f.out_dir);
+}
+
+/* eval --samples as a flow (lb_eval_flow_samples) and a job: the checks and their stages,
+ * a worker rank that writes nothing, the judge's stages, and a run whose scores are the
+ * file's; the job refuses sampling flags with samples and its fields without. */
+static void test_flow_samples(void **state) {
+    (void)state;
+    char dir[4200], file[4300], out[4300], path[4400];
+    snprintf(dir, sizeof dir, "%s/test_eval_samples-%d",
+             getenv("LB_WORK") ? getenv("LB_WORK") : "/tmp", (int)getpid());
+    lb_io_remove_tree(dir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(file, sizeof file, "%s/s.jsonl", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(path, sizeof path, "%s/report.json", out);
+    FILE *fp = fopen(file, "w");
+    assert_non_null(fp);
+    fputs("{\"id\": \"a\", \"reference\": \"x y\", \"text\": [\"x y\", \"z\", \"x\"]}\n"
+          "{\"id\": \"b\", \"ref\": \"u v\", \"reference\": \"q\", \"text\": \"u\"}\n"
+          "{\"id\": \"b\", \"reference\": \"q\", \"ref\": \"u v\", \"text\": \"v\"}\n"
+          "{\"id\": \"b\", \"reference\": \"q\", \"ref\": \"u v\", \"text\": \"q\"}\n"
+          "{\"id\": \"b\", \"reference\": \"q\", \"sample\": -1, \"text\": \"q\"}\n", fp);
+    fclose(fp);
+    lb_eval_samples_opts_t so = {.path = file};
+    struct {
+        int metric_given, rank, judge;
+        const char *out_dir, *judge_dir;
+        int rc, stage;
+    } t[] = {
+        {0, 0, 0, out, NULL, LB_EINVAL, LB_EVAL_FLOW_CHECK},
+        {1, 0, 0, NULL, NULL, LB_EINVAL, LB_EVAL_FLOW_CHECK},
+        {1, 1, 1, out, NULL, 0, LB_EVAL_FLOW_CHECK}, /* a worker: nothing to do, no judge */
+        {1, 0, 1, out, NULL, LB_EINVAL, LB_EVAL_FLOW_CHECK},
+        {1, 0, 1, out, file, LB_EIO, LB_EVAL_FLOW_JUDGE},
+    };
+    const char *msgs[] = {"--metric M is required", "--out DIR is required", "",
+                          "--metric judge needs --judge DIR (the judge model)", "not a folder"};
+    for (size_t k = 0; k < sizeof t / sizeof *t; k++) {
+        lb_eval_opts_t o;
+        lb_eval_opts_default(&o);
+        o.metric = t[k].judge ? LB_METRIC_JUDGE : LB_METRIC_EXACT;
+        lb_eval_flow_t f = {.out_dir = t[k].out_dir, .metric_given = t[k].metric_given,
+                            .rank = t[k].rank, .judge_dir = t[k].judge_dir};
+        lb_eval_result_t r;
+        lb_error_t err = {0};
+        assert_int_equal(lb_eval_flow_samples(&f, &o, &so, &r, &err), t[k].rc);
+        assert_int_equal(f.stage, t[k].stage);
+        assert_non_null(strstr(err.msg, msgs[k]));
+        assert_null(f.judge);
+        assert_int_equal(access(out, F_OK), -1);
+        lb_eval_result_free(&r);
+    }
+    /* the job: b's reference from --reference-field ref (rougeL-recall: u, v, q score 0.5,
+       0.5, 0), its greedy line apart; a's three answers */
+    lb_eval_job_t *j;
+    lb_error_t err = {0};
+    assert_int_equal(lb_eval_job_new(&j, &err), 0);
+    const char *kv[][2] = {{"samples", file}, {"metric", "rougeL-recall"}, {"out", out},
+                           {"reference-field", "ref"}, {"threads", "1"}};
+    for (size_t k = 0; k < sizeof kv / sizeof *kv; k++)
+        assert_int_equal(lb_eval_job_set(j, kv[k][0], kv[k][1], &err), 0);
+    char *argv[] = {"test"};
+    assert_int_equal(lb_eval_job_eval(j, 1, argv, NULL, NULL, &err), LB_EINVAL);
+    assert_non_null(strstr(err.msg, "s.jsonl:1: missing field \"ref\""));
+    lb_eval_job_free(j);
+    assert_int_equal(lb_eval_job_new(&j, &err), 0);
+    kv[3][1] = "reference";
+    for (size_t k = 0; k < sizeof kv / sizeof *kv; k++)
+        assert_int_equal(lb_eval_job_set(j, kv[k][0], kv[k][1], &err), 0);
+    assert_int_equal(lb_eval_job_eval(j, 1, argv, NULL, NULL, &err), 0);
+    assert_int_equal(access(path, F_OK), 0);
+    assert_int_equal((int)lb_eval_job_n_items(j), 2);
+    assert_null(lb_eval_job_lines(j, 0, NULL));
+    size_t n;
+    const double *g, *s = lb_eval_job_scores(j, &n, &g);
+    assert_non_null(s);
+    assert_int_equal((int)n, 3);
+    const double want[] = {1, 0, 0.5, 0, 0, 1};
+    for (int i = 0; i < 6; i++) assert_true(s[i] == want[i]);
+    assert_true(isnan(g[0]) && g[1] == 1);
+    lb_eval_job_free(j);
+    lb_io_remove_tree(out);
+    /* sampling flags with samples, its fields without, and samples in sample */
+    const char *bad[][4] = {{"samples", file, "top-p", "0.9"}, {"samples", file, "n", "2"},
+                            {"data", file, "greedy-field", "g"}, {"samples", file, "model", "m"}};
+    const char *why[] = {"--top-p does not apply to --samples FILE (the answers are the file's; "
+                         "nothing is sampled)", "-n does not apply to --samples FILE",
+                         "--greedy-field needs --samples FILE", "--model does not apply"};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(lb_eval_job_new(&j, &err), 0);
+        assert_int_equal(lb_eval_job_set(j, bad[k][0], bad[k][1], &err), 0);
+        assert_int_equal(lb_eval_job_set(j, bad[k][2], bad[k][3], &err), 0);
+        assert_int_equal(lb_eval_job_set(j, "metric", "exact", &err), 0);
+        assert_int_equal(lb_eval_job_set(j, "out", out, &err), 0);
+        assert_int_equal(lb_eval_job_eval(j, 1, argv, NULL, NULL, &err), LB_EINVAL);
+        assert_non_null(strstr(err.msg, why[k]));
+        lb_eval_job_free(j);
+    }
+    assert_int_equal(lb_eval_job_new(&j, &err), 0);
+    assert_int_equal(lb_eval_job_set(j, "samples", file, &err), 0);
+    assert_int_equal(lb_eval_job_sample(j, NULL, NULL, &err), LB_EINVAL);
+    assert_string_equal(err.msg, "--samples is a flag of eval, not of sample");
+    lb_eval_job_free(j);
+    assert_int_equal(access(out, F_OK), -1);
+    lb_io_remove_tree(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_opts_set),
                                        cmocka_unit_test(test_job_checks),
                                        cmocka_unit_test(test_job_sample),
                                        cmocka_unit_test(test_job_eval),
-                                       cmocka_unit_test(test_flow_ranks)};
+                                       cmocka_unit_test(test_flow_ranks),
+                                       cmocka_unit_test(test_flag_scope),
+                                       cmocka_unit_test(test_default_apply),
+                                       cmocka_unit_test(test_flow_samples)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,8 @@ provenance's argv), report.md, plots and samples.jsonl against `leakbound eval -
 matrix against the scores in the CLI's samples.jsonl, load_samples against those numbers
 (parsed here with json) and `leakbound bound`; bad input raises ValueError/OSError with the
 library's message; SIGINT to a child Python process sampling for long ends it promptly with
-KeyboardInterrupt."""
+KeyboardInterrupt; eval(samples=FILE) against `leakbound eval --samples FILE`: the same files
+byte for byte, its score matrix against samples.jsonl and report.json, and its refusals."""
 import json
 import math
 import os
@@ -17,7 +18,7 @@ import time
 
 import numpy as np
 
-from python_common import Checks, SRC, leakbound, work_dir, sub_env, CLI, SANITIZED
+from python_common import Checks, SRC, leakbound, work_dir, sub_env, CLI, SANITIZED, jsonl
 
 C = Checks("python eval")
 WORK = work_dir("python_eval")
@@ -295,6 +296,156 @@ def check_errors():
              lambda: leakbound.eval(MODEL, data=DATA, n=0, metric="exact"), "at least one")
 
 
+OUT_FILES = ("samples.jsonl", "report.json", "report.md", "density.svg", "ecdf.svg", "ed.svg")
+
+
+def samples_files():
+    """A rouge file with greedy lines ("sample": -1), a keywords file of vLLM-style "outputs"
+    with a --greedy-field, a file of bare answers whose references a data set gives, that
+    data set."""
+    rnd = np.random.default_rng(7)
+    refs = {"q0": "The book was written by Jaime Vasquez in Santiago",
+            "q1": "She was born in Santiago Chile in 1972",
+            "q2": "He works as a baker in Paris near the river"}
+    rouge, bare, data, kw = [], [], [], []
+    for i, (k, ref) in enumerate(refs.items()):
+        words = ref.split()
+        rouge.append({"id": k, "sample": -1, "question": f"Question {i}?", "reference": ref,
+                      "text": " ".join(words[:3])})
+        for j in range(6):
+            pick = rnd.permutation(len(words))[:int(rnd.integers(1, len(words)))]
+            text = " ".join(words[t] for t in sorted(pick))
+            rouge.append({"id": k, "sample": j, "question": f"Question {i}?", "reference": ref,
+                          "text": text})
+            bare.append({"id": i, "text": text})
+        data.append({"id": i, "question": f"Question {i}?", "answer": ref})
+    for i in range(4):
+        outs = [{"text": str(rnd.choice(["Harry went home", "nothing", "ron said", "wrong",
+                                         "Hermione"]))} for _ in range(5)]
+        kw.append({"id": f"k{i}", "prompt": f"Tell me {i}", "keywords": ["Harry", "Ron"],
+                   "outputs": outs, "greedy": "Harry" if i % 2 else "no"})
+    paths = {}
+    for name, rows in (("rouge", rouge), ("kw", kw), ("bare", bare), ("data", data)):
+        paths[name] = jsonl(os.path.join(WORK, f"samples-{name}.jsonl"), rows)
+    return paths, data
+
+
+def cli_fail(args):
+    """The message `leakbound ARGS` prints for its refusal (without "leakbound eval: ")."""
+    p = subprocess.run([CLI] + args, capture_output=True, text=True, env=sub_env())
+    line = p.stderr.splitlines()[0] if p.stderr else ""
+    return p.returncode, line.split(": ", 1)[1] if ": " in line else line
+
+
+def check_eval_samples():
+    """eval(samples=PATH) against `leakbound eval --samples PATH`: the six files byte for byte
+    (the CLI's argv passed; without it all but the argv lines), for a rouge file with greedy
+    lines, a keywords file (--text-field outputs --greedy-field) and a file joined with --data
+    (a path, or the items as dicts); the returned matrix against the scores of samples.jsonl
+    (bit-equal) and report.json's per-prompt n, max, mean and greedy; refusals with the
+    CLI's messages."""
+    f, items_ = samples_files()
+    cases = [
+        ("rouge", ["--samples", f["rouge"], "--metric", "rougeL-recall", "--threshold", "0.3",
+                   "--threshold", "0.7", "--alpha", "0.05"],
+         dict(samples=f["rouge"], metric="rougeL-recall", thresholds=[0.3, 0.7], alpha=0.05)),
+        ("keywords", ["--samples", f["kw"], "--metric", "keywords", "--text-field", "outputs",
+                      "--greedy-field", "greedy", "--keyword-match", "substring"],
+         dict(samples=f["kw"], metric="keywords", text_field="outputs", greedy_field="greedy",
+              keyword_match="substring")),
+        ("data", ["--samples", f["bare"], "--data", f["data"], "--metric", "rouge1-f",
+                  "--method", "conbo", "--leak-threshold", "0.6"],
+         dict(samples=f["bare"], data=f["data"], metric="rouge1-f", method="conbo",
+              leak_threshold=0.6)),
+    ]
+    for tag, args, kw in cases:
+        cli_out = os.path.join(WORK, f"samples-cli-{tag}")
+        py_out = os.path.join(WORK, f"samples-py-{tag}")
+        py_own = os.path.join(WORK, f"samples-pyargv-{tag}")
+        run(["eval"] + args + ["--out", cli_out])
+        with open(os.path.join(cli_out, "report.json"), encoding="utf-8") as fp:
+            want = json.load(fp)
+        rep = leakbound.eval(out=py_out, argv=want["provenance"]["argv"], **kw)
+        for name in OUT_FILES:
+            C.check(f"eval samples {tag}: {name} byte-identical to the CLI's",
+                    read(os.path.join(cli_out, name)) == read(os.path.join(py_out, name)))
+        own = leakbound.eval(out=py_own, **kw)  # its own command line in provenance
+        C.check(f"eval samples {tag}: own argv is the equivalent command",
+                own["provenance"]["argv"][:2] == ["leakbound", "eval"] and
+                own["provenance"]["argv"][2:4] == ["--samples", kw["samples"]])
+        for name in OUT_FILES:
+            a, b = read(os.path.join(cli_out, name)), read(os.path.join(py_own, name))
+            if name == "report.json":
+                a, b = strip_argv(json.loads(a)), strip_argv(json.loads(b))
+            elif name == "report.md":
+                a = b"\n".join(x for x in a.split(b"\n") if b"leakbound eval" not in x)
+                b = b"\n".join(x for x in b.split(b"\n") if b"leakbound eval" not in x)
+            C.check(f"eval samples {tag}: {name} as the CLI's (but argv)", a == b)
+        got = {k: v for k, v in rep.items() if k not in ("scores", "greedy_scores")}
+        C.check(f"eval samples {tag}: the dict is report.json", got == want)
+        ids = [p["id"] for p in want["prompts"]]
+        n = want["prompts"][0]["n"]
+        mat = np.full((len(ids), n), np.nan)
+        gr = np.full(len(ids), np.nan)
+        with open(os.path.join(cli_out, "samples.jsonl"), encoding="utf-8") as fp:
+            for line in fp:
+                r = json.loads(line)
+                if r["sample"] < 0:
+                    gr[ids.index(r["id"])] = r["score"]
+                else:
+                    mat[ids.index(r["id"]), r["sample"]] = r["score"]
+        s, g = rep["scores"], rep["greedy_scores"]
+        C.check(f"eval samples {tag}: scores (P x n) bit-equal to samples.jsonl's",
+                s.shape == mat.shape and np.array_equal(s.view(np.uint64), mat.view(np.uint64)),
+                f"{s} vs {mat}")
+        C.check(f"eval samples {tag}: greedy scores bit-equal to samples.jsonl's",
+                np.array_equal(g.view(np.uint64), gr.view(np.uint64)), f"{g} vs {gr}")
+        C.check(f"eval samples {tag}: report.json's per-prompt n, max, mean, greedy",
+                all(p["n"] == s.shape[1] and p["max"] == s[i].max() and
+                    math.isclose(p["mean"], s[i].mean(), rel_tol=1e-12, abs_tol=1e-15) and
+                    (p["greedy"] == g[i] if p["greedy"] is not None else math.isnan(g[i]))
+                    for i, p in enumerate(want["prompts"])), f"{want['prompts'][0]}")
+        C.check(f"eval samples {tag}: scores vary (the comparison can fail)",
+                len(np.unique(s)) > 1)
+    # the data set as a list of dicts: the same report (but the data's path in provenance)
+    a = leakbound.eval(samples=f["bare"], data=items_, metric="rouge1-f", method="conbo",
+                       leak_threshold=0.6)
+    b = leakbound.eval(samples=f["bare"], data=f["data"], metric="rouge1-f", method="conbo",
+                       leak_threshold=0.6)
+    for d in (a, b):
+        d["provenance"] = {k: v for k, v in d["provenance"].items()
+                           if k not in ("argv", "data", "data_sha256")}
+    C.check("eval samples: data as dicts gives the file's report",
+            {k: v for k, v in a.items() if k not in ("scores", "greedy_scores")} ==
+            {k: v for k, v in b.items() if k not in ("scores", "greedy_scores")} and
+            np.array_equal(a["scores"], b["scores"]))
+    # refusals: the CLI's message, raised
+    out = os.path.join(WORK, "samples-refused")
+    for tag, args, kw, exc in (
+            ("no metric", ["--samples", f["rouge"]], dict(samples=f["rouge"]), ValueError),
+            ("a sampling flag", ["--samples", f["rouge"], "--metric", "exact", "--top-p", "0.9"],
+             dict(samples=f["rouge"], metric="exact", top_p=0.9), ValueError),
+            ("n", ["--samples", f["rouge"], "--metric", "exact", "-n", "4"],
+             dict(samples=f["rouge"], metric="exact", n=4), ValueError),
+            ("a model", ["--samples", f["rouge"], "--metric", "exact", "--model", MODEL],
+             dict(samples=f["rouge"], metric="exact", model_dir=MODEL), ValueError),
+            ("a field without samples", ["--model", MODEL, "--data", DATA, "--metric", "exact",
+                                         "-n", "2", "--text-field", "x"],
+             dict(model_dir=MODEL, data=DATA, metric="exact", n=2, text_field="x"), ValueError),
+            ("judge without --judge", ["--samples", f["rouge"], "--metric", "judge"],
+             dict(samples=f["rouge"], metric="judge"), ValueError),
+            ("a missing reference", ["--samples", f["bare"], "--metric", "exact"],
+             dict(samples=f["bare"], metric="exact"), ValueError),
+            ("a missing file", ["--samples", os.path.join(WORK, "nope.jsonl"), "--metric",
+                                "exact"],
+             dict(samples=os.path.join(WORK, "nope.jsonl"), metric="exact"), OSError)):
+        rc, msg = cli_fail(["eval"] + args + ["--out", out])
+        C.check(f"eval samples, {tag}: the CLI refuses it", rc == 2 and msg, f"{rc} {msg}")
+        C.raises(f"eval samples, {tag}: raises the CLI's message", exc,
+                 lambda: leakbound.eval(out=out, **kw), msg)
+    C.check("eval samples: the refusals wrote nothing", not os.path.exists(out))
+
+
 CHILD = r"""
 import sys, time
 sys.path.insert(0, sys.argv[1])
@@ -341,6 +492,7 @@ def main():
     else:
         C.check("load_samples exists", False)
     check_judge()
+    check_eval_samples()
     check_errors()
     check_interrupt()
     C.finish()

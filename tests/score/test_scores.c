@@ -239,12 +239,34 @@ static void test_stream_errors(void **state) {
     }
 }
 
+/* The field rule `score` and `eval --samples` share (lb_score_set_field): keywords prefers
+ * --keywords-field, then --reference-field; the other metrics read --reference-field only. */
+static void test_set_field(void **state) {
+    (void)state;
+    lb_score_cfg_t c = {.metric = LB_METRIC_KEYWORDS};
+    lb_score_set_field(&c, NULL, NULL);
+    assert_string_equal(c.field, "keywords");
+    lb_score_set_field(&c, "ref", NULL);
+    assert_string_equal(c.field, "ref");
+    lb_score_set_field(&c, "ref", "kw");
+    assert_string_equal(c.field, "kw");
+    for (int m = 0; m < LB_METRIC_COUNT; m++) {
+        if (m == LB_METRIC_KEYWORDS) continue;
+        c.metric = (lb_metric_t)m;
+        lb_score_set_field(&c, NULL, "kw");
+        assert_string_equal(c.field, "reference");
+        lb_score_set_field(&c, "ref", "kw");
+        assert_string_equal(c.field, "ref");
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_groups),
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_stream_matches_lines),
         cmocka_unit_test(test_stream_errors),
+        cmocka_unit_test(test_set_field),
     };
     return cmocka_run_group_tests(tests, lb_tmp_setup, lb_tmp_teardown);
 }
