@@ -3,7 +3,8 @@
  * rule the CLI starts with (lb_core_default_threads), read here from a stand-in /proc/stat named
  * by LB_PROC_STAT; "threads" and OMP_NUM_THREADS override it. Observed as the calling thread's
  * omp_get_max_threads() after the run (the job sets it at load, as the CLI does at start). The
- * rule's own arithmetic is tests/core/test_default_threads.c; the CLI's tests/oracle/cli_threads.py. */
+ * rule's own arithmetic is tests/core/test_default_threads.c; the CLI's:
+ * tests/oracle/cli_threads.py. */
 #include <omp.h>
 #include <setjmp.h>
 #include <stdarg.h>
