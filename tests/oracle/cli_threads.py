@@ -68,7 +68,8 @@ def py_threads(env_extra, kw="{}"):
     p = subprocess.run(["/usr/bin/python3", "-c", PY_PROBE, os.path.join(ROOT, "python"), MODEL, kw,
                         str(NCPU + 3)], capture_output=True, text=True, env=env)
     if p.returncode != 0 or not p.stdout.strip().isdigit():
-        failures.append(f"python {env_extra} {kw}: exit {p.returncode}, stderr {p.stderr[-2000:]!r}")
+        failures.append(f"python {env_extra} {kw}: exit {p.returncode}, "
+                        f"stderr {p.stderr[-2000:]!r}")
         return None
     return int(p.stdout.strip())
 
