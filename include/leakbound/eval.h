@@ -241,6 +241,12 @@ typedef int (*lb_eval_sampler_fn)(const lb_model_t *m, const lb_tokenizer_t *tok
                                   const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
                                   lb_sampler_progress_fn progress, void *user, lb_error_t *err);
 
+/* A group a resumed file already holds complete (lb_eval_sample_resume_scan): item (index
+ * into ctx's items) and its lines, the file's len bytes of that group (each line ending in a
+ * newline), valid during the call only. Returns 0 to go on, or an LB_E* code with err filled. */
+typedef int (*lb_eval_resumed_fn)(void *user, size_t item, const char *lines, size_t len,
+                                  lb_error_t *err);
+
 typedef struct lb_eval_hooks {
     void *user;                      /* passed to group and progress */
     lb_eval_progress_fn progress;    /* NULL: none */
@@ -304,11 +310,13 @@ LB_API int lb_eval_sample_settings_check(const char *path, const char *spath, in
  * last complete group (a run interrupted mid-group), and set done[i] (ctx->n_items,) for the
  * items they cover, *n_done their count (an id on several items: the first of them). Each
  * group's item is found in a sorted index of ctx's ids (O(P log P) for P items in all).
- * Returns 0, or LB_EFORMAT naming "path:LINE" (a damaged line before the last, a group of
- * other settings, an id not in ctx or twice), LB_EIO, LB_ENOMEM. */
+ * resumed (NULL: none) gets each complete group's item and bytes with user as it is found, so
+ * a caller keeps them without reading path again. Returns 0, or LB_EFORMAT naming "path:LINE"
+ * (a damaged line before the last, a group of other settings, an id not in ctx or twice),
+ * LB_EIO, LB_ENOMEM, or resumed's error (path then untruncated). */
 LB_API int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ctx, int n_res,
                                       int greedy, unsigned char *done, size_t *n_done,
-                                      lb_error_t *err);
+                                      lb_eval_resumed_fn resumed, void *user, lb_error_t *err);
 
 /* ---- evaluation (`leakbound eval`) ------------------------------------------------------- */
 
@@ -575,6 +583,9 @@ typedef struct lb_eval_sample_flow {
     /* collective (NULL: one process): rank 0's n bytes of buf to every rank (done[] of the
        n_items questions: 1 where FILE already holds the complete group) */
     void (*bcast)(void *user, void *buf, size_t n);
+    /* rank 0, resume (NULL: none): each complete group FILE already holds, with hooks.user,
+       as lb_eval_sample_resume_scan finds it (FILE's bytes of the group: no second read) */
+    lb_eval_resumed_fn resumed;
     /* every rank, after go and before the run (NULL: none): what is left, as n_done and n_todo
        below; non-zero (an LB_E* code with err filled) stops the run */
     int (*started)(void *user, const lb_eval_ctx_t *ctx, size_t n_done, size_t n_todo,
@@ -603,7 +614,8 @@ typedef struct lb_eval_sample_flow {
  * LB_E* code with err filled and f->stage set (LB_ECANCELED when a hook stopped it: FILE keeps
  * the groups completed, for a resume): those of lb_eval_load, lb_eval_sample_settings(_check),
  * lb_eval_sample_resume_scan and lb_eval_sample; LB_EINVAL for a FILE path too long for its
- * settings file; LB_EIO naming FILE for a failed open, write or close; LB_ENOMEM. */
+ * settings file; LB_EIO naming FILE for a failed open, write or close; LB_ENOMEM. With resume,
+ * the scan hands f->resumed each complete group FILE held (its bytes: no second read). */
 LB_API int lb_eval_sample_flow_run(lb_eval_sample_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
                                    lb_error_t *err);
 
@@ -653,8 +665,9 @@ LB_API int lb_eval_job_set(lb_eval_job_t *j, const char *flag, const char *value
  * With "output" (or "resume") set, `sample -o FILE [--resume]` as the CLI runs it
  * (lb_eval_sample_flow_run, one process): FILE and FILE.settings.json get the CLI's bytes,
  * FILE is locked while the job writes it, and with "resume" only the items FILE does not hold
- * complete are sampled (the job keeps the lines of those only; lb_eval_job_lines is NULL for
- * the others); "resume" without "output" is LB_EINVAL "-o FILE is required".
+ * complete are sampled; the job keeps every item's lines either way (a group FILE already held:
+ * FILE's bytes of it, as the resume scan read them); "resume" without "output" is LB_EINVAL
+ * "-o FILE is required".
  * progress (may be NULL) is called with user as the sampler reports; non-zero stops the run
  * (LB_ECANCELED; FILE keeps the groups completed). Returns 0 or an LB_E* code with err
  * filled (model, data and n not set: LB_EINVAL; then as lb_eval_load, lb_eval_sample,
@@ -684,8 +697,9 @@ LB_API int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv,
 LB_API size_t lb_eval_job_n_items(const lb_eval_job_t *j);
 
 /* After lb_eval_job_sample or lb_eval_job_eval: item p's samples.jsonl lines (the bytes the CLI
- * writes for it, each ending in a newline; eval's with scores), *len their length; NULL when
- * p >= P or the item's group did not complete. Owned by the job. */
+ * writes for it, each ending in a newline; eval's with scores; a group a resumed FILE already
+ * held: FILE's bytes of it), *len their length; NULL when p >= P or the item's group did not
+ * complete. Owned by the job. */
 LB_API const char *lb_eval_job_lines(const lb_eval_job_t *j, size_t p, size_t *len);
 
 /* After lb_eval_job_eval: the (P, n) score matrix (row-major), *n_out samples per prompt, and

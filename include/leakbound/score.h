@@ -241,6 +241,76 @@ LB_API json_t *lb_scores_id_json(const lb_scores_t *s, size_t p);
  * layout against it before calling lb_scores_read, and refuses to run on a mismatch. */
 LB_API size_t lb_scores_struct_size(void);
 
+/* ---- The ids of a samples or scores file: one bookkeeping for both readers ---- */
+
+/* What `leakbound bound` (lb_scores_read) and `leakbound eval --samples` (lb_eval_from_samples)
+ * both refuse about a file's ids, kept in one place: one id written both as an integer and as
+ * the string of its digits (1 and "1"); a second greedy answer of an id (with
+ * LB_SCORES_ALLOW_DUPLICATES an identical one is kept once, another refused); a repeated (id,
+ * "sample") pair unless LB_SCORES_ALLOW_DUPLICATES. Ids are numbered 0, 1, ... in order of first
+ * appearance; a key is a type byte ('i': an integer, then its json_int_t in native byte order;
+ * 's': a string, then its bytes) as lb_scores_t's keys. Messages are "PATH:LINE: ..." in the
+ * wording of the reader named at creation. Opaque; not thread-safe. */
+typedef struct lb_score_ids lb_score_ids_t;
+
+/* Whose messages an lb_score_ids_t words. */
+typedef enum lb_score_ids_words {
+    LB_SCORE_IDS_BOUND = 0,    /* `leakbound bound`: ids as 'text' (cut at 60 bytes) or 12 */
+    LB_SCORE_IDS_EVAL_SAMPLES  /* `leakbound eval --samples` */
+} lb_score_ids_words_t;
+
+/* A new empty book for the file path (named in every message; kept by pointer: it must
+ * outlive the book), flags 0 or LB_SCORES_ALLOW_DUPLICATES, words the messages' wording.
+ * Returns 0 or LB_ENOMEM (*out NULL). Free with lb_score_ids_free. */
+LB_API int lb_score_ids_new(lb_score_ids_t **out, const char *path, unsigned flags,
+                            lb_score_ids_words_t words, lb_error_t *err);
+
+/* Release the book (NULL: nothing). */
+LB_API void lb_score_ids_free(lb_score_ids_t *b);
+
+/* The number (*p) of the id on line: an integer (is_int, value ival) or a string (s, len bytes,
+ * NUL allowed). A new id is appended (*is_new 1, its first line recorded), unless its other
+ * type is already there (the integer i and the string of i's digits as JSON writes them, "-0"
+ * and leading zeros not: those are other strings): LB_EINVAL "PATH:LINE: id ... is an integer,
+ * but line L's id ... is a string: one id must be written one way in a file ... (mixed id
+ * types)", nothing added. Returns 0, LB_EINVAL, LB_ENOMEM. Amortized O(1). */
+LB_API int lb_score_ids_prompt(lb_score_ids_t *b, int is_int, long long ival, const char *s,
+                               size_t len, long line, size_t *p, int *is_new, lb_error_t *err);
+
+/* A greedy answer ("sample": -1) of id p (< lb_score_ids_count) on line, the answer being len
+ * bytes (what makes two answers the same: `bound` passes its score's double, `eval --samples`
+ * its text). The id's first: recorded, *take 1. Another: refused, LB_EINVAL "PATH:LINE: ...
+ * second greedy answer ... (the first is on line L ...)"; with LB_SCORES_ALLOW_DUPLICATES one of
+ * the same bytes is kept once (*take 0, 0 returned), one of other bytes refused. Returns 0,
+ * LB_EINVAL, LB_ENOMEM. */
+LB_API int lb_score_ids_greedy(lb_score_ids_t *b, size_t p, long line, const void *answer,
+                               size_t len, int *take, lb_error_t *err);
+
+/* The sampled answer numbered sample (>= 0) of id p on line: a pair (p, sample) seen before is
+ * refused, LB_EINVAL "PATH:LINE: ..." naming the line that brought it first, unless
+ * LB_SCORES_ALLOW_DUPLICATES (then nothing is recorded: every repeat counts). Returns 0,
+ * LB_EINVAL, LB_ENOMEM. Amortized O(1). */
+LB_API int lb_score_ids_sample(lb_score_ids_t *b, size_t p, long long sample, long line,
+                               lb_error_t *err);
+
+/* The ids numbered so far. */
+LB_API size_t lb_score_ids_count(const lb_score_ids_t *b);
+
+/* Id p's key (*len bytes, the type byte first; owned by the book, valid until the next id is
+ * added). p < lb_score_ids_count. */
+LB_API const char *lb_score_ids_key(const lb_score_ids_t *b, size_t p, size_t *len);
+
+/* The line where id p first appears. */
+LB_API long lb_score_ids_first_line(const lb_score_ids_t *b, size_t p);
+
+/* The line of id p's greedy answer (0: none yet). */
+LB_API long lb_score_ids_greedy_line(const lb_score_ids_t *b, size_t p);
+
+/* Id p as the book's messages name it, into buf (cap bytes, truncated): for
+ * LB_SCORE_IDS_BOUND 12 or 'text' (cut at 60 bytes, "..." added; the text up to a NUL), for
+ * LB_SCORE_IDS_EVAL_SAMPLES the integer's digits or the text. Returns buf. */
+LB_API const char *lb_score_ids_name(const lb_score_ids_t *b, size_t p, char *buf, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

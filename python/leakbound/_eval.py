@@ -183,15 +183,6 @@ class Samples(list):
       .lines   per prompt, the JSONL lines `leakbound sample` writes for it (one str)"""
 
 
-def _file_groups(path):
-    """id (str) -> that id's lines (one str, the file's bytes) of a `leakbound sample` file."""
-    out = {}
-    with open(path, "rb") as f:
-        for line in f:
-            out.setdefault(str(json.loads(line)["id"]), []).append(line.decode("utf-8"))
-    return {k: "".join(v) for k, v in out.items()}
-
-
 def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=None, top_k=None,
            min_p=None, max_new_tokens=None, max_length=None, template="raw", stop=(),
            greedy_too=False, tokenizer=None, threads=None, out=None, resume=False, **kw):
@@ -212,8 +203,9 @@ def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=No
     resume=True (with out): keep the complete groups OUT already holds (a trailing partial
     group, from an interrupted run, is dropped) and sample the other prompts, as `--resume`;
     the settings and prompts must be those OUT was made with (else ValueError naming the
-    setting that differs). The prompts OUT already held are then read back from OUT, so the
-    Samples returned always covers every prompt.
+    setting that differs). The prompts OUT already held come back from the library's resume
+    scan (OUT's bytes of each, not read again), so the Samples returned always covers every
+    prompt, equal to an uninterrupted run's.
     Returns a Samples list (see its docstring). Ctrl-C stops the run (KeyboardInterrupt; OUT
     keeps the groups completed, for resume=True); bad input raises ValueError/OSError with the
     library's message."""
@@ -255,14 +247,10 @@ def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=No
             rc = _job_sample(job.p, intr.cb, None, ctypes.byref(err))
         intr.check(rc, err)
         P = _job_n_items(job.p)
-        kept = _file_groups(out) if resume and P and any(
-            job.lines(p) is None for p in range(P)) else {}
         res = Samples()
         res.ids, res.tokens, res.finish, res.greedy, res.lines = [], [], [], [], []
         for p in range(P):
-            text = job.lines(p)
-            if text is None:  # resumed: the group OUT already held
-                text = kept.get(str(ids[p]) if ids is not None else str(p), "")
+            text = job.lines(p) or ""  # sampled now, or (resume) the group OUT already held
             rows = [json.loads(x) for x in text.splitlines()]
             g = rows[0] if rows and rows[0].get("sample") == -1 else None
             rows = rows[1:] if g is not None else rows

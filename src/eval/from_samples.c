@@ -6,8 +6,8 @@
  * (id, "sample") pair is refused (unless --allow-duplicates, which keeps one copy of a
  * repeated greedy answer of the same text), as are one id written as an integer and as a
  * string ("1" and 1) and one id with two references: what `leakbound bound` (lb_scores_read)
- * refuses and keeps too. With --data, each id's reference/keywords and question come from the
- * data set's item of that id. */
+ * refuses and keeps too (the id rules through the same lb_score_ids_t). With --data, each
+ * id's reference/keywords and question come from the data set's item of that id. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -29,15 +29,13 @@ typedef struct reader {
     const lb_score_cfg_t *cfg;
     const lb_eval_samples_opts_t *o;
     lb_score_worker_t w;
-    json_t *index;              /* id key ("s..." / "i...") -> prompt number */
-    json_t *seen;               /* duplicates: "L<digest>" of a line / "S<prompt>:<sample>" -> its
-                                   line (NULL with --allow-duplicates) */
+    lb_score_ids_t *ids;        /* the ids as `bound` keeps them: numbering, one JSON type per
+                                   id, one greedy answer, one answer per (id, "sample") */
+    json_t *seen;               /* repeated lines: "L<digest>" of a line -> its line (NULL with
+                                   --allow-duplicates) */
     size_t cap_items;
     one_t *all;                 /* (n_all,) the sampled scores in file order */
     size_t n_all, cap_all;
-    long *greedy_line;          /* (cap_items,) the line of each prompt's greedy answer, 0 none */
-    json_t **greedy_text;       /* (cap_items,) its text (a reference), NULL none */
-    long *first_line;           /* (cap_items,) the line where each id first appears */
     size_t *count;              /* (cap_items,) sampled answers of each prompt so far */
     json_t **ref;               /* (cap_items,) each prompt's reference (keywords: an array of
                                    strings), NULL until a line or the --data item gives it */
@@ -71,9 +69,10 @@ static int data_ref(const reader_t *r, const lb_data_item_t *it, json_t **out) {
 static int prompt_of(reader_t *r, json_t *id, long lineno, size_t *out, lb_error_t *err) {
     const lb_score_cfg_t *cfg = r->cfg;
     lb_eval_result_t *e = r->e;
-    char num[32], *key;
+    char num[32];
     const char *text;
-    if (json_is_integer(id)) {
+    int is_int = json_is_integer(id), is_new;
+    if (is_int) {
         snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
         text = num;
     } else if (json_is_string(id) && strlen(json_string_value(id)) == json_string_length(id)) {
@@ -82,67 +81,36 @@ static int prompt_of(reader_t *r, json_t *id, long lineno, size_t *out, lb_error
         return lb_error_set(err, LB_EINVAL, "%s:%ld: field \"%s\" must be a string (without NUL) "
                             "or an integer (see --id-field)", cfg->path, lineno, cfg->id_field);
     }
-    size_t tl = strlen(text);
-    if (!(key = malloc(tl + 2))) return lb_error_set(err, LB_ENOMEM, "out of memory");
-    key[0] = json_is_integer(id) ? 'i' : 's';
-    memcpy(key + 1, text, tl + 1);
-    json_t *have = json_object_get(r->index, key);
-    if (have) {
-        free(key);
-        *out = (size_t)json_integer_value(have);
-        return 0;
-    }
     /* "1" and 1 would be two questions both shown as 1 (and both --data's item "1"): one id,
-     * one JSON type (as `leakbound bound`, lb_scores_read, reads it). */
-    int now = json_is_integer(id);
-    key[0] = now ? 's' : 'i';
-    json_t *other = json_object_get(r->index, key);
-    key[0] = now ? 'i' : 's';
-#define Q(x) ((x) ? "" : "\"")
-    if (other) {
-        size_t q = (size_t)json_integer_value(other);
-        free(key);
-        return lb_error_set(err, LB_EINVAL, "%s:%ld: id %s%s%s is %s, but line %ld's id %s%s%s "
-                            "is %s: one id must be written one way in a file, always an integer "
-                            "or always a string (mixed id types)", cfg->path, lineno, Q(now), text,
-                            Q(now), now ? "an integer" : "a string", r->first_line[q], Q(!now),
-                            e->ids[q], Q(!now), now ? "a string" : "an integer");
-    }
-#undef Q
+     * one JSON type, as `leakbound bound` (lb_scores_read) reads it: the same book. */
+    size_t p;
+    int rc = lb_score_ids_prompt(r->ids, is_int, is_int ? json_integer_value(id) : 0,
+                                 is_int ? NULL : text, is_int ? 0 : strlen(text), lineno, &p,
+                                 &is_new, err);
+    if (rc) return rc;
+    *out = p;
+    if (!is_new) return 0;
     json_t *item = r->data_index ? json_object_get(r->data_index, text) : NULL;
-    if (r->data_index && !item) {
-        free(key);
+    if (r->data_index && !item)
         return lb_error_set(err, LB_EINVAL, "%s:%ld: id '%s' is not in --data %s (every id "
                             "needs its item there, and every item its samples here)", cfg->path,
                             lineno, text, r->o->data_path);
-    }
-    /* Ten arrays of cap_items entries: lb_grow's new capacity depends only on (cap, need),
+    /* Seven arrays of cap_items entries: lb_grow's new capacity depends only on (cap, need),
      * so each grows from the same cap to the same one. */
-    size_t p = e->n_items, c = 0;
+    size_t c = 0;
 #define GROW(a) (c = r->cap_items, lb_grow((void **)&(a), &c, p + 1, sizeof *(a)))
-    int bad = GROW(e->ids) || GROW(e->id_is_int) || GROW(e->questions) || GROW(r->greedy_line) ||
-              GROW(r->greedy_text) || GROW(r->first_line) || GROW(e->greedy) || GROW(r->count) ||
-              GROW(r->ref) || GROW(r->ref_line);
+    int bad = GROW(e->ids) || GROW(e->id_is_int) || GROW(e->questions) || GROW(e->greedy) ||
+              GROW(r->count) || GROW(r->ref) || GROW(r->ref_line);
 #undef GROW
     if (!bad) r->cap_items = c;
-    if (bad ||
-        json_object_set_new(r->index, key, json_integer((json_int_t)p)) ||
-        !(e->ids[p] = strdup(text))) {
-        free(key);
-        return lb_error_set(err, LB_ENOMEM, "out of memory");
-    }
-    free(key);
-    e->id_is_int[p] = (unsigned char)json_is_integer(id);
+    if (bad || !(e->ids[p] = strdup(text))) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    e->id_is_int[p] = (unsigned char)is_int;
     e->questions[p] = NULL;
     e->greedy[p] = NAN;
     r->count[p] = 0;
-    r->greedy_line[p] = 0;
-    r->greedy_text[p] = NULL;
-    r->first_line[p] = lineno;
     r->ref[p] = NULL;
     r->ref_line[p] = 0;
     e->n_items = p + 1;
-    *out = p;
     if (item) {
         const lb_data_item_t *it = &r->ds.items[json_integer_value(item)];
         r->data_hit[json_integer_value(item)] = 1;
@@ -236,8 +204,8 @@ static int check_ref(reader_t *r, json_t *obj, long lineno, size_t p, lb_error_t
                         cfg->metric == LB_METRIC_KEYWORDS ? "keyword list" : "reference");
 }
 
-/* Duplicates (skipped with --allow-duplicates): key (a line's digest, or an (id, sample)
- * pair) seen before is refused, naming the earlier line. */
+/* Duplicates (skipped with --allow-duplicates): key (a line's digest) seen before is refused,
+ * naming the earlier line. */
 static int check_seen(reader_t *r, const char *key, long lineno, const char *what,
                       lb_error_t *err) {
     if (!r->seen) return 0;
@@ -274,22 +242,19 @@ static int take(reader_t *r, json_t *obj, long lineno, size_t p, json_t *id, jso
     long sample = greedy ? -1 : (long)r->count[p];
     const lb_score_cfg_t *cfg = r->cfg;
     double s;
-    /* --allow-duplicates keeps one copy of a repeated greedy answer (as `bound` does): it is
-     * one answer whichever line repeats it, never a sample. */
-    if (greedy && r->greedy_line[p] && r->o->allow_duplicates && json_equal(t, r->greedy_text[p]))
-        return 0;
-    if (greedy && r->greedy_line[p])
-        return lb_error_set(err, LB_EINVAL, "%s:%ld: a second greedy answer for id '%s' (the "
-                            "first is on line %ld%s)", cfg->path, lineno, r->e->ids[p],
-                            r->greedy_line[p], r->o->allow_duplicates ? ", with another text" : "");
-    int rc = lb_score_text(cfg, &r->w, lineno, obj, json_string_value(t), json_string_length(t),
+    /* one greedy answer per id; --allow-duplicates keeps one copy of a repeated one of the same
+     * text (as `bound` does): it is one answer whichever line repeats it, never a sample. */
+    int take_it = 1;
+    int rc = greedy ? lb_score_ids_greedy(r->ids, p, lineno, json_string_value(t),
+                                          json_string_length(t), &take_it, err)
+                    : 0;
+    if (rc || !take_it) return rc;
+    rc = lb_score_text(cfg, &r->w, lineno, obj, json_string_value(t), json_string_length(t),
                            &s, err);
     if (rc) return rc;
     if (!isfinite(s) || s < 0 || s > 1)
         return lb_error_set(err, LB_EINVAL, "%s:%ld: score %g is outside [0, 1]", cfg->path, lineno, s);
     if (greedy) {
-        r->greedy_line[p] = lineno;
-        r->greedy_text[p] = json_incref(t);
         r->e->greedy[p] = s;
     } else {
         if (lb_grow((void **)&r->all, &r->cap_all, r->n_all + 1, sizeof *r->all))
@@ -373,11 +338,7 @@ static int read_line(reader_t *r, const char *line, size_t len, long lineno, lb_
     if (!rc && (s != -2 || json_is_array(t) || (gf && json_object_get(obj, gf))))
         rc = check_line(r, line, len, lineno, err);
     if (!rc) rc = prompt_of(r, id, lineno, &p, err);
-    if (!rc && s >= 0) {
-        char key[64];
-        snprintf(key, sizeof key, "S%zu:%ld", p, s);
-        rc = check_seen(r, key, lineno, "this id and \"sample\" are already on", err);
-    }
+    if (!rc && s >= 0) rc = lb_score_ids_sample(r->ids, p, s, lineno, err);
     if (!rc) rc = check_ref(r, obj, lineno, p, err);
     if (!rc && !r->e->questions[p]) {
         json_t *q = json_object_get(obj, "question");
@@ -419,18 +380,19 @@ static int group(reader_t *r, lb_error_t *err) {
                               "here (every item needs its samples, and every id its item)",
                               cfg->path, r->ds.items[i].id, r->o->data_path, r->ds.items[i].line);
     for (size_t p = 0; !rc && p < np; p++) {
-        if (count[p] == 0 && r->greedy_line[p])
+        long first = lb_score_ids_first_line(r->ids, p);
+        if (count[p] == 0 && lb_score_ids_greedy_line(r->ids, p))
             rc = lb_error_set(err, LB_EINVAL, "%s:%ld: id '%s' has a greedy answer (line %ld) but "
-                              "no sampled one", cfg->path, r->first_line[p], e->ids[p],
-                              r->greedy_line[p]);
+                              "no sampled one", cfg->path, first, e->ids[p],
+                              lb_score_ids_greedy_line(r->ids, p));
         else if (count[p] == 0)
             rc = lb_error_set(err, LB_EINVAL, "%s:%ld: id '%s' has no answer: field \"%s\" is an "
-                              "empty array on each of its lines", cfg->path, r->first_line[p],
+                              "empty array on each of its lines", cfg->path, first,
                               e->ids[p], cfg->text_field);
         else if (count[p] != count[0])
             rc = lb_error_set(err, LB_EINVAL, "%s: id '%s' (first on line %ld) has %zu samples, id "
                               "'%s' has %zu: eval needs the same number for every question (`leakbound "
-                              "bound` takes any)", cfg->path, e->ids[p], r->first_line[p],
+                              "bound` takes any)", cfg->path, e->ids[p], first,
                               count[p], e->ids[0], count[0]);
     }
     if (!rc && count[0] > (size_t)1 << 30)
@@ -477,14 +439,18 @@ static int load_data(reader_t *r, lb_error_t *err) {
 
 int lb_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg, const lb_eval_samples_opts_t *o,
                       lb_error_t *err) {
-    reader_t r = {.e = e, .cfg = cfg, .o = o, .index = json_object(),
+    reader_t r = {.e = e, .cfg = cfg, .o = o,
                   .seen = o->allow_duplicates ? NULL : json_object()};
     char *line = NULL, path[4096];
     e->owns_questions = 1; /* strdup'd from the lines */
     size_t line_cap = 0;
     long lineno = 0;
     long long nbytes = 0;
-    int rc = r.index && (r.seen || o->allow_duplicates) ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory");
+    int rc = r.seen || o->allow_duplicates ? 0 : lb_error_set(err, LB_ENOMEM, "out of memory");
+    if (!rc)
+        rc = lb_score_ids_new(&r.ids, cfg->path,
+                              o->allow_duplicates ? LB_SCORES_ALLOW_DUPLICATES : 0,
+                              LB_SCORE_IDS_EVAL_SAMPLES, err);
     FILE *fp = NULL;
     sha256_init(&r.sha);
     if (!rc && o->data_path) rc = load_data(&r, err);
@@ -524,10 +490,6 @@ int lb_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg, const l
     if (fp) fclose(fp);
     free(line);
     free(r.all);
-    free(r.greedy_line);
-    for (size_t p = 0; r.greedy_text && p < e->n_items; p++) json_decref(r.greedy_text[p]);
-    free(r.greedy_text);
-    free(r.first_line);
     free(r.count);
     for (size_t p = 0; r.ref && p < e->n_items; p++) json_decref(r.ref[p]);
     free(r.ref);
@@ -536,7 +498,7 @@ int lb_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg, const l
     free(r.w.kw);
     free(r.w.kw_len);
     lb_text_scorer_free(r.w.scorer);
-    json_decref(r.index);
+    lb_score_ids_free(r.ids);
     json_decref(r.seen);
     json_decref(r.data_index);
     free(r.data_hit);

@@ -281,6 +281,18 @@ static int job_progress(void *user, const lb_sampler_progress_t *p) {
     return j->hook_progress(j->hook_user, p);
 }
 
+/* Keep a copy of len bytes as the item's lines. */
+static int keep(lb_eval_job_t *j, size_t item, const char *bytes, size_t len, lb_error_t *err) {
+    char *c = malloc(len + 1);
+    if (!c) return lb_error_set(err, LB_ENOMEM, "out of memory");
+    memcpy(c, bytes, len);
+    c[len] = 0;
+    free(j->lines[item]);
+    j->lines[item] = c;
+    j->lens[item] = len;
+    return 0;
+}
+
 /* The group hook: keep the item's lines. */
 static int keep_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
                       const double *scores, lb_error_t *err) {
@@ -288,15 +300,13 @@ static int keep_group(void *user, size_t item, const lb_sample_result_t *res, in
     size_t len = 0;
     int rc = lb_eval_format_group(&j->ctx, item, res, n_res, scores, j->verbose, &j->buf,
                                   &j->cap, &len, err);
-    if (rc) return rc;
-    char *c = malloc(len + 1);
-    if (!c) return lb_error_set(err, LB_ENOMEM, "out of memory");
-    memcpy(c, j->buf, len);
-    c[len] = 0;
-    free(j->lines[item]);
-    j->lines[item] = c;
-    j->lens[item] = len;
-    return 0;
+    return rc ? rc : keep(j, item, j->buf, len, err);
+}
+
+/* lb_eval_sample_flow_t.resumed: keep the lines of a group FILE already holds, FILE's bytes. */
+static int keep_resumed(void *user, size_t item, const char *lines, size_t len,
+                        lb_error_t *err) {
+    return keep(user, item, lines, len, err);
 }
 
 /* One run per job. */
@@ -355,7 +365,8 @@ int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *use
         j->verbose = j->o.verbose;
         lb_eval_sample_flow_t f = {.out = j->output, .resume = j->resume,
                                    .io_flags = j->wait ? LB_IO_WAIT : 0, .ranks = 1,
-                                   .hooks = h, .loaded = job_loaded};
+                                   .hooks = h, .loaded = job_loaded,
+                                   .resumed = keep_resumed};
         return lb_eval_sample_flow_run(&f, &j->o, &j->ctx, err);
     }
     if (!(rc = load(j, err))) rc = lb_eval_sample(&j->ctx, NULL, 0, &h, err);

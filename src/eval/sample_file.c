@@ -96,9 +96,11 @@ static size_t id_ix_find(const id_ix_t *ix, size_t n, const char *id) {
 }
 
 /* --resume: find the complete groups of path (n_res lines each, samples in order), truncate
- * whatever follows the last complete group, and mark the items they cover as done. */
+ * whatever follows the last complete group, and mark the items they cover as done; resumed
+ * gets each complete group's bytes (gathered in grp as its lines are read). */
 int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ctx, int n_res, int greedy,
-                       unsigned char *done, size_t *n_done, lb_error_t *err) {
+                       unsigned char *done, size_t *n_done, lb_eval_resumed_fn resumed,
+                       void *user, lb_error_t *err) {
     size_t n_items = ctx->n_items;
     id_ix_t *ix = malloc((n_items ? n_items : 1) * sizeof *ix);
     if (!ix) return lb_error_set(err, LB_ENOMEM, "out of memory");
@@ -109,8 +111,8 @@ int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ct
         free(ix);
         return lb_error_set(err, LB_EIO, "%s: cannot read: %s", path, strerror(errno));
     }
-    char *line = NULL, *gid = NULL;
-    size_t cap = 0;
+    char *line = NULL, *gid = NULL, *grp = NULL;
+    size_t cap = 0, grp_cap = 0, grp_len = 0;
     ssize_t n;
     off_t pos = 0, keep = 0;
     long lineno = 0;
@@ -149,8 +151,17 @@ int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ct
         if (in_group == 0) {
             free(gid);
             gid = strdup(id);
+            grp_len = 0;
         }
         json_decref(o);
+        if (resumed) {
+            if (lb_grow((void **)&grp, &grp_cap, grp_len + (size_t)n, 1)) {
+                rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+                break;
+            }
+            memcpy(grp + grp_len, line, (size_t)n);
+            grp_len += (size_t)n;
+        }
         if (++in_group == n_res) {
             in_group = 0;
             keep = pos;
@@ -166,10 +177,12 @@ int lb_eval_sample_resume_scan(const char *path, int fd, const lb_eval_ctx_t *ct
             }
             done[i] = 1;
             (*n_done)++;
+            if (resumed && (rc = resumed(user, i, grp, grp_len, err))) break;
         }
     }
     free(line);
     free(gid);
+    free(grp);
     free(ix);
     fclose(f);
     if (rc) return rc;

@@ -54,7 +54,8 @@ static int open_file(const lb_eval_sample_flow_t *f, const lb_eval_opts_t *o,
     if (rc) return rc;
     size_t n_done = 0;
     if (f->resume && n_res > 0)
-        rc = lb_eval_sample_resume_scan(out, *fd, ctx, n_res, o->greedy_too, done, &n_done, err);
+        rc = lb_eval_sample_resume_scan(out, *fd, ctx, n_res, o->greedy_too, done, &n_done,
+                                        f->resumed, f->hooks.user, err);
     return rc;
 }
 

@@ -45,41 +45,13 @@ typedef struct line_slot {
     long lineno;
 } line_slot_t;
 
-/* ---- id hash map: open addressing on (type byte + bytes) -------------------------------- */
-
-typedef struct id_map {
-    size_t *slot;   /* (cap) prompt index + 1, 0 = empty */
-    uint64_t *hash; /* (cap) */
-    size_t cap;
-} id_map_t;
-
-static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a, then a final avalanche */
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
-}
-
-/* The (prompt, sample) pairs seen, for refusing a repeated one: open addressing. */
-typedef struct pair_set {
-    size_t *prompt;     /* (cap) prompt index + 1, 0 = empty */
-    long long *sample;  /* (cap) */
-    long *line;         /* (cap) the line that brought the pair first */
-    size_t cap, n;
-} pair_set_t;
+/* ---- the reader ------------------------------------------------------------------------ */
 
 typedef struct reader {
     const char *path;
-    unsigned flags;
     lb_scores_t *in;
-    long *greedy_line;  /* (n_prompts) line of prompt p's greedy answer, 0: none */
-    long *id_line;      /* (n_prompts) the line where prompt p's id first appears */
-    size_t greedy_cap, greedy_line_cap, id_line_cap;
-    pair_set_t pairs;
-    size_t key_off_cap, first_cap, count_cap, key_cap, score_cap;
-    id_map_t map;
+    lb_score_ids_t *ids;  /* the ids: numbering, types, greedy answers, (id, sample) pairs */
+    size_t greedy_cap, first_cap, count_cap, score_cap;
     /* Per-prompt segments in the staging array while every prompt's lines are adjacent. */
     size_t *first, *count; /* (n_prompts) */
     int contiguous;
@@ -92,182 +64,34 @@ typedef struct reader {
     size_t stage_cap;
 } reader_t;
 
-static int map_rehash(reader_t *r, size_t cap) {
-    size_t *slot = calloc(cap, sizeof *slot);
-    uint64_t *hash = malloc(cap * sizeof *hash);
-    if (!slot || !hash) {
-        free(slot);
-        free(hash);
-        return -1;
-    }
-    for (size_t i = 0; i < r->map.cap; i++) {
-        if (!r->map.slot[i]) continue;
-        size_t j = r->map.hash[i] & (cap - 1);
-        while (slot[j]) j = (j + 1) & (cap - 1);
-        slot[j] = r->map.slot[i];
-        hash[j] = r->map.hash[i];
-    }
-    free(r->map.slot);
-    free(r->map.hash);
-    r->map.slot = slot;
-    r->map.hash = hash;
-    r->map.cap = cap;
-    return 0;
-}
-
-/* Prompt index of key (new prompts are appended). Returns 0 or -1 when out of memory. */
-static int map_find_or_add(reader_t *r, const char *key, size_t klen, size_t *prompt) {
+/* Room for prompt p, just numbered by the book: no scores, no greedy answer yet. */
+static int add_prompt(reader_t *r, size_t p) {
     lb_scores_t *in = r->in;
-    if ((in->n_prompts + 1) * 2 > r->map.cap && map_rehash(r, r->map.cap ? r->map.cap * 2 : 1024))
+    if (lb_grow((void **)&r->first, &r->first_cap, p + 1, sizeof(size_t)) ||
+        lb_grow((void **)&r->count, &r->count_cap, p + 1, sizeof(size_t)) ||
+        lb_grow((void **)&in->greedy, &r->greedy_cap, p + 1, sizeof(double)))
         return -1;
-    uint64_t h = hash_bytes(key, klen);
-    size_t j = h & (r->map.cap - 1);
-    while (r->map.slot[j]) {
-        size_t p = r->map.slot[j] - 1;
-        if (r->map.hash[j] == h && in->key_off[p + 1] - in->key_off[p] == klen &&
-            !memcmp(in->keys + in->key_off[p], key, klen)) {
-            *prompt = p;
-            return 0;
-        }
-        j = (j + 1) & (r->map.cap - 1);
-    }
-    size_t p = in->n_prompts;
-    if (lb_grow((void **)&in->key_off, &r->key_off_cap, p + 2, sizeof(size_t)) ||
-        lb_grow((void **)&r->first, &r->first_cap, p + 1, sizeof(size_t)) ||
-        lb_grow((void **)&r->count, &r->count_cap, p + 1, sizeof(size_t)))
-        return -1;
-    if (lb_grow((void **)&in->greedy, &r->greedy_cap, p + 1, sizeof(double)) ||
-        lb_grow((void **)&r->greedy_line, &r->greedy_line_cap, p + 1, sizeof(long)))
-        return -1;
-    if (lb_grow((void **)&r->id_line, &r->id_line_cap, p + 1, sizeof(long))) return -1;
     in->greedy[p] = NAN;
-    r->greedy_line[p] = 0;
-    r->id_line[p] = 0;
-    if (lb_grow((void **)&in->keys, &r->key_cap, in->key_off[p] + klen, 1)) return -1;
-    memcpy(in->keys + in->key_off[p], key, klen);
-    in->key_off[p + 1] = in->key_off[p] + klen;
     r->first[p] = r->count[p] = 0;
-    r->map.slot[j] = p + 1;
-    r->map.hash[j] = h;
     in->n_prompts = p + 1;
-    *prompt = p;
     return 0;
 }
 
-/* Prompt of key when it is in the map: 1 (*prompt set) or 0. */
-static int map_find(const reader_t *r, const char *key, size_t klen, size_t *prompt) {
-    const lb_scores_t *in = r->in;
-    uint64_t h = hash_bytes(key, klen);
-    for (size_t j = h & (r->map.cap - 1); r->map.slot[j]; j = (j + 1) & (r->map.cap - 1)) {
-        size_t p = r->map.slot[j] - 1;
-        if (r->map.hash[j] == h && in->key_off[p + 1] - in->key_off[p] == klen &&
-            !memcmp(in->keys + in->key_off[p], key, klen)) {
-            *prompt = p;
-            return 1;
-        }
+/* in->keys and in->key_off: the book's keys, once every line is read. */
+static int take_keys(reader_t *r) {
+    lb_scores_t *in = r->in;
+    size_t n = lb_score_ids_count(r->ids), total = 0, len;
+    for (size_t p = 0; p < n; p++) lb_score_ids_key(r->ids, p, &len), total += len;
+    if (!(in->key_off = malloc((n + 1) * sizeof *in->key_off)) ||
+        !(in->keys = malloc(total ? total : 1)))
+        return -1;
+    in->key_off[0] = 0;
+    for (size_t p = 0; p < n; p++) {
+        const char *k = lb_score_ids_key(r->ids, p, &len);
+        memcpy(in->keys + in->key_off[p], k, len);
+        in->key_off[p + 1] = in->key_off[p] + len;
     }
     return 0;
-}
-
-/* "1" and 1 would be two questions both shown as 1 (and both matched to item "1" by `eval
- * --samples --data`): 1 (*q set) when prompt p's id is an integer and prompt q's the string of
- * its digits, or the other way round. */
-static int other_type(const reader_t *r, size_t p, size_t *q) {
-    const lb_scores_t *in = r->in;
-    const char *k = in->keys + in->key_off[p];
-    size_t len = in->key_off[p + 1] - in->key_off[p];
-    char buf[32];
-    if (k[0] == 'i') {
-        json_int_t i;
-        memcpy(&i, k + 1, sizeof i);
-        int n = snprintf(buf + 1, sizeof buf - 1, "%" JSON_INTEGER_FORMAT, i);
-        buf[0] = 's';
-        return map_find(r, buf, (size_t)n + 1, q);
-    }
-    /* the string of an integer's digits as JSON writes them: -?(0|[1-9][0-9]*), in range */
-    size_t n = len - 1, d = n && k[1] == '-';
-    if (n - d == 0 || n - d > 19 || (k[1 + d] == '0' && n - d > 1)) return 0;
-    for (size_t i = d; i < n; i++)
-        if (k[1 + i] < '0' || k[1 + i] > '9') return 0;
-    memcpy(buf, k + 1, n);
-    buf[n] = 0;
-    if (!strcmp(buf, "-0")) return 0; /* JSON's -0 is the integer 0, written "0" */
-    errno = 0;
-    long long v = strtoll(buf, NULL, 10);
-    if (errno) return 0;
-    json_int_t i = (json_int_t)v;
-    char key[1 + sizeof i];
-    key[0] = 'i';
-    memcpy(key + 1, &i, sizeof i);
-    return map_find(r, key, sizeof key, q);
-}
-
-static uint64_t pair_hash(size_t p, long long sample) {
-    uint64_t h = (uint64_t)p * 0x9e3779b97f4a7c15ULL ^ (uint64_t)sample * 0xc2b2ae3d27d4eb4fULL;
-    h ^= h >> 31;
-    h *= 0xff51afd7ed558ccdULL;
-    return h ^ (h >> 33);
-}
-
-/* Insert (p, sample) brought by line; *first is 0 when new, else the line that brought it
- * first. Returns 0 or -1 when out of memory. */
-static int pair_add(pair_set_t *ps, size_t p, long long sample, long line, long *first) {
-    if ((ps->n + 1) * 2 > ps->cap) {
-        size_t cap = ps->cap ? ps->cap * 2 : 4096;
-        size_t *np = calloc(cap, sizeof *np);
-        long long *ns = malloc(cap * sizeof *ns);
-        long *nl = malloc(cap * sizeof *nl);
-        if (!np || !ns || !nl) {
-            free(np);
-            free(ns);
-            free(nl);
-            return -1;
-        }
-        for (size_t i = 0; i < ps->cap; i++) {
-            if (!ps->prompt[i]) continue;
-            size_t j = pair_hash(ps->prompt[i] - 1, ps->sample[i]) & (cap - 1);
-            while (np[j]) j = (j + 1) & (cap - 1);
-            np[j] = ps->prompt[i];
-            ns[j] = ps->sample[i];
-            nl[j] = ps->line[i];
-        }
-        free(ps->prompt);
-        free(ps->sample);
-        free(ps->line);
-        ps->prompt = np;
-        ps->sample = ns;
-        ps->line = nl;
-        ps->cap = cap;
-    }
-    size_t j = pair_hash(p, sample) & (ps->cap - 1);
-    while (ps->prompt[j]) {
-        if (ps->prompt[j] == p + 1 && ps->sample[j] == sample) {
-            *first = ps->line[j];
-            return 0;
-        }
-        j = (j + 1) & (ps->cap - 1);
-    }
-    ps->prompt[j] = p + 1;
-    ps->sample[j] = sample;
-    ps->line[j] = line;
-    ps->n++;
-    *first = 0;
-    return 0;
-}
-
-/* Prompt p's id for a message: 'text' (cut at 60 bytes) or the integer. */
-static const char *id_desc(const lb_scores_t *in, size_t p, char *buf, size_t cap) {
-    const char *k = in->keys + in->key_off[p];
-    size_t len = in->key_off[p + 1] - in->key_off[p];
-    if (k[0] == 'i') {
-        json_int_t i;
-        memcpy(&i, k + 1, sizeof i);
-        snprintf(buf, cap, "%lld", (long long)i);
-    } else {
-        int n = (int)(len - 1 > 60 ? 60 : len - 1);
-        snprintf(buf, cap, "'%.*s%s'", n, k + 1, len - 1 > 60 ? "..." : "");
-    }
-    return buf;
 }
 
 /* ---- one line ------------------------------------------------------------------------- */
@@ -362,44 +186,26 @@ static int parse_line(const char *text, const line_ref_t *lr, const char *path, 
     return 0;
 }
 
-/* Key bytes of a validated line's id. */
-static size_t id_key(const line_slot_t *slot, char *small, size_t small_cap, const char **key) {
+/* A validated line's id: an integer (*is_int, *ival) or a string (*str, *len bytes). */
+static void line_id(const line_slot_t *slot, int *is_int, long long *ival, const char **str,
+                    size_t *len) {
+    *ival = 0;
+    *str = NULL;
+    *len = 0;
     if (slot->fast) {
-        if (slot->fl.id_is_int) {
-            json_int_t i = slot->fl.id_int;
-            small[0] = 'i';
-            memcpy(small + 1, &i, sizeof i);
-            *key = small;
-            return 1 + sizeof i;
-        }
-        size_t len = slot->fl.id_len;
-        if (len + 1 > small_cap) {
-            *key = NULL; /* caller builds it */
-            return len + 1;
-        }
-        small[0] = 's';
-        memcpy(small + 1, slot->fl.id_str, len);
-        *key = small;
-        return len + 1;
+        *is_int = slot->fl.id_is_int;
+        if (*is_int)
+            *ival = slot->fl.id_int;
+        else
+            *str = slot->fl.id_str, *len = slot->fl.id_len;
+        return;
     }
-    const json_t *v = slot->v;
-    const json_t *id = json_object_get(v, "id");
-    if (json_is_integer(id)) {
-        json_int_t i = json_integer_value(id);
-        small[0] = 'i';
-        memcpy(small + 1, &i, sizeof i);
-        *key = small;
-        return 1 + sizeof i;
-    }
-    size_t len = json_string_length(id);
-    if (len + 1 <= small_cap) {
-        small[0] = 's';
-        memcpy(small + 1, json_string_value(id), len);
-        *key = small;
-        return len + 1;
-    }
-    *key = NULL; /* caller builds it */
-    return len + 1;
+    const json_t *id = json_object_get(slot->v, "id");
+    *is_int = json_is_integer(id);
+    if (*is_int)
+        *ival = json_integer_value(id);
+    else
+        *str = json_string_value(id), *len = json_string_length(id);
 }
 
 /* ---- batches -------------------------------------------------------------------------- */
@@ -409,94 +215,36 @@ static int nomem(lb_error_t *err) { return lb_error_set(err, LB_ENOMEM, "out of 
 /* Number the batch's prompts, place its scores in the staging array, then copy them. */
 static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *err) {
     lb_scores_t *in = r->in;
-    char small[256], *big = NULL;
     for (size_t i = 0; i < nb; i++) {
-        const char *key;
-        size_t klen = id_key(&slots[i], small, sizeof small, &key);
-        if (!key) {
-            char *nbig = realloc(big, klen);
-            if (!nbig) {
-                free(big);
-                return nomem(err);
-            }
-            big = nbig;
-            big[0] = 's';
-            memcpy(big + 1,
-                   slots[i].fast ? slots[i].fl.id_str
-                                 : json_string_value(json_object_get(slots[i].v, "id")),
-                   klen - 1);
-            key = big;
-        }
-        size_t p;
-        if (map_find_or_add(r, key, klen, &p)) {
-            free(big);
-            return nomem(err);
-        }
+        int is_int, is_new, rc;
+        long long ival;
+        const char *str;
+        size_t len, p;
+        line_id(&slots[i], &is_int, &ival, &str, &len);
+        if ((rc = lb_score_ids_prompt(r->ids, is_int, ival, str, len, slots[i].lineno, &p,
+                                      &is_new, err)))
+            return rc;
+        if (is_new && add_prompt(r, p)) return nomem(err);
         slots[i].prompt = p;
-        if (p + 1 == in->n_prompts && !r->id_line[p]) {
-            r->id_line[p] = slots[i].lineno;
-            size_t q;
-            if (other_type(r, p, &q)) {
-                char idb[80], idq[80];
-                int is_int = in->keys[in->key_off[p]] == 'i';
-                free(big);
-                return lb_error_set(err, LB_EINVAL,
-                                    "%s:%ld: id %s is %s, but line %ld's id %s is %s: one id "
-                                    "must be written one way in a file, always an integer or "
-                                    "always a string (mixed id types)",
-                                    r->path, slots[i].lineno, id_desc(in, p, idb, sizeof idb),
-                                    is_int ? "an integer" : "a string", r->id_line[q],
-                                    id_desc(in, q, idq, sizeof idq),
-                                    is_int ? "a string" : "an integer");
-            }
-        }
         if (slots[i].has_sample) {
-            char idb[80];
             if (slots[i].sample == -1) { /* the greedy answer: kept apart, not a sample */
                 const line_slot_t *g = &slots[i];
                 double gv = (g->fast ? g->vals[0]
                              : g->scores ? json_number_value(json_array_get(g->scores, 0))
                                          : json_number_value(json_object_get(g->v, "score"))) +
                             0.0;
-                if (r->greedy_line[p] && (r->flags & LB_SCORES_ALLOW_DUPLICATES) &&
-                    gv == in->greedy[p]) { /* the same greedy answer repeated: keep one */
-                    slots[i].count = 0;
-                    continue;
+                int take; /* two answers are the same when their scores are (+ 0.0: no -0) */
+                if ((rc = lb_score_ids_greedy(r->ids, p, g->lineno, &gv, sizeof gv, &take, err)))
+                    return rc;
+                if (take) {
+                    in->greedy[p] = gv;
+                    in->n_greedy++;
                 }
-                if (r->greedy_line[p]) {
-                    free(big);
-                    return lb_error_set(err, LB_EINVAL,
-                                        "%s:%ld: id %s has a second greedy answer (\"sample\": -1; "
-                                        "the first is on line %ld%s)",
-                                        r->path, slots[i].lineno, id_desc(in, p, idb, sizeof idb),
-                                        r->greedy_line[p],
-                                        (r->flags & LB_SCORES_ALLOW_DUPLICATES)
-                                            ? ", with another score"
-                                            : "");
-                }
-                in->greedy[p] = gv;
-                r->greedy_line[p] = g->lineno;
-                in->n_greedy++;
                 slots[i].count = 0;
                 continue;
             }
-            if (!(r->flags & LB_SCORES_ALLOW_DUPLICATES)) {
-                long first;
-                if (pair_add(&r->pairs, p, slots[i].sample, slots[i].lineno, &first)) {
-                    free(big);
-                    return nomem(err);
-                }
-                if (first) {
-                    free(big);
-                    return lb_error_set(err, LB_EINVAL,
-                                        "%s:%ld: id %s, sample %lld again (first on line %ld): a "
-                                        "repeated answer would count twice and tighten every bound; "
-                                        "remove the duplicate lines, or allow them with "
-                                        "--allow-duplicates",
-                                        r->path, slots[i].lineno, id_desc(in, p, idb, sizeof idb),
-                                        slots[i].sample, first);
-                }
-            }
+            if ((rc = lb_score_ids_sample(r->ids, p, slots[i].sample, slots[i].lineno, err)))
+                return rc;
         }
         slots[i].dst = in->n_scores;
         if (r->count[p] && r->first[p] + r->count[p] != in->n_scores) r->contiguous = 0;
@@ -505,16 +253,13 @@ static int place_batch(reader_t *r, line_slot_t *slots, size_t nb, lb_error_t *e
         in->n_scores += slots[i].count;
         if (lb_grow((void **)&r->rec_prompt, &r->rec_cap[0], r->n_rec + 1, sizeof(size_t)) ||
             lb_grow((void **)&r->rec_dst, &r->rec_cap[1], r->n_rec + 1, sizeof(size_t)) ||
-            lb_grow((void **)&r->rec_count, &r->rec_cap[2], r->n_rec + 1, sizeof(size_t))) {
-            free(big);
+            lb_grow((void **)&r->rec_count, &r->rec_cap[2], r->n_rec + 1, sizeof(size_t)))
             return nomem(err);
-        }
         r->rec_prompt[r->n_rec] = p;
         r->rec_dst[r->n_rec] = slots[i].dst;
         r->rec_count[r->n_rec] = slots[i].count;
         r->n_rec++;
     }
-    free(big);
     if (lb_grow((void **)&in->scores, &r->score_cap, in->n_scores, sizeof(double))) return nomem(err);
     double *dst = in->scores;
     #pragma omp parallel for schedule(dynamic, 16)
@@ -646,12 +391,11 @@ int lb_scores_read(const char *path, unsigned flags, lb_scores_t *in, lb_error_t
         return nomem(err);
     }
 
-    reader_t r = {.path = name, .flags = flags, .in = in, .contiguous = 1};
+    reader_t r = {.path = name, .in = in, .contiguous = 1};
     line_ref_t *lines = malloc(BATCH_LINES * sizeof *lines);
     line_slot_t *slots = malloc(BATCH_LINES * sizeof *slots);
-    in->key_off = calloc(2, sizeof *in->key_off);
-    r.key_off_cap = 2;
-    if (!lines || !slots || !in->key_off) rc = nomem(err);
+    if (!lines || !slots) rc = nomem(err);
+    if (!rc) rc = lb_score_ids_new(&r.ids, name, flags, LB_SCORE_IDS_BOUND, err);
 
     size_t pos = 0;
     long lineno = 0;
@@ -679,7 +423,8 @@ int lb_scores_read(const char *path, unsigned flags, lb_scores_t *in, lb_error_t
             rc = lb_error_set(err, LB_EINVAL,
                               "%s:%ld: id %s has a greedy answer (\"sample\": -1) but no sampled "
                               "score: the bounds need the sampled answers",
-                              name, r.greedy_line[p], id_desc(in, p, idb, sizeof idb));
+                              name, lb_score_ids_greedy_line(r.ids, p),
+                              lb_score_ids_name(r.ids, p, idb, sizeof idb));
         }
     if (!rc && in->n_scores == 0)
         rc = lb_error_set(err, LB_EINVAL, "%s: empty input: no JSON lines (%ld lines read)", name,
@@ -689,6 +434,7 @@ int lb_scores_read(const char *path, unsigned flags, lb_scores_t *in, lb_error_t
         in->greedy = NULL;
     }
     if (!rc && !r.contiguous) rc = regroup(&r, err);
+    if (!rc && take_keys(&r)) rc = nomem(err);
     if (!rc) {
         in->offset = malloc((in->n_prompts + 1) * sizeof *in->offset);
         if (!in->offset) rc = nomem(err);
@@ -704,19 +450,13 @@ int lb_scores_read(const char *path, unsigned flags, lb_scores_t *in, lb_error_t
         free(text);
     free(lines);
     free(slots);
-    free(r.map.slot);
-    free(r.map.hash);
     free(r.first);
     free(r.count);
     free(r.rec_prompt);
     free(r.rec_dst);
     free(r.rec_count);
     free(r.stage);
-    free(r.greedy_line);
-    free(r.id_line);
-    free(r.pairs.prompt);
-    free(r.pairs.sample);
-    free(r.pairs.line);
+    lb_score_ids_free(r.ids);
     if (rc) lb_scores_free(in);
     return rc;
 }

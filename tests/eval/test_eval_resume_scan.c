@@ -70,7 +70,7 @@ static void test_many_items(void **state) {
     size_t n_done = 0;
     lb_error_t err = {0};
     double t0 = now_s();
-    int rc = lb_eval_sample_resume_scan(path, fd, &ctx, 2, 1, done, &n_done, &err);
+    int rc = lb_eval_sample_resume_scan(path, fd, &ctx, 2, 1, done, &n_done, NULL, NULL, &err);
     double dt = now_s() - t0;
     assert_int_equal(rc, 0);
     assert_int_equal(n_done, P);
@@ -91,7 +91,7 @@ static void test_many_items(void **state) {
     len += (size_t)snprintf(b + len, cap - len, "{\"id\":\"nope\",\"sample\":-1,\"text\":\"g\"}\n"
                             "{\"id\":\"nope\",\"sample\":0,\"text\":\"s\"}\n");
     fd = file_of(path, b, len);
-    rc = lb_eval_sample_resume_scan(path, fd, &ctx, 2, 1, done, &n_done, &err);
+    rc = lb_eval_sample_resume_scan(path, fd, &ctx, 2, 1, done, &n_done, NULL, NULL, &err);
     assert_int_equal(rc, LB_EFORMAT);
     char want[4400];
     snprintf(want, sizeof want, "%s:8: id 'nope' is not among the questions of this dataset", path);
@@ -104,7 +104,7 @@ static void test_many_items(void **state) {
     len += (size_t)snprintf(b + len, cap - len, "{\"id\":\"%s\",\"sample\":-1,\"text\":\"g\"}\n"
                             "{\"id\":\"%s\",\"sample\":0,\"text\":\"s\"}\n", ids[0], ids[0]);
     fd = file_of(path, b, len);
-    rc = lb_eval_sample_resume_scan(path, fd, &ctx, 2, 1, done, &n_done, &err);
+    rc = lb_eval_sample_resume_scan(path, fd, &ctx, 2, 1, done, &n_done, NULL, NULL, &err);
     assert_int_equal(rc, LB_EFORMAT);
     snprintf(want, sizeof want, "%s:8: id 'q00000' appears twice", path);
     assert_string_equal(err.msg, want);
@@ -116,7 +116,7 @@ static void test_many_items(void **state) {
     len += (size_t)snprintf(b + len, cap - len, "{\"id\":\"%s\",\"sample\":-1,\"text\":\"g\"}\n",
                             ids[9]);
     fd = file_of(path, b, len);
-    rc = lb_eval_sample_resume_scan(path, fd, &ctx, 2, 1, done, &n_done, &err);
+    rc = lb_eval_sample_resume_scan(path, fd, &ctx, 2, 1, done, &n_done, NULL, NULL, &err);
     assert_int_equal(rc, 0);
     assert_int_equal(n_done, 3);
     assert_int_equal(done[0] + done[1] + done[2] + done[9], 3);
@@ -143,7 +143,8 @@ static void test_same_id_twice(void **state) {
     unsigned char done[4] = {0};
     size_t n_done = 0;
     lb_error_t err = {0};
-    assert_int_equal(lb_eval_sample_resume_scan(path, fd, &ctx, 1, 0, done, &n_done, &err), 0);
+    assert_int_equal(
+        lb_eval_sample_resume_scan(path, fd, &ctx, 1, 0, done, &n_done, NULL, NULL, &err), 0);
     assert_int_equal(n_done, 2);
     assert_int_equal(done[0], 0);
     assert_int_equal(done[1], 1);
@@ -153,7 +154,8 @@ static void test_same_id_twice(void **state) {
     body = "{\"id\":\"a\",\"sample\":0}\n{\"id\":\"a\",\"sample\":0}\n";
     memset(done, 0, sizeof done);
     fd = file_of(path, body, strlen(body));
-    assert_int_equal(lb_eval_sample_resume_scan(path, fd, &ctx, 1, 0, done, &n_done, &err),
+    assert_int_equal(
+        lb_eval_sample_resume_scan(path, fd, &ctx, 1, 0, done, &n_done, NULL, NULL, &err),
                      LB_EFORMAT);
     char want[4400];
     snprintf(want, sizeof want, "%s:2: id 'a' appears twice", path);

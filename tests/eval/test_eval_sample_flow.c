@@ -5,8 +5,9 @@
  * uninterrupted run; resuming with another seed is refused naming the setting; the transport hooks run in order
  * (loaded, ready, go, bcast, started), a worker (rank 1) never touches FILE and samples what
  * the broadcast leaves, and rank 0 meets the others at go with its error when FILE cannot be
- * locked. The CLI's bytes themselves are compared in tests/oracle/python_eval.py and the
- * sample/mpi oracle tests. */
+ * locked; a resumed job (lb_eval_job_sample) hands back the groups FILE already held through
+ * lb_eval_job_lines, FILE's bytes. The CLI's bytes themselves are compared in
+ * tests/oracle/python_eval.py and the sample/mpi oracle tests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -273,8 +274,80 @@ static void test_ranks(void **state) {
     rmdir(work);
 }
 
+/* A job with output out (and resume): the options of opts() by flag names. */
+static lb_eval_job_t *job(const char *out, int resume) {
+    lb_eval_job_t *j = NULL;
+    lb_error_t err = {0};
+    assert_int_equal(lb_eval_job_new(&j, &err), 0);
+    const char *kv[][2] = {{"model", model_dir}, {"data", data_path}, {"n", "2"},
+                           {"limit", "4"}, {"template", "phi"}, {"max-new-tokens", "6"},
+                           {"batch", "2"}, {"greedy-too", NULL}, {"top-p", "0.9"},
+                           {"seed", "3"}, {"threads", "1"}, {"output", out},
+                           {"resume", resume ? "" : NULL}};
+    for (size_t k = 0; k < sizeof kv / sizeof *kv; k++)
+        if (strcmp(kv[k][0], "resume") || resume)
+            assert_int_equal(lb_eval_job_set(j, kv[k][0], kv[k][1], &err), 0);
+    return j;
+}
+
+/* lb_eval_job_sample with resume: the groups FILE already held come back through
+ * lb_eval_job_lines as FILE's bytes, as the groups sampled by the run do, so every item's lines
+ * joined are the whole run's FILE. */
+static void test_job_resumed_lines(void **state) {
+    (void)state;
+    paths();
+    char out[4200], spath[4300], lockpath[4300];
+    snprintf(out, sizeof out, "%s/j.jsonl", work);
+    snprintf(spath, sizeof spath, "%s.settings.json", out);
+    snprintf(lockpath, sizeof lockpath, "%s/.j.jsonl.lock", work);
+    lb_error_t err = {0};
+    lb_eval_job_t *j = job(out, 0);
+    assert_int_equal(lb_eval_job_sample(j, NULL, NULL, &err), 0);
+    lb_eval_job_free(j);
+    size_t n_full = 0, n = 0;
+    char *full = slurp(out, &n_full);
+    assert_non_null(full);
+    /* FILE cut inside its third group: two groups (6 lines) and a torn line kept */
+    size_t cut = 0;
+    for (int k = 0; k < 7; k++) cut = (size_t)(strchr(full + cut, '\n') - full) + 1;
+    spit(out, full, cut + 10);
+    j = job(out, 1);
+    assert_int_equal(lb_eval_job_sample(j, NULL, NULL, &err), 0);
+    assert_int_equal((int)lb_eval_job_n_items(j), 4);
+    size_t at = 0, len = 0;
+    for (size_t p = 0; p < 4; p++) {
+        const char *lines = lb_eval_job_lines(j, p, &len);
+        assert_non_null(lines);                       /* resumed (0, 1) and sampled (2, 3) */
+        assert_true(at + len <= n_full && !memcmp(lines, full + at, len));
+        assert_int_equal(lines[len], 0);
+        at += len;
+    }
+    assert_int_equal(at, n_full);
+    char *now = slurp(out, &n);
+    assert_true(n == n_full && !memcmp(now, full, n));
+    free(now);
+    lb_eval_job_free(j);
+    /* everything resumed: nothing sampled, every item's lines still there */
+    j = job(out, 1);
+    assert_int_equal(lb_eval_job_sample(j, NULL, NULL, &err), 0);
+    at = 0;
+    for (size_t p = 0; p < 4; p++) {
+        const char *lines = lb_eval_job_lines(j, p, &len);
+        assert_non_null(lines);
+        assert_true(at + len <= n_full && !memcmp(lines, full + at, len));
+        at += len;
+    }
+    assert_int_equal(at, n_full);
+    lb_eval_job_free(j);
+    free(full);
+    unlink(out);
+    unlink(spath);
+    unlink(lockpath);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_write_lock_resume),
+                                       cmocka_unit_test(test_job_resumed_lines),
                                        cmocka_unit_test(test_ranks)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
