@@ -41,6 +41,16 @@ const char *lb_model_arch_name(lb_arch_t a) {
     return (unsigned)a < N_ARCH ? ARCH_NAMES[a] : NULL;
 }
 
+int lb_model_arch_hf_names(lb_arch_t a, const char **architecture, const char **model_type) {
+    for (size_t i = 0; i < N_HF; i++) /* the family's first entry is its own checkpoint class */
+        if (HF_NAMES[i].arch == a) {
+            *architecture = HF_NAMES[i].architecture;
+            *model_type = HF_NAMES[i].model_type;
+            return 0;
+        }
+    return -1;
+}
+
 int lb_model_arch_parse(const char *s, lb_arch_t *out, lb_error_t *err) {
     const char *name = s ? s : "";
     char list[128] = "";

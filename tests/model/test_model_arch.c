@@ -49,10 +49,30 @@ static void test_unknown(void **state) {
     assert_int_equal(a, LB_ARCH_GPT2);
 }
 
+/* init's config.json names: each family's own Hugging Face class and model_type (transformers'
+ * LlamaForCausalLM / PhiForCausalLM / GPT2LMHeadModel), not another class the family reads. */
+static void test_hf_names(void **state) {
+    (void)state;
+    const lb_arch_t all[] = {LB_ARCH_LLAMA, LB_ARCH_PHI, LB_ARCH_GPT2};
+    const char *want[][2] = {{"LlamaForCausalLM", "llama"}, {"PhiForCausalLM", "phi"},
+                             {"GPT2LMHeadModel", "gpt2"}};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        const char *arch = NULL, *type = NULL;
+        assert_int_equal(lb_model_arch_hf_names(all[i], &arch, &type), 0);
+        assert_string_equal(arch, want[i][0]);
+        assert_string_equal(type, want[i][1]);
+    }
+    const char *arch = "x", *type = "y";
+    assert_int_equal(lb_model_arch_hf_names((lb_arch_t)3, &arch, &type), -1);
+    assert_string_equal(arch, "x");
+    assert_string_equal(type, "y");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_hf_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
