@@ -94,6 +94,18 @@ LB_API void lb_mem_bytes_str(double bytes, char *buf, size_t cap);
 LB_API int lb_mem_plan_check(const lb_mem_plan_t *p, const char *what, const char *hint,
                              double *total, lb_error_t *err);
 
+/* ---- threads on a shared machine ----------------------------------------------------------- */
+
+/* The default thread count when the caller chose none: ncpu minus the other processes runnable
+ * now (procs_running of stat_path minus the caller; the fewest of three looks 2 ms apart, so a
+ * passing blip does not count), at least 1; ncpu (at least 1) when the file cannot be read or
+ * has no procs_running line. OpenMP threads that outnumber the free cores wait at every barrier
+ * for a preempted partner, which made 2 threads slower than 1 beside one busy process.
+ * stat_path NULL: $LB_PROC_STAT when set (a stand-in file for tests), else /proc/stat. The CLI
+ * applies it at start and lb_eval_job_sample/lb_eval_job_eval when their "threads" was not set,
+ * both only when OMP_NUM_THREADS is unset. Takes about 4 ms. */
+LB_API int lb_core_default_threads(int ncpu, const char *stat_path);
+
 /* The Levenshtein distance between a (la bytes) and b (lb bytes): the fewest single-byte
  * insertions, deletions and substitutions that turn one into the other; SIZE_MAX when either is
  * longer than 127 bytes. For "did you mean ...?" hints (unknown flags, unknown config keys). */

@@ -11,7 +11,7 @@
  *   LB_EIO on input, 1 for LB_ENOMEM and output failures).
  * - Options: lb_eval_opts_default fills every field with the CLI's defaults; a field the
  *   caller leaves alone means what the flag's absence means. Sampler settings not given
- *   (have_* 0) come from the model folder's generation_config.json (lb_eval_genconf_read),
+ *   (have_* 0) come from the model folder's generation_config.json (lb_sample_genconf_read),
  *   else Hugging Face's defaults, exactly as `leakbound sample --help` says.
  * - Loading (lb_eval_load) reads everything a run needs before anything big is allocated and
  *   works out the memory plan (weights, KV cache, scratch) as numbers in lb_eval_ctx_t.plan;
@@ -58,25 +58,6 @@ extern "C" {
 
 #define LB_EVAL_MAX_STOP 32
 #define LB_EVAL_MAX_THRESHOLDS 64
-#define LB_GENCONF_MAX_EOS 16
-
-/* ---- generation settings of a model folder ------------------------------------------------ */
-
-typedef struct lb_genconf {
-    int32_t eos[LB_GENCONF_MAX_EOS]; /* (n_eos,) */
-    int n_eos;
-    lb_warp_params_t warp;           /* HF defaults where the files say nothing */
-    long max_new_tokens;             /* -1 when unset */
-    long max_length;                 /* HF default 20 when unset */
-    int has_generation_config;       /* generation_config.json was present */
-} lb_genconf_t;
-
-/* Read dir/config.json (eos_token_id) and, if present, dir/generation_config.json (eos_token_id,
- * temperature, top_k, top_p, max_new_tokens, max_length; it wins over config.json), as
- * transformers' GenerationConfig.from_model_config / from_pretrained read them. eos_token_id
- * may be an int, a list of ints or null. Errors: LB_EIO (no config.json), LB_EFORMAT (malformed
- * JSON or a field of the wrong type: message names the file and the field). */
-LB_API int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err);
 
 /* ---- inspect: what a checkpoint folder holds ------------------------------------------------ */
 
@@ -85,7 +66,7 @@ LB_API int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *e
  * gpt2), parameters, dtype (the file's main dtype), tensor_dtypes {dtype: count}, tensors,
  * checkpoint_bytes, context_length, layers, heads, kv_heads, head_dim, hidden_size,
  * intermediate_size, vocab_size, rotary_dim, rope_theta, tie_word_embeddings, eos_token_ids
- * (lb_eval_genconf_read's), tokenizer (lb_tokenizer_describe's line of tokenizer, a
+ * (lb_sample_genconf_read's), tokenizer (lb_tokenizer_describe's line of tokenizer, a
  * tokenizer.json or its folder, or NULL: dir's; null when dir has none), memory_plan
  * {weights_mapped_bytes, weights_copied_bytes, kv_bytes_per_token, kv_bytes_full_context,
  * scratch_bytes, total_bytes (one sequence at the full context, loaded as sample/eval load it),
@@ -128,7 +109,7 @@ typedef struct lb_eval_generate_result {
 /* Fill *o with the defaults: no paths, sampling settings from the folder, seed 0, id "0". */
 LB_API void lb_eval_generate_opts_default(lb_eval_generate_opts_t *o);
 
-/* `leakbound generate`: read o->model_dir's generation settings (lb_eval_genconf_read), its
+/* `leakbound generate`: read o->model_dir's generation settings (lb_sample_genconf_read), its
  * tokenizer and model, encode o->prompt and draw one continuation with the sampler (one
  * sequence, batch-invariant; sampling as HF generate with do_sample: temperature -> top-k ->
  * top-p -> softmax -> multinomial), streaming its text to o->on_text; stops at an EOS id or

@@ -63,6 +63,22 @@ typedef enum {
     LB_ARCH_GPT2     /* GPT2LMHeadModel */
 } lb_arch_t;
 
+/* The family's name as `init --arch` reads it and `inspect` prints it ("llama", "phi",
+ * "gpt2": the one table of family names, in the model module); NULL for a value that is no
+ * lb_arch_t. */
+LB_API const char *lb_model_arch_name(lb_arch_t a);
+
+/* The Hugging Face names a config.json of family a is written with (`leakbound init`): its
+ * "architectures" entry and "model_type", the family's own checkpoint class (LlamaForCausalLM
+ * and llama, PhiForCausalLM and phi, GPT2LMHeadModel and gpt2), from the same table that reads
+ * them. Returns 0 with both set, or -1 for a value that is no lb_arch_t (both unchanged). */
+LB_API int lb_model_arch_hf_names(lb_arch_t a, const char **architecture, const char **model_type);
+
+/* The family named s (exactly one of lb_model_arch_name's names). Returns 0 with *out set, or
+ * LB_EINVAL "want llama, phi or gpt2, got 's'" (the allowed names from the same table) with
+ * *out unchanged; s NULL reads as "". */
+LB_API int lb_model_arch_parse(const char *s, lb_arch_t *out, lb_error_t *err);
+
 typedef enum { LB_ACT_SILU, LB_ACT_GELU_NEW, LB_ACT_GELU } lb_act_t;
 
 /* What config.json says, with Hugging Face's defaults filled in. */

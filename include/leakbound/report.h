@@ -186,6 +186,15 @@ typedef struct lb_report_bound {
     json_t *provenance;               /* the document's "provenance", or NULL (borrowed) */
 } lb_report_bound_t;
 
+/* Add the threshold written as text s (`--threshold s`) to thresholds[0 .. *n) (capacity max):
+ * the one rule of `bound`, `eval` and lb_eval_opts_set. s must be a finite number in [0, 1]
+ * ("--threshold: expected a number in [0, 1], got 's'"), its key ("%g", what the document's
+ * M_gen/P_ge objects are keyed by) must differ from every earlier threshold's ("--threshold s:
+ * same key \"k\" as an earlier threshold"), and *n < max ("at most MAX thresholds"). Returns
+ * 0 (thresholds[*n] set, *n incremented), or LB_EINVAL with that message and nothing changed. */
+LB_API int lb_report_threshold_add(double *thresholds, size_t *n, size_t max, const char *s,
+                                   lb_error_t *err);
+
 /* The bounds of every prompt of in under opt (what `leakbound bound` reports):
  * lb_stats_ragged_bounds on in's prompts with `threads` (>= 1) OpenMP threads, each prompt's
  * scores sorted in place in in->scores (in is modified; its other fields are not). *out

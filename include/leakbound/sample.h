@@ -53,6 +53,28 @@ LB_API lb_warp_params_t lb_sample_warp_defaults(void);
 /* Check params; LB_EINVAL with a message naming the bad field. */
 LB_API int lb_sample_warp_check(const lb_warp_params_t *p, lb_error_t *err);
 
+/* ---- generation settings of a model folder ------------------------------------------------ */
+
+#define LB_GENCONF_MAX_EOS 16
+
+typedef struct lb_genconf {
+    int32_t eos[LB_GENCONF_MAX_EOS]; /* (n_eos,) */
+    int n_eos;
+    lb_warp_params_t warp;           /* HF defaults where the files say nothing */
+    long max_new_tokens;             /* -1 when unset */
+    long max_length;                 /* HF default 20 when unset */
+    int has_generation_config;       /* generation_config.json was present */
+} lb_genconf_t;
+
+/* Read dir/config.json (eos_token_id) and, if present, dir/generation_config.json (eos_token_id,
+ * temperature, top_k, top_p, max_new_tokens, max_length; it wins over config.json), as
+ * transformers' GenerationConfig.from_model_config / from_pretrained read them. eos_token_id
+ * may be an int, a list of ints or null. Errors: LB_EIO (no config.json), LB_EFORMAT (malformed
+ * JSON or a field of the wrong type: message names the file and the field). The one reader of
+ * these files: eval's load, generate and inspect, and tofu (its EOS ids when the caller gives
+ * none) call it. */
+LB_API int lb_sample_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err);
+
 /* Bytes of scratch lb_sample_warp needs for a vocabulary of V tokens. */
 LB_API size_t lb_sample_scratch_bytes(int V);
 

@@ -75,7 +75,9 @@ typedef struct lb_tofu_opts {
     double min_k;                   /* min-k% share, default 0.4 */
     long batch_tokens;              /* tokens per teacher-forced forward pass, default 2048,
                                        lowered so one pass's logits stay within 256 MiB */
-    const int32_t *eos;             /* (n_eos,) ids ending a greedy answer; NULL: config's */
+    const int32_t *eos;             /* (n_eos,) ids ending a greedy answer; NULL (or n_eos 0):
+                                       model_dir's (lb_sample_genconf_read: generation_config.json,
+                                       else config.json; none there: config.json's one) */
     int n_eos;
     const char *strip;              /* prefix removed from a greedy answer before ROUGE;
                                        NULL: lb_score_default_strip of the
@@ -140,7 +142,9 @@ typedef struct lb_tofu_result {
     char model_sha_tokenizer[65];
 } lb_tofu_result_t;
 
-/* Run every metric for opts on the model (and the retain model, or read the reference).
+/* Run every metric for opts on the model (and the retain model, or read the reference). A
+ * greedy answer ends at opts->eos, or when none is given at the model folder's EOS ids as
+ * `leakbound sample` reads them (lb_sample_genconf_read), as `leakbound tofu` does.
  * *res needs no initialisation; release it with lb_tofu_result_free (also after a failure).
  * Errors (the message names the file, line and item): LB_EINVAL (bad options, an item lacking
  * a field a requested metric needs, an empty perturbed list, a question filling max_length,
@@ -185,7 +189,7 @@ typedef struct lb_tofu_dir {
  * lb_tofu_run and d->provenance (stage LB_TOFU_DIR_RUN), then lb_io_dir_begin(d->out_dir, the
  * set tofu.json, tofu.md, items.jsonl, d->io_flags; LB_EINVAL there prefixed "--out: "),
  * lb_tofu_write into its temporary folder and lb_io_dir_commit (stage LB_TOFU_DIR_OUT). The EOS
- * ids stay the caller's (opts->eos: the reader of generation_config.json sits above tofu). *res
+ * ids as lb_tofu_run takes them (opts->eos, else the model folder's). *res
  * as lb_tofu_run's (release it with lb_tofu_result_free, also after a failure). On failure
  * out_dir is as it was. Errors: those of the calls named. */
 LB_API int lb_tofu_run_to_dir(const lb_tofu_opts_t *opts, const lb_tofu_hooks_t *hooks,

@@ -112,14 +112,6 @@ int lb_cli_threads(const char *cmd, const char *arg);
 extern const char lb_cli_wait_help[];
 int lb_cli_io_flags(int wait);
 
-/* The default thread count on a shared machine: ncpu minus the other processes runnable when
- * leakbound starts (procs_running of stat_path, normally /proc/stat, minus the caller; the
- * fewest of three looks 2 ms apart, so a passing blip does not count), at least 1; ncpu when the
- * file cannot be read. OpenMP threads that outnumber the free cores wait at every barrier for a
- * preempted partner, which made 2 threads slower than 1 beside one busy process. main() applies
- * it when OMP_NUM_THREADS is unset; --threads overrides it. */
-int lb_cli_default_threads(int ncpu, const char *stat_path);
-
 /* The exit status for a failed command that writes its results under the folder out (and its
  * temporary sibling tmp; either may be NULL): LB_EXIT_FAIL (1) for out of memory and for an I/O
  * error on a file there (the message starts with such a path: errors name their file first),

@@ -78,19 +78,9 @@ static int parse_count(const char *flag, const char *s, long *out) {
 }
 
 static int add_threshold(bound_args_t *a, const char *s) {
-    double t;
-    if (parse_unit("--threshold", s, &t)) return LB_EXIT_USAGE;
-    char key[64], other[64];
-    snprintf(key, sizeof key, "%g", t);
-    for (size_t j = 0; j < a->opt.n_thresholds; j++) {
-        snprintf(other, sizeof other, "%g", a->thresholds[j]);
-        if (!strcmp(key, other))
-            return lb_cli_failf(CMD, "--threshold %s: same key \"%s\" as an earlier threshold", s,
-                                key);
-    }
-    if (a->opt.n_thresholds == MAX_THRESHOLDS)
-        return lb_cli_failf(CMD, "at most %d thresholds", MAX_THRESHOLDS);
-    a->thresholds[a->opt.n_thresholds++] = t;
+    lb_error_t e = {0};
+    if (lb_report_threshold_add(a->thresholds, &a->opt.n_thresholds, MAX_THRESHOLDS, s, &e))
+        return lb_cli_failf(CMD, "%s", e.msg);
     return 0;
 }
 

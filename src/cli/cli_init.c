@@ -65,10 +65,8 @@ int lb_cli_init(int argc, char **argv) {
     if (optind < argc) return lb_cli_failf("init", "unexpected argument '%s'", argv[optind]);
     if (!arch || !tokp || !out) return lb_cli_failf("init", "--arch, --tokenizer and --out are required");
     lb_arch_t a;
-    if (!strcmp(arch, "llama")) a = LB_ARCH_LLAMA;
-    else if (!strcmp(arch, "phi")) a = LB_ARCH_PHI;
-    else if (!strcmp(arch, "gpt2")) a = LB_ARCH_GPT2;
-    else return lb_cli_failf("init", "--arch: want llama, phi or gpt2, got '%s'", arch);
+    lb_error_t ae = {0};
+    if (lb_model_arch_parse(arch, &a, &ae)) return lb_cli_failf("init", "--arch: %s", ae.msg);
     lb_error_t err = {0};
     lb_model_size_t z;
     if (lb_model_size_parse(size, a, &z, &err)) return lb_cli_fail("init", &err);
@@ -90,7 +88,8 @@ int lb_cli_init(int argc, char **argv) {
         fprintf(stderr, "leakbound init: %s\n", err.msg);
         return err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
     }
-    fprintf(stderr, "leakbound init: %s L%d-D%d-H%d-KV%d-I%d-T%d, vocabulary %d, in %s\n", arch,
+    fprintf(stderr, "leakbound init: %s L%d-D%d-H%d-KV%d-I%d-T%d, vocabulary %d, in %s\n",
+            lb_model_arch_name(a),
             z.layers, z.hidden, z.heads, z.kv_heads, z.inter, z.max_pos, V, out);
     return LB_EXIT_OK;
 }

@@ -223,12 +223,7 @@ int lb_cli_tofu(int argc, char **argv) {
     if (holdout) o.splits[o.n_splits++] = (lb_tofu_split_spec_t){"holdout", holdout, LB_TOFU_HOLDOUT};
     for (int i = 0; i < n_util; i++)
         o.splits[o.n_splits++] = (lb_tofu_split_spec_t){util_name[i], util_path[i], LB_TOFU_UTILITY};
-    /* The model folder's EOS ids (config.json, generation_config.json) end a greedy answer; the
-       reader is eval's, which sits above the tofu module, so they go in as options. */
-    lb_genconf_t gc;
     lb_error_t err = {0};
-    if (lb_eval_genconf_read(o.model_dir, &gc, &err)) return lb_cli_fail(CMD, &err);
-    if (gc.n_eos > 0) o.eos = gc.eos, o.n_eos = gc.n_eos;
     lb_tofu_hooks_t hooks = {.progress = on_progress, .user = &prog};
     lb_tofu_result_t res;
     tofu_prov_t pv = {.model_dir = o.model_dir, .forget = forget};

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -116,31 +115,6 @@ int lb_cli_threads(const char *cmd, const char *arg) {
         return lb_cli_failf(cmd, "--threads: expected an integer in [1, 1024], got '%s'", arg);
     omp_set_num_threads((int)v);
     return 0;
-}
-
-/* procs_running from a /proc/stat-format file: processes runnable at this instant, the caller
- * included; -1 when unreadable. */
-static long procs_running(const char *stat_path) {
-    FILE *f = fopen(stat_path, "r");
-    if (!f) return -1;
-    char line[256];
-    long v = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "procs_running %ld", &v) == 1) break;
-    fclose(f);
-    return v;
-}
-
-int lb_cli_default_threads(int ncpu, const char *stat_path) {
-    long busy = -1;
-    for (int i = 0; i < 3; i++) { /* the fewest of three looks, 2 ms apart: a persistent load */
-        long r = procs_running(stat_path);
-        if (r < 0) return ncpu > 0 ? ncpu : 1;
-        if (busy < 0 || r - 1 < busy) busy = r - 1 > 0 ? r - 1 : 0;
-        if (i < 2) nanosleep(&(struct timespec){0, 2000000}, NULL);
-    }
-    long n = (long)ncpu - busy;
-    return n < 1 ? 1 : (int)n;
 }
 
 static int under(const char *msg, const char *dir) {

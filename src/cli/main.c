@@ -43,12 +43,11 @@ int main(int argc, char **argv) {
     if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT") && !setenv("OMP_WAIT_POLICY", "passive", 0))
         execv("/proc/self/exe", argv);   /* on failure: carry on with the default policy */
     lb_cli_keep_argv(argc, argv);
-    /* Threads: the cores other processes leave free (LB_PROC_STAT: a stand-in for /proc/stat,
-     * for tests), unless OMP_NUM_THREADS says; --threads overrides either. */
-    if (!getenv("OMP_NUM_THREADS")) {
-        const char *stat = getenv("LB_PROC_STAT");
-        omp_set_num_threads(lb_cli_default_threads(omp_get_num_procs(), stat ? stat : "/proc/stat"));
-    }
+    /* Threads: the cores other processes leave free (lb_core_default_threads; LB_PROC_STAT: a
+     * stand-in for /proc/stat, for tests), unless OMP_NUM_THREADS says; --threads overrides
+     * either. */
+    if (!getenv("OMP_NUM_THREADS"))
+        omp_set_num_threads(lb_core_default_threads(omp_get_num_procs(), NULL));
     /* LEAKBOUND_ISA: the kernels' instruction-set path (every path gives the same bits). */
     const char *isa = getenv("LEAKBOUND_ISA");
     if (isa && *isa) {

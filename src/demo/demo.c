@@ -145,23 +145,27 @@ int demo_tokenizer(lb_demo_result_t *d, const char *step, long vocab, const char
     return demo_step_end(d, &s, rc, err, NULL);
 }
 
+/* The family the demo trains (the paper's models are Llama-style). */
+#define DEMO_ARCH LB_ARCH_LLAMA
+
 int demo_init(lb_demo_result_t *d, const char *step, const char *size, const char *tokp, const char *out,
               lb_error_t *err) {
     demo_step_t s;
     demo_step_begin(d, &s, step, 0);
     lb_model_size_t z;
     lb_tokenizer_t *tok = NULL;
-    int rc = lb_model_size_parse(size, LB_ARCH_LLAMA, &z, err);
+    int rc = lb_model_size_parse(size, DEMO_ARCH, &z, err);
     if (!rc) rc = lb_tokenizer_load(tokp, &tok, err);
     if (!rc) {
         int V = (int)lb_tokenizer_vocab_size(tok), eos, bos;
         lb_train_special_ids(tok, &bos, &eos);
         lb_tokenizer_free(tok);
         lb_io_remove_tree(out);
-        rc = lb_train_init_model(LB_ARCH_LLAMA, &z, V, bos, eos, tokp, (uint64_t)d->seed, out, err);
+        rc = lb_train_init_model(DEMO_ARCH, &z, V, bos, eos, tokp, (uint64_t)d->seed, out, err);
         char fin[4300];
         if (!rc)
-            demo_log(d, &s, "leakbound init: llama L%d-D%d-H%d-KV%d-I%d-T%d, vocabulary %d, in %s", z.layers,
+            demo_log(d, &s, "leakbound init: %s L%d-D%d-H%d-KV%d-I%d-T%d, vocabulary %d, in %s",
+                     lb_model_arch_name(DEMO_ARCH), z.layers,
                      z.hidden, z.heads, z.kv_heads, z.inter, z.max_pos, V, demo_final_path(d, out, fin, sizeof fin));
     }
     return demo_step_end(d, &s, rc, err, NULL);

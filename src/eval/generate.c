@@ -69,7 +69,7 @@ int lb_eval_generate(const lb_eval_generate_opts_t *o, lb_eval_generate_result_t
     int rc;
     char tok_path[4096];
     lb_tokenizer_path(o->model_dir, o->tokenizer, tok_path, sizeof tok_path);
-    if ((rc = lb_eval_genconf_read(o->model_dir, &gc, err)) ||
+    if ((rc = lb_sample_genconf_read(o->model_dir, &gc, err)) ||
         (rc = lb_tokenizer_load_for_model(o->model_dir, o->tokenizer, &tok, err)) ||
         (rc = lb_tokenizer_encode(tok, o->prompt, strlen(o->prompt), 1, &prompt_ids, &n_prompt, err)) ||
         (rc = lb_model_load(o->model_dir, &(lb_model_options_t){.keep_file_dtype = 1}, &m, err)))

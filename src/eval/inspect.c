@@ -11,15 +11,6 @@
 #include "leakbound/safetensors.h"
 #include "leakbound/train_run.h"
 
-static const char *arch_family(lb_arch_t a) {
-    switch (a) {
-    case LB_ARCH_LLAMA: return "llama";
-    case LB_ARCH_PHI: return "phi";
-    case LB_ARCH_GPT2: return "gpt2";
-    }
-    return "?";
-}
-
 int lb_eval_inspect(const char *dir, const char *tokenizer, json_t **out, lb_error_t *err) {
     *out = NULL;
         lb_model_options_t opt = {.keep_file_dtype = 1};
@@ -29,7 +20,7 @@ int lb_eval_inspect(const char *dir, const char *tokenizer, json_t **out, lb_err
     lb_genconf_t gc;
     int rc = lb_model_load(dir, &opt, &m, err);
     if (!rc) rc = lb_st_open(dir, &st, err);
-    if (!rc) rc = lb_eval_genconf_read(dir, &gc, err);
+    if (!rc) rc = lb_sample_genconf_read(dir, &gc, err);
     char tok_desc[512] = "none (no tokenizer.json)";
     char tok_path[4096];
     lb_tokenizer_path(dir, tokenizer, tok_path, sizeof tok_path);
@@ -87,7 +78,7 @@ int lb_eval_inspect(const char *dir, const char *tokenizer, json_t **out, lb_err
     json_object_set_new(doc, "model", json_string(dir));
     json_object_set_new(doc, "architecture", json_string(cfg->architecture));
     json_object_set_new(doc, "model_type", json_string(cfg->model_type));
-    json_object_set_new(doc, "family", json_string(arch_family(cfg->arch)));
+    json_object_set_new(doc, "family", json_string(lb_model_arch_name(cfg->arch)));
     json_object_set_new(doc, "parameters", json_integer((json_int_t)params));
     json_object_set_new(doc, "dtype", json_string(main_dt));
     json_object_set_new(doc, "tensor_dtypes", dts);

@@ -2,6 +2,7 @@
  * `sample` and `eval` exactly as the CLI does, without mirroring lb_eval_opts_t. */
 #include <errno.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,12 +121,8 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
             BAD("--method: expected exact or conbo, got '%s'", a);
         o->stats.method = strcmp(a, "conbo") ? LB_STATS_EXACT : LB_STATS_CONBO;
     } else if (!strcmp(f, "threshold")) {
-        double t;
-        if (parse_double(a, &t) || t < 0 || t > 1)
-            BAD("--threshold: expected a number in [0, 1], got '%s'", a);
-        if (o->n_thresholds == LB_EVAL_MAX_THRESHOLDS)
-            BAD("at most %d thresholds", LB_EVAL_MAX_THRESHOLDS);
-        o->thresholds[o->n_thresholds++] = t;
+        return lb_report_threshold_add(o->thresholds, &o->n_thresholds, LB_EVAL_MAX_THRESHOLDS,
+                                       a, err);
     } else if (!strcmp(f, "ed-lambda")) {
         if (parse_double(a, &o->stats.ed_lambda) || o->stats.ed_lambda < 0)
             BAD("--ed-lambda: expected a number >= 0, got '%s'", a);
@@ -355,6 +352,9 @@ static int required(lb_eval_job_t *j, lb_error_t *err) {
     if (!j->o.model) BAD("--model DIR is required");
     if (!j->o.data) BAD("--data FILE is required");
     if (j->o.n < 0) BAD("-n N is required");
+    /* no "threads" and no OMP_NUM_THREADS: the free cores, as the CLI starts with */
+    if (j->o.threads == 0 && !getenv("OMP_NUM_THREADS"))
+        j->o.threads = lb_core_default_threads(omp_get_num_procs(), NULL);
     return 0;
 }
 

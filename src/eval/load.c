@@ -89,7 +89,7 @@ int lb_eval_load(const lb_eval_opts_t *a, lb_eval_ctx_t *ctx, lb_error_t *err) {
     char cfg_dir[4096];
     int rc;
     lb_tokenizer_config_dir(a->model, a->tokenizer, cfg_dir, sizeof cfg_dir);
-    if ((rc = lb_eval_genconf_read(a->model, &ctx->gc, err)) ||
+    if ((rc = lb_sample_genconf_read(a->model, &ctx->gc, err)) ||
         (rc = lb_data_load(a->data, a->format, &ctx->ds, err)) ||
         (rc = lb_tokenizer_load_for_model(a->model, a->tokenizer, &ctx->tok, err)) ||
         (rc = lb_template_open(a->tmpl, cfg_dir, &ctx->tmpl, err)) ||

@@ -21,6 +21,50 @@
 #define MAX_POS (1L << 21)
 #define MAX_THETA 1e30
 
+/* The families by the names users give them, in lb_arch_t order. */
+static const char *const ARCH_NAMES[] = {"llama", "phi", "gpt2"};
+#define N_ARCH (sizeof ARCH_NAMES / sizeof *ARCH_NAMES)
+
+/* Hugging Face's names of each supported checkpoint: config.json's "architectures" entry, its
+ * "model_type" (what older configs give alone), and the family that computes it. */
+static const struct {
+    const char *architecture, *model_type;
+    lb_arch_t arch;
+} HF_NAMES[] = {
+    {"LlamaForCausalLM", "llama", LB_ARCH_LLAMA},  {"MistralForCausalLM", "mistral", LB_ARCH_LLAMA},
+    {"Qwen2ForCausalLM", "qwen2", LB_ARCH_LLAMA},  {"PhiForCausalLM", "phi", LB_ARCH_PHI},
+    {"GPT2LMHeadModel", "gpt2", LB_ARCH_GPT2},
+};
+#define N_HF (sizeof HF_NAMES / sizeof *HF_NAMES)
+
+const char *lb_model_arch_name(lb_arch_t a) {
+    return (unsigned)a < N_ARCH ? ARCH_NAMES[a] : NULL;
+}
+
+int lb_model_arch_hf_names(lb_arch_t a, const char **architecture, const char **model_type) {
+    for (size_t i = 0; i < N_HF; i++) /* the family's first entry is its own checkpoint class */
+        if (HF_NAMES[i].arch == a) {
+            *architecture = HF_NAMES[i].architecture;
+            *model_type = HF_NAMES[i].model_type;
+            return 0;
+        }
+    return -1;
+}
+
+int lb_model_arch_parse(const char *s, lb_arch_t *out, lb_error_t *err) {
+    const char *name = s ? s : "";
+    char list[128] = "";
+    for (size_t i = 0; i < N_ARCH; i++) {
+        if (!strcmp(name, ARCH_NAMES[i])) {
+            *out = (lb_arch_t)i;
+            return 0;
+        }
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 !i ? "" : i + 1 < N_ARCH ? ", " : " or ", ARCH_NAMES[i]);
+    }
+    return lb_error_set(err, LB_EINVAL, "want %s, got '%s'", list, name);
+}
+
 typedef struct {
     json_t *root;
     const char *path;
@@ -336,40 +380,28 @@ int lbi_model_parse_config(const char *dir, lb_model_config_t *cfg, lb_error_t *
     const char *arch = json_is_array(archs) && json_is_string(json_array_get(archs, 0))
                            ? json_string_value(json_array_get(archs, 0)) : NULL;
     const char *type = json_is_string(mt) ? json_string_value(mt) : "";
+    size_t h = N_HF;
     if (!arch) {  /* older configs name only the model type */
-        if (!strcmp(type, "llama")) arch = "LlamaForCausalLM";
-        else if (!strcmp(type, "mistral")) arch = "MistralForCausalLM";
-        else if (!strcmp(type, "qwen2")) arch = "Qwen2ForCausalLM";
-        else if (!strcmp(type, "phi")) arch = "PhiForCausalLM";
-        else if (!strcmp(type, "gpt2")) arch = "GPT2LMHeadModel";
-        else {
+        for (h = 0; h < N_HF && strcmp(type, HF_NAMES[h].model_type); h++) continue;
+        if (h == N_HF) {
             rc = lb_error_set(err, LB_EFORMAT, "%s: no \"architectures\" or known model_type",
                               path);
             goto done;
         }
+        arch = HF_NAMES[h].architecture;
     }
     snprintf(cfg->architecture, sizeof cfg->architecture, "%s", arch);
-    if (!strcmp(arch, "LlamaForCausalLM")) type = "llama";
-    else if (!strcmp(arch, "MistralForCausalLM")) type = "mistral";
-    else if (!strcmp(arch, "Qwen2ForCausalLM")) type = "qwen2";
-    else if (!strcmp(arch, "PhiForCausalLM")) type = "phi";
-    else if (!strcmp(arch, "GPT2LMHeadModel")) type = "gpt2";
-    else {
+    for (h = 0; h < N_HF && strcmp(arch, HF_NAMES[h].architecture); h++) continue;
+    if (h == N_HF) {
         rc = lb_error_set(err, LB_EUNSUPPORTED, "%s: unsupported architecture \"%s\"", path,
                           arch);
         goto done;
     }
-    snprintf(cfg->model_type, sizeof cfg->model_type, "%s", type);
-    if (!strcmp(type, "phi")) {
-        cfg->arch = LB_ARCH_PHI;
-        rc = parse_phi(&c, cfg);
-    } else if (!strcmp(type, "gpt2")) {
-        cfg->arch = LB_ARCH_GPT2;
-        rc = parse_gpt2(&c, cfg);
-    } else {
-        cfg->arch = LB_ARCH_LLAMA;
-        rc = parse_llama(&c, cfg);
-    }
+    snprintf(cfg->model_type, sizeof cfg->model_type, "%s", HF_NAMES[h].model_type);
+    cfg->arch = HF_NAMES[h].arch;
+    if (cfg->arch == LB_ARCH_PHI) rc = parse_phi(&c, cfg);
+    else if (cfg->arch == LB_ARCH_GPT2) rc = parse_gpt2(&c, cfg);
+    else rc = parse_llama(&c, cfg);
     if (!rc) rc = check_sizes(&c, cfg);
     if (!rc) rc = get_token_id(&c, "bos_token_id", cfg->vocab_size, &cfg->bos_token_id);
     if (!rc) rc = get_token_id(&c, "eos_token_id", cfg->vocab_size, &cfg->eos_token_id);

@@ -1,6 +1,7 @@
 /* bound_doc.c — the bound document (`leakbound bound`'s output, eval's report.json): the JSON
  * document of docs/bounds.md (built with jansson) and the aligned human table. Both are
  * rendered into memory first so a failure prints nothing. */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +14,27 @@
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 static void threshold_key(char *buf, size_t len, double t) { snprintf(buf, len, "%g", t); }
+
+int lb_report_threshold_add(double *thresholds, size_t *n, size_t max, const char *s,
+                            lb_error_t *err) {
+    char *end;
+    errno = 0;
+    double t = s ? strtod(s, &end) : NAN;
+    if (!s || errno || end == s || *end || !(t >= 0.0 && t <= 1.0))
+        return lb_error_set(err, LB_EINVAL, "--threshold: expected a number in [0, 1], got '%s'",
+                            s ? s : "");
+    char key[64], other[64];
+    threshold_key(key, sizeof key, t);
+    for (size_t j = 0; j < *n; j++) {
+        threshold_key(other, sizeof other, thresholds[j]);
+        if (!strcmp(key, other))
+            return lb_error_set(err, LB_EINVAL,
+                                "--threshold %s: same key \"%s\" as an earlier threshold", s, key);
+    }
+    if (*n >= max) return lb_error_set(err, LB_EINVAL, "at most %zu thresholds", max);
+    thresholds[(*n)++] = t;
+    return 0;
+}
 
 /* Running means over prompts; NaN poisons a mean (reported as null), as it would in numpy. */
 enum { F_N, F_MEAN, F_STD, F_MAX, F_MU, F_MU_LO, F_SIGMA, F_ED, F_BIN, F_QUERIES, F_LEAK, F_COUNT };

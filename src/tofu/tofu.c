@@ -61,6 +61,8 @@ int lbi_tofu_engine_open(engine_t *e, const char *dir, const lb_tofu_opts_t *o, 
         return lb_error_set(err, LB_EINVAL, "%s/config.json: eos_token_id is needed (TOFU "
                             "appends EOS to every answer)", dir);
     e->eos = g->eos_token_id;
+    e->stop[0] = e->eos;
+    e->n_stop = 1;
     e->V = g->vocab_size;
     e->add_special = !lb_template_is_chat(e->tpl);
     e->answer_tag = !strcmp(o->template_spec, "phi") ? "Answer: " : "";
@@ -339,12 +341,20 @@ int lb_tofu_run(const lb_tofu_opts_t *o, const lb_tofu_hooks_t *hooks, lb_tofu_r
     res->template_name = o->template_spec;
     const char *tag = lb_score_default_strip(o->template_spec);
     res->strip = o->strip ? o->strip : tag ? tag : "";
-    int rc = load_splits(o, res, err);
+    /* The model folder's EOS ids (generation_config.json, else config.json) end a greedy
+       answer, unless the caller gave its own. */
+    lb_genconf_t gc = {0};
+    int rc = o->eos && o->n_eos > 0 ? 0 : lb_sample_genconf_read(o->model_dir, &gc, err);
+    if (!rc) rc = load_splits(o, res, err);
     if (rc) return rc;
     engine_t e;
     if ((rc = lbi_tofu_engine_open(&e, o->model_dir, o, err))) {
         lbi_tofu_engine_free(&e);
         return rc;
+    }
+    if (gc.n_eos > 0) {
+        memcpy(e.stop, gc.eos, (size_t)gc.n_eos * sizeof *gc.eos);
+        e.n_stop = gc.n_eos;
     }
     res->max_length = e.max_length;
     for (int i = 0; i < res->n_splits && !rc; i++) {

@@ -60,9 +60,9 @@ int lbi_tofu_generate_split(const engine_t *e, lb_tofu_split_result_t *sp, const
         so.n_samples = 0;
         so.greedy_too = 1;
         so.max_new_tokens = o->max_new_tokens;
-        int32_t eos1 = e->eos;
-        so.eos = o->eos && o->n_eos ? o->eos : &eos1;
-        so.n_eos = o->eos && o->n_eos ? o->n_eos : 1;
+        int given = o->eos && o->n_eos > 0;
+        so.eos = given ? o->eos : e->stop;
+        so.n_eos = given ? o->n_eos : e->n_stop;
         gen_ctx_t g = {.sp = sp, .scorer = scorer, .strip = lb_score_opts_default(), .hooks = hooks,
                        .res = res};
         if (res->strip && *res->strip) g.strip.strip[g.strip.n_strip++] = res->strip;

@@ -10,6 +10,7 @@
 
 #include "leakbound/data.h"
 #include "leakbound/model.h"
+#include "leakbound/sample.h"
 #include "leakbound/tofu.h"
 #include "leakbound/tokenizer.h"
 
@@ -26,6 +27,9 @@ typedef struct engine {
     const char *answer_tag;
     long max_length;
     int32_t eos;
+    int32_t stop[LB_GENCONF_MAX_EOS]; /* (n_stop,) ids ending a greedy answer unless the
+                                         caller gave its own (lb_tofu_opts_t.eos) */
+    int n_stop;
     int V;
 } engine_t;
 

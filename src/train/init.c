@@ -52,21 +52,24 @@ int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t *out,
 
 static int write_config(lb_arch_t a, const lb_model_size_t *z, int V, int bos, int eos,
                         const char *path, lb_error_t *err) {
+    const char *arch_name = NULL, *model_type = NULL;
+    if (lb_model_arch_hf_names(a, &arch_name, &model_type))
+        return lb_error_set(err, LB_EINVAL, "%s: no such model family (%d)", path, (int)a);
     lb_atomic_file_t f;
     int rc = lb_atomic_open(&f, path, err);
     if (rc) return rc;
     FILE *o = f.fp;
+    fprintf(o, "{\n  \"architectures\": [\"%s\"],\n  \"model_type\": \"%s\",\n", arch_name,
+            model_type);
     if (a == LB_ARCH_GPT2)
-        fprintf(o, "{\n  \"architectures\": [\"GPT2LMHeadModel\"],\n  \"model_type\": \"gpt2\",\n"
-                   "  \"vocab_size\": %d,\n  \"n_embd\": %d,\n  \"n_layer\": %d,\n"
+        fprintf(o, "  \"vocab_size\": %d,\n  \"n_embd\": %d,\n  \"n_layer\": %d,\n"
                    "  \"n_head\": %d,\n  \"n_inner\": %d,\n  \"n_positions\": %d,\n"
                    "  \"n_ctx\": %d,\n  \"activation_function\": \"gelu_new\",\n"
                    "  \"layer_norm_epsilon\": 1e-05,\n  \"initializer_range\": 0.02,\n"
                    "  \"tie_word_embeddings\": true,\n",
                 V, z->hidden, z->layers, z->heads, z->inter, z->max_pos, z->max_pos);
     else if (a == LB_ARCH_PHI)
-        fprintf(o, "{\n  \"architectures\": [\"PhiForCausalLM\"],\n  \"model_type\": \"phi\",\n"
-                   "  \"vocab_size\": %d,\n  \"hidden_size\": %d,\n  \"num_hidden_layers\": %d,\n"
+        fprintf(o, "  \"vocab_size\": %d,\n  \"hidden_size\": %d,\n  \"num_hidden_layers\": %d,\n"
                    "  \"num_attention_heads\": %d,\n  \"num_key_value_heads\": %d,\n"
                    "  \"intermediate_size\": %d,\n  \"max_position_embeddings\": %d,\n"
                    "  \"hidden_act\": \"gelu_new\",\n  \"layer_norm_eps\": 1e-05,\n"
@@ -75,8 +78,7 @@ static int write_config(lb_arch_t a, const lb_model_size_t *z, int V, int bos, i
                    "  \"tie_word_embeddings\": false,\n",
                 V, z->hidden, z->layers, z->heads, z->kv_heads, z->inter, z->max_pos);
     else
-        fprintf(o, "{\n  \"architectures\": [\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\","
-                   "\n  \"vocab_size\": %d,\n  \"hidden_size\": %d,\n  \"num_hidden_layers\": %d,\n"
+        fprintf(o, "  \"vocab_size\": %d,\n  \"hidden_size\": %d,\n  \"num_hidden_layers\": %d,\n"
                    "  \"num_attention_heads\": %d,\n  \"num_key_value_heads\": %d,\n"
                    "  \"intermediate_size\": %d,\n  \"max_position_embeddings\": %d,\n"
                    "  \"hidden_act\": \"silu\",\n  \"rms_norm_eps\": 1e-05,\n"

@@ -45,6 +45,17 @@ static void test_opts_set(void **state) {
     assert_int_equal(lb_eval_opts_set(&o, "threshold", "0.5", &err), 0);
     assert_int_equal(lb_eval_opts_set(&o, "threshold", "0.9", &err), 0);
     assert_int_equal((int)o.n_thresholds, 2);
+    /* the same key ("%g") as an earlier threshold: report.json would hold one M_gen "0.5" */
+    assert_int_equal(lb_eval_opts_set(&o, "threshold", "0.50", &err), LB_EINVAL);
+    assert_string_equal(err.msg, "--threshold 0.50: same key \"0.5\" as an earlier threshold");
+    assert_int_equal(lb_eval_opts_set(&o, "threshold", "0.9000000001", &err), LB_EINVAL);
+    assert_string_equal(err.msg,
+                        "--threshold 0.9000000001: same key \"0.9\" as an earlier threshold");
+    assert_int_equal(lb_eval_opts_set(&o, "threshold", "0.95", &err), 0);
+    assert_int_equal((int)o.n_thresholds, 3);
+    assert_int_equal(lb_eval_opts_set(&o, "threshold", "1.5", &err), LB_EINVAL);
+    assert_string_equal(err.msg, "--threshold: expected a number in [0, 1], got '1.5'");
+    assert_int_equal((int)o.n_thresholds, 3);
     assert_int_equal(lb_eval_opts_set(&o, "stop", "", &err), LB_EINVAL);
     assert_int_equal(lb_eval_opts_set(&o, "stop", ".", &err), 0);
     assert_int_equal(o.n_stop, 1);

@@ -352,7 +352,9 @@ def errors(tmp, own):
         fail("ids \"q1\" and 7: report ids")
     out = os.path.join(tmp, "bad-flags")
     for label, args in [("sampling flag", ["--temperature", "0.5"]), ("model", ["--model", tmp]),
-                        ("-n", ["-n", "4"]), ("judge", ["--metric", "judge"])]:
+                        ("-n", ["-n", "4"]), ("judge", ["--metric", "judge"]),
+                        ("threshold of an earlier key",
+                         ["--threshold", "0.5", "--threshold", "0.50"])]:
         r = run(["eval", "--samples", own, "--metric", "rougeL-recall", "--out", out] + args)
         if r.returncode != 2 or "leakbound eval: " not in r.stderr:
             fail(f"{label} with --samples: exit {r.returncode}, {r.stderr!r}")

@@ -309,6 +309,9 @@ def check_errors():
              lambda: leakbound.eval(MODEL, data=DATA, n=2, metric="exact", fancy=1), "fancy")
     C.raises("eval: n = 0", ValueError,
              lambda: leakbound.eval(MODEL, data=DATA, n=0, metric="exact"), "at least one")
+    C.raises("eval: two thresholds of one key (report.json keys M_gen/P_ge by it)", ValueError,
+             lambda: leakbound.eval(MODEL, data=DATA, n=2, metric="exact", thresholds=[0.5, 0.50]),
+             'same key "0.5" as an earlier threshold')
 
 
 OUT_FILES = ("samples.jsonl", "report.json", "report.md", "density.svg", "ecdf.svg", "ed.svg")

@@ -1,7 +1,8 @@
-/* Generation settings of a model folder (config.json, generation_config.json). */
-#include "leakbound/eval.h"
-#include "leakbound/model.h"
+/* Generation settings of a model folder (config.json, generation_config.json): the sampler's
+ * defaults and the EOS ids, for every module that generates (eval, tofu). */
 #include "leakbound/io.h"
+#include "leakbound/model.h"
+#include "leakbound/sample.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -86,7 +87,7 @@ static int load_obj(const char *path, json_t **out, lb_error_t *err) {
     return LB_OK;
 }
 
-int lb_eval_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err) {
+int lb_sample_genconf_read(const char *dir, lb_genconf_t *gc, lb_error_t *err) {
     memset(gc, 0, sizeof *gc);
     gc->warp = lb_sample_warp_defaults();
     gc->max_new_tokens = -1;
