@@ -24,5 +24,5 @@ from ._eval import LoadedSamples, Samples, eval, load_samples, sample
 from . import conbo
 
 __all__ = ["bounds", "score", "rouge", "load_report", "Report", "Score", "conbo", "METRICS",
-           "InputTypeError", "JudgeLabelWarning", "DataWarning", "library_path", "sample", "eval", "Samples",
-           "load_samples", "LoadedSamples"]
+           "InputTypeError", "JudgeLabelWarning", "DataWarning", "library_path", "sample", "eval",
+           "Samples", "load_samples", "LoadedSamples"]

@@ -122,7 +122,8 @@ def check_progress_line():
     size = os.path.getsize(answers)
     with open(answers, encoding="utf-8") as f:
         n_lines = sum(1 for _ in f)
-    p = run(["eval", "--samples", answers, "--metric", "rougeL-recall", "--out", os.path.join(WORK, "out-progress")])
+    p = run(["eval", "--samples", answers, "--metric", "rougeL-recall", "--out",
+             os.path.join(WORK, "out-progress")])
     last = p.stderr.splitlines()[-1] if p.stderr else ""
     m = PROGRESS.match(last)
     C.check("eval --samples: a last progress line (elapsed)", p.returncode == 0 and m,
@@ -131,7 +132,8 @@ def check_progress_line():
         C.check("eval --samples: its lines, answers and MB are the file's",
                 int(m.group(3)) == n_lines and int(m.group(4)) == n_lines and
                 m.group(1) == m.group(2) == "%.1f" % (size / 1e6), last)
-    q = run(["eval", "--samples", answers, "--metric", "rougeL-recall", "--out", os.path.join(WORK, "out-progress-quiet"), "--quiet"])
+    q = run(["eval", "--samples", answers, "--metric", "rougeL-recall", "--out",
+             os.path.join(WORK, "out-progress-quiet"), "--quiet"])
     C.check("eval --samples --quiet: no progress line", q.returncode == 0 and q.stderr == "",
             repr(q.stderr))
 
@@ -166,7 +168,8 @@ def check_interrupt():
     parent = os.path.join(WORK, "interrupt")
     out = os.path.join(parent, "out")
     os.makedirs(parent, exist_ok=True)
-    leakbound.eval(samples=samples_file(), metric="rougeL-recall", out=out)  # an earlier run's folder
+    # an earlier run's folder
+    leakbound.eval(samples=samples_file(), metric="rougeL-recall", out=out)
     before, entries = snapshot(out), sorted(os.listdir(parent))
     p = subprocess.Popen([sys.executable, "-c", CHILD, os.path.join(pc.SRC, "python"), big, out],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
