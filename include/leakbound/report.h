@@ -238,6 +238,10 @@ typedef struct lb_report_bound_opts {
  * LB_REPORT_ABOVE_DEFAULT, JSON, no read flags. */
 LB_API void lb_report_bound_opts_default(lb_report_bound_opts_t *o);
 
+/* sizeof(lb_report_bound_opts_t), for bindings that allocate one without mirroring its fields
+ * (python/leakbound's bound_file). */
+LB_API size_t lb_report_bound_opts_size(void);
+
 /* Set one of `bound`'s flags by name (without "--"), with the messages `bound` prints:
  * "threshold" (lb_report_threshold_add: repeatable), "report-above" (a number in [0, 1]:
  * "--report-above: expected a number in [0, 1], got 'V'"), "format" ("json" or "table":

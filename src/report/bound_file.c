@@ -13,6 +13,8 @@ void lb_report_bound_opts_default(lb_report_bound_opts_t *o) {
     o->report_above = LB_REPORT_ABOVE_DEFAULT;
 }
 
+size_t lb_report_bound_opts_size(void) { return sizeof(lb_report_bound_opts_t); }
+
 int lb_report_bound_opts_set(lb_report_bound_opts_t *o, const char *flag, const char *value,
                              lb_error_t *err) {
     const char *v = value ? value : "";
