@@ -23,6 +23,7 @@ from ._report import Report, load_report
 from ._eval import LoadedSamples, Samples, eval, load_samples, sample
 from . import conbo
 
-__all__ = ["bounds", "bound_file", "score", "rouge", "load_report", "Report", "Score", "conbo", "METRICS",
+__all__ = ["bounds", "bound_file", "score", "rouge", "load_report", "Report", "Score", "conbo",
+           "METRICS",
            "InputTypeError", "JudgeLabelWarning", "library_path", "sample", "eval", "Samples",
            "load_samples", "LoadedSamples"]

@@ -83,7 +83,8 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
     a->path = NULL;
     int c;
     lb_error_t e;
-    lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "h", .longopts = longopts};
+    lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "h",
+                           .longopts = longopts};
     while ((c = lb_cli_next(&cli)) != -1) {
         if (c >= 256 && c < 256 + N_FLAGS) { /* one of bound's flags: lb_report_bound_opts_set */
             if (lb_report_bound_opts_set(&a->o, longopts[c - 256].name, optarg, &e))

@@ -132,7 +132,8 @@ static char *write_file(const char *body) {
 }
 
 static const char BODY[] = "{\"id\": \"a\", \"score\": 1}\n{\"id\": \"a\", \"score\": 0}\n"
-                           "{\"id\": 7, \"scores\": [0.25, 0.5, 1]}\n{\"id\": \"a\", \"score\": 1}\n";
+                           "{\"id\": 7, \"scores\": [0.25, 0.5, 1]}\n"
+                           "{\"id\": \"a\", \"score\": 1}\n";
 
 /* the document built from the pieces, one by one, as cli_bound.c built it before */
 static char *by_pieces(const char *path, const lb_report_bound_opts_t *o, json_t *provenance) {
