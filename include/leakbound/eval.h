@@ -264,6 +264,16 @@ typedef struct lb_eval_samples_progress {
  * non-zero to stop: the run ends with LB_ECANCELED and its out folder is as it was. */
 typedef int (*lb_eval_samples_progress_fn)(void *user, const lb_eval_samples_progress_t *p);
 
+/* What a warning of the eval module is about (lb_eval_warn_fn's kind). */
+typedef enum lb_eval_warn_kind {
+    LB_EVAL_WARN_JUDGE_LABELS = 1, /* the judge's labels are unlikely (lb_judge_mass_warning) */
+    LB_EVAL_WARN_DATA_LENIENT      /* the CSV reader skipped blanks (lb_data_lenient_warning) */
+} lb_eval_warn_kind_t;
+
+/* A warning: its kind and its text (without a "leakbound CMD: warning: " prefix), valid
+ * during the call. */
+typedef void (*lb_eval_warn_fn)(void *user, lb_eval_warn_kind_t kind, const char *msg);
+
 typedef struct lb_eval_hooks {
     void *user;                      /* passed to group and progress */
     lb_eval_progress_fn progress;    /* NULL: none */
@@ -275,8 +285,8 @@ typedef struct lb_eval_hooks {
        `eval --samples` are scored (lb_eval_flow_samples); and the data set's lenient-CSV
        note (lb_data_lenient_warning), once: by the eval and sample flows after lb_eval_load
        (every rank, before their loaded hook), by lb_eval_flow_samples after the lines (after
-       the judge's warning); NULL: none */
-    lb_judge_warn_fn warn;
+       the judge's warning); each with its kind; NULL: none */
+    lb_eval_warn_fn warn;
     /* lb_eval_flow_samples's progress through FILE (NULL: none) */
     lb_eval_samples_progress_fn samples_progress;
 } lb_eval_hooks_t;

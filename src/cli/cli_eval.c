@@ -129,8 +129,8 @@ typedef struct eval_run {
 
 /* The judge's label warning (the eval module calls it once per run, rank 0) and the data
  * set's lenient-CSV note. */
-static void eval_warn(void *user, const char *msg) {
-    (void)user;
+static void eval_warn(void *user, lb_eval_warn_kind_t kind, const char *msg) {
+    (void)user, (void)kind;
     lb_cli_score_warn(CMD, msg);
 }
 

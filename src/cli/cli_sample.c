@@ -64,8 +64,8 @@ typedef struct sample_run {
 } sample_run_t;
 
 /* The flow's warnings (the data set's lenient-CSV note). */
-static void sample_warn(void *user, const char *msg) {
-    (void)user;
+static void sample_warn(void *user, lb_eval_warn_kind_t kind, const char *msg) {
+    (void)user, (void)kind;
     fprintf(stderr, "leakbound %s: warning: %s\n", CMD, msg);
 }
 

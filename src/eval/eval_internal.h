@@ -51,11 +51,14 @@ typedef struct lbi_eval_chain {
  * group hook when write is non-zero (the rank that writes), c->hooks's sampler. */
 lb_eval_hooks_t lbi_eval_chain_hooks(lbi_eval_chain_t *c, int write);
 
-/* The data set's lenient-CSV note (lb_data_lenient_warning of ds, read from path) to warn
- * with user, when ds has one and warn is not NULL: what the eval and sample flows (after
- * lb_eval_load) and the --samples flow (after its lines) hand their hooks' warn. */
-void lbi_eval_warn_data(lb_judge_warn_fn warn, void *user, const lb_dataset_t *ds,
-                        const char *path);
+/* The data set's lenient-CSV note (lb_data_lenient_warning of ds, read from path) to h's warn
+ * (LB_EVAL_WARN_DATA_LENIENT), when ds has one and h and its warn are not NULL: what the eval
+ * and sample flows (after lb_eval_load) and the --samples flow (after its lines) do. */
+void lbi_eval_warn_data(const lb_eval_hooks_t *h, const lb_dataset_t *ds, const char *path);
+
+/* The run's one judge-label check (lb_judge_warn_once with *checked) to h's warn
+ * (LB_EVAL_WARN_JUDGE_LABELS; h or its warn NULL: checked, nothing said). */
+void lbi_eval_warn_judge(const lb_eval_hooks_t *h, const lb_judge_t *judge, int *checked);
 
 /* lb_eval_from_samples with h's samples_progress (h or it NULL: none) called with h->user
  * every LBI_EVAL_SAMPLES_EVERY lines (every line with a judge metric) and once when every line

@@ -47,14 +47,25 @@ static int flow_setup(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
     if (o->n < 0) BAD("-n N is required");
     f->stage = LB_EVAL_FLOW_LOAD;
     if ((rc = lb_eval_load(o, ctx, err))) return rc;
-    lbi_eval_warn_data(f->hooks.warn, f->hooks.user, &ctx->ds, o->data);
+    lbi_eval_warn_data(&f->hooks, &ctx->ds, o->data);
     return f->loaded ? f->loaded(f->hooks.user, ctx, err) : 0;
 }
 
-void lbi_eval_warn_data(lb_judge_warn_fn warn, void *user, const lb_dataset_t *ds,
-                        const char *path) {
+void lbi_eval_warn_data(const lb_eval_hooks_t *h, const lb_dataset_t *ds, const char *path) {
     char msg[4096 + 128];
-    if (warn && lb_data_lenient_warning(ds, path, msg, sizeof msg)) warn(user, msg);
+    if (h && h->warn && lb_data_lenient_warning(ds, path, msg, sizeof msg))
+        h->warn(h->user, LB_EVAL_WARN_DATA_LENIENT, msg);
+}
+
+/* lb_judge_warn_once's callback: the hooks' warn with the judge's kind. */
+static void judge_warn(void *user, const char *msg) {
+    const lb_eval_hooks_t *h = user;
+    h->warn(h->user, LB_EVAL_WARN_JUDGE_LABELS, msg);
+}
+
+void lbi_eval_warn_judge(const lb_eval_hooks_t *h, const lb_judge_t *judge, int *checked) {
+    int on = h && h->warn;
+    lb_judge_warn_once(judge, checked, on ? judge_warn : NULL, on ? (void *)h : NULL);
 }
 
 static json_t *provenance(const lb_eval_flow_t *f, const char *model, const char *model_sha,
@@ -194,10 +205,9 @@ int lb_eval_flow_samples(lb_eval_flow_t *f, const lb_eval_opts_t *o,
         rc = lbi_eval_from_samples(r, &cfg, so, &f->hooks, err);
         /* the judge has scored every line (or failed on one) */
         if (cfg.metric == LB_METRIC_JUDGE && cfg.opts.judge)
-            lb_judge_warn_once(cfg.opts.judge, &r->judge_mass_checked, f->hooks.warn,
-                               f->hooks.user);
+            lbi_eval_warn_judge(&f->hooks, cfg.opts.judge, &r->judge_mass_checked);
         lb_dataset_t ds = {.n_lenient = r->data_n_lenient, .lenient_line = r->data_lenient_line};
-        lbi_eval_warn_data(f->hooks.warn, f->hooks.user, &ds, so->data_path);
+        lbi_eval_warn_data(&f->hooks, &ds, so->data_path);
     }
     if (!rc) rc = lb_eval_bounds(r, err);
     if (!rc) rc = lb_eval_write_reports(r, err);

@@ -114,9 +114,9 @@ static int chain_progress(void *user, const lb_sampler_progress_t *p) {
     return c->hooks->progress(c->hooks->user, p);
 }
 
-static void chain_warn(void *user, const char *msg) {
+static void chain_warn(void *user, lb_eval_warn_kind_t kind, const char *msg) {
     lbi_eval_chain_t *c = user;
-    c->hooks->warn(c->hooks->user, msg);
+    c->hooks->warn(c->hooks->user, kind, msg);
 }
 
 lb_eval_hooks_t lbi_eval_chain_hooks(lbi_eval_chain_t *c, int write) {

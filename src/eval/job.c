@@ -307,18 +307,12 @@ static int keep_resumed(void *user, size_t item, const char *lines, size_t len,
     return keep(user, item, lines, len, err);
 }
 
-/* The warn hook: keep the data set's lenient-CSV note for lb_eval_job_data_warning (the
- * message is lb_data_lenient_warning's text of the run's data set), else the judge's label
- * warning for lb_eval_job_warning (NULL when no memory: the warning is lost, the run goes on). */
-static void keep_warning(void *user, const char *msg) {
+/* The warn hook: keep the data set's lenient-CSV note for lb_eval_job_data_warning, the
+ * judge's label warning for lb_eval_job_warning (NULL when no memory: the warning is lost,
+ * the run goes on). */
+static void keep_warning(void *user, lb_eval_warn_kind_t kind, const char *msg) {
     lb_eval_job_t *j = user;
-    char data[4096 + 128];
-    lb_dataset_t ds = j->ctx.ds; /* what the eval and sample flows loaded, or --samples' --data */
-    if (j->so.path) ds = (lb_dataset_t){.n_lenient = j->r.data_n_lenient,
-                                        .lenient_line = j->r.data_lenient_line};
-    int is_data = lb_data_lenient_warning(&ds, j->so.path ? j->so.data_path : j->o.data, data,
-                                          sizeof data) && !strcmp(msg, data);
-    char **keep = is_data ? &j->data_warning : &j->warning;
+    char **keep = kind == LB_EVAL_WARN_DATA_LENIENT ? &j->data_warning : &j->warning;
     free(*keep);
     *keep = strdup(msg);
 }
@@ -360,7 +354,7 @@ static int alloc_lines(lb_eval_job_t *j, lb_error_t *err) {
 static int load(lb_eval_job_t *j, lb_error_t *err) {
     int rc = lb_eval_load(&j->o, &j->ctx, err);
     if (rc) return rc;
-    lbi_eval_warn_data(keep_warning, j, &j->ctx.ds, j->o.data);
+    lbi_eval_warn_data(&(lb_eval_hooks_t){.user = j, .warn = keep_warning}, &j->ctx.ds, j->o.data);
     if ((rc = alloc_lines(j, err))) return rc;
     j->verbose = j->o.verbose;
     return 0;

@@ -60,8 +60,7 @@ static int score_group(void *self, size_t item, const lb_sample_result_t *res, i
         return rc;
     }
     if (s->metric == LB_METRIC_JUDGE) /* once the first group has been judged */
-        lb_judge_warn_once(s->so->judge, &r->judge_mass_checked, s->hooks ? s->hooks->warn : NULL,
-                           s->hooks ? s->hooks->user : NULL);
+        lbi_eval_warn_judge(s->hooks, s->so->judge, &r->judge_mass_checked);
     for (int i = 0; i < n_res; i++) {
         if (res[i].index < 0)
             r->greedy[item] = s->group[i];

@@ -26,6 +26,7 @@ typedef struct seen {
     int n;
     int stop_at;                /* return 1 on this call (1-based); 0: never */
     char warned[8][512];
+    lb_eval_warn_kind_t kinds[8];
     int n_warned;
 } seen_t;
 
@@ -36,9 +37,12 @@ static int on_progress(void *user, const lb_eval_samples_progress_t *p) {
     return s->stop_at && s->n == s->stop_at;
 }
 
-static void on_warn(void *user, const char *msg) {
+static void on_warn(void *user, lb_eval_warn_kind_t kind, const char *msg) {
     seen_t *s = user;
-    if (s->n_warned < 8) snprintf(s->warned[s->n_warned], sizeof s->warned[0], "%s", msg);
+    if (s->n_warned < 8) {
+        snprintf(s->warned[s->n_warned], sizeof s->warned[0], "%s", msg);
+        s->kinds[s->n_warned] = kind;
+    }
     s->n_warned++;
 }
 
@@ -113,6 +117,7 @@ static void test_progress_counts(void **state) {
     snprintf(want, sizeof want, "%s:3: blanks around a quoted field skipped (not RFC 4180; 2 "
              "lines)", data);
     assert_string_equal(s.warned[0], want);
+    assert_int_equal(s.kinds[0], LB_EVAL_WARN_DATA_LENIENT);
     struct stat st;
     assert_int_equal(stat(out, &st), 0);
 }
