@@ -238,6 +238,7 @@ int demo_train_stash(lb_demo_result_t *d, const char *step, lb_train_run_opts_t 
     o->on_step = progress;
     o->ctx = &c;
     if (o->eval_every) {
+        o->check_data = check_data;
         o->check = greedy_check;
         o->check_ctx = &c;
         o->kept_step = &kept_step;
@@ -412,7 +413,7 @@ static int unlearn(lb_demo_result_t *d, lb_demo_row_t *row, lb_error_t *err) {
     o.data_path = data;
     o.retain_path = retain;
     o.out_dir = dst;
-    o.obj.method = !strcmp(row->method, "ga") ? LB_METHOD_GA : !strcmp(row->method, "gd") ? LB_METHOD_GD : LB_METHOD_NPO;
+    if (lb_train_run_opts_set(&o, "method", row->method, err)) return LB_EINVAL;
     o.epochs = d->ul_epochs;
     o.lr = strtod(d->ul_lr, NULL);
     o.batch_size = d->ul_batch;
