@@ -146,25 +146,10 @@ static int load_config(const char *cmd, int argc, char **argv, lb_train_run_opts
                        void (*usage)(FILE *), const char *config,
                        const char *data_dir) {
     lb_error_t err = {0};
-    size_t n_ov = (size_t)(argc - optind);
-    const char **ov = calloc(n_ov + 1, sizeof *ov);
-    char *dd = data_dir ? malloc(strlen(data_dir) + 20) : NULL;
-    if (!ov || (data_dir && !dd)) {
-        free(ov);
-        free(dd);
-        fprintf(stderr, "leakbound %s: out of memory\n", cmd);
-        return LB_EXIT_FAIL;
-    }
-    for (size_t i = 0; i < n_ov; i++) ov[i] = argv[optind + (int)i];
-    if (dd) {
-        sprintf(dd, "hparams.data_dir=%s", data_dir);
-        ov[n_ov++] = dd;
-    }
     lb_train_config_free(train_config);
     train_config = NULL;
-    int rc = lb_train_config_load(config, cmd, ov, n_ov, &train_config, &err);
-    free(ov);
-    free(dd);
+    int rc = lb_train_config_load_dir(config, cmd, (const char *const *)argv + optind,
+                                      (size_t)(argc - optind), data_dir, &train_config, &err);
     if (!rc) {
         lb_train_run_opts_default(o, !strcmp(cmd, "unlearn"));
         rc = lb_train_config_apply(train_config, o, stderr, &err);

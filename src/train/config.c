@@ -430,6 +430,28 @@ int lb_train_config_load(const char *path, const char *command, const char *cons
     return 0;
 }
 
+int lb_train_config_load_dir(const char *path, const char *command,
+                             const char *const *overrides, size_t n_overrides,
+                             const char *data_dir, lb_train_config_t **out, lb_error_t *err) {
+    *out = NULL;
+    if (!data_dir) return lb_train_config_load(path, command, overrides, n_overrides, out, err);
+    const char **ov = malloc((n_overrides + 1) * sizeof *ov);
+    size_t cap = strlen(data_dir) + sizeof "hparams.data_dir=";
+    char *dd = malloc(cap);
+    int rc = 0;
+    if (!ov || !dd) {
+        rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < n_overrides; i++) ov[i] = overrides[i];
+        snprintf(dd, cap, "hparams.data_dir=%s", data_dir);
+        ov[n_overrides] = dd;
+        rc = lb_train_config_load(path, command, ov, n_overrides + 1, out, err);
+    }
+    free(ov);
+    free(dd);
+    return rc;
+}
+
 const char *lb_train_config_command(const lb_train_config_t *c) {
     return CMD_NAME[c->cmd];
 }

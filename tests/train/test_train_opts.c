@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "leakbound/train.h"
+#include "leakbound/train_config.h"
 #include "leakbound/train_run.h"
 
 /* Set flag to value on o; expect success. */
@@ -143,8 +144,8 @@ static void test_set_refused(void **state) {
     static const char *const stops[] = {"greedy<1", "greedy<=2", "greedy>=-0.1", "greedy>=0.5x",
                                         "greedy>=", "greedy>=nan", "loss<=1"};
     for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
-        snprintf(want, sizeof want, "--stop-when: want 'greedy<=X' or 'greedy>=X' with X in [0, 1], "
-                 "got '%s'", stops[i]);
+        snprintf(want, sizeof want, "--stop-when: want 'greedy<=X' or 'greedy>=X' with X in "
+                 "[0, 1], got '%s'", stops[i]);
         set_bad(0, "stop-when", stops[i], want);
     }
     set_bad(0, "threads", "2", "unknown flag --threads");
@@ -226,12 +227,47 @@ static void test_check_rules(void **state) {
     assert_int_equal(lb_train_run_check(&o, &err), 0);
 }
 
+/* The resolved keys of path loaded with overrides ov and data_dir, as JSON text. */
+static char *config_text(const char *path, const char *const *ov, size_t n, const char *data_dir,
+                         int with_dir) {
+    lb_train_config_t *c = NULL;
+    lb_error_t err = {0};
+    int rc = with_dir ? lb_train_config_load_dir(path, "unlearn", ov, n, data_dir, &c, &err)
+                      : lb_train_config_load(path, "unlearn", ov, n, &c, &err);
+    if (rc) fail_msg("%s: %s", path, err.msg);
+    json_t *j = lb_train_config_json(c, 1);
+    char *s = json_dumps(j, JSON_SORT_KEYS);
+    json_decref(j);
+    lb_train_config_free(c);
+    return s;
+}
+
+/* --data-dir DIR is the last override hparams.data_dir=DIR. */
+static void test_config_data_dir(void **state) {
+    (void)state;
+    const char *src = getenv("LB_SOURCE_DIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/train/hydra/phi-GA.yaml", src ? src : ".");
+    const char *ov[] = {"hparams.num_epochs=2", "hparams.data_dir=/first"};
+    const char *ov_dir[] = {"hparams.num_epochs=2", "hparams.data_dir=/first",
+                            "hparams.data_dir=/d i r"};
+    char *a = config_text(path, ov, 2, "/d i r", 1), *b = config_text(path, ov_dir, 3, NULL, 0);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(a, "\"/d i r\""));
+    free(a), free(b);
+    a = config_text(path, ov, 2, NULL, 1), b = config_text(path, ov, 2, NULL, 0);
+    assert_string_equal(a, b);
+    assert_null(strstr(a, "/d i r"));
+    free(a), free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_values),
         cmocka_unit_test(test_entropy),
         cmocka_unit_test(test_set_refused),
         cmocka_unit_test(test_check_rules),
+        cmocka_unit_test(test_config_data_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
