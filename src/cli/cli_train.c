@@ -239,7 +239,8 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
     int ac = lb_cli_kept_argv(&av);
     json_t *file_cfg = train_config ? lb_train_config_json(train_config, 0) : NULL;
     lb_train_dir_t d = {.command = cmd, .io_flags = lb_cli_io_flags(train_wait), .argc = ac, .argv = av,
-                        .file_config = file_cfg, .check_metric = o->eval_every ? g_check.metric : NULL,
+                        .file_config = file_cfg,
+                        .check_metric = o->eval_every ? g_check.metric : NULL,
                         .plot = lb_report_loss_svg};
     int rc = train_config && !file_cfg ? lb_error_set(&err, LB_ENOMEM, "out of memory")
                                        : lb_train_run_to_dir(o, &d, &err);

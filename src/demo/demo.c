@@ -212,8 +212,8 @@ static int greedy_check(void *ctx, long step, const char *model_dir, double *gre
     }
     if (!rc) {
         char fin[4300];
-        demo_log(c->d, c->s, "check after step %ld: greedy %s %.4f on %s", step, c->chk.metric, *greedy,
-                 demo_final_path(c->d, c->chk.data, fin, sizeof fin));
+        demo_log(c->d, c->s, "check after step %ld: greedy %s %.4f on %s", step, c->chk.metric,
+                 *greedy, demo_final_path(c->d, c->chk.data, fin, sizeof fin));
     }
     return rc;
 }
@@ -250,7 +250,8 @@ int demo_train_stash(lb_demo_result_t *d, const char *step, lb_train_run_opts_t 
     rec.out_dir = demo_final_path(d, o->out_dir, fo, sizeof fo);
     /* the folder lies inside the demo's own temporary folder, whose lock the demo holds */
     lb_train_dir_t td = {.command = command, .io_flags = LB_IO_NOLOCK, .record = &rec,
-                         .check_metric = o->eval_every ? c.chk.metric : NULL, .plot = lb_report_loss_svg};
+                         .check_metric = o->eval_every ? c.chk.metric : NULL,
+                         .plot = lb_report_loss_svg};
     lb_io_remove_tree(o->out_dir);
     int rc = lb_train_run_to_dir(o, &td, err);
     if (td.trained && o->stop_rule)
