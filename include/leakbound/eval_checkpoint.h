@@ -1,8 +1,8 @@
 /*
  * leakbound/eval_checkpoint.h — a model folder's greedy (and sampled) scores on a data set as
  * numbers, no files: the evaluation `finetune|unlearn --eval-every` runs after a training step
- * (the CLI's lb_train_run_opts_t.check). The demo's checks make the same eval-module calls
- * itself (src/demo/demo_eval.c); Python does not call it.
+ * (lb_eval_check_prepare, lb_eval_check_run: the lb_train_run_opts_t.check of the CLI and the
+ * demo); Python does not call it.
  *
  * Contract
  * - Nothing here prints or writes a file; errors come back in err (the message names the file,
@@ -52,6 +52,33 @@ LB_API int lb_eval_checkpoint(const char *model_dir, const lb_eval_opts_t *o,
  * it. Returns 0, lb_data_load's error, or LB_EINVAL: "PATH: item 'ID' (line N) has no answer for
  * metric M", "PATH holds no questions". */
 LB_API int lb_eval_check_data(const char *path, lb_metric_t m, lb_error_t *err);
+
+/* The greedy checks of a finetune / unlearn run: what each evaluates and who hears of it. */
+typedef struct lb_eval_check {
+    lb_eval_opts_t eo;         /* the checks' evaluation: eval's defaults, data, template, n 0
+                                  (greedy answers only), the metric, max_new when given */
+    const char *data;          /* the questions (the caller's string) */
+    const char *metric;        /* the metric's name as lb_metric_name spells it */
+    /* After each check (may be NULL): its step and mean greedy score. */
+    void (*on_check)(void *ctx, long step, double greedy);
+    void *ctx;
+} lb_eval_check_t;
+
+/* Prepare c (on_check and ctx set to NULL) for checks on data with metric (NULL:
+ * "rougeL-recall", the checks' default), max_new (0: eval's default) and template_spec (NULL:
+ * phi), and read data now (lb_eval_check_data): a file eval would refuse fails before any
+ * training. These are lb_train_run_opts_t's check_data, check_metric, check_max_new and
+ * template_spec. Errors: LB_EINVAL, LB_EFORMAT, LB_EIO, prefixed "--eval-data: " (an unknown
+ * metric; lb_eval_check_data's). */
+LB_API int lb_eval_check_prepare(lb_eval_check_t *c, const char *data, const char *metric,
+                                 long max_new, const char *template_spec, lb_error_t *err);
+
+/* lb_train_run_opts_t.check over a prepared lb_eval_check_t ctx: the greedy answers of the model
+ * folder model_dir on c->data scored with c->metric (lb_eval_checkpoint), their mean into
+ * *greedy, then c->on_check. Errors: lb_eval_checkpoint's, prefixed "the greedy check after
+ * step STEP: ". */
+LB_API int lb_eval_check_run(void *ctx, long step, const char *model_dir, double *greedy,
+                             lb_error_t *err);
 
 #ifdef __cplusplus
 }

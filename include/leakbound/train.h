@@ -128,6 +128,10 @@ typedef enum { LB_METHOD_FINETUNE, LB_METHOD_GA, LB_METHOD_GD, LB_METHOD_NPO } l
 /* The method's name as the command line and the run record spell it: "finetune", "ga", "gd",
  * "npo" ("?" for a value outside the enum). Never NULL, never freed. */
 LB_API const char *lb_train_method_name(lb_method_t m);
+/* The unlearning method s names, as --method spells it: "ga", "gd" or "npo" (the one place a
+ * name is read; finetune is the command, not a choice). Errors: LB_EINVAL "--method: want ga,
+ * gd or npo, got 'S'" (*m unchanged). */
+LB_API int lb_train_method_parse(const char *s, lb_method_t *m, lb_error_t *err);
 
 typedef struct lb_objective {
     lb_method_t method;

@@ -54,6 +54,14 @@ typedef struct lb_train_config lb_train_config_t;
 LB_API int lb_train_config_load(const char *path, const char *command, const char *const *overrides,
                                 size_t n_overrides, lb_train_config_t **out, lb_error_t *err);
 
+/* lb_train_config_load with data_dir (NULL: none) applied last, as the override
+ * "hparams.data_dir=DATA_DIR": what the commands' --data-dir DIR means (the one place that
+ * spells it). Errors: lb_train_config_load's; LB_ENOMEM. */
+LB_API int lb_train_config_load_dir(const char *path, const char *command,
+                                    const char *const *overrides, size_t n_overrides,
+                                    const char *data_dir, lb_train_config_t **out,
+                                    lb_error_t *err);
+
 /* "finetune", "unlearn", "eval" or "tofu". */
 LB_API const char *lb_train_config_command(const lb_train_config_t *c);
 

@@ -88,6 +88,9 @@ typedef struct lb_train_run_info {
     long final_step;           /* the last step taken */
     long kept_step;            /* the step whose weights the output folder holds */
     long warmup;               /* resolved warmup steps (one epoch when warmup < 0) */
+    int stop_met;              /* 1 when a stop rule is set and the check at kept_step met it
+                                  (the output is that check's model), else 0 */
+    double kept_greedy;        /* the greedy score of the run's last check (0: no check) */
 } lb_train_run_info_t;
 
 typedef struct lb_train_run_opts {
@@ -133,6 +136,14 @@ typedef struct lb_train_run_opts {
                                   LB_TRAIN_STOP_AT_LEAST: greedy >= stop_at */
     double stop_at;
     long *kept_step;
+    /* What the caller's check evaluates (lb_eval_check_prepare reads them; the run itself only
+       checks that they come with eval_every, lb_train_run_check): */
+    const char *check_data;    /* the checks' questions (--eval-data); NULL: none */
+    const char *check_metric;  /* rougeL-recall, rougeL-f, rouge1-recall, rouge1-f, keywords or
+                                  exact; NULL: not chosen (the checks use rougeL-recall) */
+    long check_max_new;        /* the checks' answer length; 0: eval's default */
+    int method_given;          /* 1: obj.method was chosen (lb_train_run_opts_set "method", a
+                                  --config file); an unlearning run needs it */
 } lb_train_run_opts_t;
 
 enum { LB_TRAIN_STOP_NONE = 0, LB_TRAIN_STOP_AT_MOST = 1, LB_TRAIN_STOP_AT_LEAST = 2 };
@@ -142,6 +153,37 @@ enum { LB_TRAIN_STOP_NONE = 0, LB_TRAIN_STOP_AT_MOST = 1, LB_TRAIN_STOP_AT_LEAST
  * 10, lr 2e-5 / 1e-5, batch 16, grad_accum 2 / 4, max_length 256, warmup one epoch (-1),
  * weight_decay 0.01, max_grad_norm 1; everything else 0 / NULL. */
 LB_API void lb_train_run_opts_default(lb_train_run_opts_t *o, int unlearn);
+
+/* The entropy term's retain weight when "entropy" gives only the forget weight: the reference's
+ * published hparams.lambda_r (unlearning runs; finetune keeps 0), also the YAML key's default.
+ * Unparenthesized so that it can be spelled as text too. */
+#define LB_TRAIN_ENTROPY_RETAIN_DEFAULT -0.25
+
+/* Set one option of o by its finetune / unlearn flag name (without "--") from its text, as the
+ * command line does; o holds the command's defaults first (lb_train_run_opts_default; an
+ * unlearning run is one whose obj.method is not LB_METHOD_FINETUNE). Strings are kept by
+ * pointer (value must outlive o). Flags: model, tokenizer, out, resume, template (also resets
+ * answer_prefix); finetune's data; unlearn's forget, retain, method (ga|gd|npo), beta (> 0),
+ * lambda; entropy ("LF[,LR]", numbers; unlearn: LR defaults to
+ * LB_TRAIN_ENTROPY_RETAIN_DEFAULT), entropy-positions (all|answer); integers epochs, batch-size,
+ * grad-accum (>= 1), max-length (>= 2), warmup (>= 0), save-every, stop-after, eval-every
+ * (>= 1), seed (>= 0), all <= 2^40; numbers lr (> 0), weight-decay, max-grad-norm (>= 0); the
+ * checks' eval-data, eval-metric (rougeL-recall, rougeL-f, rouge1-recall, rouge1-f, keywords or
+ * exact: not the judge), eval-max-new-tokens (>= 1) and stop-when ("greedy<=X" or "greedy>=X",
+ * X in [0, 1]). Errors: LB_EINVAL with the CLI's message ("--epochs: want an integer >= 1, got
+ * 'x'", "--forget is unlearn's flag", "--data is finetune's; use --forget", "unknown flag
+ * --F"); o is unchanged then except for the flag's own field. */
+LB_API int lb_train_run_opts_set(lb_train_run_opts_t *o, const char *flag, const char *value,
+                                 lb_error_t *err);
+
+/* The rules that tie o's options together, with the command line's messages, in this order:
+ * model_dir, out_dir and data_path are required ("--model, --out and --forget are required");
+ * an unlearning run needs method_given ("--method ga|gd|npo is required"); eval_every and
+ * check_data go together; stop_rule, check_metric and check_max_new need eval_every; an
+ * unlearning objective that uses the retain set (lb_objective_needs_retain) needs retain_path.
+ * lb_train_run applies them first (then the numeric ranges, and a check function with
+ * eval_every). Returns 0 or LB_EINVAL. */
+LB_API int lb_train_run_check(const lb_train_run_opts_t *o, lb_error_t *err);
 
 /* Whether greedy satisfies the stop rule (rule, at) as lb_train_run applies it (NaN never does).
  * The one rule `unlearn --stop-when` and `demo` use. */
@@ -171,6 +213,8 @@ typedef struct lb_train_dir {
     int stage;                 /* LB_TRAIN_DIR_*: where a failure happened */
     int trained;               /* 1 when lb_train_run itself succeeded */
     char tmp_dir[4096];        /* the temporary folder (for lb_io_dir's error paths) */
+    lb_train_run_info_t info;  /* what the run resolved (when trained; zero otherwise): kept_step,
+                                  stop_met, kept_greedy for the closing verdict */
 } lb_train_dir_t;
 
 /* A whole run into o->out_dir as one folder. lb_io_dir_begin(o->out_dir, the run's output set,

@@ -52,25 +52,10 @@ static int show(int argc, char **argv) {
         return lb_cli_failf("config", "--for: want finetune, unlearn, eval or tofu, got '%s'", command);
     if (optind >= argc) return lb_cli_failf("config", "show: a YAML file is required");
     const char *path = argv[optind++];
-    size_t n_ov = (size_t)(argc - optind);
-    const char **ov = calloc(n_ov + 1, sizeof *ov);
-    char *dd = data_dir ? malloc(strlen(data_dir) + 20) : NULL;
-    if (!ov || (data_dir && !dd)) {
-        free(ov);
-        free(dd);
-        fprintf(stderr, "leakbound config: out of memory\n");
-        return LB_EXIT_FAIL;
-    }
-    for (size_t i = 0; i < n_ov; i++) ov[i] = argv[optind + (int)i];
-    if (dd) {
-        sprintf(dd, "hparams.data_dir=%s", data_dir);
-        ov[n_ov++] = dd;
-    }
     lb_error_t err = {0};
     lb_train_config_t *cfg = NULL;
-    int rc = lb_train_config_load(path, command, ov, n_ov, &cfg, &err);
-    free(ov);
-    free(dd);
+    int rc = lb_train_config_load_dir(path, command, (const char *const *)argv + optind,
+                                      (size_t)(argc - optind), data_dir, &cfg, &err);
     if (rc) return rc == LB_ENOMEM ? (lb_cli_fail("config", &err), LB_EXIT_FAIL) : lb_cli_fail("config", &err);
     json_t *full = lb_train_config_json(cfg, 1);
     const char *const *ign, *const *flags = NULL;
@@ -171,7 +156,6 @@ int lb_cli_config_expand(const char *cmd, int *argc, char ***argv) {
     /* drop[i]: argv[i] belongs to --config (the flag, FILE, the overrides) or --data-dir */
     char *drop = calloc((size_t)n, 1);
     const char **ov = calloc((size_t)n + 1, sizeof *ov);
-    char *dd = NULL;
     if (!drop || !ov) {
         free(drop), free(ov);
         return lb_cli_errorf(cmd, LB_EXIT_FAIL, "out of memory");
@@ -194,14 +178,6 @@ int lb_cli_config_expand(const char *cmd, int *argc, char ***argv) {
                                 "its answers already (give the one or the other)");
         }
     }
-    if (data_dir) {
-        if (!(dd = malloc(strlen(data_dir) + 20))) {
-            free(drop), free(ov);
-            return lb_cli_errorf(cmd, LB_EXIT_FAIL, "out of memory");
-        }
-        sprintf(dd, "hparams.data_dir=%s", data_dir);
-        ov[n_ov++] = dd;
-    }
     /* the command's own arguments: what is left */
     char **own = calloc((size_t)n + 1, sizeof *own);
     int n_own = 0;
@@ -213,11 +189,11 @@ int lb_cli_config_expand(const char *cmd, int *argc, char ***argv) {
     size_t n_flags = 0;
     lb_train_config_free(expand_cfg);
     expand_cfg = NULL;
-    int rc = own ? lb_train_config_load(path, cmd, ov, n_ov, &expand_cfg, &err)
+    int rc = own ? lb_train_config_load_dir(path, cmd, ov, n_ov, data_dir, &expand_cfg, &err)
                  : lb_error_set(&err, LB_ENOMEM, "out of memory");
     int root = lb_cli_mpi_rank() == 0;
     if (!rc) rc = lb_train_config_args(expand_cfg, n_own, own, root ? stderr : NULL, &flags, &n_flags, &err);
-    free(drop), free(ov), free(dd);
+    free(drop), free(ov);
     if (!rc) {
         free(expand_argv);
         if (!(expand_argv = calloc((size_t)n_own + n_flags + 2, sizeof *expand_argv)))

@@ -17,6 +17,7 @@
 
 #include "demo_internal.h"
 #include "leakbound/data.h"
+#include "leakbound/eval_checkpoint.h"
 #include "leakbound/io.h"
 #include "leakbound/report.h"
 #include "leakbound/tokenizer.h"
@@ -175,11 +176,9 @@ int demo_init(lb_demo_result_t *d, const char *step, const char *size, const cha
 typedef struct {
     lb_demo_result_t *d;
     demo_step_t *s;
-    const char *check_data;
+    lb_eval_check_t chk; /* the greedy checks (lb_eval_check_run) */
     const char *stash;  /* each check's model moved to stash/step-<N> (NULL: none) */
     int said_ref;
-    long last_step;
-    double last_greedy;
 } train_ctx_t;
 
 static void progress(void *ctx, const lb_train_progress_t *p) {
@@ -200,14 +199,11 @@ static void progress(void *ctx, const lb_train_progress_t *p) {
     demo_log(c->d, c->s, "%s", buf);
 }
 
-/* lb_train_run's check: a greedy check (n 1, no files) of the check's model on the check data,
- * the mean of its questions' greedy scores (summed in order, divided by their number). */
+/* lb_train_run's check: lb_eval_check_run (the greedy answers of the check's model on the check
+ * data, the mean of their scores), then the model kept in the stash and the check's line. */
 static int greedy_check(void *ctx, long step, const char *model_dir, double *greedy, lb_error_t *err) {
     train_ctx_t *c = ctx;
-    demo_eval_req_t req = {.kind = DEMO_EVAL_CHECK, .model_dir = model_dir, .data_path = c->check_data,
-                           .template_spec = "phi", .n = 1, .max_new = c->d->max_new};
-    int rc = demo_eval_in(c->d, c->s, &req, greedy, err);
-    if (rc && !err->code) rc = lb_error_set(err, LB_EINVAL, "the greedy check after step %ld failed", step);
+    int rc = lb_eval_check_run(&c->chk, step, model_dir, greedy, err);
     if (!rc && c->stash) { /* keep this step's model for the sampled trajectory (a rename: no copy) */
         char dst[4400];
         snprintf(dst, sizeof dst, "%s/step-%ld", c->stash, step);
@@ -216,10 +212,8 @@ static int greedy_check(void *ctx, long step, const char *model_dir, double *gre
     }
     if (!rc) {
         char fin[4300];
-        demo_log(c->d, c->s, "check after step %ld: greedy rougeL-recall %.4f on %s", step, *greedy,
-                 demo_final_path(c->d, c->check_data, fin, sizeof fin));
-        c->last_step = step;
-        c->last_greedy = *greedy;
+        demo_log(c->d, c->s, "check after step %ld: greedy %s %.4f on %s", step, c->chk.metric,
+                 *greedy, demo_final_path(c->d, c->chk.data, fin, sizeof fin));
     }
     return rc;
 }
@@ -233,11 +227,16 @@ int demo_train_stash(lb_demo_result_t *d, const char *step, lb_train_run_opts_t 
                      const char *check_data, const char *stash, long *kept, lb_error_t *err) {
     demo_step_t s;
     demo_step_begin(d, &s, step, 0);
-    train_ctx_t c = {.d = d, .s = &s, .check_data = check_data, .stash = stash};
+    train_ctx_t c = {.d = d, .s = &s, .stash = stash};
     long kept_step = 0;
     o->on_step = progress;
     o->ctx = &c;
-    if (o->eval_every) {
+    if (o->eval_every) { /* the checks: ROUGE-L recall (the default), the demo's answer length */
+        o->check_data = check_data;
+        o->check_max_new = d->max_new;
+        int rc = lb_eval_check_prepare(&c.chk, o->check_data, o->check_metric, o->check_max_new,
+                                       o->template_spec, err);
+        if (rc) return demo_step_end(d, &s, rc, err, NULL);
         o->check = greedy_check;
         o->check_ctx = &c;
         o->kept_step = &kept_step;
@@ -251,15 +250,15 @@ int demo_train_stash(lb_demo_result_t *d, const char *step, lb_train_run_opts_t 
     rec.out_dir = demo_final_path(d, o->out_dir, fo, sizeof fo);
     /* the folder lies inside the demo's own temporary folder, whose lock the demo holds */
     lb_train_dir_t td = {.command = command, .io_flags = LB_IO_NOLOCK, .record = &rec,
-                         .check_metric = check_data ? "rougeL-recall" : NULL, .plot = lb_report_loss_svg};
+                         .check_metric = o->eval_every ? c.chk.metric : NULL,
+                         .plot = lb_report_loss_svg};
     lb_io_remove_tree(o->out_dir);
     int rc = lb_train_run_to_dir(o, &td, err);
     if (td.trained && o->stop_rule)
         demo_log(d, &s, "leakbound %s: %s of step %ld (greedy %.4f)", command,
-                 c.last_step == kept_step && lb_train_stop_met(o->stop_rule, o->stop_at, c.last_greedy)
-                     ? "stop rule met: the output is the model"
-                     : "stop rule not met: the output is the last model",
-                 kept_step, c.last_greedy);
+                 td.info.stop_met ? "stop rule met: the output is the model"
+                                  : "stop rule not met: the output is the last model",
+                 td.info.kept_step, td.info.kept_greedy);
     if (!rc) demo_log(d, &s, "leakbound %s: model written to %s", command, fo);
     o->on_step = NULL, o->ctx = NULL, o->info = NULL, o->check = NULL, o->check_ctx = NULL, o->kept_step = NULL;
     if (kept) *kept = kept_step;
@@ -412,7 +411,7 @@ static int unlearn(lb_demo_result_t *d, lb_demo_row_t *row, lb_error_t *err) {
     o.data_path = data;
     o.retain_path = retain;
     o.out_dir = dst;
-    o.obj.method = !strcmp(row->method, "ga") ? LB_METHOD_GA : !strcmp(row->method, "gd") ? LB_METHOD_GD : LB_METHOD_NPO;
+    if (lb_train_run_opts_set(&o, "method", row->method, err)) return LB_EINVAL;
     o.epochs = d->ul_epochs;
     o.lr = strtod(d->ul_lr, NULL);
     o.batch_size = d->ul_batch;

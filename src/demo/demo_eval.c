@@ -27,9 +27,7 @@ static void req_opts(const demo_eval_req_t *r, lb_eval_opts_t *a) {
     a->greedy_too = 1;
     a->have_max_new = 1;
     a->max_new = r->max_new;
-    if (r->kind == DEMO_EVAL_CHECK) {
-        a->metric = LB_METRIC_ROUGEL_RECALL;
-    } else if (r->kind == DEMO_EVAL_JUDGE) {
+    if (r->kind == DEMO_EVAL_JUDGE) {
         a->metric = LB_METRIC_JUDGE;
         a->harm_rate = r->harm_rate;
         a->stats.alpha = r->alpha;
@@ -93,7 +91,7 @@ int demo_eval_sink(lb_demo_result_t *d, demo_step_t *s, const demo_eval_req_t *r
         rc = lb_judge_sha256(judge, e.judge_sha256, err);
     }
     if (!rc) rc = lb_eval_load(&a, &ctx, err);
-    if (!rc && req->kind != DEMO_EVAL_CHECK) { /* a check is one line of its own (greedy_check) */
+    if (!rc) {
         const lb_eval_memplan_t *p = &ctx.plan;
         demo_log(d, s, "eval: %zu questions, n %ld, memory plan %.3g MB, %d thread%s, kernels %s", ctx.n_items,
                  a.n, p->total / 1e6, p->threads, p->threads == 1 ? "" : "s", p->kernels);

@@ -53,7 +53,8 @@ int demo_init(lb_demo_result_t *d, const char *step, const char *size, const cha
               lb_error_t *err);
 /* lb_train_run o (command "finetune" or "unlearn") into o->out_dir; the progress lines go to the
  * step's log; then loss.svg and leakbound_run.json (final paths, no argv). *kept: the kept step
- * (may be NULL). With o->eval_every, the greedy checks (demo_eval_in) run on check_data. */
+ * (may be NULL). With o->eval_every, the greedy checks (lb_eval_check_run: ROUGE-L recall, the
+ * demo's max_new) run on check_data. */
 int demo_train(lb_demo_result_t *d, const char *step, lb_train_run_opts_t *o, const char *command,
                const char *check_data, long *kept, lb_error_t *err);
 /* demo_train, and with stash (a folder, or NULL) each greedy check's model is moved to
@@ -64,8 +65,6 @@ int demo_train_stash(lb_demo_result_t *d, const char *step, lb_train_run_opts_t 
 typedef enum {
     DEMO_EVAL_ROUGE = 0,    /* ROUGE-L recall, alpha/temperature/top_p/top-k 0/max_new/seed,
                                thresholds leak_threshold, limit (0: all), adaptive */
-    DEMO_EVAL_CHECK = 1,    /* a greedy check: n 1, ROUGE-L recall, max_new; eval's defaults
-                               otherwise */
     DEMO_EVAL_JUDGE = 2     /* metric judge with judge_dir, judge_template, judge_labels,
                                harm_rate, alpha, temperature 1, top_p 1, top-k 0, max_new, seed */
 } demo_eval_kind_t;

@@ -52,3 +52,32 @@ int lb_eval_check_data(const char *path, lb_metric_t m, lb_error_t *err) {
     lb_dataset_free(&ds);
     return rc;
 }
+
+int lb_eval_check_prepare(lb_eval_check_t *c, const char *data, const char *metric,
+                          long max_new, const char *template_spec, lb_error_t *err) {
+    memset(c, 0, sizeof *c);
+    lb_eval_opts_default(&c->eo);
+    c->data = c->eo.data = data;
+    c->eo.tmpl = template_spec ? template_spec : "phi"; /* the run's own default */
+    c->eo.n = 0; /* greedy answers only */
+    if (max_new) c->eo.have_max_new = 1, c->eo.max_new = max_new;
+    int rc = lb_metric_parse(metric ? metric : "rougeL-recall", &c->eo.metric, err);
+    if (!rc) c->metric = lb_metric_name(c->eo.metric);
+    if (!rc) rc = lb_eval_check_data(data, c->eo.metric, err);
+    if (rc) lb_error_prefix(err, "--eval-data");
+    return rc;
+}
+
+int lb_eval_check_run(void *ctx, long step, const char *model_dir, double *greedy,
+                      lb_error_t *err) {
+    lb_eval_check_t *c = ctx;
+    lb_eval_checkpoint_summary_t sum;
+    int rc = lb_eval_checkpoint(model_dir, &c->eo, &sum, err);
+    if (rc) {
+        lb_error_prefix(err, "the greedy check after step %ld", step);
+        return rc;
+    }
+    *greedy = sum.greedy;
+    if (c->on_check) c->on_check(c->ctx, step, *greedy);
+    return 0;
+}

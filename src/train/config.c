@@ -24,6 +24,9 @@ typedef struct {
 } spec_t;
 
 #define BIG 1e300
+/* A macro's value as a string literal (the defaults below are YAML text). */
+#define LB_TRAIN_TEXT_(x) #x
+#define LB_TRAIN_TEXT(x) LB_TRAIN_TEXT_(x)
 #define NSPEC_MAX 48
 
 /* The reference's keys, in its files' order, with its published values. */
@@ -41,7 +44,7 @@ static const spec_t UNLEARN[] = {
     {"hparams.beta", K_NUM, "0.05", 0, BIG, 1, NULL},
     {"hparams.regularization", K_STR, "none", 0, 0, 0, "entropy|none"},
     {"hparams.lambda_f", K_NUM, "1", -BIG, BIG, 0, NULL},
-    {"hparams.lambda_r", K_NUM, "-0.25", -BIG, BIG, 0, NULL},
+    {"hparams.lambda_r", K_NUM, LB_TRAIN_TEXT(LB_TRAIN_ENTROPY_RETAIN_DEFAULT), -BIG, BIG, 0, NULL},
     {"hparams.batch_size", K_INT, "16", 1, 1 << 20, 0, NULL},
     {"hparams.gradient_accumulation_steps", K_INT, "4", 1, 1 << 20, 0, NULL},
     {"hparams.learning_rate", K_NUM, "1e-5", 0, BIG, 1, NULL},
@@ -427,6 +430,28 @@ int lb_train_config_load(const char *path, const char *command, const char *cons
     return 0;
 }
 
+int lb_train_config_load_dir(const char *path, const char *command,
+                             const char *const *overrides, size_t n_overrides,
+                             const char *data_dir, lb_train_config_t **out, lb_error_t *err) {
+    *out = NULL;
+    if (!data_dir) return lb_train_config_load(path, command, overrides, n_overrides, out, err);
+    const char **ov = malloc((n_overrides + 1) * sizeof *ov);
+    size_t cap = strlen(data_dir) + sizeof "hparams.data_dir=";
+    char *dd = malloc(cap);
+    int rc = 0;
+    if (!ov || !dd) {
+        rc = lb_error_set(err, LB_ENOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < n_overrides; i++) ov[i] = overrides[i];
+        snprintf(dd, cap, "hparams.data_dir=%s", data_dir);
+        ov[n_overrides] = dd;
+        rc = lb_train_config_load(path, command, ov, n_overrides + 1, out, err);
+    }
+    free(ov);
+    free(dd);
+    return rc;
+}
+
 const char *lb_train_config_command(const lb_train_config_t *c) {
     return CMD_NAME[c->cmd];
 }
@@ -505,6 +530,7 @@ int lb_train_config_apply(const lb_train_config_t *cc, lb_train_run_opts_t *o, F
                                 "grad_diff or npo", c->path);
         o->obj.method = !strcmp(loss, "grad_ascent") ? LB_METHOD_GA
                         : !strcmp(loss, "grad_diff") ? LB_METHOD_GD : LB_METHOD_NPO;
+        o->method_given = 1;
         o->obj.lambda = get(c, "hparams.lambda")->num;
         o->obj.beta = get(c, "hparams.beta")->num;
         int ent = !strcmp(get(c, "hparams.regularization")->text, "entropy");

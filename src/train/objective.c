@@ -59,3 +59,13 @@ const char *lb_train_method_name(lb_method_t m) {
     }
     return "?";
 }
+
+int lb_train_method_parse(const char *s, lb_method_t *m, lb_error_t *err) {
+    static const lb_method_t methods[] = {LB_METHOD_GA, LB_METHOD_GD, LB_METHOD_NPO};
+    for (size_t i = 0; s && i < sizeof methods / sizeof methods[0]; i++)
+        if (!strcmp(s, lb_train_method_name(methods[i]))) {
+            *m = methods[i];
+            return 0;
+        }
+    return lb_error_set(err, LB_EINVAL, "--method: want ga, gd or npo, got '%s'", s ? s : "");
+}

@@ -25,6 +25,8 @@ typedef struct {
     FILE *log;
     FILE *eval_log;               /* <stage>/eval_log.csv with checks, else NULL */
     lb_dtype_t out_dtype;         /* the final model's: the starting model's file dtype */
+    double last_greedy;           /* the latest check's score and whether it met the stop rule */
+    int last_met;
 } run_t;
 
 static void run_free(run_t *s) {
@@ -84,17 +86,18 @@ static void gather(const lb_train_rows_t *rows, size_t idx, int j, int32_t *t, i
 }
 
 static int check_opts(const lb_train_run_opts_t *o, lb_error_t *err) {
+    int rc = lb_train_run_check(o, err);
+    if (rc) return rc;
     if (o->epochs < 1 || o->batch_size < 1 || o->grad_accum < 1 || o->max_length < 2)
         return lb_error_set(err, LB_EINVAL,
                             "epochs, batch size and accumulation must be >= 1, max length >= 2");
     if (!(o->lr > 0.0) || o->weight_decay < 0.0)
         return lb_error_set(err, LB_EINVAL, "learning rate must be > 0, weight decay >= 0");
-    if (o->obj.method != LB_METHOD_FINETUNE && !o->retain_path &&
-        lb_objective_needs_retain(&o->obj))
-        return lb_error_set(err, LB_EINVAL, "%s needs a retain set",
-                            lb_train_method_name(o->obj.method));
     if (o->obj.method == LB_METHOD_NPO && !(o->obj.beta > 0.0))
         return lb_error_set(err, LB_EINVAL, "NPO needs beta > 0");
+    if (o->eval_every && !o->check)
+        return lb_error_set(err, LB_EINVAL, "--eval-every: the run has no check function "
+                            "(lb_train_run_opts_t.check; lb_eval_check_run)");
     return 0;
 }
 
@@ -232,6 +235,7 @@ static int run_check(run_t *s, const lb_train_run_opts_t *o, const char *stage, 
     lb_io_remove_tree(dir);
     if (rc) return rc;
     *met = lb_train_stop_met(o->stop_rule, o->stop_at, g);
+    s->last_greedy = g, s->last_met = *met;
     fprintf(s->eval_log, "%ld,%.17g,%d\n", step, g, *met);
     if (fflush(s->eval_log) != 0)
         return lb_error_set(err, LB_EIO, "%s/eval_log.csv: write failed: %s", stage, strerror(errno));
@@ -372,6 +376,8 @@ int lb_train_run(const lb_train_run_opts_t *o, lb_error_t *err) {
         /* the output holds the weights of the step the stop rule kept, else the last step's */
         in->kept_step = o->eval_every ? kept : in->final_step;
         in->warmup = warmup;
+        in->stop_met = o->stop_rule && s.last_met; /* the last check is kept_step's */
+        in->kept_greedy = s.last_greedy;
         if (!o->tokenizer) {
             rc = lb_model_sha256(o->model_dir, in->model_sha256, err);
         } else { /* the tokenizer files loaded, as sample's and eval's model_sha256 */

@@ -25,6 +25,7 @@ int lb_train_run_to_dir(const lb_train_run_opts_t *o, lb_train_dir_t *d, lb_erro
     d->stage = LB_TRAIN_DIR_BEGIN;
     d->trained = 0;
     d->tmp_dir[0] = 0;
+    memset(&d->info, 0, sizeof d->info);
     int rc = lb_io_dir_begin(&out, o->out_dir, out_files, d->io_flags, err);
     if (rc) return rc;
     d->stage = LB_TRAIN_DIR_RUN;
@@ -35,6 +36,7 @@ int lb_train_run_to_dir(const lb_train_run_opts_t *o, lb_train_dir_t *d, lb_erro
     run.info = &info;
     rc = lb_train_run(&run, err);
     d->trained = !rc;
+    if (!rc && !o->stop_after) d->info = info;
     if (!rc && !o->stop_after && d->plot) rc = d->plot(out.path, d->check_metric, err);
     if (!rc && !o->stop_after) /* how the model was made (docs/training.md, 'Run record') */
         rc = lb_train_write_record(out.path, d->record ? d->record : o, &info, d->command, d->argc,
