@@ -474,6 +474,15 @@ LB_API json_t *lb_eval_provenance(int argc, char *const *argv, const char *model
                                   const char *model_sha, const char *data_path,
                                   const char *data_sha, lb_error_t *err);
 
+/* `leakbound bound` with its provenance: lb_report_bound_file with the document's
+ * "provenance" from lb_eval_provenance(argc, argv, NULL, NULL, path, the hash of the bytes
+ * read), argv[0..argc) the command line to record (the CLI's own, or what a binding calls the
+ * equivalent command). Arguments, output and errors as lb_report_bound_file's. */
+LB_API int lb_eval_bound_file(int argc, char *const *argv, const char *path,
+                              const lb_report_bound_opts_t *o, int threads,
+                              lb_report_write_fn write, void *write_ctx, int *read_failed,
+                              lb_error_t *err);
+
 /* ---- the eval flow (`leakbound eval` and lb_eval_job_eval) -------------------------------- */
 
 /* Where lb_eval_flow_run stopped (lb_eval_flow_t.stage): a check of the flags (a usage error),

@@ -114,19 +114,11 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
                          !i ? "" : lb_metric_name(i + 1) ? ", " : " or ", lb_metric_name(i));
             BAD("--metric: expected %s, got '%s'", list, a);
         }
-    } else if (!strcmp(f, "alpha")) {
-        if (parse_double(a, &o->stats.alpha) || !(o->stats.alpha > 0) || o->stats.alpha > 0.5)
-            BAD("--alpha: expected a number in (0, 0.5], got '%s'", a);
-    } else if (!strcmp(f, "method")) {
-        if (strcmp(a, "exact") && strcmp(a, "conbo"))
-            BAD("--method: expected exact or conbo, got '%s'", a);
-        o->stats.method = strcmp(a, "conbo") ? LB_STATS_EXACT : LB_STATS_CONBO;
+    } else if (!strcmp(f, "alpha") || !strcmp(f, "method") || !strcmp(f, "ed-lambda")) {
+        return lb_stats_options_set(&o->stats, f, a, err); /* `bound`'s rule and message */
     } else if (!strcmp(f, "threshold")) {
         return lb_report_threshold_add(o->thresholds, &o->n_thresholds, LB_EVAL_MAX_THRESHOLDS,
                                        a, err);
-    } else if (!strcmp(f, "ed-lambda")) {
-        if (parse_double(a, &o->stats.ed_lambda) || o->stats.ed_lambda < 0)
-            BAD("--ed-lambda: expected a number >= 0, got '%s'", a);
     } else if (!strcmp(f, "plot-prompts")) {
         long n;
         if (parse_long(a, &n) || n < 1 || n > 64)
@@ -135,10 +127,11 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
     } else if (!strcmp(f, "harm-rate")) {
         if (parse_double(a, &o->harm_rate) || !(o->harm_rate >= 0 && o->harm_rate < 1))
             BAD("--harm-rate: expected a number in [0, 1), got '%s'", a);
-    } else if (!strcmp(f, "leak-threshold")) {
-        if (parse_double(a, &o->leak_threshold) || !(o->leak_threshold >= 0) ||
-            o->leak_threshold > 1)
-            BAD("--leak-threshold: expected a number in [0, 1], got '%s'", a);
+    } else if (!strcmp(f, "leak-threshold")) { /* `bound`'s rule; unset: the metric's default */
+        lb_stats_options_t s = o->stats;
+        rc = lb_stats_options_set(&s, f, a, err);
+        if (!rc) o->leak_threshold = s.leak_threshold;
+        return rc;
     } else {
         BAD("unknown option '%s'", f);
     }

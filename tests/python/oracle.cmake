@@ -20,3 +20,7 @@ endforeach()
 lb_oracle_test(python_judge_warn python_judge_warn.py)
 set_property(TEST oracle.python_judge_warn APPEND PROPERTY ENVIRONMENT ${LB_PY_ENV})
 set_property(TEST oracle.python_judge_warn APPEND PROPERTY LABELS python)
+# leakbound.bound_file: `leakbound bound FILE` in-process, its text the CLI's stdout.
+lb_oracle_test(python_bound_file python_bound_file.py)
+set_property(TEST oracle.python_bound_file APPEND PROPERTY ENVIRONMENT ${LB_PY_ENV})
+set_property(TEST oracle.python_bound_file APPEND PROPERTY LABELS python)
