@@ -74,6 +74,31 @@ typedef struct lb_score_opts {
 /* The defaults: no prefixes, word matching, judge threshold off, no judge. */
 LB_API lb_score_opts_t lb_score_opts_default(void);
 
+/* The judge a scoring run opens (--metric judge): its folder and lb_judge_open's options. */
+typedef struct lb_score_judge_cfg {
+    const char *dir;      /* --judge DIR; NULL: none given */
+    lb_judge_opts_t opts; /* --judge-template, --judge-labels, --judge-batch, --judge-tokenizer */
+} lb_score_judge_cfg_t;
+
+/* Set the scoring flag named flag (without "--") to value (kept by pointer; NULL reads as ""):
+ * the one reading of these flags that `score`, `eval` and the bindings' jobs (lb_eval_opts_set,
+ * lb_eval_job_set) share. Into o: "keyword-match" (word or substring), "strip-prefix"
+ * (appended, at most LB_SCORE_MAX_STRIP; "" appends nothing), "judge-threshold" (a number in
+ * [0, 1]); with j not NULL also, into j: "judge" (the folder), "judge-template",
+ * "judge-labels", "judge-tokenizer" and "judge-batch" (an integer in [1, 4096]). Returns 0;
+ * LB_EINVAL with err "--FLAG: expected ..., got 'VALUE'" (or "--strip-prefix: at most N
+ * strings"), o and j unchanged; or 1 when flag (NULL included) is none of these (with j NULL:
+ * the judge's flags too), nothing changed and err untouched. */
+LB_API int lb_score_opts_set(lb_score_opts_t *o, lb_score_judge_cfg_t *j, const char *flag,
+                             const char *value, lb_error_t *err);
+
+/* Open the judge that j names into *out (free with lb_judge_free; NULL on failure): the one
+ * opening path of `score`, `eval` and `eval --samples`. Returns lb_judge_open(j->dir,
+ * &j->opts, ...)'s result, or LB_EINVAL "--metric judge needs --judge DIR (the judge model)"
+ * when j or j->dir is NULL. */
+LB_API int lb_score_judge_open(const lb_score_judge_cfg_t *j, lb_judge_t **out,
+                               lb_error_t *err);
+
 /* The text that is scored (see the contract): *text and *len moved past the stripped prefix. */
 LB_API void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len);
 
@@ -123,6 +148,13 @@ typedef struct lb_score_cfg {
     const char *path;    /* input name for messages ("<stdin>" for -) */
     lb_score_opts_t opts;
 } lb_score_cfg_t;
+
+/* The defaults of lb_score_cfg_t for metric m: field as lb_score_set_field(cfg, NULL, NULL)
+ * sets it ("keywords" for keywords, else "reference"), text_field "text", id_field "id",
+ * prompt_field NULL, path "<input>", opts lb_score_opts_default(). lb_score_line,
+ * lb_score_text and lb_score_stream read a NULL field, text_field, id_field or path as these
+ * defaults (a zeroed cfg scores rougeL-recall of "text" against "reference"). */
+LB_API lb_score_cfg_t lb_score_cfg_default(lb_metric_t m);
 
 /* One thread's reusable state: its scorer and room for a line's keyword list. Zero it, then
  * set scorer (lb_text_scorer_new); the owner frees scorer, kw and kw_len. */
@@ -178,8 +210,10 @@ LB_API int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long l
 /* Score every line of in (JSONL; blank lines skipped; line numbers count them) as
  * lb_score_line does and write the output lines, each ending in a newline, to out in input
  * order. Lines are read in batches of 8192 and scored in parallel (OpenMP, omp_get_max_threads
- * threads); --metric judge scores each batch's pairs in one lb_score_batch call on
- * cfg->opts.judge, and after the first one calls warn(user, msg) once when the judge's labels
+ * threads); jansson's hash seed is set (json_object_seed(0)) once before any thread starts, so
+ * a caller need not seed it (other threads of the caller must not be making their first
+ * jansson objects meanwhile); --metric judge scores each batch's pairs in one lb_score_batch
+ * call on cfg->opts.judge, and after the first one calls warn(user, msg) once when the judge's labels
  * are unlikely (lb_judge_warn_once; warn NULL: none), before that batch's lines are written
  * (the CLI prints "leakbound score: warning: " msg). Stops at the first
  * bad line: out then holds the lines before its batch (write to a temporary file to keep a

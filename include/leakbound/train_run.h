@@ -273,6 +273,12 @@ typedef struct lb_model_size {
 LB_API int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t *out,
                                lb_error_t *err);
 
+/* The size z spelled out in lb_model_size_parse's fields, every one given:
+ * "L%d-D%d-H%d-KV%d-I%d-T%d" (layers, hidden, heads, kv heads, MLP width, max positions), as
+ * `init` and the demo print it, into buf (cap bytes, cut as snprintf cuts; cap 0 writes
+ * nothing). Returns buf. */
+LB_API const char *lb_model_size_format(const lb_model_size_t *z, char *buf, size_t cap);
+
 /* A fresh model in HF layout at out_dir: config.json (the family's keys), model.safetensors
  * (F32; matrices N(0, 0.02) as HF's _init_weights, norm weights 1, biases 0, from seed) and the
  * tokenizer file copied as tokenizer.json. vocab: the tokenizer's size; bos/eos ids (-1: none).
@@ -281,6 +287,36 @@ LB_API int lb_model_size_parse(const char *spec, lb_arch_t arch, lb_model_size_t
 LB_API int lb_train_init_model(lb_arch_t arch, const lb_model_size_t *size, int vocab, int bos,
                                int eos, const char *tokenizer_path, uint64_t seed,
                                const char *out_dir, lb_error_t *err);
+
+/* What `leakbound init` makes (zero-initialize, then set). */
+typedef struct lb_train_init_opts {
+    lb_arch_t arch;        /* the family (lb_model_arch_parse) */
+    const char *size;      /* SHAPE as lb_model_size_parse reads it; NULL or "": the defaults */
+    const char *tokenizer; /* a Hugging Face tokenizer.json: the vocabulary, BOS/EOS; copied */
+    const char *out;       /* the folder written */
+    uint64_t seed;         /* the weights' RNG seed */
+} lb_train_init_opts_t;
+
+/* What lb_train_init_dir made, or how far it got. */
+typedef struct lb_train_init_info {
+    lb_model_size_t size;  /* the size, defaults filled in (lb_model_size_format prints it) */
+    int vocab, bos, eos;   /* the tokenizer's size and special ids (lb_train_special_ids) */
+    int output;            /* 0: the inputs were refused (a NULL tokenizer or out, the size,
+                              the tokenizer; nothing was touched); 1: they were read, and a
+                              failure is the output's (out's lock, a file written) */
+} lb_train_init_info_t;
+
+/* The whole `init` operation: parse o->size for o->arch, load o->tokenizer (its vocabulary
+ * size and lb_train_special_ids), then write the fresh model of lb_train_init_model into o->out
+ * as one folder (lb_io_dir_begin with io_flags (0, LB_IO_WAIT or LB_IO_NOLOCK) owning
+ * config.json, model.safetensors and tokenizer.json; other files of out stay): the three files
+ * appear together, and a failure leaves out as it was. info (may be NULL) gets what was made
+ * (on failure: as far as it got). Errors: those of lb_model_size_parse and lb_tokenizer_load
+ * (info->output 0); lb_io_dir_begin's prefixed "--out: " (LB_EINVAL: another run holds out's
+ * lock), lb_train_init_model's (LB_EIO naming the file) and lb_io_dir_commit's (info->output
+ * 1); LB_EINVAL when o->tokenizer or o->out is NULL. */
+LB_API int lb_train_init_dir(const lb_train_init_opts_t *o, int io_flags,
+                             lb_train_init_info_t *info, lb_error_t *err);
 
 /* The ids `init` gives a fresh model for its tokenizer: eos the first of "<|endoftext|>", "</s>",
  * "<eos>", "<|end_of_text|>" the tokenizer has, bos the first of "<s>", "<bos>",

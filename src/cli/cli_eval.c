@@ -297,9 +297,7 @@ static int eval_main(int argc, char **argv) {
     lb_eval_flow_t f = {
         .out_dir = out_dir, .io_flags = lb_cli_io_flags(wait), .argc = argc, .argv = argv,
         .metric_given = metric_given, .strip_given = so.strip_given, .harm_given = harm_given,
-        .judge_dir = so.judge_dir,
-        .judge_opts = {.tmpl = so.judge_tmpl, .labels = so.judge_labels, .batch = so.judge_batch,
-                       .tokenizer = so.judge_tokenizer},
+        .judge_dir = so.judge.dir, .judge_opts = so.judge.opts,
         .rank = lb_cli_mpi_rank(), .ranks = lb_cli_mpi_size(), .provenance = eval_provenance};
     if (sop.path) { /* the items --data names are the ones the file's ids join */
         sop.data_path = a.data;

@@ -1,11 +1,10 @@
-/* leakbound init: a fresh random model in Hugging Face layout, for training from scratch. */
+/* leakbound init: a fresh random model in Hugging Face layout, for training from scratch; the
+ * operation is lb_train_init_dir (leakbound/train_run.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-#include "leakbound/io.h"
-#include "leakbound/tokenizer.h"
 #include "leakbound/train_run.h"
 
 static void usage(FILE *out) {
@@ -32,10 +31,6 @@ static void usage(FILE *out) {
             "  -h, --help      this text\n");
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
-
-/* The names init writes: the set a new run replaces as a whole (other files in DIR stay). */
-static const char *const init_files[] = {"config.json", "model.safetensors", "tokenizer.json",
-                                         NULL};
 
 int lb_cli_init(int argc, char **argv) {
     static const struct option opts[] = {
@@ -64,32 +59,19 @@ int lb_cli_init(int argc, char **argv) {
     }
     if (optind < argc) return lb_cli_failf("init", "unexpected argument '%s'", argv[optind]);
     if (!arch || !tokp || !out) return lb_cli_failf("init", "--arch, --tokenizer and --out are required");
-    lb_arch_t a;
+    lb_train_init_opts_t io = {.size = size, .tokenizer = tokp, .out = out,
+                               .seed = (uint64_t)seed};
     lb_error_t ae = {0};
-    if (lb_model_arch_parse(arch, &a, &ae)) return lb_cli_failf("init", "--arch: %s", ae.msg);
+    if (lb_model_arch_parse(arch, &io.arch, &ae)) return lb_cli_failf("init", "--arch: %s", ae.msg);
     lb_error_t err = {0};
-    lb_model_size_t z;
-    if (lb_model_size_parse(size, a, &z, &err)) return lb_cli_fail("init", &err);
-    lb_tokenizer_t *tok = NULL;
-    if (lb_tokenizer_load(tokp, &tok, &err)) return lb_cli_fail("init", &err);
-    int V = (int)lb_tokenizer_vocab_size(tok), eos, bos;
-    lb_train_special_ids(tok, &bos, &eos);
-    lb_tokenizer_free(tok);
-    lb_io_dir_t dir;
-    if (lb_io_dir_begin(&dir, out, init_files, lb_cli_io_flags(wait), &err)) {
-        lb_error_prefix(&err, "--out");
+    lb_train_init_info_t info;
+    if (lb_train_init_dir(&io, lb_cli_io_flags(wait), &info, &err)) {
+        if (!info.output) return lb_cli_fail("init", &err); /* the inputs */
         fprintf(stderr, "leakbound init: %s\n", err.msg);
         return err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
     }
-    /* Inputs are all read by now: an I/O error here is the output's (exit 1). */
-    if (lb_train_init_model(a, &z, V, bos, eos, tokp, (uint64_t)seed, dir.path, &err) ||
-        lb_io_dir_commit(&dir, &err)) {
-        lb_io_dir_abort(&dir);
-        fprintf(stderr, "leakbound init: %s\n", err.msg);
-        return err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
-    }
-    fprintf(stderr, "leakbound init: %s L%d-D%d-H%d-KV%d-I%d-T%d, vocabulary %d, in %s\n",
-            lb_model_arch_name(a),
-            z.layers, z.hidden, z.heads, z.kv_heads, z.inter, z.max_pos, V, out);
+    char shape[128];
+    fprintf(stderr, "leakbound init: %s %s, vocabulary %d, in %s\n", lb_model_arch_name(io.arch),
+            lb_model_size_format(&info.size, shape, sizeof shape), info.vocab, out);
     return LB_EXIT_OK;
 }

@@ -90,8 +90,8 @@ int lb_cli_score(int argc, char **argv) {
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *metric = NULL, *field = NULL, *kw_field = NULL, *text_field = "text",
-               *id_field = "id", *prompt_field = NULL;
+    const char *metric = NULL, *field = NULL, *kw_field = NULL, *text_field = NULL,
+               *id_field = NULL, *prompt_field = NULL;
     lb_cli_score_flags_t so;
     lb_cli_score_flags_init(&so);
     int c, st;
@@ -118,14 +118,15 @@ int lb_cli_score(int argc, char **argv) {
         }
     }
     if (!metric) return lb_cli_failf("score", "--metric is required");
-    lb_score_cfg_t cfg = {0};
+    lb_metric_t m;
     lb_error_t me;
-    if (lb_metric_parse(metric, &cfg.metric, &me)) return lb_cli_failf("score", "%s", me.msg);
+    if (lb_metric_parse(metric, &m, &me)) return lb_cli_failf("score", "%s", me.msg);
+    lb_score_cfg_t cfg = lb_score_cfg_default(m);
     cfg.opts = so.opts;
     lb_score_set_field(&cfg, field, kw_field);
     cfg.prompt_field = prompt_field;
-    cfg.text_field = text_field;
-    cfg.id_field = id_field;
+    if (text_field) cfg.text_field = text_field;
+    if (id_field) cfg.id_field = id_field;
     if (argc - optind > 1) return lb_cli_failf("score", "at most one input file");
     const char *in = optind < argc ? argv[optind] : "-";
     FILE *fp = stdin;
@@ -149,7 +150,6 @@ int lb_cli_score(int argc, char **argv) {
         fprintf(stderr, "leakbound score: cannot create a temporary output\n");
         return LB_EXIT_FAIL;
     }
-    json_object_seed(0);  /* before the threads: jansson seeds its hash on first use */
     lb_judge_t *judge = NULL;
     if (cfg.metric == LB_METRIC_JUDGE && (st = lb_cli_score_judge_open(&so, "score", &judge))) {
         if (fp != stdin) fclose(fp);

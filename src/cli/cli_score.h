@@ -31,23 +31,18 @@ enum {
 /* Help text of the shared scoring flags. */
 extern const char lb_score_opts_help[];
 
-/* The shared scoring flags: the library's options (leakbound/score.h) and what the CLI needs
- * to open the judge. */
+/* The shared scoring flags: the library's options (leakbound/score.h) and the judge to open. */
 typedef struct lb_cli_score_flags {
     lb_score_opts_t opts;            /* --strip-prefix, --keyword-match, --judge-threshold */
     int strip_given;                 /* any --strip-prefix, '' included: no command default */
-    const char *judge_dir;           /* --judge DIR (--metric judge) */
-    const char *judge_tmpl;          /* --judge-template T; NULL: the judge's chat template */
-    const char *judge_labels;        /* --judge-labels A,B; NULL: unsafe,safe */
-    int judge_batch;                 /* --judge-batch B: judge prompts per forward call */
-    const char *judge_tokenizer;     /* --judge-tokenizer FILE|DIR; NULL: the judge folder's */
+    lb_score_judge_cfg_t judge;      /* --judge DIR and the other --judge-* flags */
 } lb_cli_score_flags_t;
 
 /* Defaults of the shared scoring flags (lb_score_opts_default, no judge). */
 void lb_cli_score_flags_init(lb_cli_score_flags_t *f);
 
-/* Open the judge that f names (--judge is required: a usage error otherwise) into *out (the
- * caller also sets f->opts.judge or a copy of it). Prints the problem as "leakbound <cmd>:
+/* Open the judge that f names (lb_score_judge_open; no --judge is a usage error) into *out
+ * (the caller also sets f->opts.judge or a copy of it). Prints the problem as "leakbound <cmd>:
  * ..." and returns the exit status; 0 on success. */
 int lb_cli_score_judge_open(const lb_cli_score_flags_t *f, const char *cmd, lb_judge_t **out);
 

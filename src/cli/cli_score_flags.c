@@ -1,6 +1,7 @@
-/* `leakbound score` and `eval`: the shared scoring flags (LB_SCORE_OPTIONS), their help text and
- * the judge's opening and how its label warning is printed; the scoring itself (and when to
- * warn) is the score module's (leakbound/score.h: lb_score_line, lb_score_stream). */
+/* `leakbound score` and `eval`: the shared scoring flags (LB_SCORE_OPTIONS), their help text,
+ * their codes handed to the score module by name (lb_score_opts_set reads them), and how the
+ * judge's opening failure and label warning are printed; opening the judge and the scoring
+ * itself are the score module's (leakbound/score.h: lb_score_judge_open, lb_score_stream). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,13 +40,10 @@ void lb_cli_score_flags_init(lb_cli_score_flags_t *f) {
 }
 
 int lb_cli_score_judge_open(const lb_cli_score_flags_t *f, const char *cmd, lb_judge_t **out) {
-    *out = NULL;
-    if (!f->judge_dir) return lb_cli_failf(cmd, "--metric judge needs --judge DIR (the judge model)");
     lb_error_t err = {0};
-    lb_judge_opts_t jo = {.tmpl = f->judge_tmpl, .labels = f->judge_labels,
-                          .batch = f->judge_batch, .tokenizer = f->judge_tokenizer};
-    int rc = lb_judge_open(f->judge_dir, &jo, out, &err);
+    int rc = lb_score_judge_open(&f->judge, out, &err);
     if (!rc) return LB_EXIT_OK;
+    if (!f->judge.dir) return lb_cli_failf(cmd, "%s", err.msg); /* a usage error: the hint */
     fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
     return rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
 }
@@ -55,35 +53,16 @@ void lb_cli_score_warn(void *cmd, const char *msg) {
 }
 
 int lb_cli_score_option(lb_cli_score_flags_t *o, int c, const char *arg, const char *cmd) {
-    lb_error_t e;
-    switch (c) {
-    case LB_SCO_KEYWORD_MATCH:
-        if (lb_text_match_parse(arg, &o->opts.keyword_match, &e))
-            return lb_cli_failf(cmd, "--keyword-match: expected word or substring, got '%s'", arg);
-        return 0;
-    case LB_SCO_STRIP_PREFIX:
-        o->strip_given = 1;
-        if (!*arg) return 0;
-        if (o->opts.n_strip == LB_SCORE_MAX_STRIP)
-            return lb_cli_failf(cmd, "--strip-prefix: at most %d strings", LB_SCORE_MAX_STRIP);
-        o->opts.strip[o->opts.n_strip++] = arg;
-        return 0;
-    case LB_SCO_JUDGE: o->judge_dir = arg; return 0;
-    case LB_SCO_JUDGE_TOKENIZER: o->judge_tokenizer = arg; return 0;
-    case LB_SCO_JUDGE_TEMPLATE: o->judge_tmpl = arg; return 0;
-    case LB_SCO_JUDGE_LABELS: o->judge_labels = arg; return 0;
-    case LB_SCO_JUDGE_THRESHOLD:
-        if (lb_cli_parse_double(arg, &o->opts.judge_threshold) || !(o->opts.judge_threshold >= 0) ||
-            o->opts.judge_threshold > 1)
-            return lb_cli_failf(cmd, "--judge-threshold: expected a number in [0, 1], got '%s'", arg);
-        return 0;
-    case LB_SCO_JUDGE_BATCH: {
-        long v;
-        if (lb_cli_parse_long(arg, &v) || v < 1 || v > 4096)
-            return lb_cli_failf(cmd, "--judge-batch: expected an integer in [1, 4096], got '%s'", arg);
-        o->judge_batch = (int)v;
-        return 0;
-    }
-    default: return 1;
-    }
+    static const char *const names[] = {"keyword-match", "strip-prefix", "judge",
+                                        "judge-template", "judge-labels", "judge-threshold",
+                                        "judge-batch", "judge-tokenizer"};
+    _Static_assert(sizeof names / sizeof *names ==
+                       LB_SCO_JUDGE_TOKENIZER - LB_SCO_KEYWORD_MATCH + 1,
+                   "one name per LB_SCO_* code, in order");
+    if (c < LB_SCO_KEYWORD_MATCH || c > LB_SCO_JUDGE_TOKENIZER) return 1;
+    lb_error_t e = {0};
+    if (lb_score_opts_set(&o->opts, &o->judge, names[c - LB_SCO_KEYWORD_MATCH], arg, &e))
+        return lb_cli_failf(cmd, "%s", e.msg);
+    o->strip_given |= c == LB_SCO_STRIP_PREFIX;
+    return 0;
 }

@@ -153,22 +153,17 @@ int demo_init(lb_demo_result_t *d, const char *step, const char *size, const cha
               lb_error_t *err) {
     demo_step_t s;
     demo_step_begin(d, &s, step, 0);
-    lb_model_size_t z;
-    lb_tokenizer_t *tok = NULL;
-    int rc = lb_model_size_parse(size, DEMO_ARCH, &z, err);
-    if (!rc) rc = lb_tokenizer_load(tokp, &tok, err);
-    if (!rc) {
-        int V = (int)lb_tokenizer_vocab_size(tok), eos, bos;
-        lb_train_special_ids(tok, &bos, &eos);
-        lb_tokenizer_free(tok);
-        lb_io_remove_tree(out);
-        rc = lb_train_init_model(DEMO_ARCH, &z, V, bos, eos, tokp, (uint64_t)d->seed, out, err);
-        char fin[4300];
-        if (!rc)
-            demo_log(d, &s, "leakbound init: %s L%d-D%d-H%d-KV%d-I%d-T%d, vocabulary %d, in %s",
-                     lb_model_arch_name(DEMO_ARCH), z.layers,
-                     z.hidden, z.heads, z.kv_heads, z.inter, z.max_pos, V, demo_final_path(d, out, fin, sizeof fin));
-    }
+    /* the demo holds the lock of the folder that holds out */
+    lb_train_init_opts_t o = {.arch = DEMO_ARCH, .size = size, .tokenizer = tokp, .out = out,
+                              .seed = (uint64_t)d->seed};
+    lb_train_init_info_t info;
+    int rc = lb_train_init_dir(&o, LB_IO_NOLOCK, &info, err);
+    char fin[4300], shape[128];
+    if (!rc)
+        demo_log(d, &s, "leakbound init: %s %s, vocabulary %d, in %s",
+                 lb_model_arch_name(DEMO_ARCH),
+                 lb_model_size_format(&info.size, shape, sizeof shape), info.vocab,
+                 demo_final_path(d, out, fin, sizeof fin));
     return demo_step_end(d, &s, rc, err, NULL);
 }
 

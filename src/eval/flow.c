@@ -11,6 +11,14 @@
 
 #define BAD(...) return lb_error_set(err, LB_EINVAL, __VA_ARGS__)
 
+/* Open the judge (lb_score_judge_open): no --judge DIR is a check (stage CHECK), the rest the
+ * judge's (stage JUDGE). */
+static int judge_open(lb_eval_flow_t *f, lb_error_t *err) {
+    lb_score_judge_cfg_t j = {.dir = f->judge_dir, .opts = f->judge_opts};
+    if (f->judge_dir) f->stage = LB_EVAL_FLOW_JUDGE;
+    return lb_score_judge_open(&j, &f->judge, err);
+}
+
 /* Everything before the ranks meet: the checks, the judge (rank 0), lb_eval_load. */
 static int flow_setup(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
                       lb_eval_result_t *r, lb_error_t *err) {
@@ -23,9 +31,7 @@ static int flow_setup(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
     char judge_sha[65] = "";
     int rc;
     if (o->metric == LB_METRIC_JUDGE && f->rank == 0) { /* only rank 0 scores */
-        if (!f->judge_dir) BAD("--metric judge needs --judge DIR (the judge model)");
-        f->stage = LB_EVAL_FLOW_JUDGE;
-        if ((rc = lb_judge_open(f->judge_dir, &f->judge_opts, &f->judge, err))) return rc;
+        if ((rc = judge_open(f, err))) return rc;
         f->stage = LB_EVAL_FLOW_CHECK;
         if ((rc = lb_judge_sha256(f->judge, judge_sha, err))) {
             lb_error_prefix(err, "--judge");
@@ -170,15 +176,15 @@ static int samples_setup(lb_eval_flow_t *f, const lb_eval_opts_t *o,
     if (!f->metric_given) BAD("--metric M is required");
     if (!f->out_dir) BAD("--out DIR is required");
     if (f->rank != 0) return 0;
-    *cfg = (lb_score_cfg_t){.metric = o->metric, .prompt_field = so->prompt_field,
-                            .text_field = so->text_field ? so->text_field : "text",
-                            .id_field = so->id_field ? so->id_field : "id", .path = so->path,
-                            .opts = o->score};
+    *cfg = lb_score_cfg_default(o->metric);
+    cfg->prompt_field = so->prompt_field;
+    if (so->text_field) cfg->text_field = so->text_field;
+    if (so->id_field) cfg->id_field = so->id_field;
+    cfg->path = so->path;
+    cfg->opts = o->score;
     lb_score_set_field(cfg, so->reference_field, so->keywords_field);
     if (o->metric != LB_METRIC_JUDGE) return 0;
-    if (!f->judge_dir) BAD("--metric judge needs --judge DIR (the judge model)");
-    f->stage = LB_EVAL_FLOW_JUDGE;
-    int rc = lb_judge_open(f->judge_dir, &f->judge_opts, &f->judge, err);
+    int rc = judge_open(f, err);
     cfg->opts.judge = f->judge;
     return rc;
 }

@@ -37,6 +37,8 @@ static int parse_long(const char *s, long *out) {
 int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t *err) {
     const char *a = v ? v : "";
     if (!f) BAD("no flag name given");
+    int rc = lb_score_opts_set(&o->score, NULL, f, v, err); /* the scoring flags */
+    if (rc != 1) return rc;
     if (!strcmp(f, "template")) {
         o->tmpl = a;
     } else if (!strcmp(f, "data-format")) {
@@ -128,22 +130,9 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
             BAD("--harm-rate: expected a number in [0, 1), got '%s'", a);
     } else if (!strcmp(f, "leak-threshold")) { /* `bound`'s rule; unset: the metric's default */
         lb_stats_options_t s = o->stats;
-        int rc = lb_stats_options_set(&s, f, a, err);
+        rc = lb_stats_options_set(&s, f, a, err);
         if (!rc) o->leak_threshold = s.leak_threshold;
         return rc;
-    } else if (!strcmp(f, "keyword-match")) {
-        lb_error_t e;
-        if (lb_text_match_parse(a, &o->score.keyword_match, &e))
-            BAD("--keyword-match: expected word or substring, got '%s'", a);
-    } else if (!strcmp(f, "strip-prefix")) {
-        if (!*a) return 0;
-        if (o->score.n_strip == LB_SCORE_MAX_STRIP)
-            BAD("--strip-prefix: at most %d strings", LB_SCORE_MAX_STRIP);
-        o->score.strip[o->score.n_strip++] = a;
-    } else if (!strcmp(f, "judge-threshold")) {
-        if (parse_double(a, &o->score.judge_threshold) || !(o->score.judge_threshold >= 0) ||
-            o->score.judge_threshold > 1)
-            BAD("--judge-threshold: expected a number in [0, 1], got '%s'", a);
     } else {
         BAD("unknown option '%s'", f);
     }
@@ -162,8 +151,7 @@ struct lb_eval_job {
     const char *out_dir;
     const char *output;  /* sample: -o FILE (the sample flow), or NULL: lines in memory only */
     int resume;          /* sample: --resume */
-    const char *judge_dir;
-    lb_judge_opts_t jo;
+    lb_score_judge_cfg_t judge; /* --judge DIR and the other --judge-* flags */
     lb_eval_flow_t flow; /* eval: the flow's settings and its judge */
     lb_eval_ctx_t ctx;
     lb_eval_result_t r;
@@ -244,6 +232,11 @@ static int job_set(lb_eval_job_t *j, const char *f, const char *v, lb_error_t *e
         j->strs[j->n_strs++] = s;
     }
     const char *a = s ? s : "";
+    int rc = lb_score_opts_set(&j->o.score, &j->judge, f, a, err); /* the scoring flags */
+    if (rc != 1) {
+        j->strip_given |= !rc && !strcmp(f, "strip-prefix");
+        return rc;
+    }
     if (!strcmp(f, "model")) j->o.model = a;
     else if (!strcmp(f, "data")) j->o.data = a;
     else if (!strcmp(f, "tokenizer")) j->o.tokenizer = a;
@@ -251,23 +244,12 @@ static int job_set(lb_eval_job_t *j, const char *f, const char *v, lb_error_t *e
     else if (!strcmp(f, "output")) j->output = a;
     else if (!strcmp(f, "resume")) j->resume = 1;
     else if (!strcmp(f, "wait")) j->wait = 1;
-    else if (!strcmp(f, "judge")) j->judge_dir = a;
-    else if (!strcmp(f, "judge-template")) j->jo.tmpl = a;
-    else if (!strcmp(f, "judge-labels")) j->jo.labels = a;
-    else if (!strcmp(f, "judge-tokenizer")) j->jo.tokenizer = a;
     else if (!samples_set(j, f, a)) return 0;
-    else if (!strcmp(f, "judge-batch")) {
-        long n;
-        if (parse_long(a, &n) || n < 1 || n > 4096)
-            BAD("--judge-batch: expected an integer in [1, 4096], got '%s'", a);
-        j->jo.batch = (int)n;
-    } else if (!strcmp(f, "threads")) {
+    else if (!strcmp(f, "threads")) {
         if (parse_long(a, &j->o.threads) || j->o.threads < 1 || j->o.threads > 1024)
             BAD("--threads: expected an integer in [1, 1024], got '%s'", a);
     } else {
-        int rc = lb_eval_opts_set(&j->o, f, s, err);
-        if (rc) return rc;
-        j->strip_given |= !strcmp(f, "strip-prefix");
+        if ((rc = lb_eval_opts_set(&j->o, f, s, err))) return rc;
         j->harm_given |= !strcmp(f, "harm-rate");
         j->metric_given |= !strcmp(f, "metric");
     }
@@ -402,7 +384,7 @@ static int job_samples(lb_eval_job_t *j, int argc, char *const *argv,
     j->have_result = 1;
     j->flow = (lb_eval_flow_t){.out_dir = j->out_dir, .io_flags = j->wait ? LB_IO_WAIT : 0,
                                .argc = argc, .argv = argv, .metric_given = j->metric_given,
-                               .judge_dir = j->judge_dir, .judge_opts = j->jo, .ranks = 1,
+                               .judge_dir = j->judge.dir, .judge_opts = j->judge.opts, .ranks = 1,
                                .hooks = {.user = j, .warn = keep_warning,
                                          .samples_progress =
                                              progress ? job_samples_progress : NULL}};
@@ -426,7 +408,7 @@ int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_prog
     j->flow = (lb_eval_flow_t){.out_dir = j->out_dir, .io_flags = j->wait ? LB_IO_WAIT : 0,
                                .argc = argc, .argv = argv, .metric_given = j->metric_given,
                                .strip_given = j->strip_given, .harm_given = j->harm_given,
-                               .judge_dir = j->judge_dir, .judge_opts = j->jo, .ranks = 1,
+                               .judge_dir = j->judge.dir, .judge_opts = j->judge.opts, .ranks = 1,
                                .hooks = {.user = j, .progress = progress ? job_progress : NULL,
                                          .group = keep_group, .warn = keep_warning},
                                .loaded = job_loaded};

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "leakbound/score.h"
+#include "scores_internal.h"
 
 static const char *const rouge_keys[] = {"score", "precision", "recall", "fmeasure"};
 static const char *const judge_keys[] = {"score", "p_label_a", "p_label_b"};
@@ -240,6 +241,9 @@ static int score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long line
 
 int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long lineno, json_t *obj,
                   const char *text, size_t text_len, double *score, lb_error_t *err) {
+    lb_score_cfg_t c; /* NULL fields: the defaults (lb_score_cfg_default) */
+    lbi_score_cfg_fill(cfg, &c);
+    cfg = &c;
     double vals[4];
     size_t nvals;
     int integral;
@@ -328,6 +332,9 @@ static int judge_nul(const lb_score_cfg_t *cfg, long lineno, json_t *obj, json_t
 
 int lb_score_line(const lb_score_cfg_t *cfg, lb_score_worker_t *w, const char *line, size_t len,
                   long lineno, char **out, size_t *out_cap, size_t *out_len, lb_error_t *err) {
+    lb_score_cfg_t c; /* NULL fields: the defaults (lb_score_cfg_default) */
+    lbi_score_cfg_fill(cfg, &c);
+    cfg = &c;
     json_error_t je;
     json_t *obj = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
     if (!obj)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "leakbound/score.h"
+#include "scores_internal.h"
 
 #define BATCH 8192
 
@@ -142,6 +143,12 @@ static int judge_batch(const lb_score_cfg_t *cfg, batch_t *b, double **sc, doubl
 
 int lb_score_stream(const lb_score_cfg_t *cfg, FILE *fp, FILE *out,
                     lb_judge_warn_fn warn, void *user, lb_error_t *err) {
+    lb_score_cfg_t c; /* NULL fields: the defaults (lb_score_cfg_default) */
+    lbi_score_cfg_fill(cfg, &c);
+    cfg = &c;
+    /* jansson seeds its hash function on first use, racily when threads make their first
+       objects at once: seed it here, before any thread starts */
+    json_object_seed(0);
     int nthreads = omp_get_max_threads();
     double *jsc = NULL, *jp = NULL;
     size_t jcap = 0, *jfirst = NULL;

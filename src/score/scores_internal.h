@@ -7,6 +7,10 @@
 
 #include "leakbound/score.h"
 
+/* *out = *cfg with its NULL text_field, id_field, path and field set as lb_score_cfg_default
+ * sets them (the one place that reads NULL as the default). */
+void lbi_score_cfg_fill(const lb_score_cfg_t *cfg, lb_score_cfg_t *out);
+
 /* A line read by the fast path (scores_fast.c). */
 typedef struct lb_scores_fast_line {
     int id_is_int;

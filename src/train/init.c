@@ -190,3 +190,45 @@ void lb_train_special_ids(const lb_tokenizer_t *tok, int *bos, int *eos) {
     *eos = find_id(tok, eos_names);
     *bos = find_id(tok, bos_names);
 }
+
+const char *lb_model_size_format(const lb_model_size_t *z, char *buf, size_t cap) {
+    if (cap)
+        snprintf(buf, cap, "L%d-D%d-H%d-KV%d-I%d-T%d", z->layers, z->hidden, z->heads,
+                 z->kv_heads, z->inter, z->max_pos);
+    return buf;
+}
+
+/* The names init writes: the set a new run replaces as a whole (other files in out stay). */
+static const char *const init_files[] = {"config.json", "model.safetensors", "tokenizer.json",
+                                         NULL};
+
+int lb_train_init_dir(const lb_train_init_opts_t *o, int io_flags, lb_train_init_info_t *info,
+                      lb_error_t *err) {
+    lb_train_init_info_t in = {.bos = -1, .eos = -1};
+    int rc = 0;
+    if (!o->tokenizer || !o->out)
+        rc = lb_error_set(err, LB_EINVAL, "init: the tokenizer and the output folder are "
+                                          "required");
+    if (!rc) rc = lb_model_size_parse(o->size ? o->size : "", o->arch, &in.size, err);
+    lb_tokenizer_t *tok = NULL;
+    if (!rc) rc = lb_tokenizer_load(o->tokenizer, &tok, err);
+    if (!rc) {
+        in.vocab = (int)lb_tokenizer_vocab_size(tok);
+        lb_train_special_ids(tok, &in.bos, &in.eos);
+        lb_tokenizer_free(tok);
+    }
+    lb_io_dir_t dir;
+    if (!rc) {
+        in.output = 1; /* every input is read: what fails now is the output's */
+        if ((rc = lb_io_dir_begin(&dir, o->out, init_files, io_flags, err)))
+            lb_error_prefix(err, "--out");
+    }
+    if (!rc) {
+        rc = lb_train_init_model(o->arch, &in.size, in.vocab, in.bos, in.eos, o->tokenizer,
+                                 o->seed, dir.path, err);
+        if (!rc) rc = lb_io_dir_commit(&dir, err);
+        if (rc) lb_io_dir_abort(&dir);
+    }
+    if (info) *info = in;
+    return rc;
+}
