@@ -47,18 +47,8 @@ uint64_t lb_cli_mpi_fingerprint(const lb_sampler_prompt_t *prompts, size_t n,
         MIX(prompts[i].key, strlen(prompts[i].key) + 1);
         MIX(prompts[i].ids, prompts[i].n_ids * sizeof *prompts[i].ids);
     }
-    const double d[] = {o->warp.temperature, o->warp.top_p, o->min_p, o->confidence_threshold,
-                        o->low_temperature};
-    const long l[] = {o->warp.top_k, o->n_samples, o->first_sample, o->greedy_too,
-                      o->max_new_tokens, o->max_length, o->adaptive, (long)o->confidence,
-                      o->record_temperatures};
-    MIX(d, sizeof d);
-    MIX(l, sizeof l);
-    MIX(&o->seed, sizeof o->seed);
-    MIX(o->eos, (size_t)o->n_eos * sizeof *o->eos);
-    for (int i = 0; i < o->n_stop; i++) MIX(o->stop[i], strlen(o->stop[i]) + 1);
 #undef MIX
-    return h;
+    return h * 1099511628211ull ^ lb_sampler_opts_hash(o);
 }
 
 #ifndef LB_HAVE_MPI
