@@ -186,9 +186,7 @@ int lb_cli_bound(int argc, char **argv) {
                               .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
                               .report_above = a.report_above, .in = &in, .prompts = res};
         /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the hash of the bytes read. */
-        char **kav;
-        int kac = lb_cli_kept_argv(&kav);
-        if (!a.table && !(rep.provenance = lb_eval_provenance(kac, kav, NULL, NULL, a.path, in.sha256, &err)))
+        if (!a.table && !(rep.provenance = lb_cli_provenance(NULL, NULL, a.path, in.sha256, &err)))
             rc = err.code;
         if (!rc) text = a.table ? lb_report_bound_table(&rep) : lb_report_bound_json(&rep);
         json_decref(rep.provenance);

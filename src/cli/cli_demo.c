@@ -97,9 +97,7 @@ static void on_end(void *user, const lb_demo_step_t *s) {
 
 static json_t *on_provenance(void *user, const char *model_dir, const char *data_path, lb_error_t *err) {
     (void)user;
-    char **kav;
-    int kac = lb_cli_kept_argv(&kav);
-    return lb_eval_provenance(kac, kav, model_dir, NULL, data_path, NULL, err);
+    return lb_cli_provenance(model_dir, NULL, data_path, NULL, err);
 }
 
 enum { O_TARGET = 256, O_ULR, O_UEP, O_ENT, O_ENTPOS };
@@ -196,9 +194,7 @@ int lb_cli_demo(int argc, char **argv) {
     if (ctx.log) fclose(ctx.log);
     int status = LB_EXIT_OK;
     if (rc && !r.final_out) {
-        lb_error_prefix(&err, "--out");
-        fprintf(stderr, "leakbound demo: %s\n", err.msg);
-        status = rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
+        status = lb_cli_out_failed("demo", &err);
     } else if (rc) {
         fprintf(stderr, "leakbound demo: %s\n", err.msg);
         if (r.stage_dir[0])

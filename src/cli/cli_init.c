@@ -76,11 +76,8 @@ int lb_cli_init(int argc, char **argv) {
     lb_train_special_ids(tok, &bos, &eos);
     lb_tokenizer_free(tok);
     lb_io_dir_t dir;
-    if (lb_io_dir_begin(&dir, out, init_files, lb_cli_io_flags(wait), &err)) {
-        lb_error_prefix(&err, "--out");
-        fprintf(stderr, "leakbound init: %s\n", err.msg);
-        return err.code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
-    }
+    if (lb_io_dir_begin(&dir, out, init_files, lb_cli_io_flags(wait), &err))
+        return lb_cli_out_failed("init", &err);
     /* Inputs are all read by now: an I/O error here is the output's (exit 1). */
     if (lb_train_init_model(a, &z, V, bos, eos, tokp, (uint64_t)seed, dir.path, &err) ||
         lb_io_dir_commit(&dir, &err)) {

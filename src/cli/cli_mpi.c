@@ -51,6 +51,19 @@ uint64_t lb_cli_mpi_fingerprint(const lb_sampler_prompt_t *prompts, size_t n,
     return h * 1099511628211ull ^ lb_sampler_opts_hash(o);
 }
 
+int lb_cli_mpi_flow_ready(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
+                          lb_error_t *err) {
+    (void)user;
+    return lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
+                                lb_cli_mpi_fingerprint(ctx->prompts, ctx->n_items, &ctx->opts),
+                                o->model, ctx->model_sha256, o->data, ctx->data_sha256}, err);
+}
+
+int lb_cli_mpi_flow_go(void *user, int rc) {
+    (void)user;
+    return lb_cli_mpi_go(rc);
+}
+
 #ifndef LB_HAVE_MPI
 
 void lb_cli_mpi_begin(const char *cmd) { g.cmd = cmd; }
