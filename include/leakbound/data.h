@@ -118,6 +118,13 @@ LB_API int lb_data_format_parse(const char *name, lb_data_format_t *out, lb_erro
  * field); err names the file and the place. */
 LB_API int lb_data_load(const char *path, lb_data_format_t fmt, lb_dataset_t *ds, lb_error_t *err);
 
+/* The lenient-CSV note of ds (read from path): "PATH:LINE: blanks around a quoted field
+ * skipped (not RFC 4180; N line(s))" into buf (cap bytes, cut to fit, NUL-terminated), the
+ * text the CLI prints after "leakbound CMD: warning: ". Returns its length (as snprintf: the
+ * whole text's), or 0 with buf "" when ds has no such line (n_lenient 0). */
+LB_API size_t lb_data_lenient_warning(const lb_dataset_t *ds, const char *path, char *buf,
+                                      size_t cap);
+
 /* Append a copy of item (every string duplicated) to ds; ds may start zero-initialised.
  * item->id may be NULL (the index is used). Returns 0 or LB_ENOMEM. */
 LB_API int lb_data_append(lb_dataset_t *ds, const lb_data_item_t *item, lb_error_t *err);

@@ -248,6 +248,23 @@ typedef int (*lb_eval_sampler_fn)(const lb_model_t *m, const lb_tokenizer_t *tok
 typedef int (*lb_eval_resumed_fn)(void *user, size_t item, const char *lines, size_t len,
                                   lb_error_t *err);
 
+/* How far `eval --samples FILE` is (lb_eval_hooks_t.samples_progress): FILE's lines read and
+ * scored so far, so a caller can show a rate and an ETA. */
+typedef struct lb_eval_samples_progress {
+    long long bytes_done;      /* FILE's bytes read and scored */
+    long long bytes_total;     /* FILE's size; -1 while unknown (a pipe); bytes_done at the end */
+    long lines;                /* lines read and scored */
+    size_t answers;            /* answers scored (greedy ones included) */
+    double seconds;            /* since lb_eval_from_samples began (its --data load included) */
+    int final;                 /* 1: the last call, every line read, scored and grouped (a
+                                  file the checks refuse has none) */
+} lb_eval_samples_progress_t;
+
+/* Progress of `eval --samples` (every few thousand lines, every line with a judge metric, and
+ * once at the end with final 1; cheap: rate-limit printing yourself). Returns 0 to go on,
+ * non-zero to stop: the run ends with LB_ECANCELED and its out folder is as it was. */
+typedef int (*lb_eval_samples_progress_fn)(void *user, const lb_eval_samples_progress_t *p);
+
 typedef struct lb_eval_hooks {
     void *user;                      /* passed to group and progress */
     lb_eval_progress_fn progress;    /* NULL: none */
@@ -256,8 +273,13 @@ typedef struct lb_eval_hooks {
     /* the judge's label warning (lb_judge_warn_once), called with user at most once per run
        by the eval module's scoring with a judge metric when the labels are unlikely: after
        the first scored group (lb_eval_run, before the group hook) or after the lines of
-       `eval --samples` are scored (lb_eval_flow_samples); NULL: none */
+       `eval --samples` are scored (lb_eval_flow_samples); and the data set's lenient-CSV
+       note (lb_data_lenient_warning), once: by the eval and sample flows after lb_eval_load
+       (every rank, before their loaded hook), by lb_eval_flow_samples after the lines (after
+       the judge's warning); NULL: none */
     lb_judge_warn_fn warn;
+    /* lb_eval_flow_samples's progress through FILE (NULL: none) */
+    lb_eval_samples_progress_fn samples_progress;
 } lb_eval_hooks_t;
 
 /* ---- samples.jsonl ----------------------------------------------------------------------- */
@@ -365,7 +387,7 @@ typedef struct lb_eval_result {
     lb_stats_leak_t *leak;      /* (P,) leak verdicts */
     lb_stats_share_t leak_share, hidden_leak_share;
     /* lb_eval_from_samples with a data set: blanks around quoted CSV fields skipped (the
-       lenient reader: count and first line), for the caller to warn about */
+       lenient reader: count and first line); lb_eval_flow_samples warns with them */
     size_t data_n_lenient;
     long data_lenient_line;
 } lb_eval_result_t;
@@ -475,6 +497,15 @@ LB_API json_t *lb_eval_provenance(int argc, char *const *argv, const char *model
                                   const char *model_sha, const char *data_path,
                                   const char *data_sha, lb_error_t *err);
 
+/* `leakbound bound` with its provenance: lb_report_bound_file with the document's
+ * "provenance" from lb_eval_provenance(argc, argv, NULL, NULL, path, the hash of the bytes
+ * read), argv[0..argc) the command line to record (the CLI's own, or what a binding calls the
+ * equivalent command). Arguments, output and errors as lb_report_bound_file's. */
+LB_API int lb_eval_bound_file(int argc, char *const *argv, const char *path,
+                              const lb_report_bound_opts_t *o, int threads,
+                              lb_report_write_fn write, void *write_ctx, int *read_failed,
+                              lb_error_t *err);
+
 /* ---- the eval flow (`leakbound eval` and lb_eval_job_eval) -------------------------------- */
 
 /* Where lb_eval_flow_run stopped (lb_eval_flow_t.stage): a check of the flags (a usage error),
@@ -541,12 +572,13 @@ LB_API int lb_eval_flow_run(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t 
  * the atomic folder f->out_dir (lb_io_dir_begin with f->io_flags; r->out_dir is its temporary
  * folder, f->tmp_dir too), lb_eval_from_samples, lb_eval_bounds, lb_eval_write_reports, then
  * the folder committed. r is the caller's to free (lb_eval_result_free) whatever the
- * outcome, the judge with lb_eval_flow_free; r's data_n_lenient and data_lenient_line stay
- * for the caller's note. Of f, out_dir, io_flags, argc/argv, metric_given, judge_dir,
- * judge_opts, rank, provenance, hooks.user and hooks.warn (with a judge metric: the
- * judge's label warning, once the lines are scored, also when one failed after the judge ran)
- * are read. Returns 0 or an LB_E* code with err filled and f->stage set; on failure out_dir is
- * as it was. */
+ * outcome, the judge with lb_eval_flow_free. Of f, out_dir, io_flags, argc/argv,
+ * metric_given, judge_dir, judge_opts, rank, provenance, hooks.user, hooks.samples_progress
+ * (as the lines are read and scored; a non-zero return: LB_ECANCELED, out_dir as it was) and
+ * hooks.warn (with a judge metric: the judge's label warning, once the lines are scored, also
+ * when one failed after the judge ran; then --data's lenient-CSV note, also when a line or
+ * the bounds failed after --data was read) are read. Returns 0 or an LB_E* code with err
+ * filled and f->stage set; on failure out_dir is as it was. */
 LB_API int lb_eval_flow_samples(lb_eval_flow_t *f, const lb_eval_opts_t *o,
                                 const lb_eval_samples_opts_t *so, lb_eval_result_t *r,
                                 lb_error_t *err);
@@ -697,8 +729,11 @@ LB_API int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, vo
  * "tokenizer" when set), lb_eval_run, and
  * samples.jsonl, report.json, report.md and the plots written into out as one atomic set
  * (lb_io_dir_*): the files the CLI writes for the same flags. Scores stay in the job
- * (lb_eval_job_scores). Returns 0 or an LB_E* code with err filled (LB_ECANCELED when progress
- * stopped it: out untouched). */
+ * (lb_eval_job_scores). progress (may be NULL) is called with user as the sampler reports;
+ * with "samples", as the file is read (lb_eval_flow_samples's samples_progress) with p's
+ * prompts_done and prompts_total FILE's bytes read and its size (0 while unknown, a pipe),
+ * samples_done the answers scored, tokens 0. Returns 0 or an LB_E* code with err filled
+ * (LB_ECANCELED when progress stopped it: out untouched). */
 LB_API int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv,
                             lb_eval_progress_fn progress, void *user, lb_error_t *err);
 
@@ -721,6 +756,12 @@ LB_API const double *lb_eval_job_scores(const lb_eval_job_t *j, size_t *n_out,
  * when its labels are unlikely, also when the run failed after the judge ran; NULL when there
  * is none. Owned by the job. */
 LB_API const char *lb_eval_job_warning(const lb_eval_job_t *j);
+
+/* After lb_eval_job_sample or lb_eval_job_eval: the data set's lenient-CSV note of the run
+ * (lb_data_lenient_warning's text, which `leakbound sample`/`eval` print after "leakbound
+ * CMD: warning: ") when the CSV reader skipped blanks around quoted fields, also when the run
+ * failed after the data set was read; NULL when there is none. Owned by the job. */
+LB_API const char *lb_eval_job_data_warning(const lb_eval_job_t *j);
 
 #ifdef __cplusplus
 }

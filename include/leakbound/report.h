@@ -219,6 +219,58 @@ LB_API char *lb_report_bound_json(const lb_report_bound_t *r);
  * summary line), one malloc'd string; NULL when out of memory. */
 LB_API char *lb_report_bound_table(const lb_report_bound_t *r);
 
+/* ---- `bound` as one call: options by flag name, a scores file in, the document out -------- */
+
+#define LB_REPORT_BOUND_MAX_THRESHOLDS 256 /* --threshold values at most */
+#define LB_REPORT_ABOVE_DEFAULT 0.1         /* the summary's M_bin level (`bound`, report.json) */
+
+/* `bound`'s settings (lb_report_bound_opts_default, then lb_report_bound_opts_set per flag). */
+typedef struct lb_report_bound_opts {
+    lb_stats_options_t stats;  /* the bounds; stats.n_thresholds counts thresholds[] and
+                                  stats.thresholds is ignored (a run points it at thresholds) */
+    double thresholds[LB_REPORT_BOUND_MAX_THRESHOLDS];
+    double report_above;       /* summary: share of binary prompts with M_bin above it */
+    int table;                 /* 1: the plain-text table (--format table), 0: the JSON document */
+    unsigned read_flags;       /* lb_scores_read's: LB_SCORES_ALLOW_DUPLICATES */
+} lb_report_bound_opts_t;
+
+/* Set *o to `bound`'s defaults: lb_stats_options_default, no thresholds, report_above
+ * LB_REPORT_ABOVE_DEFAULT, JSON, no read flags. */
+LB_API void lb_report_bound_opts_default(lb_report_bound_opts_t *o);
+
+/* sizeof(lb_report_bound_opts_t), for bindings that allocate one without mirroring its fields
+ * (python/leakbound's bound_file). */
+LB_API size_t lb_report_bound_opts_size(void);
+
+/* Set one of `bound`'s flags by name (without "--"), with the messages `bound` prints:
+ * "threshold" (lb_report_threshold_add: repeatable), "report-above" (a number in [0, 1]:
+ * "--report-above: expected a number in [0, 1], got 'V'"), "format" ("json" or "table":
+ * "--format: expected json or table, got 'V'"), "allow-duplicates" (value ignored), and the
+ * stats flags of lb_stats_options_set (alpha, method, ed-lambda, queries, leak-at,
+ * leak-threshold). value NULL reads as "". Returns 0, or LB_EINVAL with the message and *o
+ * unchanged ("unknown option 'F'" for other names). */
+LB_API int lb_report_bound_opts_set(lb_report_bound_opts_t *o, const char *flag,
+                                    const char *value, lb_error_t *err);
+
+/* The document's "provenance" for the scores read from path (sha256: the hex SHA-256 of the
+ * bytes read): a new JSON object the run takes over, or NULL with err set. */
+typedef json_t *(*lb_report_provenance_fn)(void *ctx, const char *path, const char *sha256,
+                                           lb_error_t *err);
+
+/* `leakbound bound` as one call: lb_scores_read(path ("-": stdin), o->read_flags), the bounds of
+ * every prompt (lb_report_bound_prompts with `threads` >= 1 OpenMP threads), then the JSON
+ * document (with provenance(prov_ctx, path, sha256) as its "provenance" when provenance is
+ * not NULL; none otherwise) or, with o->table, the table, handed whole to write(write_ctx,
+ * text, len, err) in one call only once all of it is ready, so that nothing is written on a
+ * failure. *read_failed (may be NULL) is set to 1 when the failure is the input's (lb_scores_read
+ * refused or could not open path: a bad-input error, exit 2 in the CLI), else 0. Returns 0, or
+ * lb_scores_read's LB_EFORMAT/LB_EINVAL/LB_EIO naming "path:line", lb_report_bound_prompts'
+ * errors, the provenance's or write's error, LB_ENOMEM. */
+LB_API int lb_report_bound_file(const char *path, const lb_report_bound_opts_t *o,
+                                int threads, lb_report_provenance_fn provenance, void *prov_ctx,
+                                lb_report_write_fn write, void *write_ctx, int *read_failed,
+                                lb_error_t *err);
+
 /* ---- what `plot` reads: a report document and a scores JSONL ------------------------------ */
 
 /* What the plots need from a report document (`leakbound bound`'s output or eval's

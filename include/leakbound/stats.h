@@ -172,6 +172,31 @@ typedef struct lb_stats_options {
     double leak_threshold;     /* a sample "leaks" when its score >= this (default 1.0) */
 } lb_stats_options_t;
 
+/* Set *o to `bound`'s defaults: alpha 0.01, method exact, ed_lambda 2, queries_k 1, leak_at_k 1,
+ * leak_threshold 1.0, no thresholds (thresholds NULL, n_thresholds 0). */
+LB_API void lb_stats_options_default(lb_stats_options_t *o);
+
+/* Set one option of *o from its flag name (without "--") and its text, with the one range rule
+ * of `bound`, `eval` (lb_eval_opts_set) and Python: "alpha" (a number in (0, 0.5]), "method"
+ * (lb_stats_method_parse), "ed-lambda" (a number >= 0), "queries" and "leak-at" (an integer
+ * >= 1), "leak-threshold" (a number in [0, 1]); numbers are finite (strtod), integers base 10
+ * (strtol), the whole text. value NULL reads as "". Returns 0, or LB_EINVAL with *o unchanged
+ * and the message the CLI prints: "--alpha: expected a number in (0, 0.5], got 'V'",
+ * "--method: expected exact or conbo, got 'V'", "--ed-lambda: expected a number >= 0, got
+ * 'V'", "--queries: expected an integer >= 1, got 'V'" (and --leak-at alike),
+ * "--leak-threshold: expected a number in [0, 1], got 'V'", "unknown option 'F'" (other names,
+ * "threshold" included: thresholds live in the caller's array, lb_report_threshold_add). */
+LB_API int lb_stats_options_set(lb_stats_options_t *o, const char *flag, const char *value,
+                                lb_error_t *err);
+
+/* The method named s ("exact" or "conbo") into *out. Returns 0, or LB_EINVAL (*out unchanged)
+ * for any other text or NULL. */
+LB_API int lb_stats_method_parse(const char *s, lb_stats_method_t *out);
+
+/* The name of method m ("exact", "conbo"; what the bound document's "method" says), or NULL
+ * for a value that is no method. */
+LB_API const char *lb_stats_method_name(lb_stats_method_t m);
+
 typedef struct lb_stats_prompt {
     size_t n;
     double mean, std, max;     /* sample mean, population std (ddof 0), maximum */

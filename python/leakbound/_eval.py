@@ -33,14 +33,27 @@ _job_lines = _lib._sig("lb_eval_job_lines", ctypes.c_void_p, ctypes.c_void_p, ct
 _job_scores = _lib._sig("lb_eval_job_scores", _lib.c_double_p, ctypes.c_void_p, _lib.c_size_p,
                         ctypes.POINTER(_lib.c_double_p))
 _job_warning = _lib._sig("lb_eval_job_warning", ctypes.c_char_p, ctypes.c_void_p)
+_job_data_warning = _lib._sig("lb_eval_job_data_warning", ctypes.c_char_p, ctypes.c_void_p)
 
 LB_ECANCELED = -6
 
 
+def _warn(job, judge_first=False):
+    """The run's warnings, as the CLI prints them (without "leakbound CMD: warning: "), in the
+    CLI's order: the data set's lenient-CSV note (DataWarning) and the judge's label warning
+    (JudgeLabelWarning); with samples=, the judge's first."""
+    found = [(_job_data_warning(job.p), _lib.DataWarning),
+             (_job_warning(job.p), _lib.JudgeLabelWarning)]
+    for text, cls in (found[::-1] if judge_first else found):
+        if text is not None:
+            warnings.warn(text.decode("utf-8", "replace"), cls, stacklevel=3)
+
+
 class _Interrupt:
     """Ctrl-C during a long call: the C code runs without the GIL; the progress hook (called
-    by the sampler after every decoding step, on this thread) returns 1 once SIGINT arrived, so
-    the run stops at its next group (LB_ECANCELED) and the wrapper raises KeyboardInterrupt.
+    by the sampler after every decoding step, or by eval(samples=...) every few thousand lines
+    of the file, on this thread) returns 1 once SIGINT arrived, so the run stops at its next
+    group or lines (LB_ECANCELED) and the wrapper raises KeyboardInterrupt.
     In the main thread with Python's default SIGINT handler, a handler that only records the
     signal stands in during the call; otherwise the hook catches what the handler raises."""
 
@@ -247,6 +260,7 @@ def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=No
         err = _lib.Error()
         with _Interrupt() as intr:
             rc = _job_sample(job.p, intr.cb, None, ctypes.byref(err))
+        _warn(job)
         intr.check(rc, err)
         P = _job_n_items(job.p)
         res = Samples()
@@ -293,7 +307,9 @@ def eval(model_dir=None, data=None, out=None, argv=None, samples=None, **kw):  #
     scores (prompts in report order) and "greedy_scores" the (P,) greedy scores (NaN where a
     prompt has none), numpy arrays.
     With metric="judge", labels the judge hardly writes (mean p_A + p_B over its first batch
-    below 0.01) issue a leakbound.JudgeLabelWarning with the CLI's warning text, once.
+    below 0.01) issue a leakbound.JudgeLabelWarning with the CLI's warning text, once; a
+    Harry Potter CSV data set with blanks around quoted fields a leakbound.DataWarning, as the
+    CLI warns. Ctrl-C stops the run, with samples too (KeyboardInterrupt; out untouched).
     """
     for name, v in (("model_dir", model_dir), ("samples", samples)):
         if v is not None and not isinstance(v, (str, os.PathLike)):
@@ -321,10 +337,7 @@ def eval(model_dir=None, data=None, out=None, argv=None, samples=None, **kw):  #
         err = _lib.Error()
         with _Interrupt() as intr:
             rc = _job_eval(job.p, len(cmd), arr, intr.cb, None, ctypes.byref(err))
-        warning = _job_warning(job.p)  # the judge's label warning, as the CLI prints it
-        if warning is not None:
-            warnings.warn(warning.decode("utf-8", "replace"), _lib.JudgeLabelWarning,
-                          stacklevel=2)
+        _warn(job, judge_first=samples is not None)
         intr.check(rc, err)
         with open(os.path.join(dest, "report.json"), encoding="utf-8") as f:
             report = json.load(f)

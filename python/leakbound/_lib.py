@@ -27,6 +27,12 @@ class JudgeLabelWarning(UserWarning):
     CLI's warning (`leakbound score: warning: ...` without that prefix), hint included."""
 
 
+class DataWarning(UserWarning):
+    """The Harry Potter CSV data set has blanks around quoted fields, which RFC 4180 does not
+    allow: they were skipped. The message is the CLI's warning (`leakbound eval: warning: ...`
+    without that prefix): the file, its first such line and how many lines."""
+
+
 class Error(ctypes.Structure):
     _fields_ = [("code", ctypes.c_int), ("msg", ctypes.c_char * 1024)]
 

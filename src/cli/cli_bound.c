@@ -1,6 +1,6 @@
 /* leakbound bound — high-probability bounds per prompt from sampled scores.
- * Flags and orchestration; input by lb_scores_read (score module), output by
- * lb_report_bound_prompts (the numbers) and lb_report_bound_json/table (report module). */
+ * Flags (checked by lb_report_bound_opts_set) and the output; the work is
+ * lb_eval_bound_file (lb_report_bound_file with the run's provenance). */
 #include <getopt.h>
 #include <math.h>
 #include <omp.h>
@@ -13,7 +13,6 @@
 #include "leakbound/eval.h"
 
 #define CMD "bound"
-#define MAX_THRESHOLDS 256
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -57,102 +56,42 @@ static void usage(FILE *out) {
 }
 
 typedef struct bound_args {
-    lb_stats_options_t opt;
-    double thresholds[MAX_THRESHOLDS];
-    double report_above;
-    int table;
-    unsigned read_flags; /* lb_scores_read: LB_SCORES_ALLOW_DUPLICATES */
+    lb_report_bound_opts_t o;
     const char *path;
 } bound_args_t;
 
-static int parse_unit(const char *flag, const char *s, double *out) {
-    if (lb_cli_parse_double(s, out) || *out < 0.0 || *out > 1.0)
-        return lb_cli_failf(CMD, "%s: expected a number in [0, 1], got '%s'", flag, s);
-    return 0;
-}
-
-static int parse_count(const char *flag, const char *s, long *out) {
-    if (lb_cli_parse_long(s, out) || *out < 1)
-        return lb_cli_failf(CMD, "%s: expected an integer >= 1, got '%s'", flag, s);
-    return 0;
-}
-
-static int add_threshold(bound_args_t *a, const char *s) {
-    lb_error_t e = {0};
-    if (lb_report_threshold_add(a->thresholds, &a->opt.n_thresholds, MAX_THRESHOLDS, s, &e))
-        return lb_cli_failf(CMD, "%s", e.msg);
-    return 0;
-}
-
 /* Returns -1 to continue, or the exit status. */
 static int parse_args(int argc, char **argv, bound_args_t *a) {
-    enum { O_ALPHA = 256, O_METHOD, O_THRESHOLD, O_LAMBDA, O_QUERIES, O_LEAK_AT, O_LEAK_T,
-           O_REPORT, O_FORMAT, O_ALLOW_DUP };
+    /* longopts[i] for i < N_FLAGS: bound's flags, each with the code 256 + i */
+    enum { N_FLAGS = 10 };
     static const struct option longopts[] = {
-        {"alpha", required_argument, 0, O_ALPHA},
-        {"method", required_argument, 0, O_METHOD},
-        {"threshold", required_argument, 0, O_THRESHOLD},
-        {"ed-lambda", required_argument, 0, O_LAMBDA},
-        {"queries", required_argument, 0, O_QUERIES},
-        {"leak-at", required_argument, 0, O_LEAK_AT},
-        {"leak-threshold", required_argument, 0, O_LEAK_T},
-        {"report-above", required_argument, 0, O_REPORT},
-        {"format", required_argument, 0, O_FORMAT},
-        {"allow-duplicates", no_argument, 0, O_ALLOW_DUP},
+        {"alpha", required_argument, 0, 256 + 0},
+        {"method", required_argument, 0, 256 + 1},
+        {"threshold", required_argument, 0, 256 + 2},
+        {"ed-lambda", required_argument, 0, 256 + 3},
+        {"queries", required_argument, 0, 256 + 4},
+        {"leak-at", required_argument, 0, 256 + 5},
+        {"leak-threshold", required_argument, 0, 256 + 6},
+        {"report-above", required_argument, 0, 256 + 7},
+        {"format", required_argument, 0, 256 + 8},
+        {"allow-duplicates", no_argument, 0, 256 + 9},
         LB_CLI_THREADS_OPTION,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    memset(a, 0, sizeof *a);
-    a->opt = (lb_stats_options_t){.alpha = 0.01, .method = LB_STATS_EXACT, .ed_lambda = 2.0,
-                                  .thresholds = a->thresholds, .queries_k = 1, .leak_at_k = 1,
-                                  .leak_threshold = 1.0};
-    a->report_above = 0.1;
+    lb_report_bound_opts_default(&a->o);
+    a->path = NULL;
     int c;
-    lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "h", .longopts = longopts};
+    lb_error_t e;
+    lb_cli_parser_t cli = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "h",
+                           .longopts = longopts};
     while ((c = lb_cli_next(&cli)) != -1) {
+        if (c >= 256 && c < 256 + N_FLAGS) { /* one of bound's flags: lb_report_bound_opts_set */
+            if (lb_report_bound_opts_set(&a->o, longopts[c - 256].name, optarg, &e))
+                return lb_cli_failf(CMD, "%s", e.msg);
+            continue;
+        }
         switch (c) {
-        case O_ALPHA:
-            if (lb_cli_parse_double(optarg, &a->opt.alpha) || !(a->opt.alpha > 0.0) ||
-                a->opt.alpha > 0.5)
-                return lb_cli_failf(CMD, "--alpha: expected a number in (0, 0.5], got '%s'", optarg);
-            break;
-        case O_METHOD:
-            if (!strcmp(optarg, "exact"))
-                a->opt.method = LB_STATS_EXACT;
-            else if (!strcmp(optarg, "conbo"))
-                a->opt.method = LB_STATS_CONBO;
-            else
-                return lb_cli_failf(CMD, "--method: expected exact or conbo, got '%s'", optarg);
-            break;
-        case O_THRESHOLD:
-            if (add_threshold(a, optarg)) return LB_EXIT_USAGE;
-            break;
-        case O_LAMBDA:
-            if (lb_cli_parse_double(optarg, &a->opt.ed_lambda) || a->opt.ed_lambda < 0)
-                return lb_cli_failf(CMD, "--ed-lambda: expected a number >= 0, got '%s'", optarg);
-            break;
-        case O_QUERIES:
-            if (parse_count("--queries", optarg, &a->opt.queries_k)) return LB_EXIT_USAGE;
-            break;
-        case O_LEAK_AT:
-            if (parse_count("--leak-at", optarg, &a->opt.leak_at_k)) return LB_EXIT_USAGE;
-            break;
-        case O_LEAK_T:
-            if (parse_unit("--leak-threshold", optarg, &a->opt.leak_threshold)) return LB_EXIT_USAGE;
-            break;
-        case O_REPORT:
-            if (parse_unit("--report-above", optarg, &a->report_above)) return LB_EXIT_USAGE;
-            break;
-        case O_FORMAT:
-            if (!strcmp(optarg, "json") || !strcmp(optarg, "table"))
-                a->table = !strcmp(optarg, "table");
-            else
-                return lb_cli_failf(CMD, "--format: expected json or table, got '%s'", optarg);
-            break;
-        case O_ALLOW_DUP:
-            a->read_flags |= LB_SCORES_ALLOW_DUPLICATES;
-            break;
         case 'h':
             usage(stdout);
             return LB_EXIT_OK;
@@ -167,43 +106,25 @@ static int parse_args(int argc, char **argv, bound_args_t *a) {
     return -1;
 }
 
+/* The document goes to stdout in one piece, once all of it is ready. */
+static int write_stdout(void *ctx, const char *text, size_t len, lb_error_t *err) {
+    (void)ctx;
+    if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+        return lb_error_set(err, LB_EIO, "cannot write the output");
+    return 0;
+}
+
 int lb_cli_bound(int argc, char **argv) {
     bound_args_t a;
     int st = parse_args(argc, argv, &a);
     if (st >= 0) return st;
-
-    lb_error_t err;
-    lb_scores_t in;
-    if (lb_scores_read(a.path, a.read_flags, &in, &err)) {
+    lb_error_t err = {0};
+    char **kav;
+    int kac = lb_cli_kept_argv(&kav), read_failed;
+    if (lb_eval_bound_file(kac, kav, a.path, &a.o, omp_get_max_threads(), write_stdout, NULL,
+                           &read_failed, &err)) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
-        return err.code == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
-    }
-    lb_stats_prompt_t *res;
-    int rc = lb_report_bound_prompts(&in, &a.opt, omp_get_max_threads(), &res, &err);
-    char *text = NULL;
-    if (!rc) {
-        lb_report_bound_t rep = {.opt = &a.opt,
-                              .method_name = a.opt.method == LB_STATS_CONBO ? "conbo" : "exact",
-                              .report_above = a.report_above, .in = &in, .prompts = res};
-        /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the hash of the bytes read. */
-        if (!a.table && !(rep.provenance = lb_cli_provenance(NULL, NULL, a.path, in.sha256, &err)))
-            rc = err.code;
-        if (!rc) text = a.table ? lb_report_bound_table(&rep) : lb_report_bound_json(&rep);
-        json_decref(rep.provenance);
-        if (!rc && !text) rc = lb_error_set(&err, LB_ENOMEM, "out of memory while writing the output");
-    }
-    free(res);
-    lb_scores_free(&in);
-    if (rc) {
-        fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
-        return LB_EXIT_FAIL;
-    }
-    size_t len = strlen(text);
-    int bad = fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0;
-    free(text);
-    if (bad) {
-        fprintf(stderr, "leakbound %s: cannot write the output\n", CMD);
-        return LB_EXIT_FAIL;
+        return read_failed ? LB_EXIT_USAGE : LB_EXIT_FAIL;
     }
     return LB_EXIT_OK;
 }

@@ -133,7 +133,7 @@ static int cmd_show(int argc, char **argv) {
         lb_template_free(t);
         return lb_cli_fail("data", &err);
     }
-    lb_cli_sampling_warn_data("data", argv[optind], ds.n_lenient, ds.lenient_line);
+    lb_cli_sampling_warn_data("data", argv[optind], &ds);
     /* Build the whole document first: a failing render must not leave half of it on stdout. */
     char *doc = NULL;
     size_t doc_len = 0;

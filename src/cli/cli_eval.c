@@ -127,17 +127,18 @@ typedef struct eval_run {
     const lb_eval_opts_t *a;
 } eval_run_t;
 
-/* The judge's label warning (the eval module calls it once per run, rank 0). */
+/* The judge's label warning (the eval module calls it once per run, rank 0) and the data
+ * set's lenient-CSV note. */
 static void eval_warn(void *user, const char *msg) {
     (void)user;
     lb_cli_score_warn(CMD, msg);
 }
 
-/* After loading: the data warning, the memory plan line, the progress total. */
+/* After loading: the memory plan line, the progress total. */
 static int eval_loaded(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err) {
     eval_run_t *r = user;
     (void)err;
-    lb_cli_sampling_loaded(r->a, CMD, r->prog.quiet, ctx);
+    lb_cli_sampling_loaded(CMD, r->prog.quiet, ctx);
     r->prog.samples_total = ctx->n_items * (size_t)(r->a->n + 1);
     return 0;
 }
@@ -151,19 +152,20 @@ static json_t *eval_provenance(void *user, const char *model, const char *model_
 /* --samples FILE: score, bound and report the file's answers (lb_eval_flow_samples: its
  * checks, the judge, the run); here only the messages and the exit status. */
 static int eval_from_file(lb_eval_flow_t *f, const lb_eval_opts_t *a,
-                          const lb_eval_samples_opts_t *so) {
+                          const lb_eval_samples_opts_t *so, int quiet) {
     lb_error_t err = {0};
     lb_eval_result_t e;
-    f->hooks = (lb_eval_hooks_t){.warn = eval_warn};
+    lb_cli_progress_t prog = {.cmd = CMD, .quiet = quiet};
+    f->hooks = (lb_eval_hooks_t){.user = &prog, .warn = eval_warn,
+                                 .samples_progress = lb_cli_samples_progress};
     int rc = lb_eval_flow_samples(f, a, so, &e, &err), status = LB_EXIT_OK;
     if (rc && f->stage == LB_EVAL_FLOW_CHECK) {
         status = lb_cli_failf(CMD, "%s", err.msg);
     } else if (rc && f->stage == LB_EVAL_FLOW_JUDGE) {
         fprintf(stderr, "leakbound %s: %s\n", CMD, err.msg);
         status = rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
-    } else {
-        lb_cli_sampling_warn_data(CMD, so->data_path, e.data_n_lenient, e.data_lenient_line);
-        if (rc) status = lb_cli_fail_status(CMD, &err, f->out_dir, f->tmp_dir);
+    } else if (rc) {
+        status = lb_cli_fail_status(CMD, &err, f->out_dir, f->tmp_dir);
     }
     lb_eval_result_free(&e);
     lb_eval_flow_free(f);
@@ -286,7 +288,7 @@ static int eval_main(int argc, char **argv) {
     if (sop.path) { /* the items --data names are the ones the file's ids join */
         sop.data_path = a.data;
         sop.data_format = a.format;
-        return eval_from_file(&f, &a, &sop);
+        return eval_from_file(&f, &a, &sop, quiet);
     }
     char def_dir[4096], def_paths[8320];
     if (!a.model && !a.data) {

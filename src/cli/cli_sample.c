@@ -63,11 +63,17 @@ typedef struct sample_run {
     int resume;
 } sample_run_t;
 
-/* After loading: the data warning and the memory plan line. */
+/* The flow's warnings (the data set's lenient-CSV note). */
+static void sample_warn(void *user, const char *msg) {
+    (void)user;
+    fprintf(stderr, "leakbound %s: warning: %s\n", CMD, msg);
+}
+
+/* After loading: the memory plan line. */
 static int sample_loaded(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err) {
     sample_run_t *r = user;
     (void)err;
-    lb_cli_sampling_loaded(r->a, CMD, r->prog.quiet, ctx);
+    lb_cli_sampling_loaded(CMD, r->prog.quiet, ctx);
     return 0;
 }
 
@@ -128,8 +134,9 @@ static int sample_main(int argc, char **argv) {
         .out = out, .resume = resume, .io_flags = lb_cli_io_flags(wait),
         .rank = lb_cli_mpi_rank(), .ranks = lb_cli_mpi_size(),
         .hooks = {.user = &run, .progress = lb_cli_sampling_progress,
-                  .sampler = lb_cli_mpi_sampler_run},
-        .loaded = sample_loaded, .ready = lb_cli_mpi_flow_ready, .go = lb_cli_mpi_flow_go, .bcast = sample_bcast,
+                  .sampler = lb_cli_mpi_sampler_run, .warn = sample_warn},
+        .loaded = sample_loaded, .ready = lb_cli_mpi_flow_ready, .go = lb_cli_mpi_flow_go,
+        .bcast = sample_bcast,
         .started = sample_started};
     int rc = lb_eval_sample_flow_run(&f, &a, &ctx, &err), status = LB_EXIT_OK;
     if (rc && f.stage == LB_EVAL_FLOW_CHECK) {

@@ -100,15 +100,13 @@ int lb_cli_sampling_option(lb_eval_opts_t *a, int *quiet, int c, const char *arg
     }
 }
 
-void lb_cli_sampling_warn_data(const char *cmd, const char *path, size_t n_lenient, long line) {
-    if (n_lenient)
-        fprintf(stderr, "leakbound %s: warning: %s:%ld: blanks around a quoted field skipped (not "
-                "RFC 4180; %zu line%s)\n", cmd, path, line, n_lenient, n_lenient == 1 ? "" : "s");
+void lb_cli_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds) {
+    char msg[4096 + 128];
+    if (lb_data_lenient_warning(ds, path, msg, sizeof msg))
+        fprintf(stderr, "leakbound %s: warning: %s\n", cmd, msg);
 }
 
-void lb_cli_sampling_loaded(const lb_eval_opts_t *a, const char *cmd, int quiet,
-                            const lb_eval_ctx_t *ctx) {
-    lb_cli_sampling_warn_data(cmd, a->data, ctx->ds.n_lenient, ctx->ds.lenient_line);
+void lb_cli_sampling_loaded(const char *cmd, int quiet, const lb_eval_ctx_t *ctx) {
     const lb_eval_memplan_t *p = &ctx->plan;
     char sw[32], sm[32], sc[32], skv[32], ss[32], st[32], sa[32];
     lb_mem_bytes_str(p->weights, sw, sizeof sw);
@@ -137,5 +135,26 @@ int lb_cli_sampling_progress(void *user, const lb_sampler_progress_t *p) {
     fprintf(stderr, "leakbound %s: prompts %zu/%zu, %.1f samples/s, %.1f tokens/s, %s %.0fs\n",
             g->cmd, p->prompts_done, p->prompts_total, sps, tps, final ? "elapsed" : "ETA",
             final ? p->seconds : eta);
+    return 0;
+}
+
+int lb_cli_samples_progress(void *user, const lb_eval_samples_progress_t *p) {
+    lb_cli_progress_t *g = user;
+    if (g->quiet || (!p->final && p->seconds - g->last < 2.0) || p->seconds <= 0) return 0;
+    g->last = p->seconds;
+    double mb = (double)p->bytes_done / 1e6, lps = (double)p->lines / p->seconds;
+    double eta = p->bytes_done && p->bytes_total >= 0
+                     ? p->seconds * (double)(p->bytes_total - p->bytes_done) /
+                           (double)p->bytes_done
+                     : 0;
+    char size[48] = "", when[48];
+    if (p->bytes_total >= 0) snprintf(size, sizeof size, "/%.1f", (double)p->bytes_total / 1e6);
+    if (p->final || p->bytes_total >= 0)
+        snprintf(when, sizeof when, "%s %.0fs", p->final ? "elapsed" : "ETA",
+                 p->final ? p->seconds : eta);
+    else
+        snprintf(when, sizeof when, "ETA ? (a pipe)");
+    fprintf(stderr, "leakbound %s: samples %.1f%s MB, %ld lines, %zu answers, %.1f lines/s, %s\n",
+            g->cmd, mb, size, p->lines, p->answers, lps, when);
     return 0;
 }

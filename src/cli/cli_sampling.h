@@ -51,14 +51,14 @@ void lb_cli_sampling_init(lb_eval_opts_t *a);
  * sets *quiet (may be NULL when the command has no use for it). */
 int lb_cli_sampling_option(lb_eval_opts_t *a, int *quiet, int c, const char *optarg, const char *cmd);
 
-/* Warn on stderr, once, when the CSV reader skipped blanks around quoted fields (n_lenient
- * lines: lb_dataset_t.n_lenient), naming path and the first such line. */
-void lb_cli_sampling_warn_data(const char *cmd, const char *path, size_t n_lenient, long line);
+/* Warn on stderr, once, when the CSV reader skipped blanks around quoted fields in ds (read
+ * from path): lb_data_lenient_warning's text after "leakbound CMD: warning: ". */
+void lb_cli_sampling_warn_data(const char *cmd, const char *path, const lb_dataset_t *ds);
 
-/* What loading found, on stderr: the data warning and, unless quiet, the memory plan line
- * (the loaded hook of the library flows that load: lb_eval_flow_t, lb_eval_sample_flow_t). */
-void lb_cli_sampling_loaded(const lb_eval_opts_t *a, const char *cmd, int quiet,
-                            const lb_eval_ctx_t *ctx);
+/* What loading found, on stderr: unless quiet, the memory plan line (the loaded hook of the
+ * library flows that load: lb_eval_flow_t, lb_eval_sample_flow_t; the data warning comes
+ * through their warn hook). */
+void lb_cli_sampling_loaded(const char *cmd, int quiet, const lb_eval_ctx_t *ctx);
 
 /* Progress on stderr, at most every 2 s: prompts done, samples/s, tokens/s, ETA (an
  * lb_eval_progress_fn; user is an lb_cli_progress_t; never asks to stop). */
@@ -69,5 +69,11 @@ typedef struct lb_cli_progress {
     size_t samples_total;
 } lb_cli_progress_t;
 int lb_cli_sampling_progress(void *user, const lb_sampler_progress_t *p);
+
+/* `eval --samples`'s progress on stderr by lb_cli_sampling_progress's rules (nothing with
+ * quiet; at most every 2 s, and the last line always): the samples file's MB read of its
+ * size, lines, answers, lines/s, ETA (elapsed at the end). An lb_eval_samples_progress_fn;
+ * user is an lb_cli_progress_t; never asks to stop. */
+int lb_cli_samples_progress(void *user, const lb_eval_samples_progress_t *p);
 
 #endif

@@ -170,3 +170,12 @@ int lb_data_load(const char *path, lb_data_format_t fmt, lb_dataset_t *ds, lb_er
     else memcpy(ds->sha256, sha, sizeof sha);
     return rc;
 }
+
+size_t lb_data_lenient_warning(const lb_dataset_t *ds, const char *path, char *buf, size_t cap) {
+    if (cap) buf[0] = 0;
+    if (!ds || !ds->n_lenient) return 0;
+    int n = snprintf(buf, cap, "%s:%ld: blanks around a quoted field skipped (not RFC 4180; %zu "
+                     "line%s)", path ? path : "-", ds->lenient_line, ds->n_lenient,
+                     ds->n_lenient == 1 ? "" : "s");
+    return n < 0 ? 0 : (size_t)n;
+}

@@ -51,4 +51,18 @@ typedef struct lbi_eval_chain {
  * group hook when write is non-zero (the rank that writes), c->hooks's sampler. */
 lb_eval_hooks_t lbi_eval_chain_hooks(lbi_eval_chain_t *c, int write);
 
+/* The data set's lenient-CSV note (lb_data_lenient_warning of ds, read from path) to warn
+ * with user, when ds has one and warn is not NULL: what the eval and sample flows (after
+ * lb_eval_load) and the --samples flow (after its lines) hand their hooks' warn. */
+void lbi_eval_warn_data(lb_judge_warn_fn warn, void *user, const lb_dataset_t *ds,
+                        const char *path);
+
+/* lb_eval_from_samples with h's samples_progress (h or it NULL: none) called with h->user
+ * every LBI_EVAL_SAMPLES_EVERY lines (every line with a judge metric) and once when every line
+ * is read, scored and grouped (final 1); a non-zero return ends it with LB_ECANCELED. */
+#define LBI_EVAL_SAMPLES_EVERY 4096
+int lbi_eval_from_samples(lb_eval_result_t *r, const lb_score_cfg_t *cfg,
+                          const lb_eval_samples_opts_t *o, const lb_eval_hooks_t *h,
+                          lb_error_t *err);
+
 #endif

@@ -47,7 +47,14 @@ static int flow_setup(lb_eval_flow_t *f, lb_eval_opts_t *o, lb_eval_ctx_t *ctx,
     if (o->n < 0) BAD("-n N is required");
     f->stage = LB_EVAL_FLOW_LOAD;
     if ((rc = lb_eval_load(o, ctx, err))) return rc;
+    lbi_eval_warn_data(f->hooks.warn, f->hooks.user, &ctx->ds, o->data);
     return f->loaded ? f->loaded(f->hooks.user, ctx, err) : 0;
+}
+
+void lbi_eval_warn_data(lb_judge_warn_fn warn, void *user, const lb_dataset_t *ds,
+                        const char *path) {
+    char msg[4096 + 128];
+    if (warn && lb_data_lenient_warning(ds, path, msg, sizeof msg)) warn(user, msg);
 }
 
 static json_t *provenance(const lb_eval_flow_t *f, const char *model, const char *model_sha,
@@ -184,11 +191,13 @@ int lb_eval_flow_samples(lb_eval_flow_t *f, const lb_eval_opts_t *o,
     if (!rc) {
         r->out_dir = out.path;
         snprintf(f->tmp_dir, sizeof f->tmp_dir, "%s", out.path);
-        rc = lb_eval_from_samples(r, &cfg, so, err);
+        rc = lbi_eval_from_samples(r, &cfg, so, &f->hooks, err);
         /* the judge has scored every line (or failed on one) */
         if (cfg.metric == LB_METRIC_JUDGE && cfg.opts.judge)
             lb_judge_warn_once(cfg.opts.judge, &r->judge_mass_checked, f->hooks.warn,
                                f->hooks.user);
+        lb_dataset_t ds = {.n_lenient = r->data_n_lenient, .lenient_line = r->data_lenient_line};
+        lbi_eval_warn_data(f->hooks.warn, f->hooks.user, &ds, so->data_path);
     }
     if (!rc) rc = lb_eval_bounds(r, err);
     if (!rc) rc = lb_eval_write_reports(r, err);

@@ -15,9 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "leakbound/eval.h"
 #include "leakbound/io.h"
+#include "eval_internal.h"
 
 typedef struct one {
     size_t prompt;
@@ -41,6 +44,7 @@ typedef struct reader {
                                    strings), NULL until a line or the --data item gives it */
     long *ref_line;             /* (cap_items,) where ref came from: a line, or -L: --data line L */
     long n_greedy_field;        /* lines that have --greedy-field */
+    size_t n_greedy;            /* greedy answers scored */
     lb_dataset_t ds;            /* --data */
     json_t *data_index;         /* --data: item id -> item number */
     unsigned char *data_hit;    /* (ds.n,) 1: the item's id is in FILE */
@@ -256,6 +260,7 @@ static int take(reader_t *r, json_t *obj, long lineno, size_t p, json_t *id, jso
         return lb_error_set(err, LB_EINVAL, "%s:%ld: score %g is outside [0, 1]", cfg->path, lineno, s);
     if (greedy) {
         r->e->greedy[p] = s;
+        r->n_greedy++;
     } else {
         if (lb_grow((void **)&r->all, &r->cap_all, r->n_all + 1, sizeof *r->all))
             return lb_error_set(err, LB_ENOMEM, "out of memory");
@@ -437,8 +442,36 @@ static int load_data(reader_t *r, lb_error_t *err) {
     return 0;
 }
 
+/* Seconds since t0. */
+static double since(const struct timespec *t0) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+/* Report p to the progress hook of h (none: 0); a non-zero return is LB_ECANCELED. */
+static int report(const lb_eval_hooks_t *h, lb_eval_samples_progress_t *p,
+                  const struct timespec *t0, lb_error_t *err) {
+    if (!h || !h->samples_progress) return 0;
+    p->seconds = since(t0);
+    if (h->samples_progress(h->user, p))
+        return lb_error_set(err, LB_ECANCELED, "stopped by the caller");
+    return 0;
+}
+
 int lb_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg, const lb_eval_samples_opts_t *o,
                       lb_error_t *err) {
+    return lbi_eval_from_samples(e, cfg, o, NULL, err);
+}
+
+int lbi_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg,
+                          const lb_eval_samples_opts_t *o, const lb_eval_hooks_t *h,
+                          lb_error_t *err) {
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    lb_eval_samples_progress_t prog = {.bytes_total = -1};
+    /* a judge answer takes a model run: report after each line; else every few thousand */
+    long every = cfg->metric == LB_METRIC_JUDGE ? 1 : LBI_EVAL_SAMPLES_EVERY;
     reader_t r = {.e = e, .cfg = cfg, .o = o,
                   .seen = o->allow_duplicates ? NULL : json_object()};
     char *line = NULL, path[4096];
@@ -458,6 +491,8 @@ int lb_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg, const l
         rc = lb_error_set(err, LB_EIO, "%s: cannot open: %s", cfg->path, strerror(errno));
     if (!rc) rc = lb_text_scorer_new(&r.w.scorer, err);
     if (!rc) lb_text_scorer_set_keyword_match(r.w.scorer, cfg->opts.keyword_match);
+    struct stat st;
+    if (!rc && !fstat(fileno(fp), &st) && S_ISREG(st.st_mode)) prog.bytes_total = st.st_size;
     while (!rc) {
         errno = 0;
         ssize_t got = getline(&line, &line_cap, fp);
@@ -471,6 +506,12 @@ int lb_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg, const l
         size_t len = (size_t)got;
         while (len && strchr("\n\r \t", line[len - 1])) len--;
         if (len) rc = read_line(&r, line, len, lineno, err);
+        if (!rc && lineno % every == 0) {
+            prog.bytes_done = nbytes;
+            prog.lines = lineno;
+            prog.answers = r.n_all + r.n_greedy;
+            rc = report(h, &prog, &t0, err);
+        }
     }
     if (!rc && e->n_items == 0)
         rc = lb_error_set(err, LB_EINVAL, "%s: no samples: %lld bytes read, no JSON line",
@@ -480,6 +521,14 @@ int lb_eval_from_samples(lb_eval_result_t *e, const lb_score_cfg_t *cfg, const l
                           "the name, or leave the flag out when there is no greedy answer",
                           cfg->path, o->greedy_field);
     if (!rc) rc = group(&r, err);
+    if (!rc) { /* every line read, scored and grouped: no error of the file's is left */
+        prog.bytes_done = nbytes;
+        prog.bytes_total = nbytes;
+        prog.lines = lineno;
+        prog.answers = r.n_all + r.n_greedy;
+        prog.final = 1;
+        rc = report(h, &prog, &t0, err);
+    }
     if (!rc) {
         unsigned char d[SHA256_DIGEST_SIZE];
         sha256_digest(&r.sha, sizeof d, d);

@@ -9,6 +9,7 @@
 
 #include "leakbound/eval.h"
 #include "leakbound/text.h"
+#include "eval_internal.h"
 
 const char *const lb_eval_out_files[] = {"samples.jsonl", "report.json", "report.md",
                                          "density.svg", "ecdf.svg", "ed.svg", NULL};
@@ -112,19 +113,11 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
                          !i ? "" : lb_metric_name(i + 1) ? ", " : " or ", lb_metric_name(i));
             BAD("--metric: expected %s, got '%s'", list, a);
         }
-    } else if (!strcmp(f, "alpha")) {
-        if (parse_double(a, &o->stats.alpha) || !(o->stats.alpha > 0) || o->stats.alpha > 0.5)
-            BAD("--alpha: expected a number in (0, 0.5], got '%s'", a);
-    } else if (!strcmp(f, "method")) {
-        if (strcmp(a, "exact") && strcmp(a, "conbo"))
-            BAD("--method: expected exact or conbo, got '%s'", a);
-        o->stats.method = strcmp(a, "conbo") ? LB_STATS_EXACT : LB_STATS_CONBO;
+    } else if (!strcmp(f, "alpha") || !strcmp(f, "method") || !strcmp(f, "ed-lambda")) {
+        return lb_stats_options_set(&o->stats, f, a, err); /* `bound`'s rule and message */
     } else if (!strcmp(f, "threshold")) {
         return lb_report_threshold_add(o->thresholds, &o->n_thresholds, LB_EVAL_MAX_THRESHOLDS,
                                        a, err);
-    } else if (!strcmp(f, "ed-lambda")) {
-        if (parse_double(a, &o->stats.ed_lambda) || o->stats.ed_lambda < 0)
-            BAD("--ed-lambda: expected a number >= 0, got '%s'", a);
     } else if (!strcmp(f, "plot-prompts")) {
         long n;
         if (parse_long(a, &n) || n < 1 || n > 64)
@@ -133,10 +126,11 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
     } else if (!strcmp(f, "harm-rate")) {
         if (parse_double(a, &o->harm_rate) || !(o->harm_rate >= 0 && o->harm_rate < 1))
             BAD("--harm-rate: expected a number in [0, 1), got '%s'", a);
-    } else if (!strcmp(f, "leak-threshold")) {
-        if (parse_double(a, &o->leak_threshold) || !(o->leak_threshold >= 0) ||
-            o->leak_threshold > 1)
-            BAD("--leak-threshold: expected a number in [0, 1], got '%s'", a);
+    } else if (!strcmp(f, "leak-threshold")) { /* `bound`'s rule; unset: the metric's default */
+        lb_stats_options_t s = o->stats;
+        int rc = lb_stats_options_set(&s, f, a, err);
+        if (!rc) o->leak_threshold = s.leak_threshold;
+        return rc;
     } else if (!strcmp(f, "keyword-match")) {
         lb_error_t e;
         if (lb_text_match_parse(a, &o->score.keyword_match, &e))
@@ -185,6 +179,7 @@ struct lb_eval_job {
     char sampling_flag[32];     /* the first LB_EVAL_FLAG_SAMPLING flag set ("--top-p"), or "" */
     char samples_flag[32];      /* the last LB_EVAL_FLAG_SAMPLES flag set, or "" */
     char *warning;  /* the judge's label warning of the run (lb_eval_job_warning), or NULL */
+    char *data_warning; /* the data set's lenient-CSV note (lb_eval_job_data_warning), or NULL */
 };
 
 int lb_eval_job_new(lb_eval_job_t **out, lb_error_t *err) {
@@ -204,6 +199,7 @@ void lb_eval_job_free(lb_eval_job_t *j) {
     free(j->lens);
     free(j->buf);
     free(j->warning);
+    free(j->data_warning);
     if (j->have_result) lb_eval_result_free(&j->r);
     lb_eval_ctx_free(&j->ctx);
     lb_eval_flow_free(&j->flow);
@@ -311,12 +307,30 @@ static int keep_resumed(void *user, size_t item, const char *lines, size_t len,
     return keep(user, item, lines, len, err);
 }
 
-/* The warn hook: keep the judge's label warning for lb_eval_job_warning (NULL when no memory:
- * the warning is lost, the run goes on). */
+/* The warn hook: keep the data set's lenient-CSV note for lb_eval_job_data_warning (the
+ * message is lb_data_lenient_warning's text of the run's data set), else the judge's label
+ * warning for lb_eval_job_warning (NULL when no memory: the warning is lost, the run goes on). */
 static void keep_warning(void *user, const char *msg) {
     lb_eval_job_t *j = user;
-    free(j->warning);
-    j->warning = strdup(msg);
+    char data[4096 + 128];
+    lb_dataset_t ds = j->ctx.ds; /* what the eval and sample flows loaded, or --samples' --data */
+    if (j->so.path) ds = (lb_dataset_t){.n_lenient = j->r.data_n_lenient,
+                                        .lenient_line = j->r.data_lenient_line};
+    int is_data = lb_data_lenient_warning(&ds, j->so.path ? j->so.data_path : j->o.data, data,
+                                          sizeof data) && !strcmp(msg, data);
+    char **keep = is_data ? &j->data_warning : &j->warning;
+    free(*keep);
+    *keep = strdup(msg);
+}
+
+/* `eval --samples`'s progress, to the caller's lb_eval_progress_fn: prompts_done/prompts_total
+ * are FILE's bytes read and its size (0 while unknown), samples_done the answers scored. */
+static int job_samples_progress(void *user, const lb_eval_samples_progress_t *p) {
+    lb_eval_job_t *j = user;
+    lb_sampler_progress_t sp = {.prompts_done = (size_t)p->bytes_done,
+                                .prompts_total = p->bytes_total < 0 ? 0 : (size_t)p->bytes_total,
+                                .samples_done = p->answers, .seconds = p->seconds};
+    return j->hook_progress(j->hook_user, &sp);
 }
 
 /* One run per job. */
@@ -346,6 +360,7 @@ static int alloc_lines(lb_eval_job_t *j, lb_error_t *err) {
 static int load(lb_eval_job_t *j, lb_error_t *err) {
     int rc = lb_eval_load(&j->o, &j->ctx, err);
     if (rc) return rc;
+    lbi_eval_warn_data(keep_warning, j, &j->ctx.ds, j->o.data);
     if ((rc = alloc_lines(j, err))) return rc;
     j->verbose = j->o.verbose;
     return 0;
@@ -365,7 +380,7 @@ int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *use
     if (!rc) rc = required(j, err);
     if (rc) return rc;
     /* the progress hook gets the caller's user; the group hook the job */
-    lb_eval_hooks_t h = {.user = j, .group = keep_group};
+    lb_eval_hooks_t h = {.user = j, .group = keep_group, .warn = keep_warning};
     if (progress) {
         j->hook_progress = progress;
         j->hook_user = user;
@@ -384,14 +399,19 @@ int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, void *use
 }
 
 /* `eval --samples FILE`: the flow of the CLI, its items joined from data when set. */
-static int job_samples(lb_eval_job_t *j, int argc, char *const *argv, lb_error_t *err) {
+static int job_samples(lb_eval_job_t *j, int argc, char *const *argv,
+                       lb_eval_progress_fn progress, void *user, lb_error_t *err) {
+    j->hook_progress = progress;
+    j->hook_user = user;
     j->so.data_path = j->o.data;
     j->so.data_format = j->o.format;
     j->have_result = 1;
     j->flow = (lb_eval_flow_t){.out_dir = j->out_dir, .io_flags = j->wait ? LB_IO_WAIT : 0,
                                .argc = argc, .argv = argv, .metric_given = j->metric_given,
                                .judge_dir = j->judge_dir, .judge_opts = j->jo, .ranks = 1,
-                               .hooks = {.user = j, .warn = keep_warning}};
+                               .hooks = {.user = j, .warn = keep_warning,
+                                         .samples_progress =
+                                             progress ? job_samples_progress : NULL}};
     return lb_eval_flow_samples(&j->flow, &j->o, &j->so, &j->r, err);
 }
 
@@ -404,7 +424,7 @@ int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv, lb_eval_prog
     if (rc) return rc;
     if (j->output || j->resume)
         BAD("output and resume are flags of sample: eval writes into out (a folder)");
-    if (j->so.path) return job_samples(j, argc, argv, err);
+    if (j->so.path) return job_samples(j, argc, argv, progress, user, err);
     j->hook_progress = progress;
     j->hook_user = user;
     j->verbose = j->o.verbose;
@@ -441,3 +461,7 @@ const double *lb_eval_job_scores(const lb_eval_job_t *j, size_t *n_out, const do
 }
 
 const char *lb_eval_job_warning(const lb_eval_job_t *j) { return j ? j->warning : NULL; }
+
+const char *lb_eval_job_data_warning(const lb_eval_job_t *j) {
+    return j ? j->data_warning : NULL;
+}

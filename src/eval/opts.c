@@ -12,8 +12,7 @@ void lb_eval_opts_default(lb_eval_opts_t *o) {
     o->conf_thr = 0.9;
     o->metric = LB_METRIC_ROUGEL_RECALL;
     o->score = lb_score_opts_default();
-    o->stats = (lb_stats_options_t){.alpha = 0.01, .method = LB_STATS_EXACT, .ed_lambda = 2.0,
-                                    .queries_k = 1, .leak_at_k = 1, .leak_threshold = 1.0};
+    lb_stats_options_default(&o->stats);
     o->leak_threshold = NAN;
     o->n_plot = 6;
 }

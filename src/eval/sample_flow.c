@@ -25,6 +25,7 @@ static int setup(lb_eval_sample_flow_t *f, const lb_eval_opts_t *o, lb_eval_ctx_
     f->stage = LB_EVAL_FLOW_LOAD;
     int rc = lb_eval_load(o, ctx, err);
     if (rc) return rc;
+    lbi_eval_warn_data(f->hooks.warn, f->hooks.user, &ctx->ds, o->data);
     return f->loaded ? f->loaded(f->hooks.user, ctx, err) : 0;
 }
 

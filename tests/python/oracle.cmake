@@ -20,3 +20,12 @@ endforeach()
 lb_oracle_test(python_judge_warn python_judge_warn.py)
 set_property(TEST oracle.python_judge_warn APPEND PROPERTY ENVIRONMENT ${LB_PY_ENV})
 set_property(TEST oracle.python_judge_warn APPEND PROPERTY LABELS python)
+# leakbound.bound_file: `leakbound bound FILE` in-process, its text the CLI's stdout.
+lb_oracle_test(python_bound_file python_bound_file.py)
+set_property(TEST oracle.python_bound_file APPEND PROPERTY ENVIRONMENT ${LB_PY_ENV})
+set_property(TEST oracle.python_bound_file APPEND PROPERTY LABELS python)
+# eval --samples's progress (CLI line; SIGINT in Python's eval(samples=...) leaves out as it
+# was) and the lenient-CSV data warning: CLI text exactly, Python's DataWarning the same.
+lb_oracle_test(python_samples_progress python_samples_progress.py)
+set_property(TEST oracle.python_samples_progress APPEND PROPERTY ENVIRONMENT ${LB_PY_ENV})
+set_property(TEST oracle.python_samples_progress APPEND PROPERTY LABELS python)
