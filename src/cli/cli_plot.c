@@ -145,7 +145,8 @@ int lb_cli_plot(int argc, char **argv) {
         if (res.unknown_prompt >= 0)
             st = lb_cli_failf(CMD, "--prompts: %s", err.msg);
         else if (res.no_scores) /* eval writes samples.jsonl beside report.json */
-            st = lb_cli_failf(CMD, "--scores FILE is required (no samples.jsonl beside %s)", a.bound);
+            st = lb_cli_failf(CMD, "--scores FILE is required (no samples.jsonl beside %s)",
+                              a.bound);
         else if (res.both_stdin)
             st = lb_cli_failf(CMD, "--bound and --scores cannot both read stdin");
         else {

@@ -197,7 +197,8 @@ int lb_cli_spool_copy_out(lb_cli_spool_t *s) {
     if (s->in_memory) {
         int bad = fclose(s->fp);
         s->fp = NULL;
-        return bad || fwrite(s->mem, 1, s->mem_len, stdout) != s->mem_len || fflush(stdout) ? -1 : 0;
+        if (bad || fwrite(s->mem, 1, s->mem_len, stdout) != s->mem_len) return -1;
+        return fflush(stdout) ? -1 : 0;
     }
     char buf[1 << 16];
     size_t n;

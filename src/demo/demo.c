@@ -556,7 +556,9 @@ static int check_opts(const lb_demo_opts_t *o, lb_error_t *err) {
     double lf, lr, x;
     char tail, *end;
     if (!o->out || !*o->out) return lb_error_set(err, LB_EINVAL, "out: want a folder");
-    if (o->n < 0 || o->n > 100000) return lb_error_set(err, LB_EINVAL, "n: want 0 (by quick) or an integer in 1..100000, got %ld", o->n);
+    if (o->n < 0 || o->n > 100000)
+        return lb_error_set(err, LB_EINVAL, "n: want 0 (by quick) or an integer in 1..100000, got %ld",
+                            o->n);
     if (o->seed < 0) return lb_error_set(err, LB_EINVAL, "seed: want an integer >= 0, got %ld", o->seed);
     if (o->authors < 1 || o->authors > 10000)
         return lb_error_set(err, LB_EINVAL, "authors: want an integer in 1..10000, got %d", o->authors);

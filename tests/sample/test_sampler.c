@@ -121,7 +121,8 @@ static void test_check(void **state) {
  * field fails this test until it is placed); changing a hashed field changes the hash, a
  * field that shapes no result (batch, kv_budget, on_token) does not, and eos/stop count by
  * content, not by pointer. */
-#define F(name, hashed) {#name, offsetof(lb_sampler_opts_t, name), sizeof(((lb_sampler_opts_t *)0)->name), hashed}
+#define F(name, hashed)                                                                            \
+    {#name, offsetof(lb_sampler_opts_t, name), sizeof(((lb_sampler_opts_t *)0)->name), hashed}
 static int dummy_token(void *user, size_t prompt, int index, const int32_t *tokens, int n_tokens,
                        int final, lb_error_t *err) {
     (void)user, (void)prompt, (void)index, (void)tokens, (void)n_tokens, (void)final, (void)err;
