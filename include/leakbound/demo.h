@@ -59,6 +59,9 @@ extern "C" {
 #define LB_DEMO_TRAJ_N 8        /* sampled answers per forget question at those points */
 #define LB_DEMO_RETAIN_MODEL "retain90" /* models/ folder of the retain model */
 
+#define LB_DEMO_N_QUICK 128  /* samples per forget question with quick and n 0 */
+#define LB_DEMO_N_FULL 1024  /* without quick */
+
 /* The run's settings. Strings are borrowed for the whole lb_demo_run call. */
 typedef struct lb_demo_opts {
     const char *out;           /* the demo folder (created with its parents when needed) */
@@ -66,7 +69,8 @@ typedef struct lb_demo_opts {
     int quick;                 /* recorded in demo.json / demo.md (n is what it changes) */
     long seed;                 /* data, training order and samples */
     int authors;               /* authors in the benchmark, 1..10000 */
-    long n;                    /* sampled answers per forget question, 1..100000 */
+    long n;                    /* sampled answers per forget question, 1..100000; 0: by quick
+                                  (lb_demo_opts_n) */
     int finetune_epochs;       /* epochs per fine-tuning round, 1..10000 */
     double unlearn_target;     /* stop unlearning at greedy forget <= this, [0, 1] */
     const char *unlearn_lr;    /* the unlearning learning rate as decimal text, (0, 1]; the
@@ -76,9 +80,14 @@ typedef struct lb_demo_opts {
     const char *entropy_positions; /* "all" or "answer" */
 } lb_demo_opts_t;
 
-/* Defaults: out "leakbound-demo", quick 0, seed 0, authors 10, n 1024, finetune_epochs 15,
- * unlearn_target 0.45, unlearn_lr "1e-4", unlearn_epochs 30, entropy "0.3,0", positions "all". */
+/* Defaults: out "leakbound-demo", quick 0, seed 0, authors 10, n 0 (by quick), finetune_epochs
+ * 15, unlearn_target 0.45, unlearn_lr "1e-4", unlearn_epochs 30, entropy "0.3,0", positions
+ * "all". */
 LB_API lb_demo_opts_t lb_demo_opts_default(void);
+
+/* The n a run of o samples: o->n when not 0, else LB_DEMO_N_QUICK with o->quick, else
+ * LB_DEMO_N_FULL (what lb_demo_run uses and records). o must not be NULL. */
+LB_API long lb_demo_opts_n(const lb_demo_opts_t *o);
 
 /* One step as the hooks see it. */
 typedef struct lb_demo_step {

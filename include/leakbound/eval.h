@@ -70,7 +70,8 @@ extern "C" {
  * tokenizer.json or its folder, or NULL: dir's; null when dir has none), memory_plan
  * {weights_mapped_bytes, weights_copied_bytes, kv_bytes_per_token, kv_bytes_full_context,
  * scratch_bytes, total_bytes (one sequence at the full context, loaded as sample/eval load it),
- * available_bytes (MemAvailable, 0 when unknown)} and, when dir holds leakbound_run.json
+ * available_bytes (MemAvailable, 0 when unknown), fits (total_bytes <= available_bytes; null
+ * when that is unknown)} and, when dir holds leakbound_run.json
  * (finetune/unlearn), run: that record as it is. Weights are mapped, not converted. Returns 0,
  * or the loaders' LB_EIO/LB_EFORMAT naming the file (a run record that is not a JSON object
  * with "config": LB_EFORMAT "FILE:LINE:COL: ..."), LB_ENOMEM; *doc is NULL on failure. */

@@ -326,7 +326,8 @@ LB_API void lb_report_plot_scores_free(lb_report_plot_scores_t *s);
 /* What lb_report_plot_files draws (lb_report_plot_files_opts_default sets the defaults). */
 typedef struct lb_report_plot_files_opts {
     const char *report;          /* the report document (lb_report_plot_doc_read; "-" stdin) */
-    const char *scores;          /* the scores JSONL (lb_report_plot_scores_read; "-" stdin) */
+    const char *scores;          /* the scores JSONL (lb_report_plot_scores_read; "-" stdin); */
+                                 /*   NULL: samples.jsonl beside report (as eval writes it) */
     const char *out_dir;         /* the folder receiving density.svg, ecdf.svg, ed.svg */
     const char *const *prompts;  /* n_prompts ids (as text) to draw, in this order; */
     size_t n_prompts;            /*   0: the max_panels prompts of highest ED, in report order */
@@ -345,6 +346,8 @@ typedef struct lb_report_plot_files_result {
     size_t n_panels;      /* prompts drawn (0 on failure) */
     long unknown_prompt;  /* index into opts.prompts of an id the report lacks, else -1 */
     int writing;          /* 1: the inputs were good and the failure is in writing out_dir */
+    int no_scores;        /* 1: scores NULL and no readable samples.jsonl beside report */
+    int both_stdin;       /* 1: report and scores are both "-" */
 } lb_report_plot_files_result_t;
 
 /* Set *o to the defaults: no paths, alpha NaN, bins 20, max_panels 4, no notes, no flags. */
@@ -355,8 +358,11 @@ LB_API void lb_report_plot_files_opts_default(lb_report_plot_files_opts_t *o);
  * ecdf.svg (per prompt: ECDF with the two-sided DKW band at level alpha) and ed.svg (ED over
  * every prompt whose ED is not null) into o->out_dir as one set: they are built in a
  * temporary sibling folder and renamed into place together (lb_io_dir_*), so a failure
- * leaves out_dir as it was and other files there are kept. res (may be NULL) is filled also
- * on failure. Returns 0, or LB_EINVAL (an id not in the report: "no prompt 'ID' in REPORT",
+ * leaves out_dir as it was and other files there are kept. o->scores NULL reads the
+ * samples.jsonl in o->report's folder. res (may be NULL) is filled also on failure. Returns
+ * 0, or LB_EINVAL (scores NULL and no readable samples.jsonl beside the report, or the report
+ * is "-": res->no_scores set; report and scores both "-": res->both_stdin set; an id not in
+ * the report: "no prompt 'ID' in REPORT",
  * res->unknown_prompt set; more than LB_REPORT_PLOT_MAX_PANELS ids; a chosen prompt without
  * scores: "SCORES: no sampled scores for prompt 'ID' (of REPORT)"; every ED null; out_dir
  * locked by another run), the readers' LB_EFORMAT/LB_EINVAL/LB_EIO naming file and place,

@@ -190,6 +190,14 @@ LB_API lb_sampler_opts_t lb_sampler_defaults(void);
 /* Check the options; LB_EINVAL naming the bad field. */
 LB_API int lb_sampler_check(const lb_sampler_opts_t *o, lb_error_t *err);
 
+/* A 64-bit hash of every setting of o that shapes a result: warp, min_p, n_samples,
+ * first_sample, greedy_too, max_new_tokens, max_length, the eos ids and stop strings (their
+ * contents, not the pointers), seed, adaptive, confidence, confidence_threshold,
+ * low_temperature, record_temperatures. Not hashed, as no result depends on them: batch,
+ * kv_budget, on_token. Two processes whose options hash alike draw the same results for the
+ * same prompts (the MPI ranks of one job compare it). o must not be NULL. */
+LB_API uint64_t lb_sampler_opts_hash(const lb_sampler_opts_t *o);
+
 typedef struct lb_sample_result {
     int index;                  /* sample index, -1 for greedy */
     const int32_t *tokens;      /* (n_tokens,) generated ids (EOS included when it ended it) */

@@ -21,6 +21,7 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <stdio.h>
 
 #include "leakbound/core.h"
 
@@ -142,5 +143,30 @@ void lb_cli_keep_argv(int argc, char **argv);
 
 /* The command line lb_cli_keep_argv kept: its argc, and *argv (NULL when none was kept). */
 int lb_cli_kept_argv(char ***argv);
+
+/* lb_eval_provenance of the kept command line and these inputs (any may be NULL, as there):
+ * the "provenance" object every report of the CLI records. NULL with err set on failure. */
+json_t *lb_cli_provenance(const char *model_dir, const char *model_sha, const char *data_path,
+                          const char *data_sha, lb_error_t *err);
+
+/* A command's stdout held back until the command succeeded ("on bad input nothing is written
+ * to stdout"): an unlinked temporary file, in memory when none can be made. */
+typedef struct lb_cli_spool {
+    FILE *fp;          /* write the output here */
+    char *mem;         /* the memory stream's buffer (in_memory) */
+    size_t mem_len;
+    int in_memory;
+} lb_cli_spool_t;
+/* Open s. Returns 0, or -1 when neither a temporary file nor a memory stream can be made. */
+int lb_cli_spool_open(lb_cli_spool_t *s);
+/* Copy what s holds to stdout and flush it. Returns 0, or -1 (errno says why, 0 if unknown). */
+int lb_cli_spool_copy_out(lb_cli_spool_t *s);
+/* Close s and free its memory; s->fp NULL is a no-op. */
+void lb_cli_spool_close(lb_cli_spool_t *s);
+
+/* An --out folder that could not be taken (its lock or its creation): err prefixed with
+ * "--out", printed as "leakbound <cmd>: <msg>"; returns 2 for LB_EINVAL (locked by another
+ * run, not a folder), else 1. */
+int lb_cli_out_failed(const char *cmd, lb_error_t *err);
 
 #endif

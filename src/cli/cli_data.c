@@ -73,11 +73,7 @@ static int cmd_fictitious(int argc, char **argv) {
     if (!out) return lb_cli_failf("data", "fictitious: --out DIR is required");
     lb_error_t err = {0};
     int at, rc = lb_fictitious_write_set(&fo, out, lb_cli_io_flags(wait), &at, &err);
-    if (rc && at == LB_FICTITIOUS_AT_DIR) {
-        lb_error_prefix(&err, "--out");
-        fprintf(stderr, "leakbound data: %s\n", err.msg);
-        return rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
-    }
+    if (rc && at == LB_FICTITIOUS_AT_DIR) return lb_cli_out_failed("data", &err);
     if (rc) {
         fprintf(stderr, "leakbound data: %s\n", err.msg);
         return rc == LB_EIO || rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;

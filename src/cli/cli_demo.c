@@ -97,9 +97,7 @@ static void on_end(void *user, const lb_demo_step_t *s) {
 
 static json_t *on_provenance(void *user, const char *model_dir, const char *data_path, lb_error_t *err) {
     (void)user;
-    char **kav;
-    int kac = lb_cli_kept_argv(&kav);
-    return lb_eval_provenance(kac, kav, model_dir, NULL, data_path, NULL, err);
+    return lb_cli_provenance(model_dir, NULL, data_path, NULL, err);
 }
 
 enum { O_TARGET = 256, O_ULR, O_UEP, O_ENT, O_ENTPOS };
@@ -123,7 +121,7 @@ int lb_cli_demo(int argc, char **argv) {
     full[0] = "leakbound";
     memcpy(full + 1, argv, (size_t)argc * sizeof *argv);
     demo_cli_t ctx = {argc + 1, full, NULL};
-    long n = -1, v;
+    long v;
     double x;
     int c;
     lb_cli_parser_t cli = {.cmd = "demo", .argc = argc, .argv = argv, .shortopts = "n:h", .longopts = opts};
@@ -133,7 +131,7 @@ int lb_cli_demo(int argc, char **argv) {
         case LB_CLI_O_WAIT: o.wait = 1; break;
         case 'q': o.quick = 1; break;
         case 'n':
-            if (lb_cli_parse_long(optarg, &n) || n < 1 || n > 100000)
+            if (lb_cli_parse_long(optarg, &o.n) || o.n < 1 || o.n > 100000)
                 return lb_cli_failf("demo", "-n: want an integer in 1..100000, got '%s'", optarg);
             break;
         case 's':
@@ -185,21 +183,18 @@ int lb_cli_demo(int argc, char **argv) {
         if (sscanf(o.entropy, "%lf,%lf%c", &lf, &lr, &tail) != 2 || !isfinite(lf) || !isfinite(lr))
             return lb_cli_failf("demo", "--entropy: want LF,LR (two numbers), got '%s'", o.entropy);
     }
-    o.n = n > 0 ? n : o.quick ? 128 : 1024;
     lb_demo_hooks_t hooks = {.user = &ctx, .log = on_log, .step_begin = on_begin, .step_end = on_end,
                              .provenance = on_provenance};
     lb_demo_result_t r;
     lb_error_t err = {0};
     lb_cli_keep_argv(ctx.argc, full);
     fprintf(stderr, "leakbound demo: %s run into %s (%d authors, n %ld); step logs in %s/logs\n",
-            o.quick ? "quick" : "full", o.out, o.authors, o.n, o.out);
+            o.quick ? "quick" : "full", o.out, o.authors, lb_demo_opts_n(&o), o.out);
     int rc = lb_demo_run(&o, &hooks, &r, &err);
     if (ctx.log) fclose(ctx.log);
     int status = LB_EXIT_OK;
     if (rc && !r.final_out) {
-        lb_error_prefix(&err, "--out");
-        fprintf(stderr, "leakbound demo: %s\n", err.msg);
-        status = rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
+        status = lb_cli_out_failed("demo", &err);
     } else if (rc) {
         fprintf(stderr, "leakbound demo: %s\n", err.msg);
         if (r.stage_dir[0])

@@ -143,26 +143,10 @@ static int eval_loaded(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err) {
     return 0;
 }
 
-/* The ranks meet (cli_mpi.h): every rank's setup outcome and job. */
-static int eval_ready(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
-                      lb_error_t *err) {
-    (void)user;
-    return lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
-                                lb_cli_mpi_fingerprint(ctx->prompts, ctx->n_items, &ctx->opts),
-                                o->model, ctx->model_sha256, o->data, ctx->data_sha256}, err);
-}
-
-static int eval_go(void *user, int rc) {
-    (void)user;
-    return lb_cli_mpi_go(rc);
-}
-
 static json_t *eval_provenance(void *user, const char *model, const char *model_sha,
                                const char *data, const char *data_sha, lb_error_t *err) {
     (void)user; /* the whole command line main() kept, as every report records it */
-    char **kav;
-    int kac = lb_cli_kept_argv(&kav);
-    return lb_eval_provenance(kac, kav, model, model_sha, data, data_sha, err);
+    return lb_cli_provenance(model, model_sha, data, data_sha, err);
 }
 
 /* --samples FILE: score, bound and report the file's answers (lb_eval_flow_samples: its
@@ -323,8 +307,8 @@ static int eval_main(int argc, char **argv) {
     f.hooks = (lb_eval_hooks_t){.user = &run, .progress = lb_cli_sampling_progress,
                                 .sampler = lb_cli_mpi_sampler_run, .warn = eval_warn};
     f.loaded = eval_loaded;
-    f.ready = eval_ready;
-    f.go = eval_go;
+    f.ready = lb_cli_mpi_flow_ready; /* the ranks meet (cli_mpi.h) */
+    f.go = lb_cli_mpi_flow_go;
     int rc = lb_eval_flow_run(&f, &a, &ctx, &e, &err), status = LB_EXIT_OK;
     if (rc && f.stage == LB_EVAL_FLOW_CHECK) {
         status = lb_cli_failf(CMD, "%s", err.msg);

@@ -136,9 +136,10 @@ int lb_cli_inspect(int argc, char **argv) {
                      tok_desc, plan / 1e9, (w_copied + w_mapped) / 1e9,
                      w_mapped / 1e9, w_copied / 1e9, kv_ctx / 1e9, kv_tok / 1e3,
                      scratch / 1e9, avail / 1e9,
-                     avail > 0 && plan > avail ? " — DOES NOT FIT (sample/eval would refuse it; "
-                                                 "a smaller --max-new-tokens or --kv-budget may)"
-                                               : "",
+                     json_is_false(json_object_get(mem, "fits"))
+                         ? " — DOES NOT FIT (sample/eval would refuse it; "
+                           "a smaller --max-new-tokens or --kv-budget may)"
+                         : "",
                      run_line) < 0)
             text = NULL;
     }

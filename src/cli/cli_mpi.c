@@ -47,18 +47,21 @@ uint64_t lb_cli_mpi_fingerprint(const lb_sampler_prompt_t *prompts, size_t n,
         MIX(prompts[i].key, strlen(prompts[i].key) + 1);
         MIX(prompts[i].ids, prompts[i].n_ids * sizeof *prompts[i].ids);
     }
-    const double d[] = {o->warp.temperature, o->warp.top_p, o->min_p, o->confidence_threshold,
-                        o->low_temperature};
-    const long l[] = {o->warp.top_k, o->n_samples, o->first_sample, o->greedy_too,
-                      o->max_new_tokens, o->max_length, o->adaptive, (long)o->confidence,
-                      o->record_temperatures};
-    MIX(d, sizeof d);
-    MIX(l, sizeof l);
-    MIX(&o->seed, sizeof o->seed);
-    MIX(o->eos, (size_t)o->n_eos * sizeof *o->eos);
-    for (int i = 0; i < o->n_stop; i++) MIX(o->stop[i], strlen(o->stop[i]) + 1);
 #undef MIX
-    return h;
+    return h * 1099511628211ull ^ lb_sampler_opts_hash(o);
+}
+
+int lb_cli_mpi_flow_ready(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
+                          lb_error_t *err) {
+    (void)user;
+    return lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
+                                lb_cli_mpi_fingerprint(ctx->prompts, ctx->n_items, &ctx->opts),
+                                o->model, ctx->model_sha256, o->data, ctx->data_sha256}, err);
+}
+
+int lb_cli_mpi_flow_go(void *user, int rc) {
+    (void)user;
+    return lb_cli_mpi_go(rc);
 }
 
 #ifndef LB_HAVE_MPI

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "leakbound/eval.h"
 #include "leakbound/sample.h"
 
 /* Join the launch's ranks (MPI_Init) when started by an MPI launcher; cmd names the command in
@@ -67,6 +68,13 @@ typedef struct lb_cli_mpi_job {
  * differs from rank 0's (the message names both ranks' paths and hashes), or a fingerprint
  * that differs fills err with "rank r of K: ...". With one rank it returns rc. */
 int lb_cli_mpi_ready(int rc, const lb_cli_mpi_job_t *job, lb_error_t *err);
+
+/* lb_eval_flow_t's ready and go hooks of `sample` and `eval` (user unused): lb_cli_mpi_ready
+ * with the job of ctx (lb_cli_mpi_fingerprint of its prompts and sampler options; o's model
+ * and data with ctx's hashes), and lb_cli_mpi_go. */
+int lb_cli_mpi_flow_ready(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
+                          lb_error_t *err);
+int lb_cli_mpi_flow_go(void *user, int rc);
 
 /* Collective, after lb_cli_mpi_ready: rank 0's outcome of what it alone does before the run
  * (opening its outputs). Returns rank 0's rc on every rank: non-zero stops every rank there

@@ -10,8 +10,6 @@
 #include "cli.h"
 #include "leakbound/report.h"
 
-#include <unistd.h>
-
 #define CMD "plot"
 
 static void usage(FILE *out) {
@@ -56,7 +54,6 @@ static void usage(FILE *out) {
 
 typedef struct plot_args {
     const char *bound, *scores, *out, *prompts;
-    char scores_buf[4096];
     double alpha;
     long bins;
     int wait;
@@ -100,17 +97,6 @@ static int parse_args(int argc, char **argv, plot_args_t *a) {
     if (optind < argc) return lb_cli_failf(CMD, "unexpected argument '%s'", argv[optind]);
     if (!a->bound) return lb_cli_failf(CMD, "a report is required (REPORT.json or --bound FILE)");
     if (!a->out) return lb_cli_failf(CMD, "--out DIR is required");
-    if (!a->scores) {
-        /* eval writes samples.jsonl (with "score", greedy "sample": -1) beside report.json */
-        const char *slash = strrchr(a->bound, '/');
-        int dl = slash ? (int)(slash - a->bound) + 1 : 0;
-        snprintf(a->scores_buf, sizeof a->scores_buf, "%.*ssamples.jsonl", dl, a->bound);
-        if (!strcmp(a->bound, "-") || access(a->scores_buf, R_OK))
-            return lb_cli_failf(CMD, "--scores FILE is required (no samples.jsonl beside %s)", a->bound);
-        a->scores = a->scores_buf;
-    }
-    if (!strcmp(a->bound, "-") && !strcmp(a->scores, "-"))
-        return lb_cli_failf(CMD, "--bound and --scores cannot both read stdin");
     return -1;
 }
 
@@ -158,6 +144,11 @@ int lb_cli_plot(int argc, char **argv) {
     if (lb_report_plot_files(&o, &res, &err)) {
         if (res.unknown_prompt >= 0)
             st = lb_cli_failf(CMD, "--prompts: %s", err.msg);
+        else if (res.no_scores) /* eval writes samples.jsonl beside report.json */
+            st = lb_cli_failf(CMD, "--scores FILE is required (no samples.jsonl beside %s)",
+                              a.bound);
+        else if (res.both_stdin)
+            st = lb_cli_failf(CMD, "--bound and --scores cannot both read stdin");
         else {
             lb_cli_fail(CMD, &err);
             st = err.code == LB_ENOMEM || (res.writing && err.code != LB_EINVAL) ? LB_EXIT_FAIL : LB_EXIT_USAGE;

@@ -77,20 +77,6 @@ static int sample_loaded(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err) 
     return 0;
 }
 
-/* The ranks meet (cli_mpi.h): every rank's setup outcome and job. */
-static int sample_ready(void *user, int rc, const lb_eval_ctx_t *ctx, const lb_eval_opts_t *o,
-                        lb_error_t *err) {
-    (void)user;
-    return lb_cli_mpi_ready(rc, &(lb_cli_mpi_job_t){
-                                lb_cli_mpi_fingerprint(ctx->prompts, ctx->n_items, &ctx->opts),
-                                o->model, ctx->model_sha256, o->data, ctx->data_sha256}, err);
-}
-
-static int sample_go(void *user, int rc) {
-    (void)user;
-    return lb_cli_mpi_go(rc);
-}
-
 static void sample_bcast(void *user, void *buf, size_t n) {
     (void)user;
     lb_cli_mpi_bcast(buf, n);
@@ -149,7 +135,8 @@ static int sample_main(int argc, char **argv) {
         .rank = lb_cli_mpi_rank(), .ranks = lb_cli_mpi_size(),
         .hooks = {.user = &run, .progress = lb_cli_sampling_progress,
                   .sampler = lb_cli_mpi_sampler_run, .warn = sample_warn},
-        .loaded = sample_loaded, .ready = sample_ready, .go = sample_go, .bcast = sample_bcast,
+        .loaded = sample_loaded, .ready = lb_cli_mpi_flow_ready, .go = lb_cli_mpi_flow_go,
+        .bcast = sample_bcast,
         .started = sample_started};
     int rc = lb_eval_sample_flow_run(&f, &a, &ctx, &err), status = LB_EXIT_OK;
     if (rc && f.stage == LB_EVAL_FLOW_CHECK) {

@@ -57,16 +57,6 @@ static void usage(FILE *out) {
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
-static int copy_out(FILE *spool) {
-    char buf[1 << 16];
-    size_t n;
-    if (fflush(spool) || fseek(spool, 0, SEEK_SET)) return -1;
-    while ((n = fread(buf, 1, sizeof buf, spool)) > 0)
-        if (fwrite(buf, 1, n, stdout) != n) return -1;
-    if (ferror(spool)) return -1;
-    return fflush(stdout) ? -1 : 0;
-}
-
 /* Score everything from fp into spool (lb_score_stream). Returns an exit status; prints its
  * own message. Nothing reaches stdout here. */
 static int run(const lb_score_cfg_t *cfg, FILE *fp, FILE *spool) {
@@ -137,15 +127,8 @@ int lb_cli_score(int argc, char **argv) {
         cfg.path = in;
     }
     /* The output waits in an unlinked temporary file; in memory when none can be made. */
-    char *mem = NULL;
-    size_t mem_len = 0;
-    FILE *spool = tmpfile();
-    int in_memory = 0;
-    if (!spool) {
-        spool = open_memstream(&mem, &mem_len);
-        in_memory = 1;
-    }
-    if (!spool) {
+    lb_cli_spool_t spool;
+    if (lb_cli_spool_open(&spool)) {
         if (fp != stdin) fclose(fp);
         fprintf(stderr, "leakbound score: cannot create a temporary output\n");
         return LB_EXIT_FAIL;
@@ -153,28 +136,17 @@ int lb_cli_score(int argc, char **argv) {
     lb_judge_t *judge = NULL;
     if (cfg.metric == LB_METRIC_JUDGE && (st = lb_cli_score_judge_open(&so, "score", &judge))) {
         if (fp != stdin) fclose(fp);
-        fclose(spool);
-        free(mem);
+        lb_cli_spool_close(&spool);
         return st;
     }
     cfg.opts.judge = judge;
-    int status = run(&cfg, fp, spool);
+    int status = run(&cfg, fp, spool.fp);
     lb_judge_free(judge);
     if (fp != stdin) fclose(fp);
-    if (in_memory) {
-        int bad = fclose(spool);
-        if (status == LB_EXIT_OK && (bad || fwrite(mem, 1, mem_len, stdout) != mem_len ||
-                                     fflush(stdout))) {
-            fprintf(stderr, "leakbound score: writing stdout failed\n");
-            status = LB_EXIT_FAIL;
-        }
-        free(mem);
-    } else {
-        if (status == LB_EXIT_OK && copy_out(spool)) {
-            fprintf(stderr, "leakbound score: writing stdout failed: %s\n", strerror(errno));
-            status = LB_EXIT_FAIL;
-        }
-        fclose(spool);
+    if (status == LB_EXIT_OK && lb_cli_spool_copy_out(&spool)) {
+        fprintf(stderr, "leakbound score: writing stdout failed: %s\n", strerror(errno));
+        status = LB_EXIT_FAIL;
     }
+    lb_cli_spool_close(&spool);
     return status;
 }

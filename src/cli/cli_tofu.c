@@ -111,9 +111,7 @@ typedef struct tofu_prov {
 
 static json_t *provenance(void *user, lb_error_t *err) {
     const tofu_prov_t *p = user;
-    char **kav;
-    int kac = lb_cli_kept_argv(&kav);
-    return lb_eval_provenance(kac, kav, p->model_dir, NULL, p->forget, NULL, err);
+    return lb_cli_provenance(p->model_dir, NULL, p->forget, NULL, err);
 }
 
 int lb_cli_tofu(int argc, char **argv) {

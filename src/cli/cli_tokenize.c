@@ -37,15 +37,6 @@ static void usage(FILE *out) {
     fprintf(out, "\n%s", lb_cli_exit_help);
 }
 
-static int copy_out(FILE *tmp) {
-    char buf[1 << 16];
-    size_t k;
-    rewind(tmp);
-    while ((k = fread(buf, 1, sizeof buf, tmp)) > 0)
-        if (fwrite(buf, 1, k, stdout) != k) return -1;
-    return ferror(tmp) || fflush(stdout) ? -1 : 0;
-}
-
 int lb_cli_tokenize(int argc, char **argv) {
     static const struct option opts[] = {
         {"tokenizer", required_argument, NULL, 't'}, {"model", required_argument, NULL, 'm'},
@@ -81,8 +72,8 @@ int lb_cli_tokenize(int argc, char **argv) {
     lb_error_t err = {0};
     lb_tokenizer_t *tok = NULL;
     if (lb_tokenizer_load(tok_path, &tok, &err)) return lb_cli_fail("tokenize", &err);
-    FILE *tmp = tmpfile();
-    if (!tmp) {
+    lb_cli_spool_t spool; /* stdout waits here: nothing is written on bad input */
+    if (lb_cli_spool_open(&spool)) {
         lb_tokenizer_free(tok);
         fprintf(stderr, "leakbound tokenize: cannot create a temporary file\n");
         return LB_EXIT_FAIL;
@@ -93,13 +84,13 @@ int lb_cli_tokenize(int argc, char **argv) {
     o.add_special = !no_special;
     o.skip_special = !keep_special;
     int status = LB_EXIT_OK;
-    if (lb_tokenizer_jsonl(tok, in, tmp, &o, &err)) status = lb_cli_status(&err, NULL, NULL);
-    if (status == LB_EXIT_OK && copy_out(tmp)) {
+    if (lb_tokenizer_jsonl(tok, in, spool.fp, &o, &err)) status = lb_cli_status(&err, NULL, NULL);
+    if (status == LB_EXIT_OK && lb_cli_spool_copy_out(&spool)) {
         lb_error_set(&err, LB_EIO, "cannot write to stdout");
         status = LB_EXIT_FAIL;
     }
     if (status != LB_EXIT_OK) fprintf(stderr, "leakbound tokenize: %s\n", err.msg);
-    fclose(tmp);
+    lb_cli_spool_close(&spool);
     lb_tokenizer_free(tok);
     return status;
 }

@@ -252,9 +252,7 @@ int lb_cli_train_run(const char *cmd, lb_train_run_opts_t *o) {
                 d.info.kept_step, d.info.kept_greedy);
     int status = LB_EXIT_OK;
     if (rc && d.stage == LB_TRAIN_DIR_BEGIN) {
-        lb_error_prefix(&err, "--out");
-        fprintf(stderr, "leakbound %s: %s\n", cmd, err.msg);
-        status = rc == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
+        status = lb_cli_out_failed(cmd, &err);
     } else if (rc) {
         status = lb_cli_fail_status(cmd, &err, o->out_dir, d.tmp_dir[0] ? d.tmp_dir : NULL);
     }

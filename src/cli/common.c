@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "leakbound/eval.h"
 #include "leakbound/io.h"
 #include "leakbound/model.h"
 
@@ -177,4 +178,45 @@ void lb_cli_keep_argv(int argc, char **argv) {
 int lb_cli_kept_argv(char ***argv) {
     *argv = kept_argv;
     return kept_argc;
+}
+
+json_t *lb_cli_provenance(const char *model_dir, const char *model_sha, const char *data_path,
+                          const char *data_sha, lb_error_t *err) {
+    return lb_eval_provenance(kept_argc, kept_argv, model_dir, model_sha, data_path, data_sha, err);
+}
+
+int lb_cli_spool_open(lb_cli_spool_t *s) {
+    memset(s, 0, sizeof *s);
+    if ((s->fp = tmpfile())) return 0;
+    s->in_memory = 1;
+    return (s->fp = open_memstream(&s->mem, &s->mem_len)) ? 0 : -1;
+}
+
+int lb_cli_spool_copy_out(lb_cli_spool_t *s) {
+    errno = 0;
+    if (s->in_memory) {
+        int bad = fclose(s->fp);
+        s->fp = NULL;
+        if (bad || fwrite(s->mem, 1, s->mem_len, stdout) != s->mem_len) return -1;
+        return fflush(stdout) ? -1 : 0;
+    }
+    char buf[1 << 16];
+    size_t n;
+    if (fflush(s->fp) || fseek(s->fp, 0, SEEK_SET)) return -1;
+    while ((n = fread(buf, 1, sizeof buf, s->fp)) > 0)
+        if (fwrite(buf, 1, n, stdout) != n) return -1;
+    if (ferror(s->fp)) return -1;
+    return fflush(stdout) ? -1 : 0;
+}
+
+void lb_cli_spool_close(lb_cli_spool_t *s) {
+    if (s->fp) fclose(s->fp);
+    free(s->mem);
+    memset(s, 0, sizeof *s);
+}
+
+int lb_cli_out_failed(const char *cmd, lb_error_t *err) {
+    lb_error_prefix(err, "--out");
+    fprintf(stderr, "leakbound %s: %s\n", cmd, err->msg);
+    return err->code == LB_EINVAL ? LB_EXIT_USAGE : LB_EXIT_FAIL;
 }

@@ -30,7 +30,7 @@ lb_demo_opts_t lb_demo_opts_default(void) {
     o.out = "leakbound-demo";
     o.seed = 0;
     o.authors = 10;
-    o.n = 1024;
+    o.n = 0;
     o.finetune_epochs = 15;
     o.unlearn_target = 0.45;
     o.unlearn_lr = "1e-4";
@@ -38,6 +38,10 @@ lb_demo_opts_t lb_demo_opts_default(void) {
     o.entropy = "0.3,0";
     o.entropy_positions = "all";
     return o;
+}
+
+long lb_demo_opts_n(const lb_demo_opts_t *o) {
+    return o->n ? o->n : o->quick ? LB_DEMO_N_QUICK : LB_DEMO_N_FULL;
 }
 
 double demo_now(void) {
@@ -546,7 +550,9 @@ static int check_opts(const lb_demo_opts_t *o, lb_error_t *err) {
     double lf, lr, x;
     char tail, *end;
     if (!o->out || !*o->out) return lb_error_set(err, LB_EINVAL, "out: want a folder");
-    if (o->n < 1 || o->n > 100000) return lb_error_set(err, LB_EINVAL, "n: want an integer in 1..100000, got %ld", o->n);
+    if (o->n < 0 || o->n > 100000)
+        return lb_error_set(err, LB_EINVAL, "n: want 0 (by quick) or an integer in 1..100000, got %ld",
+                            o->n);
     if (o->seed < 0) return lb_error_set(err, LB_EINVAL, "seed: want an integer >= 0, got %ld", o->seed);
     if (o->authors < 1 || o->authors > 10000)
         return lb_error_set(err, LB_EINVAL, "authors: want an integer in 1..10000, got %d", o->authors);
@@ -582,7 +588,7 @@ int lb_demo_run(const lb_demo_opts_t *opts, const lb_demo_hooks_t *hooks, lb_dem
     d->authors = opts->authors;
     d->vocab = 1024;
     d->size = "L2-D64-H4-KV2-I192-T80";
-    d->n = opts->n;
+    d->n = lb_demo_opts_n(opts);
     d->retain_n = d->n < 32 ? d->n : 32; /* as many as the diversity measure reads */
     d->diversity_samples = 32;
     d->alpha = 0.01;

@@ -105,6 +105,7 @@ int lb_eval_inspect(const char *dir, const char *tokenizer, json_t **out, lb_err
     json_object_set_new(mem, "scratch_bytes", json_integer((json_int_t)scratch));
     json_object_set_new(mem, "total_bytes", json_integer((json_int_t)plan));
     json_object_set_new(mem, "available_bytes", json_integer((json_int_t)avail));
+    json_object_set_new(mem, "fits", avail > 0 ? json_boolean(plan <= avail) : json_null());
     json_object_set_new(doc, "memory_plan", mem);
     if (run) json_object_set(doc, "run", run);
     if (!doc || !dts || !eos || !mem) {

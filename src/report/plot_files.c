@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "leakbound/io.h"
 #include "leakbound/report.h"
@@ -127,10 +128,30 @@ int lb_report_plot_files(const lb_report_plot_files_opts_t *o, lb_report_plot_fi
     if (!res) res = &dummy;
     memset(res, 0, sizeof *res);
     res->unknown_prompt = -1;
-    if (!o || !o->report || !o->scores || !o->out_dir)
-        return lb_error_set(err, LB_EINVAL, "plot: report, scores and output folder are required");
-    if (!strcmp(o->report, "-") && !strcmp(o->scores, "-"))
+    if (!o || !o->report || !o->out_dir)
+        return lb_error_set(err, LB_EINVAL, "plot: report and output folder are required");
+    /* scores NULL: the samples.jsonl that eval writes beside its report.json */
+    char *sibling = NULL;
+    lb_report_plot_files_opts_t with_scores = *o;
+    if (!o->scores) {
+        const char *slash = strrchr(o->report, '/');
+        int dl = slash ? (int)(slash - o->report) + 1 : 0;
+        size_t len = (size_t)dl + sizeof "samples.jsonl";
+        if (!(sibling = malloc(len))) return lb_error_set(err, LB_ENOMEM, "out of memory");
+        snprintf(sibling, len, "%.*ssamples.jsonl", dl, o->report);
+        if (!strcmp(o->report, "-") || access(sibling, R_OK)) {
+            free(sibling);
+            res->no_scores = 1;
+            return lb_error_set(err, LB_EINVAL, "no scores given and no samples.jsonl beside %s",
+                                o->report);
+        }
+        with_scores.scores = sibling;
+        o = &with_scores;
+    }
+    if (!strcmp(o->report, "-") && !strcmp(o->scores, "-")) {
+        res->both_stdin = 1;
         return lb_error_set(err, LB_EINVAL, "the report and the scores cannot both read stdin");
+    }
     lb_report_plot_doc_t d;
     int rc = lb_report_plot_doc_read(o->report, &d, err);
     size_t pick[LB_REPORT_PLOT_MAX_PANELS], k = 0;
@@ -159,5 +180,6 @@ int lb_report_plot_files(const lb_report_plot_files_opts_t *o, lb_report_plot_fi
     lb_io_dir_abort(&out);
     lb_report_plot_scores_free(&sc);
     lb_report_plot_doc_free(&d);
+    free(sibling);
     return rc;
 }

@@ -56,6 +56,43 @@ int lb_sampler_check(const lb_sampler_opts_t *o, lb_error_t *err) {
     return LB_OK;
 }
 
+/* A field added to lb_sampler_opts_t changes its size: place it in lb_sampler_opts_hash (hashed,
+ * or listed as not shaping a result) and update the size here and in tests/sample. */
+_Static_assert(sizeof(void *) != 8 || sizeof(lb_sampler_opts_t) == 160,
+               "lb_sampler_opts_t changed: update lb_sampler_opts_hash");
+
+static uint64_t mix(uint64_t h, const void *p, size_t len) {
+    return h * 1099511628211ull ^ lb_sample_key_hash((const char *)p, len);
+}
+static uint64_t mix_l(uint64_t h, long long v) { return mix(h, &v, sizeof v); }
+static uint64_t mix_d(uint64_t h, double v) { return mix(h, &v, sizeof v); }
+
+uint64_t lb_sampler_opts_hash(const lb_sampler_opts_t *o) {
+    uint64_t h = 0;
+    h = mix_d(h, o->warp.temperature);
+    h = mix_l(h, o->warp.top_k);
+    h = mix_d(h, o->warp.top_p);
+    h = mix_d(h, o->min_p);
+    h = mix_l(h, o->n_samples);
+    h = mix_l(h, o->first_sample);
+    h = mix_l(h, o->greedy_too);
+    h = mix_l(h, o->max_new_tokens);
+    h = mix_l(h, o->max_length);
+    h = mix_l(h, o->n_eos);
+    if (o->n_eos > 0 && o->eos) h = mix(h, o->eos, (size_t)o->n_eos * sizeof *o->eos);
+    h = mix_l(h, o->n_stop);
+    for (int i = 0; i < o->n_stop && o->stop; i++)
+        h = o->stop[i] ? mix(h, o->stop[i], strlen(o->stop[i]) + 1) : mix_l(h, -1);
+    h = mix(h, &o->seed, sizeof o->seed);
+    /* batch, kv_budget, on_token: no result depends on them */
+    h = mix_l(h, o->adaptive);
+    h = mix_l(h, (long long)o->confidence);
+    h = mix_d(h, o->confidence_threshold);
+    h = mix_d(h, o->low_temperature);
+    h = mix_l(h, o->record_temperatures);
+    return h;
+}
+
 long lb_sampler_max_new(const lb_sampler_opts_t *o, size_t n_prompt, int ctx) {
     long n = o->max_new_tokens >= 0 ? o->max_new_tokens : o->max_length - (long)n_prompt;
     if (n < 0) n = 0;

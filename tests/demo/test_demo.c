@@ -85,7 +85,12 @@ static void test_defaults(void **state) {
     lb_demo_opts_t o = lb_demo_opts_default();
     assert_string_equal(o.out, "leakbound-demo");
     assert_int_equal(o.authors, 10);
-    assert_int_equal(o.n, 1024);
+    assert_int_equal(o.n, 0); /* by quick: */
+    assert_int_equal(lb_demo_opts_n(&o), 1024);
+    o.quick = 1;
+    assert_int_equal(lb_demo_opts_n(&o), 128);
+    o.n = 7;
+    assert_int_equal(lb_demo_opts_n(&o), 7);
     assert_int_equal(o.finetune_epochs, 15);
     assert_int_equal(o.unlearn_epochs, 30);
     assert_true(o.unlearn_target == 0.45);
@@ -104,7 +109,7 @@ static void test_bad_options(void **state) {
     for (int k = 0; k < 8; k++) {
         lb_demo_opts_t o = lb_demo_opts_default();
         o.out = out;
-        if (k == 0) o.n = 0;
+        if (k == 0) o.n = -1;
         if (k == 1) o.authors = 10001;
         if (k == 2) o.finetune_epochs = 0;
         if (k == 3) o.unlearn_target = 1.5;
@@ -132,11 +137,12 @@ static void test_eval_failure(void **state) {
     o.out = out;
     o.authors = 1;
     o.finetune_epochs = 1;
-    o.n = 2;
+    o.quick = 1; /* n 0: the quick run's 128 */
     lb_demo_result_t r;
     lb_error_t err = {0};
     int rc = lb_demo_run(&o, &h, &r, &err);
     assert_int_equal(rc, LB_EIO);
+    assert_int_equal(r.n, 128); /* what the run used and records */
     /* data, tokenizer, init and finetune-1 ran; the first eval (the fine-tuning check) failed */
     assert_int_equal(v.evals, 1);
     assert_int_equal(v.begins, 5);

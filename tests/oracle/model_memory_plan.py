@@ -63,8 +63,14 @@ def main():
               f"mapped weights {plan['weights_mapped_bytes']} != the file's matrices")
         check(plan["weights_copied_bytes"] < plan["weights_mapped_bytes"] // 10,
               "F32 matrices are not copied")
+        want_fits = (plan["total_bytes"] <= plan["available_bytes"]
+                     if plan["available_bytes"] > 0 else None)
+        check("fits" in plan and plan["fits"] == want_fits,
+              f"memory_plan.fits {plan.get('fits', 'missing')} != {want_fits}")
         r = subprocess.run([CLI, "inspect", "--model", model], capture_output=True, text=True)
         check("memory plan:" in r.stdout, "inspect's text shows the memory plan")
+        check(("DOES NOT FIT" in r.stdout) == (want_fits is False),
+              "inspect's text says DOES NOT FIT exactly when memory_plan.fits is false")
 
         data = os.path.join(DEFAULT, "forget.jsonl")
         out = os.path.join(tmp, "s.jsonl")

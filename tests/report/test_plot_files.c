@@ -147,10 +147,45 @@ static void test_named_and_errors(void **state) {
     count_panels("prompt e<", 0);
 }
 
+/* scores NULL: samples.jsonl beside the report, as eval writes it; without it, no_scores */
+static void test_default_scores(void **state) {
+    (void)state;
+    rm_out();
+    char sib[320];
+    snprintf(sib, sizeof sib, "%s/samples.jsonl", dir);
+    unlink(sib);
+    lb_report_plot_files_opts_t o;
+    lb_report_plot_files_opts_default(&o);
+    o.report = rep, o.out_dir = out;
+    assert_null(o.scores);
+    lb_report_plot_files_result_t res;
+    lb_error_t err;
+    assert_int_equal(lb_report_plot_files(&o, &res, &err), LB_EINVAL);
+    assert_int_equal(res.no_scores, 1);
+    assert_int_equal(res.both_stdin, 0);
+    assert_non_null(strstr(err.msg, "no samples.jsonl beside "));
+    assert_false(exists("density.svg"));
+    assert_int_equal(link(sco, sib), 0);
+    assert_int_equal(lb_report_plot_files(&o, &res, &err), 0);
+    assert_int_equal(res.no_scores, 0);
+    assert_int_equal(res.n_panels, 4);
+    count_panels("prompt e<", 1);
+    unlink(sib);
+    /* the report on stdin has no folder: no default */
+    o.report = "-";
+    assert_int_equal(lb_report_plot_files(&o, &res, &err), LB_EINVAL);
+    assert_int_equal(res.no_scores, 1);
+    o.scores = "-";
+    assert_int_equal(lb_report_plot_files(&o, &res, &err), LB_EINVAL);
+    assert_int_equal(res.no_scores, 0);
+    assert_int_equal(res.both_stdin, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_choice),
         cmocka_unit_test(test_named_and_errors),
+        cmocka_unit_test(test_default_scores),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

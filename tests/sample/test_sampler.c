@@ -117,11 +117,63 @@ static void test_check(void **state) {
     assert_string_equal(lb_sample_finish_name(LB_FINISH_STOP), "stop");
 }
 
+/* lb_sampler_opts_hash: every field is listed here (the listing must tile the struct, so a new
+ * field fails this test until it is placed); changing a hashed field changes the hash, a
+ * field that shapes no result (batch, kv_budget, on_token) does not, and eos/stop count by
+ * content, not by pointer. */
+#define F(name, hashed)                                                                            \
+    {#name, offsetof(lb_sampler_opts_t, name), sizeof(((lb_sampler_opts_t *)0)->name), hashed}
+static int dummy_token(void *user, size_t prompt, int index, const int32_t *tokens, int n_tokens,
+                       int final, lb_error_t *err) {
+    (void)user, (void)prompt, (void)index, (void)tokens, (void)n_tokens, (void)final, (void)err;
+    return 0;
+}
+
+static void test_opts_hash(void **state) {
+    (void)state;
+    static const struct { const char *name; size_t off, size; int hashed; } f[] = {
+        F(warp.temperature, 1), F(warp.top_k, 1), F(warp.top_p, 1), F(min_p, 1), F(n_samples, 1),
+        F(first_sample, 1), F(greedy_too, 1), F(max_new_tokens, 1), F(max_length, 1), F(eos, 1),
+        F(n_eos, 1), F(stop, 1), F(n_stop, 1), F(seed, 1), F(batch, 0), F(kv_budget, 0),
+        F(adaptive, 1), F(confidence, 1), F(confidence_threshold, 1), F(low_temperature, 1),
+        F(record_temperatures, 1), F(on_token, 0),
+    };
+    size_t nf = sizeof f / sizeof f[0], end = 0;
+    for (size_t i = 0; i < nf; i++) { /* in order, no field missing: gaps only for alignment */
+        assert_true(f[i].off >= end && f[i].off - end < 8);
+        end = f[i].off + f[i].size;
+    }
+    assert_true(sizeof(lb_sampler_opts_t) >= end && sizeof(lb_sampler_opts_t) - end < 8);
+    static const int32_t eos_a[] = {2, 7}, eos_b[] = {2, 7}, eos_c[] = {2, 8};
+    static const char *const stop_a[] = {"\n\n", "END"}, *const stop_b[] = {"\n\n", "END"},
+                             *const stop_c[] = {"\n\n", "ENF"};
+    lb_sampler_opts_t base = lb_sampler_defaults();
+    base.eos = eos_a, base.n_eos = 2, base.stop = stop_a, base.n_stop = 2;
+    uint64_t h0 = lb_sampler_opts_hash(&base);
+    for (size_t i = 0; i < nf; i++) {
+        lb_sampler_opts_t o = base;
+        unsigned char *p = (unsigned char *)&o + f[i].off;
+        if (f[i].off == offsetof(lb_sampler_opts_t, eos)) o.eos = eos_c;
+        else if (f[i].off == offsetof(lb_sampler_opts_t, stop)) o.stop = stop_c;
+        else if (f[i].off == offsetof(lb_sampler_opts_t, on_token)) o.on_token = dummy_token;
+        else if (f[i].off == offsetof(lb_sampler_opts_t, n_eos)) o.n_eos = 1;
+        else if (f[i].off == offsetof(lb_sampler_opts_t, n_stop)) o.n_stop = 1;
+        else p[0] ^= 1, p[f[i].size - 1] ^= 0x10;
+        uint64_t h = lb_sampler_opts_hash(&o);
+        if (f[i].hashed && h == h0) fail_msg("changing %s leaves the hash as it was", f[i].name);
+        if (!f[i].hashed && h != h0) fail_msg("changing %s changes the hash", f[i].name);
+    }
+    lb_sampler_opts_t o = base; /* the same contents elsewhere: the same hash */
+    o.eos = eos_b, o.stop = stop_b;
+    assert_true(lb_sampler_opts_hash(&o) == h0);
+}
+#undef F
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_philox_kat), cmocka_unit_test(test_uniform_layout),
         cmocka_unit_test(test_min_p),      cmocka_unit_test(test_max_new),
-        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_check),      cmocka_unit_test(test_opts_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
