@@ -142,8 +142,10 @@ typedef struct lb_train_run_opts {
     const char *check_metric;  /* rougeL-recall, rougeL-f, rouge1-recall, rouge1-f, keywords or
                                   exact; NULL: not chosen (the checks use rougeL-recall) */
     long check_max_new;        /* the checks' answer length; 0: eval's default */
-    int method_given;          /* 1: obj.method was chosen (lb_train_run_opts_set "method", a
-                                  --config file); an unlearning run needs it */
+    int method_given;          /* 1: obj.method was chosen (lb_train_run_opts_default sets 1;
+                                  lb_train_run_opts_set "method" and a --config file set it);
+                                  0 refuses an unlearning run: the unlearn command clears it so
+                                  that its user names the method */
 } lb_train_run_opts_t;
 
 enum { LB_TRAIN_STOP_NONE = 0, LB_TRAIN_STOP_AT_MOST = 1, LB_TRAIN_STOP_AT_LEAST = 2 };
@@ -151,7 +153,8 @@ enum { LB_TRAIN_STOP_NONE = 0, LB_TRAIN_STOP_AT_MOST = 1, LB_TRAIN_STOP_AT_LEAST
 /* Fill o with what no flag of `leakbound finetune` (unlearn 0) or `leakbound unlearn` (unlearn 1)
  * means (docs/training.md): template phi, method finetune / GA, lambda 1, beta 0.05, epochs 5 /
  * 10, lr 2e-5 / 1e-5, batch 16, grad_accum 2 / 4, max_length 256, warmup one epoch (-1),
- * weight_decay 0.01, max_grad_norm 1; everything else 0 / NULL. */
+ * weight_decay 0.01, max_grad_norm 1, method_given 1 (the default method counts as chosen);
+ * everything else 0 / NULL. */
 LB_API void lb_train_run_opts_default(lb_train_run_opts_t *o, int unlearn);
 
 /* The entropy term's retain weight when "entropy" gives only the forget weight: the reference's
@@ -178,7 +181,8 @@ LB_API int lb_train_run_opts_set(lb_train_run_opts_t *o, const char *flag, const
 
 /* The rules that tie o's options together, with the command line's messages, in this order:
  * model_dir, out_dir and data_path are required ("--model, --out and --forget are required");
- * an unlearning run needs method_given ("--method ga|gd|npo is required"); eval_every and
+ * an unlearning run needs method_given ("--method ga|gd|npo is required": set by default,
+ * cleared by the unlearn command); eval_every and
  * check_data go together; stop_rule, check_metric and check_max_new need eval_every; an
  * unlearning objective that uses the retain set (lb_objective_needs_retain) needs retain_path.
  * lb_train_run applies them first (then the numeric ranges, and a check function with

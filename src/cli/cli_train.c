@@ -152,6 +152,7 @@ static int load_config(const char *cmd, int argc, char **argv, lb_train_run_opts
                                       (size_t)(argc - optind), data_dir, &train_config, &err);
     if (!rc) {
         lb_train_run_opts_default(o, !strcmp(cmd, "unlearn"));
+        o->method_given = strcmp(cmd, "unlearn") != 0; /* unlearn names its method */
         rc = lb_train_config_apply(train_config, o, stderr, &err);
     }
     if (!rc) {
@@ -177,6 +178,7 @@ int lb_cli_train_parse(const char *cmd, int argc, char **argv, lb_train_run_opts
     int unlearn = !strcmp(cmd, "unlearn");
     const char *config = NULL, *data_dir = NULL;
     lb_train_run_opts_default(o, unlearn);
+    o->method_given = !unlearn; /* the unlearn command demands --method (or the config's loss) */
     int rc = parse_flags(cmd, argc, argv, o, usage, &config, &data_dir);
     if (rc) return rc;
     if (config) {

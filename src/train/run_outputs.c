@@ -18,4 +18,6 @@ void lb_train_run_opts_default(lb_train_run_opts_t *o, int unlearn) {
     o->warmup = -1;
     o->weight_decay = 0.01;
     o->max_grad_norm = 1.0;
+    o->method_given = 1; /* the default method stands for a library caller; the unlearn command
+                            clears this to demand --method */
 }

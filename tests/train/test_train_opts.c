@@ -185,6 +185,7 @@ static void test_check_rules(void **state) {
     lb_train_run_opts_default(&o, 0);
     check_msg(&o, "--model, --out and --data are required");
     lb_train_run_opts_default(&o, 1);
+    o.method_given = 0; /* as the unlearn command: the method must be named */
     set_ok(&o, "model", "m");
     set_ok(&o, "forget", "f");
     check_msg(&o, "--model, --out and --forget are required");
@@ -218,13 +219,15 @@ static void test_check_rules(void **state) {
     assert_int_equal(lb_train_run_check(&o, &err), 0);
     assert_int_equal(lb_train_run(&o, &err), LB_EINVAL);
     assert_non_null(strstr(err.msg, "no check function"));
-    /* a method chosen by the caller's own code says so */
+    /* a library caller's defaults and its own choice of method pass; a cleared method_given
+       (the unlearn command's) is refused */
     lb_train_run_opts_default(&o, 1);
     o.model_dir = "m", o.out_dir = "o", o.data_path = "f", o.retain_path = "r";
-    o.obj.method = LB_METHOD_NPO;
-    assert_int_equal(lb_train_run_check(&o, &err), LB_EINVAL);
-    o.method_given = 1;
     assert_int_equal(lb_train_run_check(&o, &err), 0);
+    o.obj.method = LB_METHOD_NPO;
+    assert_int_equal(lb_train_run_check(&o, &err), 0);
+    o.method_given = 0;
+    assert_int_equal(lb_train_run_check(&o, &err), LB_EINVAL);
 }
 
 /* The resolved keys of path loaded with overrides ov and data_dir, as JSON text. */
