@@ -128,8 +128,7 @@ typedef void (*lb_judge_warn_fn)(void *user, const char *msg);
  * run, set *checked and, when the labels are below the floor, call warn(user, msg) with the
  * whole warning of lb_judge_mass_warning (warn NULL: none; cut to 1023 bytes only when a
  * longer one finds no memory). Returns 1 when it warned (or would have, warn NULL), else 0. */
-LB_API int lb_judge_warn_once(const lb_judge_t *j, int *checked, lb_judge_warn_fn warn,
-                              void *user);
+LB_API int lb_judge_warn_once(const lb_judge_t *j, int *checked, lb_judge_warn_fn warn, void *user);
 
 #ifdef __cplusplus
 }

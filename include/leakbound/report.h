@@ -249,8 +249,8 @@ LB_API size_t lb_report_bound_opts_size(void);
  * stats flags of lb_stats_options_set (alpha, method, ed-lambda, queries, leak-at,
  * leak-threshold). value NULL reads as "". Returns 0, or LB_EINVAL with the message and *o
  * unchanged ("unknown option 'F'" for other names). */
-LB_API int lb_report_bound_opts_set(lb_report_bound_opts_t *o, const char *flag,
-                                    const char *value, lb_error_t *err);
+LB_API int lb_report_bound_opts_set(lb_report_bound_opts_t *o, const char *flag, const char *value,
+                                    lb_error_t *err);
 
 /* The document's "provenance" for the scores read from path (sha256: the hex SHA-256 of the
  * bytes read): a new JSON object the run takes over, or NULL with err set. */
@@ -266,8 +266,8 @@ typedef json_t *(*lb_report_provenance_fn)(void *ctx, const char *path, const ch
  * refused or could not open path: a bad-input error, exit 2 in the CLI), else 0. Returns 0, or
  * lb_scores_read's LB_EFORMAT/LB_EINVAL/LB_EIO naming "path:line", lb_report_bound_prompts'
  * errors, the provenance's or write's error, LB_ENOMEM. */
-LB_API int lb_report_bound_file(const char *path, const lb_report_bound_opts_t *o,
-                                int threads, lb_report_provenance_fn provenance, void *prov_ctx,
+LB_API int lb_report_bound_file(const char *path, const lb_report_bound_opts_t *o, int threads,
+                                lb_report_provenance_fn provenance, void *prov_ctx,
                                 lb_report_write_fn write, void *write_ctx, int *read_failed,
                                 lb_error_t *err);
 

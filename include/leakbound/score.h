@@ -96,8 +96,7 @@ LB_API int lb_score_opts_set(lb_score_opts_t *o, lb_score_judge_cfg_t *j, const 
  * opening path of `score`, `eval` and `eval --samples`. Returns lb_judge_open(j->dir,
  * &j->opts, ...)'s result, or LB_EINVAL "--metric judge needs --judge DIR (the judge model)"
  * when j or j->dir is NULL. */
-LB_API int lb_score_judge_open(const lb_score_judge_cfg_t *j, lb_judge_t **out,
-                               lb_error_t *err);
+LB_API int lb_score_judge_open(const lb_score_judge_cfg_t *j, lb_judge_t **out, lb_error_t *err);
 
 /* The text that is scored (see the contract): *text and *len moved past the stripped prefix. */
 LB_API void lb_score_strip(const lb_score_opts_t *o, const char **text, size_t *len);
@@ -220,8 +219,8 @@ LB_API int lb_score_text(const lb_score_cfg_t *cfg, lb_score_worker_t *w, long l
  * result whole). Returns 0, or the first error in input order: LB_EFORMAT/LB_EINVAL (a bad
  * line, as lb_score_line; "<path>: empty input (no JSON lines)"), LB_EIO ("<path>:<line>:
  * read error", or out cannot be written), LB_ENOMEM. */
-LB_API int lb_score_stream(const lb_score_cfg_t *cfg, FILE *in, FILE *out,
-                           lb_judge_warn_fn warn, void *user, lb_error_t *err);
+LB_API int lb_score_stream(const lb_score_cfg_t *cfg, FILE *in, FILE *out, lb_judge_warn_fn warn,
+                           void *user, lb_error_t *err);
 
 /* ---- The scores file: what `leakbound bound` reads ---- */
 

@@ -59,8 +59,7 @@ LB_API int lb_train_config_load(const char *path, const char *command, const cha
  * spells it). Errors: lb_train_config_load's; LB_ENOMEM. */
 LB_API int lb_train_config_load_dir(const char *path, const char *command,
                                     const char *const *overrides, size_t n_overrides,
-                                    const char *data_dir, lb_train_config_t **out,
-                                    lb_error_t *err);
+                                    const char *data_dir, lb_train_config_t **out, lb_error_t *err);
 
 /* "finetune", "unlearn", "eval" or "tofu". */
 LB_API const char *lb_train_config_command(const lb_train_config_t *c);
