@@ -138,23 +138,34 @@ int lb_cli_sampling_progress(void *user, const lb_sampler_progress_t *p) {
     return 0;
 }
 
+/* A byte count for the progress line: kB below a megabyte, else lb_mem_bytes_str's MB/GB. */
+static void bytes_str(double b, char *buf, size_t cap) {
+    if (b < 1e6) snprintf(buf, cap, "%.1f kB", b / 1e3);
+    else lb_mem_bytes_str(b, buf, cap);
+}
+
 int lb_cli_samples_progress(void *user, const lb_eval_samples_progress_t *p) {
     lb_cli_progress_t *g = user;
     if (g->quiet || (!p->final && p->seconds - g->last < 2.0) || p->seconds <= 0) return 0;
     g->last = p->seconds;
-    double mb = (double)p->bytes_done / 1e6, lps = (double)p->lines / p->seconds;
+    double lps = (double)p->lines / p->seconds;
     double eta = p->bytes_done && p->bytes_total >= 0
                      ? p->seconds * (double)(p->bytes_total - p->bytes_done) /
                            (double)p->bytes_done
                      : 0;
-    char size[48] = "", when[48];
-    if (p->bytes_total >= 0) snprintf(size, sizeof size, "/%.1f", (double)p->bytes_total / 1e6);
+    char done[32], size[48] = "", when[48];
+    bytes_str((double)p->bytes_done, done, sizeof done);
+    if (p->bytes_total >= 0) {
+        char total[32];
+        bytes_str((double)p->bytes_total, total, sizeof total);
+        snprintf(size, sizeof size, " of %s", total);
+    }
     if (p->final || p->bytes_total >= 0)
         snprintf(when, sizeof when, "%s %.0fs", p->final ? "elapsed" : "ETA",
                  p->final ? p->seconds : eta);
     else
         snprintf(when, sizeof when, "ETA ? (a pipe)");
-    fprintf(stderr, "leakbound %s: samples %.1f%s MB, %ld lines, %zu answers, %.1f lines/s, %s\n",
-            g->cmd, mb, size, p->lines, p->answers, lps, when);
+    fprintf(stderr, "leakbound %s: samples %s%s, %ld lines, %zu answers, %.0f lines/s, %s\n",
+            g->cmd, done, size, p->lines, p->answers, lps, when);
     return 0;
 }

@@ -113,8 +113,14 @@ def check_data_warning():
                     f"{got}, want {text!r}")
 
 
-PROGRESS = re.compile(r"leakbound eval: samples ([0-9.]+)/([0-9.]+) MB, (\d+) lines, (\d+) "
-                      r"answers, [0-9.]+ lines/s, elapsed \d+s$")
+PROGRESS = re.compile(r"leakbound eval: samples ([0-9.]+ [kMG]B) of ([0-9.]+ [kMG]B), (\d+) lines, "
+                      r"(\d+) answers, [0-9]+ lines/s, elapsed \d+s$")
+
+
+def size_text(b):
+    """The progress line's byte count: kB below a megabyte, else MB (below a gigabyte)."""
+    return "%.1f kB" % (b / 1e3) if b < 1e6 else "%.1f MB" % (b / 1e6) if b < 1e9 else \
+        "%.2f GB" % (b / 1e9)
 
 
 def check_progress_line():
@@ -129,9 +135,9 @@ def check_progress_line():
     C.check("eval --samples: a last progress line (elapsed)", p.returncode == 0 and m,
             f"exit {p.returncode}, {p.stderr!r}")
     if m:
-        C.check("eval --samples: its lines, answers and MB are the file's",
+        C.check("eval --samples: its lines, answers and bytes are the file's",
                 int(m.group(3)) == n_lines and int(m.group(4)) == n_lines and
-                m.group(1) == m.group(2) == "%.1f" % (size / 1e6), last)
+                m.group(1) == m.group(2) == size_text(size), last)
     q = run(["eval", "--samples", answers, "--metric", "rougeL-recall", "--out",
              os.path.join(WORK, "out-progress-quiet"), "--quiet"])
     C.check("eval --samples --quiet: no progress line", q.returncode == 0 and q.stderr == "",
