@@ -116,7 +116,8 @@ LB_API int lb_judge_label_mass(const lb_judge_t *j, double *mass);
  * as snprintf cuts: a return >= cap asks for a larger buffer; cap 0 writes nothing and msg
  * may then be NULL, to ask only whether the labels are below the floor): "the
  * judge labels 'A' and 'B' have total probability M on average over the first K judge
- * prompts, below the floor 0.01: ..." and a second line "  hint: ..." (no trailing newline),
+ * prompts, below the floor 0.01: ..." ("on the first judge prompt" when K is 1: one line of
+ * `eval --samples`) and a second line "  hint: ..." (no trailing newline),
  * the text `leakbound score` and `eval` print after "leakbound CMD: warning: ". */
 LB_API long lb_judge_mass_warning(const lb_judge_t *j, char *msg, size_t cap);
 

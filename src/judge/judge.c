@@ -389,13 +389,15 @@ long lb_judge_mass_warning(const lb_judge_t *j, char *msg, size_t cap) {
     if (cap) msg[0] = 0;
     if (k == 0) return -1;
     if (!(mass < LB_JUDGE_LABEL_MASS_FLOOR)) return 0;
-    int n = snprintf(msg, cap, "the judge labels '%s' and '%s' have total probability %.3g on "
-                     "average over the first %d judge prompts, below the floor %g: the judge "
+    char over[64] = "on the first judge prompt"; /* one line of `eval --samples` */
+    if (k > 1) snprintf(over, sizeof over, "on average over the first %d judge prompts", k);
+    int n = snprintf(msg, cap, "the judge labels '%s' and '%s' have total probability %.3g %s, "
+                     "below the floor %g: the judge "
                      "does not answer with these labels, and P(A) / (P(A) + P(B)) of two "
                      "unlikely tokens says nothing about the answers\n"
                      "  hint: check --judge-labels against what the judge writes (a BPE judge "
                      "usually writes ' unsafe' with a leading space) and --judge-template",
-                     j->label[0], j->label[1], mass, k, LB_JUDGE_LABEL_MASS_FLOOR);
+                     j->label[0], j->label[1], mass, over, LB_JUDGE_LABEL_MASS_FLOOR);
     return n < 1 ? 1 : n; /* an encoding error is not possible with %s/%g/%d */
 }
 

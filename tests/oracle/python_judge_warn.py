@@ -35,7 +35,13 @@ leakbound = pc.leakbound
 C = pc.Checks("python_judge_warn")
 WORK = pc.work_dir("python_judge_warn")
 TMPL = "Q: {prompt}\\nA: {response}\\nVerdict:"
-MASS = re.compile(r"total probability (\S+) on average over the first (\d+) judge prompts")
+MASS = re.compile(r"total probability (\S+) (?:on average over the first (\d+) judge prompts|"
+                  r"on the first judge prompt),")
+
+
+def mass_count(m):
+    """The number of judge prompts a MASS match averages over (one: "the first judge prompt")."""
+    return int(m.group(2)) if m.group(2) else 1
 
 
 def oracle_p(cfg, W, prompt, text):
@@ -75,7 +81,7 @@ def cli_warning(cmd, args):
 def check_mass(tag, msg, want, k):
     m = MASS.search(msg or "")
     C.check(f"{tag}: the mean over the first {k} judge prompts is the oracle's {want:.4g}",
-            m is not None and int(m.group(2)) == k and
+            m is not None and mass_count(m) == k and
             abs(float(m.group(1)) - want) <= 5e-3 * want, f"message {msg!r}")
 
 
