@@ -227,7 +227,18 @@ typedef struct lb_sampler_progress {
     size_t samples_done;        /* sequences finished (greedy included) */
     size_t tokens;              /* tokens generated so far */
     double seconds;             /* since lb_sampler_run started */
+    /* derived by lb_sampler_progress_derive (the sampler and the eval flows fill them) */
+    size_t samples_total;       /* sequences of the run: prompts_total x (n_samples + greedy) */
+    double samples_per_s;       /* samples_done / seconds (0 while seconds <= 0) */
+    double tokens_per_s;        /* tokens / seconds (0 while seconds <= 0) */
+    double eta_s;               /* seconds x (samples_total - samples_done) / samples_done: left
+                                   at the rate so far; 0 before the first sample and at the end */
 } lb_sampler_progress_t;
+
+/* Fill p's derived fields from prompts_total, samples_done, tokens and seconds, with n_res
+ * results per prompt (n_samples + 1 with the greedy answer): samples_total, the rates and the
+ * ETA as documented on lb_sampler_progress_t. p must not be NULL; n_res >= 0. */
+LB_API void lb_sampler_progress_derive(lb_sampler_progress_t *p, int n_res);
 
 /* The on_token hook of lb_sampler_opts_t: result `index` (-1 greedy) of prompt `prompt` has
  * taken its n_tokens-th token; tokens (n_tokens,) are all it generated so far; final: the token

@@ -134,12 +134,11 @@ static void eval_warn(void *user, lb_eval_warn_kind_t kind, const char *msg) {
     lb_cli_score_warn(CMD, msg);
 }
 
-/* After loading: the memory plan line, the progress total. */
+/* After loading: the memory plan line. */
 static int eval_loaded(void *user, const lb_eval_ctx_t *ctx, lb_error_t *err) {
     eval_run_t *r = user;
     (void)err;
     lb_cli_sampling_loaded(CMD, r->prog.quiet, ctx);
-    r->prog.samples_total = ctx->n_items * (size_t)(r->a->n + 1);
     return 0;
 }
 

@@ -82,15 +82,14 @@ static void sample_bcast(void *user, void *buf, size_t n) {
     lb_cli_mpi_bcast(buf, n);
 }
 
-/* Before the run: what --resume found, and the progress total. */
+/* Before the run: what --resume found. */
 static int sample_started(void *user, const lb_eval_ctx_t *ctx, size_t n_done, size_t n_todo,
                           lb_error_t *err) {
     sample_run_t *r = user;
-    (void)err;
+    (void)err, (void)n_todo;
     if (r->resume && !r->prog.quiet)
         fprintf(stderr, "leakbound %s: resuming: %zu of %zu questions already complete\n", CMD,
                 n_done, ctx->n_items);
-    r->prog.samples_total = n_todo * (size_t)(ctx->opts.n_samples + r->a->greedy_too);
     return 0;
 }
 

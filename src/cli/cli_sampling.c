@@ -128,13 +128,9 @@ int lb_cli_sampling_progress(void *user, const lb_sampler_progress_t *p) {
     int final = p->prompts_done == p->prompts_total;
     if (g->quiet || (!final && p->seconds - g->last < 2.0) || p->seconds <= 0) return 0;
     g->last = p->seconds;
-    double sps = (double)p->samples_done / p->seconds, tps = (double)p->tokens / p->seconds;
-    double eta = p->samples_done ? p->seconds * (double)(g->samples_total - p->samples_done) /
-                                       (double)p->samples_done
-                                 : 0;
     fprintf(stderr, "leakbound %s: prompts %zu/%zu, %.1f samples/s, %.1f tokens/s, %s %.0fs\n",
-            g->cmd, p->prompts_done, p->prompts_total, sps, tps, final ? "elapsed" : "ETA",
-            final ? p->seconds : eta);
+            g->cmd, p->prompts_done, p->prompts_total, p->samples_per_s, p->tokens_per_s,
+            final ? "elapsed" : "ETA", final ? p->seconds : p->eta_s);
     return 0;
 }
 

@@ -60,13 +60,13 @@ void lb_cli_sampling_warn_data(const char *cmd, const char *path, const lb_datas
  * through their warn hook). */
 void lb_cli_sampling_loaded(const char *cmd, int quiet, const lb_eval_ctx_t *ctx);
 
-/* Progress on stderr, at most every 2 s: prompts done, samples/s, tokens/s, ETA (an
- * lb_eval_progress_fn; user is an lb_cli_progress_t; never asks to stop). */
+/* Progress on stderr, at most every 2 s: prompts done, samples/s, tokens/s, ETA (the library's,
+ * lb_sampler_progress_derive) (an lb_eval_progress_fn; user is an lb_cli_progress_t; never asks
+ * to stop). */
 typedef struct lb_cli_progress {
     const char *cmd;
     int quiet;
     double last;
-    size_t samples_total;
 } lb_cli_progress_t;
 int lb_cli_sampling_progress(void *user, const lb_sampler_progress_t *p);
 

@@ -26,13 +26,19 @@ static int emit(void *user, size_t prompt, const lb_sample_result_t *res, int n_
 
 static void progress(void *user, const lb_sampler_progress_t *p) {
     lb_eval_drive_t *d = user;
-    if (d->hooks && d->hooks->progress && d->hooks->progress(d->hooks->user, p)) d->stop = 1;
+    if (!d->hooks || !d->hooks->progress) return;
+    /* the run's totals, rates and ETA, also when the sampler is a transport's (the job's
+       prompts_total) */
+    lb_sampler_progress_t q = *p;
+    lb_sampler_progress_derive(&q, d->n_res);
+    if (d->hooks->progress(d->hooks->user, &q)) d->stop = 1;
 }
 
 int lbi_eval_drive(lb_eval_drive_t *d, const lb_eval_ctx_t *ctx, const lb_sampler_prompt_t *prompts,
                   size_t n_prompts, lb_error_t *err) {
     lb_eval_sampler_fn run = d->hooks && d->hooks->sampler ? d->hooks->sampler : lb_sampler_run;
     d->stop = 0;
+    d->n_res = ctx->opts.n_samples + (ctx->opts.greedy_too ? 1 : 0);
     int rc = run(ctx->m, ctx->tok, prompts, n_prompts, &ctx->opts, emit, progress, d, err);
     if (!rc && d->stop) rc = stopped(err);
     return rc;

@@ -19,6 +19,7 @@ typedef struct lbi_eval_drive {
                  const double **scores, lb_error_t *err);
     void *self;
     int stop;                       /* a hook asked to stop */
+    int n_res;                      /* results per prompt: the progress total's factor */
 } lb_eval_drive_t;
 
 /* Run the sampler of d->hooks (NULL: lb_sampler_run) over prompts. Returns 0, LB_ECANCELED or

@@ -513,6 +513,15 @@ static int plan(sampler_t *s, lb_error_t *err) {
     return rc;
 }
 
+void lb_sampler_progress_derive(lb_sampler_progress_t *p, int n_res) {
+    p->samples_total = p->prompts_total * (size_t)(n_res > 0 ? n_res : 0);
+    double t = p->seconds;
+    p->samples_per_s = t > 0 ? (double)p->samples_done / t : 0;
+    p->tokens_per_s = t > 0 ? (double)p->tokens / t : 0;
+    size_t left = p->samples_total > p->samples_done ? p->samples_total - p->samples_done : 0;
+    p->eta_s = p->samples_done ? t * (double)left / (double)p->samples_done : 0;
+}
+
 int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
                    const lb_sampler_prompt_t *prompts, size_t n_prompts,
                    const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
@@ -548,6 +557,7 @@ int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
             rc = step(&s, err);
             if (!rc && progress) {
                 s.prog.seconds = now_since(&s.t0);
+                lb_sampler_progress_derive(&s.prog, s.n_res);
                 progress(user, &s.prog);
             }
             break;
@@ -559,6 +569,7 @@ int lb_sampler_run(const lb_model_t *m, const lb_tokenizer_t *tok,
     }
     if (progress) {
         s.prog.seconds = now_since(&s.t0);
+        lb_sampler_progress_derive(&s.prog, s.n_res);
         progress(user, &s.prog);
     }
 done:

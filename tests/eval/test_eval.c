@@ -101,6 +101,8 @@ typedef struct seen {
     int stop_after;                  /* > 0: the group hook asks to stop after this many */
     int stop_progress;               /* the progress hook asks to stop */
     int n_progress, n_sampler;
+    int n_res_expected;              /* > 0: every progress call's total is prompts x this */
+    lb_sampler_progress_t last;      /* the last progress call's */
 } seen_t;
 
 static int on_group(void *user, size_t item, const lb_sample_result_t *res, int n_res,
@@ -122,8 +124,20 @@ static int on_group(void *user, size_t item, const lb_sample_result_t *res, int 
 
 static int on_progress(void *user, const lb_sampler_progress_t *p) {
     seen_t *s = user;
-    (void)p;
     s->n_progress++;
+    /* the totals, rates and ETA are the library's: a caller only formats them */
+    if (s->n_res_expected > 0)
+        assert_int_equal(p->samples_total, p->prompts_total * (size_t)s->n_res_expected);
+    assert_true(p->samples_done <= p->samples_total);
+    assert_true(!s->last.seconds || p->samples_done >= s->last.samples_done);
+    if (p->seconds > 0) {
+        double t = p->seconds, done = (double)p->samples_done;
+        assert_true(fabs(p->samples_per_s - done / t) <= 1e-9 * (1 + done / t));
+        assert_true(fabs(p->tokens_per_s - (double)p->tokens / t) <= 1e-9 * (1 + p->tokens / t));
+        double eta = done > 0 ? t * (double)(p->samples_total - p->samples_done) / done : 0;
+        assert_true(fabs(p->eta_s - eta) <= 1e-9 * (1 + eta));
+    }
+    s->last = *p;
     return s->stop_progress;
 }
 
@@ -134,6 +148,26 @@ static int counting_sampler(const lb_model_t *m, const lb_tokenizer_t *tok,
                             lb_sampler_progress_fn progress, void *user, lb_error_t *err) {
     sampler_seen->n_sampler++;
     return lb_sampler_run(m, tok, prompts, n_prompts, o, emit, progress, user, err);
+}
+
+/* A transport's sampler (as the MPI one): its progress carries the raw counts only. */
+static lb_sampler_progress_fn raw_fn;
+static void *raw_user;
+static void raw_progress(void *user, const lb_sampler_progress_t *p) {
+    (void)user;
+    lb_sampler_progress_t q = {.prompts_done = p->prompts_done,
+                               .prompts_total = p->prompts_total,
+                               .samples_done = p->samples_done, .tokens = p->tokens,
+                               .seconds = p->seconds};
+    raw_fn(raw_user, &q);
+}
+static int raw_sampler(const lb_model_t *m, const lb_tokenizer_t *tok,
+                       const lb_sampler_prompt_t *prompts, size_t n_prompts,
+                       const lb_sampler_opts_t *o, lb_sampler_emit_fn emit,
+                       lb_sampler_progress_fn progress, void *user, lb_error_t *err) {
+    raw_fn = progress;
+    raw_user = user;
+    return lb_sampler_run(m, tok, prompts, n_prompts, o, emit, raw_progress, user, err);
 }
 
 static void seen_free(seen_t *s) {
@@ -164,7 +198,7 @@ static void test_sample_and_run(void **state) {
 
     /* sample: every item, no greedy, no scores; then items {2, 0} only: the same texts (the
        draws are keyed by id), handed over with their item index */
-    seen_t all = {0}, sub = {0};
+    seen_t all = {.n_res_expected = 4}, sub = {.n_res_expected = 4};
     sampler_seen = &all;
     lb_eval_hooks_t h = {.user = &all, .group = on_group, .progress = on_progress,
                          .sampler = counting_sampler};
@@ -172,11 +206,17 @@ static void test_sample_and_run(void **state) {
     assert_int_equal(all.n_groups, 3);
     assert_int_equal(all.n_sampler, 1);
     assert_true(all.n_progress >= 1 && !all.has_scores);
+    /* the last call: every answer drawn (3 items x 4), nothing left */
+    assert_int_equal(all.last.samples_total, 12);
+    assert_int_equal(all.last.samples_done, 12);
+    assert_true(all.last.eta_s == 0 && all.last.samples_per_s > 0 && all.last.tokens_per_s > 0);
     size_t items[2] = {2, 0};
     h.user = &sub;
     h.sampler = NULL;
     assert_int_equal(lb_eval_sample(&ctx, items, 2, &h, &err), LB_OK);
     assert_int_equal(sub.n_groups, 2);
+    assert_int_equal(sub.last.samples_total, 8); /* the items asked for: 2 x 4 */
+    assert_int_equal(sub.last.samples_done, 8);
     for (size_t g = 0; g < sub.n_groups; g++) {
         assert_true(sub.items[g] == 2 || sub.items[g] == 0);
         for (int i = 0; i < sub.n_res[g]; i++)
@@ -186,7 +226,7 @@ static void test_sample_and_run(void **state) {
     assert_int_equal(lb_eval_sample(&ctx, &bad, 1, &h, &err), LB_EINVAL);
 
     /* run: greedy + 4 samples per item, scored; the hook's scores are the result's */
-    seen_t run = {0};
+    seen_t run = {.n_res_expected = 5};
     h.user = &run;
     lb_eval_result_t r;
     lb_eval_result_init(&r, &o);
@@ -195,6 +235,21 @@ static void test_sample_and_run(void **state) {
     assert_int_equal(r.n, 4);
     assert_int_equal(r.n_done, 3);
     assert_true(run.has_scores);
+    assert_int_equal(run.last.samples_total, 15); /* 3 items x (4 + greedy) */
+    assert_int_equal(run.last.samples_done, 15);
+    assert_true(run.last.eta_s == 0);
+    /* through a transport whose progress carries only the counts: the same totals and rates */
+    seen_t raw = {.n_res_expected = 5};
+    h.user = &raw;
+    h.sampler = raw_sampler;
+    lb_eval_result_t r2;
+    lb_eval_result_init(&r2, &o);
+    assert_int_equal(lb_eval_run(&ctx, &o, &h, &r2, &err), LB_OK);
+    assert_int_equal(raw.last.samples_total, 15);
+    assert_true(raw.last.eta_s == 0 && raw.last.samples_per_s > 0);
+    lb_eval_result_free(&r2);
+    seen_free(&raw);
+    h.sampler = NULL;
     for (size_t g = 0; g < run.n_groups; g++) {
         size_t p = run.items[g];
         assert_int_equal(run.n_res[g], 5);
