@@ -742,7 +742,8 @@ LB_API int lb_eval_job_sample(lb_eval_job_t *j, lb_eval_progress_fn progress, vo
  * (lb_eval_job_scores). progress (may be NULL) is called with user as the sampler reports;
  * with "samples", as the file is read (lb_eval_flow_samples's samples_progress) with p's
  * prompts_done and prompts_total FILE's bytes read and its size (0 while unknown, a pipe),
- * samples_done the answers scored, tokens 0. Returns 0 or an LB_E* code with err filled
+ * samples_done the answers scored, samples_per_s their rate, eta_s the time left at the bytes'
+ * rate (0 while the size is unknown), tokens 0. Returns 0 or an LB_E* code with err filled
  * (LB_ECANCELED when progress stopped it: out untouched). */
 LB_API int lb_eval_job_eval(lb_eval_job_t *j, int argc, char *const *argv,
                             lb_eval_progress_fn progress, void *user, lb_error_t *err);

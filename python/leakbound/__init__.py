@@ -16,7 +16,7 @@ and reports, over the C library libleakbound.so (through ctypes; numpy in and ou
 The library is found through $LEAKBOUND_LIB, then the build/ folder of the checkout this
 package sits in, then the installed libleakbound.so.0.
 """
-from ._lib import (DataWarning, InputTypeError, JudgeLabelWarning, path as library_path,
+from ._lib import (Cancelled, DataWarning, InputTypeError, JudgeLabelWarning, path as library_path,
                    version as __version__)
 from ._bounds import bound_file, bounds
 from ._text import METRICS, Score, rouge, score
@@ -26,4 +26,4 @@ from . import conbo
 
 __all__ = ["bounds", "bound_file", "score", "rouge", "load_report", "Report", "Score", "conbo",
            "METRICS", "InputTypeError", "JudgeLabelWarning", "DataWarning", "library_path",
-           "sample", "eval", "Samples", "load_samples", "LoadedSamples"]
+           "sample", "eval", "Samples", "load_samples", "LoadedSamples", "Cancelled"]

@@ -38,6 +38,32 @@ _job_data_warning = _lib._sig("lb_eval_job_data_warning", ctypes.c_char_p, ctype
 LB_ECANCELED = -6
 
 
+class _Progress(ctypes.Structure):
+    """lb_sampler_progress_t (include/leakbound/sample.h)"""
+    _fields_ = [("prompts_done", ctypes.c_size_t), ("prompts_total", ctypes.c_size_t),
+                ("samples_done", ctypes.c_size_t), ("tokens", ctypes.c_size_t),
+                ("seconds", ctypes.c_double), ("samples_total", ctypes.c_size_t),
+                ("samples_per_s", ctypes.c_double), ("tokens_per_s", ctypes.c_double),
+                ("eta_s", ctypes.c_double)]
+
+
+def _progress_dict(p, by_bytes):
+    """The caller's progress= dict: the numbers of the CLI's progress line, as the library
+    computed them (lb_sampler_progress_derive; eval(samples=...): by the file's bytes)."""
+    if by_bytes:
+        return {"done": p.prompts_done, "total": p.prompts_total, "rate": p.samples_per_s,
+                "eta_s": p.eta_s, "seconds": p.seconds, "answers": p.samples_done}
+    return {"done": p.samples_done, "total": p.samples_total, "rate": p.samples_per_s,
+            "eta_s": p.eta_s, "seconds": p.seconds, "prompts_done": p.prompts_done,
+            "prompts_total": p.prompts_total, "tokens_per_s": p.tokens_per_s}
+
+
+def _check_progress(progress):
+    if progress is not None and not callable(progress):
+        raise _lib.InputTypeError(f"progress: expected None or a callable, got "
+                                  f"{type(progress).__name__}")
+
+
 def _warn(job, judge_first=False):
     """The run's warnings, as the CLI prints them (without "leakbound CMD: warning: "), in the
     CLI's order: the data set's lenient-CSV note (DataWarning) and the judge's label warning
@@ -57,16 +83,26 @@ class _Interrupt:
     In the main thread with Python's default SIGINT handler, a handler that only records the
     signal stands in during the call; otherwise the hook catches what the handler raises."""
 
-    def __init__(self):
+    def __init__(self, progress=None, by_bytes=False):
         self.hit = False
         self.exc = None
         self.old = None
+        self.stopped = False  # the caller's progress returned True
+        self.progress = progress
+        self.by_bytes = by_bytes
         self.cb = _PROGRESS(self._progress)
 
     def _progress(self, user, p):
         try:
-            return 1 if (self.hit or self.exc is not None) else 0
-        except BaseException as e:  # a handler of the caller's raised (KeyboardInterrupt, ...)
+            if self.hit or self.exc is not None:
+                return 1
+            if self.progress is not None and p:
+                d = _progress_dict(ctypes.cast(p, ctypes.POINTER(_Progress))[0], self.by_bytes)
+                if self.progress(d):
+                    self.stopped = True
+                    return 1
+            return 0
+        except BaseException as e:  # the caller's progress or handler raised
             self.exc = e
             return 1
 
@@ -90,6 +126,8 @@ class _Interrupt:
             raise self.exc
         if self.hit:
             raise KeyboardInterrupt
+        if self.stopped and rc == LB_ECANCELED:
+            raise _lib.Cancelled(err.msg.decode("utf-8", "replace"))
         if rc:
             if rc == LB_ECANCELED:
                 raise KeyboardInterrupt(err.msg.decode("utf-8", "replace"))
@@ -200,7 +238,8 @@ class Samples(list):
 
 def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=None, top_k=None,
            min_p=None, max_new_tokens=None, max_length=None, template="raw", stop=(),
-           greedy_too=False, tokenizer=None, threads=None, out=None, resume=False, **kw):
+           greedy_too=False, tokenizer=None, threads=None, out=None, resume=False,
+           progress=None, **kw):
     """Sample n answers for each prompt, as `leakbound sample --model MODEL_DIR --data FILE -n N
     --seed SEED ...` does for a file holding one item {"id": id, "question": prompt} per
     prompt: the same ids and seed give the same texts, byte for byte.
@@ -221,9 +260,14 @@ def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=No
     setting that differs). The prompts OUT already held come back from the library's resume
     scan (OUT's bytes of each, not read again), so the Samples returned always covers every
     prompt, equal to an uninterrupted run's.
+    progress: None or a callable called after each decoding step with a dict {"done": answers
+    drawn, "total": prompts x (n + greedy_too), "rate": answers/s, "eta_s", "seconds",
+    "prompts_done", "prompts_total", "tokens_per_s"} (the numbers of the CLI's progress line);
+    returning True stops the run (leakbound.Cancelled), raising stops it with that exception.
     Returns a Samples list (see its docstring). Ctrl-C stops the run (KeyboardInterrupt; OUT
     keeps the groups completed, for resume=True); bad input raises ValueError/OSError with the
     library's message."""
+    _check_progress(progress)
     if isinstance(prompts, str):
         raise _lib.InputTypeError("prompts: expected a list of str, got one str")
     prompts = list(prompts)
@@ -258,7 +302,7 @@ def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=No
         if resume:
             job.set("resume")
         err = _lib.Error()
-        with _Interrupt() as intr:
+        with _Interrupt(progress) as intr:
             rc = _job_sample(job.p, intr.cb, None, ctypes.byref(err))
         _warn(job)
         intr.check(rc, err)
@@ -281,7 +325,8 @@ def sample(model_dir, prompts, ids=None, n=1, seed=0, temperature=None, top_p=No
         return res
 
 
-def eval(model_dir=None, data=None, out=None, argv=None, samples=None, **kw):  # noqa: A001
+def eval(model_dir=None, data=None, out=None, argv=None, samples=None, progress=None,  # noqa: A001
+         **kw):
     """`leakbound eval --model MODEL_DIR --data DATA --out OUT ...` in-process: the greedy
     answer and n samples per question, scored, bounded and reported by the same C code.
     With samples=PATH, `leakbound eval --samples PATH [--data DATA] --out OUT ...` instead: no
@@ -310,7 +355,12 @@ def eval(model_dir=None, data=None, out=None, argv=None, samples=None, **kw):  #
     below 0.01) issue a leakbound.JudgeLabelWarning with the CLI's warning text, once; a
     Harry Potter CSV data set with blanks around quoted fields a leakbound.DataWarning, as the
     CLI warns. Ctrl-C stops the run, with samples too (KeyboardInterrupt; out untouched).
+    progress: None or a callable, as sample()'s (total: questions x (n + 1)); with samples,
+    "done" and "total" are the file's bytes read and its size (0 for a pipe), "rate" the
+    answers scored per second, "answers" their count. Returning True stops the run (leakbound.Cancelled; out
+    untouched); raising stops it with that exception.
     """
+    _check_progress(progress)
     for name, v in (("model_dir", model_dir), ("samples", samples)):
         if v is not None and not isinstance(v, (str, os.PathLike)):
             raise _lib.InputTypeError(f"{name}: expected a path, got {type(v).__name__}")
@@ -335,7 +385,7 @@ def eval(model_dir=None, data=None, out=None, argv=None, samples=None, **kw):  #
             cmd = [str(a) for a in argv]
         arr = (ctypes.c_char_p * max(len(cmd), 1))(*[a.encode("utf-8") for a in cmd])
         err = _lib.Error()
-        with _Interrupt() as intr:
+        with _Interrupt(progress, by_bytes=samples is not None) as intr:
             rc = _job_eval(job.p, len(cmd), arr, intr.cb, None, ctypes.byref(err))
         _warn(job, judge_first=samples is not None)
         intr.check(rc, err)

@@ -33,6 +33,11 @@ class DataWarning(UserWarning):
     without that prefix): the file, its first such line and how many lines."""
 
 
+class Cancelled(Exception):
+    """The run was stopped by the caller's progress callback returning True (the library's
+    LB_ECANCELED); what the run writes is left untouched, as after Ctrl-C."""
+
+
 class Error(ctypes.Structure):
     _fields_ = [("code", ctypes.c_int), ("msg", ctypes.c_char * 1024)]
 
@@ -114,6 +119,24 @@ version = _check_abi(lib, path)  # the library's one version string (lb_version)
 c_double_p = ctypes.POINTER(ctypes.c_double)
 c_size_p = ctypes.POINTER(ctypes.c_size_t)
 c_err_p = ctypes.POINTER(Error)
+
+
+def _force_isa(lib):
+    """LEAKBOUND_ISA (scalar|avx2|avx512): the kernels' instruction-set path, forced as the CLI
+    forces it (lb_model_isa_force, before any product runs), so that Python and the CLI compute
+    with the same kernels. A bad value fails the import with the CLI's message."""
+    isa = os.environ.get("LEAKBOUND_ISA")
+    if not isa:
+        return
+    f = lib.lb_model_isa_force
+    f.restype, f.argtypes = ctypes.c_int, [ctypes.c_char_p, c_err_p]
+    err = Error()
+    if f(isa.encode("utf-8", "surrogateescape"), ctypes.byref(err)):
+        raise ImportError(f"leakbound: LEAKBOUND_ISA={isa}: "
+                          f"{err.msg.decode('utf-8', 'replace')}")
+
+
+_force_isa(lib)
 
 
 def _sig(name, restype, *argtypes):

@@ -26,7 +26,7 @@ static int emit(void *user, size_t prompt, const lb_sample_result_t *res, int n_
 
 static void progress(void *user, const lb_sampler_progress_t *p) {
     lb_eval_drive_t *d = user;
-    if (!d->hooks || !d->hooks->progress) return;
+    if (!d->hooks || !d->hooks->progress || d->stop) return; /* no calls after a stop */
     /* the run's totals, rates and ETA, also when the sampler is a transport's (the job's
        prompts_total) */
     lb_sampler_progress_t q = *p;

@@ -300,12 +300,16 @@ static void keep_warning(void *user, lb_eval_warn_kind_t kind, const char *msg) 
 }
 
 /* `eval --samples`'s progress, to the caller's lb_eval_progress_fn: prompts_done/prompts_total
- * are FILE's bytes read and its size (0 while unknown), samples_done the answers scored. */
+ * are FILE's bytes read and its size (0 while unknown), samples_done the answers scored,
+ * samples_per_s their rate, eta_s the time left at the bytes' rate (0 while the size is
+ * unknown). */
 static int job_samples_progress(void *user, const lb_eval_samples_progress_t *p) {
     lb_eval_job_t *j = user;
-    lb_sampler_progress_t sp = {.prompts_done = (size_t)p->bytes_done,
-                                .prompts_total = p->bytes_total < 0 ? 0 : (size_t)p->bytes_total,
+    size_t done = (size_t)p->bytes_done, total = p->bytes_total < 0 ? 0 : (size_t)p->bytes_total;
+    lb_sampler_progress_t sp = {.prompts_done = done, .prompts_total = total,
                                 .samples_done = p->answers, .seconds = p->seconds};
+    if (p->seconds > 0) sp.samples_per_s = (double)p->answers / p->seconds;
+    if (done && total > done) sp.eta_s = p->seconds * (double)(total - done) / (double)done;
     return j->hook_progress(j->hook_user, &sp);
 }
 

@@ -29,3 +29,8 @@ set_property(TEST oracle.python_bound_file APPEND PROPERTY LABELS python)
 lb_oracle_test(python_samples_progress python_samples_progress.py)
 set_property(TEST oracle.python_samples_progress APPEND PROPERTY ENVIRONMENT ${LB_PY_ENV})
 set_property(TEST oracle.python_samples_progress APPEND PROPERTY LABELS python)
+# progress= in leakbound.sample/eval (the library's totals, rate, ETA; True stops, out
+# untouched) and LEAKBOUND_ISA applied at import (the CLI's message; the CLI's bits).
+lb_oracle_test(python_progress python_progress.py)
+set_property(TEST oracle.python_progress APPEND PROPERTY ENVIRONMENT ${LB_PY_ENV})
+set_property(TEST oracle.python_progress APPEND PROPERTY LABELS python)
