@@ -232,8 +232,10 @@ LB_API int lb_eval_check_items(const lb_eval_ctx_t *ctx, lb_metric_t m, lb_error
 typedef int (*lb_eval_group_fn)(void *user, size_t item, const lb_sample_result_t *res,
                                 int n_res, const double *scores, lb_error_t *err);
 
-/* Progress (as often as the sampler reports it). Returns 0 to go on, non-zero to stop the run:
- * it ends at the next group, or at its end when none is left, with LB_ECANCELED. */
+/* Progress (as often as the sampler reports it), p's samples_total (the prompts asked for x
+ * (n + greedy)), rates and ETA filled by lb_sampler_progress_derive, also behind a transport's
+ * sampler. Returns 0 to go on, non-zero to stop the run: it is not called again, and the run
+ * ends at the next group, or at its end when none is left, with LB_ECANCELED. */
 typedef int (*lb_eval_progress_fn)(void *user, const lb_sampler_progress_t *p);
 
 /* The sampler: lb_sampler_run's signature. */
