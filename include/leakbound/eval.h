@@ -260,6 +260,11 @@ typedef struct lb_eval_samples_progress {
     double seconds;            /* since lb_eval_from_samples began (its --data load included) */
     int final;                 /* 1: the last call, every line read, scored and grouped (a
                                   file the checks refuse has none) */
+    double lines_per_s;        /* lines / seconds (0 while seconds <= 0) */
+    double answers_per_s;      /* answers / seconds (0 while seconds <= 0) */
+    double eta_s;              /* seconds x (bytes_total - bytes_done) / bytes_done: left at the
+                                  bytes' rate; 0 before the first byte, at the end or while
+                                  bytes_total is unknown */
 } lb_eval_samples_progress_t;
 
 /* Progress of `eval --samples` (every few thousand lines, every line with a judge metric, and

@@ -144,11 +144,6 @@ int lb_cli_samples_progress(void *user, const lb_eval_samples_progress_t *p) {
     lb_cli_progress_t *g = user;
     if (g->quiet || (!p->final && p->seconds - g->last < 2.0) || p->seconds <= 0) return 0;
     g->last = p->seconds;
-    double lps = (double)p->lines / p->seconds;
-    double eta = p->bytes_done && p->bytes_total >= 0
-                     ? p->seconds * (double)(p->bytes_total - p->bytes_done) /
-                           (double)p->bytes_done
-                     : 0;
     char done[32], size[48] = "", when[48];
     bytes_str((double)p->bytes_done, done, sizeof done);
     if (p->bytes_total >= 0) {
@@ -158,10 +153,10 @@ int lb_cli_samples_progress(void *user, const lb_eval_samples_progress_t *p) {
     }
     if (p->final || p->bytes_total >= 0)
         snprintf(when, sizeof when, "%s %.0fs", p->final ? "elapsed" : "ETA",
-                 p->final ? p->seconds : eta);
+                 p->final ? p->seconds : p->eta_s);
     else
         snprintf(when, sizeof when, "ETA ? (a pipe)");
     fprintf(stderr, "leakbound %s: samples %s%s, %ld lines, %zu answers, %.0f lines/s, %s\n",
-            g->cmd, done, size, p->lines, p->answers, lps, when);
+            g->cmd, done, size, p->lines, p->answers, p->lines_per_s, when);
     return 0;
 }

@@ -453,7 +453,12 @@ static double since(const struct timespec *t0) {
 static int report(const lb_eval_hooks_t *h, lb_eval_samples_progress_t *p,
                   const struct timespec *t0, lb_error_t *err) {
     if (!h || !h->samples_progress) return 0;
-    p->seconds = since(t0);
+    double t = p->seconds = since(t0);
+    p->lines_per_s = t > 0 ? (double)p->lines / t : 0;
+    p->answers_per_s = t > 0 ? (double)p->answers / t : 0;
+    p->eta_s = p->bytes_done > 0 && p->bytes_total > p->bytes_done
+                   ? t * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done
+                   : 0;
     if (h->samples_progress(h->user, p))
         return lb_error_set(err, LB_ECANCELED, "stopped by the caller");
     return 0;

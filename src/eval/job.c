@@ -308,8 +308,8 @@ static int job_samples_progress(void *user, const lb_eval_samples_progress_t *p)
     size_t done = (size_t)p->bytes_done, total = p->bytes_total < 0 ? 0 : (size_t)p->bytes_total;
     lb_sampler_progress_t sp = {.prompts_done = done, .prompts_total = total,
                                 .samples_done = p->answers, .seconds = p->seconds};
-    if (p->seconds > 0) sp.samples_per_s = (double)p->answers / p->seconds;
-    if (done && total > done) sp.eta_s = p->seconds * (double)(total - done) / (double)done;
+    sp.samples_per_s = p->answers_per_s;
+    sp.eta_s = p->eta_s;
     return j->hook_progress(j->hook_user, &sp);
 }
 

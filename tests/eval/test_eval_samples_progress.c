@@ -2,8 +2,10 @@
  * LBI_EVAL_SAMPLES_EVERY (4096) lines and once at the end (final, the whole file); a hook that
  * returns non-zero ends the run with LB_ECANCELED and leaves the out folder as it was (absent,
  * or an earlier run's files byte for byte); warn gets --data's lenient-CSV note
- * (lb_data_lenient_warning's text) once. The CLI's and Python's use of them is checked in
+ * (lb_data_lenient_warning's text) once; lines_per_s, answers_per_s and eta_s are the counts'
+ * rates and the bytes' ETA (0 at the end). The CLI's and Python's use of them is checked in
  * tests/oracle/python_samples_progress.py. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,6 +107,16 @@ static void test_progress_counts(void **state) {
         assert_int_equal(p->bytes_total, samples_size);
         assert_true(p->bytes_done > 0 && p->bytes_done <= samples_size);
         assert_true(p->seconds >= 0);
+        /* the rates and the ETA are the library's: a caller only formats them */
+        double t = p->seconds, b = (double)p->bytes_done;
+        if (t > 0) {
+            double lps = (double)p->lines / t, aps = (double)p->answers / t;
+            double eta = t * ((double)p->bytes_total - b) / b;
+            assert_true(fabs(p->lines_per_s - lps) <= 1e-9 * (1 + lps));
+            assert_true(fabs(p->answers_per_s - aps) <= 1e-9 * (1 + aps));
+            assert_true(fabs(p->eta_s - eta) <= 1e-9 * (1 + eta));
+        }
+        if (last) assert_true(p->eta_s == 0);
         if (i) {
             assert_true(p->bytes_done > s.calls[i - 1].bytes_done);
             assert_true(p->seconds >= s.calls[i - 1].seconds);
