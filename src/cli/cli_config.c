@@ -98,9 +98,11 @@ static int show(int argc, char **argv) {
         if (runs_as_flags) {
             printf("# as flags:");
             for (size_t i = 0; i < n_flags; i++) {
-                char *q = json_dumps(json_string(flags[i]), JSON_ENCODE_ANY);
+                json_t *js = json_string(flags[i]);
+                char *q = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
                 printf(" %s", i % 2 ? (q ? q : "?") : flags[i]);
                 free(q);
+                json_decref(js);
             }
             printf("\n");
         }
