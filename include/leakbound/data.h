@@ -190,10 +190,21 @@ LB_API void lb_template_free(lb_template_t *t);
 
 /* ---------------------------------------------------------------- fictitious benchmark */
 
+#define LB_FICTITIOUS_MAX_AUTHORS 10000 /* n_authors is in [1, this] */
+
 typedef struct lb_fictitious_opts {
     uint64_t seed;
     int n_authors;      /* authors in "full" (default 50); holdout adds max(1, n/10) more */
 } lb_fictitious_opts_t;
+
+/* Fill *o with `data fictitious`'s defaults: seed 0, 50 authors. */
+LB_API void lb_fictitious_opts_default(lb_fictitious_opts_t *o);
+
+/* Set one of `data fictitious`'s flags by name: "seed" (a non-negative integer) or "authors"
+ * (an integer in [1, LB_FICTITIOUS_MAX_AUTHORS]). Returns 0, or LB_EINVAL naming the flag and
+ * the allowed range (o unchanged), or for an unknown flag name. */
+LB_API int lb_fictitious_opts_set(lb_fictitious_opts_t *o, const char *flag, const char *value,
+                                  lb_error_t *err);
 
 /* The dataset splits written by lb_fictitious_write, in this order. */
 #define LB_FICTITIOUS_N_SPLITS 8
@@ -220,16 +231,24 @@ enum {
     LB_FICTITIOUS_AT_DIR = 1    /* the folder itself: a parent cannot be created, or it is locked */
 };
 
+/* What lb_fictitious_write_set did: where it failed, else the authors of each part. */
+typedef struct lb_fictitious_set_result {
+    int at;          /* on failure: LB_FICTITIOUS_AT_WRITE or LB_FICTITIOUS_AT_DIR */
+    int n_authors;   /* on success: authors in full (opts->n_authors) */
+    int n_holdout;   /* on success: authors in holdout (as many as in forget10) */
+} lb_fictitious_set_result_t;
+
 /* `leakbound data fictitious`: lb_fictitious_write into the folder out as one set: out's
  * parents are created (mkdir -p), then the files are written in a temporary sibling folder
  * under out's lock (lb_io_dir_begin with io_flags: 0 or LB_IO_WAIT) and renamed into place
- * together; other files in out are kept, and a failure leaves out as it was. *at (may be NULL)
- * says where a failure happened. Returns 0, or LB_EIO "cannot create PARENT: reason" (*at
- * LB_FICTITIOUS_AT_DIR), lb_io_dir_begin's LB_EINVAL (another run holds out's lock) or LB_EIO
- * (*at LB_FICTITIOUS_AT_DIR), LB_EIO naming a file written (*at LB_FICTITIOUS_AT_WRITE),
+ * together; other files in out are kept, and a failure leaves out as it was. *res (may be
+ * NULL) is zeroed first; res->at says where a failure happened, and on success res->n_authors
+ * and res->n_holdout say what was written. Returns 0, or LB_EIO "cannot create PARENT: reason"
+ * (at LB_FICTITIOUS_AT_DIR), lb_io_dir_begin's LB_EINVAL (another run holds out's lock) or
+ * LB_EIO (at LB_FICTITIOUS_AT_DIR), LB_EIO naming a file written (at LB_FICTITIOUS_AT_WRITE),
  * LB_EINVAL (opts out of range), LB_ENOMEM. */
 LB_API int lb_fictitious_write_set(const lb_fictitious_opts_t *opts, const char *out, int io_flags,
-                                   int *at, lb_error_t *err);
+                                   lb_fictitious_set_result_t *res, lb_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -110,14 +110,28 @@ typedef struct lb_eval_generate_result {
 /* Fill *o with the defaults: no paths, sampling settings from the folder, seed 0, id "0". */
 LB_API void lb_eval_generate_opts_default(lb_eval_generate_opts_t *o);
 
+/* Set one of `generate`'s flags by its name, as the CLI and bindings spell it: "model",
+ * "prompt", "tokenizer", "id" (the value kept, not copied), "greedy" (no value), "temperature"
+ * (> 0), "top-k" (an integer in [0, 2^30]), "top-p" (in (0, 1]), "max-new-tokens" (an integer
+ * in [0, 2^30]), "seed" (an integer; a negative one wraps to uint64) and "kv-budget" (a size
+ * such as 512M). The sampling ranges are `sample`'s. Returns 0, or LB_EINVAL naming the flag
+ * and the allowed range (o unchanged for that flag), or for an unknown flag name. */
+LB_API int lb_eval_generate_opts_set(lb_eval_generate_opts_t *o, const char *flag,
+                                     const char *value, lb_error_t *err);
+
+/* Check the options together: greedy decoding takes no temperature, top-k or top-p. Returns 0
+ * or LB_EINVAL ("--greedy takes no --temperature/--top-k/--top-p"). lb_eval_generate runs it. */
+LB_API int lb_eval_generate_opts_check(const lb_eval_generate_opts_t *o, lb_error_t *err);
+
 /* `leakbound generate`: read o->model_dir's generation settings (lb_sample_genconf_read), its
  * tokenizer and model, encode o->prompt and draw one continuation with the sampler (one
  * sequence, batch-invariant; sampling as HF generate with do_sample: temperature -> top-k ->
  * top-p -> softmax -> multinomial), streaming its text to o->on_text; stops at an EOS id or
  * after max_new_tokens. The memory plan is checked before the cache exists. *res is zeroed
  * first and holds the ids on success. Returns 0, or the readers' LB_EIO/LB_EFORMAT naming the
- * file, LB_EINVAL (an empty prompt, a prompt longer than the context, a prompt id outside the
- * vocabulary, a memory plan over the available memory), LB_ENOMEM, or on_text's code. */
+ * file, LB_EINVAL (lb_eval_generate_opts_check's conflict, an empty prompt, a prompt longer
+ * than the context, a prompt id outside the vocabulary, a memory plan over the available
+ * memory), LB_ENOMEM, or on_text's code. */
 LB_API int lb_eval_generate(const lb_eval_generate_opts_t *o, lb_eval_generate_result_t *res,
                             lb_error_t *err);
 

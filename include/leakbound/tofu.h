@@ -87,6 +87,18 @@ typedef struct lb_tofu_opts {
 /* Defaults: template phi, max_new_tokens 200, min_k 0.4, batch_tokens 2048, the rest 0/NULL. */
 LB_API lb_tofu_opts_t lb_tofu_opts_default(void);
 
+/* Set one of `tofu`'s numeric or list flags by its name, as the CLI spells it: "max-length"
+ * (an integer in [2, 2097152]), "max-new-tokens" and "batch-tokens" (integers in [1, 1048576]),
+ * "min-k" (a share in (0, 1]), "metrics" (a comma-separated list of lb_tofu_metric_bit's group
+ * names, not empty; replaces the set). Returns 0, or LB_EINVAL naming the flag and the allowed
+ * values (o unchanged), or for an unknown flag name. */
+LB_API int lb_tofu_opts_set(lb_tofu_opts_t *o, const char *flag, const char *value,
+                            lb_error_t *err);
+
+/* Check the options together: retain_model_dir and reference_path exclude each other. Returns
+ * 0 or LB_EINVAL ("--retain-model and --reference exclude each other"); lb_tofu_run runs it. */
+LB_API int lb_tofu_opts_check(const lb_tofu_opts_t *o, lb_error_t *err);
+
 /* Progress: stage ("teacher forcing <split>", "greedy <split>", "retain model"), done/total
  * units of that stage. Called from the calling thread. */
 typedef struct lb_tofu_hooks {

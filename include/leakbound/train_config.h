@@ -103,6 +103,13 @@ LB_API int lb_train_config_args(lb_train_config_t *c, int argc, char *const *arg
  * reference). With sources: {"key": {"value": v, "source": "file"|"override"|"default"}}. */
 LB_API json_t *lb_train_config_json(const lb_train_config_t *c, int with_sources);
 
+/* `config show --json`'s document (a new reference in *doc, NULL on error): {"file": the path
+ * loaded, "command", "config": {key: value}, "sources": {key: "file"|"override"|"default"|
+ * "unset"}, "ignored": [key, ...] (lb_train_config_ignored), and for eval and tofu "flags":
+ * [...] (lb_train_config_args without checks)}, keys in that order. Returns 0, or
+ * lb_train_config_args's error, or LB_ENOMEM. */
+LB_API int lb_train_config_show_json(lb_train_config_t *c, json_t **doc, lb_error_t *err);
+
 /* The keys accepted but ignored (CPU-only run, launcher blocks), in file order: *keys[i]
  * valid while c lives. Returns the count. */
 LB_API size_t lb_train_config_ignored(const lb_train_config_t *c, const char *const **keys);

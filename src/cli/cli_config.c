@@ -70,23 +70,11 @@ static int show(int argc, char **argv) {
     if (!full) {
         status = LB_EXIT_FAIL;
     } else if (as_json) {
-        json_t *doc = json_object(), *vals = json_object(), *src = json_object(), *ig = json_array();
-        const char *k;
-        json_t *v;
-        json_object_foreach(full, k, v) {
-            json_object_set(vals, k, json_object_get(v, "value"));
-            json_object_set(src, k, json_object_get(v, "source"));
-        }
-        for (size_t i = 0; i < n_ign; i++) json_array_append_new(ig, json_string(ign[i]));
-        json_object_set_new(doc, "file", json_string(path));
-        json_object_set_new(doc, "command", json_string(lb_train_config_command(cfg)));
-        json_object_set_new(doc, "config", vals);
-        json_object_set_new(doc, "sources", src);
-        json_object_set_new(doc, "ignored", ig);
-        if (runs_as_flags) {
-            json_t *fl = json_array();
-            for (size_t i = 0; i < n_flags; i++) json_array_append_new(fl, json_string(flags[i]));
-            json_object_set_new(doc, "flags", fl);
+        json_t *doc = NULL;
+        if (lb_train_config_show_json(cfg, &doc, &err)) {
+            json_decref(full);
+            lb_train_config_free(cfg);
+            return lb_cli_errorf("config", LB_EXIT_FAIL, "%s", err.msg);
         }
         char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
         if (!s || puts(s) < 0 || fflush(stdout)) status = LB_EXIT_FAIL;
@@ -110,9 +98,11 @@ static int show(int argc, char **argv) {
         if (runs_as_flags) {
             printf("# as flags:");
             for (size_t i = 0; i < n_flags; i++) {
-                char *q = json_dumps(json_string(flags[i]), JSON_ENCODE_ANY);
+                json_t *js = json_string(flags[i]);
+                char *q = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
                 printf(" %s", i % 2 ? (q ? q : "?") : flags[i]);
                 free(q);
+                json_decref(js);
             }
             printf("\n");
         }

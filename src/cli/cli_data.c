@@ -43,25 +43,17 @@ static int cmd_fictitious(int argc, char **argv) {
                                          LB_CLI_WAIT_OPTION,
                                          {0, 0, 0, 0}};
     int wait = 0;
-    lb_fictitious_opts_t fo = {.seed = 0, .n_authors = 50};
+    lb_fictitious_opts_t fo;
+    lb_fictitious_opts_default(&fo);
     const char *out = NULL;
-    long v;
+    lb_error_t err = {0};
     int c;
     lb_cli_parser_t cli = {.cmd = "data", .argc = argc, .argv = argv, .shortopts = "s:a:o:h", .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
-        case 's': {
-            char *end;
-            unsigned long long s = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || optarg[0] == '-')
-                return lb_cli_failf("data", "--seed: expected a non-negative integer, got '%s'", optarg);
-            fo.seed = (uint64_t)s;
-            break;
-        }
-        case 'a':
-            if (lb_cli_parse_long(optarg, &v) || v < 1 || v > 10000)
-                return lb_cli_failf("data", "--authors: expected an integer in [1, 10000], got '%s'", optarg);
-            fo.n_authors = (int)v;
+        case 's': case 'a':
+            if (lb_fictitious_opts_set(&fo, c == 's' ? "seed" : "authors", optarg, &err))
+                return lb_cli_failf("data", "%s", err.msg);
             break;
         case 'o': out = optarg; break;
         case LB_CLI_O_WAIT: wait = 1; break;
@@ -71,15 +63,15 @@ static int cmd_fictitious(int argc, char **argv) {
     }
     if (optind < argc) return lb_cli_failf("data", "fictitious: unexpected argument '%s'", argv[optind]);
     if (!out) return lb_cli_failf("data", "fictitious: --out DIR is required");
-    lb_error_t err = {0};
-    int at, rc = lb_fictitious_write_set(&fo, out, lb_cli_io_flags(wait), &at, &err);
-    if (rc && at == LB_FICTITIOUS_AT_DIR) return lb_cli_out_failed("data", &err);
+    lb_fictitious_set_result_t res;
+    int rc = lb_fictitious_write_set(&fo, out, lb_cli_io_flags(wait), &res, &err);
+    if (rc && res.at == LB_FICTITIOUS_AT_DIR) return lb_cli_out_failed("data", &err);
     if (rc) {
         fprintf(stderr, "leakbound data: %s\n", err.msg);
         return rc == LB_EIO || rc == LB_ENOMEM ? LB_EXIT_FAIL : LB_EXIT_USAGE;
     }
-    fprintf(stderr, "leakbound data: wrote %d authors (+%d holdout) to %s\n", fo.n_authors,
-            lb_fictitious_forget_authors(fo.n_authors, 10), out);
+    fprintf(stderr, "leakbound data: wrote %d authors (+%d holdout) to %s\n", res.n_authors,
+            res.n_holdout, out);
     return LB_EXIT_OK;
 }
 

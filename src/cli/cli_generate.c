@@ -51,12 +51,17 @@ static void usage(FILE *out) {
 }
 
 typedef struct gen_args {
-    const char *dir, *prompt, *id, *tokenizer;
-    int greedy, print_ids, have_T, have_k, have_p;
-    double T, p;
-    long k, max_new, seed;
-    size_t kv_budget;
+    lb_eval_generate_opts_t o; /* the library's options, set flag by flag */
+    int print_ids;
 } gen_args_t;
+
+/* One flag into a->o (lb_eval_generate_opts_set checks it and words the error). */
+static int set_flag(gen_args_t *a, const char *flag, const char *value) {
+    lb_error_t e = {0};
+    if (lb_eval_generate_opts_set(&a->o, flag, value, &e))
+        return lb_cli_failf("generate", "%s", e.msg);
+    return 0;
+}
 
 static int parse_args(int argc, char **argv, gen_args_t *a) {
     static const struct option opts[] = {
@@ -68,60 +73,34 @@ static int parse_args(int argc, char **argv, gen_args_t *a) {
         {"id", required_argument, 0, 'I'},          {"tokenizer", required_argument, 0, 'z'},
         {"kv-budget", required_argument, 0, 'K'},   {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
-    a->max_new = -1;
-    a->id = "0";
-    int c;
-    lb_cli_parser_t cli = {.cmd = "generate", .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
+    lb_eval_generate_opts_default(&a->o);
+    int c, rc;
+    lb_cli_parser_t cli = {.cmd = "generate", .argc = argc, .argv = argv, .shortopts = "h",
+                           .longopts = opts};
     while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
-        case 'm': a->dir = optarg; break;
-        case 'P': a->prompt = optarg; break;
-        case 'z': a->tokenizer = optarg; break;
-        case 'g': a->greedy = 1; break;
         case 'i': a->print_ids = 1; break;
-        case 'I': a->id = optarg; break;
-        case 'T':
-            if (lb_cli_parse_double(optarg, &a->T) || !(a->T > 0))
-                return lb_cli_failf("generate", "--temperature: want a number > 0, got '%s'", optarg);
-            a->have_T = 1;
-            break;
-        case 'p':
-            if (lb_cli_parse_double(optarg, &a->p) || !(a->p > 0 && a->p <= 1))
-                return lb_cli_failf("generate", "--top-p: want a number in (0, 1], got '%s'", optarg);
-            a->have_p = 1;
-            break;
-        case 'k':
-            if (lb_cli_parse_long(optarg, &a->k) || a->k < 0 || a->k > 1 << 30)
-                return lb_cli_failf("generate", "--top-k: want an integer >= 0, got '%s'", optarg);
-            a->have_k = 1;
-            break;
-        case 'n':
-            if (lb_cli_parse_long(optarg, &a->max_new) || a->max_new < 0 || a->max_new > 1 << 30)
-                return lb_cli_failf("generate", "--max-new-tokens: want an integer >= 0, got '%s'",
-                                    optarg);
-            break;
-        case 's':
-            if (lb_cli_parse_long(optarg, &a->seed))
-                return lb_cli_failf("generate", "--seed: want an integer, got '%s'", optarg);
-            break;
-        case 'K':
-            if (lb_mem_size_parse(optarg, &a->kv_budget))
-                return lb_cli_failf("generate", "--kv-budget: expected a size such as 512M or 4G, "
-                                    "got '%s'", optarg);
-            break;
         case 'h': usage(stdout); return -1;
         case LB_CLI_O_THREADS:
             if (lb_cli_threads("generate", optarg)) return LB_EXIT_USAGE;
             break;
+        case 'm': case 'P': case 'z': case 'I': case 'g': case 'T': case 'p': case 'k': case 'n':
+        case 's': case 'K': {
+            int i = 0;
+            while (opts[i].val != c) i++; /* the long name: the library's flag name */
+            if ((rc = set_flag(a, opts[i].name, optarg))) return rc;
+            break;
+        }
         default: return LB_EXIT_USAGE; /* LB_CLI_BAD: reported */
         }
     }
-    if (optind < argc && !a->dir) a->dir = argv[optind++]; /* generate DIR: --model's synonym */
+    if (optind < argc && !a->o.model_dir) a->o.model_dir = argv[optind++]; /* --model's synonym */
     if (optind < argc) return lb_cli_failf("generate", "unexpected argument '%s'", argv[optind]);
-    if (!a->dir) return lb_cli_failf("generate", "a model folder is required (DIR or --model DIR)");
-    if (!a->prompt) return lb_cli_failf("generate", "--prompt TEXT is required");
-    if (a->greedy && (a->have_T || a->have_k || a->have_p))
-        return lb_cli_failf("generate", "--greedy takes no --temperature/--top-k/--top-p");
+    if (!a->o.model_dir)
+        return lb_cli_failf("generate", "a model folder is required (DIR or --model DIR)");
+    if (!a->o.prompt) return lb_cli_failf("generate", "--prompt TEXT is required");
+    lb_error_t e = {0};
+    if (lb_eval_generate_opts_check(&a->o, &e)) return lb_cli_failf("generate", "%s", e.msg);
     return 0;
 }
 
@@ -138,23 +117,12 @@ int lb_cli_generate(int argc, char **argv) {
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc < 0 ? LB_EXIT_OK : rc;
     lb_error_t err = {0};
-    lb_eval_generate_opts_t o;
-    lb_eval_generate_opts_default(&o);
+    lb_eval_generate_opts_t o = a.o;
     lb_eval_generate_result_t res = {0};
     char *prompt = NULL;
     int out_failed = 0;
-    o.model_dir = a.dir;
-    o.tokenizer = a.tokenizer;
-    o.greedy = a.greedy;
-    if (a.have_T) o.temperature = a.T;
-    if (a.have_k) o.top_k = a.k;
-    if (a.have_p) o.top_p = a.p;
-    o.max_new_tokens = a.max_new;
-    o.seed = (uint64_t)a.seed;
-    o.id = a.id;
-    o.kv_budget = a.kv_budget;
     o.on_text = a.print_ids ? NULL : print_text;
-    if ((rc = lb_template_unescape(a.prompt, &prompt, &err))) goto done;
+    if ((rc = lb_template_unescape(a.o.prompt, &prompt, &err))) goto done;
     o.prompt = prompt;
     if ((rc = lb_eval_generate(&o, &res, &err))) goto done;
     if (a.print_ids) {

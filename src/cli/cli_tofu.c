@@ -142,8 +142,7 @@ int lb_cli_tofu(int argc, char **argv) {
     char util_buf[LB_TOFU_MAX_SPLITS][256];
     int n_util = 0, st, c, wait = 0;
     progress_t prog = {0};
-    long v;
-    double d;
+    lb_error_t err = {0};
     if ((st = lb_cli_config_expand(CMD, &argc, &argv))) return st; /* --config: its flags first */
     lb_cli_parser_t p = {.cmd = CMD, .argc = argc, .argv = argv, .shortopts = "h", .longopts = opts};
     while ((c = lb_cli_next(&p)) != -1) {
@@ -168,38 +167,11 @@ int lb_cli_tofu(int argc, char **argv) {
             util_path[n_util++] = eq + 1;
             break;
         }
-        case O_MAXLEN:
-            if (lb_cli_parse_long(optarg, &v) || v < 2 || v > 1 << 21)
-                return lb_cli_failf(CMD, "--max-length: expected an integer in [2, 2097152], got '%s'", optarg);
-            o.max_length = v;
-            break;
-        case O_MAXNEW:
-            if (lb_cli_parse_long(optarg, &v) || v < 1 || v > 1 << 20)
-                return lb_cli_failf(CMD, "--max-new-tokens: expected an integer in [1, 1048576], got '%s'", optarg);
-            o.max_new_tokens = v;
-            break;
-        case O_BATCH:
-            if (lb_cli_parse_long(optarg, &v) || v < 1 || v > 1 << 20)
-                return lb_cli_failf(CMD, "--batch-tokens: expected an integer in [1, 1048576], got '%s'", optarg);
-            o.batch_tokens = v;
-            break;
-        case O_MINK:
-            if (lb_cli_parse_double(optarg, &d) || !(d > 0.0 && d <= 1.0))
-                return lb_cli_failf(CMD, "--min-k: expected a share in (0, 1], got '%s'", optarg);
-            o.min_k = d;
-            break;
-        case O_METRICS: {
-            char buf[256];
-            snprintf(buf, sizeof buf, "%s", optarg);
-            o.metrics = 0;
-            for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                unsigned b = lb_tofu_metric_bit(t);
-                if (!b)
-                    return lb_cli_failf(CMD, "--metrics: unknown group '%s' (probability, "
-                                        "truth_ratio, rouge, memorization, mia)", t);
-                o.metrics |= b;
-            }
-            if (!o.metrics) return lb_cli_failf(CMD, "--metrics: empty list");
+        case O_MAXLEN: case O_MAXNEW: case O_BATCH: case O_MINK: case O_METRICS: {
+            int i = 0;
+            while (opts[i].val != c) i++; /* the long name: the library's flag name */
+            if (lb_tofu_opts_set(&o, opts[i].name, optarg, &err))
+                return lb_cli_failf(CMD, "%s", err.msg);
             break;
         }
         case LB_CLI_O_THREADS:
@@ -214,14 +186,12 @@ int lb_cli_tofu(int argc, char **argv) {
     if (!o.model_dir) return lb_cli_failf(CMD, "--model DIR is required");
     if (!forget) return lb_cli_failf(CMD, "--forget FILE is required");
     if (!out_dir) return lb_cli_failf(CMD, "--out OUT is required");
-    if (o.retain_model_dir && o.reference_path)
-        return lb_cli_failf(CMD, "--retain-model and --reference exclude each other");
+    if (lb_tofu_opts_check(&o, &err)) return lb_cli_failf(CMD, "%s", err.msg);
     o.splits[o.n_splits++] = (lb_tofu_split_spec_t){"forget", forget, LB_TOFU_FORGET};
     if (retain) o.splits[o.n_splits++] = (lb_tofu_split_spec_t){"retain", retain, LB_TOFU_RETAIN};
     if (holdout) o.splits[o.n_splits++] = (lb_tofu_split_spec_t){"holdout", holdout, LB_TOFU_HOLDOUT};
     for (int i = 0; i < n_util; i++)
         o.splits[o.n_splits++] = (lb_tofu_split_spec_t){util_name[i], util_path[i], LB_TOFU_UTILITY};
-    lb_error_t err = {0};
     lb_tofu_hooks_t hooks = {.progress = on_progress, .user = &prog};
     lb_tofu_result_t res;
     tofu_prov_t pv = {.model_dir = o.model_dir, .forget = forget};

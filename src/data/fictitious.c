@@ -10,6 +10,7 @@
 #include "fictitious_words.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -422,6 +423,35 @@ static int add_author(lb_dataset_t *ds, const profile_t *p, rng_t *r, long autho
     return LB_OK;
 }
 
+void lb_fictitious_opts_default(lb_fictitious_opts_t *o) {
+    memset(o, 0, sizeof *o);
+    o->n_authors = 50;
+}
+
+int lb_fictitious_opts_set(lb_fictitious_opts_t *o, const char *f, const char *v,
+                           lb_error_t *err) {
+    const char *a = v ? v : "";
+    char *end;
+    errno = 0;
+    if (f && !strcmp(f, "seed")) {
+        unsigned long long s = strtoull(a, &end, 10);
+        if (!*a || *end || a[0] == '-')
+            return lb_error_set(err, LB_EINVAL, "--seed: expected a non-negative integer, got '%s'",
+                                a);
+        o->seed = (uint64_t)s;
+    } else if (f && !strcmp(f, "authors")) {
+        long n = strtol(a, &end, 10);
+        if (errno || end == a || *end || n < 1 || n > LB_FICTITIOUS_MAX_AUTHORS)
+            return lb_error_set(err, LB_EINVAL,
+                                "--authors: expected an integer in [1, %d], got '%s'",
+                                LB_FICTITIOUS_MAX_AUTHORS, a);
+        o->n_authors = (int)n;
+    } else {
+        return lb_error_set(err, LB_EINVAL, "data fictitious: unknown flag '%s'", f ? f : "(null)");
+    }
+    return LB_OK;
+}
+
 int lb_fictitious_forget_authors(int n_authors, int pct) {
     int k = (n_authors * pct + 50) / 100;
     if (k < 1) k = 1;
@@ -440,8 +470,9 @@ int lb_fictitious_generate(const lb_fictitious_opts_t *opts, lb_dataset_t *full,
     memset(full, 0, sizeof *full);
     memset(holdout, 0, sizeof *holdout);
     int n = opts->n_authors;
-    if (n < 1 || n > 10000)
-        return lb_error_set(err, LB_EINVAL, "number of authors must be in [1, 10000], got %d", n);
+    if (n < 1 || n > LB_FICTITIOUS_MAX_AUTHORS)
+        return lb_error_set(err, LB_EINVAL, "number of authors must be in [1, %d], got %d",
+                            LB_FICTITIOUS_MAX_AUTHORS, n);
     int n_hold = lb_fictitious_forget_authors(n, 10);
     char (*names)[96] = calloc((size_t)(n + n_hold), sizeof *names);
     if (!names) return lb_error_set(err, LB_ENOMEM, "out of memory");

@@ -34,10 +34,12 @@ static int make_parents(const char *out, int *at, lb_error_t *err) {
     return 0;
 }
 
-int lb_fictitious_write_set(const lb_fictitious_opts_t *opts, const char *out, int io_flags, int *at,
-                            lb_error_t *err) {
-    int where_dummy;
-    if (!at) at = &where_dummy;
+int lb_fictitious_write_set(const lb_fictitious_opts_t *opts, const char *out, int io_flags,
+                            lb_fictitious_set_result_t *res, lb_error_t *err) {
+    lb_fictitious_set_result_t dummy;
+    if (!res) res = &dummy;
+    memset(res, 0, sizeof *res);
+    int *at = &res->at;
     *at = LB_FICTITIOUS_AT_WRITE;
     int rc = make_parents(out, at, err);
     if (rc) return rc;
@@ -52,5 +54,9 @@ int lb_fictitious_write_set(const lb_fictitious_opts_t *opts, const char *out, i
     rc = lb_fictitious_write(opts, d.path, err);
     if (!rc) rc = lb_io_dir_commit(&d, err);
     lb_io_dir_abort(&d);
+    if (!rc) {
+        res->n_authors = opts->n_authors;
+        res->n_holdout = lb_fictitious_forget_authors(opts->n_authors, 10); /* generate's rule */
+    }
     return rc;
 }

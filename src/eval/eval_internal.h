@@ -4,6 +4,13 @@
 
 #include "leakbound/eval.h"
 
+/* The sampling flags' one range rule (`sample`, `eval`, `generate`, lb_eval_opts_set): parse a
+ * into *out when it is a finite number > 0 (temperature), an integer in [0, 2^30] (top-k) or a
+ * number in (0, 1] (top-p). Return 0, or -1 leaving *out as it was. */
+int lbi_eval_parse_temperature(const char *a, double *out);
+int lbi_eval_parse_top_k(const char *a, long *out);
+int lbi_eval_parse_top_p(const char *a, double *out);
+
 /* Work out ctx->plan from the loaded model, prompts and ctx->opts, and check it against the
  * memory available (lb_mem_plan_check). Returns 0 or LB_ENOMEM with the numbers. */
 int lbi_eval_memory_plan(lb_eval_ctx_t *ctx, lb_error_t *err);

@@ -1,10 +1,12 @@
 /* generate.c — `leakbound generate` as one call: one raw prompt, one continuation drawn by the
  * sampler (the draws and warpers of `sample`), its decoded text streamed as it grows. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "leakbound/eval.h"
+#include "eval_internal.h"
 
 void lb_eval_generate_opts_default(lb_eval_generate_opts_t *o) {
     memset(o, 0, sizeof *o);
@@ -13,6 +15,59 @@ void lb_eval_generate_opts_default(lb_eval_generate_opts_t *o) {
     o->top_k = -1;
     o->max_new_tokens = -1;
     o->id = "0";
+}
+
+#define BAD(...) return lb_error_set(err, LB_EINVAL, __VA_ARGS__)
+
+int lb_eval_generate_opts_set(lb_eval_generate_opts_t *o, const char *f, const char *v,
+                              lb_error_t *err) {
+    const char *a = v ? v : "";
+    if (!o || !f) BAD("generate: no options or no flag name given");
+    if (!strcmp(f, "model")) {
+        o->model_dir = v;
+    } else if (!strcmp(f, "prompt")) {
+        o->prompt = v;
+    } else if (!strcmp(f, "tokenizer")) {
+        o->tokenizer = v;
+    } else if (!strcmp(f, "id")) {
+        o->id = a;
+    } else if (!strcmp(f, "greedy")) {
+        o->greedy = 1;
+    } else if (!strcmp(f, "temperature")) {
+        if (lbi_eval_parse_temperature(a, &o->temperature))
+            BAD("--temperature: want a number > 0, got '%s'", a);
+    } else if (!strcmp(f, "top-p")) {
+        if (lbi_eval_parse_top_p(a, &o->top_p))
+            BAD("--top-p: want a number in (0, 1], got '%s'", a);
+    } else if (!strcmp(f, "top-k")) {
+        if (lbi_eval_parse_top_k(a, &o->top_k))
+            BAD("--top-k: want an integer >= 0, got '%s'", a);
+    } else if (!strcmp(f, "max-new-tokens")) {
+        char *end;
+        errno = 0;
+        long n = strtol(a, &end, 10);
+        if (errno || end == a || *end || n < 0 || n > 1 << 30)
+            BAD("--max-new-tokens: want an integer >= 0, got '%s'", a);
+        o->max_new_tokens = n;
+    } else if (!strcmp(f, "seed")) {
+        char *end;
+        errno = 0;
+        long n = strtol(a, &end, 10);
+        if (errno || end == a || *end) BAD("--seed: want an integer, got '%s'", a);
+        o->seed = (uint64_t)n;
+    } else if (!strcmp(f, "kv-budget")) {
+        if (lb_mem_size_parse(a, &o->kv_budget))
+            BAD("--kv-budget: expected a size such as 512M or 4G, got '%s'", a);
+    } else {
+        BAD("generate: unknown flag '%s'", f);
+    }
+    return LB_OK;
+}
+
+int lb_eval_generate_opts_check(const lb_eval_generate_opts_t *o, lb_error_t *err) {
+    if (o->greedy && (!isnan(o->temperature) || o->top_k >= 0 || !isnan(o->top_p)))
+        BAD("--greedy takes no --temperature/--top-k/--top-p");
+    return LB_OK;
 }
 
 /* Streams decoded text: each token decodes every generated id (HF TextStreamer does the same)
@@ -60,13 +115,14 @@ int lb_eval_generate(const lb_eval_generate_opts_t *o, lb_eval_generate_result_t
     memset(res, 0, sizeof *res);
     if (!o || !o->model_dir || !o->prompt)
         return lb_error_set(err, LB_EINVAL, "generate: a model folder and a prompt are required");
+    int rc = lb_eval_generate_opts_check(o, err);
+    if (rc) return rc;
     lb_genconf_t gc;
     lb_tokenizer_t *tok = NULL;
     lb_model_t *m = NULL;
     int32_t *prompt_ids = NULL;
     streamer_t s = {.o = o};
     size_t n_prompt = 0;
-    int rc;
     char tok_path[4096];
     lb_tokenizer_path(o->model_dir, o->tokenizer, tok_path, sizeof tok_path);
     if ((rc = lb_sample_genconf_read(o->model_dir, &gc, err)) ||

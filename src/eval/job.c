@@ -32,6 +32,27 @@ static int parse_long(const char *s, long *out) {
     return 0;
 }
 
+int lbi_eval_parse_temperature(const char *a, double *out) {
+    double v;
+    if (parse_double(a, &v) || !(v > 0)) return -1;
+    *out = v;
+    return 0;
+}
+
+int lbi_eval_parse_top_k(const char *a, long *out) {
+    long v;
+    if (parse_long(a, &v) || v < 0 || v > 1 << 30) return -1;
+    *out = v;
+    return 0;
+}
+
+int lbi_eval_parse_top_p(const char *a, double *out) {
+    double v;
+    if (parse_double(a, &v) || !(v > 0 && v <= 1)) return -1;
+    *out = v;
+    return 0;
+}
+
 #define BAD(...) return lb_error_set(err, LB_EINVAL, __VA_ARGS__)
 
 int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t *err) {
@@ -52,15 +73,15 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
         if (parse_long(a, &o->limit) || o->limit < 1)
             BAD("--limit: expected an integer >= 1, got '%s'", a);
     } else if (!strcmp(f, "temperature")) {
-        if (parse_double(a, &o->T) || !(o->T > 0))
+        if (lbi_eval_parse_temperature(a, &o->T))
             BAD("--temperature: expected a number > 0, got '%s'", a);
         o->have_T = 1;
     } else if (!strcmp(f, "top-k")) {
-        if (parse_long(a, &o->k) || o->k < 0 || o->k > 1 << 30)
+        if (lbi_eval_parse_top_k(a, &o->k))
             BAD("--top-k: expected an integer >= 0, got '%s'", a);
         o->have_k = 1;
     } else if (!strcmp(f, "top-p")) {
-        if (parse_double(a, &o->p) || !(o->p > 0 && o->p <= 1))
+        if (lbi_eval_parse_top_p(a, &o->p))
             BAD("--top-p: expected a number in (0, 1], got '%s'", a);
         o->have_p = 1;
     } else if (!strcmp(f, "min-p")) {

@@ -4,6 +4,7 @@
  * model utility and privleak together. The parts it calls: tofu_seqset.c (labels and collator),
  * tofu_forward.c (teacher forcing), tofu_metrics.c (per-item metrics, aggregates, MIA),
  * tofu_generate.c (greedy answers); tofu_write.c writes the documents. */
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -37,6 +38,63 @@ unsigned lb_tofu_metric_bit(const char *name) {
         if (!strcmp(name, t[i].n)) return t[i].b;
     return 0;
 }
+
+static int parse_long(const char *s, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+#define BAD(...) return lb_error_set(err, LB_EINVAL, __VA_ARGS__)
+
+int lb_tofu_opts_set(lb_tofu_opts_t *o, const char *f, const char *v, lb_error_t *err) {
+    const char *a = v ? v : "";
+    if (!f) BAD("no flag name given");
+    if (!strcmp(f, "max-length")) {
+        if (parse_long(a, 2, 1 << 21, &o->max_length))
+            BAD("--max-length: expected an integer in [2, 2097152], got '%s'", a);
+    } else if (!strcmp(f, "max-new-tokens")) {
+        if (parse_long(a, 1, 1 << 20, &o->max_new_tokens))
+            BAD("--max-new-tokens: expected an integer in [1, 1048576], got '%s'", a);
+    } else if (!strcmp(f, "batch-tokens")) {
+        if (parse_long(a, 1, 1 << 20, &o->batch_tokens))
+            BAD("--batch-tokens: expected an integer in [1, 1048576], got '%s'", a);
+    } else if (!strcmp(f, "min-k")) {
+        char *end;
+        errno = 0;
+        double d = strtod(a, &end);
+        if (errno || end == a || *end || !isfinite(d) || !(d > 0.0 && d <= 1.0))
+            BAD("--min-k: expected a share in (0, 1], got '%s'", a);
+        o->min_k = d;
+    } else if (!strcmp(f, "metrics")) {
+        char buf[256];
+        unsigned bits = 0;
+        snprintf(buf, sizeof buf, "%s", a);
+        for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            unsigned b = lb_tofu_metric_bit(t);
+            if (!b)
+                BAD("--metrics: unknown group '%s' (probability, truth_ratio, rouge, memorization, "
+                    "mia)", t);
+            bits |= b;
+        }
+        if (!bits) BAD("--metrics: empty list");
+        o->metrics = bits;
+    } else {
+        BAD("tofu: unknown flag '%s'", f);
+    }
+    return LB_OK;
+}
+
+int lb_tofu_opts_check(const lb_tofu_opts_t *o, lb_error_t *err) {
+    if (o->retain_model_dir && o->reference_path)
+        BAD("--retain-model and --reference exclude each other");
+    return LB_OK;
+}
+
+#undef BAD
 
 /* ---------------------------------------------------------------- the model side */
 
@@ -336,8 +394,8 @@ int lb_tofu_run(const lb_tofu_opts_t *o, const lb_tofu_hooks_t *hooks, lb_tofu_r
         return lb_error_set(err, LB_EINVAL, "min-k share %g outside (0, 1]", o->min_k);
     if (o->max_new_tokens < 1 || o->batch_tokens < 1)
         return lb_error_set(err, LB_EINVAL, "max new tokens and batch tokens must be >= 1");
-    if (o->retain_model_dir && o->reference_path)
-        return lb_error_set(err, LB_EINVAL, "--retain-model and --reference exclude each other");
+    int rc0 = lb_tofu_opts_check(o, err);
+    if (rc0) return rc0;
     res->template_name = o->template_spec;
     const char *tag = lb_score_default_strip(o->template_spec);
     res->strip = o->strip ? o->strip : tag ? tag : "";

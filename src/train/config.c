@@ -842,6 +842,43 @@ json_t *lb_train_config_json(const lb_train_config_t *c, int with_sources) {
     return o;
 }
 
+int lb_train_config_show_json(lb_train_config_t *c, json_t **doc, lb_error_t *err) {
+    *doc = NULL;
+    const char *const *flags = NULL;
+    size_t n_flags = 0;
+    int runs_as_flags = c->cmd >= CMD_EVAL, rc;
+    if (runs_as_flags && (rc = lb_train_config_args(c, 0, NULL, NULL, &flags, &n_flags, err)))
+        return rc;
+    json_t *full = lb_train_config_json(c, 1), *d = json_object(), *vals = json_object(),
+           *src = json_object(), *ig = json_array(), *fl = runs_as_flags ? json_array() : NULL;
+    int ok = full && d && vals && src && ig && (!runs_as_flags || fl);
+    if (ok) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(full, k, v) {
+            ok &= !json_object_set(vals, k, json_object_get(v, "value"));
+            ok &= !json_object_set(src, k, json_object_get(v, "source"));
+        }
+        for (size_t i = 0; i < c->n_ignored; i++)
+            ok &= !json_array_append_new(ig, json_string(c->ignored[i]));
+        for (size_t i = 0; fl && i < n_flags; i++)
+            ok &= !json_array_append_new(fl, json_string(flags[i]));
+        ok &= !json_object_set_new(d, "file", json_string(c->path));
+        ok &= !json_object_set_new(d, "command", json_string(CMD_NAME[c->cmd]));
+        ok &= !json_object_set(d, "config", vals);
+        ok &= !json_object_set(d, "sources", src);
+        ok &= !json_object_set(d, "ignored", ig);
+        if (fl) ok &= !json_object_set(d, "flags", fl);
+    }
+    json_decref(full), json_decref(vals), json_decref(src), json_decref(ig), json_decref(fl);
+    if (!ok) {
+        json_decref(d);
+        return lb_error_set(err, LB_ENOMEM, "out of memory");
+    }
+    *doc = d;
+    return LB_OK;
+}
+
 size_t lb_train_config_ignored(const lb_train_config_t *c, const char *const **keys) {
     *keys = (const char *const *)c->ignored;
     return c->n_ignored;
