@@ -106,6 +106,15 @@ LB_API int lb_mem_plan_check(const lb_mem_plan_t *p, const char *what, const cha
  * both only when OMP_NUM_THREADS is unset. Takes about 4 ms. */
 LB_API int lb_core_default_threads(int ncpu, const char *stat_path);
 
+/* A flag's number from its whole text s: a finite double (strtod's syntax) or a base-10 long,
+ * with nothing after it. Returns 0 with *out set, or -1 (*out unchanged) for NULL, an empty or
+ * partly numeric text, an overflow, or a double that is inf or nan. The one number reading of
+ * every options setter (lb_eval_opts_set, lb_score_opts_set, lb_stats_options_set, the CLI). */
+LB_API int lb_core_parse_double(const char *s, double *out);
+
+/* The base-10 long of lb_core_parse_double's rules (no fraction, no hex): 0 or -1. */
+LB_API int lb_core_parse_long(const char *s, long *out);
+
 /* The Levenshtein distance between a (la bytes) and b (lb bytes): the fewest single-byte
  * insertions, deletions and substitutions that turn one into the other; SIZE_MAX when either is
  * longer than 127 bytes. For "did you mean ...?" hints (unknown flags, unknown config keys). */

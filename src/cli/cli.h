@@ -132,11 +132,6 @@ int lb_cli_stdout_done(const char *cmd, int status);
  * files and settings, is the library's (lb_eval_default_apply). */
 int lb_cli_default_dir(char *out, size_t cap);
 
-/* Parse a finite double / a base-10 long (any sign: callers check the range) from a whole flag
- * value; 0 on success, -1 on trailing text, overflow or (double) a non-finite value. */
-int lb_cli_parse_double(const char *s, double *out);
-int lb_cli_parse_long(const char *s, long *out);
-
 /* Keep a copy of the program's whole command line (main() calls this first, before any
  * getopt_long reorders a subcommand's argv): the "argv" of lb_eval_provenance. */
 void lb_cli_keep_argv(int argc, char **argv);

@@ -110,7 +110,7 @@ static int cmd_show(int argc, char **argv) {
             if (lb_data_format_parse(optarg, &fmt, &err)) return lb_cli_fail("data", &err);
             break;
         case 'n':
-            if (lb_cli_parse_long(optarg, &n) || n < 0)
+            if (lb_core_parse_long(optarg, &n) || n < 0)
                 return lb_cli_failf("data", "-n: expected a non-negative integer, got '%s'", optarg);
             break;
         case 'h': usage(stdout); return LB_EXIT_OK;

@@ -131,35 +131,35 @@ int lb_cli_demo(int argc, char **argv) {
         case LB_CLI_O_WAIT: o.wait = 1; break;
         case 'q': o.quick = 1; break;
         case 'n':
-            if (lb_cli_parse_long(optarg, &o.n) || o.n < 1 || o.n > 100000)
+            if (lb_core_parse_long(optarg, &o.n) || o.n < 1 || o.n > 100000)
                 return lb_cli_failf("demo", "-n: want an integer in 1..100000, got '%s'", optarg);
             break;
         case 's':
-            if (lb_cli_parse_long(optarg, &o.seed) || o.seed < 0)
+            if (lb_core_parse_long(optarg, &o.seed) || o.seed < 0)
                 return lb_cli_failf("demo", "--seed: want an integer >= 0, got '%s'", optarg);
             break;
         case 'a':
-            if (lb_cli_parse_long(optarg, &v) || v < 1 || v > 10000)
+            if (lb_core_parse_long(optarg, &v) || v < 1 || v > 10000)
                 return lb_cli_failf("demo", "--authors: want an integer in 1..10000, got '%s'", optarg);
             o.authors = (int)v;
             break;
         case 'e':
-            if (lb_cli_parse_long(optarg, &v) || v < 1 || v > 10000)
+            if (lb_core_parse_long(optarg, &v) || v < 1 || v > 10000)
                 return lb_cli_failf("demo", "--finetune-epochs: want an integer in 1..10000, got '%s'", optarg);
             o.finetune_epochs = (int)v;
             break;
         case O_TARGET:
-            if (lb_cli_parse_double(optarg, &x) || !(x >= 0 && x <= 1))
+            if (lb_core_parse_double(optarg, &x) || !(x >= 0 && x <= 1))
                 return lb_cli_failf("demo", "--unlearn-target: want a number in [0, 1], got '%s'", optarg);
             o.unlearn_target = x;
             break;
         case O_ULR:
-            if (lb_cli_parse_double(optarg, &x) || !(x > 0 && x <= 1))
+            if (lb_core_parse_double(optarg, &x) || !(x > 0 && x <= 1))
                 return lb_cli_failf("demo", "--unlearn-lr: want a number in (0, 1], got '%s'", optarg);
             o.unlearn_lr = optarg;
             break;
         case O_UEP:
-            if (lb_cli_parse_long(optarg, &v) || v < 1 || v > 1000)
+            if (lb_core_parse_long(optarg, &v) || v < 1 || v > 1000)
                 return lb_cli_failf("demo", "--unlearn-epochs: want an integer in 1..1000, got '%s'", optarg);
             o.unlearn_epochs = (int)v;
             break;

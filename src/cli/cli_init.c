@@ -50,7 +50,7 @@ int lb_cli_init(int argc, char **argv) {
         case 'o': out = optarg; break;
         case LB_CLI_O_WAIT: wait = 1; break;
         case 'S':
-            if (lb_cli_parse_long(optarg, &seed) || seed < 0)
+            if (lb_core_parse_long(optarg, &seed) || seed < 0)
                 return lb_cli_failf("init", "--seed: want an integer >= 0, got '%s'", optarg);
             break;
         case 'h': usage(stdout); return LB_EXIT_OK;

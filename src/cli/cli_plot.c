@@ -82,11 +82,11 @@ static int parse_args(int argc, char **argv, plot_args_t *a) {
         case LB_CLI_O_WAIT: a->wait = 1; break;
         case O_PROMPTS: a->prompts = optarg; break;
         case O_ALPHA:
-            if (lb_cli_parse_double(optarg, &a->alpha) || !(a->alpha > 0 && a->alpha < 1))
+            if (lb_core_parse_double(optarg, &a->alpha) || !(a->alpha > 0 && a->alpha < 1))
                 return lb_cli_failf(CMD, "--alpha: expected a number in (0, 1), got '%s'", optarg);
             break;
         case O_BINS:
-            if (lb_cli_parse_long(optarg, &a->bins) || a->bins < 1 || a->bins > 10000)
+            if (lb_core_parse_long(optarg, &a->bins) || a->bins < 1 || a->bins > 10000)
                 return lb_cli_failf(CMD, "--bins: expected an integer in 1..10000, got '%s'", optarg);
             break;
         case 'h': usage(stdout); return LB_EXIT_OK;

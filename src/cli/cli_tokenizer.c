@@ -57,13 +57,13 @@ static int train(int argc, char **argv) {
     while ((c = lb_cli_next(&cli)) != -1) {
         switch (c) {
         case 'v':
-            if (lb_cli_parse_long(optarg, &vocab) || vocab < 1) {
+            if (lb_core_parse_long(optarg, &vocab) || vocab < 1) {
                 lb_cli_failf("tokenizer train", "--vocab-size: want a positive integer, got '%s'", optarg);
                 goto done;
             }
             break;
         case 'm':
-            if (lb_cli_parse_long(optarg, &minf) || minf < 0) {
+            if (lb_core_parse_long(optarg, &minf) || minf < 0) {
                 lb_cli_failf("tokenizer train", "--min-frequency: want an integer >= 0, got '%s'", optarg);
                 goto done;
             }

@@ -112,7 +112,7 @@ int lb_cli_next(lb_cli_parser_t *p) {
 
 int lb_cli_threads(const char *cmd, const char *arg) {
     long v;
-    if (lb_cli_parse_long(arg, &v) || v < 1 || v > 1024)
+    if (lb_core_parse_long(arg, &v) || v < 1 || v > 1024)
         return lb_cli_failf(cmd, "--threads: expected an integer in [1, 1024], got '%s'", arg);
     omp_set_num_threads((int)v);
     return 0;
@@ -143,23 +143,6 @@ int lb_cli_stdout_done(const char *cmd, int status) {
     return status == LB_EXIT_OK ? LB_EXIT_FAIL : status;
 }
 
-int lb_cli_parse_double(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v)) return -1;
-    *out = v;
-    return 0;
-}
-
-int lb_cli_parse_long(const char *s, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end) return -1;
-    *out = v;
-    return 0;
-}
 
 /* ---- provenance: what made a report ---------------------------------------------------- */
 

@@ -14,41 +14,24 @@
 const char *const lb_eval_out_files[] = {"samples.jsonl", "report.json", "report.md",
                                          "density.svg", "ecdf.svg", "ed.svg", NULL};
 
-static int parse_double(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = s ? strtod(s, &end) : 0;
-    if (!s || errno || end == s || *end || !isfinite(v)) return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_long(const char *s, long *out) {
-    char *end;
-    errno = 0;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || errno || end == s || *end) return -1;
-    *out = v;
-    return 0;
-}
 
 int lbi_eval_parse_temperature(const char *a, double *out) {
     double v;
-    if (parse_double(a, &v) || !(v > 0)) return -1;
+    if (lb_core_parse_double(a, &v) || !(v > 0)) return -1;
     *out = v;
     return 0;
 }
 
 int lbi_eval_parse_top_k(const char *a, long *out) {
     long v;
-    if (parse_long(a, &v) || v < 0 || v > 1 << 30) return -1;
+    if (lb_core_parse_long(a, &v) || v < 0 || v > 1 << 30) return -1;
     *out = v;
     return 0;
 }
 
 int lbi_eval_parse_top_p(const char *a, double *out) {
     double v;
-    if (parse_double(a, &v) || !(v > 0 && v <= 1)) return -1;
+    if (lb_core_parse_double(a, &v) || !(v > 0 && v <= 1)) return -1;
     *out = v;
     return 0;
 }
@@ -67,10 +50,10 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
         if (lb_data_format_parse(a, &o->format, &e))
             BAD("--data-format: expected auto, json, jsonl or csv, got '%s'", a);
     } else if (!strcmp(f, "n")) {
-        if (parse_long(a, &o->n) || o->n < 0 || o->n > 1000000)
+        if (lb_core_parse_long(a, &o->n) || o->n < 0 || o->n > 1000000)
             BAD("-n: expected an integer in [0, 1000000], got '%s'", a);
     } else if (!strcmp(f, "limit")) {
-        if (parse_long(a, &o->limit) || o->limit < 1)
+        if (lb_core_parse_long(a, &o->limit) || o->limit < 1)
             BAD("--limit: expected an integer >= 1, got '%s'", a);
     } else if (!strcmp(f, "temperature")) {
         if (lbi_eval_parse_temperature(a, &o->T))
@@ -85,14 +68,14 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
             BAD("--top-p: expected a number in (0, 1], got '%s'", a);
         o->have_p = 1;
     } else if (!strcmp(f, "min-p")) {
-        if (parse_double(a, &o->min_p) || !(o->min_p >= 0 && o->min_p <= 1))
+        if (lb_core_parse_double(a, &o->min_p) || !(o->min_p >= 0 && o->min_p <= 1))
             BAD("--min-p: expected a number in [0, 1], got '%s'", a);
     } else if (!strcmp(f, "max-length")) {
-        if (parse_long(a, &o->max_len) || o->max_len < 1 || o->max_len > 1 << 24)
+        if (lb_core_parse_long(a, &o->max_len) || o->max_len < 1 || o->max_len > 1 << 24)
             BAD("--max-length: expected an integer >= 1, got '%s'", a);
         o->have_max_len = 1;
     } else if (!strcmp(f, "max-new-tokens")) {
-        if (parse_long(a, &o->max_new) || o->max_new < 0 || o->max_new > 1 << 24)
+        if (lb_core_parse_long(a, &o->max_new) || o->max_new < 0 || o->max_new > 1 << 24)
             BAD("--max-new-tokens: expected an integer >= 0, got '%s'", a);
         o->have_max_new = 1;
     } else if (!strcmp(f, "stop")) {
@@ -107,7 +90,7 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
             BAD("--seed: expected a non-negative integer, got '%s'", a);
         o->seed = s;
     } else if (!strcmp(f, "batch")) {
-        if (parse_long(a, &o->batch) || o->batch < 1 || o->batch > 65536)
+        if (lb_core_parse_long(a, &o->batch) || o->batch < 1 || o->batch > 65536)
             BAD("--batch: expected an integer in [1, 65536], got '%s'", a);
     } else if (!strcmp(f, "kv-budget")) {
         if (lb_mem_size_parse(a, &o->kv_budget))
@@ -119,10 +102,10 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
         else if (!strcmp(a, "entropy")) o->confidence = LB_CONFIDENCE_ENTROPY;
         else BAD("--confidence: expected maxprob or entropy, got '%s'", a);
     } else if (!strcmp(f, "confidence-threshold")) {
-        if (parse_double(a, &o->conf_thr) || !(o->conf_thr >= 0 && o->conf_thr <= 1))
+        if (lb_core_parse_double(a, &o->conf_thr) || !(o->conf_thr >= 0 && o->conf_thr <= 1))
             BAD("--confidence-threshold: expected a number in [0, 1], got '%s'", a);
     } else if (!strcmp(f, "low-temperature")) {
-        if (parse_double(a, &o->low_T) || !(o->low_T >= 0))
+        if (lb_core_parse_double(a, &o->low_T) || !(o->low_T >= 0))
             BAD("--low-temperature: expected a number >= 0, got '%s'", a);
     } else if (!strcmp(f, "verbose")) {
         o->verbose = 1;
@@ -143,11 +126,11 @@ int lb_eval_opts_set(lb_eval_opts_t *o, const char *f, const char *v, lb_error_t
                                        a, err);
     } else if (!strcmp(f, "plot-prompts")) {
         long n;
-        if (parse_long(a, &n) || n < 1 || n > 64)
+        if (lb_core_parse_long(a, &n) || n < 1 || n > 64)
             BAD("--plot-prompts: expected an integer in [1, 64], got '%s'", a);
         o->n_plot = (size_t)n;
     } else if (!strcmp(f, "harm-rate")) {
-        if (parse_double(a, &o->harm_rate) || !(o->harm_rate >= 0 && o->harm_rate < 1))
+        if (lb_core_parse_double(a, &o->harm_rate) || !(o->harm_rate >= 0 && o->harm_rate < 1))
             BAD("--harm-rate: expected a number in [0, 1), got '%s'", a);
     } else if (!strcmp(f, "leak-threshold")) { /* `bound`'s rule; unset: the metric's default */
         lb_stats_options_t s = o->stats;
@@ -267,7 +250,7 @@ static int job_set(lb_eval_job_t *j, const char *f, const char *v, lb_error_t *e
     else if (!strcmp(f, "wait")) j->wait = 1;
     else if (!samples_set(j, f, a)) return 0;
     else if (!strcmp(f, "threads")) {
-        if (parse_long(a, &j->o.threads) || j->o.threads < 1 || j->o.threads > 1024)
+        if (lb_core_parse_long(a, &j->o.threads) || j->o.threads < 1 || j->o.threads > 1024)
             BAD("--threads: expected an integer in [1, 1024], got '%s'", a);
     } else {
         if ((rc = lb_eval_opts_set(&j->o, f, s, err))) return rc;

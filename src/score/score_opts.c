@@ -10,23 +10,6 @@
 
 #define BAD(...) return lb_error_set(err, LB_EINVAL, __VA_ARGS__)
 
-static int parse_double(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v)) return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_long(const char *s, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end) return -1;
-    *out = v;
-    return 0;
-}
 
 /* The judge's flags (1: f is not one). */
 static int judge_set(lb_score_judge_cfg_t *j, const char *f, const char *a, lb_error_t *err) {
@@ -36,7 +19,7 @@ static int judge_set(lb_score_judge_cfg_t *j, const char *f, const char *a, lb_e
     else if (!strcmp(f, "judge-tokenizer")) j->opts.tokenizer = a;
     else if (!strcmp(f, "judge-batch")) {
         long n;
-        if (parse_long(a, &n) || n < 1 || n > 4096)
+        if (lb_core_parse_long(a, &n) || n < 1 || n > 4096)
             BAD("--judge-batch: expected an integer in [1, 4096], got '%s'", a);
         j->opts.batch = (int)n;
     } else {
@@ -60,7 +43,7 @@ int lb_score_opts_set(lb_score_opts_t *o, lb_score_judge_cfg_t *j, const char *f
         o->strip[o->n_strip++] = a;
     } else if (!strcmp(f, "judge-threshold")) {
         double t;
-        if (parse_double(a, &t) || !(t >= 0) || t > 1)
+        if (lb_core_parse_double(a, &t) || !(t >= 0) || t > 1)
             BAD("--judge-threshold: expected a number in [0, 1], got '%s'", a);
         o->judge_threshold = t;
     } else {

@@ -28,23 +28,6 @@ const char *lb_stats_method_name(lb_stats_method_t m) {
                                                                                  : NULL;
 }
 
-static int parse_double(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v)) return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_long(const char *s, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end) return -1;
-    *out = v;
-    return 0;
-}
 
 int lb_stats_options_set(lb_stats_options_t *o, const char *flag, const char *value,
                          lb_error_t *err) {
@@ -53,7 +36,7 @@ int lb_stats_options_set(lb_stats_options_t *o, const char *flag, const char *va
     long k;
     if (!flag) return lb_error_set(err, LB_EINVAL, "no flag name given");
     if (!strcmp(flag, "alpha")) {
-        if (parse_double(v, &d) || !(d > 0.0) || d > 0.5)
+        if (lb_core_parse_double(v, &d) || !(d > 0.0) || d > 0.5)
             return lb_error_set(err, LB_EINVAL, "--alpha: expected a number in (0, 0.5], got '%s'",
                                 v);
         o->alpha = d;
@@ -61,16 +44,16 @@ int lb_stats_options_set(lb_stats_options_t *o, const char *flag, const char *va
         if (lb_stats_method_parse(v, &o->method))
             return lb_error_set(err, LB_EINVAL, "--method: expected exact or conbo, got '%s'", v);
     } else if (!strcmp(flag, "ed-lambda")) {
-        if (parse_double(v, &d) || d < 0)
+        if (lb_core_parse_double(v, &d) || d < 0)
             return lb_error_set(err, LB_EINVAL, "--ed-lambda: expected a number >= 0, got '%s'", v);
         o->ed_lambda = d;
     } else if (!strcmp(flag, "queries") || !strcmp(flag, "leak-at")) {
-        if (parse_long(v, &k) || k < 1)
+        if (lb_core_parse_long(v, &k) || k < 1)
             return lb_error_set(err, LB_EINVAL, "--%s: expected an integer >= 1, got '%s'", flag,
                                 v);
         *(flag[0] == 'q' ? &o->queries_k : &o->leak_at_k) = k;
     } else if (!strcmp(flag, "leak-threshold")) {
-        if (parse_double(v, &d) || d < 0.0 || d > 1.0)
+        if (lb_core_parse_double(v, &d) || d < 0.0 || d > 1.0)
             return lb_error_set(err, LB_EINVAL,
                                 "--leak-threshold: expected a number in [0, 1], got '%s'", v);
         o->leak_threshold = d;
