@@ -396,7 +396,6 @@ typedef struct lb_eval_result {
     const char *out_dir;        /* the folder reports (and a samples file's lines) go into */
     int ranks;                  /* processes that shared the sampling (report.json "ranks") */
     const char *metric;         /* the metric's name */
-    const char *method_name;    /* "exact" | "conbo" */
     lb_stats_options_t opt;     /* thresholds point into this result's thresholds */
     double thresholds[LB_EVAL_MAX_THRESHOLDS];
     size_t n_plot;

@@ -178,8 +178,8 @@ LB_API int lb_report_loss_svg(const char *dir, const char *check_metric, lb_erro
 /* What the bound document shows: every prompt's bounds (lb_stats_prompt_bounds on the scores
  * of in's prompt p, in in's order) under the settings that computed them. */
 typedef struct lb_report_bound {
-    const lb_stats_options_t *opt;    /* the settings the bounds were computed with */
-    const char *method_name;          /* "exact" or "conbo" (the document's "method") */
+    const lb_stats_options_t *opt;    /* the settings the bounds were computed with (the
+                                         document's "method": lb_stats_method_name) */
     double report_above;              /* summary: share of binary prompts with M_bin above it */
     const lb_scores_t *in;            /* the prompts (ids, n) */
     const lb_stats_prompt_t *prompts; /* (in->n_prompts) */

@@ -174,7 +174,7 @@ int lbi_eval_write_json(const lb_eval_result_t *e, lb_error_t *err) {
         lb_scores_free(&in);
         return lb_error_set(err, LB_ENOMEM, "out of memory");
     }
-    lb_report_bound_t rep = {.opt = &e->opt, .method_name = e->method_name,
+    lb_report_bound_t rep = {.opt = &e->opt,
                              .report_above = LB_REPORT_ABOVE_DEFAULT, .in = &in,
                              .prompts = e->res, .provenance = e->provenance};
     char *doc_text = lb_report_bound_json(&rep);

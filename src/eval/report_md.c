@@ -272,7 +272,7 @@ int lbi_eval_write_md(const lb_eval_result_t *e, lb_error_t *err) {
                        "%s\n\n"
                        "## Overall\n\n%s\n%s## Per question\n\n",
                        np, so ? "greedy + " : "", e->n, e->metric, e->opt.alpha, 1 - e->opt.alpha,
-                       e->method_name, e->opt.ed_lambda, source, t_all, t_leak);
+                       lb_stats_method_name(e->opt.method), e->opt.ed_lambda, source, t_all, t_leak);
     }
     per_ctx_t pc = {e, binary};
     if (!rc) rc = lb_report_table_stream(per, np, per_row, &pc, LB_REPORT_MARKDOWN, md_write, &o, err);

@@ -9,7 +9,6 @@
 int lb_eval_result_init(lb_eval_result_t *r, const lb_eval_opts_t *o) {
     memset(r, 0, sizeof *r);
     r->metric = lb_metric_name(o->metric);
-    r->method_name = lb_stats_method_name(o->stats.method);
     r->opt = o->stats;
     size_t nt = o->n_thresholds < LB_EVAL_MAX_THRESHOLDS ? o->n_thresholds : LB_EVAL_MAX_THRESHOLDS;
     memcpy(r->thresholds, o->thresholds, nt * sizeof *r->thresholds);

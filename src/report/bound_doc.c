@@ -165,7 +165,7 @@ char *lb_report_bound_json(const lb_report_bound_t *r) {
     int bad = !doc || !prompts;
     if (!bad) {
         bad |= json_object_set_new(doc, "alpha", json_real(o->alpha));
-        bad |= json_object_set_new(doc, "method", json_string(r->method_name));
+        bad |= json_object_set_new(doc, "method", json_string(lb_stats_method_name(r->opt->method)));
         /* The run's other settings, so that a document explains its own numbers. */
         bad |= json_object_set_new(doc, "ed_lambda", json_real(o->ed_lambda));
         bad |= json_object_set_new(doc, "queries_k", json_integer(o->queries_k));
@@ -289,7 +289,7 @@ char *lb_report_bound_table(const lb_report_bound_t *r) {
     }
 
     fprintf(f, "leakbound bound: alpha=%g method=%s lambda=%g leak-threshold=%g (bounds on P(X >= x))\n",
-            o->alpha, r->method_name, o->ed_lambda, o->leak_threshold);
+            o->alpha, lb_stats_method_name(o->method), o->ed_lambda, o->leak_threshold);
     fprintf(f, "%-*s  %*s", (int)idw, "id", nw, "n");
     for (int c = 0; c < nh; c++) fprintf(f, "  %*s", cw[c], hdr[c]);
     fputc('\n', f);

@@ -66,7 +66,7 @@ int lb_report_bound_file(const char *path, const lb_report_bound_opts_t *o, int 
     char *text = NULL;
     rc = lb_report_bound_prompts(&in, &opt, threads, &res, err);
     if (!rc) {
-        lb_report_bound_t rep = {.opt = &opt, .method_name = method,
+        lb_report_bound_t rep = {.opt = &opt,
                                  .report_above = o->report_above, .in = &in, .prompts = res};
         /* Where the numbers came from (docs/evaluation.md, 'Provenance'): the hash of the bytes
            read. */

@@ -39,11 +39,10 @@ unsigned lb_tofu_metric_bit(const char *name) {
     return 0;
 }
 
+/* A flag's integer in [lo, hi] (lb_core_parse_long's reading). */
 static int parse_long(const char *s, long lo, long hi, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) return -1;
+    long v;
+    if (lb_core_parse_long(s, &v) || v < lo || v > hi) return -1;
     *out = v;
     return 0;
 }

@@ -24,10 +24,8 @@ static int parse_double(const char *s, size_t len, double *out) {
 
 /* An integer in [lo, 2^40] (the flags' counts). */
 static int want_long(const char *flag, const char *s, long lo, long *out, lb_error_t *err) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > (1L << 40))
+    long v;
+    if (lb_core_parse_long(s, &v) || v < lo || v > (1L << 40))
         BAD("--%s: want an integer >= %ld, got '%s'", flag, lo, s);
     *out = v;
     return 0;

@@ -144,7 +144,7 @@ static char *by_pieces(const char *path, const lb_report_bound_opts_t *o, json_t
     opt.thresholds = o->thresholds;
     lb_stats_prompt_t *res;
     assert_int_equal(lb_report_bound_prompts(&in, &opt, 1, &res, &e), 0);
-    lb_report_bound_t rep = {.opt = &opt, .method_name = lb_stats_method_name(opt.method),
+    lb_report_bound_t rep = {.opt = &opt,
                              .report_above = o->report_above, .in = &in, .prompts = res,
                              .provenance = provenance};
     char *t = o->table ? lb_report_bound_table(&rep) : lb_report_bound_json(&rep);
